@@ -1,0 +1,357 @@
+"""`pixi-auth-tui` command line. With no command it starts the terminal UI.
+
+Exit codes:
+  0  success
+  1  the operation failed (store error, file changed on disk, keychain locked …)
+  2  usage error (bad arguments, invalid key, secret missing)
+  3  nothing found (`resolve` with no matching credential, `remove` of a missing key)
+Further codes for `test` and `audit` are documented in their help.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
+
+from app import __version__
+from app.hostkeys import key_problem, normalise_login_key
+from app.inventory import Inventory, Row, load_inventory
+from app.model import (
+    KIND_LABELS,
+    BasicHTTP,
+    BearerToken,
+    CondaToken,
+    Credential,
+    S3Credentials,
+    expires_at,
+    public_identity,
+)
+from app.paths import Environment
+from app.stores.base import StoreError
+from app.validation import secret_problem, username_problem
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_FOUND = 0, 1, 2, 3
+
+KIND_CHOICES = {"bearer": "BearerToken", "conda": "CondaToken", "basic": "BasicHTTP", "s3": "S3Credentials"}
+STORE_CHOICES = ("keychain", "credentials", "auth-file", "override")
+
+
+class UsageError(Exception):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pixi-auth-tui",
+        description="Browse, add, rotate, remove, test and audit the credentials pixi and rattler use.",
+        epilog="Without a command, starts the terminal UI. Exit codes: 0 ok, 1 failed, 2 usage, 3 not found.",
+    )
+    parser.add_argument("--version", action="version", version=f"pixi-auth-tui {__version__}")
+    parser.add_argument(
+        "--demo", action="store_true", help="use a generated demo set of stores instead of this machine's"
+    )
+    sub = parser.add_subparsers(dest="command")
+
+    p_list = sub.add_parser("list", help="every stored credential, in pixi's lookup order (secrets masked)")
+    p_list.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p_resolve = sub.add_parser("resolve", help="which credential pixi would send for a URL, and how")
+    p_resolve.add_argument("url")
+    p_resolve.add_argument("--json", action="store_true")
+
+    p_set = sub.add_parser(
+        "set",
+        help="add or rotate a credential; secrets come from a hidden prompt or stdin, never from arguments",
+    )
+    p_set.add_argument("key", help="host or wildcard key, e.g. repo.prefix.dev or *.prefix.dev")
+    p_set.add_argument("--kind", choices=sorted(KIND_CHOICES), required=True)
+    p_set.add_argument("--username", help="for --kind basic")
+    p_set.add_argument("--access-key-id", help="for --kind s3")
+    p_set.add_argument(
+        "--store", choices=STORE_CHOICES, help="default: keychain if usable, else credentials.json"
+    )
+    p_set.add_argument(
+        "--stdin",
+        action="store_true",
+        help="read the secret from stdin (first line; for s3 a second line may hold a session token)",
+    )
+
+    p_remove = sub.add_parser("remove", help="remove a credential from one store")
+    p_remove.add_argument("key")
+    p_remove.add_argument("--store", choices=(*STORE_CHOICES, "netrc"))
+    p_remove.add_argument("--item", help="keychain item path, to remove one of several duplicates")
+    return parser
+
+
+# -- output helpers --------------------------------------------------------------------
+
+
+def row_json(row: Row) -> dict[str, Any]:
+    cred = row.entry.credential
+    return {
+        "key": row.key,
+        "store": row.store.id,
+        "store_name": row.store.name,
+        "location": row.store.location,
+        "kind": cred.kind,
+        "status": row.status.value,
+        "reason": row.reason,
+        "shadowed_by": row.shadowed_by,
+        "identity": public_identity(cred),
+        "expires_at": expires_at(cred),
+        "misspelled": isinstance(cred, BasicHTTP) and cred.misspelled,
+        "item_ref": row.entry.item_ref,
+    }
+
+
+def inventory_json(inv: Inventory) -> dict[str, Any]:
+    return {
+        "blocked": inv.blocked,
+        "stores": [
+            {
+                "id": s.id,
+                "name": s.name,
+                "location": s.location,
+                "writable": s.writable,
+                "state": inv.snapshots[s.id].state.value,
+                "message": inv.snapshots[s.id].message,
+                "entries": len(inv.snapshots[s.id].entries),
+                "problems": inv.snapshots[s.id].problems,
+            }
+            for s in inv.stores
+        ],
+        "entries": [row_json(r) for r in inv.rows],
+    }
+
+
+def _table(headers: Sequence[str], rows: list[Sequence[str]], out: TextIO) -> None:
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    for line in [headers, *rows]:
+        out.write("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() + "\n")
+
+
+def print_inventory(inv: Inventory, out: TextIO) -> None:
+    if inv.blocked:
+        out.write(f"!! {inv.blocked}\n\n")
+    out.write("Stores, in pixi's lookup order:\n")
+    for i, store in enumerate(inv.stores, 1):
+        snap = inv.snapshots[store.id]
+        out.write(f"  {i}. {store.name:<18} {snap.state.value:<11} {store.location}  ({snap.message})\n")
+        for problem in snap.problems:
+            out.write(f"       - {problem}\n")
+    out.write("\n")
+    if not inv.rows:
+        out.write("No credentials stored. Add one with: pixi-auth-tui set HOST --kind bearer\n")
+        return
+    _table(
+        ["KEY", "KIND", "STORE", "STATUS", "USER / SECRET", "NOTE"],
+        [
+            [
+                r.key,
+                KIND_LABELS[r.entry.credential.kind],
+                r.store.name,
+                r.status.value,
+                public_identity(r.entry.credential),
+                "" if r.reason == "pixi uses this entry" else r.reason,
+            ]
+            for r in inv.rows
+        ],
+        out,
+    )
+
+
+# -- commands --------------------------------------------------------------------------
+
+
+def cmd_list(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
+    if args.json:
+        json.dump(inventory_json(inv), out, indent=2)
+        out.write("\n")
+    else:
+        print_inventory(inv, out)
+    return EXIT_OK
+
+
+def cmd_resolve(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
+    res = inv.resolve(args.url)
+    if res.error:
+        raise UsageError(res.error)
+    if args.json:
+        json.dump(
+            {
+                "url": res.url,
+                "candidates": res.candidates,
+                "match": row_json(res.row) if res.row else None,
+                "request": vars(res.request) if res.request else None,
+                "blocked": res.blocked,
+            },
+            out,
+            indent=2,
+        )
+        out.write("\n")
+    else:
+        out.write(f"URL:        {res.url}\nKeys tried: {', '.join(res.candidates)}\n")
+        if res.row is None:
+            out.write("Match:      none — pixi sends this request without credentials\n")
+        else:
+            out.write(
+                f"Match:      {res.row.key} in {res.row.store.name} ({res.row.store.location})\n"
+                f"Kind:       {KIND_LABELS[res.row.entry.credential.kind]}\n"
+            )
+        if res.request:
+            out.write(f"Request:    {res.request.method} {res.request.url}\n")
+            for name, value in res.request.headers.items():
+                out.write(f"            {name}: {value}\n")
+            if res.request.note:
+                out.write(f"            ({res.request.note})\n")
+        if res.blocked:
+            out.write(f"!! {res.blocked}\n")
+    return EXIT_OK if res.row else EXIT_NOT_FOUND
+
+
+SecretReader = Callable[[str], str]
+
+
+def _secret_reader(use_stdin: bool, stdin: TextIO) -> SecretReader:
+    if use_stdin:
+        lines = iter(stdin.read().splitlines())
+        return lambda _prompt: next(lines, "")
+    if not stdin.isatty():
+        raise UsageError("no terminal for a hidden prompt; pass --stdin and pipe the secret")
+    return lambda prompt: getpass.getpass(prompt)
+
+
+def credential_from_args(args: argparse.Namespace, read: SecretReader) -> Credential:
+    kind = KIND_CHOICES[args.kind]
+    if kind == "BasicHTTP":
+        if not args.username:
+            raise UsageError("--kind basic needs --username")
+        problem = username_problem(args.username)
+        if problem:
+            raise UsageError(f"the username {problem}")
+        cred: Credential = BasicHTTP(args.username, read("Password: "))
+        secrets = [("password", cred.password)]
+    elif kind == "S3Credentials":
+        if not args.access_key_id:
+            raise UsageError("--kind s3 needs --access-key-id")
+        secret = read("Secret access key: ")
+        token = read("Session token (empty for none): ") or None
+        cred = S3Credentials(args.access_key_id, secret, token)
+        secrets = [("secret access key", secret)] + ([("session token", token)] if token else [])
+    else:
+        token = read("Token: ")
+        cred = BearerToken(token) if kind == "BearerToken" else CondaToken(token)
+        secrets = [("token", token)]
+    for what, value in secrets:
+        problem = secret_problem(value)
+        if problem:
+            raise UsageError(f"the {what} {problem}")
+    return cred
+
+
+def cmd_set(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    problem = key_problem(args.key)
+    if problem:
+        raise UsageError(f"invalid key {args.key!r}: {problem}")
+    store = inv.store(args.store) if args.store else inv.default_write_store()
+    if store is None:
+        raise UsageError(f"store {args.store!r} is not configured on this machine")
+    cred = credential_from_args(args, _secret_reader(args.stdin, stdin))
+    existed = any(e.key == args.key for e in inv.snapshots[store.id].entries)
+    store.set(args.key, cred, expect=inv.snapshots[store.id].version)
+    verb = "rotated" if existed else "added"
+    out.write(f"{verb} {args.key} ({KIND_LABELS[cred.kind]}) in {store.name} ({store.location})\n")
+    suggestion = normalise_login_key(args.key)
+    if suggestion.changed:
+        err.write(
+            f"note: `pixi auth login {args.key}` would have stored this under {suggestion.key!r} "
+            f"({suggestion.reason}); stored under {args.key!r} as given\n"
+        )
+    return EXIT_OK
+
+
+def cmd_remove(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
+    holders = [r for r in inv.rows if r.key == args.key and (args.store is None or r.store.id == args.store)]
+    if args.item:
+        holders = [r for r in holders if r.entry.item_ref == args.item]
+    if not holders:
+        where = f" in {args.store}" if args.store else ""
+        out.write(f"{args.key} is not stored{where}\n")
+        return EXIT_NOT_FOUND
+    stores = {r.store.id for r in holders}
+    if len(stores) > 1:
+        raise UsageError(
+            f"{args.key} is in several stores ({', '.join(sorted(stores))}); choose one with --store"
+        )
+    row = holders[0]
+    row.store.remove(args.key, expect=inv.snapshots[row.store.id].version, item_ref=args.item)
+    out.write(f"removed {args.key} from {row.store.name} ({row.store.location})\n")
+    after = load_inventory_for(args)
+    now_active = after.active_row(args.key)
+    if now_active is not None:
+        out.write(f"pixi now uses the entry in {now_active.store.name} for {args.key}\n")
+    return EXIT_OK
+
+
+def environment_for(args: argparse.Namespace) -> Environment:
+    if getattr(args, "demo", False):
+        from app.demo import demo_environment
+
+        return demo_environment()
+    return Environment.current()
+
+
+def load_inventory_for(args: argparse.Namespace) -> Inventory:
+    return load_inventory(environment_for(args))
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    stdin: TextIO | None = None,
+) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    stdin = stdin or sys.stdin
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command is None:
+            from app.ui.main import run_tui
+
+            return run_tui(environment_for(args))
+        inv = load_inventory_for(args)
+        if args.command == "list":
+            return cmd_list(inv, args, out)
+        if args.command == "resolve":
+            return cmd_resolve(inv, args, out)
+        if args.command == "set":
+            return cmd_set(inv, args, out, err, stdin)
+        if args.command == "remove":
+            return cmd_remove(inv, args, out)
+    except UsageError as exc:
+        err.write(f"pixi-auth-tui: {exc}\n")
+        return EXIT_USAGE
+    except StoreError as exc:
+        err.write(f"pixi-auth-tui: {exc}\n")
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        err.write("pixi-auth-tui: interrupted; nothing was written\n")
+        return EXIT_FAILED
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+def main_entry() -> None:
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away: not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_OK
+    sys.exit(code)

@@ -1,0 +1,275 @@
+"""Credential kinds, parsed and serialised exactly as rattler's `Authentication` enum.
+
+rattler uses serde's externally tagged JSON: `{"Variant": payload}`. Field order
+below is serde's declaration order, so `dumps_credential` is byte-for-byte what
+rattler itself writes (compact, non-ASCII kept as UTF-8).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
+
+# The misspelling shown by pixi's docs; rattler rejects it (and the whole file).
+MISSPELLED_BASIC = "BasicHttp"
+
+
+@dataclass(frozen=True)
+class BearerToken:
+    token: str
+    kind = "BearerToken"
+
+
+@dataclass(frozen=True)
+class CondaToken:
+    token: str
+    kind = "CondaToken"
+
+
+@dataclass(frozen=True)
+class BasicHTTP:
+    username: str
+    password: str
+    # True when read from a `BasicHttp` entry: shown, but rattler cannot read it.
+    misspelled: bool = False
+    kind = "BasicHTTP"
+
+
+@dataclass(frozen=True)
+class S3Credentials:
+    access_key_id: str
+    secret_access_key: str
+    session_token: str | None = None
+    kind = "S3Credentials"
+
+
+@dataclass(frozen=True)
+class OAuth:
+    access_token: str
+    refresh_token: str | None
+    expires_at: int | None
+    token_endpoint: str
+    revocation_endpoint: str | None
+    client_id: str
+    kind = "OAuth"
+
+
+@dataclass(frozen=True)
+class Unrecognised:
+    """Any JSON value rattler does not accept; kept untouched, never rewritten."""
+
+    raw: Any
+    reason: str
+    kind = "Unrecognised"
+
+
+Credential = BearerToken | CondaToken | BasicHTTP | S3Credentials | OAuth | Unrecognised
+
+KIND_LABELS = {
+    "BearerToken": "Bearer token",
+    "CondaToken": "Conda token",
+    "BasicHTTP": "Username + password",
+    "S3Credentials": "S3 keys",
+    "OAuth": "OAuth",
+    "Unrecognised": "Unrecognised",
+}
+
+# The kinds a person can create or edit with this tool (OAuth is made by `pixi auth login --oauth`).
+EDITABLE_KINDS = ("BearerToken", "CondaToken", "BasicHTTP", "S3Credentials")
+
+
+class CredentialParseError(ValueError):
+    pass
+
+
+def _require_str(obj: dict[str, Any], field: str, variant: str) -> str:
+    value = obj.get(field)
+    if not isinstance(value, str):
+        raise CredentialParseError(f"{variant}.{field} must be a string")
+    return value
+
+
+def _optional(obj: dict[str, Any], field: str, variant: str, typ: type) -> Any:
+    # serde treats a missing Option field as None.
+    value = obj.get(field)
+    if value is not None and (not isinstance(value, typ) or isinstance(value, bool)):
+        raise CredentialParseError(f"{variant}.{field} must be {typ.__name__} or null")
+    return value
+
+
+def _as_object(obj: Any, variant: str) -> dict[str, Any]:
+    # serde ignores unknown fields in these structs (no deny_unknown_fields); so do we.
+    if not isinstance(obj, dict):
+        raise CredentialParseError(f"{variant} must hold an object")
+    return obj
+
+
+def parse_credential(value: Any) -> Credential:
+    """Parse one decoded JSON value. Never raises: bad shapes become `Unrecognised`."""
+    try:
+        return _parse_strict(value)
+    except CredentialParseError as err:
+        return Unrecognised(raw=value, reason=str(err))
+
+
+def _parse_strict(value: Any) -> Credential:
+    if isinstance(value, str):
+        raise CredentialParseError(f"unit variant {value!r} is not a credential rattler knows")
+    if not isinstance(value, dict) or len(value) != 1:
+        raise CredentialParseError("expected an object with exactly one variant name")
+    ((variant, payload),) = value.items()
+    if variant in ("BearerToken", "CondaToken"):
+        if not isinstance(payload, str):
+            raise CredentialParseError(f"{variant} must hold a string")
+        return BearerToken(payload) if variant == "BearerToken" else CondaToken(payload)
+    if variant in ("BasicHTTP", MISSPELLED_BASIC):
+        obj = _as_object(payload, variant)
+        return BasicHTTP(
+            _require_str(obj, "username", variant),
+            _require_str(obj, "password", variant),
+            misspelled=variant == MISSPELLED_BASIC,
+        )
+    if variant == "S3Credentials":
+        obj = _as_object(payload, variant)
+        return S3Credentials(
+            _require_str(obj, "access_key_id", variant),
+            _require_str(obj, "secret_access_key", variant),
+            _optional(obj, "session_token", variant, str),
+        )
+    if variant == "OAuth":
+        obj = _as_object(payload, variant)
+        return OAuth(
+            access_token=_require_str(obj, "access_token", variant),
+            refresh_token=_optional(obj, "refresh_token", variant, str),
+            expires_at=_optional(obj, "expires_at", variant, int),
+            token_endpoint=_require_str(obj, "token_endpoint", variant),
+            revocation_endpoint=_optional(obj, "revocation_endpoint", variant, str),
+            client_id=_require_str(obj, "client_id", variant),
+        )
+    raise CredentialParseError(f"unknown variant {variant!r}")
+
+
+def credential_to_json(cred: Credential) -> Any:
+    """The JSON value rattler writes for `cred` (dict order = serde field order)."""
+    if isinstance(cred, BearerToken):
+        return {"BearerToken": cred.token}
+    if isinstance(cred, CondaToken):
+        return {"CondaToken": cred.token}
+    if isinstance(cred, BasicHTTP):
+        # Always written in rattler's spelling: writing repairs a misspelled entry.
+        return {"BasicHTTP": {"username": cred.username, "password": cred.password}}
+    if isinstance(cred, S3Credentials):
+        return {
+            "S3Credentials": {
+                "access_key_id": cred.access_key_id,
+                "secret_access_key": cred.secret_access_key,
+                "session_token": cred.session_token,
+            }
+        }
+    if isinstance(cred, OAuth):
+        return {
+            "OAuth": {
+                "access_token": cred.access_token,
+                "refresh_token": cred.refresh_token,
+                "expires_at": cred.expires_at,
+                "token_endpoint": cred.token_endpoint,
+                "revocation_endpoint": cred.revocation_endpoint,
+                "client_id": cred.client_id,
+            }
+        }
+    return cred.raw
+
+
+def compact_json(value: Any) -> str:
+    """serde_json's compact form: no spaces, UTF-8 kept, same escapes for controls."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def dumps_credential(cred: Credential) -> str:
+    return compact_json(credential_to_json(cred))
+
+
+def loads_credential(text: str) -> Credential:
+    try:
+        value = json.loads(text)
+    except ValueError as err:
+        return Unrecognised(raw=text, reason=f"not JSON: {err}")
+    return parse_credential(value)
+
+
+def rattler_accepts(cred: Credential) -> bool:
+    return not isinstance(cred, Unrecognised) and not (isinstance(cred, BasicHTTP) and cred.misspelled)
+
+
+def secret_of(cred: Credential) -> str | None:
+    """The value that must never be shown unmasked."""
+    if isinstance(cred, (BearerToken, CondaToken)):
+        return cred.token
+    if isinstance(cred, BasicHTTP):
+        return cred.password
+    if isinstance(cred, S3Credentials):
+        return cred.secret_access_key
+    if isinstance(cred, OAuth):
+        return cred.access_token
+    return None
+
+
+def all_secrets(cred: Credential) -> list[str]:
+    """Every secret string a credential holds (for leak checks and masking)."""
+    if isinstance(cred, S3Credentials):
+        return [s for s in (cred.secret_access_key, cred.session_token) if s]
+    if isinstance(cred, OAuth):
+        return [s for s in (cred.access_token, cred.refresh_token) if s]
+    if isinstance(cred, Unrecognised):
+        return []
+    secret = secret_of(cred)
+    return [secret] if secret else []
+
+
+def mask(secret: str | None) -> str:
+    """`pfx_abcdef…Xq7f` → `pfx_…Xq7f`: enough to recognise a token, never enough to use it."""
+    if not secret:
+        return "(empty)"
+    if len(secret) < 12:
+        return "•" * 6
+    prefix = secret.split("_", 1)[0] + "_" if "_" in secret[:6] else ""
+    return f"{prefix}…{secret[-4:]}"
+
+
+def public_identity(cred: Credential) -> str:
+    """What a table shows for a credential: username or masked secret."""
+    if isinstance(cred, BasicHTTP):
+        return cred.username
+    if isinstance(cred, S3Credentials):
+        return cred.access_key_id
+    if isinstance(cred, Unrecognised):
+        return "(unreadable)"
+    return mask(secret_of(cred))
+
+
+def jwt_claims(token: str) -> dict[str, Any] | None:
+    """Decode (without verifying) a JWT's payload, as `pixi auth status` does for expiry."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    payload = parts[1] + "=" * (-len(parts[1]) % 4)
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload))
+    except (ValueError, binascii.Error):
+        return None
+    return claims if isinstance(claims, dict) else None
+
+
+def expires_at(cred: Credential) -> int | None:
+    """Unix time the credential stops working, when it can be known offline."""
+    if isinstance(cred, OAuth):
+        return cred.expires_at
+    if isinstance(cred, (BearerToken, CondaToken)):
+        claims = jwt_claims(cred.token)
+        exp = claims.get("exp") if claims else None
+        if isinstance(exp, (int, float)) and not isinstance(exp, bool):
+            return int(exp)
+    return None

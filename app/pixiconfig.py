@@ -1,0 +1,76 @@
+"""pixi's global config files, read only for `authentication-override-file`."""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+OVERRIDE_KEYS = ("authentication-override-file", "authentication_override_file")
+
+
+@dataclass
+class OverrideLookup:
+    path: Path | None = None
+    source: Path | None = None  # the config.toml that set it
+    consulted: list[Path] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def config_locations(env: dict[str, str], home: Path) -> list[Path]:
+    """pixi's global config files, lowest priority first (see DOMAIN.md)."""
+    if env.get("PIXI_CONFIG_FILE"):
+        return [Path(env["PIXI_CONFIG_FILE"])]
+    if env.get("PIXI_NO_CONFIG"):
+        return []
+    paths: list[Path] = []
+    if sys.platform == "win32":
+        if env.get("ProgramData"):
+            paths.append(Path(env["ProgramData"]) / "pixi" / "config.toml")
+        if env.get("APPDATA"):
+            paths.append(Path(env["APPDATA"]) / "pixi" / "config.toml")
+    else:
+        paths.append(Path("/etc/pixi/config.toml"))
+        paths.append(home / ".config" / "pixi" / "config.toml")
+        if sys.platform == "darwin":
+            paths.append(home / "Library" / "Application Support" / "pixi" / "config.toml")
+        if env.get("XDG_CONFIG_HOME"):
+            paths.append(Path(env["XDG_CONFIG_HOME"]) / "pixi" / "config.toml")
+    paths.append(home / ".pixi" / "config.toml")
+    if env.get("PIXI_HOME"):
+        paths.append(Path(env["PIXI_HOME"]) / "config.toml")
+    # The same file reached twice (e.g. XDG_CONFIG_HOME=~/.config) counts once, at its last place.
+    unique: list[Path] = []
+    for p in paths:
+        if p in unique:
+            unique.remove(p)
+        unique.append(p)
+    return unique
+
+
+def find_override_file(env: dict[str, str], home: Path) -> OverrideLookup:
+    result = OverrideLookup()
+    for config in config_locations(env, home):
+        try:
+            data = config.read_bytes()
+        except FileNotFoundError:
+            continue
+        except OSError as err:
+            result.errors.append(f"cannot read {config}: {err.strerror}")
+            continue
+        result.consulted.append(config)
+        try:
+            doc = tomllib.loads(data.decode("utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+            result.errors.append(f"{config}: not valid TOML ({err})")
+            continue
+        for key in OVERRIDE_KEYS:
+            value = doc.get(key)
+            if isinstance(value, str) and value:
+                # Later (higher priority) files win.
+                result.path = Path(value).expanduser()
+                result.source = config
+            elif value is not None and not isinstance(value, str):
+                result.errors.append(f"{config}: {key} must be a string path")
+    return result

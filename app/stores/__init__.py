@@ -1,0 +1,1 @@
+"""Credential stores in the forms rattler reads them."""

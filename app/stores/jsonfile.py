@@ -1,0 +1,287 @@
+"""A JSON map of key → credential, as in `~/.rattler/credentials.json` and `RATTLER_AUTH_FILE`.
+
+Writes are what rattler writes (keys sorted as its BTreeMap, compact JSON), done
+atomically (temp file in the same folder, fsync, rename) under rattler's own lock
+file, and refused when the file changed since the caller read it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import stat
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from app.model import (
+    BasicHTTP,
+    Credential,
+    Unrecognised,
+    compact_json,
+    credential_to_json,
+    parse_credential,
+    rattler_accepts,
+)
+from app.stores.base import ConflictError, Entry, Snapshot, Store, StoreError, StoreState
+
+ABSENT = "absent"  # version of a file that does not exist
+TEMP_MARK = ".pixi-auth-tui-"
+# A file this large is no credentials file; refuse rather than load it all into memory.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+class _Malformed(Exception):
+    pass
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# serde rejects duplicate keys in a map and duplicate struct fields; so do we, at every level.
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _Malformed(
+                f"key {key!r} appears twice (rattler keeps the last; edit the file by hand "
+                "so no credential is lost)"
+            )
+        seen[key] = value
+    return seen
+
+
+def parse_document(data: bytes) -> dict[str, Any]:
+    """Decode a credentials file into its raw JSON map, or raise _Malformed with the reason."""
+    if not data.strip():
+        raise _Malformed("the file is empty (rattler fails to parse it)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise _Malformed(f"not UTF-8 text (byte {err.start})") from err
+    try:
+        doc = json.loads(text, object_pairs_hook=_reject_duplicates, parse_constant=_no_nan)
+    except json.JSONDecodeError as err:
+        raise _Malformed(f"invalid JSON at line {err.lineno} column {err.colno}: {err.msg}") from err
+    except RecursionError as err:
+        raise _Malformed("JSON nested too deeply") from err
+    if not isinstance(doc, dict):
+        raise _Malformed(f"expected a JSON object of host → credential, found {type(doc).__name__}")
+    return doc
+
+
+def _no_nan(name: str) -> Any:
+    raise _Malformed(f"{name} is not valid JSON")
+
+
+def serialise_document(doc: dict[str, Any]) -> bytes:
+    """What rattler writes: BTreeMap order (UTF-8 byte order of keys), compact JSON."""
+    ordered = {k: doc[k] for k in sorted(doc, key=lambda k: k.encode("utf-8", "surrogatepass"))}
+    return compact_json(ordered).encode("utf-8")
+
+
+def lock_path(path: Path) -> Path:
+    # rattler locks `<file with extension .lock>` (Rust's Path::with_extension).
+    return path.with_suffix(".lock")
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    try:
+        fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as err:
+        raise StoreError(f"cannot create lock file {lock_path(path)}: {err.strerror}") from err
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _ensure_folder(folder: Path) -> None:
+    if folder.is_dir():
+        return
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as err:
+        raise StoreError(f"cannot create folder {folder}: {err.strerror}") from err
+
+
+def clean_stale_temp_files(folder: Path, name: str) -> None:
+    """Remove temp files an interrupted write of ours left behind (their writer is gone)."""
+    prefix = f".{name}{TEMP_MARK}"
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            if not entry.name.startswith(prefix):
+                continue
+            pid_text = entry.name[len(prefix) :].split(".", 1)[0]
+            if pid_text.isdigit() and _alive(int(pid_text)):
+                continue
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` so readers only ever see the old or the new file."""
+    folder = path.parent
+    _ensure_folder(folder)
+    clean_stale_temp_files(folder, path.name)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o600
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TEMP_MARK}{os.getpid()}.", dir=folder)
+    except OSError as err:
+        raise StoreError(f"could not write {path}: {err.strerror}; the previous file is intact") from err
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fchmod(out.fileno(), mode)
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        reason = "disk full" if err.errno == errno.ENOSPC else err.strerror or str(err)
+        raise StoreError(f"could not write {path}: {reason}; the previous file is intact") from err
+    with contextlib.suppress(OSError):
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+class JsonFileStore(Store):
+    def __init__(self, store_id: str, name: str, path: Path) -> None:
+        self.id = store_id
+        self.name = name
+        self.path = path
+        self.location = str(path)
+
+    # -- reading -------------------------------------------------------------------
+
+    def _read_bytes(self) -> bytes | None:
+        try:
+            size = self.path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                raise StoreError(
+                    f"{self.path} is {size // (1024 * 1024)} MiB; larger than the "
+                    f"{MAX_FILE_BYTES // (1024 * 1024)} MiB a credentials file may be"
+                )
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except IsADirectoryError as err:
+            raise StoreError(f"{self.path} is a folder, not a file") from err
+        except OSError as err:
+            raise StoreError(f"cannot read {self.path}: {err.strerror}") from err
+
+    def load(self) -> Snapshot:
+        try:
+            data = self._read_bytes()
+        except StoreError as err:
+            return Snapshot(self.id, StoreState.ERROR, str(err))
+        if data is None:
+            return Snapshot(self.id, StoreState.MISSING, "file does not exist", version=ABSENT)
+        version = _digest(data)
+        try:
+            doc = parse_document(data)
+        except _Malformed as err:
+            return Snapshot(self.id, StoreState.MALFORMED, str(err), version=version)
+        entries = [Entry(key, parse_credential(value), self.id) for key, value in doc.items()]
+        problems = [
+            f"{e.key}: {_problem_text(e.credential)}" for e in entries if not rattler_accepts(e.credential)
+        ]
+        if problems:
+            message = f"rattler rejects the whole file because of {len(problems)} entr" + (
+                "y" if len(problems) == 1 else "ies"
+            )
+            return Snapshot(self.id, StoreState.REJECTED, message, entries, version, problems)
+        return Snapshot(self.id, StoreState.OK, f"{len(entries)} entries", entries, version)
+
+    # -- writing -------------------------------------------------------------------
+
+    def _update(
+        self,
+        change: Callable[[dict[str, Any]], None],
+        expect: str | None,
+        allow_rejected: bool = False,
+    ) -> None:
+        _ensure_folder(self.path.parent)
+        with _locked(self.path):
+            data = self._read_bytes()
+            current = ABSENT if data is None else _digest(data)
+            if expect is not None and current != expect:
+                raise ConflictError(
+                    f"{self.path} changed on disk since it was read (another program wrote it); "
+                    "nothing was written — reload and try again"
+                )
+            try:
+                doc: dict[str, Any] = {} if data is None else parse_document(data)
+            except _Malformed as err:
+                raise StoreError(f"{self.path} is malformed ({err}); it was left untouched") from err
+            if not allow_rejected:
+                bad = [k for k, v in doc.items() if not rattler_accepts(parse_credential(v))]
+                if bad:
+                    raise StoreError(
+                        f"rattler cannot read {self.path} (bad entries: {', '.join(bad)}); "
+                        "repair it first (see `pixi-auth-tui audit`) — nothing was written"
+                    )
+            change(doc)
+            atomic_write(self.path, serialise_document(doc))
+
+    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> None:
+        if not rattler_accepts(credential):
+            raise StoreError("refusing to write a credential rattler cannot read")
+
+        def put(doc: dict[str, Any]) -> None:
+            doc[key] = credential_to_json(credential)
+
+        self._update(put, expect)
+
+    def remove(self, key: str, *, expect: str | None = None, item_ref: str | None = None) -> None:
+        def drop(doc: dict[str, Any]) -> None:
+            if key not in doc:
+                raise StoreError(f"{key} is not in {self.path}")
+            del doc[key]
+
+        # Removing a bad entry is how a person repairs a rejected file, so allow it.
+        self._update(drop, expect, allow_rejected=True)
+
+    def repair(self, fixes: dict[str, Credential], *, expect: str | None = None) -> None:
+        """Rewrite the given entries (e.g. `BasicHttp` → `BasicHTTP`) in a rejected file."""
+
+        def rewrite(doc: dict[str, Any]) -> None:
+            for key, cred in fixes.items():
+                doc[key] = credential_to_json(cred)
+
+        self._update(rewrite, expect, allow_rejected=True)
+
+
+def _problem_text(cred: Credential) -> str:
+    if isinstance(cred, BasicHTTP) and cred.misspelled:
+        return "spelled `BasicHttp`; rattler only accepts `BasicHTTP`"
+    if isinstance(cred, Unrecognised):
+        return cred.reason
+    return "not readable by rattler"

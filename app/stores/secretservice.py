@@ -1,0 +1,385 @@
+"""The Linux keychain (freedesktop Secret Service), holding items exactly as rattler does.
+
+rattler's item: attributes `{"service": "rattler", "username": <key>}`, label
+`keyring:<key>@rattler`, secret = the credential JSON. rattler searches by those two
+attributes and fails when more than one item matches, so updates change the secret
+of the existing item in place and never create a second one.
+
+Listing costs a fixed number of D-Bus round trips whatever the item count: one
+search, the attribute reads pipelined, and one batched GetSecrets.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from jeepney import DBusAddress, HeaderFields, Message, MessageType, Properties, new_method_call
+from jeepney.io.blocking import DBusConnection, open_dbus_connection
+
+from app.model import Credential, dumps_credential, loads_credential, rattler_accepts
+from app.stores.base import Entry, Snapshot, Store, StoreError, StoreState
+
+SERVICE = "rattler"
+BUS_NAME = "org.freedesktop.secrets"
+SS_PATH = "/org/freedesktop/secrets"
+SS_IFACE = "org.freedesktop.Secret.Service"
+ITEM_IFACE = "org.freedesktop.Secret.Item"
+COLLECTION_IFACE = "org.freedesktop.Secret.Collection"
+CALL_TIMEOUT = 10.0
+
+
+def item_label(key: str) -> str:
+    return f"keyring:{key}@{SERVICE}"
+
+
+def item_attributes(key: str) -> dict[str, str]:
+    return {"service": SERVICE, "username": key}
+
+
+class KeychainUnavailable(StoreError):
+    pass
+
+
+class KeychainLocked(StoreError):
+    pass
+
+
+@dataclass
+class KeychainItem:
+    path: str
+    key: str
+    attributes: dict[str, str]
+    label: str
+    secret: bytes | None  # None while locked
+
+    @property
+    def written_by_rattler(self) -> bool:
+        extra = set(self.attributes) - {"service", "username", "xdg:schema"}
+        return not extra
+
+
+class _Bus:
+    """One connection to the session bus, counting the round trips it makes."""
+
+    def __init__(self, address: str | None) -> None:
+        if not address:
+            raise KeychainUnavailable("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
+        try:
+            self.conn: DBusConnection = open_dbus_connection(bus=address)
+        except (OSError, ValueError, KeyError) as err:
+            raise KeychainUnavailable(f"cannot connect to the D-Bus session bus: {err}") from err
+        self.calls = 0
+        self.session: Any = None
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.conn.close()
+
+    def call(self, msg: Message) -> tuple[Any, ...]:
+        self.calls += 1
+        try:
+            reply = self.conn.send_and_get_reply(msg, timeout=CALL_TIMEOUT)
+        except TimeoutError as err:
+            raise KeychainUnavailable("the Secret Service did not answer in time") from err
+        except OSError as err:
+            raise KeychainUnavailable(f"D-Bus connection lost: {err}") from err
+        return self._body(reply)
+
+    def call_many(self, msgs: list[Message]) -> list[tuple[Any, ...]]:
+        """Send every request first, then collect the replies: one round trip's latency."""
+        self.calls += len(msgs)
+        serials: list[int] = []
+        try:
+            for msg in msgs:
+                serial = next(self.conn.outgoing_serial)
+                self.conn.send(msg, serial=serial)
+                serials.append(serial)
+            pending = set(serials)
+            replies: dict[int, Message] = {}
+            while pending:
+                msg_in = self.conn.receive(timeout=CALL_TIMEOUT)
+                reply_to = msg_in.header.fields.get(HeaderFields.reply_serial, -1)
+                if reply_to in pending:
+                    pending.discard(reply_to)
+                    replies[reply_to] = msg_in
+        except TimeoutError as err:
+            raise KeychainUnavailable("the Secret Service did not answer in time") from err
+        except OSError as err:
+            raise KeychainUnavailable(f"D-Bus connection lost: {err}") from err
+        return [self._body(replies[s]) for s in serials]
+
+    @staticmethod
+    def _body(reply: Message) -> tuple[Any, ...]:
+        if reply.header.message_type == MessageType.error:
+            name = reply.header.fields.get(HeaderFields.error_name, "")
+            detail = reply.body[0] if reply.body else ""
+            if name in (
+                "org.freedesktop.DBus.Error.ServiceUnknown",
+                "org.freedesktop.DBus.Error.Spawn.ExecFailed",
+                "org.freedesktop.DBus.Error.NoReply",
+            ):
+                raise KeychainUnavailable("no Secret Service (keychain daemon) on the session bus")
+            if name == "org.freedesktop.Secret.Error.IsLocked":
+                raise KeychainLocked("the keychain is locked; unlock it first")
+            raise StoreError(f"Secret Service error {name}: {detail}")
+        return tuple(reply.body)
+
+
+def _service() -> DBusAddress:
+    return DBusAddress(SS_PATH, BUS_NAME, SS_IFACE)
+
+
+def _item(path: str) -> DBusAddress:
+    return DBusAddress(path, BUS_NAME, ITEM_IFACE)
+
+
+class SecretServiceStore(Store):
+    def __init__(self, bus_address: str | None) -> None:
+        self.id = "keychain"
+        self.name = "keychain"
+        self.location = "Secret Service, service=rattler"
+        self.bus_address = bus_address
+        self.last_call_count = 0
+
+    @contextlib.contextmanager
+    def _bus(self) -> Iterator[_Bus]:
+        bus = _Bus(self.bus_address)
+        try:
+            yield bus
+        finally:
+            self.last_call_count = bus.calls
+            bus.close()
+
+    # -- D-Bus pieces --------------------------------------------------------------
+
+    def _search(self, bus: _Bus, attributes: dict[str, str]) -> tuple[list[str], list[str]]:
+        unlocked, locked = bus.call(new_method_call(_service(), "SearchItems", "a{ss}", (attributes,)))
+        return list(unlocked), list(locked)
+
+    def _open_session(self, bus: _Bus) -> Any:
+        if bus.session is None:
+            from secretstorage.dhcrypto import Session
+
+            session = Session()
+            try:
+                output, path = bus.call(
+                    new_method_call(
+                        _service(),
+                        "OpenSession",
+                        "sv",
+                        (
+                            "dh-ietf1024-sha256-aes128-cbc-pkcs7",
+                            ("ay", session.my_public_key.to_bytes(128, "big")),
+                        ),
+                    )
+                )
+                session.set_server_public_key(int.from_bytes(output[1], "big"))
+            except StoreError:
+                # Daemons without DH support: the plain algorithm over the local bus.
+                _output, path = bus.call(
+                    new_method_call(_service(), "OpenSession", "sv", ("plain", ("s", "")))
+                )
+                session.encrypted = False
+            session.object_path = path
+            bus.session = session
+        return bus.session
+
+    def _read_items(self, bus: _Bus, paths: list[str], with_secrets: bool) -> list[KeychainItem]:
+        if not paths:
+            return []
+        props = bus.call_many(
+            [Properties(_item(p)).get_all() for p in paths]  # Attributes + Label in one call each
+        )
+        secrets: dict[str, bytes] = {}
+        if with_secrets:
+            session = self._open_session(bus)
+            (found,) = bus.call(
+                new_method_call(_service(), "GetSecrets", "aoo", (paths, session.object_path))
+            )
+            secrets = {path: _decrypt(session, value) for path, value in found.items()}
+        items = []
+        for path, (prop_map,) in zip(paths, props, strict=True):
+            attributes = dict(prop_map.get("Attributes", ("a{ss}", {}))[1])
+            label = prop_map.get("Label", ("s", ""))[1]
+            items.append(
+                KeychainItem(path, attributes.get("username", ""), attributes, label, secrets.get(path))
+            )
+        return items
+
+    def list_items(self) -> tuple[list[KeychainItem], int]:
+        """Every unlocked rattler item with its secret, and how many items are locked."""
+        with self._bus() as bus:
+            unlocked, locked = self._search(bus, {"service": SERVICE})
+            return self._read_items(bus, unlocked, with_secrets=True), len(locked)
+
+    def items_for(self, key: str) -> list[KeychainItem]:
+        with self._bus() as bus:
+            unlocked, locked = self._search(bus, item_attributes(key))
+            return self._read_items(bus, unlocked, True) + self._read_items(bus, locked, False)
+
+    # -- Store ---------------------------------------------------------------------
+
+    def load(self) -> Snapshot:
+        try:
+            items, locked = self.list_items()
+        except KeychainUnavailable as err:
+            return Snapshot(self.id, StoreState.UNAVAILABLE, str(err))
+        except StoreError as err:
+            return Snapshot(self.id, StoreState.ERROR, str(err))
+        entries = [
+            Entry(item.key, loads_credential(_text(item.secret)), self.id, item_ref=item.path)
+            for item in items
+        ]
+        counts: dict[str, int] = {}
+        for entry in entries:
+            counts[entry.key] = counts.get(entry.key, 0) + 1
+        problems = [
+            f"{key}: {n} keychain items match; rattler fails on the ambiguity and sends no credential"
+            for key, n in counts.items()
+            if n > 1
+        ]
+        problems += [
+            f"{e.key}: the secret is not a credential rattler can read ({e.credential.reason})"  # type: ignore[union-attr]
+            for e in entries
+            if not rattler_accepts(e.credential)
+        ]
+        if locked:
+            return Snapshot(
+                self.id,
+                StoreState.LOCKED,
+                f"{locked} item(s) in a locked keyring are hidden; unlock to see them",
+                entries,
+                problems=problems,
+            )
+        return Snapshot(self.id, StoreState.OK, f"{len(entries)} items", entries, problems=problems)
+
+    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> None:
+        if not rattler_accepts(credential):
+            raise StoreError("refusing to write a credential rattler cannot read")
+        secret = dumps_credential(credential).encode("utf-8")
+        with self._bus() as bus:
+            unlocked, locked = self._search(bus, item_attributes(key))
+            matches = unlocked + locked
+            if len(matches) > 1:
+                raise StoreError(
+                    f"{len(matches)} keychain items match {key}; pixi cannot use any of them. "
+                    "Remove the duplicates first (keep one), then try again — nothing was written"
+                )
+            if locked:
+                raise KeychainLocked(f"the keychain item for {key} is locked; unlock the keychain first")
+            session = self._open_session(bus)
+            payload = _encrypt(session, secret)
+            if matches:
+                bus.call(new_method_call(_item(matches[0]), "SetSecret", "(oayays)", (payload,)))
+                return
+            collection = self._default_collection(bus)
+            properties = {
+                "org.freedesktop.Secret.Item.Label": ("s", item_label(key)),
+                "org.freedesktop.Secret.Item.Attributes": ("a{ss}", item_attributes(key)),
+            }
+            _item_path, prompt = bus.call(
+                new_method_call(
+                    DBusAddress(collection, BUS_NAME, COLLECTION_IFACE),
+                    "CreateItem",
+                    "a{sv}(oayays)b",
+                    (properties, payload, False),
+                )
+            )
+            if prompt != "/":
+                raise KeychainLocked("the keychain is locked; unlock it first — nothing was written")
+
+    def _default_collection(self, bus: _Bus) -> str:
+        (path,) = bus.call(new_method_call(_service(), "ReadAlias", "s", ("default",)))
+        if len(path) <= 1:
+            raise StoreError("the keychain has no default collection (keyring); create one first")
+        (locked,) = bus.call(Properties(DBusAddress(path, BUS_NAME, COLLECTION_IFACE)).get("Locked"))
+        if locked[1]:
+            raise KeychainLocked("the default keyring is locked; unlock it first — nothing was written")
+        return str(path)
+
+    def remove(self, key: str, *, expect: str | None = None, item_ref: str | None = None) -> None:
+        with self._bus() as bus:
+            unlocked, locked = self._search(bus, item_attributes(key))
+            matches = unlocked + locked
+            if item_ref is not None:
+                if item_ref not in matches:
+                    raise StoreError(f"that keychain item for {key} no longer exists; refresh")
+                targets = [item_ref]
+            elif len(matches) > 1:
+                raise StoreError(f"{len(matches)} keychain items match {key}; choose which one to remove")
+            elif not matches:
+                raise StoreError(f"{key} is not in the keychain")
+            else:
+                targets = matches
+            for path in targets:
+                (prompt,) = bus.call(new_method_call(_item(path), "Delete"))
+                if prompt != "/":
+                    raise KeychainLocked("the keychain is locked; unlock it first — nothing was removed")
+
+    def dedupe(self, key: str, keep: str) -> int:
+        """Delete every item for `key` except `keep`; returns how many were removed."""
+        with self._bus() as bus:
+            unlocked, locked = self._search(bus, item_attributes(key))
+            matches = unlocked + locked
+            if keep not in matches:
+                raise StoreError(f"the item to keep for {key} no longer exists; refresh")
+            if locked:
+                raise KeychainLocked("some of these items are locked; unlock the keychain first")
+            removed = 0
+            for path in matches:
+                if path == keep:
+                    continue
+                (prompt,) = bus.call(new_method_call(_item(path), "Delete"))
+                if prompt != "/":
+                    raise KeychainLocked("the keychain is locked; unlock it first")
+                removed += 1
+            # The item kept must carry rattler's exact attributes and label, or rattler's
+            # search could still miss or double-count it.
+            address = _item(keep)
+            bus.call(Properties(address).set("Attributes", "a{ss}", item_attributes(key)))
+            bus.call(Properties(address).set("Label", "s", item_label(key)))
+            return removed
+
+    def unlock(self, timeout: float = 120.0) -> bool:
+        """Ask the Secret Service to unlock (it shows its own prompt). True when unlocked."""
+        import secretstorage
+
+        bus = _Bus(self.bus_address)
+        try:
+            collection = secretstorage.Collection(bus.conn)  # the default collection
+            if not collection.is_locked():
+                return True
+            dismissed = collection.unlock(timeout=timeout)
+            return not dismissed and not collection.is_locked()
+        except TimeoutError as err:
+            raise KeychainLocked("nobody answered the unlock prompt; the keychain stays locked") from err
+        except (secretstorage.exceptions.SecretStorageException, OSError) as err:
+            raise KeychainUnavailable(f"could not unlock the keychain: {err}") from err
+        finally:
+            bus.close()
+
+
+def _text(secret: bytes | None) -> str:
+    if secret is None:
+        return ""
+    return secret.decode("utf-8", errors="replace")
+
+
+def _decrypt(session: Any, value: tuple[Any, ...]) -> bytes:
+    _session_path, params, data, _content_type = value
+    if not session.encrypted:
+        return bytes(data)
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    decryptor = Cipher(algorithms.AES(session.aes_key), modes.CBC(bytes(params))).decryptor()
+    padded = decryptor.update(bytes(data)) + decryptor.finalize()
+    return padded[: -padded[-1]]
+
+
+def _encrypt(session: Any, secret: bytes) -> tuple[str, bytes, bytes, str]:
+    from secretstorage.util import format_secret
+
+    return format_secret(session, secret, "text/plain")

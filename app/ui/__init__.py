@@ -1,0 +1,1 @@
+"""The Textual user interface. It only calls the engine; it stores nothing itself."""

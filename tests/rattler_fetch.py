@@ -1,0 +1,48 @@
+"""Reference consumer: fetch repodata with py-rattler's own credential lookup.
+
+Reads a JSON list of cases from stdin: [{"url": ..., "env": {name: value or null}}].
+Prints one JSON result per case. Runs as a subprocess because py-rattler may crash
+while the interpreter shuts down; os._exit avoids that after the results are out.
+"""
+
+import asyncio
+import json
+import os
+import sys
+import tempfile
+
+
+async def fetch(url: str) -> str:
+    from rattler import Channel, Platform
+    from rattler.networking import Client, fetch_repo_data
+
+    try:
+        await fetch_repo_data(
+            channels=[Channel(url)],
+            platforms=[Platform("noarch")],
+            cache_path=tempfile.mkdtemp(),
+            callback=None,
+            client=Client.authenticated_client(),
+        )
+    except Exception as err:  # the oracle reports, the test decides
+        return f"ERR {type(err).__name__}: {err}"
+    return "OK"
+
+
+def main() -> None:
+    cases = json.load(sys.stdin)
+    results = []
+    for case in cases:
+        for name, value in case.get("env", {}).items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        results.append(asyncio.run(fetch(case["url"])))
+    sys.stdout.write(json.dumps(results) + "\n")
+    sys.stdout.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Install what the test suite needs, then run all of it. The README's quick start and CI
+# (.ci/run) both call exactly this. Works as root (CI) or with sudo, on Debian with Python 3.11+.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v dbus-daemon >/dev/null 2>&1 || missing+=(dbus)
+command -v gnome-keyring-daemon >/dev/null 2>&1 || missing+=(gnome-keyring)
+python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
+if ((${#missing[@]})); then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "installing system packages: ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check '.[test]'
+# Two workers: one per core; each starts its own private keyring daemon.
+exec .venv/bin/python -m pytest -n 2 -p no:cacheprovider "$@"

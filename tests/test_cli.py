@@ -1,0 +1,142 @@
+"""The command line as a script would use it: subprocesses, exit codes, no secret leaks."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import NO_BUS
+
+SECRET = "pfx_SUPERSECRET0123456789abcdefXq7f"
+
+
+def run(home, *args, stdin="", extra_env=None):
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(home),
+        "DBUS_SESSION_BUS_ADDRESS": NO_BUS,
+        "XDG_CONFIG_HOME": str(home / ".config"),
+    }
+    env.update(extra_env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args], input=stdin, capture_output=True, text=True, env=env, timeout=60
+    )
+
+
+def test_version_and_help(home):
+    assert run(home, "--version").stdout.startswith("pixi-auth-tui ")
+    out = run(home, "--help")
+    assert out.returncode == 0 and "resolve" in out.stdout and "Exit codes" in out.stdout
+
+
+def test_set_list_resolve_remove(home):
+    set_ = run(home, "set", "repo.example.com", "--kind", "bearer", "--stdin", stdin=SECRET + "\n")
+    assert set_.returncode == 0, set_.stderr
+    # the keychain is unavailable here, so rattler's fallback file is used
+    assert "credentials.json" in set_.stdout
+    stored = json.loads((home / ".rattler/credentials.json").read_text())
+    assert stored == {"repo.example.com": {"BearerToken": SECRET}}
+
+    listed = run(home, "list", "--json")
+    assert listed.returncode == 0
+    data = json.loads(listed.stdout)
+    (entry,) = data["entries"]
+    assert (
+        entry["key"] == "repo.example.com" and entry["status"] == "active" and entry["kind"] == "BearerToken"
+    )
+    states = {s["id"]: s["state"] for s in data["stores"]}
+    assert states["keychain"] == "unavailable" and states["credentials"] == "ok"
+    assert SECRET not in listed.stdout and SECRET not in run(home, "list").stdout
+
+    res = run(home, "resolve", "https://repo.example.com/chan/noarch/repodata.json", "--json")
+    assert res.returncode == 0
+    resolved = json.loads(res.stdout)
+    assert resolved["match"]["key"] == "repo.example.com"
+    assert resolved["request"]["headers"]["Authorization"] == "Bearer pfx_…Xq7f"
+    assert SECRET not in res.stdout
+    text = run(home, "resolve", "https://repo.example.com/x")
+    assert "Bearer pfx_…Xq7f" in text.stdout
+
+    none = run(home, "resolve", "https://elsewhere.example/x")
+    assert none.returncode == 3 and "without credentials" in none.stdout
+
+    rm = run(home, "remove", "repo.example.com")
+    assert rm.returncode == 0 and "removed" in rm.stdout
+    assert json.loads((home / ".rattler/credentials.json").read_text()) == {}
+    assert run(home, "remove", "repo.example.com").returncode == 3
+
+
+def test_basic_and_s3_read_all_secrets_from_stdin(home):
+    r = run(home, "set", "files.example", "--kind", "basic", "--username", "al", "--stdin", stdin="pw-1\n")
+    assert r.returncode == 0, r.stderr
+    r = run(home, "set", "s3://bkt", "--kind", "s3", "--access-key-id", "AK", "--stdin", stdin="sk\nsess\n")
+    assert r.returncode == 0, r.stderr
+    stored = json.loads((home / ".rattler/credentials.json").read_text())
+    assert stored["files.example"] == {"BasicHTTP": {"username": "al", "password": "pw-1"}}
+    assert stored["s3://bkt"]["S3Credentials"]["session_token"] == "sess"
+
+
+def test_rotate_reports_rotation(home):
+    run(home, "set", "a.example", "--kind", "conda", "--stdin", stdin="old-token\n")
+    r = run(home, "set", "a.example", "--kind", "conda", "--stdin", stdin="new-token\n")
+    assert r.returncode == 0 and r.stdout.startswith("rotated")
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (["set", "a.example", "--kind", "bearer", "--stdin"], "\n", "token is empty"),
+        (["set", "a.example", "--kind", "bearer", "--stdin"], "x\x07y\n", "control character"),
+        (["set", "a.example:443", "--kind", "bearer", "--stdin"], "t\n", "port"),
+        (["set", "a.example", "--kind", "basic", "--stdin"], "t\n", "needs --username"),
+        (["set", "a.example", "--kind", "bearer"], "", "no terminal"),
+        (["resolve", "not a url"], "", "not a URL"),
+    ],
+)
+def test_usage_errors_are_one_clear_line(home, args, stdin, message):
+    r = run(home, *args, stdin=stdin)
+    assert r.returncode == 2
+    assert message in r.stderr and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+
+
+def test_secret_is_never_an_argument(home):
+    # argparse has no option that could carry a secret
+    r = run(home, "set", "a.example", "--kind", "bearer", "--token", SECRET)
+    assert r.returncode == 2
+    assert not (home / ".rattler/credentials.json").exists()
+
+
+def test_suggests_pixi_login_normalisation_without_applying_it(home):
+    r = run(home, "set", "prefix.dev", "--kind", "bearer", "--stdin", stdin="tok-123456789\n")
+    assert r.returncode == 0 and "*.prefix.dev" in r.stderr
+    assert "prefix.dev" in json.loads((home / ".rattler/credentials.json").read_text())
+
+
+def test_store_errors_exit_1_and_leave_files(home):
+    path = home / ".rattler/credentials.json"
+    path.parent.mkdir()
+    path.write_text("{broken")
+    r = run(home, "set", "a.example", "--kind", "bearer", "--stdin", "--store", "credentials", stdin="tok\n")
+    assert r.returncode == 1 and "malformed" in r.stderr
+    assert path.read_text() == "{broken"
+
+
+def test_remove_asks_which_store_when_ambiguous(home):
+    (home / ".netrc").write_text("machine a.example login u password p\n")
+    run(home, "set", "a.example", "--kind", "bearer", "--stdin", stdin="tok-abcdefgh\n")
+    r = run(home, "remove", "a.example")
+    assert r.returncode == 2 and "--store" in r.stderr
+    r = run(home, "remove", "a.example", "--store", "credentials")
+    assert r.returncode == 0 and "now uses the entry in netrc" in r.stdout
+    r = run(home, "remove", "a.example", "--store", "netrc")
+    assert r.returncode == 1 and "read-only" in r.stderr
+
+
+def test_demo_list_works_without_touching_home(home):
+    r = run(home, "--demo", "list", "--json")
+    assert r.returncode == 0
+    data = json.loads(r.stdout)
+    assert {e["store"] for e in data["entries"]} >= {"keychain", "credentials", "netrc", "override"}
+    assert list(home.iterdir()) == []

@@ -1,0 +1,54 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.hostkeys import candidate_keys, key_problem, normalise_login_key
+
+
+def test_candidate_keys_follow_rattler_order():
+    assert candidate_keys("https://repo.prefix.dev/chan/noarch/repodata.json") == [
+        "repo.prefix.dev",
+        "*.repo.prefix.dev",
+        "*.prefix.dev",
+        "*.dev",
+    ]
+    # Ports are not part of the key; IP addresses get no wildcard lookup.
+    assert candidate_keys("http://127.0.0.1:8080/x") == ["127.0.0.1"]
+    assert candidate_keys("http://localhost:1/x") == ["localhost", "*.localhost"]
+    assert candidate_keys("HTTPS://Repo.Prefix.DEV/x")[0] == "repo.prefix.dev"
+
+
+def test_s3_keys_shorten_segment_by_segment():
+    assert candidate_keys("s3://bucket/a/b") == ["bucket", "s3://bucket/a/b", "s3://bucket/a", "s3://bucket"]
+
+
+def test_wildcard_covers_the_bare_domain():
+    assert "*.prefix.dev" in candidate_keys("https://prefix.dev/")
+
+
+def test_login_normalisation_is_a_suggestion():
+    n = normalise_login_key("https://prefix.dev/channels/x")
+    assert n.key == "*.prefix.dev" and n.changed and "URL" in n.reason
+    assert normalise_login_key("repo.prefix.dev").changed is False
+    assert normalise_login_key("prefix.dev").key == "*.prefix.dev"
+    assert normalise_login_key("127.0.0.1").key == "127.0.0.1"
+
+
+def test_key_problems():
+    assert key_problem("repo.prefix.dev") is None
+    assert key_problem("*.prefix.dev") is None
+    assert key_problem("s3://bucket") is None
+    assert "port" in key_problem("host:8080")
+    assert "path" in key_problem("host/path")
+    assert "URL" in key_problem("https://host")
+    assert "top-level" in key_problem("*.com")
+    assert key_problem("") is not None
+    assert "upper-case" in key_problem("Prefix.dev")
+    assert key_problem("a..b") is not None
+
+
+@given(st.text(max_size=80))
+def test_key_functions_never_crash(text):
+    key_problem(text)
+    normalise_login_key(text)
+    candidate_keys(text)
+    candidate_keys("https://" + text)

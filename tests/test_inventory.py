@@ -1,0 +1,109 @@
+import json
+
+from app.inventory import AUTH_FILE, CREDENTIALS, KEYCHAIN, NETRC, OVERRIDE, Status, load_inventory
+from app.stores.memory import MemoryKeychainStore
+from tests.conftest import make_env
+
+
+def setup_three_stores(home):
+    auth = home / "auth.json"
+    auth.write_text(json.dumps({"host.example": {"BearerToken": "from-auth-file"}}))
+    (home / ".rattler").mkdir()
+    (home / ".rattler/credentials.json").write_text(
+        json.dumps(
+            {
+                "host.example": {"BearerToken": "from-credentials"},
+                "*.example": {"CondaToken": "wild"},
+                "only.example": {"BasicHTTP": {"username": "u", "password": "p"}},
+            }
+        )
+    )
+    (home / ".netrc").write_text(
+        "machine host.example login n password np\nmachine only.example login n password q\n"
+    )
+    override = home / "override.json"
+    override.write_text(json.dumps({"other.example": {"BearerToken": "o"}}))
+    (home / ".pixi").mkdir()
+    (home / ".pixi/config.toml").write_text(f'authentication-override-file = "{override}"\n')
+    return make_env(home, RATTLER_AUTH_FILE=str(auth))
+
+
+def test_same_key_in_three_stores(home):
+    env = setup_three_stores(home)
+    keychain = MemoryKeychainStore([("host.example", '{"BearerToken":"from-keychain"}')])
+    inv = load_inventory(env, keychain=keychain)
+    assert [s.id for s in inv.stores] == [AUTH_FILE, OVERRIDE, KEYCHAIN, CREDENTIALS, NETRC]
+    table = [(r.store.id, r.status, r.shadowed_by) for r in inv.rows_for("host.example")]
+    assert table == [
+        (AUTH_FILE, Status.ACTIVE, None),
+        (KEYCHAIN, Status.SHADOWED, AUTH_FILE),
+        (CREDENTIALS, Status.SHADOWED, AUTH_FILE),
+        (NETRC, Status.SHADOWED, AUTH_FILE),
+    ]
+    assert inv.active_row("only.example").store.id == CREDENTIALS
+    assert inv.rows_for("only.example")[1].status is Status.SHADOWED
+    assert inv.blocked is None
+
+
+def test_resolution_is_key_major_like_rattler(home):
+    env = setup_three_stores(home)
+    inv = load_inventory(env, keychain=MemoryKeychainStore([("*.host.example", '{"BearerToken":"kc"}')]))
+    # exact host in an early store
+    res = inv.resolve("https://host.example/chan")
+    assert res.key == "host.example" and res.row.store.id == AUTH_FILE
+    assert res.request.headers == {"Authorization": "Bearer …file"}
+    # a subdomain: *.host.example (keychain) beats *.example (credentials.json) — keys first, then stores
+    res = inv.resolve("https://sub.host.example/chan")
+    assert res.key == "*.host.example" and res.row.store.id == KEYCHAIN
+    # conda token goes into the path, masked
+    res = inv.resolve("https://deep.other.example/chan/noarch/repodata.json")
+    assert res.key == "*.example"
+    assert res.request.url == "https://deep.other.example/t/••••••/chan/noarch/repodata.json"
+    assert res.request.headers == {}
+    assert inv.resolve("https://nothing.test/x").row is None
+
+
+def test_s3_resolution(home):
+    (home / ".rattler").mkdir()
+    (home / ".rattler/credentials.json").write_text(
+        json.dumps({"s3://bucket/a": {"S3Credentials": {"access_key_id": "AK", "secret_access_key": "sk"}}})
+    )
+    inv = load_inventory(make_env(home), keychain=MemoryKeychainStore())
+    res = inv.resolve("s3://bucket/a/b/c")
+    assert res.key == "s3://bucket/a"
+    assert "AK" in res.request.headers["Authorization"] and "sk" not in str(res.request)
+
+
+def test_malformed_file_blocks_rattler_but_hides_no_store(home):
+    (home / ".rattler").mkdir()
+    (home / ".rattler/credentials.json").write_text("{oops")
+    (home / ".netrc").write_text("machine a.example login u password p\n")
+    inv = load_inventory(make_env(home), keychain=MemoryKeychainStore([("k.example", '{"BearerToken":"t"}')]))
+    assert inv.snapshots[CREDENTIALS].state.value == "malformed"
+    assert "credentials.json" in inv.blocked and "no credentials" in inv.blocked
+    assert {r.key for r in inv.rows} == {"a.example", "k.example"}
+
+
+def test_duplicates_and_unreadable_keychain_items_are_ignored(home):
+    keychain = MemoryKeychainStore(
+        [
+            ("dup.example", '{"BearerToken":"a"}'),
+            ("dup.example", '{"BearerToken":"b"}'),
+            ("bad.example", "not json"),
+        ]
+    )
+    (home / ".netrc").write_text("machine dup.example login u password p\ndefault login a password b\n")
+    inv = load_inventory(make_env(home), keychain=keychain)
+    statuses = [(r.store.id, r.status) for r in inv.rows_for("dup.example")]
+    # rattler's keychain lookup fails on the ambiguity and falls through to later stores
+    assert statuses == [(KEYCHAIN, Status.IGNORED), (KEYCHAIN, Status.IGNORED), (NETRC, Status.ACTIVE)]
+    assert inv.rows_for("bad.example")[0].status is Status.IGNORED
+    assert inv.rows_for("default")[0].status is Status.IGNORED
+
+
+def test_default_write_store(home):
+    inv = load_inventory(make_env(home), keychain=MemoryKeychainStore())
+    assert inv.default_write_store().id == KEYCHAIN
+    inv = load_inventory(make_env(home))  # the no-bus environment: keychain unavailable
+    assert inv.snapshots[KEYCHAIN].state.value == "unavailable"
+    assert inv.default_write_store().id == CREDENTIALS

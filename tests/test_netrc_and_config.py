@@ -1,0 +1,92 @@
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.model import BasicHTTP
+from app.pixiconfig import config_locations, find_override_file
+from app.stores.base import StoreState
+from app.stores.netrc import NetrcStore, netrc_path, parse_netrc
+
+
+def test_netrc_machines_default_and_macdef(home):
+    path = home / ".netrc"
+    path.write_text(
+        "# comment\n"
+        "machine a.example login u1 password p1\n"
+        "macdef init\ncd /\nls\n\n"
+        'machine b.example\n  login u2\n  password "p 2"\n'
+        "default login anon password guest\n"
+    )
+    snap = NetrcStore(path).load()
+    assert snap.state is StoreState.OK
+    assert [(e.key, e.credential) for e in snap.entries] == [
+        ("a.example", BasicHTTP("u1", "p1")),
+        ("b.example", BasicHTTP("u2", "p 2")),
+        ("default", BasicHTTP("anon", "guest")),
+    ]
+
+
+def test_netrc_parse_errors_are_reported_not_fatal(home):
+    path = home / ".netrc"
+    path.write_text("machine a.example login u password p\nbogus\npassword\n")
+    snap = NetrcStore(path).load()
+    assert snap.state is StoreState.REJECTED  # rattler ignores the whole file
+    assert snap.entries and len(snap.problems) == 2
+    assert "line 2" in snap.problems[0]
+
+
+def test_netrc_location(home):
+    assert netrc_path({}, home) == home / ".netrc"
+    assert netrc_path({"NETRC": "/x/netrc"}, home) == Path("/x/netrc")
+    assert NetrcStore(home / "none").load().state is StoreState.MISSING
+
+
+@given(st.text(max_size=300))
+def test_netrc_parser_never_crashes(text):
+    result = parse_netrc(text)
+    assert isinstance(result.errors, list)
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_override_file_follows_pixi_priority(home):
+    env = {"XDG_CONFIG_HOME": str(home / "xdg"), "PIXI_HOME": str(home / "pixihome")}
+    write(home / ".config/pixi/config.toml", 'authentication-override-file = "/from/dot-config"\n')
+    assert find_override_file(env, home).path == Path("/from/dot-config")
+    write(home / "xdg/pixi/config.toml", 'authentication_override_file = "/from/xdg"\n')
+    assert find_override_file(env, home).path == Path("/from/xdg")
+    write(home / ".pixi/config.toml", 'authentication-override-file = "/from/dot-pixi"\n')
+    assert find_override_file(env, home).path == Path("/from/dot-pixi")
+    write(home / "pixihome/config.toml", 'authentication-override-file = "/from/pixi-home"\n')
+    found = find_override_file(env, home)
+    assert found.path == Path("/from/pixi-home") and found.source == home / "pixihome/config.toml"
+    # PIXI_CONFIG_FILE replaces them all; PIXI_NO_CONFIG skips them
+    write(home / "only.toml", 'authentication-override-file = "/from/only"\n')
+    assert find_override_file({**env, "PIXI_CONFIG_FILE": str(home / "only.toml")}, home).path == Path(
+        "/from/only"
+    )
+    assert find_override_file({**env, "PIXI_NO_CONFIG": "1"}, home).path is None
+
+
+def test_config_order_lowest_first(home):
+    paths = config_locations({"XDG_CONFIG_HOME": "/xdg", "PIXI_HOME": "/ph"}, home)
+    assert paths == [
+        Path("/etc/pixi/config.toml"),
+        home / ".config/pixi/config.toml",
+        Path("/xdg/pixi/config.toml"),
+        home / ".pixi/config.toml",
+        Path("/ph/config.toml"),
+    ]
+
+
+def test_bad_config_is_reported(home):
+    write(home / ".pixi/config.toml", "this is = = not toml")
+    found = find_override_file({}, home)
+    assert found.path is None and "not valid TOML" in found.errors[0]
+    write(home / ".pixi/config.toml", "authentication-override-file = 3\n")
+    assert "must be a string" in find_override_file({}, home).errors[0]
