@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import signal
 import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from app.paths import Environment
+from tests.keyring_daemon import KeyringDaemon, keyring_missing_reason
 from tests.servers import RepoServer, start_repo_server
 
 REAL_HOME = Path(os.path.expanduser("~")).resolve()
@@ -69,99 +66,6 @@ def make_env(home: Path, **env: str) -> Environment:
 
 
 # -- a real Secret Service ----------------------------------------------------------------
-
-
-class KeyringDaemon:
-    def __init__(self) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="pixi-auth-tui-keyring-"))
-        self.run_dir = self.root / "run"
-        self.run_dir.mkdir(mode=0o700)
-        self.home = self.root / "home"
-        self.home.mkdir()
-        self.address = f"unix:path={self.run_dir / 'bus'}"
-        self.procs: list[subprocess.Popen[bytes]] = []
-
-    def env(self) -> dict[str, str]:
-        return {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(self.home),
-            "XDG_RUNTIME_DIR": str(self.run_dir),
-            "XDG_DATA_HOME": str(self.home / ".local" / "share"),
-            "DBUS_SESSION_BUS_ADDRESS": self.address,
-        }
-
-    def start(self) -> None:
-        assert self.address != REAL_BUS
-        bus = subprocess.Popen(
-            ["dbus-daemon", "--session", "--nofork", f"--address={self.address}"],
-            env=self.env(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self.procs.append(bus)
-        _wait_for(lambda: (self.run_dir / "bus").exists(), "dbus-daemon socket")
-        keyring = subprocess.Popen(
-            ["gnome-keyring-daemon", "--unlock", "--components=secrets", "--foreground"],
-            env=self.env(),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        assert keyring.stdin is not None
-        keyring.stdin.write(b"test-password")
-        keyring.stdin.close()
-        self.procs.append(keyring)
-        _wait_for(self._default_collection_ready, "gnome-keyring's unlocked login keyring")
-
-    def _default_collection_ready(self) -> bool:
-        # Read the alias only: secretstorage.get_default_collection would try to create
-        # a collection (a prompt nobody answers) while the login keyring is being made.
-        from jeepney import DBusAddress, new_method_call
-        from jeepney.io.blocking import open_dbus_connection
-
-        conn = open_dbus_connection(bus=self.address)
-        try:
-            service = DBusAddress(
-                "/org/freedesktop/secrets", "org.freedesktop.secrets", "org.freedesktop.Secret.Service"
-            )
-            reply = conn.send_and_get_reply(
-                new_method_call(service, "ReadAlias", "s", ("default",)), timeout=2
-            )
-            return len(reply.body[0]) > 1
-        finally:
-            conn.close()
-
-    def kill_keyring(self) -> None:
-        self.procs[1].send_signal(signal.SIGKILL)
-        self.procs[1].wait()
-
-    def stop(self) -> None:
-        for proc in reversed(self.procs):
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        shutil.rmtree(self.root, ignore_errors=True)
-
-
-def _wait_for(check, what: str, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except Exception:  # still starting
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"{what} did not start within {timeout}s")
-
-
-def keyring_missing_reason() -> str | None:
-    missing = [tool for tool in ("dbus-daemon", "gnome-keyring-daemon") if shutil.which(tool) is None]
-    if missing:
-        return f"needs {' and '.join(missing)} (apt-get install gnome-keyring dbus)"
-    return None
 
 
 @pytest.fixture(scope="session")
