@@ -72,9 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_set.add_argument("--kind", choices=sorted(KIND_CHOICES), required=True)
     p_set.add_argument("--username", help="for --kind basic")
     p_set.add_argument("--access-key-id", help="for --kind s3")
-    p_set.add_argument(
-        "--store", choices=STORE_CHOICES, help="default: keychain if usable, else credentials.json"
-    )
+    p_set.add_argument("--store", choices=STORE_CHOICES, help="default: keychain if usable, else credentials.json")
     p_set.add_argument(
         "--stdin",
         action="store_true",
@@ -285,9 +283,7 @@ def cmd_remove(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_NOT_FOUND
     stores = {r.store.id for r in holders}
     if len(stores) > 1:
-        raise UsageError(
-            f"{args.key} is in several stores ({', '.join(sorted(stores))}); choose one with --store"
-        )
+        raise UsageError(f"{args.key} is in several stores ({', '.join(sorted(stores))}); choose one with --store")
     row = holders[0]
     row.store.remove(args.key, expect=inv.snapshots[row.store.id].version, item_ref=args.item)
     out.write(f"removed {args.key} from {row.store.name} ({row.store.location})\n")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from app.model import BasicHTTP, BearerToken, CondaToken, Credential, S3Credentials
+
 MAX_SECRET_CHARS = 1024 * 1024  # 1 MiB of token is already absurd; more is a paste accident
 
 
@@ -30,4 +32,84 @@ def username_problem(value: str) -> str | None:
         return "contains ':' (HTTP basic auth cannot carry it in a username)"
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in value):
         return "contains control characters"
+    return None
+
+
+# -- the credential form -------------------------------------------------------------------
+
+FIELDS_BY_KIND = {
+    "BearerToken": ("token",),
+    "CondaToken": ("token",),
+    "BasicHTTP": ("username", "password"),
+    "S3Credentials": ("access_key_id", "secret_access_key", "session_token"),
+}
+SECRET_FIELDS = {"token", "password", "secret_access_key", "session_token"}
+OPTIONAL_FIELDS = {"session_token"}
+
+
+def build_credential(
+    kind: str, values: dict[str, str], previous: Credential | None = None
+) -> tuple[Credential | None, dict[str, str]]:
+    """Turn form fields into a credential, or say per field what is wrong.
+
+    With `previous` (editing), an empty secret field keeps the previous value.
+    """
+    errors: dict[str, str] = {}
+    kept = _previous_fields(previous) if previous is not None and previous.kind == kind else {}
+    fields: dict[str, str] = {}
+    for name in FIELDS_BY_KIND.get(kind, ()):
+        value = values.get(name, "")
+        if name in SECRET_FIELDS and value == "" and name in kept:
+            value = kept[name]
+        fields[name] = value
+        if name in OPTIONAL_FIELDS and value == "":
+            continue
+        if name in SECRET_FIELDS:
+            problem = secret_problem(value)
+        elif name == "username":
+            problem = username_problem(value)
+        else:
+            problem = identifier_problem(value)
+        if problem:
+            errors[name] = problem
+    if kind not in FIELDS_BY_KIND:
+        errors["kind"] = "choose a kind"
+    if errors:
+        return None, errors
+    if kind == "BearerToken":
+        return BearerToken(fields["token"]), {}
+    if kind == "CondaToken":
+        return CondaToken(fields["token"]), {}
+    if kind == "BasicHTTP":
+        return BasicHTTP(fields["username"], fields["password"]), {}
+    return S3Credentials(fields["access_key_id"], fields["secret_access_key"], fields["session_token"] or None), {}
+
+
+def identifier_problem(value: str) -> str | None:
+    if not value or not value.strip():
+        return "is empty"
+    if value != value.strip() or any(ch.isspace() for ch in value):
+        return "contains spaces"
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
+        return "contains control characters"
+    return None
+
+
+def _previous_fields(cred: Credential) -> dict[str, str]:
+    if isinstance(cred, (BearerToken, CondaToken)):
+        return {"token": cred.token}
+    if isinstance(cred, BasicHTTP):
+        return {"password": cred.password}
+    if isinstance(cred, S3Credentials):
+        return {"secret_access_key": cred.secret_access_key, "session_token": cred.session_token or ""}
+    return {}
+
+
+def host_kind_warning(key: str, kind: str) -> str | None:
+    """Servers whose credential kind is known: say so when the choice differs."""
+    host = key.lstrip("*.").lower()
+    if (host == "prefix.dev" or host.endswith(".prefix.dev")) and kind != "BearerToken":
+        return "prefix.dev expects a Bearer token (what `pixi auth login --token` stores)"
+    if (host == "anaconda.org" or host.endswith(".anaconda.org")) and kind != "CondaToken":
+        return "anaconda.org expects a conda token (what `pixi auth login --conda-token` stores)"
     return None

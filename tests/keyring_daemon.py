@@ -114,9 +114,7 @@ class KeyringDaemon:
             service = DBusAddress(
                 "/org/freedesktop/secrets", "org.freedesktop.secrets", "org.freedesktop.Secret.Service"
             )
-            reply = conn.send_and_get_reply(
-                new_method_call(service, "ReadAlias", "s", ("default",)), timeout=2
-            )
+            reply = conn.send_and_get_reply(new_method_call(service, "ReadAlias", "s", ("default",)), timeout=2)
             return len(reply.body[0]) > 1
         finally:
             conn.close()

@@ -43,9 +43,7 @@ def test_set_list_resolve_remove(home):
     assert listed.returncode == 0
     data = json.loads(listed.stdout)
     (entry,) = data["entries"]
-    assert (
-        entry["key"] == "repo.example.com" and entry["status"] == "active" and entry["kind"] == "BearerToken"
-    )
+    assert entry["key"] == "repo.example.com" and entry["status"] == "active" and entry["kind"] == "BearerToken"
     states = {s["id"]: s["state"] for s in data["stores"]}
     assert states["keychain"] == "unavailable" and states["credentials"] == "ok"
     assert SECRET not in listed.stdout and SECRET not in run(home, "list").stdout

@@ -18,9 +18,7 @@ def setup_three_stores(home):
             }
         )
     )
-    (home / ".netrc").write_text(
-        "machine host.example login n password np\nmachine only.example login n password q\n"
-    )
+    (home / ".netrc").write_text("machine host.example login n password np\nmachine only.example login n password q\n")
     override = home / "override.json"
     override.write_text(json.dumps({"other.example": {"BearerToken": "o"}}))
     (home / ".pixi").mkdir()

@@ -67,9 +67,7 @@ def test_override_file_follows_pixi_priority(home):
     assert found.path == Path("/from/pixi-home") and found.source == home / "pixihome/config.toml"
     # PIXI_CONFIG_FILE replaces them all; PIXI_NO_CONFIG skips them
     write(home / "only.toml", 'authentication-override-file = "/from/only"\n')
-    assert find_override_file({**env, "PIXI_CONFIG_FILE": str(home / "only.toml")}, home).path == Path(
-        "/from/only"
-    )
+    assert find_override_file({**env, "PIXI_CONFIG_FILE": str(home / "only.toml")}, home).path == Path("/from/only")
     assert find_override_file({**env, "PIXI_NO_CONFIG": "1"}, home).path is None
 
 

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_ruff_is_clean():
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "app", "tests", "bench"],
+        [sys.executable, "-m", "ruff", "check", "app", "tests", "bench", "screenshots"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -81,18 +81,14 @@ def test_netrc_entries_are_what_rattler_uses(home, server):
 def test_one_misspelled_entry_breaks_the_whole_file_for_rattler(home, server):
     path = home / ".rattler" / "credentials.json"
     path.parent.mkdir()
-    path.write_text(
-        '{"127.0.0.1":{"BearerToken":"good"},"x.example":{"BasicHttp":{"username":"u","password":"p"}}}'
-    )
+    path.write_text('{"127.0.0.1":{"BearerToken":"good"},"x.example":{"BasicHttp":{"username":"u","password":"p"}}}')
     server.expect["m"] = BearerToken("good")
     assert rattler_fetch(home, [(server.url("m"), {})])[0].startswith("ERR")
     inv = load_inventory(make_env(home))
     assert inv.blocked and "credentials.json" in inv.blocked
 
 
-header_safe = st.text(
-    alphabet=string.ascii_letters + string.digits + "-._~+/=!$%&*^|", min_size=1, max_size=60
-)
+header_safe = st.text(alphabet=string.ascii_letters + string.digits + "-._~+/=!$%&*^|", min_size=1, max_size=60)
 path_safe = st.text(alphabet=string.ascii_letters + string.digits + "-_", min_size=1, max_size=40)
 any_password = st.text(
     alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=30

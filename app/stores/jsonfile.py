@@ -50,8 +50,7 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     for key, value in pairs:
         if key in seen:
             raise _Malformed(
-                f"key {key!r} appears twice (rattler keeps the last; edit the file by hand "
-                "so no credential is lost)"
+                f"key {key!r} appears twice (rattler keeps the last; edit the file by hand so no credential is lost)"
             )
         seen[key] = value
     return seen
@@ -210,9 +209,7 @@ class JsonFileStore(Store):
         except _Malformed as err:
             return Snapshot(self.id, StoreState.MALFORMED, str(err), version=version)
         entries = [Entry(key, parse_credential(value), self.id) for key, value in doc.items()]
-        problems = [
-            f"{e.key}: {_problem_text(e.credential)}" for e in entries if not rattler_accepts(e.credential)
-        ]
+        problems = [f"{e.key}: {_problem_text(e.credential)}" for e in entries if not rattler_accepts(e.credential)]
         if problems:
             message = f"rattler rejects the whole file because of {len(problems)} entr" + (
                 "y" if len(problems) == 1 else "ies"

@@ -30,9 +30,7 @@ def parse_dump_keychain(text: str, service: str = SERVICE) -> list[str]:
         else:
             match = _ATTR.match(line)
             if match:
-                item[match.group(1)] = (
-                    match.group(2) if match.group(2) is not None else (match.group(3) or "")
-                )
+                item[match.group(1)] = match.group(2) if match.group(2) is not None else (match.group(3) or "")
     flush()
     return keys
 

@@ -19,9 +19,7 @@ class MemoryKeychainStore(Store):
             self.items[f"/demo/item/{next(self._serial)}"] = (key, secret)
 
     def load(self) -> Snapshot:
-        entries = [
-            Entry(key, loads_credential(secret), self.id, ref) for ref, (key, secret) in self.items.items()
-        ]
+        entries = [Entry(key, loads_credential(secret), self.id, ref) for ref, (key, secret) in self.items.items()]
         keys = [e.key for e in entries]
         problems = [
             f"{k}: {keys.count(k)} keychain items match; rattler fails on the ambiguity"

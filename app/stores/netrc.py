@@ -148,8 +148,7 @@ class NetrcStore(Store):
             return Snapshot(self.id, StoreState.ERROR, f"cannot read {self.path}: {err.strerror}")
         parsed = parse_netrc(data.decode("utf-8", errors="replace"))
         entries = [
-            Entry(m.name if m.name is not None else DEFAULT_KEY, _as_credential(m), self.id)
-            for m in parsed.machines
+            Entry(m.name if m.name is not None else DEFAULT_KEY, _as_credential(m), self.id) for m in parsed.machines
         ]
         if parsed.errors:
             # rattler logs a warning and ignores the whole netrc when it cannot parse it.

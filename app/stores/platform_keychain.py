@@ -46,11 +46,7 @@ class PlatformKeychainStore(Store):
                     entries.append(Entry(key, loads_credential(secret), self.id))
         except NativeKeychainError as err:
             return Snapshot(self.id, StoreState.UNAVAILABLE, str(err))
-        problems = [
-            f"{e.key}: not a credential rattler can read"
-            for e in entries
-            if not rattler_accepts(e.credential)
-        ]
+        problems = [f"{e.key}: not a credential rattler can read" for e in entries if not rattler_accepts(e.credential)]
         return Snapshot(self.id, StoreState.OK, f"{len(entries)} items", entries, problems=problems)
 
     def set(self, key: str, credential: Credential, *, expect: str | None = None) -> None:

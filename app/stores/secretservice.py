@@ -190,9 +190,7 @@ class SecretServiceStore(Store):
                 session.set_server_public_key(int.from_bytes(output[1], "big"))
             except StoreError:
                 # Daemons without DH support: the plain algorithm over the local bus.
-                _output, path = bus.call(
-                    new_method_call(_service(), "OpenSession", "sv", ("plain", ("s", "")))
-                )
+                _output, path = bus.call(new_method_call(_service(), "OpenSession", "sv", ("plain", ("s", ""))))
                 session.encrypted = False
             session.object_path = path
             bus.session = session
@@ -207,17 +205,13 @@ class SecretServiceStore(Store):
         secrets: dict[str, bytes] = {}
         if with_secrets:
             session = self._open_session(bus)
-            (found,) = bus.call(
-                new_method_call(_service(), "GetSecrets", "aoo", (paths, session.object_path))
-            )
+            (found,) = bus.call(new_method_call(_service(), "GetSecrets", "aoo", (paths, session.object_path)))
             secrets = {path: _decrypt(session, value) for path, value in found.items()}
         items = []
         for path, (prop_map,) in zip(paths, props, strict=True):
             attributes = dict(prop_map.get("Attributes", ("a{ss}", {}))[1])
             label = prop_map.get("Label", ("s", ""))[1]
-            items.append(
-                KeychainItem(path, attributes.get("username", ""), attributes, label, secrets.get(path))
-            )
+            items.append(KeychainItem(path, attributes.get("username", ""), attributes, label, secrets.get(path)))
         return items
 
     def list_items(self) -> tuple[list[KeychainItem], int]:
@@ -240,10 +234,7 @@ class SecretServiceStore(Store):
             return Snapshot(self.id, StoreState.UNAVAILABLE, str(err))
         except StoreError as err:
             return Snapshot(self.id, StoreState.ERROR, str(err))
-        entries = [
-            Entry(item.key, loads_credential(_text(item.secret)), self.id, item_ref=item.path)
-            for item in items
-        ]
+        entries = [Entry(item.key, loads_credential(_text(item.secret)), self.id, item_ref=item.path) for item in items]
         counts: dict[str, int] = {}
         for entry in entries:
             counts[entry.key] = counts.get(entry.key, 0) + 1

@@ -1,57 +1,499 @@
-"""The main application (expanded by the UI issue)."""
+"""The main application: one table of every stored credential, in pixi's lookup order.
+
+All store I/O (files, D-Bus) runs in thread workers; the event loop only draws.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import ClassVar
 
-from textual import work
-from textual.app import App, ComposeResult
-from textual.widgets import DataTable, Footer, Header, Static
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from app.inventory import Inventory, load_inventory
-from app.model import KIND_LABELS, public_identity
+from app.inventory import KEYCHAIN, Inventory, Row, Status, load_inventory
+from app.model import (
+    KIND_LABELS,
+    BasicHTTP,
+    OAuth,
+    S3Credentials,
+    Unrecognised,
+    expires_at,
+    mask,
+    secret_of,
+)
+from app.operations import Outcome, delete_entry, move_entry, save_credential, successor_after_delete
 from app.paths import Environment
+from app.stores.base import Store, StoreError, StoreState
+from app.ui import present
+from app.ui.forms import ConfirmScreen, CredentialForm, FormResult, HelpScreen, MoveScreen
+from app.ui.styles import stylesheet
+
+COLUMNS = ("Key", "Kind", "Store", "Status", "User / secret", "Expires")
+REVEAL_SECONDS = 10.0
+STATE_STYLE = {
+    StoreState.OK: "green",
+    StoreState.MISSING: "dim",
+    StoreState.MALFORMED: "bold red",
+    StoreState.REJECTED: "bold red",
+    StoreState.LOCKED: "yellow",
+    StoreState.UNAVAILABLE: "yellow",
+    StoreState.ERROR: "bold red",
+}
+
+RowId = tuple[str, str, str | None]
+
+
+def row_id(row: Row) -> RowId:
+    return (row.store.id, row.key, row.entry.item_ref)
 
 
 class AuthApp(App[None]):
     TITLE = "pixi-auth-tui"
-    BINDINGS: ClassVar = [("r", "refresh", "Refresh"), ("q", "quit", "Quit")]
+    CSS_PATH = stylesheet("app.tcss")
+    BINDINGS: ClassVar = [
+        Binding("n", "add", "Add"),
+        Binding("e", "edit", "Edit/rotate"),
+        Binding("m", "move", "Move"),
+        Binding("d", "delete", "Delete"),
+        Binding("v", "reveal", "Reveal"),
+        Binding("c", "copy", "Copy"),
+        Binding("slash", "filter", "Filter"),
+        Binding("o", "sort", "Sort"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("u", "unlock", "Unlock keychain", show=False),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+    ]
 
-    def __init__(self, environment: Environment) -> None:
+    def __init__(self, environment: Environment, clock: Callable[[], float] = present.now) -> None:
         super().__init__()
         self.environment = environment
+        self.clock = clock
         self.inventory: Inventory | None = None
+        self.shown_rows: list[Row] = []
+        self.sort_column: int | None = None  # None: pixi's lookup order
+        self.sort_reverse = False
+        self.revealed: RowId | None = None
+        self._hide_timer: Timer | None = None
+        if environment.label == "demo":
+            self.sub_title = "demo data — nothing real is read or written"
+
+    # -- layout ------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Static("", id="banner")
         yield Static("Reading stores…", id="stores")
-        yield DataTable(id="table", cursor_type="row")
+        yield Input(placeholder="filter: key, kind, store, username — Esc clears", id="filter")
+        with Horizontal(id="body"):
+            yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(id="detail-pane"):
+                yield Static("", id="detail")
+        yield Static("", id="empty")
         yield Footer()
 
+    def on_resize(self) -> None:
+        # Below 150 columns the detail pane moves under the table (styles/app.tcss).
+        self.set_class(self.size.width < 150, "-narrow")
+
     def on_mount(self) -> None:
+        self.on_resize()
         table = self.query_one(DataTable)
-        table.add_columns("Key", "Kind", "Store", "Status", "User / secret")
+        for name in COLUMNS:
+            table.add_column(name, key=name)
+        self.query_one("#filter").display = False
+        self.query_one("#empty").display = False
+        self.query_one("#banner").display = False
+        table.focus()
         self.action_refresh()
 
-    @work(thread=True, exclusive=True)
-    def action_refresh(self) -> None:
-        inventory = load_inventory(self.environment)
-        self.call_from_thread(self.show, inventory)
+    # -- loading -----------------------------------------------------------------------
 
-    def show(self, inventory: Inventory) -> None:
+    def action_refresh(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="load")
+    def _load(self, message: Outcome | None = None) -> None:
+        inventory = load_inventory(self.environment)
+        self.call_from_thread(self.show_inventory, inventory, message)
+
+    def show_inventory(self, inventory: Inventory, message: Outcome | None = None) -> None:
         self.inventory = inventory
-        lines = []
-        for store in inventory.stores:
+        self._render_stores(inventory)
+        self._render_table()
+        if message is not None:
+            self.notify(message.message, severity="information" if message.ok else "warning", timeout=8)
+
+    def _render_stores(self, inventory: Inventory) -> None:
+        banner = self.query_one("#banner", Static)
+        banner.display = inventory.blocked is not None
+        if inventory.blocked:
+            banner.update(Text(f"⚠ {present.tilde(inventory.blocked, self.environment.home)}", style="bold"))
+        lines = Text()
+        for i, store in enumerate(inventory.stores, 1):
             snap = inventory.snapshots[store.id]
-            lines.append(f"{store.name}: {snap.state.value} — {store.location} ({snap.message})")
-        self.query_one("#stores", Static).update("\n".join(lines))
+            if i > 1:
+                lines.append("\n")
+            lines.append(f"{i} {store.name:<17}", style="bold")
+            lines.append(f"{snap.state.value:<11}", style=STATE_STYLE[snap.state])
+            count = len(snap.entries)
+            lines.append(f"{count:>4} {'entry  ' if count == 1 else 'entries'}  ")
+            lines.append(present.display_path(store.location, self.environment.home))
+            if snap.state not in (StoreState.OK,):
+                lines.append(f"  {snap.message}", style="italic")
+        self.query_one("#stores", Static).update(lines)
+
+    def _sorted_rows(self, rows: list[Row]) -> list[Row]:
+        if self.sort_column is None:
+            return rows
+        now = self.clock()
+        column = self.sort_column
+        return sorted(rows, key=lambda r: present.row_cells(r, now)[column].lower(), reverse=self.sort_reverse)
+
+    def _render_table(self) -> None:
+        inventory = self.inventory
+        if inventory is None:
+            return
         table = self.query_one(DataTable)
+        selected = self.selected_row()
+        keep = row_id(selected) if selected else None
+        needle = self.query_one("#filter", Input).value if self.query_one("#filter").display else ""
+        self.shown_rows = self._sorted_rows([r for r in inventory.rows if present.row_matches(r, needle)])
         table.clear()
-        for row in inventory.rows:
-            table.add_row(
-                row.key,
-                KIND_LABELS[row.entry.credential.kind],
-                row.store.name,
-                row.status.value,
-                public_identity(row.entry.credential),
+        now = self.clock()
+        for index, row in enumerate(self.shown_rows):
+            style = "" if row.status is Status.ACTIVE else "dim"
+            if row.status is Status.IGNORED:
+                style = "dim red"
+            table.add_row(*(Text(cell, style=style) for cell in present.row_cells(row, now)), key=str(index))
+        self._render_empty(inventory, needle)
+        if keep is not None:
+            for index, row in enumerate(self.shown_rows):
+                if row_id(row) == keep:
+                    table.move_cursor(row=index)
+                    break
+        self._render_detail()
+
+    def _render_empty(self, inventory: Inventory, needle: str) -> None:
+        empty = self.query_one("#empty", Static)
+        body = self.query_one("#body")
+        if inventory.rows:
+            empty.display = False
+            body.display = True
+            if not self.shown_rows:
+                empty.display = True
+                empty.update(f"No entry matches “{needle}”. Esc clears the filter.")
+            return
+        body.display = False
+        empty.display = True
+        where = "\n".join(
+            f"  {i}. {s.name}: {present.display_path(s.location, self.environment.home)}"
+            for i, s in enumerate(inventory.stores, 1)
+        )
+        empty.update(
+            Text(
+                f"No credentials are stored anywhere pixi looks.\n\npixi looks, in this order, in:\n{where}\n\n"
+                "Press n to add one."
             )
+        )
+
+    # -- selection and detail ------------------------------------------------------------
+
+    def selected_row(self) -> Row | None:
+        table = self.query_one(DataTable)
+        if not self.shown_rows or table.row_count == 0:
+            return None
+        index = table.cursor_row
+        return self.shown_rows[index] if 0 <= index < len(self.shown_rows) else None
+
+    @on(DataTable.RowHighlighted)
+    def _row_changed(self, event: DataTable.RowHighlighted) -> None:
+        row = self.selected_row()
+        if self.revealed is not None and (row is None or row_id(row) != self.revealed):
+            self.revealed = None
+        self._render_detail()
+
+    def _render_detail(self) -> None:
+        self.query_one("#detail", Static).update(self.detail_text(self.selected_row()))
+
+    def detail_text(self, row: Row | None) -> Text:
+        if row is None or self.inventory is None:
+            return Text("No entry selected.", style="dim")
+        cred = row.entry.credential
+        text = Text()
+
+        def field(label: str, value: str, style: str = "") -> None:
+            text.append(f"{label:<13}", style="bold")
+            text.append(f"{value}\n", style=style)
+
+        field("Key", row.key)
+        field("Kind", KIND_LABELS[cred.kind])
+        field("Store", row.store.name)
+        field("Location", present.display_path(row.store.location, self.environment.home))
+        status_style = {"active": "green", "shadowed": "yellow", "ignored": "red"}[row.status.value]
+        field("Status", row.status.value, status_style)
+        field("Why", row.reason)
+        if isinstance(cred, BasicHTTP):
+            field("Username", cred.username)
+            if cred.misspelled:
+                field("Problem", "spelled `BasicHttp`; rattler only reads `BasicHTTP`", "red")
+        if isinstance(cred, S3Credentials):
+            field("Access key", cred.access_key_id)
+            field("Session token", "yes" if cred.session_token else "no")
+        if isinstance(cred, OAuth):
+            field("Refresh token", "yes" if cred.refresh_token else "no (cannot renew)")
+            field("Token endpoint", cred.token_endpoint)
+        if isinstance(cred, Unrecognised):
+            field("Problem", cred.reason, "red")
+        expiry = expires_at(cred)
+        if expiry is not None:
+            field("Expires", f"{present.absolute_time(expiry)} ({present.relative_expiry(expiry, self.clock())})")
+        if row.entry.item_ref:
+            field("Item", row.entry.item_ref, "dim")
+        secret = secret_of(cred)
+        if secret is not None:
+            if self.revealed == row_id(row):
+                field("Secret", secret, "bold reverse")
+                text.append(f"(hidden again in {int(REVEAL_SECONDS)}s or when you leave the row)\n", style="dim")
+            else:
+                field("Secret", mask(secret))
+                text.append("v reveals · c copies to the clipboard\n", style="dim")
+        others = [r for r in self.inventory.rows_for(row.key) if r is not row]
+        if others:
+            text.append("\nSame key elsewhere:\n", style="bold")
+            for other in others:
+                text.append(f"  {other.store.name}: {other.status.value}\n")
+        return text
+
+    # -- reveal / copy -----------------------------------------------------------------
+
+    def action_reveal(self) -> None:
+        row = self.selected_row()
+        if row is None or secret_of(row.entry.credential) is None:
+            self.notify("This entry has no secret to reveal.", severity="warning")
+            return
+        self.revealed = row_id(row)
+        if self._hide_timer is not None:
+            self._hide_timer.stop()
+        self._hide_timer = self.set_timer(REVEAL_SECONDS, self._hide_secret)
+        self._render_detail()
+
+    def _hide_secret(self) -> None:
+        self.revealed = None
+        self._render_detail()
+
+    def action_copy(self) -> None:
+        row = self.selected_row()
+        secret = secret_of(row.entry.credential) if row else None
+        if row is None or secret is None:
+            self.notify("This entry has no secret to copy.", severity="warning")
+            return
+        self.copy_to_clipboard(secret)
+        self.notify(f"Copied the secret of {row.key} to the clipboard.")
+
+    # -- filter and sort ---------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self) -> None:
+        self._render_table()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.query_one(DataTable).focus()
+
+    def key_escape(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.display:
+            box.value = ""
+            box.display = False
+            self.query_one(DataTable).focus()
+            self._render_table()
+
+    def action_sort(self) -> None:
+        """Cycle: lookup order → each column → lookup order."""
+        if self.sort_column is None:
+            self.sort_column = 0
+        elif self.sort_column + 1 < len(COLUMNS):
+            self.sort_column += 1
+        else:
+            self.sort_column = None
+        self.sort_reverse = False
+        self._announce_sort()
+
+    @on(DataTable.HeaderSelected)
+    def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
+        if self.sort_column == event.column_index:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_column, self.sort_reverse = event.column_index, False
+        self._announce_sort()
+
+    def _announce_sort(self) -> None:
+        self._render_table()
+        what = "pixi's lookup order" if self.sort_column is None else COLUMNS[self.sort_column]
+        self.notify(f"Sorted by {what}{' (reversed)' if self.sort_reverse else ''}.", timeout=2)
+
+    # -- writes ------------------------------------------------------------------------
+
+    def writable_stores(self) -> list[Store]:
+        assert self.inventory is not None
+        usable = (StoreState.OK, StoreState.MISSING)
+        return [s for s in self.inventory.stores if s.writable and self.inventory.snapshots[s.id].state in usable]
+
+    def action_add(self) -> None:
+        if self.inventory is None:
+            return
+        stores = self.writable_stores()
+        if not stores:
+            self.notify("No store can be written: see the store list for why.", severity="error")
+            return
+        form = CredentialForm(
+            self.inventory, stores, default_store=self.inventory.default_write_store(), home=self.environment.home
+        )
+        self.push_screen(form, self._form_done)
+
+    def action_edit(self) -> None:
+        row = self._editable_row("edit")
+        if row is None or self.inventory is None:
+            return
+        form = CredentialForm(
+            self.inventory, [row.store], default_store=row.store, home=self.environment.home, editing=row
+        )
+        self.push_screen(form, self._form_done)
+
+    def _editable_row(self, verb: str) -> Row | None:
+        row = self.selected_row()
+        if row is None:
+            self.notify("Select an entry first.", severity="warning")
+            return None
+        if row.entry.credential.kind in ("OAuth", "Unrecognised"):
+            self.notify(f"{KIND_LABELS[row.entry.credential.kind]} entries are read-only here; delete is possible.")
+            return None
+        if not row.store.writable:
+            self.notify(f"{row.store.name} is read-only (as it is for rattler): edit it by hand.", severity="warning")
+            return None
+        if (
+            verb == "edit"
+            and self.inventory
+            and self.inventory.snapshots[row.store.id].state
+            not in (
+                StoreState.OK,
+                StoreState.MISSING,
+            )
+        ):
+            self.notify(f"{row.store.name} cannot be written: {self.inventory.snapshots[row.store.id].message}")
+            return None
+        return row
+
+    def _form_done(self, result: FormResult | None) -> None:
+        if result is None or self.inventory is None:
+            return
+        store = self.inventory.store(result.store_id)
+        assert store is not None
+        inventory = self.inventory
+        self.run_write(lambda: save_credential(inventory, store, result.key, result.credential))
+
+    def action_move(self) -> None:
+        row = self._editable_row("move")
+        if row is None:
+            return
+        targets = [s for s in self.writable_stores() if s.id != row.store.id]
+        if not targets:
+            self.notify("There is no other writable store to move to.", severity="warning")
+            return
+        self.push_screen(MoveScreen(row, targets, self.environment.home), lambda t: self._move_to(row, t))
+
+    def _move_to(self, row: Row, target_id: str | None) -> None:
+        if target_id is None or self.inventory is None:
+            return
+        target = self.inventory.store(target_id)
+        assert target is not None
+        inventory = self.inventory
+        self.run_write(lambda: move_entry(inventory, row, target))
+
+    def action_delete(self) -> None:
+        row = self.selected_row()
+        if row is None or self.inventory is None:
+            self.notify("Select an entry first.", severity="warning")
+            return
+        if not row.store.writable:
+            self.notify(f"{row.store.name} is read-only (as it is for rattler): edit it by hand.", severity="warning")
+            return
+        after = successor_after_delete(self.inventory, row)
+        if row.status is Status.ACTIVE:
+            consequence = (
+                f"pixi will then use the entry in {after.store.name} for {row.key}."
+                if after
+                else f"pixi will then send no credential for {row.key}."
+            )
+        else:
+            consequence = "pixi does not use this entry, so nothing changes for pixi."
+        question = f"Delete {row.key} from {row.store.name}?\n\n{consequence}"
+        inventory = self.inventory
+        self.push_screen(
+            ConfirmScreen(question, confirm="Delete"),
+            lambda yes: self.run_write(lambda: delete_entry(inventory, row)) if yes else None,
+        )
+
+    def run_write(self, operation: Callable[[], Outcome]) -> None:
+        self._write(operation)
+
+    @work(thread=True, exclusive=True, group="write")
+    def _write(self, operation: Callable[[], Outcome]) -> None:
+        try:
+            outcome = operation()
+        except StoreError as err:
+            self.call_from_thread(self.notify, f"Nothing changed: {err}", severity="error", timeout=10)
+            outcome = None
+        # Re-read every store, so the table shows what is really there now.
+        inventory = load_inventory(self.environment)
+        self.call_from_thread(self.show_inventory, inventory, outcome)
+
+    # -- keychain ----------------------------------------------------------------------
+
+    def action_unlock(self) -> None:
+        self._unlock()
+
+    @work(thread=True, exclusive=True, group="write")
+    def _unlock(self) -> None:
+        store = self.inventory.store(KEYCHAIN) if self.inventory else None
+        unlock = getattr(store, "unlock", None)
+        if unlock is None:
+            self.call_from_thread(self.notify, "This keychain cannot be unlocked from here.", severity="warning")
+            return
+        try:
+            ok = unlock()
+        except StoreError as err:
+            self.call_from_thread(self.notify, str(err), severity="error")
+            return
+        self.call_from_thread(self.notify, "Keychain unlocked." if ok else "The keychain stays locked.")
+        self.call_from_thread(self.action_refresh)
+
+    # -- help and command palette ------------------------------------------------------
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.BINDINGS))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            if binding.action in ("quit", "help"):
+                continue
+            yield SystemCommand(
+                binding.description,
+                f"{binding.description} (key: {binding.key})",
+                getattr(self, f"action_{binding.action}"),
+            )
+        yield SystemCommand("Help", "Show every key binding", self.action_help)

@@ -1,0 +1,385 @@
+"""The terminal UI driven through Textual's Pilot, on real files, the real gnome-keyring
+and py-rattler as the judge of what the UI wrote."""
+
+import html
+import json
+import re
+
+import pytest
+from textual.widgets import DataTable, Input, Select
+
+from app.inventory import Status
+from app.model import BasicHTTP, BearerToken, CondaToken, S3Credentials
+from app.ui.app import AuthApp
+from app.ui.forms import ConfirmScreen, CredentialForm, HelpScreen, MoveScreen
+from tests.conftest import make_env, rattler_fetch
+
+SECRET = "pfx_UI-SECRET-0123456789abcdefXq7f"
+
+
+def write_json(path, data):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data))
+
+
+async def settle(pilot):
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def screen_text(app) -> str:
+    """The words on screen, from Textual's own SVG export (spans joined, entities decoded)."""
+    svg = app.export_screenshot()
+    return html.unescape("".join(re.findall(r"<text[^>]*>(.*?)</text>", svg))).replace("\xa0", " ")
+
+
+def select_row(app, key, store_id):
+    index = next(i for i, r in enumerate(app.shown_rows) if r.key == key and r.store.id == store_id)
+    app.query_one(DataTable).move_cursor(row=index)
+
+
+async def fill(pilot, values: dict[str, str]):
+    screen = pilot.app.screen
+    for name, value in values.items():
+        widget = screen.query_one(f"#{name}")
+        if isinstance(widget, Select):
+            widget.value = value
+        else:
+            widget.value = value
+    await pilot.pause()
+
+
+@pytest.fixture
+def files_home(home):
+    write_json(
+        home / ".rattler/credentials.json",
+        {
+            "plain.example": {"BearerToken": SECRET},
+            "shared.example": {"BasicHTTP": {"username": "file-user", "password": "file-pass"}},
+        },
+    )
+    (home / ".netrc").write_text("machine shared.example login netrc-user password netrc-pass\n")
+    return home
+
+
+async def test_main_screen_shows_every_store_in_lookup_order(files_home):
+    app = AuthApp(make_env(files_home))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        rows = [(r.key, r.store.id, r.status) for r in app.shown_rows]
+        assert rows == [
+            ("plain.example", "credentials", Status.ACTIVE),
+            ("shared.example", "credentials", Status.ACTIVE),
+            ("shared.example", "netrc", Status.SHADOWED),
+        ]
+        text = screen_text(app)
+        assert "unavailable" in text  # the keychain: no bus in tests
+        assert "shadowed by credentials.json" in text
+        assert SECRET not in text and "pfx_…Xq7f" in text
+        # the shadowed row is dimmed
+        cell = app.query_one(DataTable).get_cell_at((2, 0))
+        assert "dim" in str(cell.style)
+
+
+async def test_filter_sort_reveal_and_copy(files_home):
+    app = AuthApp(make_env(files_home))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"netrc")
+        await pilot.pause()
+        assert [r.store.id for r in app.shown_rows] == ["netrc"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(app.shown_rows) == 3
+        await pilot.press("slash", *"file-user")
+        await pilot.pause()
+        assert [r.key for r in app.shown_rows] == ["shared.example"]
+        await pilot.press("escape")
+
+        await pilot.press("o", "o", "o")  # sort by the Store column
+        await pilot.pause()
+        assert [r.store.id for r in app.shown_rows] == ["credentials", "credentials", "netrc"]
+
+        select_row(app, "plain.example", "credentials")
+        await pilot.pause()
+        assert SECRET not in str(app.detail_text(app.selected_row()))
+        await pilot.press("v")
+        assert SECRET in str(app.detail_text(app.selected_row()))
+        await pilot.press("down")  # leaving the row hides it again
+        await pilot.pause()
+        select_row(app, "plain.example", "credentials")
+        await pilot.pause()
+        assert SECRET not in str(app.detail_text(app.selected_row()))
+        copied = []
+        app.copy_to_clipboard = copied.append
+        await pilot.press("c")
+        assert copied == [SECRET]
+
+
+async def test_add_with_the_keyboard_alone_into_the_keychain(home, keychain, keyring_daemon, server):
+    env = make_env(home, DBUS_SESSION_BUS_ADDRESS=keyring_daemon.address)
+    app = AuthApp(env)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, CredentialForm)
+        await pilot.press(*"127.0.0.1")
+        await pilot.press("tab", "tab")  # kind select (Bearer by default), then the token field
+        focused = app.focused
+        assert isinstance(focused, Input) and focused.id == "token"
+        await pilot.press(*"ui-keyboard-token")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, CredentialForm)
+        rows = [(r.key, r.store.id) for r in app.shown_rows]
+        assert ("127.0.0.1", "keychain") in rows
+    server.expect["kb"] = BearerToken("ui-keyboard-token")
+    assert rattler_fetch(home, [(server.url("kb"), {})], bus=keyring_daemon.address) == ["OK"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields", "expected"),
+    [
+        ("BearerToken", {"token": "tok-abc"}, BearerToken("tok-abc")),
+        ("CondaToken", {"token": "ct-abc"}, CondaToken("ct-abc")),
+        ("BasicHTTP", {"username": "u", "password": "p w"}, BasicHTTP("u", "p w")),
+        ("S3Credentials", {"access_key_id": "AK", "secret_access_key": "SK"}, S3Credentials("AK", "SK", None)),
+    ],
+)
+async def test_add_each_kind_to_each_writable_file_store(home, kind, fields, expected):
+    auth = home / "auth.json"
+    env = make_env(home, RATTLER_AUTH_FILE=str(auth))
+    for store_id, path in (("credentials", home / ".rattler/credentials.json"), ("auth-file", auth)):
+        app = AuthApp(env)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("n")
+            await pilot.pause()
+            await fill(pilot, {"key": "new.example", "kind": kind, "store": store_id, **fields})
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+        stored = json.loads(path.read_text())["new.example"]
+        from app.model import parse_credential
+
+        assert parse_credential(stored) == expected
+
+
+async def test_validation_errors_are_inline_and_nothing_is_written(home):
+    app = AuthApp(make_env(home))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await fill(pilot, {"key": "bad host:8080", "token": "   "})
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, CredentialForm)
+        errors = str(app.screen.query_one("#key-error").render()) + str(app.screen.query_one("#token-error").render())
+        assert "Invalid key" in errors and "empty" in errors
+        await fill(pilot, {"key": "a.example", "token": "line\nbreak"})
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "line break" in str(app.screen.query_one("#token-error").render())
+        # the pixi-login suggestion and the host/kind warning
+        await fill(pilot, {"key": "prefix.dev", "kind": "CondaToken"})
+        assert "*.prefix.dev" in str(app.screen.query_one("#key-hint").render())
+        assert "Bearer" in str(app.screen.query_one("#kind-warning").render())
+        await pilot.press("escape")
+        await settle(pilot)
+    assert not (home / ".rattler/credentials.json").exists()
+
+
+async def test_existing_key_offers_rotation(files_home):
+    app = AuthApp(make_env(files_home))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await fill(pilot, {"key": "plain.example", "token": "rotated-token", "store": "credentials"})
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, CredentialForm)
+        assert app.screen.query_one("#rotate-instead").display
+        await pilot.click("#rotate-instead")
+        await settle(pilot)
+    stored = json.loads((files_home / ".rattler/credentials.json").read_text())
+    assert stored["plain.example"] == {"BearerToken": "rotated-token"}
+
+
+async def test_edit_keeps_blank_secrets_and_rotates_keychain_in_place(home, keychain, keyring_daemon, server):
+    keychain.set("127.0.0.1", BasicHTTP("kc-user", "old-pass"))
+    env = make_env(home, DBUS_SESSION_BUS_ADDRESS=keyring_daemon.address)
+    app = AuthApp(env)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        select_row(app, "127.0.0.1", "keychain")
+        await pilot.press("e")
+        await pilot.pause()
+        assert app.screen.query_one("#username", Input).value == "kc-user"
+        assert app.screen.query_one("#password", Input).value == ""  # secrets never prefilled
+        await fill(pilot, {"username": "renamed"})
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert keychain.load().entries[0].credential == BasicHTTP("renamed", "old-pass")
+        select_row(app, "127.0.0.1", "keychain")
+        await pilot.press("e")
+        await pilot.pause()
+        await fill(pilot, {"password": "new-pass"})
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert len(keychain.items_for("127.0.0.1")) == 1
+    server.expect["ed"] = BasicHTTP("renamed", "new-pass")
+    assert rattler_fetch(home, [(server.url("ed"), {})], bus=keyring_daemon.address) == ["OK"]
+
+
+async def test_move_plaintext_into_the_keychain(home, keychain, keyring_daemon, server):
+    path = home / ".rattler/credentials.json"
+    write_json(path, {"127.0.0.1": {"CondaToken": "moving-token"}, "stay.example": {"BearerToken": "s"}})
+    env = make_env(home, DBUS_SESSION_BUS_ADDRESS=keyring_daemon.address)
+    app = AuthApp(env)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        select_row(app, "127.0.0.1", "credentials")
+        await pilot.press("m")
+        await pilot.pause()
+        assert isinstance(app.screen, MoveScreen)
+        assert app.screen.query_one("#target", Select).value == "keychain"
+        await pilot.click("#move")
+        await settle(pilot)
+        assert [(r.key, r.store.id) for r in app.shown_rows if r.key == "127.0.0.1"] == [("127.0.0.1", "keychain")]
+    assert json.loads(path.read_text()) == {"stay.example": {"BearerToken": "s"}}
+    server.expect["mv"] = CondaToken("moving-token")
+    assert rattler_fetch(home, [(server.url("mv"), {})], bus=keyring_daemon.address) == ["OK"]
+
+
+async def test_move_failure_loses_nothing(home, keychain, keyring_daemon):
+    path = home / ".rattler/credentials.json"
+    write_json(path, {"dup.example": {"BearerToken": "t"}})
+    # two items for the key make the keychain refuse the write
+    keychain.set("dup.example", BearerToken("a"))
+    import keyring.backends.SecretService
+
+    keyring.backends.SecretService.Keyring().set_password("rattler", "dup.example", '{"BearerToken":"b"}')
+    app = AuthApp(make_env(home, DBUS_SESSION_BUS_ADDRESS=keyring_daemon.address))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        select_row(app, "dup.example", "credentials")
+        await pilot.press("m")
+        await pilot.pause()
+        await pilot.click("#move")
+        await settle(pilot)
+    assert json.loads(path.read_text()) == {"dup.example": {"BearerToken": "t"}}
+    assert len(keychain.items_for("dup.example")) == 2
+
+
+async def test_delete_confirms_and_names_the_successor(files_home):
+    path = files_home / ".rattler/credentials.json"
+    app = AuthApp(make_env(files_home))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        select_row(app, "shared.example", "credentials")
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "netrc" in app.screen.question and "shared.example" in app.screen.question
+        await pilot.press("escape")  # cancel
+        await settle(pilot)
+        assert "shared.example" in json.loads(path.read_text())
+        select_row(app, "shared.example", "credentials")
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        rows = [(r.key, r.store.id, r.status) for r in app.shown_rows if r.key == "shared.example"]
+        assert rows == [("shared.example", "netrc", Status.ACTIVE)]
+    assert "shared.example" not in json.loads(path.read_text())
+
+
+async def test_malformed_file_is_shown_and_untouched(home):
+    path = home / ".rattler/credentials.json"
+    path.parent.mkdir()
+    content = b'{"a.example": {"BasicHttp": {"username": "u", "password": "p"}}}'
+    path.write_bytes(content)
+    app = AuthApp(make_env(home, RATTLER_AUTH_FILE=str(home / "auth.json")))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "rejected" in text and "pixi sends no credentials" in text
+        select_row(app, "a.example", "credentials")
+        await pilot.press("e")
+        await pilot.pause()
+        assert not isinstance(app.screen, CredentialForm)
+        await pilot.press("n")
+        await pilot.pause()
+        # the rejected file is not offered as a target
+        options = [value for _label, value in app.screen.query_one("#store", Select)._options]
+        assert options == ["auth-file"]
+        await pilot.press("escape")
+    assert path.read_bytes() == content
+
+
+async def test_keychain_unavailable_and_oauth_read_only(home):
+    write_json(
+        home / ".rattler/credentials.json",
+        {
+            "auth.example": {
+                "OAuth": {
+                    "access_token": "oauth-access-token-0000",
+                    "refresh_token": None,
+                    "expires_at": 1,
+                    "token_endpoint": "https://auth.example/token",
+                    "revocation_endpoint": None,
+                    "client_id": "rattler",
+                }
+            }
+        },
+    )
+    app = AuthApp(make_env(home))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        assert "no D-Bus session bus" in screen_text(app) or "unavailable" in screen_text(app)
+        select_row(app, "auth.example", "credentials")
+        detail = str(app.detail_text(app.selected_row()))
+        assert "expired" in detail and "no (cannot renew)" in detail
+        await pilot.press("e")
+        await pilot.pause()
+        assert not isinstance(app.screen, CredentialForm)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen.query_one("#store", Select).value == "credentials"
+
+
+async def test_empty_state_help_and_palette(home):
+    app = AuthApp(make_env(home))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "No credentials are stored" in text and "Press n to add one" in text
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for wanted in ("Add", "Edit/rotate", "Move", "Delete", "Reveal", "Copy", "Filter", "Refresh", "Help"):
+            assert wanted in titles
+
+
+async def test_write_error_is_a_notification_not_a_traceback(files_home):
+    path = files_home / ".rattler/credentials.json"
+    app = AuthApp(make_env(files_home))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        # someone else writes the file after we read it
+        path.write_text(json.dumps({"other.example": {"BearerToken": "theirs"}}))
+        select_row(app, "plain.example", "credentials")
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("changed on disk" in m for m in messages)
+        # the table now shows the file as it really is
+        assert [r.key for r in app.shown_rows] == ["other.example", "shared.example"]
+    assert json.loads(path.read_text()) == {"other.example": {"BearerToken": "theirs"}}
