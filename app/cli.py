@@ -5,7 +5,7 @@ Exit codes:
   1  the operation failed (store error, file changed on disk, keychain locked …)
   2  usage error (bad arguments, invalid key, secret missing)
   3  nothing found (`resolve` with no matching credential, `remove` of a missing key)
-Further codes for `test` and `audit` are documented in their help.
+  4  `test`: at least one credential was rejected by its server (or has expired)
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from app.paths import Environment
 from app.stores.base import StoreError
 from app.validation import secret_problem, username_problem
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_FOUND = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_REJECTED = 0, 1, 2, 3, 4
 
 KIND_CHOICES = {"bearer": "BearerToken", "conda": "CondaToken", "basic": "BasicHTTP", "s3": "S3Credentials"}
 STORE_CHOICES = ("keychain", "credentials", "auth-file", "override")
@@ -49,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pixi-auth-tui",
         description="Browse, add, rotate, remove, test and audit the credentials pixi and rattler use.",
-        epilog="Without a command, starts the terminal UI. Exit codes: 0 ok, 1 failed, 2 usage, 3 not found.",
+        epilog="Without a command, starts the terminal UI. "
+        "Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 a credential was rejected (test).",
     )
     parser.add_argument("--version", action="version", version=f"pixi-auth-tui {__version__}")
     parser.add_argument(
@@ -78,6 +79,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="read the secret from stdin (first line; for s3 a second line may hold a session token)",
     )
+
+    p_test = sub.add_parser(
+        "test", help="make a real authenticated request and say whether the server accepts the credential"
+    )
+    p_test.add_argument("key", nargs="?", help="the key to test (the entry pixi uses for it)")
+    p_test.add_argument("--all", action="store_true", help="test every credential pixi uses")
+    p_test.add_argument("--store", choices=(*STORE_CHOICES, "netrc"), help="test the entry in this store")
+    p_test.add_argument("--url", help="the URL to request (needed for wildcard and s3 keys; remembered)")
+    p_test.add_argument("--allow-http", action="store_true", help="allow sending the secret over plain http")
+    p_test.add_argument("--timeout", type=float, default=15.0, help="seconds for the whole request (default 15)")
+    p_test.add_argument("--json", action="store_true")
 
     p_remove = sub.add_parser("remove", help="remove a credential from one store")
     p_remove.add_argument("key")
@@ -330,6 +342,10 @@ def main(
             return cmd_set(inv, args, out, err, stdin)
         if args.command == "remove":
             return cmd_remove(inv, args, out)
+        if args.command == "test":
+            from app.cli_test import cmd_test
+
+            return cmd_test(inv, args, out, err)
     except UsageError as exc:
         err.write(f"pixi-auth-tui: {exc}\n")
         return EXIT_USAGE

@@ -100,6 +100,8 @@ class Inventory:
     override: OverrideLookup = field(default_factory=OverrideLookup)
     # Set when rattler cannot even build its credential store: then it sends nothing.
     blocked: str | None = None
+    # The environment variables the inventory was read with (CA bundles, proxies, state dir).
+    env: dict[str, str] = field(default_factory=dict)
 
     def store(self, store_id: str) -> Store | None:
         return next((s for s in self.stores if s.id == store_id), None)
@@ -168,7 +170,9 @@ def blocking_problem(stores: list[Store], snapshots: dict[str, Snapshot]) -> str
 
 def load_inventory(environment: Environment, keychain: Store | None = None) -> Inventory:
     found = discover_stores(environment, keychain)
-    return inventory_from(found.stores, found.override)
+    inventory = inventory_from(found.stores, found.override)
+    inventory.env = dict(environment.env)
+    return inventory
 
 
 def inventory_from(stores: list[Store], override: OverrideLookup | None = None) -> Inventory:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 OVERRIDE_KEYS = ("authentication-override-file", "authentication_override_file")
+TLS_NO_VERIFY_KEYS = ("tls-no-verify", "tls_no_verify")
 
 
 @dataclass
@@ -16,6 +17,8 @@ class OverrideLookup:
     source: Path | None = None  # the config.toml that set it
     consulted: list[Path] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # pixi's `tls-no-verify`: reported by the connection test, which still verifies.
+    tls_no_verify: bool = False
 
 
 def config_locations(env: dict[str, str], home: Path) -> list[Path]:
@@ -73,4 +76,7 @@ def find_override_file(env: dict[str, str], home: Path) -> OverrideLookup:
                 result.source = config
             elif value is not None and not isinstance(value, str):
                 result.errors.append(f"{config}: {key} must be a string path")
+        for key in TLS_NO_VERIFY_KEYS:
+            if isinstance(doc.get(key), bool):
+                result.tls_no_verify = doc[key]
     return result

@@ -90,3 +90,122 @@ def start_repo_server() -> tuple[RepoServer, ThreadingHTTPServer]:
     state.port = server.server_address[1]
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return state, server
+
+
+# -- a scripted server for the probe tests -------------------------------------------------------
+
+
+@dataclass
+class ScriptedServer:
+    """Routes by path prefix; records every request it receives (path and Authorization)."""
+
+    scheme: str = "http"
+    host: str = "127.0.0.1"
+    port: int = 0
+    seen: list[Seen] = field(default_factory=list)
+    valid_bearer: str = "good-token"
+    valid_basic: tuple[str, str] = ("user", "pass")
+    valid_conda: str = "conda-good"
+    redirect_to: str = ""
+    delay: float = 0.0
+
+    @property
+    def base(self) -> str:
+        return f"{self.scheme}://{self.host}:{self.port}"
+
+    def credential_ok(self, path: str, authorization: str | None) -> bool:
+        if path.startswith(f"/t/{self.valid_conda}/"):
+            return True
+        if authorization == f"Bearer {self.valid_bearer}":
+            return True
+        user, password = self.valid_basic
+        return authorization == "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def start_scripted_server(state: ScriptedServer, tls_context=None) -> ThreadingHTTPServer:
+    import time as _time
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length) or b"{}")
+            auth = self.headers.get("Authorization")
+            state.seen.append(Seen(self.path, auth))
+            if self.path == "/api/graphql" and "viewer" in body.get("query", ""):
+                viewer = {"login": "graph-user"} if auth == f"Bearer {state.valid_bearer}" else None
+                self._json(200, {"data": {"viewer": viewer}})
+                return
+            self._json(404, {})
+
+        def do_GET(self) -> None:
+            auth = self.headers.get("Authorization")
+            state.seen.append(Seen(self.path, auth))
+            path = self.path
+            ok = state.credential_ok(path, auth)
+            if path.startswith("/t/"):
+                path = "/" + path.split("/", 3)[3]
+            if state.delay:
+                _time.sleep(state.delay)
+            if path.startswith("/public"):
+                self._json(200, {"public": True})
+            elif path.startswith("/missing"):
+                self._json(404, {})
+            elif path.startswith("/broken"):
+                self._json(500, {})
+            elif path.startswith("/slow"):
+                _time.sleep(3)
+                self._json(200, {})
+            elif path.startswith("/away"):
+                self.send_response(302)
+                self.send_header("Location", state.redirect_to)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            elif path.startswith("/hop"):
+                self.send_response(302)
+                self.send_header("Location", "/private/after-hop")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            elif path.startswith("/api/me"):
+                self._json(200, {"user": {"username": "quetz-user"}} if ok else {}, 200 if ok else 401)
+            elif ok:
+                self._json(200, {"private": True})
+            else:
+                self._json(401, {})
+
+        def _json(self, status: int, data: object, code: int | None = None) -> None:
+            raw = json.dumps(data).encode()
+            self.send_response(code or status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = _TLSThreadingServer((state.host, 0), Handler)
+    server.daemon_threads = True
+    server.tls_context = tls_context
+    if tls_context is not None:
+        state.scheme = "https"
+    state.port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+class _TLSThreadingServer(ThreadingHTTPServer):
+    """TLS handshakes happen in each connection's own thread, so a client that gives up
+    mid-handshake (an untrusted certificate) cannot block the accept loop or shutdown."""
+
+    tls_context = None
+
+    def finish_request(self, request, client_address) -> None:
+        request.settimeout(10)
+        if self.tls_context is not None:
+            try:
+                request = self.tls_context.wrap_socket(request, server_side=True)
+            except OSError:
+                return
+        super().finish_request(request, client_address)

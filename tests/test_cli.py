@@ -138,3 +138,29 @@ def test_demo_list_works_without_touching_home(home):
     data = json.loads(r.stdout)
     assert {e["store"] for e in data["entries"]} >= {"keychain", "credentials", "netrc", "override"}
     assert list(home.iterdir()) == []
+
+
+def test_test_command_exit_codes_and_state(home):
+    from tests.servers import ScriptedServer, start_scripted_server
+
+    state = ScriptedServer()
+    server = start_scripted_server(state)
+    try:
+        env = {"XDG_STATE_HOME": str(home / "state")}
+        run(home, "set", "127.0.0.1", "--kind", "bearer", "--stdin", stdin="good-token\n")
+        url = f"{state.base}/private/noarch/repodata.json"
+        refused = run(home, "test", "127.0.0.1", "--url", url, extra_env=env)
+        assert refused.returncode == 0 and "NEEDS CONFIRMATION" in refused.stdout and state.seen == []
+        ok = run(home, "test", "127.0.0.1", "--allow-http", "--json", extra_env=env)  # the URL was remembered
+        assert ok.returncode == 0, ok.stderr
+        (result,) = json.loads(ok.stdout)
+        assert result["verdict"] == "accepted" and result["status"] == 200 and result["anonymous_status"] == 401
+        run(home, "set", "127.0.0.1", "--kind", "bearer", "--stdin", stdin="revoked-token\n")
+        bad = run(home, "test", "--all", "--allow-http", extra_env=env)
+        assert bad.returncode == 4 and "REJECTED" in bad.stdout
+        saved = (home / "state/pixi-auth-tui/state.json").read_text()
+        assert "revoked-token" not in saved and "good-token" not in saved and url in saved
+    finally:
+        server.shutdown()
+    assert run(home, "test", "nothing.example").returncode == 3
+    assert run(home, "test").returncode == 2

@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from textual.widgets import DataTable, Input, Select
+from textual.widgets import Button, DataTable, Input, Select
 
 from app.inventory import Status
 from app.model import BasicHTTP, BearerToken, CondaToken, S3Credentials
@@ -383,3 +383,122 @@ async def test_write_error_is_a_notification_not_a_traceback(files_home):
         # the table now shows the file as it really is
         assert [r.key for r in app.shown_rows] == ["other.example", "shared.example"]
     assert json.loads(path.read_text()) == {"other.example": {"BearerToken": "theirs"}}
+
+
+# -- test connection from the UI ------------------------------------------------------------
+
+
+@pytest.fixture
+def probe_servers():
+    from tests.servers import ScriptedServer, start_scripted_server
+
+    states, servers = [], []
+    for i in range(3):
+        state = ScriptedServer(host=f"127.0.0.{i + 1}")
+        servers.append(start_scripted_server(state))
+        states.append(state)
+    yield states
+    for server in servers:
+        server.shutdown()
+
+
+def remember_urls(home, urls):
+    path = home / ".local/state/pixi-auth-tui/state.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"probe_urls": urls, "results": {}}))
+
+
+async def test_t_tests_the_selected_row(home, probe_servers):
+    server = probe_servers[0]
+    write_json(home / ".rattler/credentials.json", {"127.0.0.1": {"BearerToken": "good-token"}})
+    remember_urls(home, {"127.0.0.1": f"{server.base}/private/noarch/repodata.json"})
+    app = AuthApp(make_env(home, XDG_STATE_HOME=str(home / ".local/state")))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen) and "plain http" in app.screen.question
+        await pilot.press("y")
+        await settle(pilot)
+        row = app.shown_rows[0]
+        assert app.last_test_cell(row).plain == "accepted"
+        assert "accepted" in str(app.detail_text(row)) and "HTTP 200" in str(app.detail_text(row))
+        assert any("accepted" in n.message for n in app._notifications)
+    saved = (home / ".local/state/pixi-auth-tui/state.json").read_text()
+    assert "accepted" in saved and "good-token" not in saved
+
+
+async def test_wildcard_asks_for_a_url(home, probe_servers):
+    from app.ui.forms import ProbeUrlScreen
+
+    server = probe_servers[0]
+    write_json(
+        home / ".rattler/credentials.json", {"*.localhost": {"BasicHTTP": {"username": "user", "password": "pass"}}}
+    )
+    app = AuthApp(make_env(home, XDG_STATE_HOME=str(home / ".local/state")))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, ProbeUrlScreen)
+        app.screen.query_one("#url", Input).value = f"http://localhost:{server.port}/private/x"
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("y")  # plain http confirmation
+        await settle(pilot)
+        assert app.last_test_cell(app.shown_rows[0]).plain == "accepted"
+        assert app.probe_state.urls["*.localhost"].startswith("http://localhost:")
+
+
+async def test_T_tests_all_with_progress_and_can_be_cancelled(home, probe_servers):
+    for state in probe_servers:
+        state.delay = 1.5
+    creds = {s.host: {"BearerToken": "good-token" if i != 1 else "revoked"} for i, s in enumerate(probe_servers)}
+    write_json(home / ".rattler/credentials.json", creds)
+    remember_urls(home, {s.host: f"{s.base}/private" for s in probe_servers})
+    app = AuthApp(make_env(home, XDG_STATE_HOME=str(home / ".local/state")))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("T")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause(0.3)
+        assert app.query_one("#progress").display
+        assert all(app.last_test_cell(r).plain == "testing…" for r in app.shown_rows)
+        await pilot.press("escape")  # cancel
+        await settle(pilot)
+        assert not app.query_one("#progress").display and app.testing == set()
+        assert all(app.last_test_cell(r).plain == "" for r in app.shown_rows)
+
+        for state in probe_servers:
+            state.delay = 0
+        await pilot.press("T")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        verdicts = {r.key: app.last_test_cell(r).plain for r in app.shown_rows}
+        assert verdicts == {"127.0.0.1": "accepted", "127.0.0.2": "rejected", "127.0.0.3": "accepted"}
+        assert any("1 rejected" in n.message for n in app._notifications)
+
+
+async def test_form_can_test_before_saving(home, probe_servers):
+    server = probe_servers[0]
+    app = AuthApp(make_env(home))
+    async with app.run_test(size=(120, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await fill(pilot, {"key": "127.0.0.1", "token": "good-token", "probe-url": f"{server.base}/private"})
+        test_button = app.screen.query_one("#test", Button)
+        test_button.press()
+        await pilot.pause()
+        assert "plain http" in str(app.screen.query_one("#test-result").render())
+        test_button.press()
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if "Testing" not in str(app.screen.query_one("#test-result").render()):
+                break
+        assert "accepted" in str(app.screen.query_one("#test-result").render())
+        await pilot.press("escape")
+        await settle(pilot)
+    assert not (home / ".rattler/credentials.json").exists()  # testing saved nothing

@@ -5,6 +5,7 @@ All store I/O (files, D-Bus) runs in thread workers; the event loop only draws.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from typing import ClassVar
 
@@ -15,7 +16,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
+from textual.worker import Worker
 
 from app.inventory import KEYCHAIN, Inventory, Row, Status, load_inventory
 from app.model import (
@@ -30,12 +32,28 @@ from app.model import (
 )
 from app.operations import Outcome, delete_entry, move_entry, save_credential, successor_after_delete
 from app.paths import Environment
+from app.probe import (
+    ProbeJob,
+    ProbeOptions,
+    ProbeResult,
+    ProbeState,
+    Verdict,
+    default_probe_url,
+    probe_many,
+    result_key,
+)
 from app.stores.base import Store, StoreError, StoreState
 from app.ui import present
-from app.ui.forms import ConfirmScreen, CredentialForm, FormResult, HelpScreen, MoveScreen
+from app.ui.forms import ConfirmScreen, CredentialForm, FormResult, HelpScreen, MoveScreen, ProbeUrlScreen
 from app.ui.styles import stylesheet
 
-COLUMNS = ("Key", "Kind", "Store", "Status", "User / secret", "Expires")
+COLUMNS = ("Key", "Kind", "Store", "Status", "User / secret", "Expires", "Last test")
+VERDICT_STYLE = {
+    Verdict.ACCEPTED: "green",
+    Verdict.PUBLIC: "yellow",
+    Verdict.REJECTED: "bold red",
+    Verdict.EXPIRED: "bold red",
+}
 REVEAL_SECONDS = 10.0
 STATE_STYLE = {
     StoreState.OK: "green",
@@ -66,6 +84,8 @@ class AuthApp(App[None]):
         Binding("c", "copy", "Copy"),
         Binding("slash", "filter", "Filter"),
         Binding("o", "sort", "Sort"),
+        Binding("t", "test", "Test"),
+        Binding("T", "test_all", "Test all"),
         Binding("r", "refresh", "Refresh"),
         Binding("u", "unlock", "Unlock keychain", show=False),
         Binding("question_mark", "help", "Help"),
@@ -82,6 +102,9 @@ class AuthApp(App[None]):
         self.sort_reverse = False
         self.revealed: RowId | None = None
         self._hide_timer: Timer | None = None
+        self.probe_state: ProbeState | None = None
+        self.testing: set[RowId] = set()
+        self._test_all: Worker[None] | None = None
         if environment.label == "demo":
             self.sub_title = "demo data — nothing real is read or written"
 
@@ -92,6 +115,7 @@ class AuthApp(App[None]):
         yield Static("", id="banner")
         yield Static("Reading stores…", id="stores")
         yield Input(placeholder="filter: key, kind, store, username — Esc clears", id="filter")
+        yield ProgressBar(id="progress", show_eta=False)
         with Horizontal(id="body"):
             yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="detail-pane"):
@@ -111,6 +135,7 @@ class AuthApp(App[None]):
         self.query_one("#filter").display = False
         self.query_one("#empty").display = False
         self.query_one("#banner").display = False
+        self.query_one("#progress").display = False
         table.focus()
         self.action_refresh()
 
@@ -122,6 +147,8 @@ class AuthApp(App[None]):
     @work(thread=True, exclusive=True, group="load")
     def _load(self, message: Outcome | None = None) -> None:
         inventory = load_inventory(self.environment)
+        if self.probe_state is None:
+            self.probe_state = ProbeState.default(self.environment.env)
         self.call_from_thread(self.show_inventory, inventory, message)
 
     def show_inventory(self, inventory: Inventory, message: Outcome | None = None) -> None:
@@ -155,7 +182,11 @@ class AuthApp(App[None]):
             return rows
         now = self.clock()
         column = self.sort_column
-        return sorted(rows, key=lambda r: present.row_cells(r, now)[column].lower(), reverse=self.sort_reverse)
+        return sorted(
+            rows,
+            key=lambda r: [*present.row_cells(r, now), self.last_test_cell(r).plain][column].lower(),
+            reverse=self.sort_reverse,
+        )
 
     def _render_table(self) -> None:
         inventory = self.inventory
@@ -172,7 +203,8 @@ class AuthApp(App[None]):
             style = "" if row.status is Status.ACTIVE else "dim"
             if row.status is Status.IGNORED:
                 style = "dim red"
-            table.add_row(*(Text(cell, style=style) for cell in present.row_cells(row, now)), key=str(index))
+            cells = [Text(cell, style=style) for cell in present.row_cells(row, now)]
+            table.add_row(*cells, self.last_test_cell(row), key=str(index))
         self._render_empty(inventory, needle)
         if keep is not None:
             for index, row in enumerate(self.shown_rows):
@@ -265,6 +297,15 @@ class AuthApp(App[None]):
             else:
                 field("Secret", mask(secret))
                 text.append("v reveals · c copies to the clipboard\n", style="dim")
+        result = self.last_result(row)
+        if result is not None:
+            text.append("\nLast test\n", style="bold")
+            text.append(f"  {result.verdict.value}: {result.message}\n", style=VERDICT_STYLE.get(result.verdict, ""))
+            if result.url:
+                text.append(f"  {result.url}\n", style="dim")
+            if result.status is not None:
+                text.append(f"  HTTP {result.status} in {result.latency_ms:.0f} ms", style="dim")
+                text.append(f"{', ' + result.tls if result.tls else ''}\n", style="dim")
         others = [r for r in self.inventory.rows_for(row.key) if r is not row]
         if others:
             text.append("\nSame key elsewhere:\n", style="bold")
@@ -314,6 +355,10 @@ class AuthApp(App[None]):
         self.query_one(DataTable).focus()
 
     def key_escape(self) -> None:
+        if self._test_all is not None and self._test_all.is_running:
+            self._test_all.cancel()
+            self.notify("Stopped testing; finished results are kept.")
+            return
         box = self.query_one("#filter", Input)
         if box.display:
             box.value = ""
@@ -460,6 +505,125 @@ class AuthApp(App[None]):
         # Re-read every store, so the table shows what is really there now.
         inventory = load_inventory(self.environment)
         self.call_from_thread(self.show_inventory, inventory, outcome)
+
+    # -- test connection ---------------------------------------------------------------
+
+    def last_test_cell(self, row: Row) -> Text:
+        if row_id(row) in self.testing:
+            return Text("testing…", style="italic")
+        result = self.last_result(row)
+        if result is None:
+            return Text("")
+        return Text(result.verdict.value, style=VERDICT_STYLE.get(result.verdict, "yellow"))
+
+    def last_result(self, row: Row) -> ProbeResult | None:
+        return self.probe_state.results.get(result_key(row.store.id, row.key)) if self.probe_state else None
+
+    def _refresh_row(self, row: Row) -> None:
+        for index, shown in enumerate(self.shown_rows):
+            if row_id(shown) == row_id(row):
+                self.query_one(DataTable).update_cell(str(index), "Last test", self.last_test_cell(row))
+        if self.selected_row() is not None and row_id(self.selected_row()) == row_id(row):
+            self._render_detail()
+
+    def probe_url_for(self, row: Row) -> str | None:
+        remembered = self.probe_state.urls.get(row.key) if self.probe_state else None
+        return remembered or default_probe_url(row.key, row.entry.credential)
+
+    def action_test(self) -> None:
+        row = self.selected_row()
+        if row is None or self.probe_state is None:
+            self.notify("Select an entry first.", severity="warning")
+            return
+        url = self.probe_url_for(row)
+        if url is None or row.key.startswith("*."):
+            # Wildcards and S3 keys need a concrete URL; remembered for next time.
+            self.push_screen(ProbeUrlScreen(row.key, url or ""), lambda given: self._test_with_url(row, given))
+            return
+        self._test_with_url(row, url)
+
+    def _test_with_url(self, row: Row, url: str | None) -> None:
+        if not url or self.probe_state is None:
+            return
+        self.probe_state.urls[row.key] = url
+        if url.startswith("http://"):
+            self.push_screen(
+                ConfirmScreen(
+                    f"{url} is plain http: the secret of {row.key} would travel unencrypted.\n\nSend it anyway?",
+                    confirm="Send",
+                ),
+                lambda yes: self._run_tests([row], allow_http=True) if yes else None,
+            )
+            return
+        self._run_tests([row], allow_http=False)
+
+    def action_test_all(self) -> None:
+        if self._test_all is not None and self._test_all.is_running:
+            self._test_all.cancel()
+            self.notify("Stopped testing; finished results are kept.")
+            return
+        if self.inventory is None:
+            return
+        rows = [r for r in self.inventory.rows if r.status is Status.ACTIVE]
+        if not rows:
+            self.notify("Nothing to test: pixi uses no stored credential.", severity="warning")
+            return
+        plain = [r for r in rows if (self.probe_url_for(r) or "").startswith("http://")]
+        if plain:
+            names = ", ".join(r.key for r in plain[:5]) + ("…" if len(plain) > 5 else "")
+            self.push_screen(
+                ConfirmScreen(
+                    f"{len(plain)} of these use plain http ({names}): their secrets would travel unencrypted.\n\n"
+                    "Send those too?",
+                    confirm="Send",
+                ),
+                lambda yes: self._run_tests(rows, allow_http=bool(yes)),
+            )
+            return
+        self._run_tests(rows, allow_http=False)
+
+    def _run_tests(self, rows: list[Row], allow_http: bool) -> None:
+        worker = self._probe_rows(rows, allow_http)
+        if len(rows) > 1:
+            self._test_all = worker
+
+    @work(group="probe")
+    async def _probe_rows(self, rows: list[Row], allow_http: bool) -> None:
+        assert self.probe_state is not None
+        state = self.probe_state
+        jobs = [ProbeJob(r.key, r.entry.credential, self.probe_url_for(r), str(i)) for i, r in enumerate(rows)]
+        progress = self.query_one("#progress", ProgressBar)
+        if len(rows) > 1:
+            progress.update(total=len(rows), progress=0)
+            progress.display = True
+        for row in rows:
+            self.testing.add(row_id(row))
+            self._refresh_row(row)
+        options = ProbeOptions(allow_http=allow_http, env=dict(self.environment.env), generic_whoami=len(rows) == 1)
+
+        def finished(job: ProbeJob, result: ProbeResult) -> None:
+            row = rows[int(job.ref)]
+            state.results[result_key(row.store.id, row.key)] = result
+            self.testing.discard(row_id(row))
+            self._refresh_row(row)
+            progress.advance(1)
+            if len(rows) == 1:
+                severity = "error" if result.verdict in (Verdict.REJECTED, Verdict.EXPIRED) else "information"
+                self.notify(f"{row.key}: {result.message}", severity=severity, timeout=8)
+
+        try:
+            results = await probe_many(jobs, options, on_result=finished)
+            if len(rows) > 1:
+                accepted = sum(r.verdict is Verdict.ACCEPTED for r in results)
+                rejected = sum(r.verdict in (Verdict.REJECTED, Verdict.EXPIRED) for r in results)
+                self.notify(f"Tested {len(results)}: {accepted} accepted, {rejected} rejected or expired.", timeout=8)
+        finally:
+            for row in rows:
+                if row_id(row) in self.testing:
+                    self.testing.discard(row_id(row))
+                    self._refresh_row(row)
+            progress.display = False
+            await asyncio.to_thread(state.save)
 
     # -- keychain ----------------------------------------------------------------------
 

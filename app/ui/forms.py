@@ -58,6 +58,7 @@ class CredentialForm(ModalScreen[FormResult | None]):
         self.stores = stores
         self.default_store = default_store if default_store in stores else stores[0]
         self.editing = editing
+        self._http_confirmed = False
 
     def compose(self) -> ComposeResult:
         editing = self.editing
@@ -99,8 +100,12 @@ class CredentialForm(ModalScreen[FormResult | None]):
                 disabled=editing is not None,
             )
             yield Static("", id="store-error", classes="error")
+            yield Label("Test URL (optional: test before saving)")
+            yield Input(placeholder="https://host/channel/noarch/repodata.json", id="probe-url")
+            yield Static("", id="test-result")
             with Horizontal(classes="buttons"):
                 yield Button("Save", variant="primary", id="save")
+                yield Button("Test", id="test")
                 yield Button("Rotate instead", variant="warning", id="rotate-instead")
                 yield Button("Cancel", id="cancel")
 
@@ -188,6 +193,40 @@ class CredentialForm(ModalScreen[FormResult | None]):
         if not ok or credential is None:
             return
         self.dismiss(FormResult(key, credential, store_id))
+
+    @on(Button.Pressed, "#test")
+    def _test_pressed(self) -> None:
+        from app.probe import default_probe_url
+
+        key = self.query_one("#key", Input).value
+        previous = self.editing.entry.credential if self.editing else None
+        values = {name: self.query_one(f"#{name}", Input).value for name in ALL_FIELDS}
+        credential, errors = build_credential(self._kind(), values, previous)
+        result = self.query_one("#test-result", Static)
+        if credential is None:
+            result.update(Text("Fill in the fields first: " + "; ".join(f"{k} {v}" for k, v in errors.items())))
+            return
+        url = self.query_one("#probe-url", Input).value.strip() or default_probe_url(key, credential)
+        if not url:
+            result.update(Text("Give a test URL: this key has no single host to ask."))
+            return
+        if url.startswith("http://") and not self._http_confirmed:
+            self._http_confirmed = True
+            result.update(Text("⚠ plain http: the secret would travel unencrypted. Press Test again to send it."))
+            return
+        result.update(Text(f"Testing {url} …", style="italic"))
+        self.run_worker(self._probe(key, credential, url), exclusive=True, group="form-probe")
+
+    async def _probe(self, key: str, credential: Credential, url: str) -> None:
+        from app.probe import ProbeOptions, probe
+
+        options = ProbeOptions(allow_http=self._http_confirmed, env=dict(self.inventory.env))
+        outcome = await probe(key, credential, url, options)
+        style = {"accepted": "green", "rejected": "bold red"}.get(outcome.verdict.value, "yellow")
+        status = f" (HTTP {outcome.status})" if outcome.status is not None else ""
+        self.query_one("#test-result", Static).update(
+            Text(f"{outcome.verdict.value}{status}: {outcome.message}", style=style)
+        )
 
     @on(Button.Pressed, "#rotate-instead")
     def _rotate_instead(self) -> None:
@@ -291,4 +330,46 @@ class HelpScreen(ModalScreen[None]):
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class ProbeUrlScreen(ModalScreen[str | None]):
+    """Ask for the URL to test a key with (wildcards and S3 keys have no single host)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]  # noqa: RUF012
+
+    def __init__(self, key: str, default: str) -> None:
+        super().__init__()
+        self.key = key
+        self.default = default
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(f"Test {self.key} with which URL?", classes="title")
+            yield Static(
+                Text(
+                    "A wildcard key covers many hosts, and S3 keys need the endpoint: give a concrete URL, "
+                    "e.g. a channel's noarch/repodata.json. It is remembered for next time."
+                )
+            )
+            yield Input(value=self.default, placeholder="https://host/channel/noarch/repodata.json", id="url")
+            yield Static("", id="url-error", classes="error")
+            with Horizontal(classes="buttons"):
+                yield Button("Test", variant="primary", id="go")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#url", Input).focus()
+
+    @on(Input.Submitted, "#url")
+    @on(Button.Pressed, "#go")
+    def _go(self) -> None:
+        url = self.query_one("#url", Input).value.strip()
+        if not url.startswith(("https://", "http://")):
+            self.query_one("#url-error", Static).update("Give an http(s) URL.")
+            return
+        self.dismiss(url)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
         self.dismiss(None)

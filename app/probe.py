@@ -1,0 +1,467 @@
+"""Test connection: one real authenticated request, sent the way rattler sends it.
+
+The same URL is also requested without credentials, so a public resource is never
+mistaken for an accepted credential. Credentials never leave for another origin:
+redirects are followed only within the origin the credential was stored for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from app.hostkeys import candidate_keys, host_of
+from app.inventory import insert_conda_token
+from app.model import (
+    BasicHTTP,
+    BearerToken,
+    CondaToken,
+    Credential,
+    OAuth,
+    S3Credentials,
+    all_secrets,
+    mask,
+)
+
+MAX_REDIRECTS = 5
+# Probes are I/O-bound and keys are mostly distinct hosts: many in flight overall
+# (bench/probe_all.py: 200 slow keys in about a second), but few per host, to be polite.
+DEFAULT_CONCURRENCY = 200
+PER_HOST_CONCURRENCY = 4
+PREFIX_API_ENV = "PIXI_AUTH_TUI_PREFIX_API"  # test-only override of https://prefix.dev
+ANACONDA_API_ENV = "PIXI_AUTH_TUI_ANACONDA_API"  # test-only override of https://api.anaconda.org
+
+
+class Verdict(StrEnum):
+    ACCEPTED = "accepted"
+    PUBLIC = "public"  # reachable, but also without the credential: not verified
+    REJECTED = "rejected"
+    NOT_FOUND = "not found"
+    SERVER_ERROR = "server error"
+    REDIRECTED_AWAY = "redirected away"
+    NETWORK_ERROR = "network error"
+    TLS_ERROR = "TLS error"
+    TIMEOUT = "timeout"
+    EXPIRED = "expired"
+    NEEDS_URL = "needs a URL"
+    INSECURE = "needs confirmation"  # plain http: the secret would travel unencrypted
+    UNSUPPORTED = "unsupported"
+
+
+FAILING = {Verdict.REJECTED, Verdict.EXPIRED}
+
+EXPLANATION = {
+    Verdict.ACCEPTED: "the server accepted the credential",
+    Verdict.PUBLIC: "reachable, but this resource is public — the credential was not verified",
+    Verdict.REJECTED: "the server rejected the credential",
+    Verdict.NOT_FOUND: "the URL does not exist (or is hidden from this credential)",
+    Verdict.SERVER_ERROR: "the server failed; the credential could not be checked",
+    Verdict.REDIRECTED_AWAY: "the server redirected to another host; the credential was not sent there",
+    Verdict.NETWORK_ERROR: "could not reach the server",
+    Verdict.TLS_ERROR: "the TLS connection failed (certificate not trusted?)",
+    Verdict.TIMEOUT: "the server did not answer in time",
+    Verdict.EXPIRED: "the token has expired",
+    Verdict.NEEDS_URL: "a concrete URL is needed to test this key",
+    Verdict.INSECURE: "plain http: the secret would travel unencrypted — confirm to test",
+    Verdict.UNSUPPORTED: "this credential cannot be tested",
+}
+
+
+@dataclass
+class ProbeOptions:
+    connect_timeout: float = 5.0
+    total_timeout: float = 15.0
+    allow_http: bool = False
+    verify: bool = True
+    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    s3_region: str = "us-east-1"
+    # Also ask GET /api/me on the credential's own origin (quetz and alike) for the user name.
+    # Test-all turns it off: a third request per key for a guess costs more than it tells.
+    generic_whoami: bool = True
+    clock: Callable[[], float] = time.time
+
+
+@dataclass
+class ProbeResult:
+    key: str
+    url: str  # masked
+    verdict: Verdict
+    message: str
+    status: int | None = None
+    anonymous_status: int | None = None
+    latency_ms: float | None = None
+    final_url: str | None = None  # masked
+    tls: str | None = None
+    user: str | None = None
+    tested_at: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["verdict"] = self.verdict.value
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ProbeResult:
+        data = dict(data)
+        data["verdict"] = Verdict(data["verdict"])
+        return cls(**data)
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), port
+
+
+def masked_url(url: str, cred: Credential) -> str:
+    for secret in all_secrets(cred):
+        if secret and secret in url:
+            url = url.replace(secret, mask(secret))
+    return url
+
+
+def ssl_context(options: ProbeOptions) -> ssl.SSLContext | bool:
+    """The system's trust store (as rattler's native-tls/rustls-native does), plus the usual env overrides."""
+    if not options.verify:
+        return False
+    context = ssl.create_default_context()  # honours SSL_CERT_FILE / SSL_CERT_DIR via OpenSSL
+    for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
+        path = options.env.get(name)
+        if path and Path(path).is_file():
+            context.load_verify_locations(cafile=path)
+    return context
+
+
+def default_probe_url(key: str, cred: Credential) -> str | None:
+    """A URL to test `key` with, or None when the person must give one (wildcards, S3)."""
+    if isinstance(cred, S3Credentials) or key.startswith(("*.", "s3://")):
+        return None
+    return f"https://{key.lower()}/"
+
+
+def _authorise(
+    cred: Credential, method: str, url: str, options: ProbeOptions
+) -> tuple[str, dict[str, str], httpx.Auth | None]:
+    """(url, headers, auth) as rattler would send them."""
+    if isinstance(cred, BearerToken):
+        return url, {"Authorization": f"Bearer {cred.token}"}, None
+    if isinstance(cred, OAuth):
+        return url, {"Authorization": f"Bearer {cred.access_token}"}, None
+    if isinstance(cred, BasicHTTP):
+        return url, {}, httpx.BasicAuth(cred.username, cred.password)
+    if isinstance(cred, CondaToken):
+        return insert_conda_token(url, cred.token), {}, None
+    if isinstance(cred, S3Credentials):
+        return url, sigv4_headers(cred, method, url, options.s3_region), None
+    raise ValueError("unsupported credential")
+
+
+def sigv4_headers(cred: S3Credentials, method: str, url: str, region: str) -> dict[str, str]:
+    """AWS Signature V4 via botocore (a maintained signer, not hand-rolled crypto)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    request = AWSRequest(method=method, url=url, headers={"x-amz-content-sha256": "UNSIGNED-PAYLOAD"})
+    SigV4Auth(Credentials(cred.access_key_id, cred.secret_access_key, cred.session_token), "s3", region).add_auth(
+        request
+    )
+    return {k: v for k, v in request.headers.items()}
+
+
+async def _send(
+    client: httpx.AsyncClient, cred: Credential | None, url: str, options: ProbeOptions
+) -> tuple[httpx.Response, str]:
+    """One request, following redirects only within the same origin. Returns (response, final url)."""
+    start_origin = origin(url)
+    current = url
+    method = "GET"
+    for _ in range(MAX_REDIRECTS + 1):
+        headers: dict[str, str] = {}
+        auth: httpx.Auth | None = None
+        target = current
+        if cred is not None:
+            target, headers, auth = _authorise(cred, method, current, options)
+        response = await client.request(method, target, headers=headers, auth=auth)
+        if not response.is_redirect:
+            return response, target
+        location = response.headers.get("location", "")
+        next_url = urljoin(current, location)
+        if origin(next_url) != start_origin:
+            raise _RedirectedAway(next_url)
+        current = next_url
+    return response, current
+
+
+class _RedirectedAway(Exception):
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.url = url
+
+
+def _verdict_for(status: int, anonymous: int | None) -> Verdict:
+    if status in (401, 403):
+        return Verdict.REJECTED
+    if 200 <= status < 300:
+        if anonymous is not None and 200 <= anonymous < 300:
+            return Verdict.PUBLIC
+        return Verdict.ACCEPTED
+    if status == 404:
+        return Verdict.NOT_FOUND
+    if status >= 500:
+        return Verdict.SERVER_ERROR
+    return Verdict.NOT_FOUND if 400 <= status < 500 else Verdict.SERVER_ERROR
+
+
+def _tls_of(response: httpx.Response) -> str | None:
+    stream = response.extensions.get("network_stream")
+    ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
+    return f"verified, {ssl_object.version()}" if ssl_object is not None else None
+
+
+async def probe(
+    key: str,
+    cred: Credential,
+    url: str | None,
+    options: ProbeOptions | None = None,
+    client: httpx.AsyncClient | None = None,
+) -> ProbeResult:
+    options = options or ProbeOptions()
+    now = options.clock()
+
+    def result(verdict: Verdict, shown_url: str = "", message: str | None = None, **extra: Any) -> ProbeResult:
+        return ProbeResult(key, shown_url, verdict, message or EXPLANATION[verdict], tested_at=now, **extra)
+
+    if isinstance(cred, OAuth) and cred.expires_at is not None and cred.expires_at <= now:
+        refresh = "rattler will try its refresh token" if cred.refresh_token else "and there is no refresh token"
+        return result(Verdict.EXPIRED, message=f"the OAuth access token has expired; {refresh}")
+    if not isinstance(cred, (BearerToken, CondaToken, BasicHTTP, S3Credentials, OAuth)):
+        return result(Verdict.UNSUPPORTED)
+    if url is None:
+        return result(Verdict.NEEDS_URL)
+    shown = masked_url(url, cred)
+    if host_of(url) is None or urlsplit(url).scheme not in ("http", "https"):
+        return result(Verdict.NEEDS_URL, shown, f"not an http(s) URL: {shown}")
+    if not isinstance(cred, S3Credentials) and key not in candidate_keys(url):
+        # Never send a credential to a host rattler would not send it to.
+        return result(
+            Verdict.NEEDS_URL,
+            shown,
+            f"{host_of(url)} is not covered by the key {key}: the credential was not sent",
+        )
+    if urlsplit(url).scheme == "http" and not options.allow_http:
+        return result(Verdict.INSECURE, shown)
+
+    own_client = client is None
+    if client is None:
+        client = make_client(options)
+    started = time.perf_counter()
+    try:
+        # The three requests go out together: one round trip's latency, not three.
+        authed_task = asyncio.ensure_future(_send(client, cred, url, options))
+        anon_task = asyncio.ensure_future(_send(client, None, url, options))
+        whoami_task = asyncio.ensure_future(who_am_i(client, key, cred, url, options))
+        try:
+            response, final = await asyncio.wait_for(authed_task, options.total_timeout)
+        finally:
+            latency = (time.perf_counter() - started) * 1000
+        try:
+            anonymous, _ = await asyncio.wait_for(anon_task, options.total_timeout)
+            anon_status: int | None = anonymous.status_code
+        except (TimeoutError, httpx.HTTPError, _RedirectedAway):
+            anon_status = None
+        verdict = _verdict_for(response.status_code, anon_status)
+        try:
+            user = await asyncio.wait_for(whoami_task, options.total_timeout)
+        except (TimeoutError, httpx.HTTPError):
+            user = None
+        user = user if verdict is Verdict.ACCEPTED else None
+        message = EXPLANATION[verdict] + (f" (logged in as {user})" if user else "")
+        return result(
+            verdict,
+            shown,
+            message,
+            status=response.status_code,
+            anonymous_status=anon_status,
+            latency_ms=round(latency, 1),
+            final_url=masked_url(final, cred),
+            tls=_tls_of(response),
+            user=user,
+        )
+    except _RedirectedAway as away:
+        return result(Verdict.REDIRECTED_AWAY, shown, f"{EXPLANATION[Verdict.REDIRECTED_AWAY]}: {away.url}")
+    except (TimeoutError, httpx.TimeoutException):
+        return result(Verdict.TIMEOUT, shown, f"no answer within {options.total_timeout:g}s")
+    except httpx.ConnectError as err:
+        if isinstance(err.__context__, ssl.SSLError) or "SSL" in str(err) or "certificate" in str(err):
+            return result(Verdict.TLS_ERROR, shown, f"TLS failed: {_first_line(err)}")
+        return result(Verdict.NETWORK_ERROR, shown, f"could not connect: {_first_line(err)}")
+    except httpx.HTTPError as err:
+        return result(Verdict.NETWORK_ERROR, shown, f"{type(err).__name__}: {_first_line(err)}")
+    finally:
+        for name in ("authed_task", "anon_task", "whoami_task"):
+            task = locals().get(name)
+            if task is None:
+                continue
+            if not task.done():
+                task.cancel()
+            elif not task.cancelled():
+                task.exception()  # a sibling's failure is already accounted for; mark it seen
+        if own_client:
+            await client.aclose()
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err) or type(err).__name__
+    return text.splitlines()[0][:200]
+
+
+def make_client(options: ProbeOptions, concurrency: int = DEFAULT_CONCURRENCY) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        verify=ssl_context(options),
+        timeout=httpx.Timeout(options.total_timeout, connect=options.connect_timeout),
+        follow_redirects=False,  # we follow, and only within the origin
+        trust_env=True,  # HTTP(S)_PROXY / NO_PROXY, as rattler honours them
+        # Each probe has up to three requests in flight (credentialed, anonymous, who-am-I).
+        limits=httpx.Limits(max_connections=3 * concurrency + 8, max_keepalive_connections=0),
+    )
+
+
+# -- who am I --------------------------------------------------------------------------------
+
+
+async def who_am_i(
+    client: httpx.AsyncClient, key: str, cred: Credential, url: str, options: ProbeOptions
+) -> str | None:
+    """The account name where the server tells it; only ever asked of the credential's own service."""
+    host = (host_of(url) or "").lower()
+    try:
+        if isinstance(cred, BearerToken) and (host == "prefix.dev" or host.endswith(".prefix.dev")):
+            return await prefix_dev_login(client, cred.token, options)
+        if isinstance(cred, CondaToken) and (host == "anaconda.org" or host.endswith(".anaconda.org")):
+            base = options.env.get(ANACONDA_API_ENV, "https://api.anaconda.org")
+            response = await client.get(f"{base}/user", headers={"Authorization": f"token {cred.token}"})
+            if response.status_code == 200:
+                return _name_from(response.json())
+            return None
+        if not options.generic_whoami:
+            return None
+        # quetz (and servers like it): GET /api/me on the same origin, credential sent as rattler would.
+        scheme, hostname, port = origin(url)
+        me = f"{scheme}://{hostname}{'' if port in (80, 443) else f':{port}'}/api/me"
+        response, _ = await _send(client, cred, me, options)
+        if response.status_code == 200 and "json" in response.headers.get("content-type", ""):
+            return _name_from(response.json())
+    except (httpx.HTTPError, ValueError, _RedirectedAway):
+        return None
+    return None
+
+
+async def prefix_dev_login(client: httpx.AsyncClient, token: str, options: ProbeOptions) -> str | None:
+    """`pixi auth login`'s own check: null viewer = invalid token."""
+    base = options.env.get(PREFIX_API_ENV, "https://prefix.dev")
+    response = await client.post(
+        f"{base}/api/graphql",
+        json={"query": "query { viewer { login } }"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    if response.status_code != 200:
+        return None
+    viewer = (response.json().get("data") or {}).get("viewer")
+    return viewer.get("login") if isinstance(viewer, dict) else None
+
+
+def _name_from(data: Any) -> str | None:
+    if not isinstance(data, dict):
+        return None
+    for candidate in (data.get("login"), data.get("username"), data.get("name")):
+        if isinstance(candidate, str) and candidate:
+            return candidate
+    user = data.get("user")
+    return _name_from(user) if isinstance(user, dict) else None
+
+
+# -- many at once ------------------------------------------------------------------------------
+
+
+@dataclass
+class ProbeJob:
+    key: str
+    cred: Credential
+    url: str | None
+    ref: str  # the caller's id for the row
+
+
+async def probe_many(
+    jobs: list[ProbeJob],
+    options: ProbeOptions,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    on_result: Callable[[ProbeJob, ProbeResult], None] | None = None,
+) -> list[ProbeResult]:
+    """Bounded concurrency; each result is reported as soon as it is ready. Cancel the task to stop."""
+    semaphore = asyncio.Semaphore(max(1, concurrency))
+    per_host: dict[str, asyncio.Semaphore] = {}
+    async with make_client(options, concurrency) as client:
+
+        async def one(job: ProbeJob) -> ProbeResult:
+            host = per_host.setdefault(host_of(job.url or "") or "", asyncio.Semaphore(PER_HOST_CONCURRENCY))
+            async with semaphore, host:
+                outcome = await probe(job.key, job.cred, job.url, options, client)
+            if on_result is not None:
+                on_result(job, outcome)
+            return outcome
+
+        return list(await asyncio.gather(*(one(job) for job in jobs)))
+
+
+# -- remembered probe URLs and results (never secrets) -------------------------------------
+
+
+class ProbeState:
+    """The app's own state file: probe URL per key and the last result per entry."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.urls: dict[str, str] = {}
+        self.results: dict[str, ProbeResult] = {}
+        self.load()
+
+    @classmethod
+    def default(cls, env: dict[str, str] | None = None) -> ProbeState:
+        import platformdirs
+
+        base = (env or {}).get("XDG_STATE_HOME")
+        folder = Path(base) / "pixi-auth-tui" if base else Path(platformdirs.user_state_dir("pixi-auth-tui"))
+        return cls(folder / "state.json")
+
+    def load(self) -> None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            self.urls = {str(k): str(v) for k, v in data.get("probe_urls", {}).items()}
+            self.results = {str(k): ProbeResult.from_json(v) for k, v in data.get("results", {}).items()}
+        except (OSError, ValueError, TypeError, KeyError):
+            self.urls, self.results = {}, {}
+
+    def save(self) -> None:
+        from app.stores.jsonfile import atomic_write
+
+        data = {
+            "probe_urls": self.urls,
+            "results": {k: r.to_json() for k, r in self.results.items()},
+        }
+        atomic_write(self.path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
+
+
+def result_key(store_id: str, key: str) -> str:
+    return f"{store_id}:{key}"

@@ -1,0 +1,234 @@
+"""Test connection against real servers on 127.0.0.1 (HTTP, HTTPS with a trustme CA, moto S3)."""
+
+import json
+import os
+import ssl
+import time
+
+import httpx
+import pytest
+import trustme
+
+from app.model import BasicHTTP, BearerToken, CondaToken, OAuth, S3Credentials, Unrecognised
+from app.probe import (
+    ProbeJob,
+    ProbeOptions,
+    ProbeResult,
+    ProbeState,
+    Verdict,
+    make_client,
+    prefix_dev_login,
+    probe,
+    probe_many,
+)
+from tests.servers import ScriptedServer, start_scripted_server
+
+
+@pytest.fixture(scope="module")
+def ca():
+    return trustme.CA()
+
+
+@pytest.fixture
+def http_server():
+    state = ScriptedServer()
+    server = start_scripted_server(state)
+    yield state
+    server.shutdown()
+
+
+@pytest.fixture
+def https_server(ca):
+    state = ScriptedServer()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    server = start_scripted_server(state, context)
+    yield state
+    server.shutdown()
+
+
+@pytest.fixture
+def ca_file(ca, tmp_path):
+    path = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(path))
+    return str(path)
+
+
+def opts(**kw):
+    kw.setdefault("env", {})
+    kw.setdefault("allow_http", True)
+    return ProbeOptions(**kw)
+
+
+async def test_https_verdicts(https_server, ca_file):
+    o = opts(env={"SSL_CERT_FILE": ca_file}, allow_http=False)
+    base = https_server.base
+    good, bad = BearerToken("good-token"), BearerToken("bad-token")
+    r = await probe("127.0.0.1", good, f"{base}/private/x", o)
+    assert r.verdict is Verdict.ACCEPTED and r.status == 200 and r.anonymous_status == 401
+    assert r.tls and r.tls.startswith("verified") and r.latency_ms is not None
+    assert (await probe("127.0.0.1", bad, f"{base}/private/x", o)).verdict is Verdict.REJECTED
+    assert (await probe("127.0.0.1", good, f"{base}/public", o)).verdict is Verdict.PUBLIC
+    assert (await probe("127.0.0.1", good, f"{base}/missing", o)).verdict is Verdict.NOT_FOUND
+    assert (await probe("127.0.0.1", good, f"{base}/broken", o)).verdict is Verdict.SERVER_ERROR
+
+
+async def test_untrusted_certificate_is_a_tls_error(https_server):
+    r = await probe("127.0.0.1", BearerToken("good-token"), f"{https_server.base}/private", opts(allow_http=False))
+    assert r.verdict is Verdict.TLS_ERROR
+    assert https_server.seen == []  # nothing was sent over the untrusted connection
+
+
+async def test_requests_ca_bundle_is_honoured(https_server, ca_file):
+    o = opts(env={"REQUESTS_CA_BUNDLE": ca_file}, allow_http=False)
+    assert (
+        await probe("127.0.0.1", BearerToken("good-token"), f"{https_server.base}/p", o)
+    ).verdict is Verdict.ACCEPTED
+
+
+async def test_each_kind_is_sent_like_rattler(http_server):
+    base = http_server.base
+    r = await probe("127.0.0.1", BasicHTTP("user", "pass"), f"{base}/private", opts())
+    assert r.verdict is Verdict.ACCEPTED
+    r = await probe("127.0.0.1", CondaToken("conda-good"), f"{base}/private/noarch/repodata.json", opts())
+    assert r.verdict is Verdict.ACCEPTED
+    assert any(s.path == "/t/conda-good/private/noarch/repodata.json" for s in http_server.seen)
+    assert "conda-good" not in r.final_url and "/t/" in r.final_url  # masked in the report
+    assert (await probe("127.0.0.1", CondaToken("conda-bad"), f"{base}/private", opts())).verdict is Verdict.REJECTED
+
+
+async def test_plain_http_needs_confirmation(http_server):
+    r = await probe("127.0.0.1", BearerToken("good-token"), f"{http_server.base}/private", opts(allow_http=False))
+    assert r.verdict is Verdict.INSECURE and http_server.seen == []
+
+
+async def test_timeout(http_server):
+    r = await probe(
+        "127.0.0.1", BearerToken("good-token"), f"{http_server.base}/slow", opts(total_timeout=0.5, connect_timeout=0.5)
+    )
+    assert r.verdict is Verdict.TIMEOUT and "0.5" in r.message
+
+
+async def test_no_server_is_a_network_error():
+    r = await probe("127.0.0.1", BearerToken("t"), "http://127.0.0.1:9/x", opts())
+    assert r.verdict is Verdict.NETWORK_ERROR
+
+
+async def test_redirect_to_another_origin_never_carries_the_credential(http_server):
+    other = ScriptedServer()
+    other_server = start_scripted_server(other)
+    try:
+        http_server.redirect_to = f"{other.base}/private/elsewhere"
+        for cred in (BearerToken("good-token"), BasicHTTP("user", "pass"), CondaToken("conda-good")):
+            r = await probe("127.0.0.1", cred, f"{http_server.base}/away", opts())
+            assert r.verdict is Verdict.REDIRECTED_AWAY and other.base in r.message
+        assert other.seen == []  # the other host received nothing at all
+        # same-origin redirects are followed, with the credential
+        r = await probe("127.0.0.1", BearerToken("good-token"), f"{http_server.base}/hop", opts())
+        assert r.verdict is Verdict.ACCEPTED and r.final_url.endswith("/private/after-hop")
+    finally:
+        other_server.shutdown()
+
+
+async def test_who_am_i(http_server):
+    o = opts(env={"PIXI_AUTH_TUI_PREFIX_API": http_server.base})
+    async with make_client(o) as client:
+        assert await prefix_dev_login(client, "good-token", o) == "graph-user"
+        assert await prefix_dev_login(client, "bad-token", o) is None
+    # a quetz-like server: /api/me on the same origin
+    r = await probe("127.0.0.1", BearerToken("good-token"), f"{http_server.base}/private", opts())
+    assert r.user == "quetz-user" and "quetz-user" in r.message
+
+
+async def test_oauth_expired_and_unreadable():
+    now = time.time()
+    expired = OAuth("a", None, int(now) - 10, "https://t", None, "rattler")
+    r = await probe("x.example", expired, "https://x.example/", opts())
+    assert r.verdict is Verdict.EXPIRED and "no refresh token" in r.message
+    assert (await probe("x.example", Unrecognised({}, "bad"), "https://x", opts())).verdict is Verdict.UNSUPPORTED
+    assert (await probe("*.x.example", BearerToken("t"), None, opts())).verdict is Verdict.NEEDS_URL
+
+
+@pytest.fixture(scope="module")
+def moto_s3():
+    os.environ["INITIAL_NO_AUTH_ACTION_COUNT"] = "4"  # then every request must be signed
+    boto3 = pytest.importorskip("boto3")
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    iam = boto3.client(
+        "iam", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    iam.create_user(UserName="ci")
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+    iam.put_user_policy(UserName="ci", PolicyName="all", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName="ci")["AccessKey"]
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+    )
+    s3.create_bucket(Bucket="channel")
+    yield endpoint, key["AccessKeyId"], key["SecretAccessKey"]
+    server.stop()
+    os.environ.pop("INITIAL_NO_AUTH_ACTION_COUNT", None)
+
+
+async def test_s3_keys_signed_with_sigv4(moto_s3):
+    endpoint, key_id, secret = moto_s3
+    url = f"{endpoint}/channel?list-type=2&max-keys=1"
+    r = await probe("s3://channel", S3Credentials(key_id, secret), url, opts())
+    assert r.verdict is Verdict.ACCEPTED, r
+    r = await probe("s3://channel", S3Credentials(key_id, "wrong-secret"), url, opts())
+    assert r.verdict is Verdict.REJECTED
+
+
+async def test_probe_many_reports_each_as_it_finishes(http_server):
+    jobs = [
+        ProbeJob("127.0.0.1", BearerToken("good-token" if i % 2 == 0 else "bad"), f"{http_server.base}/p{i}", str(i))
+        for i in range(10)
+    ]
+    seen = []
+    results = await probe_many(jobs, opts(), concurrency=3, on_result=lambda job, res: seen.append(job.ref))
+    assert sorted(seen, key=int) == [str(i) for i in range(10)]
+    assert [r.verdict for r in results] == [Verdict.ACCEPTED, Verdict.REJECTED] * 5
+
+
+def test_state_file_remembers_urls_and_results_never_secrets(tmp_path):
+    state = ProbeState(tmp_path / "state" / "state.json")
+    state.urls["*.example"] = "https://repo.example/chan"
+    state.results["credentials:a"] = ProbeResult("a", "https://a/t/c…1234/x", Verdict.ACCEPTED, "ok", 200)
+    state.save()
+    again = ProbeState(tmp_path / "state" / "state.json")
+    assert again.urls == state.urls and again.results["credentials:a"].verdict is Verdict.ACCEPTED
+    (tmp_path / "state" / "state.json").write_text("{broken")
+    assert ProbeState(tmp_path / "state" / "state.json").results == {}  # a bad state file is no crash
+
+
+async def test_proxies_from_the_environment_are_used(http_server, monkeypatch):
+    # The proxy is our scripted server itself: it sees the absolute URL in the request line.
+    monkeypatch.setenv("HTTP_PROXY", http_server.base)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    r = await probe("repo.invalid", BearerToken("good-token"), "http://repo.invalid/private", opts())
+    assert r.verdict is Verdict.ACCEPTED
+    assert any(s.path.startswith("http://repo.invalid/") for s in http_server.seen)
+
+
+async def test_a_url_the_key_does_not_cover_gets_nothing(http_server):
+    r = await probe("repo.example.com", BearerToken("good-token"), f"{http_server.base}/private", opts())
+    assert r.verdict is Verdict.NEEDS_URL and "not covered" in r.message
+    assert http_server.seen == []
+    # a wildcard covers its subdomains only
+    r = await probe("*.localhost", BearerToken("good-token"), f"http://localhost:{http_server.port}/private", opts())
+    assert r.verdict is Verdict.ACCEPTED
+
+
+def test_httpx_client_does_not_follow_redirects_itself():
+    assert make_client(opts()).follow_redirects is False
+    assert isinstance(httpx.Timeout(1.0), httpx.Timeout)
