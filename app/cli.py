@@ -6,6 +6,7 @@ Exit codes:
   2  usage error (bad arguments, invalid key, secret missing)
   3  nothing found (`resolve` with no matching credential, `remove` of a missing key)
   4  `test`: at least one credential was rejected by its server (or has expired)
+  5  `audit`: findings at or above --fail-on
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from app.paths import Environment
 from app.stores.base import StoreError
 from app.validation import secret_problem, username_problem
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_REJECTED = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_REJECTED, EXIT_FINDINGS = 0, 1, 2, 3, 4, 5
 
 KIND_CHOICES = {"bearer": "BearerToken", "conda": "CondaToken", "basic": "BasicHTTP", "s3": "S3Credentials"}
 STORE_CHOICES = ("keychain", "credentials", "auth-file", "override")
@@ -50,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pixi-auth-tui",
         description="Browse, add, rotate, remove, test and audit the credentials pixi and rattler use.",
         epilog="Without a command, starts the terminal UI. "
-        "Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 a credential was rejected (test).",
+        "Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 a credential was rejected (test), "
+        "5 findings at or above --fail-on (audit).",
     )
     parser.add_argument("--version", action="version", version=f"pixi-auth-tui {__version__}")
     parser.add_argument(
@@ -90,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_test.add_argument("--allow-http", action="store_true", help="allow sending the secret over plain http")
     p_test.add_argument("--timeout", type=float, default=15.0, help="seconds for the whole request (default 15)")
     p_test.add_argument("--json", action="store_true")
+
+    p_audit = sub.add_parser("audit", help="what is wrong with the secrets on this machine (never prints a secret)")
+    p_audit.add_argument("--json", action="store_true", help="the inventory and the findings, machine-readable")
+    p_audit.add_argument(
+        "--fail-on", choices=("warning", "error"), default="error", help="exit 5 at this severity or worse"
+    )
 
     p_remove = sub.add_parser("remove", help="remove a credential from one store")
     p_remove.add_argument("key")
@@ -306,6 +314,36 @@ def cmd_remove(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_audit(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
+    from app.audit import Severity, run_audit, summary
+    from app.probe import ProbeState
+
+    environment = environment_for(args)
+    findings = run_audit(inv, environment.home, ProbeState.default(environment.env))
+    counts = summary(findings)
+    if args.json:
+        json.dump(
+            {"summary": counts, "findings": [f.to_json() for f in findings], "inventory": inventory_json(inv)},
+            out,
+            indent=2,
+        )
+        out.write("\n")
+    else:
+        if not findings:
+            out.write("No findings: every stored credential is where pixi can use it, and nothing is exposed.\n")
+        for finding in findings:
+            where = " · ".join(x for x in (finding.key, finding.path) if x)
+            out.write(f"[{finding.severity.value.upper():<7}] {finding.title}\n")
+            out.write(f"          {finding.explanation}\n")
+            if where:
+                out.write(f"          ({where})\n")
+            for fix in finding.fixes:
+                out.write(f"          fix in the UI (a): {fix.label} — {fix.preview}\n")
+        out.write(f"\n{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} note(s)\n")
+    worst = {"error": (Severity.ERROR,), "warning": (Severity.ERROR, Severity.WARNING)}[args.fail_on]
+    return EXIT_FINDINGS if any(f.severity in worst for f in findings) else EXIT_OK
+
+
 def environment_for(args: argparse.Namespace) -> Environment:
     if getattr(args, "demo", False):
         from app.demo import demo_environment
@@ -342,6 +380,8 @@ def main(
             return cmd_set(inv, args, out, err, stdin)
         if args.command == "remove":
             return cmd_remove(inv, args, out)
+        if args.command == "audit":
+            return cmd_audit(inv, args, out)
         if args.command == "test":
             from app.cli_test import cmd_test
 

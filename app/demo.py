@@ -96,4 +96,5 @@ def demo_environment(home: Path | None = None, now: float | None = None) -> Envi
     env = write_demo_home(home, now)
     # No DBUS address and no real netrc/config: nothing outside `home` is ever read or written.
     env["PIXI_CONFIG_FILE"] = str(home / ".pixi" / "config.toml")
+    env["XDG_STATE_HOME"] = str(home / ".local" / "state")  # test results and backups stay in the demo
     return Environment(home=home, env=env, keychain=demo_keychain(now), label="demo")

@@ -502,3 +502,52 @@ async def test_form_can_test_before_saving(home, probe_servers):
         await pilot.press("escape")
         await settle(pilot)
     assert not (home / ".rattler/credentials.json").exists()  # testing saved nothing
+
+
+# -- audit from the UI ------------------------------------------------------------------------
+
+
+async def test_audit_screen_fix_undo_and_jump(home):
+    from app.ui.audit_screen import AuditScreen
+
+    path = home / ".rattler/credentials.json"
+    write_json(
+        path, {"a.example": {"BasicHttp": {"username": "u", "password": "p"}}, "b.example": {"BearerToken": "t"}}
+    )
+    path.chmod(0o644)
+    before = path.read_bytes()
+    write_json(home / "auth.json", {"c.example": {"BearerToken": "wins"}})
+    (home / ".netrc").write_text("machine c.example login n password shadowed\n")
+    app = AuthApp(make_env(home, XDG_STATE_HOME=str(home / ".local/state"), RATTLER_AUTH_FILE=str(home / "auth.json")))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        assert "Audit:" in screen_text(app) and "error" in screen_text(app)
+        await pilot.press("a")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AuditScreen)
+        assert not app.check_action("delete", ())  # main-screen actions are off here
+        codes = [f.code for f in screen.findings]
+        assert "unreadable-file" in codes and "file-permissions" in codes
+        table = screen.query_one("#findings", DataTable)
+        table.move_cursor(row=codes.index("unreadable-file"))
+        await pilot.press("f")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen) and "backup" in app.screen.question
+        await pilot.press("y")
+        await settle(pilot)
+        await pilot.pause(0.3)
+        assert json.loads(path.read_text())["a.example"] == {"BasicHTTP": {"username": "u", "password": "p"}}
+        assert "unreadable-file" not in [f.code for f in screen.findings]
+        backups = list(home.glob(".rattler/credentials.json.bak-*"))
+        assert len(backups) == 1 and backups[0].read_bytes() == before
+        await pilot.press("z")  # undo
+        await settle(pilot)
+        await pilot.pause(0.3)
+        assert path.read_bytes() == before
+        conflict = next(i for i, f in enumerate(screen.findings) if f.code == "conflict")
+        table.move_cursor(row=conflict)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, AuditScreen)
+        assert (app.selected_row().store.id, app.selected_row().key) == ("netrc", "c.example")

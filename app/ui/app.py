@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
@@ -19,6 +20,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
 from textual.worker import Worker
 
+from app.audit import Finding, run_audit, summary
 from app.inventory import KEYCHAIN, Inventory, Row, Status, load_inventory
 from app.model import (
     KIND_LABELS,
@@ -66,6 +68,23 @@ STATE_STYLE = {
 }
 
 RowId = tuple[str, str, str | None]
+TABLE_ACTIONS = frozenset(
+    {
+        "add",
+        "edit",
+        "move",
+        "delete",
+        "reveal",
+        "copy",
+        "filter",
+        "sort",
+        "test",
+        "test_all",
+        "audit",
+        "refresh",
+        "unlock",
+    }
+)
 
 
 def row_id(row: Row) -> RowId:
@@ -86,6 +105,7 @@ class AuthApp(App[None]):
         Binding("o", "sort", "Sort"),
         Binding("t", "test", "Test"),
         Binding("T", "test_all", "Test all"),
+        Binding("a", "audit", "Audit"),
         Binding("r", "refresh", "Refresh"),
         Binding("u", "unlock", "Unlock keychain", show=False),
         Binding("question_mark", "help", "Help"),
@@ -105,6 +125,7 @@ class AuthApp(App[None]):
         self.probe_state: ProbeState | None = None
         self.testing: set[RowId] = set()
         self._test_all: Worker[None] | None = None
+        self.findings: list[Finding] = []
         if environment.label == "demo":
             self.sub_title = "demo data — nothing real is read or written"
 
@@ -114,6 +135,7 @@ class AuthApp(App[None]):
         yield Header()
         yield Static("", id="banner")
         yield Static("Reading stores…", id="stores")
+        yield Static("", id="badge")
         yield Input(placeholder="filter: key, kind, store, username — Esc clears", id="filter")
         yield ProgressBar(id="progress", show_eta=False)
         with Horizontal(id="body"):
@@ -123,9 +145,15 @@ class AuthApp(App[None]):
         yield Static("", id="empty")
         yield Footer()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The table's actions act on the main screen's selection: never from a dialog or the
+        # Audit screen, where that selection is out of sight.
+        return not (action in TABLE_ACTIONS and len(self.screen_stack) > 1)
+
     def on_resize(self) -> None:
-        # Below 150 columns the detail pane moves under the table (styles/app.tcss).
-        self.set_class(self.size.width < 150, "-narrow")
+        # Below 180 columns the detail pane moves under the table (styles/app.tcss),
+        # so every column of the table stays visible.
+        self.set_class(self.size.width < 180, "-narrow")
 
     def on_mount(self) -> None:
         self.on_resize()
@@ -149,7 +177,9 @@ class AuthApp(App[None]):
         inventory = load_inventory(self.environment)
         if self.probe_state is None:
             self.probe_state = ProbeState.default(self.environment.env)
+        findings = run_audit(inventory, self.environment.home, self.probe_state, now=self.clock())
         self.call_from_thread(self.show_inventory, inventory, message)
+        self.call_from_thread(self.set_findings, findings)
 
     def show_inventory(self, inventory: Inventory, message: Outcome | None = None) -> None:
         self.inventory = inventory
@@ -504,7 +534,52 @@ class AuthApp(App[None]):
             outcome = None
         # Re-read every store, so the table shows what is really there now.
         inventory = load_inventory(self.environment)
+        findings = run_audit(inventory, self.environment.home, self.probe_state, now=self.clock())
         self.call_from_thread(self.show_inventory, inventory, outcome)
+        self.call_from_thread(self.set_findings, findings)
+
+    # -- audit -------------------------------------------------------------------------
+
+    def set_findings(self, findings: list[Finding]) -> None:
+        self.findings = findings
+        counts = summary(findings)
+        badge = self.query_one("#badge", Static)
+        if counts["error"] or counts["warning"]:
+            badge.update(
+                Text.assemble(
+                    ("Audit: ", "bold"),
+                    (f"{counts['error']} error(s)", "bold red" if counts["error"] else ""),
+                    ", ",
+                    (f"{counts['warning']} warning(s)", "yellow" if counts["warning"] else ""),
+                    (" — press a for details and fixes", "dim"),
+                )
+            )
+        else:
+            badge.update(Text("Audit: nothing to report", style="green"))
+
+    def backup_dir(self) -> Path:
+        state = self.probe_state or ProbeState.default(self.environment.env)
+        return state.path.parent / "backups"
+
+    def action_audit(self) -> None:
+        from app.ui.audit_screen import AuditScreen
+
+        self.push_screen(AuditScreen(), self._jump_to)
+
+    def _jump_to(self, target: tuple[str, str] | None) -> None:
+        if target is None:
+            return
+        box = self.query_one("#filter", Input)
+        if box.display:
+            box.value = ""
+            box.display = False
+            self._render_table()
+        for index, row in enumerate(self.shown_rows):
+            if (row.store.id, row.key) == target:
+                self.query_one(DataTable).move_cursor(row=index)
+                self.query_one(DataTable).focus()
+                return
+        self.notify(f"{target[1]} is no longer in {target[0]}.", severity="warning")
 
     # -- test connection ---------------------------------------------------------------
 

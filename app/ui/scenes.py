@@ -26,6 +26,7 @@ SCENES = (
     Scene("add-form", "Adding a credential", (100, 40), ("n", *"prefix.dev")),
     Scene("detail", "Detail of a shadowed entry, secret masked", (150, 34), ("down",) * 6),
     Scene("error-state", "A malformed credentials file, shown and left untouched", (100, 30), (), True),
+    Scene("audit", "Audit: what is wrong, and one-key fixes", (120, 32), ("a", "down", "down", "down")),
 )
 
 

@@ -1,0 +1,546 @@
+"""Audit: which hosts hold secrets on this machine, what is wrong with them, and fixes.
+
+Every fix writes a backup first (next to the file, 0600, timestamped), is described
+before it runs, can be undone from its backup, and never deletes a secret that is not
+stored somewhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from app.hostkeys import key_problem
+from app.inventory import AUTH_FILE, KEYCHAIN, NETRC, OVERRIDE, Inventory, Row, Status, inventory_from
+from app.model import (
+    BasicHTTP,
+    OAuth,
+    dumps_credential,
+    expires_at,
+    rattler_accepts,
+    secret_of,
+)
+from app.operations import Outcome, move_entry
+from app.probe import FAILING, ProbeState, result_key
+from app.stores.base import StoreError, StoreState
+from app.stores.jsonfile import JsonFileStore, atomic_write
+from app.stores.netrc import DEFAULT_KEY, NetrcStore
+
+SOON = 7 * 86400
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+@dataclass(frozen=True)
+class Fix:
+    id: str
+    label: str
+    preview: str  # what will happen, shown before it runs
+
+
+@dataclass
+class Finding:
+    code: str
+    severity: Severity
+    title: str
+    explanation: str
+    store_id: str | None = None
+    key: str | None = None
+    path: str | None = None
+    item_ref: str | None = None
+    fixes: list[Fix] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return ":".join(part for part in (self.code, self.store_id or "", self.key or "") if part)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "code": self.code,
+            "severity": self.severity.value,
+            "title": self.title,
+            "explanation": self.explanation,
+            "store": self.store_id,
+            "key": self.key,
+            "path": self.path,
+            "fixes": [{"id": f.id, "label": f.label, "preview": f.preview} for f in self.fixes],
+        }
+
+
+def _mode(path: Path) -> int | None:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+
+
+def _is_private_folder(folder: Path, home: Path) -> bool:
+    """Folders we may tighten: never the home folder itself or a system folder."""
+    return folder != home and folder != Path("/") and home in folder.parents
+
+
+def run_audit(
+    inventory: Inventory, home: Path, state: ProbeState | None = None, now: float | None = None
+) -> list[Finding]:
+    now = time.time() if now is None else now
+    findings: list[Finding] = []
+    keychain_usable = inventory.store(KEYCHAIN) is not None and inventory.snapshots[KEYCHAIN].state is StoreState.OK
+    findings += _store_findings(inventory, home, keychain_usable)
+    findings += _entry_findings(inventory, now, state)
+    findings += _environment_findings(inventory)
+    findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.code, f.key or ""))
+    return findings
+
+
+def _store_findings(inventory: Inventory, home: Path, keychain_usable: bool) -> list[Finding]:
+    findings: list[Finding] = []
+    for store in inventory.stores:
+        snap = inventory.snapshots[store.id]
+        if isinstance(store, JsonFileStore):
+            path = store.path
+            if snap.state in (StoreState.MALFORMED, StoreState.REJECTED):
+                misspelled = [
+                    e.key for e in snap.entries if isinstance(e.credential, BasicHTTP) and e.credential.misspelled
+                ]
+                only_spelling = snap.state is StoreState.REJECTED and len(misspelled) == len(snap.problems)
+                fixes = (
+                    [
+                        Fix(
+                            "rewrite-spelling",
+                            "Rewrite as BasicHTTP",
+                            f"Back up {path}, then rewrite {', '.join(misspelled)} from `BasicHttp` to `BasicHTTP`; "
+                            "every other entry stays byte-for-byte as it is.",
+                        )
+                    ]
+                    if only_spelling
+                    else []
+                )
+                detail = "; ".join(snap.problems) if snap.problems else snap.message
+                findings.append(
+                    Finding(
+                        "unreadable-file",
+                        Severity.ERROR,
+                        f"pixi ignores every credential in {store.name}",
+                        f"rattler cannot parse {path} ({detail}). Because the file is parsed as a whole, rattler "
+                        "refuses it and then sends no credentials at all."
+                        + ("" if fixes else " Fix the file by hand; this tool will not write to it."),
+                        store.id,
+                        path=str(path),
+                        fixes=fixes,
+                    )
+                )
+            findings += _permission_findings(store.id, store.name, path, home)
+            secrets = [e for e in snap.entries if secret_of(e.credential)]
+            if secrets:
+                fixes = (
+                    [
+                        Fix(
+                            "move-to-keychain",
+                            "Move into the keychain",
+                            f"Back up {path}, then move its {len(secrets)} entr{'y' if len(secrets) == 1 else 'ies'} "
+                            "into the keychain one by one (each is read back from the keychain before it is "
+                            "removed from the file).",
+                        )
+                    ]
+                    if keychain_usable and snap.state is StoreState.OK
+                    else []
+                )
+                findings.append(
+                    Finding(
+                        "plaintext-secrets",
+                        Severity.WARNING,
+                        f"{len(secrets)} secret(s) in plain text in {store.name}",
+                        f"{path} keeps secrets unencrypted on disk"
+                        + ("" if keychain_usable else " (no keychain is usable here to move them to)")
+                        + ".",
+                        store.id,
+                        path=str(path),
+                        fixes=fixes,
+                    )
+                )
+        elif isinstance(store, NetrcStore):
+            if snap.state is StoreState.REJECTED:
+                findings.append(
+                    Finding(
+                        "unreadable-netrc",
+                        Severity.WARNING,
+                        "rattler ignores the whole netrc",
+                        f"{store.path} has lines rattler cannot parse ({'; '.join(snap.problems)}), so rattler "
+                        "uses none of its machines.",
+                        store.id,
+                        path=str(store.path),
+                    )
+                )
+            if snap.entries:
+                findings += _permission_findings(store.id, store.name, store.path, home, tighten_folder=False)
+                findings.append(
+                    Finding(
+                        "plaintext-secrets",
+                        Severity.WARNING,
+                        f"{len(snap.entries)} password(s) in plain text in netrc",
+                        f"{store.path} keeps passwords unencrypted; rattler only reads it. Move them with "
+                        "`pixi-auth-tui set` into the keychain and remove the lines by hand.",
+                        store.id,
+                        path=str(store.path),
+                    )
+                )
+        elif store.id == KEYCHAIN:
+            findings += _keychain_findings(inventory)
+    return findings
+
+
+def _permission_findings(
+    store_id: str, name: str, path: Path, home: Path, tighten_folder: bool = True
+) -> list[Finding]:
+    findings: list[Finding] = []
+    mode = _mode(path)
+    if mode is not None and mode & 0o077:
+        findings.append(
+            Finding(
+                "file-permissions",
+                Severity.ERROR if mode & 0o004 else Severity.WARNING,
+                f"{name} is readable by {'everyone' if mode & 0o004 else 'its group'}",
+                f"{path} has mode {mode:04o}; credentials files should be 0600 (owner only).",
+                store_id,
+                path=str(path),
+                fixes=[Fix("chmod-file", "chmod 0600", f"Change {path} from {mode:04o} to 0600.")],
+            )
+        )
+    folder = path.parent
+    folder_mode = _mode(folder)
+    if tighten_folder and folder_mode is not None and folder_mode & 0o077 and _is_private_folder(folder, home):
+        findings.append(
+            Finding(
+                "folder-permissions",
+                Severity.WARNING,
+                f"the folder of {name} is open to others",
+                f"{folder} has mode {folder_mode:04o}; others can list it and see when credentials change.",
+                store_id,
+                path=str(folder),
+                fixes=[Fix("chmod-folder", "chmod 0700", f"Change {folder} from {folder_mode:04o} to 0700.")],
+            )
+        )
+    return findings
+
+
+def _keychain_findings(inventory: Inventory) -> list[Finding]:
+    snap = inventory.snapshots[KEYCHAIN]
+    findings: list[Finding] = []
+    if snap.state in (StoreState.LOCKED, StoreState.UNAVAILABLE, StoreState.ERROR):
+        findings.append(
+            Finding("keychain-state", Severity.INFO, f"keychain {snap.state.value}", snap.message, KEYCHAIN)
+        )
+    by_key: dict[str, list[Row]] = {}
+    for row in inventory.rows:
+        if row.store.id == KEYCHAIN:
+            by_key.setdefault(row.key, []).append(row)
+    for key, rows in by_key.items():
+        if len(rows) < 2:
+            continue
+        same = len({dumps_credential(r.entry.credential) for r in rows}) == 1
+        fixes = [
+            Fix(
+                f"dedupe:{r.entry.item_ref}",
+                f"Keep item {i + 1}",
+                f"Keep {r.entry.item_ref} (made rattler-style: exactly service+username, rattler's label) and "
+                "delete the other item(s)"
+                + ("" if same else "; their differing secrets are first saved to a 0600 backup file")
+                + ".",
+            )
+            for i, r in enumerate(rows)
+        ]
+        findings.append(
+            Finding(
+                "duplicate-keychain",
+                Severity.ERROR,
+                f"{len(rows)} keychain items for {key}: pixi cannot use any of them",
+                "rattler finds items by service and username and fails when more than one matches (often one was "
+                "written by Python's keyring, which adds an attribute)."
+                + (" They hold the same secret." if same else " They hold different secrets: choose which to keep."),
+                KEYCHAIN,
+                key,
+                fixes=fixes,
+            )
+        )
+    return findings
+
+
+def _entry_findings(inventory: Inventory, now: float, state: ProbeState | None) -> list[Finding]:
+    findings: list[Finding] = []
+    for row in inventory.rows:
+        cred = row.entry.credential
+        sid, key = row.store.id, row.key
+        if row.status is Status.SHADOWED:
+            winner = inventory.active_row(key)
+            differs = winner is not None and dumps_credential(winner.entry.credential) != dumps_credential(cred)
+            findings.append(
+                Finding(
+                    "conflict" if differs else "shadowed",
+                    Severity.WARNING if differs else Severity.INFO,
+                    f"{key} in {row.store.name} is never used" + (" and differs" if differs else ""),
+                    f"{row.reason}: pixi uses the entry there"
+                    + (", which holds a different credential." if differs else "; this copy is redundant."),
+                    sid,
+                    key,
+                )
+            )
+        if key == DEFAULT_KEY and sid == NETRC:
+            findings.append(
+                Finding(
+                    "netrc-default",
+                    Severity.INFO,
+                    "netrc `default` entry is never used",
+                    "rattler looks netrc entries up by machine name only.",
+                    sid,
+                    key,
+                )
+            )
+            continue
+        if sid == KEYCHAIN and not rattler_accepts(cred):
+            findings.append(
+                Finding(
+                    "unreadable-entry",
+                    Severity.WARNING,
+                    f"keychain item for {key} is not a credential",
+                    "rattler cannot parse its secret and skips it.",
+                    sid,
+                    key,
+                )
+            )
+        problem = key_problem(key)
+        if problem:
+            findings.append(
+                Finding(
+                    "unmatchable-key",
+                    Severity.WARNING,
+                    f"pixi never matches the key {key!r}",
+                    f"The key {problem}.",
+                    sid,
+                    key,
+                )
+            )
+        expiry = expires_at(cred)
+        if expiry is not None and row.status is not Status.IGNORED:
+            if expiry <= now:
+                findings.append(
+                    Finding(
+                        "expired",
+                        Severity.ERROR if row.status is Status.ACTIVE else Severity.WARNING,
+                        f"the token for {key} has expired",
+                        f"It expired {time.strftime('%Y-%m-%d', time.gmtime(expiry))}; rotate it.",
+                        sid,
+                        key,
+                    )
+                )
+            elif expiry - now < SOON:
+                left = expiry - now
+                span = f"{int(left // 86400)} day(s)" if left >= 86400 else f"{max(1, int(left // 3600))} hour(s)"
+                findings.append(
+                    Finding(
+                        "expiring",
+                        Severity.WARNING,
+                        f"the token for {key} expires in {span}",
+                        f"It expires {time.strftime('%Y-%m-%d', time.gmtime(expiry))}.",
+                        sid,
+                        key,
+                    )
+                )
+        if isinstance(cred, OAuth) and not cred.refresh_token:
+            findings.append(
+                Finding(
+                    "oauth-no-refresh",
+                    Severity.WARNING,
+                    f"OAuth login for {key} cannot renew itself",
+                    "It has no refresh token: when the access token expires, log in again.",
+                    sid,
+                    key,
+                )
+            )
+        if state is not None:
+            url = state.urls.get(key)
+            if url and url.startswith("http://") and row.status is Status.ACTIVE:
+                findings.append(
+                    Finding(
+                        "plain-http",
+                        Severity.WARNING,
+                        f"{key} is used over plain http",
+                        f"Its test URL {url} sends the secret unencrypted.",
+                        sid,
+                        key,
+                    )
+                )
+            result = state.results.get(result_key(sid, key))
+            if result is not None and result.verdict in FAILING:
+                findings.append(
+                    Finding(
+                        "rejected-test",
+                        Severity.ERROR,
+                        f"the server rejected {key} at the last test",
+                        f"{result.message} ({result.url}).",
+                        sid,
+                        key,
+                    )
+                )
+    return findings
+
+
+def _environment_findings(inventory: Inventory) -> list[Finding]:
+    findings: list[Finding] = []
+    auth = inventory.store(AUTH_FILE)
+    if auth is not None:
+        findings.append(
+            Finding(
+                "auth-file-set",
+                Severity.INFO,
+                "RATTLER_AUTH_FILE is set",
+                f"Its entries ({auth.location}) win over every other store, the keychain included.",
+                AUTH_FILE,
+                path=auth.location,
+            )
+        )
+    for store_id in (AUTH_FILE, OVERRIDE):
+        store = inventory.store(store_id)
+        if store is not None and inventory.snapshots[store_id].state is StoreState.MISSING:
+            findings.append(
+                Finding(
+                    "missing-file",
+                    Severity.WARNING,
+                    f"{store.name} points at a missing file",
+                    f"{store.location} does not exist, so it adds nothing.",
+                    store_id,
+                    path=store.location,
+                )
+            )
+    for error in inventory.override.errors:
+        findings.append(Finding("pixi-config", Severity.WARNING, "a pixi config file cannot be read", error))
+    return findings
+
+
+def summary(findings: list[Finding]) -> dict[str, int]:
+    return {s.value: sum(f.severity is s for f in findings) for s in Severity}
+
+
+# -- fixes -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FixRecord:
+    """Enough to undo a fix: the backup and what it was a backup of."""
+
+    target: str
+    backup: str | None = None
+    previous_mode: int | None = None
+
+
+def backup_file(path: Path, now: float | None = None) -> Path:
+    """A timestamped 0600 copy next to `path`."""
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now or time.time()))
+    backup = path.with_name(f"{path.name}.bak-{stamp}")
+    n = 1
+    while backup.exists():
+        backup = path.with_name(f"{path.name}.bak-{stamp}-{n}")
+        n += 1
+    fd = os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(path.read_bytes())
+        out.flush()
+        os.fsync(out.fileno())
+    return backup
+
+
+def apply_fix(inventory: Inventory, finding: Finding, fix_id: str, backup_dir: Path) -> tuple[Outcome, FixRecord]:
+    if fix_id not in {f.id for f in finding.fixes}:
+        raise StoreError(f"{fix_id} is not a fix for this finding")
+    if fix_id in ("chmod-file", "chmod-folder"):
+        target = Path(finding.path or "")
+        previous = _mode(target)
+        os.chmod(target, 0o600 if fix_id == "chmod-file" else 0o700)
+        return Outcome(f"{target} is now {'0600' if fix_id == 'chmod-file' else '0700'}"), FixRecord(
+            str(target), previous_mode=previous
+        )
+    store = inventory.store(finding.store_id or "")
+    if fix_id == "rewrite-spelling" and isinstance(store, JsonFileStore):
+        snap = inventory.snapshots[store.id]
+        backup = backup_file(store.path)
+        repaired = {
+            e.key: BasicHTTP(e.credential.username, e.credential.password)
+            for e in snap.entries
+            if isinstance(e.credential, BasicHTTP) and e.credential.misspelled
+        }
+        store.repair(repaired, expect=snap.version)
+        return Outcome(
+            f"Rewrote {len(repaired)} entr{'y' if len(repaired) == 1 else 'ies'}; backup: {backup}"
+        ), FixRecord(str(store.path), str(backup))
+    if fix_id == "move-to-keychain" and isinstance(store, JsonFileStore):
+        keychain = inventory.store(KEYCHAIN)
+        if keychain is None:
+            raise StoreError("no keychain to move to")
+        backup = backup_file(store.path)
+        moved, problems = 0, []
+        current = inventory
+        for row in [r for r in inventory.rows if r.store.id == store.id and rattler_accepts(r.entry.credential)]:
+            # Each move re-reads both stores, so every step compares against what is on disk now.
+            current = inventory_from(inventory.stores, inventory.override)
+            fresh = next((r for r in current.rows if r.store.id == store.id and r.key == row.key), None)
+            if fresh is None:
+                continue
+            outcome = move_entry(current, fresh, keychain)
+            moved += outcome.ok
+            if not outcome.ok:
+                problems.append(outcome.message)
+        message = f"Moved {moved} entr{'y' if moved == 1 else 'ies'} into the keychain; backup: {backup}"
+        return Outcome(message + ("; " + "; ".join(problems) if problems else ""), ok=not problems), FixRecord(
+            str(store.path), str(backup)
+        )
+    if fix_id.startswith("dedupe:") and store is not None and finding.key:
+        keep = fix_id.split(":", 1)[1]
+        rows = [r for r in inventory.rows_for(finding.key) if r.store.id == store.id]
+        kept = next((r for r in rows if r.entry.item_ref == keep), None)
+        if kept is None:
+            raise StoreError("that keychain item no longer exists; refresh and audit again")
+        others = [
+            r
+            for r in rows
+            if r is not kept and dumps_credential(r.entry.credential) != dumps_credential(kept.entry.credential)
+        ]
+        backup_path = None
+        if others:
+            # A secret that exists nowhere else is never simply deleted: keep a private copy.
+            backup_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            backup_path = backup_dir / f"keychain-{finding.key.replace('/', '_')}-{time.strftime('%Y%m%dT%H%M%S')}.json"
+            data = {r.entry.item_ref: json.loads(dumps_credential(r.entry.credential)) for r in others}
+            fd = os.open(backup_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as out:
+                json.dump({"key": finding.key, "items": data}, out)
+        removed = store.dedupe(finding.key, keep)  # type: ignore[attr-defined]
+        tail = f"; the differing secrets are saved in {backup_path}" if backup_path else ""
+        return Outcome(f"Removed {removed} duplicate item(s) for {finding.key}{tail}"), FixRecord(
+            f"keychain:{finding.key}", str(backup_path) if backup_path else None
+        )
+    raise StoreError(f"cannot apply {fix_id} here")
+
+
+def undo_fix(record: FixRecord) -> Outcome:
+    """Put a file back as it was before a fix (its backup), or its old mode."""
+    target = Path(record.target)
+    if record.previous_mode is not None:
+        os.chmod(target, record.previous_mode)
+        return Outcome(f"{target} is back to mode {record.previous_mode:04o}")
+    if record.backup is None or record.target.startswith("keychain:"):
+        raise StoreError("this fix has no file to restore; removed keychain items are in the backup named when it ran")
+    atomic_write(target, Path(record.backup).read_bytes())
+    return Outcome(f"Restored {target} from {record.backup}")
