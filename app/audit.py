@@ -27,7 +27,7 @@ from app.model import (
     secret_of,
 )
 from app.operations import Outcome, move_entry
-from app.probe import FAILING, ProbeState, result_key
+from app.probe_state import FAILING, ProbeState, result_key
 from app.stores.base import StoreError, StoreState
 from app.stores.jsonfile import JsonFileStore, atomic_write
 from app.stores.netrc import DEFAULT_KEY, NetrcStore

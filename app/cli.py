@@ -316,7 +316,7 @@ def cmd_remove(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_audit(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
     from app.audit import Severity, run_audit, summary
-    from app.probe import ProbeState
+    from app.probe_state import ProbeState
 
     environment = environment_for(args)
     findings = run_audit(inv, environment.home, ProbeState.default(environment.env))

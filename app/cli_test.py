@@ -9,16 +9,8 @@ from typing import TextIO
 
 from app.cli import EXIT_NOT_FOUND, EXIT_OK, EXIT_REJECTED, UsageError
 from app.inventory import Inventory, Row, Status
-from app.probe import (
-    FAILING,
-    ProbeJob,
-    ProbeOptions,
-    ProbeResult,
-    ProbeState,
-    default_probe_url,
-    probe_many,
-    result_key,
-)
+from app.probe import ProbeJob, ProbeOptions, probe_many
+from app.probe_state import FAILING, ProbeResult, ProbeState, default_probe_url, result_key
 
 
 def rows_to_test(inv: Inventory, args: argparse.Namespace) -> list[Row]:

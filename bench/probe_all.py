@@ -19,7 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.model import BearerToken
-from app.probe import DEFAULT_CONCURRENCY, ProbeJob, ProbeOptions, Verdict, probe_many
+from app.probe import DEFAULT_CONCURRENCY, ProbeJob, ProbeOptions, probe_many
+from app.probe_state import Verdict
 
 
 def address(i: int) -> str:

@@ -17,7 +17,7 @@ import pytest
 from app.audit import Severity, apply_fix, run_audit, undo_fix
 from app.inventory import load_inventory
 from app.model import BasicHTTP, BearerToken, CondaToken
-from app.probe import ProbeResult, ProbeState, Verdict
+from app.probe_state import ProbeResult, ProbeState, Verdict
 from tests.conftest import make_env, rattler_fetch
 
 NOW = time.time()

@@ -10,17 +10,8 @@ import pytest
 import trustme
 
 from app.model import BasicHTTP, BearerToken, CondaToken, OAuth, S3Credentials, Unrecognised
-from app.probe import (
-    ProbeJob,
-    ProbeOptions,
-    ProbeResult,
-    ProbeState,
-    Verdict,
-    make_client,
-    prefix_dev_login,
-    probe,
-    probe_many,
-)
+from app.probe import ProbeJob, ProbeOptions, make_client, prefix_dev_login, probe, probe_many
+from app.probe_state import ProbeResult, ProbeState, Verdict
 from tests.servers import ScriptedServer, start_scripted_server
 
 

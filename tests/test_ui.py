@@ -36,7 +36,7 @@ def screen_text(app) -> str:
 
 def select_row(app, key, store_id):
     index = next(i for i, r in enumerate(app.shown_rows) if r.key == key and r.store.id == store_id)
-    app.query_one(DataTable).move_cursor(row=index)
+    app.select_index(index)
 
 
 async def fill(pilot, values: dict[str, str]):

@@ -34,16 +34,7 @@ from app.model import (
 )
 from app.operations import Outcome, delete_entry, move_entry, save_credential, successor_after_delete
 from app.paths import Environment
-from app.probe import (
-    ProbeJob,
-    ProbeOptions,
-    ProbeResult,
-    ProbeState,
-    Verdict,
-    default_probe_url,
-    probe_many,
-    result_key,
-)
+from app.probe_state import ProbeResult, ProbeState, Verdict, default_probe_url, result_key
 from app.stores.base import Store, StoreError, StoreState
 from app.ui import present
 from app.ui.forms import ConfirmScreen, CredentialForm, FormResult, HelpScreen, MoveScreen, ProbeUrlScreen
@@ -68,6 +59,8 @@ STATE_STYLE = {
 }
 
 RowId = tuple[str, str, str | None]
+ROW_WINDOW = 80  # rows handed to the DataTable at a time (two screens' worth)
+ROW_PRELOAD = 30  # load the next window when the cursor comes this close to the end
 TABLE_ACTIONS = frozenset(
     {
         "add",
@@ -99,14 +92,14 @@ class AuthApp(App[None]):
         Binding("e", "edit", "Edit/rotate"),
         Binding("m", "move", "Move"),
         Binding("d", "delete", "Delete"),
-        Binding("v", "reveal", "Reveal"),
-        Binding("c", "copy", "Copy"),
+        Binding("v", "reveal", "Reveal", show=False),
+        Binding("c", "copy", "Copy", show=False),
         Binding("slash", "filter", "Filter"),
-        Binding("o", "sort", "Sort"),
+        Binding("o", "sort", "Sort", show=False),
         Binding("t", "test", "Test"),
-        Binding("T", "test_all", "Test all"),
+        Binding("T", "test_all", "Test all", show=False),
         Binding("a", "audit", "Audit"),
-        Binding("r", "refresh", "Refresh"),
+        Binding("r", "refresh", "Refresh", show=False),
         Binding("u", "unlock", "Unlock keychain", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
@@ -117,7 +110,10 @@ class AuthApp(App[None]):
         self.environment = environment
         self.clock = clock
         self.inventory: Inventory | None = None
-        self.shown_rows: list[Row] = []
+        self.shown_rows: list[Row] = []  # every row matching the filter, in display order
+        self.loaded = 0  # how many of them the DataTable holds
+        self._filter_index: list[tuple[str, Row]] | None = None
+        self._last_filter: tuple[str, list[tuple[str, Row]]] = ("", [])
         self.sort_column: int | None = None  # None: pixi's lookup order
         self.sort_reverse = False
         self.revealed: RowId | None = None
@@ -142,6 +138,7 @@ class AuthApp(App[None]):
             yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="detail-pane"):
                 yield Static("", id="detail")
+        yield Static("", id="more")
         yield Static("", id="empty")
         yield Footer()
 
@@ -164,6 +161,7 @@ class AuthApp(App[None]):
         self.query_one("#empty").display = False
         self.query_one("#banner").display = False
         self.query_one("#progress").display = False
+        self.query_one("#more").display = False
         table.focus()
         self.action_refresh()
 
@@ -183,6 +181,7 @@ class AuthApp(App[None]):
 
     def show_inventory(self, inventory: Inventory, message: Outcome | None = None) -> None:
         self.inventory = inventory
+        self._filter_index = None
         self._render_stores(inventory)
         self._render_table()
         if message is not None:
@@ -226,22 +225,63 @@ class AuthApp(App[None]):
         selected = self.selected_row()
         keep = row_id(selected) if selected else None
         needle = self.query_one("#filter", Input).value if self.query_one("#filter").display else ""
-        self.shown_rows = self._sorted_rows([r for r in inventory.rows if present.row_matches(r, needle)])
+        self.shown_rows = self._sorted_rows(self._matching(inventory, needle.lower()))
         table.clear()
+        self.loaded = 0
+        target = next((i for i, r in enumerate(self.shown_rows) if row_id(r) == keep), 0) if keep else 0
+        self._load_rows_through(target)
+        self._render_empty(inventory, needle)
+        if target:
+            table.move_cursor(row=target)
+        self._render_detail()
+
+    def _matching(self, inventory: Inventory, needle: str) -> list[Row]:
+        """Rows whose filter text holds every word of `needle`, in lookup order.
+
+        The (text, row) index is built once per load; while a person keeps typing, only the
+        previous matches are searched again, so each keystroke over 10,000 rows stays cheap.
+        """
+        if self._filter_index is None:
+            self._filter_index = [(present.filter_text(r), r) for r in inventory.rows]
+            self._last_filter = ("", self._filter_index)
+        previous_needle, previous = self._last_filter
+        candidates = previous if needle.startswith(previous_needle) else self._filter_index
+        words = needle.split()
+        matches = [(text, row) for text, row in candidates if all(w in text for w in words)]
+        self._last_filter = (needle, matches)
+        return [row for _text, row in matches]
+
+    def _load_rows_through(self, index: int) -> None:
+        """Give the table rows up to `index` (at least one window): it only ever holds what
+        a person can reach soon, so a 10,000-row store stays quick to filter and redraw."""
+        table = self.query_one(DataTable)
+        end = min(len(self.shown_rows), max(index + 1, self.loaded + ROW_WINDOW))
+        if end <= self.loaded:
+            return
         now = self.clock()
-        for index, row in enumerate(self.shown_rows):
+        for position in range(self.loaded, end):
+            row = self.shown_rows[position]
             style = "" if row.status is Status.ACTIVE else "dim"
             if row.status is Status.IGNORED:
                 style = "dim red"
             cells = [Text(cell, style=style) for cell in present.row_cells(row, now)]
-            table.add_row(*cells, self.last_test_cell(row), key=str(index))
-        self._render_empty(inventory, needle)
-        if keep is not None:
-            for index, row in enumerate(self.shown_rows):
-                if row_id(row) == keep:
-                    table.move_cursor(row=index)
-                    break
-        self._render_detail()
+            table.add_row(*cells, self.last_test_cell(row), key=str(position))
+        self.loaded = end
+        more = self.query_one("#more", Static)
+        remaining = len(self.shown_rows) - self.loaded
+        more.display = remaining > 0
+        if remaining:
+            more.update(
+                Text(
+                    f"{self.loaded} of {len(self.shown_rows)} rows shown — more load as you scroll; / filters",
+                    style="dim",
+                )
+            )
+
+    def select_index(self, index: int) -> None:
+        """Move the cursor to shown row `index`, loading rows up to it first."""
+        self._load_rows_through(index)
+        self.query_one(DataTable).move_cursor(row=index)
 
     def _render_empty(self, inventory: Inventory, needle: str) -> None:
         empty = self.query_one("#empty", Static)
@@ -277,6 +317,8 @@ class AuthApp(App[None]):
 
     @on(DataTable.RowHighlighted)
     def _row_changed(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row >= self.loaded - ROW_PRELOAD:
+            self._load_rows_through(event.cursor_row + ROW_WINDOW)
         row = self.selected_row()
         if self.revealed is not None and (row is None or row_id(row) != self.revealed):
             self.revealed = None
@@ -576,7 +618,7 @@ class AuthApp(App[None]):
             self._render_table()
         for index, row in enumerate(self.shown_rows):
             if (row.store.id, row.key) == target:
-                self.query_one(DataTable).move_cursor(row=index)
+                self.select_index(index)
                 self.query_one(DataTable).focus()
                 return
         self.notify(f"{target[1]} is no longer in {target[0]}.", severity="warning")
@@ -595,7 +637,7 @@ class AuthApp(App[None]):
         return self.probe_state.results.get(result_key(row.store.id, row.key)) if self.probe_state else None
 
     def _refresh_row(self, row: Row) -> None:
-        for index, shown in enumerate(self.shown_rows):
+        for index, shown in enumerate(self.shown_rows[: self.loaded]):
             if row_id(shown) == row_id(row):
                 self.query_one(DataTable).update_cell(str(index), "Last test", self.last_test_cell(row))
         if self.selected_row() is not None and row_id(self.selected_row()) == row_id(row):
@@ -664,6 +706,8 @@ class AuthApp(App[None]):
 
     @work(group="probe")
     async def _probe_rows(self, rows: list[Row], allow_http: bool) -> None:
+        from app.probe import ProbeJob, ProbeOptions, probe_many  # httpx: loaded on first use
+
         assert self.probe_state is not None
         state = self.probe_state
         jobs = [ProbeJob(r.key, r.entry.credential, self.probe_url_for(r), str(i)) for i, r in enumerate(rows)]

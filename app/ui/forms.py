@@ -196,7 +196,7 @@ class CredentialForm(ModalScreen[FormResult | None]):
 
     @on(Button.Pressed, "#test")
     def _test_pressed(self) -> None:
-        from app.probe import default_probe_url
+        from app.probe_state import default_probe_url
 
         key = self.query_one("#key", Input).value
         previous = self.editing.entry.credential if self.editing else None

@@ -70,16 +70,13 @@ def row_cells(row: Row, now: float) -> list[str]:
     ]
 
 
-def row_matches(row: Row, needle: str) -> bool:
-    """The filter: key, kind, store and username, case-insensitive."""
-    if not needle:
-        return True
+def filter_text(row: Row) -> str:
+    """What the filter searches, lower-cased: key, kind, store and username (never a secret)."""
     cred = row.entry.credential
-    haystack = " ".join(
-        [row.key, cred.kind, KIND_LABELS[cred.kind], SHORT_KIND[cred.kind], row.store.name, row.store.id]
-        + ([public_identity(cred)] if cred.kind in ("BasicHTTP", "S3Credentials") else [])
-    ).lower()
-    return all(word in haystack for word in needle.lower().split())
+    parts = [row.key, cred.kind, KIND_LABELS[cred.kind], SHORT_KIND[cred.kind], row.store.name, row.store.id]
+    if cred.kind in ("BasicHTTP", "S3Credentials"):
+        parts.append(public_identity(cred))
+    return " ".join(parts).lower()
 
 
 def now() -> float:

@@ -1,0 +1,125 @@
+"""What the connection test remembers and reports: verdicts, results, probe URLs.
+
+Kept apart from app.probe (which needs httpx) so the UI and the audit can start without
+importing the network stack; it is loaded when a test actually runs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from app.model import Credential, S3Credentials
+
+
+class Verdict(StrEnum):
+    ACCEPTED = "accepted"
+    PUBLIC = "public"  # reachable, but also without the credential: not verified
+    REJECTED = "rejected"
+    NOT_FOUND = "not found"
+    SERVER_ERROR = "server error"
+    REDIRECTED_AWAY = "redirected away"
+    NETWORK_ERROR = "network error"
+    TLS_ERROR = "TLS error"
+    TIMEOUT = "timeout"
+    EXPIRED = "expired"
+    NEEDS_URL = "needs a URL"
+    INSECURE = "needs confirmation"  # plain http: the secret would travel unencrypted
+    UNSUPPORTED = "unsupported"
+
+
+FAILING = {Verdict.REJECTED, Verdict.EXPIRED}
+
+EXPLANATION = {
+    Verdict.ACCEPTED: "the server accepted the credential",
+    Verdict.PUBLIC: "reachable, but this resource is public — the credential was not verified",
+    Verdict.REJECTED: "the server rejected the credential",
+    Verdict.NOT_FOUND: "the URL does not exist (or is hidden from this credential)",
+    Verdict.SERVER_ERROR: "the server failed; the credential could not be checked",
+    Verdict.REDIRECTED_AWAY: "the server redirected to another host; the credential was not sent there",
+    Verdict.NETWORK_ERROR: "could not reach the server",
+    Verdict.TLS_ERROR: "the TLS connection failed (certificate not trusted?)",
+    Verdict.TIMEOUT: "the server did not answer in time",
+    Verdict.EXPIRED: "the token has expired",
+    Verdict.NEEDS_URL: "a concrete URL is needed to test this key",
+    Verdict.INSECURE: "plain http: the secret would travel unencrypted — confirm to test",
+    Verdict.UNSUPPORTED: "this credential cannot be tested",
+}
+
+
+@dataclass
+class ProbeResult:
+    key: str
+    url: str  # masked
+    verdict: Verdict
+    message: str
+    status: int | None = None
+    anonymous_status: int | None = None
+    latency_ms: float | None = None
+    final_url: str | None = None  # masked
+    tls: str | None = None
+    user: str | None = None
+    tested_at: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["verdict"] = self.verdict.value
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ProbeResult:
+        data = dict(data)
+        data["verdict"] = Verdict(data["verdict"])
+        return cls(**data)
+
+
+def default_probe_url(key: str, cred: Credential) -> str | None:
+    """A URL to test `key` with, or None when the person must give one (wildcards, S3)."""
+    if isinstance(cred, S3Credentials) or key.startswith(("*.", "s3://")):
+        return None
+    return f"https://{key.lower()}/"
+
+
+# -- remembered probe URLs and results (never secrets) -------------------------------------
+
+
+class ProbeState:
+    """The app's own state file: probe URL per key and the last result per entry."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.urls: dict[str, str] = {}
+        self.results: dict[str, ProbeResult] = {}
+        self.load()
+
+    @classmethod
+    def default(cls, env: dict[str, str] | None = None) -> ProbeState:
+        import platformdirs
+
+        base = (env or {}).get("XDG_STATE_HOME")
+        folder = Path(base) / "pixi-auth-tui" if base else Path(platformdirs.user_state_dir("pixi-auth-tui"))
+        return cls(folder / "state.json")
+
+    def load(self) -> None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            self.urls = {str(k): str(v) for k, v in data.get("probe_urls", {}).items()}
+            self.results = {str(k): ProbeResult.from_json(v) for k, v in data.get("results", {}).items()}
+        except (OSError, ValueError, TypeError, KeyError):
+            self.urls, self.results = {}, {}
+
+    def save(self) -> None:
+        from app.stores.jsonfile import atomic_write
+
+        data = {
+            "probe_urls": self.urls,
+            "results": {k: r.to_json() for k, r in self.results.items()},
+        }
+        atomic_write(self.path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
+
+
+def result_key(store_id: str, key: str) -> str:
+    return f"{store_id}:{key}"
