@@ -28,6 +28,8 @@ def secret_problem(value: str) -> str | None:
 def username_problem(value: str) -> str | None:
     if not value or not value.strip():
         return "is empty"
+    if value != value.strip():
+        return "has leading or trailing spaces (a paste accident?)"
     if ":" in value:
         return "contains ':' (HTTP basic auth cannot carry it in a username)"
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in value):

@@ -125,10 +125,19 @@ def server(repo_server: RepoServer) -> RepoServer:
 RATTLER_ENV_NAMES = ("RATTLER_AUTH_FILE", "NETRC", "DBUS_SESSION_BUS_ADDRESS", "HOME")
 
 
-def rattler_fetch(home: Path, cases: list[tuple[str, dict[str, str]]], bus: str = NO_BUS) -> list[str]:
-    """Run py-rattler on each (url, env) case with HOME=home; returns 'OK' or 'ERR …' per case."""
+def rattler_fetch(
+    home: Path,
+    cases: list[tuple[str, dict[str, str]]],
+    bus: str = NO_BUS,
+    extra_env: dict[str, str] | None = None,
+) -> list[str]:
+    """Run py-rattler on each (url, env) case with HOME=home; returns 'OK' or 'ERR …' per case.
+
+    `extra_env` is added to the process environment (e.g. `http_proxy` for the proxy oracle).
+    """
     refuse_real_home(home)
     env = {
+        **(extra_env or {}),
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(home),
         "DBUS_SESSION_BUS_ADDRESS": bus,

@@ -123,14 +123,29 @@ class KeyringDaemon:
         self.procs[1].send_signal(signal.SIGKILL)
         self.procs[1].wait()
 
+    def kill_bus(self) -> None:
+        """Drop the D-Bus session itself: every connection to it breaks at once."""
+        self.procs[0].send_signal(signal.SIGKILL)
+        self.procs[0].wait()
+
+    def restart(self) -> None:
+        """Start bus and keyring again on the same address and keyring files (items kept)."""
+        self._terminate()
+        (self.run_dir / "bus").unlink(missing_ok=True)
+        self.procs = []
+        self.start()
+
     def stop(self) -> None:
+        self._terminate()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def _terminate(self) -> None:
         for proc in reversed(self.procs):
             proc.terminate()
             try:
                 proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 proc.kill()
-        shutil.rmtree(self.root, ignore_errors=True)
 
 
 def _wait_for(check: Callable[[], bool], what: str, timeout: float = 15.0) -> None:

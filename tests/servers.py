@@ -209,3 +209,41 @@ class _TLSThreadingServer(ThreadingHTTPServer):
             except OSError:
                 return
         super().finish_request(request, client_address)
+
+
+# -- a recording forward proxy: py-rattler reaches any hostname through it ------------------------
+
+
+@dataclass
+class ProxiedRequest:
+    url: str  # absolute, as a client sends it to a proxy
+    authorization: str | None
+
+
+def start_recording_proxy() -> tuple[list[ProxiedRequest], ThreadingHTTPServer]:
+    """An HTTP proxy on 127.0.0.1 that answers every request 404 itself and records it.
+
+    With `http_proxy` pointing here, a client's request for `http://any.host/...` arrives
+    with the absolute URL and the credential the client chose for that host, so generated
+    host names need no DNS and nothing leaves the machine.
+    """
+    seen: list[ProxiedRequest] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            seen.append(ProxiedRequest(self.path, self.headers.get("Authorization")))
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_HEAD = do_GET
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return seen, server

@@ -95,7 +95,7 @@ def _locked(path: Path) -> Iterator[None]:
     try:
         fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as err:
-        raise StoreError(f"cannot create lock file {lock_path(path)}: {err.strerror}") from err
+        raise StoreError(f"cannot create lock file {lock_path(path)}: {err.strerror}; nothing was written") from err
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

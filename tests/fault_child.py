@@ -1,0 +1,114 @@
+"""Child processes for the fault-injection tests (tests/test_faults.py).
+
+    python -m tests.fault_child writer PATH        rotate one key in PATH forever (to be SIGKILLed)
+    python -m tests.fault_child disk-full DIR      DIR is a tiny private tmpfs: fill it, then write
+    python -m tests.fault_child read-only DIR      DIR is a private tmpfs: remount it read-only, then write
+
+The last two run inside `unshare -rm` (a private mount namespace), so the tmpfs and the
+remount are seen by nobody else and vanish with the process. Each prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from app.model import BearerToken
+from app.stores.base import StoreError
+from app.stores.jsonfile import JsonFileStore
+
+ROTATING = "rotating.example"
+
+
+def rotation_token(n: int) -> str:
+    # Long enough that every write takes a while, so kills land inside it.
+    return f"v{n:09d}-" + "r" * 64
+
+
+def writer(path: Path) -> None:
+    store = JsonFileStore("credentials", "credentials.json", path)
+    print("ready", flush=True)
+    n = 0
+    while True:
+        n += 1
+        store.set(ROTATING, BearerToken(rotation_token(n)), expect=store.load().version)
+
+
+def _store(folder: Path) -> JsonFileStore:
+    return JsonFileStore("credentials", "credentials.json", folder / ".rattler" / "credentials.json")
+
+
+def _attempt(store: JsonFileStore, key: str, token: str) -> str | None:
+    try:
+        store.set(key, BearerToken(token), expect=store.load().version)
+    except StoreError as err:
+        return str(err)
+    return None
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in (folder / ".rattler").iterdir() if "pixi-auth-tui" in p.name)
+
+
+def disk_full(folder: Path) -> dict:
+    store = _store(folder)
+    store.set("kept.example", BearerToken("kept-token"))
+    before = store.path.read_bytes()
+    filler = folder / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:  # fill the file system to the last block (unbuffered, so nothing is pending)
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError as err:
+        assert err.errno == errno.ENOSPC, err
+    finally:
+        os.close(fd)
+    result = {
+        "add_error": _attempt(store, "new.example", "n" * 20000),
+        "rotate_error": _attempt(store, "kept.example", "rotated-" + "x" * 20000),
+        "intact": store.path.read_bytes() == before,
+        "leftovers": _leftovers(folder),
+    }
+    filler.unlink()
+    result["after_space_freed"] = _attempt(store, "new.example", "n" * 20000)
+    result["entries_after"] = sorted(e.key for e in store.load().entries)
+    return result
+
+
+def read_only(folder: Path) -> dict:
+    store = _store(folder)
+    store.set("kept.example", BearerToken("kept-token"))
+    before = store.path.read_bytes()
+    subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+    env = {**os.environ, "HOME": str(folder), "DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent"}
+    cli = subprocess.run(
+        [sys.executable, "-m", "app", "set", "new.example", "--kind", "bearer", "--stdin"],
+        input="cli-token\n",
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    return {
+        "add_error": _attempt(store, "new.example", "t"),
+        "rotate_error": _attempt(store, "kept.example", "rotated"),
+        "intact": store.path.read_bytes() == before,
+        "state": store.load().state.value,
+        "cli_exit": cli.returncode,
+        "cli_stderr": cli.stderr,
+    }
+
+
+def main() -> None:
+    mode, target = sys.argv[1], Path(sys.argv[2])
+    if mode == "writer":
+        writer(target)
+    scenario = {"disk-full": disk_full, "read-only": read_only}[mode]
+    print(json.dumps(scenario(target)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
