@@ -102,6 +102,8 @@ class Inventory:
     blocked: str | None = None
     # The environment variables the inventory was read with (CA bundles, proxies, state dir).
     env: dict[str, str] = field(default_factory=dict)
+    # What the files looked like just before they were read (see file_signature).
+    files: dict[str, tuple[int, int, int] | None] = field(default_factory=dict)
 
     def store(self, store_id: str) -> Store | None:
         return next((s for s in self.stores if s.id == store_id), None)
@@ -175,7 +177,34 @@ def load_inventory(environment: Environment, keychain: Store | None = None) -> I
     return inventory
 
 
+FileSignature = dict[str, tuple[int, int, int] | None]
+
+
+def file_signature(stores: list[Store]) -> FileSignature:
+    """(mtime, size, inode) of every file-backed store, None where absent: cheap to take, and
+    it changes whenever another program (e.g. `pixi auth login`) rewrites one of the files."""
+    signature: FileSignature = {}
+    for store in stores:
+        path = getattr(store, "path", None)
+        if not isinstance(path, Path):
+            continue
+        try:
+            st = path.stat()
+            signature[store.id] = (st.st_mtime_ns, st.st_size, st.st_ino)
+        except OSError:
+            signature[store.id] = None
+    return signature
+
+
+def changed_files(inventory: Inventory) -> list[Store]:
+    """The file stores that differ on disk from what `inventory` was read from."""
+    now = file_signature(inventory.stores)
+    return [s for s in inventory.stores if s.id in now and now[s.id] != inventory.files.get(s.id)]
+
+
 def inventory_from(stores: list[Store], override: OverrideLookup | None = None) -> Inventory:
+    # Taken before reading, so a change made while the stores are read is noticed later.
+    files = file_signature(stores)
     # Stores are independent; the keychain's D-Bus round trips overlap the file reads.
     with ThreadPoolExecutor(max_workers=len(stores)) as pool:
         snapshots = dict(zip((s.id for s in stores), pool.map(lambda s: s.load(), stores), strict=True))
@@ -185,6 +214,7 @@ def inventory_from(stores: list[Store], override: OverrideLookup | None = None) 
         rows=build_rows(stores, snapshots),
         override=override or OverrideLookup(),
         blocked=blocking_problem(stores, snapshots),
+        files=files,
     )
 
 

@@ -369,6 +369,7 @@ async def test_empty_state_help_and_palette(home):
 async def test_write_error_is_a_notification_not_a_traceback(files_home):
     path = files_home / ".rattler/credentials.json"
     app = AuthApp(make_env(files_home))
+    app.watch_seconds = 3600  # this test is about a write that meets the change first
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         # someone else writes the file after we read it
@@ -383,6 +384,33 @@ async def test_write_error_is_a_notification_not_a_traceback(files_home):
         # the table now shows the file as it really is
         assert [r.key for r in app.shown_rows] == ["other.example", "shared.example"]
     assert json.loads(path.read_text()) == {"other.example": {"BearerToken": "theirs"}}
+
+
+async def test_a_change_by_another_program_is_noticed_and_shown(files_home):
+    """`pixi auth login` in another terminal: the table follows without a keypress, and the
+    app never writes the file itself."""
+    from app.stores.jsonfile import JsonFileStore
+
+    path = files_home / ".rattler/credentials.json"
+    app = AuthApp(make_env(files_home))
+    app.watch_seconds = 0.1
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        other = JsonFileStore("credentials", "credentials.json", path)
+        other.set("login.example", BearerToken("from-pixi"), expect=other.load().version)
+        written = path.read_bytes()
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if any(r.key == "login.example" for r in app.shown_rows):
+                break
+        assert any(r.key == "login.example" for r in app.shown_rows)
+        assert any("changed on disk" in n.message and "reloaded" in n.message for n in app._notifications)
+        await settle(pilot)
+        # nothing changed since: no second reload, no write of ours
+        reloads = sum("changed on disk" in n.message for n in app._notifications)
+        await pilot.pause(0.5)
+        assert sum("changed on disk" in n.message for n in app._notifications) == reloads
+    assert path.read_bytes() == written
 
 
 # -- test connection from the UI ------------------------------------------------------------

@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Stati
 from textual.worker import Worker
 
 from app.audit import Finding, run_audit, summary
-from app.inventory import KEYCHAIN, Inventory, Row, Status, load_inventory
+from app.inventory import KEYCHAIN, Inventory, Row, Status, changed_files, load_inventory
 from app.model import (
     KIND_LABELS,
     BasicHTTP,
@@ -87,6 +87,7 @@ def row_id(row: Row) -> RowId:
 class AuthApp(App[None]):
     TITLE = "pixi-auth-tui"
     CSS_PATH = stylesheet("app.tcss")
+    watch_seconds = 2.0  # how often the file stores are checked for changes by other programs
     BINDINGS: ClassVar = [
         Binding("n", "add", "Add"),
         Binding("e", "edit", "Edit/rotate"),
@@ -164,11 +165,25 @@ class AuthApp(App[None]):
         self.query_one("#more").display = False
         table.focus()
         self.action_refresh()
+        self.set_interval(self.watch_seconds, self._watch_files)
 
     # -- loading -----------------------------------------------------------------------
 
     def action_refresh(self) -> None:
         self._load()
+
+    def _watch_files(self) -> None:
+        """Another program (say `pixi auth login`) may rewrite a file while we show it."""
+        busy = any(w.group in ("load", "write") and w.is_running for w in self.workers)
+        if self.inventory is not None and not busy:
+            self._check_files(self.inventory)
+
+    @work(thread=True, exclusive=True, group="watch")
+    def _check_files(self, inventory: Inventory) -> None:
+        changed = changed_files(inventory)
+        if changed and inventory is self.inventory:
+            names = ", ".join(store.name for store in changed)
+            self.call_from_thread(self._load, Outcome(f"{names} changed on disk (another program wrote it); reloaded"))
 
     @work(thread=True, exclusive=True, group="load")
     def _load(self, message: Outcome | None = None) -> None:
