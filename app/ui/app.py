@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from rich.text import Text
 from textual import on, work
@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
 from textual.worker import Worker
 
@@ -84,10 +85,23 @@ def row_id(row: Row) -> RowId:
     return (row.store.id, row.key, row.entry.item_ref)
 
 
+WidgetT = TypeVar("WidgetT", bound=Widget)
+
+
+def hidden(widget: WidgetT) -> WidgetT:
+    """Start a widget hidden: cheaper than hiding it after mount, which restyles the screen."""
+    widget.display = False
+    return widget
+
+
 class AuthApp(App[None]):
     TITLE = "pixi-auth-tui"
     CSS_PATH = stylesheet("app.tcss")
     watch_seconds = 2.0  # how often the file stores are checked for changes by other programs
+    # Below 180 columns the detail pane moves under the table (styles/app.tcss), so every
+    # column of the table stays visible. Breakpoints are applied before the first frame.
+    HORIZONTAL_BREAKPOINTS: ClassVar = [(0, "-narrow"), (180, "-wide")]
+    AUTO_FOCUS = "#table"  # focused once at start, so the footer is laid out once
     BINDINGS: ClassVar = [
         Binding("n", "add", "Add"),
         Binding("e", "edit", "Edit/rotate"),
@@ -130,17 +144,17 @@ class AuthApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("", id="banner")
+        yield hidden(Static("", id="banner"))
         yield Static("Reading stores…", id="stores")
         yield Static("", id="badge")
-        yield Input(placeholder="filter: key, kind, store, username — Esc clears", id="filter")
-        yield ProgressBar(id="progress", show_eta=False)
+        yield hidden(Input(placeholder="filter: key, kind, store, username — Esc clears", id="filter"))
+        yield hidden(ProgressBar(id="progress", show_eta=False))
         with Horizontal(id="body"):
             yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="detail-pane"):
                 yield Static("", id="detail")
-        yield Static("", id="more")
-        yield Static("", id="empty")
+        yield hidden(Static("", id="more"))
+        yield hidden(Static("", id="empty"))
         yield Footer()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -148,22 +162,10 @@ class AuthApp(App[None]):
         # Audit screen, where that selection is out of sight.
         return not (action in TABLE_ACTIONS and len(self.screen_stack) > 1)
 
-    def on_resize(self) -> None:
-        # Below 180 columns the detail pane moves under the table (styles/app.tcss),
-        # so every column of the table stays visible.
-        self.set_class(self.size.width < 180, "-narrow")
-
     def on_mount(self) -> None:
-        self.on_resize()
         table = self.query_one(DataTable)
         for name in COLUMNS:
             table.add_column(name, key=name)
-        self.query_one("#filter").display = False
-        self.query_one("#empty").display = False
-        self.query_one("#banner").display = False
-        self.query_one("#progress").display = False
-        self.query_one("#more").display = False
-        table.focus()
         self.action_refresh()
         self.set_interval(self.watch_seconds, self._watch_files)
 
@@ -190,8 +192,13 @@ class AuthApp(App[None]):
         inventory = load_inventory(self.environment)
         if self.probe_state is None:
             self.probe_state = ProbeState.default(self.environment.env)
-        findings = run_audit(inventory, self.environment.home, self.probe_state, now=self.clock())
+        self._show_then_audit(inventory, message)
+
+    def _show_then_audit(self, inventory: Inventory, message: Outcome | None) -> None:
+        """From a worker thread: the table first, then the audit badge (the audit of 10,000
+        entries takes tens of milliseconds, and nobody should wait for it to see the table)."""
         self.call_from_thread(self.show_inventory, inventory, message)
+        findings = run_audit(inventory, self.environment.home, self.probe_state, now=self.clock())
         self.call_from_thread(self.set_findings, findings)
 
     def show_inventory(self, inventory: Inventory, message: Outcome | None = None) -> None:
@@ -590,10 +597,7 @@ class AuthApp(App[None]):
             self.call_from_thread(self.notify, f"Nothing changed: {err}", severity="error", timeout=10)
             outcome = None
         # Re-read every store, so the table shows what is really there now.
-        inventory = load_inventory(self.environment)
-        findings = run_audit(inventory, self.environment.home, self.probe_state, now=self.clock())
-        self.call_from_thread(self.show_inventory, inventory, outcome)
-        self.call_from_thread(self.set_findings, findings)
+        self._show_then_audit(load_inventory(self.environment), outcome)
 
     # -- audit -------------------------------------------------------------------------
 
