@@ -212,13 +212,12 @@ async def probe(
             anon_status: int | None = anonymous.status_code
         except (TimeoutError, httpx.HTTPError, _RedirectedAway):
             anon_status = None
-        verdict = _verdict_for(response.status_code, anon_status)
         try:
-            user = await asyncio.wait_for(whoami_task, options.total_timeout)
+            identity = await asyncio.wait_for(whoami_task, options.total_timeout)
         except (TimeoutError, httpx.HTTPError):
-            user = None
-        user = user if verdict is Verdict.ACCEPTED else None
-        message = EXPLANATION[verdict] + (f" (logged in as {user})" if user else "")
+            identity = Identity()
+        verdict, message = judge(_verdict_for(response.status_code, anon_status), identity)
+        user = identity.user if verdict is Verdict.ACCEPTED else None
         return result(
             verdict,
             shown,
@@ -272,35 +271,64 @@ def make_client(options: ProbeOptions, concurrency: int = DEFAULT_CONCURRENCY) -
 # -- who am I --------------------------------------------------------------------------------
 
 
-async def who_am_i(
-    client: httpx.AsyncClient, key: str, cred: Credential, url: str, options: ProbeOptions
-) -> str | None:
-    """The account name where the server tells it; only ever asked of the credential's own service."""
+@dataclass(frozen=True)
+class Identity:
+    """What a service's own account API says of a credential."""
+
+    user: str | None = None
+    valid: bool | None = None  # None: the service gave no verdict of its own
+    authority: str = ""  # the service that said so, for messages
+
+
+def judge(verdict: Verdict, identity: Identity) -> tuple[Verdict, str]:
+    """The verdict and its message, once the service's own account API has had its say.
+
+    A public or missing probe URL cannot tell a good token from a bad one; prefix.dev's and
+    anaconda.org's account APIs can, so where they answer, their answer decides.
+    """
+    said = identity.authority
+    if identity.valid is False:
+        return Verdict.REJECTED, f"{said} says this token is not valid"
+    if identity.valid and verdict in (Verdict.PUBLIC, Verdict.NOT_FOUND):
+        url_note = "this URL is public" if verdict is Verdict.PUBLIC else "this URL was not found"
+        return Verdict.ACCEPTED, f"{said} accepted the token{_as(identity)}; {url_note}"
+    if identity.valid and verdict is Verdict.REJECTED:
+        return verdict, f"{EXPLANATION[verdict]}; {said} knows the token{_as(identity)}, so it may lack access here"
+    return verdict, EXPLANATION[verdict] + (_as(identity) if verdict is Verdict.ACCEPTED else "")
+
+
+def _as(identity: Identity) -> str:
+    return f" (logged in as {identity.user})" if identity.user else ""
+
+
+def _service_host(host: str, domain: str) -> bool:
+    return host == domain or host.endswith(f".{domain}")
+
+
+async def who_am_i(client: httpx.AsyncClient, key: str, cred: Credential, url: str, options: ProbeOptions) -> Identity:
+    """The account behind a credential, where the service tells it; asked only of that service."""
     host = (host_of(url) or "").lower()
     try:
-        if isinstance(cred, BearerToken) and (host == "prefix.dev" or host.endswith(".prefix.dev")):
+        if isinstance(cred, BearerToken) and _service_host(host, "prefix.dev"):
             return await prefix_dev_login(client, cred.token, options)
-        if isinstance(cred, CondaToken) and (host == "anaconda.org" or host.endswith(".anaconda.org")):
-            base = options.env.get(ANACONDA_API_ENV, "https://api.anaconda.org")
-            response = await client.get(f"{base}/user", headers={"Authorization": f"token {cred.token}"})
-            if response.status_code == 200:
-                return _name_from(response.json())
-            return None
+        if isinstance(cred, CondaToken) and _service_host(host, "anaconda.org"):
+            return await anaconda_user(client, cred.token, options)
         if not options.generic_whoami:
-            return None
-        # quetz (and servers like it): GET /api/me on the same origin, credential sent as rattler would.
+            return Identity()
+        # quetz (and servers like it): GET /api/me on the same origin, credential sent as rattler
+        # would. Only a name: a guess at an API is no verdict on the credential.
         scheme, hostname, port = origin(url)
         me = f"{scheme}://{hostname}{'' if port in (80, 443) else f':{port}'}/api/me"
         response, _ = await _send(client, cred, me, options)
         if response.status_code == 200 and "json" in response.headers.get("content-type", ""):
-            return _name_from(response.json())
+            return Identity(_name_from(response.json()))
     except (httpx.HTTPError, ValueError, _RedirectedAway):
-        return None
-    return None
+        return Identity()
+    return Identity()
 
 
-async def prefix_dev_login(client: httpx.AsyncClient, token: str, options: ProbeOptions) -> str | None:
-    """`pixi auth login`'s own check: null viewer = invalid token."""
+async def prefix_dev_login(client: httpx.AsyncClient, token: str, options: ProbeOptions) -> Identity:
+    """`pixi auth login`'s own check: a viewer is a valid token, a null viewer an invalid one."""
     base = options.env.get(PREFIX_API_ENV, "https://prefix.dev")
     response = await client.post(
         f"{base}/api/graphql",
@@ -308,9 +336,25 @@ async def prefix_dev_login(client: httpx.AsyncClient, token: str, options: Probe
         headers={"Authorization": f"Bearer {token}"},
     )
     if response.status_code != 200:
-        return None
-    viewer = (response.json().get("data") or {}).get("viewer")
-    return viewer.get("login") if isinstance(viewer, dict) else None
+        return Identity()
+    data = response.json()
+    if not isinstance(data, dict) or not isinstance(data.get("data"), dict) or "viewer" not in data["data"]:
+        return Identity()
+    viewer = data["data"]["viewer"]
+    if isinstance(viewer, dict):
+        return Identity(viewer.get("login") if isinstance(viewer.get("login"), str) else None, True, "prefix.dev")
+    return Identity(None, False, "prefix.dev") if viewer is None else Identity()
+
+
+async def anaconda_user(client: httpx.AsyncClient, token: str, options: ProbeOptions) -> Identity:
+    """anaconda.org's account API: 200 names the token's user, 401 refuses the token."""
+    base = options.env.get(ANACONDA_API_ENV, "https://api.anaconda.org")
+    response = await client.get(f"{base}/user", headers={"Authorization": f"token {token}"})
+    if response.status_code == 200:
+        return Identity(_name_from(response.json()), True, "anaconda.org")
+    if response.status_code == 401:
+        return Identity(None, False, "anaconda.org")
+    return Identity()
 
 
 def _name_from(data: Any) -> str | None:

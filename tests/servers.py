@@ -7,6 +7,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 from app.model import BasicHTTP, BearerToken, CondaToken, Credential
 
@@ -133,7 +134,7 @@ def start_scripted_server(state: ScriptedServer, tls_context=None) -> ThreadingH
             body = json.loads(self.rfile.read(length) or b"{}")
             auth = self.headers.get("Authorization")
             state.seen.append(Seen(self.path, auth))
-            if self.path == "/api/graphql" and "viewer" in body.get("query", ""):
+            if _origin_form(self.path) == "/api/graphql" and "viewer" in body.get("query", ""):
                 viewer = {"login": "graph-user"} if auth == f"Bearer {state.valid_bearer}" else None
                 self._json(200, {"data": {"viewer": viewer}})
                 return
@@ -142,7 +143,7 @@ def start_scripted_server(state: ScriptedServer, tls_context=None) -> ThreadingH
         def do_GET(self) -> None:
             auth = self.headers.get("Authorization")
             state.seen.append(Seen(self.path, auth))
-            path = self.path
+            path = _origin_form(self.path)
             ok = state.credential_ok(path, auth)
             if path.startswith("/t/"):
                 path = "/" + path.split("/", 3)[3]
@@ -167,6 +168,9 @@ def start_scripted_server(state: ScriptedServer, tls_context=None) -> ThreadingH
                 self.send_header("Location", "/private/after-hop")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
+            elif path == "/user":  # anaconda.org's account API: `Authorization: token <conda token>`
+                valid = auth == f"token {state.valid_conda}"
+                self._json(200 if valid else 401, {"login": "anaconda-user"} if valid else {})
             elif path.startswith("/api/me"):
                 self._json(200, {"user": {"username": "quetz-user"}} if ok else {}, 200 if ok else 401)
             elif ok:
@@ -193,6 +197,14 @@ def start_scripted_server(state: ScriptedServer, tls_context=None) -> ThreadingH
     state.port = server.server_address[1]
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+def _origin_form(path: str) -> str:
+    """A proxy receives `http://host/path`; route it as `/path` (what `seen` records is raw)."""
+    if path.startswith(("http://", "https://")):
+        parts = urlsplit(path)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return path
 
 
 class _TLSThreadingServer(ThreadingHTTPServer):

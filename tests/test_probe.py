@@ -10,7 +10,7 @@ import pytest
 import trustme
 
 from app.model import BasicHTTP, BearerToken, CondaToken, OAuth, S3Credentials, Unrecognised
-from app.probe import ProbeJob, ProbeOptions, make_client, prefix_dev_login, probe, probe_many
+from app.probe import Identity, ProbeJob, ProbeOptions, make_client, prefix_dev_login, probe, probe_many
 from app.probe_state import ProbeResult, ProbeState, Verdict
 from tests.servers import ScriptedServer, start_scripted_server
 
@@ -124,8 +124,8 @@ async def test_redirect_to_another_origin_never_carries_the_credential(http_serv
 async def test_who_am_i(http_server):
     o = opts(env={"PIXI_AUTH_TUI_PREFIX_API": http_server.base})
     async with make_client(o) as client:
-        assert await prefix_dev_login(client, "good-token", o) == "graph-user"
-        assert await prefix_dev_login(client, "bad-token", o) is None
+        assert await prefix_dev_login(client, "good-token", o) == Identity("graph-user", True, "prefix.dev")
+        assert await prefix_dev_login(client, "bad-token", o) == Identity(None, False, "prefix.dev")
     # a quetz-like server: /api/me on the same origin
     r = await probe("127.0.0.1", BearerToken("good-token"), f"{http_server.base}/private", opts())
     assert r.user == "quetz-user" and "quetz-user" in r.message
@@ -209,6 +209,48 @@ async def test_proxies_from_the_environment_are_used(http_server, monkeypatch):
     r = await probe("repo.invalid", BearerToken("good-token"), "http://repo.invalid/private", opts())
     assert r.verdict is Verdict.ACCEPTED
     assert any(s.path.startswith("http://repo.invalid/") for s in http_server.seen)
+
+
+@pytest.fixture
+def via_proxy(http_server, monkeypatch):
+    """Real service host names (repo.prefix.dev, conda.anaconda.org) reach the local server,
+    which acts as the proxy; their account APIs are pointed at it by the test-only overrides."""
+    monkeypatch.setenv("HTTP_PROXY", http_server.base)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    return opts(env={"PIXI_AUTH_TUI_PREFIX_API": http_server.base, "PIXI_AUTH_TUI_ANACONDA_API": http_server.base})
+
+
+async def test_prefix_dev_graphql_decides_where_the_url_cannot(http_server, via_proxy):
+    # repo.prefix.dev's front page is public: only `pixi auth login`'s own check can judge.
+    good = await probe("repo.prefix.dev", BearerToken("good-token"), "http://repo.prefix.dev/public", via_proxy)
+    assert good.verdict is Verdict.ACCEPTED and good.user == "graph-user"
+    assert "prefix.dev accepted the token" in good.message and "public" in good.message
+    bad = await probe("repo.prefix.dev", BearerToken("revoked-token"), "http://repo.prefix.dev/public", via_proxy)
+    assert bad.verdict is Verdict.REJECTED and bad.user is None
+    assert "prefix.dev says this token is not valid" in bad.message
+    graphql = [s for s in http_server.seen if s.path.endswith("/api/graphql")]
+    assert {s.authorization for s in graphql} == {"Bearer good-token", "Bearer revoked-token"}
+
+
+async def test_anaconda_account_api_decides_for_conda_tokens(http_server, via_proxy):
+    url = "http://conda.anaconda.org/public"
+    good = await probe("conda.anaconda.org", CondaToken("conda-good"), url, via_proxy)
+    assert good.verdict is Verdict.ACCEPTED and good.user == "anaconda-user"
+    bad = await probe("conda.anaconda.org", CondaToken("conda-bad"), url, via_proxy)
+    assert bad.verdict is Verdict.REJECTED and "anaconda.org says this token is not valid" in bad.message
+    # the token went into the channel path and to the account API, nowhere else
+    assert any(s.path.startswith("http://conda.anaconda.org/t/conda-good/public") for s in http_server.seen)
+    assert {s.authorization for s in http_server.seen if s.path.endswith("/user")} == {
+        "token conda-good",
+        "token conda-bad",
+    }
+
+
+async def test_a_generic_api_me_names_the_user_but_never_judges(http_server):
+    # /api/me is a guess at quetz's API: a public URL stays "public" whatever it says.
+    r = await probe("127.0.0.1", BearerToken("good-token"), f"{http_server.base}/public", opts())
+    assert r.verdict is Verdict.PUBLIC and r.user is None
 
 
 async def test_a_url_the_key_does_not_cover_gets_nothing(http_server):
