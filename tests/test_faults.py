@@ -149,9 +149,9 @@ def test_read_only_file_system_is_a_clear_error_and_the_file_is_intact():
     assert len(lines) == 1 and "Read-only file system" in lines[0] and "Traceback" not in result["cli_stderr"]
 
 
-def run_cli_as(uid: int | None, argv: list[str], stdin: str, env: dict[str, str]) -> tuple[int, str]:
+def run_cli_as(uid: int | None, argv: list[str], stdin: str, env: dict[str, str]) -> tuple[int, str, str]:
     """Run the CLI in a forked child, as `uid` when given (set after Python is loaded, since
-    an unprivileged user may not be able to start this interpreter). Returns (exit, stderr)."""
+    an unprivileged user may not be able to start this interpreter). Returns (exit, stderr, stdout)."""
     import io
 
     from app.cli import main
@@ -159,25 +159,25 @@ def run_cli_as(uid: int | None, argv: list[str], stdin: str, env: dict[str, str]
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns into pytest
-        code, err = 99, io.StringIO()
+        code, err, out = 99, io.StringIO(), io.StringIO()
         try:
             if uid is not None:
                 os.setgid(uid)
                 os.setuid(uid)
             os.environ.clear()
             os.environ.update(env)
-            code = main(argv, out=io.StringIO(), err=err, stdin=io.StringIO(stdin))
+            code = main(argv, out=out, err=err, stdin=io.StringIO(stdin))
         except BaseException as exc:  # report, never fall back into the test runner
             err.write(f"child crashed: {exc!r}")
         finally:
-            os.write(write_end, json.dumps([code, err.getvalue()]).encode())
+            os.write(write_end, json.dumps([code, err.getvalue(), out.getvalue()]).encode())
             os._exit(0)
     os.close(write_end)
     with os.fdopen(read_end, "rb") as pipe:
         raw = pipe.read()
     os.waitpid(pid, 0)
-    code, err_text = json.loads(raw)
-    return code, err_text
+    code, err_text, out_text = json.loads(raw)
+    return code, err_text, out_text
 
 
 @pytest.mark.parametrize("lock_exists", [False, True], ids=["no-lock-file", "lock-file-left-by-pixi"])
@@ -203,7 +203,7 @@ def test_permission_denied_on_the_folder_is_a_clear_error(home, lock_exists):
                 os.chown(owned_path, uid, uid)
         os.chmod(rattler, 0o555)  # the folder refuses new files: no temp file, no rename
         env = {"HOME": str(folder), "DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent", "PATH": os.environ["PATH"]}
-        code, err = run_cli_as(uid, ["set", "new.example", "--kind", "bearer", "--stdin"], "t\n", env)
+        code, err, _ = run_cli_as(uid, ["set", "new.example", "--kind", "bearer", "--stdin"], "t\n", env)
         assert code == 1, err
         lines = err.strip().splitlines()
         assert len(lines) == 1 and "Permission denied" in lines[0], err
@@ -213,6 +213,32 @@ def test_permission_denied_on_the_folder_is_a_clear_error(home, lock_exists):
     finally:
         with contextlib.suppress(OSError):
             os.chmod(rattler, 0o755)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_permission_denied_on_the_file_is_shown_and_nothing_is_written(home):
+    """The file itself unreadable (mode 0000, someone else's): listed as an error, never written."""
+    folder = Path(tempfile.mkdtemp(prefix="pixi-auth-tui-perm-"))
+    rattler = folder / ".rattler"
+    try:
+        os.chmod(folder, 0o755)
+        rattler.mkdir(mode=0o777)
+        path = rattler / "credentials.json"
+        path.write_text('{"kept.example":{"BearerToken":"kept"}}')
+        os.chmod(path, 0)
+        before = path.read_bytes()
+        uid = 65534 if os.geteuid() == 0 else None  # root reads any file: be nobody
+        env = {"HOME": str(folder), "DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent", "PATH": os.environ["PATH"]}
+        code, err, out = run_cli_as(uid, ["list", "--json"], "", env)
+        assert code == 0, err  # the other stores are still listed
+        stores = {s["id"]: s for s in json.loads(out)["stores"]}
+        assert stores["credentials"]["state"] == "error" and "Permission denied" in stores["credentials"]["message"]
+        assert stores["netrc"]["state"] == "missing"
+        code, err, _ = run_cli_as(uid, ["set", "new.example", "--kind", "bearer", "--stdin"], "t\n", env)
+        assert code == 1 and "Permission denied" in err and "Traceback" not in err, err
+        assert path.read_bytes() == before
+        assert temp_files(rattler) == []
+    finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
