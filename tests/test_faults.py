@@ -26,9 +26,8 @@ from app.stores.jsonfile import JsonFileStore, parse_document, serialise_documen
 from app.stores.netrc import NetrcStore
 from app.stores.secretservice import KeychainLocked, SecretServiceStore
 from app.validation import MAX_SECRET_CHARS, secret_problem
-from tests.conftest import IN_CI, make_env
+from tests.conftest import make_env, skip_unless_ci
 from tests.fault_child import ROTATING, rotation_token
-from tests.keyring_daemon import KeyringDaemon, keyring_missing_reason
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -108,10 +107,7 @@ def run_in_private_tmpfs(mode: str, size: str) -> dict:
     unshare = shutil.which("unshare")
     probe = subprocess.run([unshare or "unshare", "-rm", "true"], capture_output=True) if unshare else None
     if probe is None or probe.returncode != 0:
-        reason = "needs `unshare -rm` (user and mount namespaces) for a private tmpfs"
-        if IN_CI:
-            pytest.fail(f"CI must run the file-system fault tests, but this machine {reason}")
-        pytest.skip(reason)
+        skip_unless_ci("file-system fault", "needs `unshare -rm` (user and mount namespaces) for a private tmpfs")
     folder = Path(tempfile.mkdtemp(prefix="pixi-auth-tui-fs-"))
     try:
         script = f'mount -t tmpfs -o size={size},mode=0700 tmpfs "$1" && exec "$2" -m tests.fault_child {mode} "$1"'
@@ -243,20 +239,6 @@ def test_permission_denied_on_the_file_is_shown_and_nothing_is_written(home):
 
 
 # -- the keychain failing mid-session ---------------------------------------------------------
-
-
-@pytest.fixture
-def own_daemon():
-    """A keyring daemon of this test's own, since these tests kill and restart it."""
-    reason = keyring_missing_reason()
-    if reason:
-        if IN_CI:
-            pytest.fail(f"CI must run the keychain tests, but the machine {reason}")
-        pytest.skip(reason)
-    daemon = KeyringDaemon()
-    daemon.start()
-    yield daemon
-    daemon.stop()
 
 
 def secret_of_item(store: SecretServiceStore, key: str) -> str:

@@ -11,7 +11,7 @@ from app.inventory import KEYCHAIN, Status, load_inventory
 from app.model import BasicHTTP, BearerToken, CondaToken, S3Credentials, Unrecognised
 from app.stores.base import StoreError, StoreState
 from app.stores.secretservice import KeychainLocked, SecretServiceStore, item_attributes, item_label
-from tests.conftest import KeyringDaemon, keyring_missing_reason, make_env, rattler_fetch
+from tests.conftest import make_env, rattler_fetch
 
 pytestmark = [pytest.mark.keychain]
 
@@ -132,18 +132,6 @@ def test_no_bus_means_unavailable_and_files_take_over(home):
     assert "D-Bus" in inv.snapshots[KEYCHAIN].message
     assert inv.default_write_store().id == "credentials"
     assert SecretServiceStore(None).load().state is StoreState.UNAVAILABLE
-
-
-@pytest.fixture
-def own_daemon():
-    """A daemon of its own for tests that lock or kill it."""
-    reason = keyring_missing_reason()
-    if reason:
-        pytest.skip(reason)
-    daemon = KeyringDaemon()
-    daemon.start()
-    yield daemon
-    daemon.stop()
 
 
 def test_locked_collection_is_reported_and_nothing_written(own_daemon):
