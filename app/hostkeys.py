@@ -62,6 +62,11 @@ def candidate_keys(url: str) -> list[str]:
     return keys
 
 
+def in_domain(host: str, domain: str) -> bool:
+    """`host` is `domain` or one of its subdomains (e.g. repo.prefix.dev in prefix.dev)."""
+    return host == domain or host.endswith(f".{domain}")
+
+
 def key_matches(key: str, url: str) -> bool:
     return key in candidate_keys(url)
 

@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from app.hostkeys import candidate_keys, host_of
+from app.hostkeys import candidate_keys, host_of, in_domain
 from app.inventory import insert_conda_token
 from app.model import (
     BasicHTTP,
@@ -301,17 +301,13 @@ def _as(identity: Identity) -> str:
     return f" (logged in as {identity.user})" if identity.user else ""
 
 
-def _service_host(host: str, domain: str) -> bool:
-    return host == domain or host.endswith(f".{domain}")
-
-
 async def who_am_i(client: httpx.AsyncClient, key: str, cred: Credential, url: str, options: ProbeOptions) -> Identity:
     """The account behind a credential, where the service tells it; asked only of that service."""
     host = (host_of(url) or "").lower()
     try:
-        if isinstance(cred, BearerToken) and _service_host(host, "prefix.dev"):
+        if isinstance(cred, BearerToken) and in_domain(host, "prefix.dev"):
             return await prefix_dev_login(client, cred.token, options)
-        if isinstance(cred, CondaToken) and _service_host(host, "anaconda.org"):
+        if isinstance(cred, CondaToken) and in_domain(host, "anaconda.org"):
             return await anaconda_user(client, cred.token, options)
         if not options.generic_whoami:
             return Identity()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from app.hostkeys import in_domain
 from app.model import BasicHTTP, BearerToken, CondaToken, Credential, S3Credentials
 
 MAX_SECRET_CHARS = 1024 * 1024  # 1 MiB of token is already absurd; more is a paste accident
@@ -110,8 +111,8 @@ def _previous_fields(cred: Credential) -> dict[str, str]:
 def host_kind_warning(key: str, kind: str) -> str | None:
     """Servers whose credential kind is known: say so when the choice differs."""
     host = key.lstrip("*.").lower()
-    if (host == "prefix.dev" or host.endswith(".prefix.dev")) and kind != "BearerToken":
+    if in_domain(host, "prefix.dev") and kind != "BearerToken":
         return "prefix.dev expects a Bearer token (what `pixi auth login --token` stores)"
-    if (host == "anaconda.org" or host.endswith(".anaconda.org")) and kind != "CondaToken":
+    if in_domain(host, "anaconda.org") and kind != "CondaToken":
         return "anaconda.org expects a conda token (what `pixi auth login --conda-token` stores)"
     return None

@@ -50,8 +50,9 @@ def _attempt(store: JsonFileStore, key: str, token: str) -> str | None:
     return None
 
 
-def _leftovers(folder: Path) -> list[str]:
-    return sorted(p.name for p in (folder / ".rattler").iterdir() if "pixi-auth-tui" in p.name)
+def temp_files(folder: Path) -> list[str]:
+    """Temp files of our writes left in `folder` (an interrupted write's, or a leak)."""
+    return sorted(p.name for p in folder.iterdir() if "pixi-auth-tui" in p.name)
 
 
 def disk_full(folder: Path) -> dict:
@@ -71,7 +72,7 @@ def disk_full(folder: Path) -> dict:
         "add_error": _attempt(store, "new.example", "n" * 20000),
         "rotate_error": _attempt(store, "kept.example", "rotated-" + "x" * 20000),
         "intact": store.path.read_bytes() == before,
-        "leftovers": _leftovers(folder),
+        "leftovers": temp_files(folder / ".rattler"),
     }
     filler.unlink()
     result["after_space_freed"] = _attempt(store, "new.example", "n" * 20000)

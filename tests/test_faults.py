@@ -27,17 +27,13 @@ from app.stores.netrc import NetrcStore
 from app.stores.secretservice import KeychainLocked, SecretServiceStore
 from app.validation import MAX_SECRET_CHARS, secret_problem
 from tests.conftest import make_env, skip_unless_ci
-from tests.fault_child import ROTATING, rotation_token
+from tests.fault_child import ROTATING, rotation_token, temp_files
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def credentials_store(home: Path) -> JsonFileStore:
     return JsonFileStore("credentials", "credentials.json", home / ".rattler" / "credentials.json")
-
-
-def temp_files(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if "pixi-auth-tui" in p.name)
 
 
 # -- SIGKILL during writes ------------------------------------------------------------------

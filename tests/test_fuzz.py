@@ -174,7 +174,7 @@ def _credential(kind: str, secret: str, user: str) -> BearerToken | CondaToken |
     return {"bearer": BearerToken, "conda": CondaToken}[kind](secret) if kind != "basic" else BasicHTTP(user, secret)
 
 
-def _what_rattler_sends(cred, channel_path: str) -> tuple[str | None, bool]:
+def _what_rattler_sends(cred) -> tuple[str | None, bool]:
     """(Authorization header, whether the path carries the token) for a credential."""
     if isinstance(cred, BearerToken):
         return f"Bearer {cred.token}", False
@@ -203,7 +203,7 @@ def test_resolution_matches_py_rattler(home, scenario):
         for i, (url, _env) in enumerate(cases):
             resolution = inv.resolve(url)
             cred = resolution.row.entry.credential if resolution.row else None
-            header, in_path = _what_rattler_sends(cred, f"c{i}")
+            header, in_path = _what_rattler_sends(cred)
             host = scenario["hosts"][i]
             token_path = f"http://{host}/t/{cred.token}/c{i}/" if in_path else None
             plain_path = f"http://{host}/c{i}/"
