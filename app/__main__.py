@@ -1,5 +1,5 @@
 import sys
 
-from app.cli import main
+from pixi_auth_tui.cli import main
 
 sys.exit(main())

@@ -16,9 +16,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from app.hostkeys import key_problem
-from app.inventory import AUTH_FILE, KEYCHAIN, NETRC, OVERRIDE, Inventory, Row, Status, inventory_from
-from app.model import (
+from pixi_auth_tui.hostkeys import key_problem
+from pixi_auth_tui.inventory import AUTH_FILE, KEYCHAIN, NETRC, OVERRIDE, Inventory, Row, Status, inventory_from
+from pixi_auth_tui.model import (
     BasicHTTP,
     OAuth,
     dumps_credential,
@@ -26,11 +26,11 @@ from app.model import (
     rattler_accepts,
     secret_of,
 )
-from app.operations import Outcome, move_entry
-from app.probe_state import FAILING, ProbeState, result_key
-from app.stores.base import StoreError, StoreState
-from app.stores.jsonfile import JsonFileStore, atomic_write
-from app.stores.netrc import DEFAULT_KEY, NetrcStore
+from pixi_auth_tui.operations import Outcome, move_entry
+from pixi_auth_tui.probe_state import FAILING, ProbeState, result_key
+from pixi_auth_tui.stores.base import StoreError, StoreState
+from pixi_auth_tui.stores.jsonfile import JsonFileStore, atomic_write
+from pixi_auth_tui.stores.netrc import DEFAULT_KEY, NetrcStore
 
 SOON = 7 * 86400
 

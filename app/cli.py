@@ -19,10 +19,10 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
-from app import __version__
-from app.hostkeys import key_problem, normalise_login_key
-from app.inventory import Inventory, Row, load_inventory
-from app.model import (
+from pixi_auth_tui import __version__
+from pixi_auth_tui.hostkeys import key_problem, normalise_login_key
+from pixi_auth_tui.inventory import Inventory, Row, load_inventory
+from pixi_auth_tui.model import (
     KIND_LABELS,
     BasicHTTP,
     BearerToken,
@@ -32,9 +32,9 @@ from app.model import (
     expires_at,
     public_identity,
 )
-from app.paths import Environment
-from app.stores.base import StoreError
-from app.validation import secret_problem, username_problem
+from pixi_auth_tui.paths import Environment
+from pixi_auth_tui.stores.base import StoreError
+from pixi_auth_tui.validation import secret_problem, username_problem
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_REJECTED, EXIT_FINDINGS = 0, 1, 2, 3, 4, 5
 
@@ -315,8 +315,8 @@ def cmd_remove(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_audit(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
-    from app.audit import Severity, run_audit, summary
-    from app.probe_state import ProbeState
+    from pixi_auth_tui.audit import Severity, run_audit, summary
+    from pixi_auth_tui.probe_state import ProbeState
 
     environment = environment_for(args)
     findings = run_audit(inv, environment.home, ProbeState.default(environment.env))
@@ -346,7 +346,7 @@ def cmd_audit(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
 
 def environment_for(args: argparse.Namespace) -> Environment:
     if getattr(args, "demo", False):
-        from app.demo import demo_environment
+        from pixi_auth_tui.demo import demo_environment
 
         return demo_environment()
     return Environment.current()
@@ -368,7 +368,7 @@ def main(
     args = build_parser().parse_args(argv)
     try:
         if args.command is None:
-            from app.ui.main import run_tui
+            from pixi_auth_tui.ui.main import run_tui
 
             return run_tui(environment_for(args))
         inv = load_inventory_for(args)
@@ -383,7 +383,7 @@ def main(
         if args.command == "audit":
             return cmd_audit(inv, args, out)
         if args.command == "test":
-            from app.cli_test import cmd_test
+            from pixi_auth_tui.cli_test import cmd_test
 
             return cmd_test(inv, args, out, err)
     except UsageError as exc:

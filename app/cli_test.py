@@ -7,10 +7,10 @@ import asyncio
 import json
 from typing import TextIO
 
-from app.cli import EXIT_NOT_FOUND, EXIT_OK, EXIT_REJECTED, UsageError
-from app.inventory import Inventory, Row, Status
-from app.probe import ProbeJob, ProbeOptions, probe_many
-from app.probe_state import FAILING, ProbeResult, ProbeState, default_probe_url, result_key
+from pixi_auth_tui.cli import EXIT_NOT_FOUND, EXIT_OK, EXIT_REJECTED, UsageError
+from pixi_auth_tui.inventory import Inventory, Row, Status
+from pixi_auth_tui.probe import ProbeJob, ProbeOptions, probe_many
+from pixi_auth_tui.probe_state import FAILING, ProbeResult, ProbeState, default_probe_url, result_key
 
 
 def rows_to_test(inv: Inventory, args: argparse.Namespace) -> list[Row]:

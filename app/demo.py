@@ -10,8 +10,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from app.paths import Environment
-from app.stores.memory import MemoryKeychainStore
+from pixi_auth_tui.paths import Environment
+from pixi_auth_tui.stores.memory import MemoryKeychainStore
 
 
 def _jwt(exp: int) -> str:

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from app.hostkeys import candidate_keys, host_of
-from app.model import (
+from pixi_auth_tui.hostkeys import candidate_keys, host_of
+from pixi_auth_tui.model import (
     BasicHTTP,
     BearerToken,
     CondaToken,
@@ -19,11 +19,11 @@ from app.model import (
     mask,
     rattler_accepts,
 )
-from app.paths import Environment, rattler_credentials_path
-from app.pixiconfig import OverrideLookup, find_override_file
-from app.stores.base import Entry, Snapshot, Store, StoreState
-from app.stores.jsonfile import JsonFileStore
-from app.stores.netrc import DEFAULT_KEY, NetrcStore, netrc_path
+from pixi_auth_tui.paths import Environment, rattler_credentials_path
+from pixi_auth_tui.pixiconfig import OverrideLookup, find_override_file
+from pixi_auth_tui.stores.base import Entry, Snapshot, Store, StoreState
+from pixi_auth_tui.stores.jsonfile import JsonFileStore
+from pixi_auth_tui.stores.netrc import DEFAULT_KEY, NetrcStore, netrc_path
 
 # Store ids, in pixi's lookup order.
 AUTH_FILE = "auth-file"
@@ -55,14 +55,14 @@ class Row:
 
 def make_keychain_store(environment: Environment) -> Store:
     if sys.platform == "darwin":
-        from app.stores.macos import MacKeychainStore
+        from pixi_auth_tui.stores.macos import MacKeychainStore
 
         return MacKeychainStore()
     if sys.platform == "win32":
-        from app.stores.windows import WindowsCredentialStore
+        from pixi_auth_tui.stores.windows import WindowsCredentialStore
 
         return WindowsCredentialStore()
-    from app.stores.secretservice import SecretServiceStore
+    from pixi_auth_tui.stores.secretservice import SecretServiceStore
 
     return SecretServiceStore(environment.get("DBUS_SESSION_BUS_ADDRESS"))
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.inventory import Inventory, Row, Status
-from app.model import Credential, dumps_credential, rattler_accepts
-from app.stores.base import Store, StoreError
+from pixi_auth_tui.inventory import Inventory, Row, Status
+from pixi_auth_tui.model import Credential, dumps_credential, rattler_accepts
+from pixi_auth_tui.stores.base import Store, StoreError
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,9 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-
-from app.hostkeys import candidate_keys, host_of, in_domain
-from app.inventory import insert_conda_token
-from app.model import (
+from pixi_auth_tui.hostkeys import candidate_keys, host_of, in_domain
+from pixi_auth_tui.inventory import insert_conda_token
+from pixi_auth_tui.model import (
     BasicHTTP,
     BearerToken,
     CondaToken,
@@ -31,7 +30,7 @@ from app.model import (
     all_secrets,
     mask,
 )
-from app.probe_state import EXPLANATION, ProbeResult, Verdict
+from pixi_auth_tui.probe_state import EXPLANATION, ProbeResult, Verdict
 
 MAX_REDIRECTS = 5
 # Probes are I/O-bound and keys are mostly distinct hosts: many in flight overall

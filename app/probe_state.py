@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from app.model import Credential, S3Credentials
+from pixi_auth_tui.model import Credential, S3Credentials
 
 
 class Verdict(StrEnum):
@@ -112,7 +112,7 @@ class ProbeState:
             self.urls, self.results = {}, {}
 
     def save(self) -> None:
-        from app.stores.jsonfile import atomic_write
+        from pixi_auth_tui.stores.jsonfile import atomic_write
 
         data = {
             "probe_urls": self.urls,

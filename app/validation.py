@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
-from app.hostkeys import in_domain
-from app.model import BasicHTTP, BearerToken, CondaToken, Credential, S3Credentials
+from pixi_auth_tui.hostkeys import in_domain
+from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken, Credential, S3Credentials
 
 MAX_SECRET_CHARS = 1024 * 1024  # 1 MiB of token is already absurd; more is a paste accident
 

@@ -20,8 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.model import BearerToken
-from app.stores.secretservice import SecretServiceStore
+from pixi_auth_tui.model import BearerToken
+from pixi_auth_tui.stores.secretservice import SecretServiceStore
+
 from tests.keyring_daemon import KeyringDaemon, keyring_missing_reason
 
 

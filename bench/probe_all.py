@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.model import BearerToken
-from app.probe import DEFAULT_CONCURRENCY, ProbeJob, ProbeOptions, probe_many
-from app.probe_state import Verdict
+from pixi_auth_tui.model import BearerToken
+from pixi_auth_tui.probe import DEFAULT_CONCURRENCY, ProbeJob, ProbeOptions, probe_many
+from pixi_auth_tui.probe_state import Verdict
 
 
 def address(i: int) -> str:

@@ -40,8 +40,8 @@ def make_home(entries: int) -> Path:
 
 
 def environment(home: Path):
-    from app.paths import Environment
-    from app.stores.memory import MemoryKeychainStore
+    from pixi_auth_tui.paths import Environment
+    from pixi_auth_tui.stores.memory import MemoryKeychainStore
 
     keychain = MemoryKeychainStore([tuple(item) for item in json.loads((home / "keychain.json").read_text())])
     env = {
@@ -58,7 +58,7 @@ def environment(home: Path):
 
 def child_app(home: Path) -> None:
     """Start the real app headless; exit on the first frame after every store is read."""
-    from app.ui.app import AuthApp
+    from pixi_auth_tui.ui.app import AuthApp
 
     class Measured(AuthApp):
         def show_inventory(self, inventory, message=None):
@@ -110,9 +110,8 @@ def timed_child(args: list[str], repeats: int) -> tuple[float, float]:
 
 async def filter_latency(home: Path, text: str) -> list[float]:
     """From a keystroke to the frame that shows its result (the app stamps the refresh)."""
+    from pixi_auth_tui.ui.app import AuthApp
     from textual.widgets import DataTable
-
-    from app.ui.app import AuthApp
 
     drawn: list[float] = []
 
@@ -141,8 +140,8 @@ async def filter_latency(home: Path, text: str) -> list[float]:
 
 
 def write_latency(repeats: int) -> list[tuple[str, float, float]]:
-    from app.model import BearerToken
-    from app.stores.jsonfile import JsonFileStore
+    from pixi_auth_tui.model import BearerToken
+    from pixi_auth_tui.stores.jsonfile import JsonFileStore
 
     rows = []
     home = make_home(1000)
@@ -163,7 +162,7 @@ def write_latency(repeats: int) -> list[tuple[str, float, float]]:
         return rows
     if keyring_missing_reason():
         return rows
-    from app.stores.secretservice import SecretServiceStore
+    from pixi_auth_tui.stores.secretservice import SecretServiceStore
 
     daemon = KeyringDaemon()
     daemon.start()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.ui.scenes import SCENES, Scene, scene_app
+from pixi_auth_tui.ui.scenes import SCENES, Scene, scene_app
 
 OUT = Path(__file__).resolve().parent
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import NoReturn
 
 import pytest
+from pixi_auth_tui.paths import Environment
 
-from app.paths import Environment
 from tests.keyring_daemon import KeyringDaemon, keyring_missing_reason
 from tests.servers import RepoServer, start_repo_server
 
@@ -100,7 +100,7 @@ def own_daemon() -> Iterator[KeyringDaemon]:
 @pytest.fixture
 def keychain(keyring_daemon: KeyringDaemon, monkeypatch: pytest.MonkeyPatch):
     """A SecretServiceStore on the private daemon, emptied of rattler items before each test."""
-    from app.stores.secretservice import SecretServiceStore
+    from pixi_auth_tui.stores.secretservice import SecretServiceStore
 
     store = SecretServiceStore(keyring_daemon.address)
     wipe_rattler_items(keyring_daemon.address)

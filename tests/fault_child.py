@@ -17,9 +17,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from app.model import BearerToken
-from app.stores.base import StoreError
-from app.stores.jsonfile import JsonFileStore
+from pixi_auth_tui.model import BearerToken
+from pixi_auth_tui.stores.base import StoreError
+from pixi_auth_tui.stores.jsonfile import JsonFileStore
 
 ROTATING = "rotating.example"
 
@@ -87,7 +87,7 @@ def read_only(folder: Path) -> dict:
     subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
     env = {**os.environ, "HOME": str(folder), "DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent"}
     cli = subprocess.run(
-        [sys.executable, "-m", "app", "set", "new.example", "--kind", "bearer", "--stdin"],
+        [sys.executable, "-m", "pixi_auth_tui", "set", "new.example", "--kind", "bearer", "--stdin"],
         input="cli-token\n",
         capture_output=True,
         text=True,

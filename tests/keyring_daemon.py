@@ -91,7 +91,7 @@ class KeyringDaemon:
         _wait_for(self._default_collection_ready, "gnome-keyring's unlocked login keyring")
         # gnome-keyring answers the alias a moment before its service is steady: wait for
         # a few listings in a row to succeed.
-        from app.stores.secretservice import SecretServiceStore
+        from pixi_auth_tui.stores.secretservice import SecretServiceStore
 
         store = SecretServiceStore(self.address)
         streak = 0

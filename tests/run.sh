@@ -17,6 +17,7 @@ if ((${#missing[@]})); then
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check '.[test]'
+# Editable: the tests import pixi_auth_tui from this tree (app/ mapped to that name), never a stale copy.
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
 # Two workers: one per core; each starts its own private keyring daemon.
 exec .venv/bin/python -m pytest -n 2 -p no:cacheprovider "$@"

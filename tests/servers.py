@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from app.model import BasicHTTP, BearerToken, CondaToken, Credential
+from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken, Credential
 
 REPODATA = json.dumps({"info": {"subdir": "noarch"}, "packages": {}, "packages.conda": {}}).encode()
 

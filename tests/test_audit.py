@@ -13,11 +13,11 @@ from pathlib import Path
 import jsonschema
 import keyring.backends.SecretService
 import pytest
+from pixi_auth_tui.audit import Severity, apply_fix, run_audit, undo_fix
+from pixi_auth_tui.inventory import load_inventory
+from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken
+from pixi_auth_tui.probe_state import ProbeResult, ProbeState, Verdict
 
-from app.audit import Severity, apply_fix, run_audit, undo_fix
-from app.inventory import load_inventory
-from app.model import BasicHTTP, BearerToken, CondaToken
-from app.probe_state import ProbeResult, ProbeState, Verdict
 from tests.conftest import make_env, rattler_fetch
 
 NOW = time.time()
@@ -147,7 +147,7 @@ def test_no_output_contains_a_secret(prepared):
     cli_env = {**env.env, "PATH": os.environ["PATH"]}
     for args in (["audit"], ["audit", "--json"], ["audit", "--fail-on", "warning"], ["list"], ["list", "--json"]):
         out = subprocess.run(
-            [sys.executable, "-m", "app", *args], capture_output=True, text=True, env=cli_env, timeout=60
+            [sys.executable, "-m", "pixi_auth_tui", *args], capture_output=True, text=True, env=cli_env, timeout=60
         )
         dumped += out.stdout + out.stderr
     for secret in SECRETS:
@@ -158,7 +158,11 @@ def test_audit_json_matches_the_golden_schema_and_exit_codes(prepared):
     env, _state = prepared
     cli_env = {**env.env, "PATH": os.environ["PATH"]}
     out = subprocess.run(
-        [sys.executable, "-m", "app", "audit", "--json"], capture_output=True, text=True, env=cli_env, timeout=60
+        [sys.executable, "-m", "pixi_auth_tui", "audit", "--json"],
+        capture_output=True,
+        text=True,
+        env=cli_env,
+        timeout=60,
     )
     assert out.returncode == 5
     schema = json.loads((Path(__file__).with_name("audit.schema.json")).read_text())
@@ -174,7 +178,7 @@ def test_exit_codes_on_a_clean_machine(home):
 
     def run(*args):
         return subprocess.run(
-            [sys.executable, "-m", "app", "audit", *args], capture_output=True, text=True, env=env, timeout=60
+            [sys.executable, "-m", "pixi_auth_tui", "audit", *args], capture_output=True, text=True, env=env, timeout=60
         )
 
     assert run().returncode == 0  # only a warning (plain text): not an error

@@ -21,7 +21,7 @@ def run(home, *args, stdin="", extra_env=None):
     }
     env.update(extra_env or {})
     return subprocess.run(
-        [sys.executable, "-m", "app", *args], input=stdin, capture_output=True, text=True, env=env, timeout=60
+        [sys.executable, "-m", "pixi_auth_tui", *args], input=stdin, capture_output=True, text=True, env=env, timeout=60
     )
 
 

@@ -17,15 +17,15 @@ import time
 from pathlib import Path
 
 import pytest
+from pixi_auth_tui.inventory import load_inventory
+from pixi_auth_tui.model import BearerToken, CondaToken, credential_to_json, mask
+from pixi_auth_tui.operations import move_entry
+from pixi_auth_tui.stores.base import StoreError, StoreState
+from pixi_auth_tui.stores.jsonfile import JsonFileStore, parse_document, serialise_document
+from pixi_auth_tui.stores.netrc import NetrcStore
+from pixi_auth_tui.stores.secretservice import KeychainLocked, SecretServiceStore
+from pixi_auth_tui.validation import MAX_SECRET_CHARS, secret_problem
 
-from app.inventory import load_inventory
-from app.model import BearerToken, CondaToken, credential_to_json, mask
-from app.operations import move_entry
-from app.stores.base import StoreError, StoreState
-from app.stores.jsonfile import JsonFileStore, parse_document, serialise_document
-from app.stores.netrc import NetrcStore
-from app.stores.secretservice import KeychainLocked, SecretServiceStore
-from app.validation import MAX_SECRET_CHARS, secret_problem
 from tests.conftest import make_env, skip_unless_ci
 from tests.fault_child import ROTATING, rotation_token, temp_files
 
@@ -146,7 +146,7 @@ def run_cli_as(uid: int | None, argv: list[str], stdin: str, env: dict[str, str]
     an unprivileged user may not be able to start this interpreter). Returns (exit, stderr, stdout)."""
     import io
 
-    from app.cli import main
+    from pixi_auth_tui.cli import main
 
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -342,7 +342,7 @@ def test_a_1_mb_token_round_trips_and_is_masked(home):
     assert entry.credential.token == token
     assert mask(token) == "…Q7fX"
     cli = subprocess.run(
-        [sys.executable, "-m", "app", "list"],
+        [sys.executable, "-m", "pixi_auth_tui", "list"],
         capture_output=True,
         text=True,
         env={**os.environ, "HOME": str(home)},

@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from app.inventory import load_inventory
-from app.model import (
+from pixi_auth_tui.inventory import load_inventory
+from pixi_auth_tui.model import (
     BasicHTTP,
     BearerToken,
     CondaToken,
@@ -23,9 +22,16 @@ from app.model import (
     parse_credential,
     rattler_accepts,
 )
-from app.stores.base import StoreError, StoreState
-from app.stores.jsonfile import JsonFileStore, parse_document, serialise_document
-from app.validation import FIELDS_BY_KIND, SECRET_FIELDS, build_credential, identifier_problem, username_problem
+from pixi_auth_tui.stores.base import StoreError, StoreState
+from pixi_auth_tui.stores.jsonfile import JsonFileStore, parse_document, serialise_document
+from pixi_auth_tui.validation import (
+    FIELDS_BY_KIND,
+    SECRET_FIELDS,
+    build_credential,
+    identifier_problem,
+    username_problem,
+)
+
 from tests.conftest import make_env, rattler_fetch
 from tests.servers import start_recording_proxy
 

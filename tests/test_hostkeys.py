@@ -1,7 +1,6 @@
 from hypothesis import given
 from hypothesis import strategies as st
-
-from app.hostkeys import candidate_keys, key_problem, normalise_login_key
+from pixi_auth_tui.hostkeys import candidate_keys, key_problem, normalise_login_key
 
 
 def test_candidate_keys_follow_rattler_order():

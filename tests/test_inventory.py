@@ -1,7 +1,8 @@
 import json
 
-from app.inventory import AUTH_FILE, CREDENTIALS, KEYCHAIN, NETRC, OVERRIDE, Status, load_inventory
-from app.stores.memory import MemoryKeychainStore
+from pixi_auth_tui.inventory import AUTH_FILE, CREDENTIALS, KEYCHAIN, NETRC, OVERRIDE, Status, load_inventory
+from pixi_auth_tui.stores.memory import MemoryKeychainStore
+
 from tests.conftest import make_env
 
 

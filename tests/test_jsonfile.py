@@ -3,10 +3,9 @@ import os
 import stat
 
 import pytest
-
-from app.model import BasicHTTP, BearerToken, CondaToken
-from app.stores.base import ConflictError, StoreError, StoreState
-from app.stores.jsonfile import ABSENT, JsonFileStore
+from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken
+from pixi_auth_tui.stores.base import ConflictError, StoreError, StoreState
+from pixi_auth_tui.stores.jsonfile import ABSENT, JsonFileStore
 
 
 def store_at(path):

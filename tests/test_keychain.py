@@ -6,11 +6,11 @@ import json
 import pytest
 import secretstorage
 from jeepney.io.blocking import open_dbus_connection
+from pixi_auth_tui.inventory import KEYCHAIN, Status, load_inventory
+from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken, S3Credentials, Unrecognised
+from pixi_auth_tui.stores.base import StoreError, StoreState
+from pixi_auth_tui.stores.secretservice import KeychainLocked, SecretServiceStore, item_attributes, item_label
 
-from app.inventory import KEYCHAIN, Status, load_inventory
-from app.model import BasicHTTP, BearerToken, CondaToken, S3Credentials, Unrecognised
-from app.stores.base import StoreError, StoreState
-from app.stores.secretservice import KeychainLocked, SecretServiceStore, item_attributes, item_label
 from tests.conftest import make_env, rattler_fetch
 
 pytestmark = [pytest.mark.keychain]

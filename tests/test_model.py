@@ -2,8 +2,7 @@ import json
 
 from hypothesis import given
 from hypothesis import strategies as st
-
-from app.model import (
+from pixi_auth_tui.model import (
     BasicHTTP,
     BearerToken,
     CondaToken,

@@ -2,11 +2,10 @@ from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
-
-from app.model import BasicHTTP
-from app.pixiconfig import config_locations, find_override_file
-from app.stores.base import StoreState
-from app.stores.netrc import NetrcStore, netrc_path, parse_netrc
+from pixi_auth_tui.model import BasicHTTP
+from pixi_auth_tui.pixiconfig import config_locations, find_override_file
+from pixi_auth_tui.stores.base import StoreState
+from pixi_auth_tui.stores.netrc import NetrcStore, netrc_path, parse_netrc
 
 
 def test_netrc_machines_default_and_macdef(home):

@@ -4,11 +4,11 @@ These platforms cannot run here (Linux CI), so the native calls are FAKED: the t
 check rattler's naming and the listing logic; the real native path is a thin layer
 (`security`/keyring on macOS, Cred* via pywin32-ctypes on Windows)."""
 
-from app.model import BearerToken, CondaToken
-from app.stores.base import StoreError, StoreState
-from app.stores.macos import MacKeychainStore, parse_dump_keychain
-from app.stores.platform_keychain import NativeKeychainError
-from app.stores.windows import (
+from pixi_auth_tui.model import BearerToken, CondaToken
+from pixi_auth_tui.stores.base import StoreError, StoreState
+from pixi_auth_tui.stores.macos import MacKeychainStore, parse_dump_keychain
+from pixi_auth_tui.stores.platform_keychain import NativeKeychainError
+from pixi_auth_tui.stores.windows import (
     CRED_TYPE_GENERIC,
     CredApiKeychain,
     WindowsCredentialStore,

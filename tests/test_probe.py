@@ -8,10 +8,10 @@ import time
 import httpx
 import pytest
 import trustme
+from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken, OAuth, S3Credentials, Unrecognised
+from pixi_auth_tui.probe import Identity, ProbeJob, ProbeOptions, make_client, prefix_dev_login, probe, probe_many
+from pixi_auth_tui.probe_state import ProbeResult, ProbeState, Verdict
 
-from app.model import BasicHTTP, BearerToken, CondaToken, OAuth, S3Credentials, Unrecognised
-from app.probe import Identity, ProbeJob, ProbeOptions, make_client, prefix_dev_login, probe, probe_many
-from app.probe_state import ProbeResult, ProbeState, Verdict
 from tests.servers import ScriptedServer, start_scripted_server
 
 

@@ -1,5 +1,6 @@
 """Project hygiene that users feel: lint-clean code and an installable wheel with its styles."""
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -18,25 +19,39 @@ def test_ruff_is_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_wheel_ships_the_styles(tmp_path):
+def clean_copy(dest: Path) -> Path:
+    """The tracked tree as a fresh clone has it: a stale build/ or an untracked module cannot leak in."""
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True)
+    assert listed.returncode == 0, listed.stderr
+    for name in listed.stdout.splitlines():
+        source = ROOT / name
+        if source.is_file():
+            target = dest / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return dest
+
+
+def test_wheel_ships_the_package_under_its_own_name(tmp_path):
+    source = clean_copy(tmp_path / "src")
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(tmp_path),
-            str(ROOT),
-        ],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), "."],
+        cwd=source,
         capture_output=True,
         text=True,
     )
     assert result.returncode == 0, result.stderr
     (wheel,) = tmp_path.glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "app/styles/app.tcss" in names
-    assert "app/cli.py" in names and not any(n.startswith("tests/") for n in names)
+    top_level = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
+    assert top_level == {"pixi_auth_tui"}, top_level
+    assert "pixi_auth_tui/styles/app.tcss" in names
+    shipped = {n.removeprefix("pixi_auth_tui/") for n in names if n.endswith(".py") and "/styles/" not in n}
+    expected = {str(p.relative_to(ROOT / "app")) for p in (ROOT / "app").rglob("*.py")}
+    assert shipped == expected
+
+
+def test_license_matches_the_metadata():
+    license_text = (ROOT / "LICENSE").read_text()
+    assert "MIT License" in license_text
+    assert 'license = { text = "MIT" }' in (ROOT / "pyproject.toml").read_text()

@@ -6,10 +6,10 @@ import string
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pixi_auth_tui.inventory import OVERRIDE, load_inventory
+from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken
+from pixi_auth_tui.stores.jsonfile import JsonFileStore
 
-from app.inventory import OVERRIDE, load_inventory
-from app.model import BasicHTTP, BearerToken, CondaToken
-from app.stores.jsonfile import JsonFileStore
 from tests.conftest import make_env, rattler_fetch
 
 pytestmark = pytest.mark.rattler

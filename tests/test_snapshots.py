@@ -4,8 +4,7 @@ Update after an intended change with: pytest tests/test_snapshots.py --snapshot-
 """
 
 import pytest
-
-from app.ui.scenes import SCENES, scene_app
+from pixi_auth_tui.ui.scenes import SCENES, scene_app
 
 
 async def wait_for_stores(pilot):

@@ -6,12 +6,12 @@ import json
 import re
 
 import pytest
+from pixi_auth_tui.inventory import Status
+from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken, S3Credentials
+from pixi_auth_tui.ui.app import AuthApp
+from pixi_auth_tui.ui.forms import ConfirmScreen, CredentialForm, HelpScreen, MoveScreen
 from textual.widgets import Button, DataTable, Input, Select
 
-from app.inventory import Status
-from app.model import BasicHTTP, BearerToken, CondaToken, S3Credentials
-from app.ui.app import AuthApp
-from app.ui.forms import ConfirmScreen, CredentialForm, HelpScreen, MoveScreen
 from tests.conftest import make_env, rattler_fetch
 
 SECRET = "pfx_UI-SECRET-0123456789abcdefXq7f"
@@ -161,7 +161,7 @@ async def test_add_each_kind_to_each_writable_file_store(home, kind, fields, exp
             await pilot.press("ctrl+s")
             await settle(pilot)
         stored = json.loads(path.read_text())["new.example"]
-        from app.model import parse_credential
+        from pixi_auth_tui.model import parse_credential
 
         assert parse_credential(stored) == expected
 
@@ -389,7 +389,7 @@ async def test_write_error_is_a_notification_not_a_traceback(files_home):
 async def test_a_change_by_another_program_is_noticed_and_shown(files_home):
     """`pixi auth login` in another terminal: the table follows without a keypress, and the
     app never writes the file itself."""
-    from app.stores.jsonfile import JsonFileStore
+    from pixi_auth_tui.stores.jsonfile import JsonFileStore
 
     path = files_home / ".rattler/credentials.json"
     app = AuthApp(make_env(files_home))
@@ -457,7 +457,7 @@ async def test_t_tests_the_selected_row(home, probe_servers):
 
 
 async def test_wildcard_asks_for_a_url(home, probe_servers):
-    from app.ui.forms import ProbeUrlScreen
+    from pixi_auth_tui.ui.forms import ProbeUrlScreen
 
     server = probe_servers[0]
     write_json(
@@ -536,7 +536,7 @@ async def test_form_can_test_before_saving(home, probe_servers):
 
 
 async def test_audit_screen_fix_undo_and_jump(home):
-    from app.ui.audit_screen import AuditScreen
+    from pixi_auth_tui.ui.audit_screen import AuditScreen
 
     path = home / ".rattler/credentials.json"
     write_json(

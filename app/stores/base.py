@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from app.model import Credential
+from pixi_auth_tui.model import Credential
 
 
 class StoreState(StrEnum):

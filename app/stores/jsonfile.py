@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from app.model import (
+from pixi_auth_tui.model import (
     BasicHTTP,
     Credential,
     Unrecognised,
@@ -28,7 +28,7 @@ from app.model import (
     parse_credential,
     rattler_accepts,
 )
-from app.stores.base import ConflictError, Entry, Snapshot, Store, StoreError, StoreState
+from pixi_auth_tui.stores.base import ConflictError, Entry, Snapshot, Store, StoreError, StoreState
 
 ABSENT = "absent"  # version of a file that does not exist
 TEMP_MARK = ".pixi-auth-tui-"

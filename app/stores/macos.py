@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 
-from app.stores.platform_keychain import NativeKeychainError, PlatformKeychainStore
+from pixi_auth_tui.stores.platform_keychain import NativeKeychainError, PlatformKeychainStore
 
 SERVICE = "rattler"
 _ATTR = re.compile(r'^\s+"(svce|acct)"<blob>=(?:"(.*)"|0x[0-9A-F]+\s+"(.*)"|<NULL>)\s*$')

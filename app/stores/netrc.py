@@ -10,8 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.model import BasicHTTP, Credential
-from app.stores.base import Entry, Snapshot, Store, StoreError, StoreState
+from pixi_auth_tui.model import BasicHTTP, Credential
+from pixi_auth_tui.stores.base import Entry, Snapshot, Store, StoreError, StoreState
 
 DEFAULT_KEY = "default"
 MAX_NETRC_BYTES = 16 * 1024 * 1024

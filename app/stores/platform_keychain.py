@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from app.model import Credential, dumps_credential, loads_credential, rattler_accepts
-from app.stores.base import Entry, Snapshot, Store, StoreError, StoreState
+from pixi_auth_tui.model import Credential, dumps_credential, loads_credential, rattler_accepts
+from pixi_auth_tui.stores.base import Entry, Snapshot, Store, StoreError, StoreState
 
 
 class NativeKeychain(Protocol):

@@ -18,9 +18,8 @@ from typing import Any
 
 from jeepney import DBusAddress, HeaderFields, Message, MessageType, Properties, new_method_call
 from jeepney.io.blocking import DBusConnection, open_dbus_connection
-
-from app.model import Credential, dumps_credential, loads_credential, rattler_accepts
-from app.stores.base import Entry, Snapshot, Store, StoreError, StoreState
+from pixi_auth_tui.model import Credential, dumps_credential, loads_credential, rattler_accepts
+from pixi_auth_tui.stores.base import Entry, Snapshot, Store, StoreError, StoreState
 
 SERVICE = "rattler"
 BUS_NAME = "org.freedesktop.secrets"

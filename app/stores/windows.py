@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.stores.platform_keychain import NativeKeychainError, PlatformKeychainStore
+from pixi_auth_tui.stores.platform_keychain import NativeKeychainError, PlatformKeychainStore
 
 SERVICE = "rattler"
 SUFFIX = f".{SERVICE}"

@@ -10,6 +10,25 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
+from pixi_auth_tui.audit import Finding, run_audit, summary
+from pixi_auth_tui.inventory import KEYCHAIN, Inventory, Row, Status, changed_files, load_inventory
+from pixi_auth_tui.model import (
+    KIND_LABELS,
+    BasicHTTP,
+    OAuth,
+    S3Credentials,
+    Unrecognised,
+    expires_at,
+    mask,
+    secret_of,
+)
+from pixi_auth_tui.operations import Outcome, delete_entry, move_entry, save_credential, successor_after_delete
+from pixi_auth_tui.paths import Environment
+from pixi_auth_tui.probe_state import ProbeResult, ProbeState, Verdict, default_probe_url, result_key
+from pixi_auth_tui.stores.base import Store, StoreError, StoreState
+from pixi_auth_tui.ui import present
+from pixi_auth_tui.ui.forms import ConfirmScreen, CredentialForm, FormResult, HelpScreen, MoveScreen, ProbeUrlScreen
+from pixi_auth_tui.ui.styles import stylesheet
 from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -20,26 +39,6 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
 from textual.worker import Worker
-
-from app.audit import Finding, run_audit, summary
-from app.inventory import KEYCHAIN, Inventory, Row, Status, changed_files, load_inventory
-from app.model import (
-    KIND_LABELS,
-    BasicHTTP,
-    OAuth,
-    S3Credentials,
-    Unrecognised,
-    expires_at,
-    mask,
-    secret_of,
-)
-from app.operations import Outcome, delete_entry, move_entry, save_credential, successor_after_delete
-from app.paths import Environment
-from app.probe_state import ProbeResult, ProbeState, Verdict, default_probe_url, result_key
-from app.stores.base import Store, StoreError, StoreState
-from app.ui import present
-from app.ui.forms import ConfirmScreen, CredentialForm, FormResult, HelpScreen, MoveScreen, ProbeUrlScreen
-from app.ui.styles import stylesheet
 
 COLUMNS = ("Key", "Kind", "Store", "Status", "User / secret", "Expires", "Last test")
 VERDICT_STYLE = {
@@ -623,7 +622,7 @@ class AuthApp(App[None]):
         return state.path.parent / "backups"
 
     def action_audit(self) -> None:
-        from app.ui.audit_screen import AuditScreen
+        from pixi_auth_tui.ui.audit_screen import AuditScreen
 
         self.push_screen(AuditScreen(), self._jump_to)
 
@@ -725,7 +724,7 @@ class AuthApp(App[None]):
 
     @work(group="probe")
     async def _probe_rows(self, rows: list[Row], allow_http: bool) -> None:
-        from app.probe import ProbeJob, ProbeOptions, probe_many  # httpx: loaded on first use
+        from pixi_auth_tui.probe import ProbeJob, ProbeOptions, probe_many  # httpx: loaded on first use
 
         assert self.probe_state is not None
         state = self.probe_state

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from pixi_auth_tui.audit import Finding, FixRecord, Severity, apply_fix, run_audit, summary, undo_fix
+from pixi_auth_tui.inventory import load_inventory
+from pixi_auth_tui.stores.base import StoreError
+from pixi_auth_tui.ui import present
+from pixi_auth_tui.ui.forms import ConfirmScreen
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,14 +18,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from app.audit import Finding, FixRecord, Severity, apply_fix, run_audit, summary, undo_fix
-from app.inventory import load_inventory
-from app.stores.base import StoreError
-from app.ui import present
-from app.ui.forms import ConfirmScreen
-
 if TYPE_CHECKING:
-    from app.ui.app import AuthApp
+    from pixi_auth_tui.ui.app import AuthApp
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
 

@@ -6,6 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pixi_auth_tui.hostkeys import key_problem, normalise_login_key
+from pixi_auth_tui.inventory import Inventory, Row
+from pixi_auth_tui.model import EDITABLE_KINDS, KIND_LABELS, Credential
+from pixi_auth_tui.stores.base import Store
+from pixi_auth_tui.ui import present
+from pixi_auth_tui.validation import FIELDS_BY_KIND, SECRET_FIELDS, build_credential, host_kind_warning
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -13,13 +19,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
-
-from app.hostkeys import key_problem, normalise_login_key
-from app.inventory import Inventory, Row
-from app.model import EDITABLE_KINDS, KIND_LABELS, Credential
-from app.stores.base import Store
-from app.ui import present
-from app.validation import FIELDS_BY_KIND, SECRET_FIELDS, build_credential, host_kind_warning
 
 FIELD_LABELS = {
     "token": "Token",
@@ -196,7 +195,7 @@ class CredentialForm(ModalScreen[FormResult | None]):
 
     @on(Button.Pressed, "#test")
     def _test_pressed(self) -> None:
-        from app.probe_state import default_probe_url
+        from pixi_auth_tui.probe_state import default_probe_url
 
         key = self.query_one("#key", Input).value
         previous = self.editing.entry.credential if self.editing else None
@@ -218,7 +217,7 @@ class CredentialForm(ModalScreen[FormResult | None]):
         self.run_worker(self._probe(key, credential, url), exclusive=True, group="form-probe")
 
     async def _probe(self, key: str, credential: Credential, url: str) -> None:
-        from app.probe import ProbeOptions, probe
+        from pixi_auth_tui.probe import ProbeOptions, probe
 
         options = ProbeOptions(allow_http=self._http_confirmed, env=dict(self.inventory.env))
         outcome = await probe(key, credential, url, options)

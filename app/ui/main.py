@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from app.paths import Environment
+from pixi_auth_tui.paths import Environment
 
 
 def run_tui(environment: Environment) -> int:
-    from app.ui.app import AuthApp
+    from pixi_auth_tui.ui.app import AuthApp
 
     AuthApp(environment).run()
     return 0

@@ -6,8 +6,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from app.inventory import Row, Status
-from app.model import KIND_LABELS, expires_at, public_identity
+from pixi_auth_tui.inventory import Row, Status
+from pixi_auth_tui.model import KIND_LABELS, expires_at, public_identity
 
 SHORT_KIND = {
     "BearerToken": "bearer",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.demo import demo_environment
-from app.ui.app import AuthApp
+from pixi_auth_tui.demo import demo_environment
+from pixi_auth_tui.ui.app import AuthApp
 
 # A fixed "now", so expiry texts and generated tokens are the same on every run.
 FIXED_NOW = 1_800_000_000.0

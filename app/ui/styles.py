@@ -1,4 +1,4 @@
-"""Find the Textual stylesheets, installed (app.styles) or in a source checkout (styles/)."""
+"""Find the Textual stylesheets, installed (pixi_auth_tui.styles) or in a source checkout (styles/)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 def stylesheet(name: str) -> Path:
     try:
-        installed = files("app.styles") / name
+        installed = files("pixi_auth_tui.styles") / name
         if installed.is_file():
             return Path(str(installed))
     except ModuleNotFoundError:
