@@ -28,7 +28,7 @@ from pixi_auth_tui.model import (
 )
 from pixi_auth_tui.operations import Outcome, move_entry
 from pixi_auth_tui.probe_state import FAILING, ProbeState, result_key
-from pixi_auth_tui.stores.base import StoreError, StoreState
+from pixi_auth_tui.stores.base import Ability, StoreError, StoreState
 from pixi_auth_tui.stores.jsonfile import JsonFileStore, atomic_write
 from pixi_auth_tui.stores.netrc import DEFAULT_KEY, NetrcStore
 
@@ -506,7 +506,7 @@ def apply_fix(inventory: Inventory, finding: Finding, fix_id: str, backup_dir: P
         return Outcome(message + ("; " + "; ".join(problems) if problems else ""), ok=not problems), FixRecord(
             str(store.path), str(backup)
         )
-    if fix_id.startswith("dedupe:") and store is not None and finding.key:
+    if fix_id.startswith("dedupe:") and store is not None and Ability.DEDUPE in store.abilities and finding.key:
         keep = fix_id.split(":", 1)[1]
         rows = [r for r in inventory.rows_for(finding.key) if r.store.id == store.id]
         kept = next((r for r in rows if r.entry.item_ref == keep), None)
@@ -526,7 +526,7 @@ def apply_fix(inventory: Inventory, finding: Finding, fix_id: str, backup_dir: P
             fd = os.open(backup_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as out:
                 json.dump({"key": finding.key, "items": data}, out)
-        removed = store.dedupe(finding.key, keep)  # type: ignore[attr-defined]
+        removed = store.dedupe(finding.key, keep)
         tail = f"; the differing secrets are saved in {backup_path}" if backup_path else ""
         return Outcome(f"Removed {removed} duplicate item(s) for {finding.key}{tail}"), FixRecord(
             f"keychain:{finding.key}", str(backup_path) if backup_path else None

@@ -22,19 +22,11 @@ from typing import Any, TextIO
 from pixi_auth_tui import __version__
 from pixi_auth_tui.hostkeys import key_problem, normalise_login_key
 from pixi_auth_tui.inventory import Inventory, Row, load_inventory
-from pixi_auth_tui.model import (
-    KIND_LABELS,
-    BasicHTTP,
-    BearerToken,
-    CondaToken,
-    Credential,
-    S3Credentials,
-    expires_at,
-    public_identity,
-)
+from pixi_auth_tui.model import KIND_LABELS, BasicHTTP, Credential, expires_at, public_identity
+from pixi_auth_tui.operations import save_credential
 from pixi_auth_tui.paths import Environment
 from pixi_auth_tui.stores.base import StoreError
-from pixi_auth_tui.validation import secret_problem, username_problem
+from pixi_auth_tui.validation import build_credential
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_REJECTED, EXIT_FINDINGS = 0, 1, 2, 3, 4, 5
 
@@ -244,31 +236,31 @@ def _secret_reader(use_stdin: bool, stdin: TextIO) -> SecretReader:
     return lambda prompt: getpass.getpass(prompt)
 
 
+FIELD_NAMES = {"access_key_id": "access key id", "secret_access_key": "secret access key"}
+
+
 def credential_from_args(args: argparse.Namespace, read: SecretReader) -> Credential:
+    """The typed values, checked by the same `build_credential` the UI's form uses."""
     kind = KIND_CHOICES[args.kind]
+    values: dict[str, str] = {}
     if kind == "BasicHTTP":
         if not args.username:
             raise UsageError("--kind basic needs --username")
-        problem = username_problem(args.username)
-        if problem:
-            raise UsageError(f"the username {problem}")
-        cred: Credential = BasicHTTP(args.username, read("Password: "))
-        secrets = [("password", cred.password)]
+        values = {"username": args.username, "password": read("Password: ")}
     elif kind == "S3Credentials":
         if not args.access_key_id:
             raise UsageError("--kind s3 needs --access-key-id")
-        secret = read("Secret access key: ")
-        token = read("Session token (empty for none): ") or None
-        cred = S3Credentials(args.access_key_id, secret, token)
-        secrets = [("secret access key", secret)] + ([("session token", token)] if token else [])
+        values = {
+            "access_key_id": args.access_key_id,
+            "secret_access_key": read("Secret access key: "),
+            "session_token": read("Session token (empty for none): "),
+        }
     else:
-        token = read("Token: ")
-        cred = BearerToken(token) if kind == "BearerToken" else CondaToken(token)
-        secrets = [("token", token)]
-    for what, value in secrets:
-        problem = secret_problem(value)
-        if problem:
-            raise UsageError(f"the {what} {problem}")
+        values = {"token": read("Token: ")}
+    cred, errors = build_credential(kind, values)
+    if cred is None:
+        name, problem = next(iter(errors.items()))
+        raise UsageError(f"the {FIELD_NAMES.get(name, name.replace('_', ' '))} {problem}")
     return cred
 
 
@@ -281,9 +273,12 @@ def cmd_set(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO, 
         raise UsageError(f"store {args.store!r} is not configured on this machine")
     cred = credential_from_args(args, _secret_reader(args.stdin, stdin))
     existed = any(e.key == args.key for e in inv.snapshots[store.id].entries)
-    store.set(args.key, cred, expect=inv.snapshots[store.id].version)
-    verb = "rotated" if existed else "added"
-    out.write(f"{verb} {args.key} ({KIND_LABELS[cred.kind]}) in {store.name} ({store.location})\n")
+    outcome = save_credential(inv, store, args.key, cred)
+    if outcome.changed:
+        verb = "rotated" if existed else "added"
+        out.write(f"{verb} {args.key} ({KIND_LABELS[cred.kind]}) in {store.name} ({store.location})\n")
+    else:
+        out.write(f"{outcome.message}\n")
     suggestion = normalise_login_key(args.key)
     if suggestion.changed:
         err.write(

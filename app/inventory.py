@@ -185,8 +185,8 @@ def file_signature(stores: list[Store]) -> FileSignature:
     it changes whenever another program (e.g. `pixi auth login`) rewrites one of the files."""
     signature: FileSignature = {}
     for store in stores:
-        path = getattr(store, "path", None)
-        if not isinstance(path, Path):
+        path = store.path
+        if path is None:
             continue
         try:
             st = path.stat()
@@ -245,11 +245,18 @@ class Resolution:
         return self.row.key if self.row else None
 
 
+def first_active(rows: list[Row], candidates: list[str]) -> Row | None:
+    """The entry rattler sends for a request whose candidate keys are `candidates`: the
+    first key, in order, that some store holds usably (the store order decided ACTIVE)."""
+    active = {r.key: r for r in rows if r.status is Status.ACTIVE}
+    return next((active[key] for key in candidates if key in active), None)
+
+
 def resolve(inventory: Inventory, url: str) -> Resolution:
     if host_of(url) is None:
         return Resolution(url, [], None, None, error=f"not a URL with a host: {url!r}")
     candidates = candidate_keys(url)
-    row = next((r for key in candidates if (r := inventory.active_row(key)) is not None), None)
+    row = first_active(inventory.rows, candidates)
     if row is None:
         request = PreparedRequest("GET", url, {}, "no credential: sent anonymously")
     else:

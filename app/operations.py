@@ -5,9 +5,10 @@ Each one re-checks what it relies on and says plainly what happened when it fail
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from pixi_auth_tui.inventory import Inventory, Row, Status
+from pixi_auth_tui.hostkeys import candidate_keys
+from pixi_auth_tui.inventory import Inventory, Row, Status, build_rows, first_active
 from pixi_auth_tui.model import Credential, dumps_credential, rattler_accepts
 from pixi_auth_tui.stores.base import Store, StoreError
 
@@ -16,29 +17,54 @@ from pixi_auth_tui.stores.base import Store, StoreError
 class Outcome:
     message: str
     ok: bool = True
+    changed: bool = True  # False: nothing was written (and the message says so)
 
 
 def save_credential(inventory: Inventory, store: Store, key: str, credential: Credential) -> Outcome:
-    """Add or rotate `key` in `store` (in place for the keychain), refusing stale views."""
-    existed = any(e.key == key for e in inventory.snapshots[store.id].entries)
+    """Add or rotate `key` in `store` (in place for the keychain), refusing stale views.
+
+    The one write path of the CLI's `set` and the UI's form: a rotation that would store
+    exactly what is already there writes nothing and says so.
+    """
+    existing = [e for e in inventory.snapshots[store.id].entries if e.key == key]
+    if len(existing) == 1 and dumps_credential(existing[0].credential) == dumps_credential(credential):
+        return Outcome(f"Nothing changed: {key} in {store.name} already holds exactly this", changed=False)
     store.set(key, credential, expect=inventory.snapshots[store.id].version)
-    return Outcome(f"{'Rotated' if existed else 'Added'} {key} in {store.name}")
+    return Outcome(f"{'Rotated' if existing else 'Added'} {key} in {store.name}")
+
+
+def lookup_chain(key: str) -> list[str]:
+    """The keys rattler tries, from `key` on, for a request that `key` now answers.
+
+    A host key is followed by its wildcards; `*.a.b` by `*.b`; `s3://bucket/path` by its
+    shorter prefixes. A key rattler can never match (say `host:8080`) only by itself.
+    """
+    if key.startswith("*."):
+        chain = candidate_keys(f"https://{key[2:]}/")
+    elif "://" in key:
+        chain = candidate_keys(key)
+    else:
+        chain = candidate_keys(f"https://{key}/")
+    return chain[chain.index(key) :] if key in chain else [key]
 
 
 def successor_after_delete(inventory: Inventory, row: Row) -> Row | None:
-    """The entry pixi would use for this key once `row` is gone (None: no credential at all)."""
-    if row.status is not Status.ACTIVE:
-        return inventory.active_row(row.key)
-    for other in inventory.rows_for(row.key):
-        if other is not row and other.status is Status.SHADOWED:
-            return other
-    return None
+    """The entry pixi would use instead once `row` is gone (None: no credential at all).
+
+    The same resolution `resolve` uses, on the stores as they would be without `row`:
+    an entry for the same key in a later store, else the nearest wildcard.
+    """
+    snapshot = inventory.snapshots[row.store.id]
+    without = dict(inventory.snapshots)
+    without[row.store.id] = replace(snapshot, entries=[e for e in snapshot.entries if e is not row.entry])
+    rows = build_rows(inventory.stores, without)
+    return first_active(rows, lookup_chain(row.key))
 
 
 def delete_entry(inventory: Inventory, row: Row) -> Outcome:
     row.store.remove(row.key, expect=inventory.snapshots[row.store.id].version, item_ref=row.entry.item_ref)
     after = successor_after_delete(inventory, row)
-    tail = f"; pixi now uses the entry in {after.store.name}" if after and row.status is Status.ACTIVE else ""
+    tail = f"; pixi now uses {after.key} in {after.store.name}" if after and row.status is Status.ACTIVE else ""
     return Outcome(f"Deleted {row.key} from {row.store.name}{tail}")
 
 

@@ -103,22 +103,40 @@ class ProbeState:
         folder = Path(base) / "pixi-auth-tui" if base else Path(platformdirs.user_state_dir("pixi-auth-tui"))
         return cls(folder / "state.json")
 
-    def load(self) -> None:
+    def _read(self) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-            self.urls = {str(k): str(v) for k, v in data.get("probe_urls", {}).items()}
-            self.results = {str(k): ProbeResult.from_json(v) for k, v in data.get("results", {}).items()}
-        except (OSError, ValueError, TypeError, KeyError):
-            self.urls, self.results = {}, {}
+            urls = {str(k): str(v) for k, v in data.get("probe_urls", {}).items()}
+            results = {str(k): dict(v) for k, v in data.get("results", {}).items()}
+            return urls, results
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return {}, {}
+
+    def load(self) -> None:
+        urls, results = self._read()
+        try:
+            self.results = {k: ProbeResult.from_json(v) for k, v in results.items()}
+        except (ValueError, TypeError, KeyError):
+            urls, self.results = {}, {}
+        self.urls = urls
+        # What was on disk, so `save` writes only what this process changed.
+        self._seen_urls = dict(self.urls)
+        self._seen_results = {k: r.to_json() for k, r in self.results.items()}
 
     def save(self) -> None:
+        """Merge into the file as it is now: the CLI and the UI may both have written it
+        since we read it, and neither may clobber the other's URLs or results."""
         from pixi_auth_tui.stores.jsonfile import atomic_write
 
-        data = {
-            "probe_urls": self.urls,
-            "results": {k: r.to_json() for k, r in self.results.items()},
-        }
+        urls, results = self._read()
+        urls.update({k: v for k, v in self.urls.items() if self._seen_urls.get(k) != v})
+        ours = {k: r.to_json() for k, r in self.results.items()}
+        results.update({k: v for k, v in ours.items() if self._seen_results.get(k) != v})
+        data = {"probe_urls": urls, "results": results}
         atomic_write(self.path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
+        self._seen_urls, self._seen_results = dict(urls), dict(results)
+        self.urls = dict(urls)
+        self.results = {k: ProbeResult.from_json(v) for k, v in results.items()}
 
 
 def result_key(store_id: str, key: str) -> str:

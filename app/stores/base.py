@@ -5,6 +5,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
+from typing import ClassVar
 
 from pixi_auth_tui.model import Credential
 
@@ -52,11 +54,23 @@ class ConflictError(StoreError):
     """The store changed since it was read; nothing was written."""
 
 
+class Ability(StrEnum):
+    """What a store can do beyond load/set/remove; declared by each store class, so callers
+    ask `Ability.UNLOCK in store.abilities` instead of probing for methods."""
+
+    UNLOCK = "unlock"  # ask the OS to unlock it (it shows its own prompt)
+    DEDUPE = "dedupe"  # remove every item for a key but one
+    REPAIR = "repair"  # rewrite entries of a file rattler rejects
+
+
 class Store(ABC):
     id: str
     name: str  # short, for tables
     location: str  # path or description, for detail panes
     writable: bool = True
+    abilities: ClassVar[frozenset[Ability]] = frozenset()
+    # The file behind a file store (watched for changes by other programs); None otherwise.
+    path: Path | None = None
 
     @abstractmethod
     def load(self) -> Snapshot: ...
@@ -68,6 +82,18 @@ class Store(ABC):
     @abstractmethod
     def remove(self, key: str, *, expect: str | None = None, item_ref: str | None = None) -> None:
         """Remove `key` (one keychain item when `item_ref` is given)."""
+
+    def unlock(self) -> bool:
+        """Ask to unlock; True when unlocked (only with Ability.UNLOCK)."""
+        raise StoreError(f"{self.name} cannot be unlocked from here")
+
+    def dedupe(self, key: str, keep: str) -> int:
+        """Delete every item for `key` but `keep`; how many went (only with Ability.DEDUPE)."""
+        raise StoreError(f"{self.name} cannot hold duplicates")
+
+    def repair(self, fixes: dict[str, Credential], *, expect: str | None = None) -> None:
+        """Rewrite the given entries in place (only with Ability.REPAIR)."""
+        raise StoreError(f"{self.name} cannot be repaired here")
 
     def describe(self) -> str:
         return f"{self.name} ({self.location})"

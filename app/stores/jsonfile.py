@@ -28,7 +28,7 @@ from pixi_auth_tui.model import (
     parse_credential,
     rattler_accepts,
 )
-from pixi_auth_tui.stores.base import ConflictError, Entry, Snapshot, Store, StoreError, StoreState
+from pixi_auth_tui.stores.base import Ability, ConflictError, Entry, Snapshot, Store, StoreError, StoreState
 
 ABSENT = "absent"  # version of a file that does not exist
 TEMP_MARK = ".pixi-auth-tui-"
@@ -172,6 +172,9 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 
 class JsonFileStore(Store):
+    abilities = frozenset({Ability.REPAIR})
+    path: Path
+
     def __init__(self, store_id: str, name: str, path: Path) -> None:
         self.id = store_id
         self.name = name

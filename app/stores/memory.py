@@ -5,10 +5,12 @@ from __future__ import annotations
 import itertools
 
 from pixi_auth_tui.model import Credential, dumps_credential, loads_credential, rattler_accepts
-from pixi_auth_tui.stores.base import Entry, Snapshot, Store, StoreError, StoreState
+from pixi_auth_tui.stores.base import Ability, Entry, Snapshot, Store, StoreError, StoreState
 
 
 class MemoryKeychainStore(Store):
+    abilities = frozenset({Ability.DEDUPE})
+
     def __init__(self, items: list[tuple[str, str]] | None = None) -> None:
         self.id = "keychain"
         self.name = "keychain"

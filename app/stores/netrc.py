@@ -130,6 +130,7 @@ def netrc_path(env: dict[str, str], home: Path) -> Path:
 
 class NetrcStore(Store):
     writable = False
+    path: Path
 
     def __init__(self, path: Path) -> None:
         self.id = "netrc"

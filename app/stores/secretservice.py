@@ -19,7 +19,7 @@ from typing import Any
 from jeepney import DBusAddress, HeaderFields, Message, MessageType, Properties, new_method_call
 from jeepney.io.blocking import DBusConnection, open_dbus_connection
 from pixi_auth_tui.model import Credential, dumps_credential, loads_credential, rattler_accepts
-from pixi_auth_tui.stores.base import Entry, Snapshot, Store, StoreError, StoreState
+from pixi_auth_tui.stores.base import Ability, Entry, Snapshot, Store, StoreError, StoreState
 
 SERVICE = "rattler"
 BUS_NAME = "org.freedesktop.secrets"
@@ -147,6 +147,8 @@ def _item(path: str) -> DBusAddress:
 
 
 class SecretServiceStore(Store):
+    abilities = frozenset({Ability.UNLOCK, Ability.DEDUPE})
+
     def __init__(self, bus_address: str | None) -> None:
         self.id = "keychain"
         self.name = "keychain"
