@@ -9,7 +9,11 @@ import pytest
 from pixi_auth_tui.inventory import Status
 from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken, S3Credentials
 from pixi_auth_tui.ui.app import AuthApp
-from pixi_auth_tui.ui.forms import ConfirmScreen, CredentialForm, HelpScreen, MoveScreen
+from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
+from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm
+from pixi_auth_tui.ui.dialogs.help import HelpScreen
+from pixi_auth_tui.ui.dialogs.move import MoveScreen
+from pixi_auth_tui.ui.widgets.credential_table import row_id, verdict_cell
 from textual.widgets import Button, DataTable, Input, Select
 
 from tests.conftest import make_env, rattler_fetch
@@ -35,8 +39,15 @@ def screen_text(app) -> str:
 
 
 def select_row(app, key, store_id):
-    index = next(i for i, r in enumerate(app.shown_rows) if r.key == key and r.store.id == store_id)
-    app.select_index(index)
+    assert app.main.table.select_entry(store_id, key)
+
+
+def detail(app) -> str:
+    return app.main.detail.text().plain
+
+
+def last_test(app, row) -> str:
+    return verdict_cell(app.main.last_result(row), row_id(row) in app.main.table.testing).plain
 
 
 async def fill(pilot, values: dict[str, str]):
@@ -67,7 +78,7 @@ async def test_main_screen_shows_every_store_in_lookup_order(files_home):
     app = AuthApp(make_env(files_home))
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
-        rows = [(r.key, r.store.id, r.status) for r in app.shown_rows]
+        rows = [(r.key, r.store.id, r.status) for r in app.main.table.shown_rows]
         assert rows == [
             ("plain.example", "credentials", Status.ACTIVE),
             ("shared.example", "credentials", Status.ACTIVE),
@@ -75,7 +86,9 @@ async def test_main_screen_shows_every_store_in_lookup_order(files_home):
         ]
         text = screen_text(app)
         assert "unavailable" in text  # the keychain: no bus in tests
-        assert "shadowed by credentials.json" in text
+        select_row(app, "shared.example", "netrc")
+        await pilot.pause()
+        assert "shadowed by credentials.json" in detail(app)
         assert SECRET not in text and "pfx_…Xq7f" in text
         # the shadowed row is dimmed
         cell = app.query_one(DataTable).get_cell_at((2, 0))
@@ -88,29 +101,29 @@ async def test_filter_sort_reveal_and_copy(files_home):
         await settle(pilot)
         await pilot.press("slash", *"netrc")
         await pilot.pause()
-        assert [r.store.id for r in app.shown_rows] == ["netrc"]
+        assert [r.store.id for r in app.main.table.shown_rows] == ["netrc"]
         await pilot.press("escape")
         await pilot.pause()
-        assert len(app.shown_rows) == 3
+        assert len(app.main.table.shown_rows) == 3
         await pilot.press("slash", *"file-user")
         await pilot.pause()
-        assert [r.key for r in app.shown_rows] == ["shared.example"]
+        assert [r.key for r in app.main.table.shown_rows] == ["shared.example"]
         await pilot.press("escape")
 
         await pilot.press("o", "o", "o")  # sort by the Store column
         await pilot.pause()
-        assert [r.store.id for r in app.shown_rows] == ["credentials", "credentials", "netrc"]
+        assert [r.store.id for r in app.main.table.shown_rows] == ["credentials", "credentials", "netrc"]
 
         select_row(app, "plain.example", "credentials")
         await pilot.pause()
-        assert SECRET not in str(app.detail_text(app.selected_row()))
+        assert SECRET not in detail(app)
         await pilot.press("v")
-        assert SECRET in str(app.detail_text(app.selected_row()))
+        assert SECRET in detail(app)
         await pilot.press("down")  # leaving the row hides it again
         await pilot.pause()
         select_row(app, "plain.example", "credentials")
         await pilot.pause()
-        assert SECRET not in str(app.detail_text(app.selected_row()))
+        assert SECRET not in detail(app)
         copied = []
         app.copy_to_clipboard = copied.append
         await pilot.press("c")
@@ -133,7 +146,7 @@ async def test_add_with_the_keyboard_alone_into_the_keychain(home, keychain, key
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert not isinstance(app.screen, CredentialForm)
-        rows = [(r.key, r.store.id) for r in app.shown_rows]
+        rows = [(r.key, r.store.id) for r in app.main.table.shown_rows]
         assert ("127.0.0.1", "keychain") in rows
     server.expect["kb"] = BearerToken("ui-keyboard-token")
     assert rattler_fetch(home, [(server.url("kb"), {})], bus=keyring_daemon.address) == ["OK"]
@@ -248,7 +261,8 @@ async def test_move_plaintext_into_the_keychain(home, keychain, keyring_daemon, 
         assert app.screen.query_one("#target", Select).value == "keychain"
         await pilot.click("#move")
         await settle(pilot)
-        assert [(r.key, r.store.id) for r in app.shown_rows if r.key == "127.0.0.1"] == [("127.0.0.1", "keychain")]
+        moved = [(r.key, r.store.id) for r in app.main.table.shown_rows if r.key == "127.0.0.1"]
+        assert moved == [("127.0.0.1", "keychain")]
     assert json.loads(path.read_text()) == {"stay.example": {"BearerToken": "s"}}
     server.expect["mv"] = CondaToken("moving-token")
     assert rattler_fetch(home, [(server.url("mv"), {})], bus=keyring_daemon.address) == ["OK"]
@@ -292,7 +306,7 @@ async def test_delete_confirms_and_names_the_successor(files_home):
         await pilot.pause()
         await pilot.press("y")
         await settle(pilot)
-        rows = [(r.key, r.store.id, r.status) for r in app.shown_rows if r.key == "shared.example"]
+        rows = [(r.key, r.store.id, r.status) for r in app.main.table.shown_rows if r.key == "shared.example"]
         assert rows == [("shared.example", "netrc", Status.ACTIVE)]
     assert "shared.example" not in json.loads(path.read_text())
 
@@ -341,8 +355,8 @@ async def test_keychain_unavailable_and_oauth_read_only(home):
         await settle(pilot)
         assert "no D-Bus session bus" in screen_text(app) or "unavailable" in screen_text(app)
         select_row(app, "auth.example", "credentials")
-        detail = str(app.detail_text(app.selected_row()))
-        assert "expired" in detail and "no (cannot renew)" in detail
+        text = detail(app)
+        assert "expired" in text and "no (cannot renew)" in text
         await pilot.press("e")
         await pilot.pause()
         assert not isinstance(app.screen, CredentialForm)
@@ -362,7 +376,7 @@ async def test_empty_state_help_and_palette(home):
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        for wanted in ("Add", "Edit/rotate", "Move", "Delete", "Reveal", "Copy", "Filter", "Refresh", "Help"):
+        for wanted in ("Add", "Edit", "Move", "Delete", "Reveal secret", "Copy secret", "Filter", "Refresh", "Help"):
             assert wanted in titles
 
 
@@ -382,7 +396,7 @@ async def test_write_error_is_a_notification_not_a_traceback(files_home):
         messages = [n.message for n in app._notifications]
         assert any("changed on disk" in m for m in messages)
         # the table now shows the file as it really is
-        assert [r.key for r in app.shown_rows] == ["other.example", "shared.example"]
+        assert [r.key for r in app.main.table.shown_rows] == ["other.example", "shared.example"]
     assert json.loads(path.read_text()) == {"other.example": {"BearerToken": "theirs"}}
 
 
@@ -401,9 +415,9 @@ async def test_a_change_by_another_program_is_noticed_and_shown(files_home):
         written = path.read_bytes()
         for _ in range(100):
             await pilot.pause(0.05)
-            if any(r.key == "login.example" for r in app.shown_rows):
+            if any(r.key == "login.example" for r in app.main.table.shown_rows):
                 break
-        assert any(r.key == "login.example" for r in app.shown_rows)
+        assert any(r.key == "login.example" for r in app.main.table.shown_rows)
         assert any("changed on disk" in n.message and "reloaded" in n.message for n in app._notifications)
         await settle(pilot)
         # nothing changed since: no second reload, no write of ours
@@ -448,16 +462,16 @@ async def test_t_tests_the_selected_row(home, probe_servers):
         assert isinstance(app.screen, ConfirmScreen) and "plain http" in app.screen.question
         await pilot.press("y")
         await settle(pilot)
-        row = app.shown_rows[0]
-        assert app.last_test_cell(row).plain == "accepted"
-        assert "accepted" in str(app.detail_text(row)) and "HTTP 200" in str(app.detail_text(row))
+        row = app.main.table.shown_rows[0]
+        assert last_test(app, row) == "accepted"
+        assert "accepted" in detail(app) and "HTTP 200" in detail(app)
         assert any("accepted" in n.message for n in app._notifications)
     saved = (home / ".local/state/pixi-auth-tui/state.json").read_text()
     assert "accepted" in saved and "good-token" not in saved
 
 
 async def test_wildcard_asks_for_a_url(home, probe_servers):
-    from pixi_auth_tui.ui.forms import ProbeUrlScreen
+    from pixi_auth_tui.ui.dialogs.probe_url import ProbeUrlScreen
 
     server = probe_servers[0]
     write_json(
@@ -474,8 +488,8 @@ async def test_wildcard_asks_for_a_url(home, probe_servers):
         await pilot.pause()
         await pilot.press("y")  # plain http confirmation
         await settle(pilot)
-        assert app.last_test_cell(app.shown_rows[0]).plain == "accepted"
-        assert app.probe_state.urls["*.localhost"].startswith("http://localhost:")
+        assert last_test(app, app.main.table.shown_rows[0]) == "accepted"
+        assert app.main.probe_state.urls["*.localhost"].startswith("http://localhost:")
 
 
 async def test_T_tests_all_with_progress_and_can_be_cancelled(home, probe_servers):
@@ -492,11 +506,11 @@ async def test_T_tests_all_with_progress_and_can_be_cancelled(home, probe_server
         await pilot.press("y")
         await pilot.pause(0.3)
         assert app.query_one("#progress").display
-        assert all(app.last_test_cell(r).plain == "testing…" for r in app.shown_rows)
+        assert all(last_test(app, r) == "testing…" for r in app.main.table.shown_rows)
         await pilot.press("escape")  # cancel
         await settle(pilot)
-        assert not app.query_one("#progress").display and app.testing == set()
-        assert all(app.last_test_cell(r).plain == "" for r in app.shown_rows)
+        assert not app.query_one("#progress").display and app.main.table.testing == set()
+        assert all(last_test(app, r) == "" for r in app.main.table.shown_rows)
 
         for state in probe_servers:
             state.delay = 0
@@ -504,7 +518,7 @@ async def test_T_tests_all_with_progress_and_can_be_cancelled(home, probe_server
         await pilot.pause()
         await pilot.press("y")
         await settle(pilot)
-        verdicts = {r.key: app.last_test_cell(r).plain for r in app.shown_rows}
+        verdicts = {r.key: last_test(app, r) for r in app.main.table.shown_rows}
         assert verdicts == {"127.0.0.1": "accepted", "127.0.0.2": "rejected", "127.0.0.3": "accepted"}
         assert any("1 rejected" in n.message for n in app._notifications)
 
@@ -554,7 +568,8 @@ async def test_audit_screen_fix_undo_and_jump(home):
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, AuditScreen)
-        assert not app.check_action("delete", ())  # main-screen actions are off here
+        await pilot.press("d")  # main-screen actions are not bound here
+        assert app.screen is screen
         codes = [f.code for f in screen.findings]
         assert "unreadable-file" in codes and "file-permissions" in codes
         table = screen.query_one("#findings", DataTable)
@@ -578,4 +593,4 @@ async def test_audit_screen_fix_undo_and_jump(home):
         await pilot.press("enter")
         await settle(pilot)
         assert not isinstance(app.screen, AuditScreen)
-        assert (app.selected_row().store.id, app.selected_row().key) == ("netrc", "c.example")
+        assert (app.main.selected_row().store.id, app.main.selected_row().key) == ("netrc", "c.example")

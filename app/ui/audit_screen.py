@@ -1,68 +1,95 @@
-"""The Audit screen: findings grouped by severity; jump to an entry; fix with confirmation; undo."""
+"""The audit screen: findings by severity, one-key fixes, undo.
+
+It is given what it needs (environment, clock, probe state, where backups go, the fix history
+that outlives it) and tells the main screen what it re-read with a message; it never reaches
+into the app.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
 
-from pixi_auth_tui.audit import Finding, FixRecord, Severity, apply_fix, run_audit, summary, undo_fix
-from pixi_auth_tui.inventory import load_inventory
+from pixi_auth_tui.audit import Finding, Fix, FixRecord, Severity, apply_fix, run_audit, summary, undo_fix
+from pixi_auth_tui.inventory import Inventory, load_inventory
+from pixi_auth_tui.paths import Environment
+from pixi_auth_tui.probe_state import ProbeState
 from pixi_auth_tui.stores.base import StoreError
 from pixi_auth_tui.ui import present
-from pixi_auth_tui.ui.forms import ConfirmScreen
+from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
+from pixi_auth_tui.ui.dialogs.fix_choice import FixChoiceScreen
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, OptionList, Static
-from textual.widgets.option_list import Option
-
-if TYPE_CHECKING:
-    from pixi_auth_tui.ui.app import AuthApp
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.message_pump import MessagePump
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
 
 
-class FixChoiceScreen(ModalScreen[str | None]):
-    BINDINGS: ClassVar = [Binding("escape", "cancel", "Cancel")]
+def fix_consequence(fix: Fix) -> str:
+    """What happens besides the fix itself, in the words of what the fix really does."""
+    if fix.id in ("chmod-file", "chmod-folder"):
+        return "Only the permissions change; z (undo) puts the old mode back."
+    if fix.id.startswith("dedupe:"):
+        return (
+            "The other items are deleted from the keychain; a secret that differs from the one kept is "
+            "first saved to a private (0600) backup file. z cannot bring deleted keychain items back."
+        )
+    return "The file is first copied to a private (0600) backup next to it; z (undo) restores that copy."
 
-    def __init__(self, finding: Finding) -> None:
-        super().__init__()
-        self.finding = finding
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Static(Text(f"How to fix: {self.finding.title}", style="bold"))
-            yield OptionList(*(Option(f"{fix.label} — {fix.preview}", id=fix.id) for fix in self.finding.fixes))
+@dataclass
+class AuditContext:
+    """What the audit screen needs from the main screen."""
 
-    @on(OptionList.OptionSelected)
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    environment: Environment
+    clock: Callable[[], float]
+    probe_state: ProbeState | None
+    backup_dir: Path
+    history: list[FixRecord]  # kept by the main screen, so undo works after reopening
 
 
 class AuditScreen(Screen[tuple[str, str] | None]):
     """Dismisses with (store id, key) to jump to, or None."""
 
-    BINDINGS: ClassVar = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,a", "back", "Back"),
         Binding("enter", "jump", "Go to entry"),
         Binding("f", "fix", "Fix"),
         Binding("z", "undo", "Undo last fix"),
         Binding("r", "refresh", "Refresh"),
     ]
+    DEFAULT_CSS = """
+    AuditScreen #audit-summary { padding: 0 1; height: auto; }
+    AuditScreen #findings { height: 2fr; }
+    AuditScreen #finding-pane { height: 1fr; border-top: solid $primary 40%; padding: 0 1; }
+    """
 
-    def __init__(self) -> None:
+    class Reread(Message):
+        """The stores were read again (after a fix, an undo or a refresh)."""
+
+        def __init__(self, inventory: Inventory, findings: list[Finding]) -> None:
+            super().__init__()
+            self.inventory = inventory
+            self.findings = findings
+
+    def __init__(self, context: AuditContext, report_to: MessagePump) -> None:
         super().__init__()
+        self.context = context
+        self.report_to = report_to
         self.findings: list[Finding] = []
-        self.history: list[FixRecord] = []
+        self.inventory: Inventory | None = None
 
     @property
-    def auth_app(self) -> AuthApp:
-        return self.app  # type: ignore[return-value]
+    def history(self) -> list[FixRecord]:
+        return self.context.history
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -89,24 +116,25 @@ class AuditScreen(Screen[tuple[str, str] | None]):
 
     def _audit_blocking(self, message: str | None = None, ok: bool = True) -> None:
         """Re-read every store and audit again (call from a worker thread)."""
-        app = self.auth_app
-        inventory = load_inventory(app.environment)
-        findings = run_audit(inventory, app.environment.home, app.probe_state, now=app.clock())
-        app.call_from_thread(self._show, inventory, findings, message, ok)
+        context = self.context
+        inventory = load_inventory(context.environment)
+        findings = run_audit(inventory, context.environment.home, context.probe_state, now=context.clock())
+        self.app.call_from_thread(self._show, inventory, findings, message, ok)
 
-    def _show(self, inventory: object, findings: list[Finding], message: str | None, ok: bool) -> None:
-        self.auth_app.show_inventory(inventory, None)  # type: ignore[arg-type]
-        self.auth_app.set_findings(findings)
+    def _show(self, inventory: Inventory, findings: list[Finding], message: str | None, ok: bool) -> None:
+        self.report_to.post_message(self.Reread(inventory, findings))
+        self.inventory = inventory
         self.findings = findings
         counts = summary(findings)
         line = Text()
+        names = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
         for severity in Severity:
-            line.append(f"{counts[severity.value]} {severity.value}  ", style=SEVERITY_STYLE[severity])
+            line.append(present.plural(counts[severity.value], names[severity]) + "  ", style=SEVERITY_STYLE[severity])
         line.append("· Enter: go to entry · f: fix · z: undo last fix · Esc: back", style="dim")
         self.query_one("#audit-summary", Static).update(line)
         table = self.query_one("#findings", DataTable)
         table.clear()
-        home = self.auth_app.environment.home
+        home = self.context.environment.home
         for index, finding in enumerate(findings):
             where = " · ".join(x for x in (finding.key, present.tilde(finding.path or "", home)) if x)
             fixable = " (fix)" if finding.fixes else ""
@@ -117,10 +145,10 @@ class AuditScreen(Screen[tuple[str, str] | None]):
                 key=str(index),
             )
         if not findings:
-            self.query_one("#finding-detail", Static).update("Nothing to report.")
+            self.query_one("#finding-detail", Static).update(Text("Nothing to report."))
         self._render_detail()
         if message:
-            self.notify(message, severity="information" if ok else "error", timeout=10)
+            self.notify(message, severity="information" if ok else "error", timeout=10, markup=False)
 
     def selected(self) -> Finding | None:
         table = self.query_one("#findings", DataTable)
@@ -134,7 +162,7 @@ class AuditScreen(Screen[tuple[str, str] | None]):
         finding = self.selected()
         if finding is None:
             return
-        home = self.auth_app.environment.home
+        home = self.context.environment.home
         text = Text()
         text.append(f"{finding.title}\n\n", style=SEVERITY_STYLE[finding.severity])
         text.append(present.tilde(finding.explanation, home) + "\n")
@@ -168,43 +196,50 @@ class AuditScreen(Screen[tuple[str, str] | None]):
         if len(finding.fixes) == 1:
             self._confirm(finding, finding.fixes[0].id)
         else:
-            self.app.push_screen(FixChoiceScreen(finding), lambda fix_id: self._confirm(finding, fix_id))
+            self.app.push_screen(
+                FixChoiceScreen(finding, self.inventory, self.context.clock()),
+                lambda fix_id: self._confirm(finding, fix_id),
+            )
 
     def _confirm(self, finding: Finding, fix_id: str | None) -> None:
         if fix_id is None:
             return
         fix = next(f for f in finding.fixes if f.id == fix_id)
-        preview = present.tilde(fix.preview, self.auth_app.environment.home)
-        self.app.push_screen(
-            ConfirmScreen(f"{fix.label}\n\n{preview}\n\nA backup is written first.", confirm="Fix"),
-            lambda yes: self._apply(finding, fix_id) if yes else None,
-        )
+        preview = present.tilde(fix.preview, self.context.environment.home)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._apply(finding, fix_id)
+
+        self.app.push_screen(ConfirmScreen(f"{fix.label}\n\n{preview}\n\n{fix_consequence(fix)}", "Fix"), answered)
 
     @work(thread=True, exclusive=True, group="audit")
     def _apply(self, finding: Finding, fix_id: str) -> None:
-        app = self.auth_app
-        inventory = load_inventory(app.environment)
+        context = self.context
+        inventory = load_inventory(context.environment)
         try:
-            outcome, record = apply_fix(inventory, finding, fix_id, app.backup_dir())
+            outcome, record = apply_fix(inventory, finding, fix_id, context.backup_dir)
         except (StoreError, OSError) as err:
-            app.call_from_thread(self.notify, f"Not fixed: {err}", severity="error", timeout=10)
+            self.app.call_from_thread(self.notify, f"Not fixed: {err}", severity="error", timeout=10, markup=False)
             return
-        self.history.append(record)
-        self._audit_blocking(present.tilde(outcome.message, app.environment.home), outcome.ok)
+        if record.previous_mode is not None or (record.backup and not record.target.startswith("keychain:")):
+            self.history.append(record)
+        self._audit_blocking(present.tilde(outcome.message, context.environment.home), outcome.ok)
 
     def action_undo(self) -> None:
         if not self.history:
-            self.notify("No fix to undo in this session.", severity="warning")
+            self.notify("No fix to undo.", severity="warning")
             return
         self._undo()
 
     @work(thread=True, exclusive=True, group="audit")
     def _undo(self) -> None:
         record = self.history[-1]
+        home = self.context.environment.home
         try:
             outcome = undo_fix(record)
         except (StoreError, OSError) as err:
-            self.auth_app.call_from_thread(self.notify, f"Cannot undo: {err}", severity="error", timeout=10)
+            self.app.call_from_thread(self.notify, f"Cannot undo: {err}", severity="error", timeout=10, markup=False)
             return
         self.history.pop()
-        self._audit_blocking(present.tilde(outcome.message, self.auth_app.environment.home))
+        self._audit_blocking(present.tilde(outcome.message, home))

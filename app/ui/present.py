@@ -51,11 +51,9 @@ def absolute_time(ts: int) -> str:
 
 
 def status_text(row: Row) -> str:
-    if row.status is Status.ACTIVE:
-        return "active"
-    if row.status is Status.SHADOWED:
-        return row.reason  # "shadowed by keychain"
-    return "ignored"
+    """One word, so the table keeps every column readable at 120 columns; the detail pane
+    says which store shadows it and why an entry is ignored."""
+    return row.status.value
 
 
 def row_cells(row: Row, now: float) -> list[str]:
@@ -77,6 +75,29 @@ def filter_text(row: Row) -> str:
     if cred.kind in ("BasicHTTP", "S3Credentials"):
         parts.append(public_identity(cred))
     return " ".join(parts).lower()
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """`1 error`, `4 errors`, `1 entry`, `2 entries`."""
+    if count == 1:
+        return f"{count} {singular}"
+    if plural_form is None:
+        plural_form = singular[:-1] + "ies" if singular.endswith("y") else singular + "s"
+    return f"{count} {plural_form}"
+
+
+KEY_NAMES = {"slash": "/", "question_mark": "?", "escape": "Esc", "enter": "Enter", "ctrl+s": "Ctrl+S"}
+
+
+def key_name(key: str) -> str:
+    """How a binding's key reads in help and the README: `slash` → `/`."""
+    first = key.split(",")[0]
+    return KEY_NAMES.get(first, first)
+
+
+def expired(row: Row, now: float) -> bool:
+    ts = expires_at(row.entry.credential)
+    return ts is not None and ts <= now
 
 
 def now() -> float:

@@ -1,24 +1,32 @@
-"""Modal screens: the credential form (add / edit / rotate), move, confirm and help."""
+"""The credential form: add a credential, or edit / rotate one in place.
+
+Every field a kind needs is shown and reachable with Tab; focus starts on the first field a
+person can type into; Enter or Ctrl+S saves. Values are checked by `build_credential`, the
+same check the CLI's `set` runs.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from pixi_auth_tui.hostkeys import key_problem, normalise_login_key
 from pixi_auth_tui.inventory import Inventory, Row
 from pixi_auth_tui.model import EDITABLE_KINDS, KIND_LABELS, Credential
+from pixi_auth_tui.probe_state import default_probe_url
 from pixi_auth_tui.stores.base import Store
 from pixi_auth_tui.ui import present
+from pixi_auth_tui.ui.dialogs import box_css
 from pixi_auth_tui.validation import FIELDS_BY_KIND, SECRET_FIELDS, build_credential, host_kind_warning
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 FIELD_LABELS = {
     "token": "Token",
@@ -36,12 +44,44 @@ class FormResult:
     key: str
     credential: Credential
     store_id: str
+    probe_url: str = ""  # a test URL typed in the form, remembered for the key
+
+
+class SingleLineInput(Input):
+    """An Input that refuses a multi-line paste instead of silently keeping its first line
+    (a token pasted with the text around it would otherwise be saved cut short)."""
+
+    class PasteRefused(Message):
+        def __init__(self, field: SingleLineInput, lines: int) -> None:
+            super().__init__()
+            self.field = field
+            self.lines = lines
+
+    def _on_paste(self, event: events.Paste) -> None:
+        lines = event.text.rstrip("\r\n").splitlines()
+        if len(lines) > 1:
+            event.stop()
+            self.post_message(self.PasteRefused(self, len(lines)))
+            return
+        super()._on_paste(event)
 
 
 class CredentialForm(ModalScreen[FormResult | None]):
-    """Add a credential, or edit / rotate one (`editing`): secrets blank = keep."""
+    """Add a credential, or edit / rotate one (`editing`): secrets left empty are kept."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]  # noqa: RUF012
+    DEFAULT_CSS = (
+        box_css("CredentialForm", 74)
+        + """
+    CredentialForm .field-group { height: auto; }
+    CredentialForm .hint { color: $text-muted; }
+    CredentialForm .warning { color: $warning; }
+    """
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save"),
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+g", "use_suggestion", "Use suggested key"),
+    ]
 
     def __init__(
         self,
@@ -50,6 +90,7 @@ class CredentialForm(ModalScreen[FormResult | None]):
         default_store: Store,
         home: Path,
         editing: Row | None = None,
+        probe_url: str = "",
     ) -> None:
         super().__init__()
         self.home = home
@@ -57,16 +98,23 @@ class CredentialForm(ModalScreen[FormResult | None]):
         self.stores = stores
         self.default_store = default_store if default_store in stores else stores[0]
         self.editing = editing
+        self.probe_url = probe_url
+        self.suggestion: str | None = None
+        self.errors: dict[str, str] = {}  # field id → the message shown under it
         self._http_confirmed = False
+        self._kind_set_by_us: str | None = None
+        self._kind_chosen = editing is not None
+
+    # -- layout --------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         editing = self.editing
         title = f"Edit / rotate {editing.key} in {editing.store.name}" if editing else "Add a credential"
         kind = editing.entry.credential.kind if editing else "BearerToken"
-        with VerticalScroll(id="form"):
-            yield Label(title, classes="title")
+        with VerticalScroll(id="dialog"):
+            yield Label(Text(title), classes="title")
             yield Label("Key (host or *.wildcard)")
-            yield Input(value=editing.key if editing else "", id="key", disabled=editing is not None)
+            yield SingleLineInput(value=editing.key if editing else "", id="key", disabled=editing is not None)
             yield Static("", id="key-hint", classes="hint")
             yield Static("", id="key-error", classes="error")
             yield Label("Kind")
@@ -81,7 +129,7 @@ class CredentialForm(ModalScreen[FormResult | None]):
             for name in ALL_FIELDS:
                 with Vertical(id=f"group-{name}", classes="field-group"):
                     yield Label(FIELD_LABELS[name])
-                    yield Input(
+                    yield SingleLineInput(
                         id=name,
                         password=name in SECRET_FIELDS,
                         placeholder="leave empty to keep the current value"
@@ -99,14 +147,18 @@ class CredentialForm(ModalScreen[FormResult | None]):
                 disabled=editing is not None,
             )
             yield Static("", id="store-error", classes="error")
-            yield Label("Test URL (optional: test before saving)")
-            yield Input(placeholder="https://host/channel/noarch/repodata.json", id="probe-url")
+            yield Label("Test URL (optional: test before saving; remembered)")
+            yield SingleLineInput(
+                value=self.probe_url, placeholder="https://host/channel/noarch/repodata.json", id="probe-url"
+            )
+            yield Static("", id="probe-url-error", classes="error")
             yield Static("", id="test-result")
             with Horizontal(classes="buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Test", id="test")
                 yield Button("Rotate instead", variant="warning", id="rotate-instead")
                 yield Button("Cancel", id="cancel")
+        yield Footer()
 
     def _prefill(self, name: str) -> str:
         if self.editing is None or name in SECRET_FIELDS:
@@ -118,8 +170,13 @@ class CredentialForm(ModalScreen[FormResult | None]):
         self.query_one("#rotate-instead").display = False
         self._show_fields()
         self._update_hints()
-        first = "#token" if self.editing else "#key"
-        self.query_one(first, Input).focus()
+        self.first_field().focus()
+
+    def first_field(self) -> Input:
+        """Where typing starts: the key when adding; the kind's first field when editing."""
+        if self.editing is None:
+            return self.query_one("#key", Input)
+        return self.query_one(f"#{FIELDS_BY_KIND[self._kind()][0]}", Input)
 
     # -- live feedback -------------------------------------------------------------------
 
@@ -132,7 +189,9 @@ class CredentialForm(ModalScreen[FormResult | None]):
             self.query_one(f"#group-{name}").display = name in wanted
 
     @on(Select.Changed, "#kind")
-    def _kind_changed(self) -> None:
+    def _kind_changed(self, event: Select.Changed) -> None:
+        if event.value != self._kind_set_by_us:
+            self._kind_chosen = True
         self._show_fields()
         self._update_hints()
 
@@ -140,33 +199,66 @@ class CredentialForm(ModalScreen[FormResult | None]):
     @on(Select.Changed, "#store")
     def _key_changed(self) -> None:
         self.query_one("#rotate-instead").display = False
+        key = self.query_one("#key", Input).value
+        # An s3:// key only makes sense with S3 keys: preselect it, unless a kind was chosen.
+        s3_key = key.lower().startswith("s3://")
+        if self.editing is None and not self._kind_chosen and s3_key and self._kind() != "S3Credentials":
+            self._kind_set_by_us = "S3Credentials"
+            self.query_one("#kind", Select).value = "S3Credentials"
         self._update_hints()
 
     def _update_hints(self) -> None:
         key = self.query_one("#key", Input).value
-        hint = ""
+        self.suggestion = None
+        hint = Text()
         if key and self.editing is None:
-            suggestion = normalise_login_key(key)
-            if suggestion.changed:
-                hint = f"`pixi auth login` would store this as {suggestion.key} ({suggestion.reason})"
-        self.query_one("#key-hint", Static).update(Text(hint))
+            suggested = normalise_login_key(key)
+            # Only a key rattler can match is worth suggesting.
+            if suggested.changed and key_problem(suggested.key) is None:
+                self.suggestion = suggested.key
+                hint.append(f"`pixi auth login` would store this as {suggested.key} ({suggested.reason}) — ")
+                hint.append("Ctrl+G uses it", style="bold")
+        self.query_one("#key-hint", Static).update(hint)
         warning = host_kind_warning(key, self._kind()) if key else None
         self.query_one("#kind-warning", Static).update(Text(f"⚠ {warning}" if warning else ""))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "use_suggestion":
+            return self.suggestion is not None
+        return True
+
+    def action_use_suggestion(self) -> None:
+        if self.suggestion is not None:
+            key = self.query_one("#key", Input)
+            key.value = self.suggestion
+            key.cursor_position = len(key.value)
+
+    @on(SingleLineInput.PasteRefused)
+    def _paste_refused(self, event: SingleLineInput.PasteRefused) -> None:
+        self._set_error(
+            event.field.id or "key", f"Refused a paste of {event.lines} lines: paste the one line it needs."
+        )
 
     # -- saving --------------------------------------------------------------------------
 
     def _set_error(self, name: str, message: str) -> None:
+        self.errors[name] = message
         self.query_one(f"#{name}-error", Static).update(Text(message))
+
+    def _values(self) -> dict[str, str]:
+        return {name: self.query_one(f"#{name}", Input).value for name in ALL_FIELDS}
 
     def action_save(self) -> None:
         self._save()
 
+    @on(Input.Submitted)
     @on(Button.Pressed, "#save")
     def _save_pressed(self) -> None:
         self._save()
 
     def _save(self, rotate: bool = False) -> None:
-        for name in (*ALL_FIELDS, "key", "store"):
+        for name in (*ALL_FIELDS, "key", "store", "probe-url"):
             self._set_error(name, "")
         key = self.query_one("#key", Input).value
         store_id = str(self.query_one("#store", Select).value)
@@ -175,32 +267,40 @@ class CredentialForm(ModalScreen[FormResult | None]):
         if problem:
             self._set_error("key", f"Invalid key: {problem}")
             ok = False
-        kind = self._kind()
-        values = {name: self.query_one(f"#{name}", Input).value for name in ALL_FIELDS}
         previous = self.editing.entry.credential if self.editing else None
-        credential, errors = build_credential(kind, values, previous)
+        credential, errors = build_credential(self._kind(), self._values(), previous)
         for name, message in errors.items():
             self._set_error(name, f"{FIELD_LABELS.get(name, name)} {message}")
             ok = False
-        snapshot = self.inventory.snapshots[store_id]
-        exists = any(e.key == key for e in snapshot.entries)
-        if ok and exists and self.editing is None and not rotate:
+        probe_url = self.query_one("#probe-url", Input).value.strip()
+        if probe_url and not probe_url.startswith(("https://", "http://")):
+            self._set_error("probe-url", "Give an http(s) URL, or leave it empty.")
+            ok = False
+        if not ok or credential is None:
+            self._focus_first_error()
+            return
+        exists = any(e.key == key for e in self.inventory.snapshots[store_id].entries)
+        if exists and self.editing is None and not rotate:
             store = self.inventory.store(store_id)
             self._set_error("store", f"{key} is already in {store.name if store else store_id}. Rotate it instead?")
-            self.query_one("#rotate-instead").display = True
+            rotate_button = self.query_one("#rotate-instead", Button)
+            rotate_button.display = True
+            rotate_button.focus()
             return
-        if not ok or credential is None:
-            return
-        self.dismiss(FormResult(key, credential, store_id))
+        self.dismiss(FormResult(key, credential, store_id, probe_url))
+
+    def _focus_first_error(self) -> None:
+        for name in ("key", *ALL_FIELDS, "probe-url"):
+            field = self.query_one(f"#{name}", Input)
+            if self.errors.get(name) and field.focusable:
+                field.focus()
+                return
 
     @on(Button.Pressed, "#test")
     def _test_pressed(self) -> None:
-        from pixi_auth_tui.probe_state import default_probe_url
-
         key = self.query_one("#key", Input).value
         previous = self.editing.entry.credential if self.editing else None
-        values = {name: self.query_one(f"#{name}", Input).value for name in ALL_FIELDS}
-        credential, errors = build_credential(self._kind(), values, previous)
+        credential, errors = build_credential(self._kind(), self._values(), previous)
         result = self.query_one("#test-result", Static)
         if credential is None:
             result.update(Text("Fill in the fields first: " + "; ".join(f"{k} {v}" for k, v in errors.items())))
@@ -224,150 +324,12 @@ class CredentialForm(ModalScreen[FormResult | None]):
         style = {"accepted": "green", "rejected": "bold red"}.get(outcome.verdict.value, "yellow")
         status = f" (HTTP {outcome.status})" if outcome.status is not None else ""
         self.query_one("#test-result", Static).update(
-            Text(f"{outcome.verdict.value}{status}: {outcome.message}", style=style)
+            Text(f"{outcome.verdict.value}{status}: {outcome.message}\n{outcome.url}", style=style)
         )
 
     @on(Button.Pressed, "#rotate-instead")
     def _rotate_instead(self) -> None:
         self._save(rotate=True)
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class MoveScreen(ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]  # noqa: RUF012
-
-    def __init__(self, row: Row, targets: list[Store], home: Path) -> None:
-        super().__init__()
-        self.row = row
-        self.targets = targets
-        self.home = home
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Label(f"Move {self.row.key} out of {self.row.store.name}", classes="title")
-            yield Static(
-                Text(
-                    "It is written to the target, read back to check, and only then removed from "
-                    f"{present.display_path(self.row.store.location, self.home)}. If anything fails, nothing is lost."
-                )
-            )
-            yield Select(
-                [(f"{s.name} — {present.display_path(s.location, self.home)}", s.id) for s in self.targets],
-                value=self.targets[0].id,
-                allow_blank=False,
-                id="target",
-            )
-            with Horizontal(classes="buttons"):
-                yield Button("Move", variant="primary", id="move")
-                yield Button("Cancel", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#target", Select).focus()
-
-    @on(Button.Pressed, "#move")
-    def _move(self) -> None:
-        self.dismiss(str(self.query_one("#target", Select).value))
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class ConfirmScreen(ModalScreen[bool]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("y", "confirm", "Yes")]  # noqa: RUF012
-
-    def __init__(self, question: str, confirm: str = "OK") -> None:
-        super().__init__()
-        self.question = question
-        self.confirm_label = confirm
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Static(Text(self.question))
-            with Horizontal(classes="buttons"):
-                yield Button(self.confirm_label, variant="error", id="confirm")
-                yield Button("Cancel", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()
-
-    @on(Button.Pressed, "#confirm")
-    def action_confirm(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(False)
-
-
-class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,question_mark,q", "close", "Close")]  # noqa: RUF012
-
-    def __init__(self, bindings: Iterable[Binding]) -> None:
-        super().__init__()
-        self.bindings_list = list(bindings)
-
-    def compose(self) -> ComposeResult:
-        text = Text()
-        text.append("Keys\n\n", style="bold")
-        for b in self.bindings_list:
-            key = {"slash": "/", "question_mark": "?"}.get(b.key, b.key)
-            text.append(f"  {key:<4}", style="bold")
-            text.append(f"{b.description}\n")
-        text.append(
-            "\nRows are in pixi's lookup order: the first store holding a key wins; the same key in later "
-            "stores is shadowed (dimmed). Ignored rows (red) are entries pixi cannot use at all.\n"
-            "Click a column header (or press o) to sort. Ctrl+P opens the command palette.\n"
-            "In forms: Ctrl+S saves, Esc cancels; leave a secret empty when editing to keep it.",
-        )
-        with VerticalScroll(id="dialog"):
-            yield Static(text)
-            yield Button("Close", id="close")
-
-    @on(Button.Pressed, "#close")
-    def action_close(self) -> None:
-        self.dismiss(None)
-
-
-class ProbeUrlScreen(ModalScreen[str | None]):
-    """Ask for the URL to test a key with (wildcards and S3 keys have no single host)."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]  # noqa: RUF012
-
-    def __init__(self, key: str, default: str) -> None:
-        super().__init__()
-        self.key = key
-        self.default = default
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Label(f"Test {self.key} with which URL?", classes="title")
-            yield Static(
-                Text(
-                    "A wildcard key covers many hosts, and S3 keys need the endpoint: give a concrete URL, "
-                    "e.g. a channel's noarch/repodata.json. It is remembered for next time."
-                )
-            )
-            yield Input(value=self.default, placeholder="https://host/channel/noarch/repodata.json", id="url")
-            yield Static("", id="url-error", classes="error")
-            with Horizontal(classes="buttons"):
-                yield Button("Test", variant="primary", id="go")
-                yield Button("Cancel", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#url", Input).focus()
-
-    @on(Input.Submitted, "#url")
-    @on(Button.Pressed, "#go")
-    def _go(self) -> None:
-        url = self.query_one("#url", Input).value.strip()
-        if not url.startswith(("https://", "http://")):
-            self.query_one("#url-error", Static).update("Give an http(s) URL.")
-            return
-        self.dismiss(url)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

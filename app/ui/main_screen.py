@@ -1,0 +1,613 @@
+"""The main screen: the stores, the credential table and the detail pane, and every action
+on the selected entry.
+
+The widgets own their state (the table its rows, filter and sort; the pane its reveal) and
+report by messages; this screen owns the inventory, runs every store read and write in a
+thread worker (the event loop only draws) and opens the dialogs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import ClassVar, TypeVar
+
+from pixi_auth_tui.audit import Finding, FixRecord, run_audit
+from pixi_auth_tui.inventory import KEYCHAIN, Inventory, Row, Status, changed_files, load_inventory
+from pixi_auth_tui.model import KIND_LABELS
+from pixi_auth_tui.operations import Outcome, delete_entry, move_entry, save_credential, successor_after_delete
+from pixi_auth_tui.paths import Environment
+from pixi_auth_tui.probe_state import FAILING, ProbeResult, ProbeState, Verdict, default_probe_url, result_key
+from pixi_auth_tui.stores.base import Ability, Store, StoreError, StoreState
+from pixi_auth_tui.ui import present
+from pixi_auth_tui.ui.audit_screen import AuditContext, AuditScreen
+from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
+from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm, FormResult
+from pixi_auth_tui.ui.dialogs.move import MoveScreen
+from pixi_auth_tui.ui.dialogs.probe_url import ProbeUrlScreen
+from pixi_auth_tui.ui.widgets.credential_table import COLUMNS, CredentialTable, row_id
+from pixi_auth_tui.ui.widgets.detail_pane import DetailPane
+from pixi_auth_tui.ui.widgets.store_summary import StoreSummary
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Header, Input, ProgressBar, Static
+from textual.worker import Worker
+
+WRITABLE_STATES = (StoreState.OK, StoreState.MISSING)
+
+
+W = TypeVar("W", bound=Widget)
+
+
+def hidden(widget: W) -> W:
+    """Start a widget hidden: cheaper than hiding it after mount, which restyles the screen."""
+    widget.display = False
+    return widget
+
+
+class MainScreen(Screen[None]):
+    AUTO_FOCUS = "CredentialTable"  # focused once at start, so the footer is laid out once
+    # Below 150 columns the detail pane moves under the table, so every column stays readable;
+    # below 100 columns or 30 rows the store list folds into one line. Applied before the first frame.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (100, "-medium"), (150, "-wide")]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (30, "-tall")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "add", "Add"),
+        Binding("e", "edit", "Edit"),
+        Binding("m", "move", "Move"),
+        Binding("d", "delete", "Delete"),
+        Binding("v", "reveal", "Reveal secret", show=False),
+        Binding("c", "copy", "Copy secret", show=False),
+        Binding("slash", "filter", "Filter"),
+        Binding("o", "sort", "Sort by next column", show=False),
+        Binding("O", "reverse_sort", "Reverse sort", show=False),
+        Binding("t", "test", "Test"),
+        Binding("l", "probe_url", "Change test URL", show=False),
+        Binding("T", "test_all", "Test all", show=False),
+        Binding("a", "audit", "Audit"),
+        Binding("r", "refresh", "Refresh", show=False),
+        Binding("u", "unlock", "Unlock keychain", show=False),
+        Binding("escape", "clear", "Clear filter / stop tests", show=False),
+    ]
+
+    def __init__(self, environment: Environment, clock: Callable[[], float], watch_seconds: float = 2.0) -> None:
+        super().__init__()
+        self.watch_seconds = watch_seconds  # how often files are checked for changes by other programs
+        self.environment = environment
+        self.clock = clock
+        self.inventory: Inventory | None = None
+        self.probe_state: ProbeState | None = None
+        self.findings: list[Finding] = []
+        self.fix_history: list[FixRecord] = []  # outlives the audit screen: undo after reopening
+        self._test_all: Worker[None] | None = None
+        self._probe_saves = 0
+
+    # -- layout ------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        home = self.environment.home
+        yield Header()
+        yield hidden(Static("", id="banner"))
+        yield StoreSummary(home, id="summary")
+        yield hidden(Input(placeholder="filter: key, kind, store, username — Esc clears", id="filter"))
+        yield hidden(ProgressBar(id="progress", show_eta=False))
+        with Horizontal(id="body"):
+            yield CredentialTable(self.clock, self.last_result, id="table")
+            yield DetailPane(home, self.clock, id="detail-pane")
+        yield hidden(Static("", id="more"))
+        yield hidden(Static("", id="empty"))
+        yield Footer(compact=True)
+
+    @property
+    def table(self) -> CredentialTable:
+        return self.query_one(CredentialTable)
+
+    @property
+    def detail(self) -> DetailPane:
+        return self.query_one(DetailPane)
+
+    def say(self, message: str, severity: str = "information", timeout: float = 5) -> None:
+        """A notification; its text is never read as markup (it names keys, URLs, users)."""
+        self.notify(message, severity=severity, timeout=timeout, markup=False)  # type: ignore[arg-type]
+
+    def on_mount(self) -> None:
+        self.action_refresh()
+        self.set_interval(self.watch_seconds, self._watch_files)
+
+    # -- loading -----------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        self._load()
+
+    def _watch_files(self) -> None:
+        """Another program (say `pixi auth login`) may rewrite a file while we show it."""
+        busy = any(w.group in ("load", "write") and w.is_running for w in self.workers)
+        if self.inventory is not None and not busy:
+            self._check_files(self.inventory)
+
+    @work(thread=True, exclusive=True, group="watch")
+    def _check_files(self, inventory: Inventory) -> None:
+        changed = changed_files(inventory)
+        if changed and inventory is self.inventory:
+            names = ", ".join(store.name for store in changed)
+            self.app.call_from_thread(
+                self._load, Outcome(f"{names} changed on disk (another program wrote it); reloaded")
+            )
+
+    @work(thread=True, exclusive=True, group="load")
+    def _load(self, message: Outcome | None = None, select: tuple[str, str] | None = None) -> None:
+        self._read_and_show(message, select)
+
+    def _read_and_show(self, message: Outcome | None, select: tuple[str, str] | None) -> None:
+        """From a worker thread: the table first, then the audit badge (the audit of 10,000
+        entries takes tens of milliseconds, and nobody should wait for it to see the table)."""
+        inventory = load_inventory(self.environment)
+        if self.probe_state is None:
+            self.probe_state = ProbeState.default(self.environment.env)
+        self.app.call_from_thread(self.show_inventory, inventory, message, select)
+        findings = run_audit(inventory, self.environment.home, self.probe_state, now=self.clock())
+        self.app.call_from_thread(self.set_findings, findings)
+
+    def show_inventory(
+        self, inventory: Inventory, message: Outcome | None = None, select: tuple[str, str] | None = None
+    ) -> None:
+        self.inventory = inventory
+        banner = self.query_one("#banner", Static)
+        banner.display = inventory.blocked is not None
+        if inventory.blocked:
+            banner.update(Text(f"⚠ {present.tilde(inventory.blocked, self.environment.home)}", style="bold"))
+        self.query_one(StoreSummary).show(inventory)
+        self.table.show(inventory, select)
+        self._render_empty(inventory)
+        if message is not None:
+            self.say(message.message, "information" if message.ok else "warning", timeout=8)
+
+    def set_findings(self, findings: list[Finding]) -> None:
+        self.findings = findings
+        self.query_one(StoreSummary).show_findings(findings)
+
+    def _render_more(self) -> None:
+        table = self.table
+        more = self.query_one("#more", Static)
+        more.display = table.remaining > 0
+        if table.remaining:
+            more.update(
+                Text(
+                    f"{table.loaded} of {len(table.shown_rows)} rows shown — more load as you scroll; / filters",
+                    style="dim",
+                )
+            )
+
+    def _render_empty(self, inventory: Inventory) -> None:
+        empty = self.query_one("#empty", Static)
+        body = self.query_one("#body")
+        if inventory.rows:
+            body.display = True
+            empty.display = not self.table.shown_rows
+            if empty.display:
+                empty.update(Text(f"No entry matches “{self.table.needle}”. Esc clears the filter."))
+            return
+        body.display = False
+        empty.display = True
+        where = "\n".join(
+            f"  {i}. {s.name}: {present.display_path(s.location, self.environment.home)}"
+            for i, s in enumerate(inventory.stores, 1)
+        )
+        empty.update(
+            Text(
+                f"No credentials are stored anywhere pixi looks.\n\npixi looks, in this order, in:\n{where}\n\n"
+                "Press n to add one."
+            )
+        )
+
+    # -- selection and detail ----------------------------------------------------------
+
+    def selected_row(self) -> Row | None:
+        return self.table.selected_row()
+
+    @on(CredentialTable.Highlighted)
+    def _highlighted(self, event: CredentialTable.Highlighted) -> None:
+        self._render_detail(event.row)
+        self._render_more()
+
+    def _render_detail(self, row: Row | None = None) -> None:
+        row = row if row is not None else self.selected_row()
+        result = self.last_result(row) if row else None
+        self.detail.show(row, self.inventory, result, self.probe_url_for(row) if row else None)
+
+    @on(CredentialTable.Chosen)
+    def _chosen(self, event: CredentialTable.Chosen) -> None:
+        """Enter on a row: edit it when it can be edited, else read its detail."""
+        if self._why_not_editable(event.row) is None:
+            self.action_edit()
+        else:
+            self.detail.focus()
+
+    def action_reveal(self) -> None:
+        self.detail.reveal()
+
+    def action_copy(self) -> None:
+        self.detail.copy()
+
+    # -- filter and sort ---------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.table.set_filter(event.value)
+        if self.inventory is not None:
+            self._render_empty(self.inventory)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.table.focus()
+
+    def action_clear(self) -> None:
+        if self._test_all is not None and self._test_all.is_running:
+            self._test_all.cancel()
+            self.say("Stopped testing; finished results are kept.")
+            return
+        self._clear_filter()
+
+    def _clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.display:
+            box.value = ""
+            box.display = False
+            self.table.focus()
+            self.table.set_filter("")
+            if self.inventory is not None:
+                self._render_empty(self.inventory)
+
+    def action_sort(self) -> None:
+        self.table.next_sort()
+
+    def action_reverse_sort(self) -> None:
+        self.table.reverse_sort()
+
+    @on(CredentialTable.SortChanged)
+    def _sorted(self, event: CredentialTable.SortChanged) -> None:
+        if event.column is None:
+            self.say("Sorted in pixi's lookup order.", timeout=2)
+        else:
+            direction = "descending" if event.reverse else "ascending"
+            self.say(f"Sorted by {COLUMNS[event.column]}, {direction} (o: next column, O: reverse).", timeout=2)
+
+    # -- writes ------------------------------------------------------------------------
+
+    def writable_stores(self) -> list[Store]:
+        assert self.inventory is not None
+        return [
+            s for s in self.inventory.stores if s.writable and self.inventory.snapshots[s.id].state in WRITABLE_STATES
+        ]
+
+    def action_add(self) -> None:
+        if self.inventory is None:
+            return
+        stores = self.writable_stores()
+        if not stores:
+            self.say("No store can be written: see the store list for why.", "error")
+            return
+        form = CredentialForm(
+            self.inventory, stores, default_store=self.inventory.default_write_store(), home=self.environment.home
+        )
+        self.app.push_screen(form, self._form_done)
+
+    def action_edit(self) -> None:
+        row = self.selected_row()
+        if row is None or self.inventory is None:
+            self.say("Select an entry first.", "warning")
+            return
+        problem = self._why_not_editable(row)
+        if problem is not None:
+            self.say(problem, "warning")
+            return
+        form = CredentialForm(
+            self.inventory,
+            [row.store],
+            default_store=row.store,
+            home=self.environment.home,
+            editing=row,
+            probe_url=self.probe_state.urls.get(row.key, "") if self.probe_state else "",
+        )
+        self.app.push_screen(form, self._form_done)
+
+    def _why_not_editable(self, row: Row, moving: bool = False) -> str | None:
+        kind = row.entry.credential.kind
+        if kind in ("OAuth", "Unrecognised"):
+            return f"{KIND_LABELS[kind]} entries are read-only here; delete is possible."
+        if not row.store.writable:
+            return f"{row.store.name} is read-only (as it is for rattler): edit it by hand."
+        snapshot = self.inventory.snapshots[row.store.id] if self.inventory else None
+        if not moving and snapshot is not None and snapshot.state not in WRITABLE_STATES:
+            return f"{row.store.name} cannot be written: {snapshot.message}"
+        return None
+
+    def _form_done(self, result: FormResult | None) -> None:
+        if result is None or self.inventory is None:
+            return
+        store = self.inventory.store(result.store_id)
+        assert store is not None
+        inventory = self.inventory
+        if result.probe_url:
+            self.remember_url(result.key, result.probe_url)
+        self.run_write(
+            lambda: save_credential(inventory, store, result.key, result.credential), select=(store.id, result.key)
+        )
+
+    def action_move(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            self.say("Select an entry first.", "warning")
+            return
+        problem = self._why_not_editable(row, moving=True)
+        if problem is not None:
+            self.say(problem, "warning")
+            return
+        targets = [s for s in self.writable_stores() if s.id != row.store.id]
+        if not targets:
+            self.say("There is no other writable store to move to.", "warning")
+            return
+
+        def chosen(target_id: str | None) -> None:
+            target = self.inventory.store(target_id) if target_id and self.inventory else None
+            if target is not None and self.inventory is not None:
+                inventory = self.inventory
+                self.run_write(lambda: move_entry(inventory, row, target), select=(target.id, row.key))
+
+        self.app.push_screen(MoveScreen(row, targets, self.environment.home), chosen)
+
+    def action_delete(self) -> None:
+        row = self.selected_row()
+        if row is None or self.inventory is None:
+            self.say("Select an entry first.", "warning")
+            return
+        if not row.store.writable:
+            self.say(f"{row.store.name} is read-only (as it is for rattler): edit it by hand.", "warning")
+            return
+        inventory = self.inventory
+        after = successor_after_delete(inventory, row)
+        if row.status is not Status.ACTIVE:
+            consequence = "pixi does not use this entry, so nothing changes for pixi."
+        elif after is None:
+            consequence = f"pixi will then send no credential for {row.key}."
+        elif after.key == row.key:
+            consequence = f"pixi will then use the entry for {row.key} in {after.store.name}."
+        else:
+            consequence = f"pixi will then use {after.key} in {after.store.name} for {row.key}."
+        question = f"Delete {row.key} from {row.store.name}?\n\n{consequence}"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_write(lambda: delete_entry(inventory, row))
+
+        self.app.push_screen(ConfirmScreen(question, confirm="Delete"), answered)
+
+    def run_write(self, operation: Callable[[], Outcome], select: tuple[str, str] | None = None) -> None:
+        self._write(operation, select)
+
+    @work(thread=True, exclusive=True, group="write")
+    def _write(self, operation: Callable[[], Outcome], select: tuple[str, str] | None) -> None:
+        try:
+            outcome: Outcome | None = operation()
+        except StoreError as err:
+            self.app.call_from_thread(self.say, f"Nothing changed: {err}", "error", 10)
+            outcome, select = None, None
+        # Re-read every store, so the table shows what is really there now.
+        self._read_and_show(outcome, select)
+
+    # -- audit -------------------------------------------------------------------------
+
+    def backup_dir(self) -> Path:
+        state = self.probe_state or ProbeState.default(self.environment.env)
+        return state.path.parent / "backups"
+
+    def action_audit(self) -> None:
+        context = AuditContext(self.environment, self.clock, self.probe_state, self.backup_dir(), self.fix_history)
+        self.app.push_screen(AuditScreen(context, report_to=self), self._jump_to)
+
+    @on(AuditScreen.Reread)
+    def _audit_reread(self, event: AuditScreen.Reread) -> None:
+        self.show_inventory(event.inventory)
+        self.set_findings(event.findings)
+
+    def _jump_to(self, target: tuple[str, str] | None) -> None:
+        if target is None:
+            return
+        self._clear_filter()
+        if self.table.select_entry(*target):
+            self.table.focus()
+        else:
+            self.say(f"{target[1]} is no longer in {target[0]}.", "warning")
+
+    # -- test connection ---------------------------------------------------------------
+
+    def last_result(self, row: Row) -> ProbeResult | None:
+        return self.probe_state.results.get(result_key(row.store.id, row.key)) if self.probe_state else None
+
+    def probe_url_for(self, row: Row) -> str | None:
+        remembered = self.probe_state.urls.get(row.key) if self.probe_state else None
+        return remembered or default_probe_url(row.key, row.entry.credential)
+
+    def remember_url(self, key: str, url: str) -> None:
+        if self.probe_state is not None:
+            self.probe_state.urls[key] = url
+            self._save_probe_state()
+
+    @work(thread=True, group="state")
+    def _save_probe_state(self) -> None:
+        if self.probe_state is not None:
+            self.probe_state.save()
+
+    def _refresh_row(self, row: Row) -> None:
+        self.table.refresh_result(row)
+        selected = self.selected_row()
+        if selected is not None and row_id(selected) == row_id(row):
+            self._render_detail(selected)
+
+    def action_probe_url(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            self.say("Select an entry first.", "warning")
+            return
+
+        def given(url: str | None) -> None:
+            if url:
+                self.remember_url(row.key, url)
+                self._render_detail()
+                self.say(f"Tests of {row.key} now request {url}.")
+
+        self.app.push_screen(ProbeUrlScreen(row.key, self.probe_url_for(row) or "", run=False), given)
+
+    def action_test(self) -> None:
+        row = self.selected_row()
+        if row is None or self.probe_state is None:
+            self.say("Select an entry first.", "warning")
+            return
+        url = self.probe_url_for(row)
+        if url is None:
+            # Wildcards and S3 keys need a concrete URL; remembered for next time.
+            self.app.push_screen(ProbeUrlScreen(row.key, ""), lambda given: self._test_with_url(row, given))
+            return
+        self._test_with_url(row, url)
+
+    def _test_with_url(self, row: Row, url: str | None) -> None:
+        if not url or self.probe_state is None:
+            return
+        if self.probe_state.urls.get(row.key) != url and url != default_probe_url(row.key, row.entry.credential):
+            self.remember_url(row.key, url)
+        if url.startswith("http://"):
+            question = f"{url} is plain http: the secret of {row.key} would travel unencrypted.\n\nSend it anyway?"
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._run_tests([row], allow_http=True)
+
+            self.app.push_screen(ConfirmScreen(question, confirm="Send"), answered)
+            return
+        self._run_tests([row], allow_http=False)
+
+    def action_test_all(self) -> None:
+        if self._test_all is not None and self._test_all.is_running:
+            self._test_all.cancel()
+            self.say("Stopped testing; finished results are kept.")
+            return
+        if self.inventory is None:
+            return
+        rows = [r for r in self.inventory.rows if r.status is Status.ACTIVE]
+        if not rows:
+            self.say("Nothing to test: pixi uses no stored credential.", "warning")
+            return
+        plain = [r for r in rows if (self.probe_url_for(r) or "").startswith("http://")]
+        if not plain:
+            self._run_tests(rows, allow_http=False)
+            return
+        names = ", ".join(r.key for r in plain[:5]) + ("…" if len(plain) > 5 else "")
+        question = (
+            f"{present.plural(len(plain), 'entry')} of these use plain http ({names}): their secrets would "
+            "travel unencrypted.\n\nSend those too? Skip tests the others only."
+        )
+
+        def answered(yes: bool | None) -> None:
+            # Skipping sends nothing to the plain-http entries and keeps their earlier results.
+            chosen = rows if yes else [r for r in rows if r not in plain]
+            self._run_tests(chosen, allow_http=bool(yes), skipped=0 if yes else len(plain))
+
+        self.app.push_screen(ConfirmScreen(question, confirm="Send", cancel="Skip them"), answered)
+
+    def _run_tests(self, rows: list[Row], allow_http: bool, skipped: int = 0) -> None:
+        if not rows:
+            self.say(f"Nothing tested: {present.plural(skipped, 'entry')} skipped (plain http).", "warning")
+            return
+        worker = self._probe_rows(rows, allow_http, skipped)
+        if len(rows) > 1 or skipped:
+            self._test_all = worker
+
+    @work(group="probe")
+    async def _probe_rows(self, rows: list[Row], allow_http: bool, skipped: int) -> None:
+        from pixi_auth_tui.probe import ProbeJob, ProbeOptions, probe_many  # httpx: loaded on first use
+
+        assert self.probe_state is not None
+        state = self.probe_state
+        table = self.table
+        jobs = [ProbeJob(r.key, r.entry.credential, self.probe_url_for(r), str(i)) for i, r in enumerate(rows)]
+        progress = self.query_one("#progress", ProgressBar)
+        many = len(rows) > 1 or skipped > 0
+        if many:
+            progress.update(total=len(rows), progress=0)
+            progress.display = True
+        else:
+            self.say(f"Testing {rows[0].key}: {jobs[0].url or 'no URL'} …", timeout=3)
+        for row in rows:
+            table.testing.add(row_id(row))
+            self._refresh_row(row)
+        options = ProbeOptions(allow_http=allow_http, env=dict(self.environment.env), generic_whoami=not many)
+
+        def finished(job: ProbeJob, result: ProbeResult) -> None:
+            row = rows[int(job.ref)]
+            state.results[result_key(row.store.id, row.key)] = result
+            table.testing.discard(row_id(row))
+            self._refresh_row(row)
+            progress.advance(1)
+            if not many:
+                severity = "error" if result.verdict in FAILING else "information"
+                self.say(f"{row.key}: {result.message}\n{result.url}", severity, timeout=8)
+
+        try:
+            results = await probe_many(jobs, options, on_result=finished)
+            if many:
+                self.say(probe_summary(results, skipped), timeout=8)
+        finally:
+            for row in rows:
+                if row_id(row) in table.testing:
+                    table.testing.discard(row_id(row))
+                    self._refresh_row(row)
+            progress.display = False
+            await asyncio.to_thread(state.save)
+
+    # -- keychain ----------------------------------------------------------------------
+
+    def action_unlock(self) -> None:
+        store = self.inventory.store(KEYCHAIN) if self.inventory else None
+        if store is None or Ability.UNLOCK not in store.abilities:
+            self.say("This keychain cannot be unlocked from here.", "warning")
+            return
+        assert self.inventory is not None
+        if self.inventory.snapshots[KEYCHAIN].state is StoreState.OK:
+            self.say("The keychain is already unlocked.")
+            return
+        self.say("Asking the keychain to unlock: answer its password prompt…", timeout=10)
+        self._unlock(store)
+
+    @work(thread=True, exclusive=True, group="write")
+    def _unlock(self, store: Store) -> None:
+        try:
+            unlocked = store.unlock()
+        except StoreError as err:
+            self.app.call_from_thread(self.say, f"The keychain stays locked: {err}", "error", 10)
+            return
+        if unlocked:
+            self.app.call_from_thread(self.say, "Keychain unlocked.")
+        else:
+            self.app.call_from_thread(self.say, "The keychain stays locked (the prompt was dismissed).", "warning")
+        self._read_and_show(None, None)
+
+
+def probe_summary(results: list[ProbeResult], skipped: int) -> str:
+    """`Tested 3: 2 accepted, 1 rejected; 1 skipped (plain http).` — every outcome counted."""
+    counts = Counter(r.verdict for r in results)
+    order = [v for v in Verdict if counts[v]]
+    parts = ", ".join(f"{counts[v]} {v.value}" for v in order)
+    tail = f"; {present.plural(skipped, 'entry')} skipped (plain http)" if skipped else ""
+    return f"Tested {len(results)}: {parts or 'nothing'}{tail}."

@@ -1,0 +1,172 @@
+"""The detail pane: everything known about the selected entry, its secret masked until asked.
+
+It owns the reveal (hidden again after a few seconds or on another row) and the copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from pixi_auth_tui.inventory import Inventory, Row
+from pixi_auth_tui.model import KIND_LABELS, BasicHTTP, OAuth, S3Credentials, Unrecognised, expires_at, mask, secret_of
+from pixi_auth_tui.probe_state import ProbeResult
+from pixi_auth_tui.ui import present
+from pixi_auth_tui.ui.widgets.credential_table import VERDICT_STYLE, RowId, row_id
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.timer import Timer
+from textual.widgets import Static
+
+REVEAL_SECONDS = 10.0
+STATUS_STYLE = {"active": "green", "shadowed": "yellow", "ignored": "red"}
+
+
+def describe(
+    row: Row,
+    inventory: Inventory,
+    *,
+    home: Path,
+    now: float,
+    result: ProbeResult | None,
+    probe_url: str | None,
+    revealed: bool,
+) -> Text:
+    """The detail of one entry. Every value is plain Text: keys, usernames and server
+    messages come from outside and are never read as markup."""
+    cred = row.entry.credential
+    text = Text()
+
+    def field(label: str, value: str, style: str = "") -> None:
+        text.append(f"{label:<13}", style="bold")
+        text.append(f"{value}\n", style=style)
+
+    field("Key", row.key)
+    field("Kind", KIND_LABELS[cred.kind])
+    field("Store", row.store.name)
+    field("Location", present.display_path(row.store.location, home))
+    field("Status", row.status.value, STATUS_STYLE[row.status.value])
+    field("Why", row.reason)
+    if isinstance(cred, BasicHTTP):
+        field("Username", cred.username)
+        if cred.misspelled:
+            field("Problem", "spelled `BasicHttp`; rattler only reads `BasicHTTP`", "red")
+    if isinstance(cred, S3Credentials):
+        field("Access key", cred.access_key_id)
+        field("Session token", "yes" if cred.session_token else "no")
+    if isinstance(cred, OAuth):
+        field("Refresh token", "yes" if cred.refresh_token else "no (cannot renew)")
+        field("Token endpoint", cred.token_endpoint)
+    if isinstance(cred, Unrecognised):
+        field("Problem", cred.reason, "red")
+    expiry = expires_at(cred)
+    if expiry is not None:
+        style = "bold red" if expiry <= now else ""
+        field("Expires", f"{present.absolute_time(expiry)} ({present.relative_expiry(expiry, now)})", style)
+    if row.entry.item_ref:
+        field("Item", row.entry.item_ref, "dim")
+    secret = secret_of(cred)
+    if secret is not None:
+        if revealed:
+            field("Secret", secret, "bold reverse")
+            text.append(f"(hidden again in {int(REVEAL_SECONDS)}s or when you leave the row)\n", style="dim")
+        else:
+            field("Secret", mask(secret))
+            text.append("v reveals · c copies to the clipboard\n", style="dim")
+    field("Test URL", probe_url or "(none yet: t asks for one)")
+    text.append("t tests it · l changes it\n", style="dim")
+    if result is not None:
+        text.append("\nLast test\n", style="bold")
+        text.append(f"  {result.verdict.value}: {result.message}\n", style=VERDICT_STYLE.get(result.verdict, ""))
+        if result.url:
+            text.append(f"  {result.url}\n", style="dim")
+        if result.status is not None:
+            text.append(f"  HTTP {result.status}", style="dim")
+            if result.latency_ms is not None:
+                text.append(f" in {result.latency_ms:.0f} ms", style="dim")
+            text.append(f"{', ' + result.tls if result.tls else ''}\n", style="dim")
+    others = [r for r in inventory.rows_for(row.key) if r is not row]
+    if others:
+        text.append("\nSame key elsewhere:\n", style="bold")
+        for other in others:
+            text.append(f"  {other.store.name}: {other.status.value}\n")
+    return text
+
+
+class DetailPane(VerticalScroll):
+    DEFAULT_CSS = """
+    DetailPane {
+        padding: 0 1;
+    }
+    """
+
+    def __init__(self, home: Path, clock: Callable[[], float], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.home = home
+        self.clock = clock
+        self.row: Row | None = None
+        self.inventory: Inventory | None = None
+        self.result: ProbeResult | None = None
+        self.probe_url: str | None = None
+        self.revealed = False
+        self._shown: RowId | None = None
+        self._hide_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="detail")
+
+    def show(
+        self, row: Row | None, inventory: Inventory | None, result: ProbeResult | None, probe_url: str | None
+    ) -> None:
+        new = row_id(row) if row is not None else None
+        if new != self._shown:
+            # Another row: the secret is hidden again and the pane starts at the top.
+            self._shown = new
+            self._hide()
+            self.scroll_home(animate=False)
+        self.row, self.inventory, self.result, self.probe_url = row, inventory, result, probe_url
+        self._redraw()
+
+    def text(self) -> Text:
+        if self.row is None or self.inventory is None:
+            return Text("No entry selected.", style="dim")
+        return describe(
+            self.row,
+            self.inventory,
+            home=self.home,
+            now=self.clock(),
+            result=self.result,
+            probe_url=self.probe_url,
+            revealed=self.revealed,
+        )
+
+    def _redraw(self) -> None:
+        self.query_one("#detail", Static).update(self.text())
+
+    def _hide(self) -> None:
+        self.revealed = False
+        if self._hide_timer is not None:
+            self._hide_timer.stop()
+            self._hide_timer = None
+
+    def reveal(self) -> None:
+        if self.row is None or secret_of(self.row.entry.credential) is None:
+            self.notify("This entry has no secret to reveal.", severity="warning")
+            return
+        self._hide()
+        self.revealed = True
+        self._hide_timer = self.set_timer(REVEAL_SECONDS, self._hide_and_render)
+        self._redraw()
+
+    def _hide_and_render(self) -> None:
+        self._hide()
+        self._redraw()
+
+    def copy(self) -> None:
+        secret = secret_of(self.row.entry.credential) if self.row else None
+        if self.row is None or secret is None:
+            self.notify("This entry has no secret to copy.", severity="warning")
+            return
+        self.app.copy_to_clipboard(secret)
+        self.notify(f"Copied the secret of {self.row.key} to the clipboard.", markup=False)
