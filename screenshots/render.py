@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pixi_auth_tui.ui.scenes import SCENES, Scene, scene_app
+from pixi_auth_tui.ui.scenes import SCENES, Scene, play, scene_app
 
 OUT = Path(__file__).resolve().parent
 
@@ -21,14 +21,7 @@ OUT = Path(__file__).resolve().parent
 async def render(scene: Scene, root: Path) -> Path:
     app = scene_app(scene, root / scene.name)
     async with app.run_test(size=scene.size) as pilot:
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        for key in scene.keys:
-            await pilot.press(key)
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await play(pilot, scene)
         path = OUT / f"{scene.name}.svg"
         path.write_text(app.export_screenshot(title=f"pixi-auth-tui — {scene.title}"))
     return path

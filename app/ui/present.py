@@ -6,7 +6,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pixi_auth_tui.inventory import Row, Status
+from pixi_auth_tui.inventory import Row
 from pixi_auth_tui.model import KIND_LABELS, expires_at, public_identity
 
 SHORT_KIND = {

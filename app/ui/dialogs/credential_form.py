@@ -58,12 +58,12 @@ class SingleLineInput(Input):
             self.lines = lines
 
     def _on_paste(self, event: events.Paste) -> None:
+        # Textual runs Input's own paste handler after this one unless the default is prevented.
         lines = event.text.rstrip("\r\n").splitlines()
         if len(lines) > 1:
+            event.prevent_default()
             event.stop()
             self.post_message(self.PasteRefused(self, len(lines)))
-            return
-        super()._on_paste(event)
 
 
 class CredentialForm(ModalScreen[FormResult | None]):
@@ -75,6 +75,7 @@ class CredentialForm(ModalScreen[FormResult | None]):
     CredentialForm .field-group { height: auto; }
     CredentialForm .hint { color: $text-muted; }
     CredentialForm .warning { color: $warning; }
+    CredentialForm .hint, CredentialForm .warning, CredentialForm .error { display: none; }
     """
     )
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -102,7 +103,9 @@ class CredentialForm(ModalScreen[FormResult | None]):
         self.suggestion: str | None = None
         self.errors: dict[str, str] = {}  # field id → the message shown under it
         self._http_confirmed = False
-        self._kind_set_by_us: str | None = None
+        # The kind last set by the form itself (at first the default): a Select.Changed to any
+        # other value is the person's choice, which an s3:// key then no longer overrides.
+        self._kind_set_by_us = editing.entry.credential.kind if editing else "BearerToken"
         self._kind_chosen = editing is not None
 
     # -- layout --------------------------------------------------------------------------
@@ -152,7 +155,7 @@ class CredentialForm(ModalScreen[FormResult | None]):
                 value=self.probe_url, placeholder="https://host/channel/noarch/repodata.json", id="probe-url"
             )
             yield Static("", id="probe-url-error", classes="error")
-            yield Static("", id="test-result")
+            yield Static("", id="test-result", classes="hint")
             with Horizontal(classes="buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Test", id="test")
@@ -218,9 +221,9 @@ class CredentialForm(ModalScreen[FormResult | None]):
                 self.suggestion = suggested.key
                 hint.append(f"`pixi auth login` would store this as {suggested.key} ({suggested.reason}) — ")
                 hint.append("Ctrl+G uses it", style="bold")
-        self.query_one("#key-hint", Static).update(hint)
+        self._set_line("#key-hint", hint)
         warning = host_kind_warning(key, self._kind()) if key else None
-        self.query_one("#kind-warning", Static).update(Text(f"⚠ {warning}" if warning else ""))
+        self._set_line("#kind-warning", Text(f"⚠ {warning}" if warning else ""))
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -244,7 +247,13 @@ class CredentialForm(ModalScreen[FormResult | None]):
 
     def _set_error(self, name: str, message: str) -> None:
         self.errors[name] = message
-        self.query_one(f"#{name}-error", Static).update(Text(message))
+        self._set_line(f"#{name}-error", Text(message))
+
+    def _set_line(self, selector: str, text: Text) -> None:
+        """Hints, warnings and errors take a line only while they have something to say."""
+        line = self.query_one(selector, Static)
+        line.update(text)
+        line.display = bool(text.plain)
 
     def _values(self) -> dict[str, str]:
         return {name: self.query_one(f"#{name}", Input).value for name in ALL_FIELDS}
@@ -301,19 +310,23 @@ class CredentialForm(ModalScreen[FormResult | None]):
         key = self.query_one("#key", Input).value
         previous = self.editing.entry.credential if self.editing else None
         credential, errors = build_credential(self._kind(), self._values(), previous)
-        result = self.query_one("#test-result", Static)
+        result = "#test-result"
         if credential is None:
-            result.update(Text("Fill in the fields first: " + "; ".join(f"{k} {v}" for k, v in errors.items())))
+            self._set_line(
+                result, Text("Fill in the fields first: " + "; ".join(f"{k} {v}" for k, v in errors.items()))
+            )
             return
         url = self.query_one("#probe-url", Input).value.strip() or default_probe_url(key, credential)
         if not url:
-            result.update(Text("Give a test URL: this key has no single host to ask."))
+            self._set_line(result, Text("Give a test URL: this key has no single host to ask."))
             return
         if url.startswith("http://") and not self._http_confirmed:
             self._http_confirmed = True
-            result.update(Text("⚠ plain http: the secret would travel unencrypted. Press Test again to send it."))
+            self._set_line(
+                result, Text("⚠ plain http: the secret would travel unencrypted. Press Test again to send it.")
+            )
             return
-        result.update(Text(f"Testing {url} …", style="italic"))
+        self._set_line(result, Text(f"Testing {url} …", style="italic"))
         self.run_worker(self._probe(key, credential, url), exclusive=True, group="form-probe")
 
     async def _probe(self, key: str, credential: Credential, url: str) -> None:
@@ -323,8 +336,8 @@ class CredentialForm(ModalScreen[FormResult | None]):
         outcome = await probe(key, credential, url, options)
         style = {"accepted": "green", "rejected": "bold red"}.get(outcome.verdict.value, "yellow")
         status = f" (HTTP {outcome.status})" if outcome.status is not None else ""
-        self.query_one("#test-result", Static).update(
-            Text(f"{outcome.verdict.value}{status}: {outcome.message}\n{outcome.url}", style=style)
+        self._set_line(
+            "#test-result", Text(f"{outcome.verdict.value}{status}: {outcome.message}\n{outcome.url}", style=style)
         )
 
     @on(Button.Pressed, "#rotate-instead")

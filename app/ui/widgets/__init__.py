@@ -1,0 +1,1 @@
+"""Widgets of the main screen; each owns its state and reports by messages."""

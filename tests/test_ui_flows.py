@@ -1,0 +1,497 @@
+"""Every flow a person tries in the UI, driven through Textual's Pilot at 120×40 and 80×24,
+on real files in a temporary HOME (the keychain is the in-memory one where a test needs a
+second writable store or duplicates; the Secret Service itself is covered in test_ui.py)."""
+
+import json
+
+import pytest
+from pixi_auth_tui.probe_state import ProbeResult, ProbeState, Verdict
+from pixi_auth_tui.stores.memory import MemoryKeychainStore
+from pixi_auth_tui.ui.app import AuthApp
+from pixi_auth_tui.ui.audit_screen import AuditScreen
+from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
+from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm
+from pixi_auth_tui.ui.dialogs.fix_choice import FixChoiceScreen
+from pixi_auth_tui.ui.dialogs.probe_url import ProbeUrlScreen
+from pixi_auth_tui.ui.widgets.credential_table import COLUMNS
+from pixi_auth_tui.ui.widgets.detail_pane import DetailPane
+from pixi_auth_tui.ui.widgets.store_summary import StoreSummary
+from textual import events
+from textual.widgets import Button, Input, OptionList, Select
+
+from tests.conftest import make_env
+from tests.test_ui import detail, screen_text, select_row, settle, write_json
+
+SIZES = [(120, 40), (80, 24)]
+SIZE_IDS = ["120x40", "80x24"]
+OLD = {
+    "BearerToken": {"BearerToken": "old-bearer-token"},
+    "CondaToken": {"CondaToken": "old-conda-token"},
+    "BasicHTTP": {"BasicHTTP": {"username": "old-user", "password": "old-pass"}},
+    "S3Credentials": {
+        "S3Credentials": {"access_key_id": "AKOLD", "secret_access_key": "old-secret", "session_token": None}
+    },
+}
+FIRST_FIELD = {
+    "BearerToken": "token",
+    "CondaToken": "token",
+    "BasicHTTP": "username",
+    "S3Credentials": "access_key_id",
+}
+SECRETS = {
+    "BearerToken": ["token"],
+    "CondaToken": ["token"],
+    "BasicHTTP": ["password"],
+    "S3Credentials": ["secret_access_key", "session_token"],
+}
+
+
+def messages(app) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+def credentials(home):
+    return json.loads((home / ".rattler/credentials.json").read_text())
+
+
+async def focus_chain(pilot) -> list[str]:
+    """Ids of what Tab visits from the current focus until it comes back round."""
+    seen = [pilot.app.focused.id]
+    for _ in range(30):
+        await pilot.press("tab")
+        if pilot.app.focused.id == seen[0]:
+            break
+        seen.append(pilot.app.focused.id)
+    return seen
+
+
+# -- edit / rotate, every kind -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+@pytest.mark.parametrize("kind", list(OLD))
+async def test_rotate_every_kind_with_the_keyboard_alone(home, kind, size):
+    """The silent bug: a username+password or S3 form opened with focus on a hidden field,
+    so what was typed went nowhere and "Rotated" was said over an unchanged entry."""
+    write_json(home / ".rattler/credentials.json", {"rot.example": OLD[kind]})
+    app = AuthApp(make_env(home))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, CredentialForm)
+        assert app.focused.id == FIRST_FIELD[kind]
+        chain = await focus_chain(pilot)
+        for name in SECRETS[kind]:
+            assert name in chain  # every secret field reachable by Tab
+        assert "key" not in chain and "kind" not in chain  # fixed while editing
+        footer = screen_text(app)
+        assert "Save" in footer and "Cancel" in footer and "^s" in footer
+        # back to the first field, Tab to the first secret, type, Enter saves
+        form.first_field().focus()
+        while app.focused.id != SECRETS[kind][0]:
+            await pilot.press("tab")
+        await pilot.press(*"new-secret-1")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, CredentialForm)
+        assert any(m.startswith("Rotated rot.example") for m in messages(app))
+    stored = credentials(home)["rot.example"]
+    assert "new-secret-1" in json.dumps(stored)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_saving_an_unchanged_entry_says_nothing_changed_and_writes_nothing(home, size):
+    path = home / ".rattler/credentials.json"
+    write_json(path, {"same.example": OLD["BasicHTTP"]})
+    before = path.stat().st_mtime_ns, path.read_bytes()
+    app = AuthApp(make_env(home))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("enter")  # username kept, password left empty = kept
+        await settle(pilot)
+        assert any(m.startswith("Nothing changed") for m in messages(app))
+        assert not any(m.startswith("Rotated") for m in messages(app))
+    assert (path.stat().st_mtime_ns, path.read_bytes()) == before
+
+
+# -- delete ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_delete_names_the_wildcard_pixi_falls_back_to(home, size):
+    write_json(
+        home / ".rattler/credentials.json",
+        {"repo.prefix.dev": {"BearerToken": "exact-token"}, "*.prefix.dev": {"BearerToken": "wild-token"}},
+    )
+    app = AuthApp(make_env(home))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        select_row(app, "repo.prefix.dev", "credentials")
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "pixi will then use *.prefix.dev in credentials.json for repo.prefix.dev" in app.screen.question
+        await pilot.press("y")
+        await settle(pilot)
+        assert any("pixi now uses *.prefix.dev" in m for m in messages(app))
+    assert list(credentials(home)) == ["*.prefix.dev"]
+
+
+# -- test connection -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def http_server():
+    from tests.servers import ScriptedServer, start_scripted_server
+
+    state = ScriptedServer(host="127.0.0.1")
+    server = start_scripted_server(state)
+    yield state
+    server.shutdown()
+
+
+def remember(home, urls, results=None):
+    path = home / ".local/state/pixi-auth-tui/state.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"probe_urls": urls, "results": results or {}}))
+    return path
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_test_all_skip_on_the_plain_http_question_tests_only_the_others(home, http_server, size):
+    write_json(
+        home / ".rattler/credentials.json",
+        {"127.0.0.1": {"BearerToken": "good-token"}, "localhost": {"BearerToken": "good-token"}},
+    )
+    earlier = ProbeResult("127.0.0.1", "http://x/", Verdict.ACCEPTED, "earlier result").to_json()
+    remember(
+        home,
+        # a closed port: the https entry is tried and fails fast, nothing reaches a server
+        {"127.0.0.1": f"{http_server.base}/private", "localhost": "https://localhost:9/"},
+        {"credentials:127.0.0.1": earlier},
+    )
+    app = AuthApp(make_env(home))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("T")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen) and "plain http" in app.screen.question
+        await pilot.press("escape")  # skip them
+        await settle(pilot)
+        assert http_server.seen == []  # nothing sent over plain http
+        results = app.main.probe_state.results
+        assert results["credentials:127.0.0.1"].message == "earlier result"
+        assert results["credentials:localhost"].verdict is Verdict.NETWORK_ERROR
+        assert any(m == "Tested 1: 1 network error; 1 entry skipped (plain http)." for m in messages(app))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_the_test_url_is_shown_changed_and_remembered(home, size):
+    write_json(home / ".rattler/credentials.json", {"*.example.org": {"BearerToken": "tok"}})
+    state_path = remember(home, {"other.example": "https://other.example/kept"})
+    app = AuthApp(make_env(home))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        assert "(none yet: t asks for one)" in detail(app)
+        await pilot.press("l")
+        await pilot.pause()
+        assert isinstance(app.screen, ProbeUrlScreen)
+        assert app.focused.id == "url"
+        await pilot.press(*"https://repo.example.org/chan/noarch/repodata.json", "enter")
+        await settle(pilot)
+        assert "Test URL     https://repo.example.org/chan/noarch/repodata.json" in detail(app)
+    saved = json.loads(state_path.read_text())["probe_urls"]
+    # merged: the URL remembered by another run is still there
+    assert saved == {
+        "other.example": "https://other.example/kept",
+        "*.example.org": "https://repo.example.org/chan/noarch/repodata.json",
+    }
+
+
+async def test_a_url_typed_in_the_form_is_remembered(home):
+    app = AuthApp(make_env(home))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"*.corp.example", "tab", "tab", *"tok-123")
+        app.screen.query_one("#probe-url", Input).value = "https://pkgs.corp.example/x/noarch/repodata.json"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.main.probe_state.urls["*.corp.example"] == "https://pkgs.corp.example/x/noarch/repodata.json"
+        assert "https://pkgs.corp.example/x/noarch/repodata.json" in detail(app)
+
+
+def test_state_file_is_merged_when_the_cli_and_the_ui_both_write_it(tmp_path):
+    path = tmp_path / "state.json"
+    ui, cli = ProbeState(path), ProbeState(path)
+    ui.urls["ui.example"] = "https://ui.example/"
+    cli.urls["cli.example"] = "https://cli.example/"
+    cli.results["credentials:cli.example"] = ProbeResult("cli.example", "https://cli.example/", Verdict.REJECTED, "no")
+    cli.save()
+    ui.save()  # read before the CLI wrote: must not clobber what the CLI wrote
+    merged = ProbeState(path)
+    assert merged.urls == {"ui.example": "https://ui.example/", "cli.example": "https://cli.example/"}
+    assert merged.results["credentials:cli.example"].verdict is Verdict.REJECTED
+
+
+# -- the table -------------------------------------------------------------------------------
+
+
+def demo_app(tmp_path):
+    from pixi_auth_tui.ui.scenes import SCENES, scene_app
+
+    return scene_app(SCENES[0], tmp_path / "demo")
+
+
+async def test_every_column_is_readable_at_120_columns(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        for column in COLUMNS:
+            assert column in text
+        assert "expired 3d ago" in text and "AKIADEMO000000000000" in text
+
+
+async def test_a_usable_layout_at_80x24(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        summary = app.main.query_one(StoreSummary)
+        assert summary.size.height == 2  # the stores on one line, the audit badge on the next
+        assert "1 override file rejected · 2 keychain 4 · 3 credentials.json 4 · 4 netrc 2" in screen_text(app)
+        pane = app.main.query_one(DetailPane)
+        assert pane.size.height >= 4 and pane.region.bottom <= 23  # above the footer
+        assert app.main.table.size.height >= 8
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_table_keys_enter_home_end_and_the_detail_pane_starts_at_the_top(tmp_path, size):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        table = app.main.table
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.cursor_row == len(table.shown_rows) - 1
+        pane = app.main.query_one(DetailPane)
+        pane.scroll_end(animate=False)
+        await pilot.pause()
+        assert pane.scroll_y > 0
+        await pilot.press("home")
+        await pilot.pause()
+        assert table.cursor_row == 0 and pane.scroll_y == 0
+        select_row(app, "files.example.org", "credentials")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CredentialForm) and app.screen.editing.key == "files.example.org"
+        await pilot.press("escape")
+        await pilot.pause()
+        select_row(app, "auth.example.com", "keychain")  # OAuth: read-only, Enter shows the detail
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is app.main and app.focused is pane
+
+
+async def test_expired_stands_out_and_sorting_shows_column_and_direction(tmp_path):
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.main.table
+        expired = next(i for i, r in enumerate(table.shown_rows) if r.key == "private.example.net")
+        cell = table.get_cell_at((expired, COLUMNS.index("Expires")))
+        assert cell.plain.startswith("expired") and "bold red" in str(cell.spans[0].style)
+        await pilot.press("o")
+        await pilot.pause()
+        assert "Key ▲" in screen_text(app)
+        keys = [r.key for r in table.shown_rows]
+        assert keys == sorted(keys, key=str.lower)
+        await pilot.press("O")
+        await pilot.pause()
+        assert "Key ▼" in screen_text(app)
+        assert [r.key for r in table.shown_rows] == sorted(keys, key=str.lower, reverse=True)
+        assert "Sorted by Key, descending" in messages(app)[-1]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_the_cursor_lands_on_the_entry_just_added(home, size):
+    write_json(home / ".rattler/credentials.json", {f"h{i}.example": {"BearerToken": f"t{i}"} for i in range(30)})
+    app = AuthApp(make_env(home))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*"zz.example", "tab", "tab", *"new-token", "enter")
+        await settle(pilot)
+        row = app.main.selected_row()
+        assert (row.key, row.store.id) == ("zz.example", "credentials")
+        assert "zz.example" in detail(app)
+
+
+# -- forms -----------------------------------------------------------------------------------
+
+
+async def test_form_suggestions_s3_preselect_and_multi_line_paste(home):
+    app = AuthApp(make_env(home))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        hint = form.query_one("#key-hint")
+        await pilot.press(*"a b.dev")  # invalid: no "would store this as" for it
+        assert "would store" not in str(hint.render())
+        key = form.query_one("#key", Input)
+        key.value = ""
+        await pilot.press(*"prefix.dev")
+        await pilot.pause()
+        assert "*.prefix.dev" in str(hint.render())
+        await pilot.press("ctrl+g")  # accept the suggestion with one key
+        await pilot.pause()
+        assert key.value == "*.prefix.dev"
+        assert "would store" not in str(form.query_one("#key-hint").render())
+        key.value = "s3://bucket"
+        await pilot.pause()
+        assert form.query_one("#kind", Select).value == "S3Credentials"
+        # a paste of several lines is refused with a message, not cut to its first line
+        field = form.query_one("#secret_access_key", Input)
+        field.focus()
+        await pilot.pause()
+        field.post_message(events.Paste("line one\nline two\n"))
+        await pilot.pause()
+        assert field.value == ""
+        assert "Refused a paste of 2 lines" in str(form.query_one("#secret_access_key-error").render())
+
+
+# -- audit -----------------------------------------------------------------------------------
+
+
+async def test_fix_wording_and_undo_after_reopening_the_audit_screen(home):
+    path = home / ".rattler/credentials.json"
+    write_json(path, {"a.example": {"BearerToken": "t"}})
+    path.chmod(0o644)
+    app = AuthApp(make_env(home))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AuditScreen)
+        index = [f.code for f in screen.findings].index("file-permissions")
+        screen.query_one("#findings").move_cursor(row=index)
+        await pilot.press("f")
+        await pilot.pause()
+        question = app.screen.question
+        assert "backup" not in question and "Only the permissions change" in question
+        await pilot.press("y")
+        await settle(pilot)
+        assert path.stat().st_mode & 0o777 == 0o600
+        await pilot.press("escape")  # leave the audit screen …
+        await pilot.pause()
+        await pilot.press("a")  # … and come back: the fix can still be undone
+        await settle(pilot)
+        await pilot.press("z")
+        await settle(pilot)
+        assert path.stat().st_mode & 0o777 == 0o644
+
+
+async def test_dedupe_chooser_is_focused_and_tells_the_items_apart(home):
+    keychain = MemoryKeychainStore(
+        [
+            ("dup.example", '{"BearerToken":"first-token-aaaa1111"}'),
+            ("dup.example", '{"BearerToken":"second-token-bbbb2222"}'),
+        ]
+    )
+    from dataclasses import replace
+
+    app = AuthApp(replace(make_env(home), keychain=keychain))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        screen = app.screen
+        index = [f.code for f in screen.findings].index("duplicate-keychain")
+        screen.query_one("#findings").move_cursor(row=index)
+        await pilot.press("f")
+        await pilot.pause()
+        assert isinstance(app.screen, FixChoiceScreen)
+        choices = app.screen.query_one(OptionList)
+        assert app.focused is choices and choices.highlighted == 0
+        text = screen_text(app)
+        assert "…1111" in text and "…2222" in text
+        assert "first-token" not in text
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen) and "z cannot bring" in app.screen.question
+
+
+# -- keychain and words ----------------------------------------------------------------------
+
+
+async def test_unlock_says_what_it_does(home):
+    app = AuthApp(make_env(home))  # no session bus: the keychain is unavailable
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("u")
+        await settle(pilot)
+        said = messages(app)
+        assert said[0].startswith("Asking the keychain to unlock")
+        assert said[1].startswith("The keychain stays locked:")
+
+
+async def test_locked_keychain_names_u(home):
+    from pixi_auth_tui.stores.base import Snapshot, StoreState
+
+    class Locked(MemoryKeychainStore):
+        def load(self) -> Snapshot:
+            return Snapshot(self.id, StoreState.LOCKED, "the keychain is locked")
+
+    from dataclasses import replace
+
+    for size in SIZES:
+        app = AuthApp(replace(make_env(home), keychain=Locked()))
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            text = screen_text(app)
+            assert "press u to unlock" in text or "(u unlocks)" in text
+
+
+async def test_plurals_and_palette_names(home):
+    write_json(home / ".rattler/credentials.json", {"Upper.Example": {"BearerToken": "t"}})
+    (home / ".rattler/credentials.json").chmod(0o644)
+    app = AuthApp(make_env(home))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        badge = str(app.main.query_one("#badge").render())
+        assert "(s)" not in badge and ("1 error" in badge or "errors" in badge)
+        commands = [c.title for c in app.get_system_commands(app.main)]
+        assert "Filter" in commands and "slash" not in " ".join(commands)
+        ours = commands[commands.index("Add") :]
+        assert len(ours) == len(set(ours))  # one entry per action
+
+
+async def test_rotate_instead_from_the_add_form_stays_keyboard_only(home):
+    write_json(home / ".rattler/credentials.json", {"have.example": {"BasicHTTP": {"username": "u", "password": "p"}}})
+    app = AuthApp(make_env(home))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        form.query_one("#kind", Select).value = "BasicHTTP"
+        await pilot.pause()
+        await pilot.press(*"have.example")
+        form.query_one("#username", Input).value = "u"
+        form.query_one("#password", Input).value = "new-p"
+        await pilot.press("enter")
+        await pilot.pause()
+        rotate = form.query_one("#rotate-instead", Button)
+        assert rotate.display and app.focused is rotate
+        await pilot.press("enter")
+        await settle(pilot)
+    assert credentials(home)["have.example"] == {"BasicHTTP": {"username": "u", "password": "new-p"}}
