@@ -20,6 +20,7 @@ from pixi_auth_tui.hostkeys import key_problem
 from pixi_auth_tui.inventory import AUTH_FILE, KEYCHAIN, NETRC, OVERRIDE, Inventory, Row, Status, inventory_from
 from pixi_auth_tui.model import (
     BasicHTTP,
+    Credential,
     OAuth,
     dumps_credential,
     expires_at,
@@ -476,7 +477,7 @@ def apply_fix(inventory: Inventory, finding: Finding, fix_id: str, backup_dir: P
     if fix_id == "rewrite-spelling" and isinstance(store, JsonFileStore):
         snap = inventory.snapshots[store.id]
         backup = backup_file(store.path)
-        repaired = {
+        repaired: dict[str, Credential] = {
             e.key: BasicHTTP(e.credential.username, e.credential.password)
             for e in snap.entries
             if isinstance(e.credential, BasicHTTP) and e.credential.misspelled

@@ -357,9 +357,10 @@ def main(
     err: TextIO | None = None,
     stdin: TextIO | None = None,
 ) -> int:
-    out = out or sys.stdout
-    err = err or sys.stderr
-    stdin = stdin or sys.stdin
+    return run(argv, out or sys.stdout, err or sys.stderr, stdin or sys.stdin)
+
+
+def run(argv: Sequence[str] | None, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command is None:

@@ -1,5 +1,6 @@
 """Project hygiene that users feel: lint-clean code and an installable wheel with its styles."""
 
+import json
 import shutil
 import subprocess
 import sys
@@ -17,6 +18,22 @@ def test_ruff_is_clean():
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_pyright_basic_is_clean(tmp_path):
+    """Type-checked as it is imported: app/ is the package pixi_auth_tui, so the checker sees
+    it under that name through a symlink (basedpyright bundles its own node; nothing is fetched)."""
+    (tmp_path / "pixi_auth_tui").symlink_to(ROOT / "app", target_is_directory=True)
+    config = {"typeCheckingMode": "basic", "pythonVersion": "3.11", "include": ["pixi_auth_tui"], "extraPaths": ["."]}
+    (tmp_path / "pyrightconfig.json").write_text(json.dumps(config))
+    result = subprocess.run(
+        [sys.executable, "-m", "basedpyright", "--pythonpath", sys.executable],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 errors" in result.stdout
 
 
 def clean_copy(dest: Path) -> Path:

@@ -78,15 +78,15 @@ def parse_netrc(text: str) -> NetrcParse:
     errors: list[str] = []
     tokens = _tokens(text)
     current: NetrcMachine | None = None
-    i = 0
+    i: int = 0
     while i < len(tokens):
         word, line = tokens[i]
         i += 1
 
-        def take(what: str, word: str = word, line: int = line) -> str | None:
+        def take(what: str, keyword: str = word, at: int = line) -> str | None:
             nonlocal i
             if i >= len(tokens) or tokens[i][0] == "\0macdef-end":
-                errors.append(f"line {line}: '{word}' without a {what}")
+                errors.append(f"line {at}: '{keyword}' without a {what}")
                 return None
             i += 1
             return tokens[i - 1][0]

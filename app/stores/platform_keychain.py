@@ -16,6 +16,7 @@ from pixi_auth_tui.stores.base import Entry, Snapshot, Store, StoreError, StoreS
 class NativeKeychain(Protocol):
     def list_keys(self) -> list[str]:
         """Keys of rattler's items, without reading any secret (reads may prompt on macOS)."""
+        ...
 
     def read(self, key: str) -> str | None: ...
 

@@ -349,6 +349,7 @@ class SecretServiceStore(Store):
     def unlock(self, timeout: float = 120.0) -> bool:
         """Ask the Secret Service to unlock (it shows its own prompt). True when unlocked."""
         import secretstorage
+        from secretstorage.exceptions import SecretStorageException
 
         bus = _Bus(self.bus_address)
         try:
@@ -359,7 +360,7 @@ class SecretServiceStore(Store):
             return not dismissed and not collection.is_locked()
         except TimeoutError as err:
             raise KeychainLocked("nobody answered the unlock prompt; the keychain stays locked") from err
-        except (secretstorage.exceptions.SecretStorageException, OSError) as err:
+        except (SecretStorageException, OSError) as err:
             raise KeychainUnavailable(f"could not unlock the keychain: {err}") from err
         finally:
             bus.close()

@@ -40,7 +40,7 @@ def decode_blob(blob: bytes) -> str:
 class CredApiKeychain:
     def __init__(self, api: Any = None) -> None:
         if api is None:
-            from win32ctypes.pywin32 import win32cred
+            from win32ctypes.pywin32 import win32cred  # pyright: ignore[reportMissingImports] (Windows only)
 
             api = win32cred
         self.api = api
