@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from pixi_auth_tui import __version__
+from pixi_auth_tui.exits import EXIT_FAILED, EXIT_FINDINGS, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, UsageError
 from pixi_auth_tui.hostkeys import key_problem, normalise_login_key
 from pixi_auth_tui.inventory import Inventory, Row, load_inventory
 from pixi_auth_tui.model import KIND_LABELS, BasicHTTP, Credential, expires_at, public_identity
@@ -28,14 +29,8 @@ from pixi_auth_tui.paths import Environment
 from pixi_auth_tui.stores.base import StoreError
 from pixi_auth_tui.validation import build_credential
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_REJECTED, EXIT_FINDINGS = 0, 1, 2, 3, 4, 5
-
 KIND_CHOICES = {"bearer": "BearerToken", "conda": "CondaToken", "basic": "BasicHTTP", "s3": "S3Credentials"}
 STORE_CHOICES = ("keychain", "credentials", "auth-file", "override")
-
-
-class UsageError(Exception):
-    pass
 
 
 def build_parser() -> argparse.ArgumentParser:
