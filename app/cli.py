@@ -23,13 +23,13 @@ from pixi_auth_tui import __version__
 from pixi_auth_tui.exits import EXIT_FAILED, EXIT_FINDINGS, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, UsageError
 from pixi_auth_tui.hostkeys import key_problem, normalise_login_key
 from pixi_auth_tui.inventory import Inventory, Row, load_inventory
-from pixi_auth_tui.model import KIND_LABELS, BasicHTTP, Credential, expires_at, public_identity
+from pixi_auth_tui.model import KIND_LABELS, KINDS, BasicHTTP, Credential, expires_at, public_identity
 from pixi_auth_tui.operations import save_credential
 from pixi_auth_tui.paths import Environment
 from pixi_auth_tui.stores.base import StoreError
 from pixi_auth_tui.validation import build_credential
 
-KIND_CHOICES = {"bearer": "BearerToken", "conda": "CondaToken", "basic": "BasicHTTP", "s3": "S3Credentials"}
+KIND_CHOICES = {spec.cli: name for name, spec in KINDS.items() if spec.cli}
 STORE_CHOICES = ("keychain", "credentials", "auth-file", "override")
 
 
@@ -231,31 +231,23 @@ def _secret_reader(use_stdin: bool, stdin: TextIO) -> SecretReader:
     return lambda prompt: getpass.getpass(prompt)
 
 
-FIELD_NAMES = {"access_key_id": "access key id", "secret_access_key": "secret access key"}
-
-
 def credential_from_args(args: argparse.Namespace, read: SecretReader) -> Credential:
-    """The typed values, checked by the same `build_credential` the UI's form uses."""
+    """The kind's fields: secrets from the prompt or stdin (in the kind's order), the others
+    from their options; checked by the same `build_credential` the UI's form uses."""
     kind = KIND_CHOICES[args.kind]
     values: dict[str, str] = {}
-    if kind == "BasicHTTP":
-        if not args.username:
-            raise UsageError("--kind basic needs --username")
-        values = {"username": args.username, "password": read("Password: ")}
-    elif kind == "S3Credentials":
-        if not args.access_key_id:
-            raise UsageError("--kind s3 needs --access-key-id")
-        values = {
-            "access_key_id": args.access_key_id,
-            "secret_access_key": read("Secret access key: "),
-            "session_token": read("Session token (empty for none): "),
-        }
-    else:
-        values = {"token": read("Token: ")}
+    for field in KINDS[kind].fields:
+        if field.secret:
+            values[field.name] = read(f"{field.label}: ")
+            continue
+        value = getattr(args, field.name, None)
+        if not value:
+            raise UsageError(f"--kind {args.kind} needs --{field.name.replace('_', '-')}")
+        values[field.name] = value
     cred, errors = build_credential(kind, values)
     if cred is None:
         name, problem = next(iter(errors.items()))
-        raise UsageError(f"the {FIELD_NAMES.get(name, name.replace('_', ' '))} {problem}")
+        raise UsageError(f"the {name.replace('_', ' ')} {problem}")
     return cred
 
 

@@ -10,15 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from pixi_auth_tui.hostkeys import candidate_keys, host_of
-from pixi_auth_tui.model import (
-    BasicHTTP,
-    BearerToken,
-    CondaToken,
-    OAuth,
-    S3Credentials,
-    mask,
-    rattler_accepts,
-)
+from pixi_auth_tui.model import S3Credentials, authorise, mask, rattler_accepts
 from pixi_auth_tui.paths import Environment, rattler_credentials_path
 from pixi_auth_tui.pixiconfig import OverrideLookup, find_override_file
 from pixi_auth_tui.stores.base import Entry, Snapshot, Store, StoreState
@@ -264,33 +256,14 @@ def resolve(inventory: Inventory, url: str) -> Resolution:
     return Resolution(url, candidates, row, request, blocked=inventory.blocked)
 
 
-def insert_conda_token(url: str, token: str) -> str:
-    """`https://host/chan/...` → `https://host/t/<token>/chan/...`, as rattler does."""
-    scheme, rest = url.split("://", 1)
-    host, _, path = rest.partition("/")
-    return f"{scheme}://{host}/t/{token}/{path}"
-
-
 def describe_request(row: Row, url: str) -> PreparedRequest:
+    """The request rattler would send, secrets masked: `authorise` with `mask`, the same
+    description `test` sends for real."""
     cred = row.entry.credential
-    if isinstance(cred, BearerToken):
-        return PreparedRequest("GET", url, {"Authorization": f"Bearer {mask(cred.token)}"})
-    if isinstance(cred, OAuth):
-        return PreparedRequest(
-            "GET",
-            url,
-            {"Authorization": f"Bearer {mask(cred.access_token)}"},
-            "OAuth access token; refreshed through the token endpoint when expired",
-        )
-    if isinstance(cred, BasicHTTP):
-        return PreparedRequest("GET", url, {"Authorization": f"Basic base64({cred.username}:{mask(cred.password)})"})
-    if isinstance(cred, CondaToken):
-        return PreparedRequest("GET", insert_conda_token(url, mask(cred.token)), {}, "token in the URL path")
-    if isinstance(cred, S3Credentials):
-        return PreparedRequest(
-            "GET",
-            url,
-            {"Authorization": f"AWS4-HMAC-SHA256 Credential={cred.access_key_id}/…"},
-            "AWS SigV4-signed S3 request",
-        )
-    return PreparedRequest("GET", url, {}, "unreadable credential: rattler would fail")
+    plan = authorise(cred, url, reveal=mask)
+    headers = dict(plan.headers)
+    if plan.basic is not None:
+        headers["Authorization"] = f"Basic base64({plan.basic[0]}:{plan.basic[1]})"
+    if plan.sigv4 and isinstance(cred, S3Credentials):
+        headers["Authorization"] = f"AWS4-HMAC-SHA256 Credential={cred.access_key_id}/…"
+    return PreparedRequest("GET", plan.url, headers, plan.note)

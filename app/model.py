@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,17 +69,170 @@ class Unrecognised:
 
 Credential = BearerToken | CondaToken | BasicHTTP | S3Credentials | OAuth | Unrecognised
 
-KIND_LABELS = {
-    "BearerToken": "Bearer token",
-    "CondaToken": "Conda token",
-    "BasicHTTP": "Username + password",
-    "S3Credentials": "S3 keys",
-    "OAuth": "OAuth",
-    "Unrecognised": "Unrecognised",
-}
 
+# -- one home per kind ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """A value a person types: the dataclass attribute, the form's field id and the CLI's name."""
+
+    name: str
+    label: str
+    secret: bool = False
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """Everything kind-specific outside parsing: names, typed fields, secrets, how it is sent."""
+
+    name: str  # rattler's variant name
+    label: str  # for people
+    short: str  # for table cells
+    cli: str | None  # `set --kind` value; None: not created by this tool
+    cls: type
+    fields: tuple[FieldSpec, ...]  # what the form and `set` ask for (empty: read-only here)
+    secrets: tuple[str, ...]  # every attribute holding a secret (masked in every output)
+    secret: str | None  # the one shown masked, revealed or copied on request
+    identity: str | None  # shown instead of the masked secret (username, access key id)
+    sends: str  # how a request carries it: bearer | basic | conda-path | sigv4 | none
+    note: str = ""  # said beside the request `resolve` prints
+
+    @property
+    def editable(self) -> bool:
+        return bool(self.fields)
+
+
+_TOKEN = FieldSpec("token", "Token", secret=True)
+KINDS: dict[str, KindSpec] = {
+    spec.name: spec
+    for spec in (
+        KindSpec(
+            "BearerToken",
+            "Bearer token",
+            "bearer",
+            "bearer",
+            BearerToken,
+            (_TOKEN,),
+            ("token",),
+            "token",
+            None,
+            "bearer",
+        ),
+        KindSpec(
+            "CondaToken",
+            "Conda token",
+            "conda token",
+            "conda",
+            CondaToken,
+            (_TOKEN,),
+            ("token",),
+            "token",
+            None,
+            "conda-path",
+            "token in the URL path",
+        ),
+        KindSpec(
+            "BasicHTTP",
+            "Username + password",
+            "user+password",
+            "basic",
+            BasicHTTP,
+            (FieldSpec("username", "Username"), FieldSpec("password", "Password", secret=True)),
+            ("password",),
+            "password",
+            "username",
+            "basic",
+        ),
+        KindSpec(
+            "S3Credentials",
+            "S3 keys",
+            "S3 keys",
+            "s3",
+            S3Credentials,
+            (
+                FieldSpec("access_key_id", "Access key ID"),
+                FieldSpec("secret_access_key", "Secret access key", secret=True),
+                FieldSpec("session_token", "Session token (optional)", secret=True, optional=True),
+            ),
+            ("secret_access_key", "session_token"),
+            "secret_access_key",
+            "access_key_id",
+            "sigv4",
+            "AWS SigV4-signed S3 request",
+        ),
+        KindSpec(
+            "OAuth",
+            "OAuth",
+            "OAuth",
+            None,
+            OAuth,
+            (),
+            ("access_token", "refresh_token"),
+            "access_token",
+            None,
+            "bearer",
+            "OAuth access token; refreshed through the token endpoint when expired",
+        ),
+        KindSpec(
+            "Unrecognised",
+            "Unrecognised",
+            "unreadable",
+            None,
+            Unrecognised,
+            (),
+            (),
+            None,
+            None,
+            "none",
+            "unreadable credential: rattler would fail",
+        ),
+    )
+}
+KIND_LABELS = {name: spec.label for name, spec in KINDS.items()}
 # The kinds a person can create or edit with this tool (OAuth is made by `pixi auth login --oauth`).
-EDITABLE_KINDS = ("BearerToken", "CondaToken", "BasicHTTP", "S3Credentials")
+EDITABLE_KINDS = tuple(name for name, spec in KINDS.items() if spec.editable)
+
+
+def credential_from_fields(kind: str, values: dict[str, str]) -> Credential:
+    """The credential of an editable kind from its typed fields (already checked)."""
+    spec = KINDS[kind]
+    return spec.cls(**{f.name: (values.get(f.name) or None) if f.optional else values[f.name] for f in spec.fields})
+
+
+@dataclass(frozen=True)
+class Authorisation:
+    """How a request carries a credential, as rattler sends it."""
+
+    url: str
+    headers: dict[str, str]
+    basic: tuple[str, str] | None = None  # HTTP basic: (username, password)
+    sigv4: bool = False  # the request is signed with the S3 keys
+    note: str = ""
+
+
+def insert_conda_token(url: str, token: str) -> str:
+    """`https://host/chan/...` → `https://host/t/<token>/chan/...`, as rattler does."""
+    scheme, rest = url.split("://", 1)
+    host, _, path = rest.partition("/")
+    return f"{scheme}://{host}/t/{token}/{path}"
+
+
+def authorise(cred: Credential, url: str, reveal: Callable[[str], str] = str) -> Authorisation:
+    """The one description of a credential on a request: `test` sends it (reveal = as is),
+    `resolve` prints it (reveal = mask)."""
+    spec = KINDS[cred.kind]
+    secret = reveal(secret_of(cred) or "")
+    if spec.sends == "bearer":
+        return Authorisation(url, {"Authorization": f"Bearer {secret}"}, note=spec.note)
+    if spec.sends == "conda-path":
+        return Authorisation(insert_conda_token(url, secret), {}, note=spec.note)
+    if spec.sends == "basic" and spec.identity:
+        return Authorisation(url, {}, basic=(str(getattr(cred, spec.identity)), secret), note=spec.note)
+    if spec.sends == "sigv4":
+        return Authorisation(url, {}, sigv4=True, note=spec.note)
+    return Authorisation(url, {}, note=spec.note)
 
 
 class CredentialParseError(ValueError):
@@ -206,27 +360,13 @@ def rattler_accepts(cred: Credential) -> bool:
 
 def secret_of(cred: Credential) -> str | None:
     """The value that must never be shown unmasked."""
-    if isinstance(cred, (BearerToken, CondaToken)):
-        return cred.token
-    if isinstance(cred, BasicHTTP):
-        return cred.password
-    if isinstance(cred, S3Credentials):
-        return cred.secret_access_key
-    if isinstance(cred, OAuth):
-        return cred.access_token
-    return None
+    name = KINDS[cred.kind].secret
+    return getattr(cred, name) if name else None
 
 
 def all_secrets(cred: Credential) -> list[str]:
     """Every secret string a credential holds (for leak checks and masking)."""
-    if isinstance(cred, S3Credentials):
-        return [s for s in (cred.secret_access_key, cred.session_token) if s]
-    if isinstance(cred, OAuth):
-        return [s for s in (cred.access_token, cred.refresh_token) if s]
-    if isinstance(cred, Unrecognised):
-        return []
-    secret = secret_of(cred)
-    return [secret] if secret else []
+    return [value for name in KINDS[cred.kind].secrets if (value := getattr(cred, name))]
 
 
 def mask(secret: str | None) -> str:
@@ -241,11 +381,10 @@ def mask(secret: str | None) -> str:
 
 def public_identity(cred: Credential) -> str:
     """What a table shows for a credential: username or masked secret."""
-    if isinstance(cred, BasicHTTP):
-        return cred.username
-    if isinstance(cred, S3Credentials):
-        return cred.access_key_id
-    if isinstance(cred, Unrecognised):
+    spec = KINDS[cred.kind]
+    if spec.identity:
+        return str(getattr(cred, spec.identity))
+    if spec.secret is None:
         return "(unreadable)"
     return mask(secret_of(cred))
 

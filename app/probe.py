@@ -19,15 +19,15 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 from pixi_auth_tui.hostkeys import candidate_keys, host_of, in_domain
-from pixi_auth_tui.inventory import insert_conda_token
 from pixi_auth_tui.model import (
-    BasicHTTP,
+    KINDS,
     BearerToken,
     CondaToken,
     Credential,
     OAuth,
     S3Credentials,
     all_secrets,
+    authorise,
     mask,
 )
 from pixi_auth_tui.probe_state import EXPLANATION, ProbeResult, Verdict
@@ -83,18 +83,15 @@ def ssl_context(options: ProbeOptions) -> ssl.SSLContext | bool:
 def _authorise(
     cred: Credential, method: str, url: str, options: ProbeOptions
 ) -> tuple[str, dict[str, str], httpx.Auth | None]:
-    """(url, headers, auth) as rattler would send them."""
-    if isinstance(cred, BearerToken):
-        return url, {"Authorization": f"Bearer {cred.token}"}, None
-    if isinstance(cred, OAuth):
-        return url, {"Authorization": f"Bearer {cred.access_token}"}, None
-    if isinstance(cred, BasicHTTP):
-        return url, {}, httpx.BasicAuth(cred.username, cred.password)
-    if isinstance(cred, CondaToken):
-        return insert_conda_token(url, cred.token), {}, None
-    if isinstance(cred, S3Credentials):
-        return url, sigv4_headers(cred, method, url, options.s3_region), None
-    raise ValueError("unsupported credential")
+    """(url, headers, auth) as rattler would send them: `authorise`, the description `resolve`
+    prints masked, sent for real."""
+    if KINDS[cred.kind].sends == "none":
+        raise ValueError("unsupported credential")
+    plan = authorise(cred, url)
+    headers = dict(plan.headers)
+    if plan.sigv4 and isinstance(cred, S3Credentials):
+        headers.update(sigv4_headers(cred, method, url, options.s3_region))
+    return plan.url, headers, httpx.BasicAuth(*plan.basic) if plan.basic else None
 
 
 def sigv4_headers(cred: S3Credentials, method: str, url: str, region: str) -> dict[str, str]:
@@ -176,7 +173,7 @@ async def probe(
     if isinstance(cred, OAuth) and cred.expires_at is not None and cred.expires_at <= now:
         refresh = "rattler will try its refresh token" if cred.refresh_token else "and there is no refresh token"
         return result(Verdict.EXPIRED, message=f"the OAuth access token has expired; {refresh}")
-    if not isinstance(cred, (BearerToken, CondaToken, BasicHTTP, S3Credentials, OAuth)):
+    if KINDS[cred.kind].sends == "none":
         return result(Verdict.UNSUPPORTED)
     if url is None:
         return result(Verdict.NEEDS_URL)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 from pixi_auth_tui.hostkeys import in_domain
-from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken, Credential, S3Credentials
+from pixi_auth_tui.model import KINDS, Credential, credential_from_fields
 
 MAX_SECRET_CHARS = 1024 * 1024  # 1 MiB of token is already absurd; more is a paste accident
 
@@ -38,54 +38,44 @@ def username_problem(value: str) -> str | None:
     return None
 
 
-# -- the credential form -------------------------------------------------------------------
+# -- the typed fields of every editable kind (the form and `set` alike) ---------------------
 
-FIELDS_BY_KIND = {
-    "BearerToken": ("token",),
-    "CondaToken": ("token",),
-    "BasicHTTP": ("username", "password"),
-    "S3Credentials": ("access_key_id", "secret_access_key", "session_token"),
-}
-SECRET_FIELDS = {"token", "password", "secret_access_key", "session_token"}
-OPTIONAL_FIELDS = {"session_token"}
+FIELDS_BY_KIND = {name: tuple(f.name for f in spec.fields) for name, spec in KINDS.items() if spec.editable}
+SECRET_FIELDS = {f.name for spec in KINDS.values() for f in spec.fields if f.secret}
+OPTIONAL_FIELDS = {f.name for spec in KINDS.values() for f in spec.fields if f.optional}
 
 
 def build_credential(
     kind: str, values: dict[str, str], previous: Credential | None = None
 ) -> tuple[Credential | None, dict[str, str]]:
-    """Turn form fields into a credential, or say per field what is wrong.
+    """Turn typed fields into a credential, or say per field what is wrong.
 
     With `previous` (editing), an empty secret field keeps the previous value.
     """
+    spec = KINDS.get(kind)
+    if spec is None or not spec.editable:
+        return None, {"kind": "choose a kind"}
+    same_kind = previous is not None and previous.kind == kind
     errors: dict[str, str] = {}
-    kept = _previous_fields(previous) if previous is not None and previous.kind == kind else {}
     fields: dict[str, str] = {}
-    for name in FIELDS_BY_KIND.get(kind, ()):
-        value = values.get(name, "")
-        if name in SECRET_FIELDS and value == "" and name in kept:
-            value = kept[name]
-        fields[name] = value
-        if name in OPTIONAL_FIELDS and value == "":
+    for field in spec.fields:
+        value = values.get(field.name, "")
+        if field.secret and value == "" and same_kind:
+            value = getattr(previous, field.name) or ""
+        fields[field.name] = value
+        if field.optional and value == "":
             continue
-        if name in SECRET_FIELDS:
+        if field.secret:
             problem = secret_problem(value)
-        elif name == "username":
+        elif field.name == "username":
             problem = username_problem(value)
         else:
             problem = identifier_problem(value)
         if problem:
-            errors[name] = problem
-    if kind not in FIELDS_BY_KIND:
-        errors["kind"] = "choose a kind"
+            errors[field.name] = problem
     if errors:
         return None, errors
-    if kind == "BearerToken":
-        return BearerToken(fields["token"]), {}
-    if kind == "CondaToken":
-        return CondaToken(fields["token"]), {}
-    if kind == "BasicHTTP":
-        return BasicHTTP(fields["username"], fields["password"]), {}
-    return S3Credentials(fields["access_key_id"], fields["secret_access_key"], fields["session_token"] or None), {}
+    return credential_from_fields(kind, fields), {}
 
 
 def identifier_problem(value: str) -> str | None:
@@ -96,16 +86,6 @@ def identifier_problem(value: str) -> str | None:
     if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
         return "contains control characters"
     return None
-
-
-def _previous_fields(cred: Credential) -> dict[str, str]:
-    if isinstance(cred, (BearerToken, CondaToken)):
-        return {"token": cred.token}
-    if isinstance(cred, BasicHTTP):
-        return {"password": cred.password}
-    if isinstance(cred, S3Credentials):
-        return {"secret_access_key": cred.secret_access_key, "session_token": cred.session_token or ""}
-    return {}
 
 
 def host_kind_warning(key: str, kind: str) -> str | None:

@@ -7,16 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pixi_auth_tui.inventory import Row
-from pixi_auth_tui.model import KIND_LABELS, expires_at, public_identity
-
-SHORT_KIND = {
-    "BearerToken": "bearer",
-    "CondaToken": "conda token",
-    "BasicHTTP": "user+password",
-    "S3Credentials": "S3 keys",
-    "OAuth": "OAuth",
-    "Unrecognised": "unreadable",
-}
+from pixi_auth_tui.model import KINDS, expires_at, public_identity
 
 
 def display_path(location: str, home: Path) -> str:
@@ -60,7 +51,7 @@ def row_cells(row: Row, now: float) -> list[str]:
     cred = row.entry.credential
     return [
         row.key,
-        SHORT_KIND[cred.kind],
+        KINDS[cred.kind].short,
         row.store.name,
         status_text(row),
         public_identity(cred),
@@ -71,8 +62,9 @@ def row_cells(row: Row, now: float) -> list[str]:
 def filter_text(row: Row) -> str:
     """What the filter searches, lower-cased: key, kind, store and username (never a secret)."""
     cred = row.entry.credential
-    parts = [row.key, cred.kind, KIND_LABELS[cred.kind], SHORT_KIND[cred.kind], row.store.name, row.store.id]
-    if cred.kind in ("BasicHTTP", "S3Credentials"):
+    spec = KINDS[cred.kind]
+    parts = [row.key, cred.kind, spec.label, spec.short, row.store.name, row.store.id]
+    if spec.identity:  # a username or access key id, never a masked secret
         parts.append(public_identity(cred))
     return " ".join(parts).lower()
 

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from pixi_auth_tui.hostkeys import key_problem, normalise_login_key
 from pixi_auth_tui.inventory import Inventory, Row
-from pixi_auth_tui.model import EDITABLE_KINDS, KIND_LABELS, Credential
+from pixi_auth_tui.model import EDITABLE_KINDS, KIND_LABELS, KINDS, Credential
 from pixi_auth_tui.probe_state import default_probe_url
 from pixi_auth_tui.stores.base import Store
 from pixi_auth_tui.ui import present
@@ -28,14 +28,8 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
-FIELD_LABELS = {
-    "token": "Token",
-    "username": "Username",
-    "password": "Password",
-    "access_key_id": "Access key ID",
-    "secret_access_key": "Secret access key",
-    "session_token": "Session token (optional)",
-}
+# Every typed field of every editable kind, once (Bearer and conda tokens share `token`).
+FIELD_LABELS = {f.name: f.label for kind in EDITABLE_KINDS for f in KINDS[kind].fields}
 ALL_FIELDS = tuple(FIELD_LABELS)
 
 
