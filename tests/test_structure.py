@@ -78,3 +78,18 @@ def test_the_engine_has_no_textual_imports():
             if isinstance(node, ast.ImportFrom | ast.Import):
                 modules = [node.module] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
                 assert not any(m and m.split(".")[0] in ("textual", "rich") for m in modules), name
+
+
+def test_the_readme_key_table_matches_the_app():
+    import re
+
+    from pixi_auth_tui.ui import present
+    from pixi_auth_tui.ui.app import AuthApp
+    from pixi_auth_tui.ui.main_screen import MainScreen
+
+    readme = (ROOT.parent / "README.md").read_text()
+    table = readme[readme.index("| key | action |") :].split("\n\n", 1)[0]
+    documented = {key for line in table.splitlines()[2:] for key in re.findall(r"`([^`]+)`", line.split(" | ")[0])}
+    bound = {present.key_name(b.key) for b in [*MainScreen.BINDINGS, *AuthApp.BINDINGS]}  # type: ignore[union-attr]
+    # Enter, Home and End belong to the table widget; Ctrl+P to Textual
+    assert documented == bound | {"Enter", "Home", "End"}
