@@ -59,11 +59,16 @@ def environment(home: Path):
 def child_app(home: Path) -> None:
     """Start the real app headless; exit on the first frame after every store is read."""
     from pixi_auth_tui.ui.app import AuthApp
+    from pixi_auth_tui.ui.main_screen import MainScreen
+
+    class MeasuredScreen(MainScreen):
+        def show_inventory(self, inventory, message=None, select=None):
+            super().show_inventory(inventory, message, select)
+            self.app.call_after_refresh(self.app.exit)
 
     class Measured(AuthApp):
-        def show_inventory(self, inventory, message=None):
-            super().show_inventory(inventory, message)
-            self.call_after_refresh(self.exit)
+        def get_default_screen(self):
+            return MeasuredScreen(self.environment, self.clock)
 
     Measured(environment(home)).run(headless=True, size=(160, 48))
     rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -111,16 +116,20 @@ def timed_child(args: list[str], repeats: int) -> tuple[float, float]:
 async def filter_latency(home: Path, text: str) -> list[float]:
     """From a keystroke to the frame that shows its result (the app stamps the refresh)."""
     from pixi_auth_tui.ui.app import AuthApp
-    from textual.widgets import DataTable
+    from pixi_auth_tui.ui.widgets.credential_table import CredentialTable
 
     drawn: list[float] = []
 
-    class Stamped(AuthApp):
-        def _render_table(self) -> None:
-            super()._render_table()
+    class StampedTable(CredentialTable):
+        def render_rows(self, select=None) -> None:
+            super().render_rows(select)
             self.call_after_refresh(lambda: drawn.append(time.perf_counter()))
 
-    app = Stamped(environment(home))
+    app = AuthApp(environment(home))
+    # The table is composed by the main screen; measure it by swapping in the stamped one.
+    import pixi_auth_tui.ui.main_screen as main_screen
+
+    main_screen.CredentialTable = StampedTable
     latencies = []
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause()
@@ -135,7 +144,8 @@ async def filter_latency(home: Path, text: str) -> list[float]:
             while not drawn:
                 await pilot.pause()
             latencies.append(drawn[0] - start)
-        assert app.query_one(DataTable).row_count == min(len(app.shown_rows), app.loaded)
+        table = app.main.table
+        assert table.row_count == min(len(table.shown_rows), table.loaded)
     return latencies
 
 
