@@ -5,6 +5,7 @@ second writable store or duplicates; the Secret Service itself is covered in tes
 import json
 
 import pytest
+from pixi_auth_tui.model import BearerToken
 from pixi_auth_tui.probe_state import ProbeResult, ProbeState, Verdict
 from pixi_auth_tui.stores.memory import MemoryKeychainStore
 from pixi_auth_tui.ui.app import AuthApp
@@ -427,32 +428,40 @@ async def test_dedupe_chooser_is_focused_and_tells_the_items_apart(home):
 # -- keychain and words ----------------------------------------------------------------------
 
 
-async def test_unlock_says_what_it_does(home):
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_a_locked_keychain_names_u_and_u_says_what_happened(home, own_daemon, size):
+    """A real gnome-keyring, locked, in a session with no password prompter (as on a server)."""
+    import secretstorage
+    from jeepney.io.blocking import open_dbus_connection
+    from pixi_auth_tui.stores.secretservice import SecretServiceStore
+
+    SecretServiceStore(own_daemon.address).set("a.example", BearerToken("t"))
+    conn = open_dbus_connection(bus=own_daemon.address)
+    try:
+        secretstorage.get_default_collection(conn).lock()
+    finally:
+        conn.close()
+    app = AuthApp(make_env(home, DBUS_SESSION_BUS_ADDRESS=own_daemon.address))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "locked" in text and ("press u to unlock" in text or "(u unlocks)" in text)
+        await pilot.press("u")
+        await settle(pilot)
+        said = messages(app)
+        assert said[0].startswith("Asking the keychain to unlock")
+        assert said[1].startswith("The keychain stays locked: no prompter available")
+
+
+async def test_unlock_without_a_keychain_says_so(home):
     app = AuthApp(make_env(home))  # no session bus: the keychain is unavailable
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("u")
         await settle(pilot)
-        said = messages(app)
-        assert said[0].startswith("Asking the keychain to unlock")
-        assert said[1].startswith("The keychain stays locked:")
-
-
-async def test_locked_keychain_names_u(home):
-    from pixi_auth_tui.stores.base import Snapshot, StoreState
-
-    class Locked(MemoryKeychainStore):
-        def load(self) -> Snapshot:
-            return Snapshot(self.id, StoreState.LOCKED, "the keychain is locked")
-
-    from dataclasses import replace
-
-    for size in SIZES:
-        app = AuthApp(replace(make_env(home), keychain=Locked()))
-        async with app.run_test(size=size) as pilot:
-            await settle(pilot)
-            text = screen_text(app)
-            assert "press u to unlock" in text or "(u unlocks)" in text
+        keychain_message = app.main.inventory.snapshots["keychain"].message
+        assert "D-Bus session bus" in keychain_message
+        assert messages(app) == ["The keychain cannot be unlocked: " + keychain_message]
 
 
 async def test_plurals_and_palette_names(home):

@@ -357,6 +357,12 @@ class SecretServiceStore(Store):
             if not collection.is_locked():
                 return True
             dismissed = collection.unlock(timeout=timeout)
+            if dismissed and not _prompter_available(bus):
+                # gnome-keyring "dismisses" at once when it has nobody to ask: say why.
+                raise KeychainLocked(
+                    "no prompter available to ask for the keychain password (no desktop session?); "
+                    "it stays locked — unlock it from a desktop session or with gnome-keyring-daemon --unlock"
+                )
             return not dismissed and not collection.is_locked()
         except TimeoutError as err:
             raise KeychainLocked("nobody answered the unlock prompt; the keychain stays locked") from err
@@ -364,6 +370,18 @@ class SecretServiceStore(Store):
             raise KeychainUnavailable(f"could not unlock the keychain: {err}") from err
         finally:
             bus.close()
+
+
+PROMPTERS = ("org.gnome.keyring.SystemPrompter", "org.gnome.keyring.PrivatePrompter")
+
+
+def _prompter_available(bus: _Bus) -> bool:
+    """Whether the bus has, or can start, the program gnome-keyring asks passwords with."""
+    from jeepney import message_bus
+
+    running = bus.call(message_bus.ListNames())[0]
+    startable = bus.call(message_bus.ListActivatableNames())[0]
+    return any(name in running or name in startable for name in PROMPTERS)
 
 
 def _text(secret: bytes | None) -> str:

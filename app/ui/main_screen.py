@@ -584,8 +584,12 @@ class MainScreen(Screen[None]):
             self.say("This keychain cannot be unlocked from here.", "warning")
             return
         assert self.inventory is not None
-        if self.inventory.snapshots[KEYCHAIN].state is StoreState.OK:
+        snapshot = self.inventory.snapshots[KEYCHAIN]
+        if snapshot.state is StoreState.OK:
             self.say("The keychain is already unlocked.")
+            return
+        if snapshot.state is not StoreState.LOCKED:
+            self.say(f"The keychain cannot be unlocked: {snapshot.message}", "warning", 10)
             return
         self.say("Asking the keychain to unlock: answer its password prompt…", timeout=10)
         self._unlock(store)
