@@ -7,7 +7,6 @@ import json
 import pytest
 from pixi_auth_tui.model import BearerToken
 from pixi_auth_tui.probe_state import ProbeResult, ProbeState, Verdict
-from pixi_auth_tui.stores.memory import MemoryKeychainStore
 from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.audit_screen import AuditScreen
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
@@ -395,16 +394,14 @@ async def test_fix_wording_and_undo_after_reopening_the_audit_screen(home):
         assert path.stat().st_mode & 0o777 == 0o644
 
 
-async def test_dedupe_chooser_is_focused_and_tells_the_items_apart(home):
-    keychain = MemoryKeychainStore(
-        [
-            ("dup.example", '{"BearerToken":"first-token-aaaa1111"}'),
-            ("dup.example", '{"BearerToken":"second-token-bbbb2222"}'),
-        ]
-    )
-    from dataclasses import replace
+async def test_dedupe_chooser_is_focused_and_tells_the_items_apart(home, keychain, keyring_daemon):
+    """Two items for one key in a real gnome-keyring: one written as rattler does, one by
+    Python's keyring (which adds an attribute) — the chooser says which is which."""
+    import keyring.backends.SecretService
 
-    app = AuthApp(replace(make_env(home), keychain=keychain))
+    keychain.set("dup.example", BearerToken("first-token-aaaa1111"))
+    keyring.backends.SecretService.Keyring().set_password("rattler", "dup.example", '{"BearerToken":"second-bbbb2222"}')
+    app = AuthApp(make_env(home, DBUS_SESSION_BUS_ADDRESS=keyring_daemon.address))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("a")
@@ -418,8 +415,8 @@ async def test_dedupe_chooser_is_focused_and_tells_the_items_apart(home):
         choices = app.screen.query_one(OptionList)
         assert app.focused is choices and choices.highlighted == 0
         text = screen_text(app)
-        assert "…1111" in text and "…2222" in text
-        assert "first-token" not in text
+        assert "…1111" in text and "…2222" in text and "first-token" not in text
+        assert "written by rattler" in text and "written by Python keyring" in text and "changed 20" in text
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen) and "z cannot bring" in app.screen.question

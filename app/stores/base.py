@@ -28,6 +28,10 @@ class Entry:
     store_id: str
     # Keychain item path; lets duplicates for one key be told apart.
     item_ref: str | None = None
+    # For keychain items, what tells duplicates apart: which program wrote the item (from its
+    # attributes) and when it last changed (Unix time), where the keychain says.
+    origin: str | None = None
+    modified: int | None = None
 
 
 @dataclass

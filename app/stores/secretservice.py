@@ -54,11 +54,23 @@ class KeychainItem:
     attributes: dict[str, str]
     label: str
     secret: bytes | None  # None while locked
+    modified: int | None = None
 
     @property
     def written_by_rattler(self) -> bool:
         extra = set(self.attributes) - {"service", "username", "xdg:schema"}
         return not extra
+
+    @property
+    def origin(self) -> str:
+        """Which program wrote the item, told by the attributes each one adds."""
+        if self.written_by_rattler:
+            return "rattler"
+        if self.attributes.get("application") == "Python keyring library":
+            return "Python keyring"
+        if self.attributes.get("application") == "rust-keyring" or "target" in self.attributes:
+            return "older pixi (keyring-rs)"
+        return "another program"
 
 
 class _Bus:
@@ -212,7 +224,9 @@ class SecretServiceStore(Store):
         for path, (prop_map,) in zip(paths, props, strict=True):
             attributes = dict(prop_map.get("Attributes", ("a{ss}", {}))[1])
             label = prop_map.get("Label", ("s", ""))[1]
-            items.append(KeychainItem(path, attributes.get("username", ""), attributes, label, secrets.get(path)))
+            modified = prop_map.get("Modified", ("t", 0))[1] or None
+            key = attributes.get("username", "")
+            items.append(KeychainItem(path, key, attributes, label, secrets.get(path), modified))
         return items
 
     def list_items(self) -> tuple[list[KeychainItem], int]:
@@ -235,7 +249,10 @@ class SecretServiceStore(Store):
             return Snapshot(self.id, StoreState.UNAVAILABLE, str(err))
         except StoreError as err:
             return Snapshot(self.id, StoreState.ERROR, str(err))
-        entries = [Entry(item.key, loads_credential(_text(item.secret)), self.id, item_ref=item.path) for item in items]
+        entries = [
+            Entry(item.key, loads_credential(_text(item.secret)), self.id, item.path, item.origin, item.modified)
+            for item in items
+        ]
         counts: dict[str, int] = {}
         for entry in entries:
             counts[entry.key] = counts.get(entry.key, 0) + 1

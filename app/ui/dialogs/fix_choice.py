@@ -7,6 +7,7 @@ from typing import ClassVar
 from pixi_auth_tui.audit import Finding, Fix
 from pixi_auth_tui.inventory import Inventory
 from pixi_auth_tui.model import mask, public_identity, secret_of
+from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs import box_css
 from rich.text import Text
 from textual import on
@@ -30,6 +31,10 @@ def describe_fix(fix: Fix, finding: Finding, inventory: Inventory | None) -> Tex
             secret = secret_of(cred)
             identity = public_identity(cred)
             parts = [identity] if secret is None or identity == mask(secret) else [identity, f"secret {mask(secret)}"]
+            if row.entry.origin:
+                parts.append(f"written by {row.entry.origin}")
+            if row.entry.modified:
+                parts.append(f"changed {present.absolute_time(row.entry.modified)}")
             text.append("  " + " · ".join(parts))
             text.append(f"\n  {ref}", style="dim")
             return text
