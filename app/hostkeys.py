@@ -67,10 +67,6 @@ def in_domain(host: str, domain: str) -> bool:
     return host == domain or host.endswith(f".{domain}")
 
 
-def key_matches(key: str, url: str) -> bool:
-    return key in candidate_keys(url)
-
-
 @dataclass(frozen=True)
 class Normalised:
     key: str

@@ -64,9 +64,6 @@ class StoreSet:
     stores: list[Store]
     override: OverrideLookup
 
-    def by_id(self, store_id: str) -> Store | None:
-        return next((s for s in self.stores if s.id == store_id), None)
-
 
 def discover_stores(environment: Environment, keychain: Store | None = None) -> StoreSet:
     """The stores pixi consults, in its order. `keychain` replaces the platform's (tests, --demo)."""

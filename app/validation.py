@@ -42,7 +42,6 @@ def username_problem(value: str) -> str | None:
 
 FIELDS_BY_KIND = {name: tuple(f.name for f in spec.fields) for name, spec in KINDS.items() if spec.editable}
 SECRET_FIELDS = {f.name for spec in KINDS.values() for f in spec.fields if f.secret}
-OPTIONAL_FIELDS = {f.name for spec in KINDS.values() for f in spec.fields if f.optional}
 
 
 def build_credential(

@@ -466,6 +466,11 @@ async def test_t_tests_the_selected_row(home, probe_servers):
         assert last_test(app, row) == "accepted"
         assert "accepted" in detail(app) and "HTTP 200" in detail(app)
         assert any("accepted" in n.message for n in app._notifications)
+        # the URL tested is said when the test starts and beside its result
+        url = f"{server.base}/private/noarch/repodata.json"
+        assert any(str(n.message) == f"Testing 127.0.0.1: {url} …" for n in app._notifications)
+        assert any(str(n.message).endswith(f"\n{url}") for n in app._notifications)
+        assert url in detail(app)
     saved = (home / ".local/state/pixi-auth-tui/state.json").read_text()
     assert "accepted" in saved and "good-token" not in saved
 

@@ -45,10 +45,6 @@ class Snapshot:
     # Entry-level problems, e.g. `key: unknown variant 'BasicHttp'`.
     problems: list[str] = field(default_factory=list)
 
-    @property
-    def usable_by_rattler(self) -> bool:
-        return self.state in (StoreState.OK, StoreState.MISSING)
-
 
 class StoreError(Exception):
     """A failed store operation, with a one-line reason fit for a person."""
