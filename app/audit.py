@@ -32,6 +32,7 @@ from pixi_auth_tui.probe_state import FAILING, ProbeState, result_key
 from pixi_auth_tui.stores.base import Ability, StoreError, StoreState
 from pixi_auth_tui.stores.jsonfile import JsonFileStore, atomic_write
 from pixi_auth_tui.stores.netrc import DEFAULT_KEY, NetrcStore
+from pixi_auth_tui.words import plural
 
 SOON = 7 * 86400
 
@@ -152,7 +153,7 @@ def _store_findings(inventory: Inventory, home: Path, keychain_usable: bool) -> 
                         Fix(
                             "move-to-keychain",
                             "Move into the keychain",
-                            f"Back up {path}, then move its {len(secrets)} entr{'y' if len(secrets) == 1 else 'ies'} "
+                            f"Back up {path}, then move its {plural(len(secrets), 'entry')} "
                             "into the keychain one by one (each is read back from the keychain before it is "
                             "removed from the file).",
                         )
@@ -164,7 +165,7 @@ def _store_findings(inventory: Inventory, home: Path, keychain_usable: bool) -> 
                     Finding(
                         "plaintext-secrets",
                         Severity.WARNING,
-                        f"{len(secrets)} secret(s) in plain text in {store.name}",
+                        f"{plural(len(secrets), 'secret')} in plain text in {store.name}",
                         f"{path} keeps secrets unencrypted on disk"
                         + ("" if keychain_usable else " (no keychain is usable here to move them to)")
                         + ".",
@@ -192,7 +193,7 @@ def _store_findings(inventory: Inventory, home: Path, keychain_usable: bool) -> 
                     Finding(
                         "plaintext-secrets",
                         Severity.WARNING,
-                        f"{len(snap.entries)} password(s) in plain text in netrc",
+                        f"{plural(len(snap.entries), 'password')} in plain text in netrc",
                         f"{store.path} keeps passwords unencrypted; rattler only reads it. Move them with "
                         "`pixi-auth-tui set` into the keychain and remove the lines by hand.",
                         store.id,
@@ -258,7 +259,8 @@ def _keychain_findings(inventory: Inventory) -> list[Finding]:
                 f"dedupe:{r.entry.item_ref}",
                 f"Keep item {i + 1}",
                 f"Keep {r.entry.item_ref} (made rattler-style: exactly service+username, rattler's label) and "
-                "delete the other item(s)"
+                "delete the other "
+                + ("item" if len(rows) == 2 else "items")
                 + ("" if same else "; their differing secrets are first saved to a 0600 backup file")
                 + ".",
             )
@@ -349,7 +351,7 @@ def _entry_findings(inventory: Inventory, now: float, state: ProbeState | None) 
                 )
             elif expiry - now < SOON:
                 left = expiry - now
-                span = f"{int(left // 86400)} day(s)" if left >= 86400 else f"{max(1, int(left // 3600))} hour(s)"
+                span = plural(int(left // 86400), "day") if left >= 86400 else plural(max(1, int(left // 3600)), "hour")
                 findings.append(
                     Finding(
                         "expiring",
@@ -483,9 +485,9 @@ def apply_fix(inventory: Inventory, finding: Finding, fix_id: str, backup_dir: P
             if isinstance(e.credential, BasicHTTP) and e.credential.misspelled
         }
         store.repair(repaired, expect=snap.version)
-        return Outcome(
-            f"Rewrote {len(repaired)} entr{'y' if len(repaired) == 1 else 'ies'}; backup: {backup}"
-        ), FixRecord(str(store.path), str(backup))
+        return Outcome(f"Rewrote {plural(len(repaired), 'entry')}; backup: {backup}"), FixRecord(
+            str(store.path), str(backup)
+        )
     if fix_id == "move-to-keychain" and isinstance(store, JsonFileStore):
         keychain = inventory.store(KEYCHAIN)
         if keychain is None:
@@ -503,7 +505,7 @@ def apply_fix(inventory: Inventory, finding: Finding, fix_id: str, backup_dir: P
             moved += outcome.ok
             if not outcome.ok:
                 problems.append(outcome.message)
-        message = f"Moved {moved} entr{'y' if moved == 1 else 'ies'} into the keychain; backup: {backup}"
+        message = f"Moved {plural(moved, 'entry')} into the keychain; backup: {backup}"
         return Outcome(message + ("; " + "; ".join(problems) if problems else ""), ok=not problems), FixRecord(
             str(store.path), str(backup)
         )
@@ -529,7 +531,7 @@ def apply_fix(inventory: Inventory, finding: Finding, fix_id: str, backup_dir: P
                 json.dump({"key": finding.key, "items": data}, out)
         removed = store.dedupe(finding.key, keep)
         tail = f"; the differing secrets are saved in {backup_path}" if backup_path else ""
-        return Outcome(f"Removed {removed} duplicate item(s) for {finding.key}{tail}"), FixRecord(
+        return Outcome(f"Removed {plural(removed, 'duplicate item')} for {finding.key}{tail}"), FixRecord(
             f"keychain:{finding.key}", str(backup_path) if backup_path else None
         )
     raise StoreError(f"cannot apply {fix_id} here")

@@ -28,6 +28,7 @@ from pixi_auth_tui.operations import save_credential
 from pixi_auth_tui.paths import Environment
 from pixi_auth_tui.stores.base import StoreError
 from pixi_auth_tui.validation import build_credential
+from pixi_auth_tui.words import plural
 
 KIND_CHOICES = {spec.cli: name for name, spec in KINDS.items() if spec.cli}
 STORE_CHOICES = ("keychain", "credentials", "auth-file", "override")
@@ -321,7 +322,8 @@ def cmd_audit(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
                 out.write(f"          ({where})\n")
             for fix in finding.fixes:
                 out.write(f"          fix in the UI (a): {fix.label} — {fix.preview}\n")
-        out.write(f"\n{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} note(s)\n")
+        tally = [plural(counts["error"], "error"), plural(counts["warning"], "warning"), plural(counts["info"], "note")]
+        out.write(f"\n{', '.join(tally)}\n")
     worst = {"error": (Severity.ERROR,), "warning": (Severity.ERROR, Severity.WARNING)}[args.fail_on]
     return EXIT_FINDINGS if any(f.severity in worst for f in findings) else EXIT_OK
 

@@ -495,3 +495,15 @@ async def test_rotate_instead_from_the_add_form_stays_keyboard_only(home):
         await pilot.press("enter")
         await settle(pilot)
     assert credentials(home)["have.example"] == {"BasicHTTP": {"username": "u", "password": "new-p"}}
+
+
+def test_plural_words():
+    from pixi_auth_tui.words import plural
+
+    assert [plural(1, "error"), plural(4, "error"), plural(1, "entry"), plural(2, "entry"), plural(3, "day")] == [
+        "1 error",
+        "4 errors",
+        "1 entry",
+        "2 entries",
+        "3 days",
+    ]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pixi_auth_tui.model import BasicHTTP, Credential
 from pixi_auth_tui.stores.base import Entry, Snapshot, Store, StoreError, StoreState
+from pixi_auth_tui.words import plural
 
 DEFAULT_KEY = "default"
 MAX_NETRC_BYTES = 16 * 1024 * 1024
@@ -156,7 +157,7 @@ class NetrcStore(Store):
             return Snapshot(
                 self.id,
                 StoreState.REJECTED,
-                f"rattler ignores the whole file: {len(parsed.errors)} parse error(s)",
+                f"rattler ignores the whole file: {plural(len(parsed.errors), 'parse error')}",
                 entries,
                 problems=parsed.errors,
             )

@@ -20,6 +20,7 @@ from jeepney import DBusAddress, HeaderFields, Message, MessageType, Properties,
 from jeepney.io.blocking import DBusConnection, open_dbus_connection
 from pixi_auth_tui.model import Credential, dumps_credential, loads_credential, rattler_accepts
 from pixi_auth_tui.stores.base import Ability, Entry, Snapshot, Store, StoreError, StoreState
+from pixi_auth_tui.words import plural
 
 SERVICE = "rattler"
 BUS_NAME = "org.freedesktop.secrets"
@@ -270,7 +271,7 @@ class SecretServiceStore(Store):
             return Snapshot(
                 self.id,
                 StoreState.LOCKED,
-                f"{locked} item(s) in a locked keyring are hidden; unlock to see them",
+                f"{plural(locked, 'item')} in a locked keyring hidden until it is unlocked",
                 entries,
                 problems=problems,
             )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pixi_auth_tui.inventory import Row
 from pixi_auth_tui.model import KINDS, expires_at, public_identity
+from pixi_auth_tui.words import plural  # noqa: F401 (re-exported for the UI)
 
 
 def display_path(location: str, home: Path) -> str:
@@ -67,15 +68,6 @@ def filter_text(row: Row) -> str:
     if spec.identity:  # a username or access key id, never a masked secret
         parts.append(public_identity(cred))
     return " ".join(parts).lower()
-
-
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """`1 error`, `4 errors`, `1 entry`, `2 entries`."""
-    if count == 1:
-        return f"{count} {singular}"
-    if plural_form is None:
-        plural_form = singular[:-1] + "ies" if singular.endswith("y") else singular + "s"
-    return f"{count} {plural_form}"
 
 
 KEY_NAMES = {"slash": "/", "question_mark": "?", "escape": "Esc", "enter": "Enter", "ctrl+s": "Ctrl+S"}
