@@ -67,6 +67,7 @@ class CredentialForm(ModalScreen[FormResult | None]):
         box_css("CredentialForm", 74)
         + """
     CredentialForm .field-group { height: auto; }
+    CredentialForm .field-group.fixed { display: none; }
     CredentialForm .hint { color: $text-muted; }
     CredentialForm .warning { color: $warning; }
     CredentialForm .hint, CredentialForm .warning, CredentialForm .error { display: none; }
@@ -106,23 +107,30 @@ class CredentialForm(ModalScreen[FormResult | None]):
 
     def compose(self) -> ComposeResult:
         editing = self.editing
-        title = f"Edit / rotate {editing.key} in {editing.store.name}" if editing else "Add a credential"
         kind = editing.entry.credential.kind if editing else "BearerToken"
+        title = (
+            f"Edit / rotate {editing.key} ({KIND_LABELS[kind]}) in {editing.store.name}"
+            if editing
+            else "Add a credential"
+        )
+        # Key, kind and store are fixed while editing (the title names them): not shown then.
+        fixed = "fixed" if editing else ""
         with VerticalScroll(id="dialog"):
             yield Label(Text(title), classes="title")
-            yield Label("Key (host or *.wildcard)")
-            yield SingleLineInput(value=editing.key if editing else "", id="key", disabled=editing is not None)
-            yield Static("", id="key-hint", classes="hint")
-            yield Static("", id="key-error", classes="error")
-            yield Label("Kind")
-            yield Select(
-                [(KIND_LABELS[k], k) for k in EDITABLE_KINDS],
-                value=kind,
-                allow_blank=False,
-                id="kind",
-                disabled=editing is not None,
-            )
-            yield Static("", id="kind-warning", classes="warning")
+            with Vertical(classes=f"field-group {fixed}"):
+                yield Label("Key (host or *.wildcard)")
+                yield SingleLineInput(value=editing.key if editing else "", id="key", disabled=editing is not None)
+                yield Static("", id="key-hint", classes="hint")
+                yield Static("", id="key-error", classes="error")
+                yield Label("Kind")
+                yield Select(
+                    [(KIND_LABELS[k], k) for k in EDITABLE_KINDS],
+                    value=kind,
+                    allow_blank=False,
+                    id="kind",
+                    disabled=editing is not None,
+                )
+                yield Static("", id="kind-warning", classes="warning")
             for name in ALL_FIELDS:
                 with Vertical(id=f"group-{name}", classes="field-group"):
                     yield Label(FIELD_LABELS[name])
@@ -135,15 +143,16 @@ class CredentialForm(ModalScreen[FormResult | None]):
                         value=self._prefill(name),
                     )
                     yield Static("", id=f"{name}-error", classes="error")
-            yield Label("Store")
-            yield Select(
-                [(f"{s.name} — {present.display_path(s.location, self.home)}", s.id) for s in self.stores],
-                value=self.default_store.id,
-                allow_blank=False,
-                id="store",
-                disabled=editing is not None,
-            )
-            yield Static("", id="store-error", classes="error")
+            with Vertical(classes=f"field-group {fixed}"):
+                yield Label("Store")
+                yield Select(
+                    [(f"{s.name} — {present.display_path(s.location, self.home)}", s.id) for s in self.stores],
+                    value=self.default_store.id,
+                    allow_blank=False,
+                    id="store",
+                    disabled=editing is not None,
+                )
+                yield Static("", id="store-error", classes="error")
             yield Label("Test URL (optional: test before saving; remembered)")
             yield SingleLineInput(
                 value=self.probe_url, placeholder="https://host/channel/noarch/repodata.json", id="probe-url"
