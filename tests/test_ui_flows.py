@@ -250,6 +250,15 @@ async def test_every_column_is_readable_at_120_columns(tmp_path):
         for column in COLUMNS:
             assert column in text
         assert "expired 3d ago" in text and "AKIADEMO000000000000" in text
+        # still every column when the longest verdicts fill the Last test column
+        table = app.main.table
+        for row, verdict in zip(table.shown_rows, [*reversed(Verdict)], strict=False):
+            result = ProbeResult(row.key, "https://x/", verdict, "m")
+            app.main.probe_state.results[f"{row.store.id}:{row.key}"] = result
+        table.render_rows()
+        await pilot.pause()
+        widths = [column.get_render_width(table) for column in table.columns.values()]
+        assert sum(widths) <= table.size.width, widths
 
 
 async def test_a_usable_layout_at_80x24(tmp_path):

@@ -29,6 +29,10 @@ VERDICT_STYLE = {
     Verdict.EXPIRED: "bold red",
 }
 
+# The Last test cell keeps to 13 characters, so every column fits 120; the detail pane and the
+# notifications say the verdict in full.
+VERDICT_CELL = {Verdict.REDIRECTED_AWAY: "redirected", Verdict.INSECURE: "confirm http"}
+
 RowId = tuple[str, str, str | None]
 
 
@@ -41,7 +45,8 @@ def verdict_cell(result: ProbeResult | None, testing: bool) -> Text:
         return Text("testing…", style="italic")
     if result is None:
         return Text("")
-    return Text(result.verdict.value, style=VERDICT_STYLE.get(result.verdict, "yellow"))
+    label = VERDICT_CELL.get(result.verdict, result.verdict.value)
+    return Text(label, style=VERDICT_STYLE.get(result.verdict, "yellow"))
 
 
 class CredentialTable(DataTable[Text]):
