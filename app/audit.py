@@ -1,8 +1,9 @@
 """Audit: which hosts hold secrets on this machine, what is wrong with them, and fixes.
 
-Every fix writes a backup first (next to the file, 0600, timestamped), is described
-before it runs, can be undone from its backup, and never deletes a secret that is not
-stored somewhere else.
+Every fix is described before it runs, in the words of what it does (`consequence`): a file
+rewrite first writes a backup (next to the file, 0600, timestamped) it can be undone from; a
+chmod only changes a mode and can be undone; a dedupe never deletes a secret that is not
+stored somewhere else, and cannot be undone.
 """
 
 from __future__ import annotations
@@ -51,6 +52,18 @@ class Fix:
     id: str
     label: str
     preview: str  # what will happen, shown before it runs
+
+
+def consequence(fix: Fix) -> str:
+    """What happens besides the fix itself, as the fix really does it."""
+    if fix.id in ("chmod-file", "chmod-folder"):
+        return "Only the permissions change; undo puts the old mode back."
+    if fix.id.startswith("dedupe:"):
+        return (
+            "The other items are deleted from the keychain; a secret that differs from the one kept is "
+            "first saved to a private (0600) backup file. Undo cannot bring deleted keychain items back."
+        )
+    return "The file is first copied to a private (0600) backup next to it; undo restores that copy."
 
 
 @dataclass

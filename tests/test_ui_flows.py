@@ -428,7 +428,7 @@ async def test_dedupe_chooser_is_focused_and_tells_the_items_apart(home, keychai
         assert "written by rattler" in text and "written by Python keyring" in text and "changed 20" in text
         await pilot.press("enter")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen) and "z cannot bring" in app.screen.question
+        assert isinstance(app.screen, ConfirmScreen) and "Undo cannot bring" in app.screen.question
 
 
 # -- keychain and words ----------------------------------------------------------------------

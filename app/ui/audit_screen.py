@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from pixi_auth_tui.audit import Finding, Fix, FixRecord, Severity, apply_fix, run_audit, summary, undo_fix
+from pixi_auth_tui.audit import Finding, FixRecord, Severity, apply_fix, consequence, run_audit, summary, undo_fix
 from pixi_auth_tui.inventory import Inventory, load_inventory
 from pixi_auth_tui.paths import Environment
 from pixi_auth_tui.probe_state import ProbeState
@@ -31,18 +31,6 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
-
-
-def fix_consequence(fix: Fix) -> str:
-    """What happens besides the fix itself, in the words of what the fix really does."""
-    if fix.id in ("chmod-file", "chmod-folder"):
-        return "Only the permissions change; z (undo) puts the old mode back."
-    if fix.id.startswith("dedupe:"):
-        return (
-            "The other items are deleted from the keychain; a secret that differs from the one kept is "
-            "first saved to a private (0600) backup file. z cannot bring deleted keychain items back."
-        )
-    return "The file is first copied to a private (0600) backup next to it; z (undo) restores that copy."
 
 
 @dataclass
@@ -211,7 +199,10 @@ class AuditScreen(Screen[tuple[str, str] | None]):
             if yes:
                 self._apply(finding, fix_id)
 
-        self.app.push_screen(ConfirmScreen(f"{fix.label}\n\n{preview}\n\n{fix_consequence(fix)}", "Fix"), answered)
+        self.app.push_screen(
+            ConfirmScreen(f"{fix.label}\n\n{preview}\n\n{consequence(fix)}\n(Undo is z on the audit screen.)", "Fix"),
+            answered,
+        )
 
     @work(thread=True, exclusive=True, group="audit")
     def _apply(self, finding: Finding, fix_id: str) -> None:
