@@ -394,6 +394,8 @@ async def test_fix_wording_and_undo_after_reopening_the_audit_screen(home):
         await pilot.press("y")
         await settle(pilot)
         assert path.stat().st_mode & 0o777 == 0o600
+        # the audit screen told the main screen what it re-read (by a message)
+        assert "file-permissions" not in [f.code for f in app.main.findings]
         await pilot.press("escape")  # leave the audit screen …
         await pilot.pause()
         await pilot.press("a")  # … and come back: the fix can still be undone
@@ -401,6 +403,7 @@ async def test_fix_wording_and_undo_after_reopening_the_audit_screen(home):
         await pilot.press("z")
         await settle(pilot)
         assert path.stat().st_mode & 0o777 == 0o644
+        assert "file-permissions" in [f.code for f in app.main.findings]
 
 
 async def test_dedupe_chooser_is_focused_and_tells_the_items_apart(home, keychain, keyring_daemon):

@@ -12,7 +12,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from pixi_auth_tui.audit import Finding, FixRecord, run_audit
 from pixi_auth_tui.inventory import KEYCHAIN, Inventory, Row, Status, changed_files, load_inventory
@@ -22,11 +22,7 @@ from pixi_auth_tui.paths import Environment
 from pixi_auth_tui.probe_state import FAILING, ProbeResult, ProbeState, Verdict, default_probe_url, result_key
 from pixi_auth_tui.stores.base import Ability, Store, StoreError, StoreState
 from pixi_auth_tui.ui import present
-from pixi_auth_tui.ui.audit_screen import AuditContext, AuditScreen
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
-from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm, FormResult
-from pixi_auth_tui.ui.dialogs.move import MoveScreen
-from pixi_auth_tui.ui.dialogs.probe_url import ProbeUrlScreen
 from pixi_auth_tui.ui.widgets.credential_table import COLUMNS, CredentialTable, row_id
 from pixi_auth_tui.ui.widgets.detail_pane import DetailPane
 from pixi_auth_tui.ui.widgets.store_summary import StoreSummary
@@ -39,6 +35,11 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, ProgressBar, Static
 from textual.worker import Worker
+
+if TYPE_CHECKING:
+    # Dialogs and the audit screen are imported when first opened: nobody waits for them at start.
+    from pixi_auth_tui.ui.audit_screen import AuditScreen
+    from pixi_auth_tui.ui.dialogs.credential_form import FormResult
 
 WRITABLE_STATES = (StoreState.OK, StoreState.MISSING)
 
@@ -299,6 +300,8 @@ class MainScreen(Screen[None]):
         if not stores:
             self.say("No store can be written: see the store list for why.", "error")
             return
+        from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm
+
         form = CredentialForm(
             self.inventory, stores, default_store=self.inventory.default_write_store(), home=self.environment.home
         )
@@ -313,6 +316,8 @@ class MainScreen(Screen[None]):
         if problem is not None:
             self.say(problem, "warning")
             return
+        from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm
+
         form = CredentialForm(
             self.inventory,
             [row.store],
@@ -366,6 +371,8 @@ class MainScreen(Screen[None]):
                 inventory = self.inventory
                 self.run_write(lambda: move_entry(inventory, row, target), select=(target.id, row.key))
 
+        from pixi_auth_tui.ui.dialogs.move import MoveScreen
+
         self.app.push_screen(MoveScreen(row, targets, self.environment.home), chosen)
 
     def action_delete(self) -> None:
@@ -414,11 +421,12 @@ class MainScreen(Screen[None]):
         return state.path.parent / "backups"
 
     def action_audit(self) -> None:
+        from pixi_auth_tui.ui.audit_screen import AuditContext, AuditScreen
+
         context = AuditContext(self.environment, self.clock, self.probe_state, self.backup_dir(), self.fix_history)
         self.app.push_screen(AuditScreen(context, report_to=self), self._jump_to)
 
-    @on(AuditScreen.Reread)
-    def _audit_reread(self, event: AuditScreen.Reread) -> None:
+    def on_audit_screen_reread(self, event: AuditScreen.Reread) -> None:
         self.show_inventory(event.inventory)
         self.set_findings(event.findings)
 
@@ -468,6 +476,8 @@ class MainScreen(Screen[None]):
                 self._render_detail()
                 self.say(f"Tests of {row.key} now request {url}.")
 
+        from pixi_auth_tui.ui.dialogs.probe_url import ProbeUrlScreen
+
         self.app.push_screen(ProbeUrlScreen(row.key, self.probe_url_for(row) or "", run=False), given)
 
     def action_test(self) -> None:
@@ -477,6 +487,8 @@ class MainScreen(Screen[None]):
             return
         url = self.probe_url_for(row)
         if url is None:
+            from pixi_auth_tui.ui.dialogs.probe_url import ProbeUrlScreen
+
             # Wildcards and S3 keys need a concrete URL; remembered for next time.
             self.app.push_screen(ProbeUrlScreen(row.key, ""), lambda given: self._test_with_url(row, given))
             return
