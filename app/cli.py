@@ -22,9 +22,9 @@ from typing import Any, TextIO
 from pixi_auth_tui import __version__
 from pixi_auth_tui.exits import EXIT_FAILED, EXIT_FINDINGS, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, UsageError
 from pixi_auth_tui.hostkeys import key_problem, normalise_login_key
-from pixi_auth_tui.inventory import Inventory, Row, load_inventory
+from pixi_auth_tui.inventory import Inventory, Row, Status, load_inventory
 from pixi_auth_tui.model import KIND_LABELS, KINDS, BasicHTTP, Credential, expires_at, public_identity
-from pixi_auth_tui.operations import save_credential
+from pixi_auth_tui.operations import delete_entry, save_credential, successor_after_delete
 from pixi_auth_tui.paths import Environment
 from pixi_auth_tui.stores.base import StoreError
 from pixi_auth_tui.validation import build_credential
@@ -287,13 +287,17 @@ def cmd_remove(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
     stores = {r.store.id for r in holders}
     if len(stores) > 1:
         raise UsageError(f"{args.key} is in several stores ({', '.join(sorted(stores))}); choose one with --store")
+    if len(holders) > 1:
+        refs = ", ".join(r.entry.item_ref or "?" for r in holders)
+        raise UsageError(f"{len(holders)} keychain items hold {args.key} ({refs}); choose one with --item")
     row = holders[0]
-    row.store.remove(args.key, expect=inv.snapshots[row.store.id].version, item_ref=args.item)
+    # The same write and the same successor (rattler's lookup, wildcards included) as the UI's delete.
+    after = successor_after_delete(inv, row) if row.status is Status.ACTIVE else None
+    delete_entry(inv, row)
     out.write(f"removed {args.key} from {row.store.name} ({row.store.location})\n")
-    after = load_inventory_for(args)
-    now_active = after.active_row(args.key)
-    if now_active is not None:
-        out.write(f"pixi now uses the entry in {now_active.store.name} for {args.key}\n")
+    if after is not None:
+        what = "the entry" if after.key == row.key else after.key
+        out.write(f"pixi now uses {what} in {after.store.name} for {args.key}\n")
     return EXIT_OK
 
 

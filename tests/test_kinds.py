@@ -80,3 +80,13 @@ def test_the_cli_and_the_form_refuse_the_same_values(home):
     )
     assert code == 2 and "the access key id contains spaces" in err.getvalue()
     assert not (home / ".rattler/credentials.json").exists()
+
+
+def test_cli_remove_names_the_same_successor_as_the_ui(home):
+    path = home / ".rattler/credentials.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps({"repo.prefix.dev": {"BearerToken": "a"}, "*.prefix.dev": {"BearerToken": "b"}}))
+    out = io.StringIO()
+    assert cli.run(["remove", "repo.prefix.dev"], out, io.StringIO(), io.StringIO()) == 0
+    assert "pixi now uses *.prefix.dev in credentials.json for repo.prefix.dev" in out.getvalue()
+    assert json.loads(path.read_text()) == {"*.prefix.dev": {"BearerToken": "b"}}
