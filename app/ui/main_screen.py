@@ -31,6 +31,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, ProgressBar, Static
@@ -88,7 +89,6 @@ class MainScreen(Screen[None]):
         self.findings: list[Finding] = []
         self.fix_history: list[FixRecord] = []  # outlives the audit screen: undo after reopening
         self._test_all: Worker[None] | None = None
-        self._probe_saves = 0
 
     # -- layout ------------------------------------------------------------------------
 
@@ -114,9 +114,9 @@ class MainScreen(Screen[None]):
     def detail(self) -> DetailPane:
         return self.query_one(DetailPane)
 
-    def say(self, message: str, severity: str = "information", timeout: float = 5) -> None:
+    def say(self, message: str, severity: SeverityLevel = "information", timeout: float = 5) -> None:
         """A notification; its text is never read as markup (it names keys, URLs, users)."""
-        self.notify(message, severity=severity, timeout=timeout, markup=False)  # type: ignore[arg-type]
+        self.notify(message, severity=severity, timeout=timeout, markup=False)
 
     def on_mount(self) -> None:
         self.action_refresh()
