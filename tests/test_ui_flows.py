@@ -196,7 +196,7 @@ async def test_the_test_url_is_shown_changed_and_remembered(home, size):
         app.screen.query_one("#url", Input).value = "https://repo.example.org/chan/noarch/repodata.json"
         await pilot.press("enter")
         await settle(pilot)
-        assert "Test URL     https://repo.example.org/chan/noarch/repodata.json" in detail(app)
+        assert "Test URL       https://repo.example.org/chan/noarch/repodata.json" in detail(app)
     saved = json.loads(state_path.read_text())["probe_urls"]
     # merged: the URL remembered by another run is still there
     assert saved == {
@@ -519,3 +519,34 @@ def test_plural_words():
         "2 entries",
         "3 days",
     ]
+
+
+async def test_detail_labels_never_run_into_their_values(home):
+    write_json(
+        home / ".rattler/credentials.json",
+        {
+            "s3://b": {"S3Credentials": {"access_key_id": "AK", "secret_access_key": "sk", "session_token": "st"}},
+            "o.example": {
+                "OAuth": {
+                    "access_token": "a" * 20,
+                    "refresh_token": None,
+                    "expires_at": None,
+                    "token_endpoint": "https://o.example/t",
+                    "revocation_endpoint": None,
+                    "client_id": "rattler",
+                }
+            },
+        },
+    )
+    app = AuthApp(make_env(home))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for key, labels in (
+            ("s3://b", ["Access key ID", "Session token"]),
+            ("o.example", ["Refresh token", "Token endpoint"]),
+        ):
+            select_row(app, key, "credentials")
+            await pilot.pause()
+            lines = detail(app).splitlines()
+            for label in labels:
+                assert any(line.startswith(label + " ") for line in lines), (label, lines)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pixi_auth_tui.inventory import Inventory, Row
-from pixi_auth_tui.model import KIND_LABELS, BasicHTTP, OAuth, S3Credentials, Unrecognised, expires_at, mask, secret_of
+from pixi_auth_tui.model import KINDS, BasicHTTP, OAuth, S3Credentials, Unrecognised, expires_at, mask, secret_of
 from pixi_auth_tui.probe_state import ProbeResult
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.widgets.credential_table import VERDICT_STYLE, RowId, row_id
@@ -39,21 +39,22 @@ def describe(
     text = Text()
 
     def field(label: str, value: str, style: str = "") -> None:
-        text.append(f"{label:<13}", style="bold")
+        text.append(f"{label:<15}", style="bold")
         text.append(f"{value}\n", style=style)
 
     field("Key", row.key)
-    field("Kind", KIND_LABELS[cred.kind])
+    spec = KINDS[cred.kind]
+    field("Kind", spec.label)
     field("Store", row.store.name)
     field("Location", present.display_path(row.store.location, home))
     field("Status", row.status.value, STATUS_STYLE[row.status.value])
     field("Why", row.reason)
-    if isinstance(cred, BasicHTTP):
-        field("Username", cred.username)
-        if cred.misspelled:
-            field("Problem", "spelled `BasicHttp`; rattler only reads `BasicHTTP`", "red")
+    for typed in spec.fields:
+        if not typed.secret:  # a username or an access key id: shown as it is
+            field(typed.label, str(getattr(cred, typed.name)))
+    if isinstance(cred, BasicHTTP) and cred.misspelled:
+        field("Problem", "spelled `BasicHttp`; rattler only reads `BasicHTTP`", "red")
     if isinstance(cred, S3Credentials):
-        field("Access key", cred.access_key_id)
         field("Session token", "yes" if cred.session_token else "no")
     if isinstance(cred, OAuth):
         field("Refresh token", "yes" if cred.refresh_token else "no (cannot renew)")
