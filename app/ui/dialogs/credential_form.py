@@ -146,7 +146,7 @@ class CredentialForm(ModalScreen[FormResult | None]):
             with Vertical(classes=f"field-group {fixed}"):
                 yield Label("Store")
                 yield Select(
-                    [(f"{s.name} — {present.display_path(s.location, self.home)}", s.id) for s in self.stores],
+                    [(Text(f"{s.name} — {present.display_path(s.location, self.home)}"), s.id) for s in self.stores],
                     value=self.default_store.id,
                     allow_blank=False,
                     id="store",

@@ -43,7 +43,7 @@ class MoveScreen(ModalScreen[str | None]):
                 )
             )
             yield Select(
-                [(f"{s.name} — {present.display_path(s.location, self.home)}", s.id) for s in self.targets],
+                [(Text(f"{s.name} — {present.display_path(s.location, self.home)}"), s.id) for s in self.targets],
                 value=self.targets[0].id,
                 allow_blank=False,
                 id="target",
