@@ -98,6 +98,7 @@ class KindSpec:
     identity: str | None  # shown instead of the masked secret (username, access key id)
     sends: str  # how a request carries it: bearer | basic | conda-path | sigv4 | none
     note: str = ""  # said beside the request `resolve` prints
+    placeholder: str = "(unreadable)"  # shown for it when it has neither identity nor secret
 
     @property
     def editable(self) -> bool:
@@ -339,7 +340,7 @@ def public_identity(cred: Credential) -> str:
     if spec.identity:
         return str(getattr(cred, spec.identity))
     if spec.secret is None:
-        return "(unreadable)"
+        return spec.placeholder
     return mask(secret_of(cred))
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from pixi_auth_tui.audit import Finding, FixRecord, run_audit
 from pixi_auth_tui.inventory import KEYCHAIN, Inventory, Row, Status, changed_files, load_inventory
-from pixi_auth_tui.model import KIND_LABELS
+from pixi_auth_tui.model import KINDS
 from pixi_auth_tui.operations import Outcome, delete_entry, move_entry, save_credential, successor_after_delete
 from pixi_auth_tui.paths import Environment
 from pixi_auth_tui.probe_state import FAILING, ProbeResult, ProbeState, Verdict, default_probe_url, result_key
@@ -329,9 +329,9 @@ class MainScreen(Screen[None]):
         self.app.push_screen(form, self._form_done)
 
     def _why_not_editable(self, row: Row, moving: bool = False) -> str | None:
-        kind = row.entry.credential.kind
-        if kind in ("OAuth", "Unrecognised"):
-            return f"{KIND_LABELS[kind]} entries are read-only here; delete is possible."
+        spec = KINDS[row.entry.credential.kind]
+        if not spec.editable:
+            return f"{spec.label} entries are read-only here; delete is possible."
         if not row.store.writable:
             return f"{row.store.name} is read-only (as it is for rattler): edit it by hand."
         snapshot = self.inventory.snapshots[row.store.id] if self.inventory else None
