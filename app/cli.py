@@ -20,7 +20,15 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from pixi_auth_tui import __version__
-from pixi_auth_tui.exits import EXIT_FAILED, EXIT_FINDINGS, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, UsageError
+from pixi_auth_tui.cli_common import (
+    EXIT_FAILED,
+    EXIT_FINDINGS,
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    EXIT_USAGE,
+    STORE_CHOICES,
+    UsageError,
+)
 from pixi_auth_tui.hostkeys import key_problem, normalise_login_key
 from pixi_auth_tui.inventory import Inventory, Row, Status, load_inventory
 from pixi_auth_tui.model import KIND_LABELS, KINDS, BasicHTTP, Credential, expires_at, public_identity
@@ -31,7 +39,6 @@ from pixi_auth_tui.validation import build_credential
 from pixi_auth_tui.words import plural
 
 KIND_CHOICES = {spec.cli: name for name, spec in KINDS.items() if spec.cli}
-STORE_CHOICES = ("keychain", "credentials", "auth-file", "override")
 
 
 def build_parser() -> argparse.ArgumentParser:

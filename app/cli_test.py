@@ -7,7 +7,7 @@ import asyncio
 import json
 from typing import TextIO
 
-from pixi_auth_tui.exits import EXIT_NOT_FOUND, EXIT_OK, EXIT_REJECTED, UsageError
+from pixi_auth_tui.cli_common import EXIT_NOT_FOUND, EXIT_OK, EXIT_REJECTED, UsageError
 from pixi_auth_tui.inventory import Inventory, Row, Status
 from pixi_auth_tui.probe import ProbeJob, ProbeOptions, probe_many
 from pixi_auth_tui.probe_state import FAILING, ProbeResult, ProbeState, default_probe_url, result_key

@@ -1,0 +1,10 @@
+"""What every CLI command module shares (exit codes, the usage error, store choices), so none
+imports another: `cli` imports the command modules (cli_test, …), never the reverse."""
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_REJECTED, EXIT_FINDINGS = 0, 1, 2, 3, 4, 5
+
+STORE_CHOICES = ("keychain", "credentials", "auth-file", "override")
+
+
+class UsageError(Exception):
+    """Bad arguments: reported on stderr with exit code 2."""
