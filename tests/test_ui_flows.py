@@ -299,6 +299,8 @@ async def test_table_keys_enter_home_end_and_the_detail_pane_starts_at_the_top(t
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen is app.main and app.focused is pane
+        await pilot.press("escape")
+        assert app.focused is table
 
 
 async def test_expired_stands_out_and_sorting_shows_column_and_direction(tmp_path):

@@ -255,6 +255,9 @@ class MainScreen(Screen[None]):
         self.table.focus()
 
     def action_clear(self) -> None:
+        if self.focused is self.detail:  # back from reading a detail (Enter on a read-only row)
+            self.table.focus()
+            return
         if self._test_all is not None and self._test_all.is_running:
             self._test_all.cancel()
             self.say("Stopped testing; finished results are kept.")
