@@ -20,7 +20,8 @@ ABOUT = (
     "stores is shadowed (dimmed). Ignored rows (red) are entries pixi cannot use at all; an expiry in "
     "bold red has passed.\n"
     "o sorts by the next column and O reverses it (a click on a header does the same; a third click "
-    "returns to lookup order). Home/End jump to the first/last row; Enter edits the row.\n"
+    "returns to lookup order). Home/End jump to the first/last row; Enter edits the row (or moves into the detail of a "
+    "read-only one; Esc comes back).\n"
     "Ctrl+P opens the command palette. In forms: Enter or Ctrl+S saves, Esc cancels; leave a secret "
     "empty when editing to keep it."
 )
