@@ -17,11 +17,12 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from pixi_auth_tui import __version__
 from pixi_auth_tui.hostkeys import key_problem, normalise_login_key
-from pixi_auth_tui.inventory import Inventory, Row, load_inventory
+from pixi_auth_tui.inventory import Inventory, Row, load_inventory, order_note
 from pixi_auth_tui.model import (
     KIND_LABELS,
     BasicHTTP,
@@ -58,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--demo", action="store_true", help="use a generated demo set of stores instead of this machine's"
     )
+    parser.add_argument(
+        "--workspace",
+        metavar="PATH",
+        help="the pixi workspace whose .pixi/config.toml applies (default: the one the current directory is in)",
+    )
     sub = parser.add_subparsers(dest="command")
 
     p_list = sub.add_parser("list", help="every stored credential, in pixi's lookup order (secrets masked)")
@@ -75,7 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_set.add_argument("--kind", choices=sorted(KIND_CHOICES), required=True)
     p_set.add_argument("--username", help="for --kind basic")
     p_set.add_argument("--access-key-id", help="for --kind s3")
-    p_set.add_argument("--store", choices=STORE_CHOICES, help="default: keychain if usable, else credentials.json")
+    p_set.add_argument(
+        "--store",
+        choices=STORE_CHOICES,
+        help="default: where `pixi auth login` writes (RATTLER_AUTH_FILE if set, "
+        "else the keychain, else credentials.json)",
+    )
     p_set.add_argument(
         "--stdin",
         action="store_true",
@@ -130,6 +141,11 @@ def row_json(row: Row) -> dict[str, Any]:
 def inventory_json(inv: Inventory) -> dict[str, Any]:
     return {
         "blocked": inv.blocked,
+        "override_file": {
+            "path": str(inv.override.path) if inv.override.path else None,
+            "named_by": str(inv.override.source) if inv.override.source else None,
+            "workspace": str(inv.override.workspace) if inv.override.workspace else None,
+        },
         "stores": [
             {
                 "id": s.id,
@@ -140,6 +156,7 @@ def inventory_json(inv: Inventory) -> dict[str, Any]:
                 "message": inv.snapshots[s.id].message,
                 "entries": len(inv.snapshots[s.id].entries),
                 "problems": inv.snapshots[s.id].problems,
+                "note": order_note(inv, s.id),
             }
             for s in inv.stores
         ],
@@ -160,6 +177,9 @@ def print_inventory(inv: Inventory, out: TextIO) -> None:
     for i, store in enumerate(inv.stores, 1):
         snap = inv.snapshots[store.id]
         out.write(f"  {i}. {store.name:<18} {snap.state.value:<11} {store.location}  ({snap.message})\n")
+        note = order_note(inv, store.id)
+        if note:
+            out.write(f"       note: {note}\n")
         for problem in snap.problems:
             out.write(f"       - {problem}\n")
     out.write("\n")
@@ -276,14 +296,27 @@ def cmd_set(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO, 
     problem = key_problem(args.key)
     if problem:
         raise UsageError(f"invalid key {args.key!r}: {problem}")
-    store = inv.store(args.store) if args.store else inv.default_write_store()
-    if store is None:
-        raise UsageError(f"store {args.store!r} is not configured on this machine")
-    cred = credential_from_args(args, _secret_reader(args.stdin, stdin))
-    existed = any(e.key == args.key for e in inv.snapshots[store.id].entries)
-    store.set(args.key, cred, expect=inv.snapshots[store.id].version)
+    choice = None
+    if args.store:
+        store = inv.store(args.store)
+        if store is None:
+            raise UsageError(f"store {args.store!r} is not configured on this machine")
+    else:
+        choice = inv.write_choice()
+        store = choice.store
+    reader = _secret_reader(args.stdin, stdin)
+    if choice is not None and choice.warning and not args.stdin:
+        err.write(f"warning: {choice.warning}\n")  # before the person types the secret
+    cred = credential_from_args(args, reader)
+    # The CLI shows nothing it could have read stale: the store applies the change to what it
+    # holds under its lock (re-read, then write), and reports whether the key was there.
+    existed = store.set(args.key, cred, expect=None)
     verb = "rotated" if existed else "added"
     out.write(f"{verb} {args.key} ({KIND_LABELS[cred.kind]}) in {store.name} ({store.location})\n")
+    if choice is not None:
+        err.write(f"store chosen: {store.name}, because {choice.reason}\n")
+        if choice.warning and args.stdin:
+            err.write(f"warning: {choice.warning}\n")
     suggestion = normalise_login_key(args.key)
     if suggestion.changed:
         err.write(
@@ -305,7 +338,9 @@ def cmd_remove(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
     if len(stores) > 1:
         raise UsageError(f"{args.key} is in several stores ({', '.join(sorted(stores))}); choose one with --store")
     row = holders[0]
-    row.store.remove(args.key, expect=inv.snapshots[row.store.id].version, item_ref=args.item)
+    if args.item is None and row.entry.item_ref is not None and not row.key:
+        args.item = row.entry.item_ref  # a keychain item without a username is found by its path
+    row.store.remove(args.key, expect=None, item_ref=args.item)
     out.write(f"removed {args.key} from {row.store.name} ({row.store.location})\n")
     after = load_inventory_for(args)
     now_active = after.active_row(args.key)
@@ -349,7 +384,11 @@ def environment_for(args: argparse.Namespace) -> Environment:
         from pixi_auth_tui.demo import demo_environment
 
         return demo_environment()
-    return Environment.current()
+    workspace = getattr(args, "workspace", None)
+    try:
+        return Environment.current(Path(workspace).expanduser() if workspace else None)
+    except ValueError as err:
+        raise UsageError(str(err)) from err
 
 
 def load_inventory_for(args: argparse.Namespace) -> Inventory:

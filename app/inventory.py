@@ -26,8 +26,8 @@ from pixi_auth_tui.stores.jsonfile import JsonFileStore
 from pixi_auth_tui.stores.netrc import DEFAULT_KEY, NetrcStore, netrc_path
 
 # Store ids, in pixi's lookup order.
-AUTH_FILE = "auth-file"
 OVERRIDE = "override"
+AUTH_FILE = "auth-file"
 KEYCHAIN = "keychain"
 CREDENTIALS = "credentials"
 NETRC = "netrc"
@@ -79,17 +79,41 @@ class StoreSet:
 def discover_stores(environment: Environment, keychain: Store | None = None) -> StoreSet:
     """The stores pixi consults, in its order. `keychain` replaces the platform's (tests, --demo)."""
     stores: list[Store] = []
+    # pixi means to put its override file after RATTLER_AUTH_FILE, but its check never matches
+    # (see DOMAIN.md), so the override file is consulted first: we show what pixi does.
+    override = find_override_file(environment.env, environment.home, workspace=environment.workspace)
+    if override.path is not None:
+        stores.append(JsonFileStore(OVERRIDE, "override file", override.path))
     auth_file = environment.get("RATTLER_AUTH_FILE")
     if auth_file:
         stores.append(JsonFileStore(AUTH_FILE, "RATTLER_AUTH_FILE", Path(auth_file).expanduser()))
-    override = find_override_file(environment.env, environment.home)
-    if override.path is not None:
-        stores.append(JsonFileStore(OVERRIDE, "override file", override.path))
     keychain = keychain if keychain is not None else environment.keychain
     stores.append(keychain if keychain is not None else make_keychain_store(environment))
     stores.append(JsonFileStore(CREDENTIALS, "credentials.json", rattler_credentials_path(environment.home)))
     stores.append(NetrcStore(netrc_path(environment.env, environment.home)))
     return StoreSet(stores, override)
+
+
+@dataclass(frozen=True)
+class WriteChoice:
+    store: Store
+    reason: str
+    warning: str | None = None  # set when the choice means a plaintext file instead of the keychain
+
+
+ORDER_NOTE = (
+    "pixi consults its authentication-override-file before RATTLER_AUTH_FILE (its docs describe "
+    "the reverse order; its code does this)"
+)
+
+
+def order_note(inventory: Inventory, store_id: str) -> str | None:
+    """Why a store sits where it does, when pixi's docs say otherwise (both files present)."""
+    if store_id in (OVERRIDE, AUTH_FILE) and inventory.store(OVERRIDE) and inventory.store(AUTH_FILE):
+        return ORDER_NOTE
+    if store_id == OVERRIDE and inventory.override.source is not None:
+        return f"named by {inventory.override.source}; `pixi auth login/logout/status` never use it"
+    return None
 
 
 @dataclass
@@ -115,13 +139,26 @@ class Inventory:
         return next((r for r in self.rows if r.key == key and r.status is Status.ACTIVE), None)
 
     def default_write_store(self) -> Store:
-        """Where a new credential goes, as rattler decides: the keychain if usable, else credentials.json."""
+        """Where a new credential goes when nobody chose: where `pixi auth login` would put it."""
+        return self.write_choice().store
+
+    def write_choice(self) -> WriteChoice:
+        """`pixi auth login`'s choice: RATTLER_AUTH_FILE if set, else the keychain, else credentials.json."""
+        auth = self.store(AUTH_FILE)
+        if auth is not None:
+            return WriteChoice(auth, "RATTLER_AUTH_FILE is set, so `pixi auth login` writes there")
         keychain = self.store(KEYCHAIN)
         if keychain is not None and self.snapshots[KEYCHAIN].state is StoreState.OK:
-            return keychain
+            return WriteChoice(keychain, "the keychain is usable, so `pixi auth login` writes there")
         credentials = self.store(CREDENTIALS)
         assert credentials is not None
-        return credentials
+        why = self.snapshots[KEYCHAIN].message if keychain is not None else "no keychain"
+        return WriteChoice(
+            credentials,
+            "the keychain is not usable, so `pixi auth login` falls back to credentials.json",
+            warning=f"the keychain cannot be used ({why}): "
+            f"the secret is stored in PLAIN TEXT in {credentials.location}",
+        )
 
     def resolve(self, url: str) -> Resolution:
         return resolve(self, url)

@@ -55,15 +55,23 @@ def write(path: Path, text: str) -> Path:
 
 def test_override_file_follows_pixi_priority(home):
     env = {"XDG_CONFIG_HOME": str(home / "xdg"), "PIXI_HOME": str(home / "pixihome")}
+    # With XDG_CONFIG_HOME and PIXI_HOME set, pixi reads neither ~/.config/pixi nor ~/.pixi.
     write(home / ".config/pixi/config.toml", 'authentication-override-file = "/from/dot-config"\n')
-    assert find_override_file(env, home).path == Path("/from/dot-config")
+    write(home / ".pixi/config.toml", 'authentication-override-file = "/from/dot-pixi"\n')
+    assert find_override_file(env, home).path is None
+    assert find_override_file({}, home).path == Path("/from/dot-pixi")
+    assert find_override_file({"PIXI_HOME": str(home / "pixihome")}, home).path == Path("/from/dot-config")
     write(home / "xdg/pixi/config.toml", 'authentication_override_file = "/from/xdg"\n')
     assert find_override_file(env, home).path == Path("/from/xdg")
-    write(home / ".pixi/config.toml", 'authentication-override-file = "/from/dot-pixi"\n')
-    assert find_override_file(env, home).path == Path("/from/dot-pixi")
     write(home / "pixihome/config.toml", 'authentication-override-file = "/from/pixi-home"\n')
     found = find_override_file(env, home)
     assert found.path == Path("/from/pixi-home") and found.source == home / "pixihome/config.toml"
+    # a workspace's .pixi/config.toml goes on top of them all
+    workspace = home / "ws"
+    write(workspace / "pixi.toml", '[workspace]\nname = "w"\n')
+    write(workspace / ".pixi/config.toml", 'authentication-override-file = "/from/workspace"\n')
+    found = find_override_file(env, home, workspace=workspace)
+    assert found.path == Path("/from/workspace") and found.source == workspace / ".pixi/config.toml"
     # PIXI_CONFIG_FILE replaces them all; PIXI_NO_CONFIG skips them
     write(home / "only.toml", 'authentication-override-file = "/from/only"\n')
     assert find_override_file({**env, "PIXI_CONFIG_FILE": str(home / "only.toml")}, home).path == Path("/from/only")
@@ -71,14 +79,40 @@ def test_override_file_follows_pixi_priority(home):
 
 
 def test_config_order_lowest_first(home):
-    paths = config_locations({"XDG_CONFIG_HOME": "/xdg", "PIXI_HOME": "/ph"}, home)
-    assert paths == [
+    paths = config_locations({"XDG_CONFIG_HOME": "/xdg", "PIXI_HOME": "/ph"}, home, platform="linux")
+    assert paths == [Path("/etc/pixi/config.toml"), Path("/xdg/pixi/config.toml"), Path("/ph/config.toml")]
+    assert config_locations({}, home, workspace=Path("/ws"), platform="linux") == [
         Path("/etc/pixi/config.toml"),
         home / ".config/pixi/config.toml",
-        Path("/xdg/pixi/config.toml"),
         home / ".pixi/config.toml",
-        Path("/ph/config.toml"),
+        Path("/ws/.pixi/config.toml"),
     ]
+    # PIXI_NO_CONFIG / PIXI_CONFIG_FILE touch only the global files, never the workspace's
+    assert config_locations({"PIXI_NO_CONFIG": "1"}, home, workspace=Path("/ws")) == [Path("/ws/.pixi/config.toml")]
+    assert config_locations({"PIXI_CONFIG_FILE": "/c.toml"}, home, workspace=Path("/ws")) == [
+        Path("/c.toml"),
+        Path("/ws/.pixi/config.toml"),
+    ]
+    mac = config_locations({"XDG_CONFIG_HOME": "/xdg"}, home, platform="darwin")
+    assert mac == [
+        Path("/etc/pixi/config.toml"),
+        Path("/xdg/pixi/config.toml"),
+        home / "Library/Application Support/pixi/config.toml",
+        home / ".pixi/config.toml",
+    ]
+
+
+def test_workspace_is_found_upward_from_a_folder(home):
+    from pixi_auth_tui.pixiconfig import find_workspace
+
+    write(home / "proj/pyproject.toml", '[project]\nname = "p"\n')
+    assert find_workspace(home / "proj") is None  # a pyproject.toml without [tool.pixi] is no workspace
+    write(home / "proj/pyproject.toml", '[project]\nname = "p"\n[tool.pixi.workspace]\nchannels = []\n')
+    (home / "proj/src/deep").mkdir(parents=True)
+    assert find_workspace(home / "proj/src/deep") == home / "proj"
+    write(home / "proj/sub/pixi.toml", "[workspace]\n")
+    assert find_workspace(home / "proj/sub") == home / "proj/sub"
+    assert find_workspace(home / "proj/sub/pixi.toml") == home / "proj/sub"
 
 
 def test_bad_config_is_reported(home):

@@ -62,8 +62,11 @@ class Store(ABC):
     def load(self) -> Snapshot: ...
 
     @abstractmethod
-    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> None:
-        """Add or replace `key`. `expect` is the snapshot version the caller saw."""
+    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> bool:
+        """Add or replace `key`; True when it replaced one (a rotation).
+
+        `expect` is the snapshot version the caller saw (a person editing what they saw);
+        None applies the change to the store as it is at the time of writing."""
 
     @abstractmethod
     def remove(self, key: str, *, expect: str | None = None, item_ref: str | None = None) -> None:

@@ -248,14 +248,18 @@ class JsonFileStore(Store):
             change(doc)
             atomic_write(self.path, serialise_document(doc))
 
-    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> None:
+    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> bool:
         if not rattler_accepts(credential):
             raise StoreError("refusing to write a credential rattler cannot read")
+        existed = False
 
         def put(doc: dict[str, Any]) -> None:
+            nonlocal existed
+            existed = key in doc
             doc[key] = credential_to_json(credential)
 
         self._update(put, expect)
+        return existed
 
     def remove(self, key: str, *, expect: str | None = None, item_ref: str | None = None) -> None:
         def drop(doc: dict[str, Any]) -> None:

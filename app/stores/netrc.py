@@ -161,7 +161,7 @@ class NetrcStore(Store):
             )
         return Snapshot(self.id, StoreState.OK, f"{len(entries)} machines", entries)
 
-    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> None:
+    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> bool:
         raise StoreError("netrc is read-only here, as it is for rattler; edit it by hand")
 
     def remove(self, key: str, *, expect: str | None = None, item_ref: str | None = None) -> None:

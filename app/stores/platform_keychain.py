@@ -49,12 +49,14 @@ class PlatformKeychainStore(Store):
         problems = [f"{e.key}: not a credential rattler can read" for e in entries if not rattler_accepts(e.credential)]
         return Snapshot(self.id, StoreState.OK, f"{len(entries)} items", entries, problems=problems)
 
-    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> None:
+    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> bool:
         if not rattler_accepts(credential):
             raise StoreError("refusing to write a credential rattler cannot read")
         try:
+            existed = key in self.native.list_keys()
             # One item per (service, key) on these platforms: writing replaces in place.
             self.native.write(key, dumps_credential(credential))
+            return existed
         except NativeKeychainError as err:
             raise StoreError(f"keychain write failed: {err}") from err
 

@@ -257,7 +257,7 @@ class SecretServiceStore(Store):
             )
         return Snapshot(self.id, StoreState.OK, f"{len(entries)} items", entries, problems=problems)
 
-    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> None:
+    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> bool:
         if not rattler_accepts(credential):
             raise StoreError("refusing to write a credential rattler cannot read")
         secret = dumps_credential(credential).encode("utf-8")
@@ -275,7 +275,7 @@ class SecretServiceStore(Store):
             payload = _encrypt(session, secret)
             if matches:
                 bus.call(new_method_call(_item(matches[0]), "SetSecret", "(oayays)", (payload,)))
-                return
+                return True
             collection = self._default_collection(bus)
             properties = {
                 "org.freedesktop.Secret.Item.Label": ("s", item_label(key)),
@@ -291,6 +291,7 @@ class SecretServiceStore(Store):
             )
             if prompt != "/":
                 raise KeychainLocked("the keychain is locked; unlock it first — nothing was written")
+            return False
 
     def _default_collection(self, bus: _Bus) -> str:
         (path,) = bus.call(new_method_call(_service(), "ReadAlias", "s", ("default",)))

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import ClassVar, TypeVar
 
 from pixi_auth_tui.audit import Finding, run_audit, summary
-from pixi_auth_tui.inventory import KEYCHAIN, Inventory, Row, Status, changed_files, load_inventory
+from pixi_auth_tui.inventory import KEYCHAIN, Inventory, Row, Status, changed_files, load_inventory, order_note
 from pixi_auth_tui.model import (
     KIND_LABELS,
     BasicHTTP,
@@ -362,6 +362,9 @@ class AuthApp(App[None]):
         field("Kind", KIND_LABELS[cred.kind])
         field("Store", row.store.name)
         field("Location", present.display_path(row.store.location, self.environment.home))
+        note = order_note(self.inventory, row.store.id)
+        if note:
+            field("Order", present.tilde(note, self.environment.home), "yellow")
         status_style = {"active": "green", "shadowed": "yellow", "ignored": "red"}[row.status.value]
         field("Status", row.status.value, status_style)
         field("Why", row.reason)

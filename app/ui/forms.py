@@ -98,6 +98,7 @@ class CredentialForm(ModalScreen[FormResult | None]):
                 id="store",
                 disabled=editing is not None,
             )
+            yield Static("", id="store-warning", classes="warning")
             yield Static("", id="store-error", classes="error")
             yield Label("Test URL (optional: test before saving)")
             yield Input(placeholder="https://host/channel/noarch/repodata.json", id="probe-url")
@@ -152,6 +153,13 @@ class CredentialForm(ModalScreen[FormResult | None]):
         self.query_one("#key-hint", Static).update(Text(hint))
         warning = host_kind_warning(key, self._kind()) if key else None
         self.query_one("#kind-warning", Static).update(Text(f"⚠ {warning}" if warning else ""))
+        # Never a silent plaintext write: say so when the keychain cannot take the secret.
+        choice = self.inventory.write_choice()
+        store_id = str(self.query_one("#store", Select).value)
+        plaintext = choice.warning if self.editing is None and store_id == choice.store.id else None
+        store_warning = self.query_one("#store-warning", Static)
+        store_warning.update(Text(f"⚠ {plaintext}" if plaintext else ""))
+        store_warning.display = plaintext is not None
 
     # -- saving --------------------------------------------------------------------------
 
