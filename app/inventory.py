@@ -23,7 +23,7 @@ from pixi_auth_tui.paths import Environment, rattler_credentials_path
 from pixi_auth_tui.pixiconfig import OverrideLookup, find_override_file
 from pixi_auth_tui.stores.base import Entry, Snapshot, Store, StoreState
 from pixi_auth_tui.stores.jsonfile import JsonFileStore
-from pixi_auth_tui.stores.netrc import DEFAULT_KEY, NetrcStore, netrc_path
+from pixi_auth_tui.stores.netrc import NetrcStore, netrc_path
 
 # Store ids, in pixi's lookup order.
 OVERRIDE = "override"
@@ -167,8 +167,8 @@ class Inventory:
 def _ignored_reason(entry: Entry, snapshot: Snapshot, keychain_counts: dict[str, int]) -> str | None:
     if snapshot.state in BAD_FILE_STATES:
         return f"pixi cannot read this store: {snapshot.message}"
-    if entry.store_id == NETRC and entry.key == DEFAULT_KEY:
-        return "rattler never uses a netrc `default` entry"
+    if entry.note:
+        return entry.note
     if not rattler_accepts(entry.credential):
         return "rattler cannot read this entry"
     if entry.store_id == KEYCHAIN and keychain_counts.get(entry.key, 0) > 1:

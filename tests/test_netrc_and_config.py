@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pixi_auth_tui.model import BasicHTTP
@@ -11,28 +12,58 @@ from pixi_auth_tui.stores.netrc import NetrcStore, netrc_path, parse_netrc
 def test_netrc_machines_default_and_macdef(home):
     path = home / ".netrc"
     path.write_text(
-        "# comment\n"
         "machine a.example login u1 password p1\n"
         "macdef init\ncd /\nls\n\n"
-        'machine b.example\n  login u2\n  password "p 2"\n'
+        'machine b.example\n  login u2\n  password "p2"\n'
         "default login anon password guest\n"
+        "machine a.example login u3 password p3\n"
     )
     snap = NetrcStore(path).load()
     assert snap.state is StoreState.OK
-    assert [(e.key, e.credential) for e in snap.entries] == [
-        ("a.example", BasicHTTP("u1", "p1")),
-        ("b.example", BasicHTTP("u2", "p 2")),
-        ("default", BasicHTTP("anon", "guest")),
+    assert [(e.key, e.credential, e.note is None) for e in snap.entries] == [
+        ("a.example", BasicHTTP("u1", "p1"), False),  # superseded by the later a.example
+        ("b.example", BasicHTTP("u2", '"p2"'), True),  # quotes are literal for rattler
+        ("default", BasicHTTP("anon", "guest"), False),  # never used
+        ("a.example", BasicHTTP("u3", "p3"), True),
     ]
 
 
-def test_netrc_parse_errors_are_reported_not_fatal(home):
+@pytest.mark.parametrize(
+    "text",
+    [
+        'machine a.example login u password "p 2"\n',  # a quoted space splits the value: `2"` is a stray word
+        "# a comment\nmachine a.example login u password p\n",  # no comments for netrc_rs
+        "machine a.example login u password p port 22\n",
+        "machine a.example login u login v password p\n",  # one login too many
+        "machine a.example login u password\n",
+        "login u\nmachine a.example\n",
+    ],
+)
+def test_what_rattler_cannot_parse_makes_the_whole_netrc_unused(home, text):
     path = home / ".netrc"
-    path.write_text("machine a.example login u password p\nbogus\npassword\n")
+    path.write_text(text)
     snap = NetrcStore(path).load()
-    assert snap.state is StoreState.REJECTED  # rattler ignores the whole file
-    assert snap.entries and len(snap.problems) == 2
-    assert "line 2" in snap.problems[0]
+    assert snap.state is StoreState.MALFORMED and "ignores the whole netrc" in snap.message
+    assert len(snap.problems) == 1 and snap.problems[0].startswith("line ")
+
+
+def test_netrc_count_rule_is_global_as_in_rattler(home):
+    # netrc_rs counts logins against all entries so far: a second login is fine when an earlier
+    # entry had none (checked against py-rattler: it sends v:p here).
+    parsed = parse_netrc("machine b.example\nmachine a.example login u login v password p\n")
+    assert parsed.errors == [] and parsed.machines[-1].login == "v"
+
+
+def test_a_macdef_followed_by_an_empty_line_swallows_the_next_entry():
+    # netrc_rs skips whitespace (the empty line too) before the macro body: rattler never sees b.example.
+    parsed = parse_netrc("machine a.example login u password p\nmacdef m\n\nmachine b.example login x password y\n")
+    assert parsed.errors == [] and [m.name for m in parsed.machines] == ["a.example"]
+
+
+def test_netrc_not_utf8_is_ignored_whole(home):
+    path = home / ".netrc"
+    path.write_bytes(b"machine a.example login u password \xff\n")
+    assert NetrcStore(path).load().state is StoreState.MALFORMED
 
 
 def test_netrc_location(home):

@@ -26,6 +26,9 @@ class Entry:
     store_id: str
     # Keychain item path; lets duplicates for one key be told apart.
     item_ref: str | None = None
+    # Why rattler never uses this entry although its store is readable (a netrc `default`,
+    # an earlier duplicate in the same file); None when nothing in the store itself rules it out.
+    note: str | None = None
 
 
 @dataclass
