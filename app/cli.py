@@ -227,14 +227,25 @@ def cmd_resolve(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
                 "match": row_json(res.row) if res.row else None,
                 "request": vars(res.request) if res.request else None,
                 "blocked": res.blocked,
+                "url_credentials": res.userinfo is not None,
+                "note": order_note(inv, res.row.store.id) if res.row else None,
+                "host": res.normalised_host or (res.candidates[0] if res.candidates else None),
             },
             out,
             indent=2,
         )
         out.write("\n")
     else:
-        out.write(f"URL:        {res.url}\nKeys tried: {', '.join(res.candidates)}\n")
-        if res.row is None:
+        out.write(f"URL:        {res.url}\n")
+        if res.normalised_host:
+            out.write(f"Host:       {res.normalised_host} (as rattler normalises it)\n")
+        if res.userinfo is not None:
+            out.write(f"Match:      none needed — {res.request.note if res.request else ''}\n")
+        else:
+            out.write(f"Keys tried: {', '.join(res.candidates)}\n")
+        if res.userinfo is not None:
+            pass
+        elif res.row is None:
             out.write("Match:      none — pixi sends this request without credentials\n")
         else:
             out.write(
@@ -245,11 +256,14 @@ def cmd_resolve(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"Request:    {res.request.method} {res.request.url}\n")
             for name, value in res.request.headers.items():
                 out.write(f"            {name}: {value}\n")
-            if res.request.note:
+            if res.request.note and res.userinfo is None:
                 out.write(f"            ({res.request.note})\n")
+        note = order_note(inv, res.row.store.id) if res.row else None
+        if note:
+            out.write(f"Note:       {note}\n")
         if res.blocked:
             out.write(f"!! {res.blocked}\n")
-    return EXIT_OK if res.row else EXIT_NOT_FOUND
+    return EXIT_OK if res.sends_credential else EXIT_NOT_FOUND
 
 
 SecretReader = Callable[[str], str]

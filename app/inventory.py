@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from pixi_auth_tui.hostkeys import candidate_keys, host_of
+from pixi_auth_tui.hostkeys import candidate_keys, host_of, url_userinfo
 from pixi_auth_tui.model import (
     BasicHTTP,
     BearerToken,
@@ -201,8 +201,9 @@ def blocking_problem(stores: list[Store], snapshots: dict[str, Snapshot]) -> str
     for store in stores:
         if isinstance(store, JsonFileStore) and snapshots[store.id].state in BAD_FILE_STATES:
             return (
-                f"rattler cannot load {store.path} ({snapshots[store.id].message}): "
-                "pixi sends no credentials at all until it is fixed"
+                f"rattler cannot load {store.path} ({snapshots[store.id].message}), so pixi cannot build its "
+                "credential store at all: its conda requests fail with an error and its PyPI requests (uv) "
+                "go out without credentials, whatever the other stores hold, until this file is fixed"
             )
     return None
 
@@ -276,22 +277,45 @@ class Resolution:
     request: PreparedRequest | None
     blocked: str | None = None
     error: str | None = None
+    # The URL's own user:password, which rattler sends instead of any stored credential.
+    userinfo: tuple[str, str] | None = None
+    # The host rattler keys on, when it differs from how the URL spells it (IDN, IPv4 forms, …).
+    normalised_host: str | None = None
 
     @property
     def key(self) -> str | None:
         return self.row.key if self.row else None
 
+    @property
+    def sends_credential(self) -> bool:
+        return self.row is not None or self.userinfo is not None
+
+
+URL_USERINFO_NOTE = "credentials in the URL itself: rattler sends them as HTTP Basic and consults no store"
+
 
 def resolve(inventory: Inventory, url: str) -> Resolution:
-    if host_of(url) is None:
+    host = host_of(url)
+    if host is None:
         return Resolution(url, [], None, None, error=f"not a URL with a host: {url!r}")
     candidates = candidate_keys(url)
+    written = url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1]
+    normalised = host if host not in (written, written.lower()) and not written.startswith(f"{host}:") else None
+    userinfo = url_userinfo(url)
+    if userinfo is not None:
+        user, password = userinfo
+        request = PreparedRequest(
+            "GET", url, {"Authorization": f"Basic base64({user}:{mask(password)})"}, URL_USERINFO_NOTE
+        )
+        return Resolution(
+            url, candidates, None, request, blocked=inventory.blocked, userinfo=userinfo, normalised_host=normalised
+        )
     row = next((r for key in candidates if (r := inventory.active_row(key)) is not None), None)
     if row is None:
         request = PreparedRequest("GET", url, {}, "no credential: sent anonymously")
     else:
         request = describe_request(row, url)
-    return Resolution(url, candidates, row, request, blocked=inventory.blocked)
+    return Resolution(url, candidates, row, request, blocked=inventory.blocked, normalised_host=normalised)
 
 
 def insert_conda_token(url: str, token: str) -> str:

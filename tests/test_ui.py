@@ -306,7 +306,7 @@ async def test_malformed_file_is_shown_and_untouched(home):
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
         text = screen_text(app)
-        assert "rejected" in text and "pixi sends no credentials" in text
+        assert "rejected" in text and "conda requests fail" in text
         select_row(app, "a.example", "credentials")
         await pilot.press("e")
         await pilot.pause()
