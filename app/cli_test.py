@@ -8,6 +8,7 @@ import json
 from typing import TextIO
 
 from pixi_auth_tui.cli import EXIT_NOT_FOUND, EXIT_OK, EXIT_REJECTED, UsageError
+from pixi_auth_tui.hostkeys import url_userinfo
 from pixi_auth_tui.inventory import Inventory, Row, Status
 from pixi_auth_tui.probe import ProbeJob, ProbeOptions, probe_many
 from pixi_auth_tui.probe_state import FAILING, ProbeResult, ProbeState, default_probe_url, result_key
@@ -25,6 +26,11 @@ def rows_to_test(inv: Inventory, args: argparse.Namespace) -> list[Row]:
 
 
 def cmd_test(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.url and url_userinfo(args.url) is not None:
+        raise UsageError(
+            "this URL carries its own user:password, which rattler sends instead of any stored credential; "
+            "give the URL without it to test a stored entry"
+        )
     rows = rows_to_test(inv, args)
     if not rows:
         err.write(f"pixi-auth-tui: no stored credential for {args.key}\n")

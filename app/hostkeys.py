@@ -46,6 +46,16 @@ def url_userinfo(url: str) -> tuple[str, str] | None:
     return unquote(parsed.username, errors="replace"), unquote(parsed.password, errors="replace")
 
 
+def redact_userinfo(url: str) -> str:
+    """`url` with the password of its own userinfo masked, for display."""
+    scheme, sep, rest = url.partition("://")
+    authority, slash, tail = rest.partition("/")
+    userinfo, at, hostport = authority.rpartition("@")
+    if not sep or not at or ":" not in userinfo:
+        return url
+    return f"{scheme}://{userinfo.split(':', 1)[0]}:•••@{hostport}{slash}{tail}"
+
+
 def normalise_host(host: str) -> str | None:
     """What `host` becomes in a URL rattler looks up (e.g. `Bücher.de` → `xn--bcher-kva.de`)."""
     if not host or any(c in host for c in "/?#@\\") or host != host.strip():

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from pixi_auth_tui.hostkeys import candidate_keys, host_of, url_userinfo
+from pixi_auth_tui.hostkeys import candidate_keys, host_of, redact_userinfo, url_userinfo
 from pixi_auth_tui.model import (
     BasicHTTP,
     BearerToken,
@@ -304,11 +304,12 @@ def resolve(inventory: Inventory, url: str) -> Resolution:
     userinfo = url_userinfo(url)
     if userinfo is not None:
         user, password = userinfo
+        shown = redact_userinfo(url)  # the URL's own password is a secret too
         request = PreparedRequest(
-            "GET", url, {"Authorization": f"Basic base64({user}:{mask(password)})"}, URL_USERINFO_NOTE
+            "GET", shown, {"Authorization": f"Basic base64({user}:{mask(password)})"}, URL_USERINFO_NOTE
         )
         return Resolution(
-            url, candidates, None, request, blocked=inventory.blocked, userinfo=userinfo, normalised_host=normalised
+            shown, candidates, None, request, blocked=inventory.blocked, userinfo=userinfo, normalised_host=normalised
         )
     row = next((r for key in candidates if (r := inventory.active_row(key)) is not None), None)
     if row is None:

@@ -216,3 +216,19 @@ def test_workspace_config_names_the_override_file(home, tmp_path):
     assert json.loads(run(home, "list", "--json").stdout)["entries"] == []
     bad = run(home, "--workspace", str(tmp_path), "list")
     assert bad.returncode == 2 and "not a pixi workspace" in bad.stderr
+
+
+def test_resolve_and_test_say_url_credentials_are_sent_instead_of_any_store(home):
+    creds = home / ".rattler/credentials.json"
+    creds.parent.mkdir()
+    creds.write_text(json.dumps({"a.example": {"BearerToken": "stored"}}))
+    res = run(home, "resolve", "https://user:pa%40ss@A.example/c", "--json")
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["url_credentials"] is True and data["match"] is None
+    assert data["request"]["headers"]["Authorization"].startswith("Basic base64(user:")
+    assert "pa@ss" not in res.stdout and "pa%40ss" not in res.stdout  # the URL's own password is masked too
+    text = run(home, "resolve", "https://user:pass@a.example/c").stdout
+    assert "consults no store" in text
+    tested = run(home, "test", "a.example", "--url", "https://user:pass@a.example/c")
+    assert tested.returncode == 2 and "instead of any stored credential" in tested.stderr
