@@ -97,6 +97,8 @@ def _optional(obj: dict[str, Any], field: str, variant: str, typ: type) -> Any:
     value = obj.get(field)
     if value is not None and (not isinstance(value, typ) or isinstance(value, bool)):
         raise CredentialParseError(f"{variant}.{field} must be {typ.__name__} or null")
+    if typ is int and value is not None and not -(2**63) <= value < 2**63:
+        raise CredentialParseError(f"{variant}.{field} is out of the i64 range")
     return value
 
 
@@ -193,11 +195,14 @@ def dumps_credential(cred: Credential) -> str:
 
 
 def loads_credential(text: str) -> Credential:
+    """A keychain secret, read as rattler reads it (serde_json; see rattler_json)."""
+    from pixi_auth_tui.rattler_json import SerdeError, parse_json, read_credential
+
     try:
-        value = json.loads(text)
-    except ValueError as err:
+        value = parse_json(text)
+    except SerdeError as err:
         return Unrecognised(raw=text, reason=f"not JSON: {err}")
-    return parse_credential(value)
+    return read_credential(value)
 
 
 def rattler_accepts(cred: Credential) -> bool:

@@ -11,22 +11,25 @@ import contextlib
 import errno
 import fcntl
 import hashlib
-import json
 import os
 import stat
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pixi_auth_tui.model import (
-    BasicHTTP,
-    Credential,
-    Unrecognised,
-    compact_json,
-    credential_to_json,
-    parse_credential,
-    rattler_accepts,
+from pixi_auth_tui.model import BasicHTTP, Credential, Unrecognised, credential_to_json, rattler_accepts
+from pixi_auth_tui.rattler_json import (
+    Pairs,
+    SerdeError,
+    dumps,
+    has_lone_surrogate,
+    parse_json,
+    plain,
+    read_credential,
+    type_name,
 )
 from pixi_auth_tui.stores.base import ConflictError, Entry, Snapshot, Store, StoreError, StoreState
 
@@ -44,20 +47,19 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-# serde rejects duplicate keys in a map and duplicate struct fields; so do we, at every level.
-def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:
-            raise _Malformed(
-                f"key {key!r} appears twice (rattler keeps the last; edit the file by hand so no credential is lost)"
-            )
-        seen[key] = value
-    return seen
+SUPERSEDED = "the same key appears later in this file; rattler keeps the last one"
 
 
-def parse_document(data: bytes) -> dict[str, Any]:
-    """Decode a credentials file into its raw JSON map, or raise _Malformed with the reason."""
+@dataclass(frozen=True)
+class DocEntry:
+    key: str
+    raw: Any  # as read (Pairs / Number kept), so what we cannot use is written back unchanged
+    credential: Credential
+
+
+def read_document(data: bytes) -> list[DocEntry]:
+    """Every top-level entry, in file order, duplicates kept; raise _Malformed where serde_json
+    cannot even read the file as a map of strings (see rattler_json for what that means)."""
     if not data.strip():
         raise _Malformed("the file is empty (rattler fails to parse it)")
     try:
@@ -65,24 +67,26 @@ def parse_document(data: bytes) -> dict[str, Any]:
     except UnicodeDecodeError as err:
         raise _Malformed(f"not UTF-8 text (byte {err.start})") from err
     try:
-        doc = json.loads(text, object_pairs_hook=_reject_duplicates, parse_constant=_no_nan)
-    except json.JSONDecodeError as err:
-        raise _Malformed(f"invalid JSON at line {err.lineno} column {err.colno}: {err.msg}") from err
-    except RecursionError as err:
-        raise _Malformed("JSON nested too deeply") from err
-    if not isinstance(doc, dict):
-        raise _Malformed(f"expected a JSON object of host → credential, found {type(doc).__name__}")
-    return doc
+        doc = parse_json(text)
+    except SerdeError as err:
+        raise _Malformed(str(err)) from err
+    if not isinstance(doc, Pairs):
+        raise _Malformed(f"expected a JSON object of host → credential, found {type_name(doc)}")
+    for key, _value in doc:
+        if has_lone_surrogate(key):
+            raise _Malformed("a key contains a lone surrogate escape (\\ud800–\\udfff), which serde_json rejects")
+    return [DocEntry(key, value, read_credential(value)) for key, value in doc]
 
 
-def _no_nan(name: str) -> Any:
-    raise _Malformed(f"{name} is not valid JSON")
+def parse_document(data: bytes) -> dict[str, Any]:
+    """The file as rattler holds it: key → JSON value (plain Python), the last of repeated keys winning."""
+    return {e.key: plain(e.raw) for e in read_document(data)}
 
 
 def serialise_document(doc: dict[str, Any]) -> bytes:
     """What rattler writes: BTreeMap order (UTF-8 byte order of keys), compact JSON."""
     ordered = {k: doc[k] for k in sorted(doc, key=lambda k: k.encode("utf-8", "surrogatepass"))}
-    return compact_json(ordered).encode("utf-8")
+    return dumps(ordered).encode("utf-8")
 
 
 def lock_path(path: Path) -> Path:
@@ -205,10 +209,15 @@ class JsonFileStore(Store):
             return Snapshot(self.id, StoreState.MISSING, "file does not exist", version=ABSENT)
         version = _digest(data)
         try:
-            doc = parse_document(data)
+            doc = read_document(data)
         except _Malformed as err:
             return Snapshot(self.id, StoreState.MALFORMED, str(err), version=version)
-        entries = [Entry(key, parse_credential(value), self.id) for key, value in doc.items()]
+        last = {e.key: i for i, e in enumerate(doc)}
+        entries = [
+            Entry(e.key, e.credential, self.id, note=None if last[e.key] == i else SUPERSEDED)
+            for i, e in enumerate(doc)
+        ]
+        # serde parses every occurrence of a repeated key, so each one must be readable.
         problems = [f"{e.key}: {_problem_text(e.credential)}" for e in entries if not rattler_accepts(e.credential)]
         if problems:
             message = f"rattler rejects the whole file because of {len(problems)} entr" + (
@@ -235,11 +244,21 @@ class JsonFileStore(Store):
                     "nothing was written — reload and try again"
                 )
             try:
-                doc: dict[str, Any] = {} if data is None else parse_document(data)
+                entries = [] if data is None else read_document(data)
             except _Malformed as err:
                 raise StoreError(f"{self.path} is malformed ({err}); it was left untouched") from err
+            counts = Counter(e.key for e in entries)
+            repeated = sorted(k for k, n in counts.items() if n > 1)
+            if repeated:
+                # Writing would keep only the last of each (as rattler does): never drop one silently.
+                raise StoreError(
+                    f"{', '.join(repeated)} appear(s) more than once in {self.path} (rattler uses the last); "
+                    "remove the extra entries by hand first, so no credential is lost — nothing was written"
+                )
+            # Entries we do not change are written back exactly as they were read.
+            doc: dict[str, Any] = {e.key: e.raw for e in entries}
             if not allow_rejected:
-                bad = [k for k, v in doc.items() if not rattler_accepts(parse_credential(v))]
+                bad = [e.key for e in entries if not rattler_accepts(e.credential)]
                 if bad:
                     raise StoreError(
                         f"rattler cannot read {self.path} (bad entries: {', '.join(bad)}); "
