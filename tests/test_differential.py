@@ -1,0 +1,230 @@
+"""Differential tests: for every class of case in issue 11, what we say pixi sends is what
+py-rattler sends, and every store we call readable is one rattler can build (tests/oracle.py).
+
+Where py-rattler and DOMAIN.md disagreed, py-rattler won; those cases say so.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pixi_auth_tui.inventory import load_inventory
+from pixi_auth_tui.stores.base import StoreState
+
+from tests.oracle import Case, check_all, run_oracle
+
+pytestmark = pytest.mark.rattler
+
+
+def _home(root: Path, n: int) -> Path:
+    home = root / f"case{n}"
+    (home / ".rattler").mkdir(parents=True)
+    return home
+
+
+def _file_cases(root: Path, texts: dict[str, str | bytes], url_host: str = "a.test") -> list[Case]:
+    """One case per credentials-file text, read through RATTLER_AUTH_FILE."""
+    cases = []
+    for n, (label, text) in enumerate(texts.items()):
+        home = _home(root, n)
+        auth = home / "auth.json"
+        auth.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+        cases.append(Case(home, f"http://{url_host}/c{n}", {"RATTLER_AUTH_FILE": str(auth)}, label=label))
+    return cases
+
+
+OAUTH = '{"access_token":"a","token_endpoint":"https://t.test/token","client_id":"c"%s}'
+BASIC_WITH = '{"a.test":{"BasicHTTP":{"username":"u","password":"p","extra":%s}}}'
+
+# 5. Files exactly as serde_json reads them.
+JSON_TEXTS: dict[str, str | bytes] = {
+    "plain": '{"a.test":{"BearerToken":"x"}}',
+    "repeated key: last wins": '{"a.test":{"BearerToken":"first"},"a.test":{"BearerToken":"last"}}',
+    "repeated key: an unreadable first occurrence still fails": '{"a.test":{"Bad":1},"a.test":{"BearerToken":"x"}}',
+    "repeated field": '{"a.test":{"BasicHTTP":{"username":"u","username":"v","password":"p"}}}',
+    "two variants": '{"a.test":{"BearerToken":"x","CondaToken":"y"}}',
+    "lone surrogate in a value": '{"a.test":{"BearerToken":"\\udc00"}}',
+    "lone surrogate in a key": '{"\\ud800":{"BearerToken":"x"},"a.test":{"BearerToken":"x"}}',
+    "surrogate pair": '{"a.test":{"BearerToken":"\\ud83d\\ude00"}}',
+    "lone surrogate in an unknown field": BASIC_WITH % '"\\ud800"',
+    "1e400 in an unknown field": BASIC_WITH % "1e400",
+    "huge integer in an unknown field": BASIC_WITH % "123456789012345678901234567890",
+    "repeated keys inside an unknown field": BASIC_WITH % '{"k":1,"k":2}',
+    "deep nesting in an unknown field": BASIC_WITH % ("[" * 130 + "]" * 130),
+    "NaN": '{"a.test":{"BearerToken":"x"},"z":NaN}',
+    "NaN in an unknown field": BASIC_WITH % "NaN",
+    "BOM": "\ufeff" + '{"a.test":{"BearerToken":"x"}}',
+    "empty": "",
+    "only whitespace": "  \n",
+    "form feed is no whitespace": '\x0c{"a.test":{"BearerToken":"x"}}',
+    "not UTF-8": b'{"a.test":{"BearerToken":"\xe9"}}',
+    "null": "null",
+    "a unit variant": '{"a.test":{"BearerToken":"x"},"b.test":"BearerToken"}',
+    "basic as an array": '{"a.test":{"BasicHTTP":["u","p"]}}',
+    "basic as a short array": '{"a.test":{"BasicHTTP":["u"]}}',
+    "s3 as a 3-array": '{"a.test":{"BearerToken":"x"},"b.test":{"S3Credentials":["a","s",null]}}',
+    "s3 as a 2-array": '{"a.test":{"BearerToken":"x"},"b.test":{"S3Credentials":["a","s"]}}',
+    "s3 without session_token": '{"a.test":{"BearerToken":"x"},"b":{"S3Credentials":{"access_key_id":"a","secret_access_key":"s"}}}',
+    "basic password null": '{"a.test":{"BasicHTTP":{"username":"u","password":null}}}',
+    "oauth minimal": '{"a.test":{"OAuth":%s}}' % (OAUTH % ""),
+    "oauth expires_at i64 max": '{"a.test":{"OAuth":%s}}' % (OAUTH % ',"expires_at":9223372036854775807'),
+    "oauth expires_at past i64": '{"a.test":{"OAuth":%s}}' % (OAUTH % ',"expires_at":9223372036854775808'),
+    "oauth expires_at 5.0": '{"a.test":{"OAuth":%s}}' % (OAUTH % ',"expires_at":5.0'),
+    "oauth expires_at 1e2": '{"a.test":{"OAuth":%s}}' % (OAUTH % ',"expires_at":1e2'),
+    "oauth expires_at -0": '{"a.test":{"OAuth":%s}}' % (OAUTH % ',"expires_at":-0'),
+    # An expired OAuth token makes rattler try a refresh first (issue 13's ground): parse only.
+    "oauth expires_at -5": '{"a.test":{"BearerToken":"x"},"b.test":{"OAuth":%s}}' % (OAUTH % ',"expires_at":-5'),
+    "oauth expires_at 1e400": '{"a.test":{"OAuth":%s}}' % (OAUTH % ',"expires_at":1e400'),
+    "oauth expires_at string": '{"a.test":{"OAuth":%s}}' % (OAUTH % ',"expires_at":"5"'),
+    "oauth without client_id": '{"a.test":{"OAuth":{"access_token":"a","token_endpoint":"e"}}}',
+    "misspelled BasicHttp": '{"a.test":{"BasicHttp":{"username":"u","password":"p"}}}',
+    "trailing comma": '{"a.test":{"BearerToken":"x"},}',
+    "escaped slash": '{"a.test":{"BearerToken":"x\\/y"}}',
+    "tab inside a string": '{"a.test":{"BearerToken":"x\ty"}}',
+    "conda token": '{"a.test":{"CondaToken":"ct"}}',
+}
+
+
+def test_files_are_read_exactly_as_serde_json_reads_them(tmp_path):
+    cases = _file_cases(tmp_path, JSON_TEXTS)
+    assert check_all(cases) == []
+
+
+def test_a_repeated_key_shows_the_last_entry_as_the_one_used(tmp_path):
+    (case,) = _file_cases(tmp_path, {"dup": JSON_TEXTS["repeated key: last wins"]})
+    inv = load_inventory(case.environment())
+    rows = inv.rows_for("a.test")
+    assert [r.status.value for r in rows] == ["ignored", "active"]
+    assert "rattler keeps the last" in rows[0].reason
+
+
+# 3. netrc as rattler parses it (netrc_rs).
+NETRC_TEXTS = {
+    "plain": "machine a.test login u password p\n",
+    "quotes are literal": 'machine a.test login u password "ab"\n',
+    "a quoted space fails the whole file": 'machine a.test login u password "a b"\n',
+    "last duplicate wins": "machine a.test login u password first\nmachine a.test login u password second\n",
+    "default is never used": "default login u password d\n",
+    "default before a machine": "default login u password d\nmachine a.test login u password p\n",
+    "macdef body": "machine b.test login x password y\nmacdef init\ncd /\nls\n\nmachine a.test login u password p\n",
+    "macdef swallows after an empty line": "macdef init\n\nmachine a.test login u password p\n",
+    "a comment fails the file": "# hi\nmachine a.test login u password p\n",
+    "account": "machine a.test login u password p account acc\n",
+    "no login": "machine a.test password p\n",
+    "no password": "machine a.test login u\n",
+    "nothing but the machine": "machine a.test\n",
+    "unknown keyword": "machine a.test login u password p port 22\n",
+    "backslash is literal": "machine a.test login u password a\\ b\n",
+    "machine names are case-sensitive": "machine A.TEST login u password p\n",
+    "CRLF": "machine a.test login u password p\r\n",
+    "missing value": "machine a.test login u password\n",
+    "two logins": "machine a.test login u login v password p\n",
+    "two logins after an entry without one": "machine b.test\nmachine a.test login u login v password p\n",
+    "keyword as a value": "machine a.test login machine password p\n",
+    "no-break space separates": "machine\u00a0a.test login u password p\n",
+    "a wildcard machine matches like any key": "machine *.test login u password p\n",
+    "hash inside a value": "machine a.test login u password #p\n",
+    "not UTF-8": b"machine a.test login u password \xff\n",
+}
+
+
+def test_netrc_is_read_exactly_as_rattler_reads_it(tmp_path):
+    cases = []
+    for n, (label, text) in enumerate(NETRC_TEXTS.items()):
+        home = _home(tmp_path, n)
+        netrc = home / "netrc"
+        netrc.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+        cases.append(Case(home, f"http://a.test/c{n}", {"NETRC": str(netrc)}, label=label))
+    assert check_all(cases) == []
+    # A file rattler cannot parse is shown as such, with every entry marked unused.
+    inv = load_inventory(cases[2].environment())
+    assert inv.snapshots["netrc"].state is StoreState.MALFORMED
+    assert all(r.status.value == "ignored" for r in inv.rows if r.store.id == "netrc")
+
+
+# 4. URLs as rattler sees them.
+URL_KEYS = [
+    "xn--bcher-kva.de",
+    "127.0.0.1",
+    "10.0.0.1",
+    "example.com.",
+    "example.com",
+    "[::1]",
+    "a.test",
+    "aab.test",
+    "ex.ample.test",
+    "*.com.",
+    "*.",
+    "*.localhost",
+    "bücher.de",
+    "EXAMPLE.org",
+]
+URLS = [
+    "http://BÜCHER.de/c",
+    "http://0x7f.1/c",
+    "http://2130706433/c",
+    "http://127.1/c",
+    "http://10.1/c",
+    "http://example.com./c",
+    "http://EXAMPLE.com/c",
+    "http://[0:0::1]/c",
+    "http://u:p@a.test/c",
+    "http://u@a.test/c",
+    "http://:p@a.test/c",
+    "http://u:p%40x@a.test/c",
+    "http://a%41b.test/c",
+    "http://ex%2eample.test/c",
+    "http://x.example.com./c",
+    "http://a.test:8080/c",
+    "http://foo./c",
+    "http://localhost/c",
+    "http://example.org/c",
+]
+
+
+def test_urls_are_keyed_as_rattler_keys_them(tmp_path):
+    doc = {key: {"BearerToken": f"T{i}"} for i, key in enumerate(URL_KEYS)}
+    cases = []
+    for n, url in enumerate(URLS):
+        home = _home(tmp_path, n)
+        (home / ".rattler/credentials.json").write_text(json.dumps(doc))
+        cases.append(Case(home, f"{url}{n}", label=url))
+    assert check_all(cases) == []
+
+
+# 1. Store order, and pixi's override file.
+def test_store_order_and_the_override_file(tmp_path):
+    cases = []
+    # RATTLER_AUTH_FILE before credentials.json before netrc; other stores still consulted after it
+    home = _home(tmp_path, 0)
+    (home / "auth.json").write_text('{"a.test":{"BearerToken":"auth"}}')
+    (home / ".rattler/credentials.json").write_text('{"a.test":{"BearerToken":"creds"},"b.test":{"BearerToken":"b"}}')
+    (home / ".netrc").write_text("machine a.test login n password n\nmachine c.test login n password c\n")
+    env = {"RATTLER_AUTH_FILE": str(home / "auth.json")}
+    cases += [Case(home, f"http://{h}.test/c{i}", env, label=f"order {h}") for i, h in enumerate("abcd")]
+    # The override file, read by Client.from_config (py-rattler uses it alone; pixi falls through
+    # to the other stores after it, so only keys in the override file are compared here).
+    home = _home(tmp_path, 1)
+    override = home / "override.json"
+    override.write_text('{"a.test":{"BearerToken":"override"}}')
+    (home / "auth.json").write_text('{"a.test":{"BearerToken":"auth"}}')
+    config = f'authentication-override-file = "{override}"\n'
+    (home / ".pixi").mkdir()
+    (home / ".pixi/config.toml").write_text(config)
+    env = {"RATTLER_AUTH_FILE": str(home / "auth.json")}
+    cases.append(Case(home, "http://a.test/c9", env, config=config, label="override before RATTLER_AUTH_FILE"))
+    assert check_all(cases) == []
+    outcome = run_oracle([Case(home, "http://a.test/c10", env, config=config)])[0]
+    assert {r.authorization for r in outcome.requests} == {"Bearer override"}
+
+
+def test_a_bad_override_file_fails_the_whole_store(tmp_path):
+    home = _home(tmp_path, 0)
+    override = home / "override.json"
+    override.write_text('{"a.test":{"BasicHttp":{"username":"u","password":"p"}}}')
+    config = f'authentication-override-file = "{override}"\n'
+    (home / ".pixi").mkdir()
+    (home / ".pixi/config.toml").write_text(config)
+    assert check_all([Case(home, "http://a.test/c0", config=config)]) == []
