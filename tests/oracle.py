@@ -33,7 +33,7 @@ class Case:
     config: str | None = None  # pixi config TOML: then the client is Client.from_config
     label: str = ""
 
-    def environment(self, keychain=None) -> Environment:  # noqa: ANN001
+    def environment(self, keychain=None) -> Environment:
         refuse_real_home(self.home)
         env = {"HOME": str(self.home), "DBUS_SESSION_BUS_ADDRESS": NO_BUS, **self.env}
         return Environment(home=self.home, env=env, keychain=keychain)
@@ -125,7 +125,7 @@ def disagreement(inv: Inventory, case: Case, outcome: Outcome) -> str | None:
     return None
 
 
-def check_all(cases: list[Case], bus: str = NO_BUS, keychain_for=None) -> list[str]:  # noqa: ANN001
+def check_all(cases: list[Case], bus: str = NO_BUS, keychain_for=None) -> list[str]:
     """Every case's disagreement with py-rattler, labelled; empty when all agree."""
     outcomes = run_oracle(cases, bus)
     problems = []

@@ -66,7 +66,8 @@ JSON_TEXTS: dict[str, str | bytes] = {
     "basic as a short array": '{"a.test":{"BasicHTTP":["u"]}}',
     "s3 as a 3-array": '{"a.test":{"BearerToken":"x"},"b.test":{"S3Credentials":["a","s",null]}}',
     "s3 as a 2-array": '{"a.test":{"BearerToken":"x"},"b.test":{"S3Credentials":["a","s"]}}',
-    "s3 without session_token": '{"a.test":{"BearerToken":"x"},"b":{"S3Credentials":{"access_key_id":"a","secret_access_key":"s"}}}',
+    "s3 without session_token": '{"a.test":{"BearerToken":"x"},'
+    '"b":{"S3Credentials":{"access_key_id":"a","secret_access_key":"s"}}}',
     "basic password null": '{"a.test":{"BasicHTTP":{"username":"u","password":null}}}',
     "oauth minimal": '{"a.test":{"OAuth":%s}}' % (OAUTH % ""),
     "oauth expires_at i64 max": '{"a.test":{"OAuth":%s}}' % (OAUTH % ',"expires_at":9223372036854775807'),
