@@ -7,9 +7,12 @@ Where py-rattler and DOMAIN.md disagreed, py-rattler won; those cases say so.
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pixi_auth_tui.inventory import load_inventory
 from pixi_auth_tui.stores.base import StoreState
 
@@ -229,3 +232,86 @@ def test_a_bad_override_file_fails_the_whole_store(tmp_path):
     (home / ".pixi").mkdir()
     (home / ".pixi/config.toml").write_text(config)
     assert check_all([Case(home, "http://a.test/c0", config=config)]) == []
+
+
+# Generated: hosts (IDN, IP forms, ports, userinfo, trailing dots, wildcards), netrc texts
+# (quotes, duplicates, default, macdef, comments) and store combinations, in batches so one
+# py-rattler process answers many scenarios.
+GEN_KEYS = [
+    "a.test",
+    "b.a.test",
+    "*.a.test",
+    "*.test",
+    "xn--bcher-kva.test",
+    "*.xn--bcher-kva.test",
+    "bücher.test",
+    "B.test",
+    "a.test.",
+    "*.test.",
+    "*.",
+    "127.0.0.1",
+    "[::1]",
+    "10.0.0.1",
+    "*.0.0.1",  # never matches: IP hosts get no wildcard lookup
+]
+HOSTS = st.one_of(
+    st.tuples(st.lists(st.sampled_from(["a", "b", "bücher", "B", "xn--bcher-kva"]), max_size=2), st.booleans()).map(
+        lambda t: ".".join([*t[0], "test"]) + ("." if t[1] else "")
+    ),
+    st.sampled_from(["127.0.0.1", "0x7f.1", "2130706433", "127.1", "[::1]", "[0:0::1]", "10.0.0.1", "10.1"]),
+)
+USERINFO = st.sampled_from(["", "", "", "u:p@", "u@", ":p@", "u:p%40x@", "%75:pw@"])
+PORTS = st.sampled_from(["", "", ":8080"])
+KINDS = st.sampled_from(["bearer", "conda", "basic"])
+NETRC_LINE = st.one_of(
+    st.sampled_from(GEN_KEYS).map(lambda k: f"machine {k} login u password {{pw}}"),
+    st.sampled_from(GEN_KEYS).map(lambda k: f'machine {k} login u password "{{pw}}"'),
+    st.just("default login d password {pw}"),
+    st.just("macdef m\ncd /\n"),
+    st.just("# comment"),
+    st.just('machine a.test login u password "x y"'),
+    st.just("machine a.test login u password {pw} account a"),
+)
+
+
+def _credential_json(kind: str, secret: str) -> dict:
+    if kind == "basic":
+        return {"BasicHTTP": {"username": "user", "password": secret}}
+    return {"BearerToken" if kind == "bearer" else "CondaToken": secret}
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> dict:
+    use_auth = draw(st.booleans())
+    auth = draw(st.dictionaries(st.sampled_from(GEN_KEYS), KINDS, max_size=3)) if use_auth else None
+    creds = draw(st.dictionaries(st.sampled_from(GEN_KEYS), KINDS, max_size=3))
+    netrc = draw(st.lists(NETRC_LINE, max_size=4))
+    url = f"http://{draw(USERINFO)}{draw(HOSTS)}{draw(PORTS)}/"
+    return {"auth": auth, "creds": creds, "netrc": netrc, "url": url}
+
+
+def _write_scenario(home: Path, n: int, scenario: dict) -> Case:
+    env = {}
+    if scenario["auth"] is not None:
+        auth = {k: _credential_json(kind, f"auth-{i}") for i, (k, kind) in enumerate(scenario["auth"].items())}
+        (home / "auth.json").write_text(json.dumps(auth))
+        env["RATTLER_AUTH_FILE"] = str(home / "auth.json")
+    creds = {k: _credential_json(kind, f"creds-{i}") for i, (k, kind) in enumerate(scenario["creds"].items())}
+    (home / ".rattler/credentials.json").write_text(json.dumps(creds))
+    (home / ".netrc").write_text(
+        "".join(line.format(pw=f"netrc-{i}") + "\n" for i, line in enumerate(scenario["netrc"]))
+    )
+    return Case(home, f"{scenario['url']}c{n}", env, label=json.dumps(scenario, ensure_ascii=False))
+
+
+BATCH = 60
+
+
+@settings(max_examples=4, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(st.lists(scenarios(), min_size=BATCH, max_size=BATCH))
+def test_generated_scenarios_agree_with_py_rattler(batch):
+    # 4 batches × 60 scenarios = 240 generated cases, each compared with py-rattler.
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "home"
+        cases = [_write_scenario(_home(root, n), n, scenario) for n, scenario in enumerate(batch)]
+        assert check_all(cases) == []
