@@ -194,7 +194,20 @@ def build_rows(stores: list[Store], snapshots: dict[str, Snapshot]) -> list[Row]
             else:
                 winner[entry.key] = store
                 rows.append(Row(entry, store, Status.ACTIVE, "pixi uses this entry"))
-    return rows
+    return [_with_fallthrough(row, winner) for row in rows]
+
+
+def _with_fallthrough(row: Row, winner: dict[str, Store]) -> Row:
+    """An ambiguous keychain key is skipped, not fatal: say where pixi goes instead."""
+    if row.status is not Status.IGNORED or row.store.id != KEYCHAIN or "ambiguity" not in row.reason:
+        return row
+    then = winner.get(row.key)
+    tail = (
+        f"; pixi falls through and uses the entry in {then.name}"
+        if then is not None
+        else "; no later store has this key, so pixi sends none for it (a wildcard key may still apply)"
+    )
+    return Row(row.entry, row.store, row.status, row.reason + tail, shadowed_by=then.id if then else None)
 
 
 def blocking_problem(stores: list[Store], snapshots: dict[str, Snapshot]) -> str | None:

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pixi_auth_tui.inventory import load_inventory
+from pixi_auth_tui.model import BearerToken
 from pixi_auth_tui.stores.base import StoreState
 
 from tests.oracle import Case, check_all, run_oracle
@@ -315,3 +316,63 @@ def test_generated_scenarios_agree_with_py_rattler(batch):
         root = Path(tmp) / "home"
         cases = [_write_scenario(_home(root, n), n, scenario) for n, scenario in enumerate(batch)]
         assert check_all(cases) == []
+
+
+# 6. The keychain as rattler sees it (a real gnome-keyring on a private bus).
+def _item(address: str, label: str, attributes: dict[str, str], secret: str) -> None:
+    import secretstorage
+    from jeepney.io.blocking import open_dbus_connection
+
+    conn = open_dbus_connection(bus=address)
+    try:
+        secretstorage.get_default_collection(conn).create_item(label, attributes, secret.encode())
+    finally:
+        conn.close()
+
+
+@pytest.mark.keychain
+def test_keychain_duplicates_old_pixi_items_and_items_without_username(tmp_path, keychain, keyring_daemon):
+    from pixi_auth_tui.stores.secretservice import SecretServiceStore, item_attributes, item_label
+
+    bus = keyring_daemon.address
+    # a.test: rattler's item plus Python keyring's (an extra `application`): ambiguous for rattler
+    _item(bus, item_label("a.test"), item_attributes("a.test"), '{"BearerToken":"kc-1"}')
+    _item(
+        bus,
+        "Password for 'a.test' on 'rattler'",
+        {**item_attributes("a.test"), "application": "Python keyring library"},
+        '{"BearerToken":"kc-2"}',
+    )
+    # b.test: written by older pixi (keyring-rs 3.6)
+    old = {**item_attributes("b.test"), "target": "default", "application": "rust-keyring"}
+    _item(bus, "b.test@rattler:default (keyring v3.6.3)", old, '{"BearerToken":"old-pixi"}')
+    # c.test: duplicates with nothing behind them; and an item with no username at all
+    _item(bus, item_label("c.test"), item_attributes("c.test"), '{"BearerToken":"c1"}')
+    _item(bus, item_label("c.test"), {**item_attributes("c.test"), "application": "x"}, '{"BearerToken":"c2"}')
+    _item(bus, "keyring:@rattler", {"service": "rattler"}, '{"BearerToken":"nameless"}')
+    home = _home(tmp_path, 0)
+    (home / ".rattler/credentials.json").write_text('{"a.test":{"BearerToken":"file"}}')
+    cases = [Case(home, f"http://{h}.test/c{i}", label=h) for i, h in enumerate("abc")]
+    store = SecretServiceStore(bus)
+    assert check_all(cases, bus=bus, keychain_for=lambda _case: store) == []
+
+    inv = load_inventory(cases[0].environment(store))
+    a_rows = [r for r in inv.rows_for("a.test") if r.store.id == "keychain"]
+    assert all(
+        r.status.value == "ignored" and "falls through" in r.reason and "credentials.json" in r.reason for r in a_rows
+    )
+    c_rows = [r for r in inv.rows_for("c.test") if r.store.id == "keychain"]
+    assert all("sends none" in r.reason for r in c_rows)
+    assert inv.active_row("b.test").store.id == "keychain"
+    problems = " ".join(inv.snapshots["keychain"].problems)
+    assert "b.test" not in problems and "Python keyring library" in problems  # old pixi's item is rattler's own
+    (nameless,) = inv.rows_for("")
+    assert nameless.status.value == "ignored" and "no `username`" in nameless.reason
+
+    # Rotating the old pixi item changes it in place: still one item, and rattler sends the new secret.
+    store.set("b.test", BearerToken("rotated"))
+    assert sum(e.key == "b.test" for e in store.load().entries) == 1
+    # The nameless item is removable by its path.
+    store.remove("", item_ref=nameless.entry.item_ref)
+    assert not [e for e in store.load().entries if e.key == ""]
+    assert check_all([Case(home, "http://b.test/c7", label="rotated")], bus=bus, keychain_for=lambda _c: store) == []

@@ -39,6 +39,9 @@ def item_attributes(key: str) -> dict[str, str]:
     return {"service": SERVICE, "username": key}
 
 
+NO_USERNAME = "this item has no `username` attribute, so rattler never finds it; remove it by its item path"
+
+
 class KeychainUnavailable(StoreError):
     pass
 
@@ -56,9 +59,21 @@ class KeychainItem:
     secret: bytes | None  # None while locked
 
     @property
+    def writer(self) -> str:
+        """Who made this item: rattler (any version) or another program."""
+        extra = {k: v for k, v in self.attributes.items() if k not in ("service", "username", "xdg:schema")}
+        if not extra:
+            return "rattler"
+        # Older pixi (keyring-rs 3.6) added these two; rattler's subset search finds such items.
+        if extra.get("application") == "rust-keyring" and set(extra) <= {"target", "application"}:
+            return "older pixi (keyring 3.6)"
+        if "application" in extra:
+            return f"another program ({extra['application']})"
+        return f"another program (extra attributes {', '.join(sorted(extra))})"
+
+    @property
     def written_by_rattler(self) -> bool:
-        extra = set(self.attributes) - {"service", "username", "xdg:schema"}
-        return not extra
+        return self.writer in ("rattler", "older pixi (keyring 3.6)")
 
 
 class _Bus:
@@ -233,7 +248,16 @@ class SecretServiceStore(Store):
             return Snapshot(self.id, StoreState.UNAVAILABLE, str(err))
         except StoreError as err:
             return Snapshot(self.id, StoreState.ERROR, str(err))
-        entries = [Entry(item.key, loads_credential(_text(item.secret)), self.id, item_ref=item.path) for item in items]
+        entries = [
+            Entry(
+                item.key,
+                loads_credential(_text(item.secret)),
+                self.id,
+                item_ref=item.path,
+                note=None if "username" in item.attributes else NO_USERNAME,
+            )
+            for item in items
+        ]
         counts: dict[str, int] = {}
         for entry in entries:
             counts[entry.key] = counts.get(entry.key, 0) + 1
@@ -247,6 +271,10 @@ class SecretServiceStore(Store):
             for e in entries
             if not rattler_accepts(e.credential)
         ]
+        problems += [f"{i.path}: {NO_USERNAME}" for i in items if "username" not in i.attributes]
+        # Items of older pixi versions are rattler's own (found and updated in place); only
+        # items another program made are worth a word (e.g. Python keyring's duplicates).
+        problems += [f"{i.key}: item {i.path} was made by {i.writer}" for i in items if not i.written_by_rattler]
         if locked:
             return Snapshot(
                 self.id,
@@ -304,7 +332,9 @@ class SecretServiceStore(Store):
 
     def remove(self, key: str, *, expect: str | None = None, item_ref: str | None = None) -> None:
         with self._bus() as bus:
-            unlocked, locked = self._search(bus, item_attributes(key))
+            # An item path is checked against every rattler item: an item without a
+            # `username` attribute matches no key, yet must stay removable.
+            unlocked, locked = self._search(bus, {"service": SERVICE} if item_ref else item_attributes(key))
             matches = unlocked + locked
             if item_ref is not None:
                 if item_ref not in matches:
