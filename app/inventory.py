@@ -62,9 +62,10 @@ def make_keychain_store(environment: Environment) -> Store:
         from pixi_auth_tui.stores.windows import WindowsCredentialStore
 
         return WindowsCredentialStore()
+    from pixi_auth_tui.stores.locking import keychain_lock_path
     from pixi_auth_tui.stores.secretservice import SecretServiceStore
 
-    return SecretServiceStore(environment.get("DBUS_SESSION_BUS_ADDRESS"))
+    return SecretServiceStore(environment.get("DBUS_SESSION_BUS_ADDRESS"), keychain_lock_path(environment.env))
 
 
 @dataclass

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
+import functools
 import hashlib
 import os
 import stat
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from pixi_auth_tui.model import BasicHTTP, Credential, Unrecognised, credential_
 from pixi_auth_tui.rattler_json import (
     Pairs,
     SerdeError,
+    authentication_problem,
     dumps,
     has_lone_surrogate,
     parse_json,
@@ -32,6 +33,7 @@ from pixi_auth_tui.rattler_json import (
     type_name,
 )
 from pixi_auth_tui.stores.base import ConflictError, Entry, Snapshot, Store, StoreError, StoreState
+from pixi_auth_tui.stores.locking import exclusive
 
 ABSENT = "absent"  # version of a file that does not exist
 TEMP_MARK = ".pixi-auth-tui-"
@@ -50,11 +52,19 @@ def _digest(data: bytes) -> str:
 SUPERSEDED = "the same key appears later in this file; rattler keeps the last one"
 
 
-@dataclass(frozen=True)
+@dataclass
 class DocEntry:
     key: str
     raw: Any  # as read (Pairs / Number kept), so what we cannot use is written back unchanged
-    credential: Credential
+
+    @functools.cached_property
+    def credential(self) -> Credential:
+        return read_credential(self.raw)
+
+    @property
+    def readable(self) -> bool:
+        """rattler reads this entry (cheaper than building the credential)."""
+        return authentication_problem(self.raw) is None
 
 
 def read_document(data: bytes) -> list[DocEntry]:
@@ -75,7 +85,7 @@ def read_document(data: bytes) -> list[DocEntry]:
     for key, _value in doc:
         if has_lone_surrogate(key):
             raise _Malformed("a key contains a lone surrogate escape (\\ud800–\\udfff), which serde_json rejects")
-    return [DocEntry(key, value, read_credential(value)) for key, value in doc]
+    return [DocEntry(key, value) for key, value in doc]
 
 
 def parse_document(data: bytes) -> dict[str, Any]:
@@ -94,17 +104,8 @@ def lock_path(path: Path) -> Path:
     return path.with_suffix(".lock")
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    try:
-        fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError as err:
-        raise StoreError(f"cannot create lock file {lock_path(path)}: {err.strerror}; nothing was written") from err
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
+def _locked(path: Path) -> contextlib.AbstractContextManager[None]:
+    return exclusive(lock_path(path), str(path))
 
 
 def _ensure_folder(folder: Path) -> None:
@@ -133,6 +134,8 @@ def clean_stale_temp_files(folder: Path, name: str) -> None:
 def _alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
+    if os.name == "nt":
+        return True  # os.kill would *terminate* it on Windows; leave such temp files alone
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -159,7 +162,8 @@ def atomic_write(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
             out.flush()
-            os.fchmod(out.fileno(), mode)
+            if hasattr(os, "fchmod"):  # not on Windows before Python 3.13
+                os.fchmod(out.fileno(), mode)
             os.fsync(out.fileno())
         os.replace(tmp, path)
     except OSError as err:
@@ -258,7 +262,7 @@ class JsonFileStore(Store):
             # Entries we do not change are written back exactly as they were read.
             doc: dict[str, Any] = {e.key: e.raw for e in entries}
             if not allow_rejected:
-                bad = [e.key for e in entries if not rattler_accepts(e.credential)]
+                bad = [e.key for e in entries if not e.readable]
                 if bad:
                     raise StoreError(
                         f"rattler cannot read {self.path} (bad entries: {', '.join(bad)}); "

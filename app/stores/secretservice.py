@@ -14,12 +14,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from jeepney import DBusAddress, HeaderFields, Message, MessageType, Properties, new_method_call
 from jeepney.io.blocking import DBusConnection, open_dbus_connection
 from pixi_auth_tui.model import Credential, dumps_credential, loads_credential, rattler_accepts
 from pixi_auth_tui.stores.base import Entry, Snapshot, Store, StoreError, StoreState
+from pixi_auth_tui.stores.locking import exclusive, keychain_lock_path
 
 SERVICE = "rattler"
 BUS_NAME = "org.freedesktop.secrets"
@@ -162,12 +164,15 @@ def _item(path: str) -> DBusAddress:
 
 
 class SecretServiceStore(Store):
-    def __init__(self, bus_address: str | None) -> None:
+    def __init__(self, bus_address: str | None, lock_path: Path | None = None) -> None:
         self.id = "keychain"
         self.name = "keychain"
         self.location = "Secret Service, service=rattler"
         self.bus_address = bus_address
         self.last_call_count = 0
+        # Our writers take this lock, then search again before creating: two racing `set`s
+        # for one key can never both create an item (rattler would then ignore both).
+        self.lock_path = lock_path or keychain_lock_path()
 
     @contextlib.contextmanager
     def _bus(self) -> Iterator[_Bus]:
@@ -289,7 +294,7 @@ class SecretServiceStore(Store):
         if not rattler_accepts(credential):
             raise StoreError("refusing to write a credential rattler cannot read")
         secret = dumps_credential(credential).encode("utf-8")
-        with self._bus() as bus:
+        with exclusive(self.lock_path, "the keychain"), self._bus() as bus:
             unlocked, locked = self._search(bus, item_attributes(key))
             matches = unlocked + locked
             if len(matches) > 1:
@@ -331,7 +336,7 @@ class SecretServiceStore(Store):
         return str(path)
 
     def remove(self, key: str, *, expect: str | None = None, item_ref: str | None = None) -> None:
-        with self._bus() as bus:
+        with exclusive(self.lock_path, "the keychain"), self._bus() as bus:
             # An item path is checked against every rattler item: an item without a
             # `username` attribute matches no key, yet must stay removable.
             unlocked, locked = self._search(bus, {"service": SERVICE} if item_ref else item_attributes(key))
@@ -353,7 +358,7 @@ class SecretServiceStore(Store):
 
     def dedupe(self, key: str, keep: str) -> int:
         """Delete every item for `key` except `keep`; returns how many were removed."""
-        with self._bus() as bus:
+        with exclusive(self.lock_path, "the keychain"), self._bus() as bus:
             unlocked, locked = self._search(bus, item_attributes(key))
             matches = unlocked + locked
             if keep not in matches:
