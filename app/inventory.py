@@ -14,6 +14,7 @@ from pixi_auth_tui.model import (
     BasicHTTP,
     BearerToken,
     CondaToken,
+    NotRead,
     OAuth,
     S3Credentials,
     mask,
@@ -362,4 +363,6 @@ def describe_request(row: Row, url: str) -> PreparedRequest:
             {"Authorization": f"AWS4-HMAC-SHA256 Credential={cred.access_key_id}/…"},
             "AWS SigV4-signed S3 request",
         )
+    if isinstance(cred, NotRead):
+        return PreparedRequest("GET", url, {}, "keychain item whose secret is read on demand only (macOS may prompt)")
     return PreparedRequest("GET", url, {}, "unreadable credential: rattler would fail")

@@ -66,7 +66,15 @@ class Unrecognised:
     kind = "Unrecognised"
 
 
-Credential = BearerToken | CondaToken | BasicHTTP | S3Credentials | OAuth | Unrecognised
+@dataclass(frozen=True)
+class NotRead:
+    """A keychain item listed by name whose secret was not read: on macOS a read may
+    show a permission prompt, so secrets are read on demand only (Store.read_secret)."""
+
+    kind = "NotRead"
+
+
+Credential = BearerToken | CondaToken | BasicHTTP | S3Credentials | OAuth | Unrecognised | NotRead
 
 KIND_LABELS = {
     "BearerToken": "Bearer token",
@@ -75,6 +83,7 @@ KIND_LABELS = {
     "S3Credentials": "S3 keys",
     "OAuth": "OAuth",
     "Unrecognised": "Unrecognised",
+    "NotRead": "Not read yet",
 }
 
 # The kinds a person can create or edit with this tool (OAuth is made by `pixi auth login --oauth`).
@@ -182,6 +191,8 @@ def credential_to_json(cred: Credential) -> Any:
                 "client_id": cred.client_id,
             }
         }
+    if isinstance(cred, NotRead):
+        raise ValueError("the secret of this item was never read")
     return cred.raw
 
 
@@ -228,7 +239,7 @@ def all_secrets(cred: Credential) -> list[str]:
         return [s for s in (cred.secret_access_key, cred.session_token) if s]
     if isinstance(cred, OAuth):
         return [s for s in (cred.access_token, cred.refresh_token) if s]
-    if isinstance(cred, Unrecognised):
+    if isinstance(cred, Unrecognised | NotRead):
         return []
     secret = secret_of(cred)
     return [secret] if secret else []
@@ -252,6 +263,8 @@ def public_identity(cred: Credential) -> str:
         return cred.access_key_id
     if isinstance(cred, Unrecognised):
         return "(unreadable)"
+    if isinstance(cred, NotRead):
+        return "(secret not read)"
     return mask(secret_of(cred))
 
 

@@ -30,8 +30,9 @@ class OverrideLookup:
     workspace: Path | None = None  # the workspace whose .pixi/config.toml was considered
 
 
-def global_config_locations(env: dict[str, str], home: Path, platform: str = sys.platform) -> list[Path]:
+def global_config_locations(env: dict[str, str], home: Path, platform: str | None = None) -> list[Path]:
     """pixi's global config files, lowest priority first."""
+    platform = platform or sys.platform
     if env.get("PIXI_CONFIG_FILE"):
         return [Path(env["PIXI_CONFIG_FILE"]).expanduser()]
     if env.get("PIXI_NO_CONFIG"):
@@ -86,7 +87,7 @@ def find_workspace(start: Path) -> Path | None:
 
 
 def config_locations(
-    env: dict[str, str], home: Path, workspace: Path | None = None, platform: str = sys.platform
+    env: dict[str, str], home: Path, workspace: Path | None = None, platform: str | None = None
 ) -> list[Path]:
     paths = global_config_locations(env, home, platform)
     if workspace is not None:

@@ -519,7 +519,7 @@ class AuthApp(App[None]):
         if row is None:
             self.notify("Select an entry first.", severity="warning")
             return None
-        if row.entry.credential.kind in ("OAuth", "Unrecognised"):
+        if row.entry.credential.kind in ("OAuth", "Unrecognised", "NotRead"):
             self.notify(f"{KIND_LABELS[row.entry.credential.kind]} entries are read-only here; delete is possible.")
             return None
         if not row.store.writable:

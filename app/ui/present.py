@@ -16,6 +16,7 @@ SHORT_KIND = {
     "S3Credentials": "S3 keys",
     "OAuth": "OAuth",
     "Unrecognised": "unreadable",
+    "NotRead": "not read",
 }
 
 
