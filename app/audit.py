@@ -174,7 +174,7 @@ def _store_findings(inventory: Inventory, home: Path, keychain_usable: bool) -> 
                     )
                 )
         elif isinstance(store, NetrcStore):
-            if snap.state is StoreState.REJECTED:
+            if snap.state in (StoreState.REJECTED, StoreState.MALFORMED):
                 findings.append(
                     Finding(
                         "unreadable-netrc",

@@ -22,7 +22,7 @@ from typing import Any, TextIO
 
 from pixi_auth_tui import __version__
 from pixi_auth_tui.hostkeys import key_problem, normalise_login_key
-from pixi_auth_tui.inventory import Inventory, Row, load_inventory, order_note
+from pixi_auth_tui.inventory import Inventory, Row, WriteChoice, load_inventory, order_note
 from pixi_auth_tui.model import (
     KIND_LABELS,
     BasicHTTP,
@@ -319,9 +319,20 @@ def cmd_set(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO, 
         choice = inv.write_choice()
         store = choice.store
     reader = _secret_reader(args.stdin, stdin)
+    warned = False
     if choice is not None and choice.warning and not args.stdin:
         err.write(f"warning: {choice.warning}\n")  # before the person types the secret
+        warned = True
     cred = credential_from_args(args, reader)
+    refusal = getattr(store, "write_problem", lambda _c: None)(cred) if choice is not None else None
+    if choice is not None and refusal and inv.store("credentials") is not None:
+        # `pixi auth login` falls back to credentials.json when the keychain refuses the write.
+        store = inv.store("credentials")
+        assert store is not None
+        choice = WriteChoice(
+            store, f"the keychain refuses it ({refusal})", warning=f"stored in PLAIN TEXT in {store.location}"
+        )
+        warned = False
     # The CLI shows nothing it could have read stale: the store applies the change to what it
     # holds under its lock (re-read, then write), and reports whether the key was there.
     existed = store.set(args.key, cred, expect=None)
@@ -329,7 +340,7 @@ def cmd_set(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO, 
     out.write(f"{verb} {args.key} ({KIND_LABELS[cred.kind]}) in {store.name} ({store.location})\n")
     if choice is not None:
         err.write(f"store chosen: {store.name}, because {choice.reason}\n")
-        if choice.warning and args.stdin:
+        if choice.warning and not warned:
             err.write(f"warning: {choice.warning}\n")
     suggestion = normalise_login_key(args.key)
     if suggestion.changed:

@@ -168,3 +168,22 @@ def test_windows_blob_limit_is_reported_and_nothing_is_written():
     else:
         raise AssertionError("a blob over 2,560 bytes must be refused")
     assert set(api.creds) == {"fits.test.rattler"}
+
+
+def test_set_falls_back_to_credentials_json_when_the_blob_is_too_large(home):
+    """As `pixi auth login` does on Windows: the keychain refuses, the file takes it, with a warning."""
+    import argparse
+    import io
+
+    from pixi_auth_tui.cli import cmd_set
+    from pixi_auth_tui.inventory import load_inventory
+
+    from tests.conftest import make_env
+
+    api = FakeCredApi()
+    inv = load_inventory(make_env(home), keychain=WindowsCredentialStore(CredApiKeychain(api)))
+    args = argparse.Namespace(key="big.test", kind="bearer", store=None, stdin=True, username=None, access_key_id=None)
+    out, err = io.StringIO(), io.StringIO()
+    assert cmd_set(inv, args, out, err, io.StringIO("y" * 2000 + "\n")) == 0
+    assert api.creds == {} and "big.test" in (home / ".rattler/credentials.json").read_text()
+    assert "keychain refuses it" in err.getvalue() and "PLAIN TEXT" in err.getvalue()
