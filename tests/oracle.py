@@ -14,6 +14,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from pixi_auth_tui.inventory import Inventory, Resolution, load_inventory
 from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken, OAuth
@@ -118,7 +119,8 @@ def disagreement(inv: Inventory, case: Case, outcome: Outcome) -> str | None:
         return f"rattler sent no request ({outcome.result[:200]})"
     # http.server decodes header bytes as latin-1; rattler sent UTF-8 bytes.
     got = {_utf8(r.authorization) for r in outcome.requests}
-    tokens = {r.url.split("/t/", 1)[1].split("/", 1)[0] if "/t/" in r.url else None for r in outcome.requests}
+    # The token goes into the path percent-encoded (as a URL path segment).
+    tokens = {unquote(r.url.split("/t/", 1)[1].split("/", 1)[0]) if "/t/" in r.url else None for r in outcome.requests}
     if got != {header} or tokens != {token}:
         where = f"{res.row.key} in {res.row.store.id}" if res.row else ("the URL" if res.userinfo else "nothing")
         return f"we send {header!r}/{token!r} (from {where}); rattler sent {got}/{tokens}"

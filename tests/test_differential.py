@@ -376,3 +376,53 @@ def test_keychain_duplicates_old_pixi_items_and_items_without_username(tmp_path,
     store.remove("", item_ref=nameless.entry.item_ref)
     assert not [e for e in store.load().entries if e.key == ""]
     assert check_all([Case(home, "http://b.test/c7", label="rotated")], bus=bus, keychain_for=lambda _c: store) == []
+
+
+# Generated credentials files: the risky corners of serde_json, in varying places.
+JSON_STRINGS = st.sampled_from(['"x"', '"\\ud800"', '"\\ud83d\\ude00"', '"\\u00e9"', '"a\\/b"', '""', '"\\n"'])
+JSON_NUMBERS = st.sampled_from(["5", "-5", "-0", "5.0", "1e2", "1e400", "9223372036854775807", "9223372036854775808"])
+JSON_ODD = st.sampled_from(["null", "true", "[]", "{}", "NaN", '{"k":1,"k":2}', "[1,[2,[3]]]"])
+JSON_ANY = st.one_of(JSON_STRINGS, JSON_NUMBERS, JSON_ODD)
+
+
+@st.composite
+def credential_texts(draw: st.DrawFn) -> str:
+    variant = draw(st.sampled_from(["BearerToken", "CondaToken", "BasicHTTP", "S3Credentials", "OAuth", "Bearer"]))
+    if variant in ("BearerToken", "CondaToken", "Bearer"):
+        return f'{{"{variant}":{draw(JSON_STRINGS | JSON_ANY)}}}'
+    fields = {
+        "BasicHTTP": ["username", "password"],
+        "S3Credentials": ["access_key_id", "secret_access_key", "session_token"],
+        "OAuth": ["access_token", "token_endpoint", "client_id", "refresh_token", "expires_at"],
+    }[variant]
+    if variant != "OAuth" and draw(st.booleans()):  # a struct written as an array
+        items = [draw(JSON_STRINGS) for _ in fields[: draw(st.integers(len(fields) - 1, len(fields) + 1))]]
+        return f'{{"{variant}":[{",".join(items)}]}}'
+    parts = []
+    for name in fields:
+        if draw(st.integers(0, 5)) == 0:
+            continue  # missing
+        value = draw(JSON_NUMBERS | st.just("null")) if name == "expires_at" else draw(JSON_STRINGS | JSON_ANY)
+        parts.append(f'"{name}":{value}')
+        if draw(st.integers(0, 8)) == 0:
+            parts.append(f'"{name}":"again"')  # a repeated field
+    if draw(st.booleans()):
+        parts.append(f'"extra":{draw(JSON_ANY)}')  # ignored by serde, whatever it holds
+    return f'{{"{variant}":{{{",".join(parts)}}}}}'
+
+
+@st.composite
+def credential_files(draw: st.DrawFn) -> str:
+    keys = draw(
+        st.lists(st.sampled_from(['"a.test"', '"b.test"', '"\\ud800"', '"\\u0061.test"']), min_size=1, max_size=3)
+    )
+    body = ",".join(f"{key}:{draw(credential_texts())}" for key in keys)
+    return "{" + body + "}"
+
+
+@settings(max_examples=3, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(st.lists(credential_files(), min_size=BATCH, max_size=BATCH))
+def test_generated_files_agree_with_py_rattler(texts):
+    with tempfile.TemporaryDirectory() as tmp:
+        cases = _file_cases(Path(tmp) / "home", {f"{n}: {t}": t for n, t in enumerate(texts)})
+        assert check_all(cases) == []
