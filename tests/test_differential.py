@@ -426,3 +426,24 @@ def test_generated_files_agree_with_py_rattler(texts):
     with tempfile.TemporaryDirectory() as tmp:
         cases = _file_cases(Path(tmp) / "home", {f"{n}: {t}": t for n, t in enumerate(texts)})
         assert check_all(cases) == []
+
+
+# 2. pixi's config files: our list matches py-rattler's own search paths for "pixi"
+# (py-rattler also lists rattler's shared /etc/rattler and ~/.config/rattler files, which
+# DOMAIN.md's pixi set does not include; PIXI_NO_CONFIG / PIXI_CONFIG_FILE are pixi's own).
+@pytest.mark.parametrize("extra", [{}, {"XDG_CONFIG_HOME": "/xdg"}, {"PIXI_HOME": "/ph"}])
+def test_config_search_paths_match_py_rattler(home, extra):
+    import os
+    import subprocess
+    import sys
+
+    from pixi_auth_tui.pixiconfig import global_config_locations
+
+    script = (
+        "import json; from rattler import Config; "
+        "print(json.dumps([str(p) for p, shared in Config.config_search_paths('pixi') if not shared]))"
+    )
+    env = {"PATH": os.environ["PATH"], "HOME": str(home), **extra}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=60)
+    theirs = [Path(p) for p in json.loads(out.stdout)]
+    assert global_config_locations(extra, home, platform="linux") == theirs
