@@ -24,7 +24,10 @@ class Environment:
         one the current directory is in, as pixi finds it."""
         from pixi_auth_tui.pixiconfig import find_workspace
 
-        found = find_workspace(workspace if workspace is not None else Path.cwd())
+        try:
+            found = find_workspace(workspace if workspace is not None else Path.cwd())
+        except OSError:  # e.g. the current directory was deleted: no workspace applies
+            found = None
         if workspace is not None and found is None:
             raise ValueError(f"{workspace} is not a pixi workspace (no pixi.toml or pyproject.toml with [tool.pixi])")
         return cls(home=Path.home(), env=dict(os.environ), workspace=found)
