@@ -241,13 +241,11 @@ def cmd_resolve(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"Host:       {res.normalised_host} (as rattler normalises it)\n")
         if res.userinfo is not None:
             out.write(f"Match:      none needed — {res.request.note if res.request else ''}\n")
-        else:
-            out.write(f"Keys tried: {', '.join(res.candidates)}\n")
-        if res.userinfo is not None:
-            pass
         elif res.row is None:
+            out.write(f"Keys tried: {', '.join(res.candidates)}\n")
             out.write("Match:      none — pixi sends this request without credentials\n")
         else:
+            out.write(f"Keys tried: {', '.join(res.candidates)}\n")
             out.write(
                 f"Match:      {res.row.key} in {res.row.store.name} ({res.row.store.location})\n"
                 f"Kind:       {KIND_LABELS[res.row.entry.credential.kind]}\n"
