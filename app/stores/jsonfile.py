@@ -1,8 +1,12 @@
 """A JSON map of key → credential, as in `~/.rattler/credentials.json` and `RATTLER_AUTH_FILE`.
 
-Writes are what rattler writes (keys sorted as its BTreeMap, compact JSON), done
-atomically (temp file in the same folder, fsync, rename) under rattler's own lock
-file, and refused when the file changed since the caller read it.
+Files are read exactly as serde_json reads them (see rattler_json). Writes are what
+rattler writes (keys sorted as its BTreeMap, compact JSON), done atomically (temp file in
+the same folder, fsync, rename) under a `<file>.lock` of ours (rattler takes none since
+rattler PR 1055, so it orders only our own processes). With an expected version (a person
+editing what they saw) a write is refused when the file changed since; without one (the
+CLI) it applies to the file as it is under the lock. A file with a repeated key is never
+rewritten: that would drop the earlier entry.
 """
 
 from __future__ import annotations
