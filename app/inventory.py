@@ -282,6 +282,8 @@ class PreparedRequest:
     url: str
     headers: dict[str, str]
     note: str = ""
+    # Set when rattler cannot even send it (e.g. a control character in a header value).
+    fails: str | None = None
 
 
 @dataclass
@@ -341,10 +343,19 @@ def insert_conda_token(url: str, token: str) -> str:
     return f"{scheme}://{host}/t/{token}/{path}"
 
 
+def _unsendable(value: str) -> bool:
+    # HTTP header values allow tab, visible ASCII and bytes >= 0x80: no other control character.
+    return any((ord(c) < 32 and c != "\t") or ord(c) == 127 for c in value)
+
+
+HEADER_FAILS = "the token holds a control character no HTTP header may carry: rattler fails this request"
+
+
 def describe_request(row: Row, url: str) -> PreparedRequest:
     cred = row.entry.credential
     if isinstance(cred, BearerToken):
-        return PreparedRequest("GET", url, {"Authorization": f"Bearer {mask(cred.token)}"})
+        fails = HEADER_FAILS if _unsendable(cred.token) else None
+        return PreparedRequest("GET", url, {"Authorization": f"Bearer {mask(cred.token)}"}, fails or "", fails)
     if isinstance(cred, OAuth):
         return PreparedRequest(
             "GET",

@@ -114,6 +114,12 @@ def disagreement(inv: Inventory, case: Case, outcome: Outcome) -> str | None:
         states = {s.id: inv.snapshots[s.id].state.value for s in inv.stores}
         return f"rattler could not build its store ({outcome.result[:300]}); we say {states}"
     res = inv.resolve(case.url)
+    if res.request is not None and res.request.fails:
+        return (
+            None
+            if "header" in outcome.result and not outcome.requests
+            else f"we say it fails; rattler: {outcome.result}"
+        )
     header, token = expected_request(res)
     if not outcome.requests:
         return f"rattler sent no request ({outcome.result[:200]})"

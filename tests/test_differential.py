@@ -89,6 +89,10 @@ JSON_TEXTS: dict[str, str | bytes] = {
     "escaped slash": '{"a.test":{"BearerToken":"x\\/y"}}',
     "tab inside a string": '{"a.test":{"BearerToken":"x\ty"}}',
     "conda token": '{"a.test":{"CondaToken":"ct"}}',
+    "DEL in a bearer token": '{"a.test":{"BearerToken":"x\u007fy"}}',
+    "escaped control character in a bearer token": '{"a.test":{"BearerToken":"x\u0001y"}}',
+    "escaped tab in a bearer token": '{"a.test":{"BearerToken":"x\ty"}}',
+    "escaped newline in a password": '{"a.test":{"BasicHTTP":{"username":"u","password":"a\nb"}}}',
 }
 
 
