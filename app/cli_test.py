@@ -10,6 +10,7 @@ from typing import TextIO
 from pixi_auth_tui.cli import EXIT_NOT_FOUND, EXIT_OK, EXIT_REJECTED, UsageError
 from pixi_auth_tui.hostkeys import url_userinfo
 from pixi_auth_tui.inventory import Inventory, Row, Status
+from pixi_auth_tui.model import Credential, NotRead
 from pixi_auth_tui.probe import ProbeJob, ProbeOptions, probe_many
 from pixi_auth_tui.probe_state import FAILING, ProbeResult, ProbeState, default_probe_url, result_key
 
@@ -38,11 +39,10 @@ def cmd_test(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO)
     state = ProbeState.default(dict(inv.env))
     if args.url and args.key:
         state.urls[args.key] = args.url
+    creds = [_credential(r) for r in rows]
     jobs = [
-        ProbeJob(
-            r.key, r.entry.credential, state.urls.get(r.key) or default_probe_url(r.key, r.entry.credential), str(i)
-        )
-        for i, r in enumerate(rows)
+        ProbeJob(r.key, cred, state.urls.get(r.key) or default_probe_url(r.key, cred), str(i))
+        for i, (r, cred) in enumerate(zip(rows, creds, strict=True))
     ]
     options = ProbeOptions(
         allow_http=args.allow_http,
@@ -64,6 +64,15 @@ def cmd_test(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO)
         for row, res in zip(rows, results, strict=True):
             out.write(format_result(row, res))
     return EXIT_REJECTED if any(r.verdict in FAILING for r in results) else EXIT_OK
+
+
+def _credential(row: Row) -> Credential:
+    """The row's credential; a macOS keychain secret listed by name only is read now (asked for)."""
+    cred = row.entry.credential
+    read = getattr(row.store, "read_secret", None)
+    if isinstance(cred, NotRead) and read is not None:
+        return read(row.key) or cred
+    return cred
 
 
 def format_result(row: Row, res: ProbeResult) -> str:
