@@ -15,6 +15,7 @@ What that means, each checked against py-rattler:
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,9 @@ RUST_WHITESPACE = frozenset(
     "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
     "\u2028\u2029\u202f\u205f\u3000"
 )
+_CLASS = "".join(f"\\u{ord(c):04x}" for c in sorted(RUST_WHITESPACE))
+_SPACES = re.compile(f"[{_CLASS}]*")
+_WORD = re.compile(f"[^{_CLASS}]+")
 NOT_USED_DEFAULT = "rattler never uses a netrc `default` entry"
 SUPERSEDED = "a later entry for the same machine in this netrc wins (rattler keeps the last)"
 
@@ -52,21 +56,25 @@ class _Lexer:
     def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
+        self._counted = (0, 1)  # (position, line there): pos only grows, so counting is incremental
 
     @property
     def line(self) -> int:
-        return self.text.count("\n", 0, self.pos) + 1
+        at, line = self._counted
+        line += self.text.count("\n", at, self.pos)
+        self._counted = (self.pos, line)
+        return line
 
     def _skip_whitespace(self) -> None:
-        while self.pos < len(self.text) and self.text[self.pos] in RUST_WHITESPACE:
-            self.pos += 1
+        self.pos = _SPACES.match(self.text, self.pos).end()  # type: ignore[union-attr]
 
     def token(self) -> str | None:
         self._skip_whitespace()
-        start = self.pos
-        while self.pos < len(self.text) and self.text[self.pos] not in RUST_WHITESPACE:
-            self.pos += 1
-        return self.text[start : self.pos] if self.pos > start else None
+        found = _WORD.match(self.text, self.pos)
+        if found is None:
+            return None
+        self.pos = found.end()
+        return found.group()
 
     def skip_macro_body(self) -> None:
         """The macro body: from the next non-blank character, lines up to an empty one.
