@@ -80,7 +80,8 @@ def parse_json(text: str) -> Any:
 
 
 def has_lone_surrogate(text: str) -> bool:
-    return _SURROGATE.search(text) is not None
+    # isascii() is a fast C scan, and most keys and tokens are ASCII.
+    return not text.isascii() and _SURROGATE.search(text) is not None
 
 
 def type_name(value: Any) -> str:
