@@ -105,6 +105,20 @@ def _utf8(header: str | None) -> str | None:
     return None if header is None else header.encode("latin-1", "replace").decode("utf-8", "replace")
 
 
+def cli_resolve(inv: Inventory, url: str) -> tuple:
+    """What `pixi-auth-tui resolve URL --json` names: (key, store, item, URL credentials)."""
+    import argparse
+    import io
+
+    from pixi_auth_tui.cli import cmd_resolve
+
+    out = io.StringIO()
+    cmd_resolve(inv, argparse.Namespace(url=url, json=True), out)
+    said = json.loads(out.getvalue())
+    match = said["match"] or {}
+    return match.get("key"), match.get("store"), match.get("item_ref"), said["url_credentials"]
+
+
 def disagreement(inv: Inventory, case: Case, outcome: Outcome) -> str | None:
     """Why our picture differs from what py-rattler did, or None when they agree."""
     failed = STORE_FAILED in outcome.result
@@ -114,6 +128,11 @@ def disagreement(inv: Inventory, case: Case, outcome: Outcome) -> str | None:
         states = {s.id: inv.snapshots[s.id].state.value for s in inv.stores}
         return f"rattler could not build its store ({outcome.result[:300]}); we say {states}"
     res = inv.resolve(case.url)
+    # The command line names exactly the entry compared below.
+    row = res.row
+    engine = (row.key, row.store.id, row.entry.item_ref, False) if row else (None, None, None, bool(res.userinfo))
+    if cli_resolve(inv, case.url) != engine:
+        return f"`resolve` names {cli_resolve(inv, case.url)}, the engine {engine}"
     if res.request is not None and res.request.fails:
         return (
             None
