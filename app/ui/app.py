@@ -19,7 +19,7 @@ from pixi_auth_tui.model import (
     S3Credentials,
     Unrecognised,
     expires_at,
-    mask,
+    masked_secret,
     secret_of,
 )
 from pixi_auth_tui.operations import Outcome, delete_entry, move_entry, save_credential, successor_after_delete
@@ -388,7 +388,7 @@ class AuthApp(App[None]):
                 field("Secret", secret, "bold reverse")
                 text.append(f"(hidden again in {int(REVEAL_SECONDS)}s or when you leave the row)\n", style="dim")
             else:
-                field("Secret", mask(secret))
+                field("Secret", masked_secret(cred))
                 text.append("v reveals · c copies to the clipboard\n", style="dim")
         result = self.last_result(row)
         if result is not None:
