@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pixi_auth_tui.model import Credential, S3Credentials
+from pixi_auth_tui.redact import redact
 
 
 class Verdict(StrEnum):
@@ -32,6 +33,18 @@ class Verdict(StrEnum):
 
 
 FAILING = {Verdict.REJECTED, Verdict.EXPIRED}
+# Not judged: the server could not say (or was not asked in a way that could tell).
+UNVERIFIED = {
+    Verdict.PUBLIC,
+    Verdict.NOT_FOUND,
+    Verdict.SERVER_ERROR,
+    Verdict.REDIRECTED_AWAY,
+    Verdict.NETWORK_ERROR,
+    Verdict.TLS_ERROR,
+    Verdict.TIMEOUT,
+}
+# Not sent at all: it needs something from the person (a URL, a confirmation) or cannot be sent.
+NOT_TESTED = {Verdict.NEEDS_URL, Verdict.INSECURE, Verdict.UNSUPPORTED}
 
 EXPLANATION = {
     Verdict.ACCEPTED: "the server accepted the credential",
@@ -114,11 +127,16 @@ class ProbeState:
     def save(self) -> None:
         from pixi_auth_tui.stores.jsonfile import atomic_write
 
+        # Never a secret in the state file: every text field passes the redactor.
         data = {
-            "probe_urls": self.urls,
-            "results": {k: r.to_json() for k, r in self.results.items()},
+            "probe_urls": {k: redact(v) for k, v in self.urls.items()},
+            "results": {k: _redacted(r.to_json()) for k, r in self.results.items()},
         }
         atomic_write(self.path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
+
+
+def _redacted(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: redact(v) if isinstance(v, str) else v for k, v in data.items()}
 
 
 def result_key(store_id: str, key: str) -> str:

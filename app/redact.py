@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import io
 import json
 import threading
 import unicodedata
@@ -152,7 +153,7 @@ def safe(text: str, keep: str = "") -> str:
     return plain(redact(text), keep)
 
 
-class SafeWriter:
+class SafeWriter(io.TextIOBase):
     """A text stream that redacts (and, for terminals, escapes) everything written to it.
 
     Lines are passed on whole, so a secret is never split across two writes; `flush` (or
@@ -160,11 +161,15 @@ class SafeWriter:
     """
 
     def __init__(self, stream: TextIO, escape: bool = True) -> None:
+        super().__init__()
         self.stream = stream
         self.escape = escape
         self._pending = ""
 
-    def write(self, text: str) -> int:
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:  # type: ignore[override]
         self._pending += text
         cut = self._pending.rfind("\n")
         if cut >= 0:
@@ -191,5 +196,5 @@ class SafeWriter:
         return self.stream.fileno()
 
     @property
-    def encoding(self) -> str:
-        return getattr(self.stream, "encoding", "utf-8")
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.stream, "encoding", None) or "utf-8"

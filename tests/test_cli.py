@@ -150,7 +150,8 @@ def test_test_command_exit_codes_and_state(home):
         run(home, "set", "127.0.0.1", "--kind", "bearer", "--stdin", stdin="good-token\n")
         url = f"{state.base}/private/noarch/repodata.json"
         refused = run(home, "test", "127.0.0.1", "--url", url, extra_env=env)
-        assert refused.returncode == 0 and "NEEDS CONFIRMATION" in refused.stdout and state.seen == []
+        # Not sent (plain http needs --allow-http): not a success either.
+        assert refused.returncode == 7 and "NEEDS CONFIRMATION" in refused.stdout and state.seen == []
         ok = run(home, "test", "127.0.0.1", "--allow-http", "--json", extra_env=env)  # the URL was remembered
         assert ok.returncode == 0, ok.stderr
         (result,) = json.loads(ok.stdout)
