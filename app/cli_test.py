@@ -17,7 +17,7 @@ from pixi_auth_tui.cli import (
     UsageError,
 )
 from pixi_auth_tui.inventory import Inventory, Row, Status
-from pixi_auth_tui.probe import ProbeJob, ProbeOptions, ProbeSetupError, probe_many, url_problem
+from pixi_auth_tui.probe import ProbeJob, ProbeOptions, ProbeSetupError, probe_many
 from pixi_auth_tui.probe_state import (
     FAILING,
     UNVERIFIED,
@@ -26,6 +26,7 @@ from pixi_auth_tui.probe_state import (
     Verdict,
     default_probe_url,
     result_key,
+    url_problem,
 )
 
 

@@ -30,7 +30,7 @@ from pixi_auth_tui.model import (
     all_secrets,
     mask,
 )
-from pixi_auth_tui.probe_state import EXPLANATION, ProbeResult, Verdict
+from pixi_auth_tui.probe_state import EXPLANATION, ProbeResult, Verdict, url_problem
 from pixi_auth_tui.redact import redact
 
 MAX_REDIRECTS = 5
@@ -60,25 +60,6 @@ class ProbeOptions:
 
 class ProbeSetupError(Exception):
     """The test cannot start at all (say, an unusable SSL_CERT_FILE); one line for a person."""
-
-
-def url_problem(url: str) -> str | None:
-    """Why `url` cannot be a test URL, or None."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port  # raises on a bad port
-    except ValueError as err:
-        return f"not a valid URL ({err})"
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "not an http(s) URL"
-    if port == 0:
-        return "port 0 is not a port"
-    if parts.username is not None or parts.password is not None:
-        return (
-            "the URL carries its own user name or password; rattler would send those instead of the "
-            "stored credential, so it cannot test one — remove the user@ part"
-        )
-    return None
 
 
 def header_problem(cred: Credential) -> str | None:
@@ -291,7 +272,7 @@ async def probe(
         return result(Verdict.NETWORK_ERROR, shown, f"could not connect: {_first_line(err)}")
     except httpx.HTTPError as err:
         return result(Verdict.NETWORK_ERROR, shown, f"{type(err).__name__}: {_first_line(err)}")
-    except (ValueError, UnicodeError, ssl.SSLError, OSError) as err:
+    except (httpx.InvalidURL, ValueError, UnicodeError, ssl.SSLError, OSError) as err:
         # Whatever a library raises for input it cannot send is a failed test, not a crash.
         return result(Verdict.NETWORK_ERROR, shown, f"the request could not be made: {_first_line(err)}")
     finally:

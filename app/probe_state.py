@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pixi_auth_tui.model import Credential, S3Credentials
 from pixi_auth_tui.redact import redact
@@ -87,6 +88,25 @@ class ProbeResult:
         data = dict(data)
         data["verdict"] = Verdict(data["verdict"])
         return cls(**data)
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be a test URL, or None."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises on a bad port
+    except ValueError as err:
+        return f"not a valid URL ({err})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "not an http(s) URL"
+    if port == 0:
+        return "port 0 is not a port"
+    if parts.username is not None or parts.password is not None:
+        return (
+            "the URL carries its own user name or password; rattler would send those instead of the "
+            "stored credential, so it cannot test one — remove the user@ part"
+        )
+    return None
 
 
 def default_probe_url(key: str, cred: Credential) -> str | None:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from pixi_auth_tui.audit import Finding, FixRecord, Severity, apply_fix, run_audit, summary, undo_fix
 from pixi_auth_tui.inventory import load_inventory
+from pixi_auth_tui.redact import plain
 from pixi_auth_tui.stores.base import StoreError
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.forms import ConfirmScreen
@@ -33,8 +34,10 @@ class FixChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(Text(f"How to fix: {self.finding.title}", style="bold"))
-            yield OptionList(*(Option(f"{fix.label} — {fix.preview}", id=fix.id) for fix in self.finding.fixes))
+            yield Static(Text(plain(f"How to fix: {self.finding.title}"), style="bold"))
+            yield OptionList(
+                *(Option(Text(plain(f"{fix.label} — {fix.preview}")), id=fix.id) for fix in self.finding.fixes)
+            )
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -112,8 +115,8 @@ class AuditScreen(Screen[tuple[str, str] | None]):
             fixable = " (fix)" if finding.fixes else ""
             table.add_row(
                 Text(finding.severity.value, style=SEVERITY_STYLE[finding.severity]),
-                Text(finding.title + fixable),
-                Text(where),
+                Text(plain(finding.title) + fixable),
+                Text(plain(where)),
                 key=str(index),
             )
         if not findings:
@@ -136,11 +139,11 @@ class AuditScreen(Screen[tuple[str, str] | None]):
             return
         home = self.auth_app.environment.home
         text = Text()
-        text.append(f"{finding.title}\n\n", style=SEVERITY_STYLE[finding.severity])
-        text.append(present.tilde(finding.explanation, home) + "\n")
+        text.append(f"{plain(finding.title)}\n\n", style=SEVERITY_STYLE[finding.severity])
+        text.append(plain(present.tilde(finding.explanation, home)) + "\n")
         for fix in finding.fixes:
-            text.append(f"\nFix: {fix.label}\n", style="bold")
-            text.append(present.tilde(fix.preview, home) + "\n")
+            text.append(f"\nFix: {plain(fix.label)}\n", style="bold")
+            text.append(plain(present.tilde(fix.preview, home)) + "\n")
         if not finding.fixes:
             text.append("\nNo automatic fix: the explanation says what to do.\n", style="dim")
         self.query_one("#finding-detail", Static).update(text)
@@ -174,7 +177,7 @@ class AuditScreen(Screen[tuple[str, str] | None]):
         if fix_id is None:
             return
         fix = next(f for f in finding.fixes if f.id == fix_id)
-        preview = present.tilde(fix.preview, self.auth_app.environment.home)
+        preview = plain(present.tilde(fix.preview, self.auth_app.environment.home))
         self.app.push_screen(
             ConfirmScreen(f"{fix.label}\n\n{preview}\n\nA backup is written first.", confirm="Fix"),
             lambda yes: self._apply(finding, fix_id) if yes else None,
