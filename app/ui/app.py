@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
-from pixi_auth_tui.audit import Finding, run_audit, summary
+from pixi_auth_tui.audit import Finding, FixHistory, run_audit, summary
 from pixi_auth_tui.inventory import KEYCHAIN, Inventory, Row, Status, changed_files, load_inventory
 from pixi_auth_tui.model import (
     KIND_LABELS,
@@ -138,6 +138,7 @@ class AuthApp(App[None]):
         self.testing: set[RowId] = set()
         self._test_all: Worker[None] | None = None
         self.findings: list[Finding] = []
+        self.fix_history = FixHistory()  # audit fixes of this session, undoable from any visit
         self.crash_report: Path | None = None
         if environment.label == "demo":
             self.sub_title = "demo data — nothing real is read or written"
@@ -232,7 +233,9 @@ class AuthApp(App[None]):
         """From a worker thread: the table first, then the audit badge (the audit of 10,000
         entries takes tens of milliseconds, and nobody should wait for it to see the table)."""
         self.call_from_thread(self.show_inventory, inventory, message)
-        findings = run_audit(inventory, self.environment.home, self.probe_state, now=self.clock())
+        findings = run_audit(
+            inventory, self.environment.home, self.probe_state, now=self.clock(), backup_dir=self.backup_dir()
+        )
         self.call_from_thread(self.set_findings, findings)
 
     def show_inventory(self, inventory: Inventory, message: Outcome | None = None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from pixi_auth_tui.audit import Finding, FixRecord, Severity, apply_fix, run_audit, summary, undo_fix
+from pixi_auth_tui.audit import Finding, Severity, apply_fix, run_audit, summary, undo_fix
 from pixi_auth_tui.inventory import load_inventory
 from pixi_auth_tui.redact import plain
 from pixi_auth_tui.stores.base import StoreError
@@ -61,7 +61,6 @@ class AuditScreen(Screen[tuple[str, str] | None]):
     def __init__(self) -> None:
         super().__init__()
         self.findings: list[Finding] = []
-        self.history: list[FixRecord] = []
 
     @property
     def auth_app(self) -> AuthApp:
@@ -94,7 +93,9 @@ class AuditScreen(Screen[tuple[str, str] | None]):
         """Re-read every store and audit again (call from a worker thread)."""
         app = self.auth_app
         inventory = load_inventory(app.environment)
-        findings = run_audit(inventory, app.environment.home, app.probe_state, now=app.clock())
+        findings = run_audit(
+            inventory, app.environment.home, app.probe_state, now=app.clock(), backup_dir=app.backup_dir()
+        )
         app.call_from_thread(self._show, inventory, findings, message, ok)
 
     def _show(self, inventory: object, findings: list[Finding], message: str | None, ok: bool) -> None:
@@ -179,7 +180,7 @@ class AuditScreen(Screen[tuple[str, str] | None]):
         fix = next(f for f in finding.fixes if f.id == fix_id)
         preview = plain(present.tilde(fix.preview, self.auth_app.environment.home))
         self.app.push_screen(
-            ConfirmScreen(f"{fix.label}\n\n{preview}\n\nA backup is written first.", confirm="Fix"),
+            ConfirmScreen(f"{fix.label}\n\n{preview}", confirm="Fix"),
             lambda yes: self._apply(finding, fix_id) if yes else None,
         )
 
@@ -192,22 +193,23 @@ class AuditScreen(Screen[tuple[str, str] | None]):
         except (StoreError, OSError) as err:
             app.call_from_thread(self.notify, f"Not fixed: {err}", severity="error", timeout=10)
             return
-        self.history.append(record)
+        app.fix_history.push(record)  # kept by the app: undo still works after leaving this screen
         self._audit_blocking(present.tilde(outcome.message, app.environment.home), outcome.ok)
 
     def action_undo(self) -> None:
-        if not self.history:
+        if not self.auth_app.fix_history:
             self.notify("No fix to undo in this session.", severity="warning")
             return
         self._undo()
 
     @work(thread=True, exclusive=True, group="audit")
     def _undo(self) -> None:
-        record = self.history[-1]
+        history = self.auth_app.fix_history
+        record = history.last()
         try:
-            outcome = undo_fix(record)
+            outcome = undo_fix(record, load_inventory(self.auth_app.environment))
         except (StoreError, OSError) as err:
             self.auth_app.call_from_thread(self.notify, f"Cannot undo: {err}", severity="error", timeout=10)
             return
-        self.history.pop()
+        history.pop()
         self._audit_blocking(present.tilde(outcome.message, self.auth_app.environment.home))
