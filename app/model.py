@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -322,18 +323,34 @@ def jwt_claims(token: str) -> dict[str, Any] | None:
     payload = parts[1] + "=" * (-len(parts[1]) % 4)
     try:
         claims = json.loads(base64.urlsafe_b64decode(payload))
-    except (ValueError, binascii.Error):
+    except (ValueError, binascii.Error, RecursionError):
         return None
     return claims if isinstance(claims, dict) else None
 
 
+# Times beyond year 9999 cannot be shown (or even converted on every platform).
+LATEST_TIME = 253_402_300_799
+# An `exp` this large is milliseconds (a common issuer mistake): seconds would be year 5138+.
+MILLISECONDS_FROM = 100_000_000_000
+
+
 def expires_at(cred: Credential) -> int | None:
-    """Unix time the credential stops working, when it can be known offline."""
+    """Unix time the credential stops working, when it can be known offline.
+
+    A JWT `exp` in milliseconds is read as such; anything not a finite time in years
+    1970–9999 (a string, NaN, 10**30) counts as unknown rather than crashing a date format.
+    """
     if isinstance(cred, OAuth):
-        return cred.expires_at
+        return _bounded_time(cred.expires_at)
     if isinstance(cred, (BearerToken, CondaToken)):
         claims = jwt_claims(cred.token)
         exp = claims.get("exp") if claims else None
-        if isinstance(exp, (int, float)) and not isinstance(exp, bool):
-            return int(exp)
+        if isinstance(exp, (int, float)) and not isinstance(exp, bool) and math.isfinite(exp):
+            return _bounded_time(exp / 1000 if exp >= MILLISECONDS_FROM else exp)
     return None
+
+
+def _bounded_time(value: float | None) -> int | None:
+    if value is None or not 0 <= value <= LATEST_TIME:
+        return None
+    return int(value)

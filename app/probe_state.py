@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from pixi_auth_tui.model import Credential, S3Credentials
 from pixi_auth_tui.redact import redact
+from pixi_auth_tui.safeio import read_limited
 
 
 class Verdict(StrEnum):
@@ -138,11 +139,11 @@ class ProbeState:
 
     def load(self) -> None:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data = json.loads(read_limited(self.path, 64 * 1024 * 1024).decode("utf-8"))
             self.urls = {str(k): str(v) for k, v in data.get("probe_urls", {}).items()}
             self.results = {str(k): ProbeResult.from_json(v) for k, v in data.get("results", {}).items()}
-        except (OSError, ValueError, TypeError, KeyError):
-            self.urls, self.results = {}, {}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
+            self.urls, self.results = {}, {}  # a state file is a cache: unreadable means empty
 
     def save(self) -> None:
         from pixi_auth_tui.stores.jsonfile import atomic_write

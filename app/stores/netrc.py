@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pixi_auth_tui.model import BasicHTTP, Credential
+from pixi_auth_tui.safeio import UnreadableFile, read_limited
 from pixi_auth_tui.stores.base import Entry, Snapshot, Store, StoreError, StoreState
 
 DEFAULT_KEY = "default"
@@ -139,9 +140,9 @@ class NetrcStore(Store):
 
     def load(self) -> Snapshot:
         try:
-            if self.path.stat().st_size > MAX_NETRC_BYTES:
-                return Snapshot(self.id, StoreState.ERROR, f"{self.path} is too large to be a netrc file")
-            data = self.path.read_bytes()
+            data = read_limited(self.path, MAX_NETRC_BYTES)  # a FIFO or /dev/zero is refused, not read
+        except UnreadableFile as err:
+            return Snapshot(self.id, StoreState.ERROR, str(err))
         except FileNotFoundError:
             return Snapshot(self.id, StoreState.MISSING, "file does not exist")
         except OSError as err:
