@@ -6,15 +6,18 @@ never used. Parse errors are reported with their line and do not stop the others
 
 from __future__ import annotations
 
+import difflib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from pixi_auth_tui.model import BasicHTTP, Credential
+from pixi_auth_tui.redact import REDACTOR
 from pixi_auth_tui.safeio import UnreadableFile, read_limited
 from pixi_auth_tui.stores.base import Entry, Snapshot, Store, StoreError, StoreState
 
 DEFAULT_KEY = "default"
+KEYWORDS = ("machine", "default", "login", "password", "account", "macdef")
 MAX_NETRC_BYTES = 16 * 1024 * 1024
 
 
@@ -119,7 +122,16 @@ def parse_netrc(text: str) -> NetrcParse:
         elif word == "\0macdef-end":
             continue
         else:
-            errors.append(f"line {line}: unexpected word {word!r}")
+            # A stray word is often a secret (`pasword SECRET`, a password with a space): never echoed.
+            close = difflib.get_close_matches(word, KEYWORDS, n=1, cutoff=0.75)
+            if close:
+                errors.append(f"line {line}: unknown keyword {word!r} (did you mean {close[0]!r}?)")
+                if i < len(tokens) and tokens[i][0] not in KEYWORDS:
+                    REDACTOR.add(tokens[i][0])  # its value: a secret, not shown anywhere
+                    i += 1
+            else:
+                REDACTOR.add(word)
+                errors.append(f"line {line}: unexpected word ({len(word)} characters, not shown: it may be a secret)")
     return NetrcParse(machines, errors)
 
 
