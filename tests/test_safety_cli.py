@@ -148,3 +148,14 @@ def test_a_crash_prints_one_message_and_writes_a_redacted_report(home, monkeypat
     text = report.read_text()
     assert str(report) in captured.err and "Traceback" in text and "explode" in text
     assert secret not in text and HIDDEN in text
+
+
+def test_s3_keys_are_signed_only_for_the_named_endpoint_never_for_a_who_am_i(home, scripted):
+    store(
+        home,
+        {"s3://bucket": {"S3Credentials": {"access_key_id": "AKIA1", "secret_access_key": "s3-secret-abcdef"}}},
+    )
+    run("test", "s3://bucket", "--url", f"{scripted.base}/private/bucket/key", "--allow-http")
+    signed = [seen.path for seen in scripted.seen if seen.authorization and "AWS4-HMAC-SHA256" in seen.authorization]
+    assert signed == ["/private/bucket/key"]
+    assert all(not seen.path.startswith("/api") for seen in scripted.seen)

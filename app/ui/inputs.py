@@ -17,6 +17,7 @@ class SecretInput(Input):
 
     def _on_paste(self, event: events.Paste) -> None:
         event.stop()
+        event.prevent_default()  # Textual would also run Input's own handler, which keeps line one
         text = event.text.removesuffix("\n").removesuffix("\r")
         if not text:
             return
