@@ -8,6 +8,8 @@ import io
 import json
 from urllib.parse import quote
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pixi_auth_tui.model import (
     BasicHTTP,
     BearerToken,
@@ -17,7 +19,7 @@ from pixi_auth_tui.model import (
     masked_secret,
     parse_credential,
 )
-from pixi_auth_tui.redact import HIDDEN, SafeWriter, plain, redact
+from pixi_auth_tui.redact import HIDDEN, REDACTOR, SafeWriter, plain, redact
 
 TOKEN = "pfx_Zq0kV3ry5ecretT0ken1234"
 
@@ -116,3 +118,25 @@ def test_safe_writer_redacts_across_chunks_and_escapes():
     writer.write("tail")
     writer.flush()
     assert sink.getvalue() == f"token: {HIDDEN} \\x1b[2J\ntail"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    secret=st.text(min_size=9, max_size=60).filter(lambda s: s.strip() == s and len(s) >= 9),
+    before=st.text(max_size=40),
+    after=st.text(max_size=40),
+)
+def test_a_long_secret_is_hidden_wherever_it_stands(secret, before, after):
+    REDACTOR.clear()
+    REDACTOR.add(secret)
+    out = redact(before + secret + after)
+    assert secret not in out and HIDDEN in out
+
+
+def test_a_short_secret_is_hidden_as_a_word_only():
+    REDACTOR.clear()
+    REDACTOR.add("pw1234")
+    assert redact("password pw1234, and url https://u:pw1234@h/") == "password <hidden>, and url https://u:<hidden>@h/"
+    assert redact("xpw1234x") == "xpw1234x"  # inside another word: too common to hide
+    REDACTOR.add("abc")  # shorter than 6: never searched for
+    assert redact("abc def") == "abc def"
