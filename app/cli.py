@@ -7,6 +7,14 @@ Exit codes:
   3  nothing found (`resolve` with no matching credential, `remove` of a missing key)
   4  `test`: at least one credential was rejected by its server (or has expired)
   5  `audit`: findings at or above --fail-on
+  6  `test`: a credential could not be verified (network, TLS, timeout, server error, not found,
+     public URL, redirected away)
+  7  `test`: a credential was not tested (its key does not cover the URL or it needs one, plain
+     http needs --allow-http, the kind cannot be tested, --demo)
+ 70  an internal error: one line on stderr and a redacted report file (see app/crash.py)
+
+Everything written to stdout and stderr passes the redactor (app/redact.py); text output
+also has control characters escaped.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 from pixi_auth_tui import __version__
 from pixi_auth_tui.hostkeys import key_problem, normalise_login_key
@@ -34,10 +42,12 @@ from pixi_auth_tui.model import (
     public_identity,
 )
 from pixi_auth_tui.paths import Environment
+from pixi_auth_tui.redact import SafeWriter, plain, safe
 from pixi_auth_tui.stores.base import StoreError
 from pixi_auth_tui.validation import secret_problem, username_problem
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_REJECTED, EXIT_FINDINGS = 0, 1, 2, 3, 4, 5
+EXIT_UNVERIFIED, EXIT_NOT_TESTED = 6, 7
 
 KIND_CHOICES = {"bearer": "BearerToken", "conda": "CondaToken", "basic": "BasicHTTP", "s3": "S3Credentials"}
 STORE_CHOICES = ("keychain", "credentials", "auth-file", "override")
@@ -47,13 +57,21 @@ class UsageError(Exception):
     pass
 
 
+class _Parser(argparse.ArgumentParser):
+    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
+        # argparse echoes arguments in its errors: they pass the same gate as all output.
+        if message:
+            (file or sys.stderr).write(safe(message, keep="\n\t"))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="pixi-auth-tui",
         description="Browse, add, rotate, remove, test and audit the credentials pixi and rattler use.",
         epilog="Without a command, starts the terminal UI. "
         "Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 a credential was rejected (test), "
-        "5 findings at or above --fail-on (audit).",
+        "5 findings at or above --fail-on (audit), 6 a credential could not be verified (test), "
+        "7 a credential was not tested (test), 70 internal error.",
     )
     parser.add_argument("--version", action="version", version=f"pixi-auth-tui {__version__}")
     parser.add_argument(
@@ -165,6 +183,7 @@ def inventory_json(inv: Inventory) -> dict[str, Any]:
 
 
 def _table(headers: Sequence[str], rows: list[Sequence[str]], out: TextIO) -> None:
+    rows = [[plain(cell) for cell in row] for row in rows]  # a key with a line break stays on its line
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
     for line in [headers, *rows]:
         out.write("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() + "\n")
@@ -181,7 +200,7 @@ def print_inventory(inv: Inventory, out: TextIO) -> None:
         if note:
             out.write(f"       note: {note}\n")
         for problem in snap.problems:
-            out.write(f"       - {problem}\n")
+            out.write(f"       - {plain(problem)}\n")
     out.write("\n")
     if not inv.rows:
         out.write("No credentials stored. Add one with: pixi-auth-tui set HOST --kind bearer\n")
@@ -269,7 +288,10 @@ SecretReader = Callable[[str], str]
 
 def _secret_reader(use_stdin: bool, stdin: TextIO) -> SecretReader:
     if use_stdin:
-        lines = iter(stdin.read().splitlines())
+        # Only "\n" ends a line (and "\r\n"): str.splitlines would also split at \x85, U+2028,
+        # \x1c … and silently store the front of a secret. Those stay in and are refused.
+        text = stdin.read()
+        lines = iter(line.removesuffix("\r") for line in text.removesuffix("\n").split("\n"))
         return lambda _prompt: next(lines, "")
     if not stdin.isatty():
         raise UsageError("no terminal for a hidden prompt; pass --stdin and pipe the secret")
@@ -391,10 +413,10 @@ def cmd_audit(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
             out.write("No findings: every stored credential is where pixi can use it, and nothing is exposed.\n")
         for finding in findings:
             where = " · ".join(x for x in (finding.key, finding.path) if x)
-            out.write(f"[{finding.severity.value.upper():<7}] {finding.title}\n")
-            out.write(f"          {finding.explanation}\n")
+            out.write(f"[{finding.severity.value.upper():<7}] {plain(finding.title)}\n")
+            out.write(f"          {plain(finding.explanation)}\n")
             if where:
-                out.write(f"          ({where})\n")
+                out.write(f"          ({plain(where)})\n")
             for fix in finding.fixes:
                 out.write(f"          fix in the UI (a): {fix.label} — {fix.preview}\n")
         out.write(f"\n{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} note(s)\n")
@@ -424,10 +446,17 @@ def main(
     err: TextIO | None = None,
     stdin: TextIO | None = None,
 ) -> int:
-    out = out or sys.stdout
-    err = err or sys.stderr
+    out = SafeWriter(out or sys.stdout)
+    err = SafeWriter(err or sys.stderr)
     stdin = stdin or sys.stdin
-    args = build_parser().parse_args(argv)
+    try:
+        return _run(build_parser().parse_args(argv), out, err, stdin)
+    finally:
+        out.flush()
+        err.flush()
+
+
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     try:
         if args.command is None:
             from pixi_auth_tui.ui.main import run_tui
@@ -468,4 +497,10 @@ def main_entry() -> None:
         # The reader (e.g. `| head`) went away: not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = EXIT_OK
+    except Exception as error:
+        # Never Python's own traceback: its messages may quote a secret. One line, and a report.
+        from pixi_auth_tui.crash import EXIT_CRASH, crash_message, write_report
+
+        sys.stderr.write(crash_message(error, write_report(error)))
+        code = EXIT_CRASH
     sys.exit(code)

@@ -7,12 +7,28 @@ import asyncio
 import json
 from typing import TextIO
 
-from pixi_auth_tui.cli import EXIT_NOT_FOUND, EXIT_OK, EXIT_REJECTED, UsageError
-from pixi_auth_tui.hostkeys import url_userinfo
+from pixi_auth_tui.cli import (
+    EXIT_FAILED,
+    EXIT_NOT_FOUND,
+    EXIT_NOT_TESTED,
+    EXIT_OK,
+    EXIT_REJECTED,
+    EXIT_UNVERIFIED,
+    UsageError,
+)
 from pixi_auth_tui.inventory import Inventory, Row, Status
 from pixi_auth_tui.model import Credential, NotRead
-from pixi_auth_tui.probe import ProbeJob, ProbeOptions, probe_many
-from pixi_auth_tui.probe_state import FAILING, ProbeResult, ProbeState, default_probe_url, result_key
+from pixi_auth_tui.probe import ProbeJob, ProbeOptions, ProbeSetupError, probe_many
+from pixi_auth_tui.probe_state import (
+    FAILING,
+    UNVERIFIED,
+    ProbeResult,
+    ProbeState,
+    Verdict,
+    default_probe_url,
+    result_key,
+    url_problem,
+)
 
 
 def rows_to_test(inv: Inventory, args: argparse.Namespace) -> list[Row]:
@@ -27,11 +43,10 @@ def rows_to_test(inv: Inventory, args: argparse.Namespace) -> list[Row]:
 
 
 def cmd_test(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    if args.url and url_userinfo(args.url) is not None:
-        raise UsageError(
-            "this URL carries its own user:password, which rattler sends instead of any stored credential; "
-            "give the URL without it to test a stored entry"
-        )
+    if args.url:
+        problem = url_problem(args.url)
+        if problem:
+            raise UsageError(f"--url: {problem}")
     rows = rows_to_test(inv, args)
     if not rows:
         err.write(f"pixi-auth-tui: no stored credential for {args.key}\n")
@@ -50,8 +65,13 @@ def cmd_test(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO)
         connect_timeout=min(5.0, args.timeout),
         env=dict(inv.env),
         generic_whoami=not args.all,
+        offline=bool(getattr(args, "demo", False)),
     )
-    results = asyncio.run(probe_many(jobs, options))
+    try:
+        results = asyncio.run(probe_many(jobs, options))
+    except ProbeSetupError as exc:
+        err.write(f"pixi-auth-tui: cannot test: {exc}\n")
+        return EXIT_FAILED
     for row, res in zip(rows, results, strict=True):
         state.results[result_key(row.store.id, row.key)] = res
     state.save()
@@ -63,7 +83,19 @@ def cmd_test(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO)
     else:
         for row, res in zip(rows, results, strict=True):
             out.write(format_result(row, res))
-    return EXIT_REJECTED if any(r.verdict in FAILING for r in results) else EXIT_OK
+    return exit_code(results)
+
+
+def exit_code(results: list[ProbeResult]) -> int:
+    """0 only when every tested credential was accepted; otherwise the worst outcome's code."""
+    verdicts = {r.verdict for r in results}
+    if verdicts & FAILING:
+        return EXIT_REJECTED
+    if verdicts & UNVERIFIED:
+        return EXIT_UNVERIFIED
+    if verdicts - {Verdict.ACCEPTED}:
+        return EXIT_NOT_TESTED
+    return EXIT_OK
 
 
 def _credential(row: Row) -> Credential:

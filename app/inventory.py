@@ -364,7 +364,9 @@ def describe_request(row: Row, url: str) -> PreparedRequest:
             "OAuth access token; refreshed through the token endpoint when expired",
         )
     if isinstance(cred, BasicHTTP):
-        return PreparedRequest("GET", url, {"Authorization": f"Basic base64({cred.username}:{mask(cred.password)})"})
+        return PreparedRequest(
+            "GET", url, {"Authorization": f"Basic base64({cred.username}:{mask(cred.password, human=True)})"}
+        )
     if isinstance(cred, CondaToken):
         return PreparedRequest("GET", insert_conda_token(url, mask(cred.token)), {}, "token in the URL path")
     if isinstance(cred, S3Credentials):

@@ -10,44 +10,73 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
+
+from pixi_auth_tui.redact import REDACTOR
 
 # The misspelling shown by pixi's docs; rattler rejects it (and the whole file).
 MISSPELLED_BASIC = "BasicHttp"
 
 
-@dataclass(frozen=True)
-class BearerToken:
+# Every credential registers its secrets with the redactor when it is created, so no output
+# of this process can carry them; and none shows a secret in repr/str (Textual builds worker
+# descriptions, and Python tracebacks their messages, from repr).
+
+
+class _Secretive:
+    kind = ""
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} {public_identity(self)!r}>"  # type: ignore[arg-type]
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True, repr=False)
+class BearerToken(_Secretive):
     token: str
     kind = "BearerToken"
 
+    def __post_init__(self) -> None:
+        REDACTOR.add(self.token)
 
-@dataclass(frozen=True)
-class CondaToken:
+
+@dataclass(frozen=True, repr=False)
+class CondaToken(_Secretive):
     token: str
     kind = "CondaToken"
 
+    def __post_init__(self) -> None:
+        REDACTOR.add(self.token)
 
-@dataclass(frozen=True)
-class BasicHTTP:
+
+@dataclass(frozen=True, repr=False)
+class BasicHTTP(_Secretive):
     username: str
     password: str
     # True when read from a `BasicHttp` entry: shown, but rattler cannot read it.
     misspelled: bool = False
     kind = "BasicHTTP"
 
+    def __post_init__(self) -> None:
+        REDACTOR.add_basic(self.username, self.password)
 
-@dataclass(frozen=True)
-class S3Credentials:
+
+@dataclass(frozen=True, repr=False)
+class S3Credentials(_Secretive):
     access_key_id: str
     secret_access_key: str
     session_token: str | None = None
     kind = "S3Credentials"
 
+    def __post_init__(self) -> None:
+        REDACTOR.add(self.secret_access_key, self.session_token)
 
-@dataclass(frozen=True)
-class OAuth:
+
+@dataclass(frozen=True, repr=False)
+class OAuth(_Secretive):
     access_token: str
     refresh_token: str | None
     expires_at: int | None
@@ -56,14 +85,40 @@ class OAuth:
     client_id: str
     kind = "OAuth"
 
+    def __post_init__(self) -> None:
+        REDACTOR.add(self.access_token, self.refresh_token)
 
-@dataclass(frozen=True)
-class Unrecognised:
-    """Any JSON value rattler does not accept; kept untouched, never rewritten."""
+
+@dataclass(frozen=True, repr=False)
+class Unrecognised(_Secretive):
+    """Any JSON value rattler does not accept; kept untouched, never rewritten.
+
+    Whatever strings it holds may be secrets (a bare-string entry, a misspelled variant):
+    all are registered with the redactor, and none is ever shown.
+    """
 
     raw: Any
     reason: str
     kind = "Unrecognised"
+
+    def __post_init__(self) -> None:
+        REDACTOR.add(*_strings_in(self.raw))
+
+
+# Fields rattler's kinds hold that are not secret (names, endpoints): never treated as secrets.
+_PUBLIC_FIELDS = frozenset({"username", "access_key_id", "token_endpoint", "revocation_endpoint", "client_id"})
+
+
+def _strings_in(value: Any, depth: int = 0) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if depth > 64:
+        return []
+    if isinstance(value, dict):
+        return [s for k, v in value.items() if k not in _PUBLIC_FIELDS for s in _strings_in(v, depth + 1)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings_in(v, depth + 1)]
+    return []
 
 
 @dataclass(frozen=True)
@@ -128,7 +183,8 @@ def parse_credential(value: Any) -> Credential:
 
 def _parse_strict(value: Any) -> Credential:
     if isinstance(value, str):
-        raise CredentialParseError(f"unit variant {value!r} is not a credential rattler knows")
+        # The string itself is not shown: a bare token pasted as an entry is the common case.
+        raise CredentialParseError(f"a bare string ({len(value)} characters) is not a credential rattler knows")
     if not isinstance(value, dict) or len(value) != 1:
         raise CredentialParseError("expected an object with exactly one variant name")
     ((variant, payload),) = value.items()
@@ -245,14 +301,23 @@ def all_secrets(cred: Credential) -> list[str]:
     return [secret] if secret else []
 
 
-def mask(secret: str | None) -> str:
-    """`pfx_abcdef…Xq7f` → `pfx_…Xq7f`: enough to recognise a token, never enough to use it."""
+def mask(secret: str | None, human: bool = False) -> str:
+    """`pfx_abcdef…Xq7f` → `pfx_…Xq7f`: enough to recognise a token, never enough to use it.
+
+    A human-chosen secret (a password, `human=True`) shows no part at all: its last
+    characters narrow down a guess, and people reuse passwords.
+    """
     if not secret:
         return "(empty)"
-    if len(secret) < 12:
+    if human or len(secret) < 12:
         return "•" * 6
     prefix = secret.split("_", 1)[0] + "_" if "_" in secret[:6] else ""
     return f"{prefix}…{secret[-4:]}"
+
+
+def masked_secret(cred: Credential) -> str:
+    """How the detail pane shows the secret while it is hidden."""
+    return mask(secret_of(cred), human=isinstance(cred, BasicHTTP))
 
 
 def public_identity(cred: Credential) -> str:
@@ -276,18 +341,34 @@ def jwt_claims(token: str) -> dict[str, Any] | None:
     payload = parts[1] + "=" * (-len(parts[1]) % 4)
     try:
         claims = json.loads(base64.urlsafe_b64decode(payload))
-    except (ValueError, binascii.Error):
+    except (ValueError, binascii.Error, RecursionError):
         return None
     return claims if isinstance(claims, dict) else None
 
 
+# Times beyond year 9999 cannot be shown (or even converted on every platform).
+LATEST_TIME = 253_402_300_799
+# An `exp` this large is milliseconds (a common issuer mistake): seconds would be year 5138+.
+MILLISECONDS_FROM = 100_000_000_000
+
+
 def expires_at(cred: Credential) -> int | None:
-    """Unix time the credential stops working, when it can be known offline."""
+    """Unix time the credential stops working, when it can be known offline.
+
+    A JWT `exp` in milliseconds is read as such; anything not a finite time in years
+    1970–9999 (a string, NaN, 10**30) counts as unknown rather than crashing a date format.
+    """
     if isinstance(cred, OAuth):
-        return cred.expires_at
+        return _bounded_time(cred.expires_at)
     if isinstance(cred, (BearerToken, CondaToken)):
         claims = jwt_claims(cred.token)
         exp = claims.get("exp") if claims else None
-        if isinstance(exp, (int, float)) and not isinstance(exp, bool):
-            return int(exp)
+        if isinstance(exp, (int, float)) and not isinstance(exp, bool) and math.isfinite(exp):
+            return _bounded_time(exp / 1000 if exp >= MILLISECONDS_FROM else exp)
     return None
+
+
+def _bounded_time(value: float | None) -> int | None:
+    if value is None or not 0 <= value <= LATEST_TIME:
+        return None
+    return int(value)

@@ -14,6 +14,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pixi_auth_tui.safeio import UnreadableFile, read_limited
+
 OVERRIDE_KEYS = ("authentication-override-file", "authentication_override_file")
 TLS_NO_VERIFY_KEYS = ("tls-no-verify", "tls_no_verify")
 MANIFESTS = ("pixi.toml", "pyproject.toml")
@@ -95,12 +97,18 @@ def config_locations(
     return paths
 
 
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
+
+
 def find_override_file(env: dict[str, str], home: Path, workspace: Path | None = None) -> OverrideLookup:
     result = OverrideLookup(workspace=workspace)
     for config in config_locations(env, home, workspace):
         try:
-            data = config.read_bytes()
+            data = read_limited(config, MAX_CONFIG_BYTES)
         except (FileNotFoundError, NotADirectoryError):
+            continue
+        except UnreadableFile as err:
+            result.errors.append(str(err))
             continue
         except OSError as err:
             result.errors.append(f"cannot read {config}: {err.strerror}")

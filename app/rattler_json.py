@@ -66,7 +66,7 @@ def _no_constants(name: str) -> Any:
 def parse_json(text: str) -> Any:
     """Parse JSON text with serde_json's syntax rules; raise SerdeError where it would fail."""
     try:
-        return json.loads(
+        doc = json.loads(
             text,
             object_pairs_hook=Pairs,
             parse_int=lambda s: Number(s, True),
@@ -76,7 +76,9 @@ def parse_json(text: str) -> Any:
     except json.JSONDecodeError as err:
         raise SerdeError(f"invalid JSON at line {err.lineno} column {err.colno}: {err.msg}") from err
     except RecursionError as err:
-        raise SerdeError("JSON nested too deeply") from err
+        # serde_json skips a field it ignores at any depth, so rattler may still read this file.
+        raise SerdeError("JSON nested too deeply for this tool to read (about 1,000 levels)") from err
+    return doc
 
 
 def has_lone_surrogate(text: str) -> bool:
@@ -114,6 +116,9 @@ def _i64_problem(value: Any, where: str) -> str | None:
     # serde_json reads `-0` and anything with a fraction or exponent as a float.
     if not value.is_int or value.text == "-0":
         return f"{where} must be an integer (i64), not the floating-point number {value.text}"
+    digits = len(value.text.lstrip("-"))
+    if digits > 19:  # before int(): thousands of digits are slow to convert, and refused past 4,300
+        return f"{where} is out of the i64 range: a number with {digits:,} digits"
     if not I64_MIN <= int(value.text) <= I64_MAX:
         return f"{where} is out of the i64 range: {value.text}"
     return None
@@ -166,7 +171,8 @@ def authentication_problem(value: Any) -> str | None:
             return "the variant name contains a lone surrogate escape"
         if value in VARIANTS:
             return f"{value!r} alone has no payload (a unit variant)"
-        return f"unknown variant {value!r}"
+        # A bare string is often a pasted token: say what it is, never what it says.
+        return f"a bare string ({len(value)} characters, not shown) where rattler expects an object with one variant"
     if not isinstance(value, Pairs):
         return f"expected an object with exactly one variant name, not {type_name(value)}"
     if len(value) != 1:

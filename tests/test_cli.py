@@ -150,7 +150,8 @@ def test_test_command_exit_codes_and_state(home):
         run(home, "set", "127.0.0.1", "--kind", "bearer", "--stdin", stdin="good-token\n")
         url = f"{state.base}/private/noarch/repodata.json"
         refused = run(home, "test", "127.0.0.1", "--url", url, extra_env=env)
-        assert refused.returncode == 0 and "NEEDS CONFIRMATION" in refused.stdout and state.seen == []
+        # Not sent (plain http needs --allow-http): not a success either.
+        assert refused.returncode == 7 and "NEEDS CONFIRMATION" in refused.stdout and state.seen == []
         ok = run(home, "test", "127.0.0.1", "--allow-http", "--json", extra_env=env)  # the URL was remembered
         assert ok.returncode == 0, ok.stderr
         (result,) = json.loads(ok.stdout)
@@ -221,7 +222,7 @@ def test_workspace_config_names_the_override_file(home, tmp_path):
 def test_resolve_and_test_say_url_credentials_are_sent_instead_of_any_store(home):
     creds = home / ".rattler/credentials.json"
     creds.parent.mkdir()
-    creds.write_text(json.dumps({"a.example": {"BearerToken": "stored"}}))
+    creds.write_text(json.dumps({"a.example": {"BearerToken": "stored-token-0123"}}))
     res = run(home, "resolve", "https://user:pa%40ss@A.example/c", "--json")
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)

@@ -561,7 +561,7 @@ async def test_audit_screen_fix_undo_and_jump(home):
         table.move_cursor(row=codes.index("unreadable-file"))
         await pilot.press("f")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen) and "backup" in app.screen.question
+        assert isinstance(app.screen, ConfirmScreen) and "Back up" in app.screen.question
         await pilot.press("y")
         await settle(pilot)
         await pilot.pause(0.3)

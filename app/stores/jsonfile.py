@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pixi_auth_tui.crash import make_private_folder
 from pixi_auth_tui.model import BasicHTTP, Credential, Unrecognised, credential_to_json, rattler_accepts
 from pixi_auth_tui.rattler_json import (
     Pairs,
@@ -36,6 +37,7 @@ from pixi_auth_tui.rattler_json import (
     read_credential,
     type_name,
 )
+from pixi_auth_tui.safeio import UnreadableFile, read_limited
 from pixi_auth_tui.stores.base import ConflictError, Entry, Snapshot, Store, StoreError, StoreState
 from pixi_auth_tui.stores.locking import exclusive
 
@@ -116,7 +118,7 @@ def _ensure_folder(folder: Path) -> None:
     if folder.is_dir():
         return
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_folder(folder)  # every folder we create is 0700, whatever the umask
     except OSError as err:
         raise StoreError(f"cannot create folder {folder}: {err.strerror}") from err
 
@@ -149,13 +151,33 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def write_target(path: Path) -> Path:
+    """The file a write must replace: a symlink is written through to what it points at
+    (replacing the link itself would silently fork the credentials into two files)."""
+    if not path.is_symlink():
+        return path
+    target = Path(os.path.realpath(path))
+    if not target.parent.is_dir():
+        raise StoreError(f"{path} is a symlink to {target}, whose folder does not exist; nothing was written")
+    if target.exists() and not target.is_file():
+        raise StoreError(f"{path} is a symlink to {target}, which is not a regular file; nothing was written")
+    return target
+
+
 def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so readers only ever see the old or the new file."""
+    """Replace `path` with `data` so readers only ever see the old or the new file.
+
+    A symlink is written through to its target; the target's mode and owner are kept.
+    """
+    path = write_target(path)
     folder = path.parent
     _ensure_folder(folder)
     clean_stale_temp_files(folder, path.name)
+    owner: tuple[int, int] | None = None
     try:
-        mode = stat.S_IMODE(path.stat().st_mode)
+        info = path.stat()
+        mode = stat.S_IMODE(info.st_mode)
+        owner = (info.st_uid, info.st_gid)
     except FileNotFoundError:
         mode = 0o600
     try:
@@ -166,6 +188,7 @@ def atomic_write(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
             out.flush()
+            _keep_owner(out.fileno(), owner, path)
             if hasattr(os, "fchmod"):  # not on Windows before Python 3.13
                 os.fchmod(out.fileno(), mode)
             os.fsync(out.fileno())
@@ -183,6 +206,23 @@ def atomic_write(path: Path, data: bytes) -> None:
             os.close(dir_fd)
 
 
+def _keep_owner(fd: int, owner: tuple[int, int] | None, path: Path) -> None:
+    """The new file gets the old one's owner and group; refuse rather than silently change them."""
+    if owner is None:
+        return
+    info = os.fstat(fd)
+    if (info.st_uid, info.st_gid) == owner:
+        return
+    try:
+        os.fchown(fd, *owner)
+    except PermissionError as err:
+        if info.st_uid != owner[0]:
+            raise PermissionError(
+                err.errno, f"{path} belongs to another user (uid {owner[0]}); writing would change its owner"
+            ) from err
+        # Same owner, another group we are not in: keep the owner, the group cannot be kept.
+
+
 class JsonFileStore(Store):
     def __init__(self, store_id: str, name: str, path: Path) -> None:
         self.id = store_id
@@ -194,17 +234,12 @@ class JsonFileStore(Store):
 
     def _read_bytes(self) -> bytes | None:
         try:
-            size = self.path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                raise StoreError(
-                    f"{self.path} is {size // (1024 * 1024)} MiB; larger than the "
-                    f"{MAX_FILE_BYTES // (1024 * 1024)} MiB a credentials file may be"
-                )
-            return self.path.read_bytes()
+            # Never blocks on a FIFO, never reads /dev/zero forever: regular files only, bounded.
+            return read_limited(self.path, MAX_FILE_BYTES)
         except FileNotFoundError:
             return None
-        except IsADirectoryError as err:
-            raise StoreError(f"{self.path} is a folder, not a file") from err
+        except UnreadableFile as err:
+            raise StoreError(str(err)) from err
         except OSError as err:
             raise StoreError(f"cannot read {self.path}: {err.strerror}") from err
 

@@ -14,12 +14,15 @@ What that means, each checked against py-rattler:
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from pixi_auth_tui.model import BasicHTTP, Credential
+from pixi_auth_tui.redact import REDACTOR
+from pixi_auth_tui.safeio import UnreadableFile, read_limited
 from pixi_auth_tui.stores.base import Entry, Snapshot, Store, StoreError, StoreState
 
 DEFAULT_KEY = "default"
@@ -128,9 +131,19 @@ def parse_netrc(text: str) -> NetrcParse:
                 return fail("'macdef' without a macro name at the end of the file")
             lexer.skip_macro_body()
         else:
+            # A stray word is often a secret (`pasword SECRET`, a password with a space): never echoed.
+            line = lexer.line
             hint = " (quotes are not special to rattler)" if '"' in word else ""
             hint = hint or (" ('#' starts no comment for rattler)" if word.startswith("#") else "")
-            return fail(f"unexpected word {word!r}{hint}")
+            close = difflib.get_close_matches(word, KEYWORDS, n=1, cutoff=0.75)
+            if close:
+                value = lexer.token()  # the mistyped keyword's value: a secret, shown nowhere
+                if value is not None and value not in KEYWORDS:
+                    REDACTOR.add(value)
+                return NetrcParse(machines, [f"line {line}: unknown keyword {word!r} (did you mean {close[0]!r}?)"])
+            REDACTOR.add(word)
+            message = f"unexpected word ({len(word)} characters, not shown: it may be a secret){hint}"
+            return NetrcParse(machines, [f"line {line}: {message}"])
     return NetrcParse(machines, [])
 
 
@@ -162,9 +175,9 @@ class NetrcStore(Store):
 
     def load(self) -> Snapshot:
         try:
-            if self.path.stat().st_size > MAX_NETRC_BYTES:
-                return Snapshot(self.id, StoreState.ERROR, f"{self.path} is too large to be a netrc file")
-            data = self.path.read_bytes()
+            data = read_limited(self.path, MAX_NETRC_BYTES)  # a FIFO or /dev/zero is refused, not read
+        except UnreadableFile as err:
+            return Snapshot(self.id, StoreState.ERROR, str(err))
         except FileNotFoundError:
             return Snapshot(self.id, StoreState.MISSING, "file does not exist")
         except OSError as err:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import ClassVar, TypeVar
 
-from pixi_auth_tui.audit import Finding, run_audit, summary
+from pixi_auth_tui.audit import Finding, FixHistory, run_audit, summary
 from pixi_auth_tui.inventory import KEYCHAIN, Inventory, Row, Status, changed_files, load_inventory, order_note
 from pixi_auth_tui.model import (
     KIND_LABELS,
@@ -19,12 +19,13 @@ from pixi_auth_tui.model import (
     S3Credentials,
     Unrecognised,
     expires_at,
-    mask,
+    masked_secret,
     secret_of,
 )
 from pixi_auth_tui.operations import Outcome, delete_entry, move_entry, save_credential, successor_after_delete
 from pixi_auth_tui.paths import Environment
 from pixi_auth_tui.probe_state import ProbeResult, ProbeState, Verdict, default_probe_url, result_key
+from pixi_auth_tui.redact import plain, safe
 from pixi_auth_tui.stores.base import Store, StoreError, StoreState
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.forms import ConfirmScreen, CredentialForm, FormResult, HelpScreen, MoveScreen, ProbeUrlScreen
@@ -34,11 +35,12 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
-from textual.worker import Worker
+from textual.worker import Worker, WorkerFailed
 
 COLUMNS = ("Key", "Kind", "Store", "Status", "User / secret", "Expires", "Last test")
 VERDICT_STYLE = {
@@ -136,8 +138,40 @@ class AuthApp(App[None]):
         self.testing: set[RowId] = set()
         self._test_all: Worker[None] | None = None
         self.findings: list[Finding] = []
+        self.fix_history = FixHistory()  # audit fixes of this session, undoable from any visit
+        self.crash_report: Path | None = None
         if environment.label == "demo":
             self.sub_title = "demo data — nothing real is read or written"
+
+    # -- the exits: notifications and crashes --------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast (from any screen or worker) passes the redactor and is plain text:
+        keys, paths and server answers are never markup, so `[@click=…]` stays text."""
+        super().notify(safe(message, keep="\n"), title=safe(title), severity=severity, timeout=timeout, markup=False)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual would print a traceback with local variables (every loaded token) on exit.
+        Instead: a redacted report file, and one clear message on stderr."""
+        from pixi_auth_tui.crash import crash_message, write_report
+
+        self._return_code = 1
+        if self._exception is None:
+            self._exception = error  # Pilot re-raises it in tests
+            self._exception_event.set()
+        # A worker's failure wraps the real error (and its traceback): report that one.
+        cause = error.error if isinstance(error, WorkerFailed) and isinstance(error.error, Exception) else error
+        self.crash_report = write_report(cause, self.environment.env)
+        self._exit_renderables.append(Text(crash_message(cause, self.crash_report)))
+        self._close_messages_no_wait()
 
     # -- layout ------------------------------------------------------------------------
 
@@ -179,14 +213,16 @@ class AuthApp(App[None]):
         if self.inventory is not None and not busy:
             self._check_files(self.inventory)
 
-    @work(thread=True, exclusive=True, group="watch")
+    # Worker descriptions are given: Textual would otherwise build them from repr() of every
+    # argument — an inventory of 100,000 entries — on the event loop, every two seconds.
+    @work(thread=True, exclusive=True, group="watch", description="check files for changes")
     def _check_files(self, inventory: Inventory) -> None:
         changed = changed_files(inventory)
         if changed and inventory is self.inventory:
             names = ", ".join(store.name for store in changed)
             self.call_from_thread(self._load, Outcome(f"{names} changed on disk (another program wrote it); reloaded"))
 
-    @work(thread=True, exclusive=True, group="load")
+    @work(thread=True, exclusive=True, group="load", description="load stores")
     def _load(self, message: Outcome | None = None) -> None:
         inventory = load_inventory(self.environment)
         if self.probe_state is None:
@@ -197,7 +233,9 @@ class AuthApp(App[None]):
         """From a worker thread: the table first, then the audit badge (the audit of 10,000
         entries takes tens of milliseconds, and nobody should wait for it to see the table)."""
         self.call_from_thread(self.show_inventory, inventory, message)
-        findings = run_audit(inventory, self.environment.home, self.probe_state, now=self.clock())
+        findings = run_audit(
+            inventory, self.environment.home, self.probe_state, now=self.clock(), backup_dir=self.backup_dir()
+        )
         self.call_from_thread(self.set_findings, findings)
 
     def show_inventory(self, inventory: Inventory, message: Outcome | None = None) -> None:
@@ -212,7 +250,7 @@ class AuthApp(App[None]):
         banner = self.query_one("#banner", Static)
         banner.display = inventory.blocked is not None
         if inventory.blocked:
-            banner.update(Text(f"⚠ {present.tilde(inventory.blocked, self.environment.home)}", style="bold"))
+            banner.update(Text(plain(f"⚠ {present.tilde(inventory.blocked, self.environment.home)}"), style="bold"))
         lines = Text()
         for i, store in enumerate(inventory.stores, 1):
             snap = inventory.snapshots[store.id]
@@ -222,9 +260,9 @@ class AuthApp(App[None]):
             lines.append(f"{snap.state.value:<11}", style=STATE_STYLE[snap.state])
             count = len(snap.entries)
             lines.append(f"{count:>4} {'entry  ' if count == 1 else 'entries'}  ")
-            lines.append(present.display_path(store.location, self.environment.home))
+            lines.append(plain(present.display_path(store.location, self.environment.home)))
             if snap.state not in (StoreState.OK,):
-                lines.append(f"  {snap.message}", style="italic")
+                lines.append(f"  {plain(snap.message)}", style="italic")
         self.query_one("#stores", Static).update(lines)
 
     def _sorted_rows(self, rows: list[Row]) -> list[Row]:
@@ -312,12 +350,12 @@ class AuthApp(App[None]):
             body.display = True
             if not self.shown_rows:
                 empty.display = True
-                empty.update(f"No entry matches “{needle}”. Esc clears the filter.")
+                empty.update(Text(f"No entry matches “{plain(needle)}”. Esc clears the filter."))
             return
         body.display = False
         empty.display = True
         where = "\n".join(
-            f"  {i}. {s.name}: {present.display_path(s.location, self.environment.home)}"
+            f"  {i}. {s.name}: {plain(present.display_path(s.location, self.environment.home))}"
             for i, s in enumerate(inventory.stores, 1)
         )
         empty.update(
@@ -356,7 +394,7 @@ class AuthApp(App[None]):
 
         def field(label: str, value: str, style: str = "") -> None:
             text.append(f"{label:<13}", style="bold")
-            text.append(f"{value}\n", style=style)
+            text.append(f"{plain(value)}\n", style=style)  # outside text: escapes shown, never acted on
 
         field("Key", row.key)
         field("Kind", KIND_LABELS[cred.kind])
@@ -391,14 +429,16 @@ class AuthApp(App[None]):
                 field("Secret", secret, "bold reverse")
                 text.append(f"(hidden again in {int(REVEAL_SECONDS)}s or when you leave the row)\n", style="dim")
             else:
-                field("Secret", mask(secret))
+                field("Secret", masked_secret(cred))
                 text.append("v reveals · c copies to the clipboard\n", style="dim")
         result = self.last_result(row)
         if result is not None:
             text.append("\nLast test\n", style="bold")
-            text.append(f"  {result.verdict.value}: {result.message}\n", style=VERDICT_STYLE.get(result.verdict, ""))
+            text.append(
+                f"  {result.verdict.value}: {plain(result.message)}\n", style=VERDICT_STYLE.get(result.verdict, "")
+            )
             if result.url:
-                text.append(f"  {result.url}\n", style="dim")
+                text.append(f"  {plain(result.url)}\n", style="dim")
             if result.status is not None:
                 text.append(f"  HTTP {result.status} in {result.latency_ms:.0f} ms", style="dim")
                 text.append(f"{', ' + result.tls if result.tls else ''}\n", style="dim")
@@ -591,7 +631,7 @@ class AuthApp(App[None]):
     def run_write(self, operation: Callable[[], Outcome]) -> None:
         self._write(operation)
 
-    @work(thread=True, exclusive=True, group="write")
+    @work(thread=True, exclusive=True, group="write", description="write")
     def _write(self, operation: Callable[[], Outcome]) -> None:
         try:
             outcome = operation()
@@ -706,12 +746,12 @@ class AuthApp(App[None]):
         if not rows:
             self.notify("Nothing to test: pixi uses no stored credential.", severity="warning")
             return
-        plain = [r for r in rows if (self.probe_url_for(r) or "").startswith("http://")]
-        if plain:
-            names = ", ".join(r.key for r in plain[:5]) + ("…" if len(plain) > 5 else "")
+        insecure = [r for r in rows if (self.probe_url_for(r) or "").startswith("http://")]
+        if insecure:
+            names = ", ".join(r.key for r in insecure[:5]) + ("…" if len(insecure) > 5 else "")
             self.push_screen(
                 ConfirmScreen(
-                    f"{len(plain)} of these use plain http ({names}): their secrets would travel unencrypted.\n\n"
+                    f"{len(insecure)} of these use plain http ({names}): their secrets would travel unencrypted.\n\n"
                     "Send those too?",
                     confirm="Send",
                 ),
@@ -725,9 +765,9 @@ class AuthApp(App[None]):
         if len(rows) > 1:
             self._test_all = worker
 
-    @work(group="probe")
+    @work(group="probe", description="test credentials")
     async def _probe_rows(self, rows: list[Row], allow_http: bool) -> None:
-        from pixi_auth_tui.probe import ProbeJob, ProbeOptions, probe_many  # httpx: loaded on first use
+        from pixi_auth_tui.probe import ProbeJob, ProbeOptions, ProbeSetupError, probe_many  # httpx: on first use
 
         assert self.probe_state is not None
         state = self.probe_state
@@ -739,7 +779,12 @@ class AuthApp(App[None]):
         for row in rows:
             self.testing.add(row_id(row))
             self._refresh_row(row)
-        options = ProbeOptions(allow_http=allow_http, env=dict(self.environment.env), generic_whoami=len(rows) == 1)
+        options = ProbeOptions(
+            allow_http=allow_http,
+            env=dict(self.environment.env),
+            generic_whoami=len(rows) == 1,
+            offline=self.environment.label == "demo",  # demo keys name real hosts: never contact them
+        )
 
         def finished(job: ProbeJob, result: ProbeResult) -> None:
             row = rows[int(job.ref)]
@@ -752,7 +797,11 @@ class AuthApp(App[None]):
                 self.notify(f"{row.key}: {result.message}", severity=severity, timeout=8)
 
         try:
-            results = await probe_many(jobs, options, on_result=finished)
+            try:
+                results = await probe_many(jobs, options, on_result=finished)
+            except ProbeSetupError as err:
+                self.notify(f"Cannot test: {err}", severity="error", timeout=10)
+                return
             if len(rows) > 1:
                 accepted = sum(r.verdict is Verdict.ACCEPTED for r in results)
                 rejected = sum(r.verdict in (Verdict.REJECTED, Verdict.EXPIRED) for r in results)

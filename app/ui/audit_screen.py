@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from pixi_auth_tui.audit import Finding, FixRecord, Severity, apply_fix, run_audit, summary, undo_fix
+from pixi_auth_tui.audit import Finding, Severity, apply_fix, run_audit, summary, undo_fix
 from pixi_auth_tui.inventory import load_inventory
+from pixi_auth_tui.redact import plain
 from pixi_auth_tui.stores.base import StoreError
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.forms import ConfirmScreen
@@ -33,8 +34,10 @@ class FixChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(Text(f"How to fix: {self.finding.title}", style="bold"))
-            yield OptionList(*(Option(f"{fix.label} — {fix.preview}", id=fix.id) for fix in self.finding.fixes))
+            yield Static(Text(plain(f"How to fix: {self.finding.title}"), style="bold"))
+            yield OptionList(
+                *(Option(Text(plain(f"{fix.label} — {fix.preview}")), id=fix.id) for fix in self.finding.fixes)
+            )
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -58,7 +61,6 @@ class AuditScreen(Screen[tuple[str, str] | None]):
     def __init__(self) -> None:
         super().__init__()
         self.findings: list[Finding] = []
-        self.history: list[FixRecord] = []
 
     @property
     def auth_app(self) -> AuthApp:
@@ -91,7 +93,9 @@ class AuditScreen(Screen[tuple[str, str] | None]):
         """Re-read every store and audit again (call from a worker thread)."""
         app = self.auth_app
         inventory = load_inventory(app.environment)
-        findings = run_audit(inventory, app.environment.home, app.probe_state, now=app.clock())
+        findings = run_audit(
+            inventory, app.environment.home, app.probe_state, now=app.clock(), backup_dir=app.backup_dir()
+        )
         app.call_from_thread(self._show, inventory, findings, message, ok)
 
     def _show(self, inventory: object, findings: list[Finding], message: str | None, ok: bool) -> None:
@@ -112,8 +116,8 @@ class AuditScreen(Screen[tuple[str, str] | None]):
             fixable = " (fix)" if finding.fixes else ""
             table.add_row(
                 Text(finding.severity.value, style=SEVERITY_STYLE[finding.severity]),
-                Text(finding.title + fixable),
-                Text(where),
+                Text(plain(finding.title) + fixable),
+                Text(plain(where)),
                 key=str(index),
             )
         if not findings:
@@ -136,11 +140,11 @@ class AuditScreen(Screen[tuple[str, str] | None]):
             return
         home = self.auth_app.environment.home
         text = Text()
-        text.append(f"{finding.title}\n\n", style=SEVERITY_STYLE[finding.severity])
-        text.append(present.tilde(finding.explanation, home) + "\n")
+        text.append(f"{plain(finding.title)}\n\n", style=SEVERITY_STYLE[finding.severity])
+        text.append(plain(present.tilde(finding.explanation, home)) + "\n")
         for fix in finding.fixes:
-            text.append(f"\nFix: {fix.label}\n", style="bold")
-            text.append(present.tilde(fix.preview, home) + "\n")
+            text.append(f"\nFix: {plain(fix.label)}\n", style="bold")
+            text.append(plain(present.tilde(fix.preview, home)) + "\n")
         if not finding.fixes:
             text.append("\nNo automatic fix: the explanation says what to do.\n", style="dim")
         self.query_one("#finding-detail", Static).update(text)
@@ -174,9 +178,9 @@ class AuditScreen(Screen[tuple[str, str] | None]):
         if fix_id is None:
             return
         fix = next(f for f in finding.fixes if f.id == fix_id)
-        preview = present.tilde(fix.preview, self.auth_app.environment.home)
+        preview = plain(present.tilde(fix.preview, self.auth_app.environment.home))
         self.app.push_screen(
-            ConfirmScreen(f"{fix.label}\n\n{preview}\n\nA backup is written first.", confirm="Fix"),
+            ConfirmScreen(f"{fix.label}\n\n{preview}", confirm="Fix"),
             lambda yes: self._apply(finding, fix_id) if yes else None,
         )
 
@@ -189,22 +193,23 @@ class AuditScreen(Screen[tuple[str, str] | None]):
         except (StoreError, OSError) as err:
             app.call_from_thread(self.notify, f"Not fixed: {err}", severity="error", timeout=10)
             return
-        self.history.append(record)
+        app.fix_history.push(record)  # kept by the app: undo still works after leaving this screen
         self._audit_blocking(present.tilde(outcome.message, app.environment.home), outcome.ok)
 
     def action_undo(self) -> None:
-        if not self.history:
+        if not self.auth_app.fix_history:
             self.notify("No fix to undo in this session.", severity="warning")
             return
         self._undo()
 
     @work(thread=True, exclusive=True, group="audit")
     def _undo(self) -> None:
-        record = self.history[-1]
+        history = self.auth_app.fix_history
+        record = history.last()
         try:
-            outcome = undo_fix(record)
+            outcome = undo_fix(record, load_inventory(self.auth_app.environment))
         except (StoreError, OSError) as err:
             self.auth_app.call_from_thread(self.notify, f"Cannot undo: {err}", severity="error", timeout=10)
             return
-        self.history.pop()
+        history.pop()
         self._audit_blocking(present.tilde(outcome.message, self.auth_app.environment.home))

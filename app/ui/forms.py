@@ -9,8 +9,11 @@ from pathlib import Path
 from pixi_auth_tui.hostkeys import key_problem, normalise_login_key
 from pixi_auth_tui.inventory import Inventory, Row
 from pixi_auth_tui.model import EDITABLE_KINDS, KIND_LABELS, Credential
+from pixi_auth_tui.probe_state import url_problem
+from pixi_auth_tui.redact import plain, safe
 from pixi_auth_tui.stores.base import Store
 from pixi_auth_tui.ui import present
+from pixi_auth_tui.ui.inputs import SecretInput
 from pixi_auth_tui.validation import FIELDS_BY_KIND, SECRET_FIELDS, build_credential, host_kind_warning
 from rich.text import Text
 from textual import on
@@ -64,7 +67,7 @@ class CredentialForm(ModalScreen[FormResult | None]):
         title = f"Edit / rotate {editing.key} in {editing.store.name}" if editing else "Add a credential"
         kind = editing.entry.credential.kind if editing else "BearerToken"
         with VerticalScroll(id="form"):
-            yield Label(title, classes="title")
+            yield Label(Text(plain(title)), classes="title")
             yield Label("Key (host or *.wildcard)")
             yield Input(value=editing.key if editing else "", id="key", disabled=editing is not None)
             yield Static("", id="key-hint", classes="hint")
@@ -81,7 +84,7 @@ class CredentialForm(ModalScreen[FormResult | None]):
             for name in ALL_FIELDS:
                 with Vertical(id=f"group-{name}", classes="field-group"):
                     yield Label(FIELD_LABELS[name])
-                    yield Input(
+                    yield (SecretInput if name in SECRET_FIELDS else Input)(
                         id=name,
                         password=name in SECRET_FIELDS,
                         placeholder="leave empty to keep the current value"
@@ -92,7 +95,7 @@ class CredentialForm(ModalScreen[FormResult | None]):
                     yield Static("", id=f"{name}-error", classes="error")
             yield Label("Store")
             yield Select(
-                [(f"{s.name} — {present.display_path(s.location, self.home)}", s.id) for s in self.stores],
+                [(Text(plain(f"{s.name} — {present.display_path(s.location, self.home)}")), s.id) for s in self.stores],
                 value=self.default_store.id,
                 allow_blank=False,
                 id="store",
@@ -221,18 +224,23 @@ class CredentialForm(ModalScreen[FormResult | None]):
             self._http_confirmed = True
             result.update(Text("⚠ plain http: the secret would travel unencrypted. Press Test again to send it."))
             return
-        result.update(Text(f"Testing {url} …", style="italic"))
+        result.update(Text(safe(f"Testing {url} …"), style="italic"))
         self.run_worker(self._probe(key, credential, url), exclusive=True, group="form-probe")
 
     async def _probe(self, key: str, credential: Credential, url: str) -> None:
-        from pixi_auth_tui.probe import ProbeOptions, probe
+        from pixi_auth_tui.probe import ProbeOptions, ProbeSetupError, probe
 
-        options = ProbeOptions(allow_http=self._http_confirmed, env=dict(self.inventory.env))
-        outcome = await probe(key, credential, url, options)
+        offline = getattr(getattr(self.app, "environment", None), "label", "") == "demo"
+        options = ProbeOptions(allow_http=self._http_confirmed, env=dict(self.inventory.env), offline=offline)
+        try:
+            outcome = await probe(key, credential, url, options)
+        except ProbeSetupError as err:
+            self.query_one("#test-result", Static).update(Text(safe(f"Cannot test: {err}"), style="bold red"))
+            return
         style = {"accepted": "green", "rejected": "bold red"}.get(outcome.verdict.value, "yellow")
         status = f" (HTTP {outcome.status})" if outcome.status is not None else ""
         self.query_one("#test-result", Static).update(
-            Text(f"{outcome.verdict.value}{status}: {outcome.message}", style=style)
+            Text(safe(f"{outcome.verdict.value}{status}: {outcome.message}"), style=style)
         )
 
     @on(Button.Pressed, "#rotate-instead")
@@ -255,7 +263,7 @@ class MoveScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(f"Move {self.row.key} out of {self.row.store.name}", classes="title")
+            yield Label(Text(plain(f"Move {self.row.key} out of {self.row.store.name}")), classes="title")
             yield Static(
                 Text(
                     "It is written to the target, read back to check, and only then removed from "
@@ -263,7 +271,10 @@ class MoveScreen(ModalScreen[str | None]):
                 )
             )
             yield Select(
-                [(f"{s.name} — {present.display_path(s.location, self.home)}", s.id) for s in self.targets],
+                [
+                    (Text(plain(f"{s.name} — {present.display_path(s.location, self.home)}")), s.id)
+                    for s in self.targets
+                ],
                 value=self.targets[0].id,
                 allow_blank=False,
                 id="target",
@@ -294,7 +305,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(Text(self.question))
+            yield Static(Text(plain(self.question, keep="\n")))
             with Horizontal(classes="buttons"):
                 yield Button(self.confirm_label, variant="error", id="confirm")
                 yield Button("Cancel", id="cancel")
@@ -352,7 +363,7 @@ class ProbeUrlScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(f"Test {self.key} with which URL?", classes="title")
+            yield Label(Text(plain(f"Test {self.key} with which URL?")), classes="title")
             yield Static(
                 Text(
                     "A wildcard key covers many hosts, and S3 keys need the endpoint: give a concrete URL, "
@@ -372,8 +383,9 @@ class ProbeUrlScreen(ModalScreen[str | None]):
     @on(Button.Pressed, "#go")
     def _go(self) -> None:
         url = self.query_one("#url", Input).value.strip()
-        if not url.startswith(("https://", "http://")):
-            self.query_one("#url-error", Static).update("Give an http(s) URL.")
+        problem = url_problem(url)
+        if problem:
+            self.query_one("#url-error", Static).update(Text(plain(f"Give an http(s) URL: {problem}.")))
             return
         self.dismiss(url)
 
