@@ -391,12 +391,13 @@ class SignIn:
             code = body.get("error") if isinstance(body, dict) else None
             raise OAuthFailure("provider", f"device authorization failed: {code or f'HTTP {response.status_code}'}")
         interval = body.get("interval")
+        expires_in = _int_or_none(body.get("expires_in"))
         self.interval = int(interval) if isinstance(interval, int) and interval > 0 else 5
         return DeviceCode(
             user_code=str(body.get("user_code", "")),
             verification_uri=str(body.get("verification_uri") or body.get("verification_url") or ""),
             verification_uri_complete=body.get("verification_uri_complete") or None,
-            expires_in=int(body.get("expires_in") or 600),
+            expires_in=600 if expires_in is None else expires_in,
             interval=self.interval,
             started=time.monotonic(),
             _device_code=str(body["device_code"]),
