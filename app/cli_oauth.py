@@ -8,7 +8,6 @@ secret is ever printed, except the token `token` was asked for.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import getpass
 import time
 import webbrowser
@@ -220,21 +219,11 @@ def cmd_logout(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextI
 
 
 def refresh_before_use(inv: Inventory, row: Row, err: TextIO) -> Row:
-    """What rattler does before sending an OAuth token: refresh when within 300 s of expiry.
-
-    Says what happened; returns the row with the credential that would now be sent.
-    """
-    cred = row.entry.credential
-    if not isinstance(cred, OAuth) or not oauth.needs_refresh(cred):
-        return row
-    err.write(f"{row.key}: the access token {oauth.countdown(cred.expires_at)}; rattler refreshes it first, so do we\n")
-    try:
-        outcome = oauth.refresh_row(inv, row)
-    except (OAuthFailure, StoreError) as failure:
-        err.write(f"{row.key}: refresh failed: {failure}; the entry was left untouched\n")
-        return row
-    err.write(f"{outcome.message}\n")
-    return dataclasses.replace(row, entry=dataclasses.replace(row.entry, credential=outcome.credential))
+    """Refresh first when rattler would (within 300 s of expiry), and say so on stderr."""
+    row, said = oauth.refresh_before_use(inv, row)
+    if said:
+        err.write(said + "\n")
+    return row
 
 
 def cmd_token(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

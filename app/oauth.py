@@ -16,6 +16,7 @@ this module returns, and everything that blocks runs in their worker threads.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import ipaddress
 import socket
@@ -38,7 +39,7 @@ with warnings.catch_warnings():
     from authlib.integrations.httpx_client import OAuth2Client, OAuthError
 
 from pixi_auth_tui.inventory import AUTH_FILE, CREDENTIALS, KEYCHAIN, Inventory, Row
-from pixi_auth_tui.model import BearerToken, Credential, OAuth, jwt_claims
+from pixi_auth_tui.model import BearerToken, Credential, OAuth, dumps_credential, jwt_claims
 from pixi_auth_tui.stores.base import Store, StoreError, StoreState
 
 REFRESH_SKEW_SECONDS = 300  # rattler refreshes when the access token expires within this
@@ -708,17 +709,35 @@ def refresh_row(inventory: Inventory, row: Row, force: bool = True) -> RefreshOu
     if not row.store.writable:
         raise StoreError(f"{row.store.name} is read-only")
     fresh = refresh_credential(cred)
-    row.store.set(row.key, fresh, expect=inventory.snapshots[row.store.id].version)
+    # Re-read just before writing: the store may have been written since `inventory` was read
+    # (another refresh of ours, or pixi's own). Only our entry, unchanged, may be replaced.
+    snapshot = row.store.load()
+    current = [e for e in snapshot.entries if e.key == row.key and e.item_ref == row.entry.item_ref]
+    if len(current) != 1 or dumps_credential(current[0].credential) != dumps_credential(cred):
+        raise StoreError(
+            f"{row.key} changed in {row.store.name} while it was being refreshed; nothing was written "
+            "(the provider may have rotated the refresh token: sign in again if the next refresh fails)"
+        )
+    row.store.set(row.key, fresh, expect=snapshot.version)
     until = f"; valid for {fresh.expires_at - int(time.time())} s" if fresh.expires_at else ""
     return RefreshOutcome(f"Refreshed {row.key} in {row.store.name}{until}", fresh, True)
 
 
-def refresh_if_due(inventory: Inventory, row: Row) -> RefreshOutcome | None:
-    """What rattler does before a request: refresh when within 300 s of expiry. None: not needed."""
+def refresh_before_use(inventory: Inventory, row: Row) -> tuple[Row, str | None]:
+    """What rattler does before sending an OAuth token: refresh when within 300 s of expiry.
+
+    Returns the row with the credential that would now be sent, and what happened (None: nothing).
+    """
     cred = row.entry.credential
     if not isinstance(cred, OAuth) or not needs_refresh(cred):
-        return None
-    return refresh_row(inventory, row)
+        return row, None
+    before = f"{row.key}: the access token {countdown(cred.expires_at)}; rattler refreshes it first, so do we"
+    try:
+        outcome = refresh_row(inventory, row)
+    except (OAuthFailure, StoreError) as failure:
+        return row, f"{before}: the refresh failed: {failure}; the entry was left untouched"
+    fresh = dataclasses.replace(row, entry=dataclasses.replace(row.entry, credential=outcome.credential))
+    return fresh, f"{before}: {outcome.message}"
 
 
 def sign_out(inventory: Inventory, row: Row) -> str:
