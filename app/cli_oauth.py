@@ -124,12 +124,7 @@ def cmd_login(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO
         return True
 
     try:
-        if plan.flow == "device-code":
-            code = session.start_device()
-            show(code)
-            result = session.poll_device(code, on_slow_down=slow)
-        else:
-            result = session.run(browser, show)
+        result = session.run(browser, show, slow)
     except KeyboardInterrupt:
         session.cancel()
         err.write("pixi-auth-tui: sign-in cancelled; nothing was stored\n")

@@ -489,7 +489,12 @@ class SignIn:
             callback.answer(True, "")
         return self._result(tokens_from(dict(response)))
 
-    def run(self, open_browser: Callable[[str], bool], show_device: Callable[[DeviceCode], None]) -> SignInResult:
+    def run(
+        self,
+        open_browser: Callable[[str], bool],
+        show_device: Callable[[DeviceCode], None],
+        on_slow_down: Callable[[int], None] | None = None,
+    ) -> SignInResult:
         """The plan's flow; `auto` tries the browser first and falls back to the device code."""
         if self.plan.flow in ("auth-code", "auto"):
             try:
@@ -499,7 +504,7 @@ class SignIn:
                     raise
         code = self.start_device()
         show_device(code)
-        return self.poll_device(code)
+        return self.poll_device(code, on_slow_down)
 
     def _result(self, tokens: Tokens) -> SignInResult:
         info = self.discover()
