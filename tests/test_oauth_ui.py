@@ -133,7 +133,7 @@ async def test_cancel_stops_polling_and_stores_nothing(provider, home):
     app = AuthApp(make_env(home))
     async with app.run_test(size=(160, 60)) as pilot:
         await settle(pilot)
-        dialog = await open_dialog(pilot, provider)
+        await open_dialog(pilot, provider)
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, SignInDialog), "the dialog closed")
         await settle(pilot)
