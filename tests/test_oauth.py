@@ -354,3 +354,50 @@ def test_refresh_rule_and_details_from_claims(provider, home, waits):
     assert oauth.token_details(BearerToken("opaque")) is None
     assert oauth.countdown(now + 3725, now) == "expires in 1h 02m 05s"
     assert oauth.countdown(now - 190, now) == "expired 3m 10s ago"
+
+
+# -- where the entry goes ------------------------------------------------------------------------
+
+
+@pytest.mark.keychain
+def test_login_goes_to_the_keychain_when_usable_and_py_rattler_refreshes_it_there(
+    provider, home, waits, keychain, keyring_daemon
+):
+    provider.access_lifetime = 60
+    provider.device_script[:] = ["approve"]
+    code, out, err = login(provider)
+    assert code == 0, err
+    assert "stored in keychain" in out and not (home / ".rattler/credentials.json").exists()
+    (ours,) = [e.credential for e in keychain.load().entries if e.key == KEY]
+    provider.access_lifetime = 3600
+    assert rattler_fetch(home, [(provider.channel_url(), {})], bus=keyring_daemon.address) == ["OK"]
+    (theirs,) = [e for e in keychain.load().entries if e.key == KEY]  # refreshed in place: still one item
+    assert isinstance(theirs.credential, OAuth) and theirs.credential.access_token != ours.access_token
+    assert provider.channel_auth[-1] == f"Bearer {theirs.credential.access_token}"
+    assert cli("refresh", KEY)[0] == 0 and len([e for e in keychain.load().entries if e.key == KEY]) == 1
+    assert_no_secrets(provider, home, out, err)
+
+
+def test_login_goes_to_rattler_auth_file_first(provider, home, waits, monkeypatch):
+    auth_file = home / "auth.json"
+    monkeypatch.setenv("RATTLER_AUTH_FILE", str(auth_file))
+    provider.device_script[:] = ["approve"]
+    code, out, err = login(provider)
+    assert code == 0, err
+    assert "stored in RATTLER_AUTH_FILE" in out and KEY in json.loads(auth_file.read_bytes())
+    assert not (home / ".rattler/credentials.json").exists()
+
+
+def test_refresh_of_an_entry_outside_the_first_store_says_where_rattler_would_write(provider, home, waits, monkeypatch):
+    provider.device_script[:] = ["approve"]
+    assert login(provider)[0] == 0  # credentials.json
+    monkeypatch.setenv("RATTLER_AUTH_FILE", str(home / "auth.json"))
+    code, out, err = cli("refresh", KEY)
+    assert code == 0 and "Refreshed 127.0.0.1 in credentials.json" in out
+    assert "rattler's own refresh would write the new tokens to RATTLER_AUTH_FILE" in err
+    # which is what py-rattler does: the refreshed entry lands in the first store, not in place
+    provider.access_lifetime = 60
+    assert cli("refresh", KEY)[0] == 0
+    provider.access_lifetime = 3600
+    assert rattler_fetch(home, [(provider.channel_url(), {"RATTLER_AUTH_FILE": str(home / "auth.json")})]) == ["OK"]
+    assert KEY in json.loads((home / "auth.json").read_bytes()) and KEY in stored(home)
