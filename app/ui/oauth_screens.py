@@ -10,6 +10,8 @@ formats. Outside text (codes, URLs, provider messages) is always passed as `Text
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +40,9 @@ FLOW_LABELS = {
 
 
 def open_browser(url: str) -> bool:
+    """A graphical browser only: a console one (lynx, w3m) would take over this very terminal."""
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return False
     try:
         return webbrowser.open(url)
     except webbrowser.Error:
