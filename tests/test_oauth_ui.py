@@ -222,3 +222,33 @@ async def test_test_refreshes_first_when_rattler_would(provider, home):
         assert f"Bearer {after.access_token}" in provider.channel_auth
         result = app.last_result(next(r for r in app.inventory.rows if r.key == KEY))
         assert result is not None and result.verdict.value == "accepted"
+
+
+async def test_add_form_offers_sign_in_preselected_for_prefix_dev(provider, home):
+    from pixi_auth_tui.ui.forms import CredentialForm
+    from textual.widgets import Select
+
+    provider.device_script[:] = ["approve"]
+    app = AuthApp(make_env(home))
+    async with app.run_test(size=(160, 60)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, CredentialForm)
+        await pilot.press(*"repo.prefix.dev")
+        await pilot.pause()
+        assert form.query_one("#kind", Select).value == "OAuth"  # as `pixi auth login prefix.dev` does
+        assert not form.query_one("#group-token").display
+        form.query_one("#key", Input).value = KEY
+        await pilot.pause()
+        assert form.query_one("#kind", Select).value == "BearerToken"  # only a suggestion
+        form.query_one("#kind", Select).value = "OAuth"  # chosen by the person: kept
+        await pilot.pause()
+        await pilot.click("#save")
+        await settle(pilot)
+        assert isinstance(app.screen, SignInForm) and app.screen.query_one("#host", Input).value == KEY
+        app.screen.query_one("#issuer", Input).value = provider.issuer
+        await pilot.click("#signin")
+        await until(pilot, lambda: KEY in stored(home) and not isinstance(app.screen, SignInDialog), "signed in")
+    assert entry(home).access_token in provider.live_access_tokens()

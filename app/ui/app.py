@@ -27,7 +27,15 @@ from pixi_auth_tui.paths import Environment
 from pixi_auth_tui.probe_state import ProbeResult, ProbeState, Verdict, default_probe_url, result_key
 from pixi_auth_tui.stores.base import Store, StoreError, StoreState
 from pixi_auth_tui.ui import present
-from pixi_auth_tui.ui.forms import ConfirmScreen, CredentialForm, FormResult, HelpScreen, MoveScreen, ProbeUrlScreen
+from pixi_auth_tui.ui.forms import (
+    ConfirmScreen,
+    CredentialForm,
+    FormResult,
+    HelpScreen,
+    MoveScreen,
+    ProbeUrlScreen,
+    SignInStart,
+)
 from pixi_auth_tui.ui.oauth_screens import OAuthActions, token_fields
 from pixi_auth_tui.ui.styles import stylesheet
 from rich.text import Text
@@ -541,9 +549,11 @@ class AuthApp(OAuthActions, App[None]):
             return None
         return row
 
-    def _form_done(self, result: FormResult | None) -> None:
+    def _form_done(self, result: FormResult | SignInStart | None) -> None:
         if result is None or self.inventory is None:
             return
+        if isinstance(result, SignInStart):
+            return self.start_sign_in(result.key, result.store_id)
         store = self.inventory.store(result.store_id)
         assert store is not None
         inventory = self.inventory

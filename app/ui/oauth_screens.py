@@ -338,7 +338,17 @@ class OAuthActions:
             return
         row = app.selected_row()
         host = row.key if row is not None and isinstance(row.entry.credential, OAuth) else ""
-        form = SignInForm(stores, oauth.login_store(self.inventory), self.environment.home, host)
+        self.start_sign_in(host)
+
+    def start_sign_in(self, host: str = "", store_id: str | None = None) -> None:
+        """The sign-in form, prefilled (from `l`, or the add form's "Sign in (OAuth/OIDC)" kind)."""
+        app: Any = self
+        assert self.inventory is not None
+        usable = (StoreState.OK, StoreState.MISSING)
+        stores = [s for s in self.inventory.stores if s.writable and self.inventory.snapshots[s.id].state in usable]
+        chosen = self.inventory.store(store_id) if store_id else None
+        default = chosen if chosen in stores else oauth.login_store(self.inventory)
+        form = SignInForm(stores, default, self.environment.home, host)
         app.push_screen(form, self._sign_in_with)
 
     def _sign_in_with(self, request: SignInRequest | None) -> None:
