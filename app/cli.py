@@ -103,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_remove.add_argument("key")
     p_remove.add_argument("--store", choices=(*STORE_CHOICES, "netrc"))
     p_remove.add_argument("--item", help="keychain item path, to remove one of several duplicates")
-    from pixi_auth_tui.cli_oauth import add_commands as add_oauth_commands  # login/refresh/logout/token
+    from pixi_auth_tui.cli_oauth_args import add_commands as add_oauth_commands  # login/refresh/logout/token
 
     add_oauth_commands(sub)
     return parser

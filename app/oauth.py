@@ -40,14 +40,16 @@ with warnings.catch_warnings():
 
 from pixi_auth_tui.inventory import AUTH_FILE, CREDENTIALS, KEYCHAIN, Inventory, Row
 from pixi_auth_tui.model import BearerToken, Credential, OAuth, dumps_credential, jwt_claims
+from pixi_auth_tui.oauth_defaults import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_SCOPES,
+    FLOWS,
+    PREFIX_DEV_SCOPES,
+    REFRESH_SKEW_SECONDS,
+)
 from pixi_auth_tui.stores.base import Store, StoreError, StoreState
 
-REFRESH_SKEW_SECONDS = 300  # rattler refreshes when the access token expires within this
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
-DEFAULT_CLIENT_ID = "rattler"
-DEFAULT_SCOPES = ("openid", "profile", "offline_access")
-PREFIX_DEV_SCOPES = ("openid", "profile", "offline_access", "channel:read", "channel:upload")
-FLOWS = ("device-code", "auth-code", "auto")
 HTTP_TIMEOUT = 30.0  # rattler's refresh timeout
 BROWSER_WAIT_SECONDS = 300.0  # rattler waits this long for the browser redirect
 
