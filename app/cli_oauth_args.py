@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from pixi_auth_tui.cli import STORE_CHOICES
-from pixi_auth_tui.oauth_defaults import DEFAULT_CLIENT_ID, FLOWS
+from pixi_auth_tui.oauth_info import DEFAULT_CLIENT_ID, FLOWS
 
 COMMANDS = ("login", "refresh", "logout", "token")
 

@@ -236,18 +236,17 @@ async def test_add_form_offers_sign_in_preselected_for_prefix_dev(provider, home
         await settle(pilot)
         form = app.screen
         assert isinstance(form, CredentialForm)
+        kind = form.query_one("#kind", Select)
         await pilot.press(*"repo.prefix.dev")
-        await pilot.pause()
-        assert form.query_one("#kind", Select).value == "OAuth"  # as `pixi auth login prefix.dev` does
-        assert not form.query_one("#group-token").display
+        # as `pixi auth login prefix.dev` does: OAuth, with no token field
+        await until(pilot, lambda: kind.value == "OAuth" and not form.query_one("#group-token").display, "OAuth")
         form.query_one("#key", Input).value = KEY
-        await pilot.pause()
-        assert form.query_one("#kind", Select).value == "BearerToken"  # only a suggestion
-        form.query_one("#kind", Select).value = "OAuth"  # chosen by the person: kept
-        await pilot.pause()
+        await until(pilot, lambda: kind.value == "BearerToken", "only a suggestion")
+        kind.value = "OAuth"  # chosen by the person: kept
+        await until(pilot, lambda: not form.query_one("#group-token").display, "the sign-in kind shown")
         await pilot.click("#save")
-        await settle(pilot)
-        assert isinstance(app.screen, SignInForm) and app.screen.query_one("#host", Input).value == KEY
+        await until(pilot, lambda: isinstance(app.screen, SignInForm), "the sign-in form")
+        assert app.screen.query_one("#host", Input).value == KEY
         app.screen.query_one("#issuer", Input).value = provider.issuer
         await pilot.click("#signin")
         await until(pilot, lambda: KEY in stored(home) and not isinstance(app.screen, SignInDialog), "signed in")

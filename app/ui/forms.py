@@ -161,7 +161,7 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         self._update_hints()
 
     def _suggested_kind(self) -> str:
-        from pixi_auth_tui.oauth import is_prefix_dev
+        from pixi_auth_tui.oauth_info import is_prefix_dev
 
         key = self.query_one("#key", Input).value.strip()
         return SIGN_IN_KIND if key and is_prefix_dev(key) else "BearerToken"
@@ -170,7 +170,7 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         key = self.query_one("#key", Input).value
         hint = ""
         if key and self._kind() == SIGN_IN_KIND:
-            from pixi_auth_tui.oauth import oauth_login_key
+            from pixi_auth_tui.oauth_info import oauth_login_key
 
             hint = f"Save opens the sign-in; the entry is stored under {oauth_login_key(key)}, as rattler's login does"
         elif key and self.editing is None:

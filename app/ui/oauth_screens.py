@@ -16,12 +16,12 @@ import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pixi_auth_tui import oauth
+from pixi_auth_tui import oauth_info as info
 from pixi_auth_tui.inventory import Inventory, Row
 from pixi_auth_tui.model import Credential, OAuth
-from pixi_auth_tui.oauth import DeviceCode, LoginPlan, OAuthFailure
+from pixi_auth_tui.oauth_info import LoginPlan, OAuthFailure
 from pixi_auth_tui.stores.base import Store, StoreError, StoreState
 from pixi_auth_tui.ui import present
 from rich.text import Text
@@ -31,6 +31,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
+
+if TYPE_CHECKING:
+    from pixi_auth_tui.oauth import DeviceCode
+
+# The protocol module (Authlib, httpx) is imported where it is used, so the app starts without it.
 
 FLOW_LABELS = {
     "device-code": "Device code (any device, QR code)",
@@ -54,7 +59,7 @@ def open_browser(url: str) -> bool:
 
 def token_fields(cred: Credential, now: float) -> list[tuple[str, str, str]]:
     """(label, value, style) lines for OAuth entries and JWT bearer tokens; empty otherwise."""
-    details = oauth.token_details(cred, now)
+    details = info.token_details(cred, now)
     if details is None:
         return []
     lines: list[tuple[str, str, str]] = []
@@ -64,7 +69,7 @@ def token_fields(cred: Credential, now: float) -> list[tuple[str, str, str]]:
         lines.append(
             (
                 "Expires",
-                f"{oauth.countdown(details.expires_at, now)} ({present.absolute_time(details.expires_at)})",
+                f"{info.countdown(details.expires_at, now)} ({present.absolute_time(details.expires_at)})",
                 style,
             )
         )
@@ -163,7 +168,7 @@ class SignInForm(ModalScreen[SignInRequest | None]):
         host = self.query_one("#host", Input).value.strip()
         text = ""
         if host:
-            plan = oauth.plan_login(host)
+            plan = info.plan_login(host)
             text = f"stored under {plan.key} · issuer {plan.issuer} · scopes {' '.join(plan.scopes)}"
         self.query_one("#host-hint", Static).update(Text(text))
 
@@ -174,14 +179,14 @@ class SignInForm(ModalScreen[SignInRequest | None]):
             name: self.query_one(f"#{name}", Input).value.strip() for name in ("host", "issuer", "client-id", "scopes")
         }
         try:
-            plan = oauth.plan_login(
+            plan = info.plan_login(
                 value["host"],
                 value["issuer"] or None,
                 value["client-id"] or None,
                 value["scopes"].split(),
                 str(self.query_one("#flow", Select).value),
             )
-            oauth.require_safe_url(plan.issuer, "issuer")
+            info.require_safe_url(plan.issuer, "issuer")
         except OAuthFailure as failure:
             self.query_one("#signin-error", Static).update(Text(str(failure)))
             return
@@ -219,6 +224,8 @@ class SignInDialog(ModalScreen[str | None]):
         inventory: Inventory,
         browser: Callable[[str], bool] = open_browser,
     ) -> None:
+        from pixi_auth_tui import oauth
+
         super().__init__()
         self.request = request
         self.inventory = inventory
@@ -254,6 +261,8 @@ class SignInDialog(ModalScreen[str | None]):
 
     @work(thread=True, group="oauth-signin")
     def _run(self) -> None:
+        from pixi_auth_tui import oauth
+
         try:
             result = self.session.run(self._browser, self._device, lambda _s: self.app.call_from_thread(self._tick))
         except OAuthFailure as failure:
@@ -279,6 +288,8 @@ class SignInDialog(ModalScreen[str | None]):
         self.app.call_from_thread(self._show_code, code)
 
     def _show_code(self, code: DeviceCode) -> None:
+        from pixi_auth_tui import oauth
+
         self.code = code
         self._status("Open the link (or scan the QR code) and enter the code:")
         self.query_one("#link", Static).update(Text(code.link, style="underline"))
@@ -347,7 +358,7 @@ class OAuthActions:
         usable = (StoreState.OK, StoreState.MISSING)
         stores = [s for s in self.inventory.stores if s.writable and self.inventory.snapshots[s.id].state in usable]
         chosen = self.inventory.store(store_id) if store_id else None
-        default = chosen if chosen in stores else oauth.login_store(self.inventory)
+        default = chosen if chosen in stores else info.login_store(self.inventory)
         form = SignInForm(stores, default, self.environment.home, host)
         app.push_screen(form, self._sign_in_with)
 
@@ -375,6 +386,8 @@ class OAuthActions:
 
     @work(thread=True, exclusive=True, group="write")
     def _refresh_worker(self, inventory: Inventory, row: Row) -> None:
+        from pixi_auth_tui import oauth
+
         app: Any = self
         try:
             outcome = oauth.refresh_row(inventory, row)
@@ -403,6 +416,8 @@ class OAuthActions:
 
     @work(thread=True, exclusive=True, group="write")
     def _sign_out_worker(self, inventory: Inventory, row: Row) -> None:
+        from pixi_auth_tui import oauth
+
         app: Any = self
         assert isinstance(row.entry.credential, OAuth)
         problems = oauth.revoke(row.entry.credential)
@@ -431,6 +446,8 @@ class OAuthActions:
         self._remove(inventory, row, "not revoked")
 
     def _remove(self, inventory: Inventory, row: Row, how: str) -> None:
+        from pixi_auth_tui import oauth
+
         app: Any = self
         try:
             message = oauth.sign_out(inventory, row)
@@ -444,9 +461,11 @@ class OAuthActions:
         """As rattler does before a request: OAuth entries within 300 s of expiry are refreshed first."""
         app: Any = self
         if self.inventory is None or not any(
-            isinstance(r.entry.credential, OAuth) and oauth.needs_refresh(r.entry.credential) for r in rows
+            isinstance(r.entry.credential, OAuth) and info.needs_refresh(r.entry.credential) for r in rows
         ):
             return rows
+        from pixi_auth_tui import oauth
+
         inventory = self.inventory
         done = [await asyncio.to_thread(oauth.refresh_before_use, inventory, row) for row in rows]
         for _row, said in done:
@@ -459,5 +478,5 @@ class OAuthActions:
         """Keep the expiry countdown of the selected token entry current."""
         app: Any = self
         row = app.selected_row()
-        if row is not None and oauth.token_details(row.entry.credential) is not None and not app.screen_stack[1:]:
+        if row is not None and info.token_details(row.entry.credential) is not None and not app.screen_stack[1:]:
             app._render_detail()
