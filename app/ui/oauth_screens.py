@@ -29,6 +29,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
@@ -477,6 +478,11 @@ class OAuthActions:
     def tick_token_detail(self) -> None:
         """Keep the expiry countdown of the selected token entry current."""
         app: Any = self
-        row = app.selected_row()
-        if row is not None and info.token_details(row.entry.credential) is not None and not app.screen_stack[1:]:
-            app._render_detail()
+        if app.screen_stack[1:] or not app.is_running:
+            return
+        try:
+            row = app.selected_row()
+            if row is not None and info.token_details(row.entry.credential) is not None:
+                app._render_detail()
+        except NoMatches:
+            pass  # the main screen is being torn down (the app is quitting)
