@@ -48,6 +48,7 @@ from pixi_auth_tui.oauth_info import (
     OAuthFailure,
     TokenDetails,
     _int_or_none,
+    clean,
     countdown,
     ensure_scheme,
     is_loopback,
@@ -110,8 +111,8 @@ def _network(err: Exception, what: str) -> OAuthFailure:
 
 
 def _provider_error(err: OAuthError, what: str) -> OAuthFailure:
-    code = err.error or "error"
-    detail = f" ({err.description})" if err.description else ""
+    code = clean(err.error or "error", 60)
+    detail = f" ({clean(err.description)})" if err.description else ""
     return OAuthFailure("provider", f"the {what} refused: {code}{detail}")
 
 
@@ -145,7 +146,7 @@ def discover(client: OAuth2Client, issuer: str) -> ProviderInfo:
     if not isinstance(doc, dict) or not isinstance(doc.get("token_endpoint"), str):
         raise OAuthFailure("discovery", "the provider's metadata has no token endpoint")
     if str(doc.get("issuer", "")).rstrip("/") != issuer.rstrip("/"):
-        raise OAuthFailure("discovery", f"the provider says its issuer is {doc.get('issuer')!r}, not {issuer!r}")
+        raise OAuthFailure("discovery", f"the provider says its issuer is {clean(doc.get('issuer'))!r}, not {issuer!r}")
 
     def endpoint(name: str) -> str | None:
         value = doc.get(name)
@@ -301,14 +302,18 @@ class SignIn:
             body = {}
         if response.status_code != 200 or not isinstance(body, dict) or "device_code" not in body:
             code = body.get("error") if isinstance(body, dict) else None
-            raise OAuthFailure("provider", f"device authorization failed: {code or f'HTTP {response.status_code}'}")
+            raise OAuthFailure(
+                "provider", f"device authorization failed: {clean(code or f'HTTP {response.status_code}', 60)}"
+            )
         interval = body.get("interval")
         expires_in = _int_or_none(body.get("expires_in"))
         self.interval = int(interval) if isinstance(interval, int) and interval > 0 else 5
         return DeviceCode(
-            user_code=str(body.get("user_code", "")),
-            verification_uri=str(body.get("verification_uri") or body.get("verification_url") or ""),
-            verification_uri_complete=body.get("verification_uri_complete") or None,
+            user_code=clean(body.get("user_code", ""), 40),
+            verification_uri=clean(body.get("verification_uri") or body.get("verification_url") or "", 500),
+            verification_uri_complete=clean(body["verification_uri_complete"], 500)
+            if body.get("verification_uri_complete")
+            else None,
             expires_in=600 if expires_in is None else expires_in,
             interval=self.interval,
             started=time.monotonic(),
@@ -378,7 +383,7 @@ class SignIn:
                 callback.answer(False, query["error"])
                 if query["error"] == "access_denied":
                     raise OAuthFailure("denied", "sign-in was denied at the provider; nothing was stored")
-                raise OAuthFailure("provider", f"the provider refused: {query['error']}")
+                raise OAuthFailure("provider", f"the provider refused: {clean(query['error'], 60)}")
             if query.get("state") != state:
                 callback.answer(False, "state mismatch")
                 raise OAuthFailure("provider", "the redirect's state did not match (possible CSRF); nothing stored")
@@ -438,7 +443,8 @@ class SignIn:
                 claims = None
         if not isinstance(claims, dict) and tokens.id_token:
             claims = jwt_claims(tokens.id_token)
-        return display_name(claims) if isinstance(claims, dict) else None
+        name = display_name(claims) if isinstance(claims, dict) else None
+        return clean(name, 100) if name else None
 
 
 def display_name(claims: dict[str, Any]) -> str | None:

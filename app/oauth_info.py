@@ -34,6 +34,12 @@ class OAuthFailure(Exception):
         self.reason = reason
 
 
+def clean(value: object, limit: int = 200) -> str:
+    """Text from a server, safe to print: control characters (terminal escapes) dropped, and short."""
+    text = "".join(c for c in str(value) if c.isprintable())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 # -- hosts, keys and defaults (rattler's auth CLI) ---------------------------------------
 
 

@@ -401,3 +401,8 @@ def test_refresh_of_an_entry_outside_the_first_store_says_where_rattler_would_wr
     provider.access_lifetime = 3600
     assert rattler_fetch(home, [(provider.channel_url(), {"RATTLER_AUTH_FILE": str(home / "auth.json")})]) == ["OK"]
     assert KEY in json.loads((home / "auth.json").read_bytes()) and KEY in stored(home)
+
+
+def test_server_text_is_cleaned_of_terminal_escapes():
+    assert oauth.clean("AB\x1b[2J\x07CD\nEF\u009b") == "AB[2JCDEF"
+    assert oauth.clean("x" * 300).endswith("…") and len(oauth.clean("x" * 300)) == 200

@@ -112,6 +112,9 @@ async def test_sign_in_shows_code_link_and_qr_then_stores_what_py_rattler_sends(
         assert no_secrets(provider, text)
     assert rattler_fetch(home, [(provider.channel_url(), {})]) == ["OK"]
     assert f"Bearer {cred.access_token}" in provider.channel_auth
+    for path in home.rglob("*"):  # no token or device code in any file but the store (state, caches)
+        if path.is_file() and path.name != "credentials.json":
+            assert no_secrets(provider, path.read_bytes().decode("utf-8", "replace")), path
 
 
 @pytest.mark.parametrize(("script", "says"), [(["deny"], "denied at the provider"), (["expire"], "expired")])
