@@ -406,3 +406,12 @@ def test_refresh_of_an_entry_outside_the_first_store_says_where_rattler_would_wr
 def test_server_text_is_cleaned_of_terminal_escapes():
     assert oauth.clean("AB\x1b[2J\x07CD\nEF\u009b") == "AB[2JCDEF"
     assert oauth.clean("x" * 300).endswith("…") and len(oauth.clean("x" * 300)) == 200
+
+
+def test_auto_flow_falls_back_to_the_device_code_without_a_browser(provider, home, waits, monkeypatch):
+    monkeypatch.setattr(cli_oauth, "open_browser", lambda url: False)
+    provider.device_script[:] = ["approve"]
+    code, _out, err = login(provider, "--flow", "auto")
+    assert code == 0, err
+    assert "enter the code" in err and len(provider.devices) == 1 and not provider.codes
+    assert entry(home).access_token in provider.live_access_tokens()

@@ -255,3 +255,30 @@ async def test_add_form_offers_sign_in_preselected_for_prefix_dev(provider, home
         await until(pilot, lambda: KEY in stored(home) and not isinstance(app.screen, SignInDialog), "signed in")
         await settle(pilot)  # the table is re-read after the write: let it finish before quitting
     assert entry(home).access_token in provider.live_access_tokens()
+
+
+async def test_browser_sign_in_from_the_ui(provider, home, monkeypatch):
+    import httpx
+    from pixi_auth_tui.ui import oauth_screens
+    from textual.widgets import Select
+
+    def browser(url: str) -> bool:  # a browser whose user is already signed in at the provider
+        threading.Thread(target=lambda: httpx.get(url, follow_redirects=True, timeout=30), daemon=True).start()
+        return True
+
+    monkeypatch.setattr(oauth_screens, "open_browser", browser)
+    app = AuthApp(make_env(home))
+    async with app.run_test(size=(160, 60)) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#host", Input).value = KEY
+        form.query_one("#issuer", Input).value = provider.issuer
+        form.query_one("#flow", Select).value = "auth-code"
+        await pilot.pause()
+        await pilot.click("#signin")
+        await until(pilot, lambda: KEY in stored(home) and not isinstance(app.screen, SignInDialog), "signed in")
+        await settle(pilot)
+    assert provider.token_requests[-1]["grant_type"] == "authorization_code" and not provider.devices
+    assert entry(home).access_token in provider.live_access_tokens()

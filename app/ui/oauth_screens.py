@@ -223,14 +223,14 @@ class SignInDialog(ModalScreen[str | None]):
         self,
         request: SignInRequest,
         inventory: Inventory,
-        browser: Callable[[str], bool] = open_browser,
+        browser: Callable[[str], bool] | None = None,
     ) -> None:
         from pixi_auth_tui import oauth
 
         super().__init__()
         self.request = request
         self.inventory = inventory
-        self.browser = browser
+        self.browser = browser or (lambda url: open_browser(url))  # looked up when used
         self.session = oauth.SignIn(request.plan, request.client_secret)
         self.code: DeviceCode | None = None
         self.finished = False
