@@ -101,6 +101,8 @@ def cmd_login(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO
     out.write(oauth.store_sign_in(inv, result, store) + "\n")
     out.write(f"Access token {oauth.countdown(result.credential.expires_at)}")
     out.write("; refresh token stored\n" if result.credential.refresh_token else "; no refresh token (cannot renew)\n")
+    # rattler looks an exact host up, then only `*.` wildcards: the bare key never covers subdomains.
+    err.write(f"note: pixi sends it for URLs on {result.key} itself, not on its subdomains\n")
     return EXIT_OK
 
 
