@@ -132,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_remove.add_argument("key")
     p_remove.add_argument("--store", choices=(*STORE_CHOICES, "netrc"))
     p_remove.add_argument("--item", help="keychain item path, to remove one of several duplicates")
+    from pixi_auth_tui.cli_oauth_args import add_commands as add_oauth_commands  # login/refresh/logout/token
+
+    add_oauth_commands(sub)
     return parser
 
 
@@ -473,6 +476,10 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
             return cmd_remove(inv, args, out)
         if args.command == "audit":
             return cmd_audit(inv, args, out)
+        if args.command in ("login", "refresh", "logout", "token"):
+            from pixi_auth_tui.cli_oauth import run as run_oauth
+
+            return run_oauth(inv, args, out, err, stdin)
         if args.command == "test":
             from pixi_auth_tui.cli_test import cmd_test
 

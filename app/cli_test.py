@@ -51,6 +51,9 @@ def cmd_test(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO)
     if not rows:
         err.write(f"pixi-auth-tui: no stored credential for {args.key}\n")
         return EXIT_NOT_FOUND
+    from pixi_auth_tui.cli_oauth import refresh_before_use  # OAuth: refresh first when rattler would
+
+    rows = [refresh_before_use(inv, r, err) for r in rows]
     state = ProbeState.default(dict(inv.env))
     if args.url and args.key:
         state.urls[args.key] = args.url

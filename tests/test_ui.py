@@ -342,7 +342,7 @@ async def test_keychain_unavailable_and_oauth_read_only(home):
         assert "no D-Bus session bus" in screen_text(app) or "unavailable" in screen_text(app)
         select_row(app, "auth.example", "credentials")
         detail = str(app.detail_text(app.selected_row()))
-        assert "expired" in detail and "no (cannot renew)" in detail
+        assert "expired" in detail and "no refresh token: sign in again" in detail
         await pilot.press("e")
         await pilot.pause()
         assert not isinstance(app.screen, CredentialForm)

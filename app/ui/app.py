@@ -28,7 +28,16 @@ from pixi_auth_tui.probe_state import ProbeResult, ProbeState, Verdict, default_
 from pixi_auth_tui.redact import plain, safe
 from pixi_auth_tui.stores.base import Store, StoreError, StoreState
 from pixi_auth_tui.ui import present
-from pixi_auth_tui.ui.forms import ConfirmScreen, CredentialForm, FormResult, HelpScreen, MoveScreen, ProbeUrlScreen
+from pixi_auth_tui.ui.forms import (
+    ConfirmScreen,
+    CredentialForm,
+    FormResult,
+    HelpScreen,
+    MoveScreen,
+    ProbeUrlScreen,
+    SignInStart,
+)
+from pixi_auth_tui.ui.oauth_screens import OAuthActions, token_fields
 from pixi_auth_tui.ui.styles import stylesheet
 from rich.text import Text
 from textual import on, work
@@ -78,6 +87,8 @@ TABLE_ACTIONS = frozenset(
         "audit",
         "refresh",
         "unlock",
+        "sign_in",
+        "oauth_refresh",
     }
 )
 
@@ -95,7 +106,7 @@ def hidden(widget: WidgetT) -> WidgetT:
     return widget
 
 
-class AuthApp(App[None]):
+class AuthApp(OAuthActions, App[None]):
     TITLE = "pixi-auth-tui"
     CSS_PATH = stylesheet("app.tcss")
     watch_seconds = 2.0  # how often the file stores are checked for changes by other programs
@@ -117,6 +128,8 @@ class AuthApp(App[None]):
         Binding("a", "audit", "Audit"),
         Binding("r", "refresh", "Refresh", show=False),
         Binding("u", "unlock", "Unlock keychain", show=False),
+        Binding("l", "sign_in", "Sign in (OAuth)", show=False),
+        Binding("R", "oauth_refresh", "Refresh OAuth token now", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
     ]
@@ -201,6 +214,7 @@ class AuthApp(App[None]):
             table.add_column(name, key=name)
         self.action_refresh()
         self.set_interval(self.watch_seconds, self._watch_files)
+        self.set_interval(1.0, self.tick_token_detail)  # OAuth/JWT expiry countdown
 
     # -- loading -----------------------------------------------------------------------
 
@@ -413,13 +427,13 @@ class AuthApp(App[None]):
         if isinstance(cred, S3Credentials):
             field("Access key", cred.access_key_id)
             field("Session token", "yes" if cred.session_token else "no")
-        if isinstance(cred, OAuth):
-            field("Refresh token", "yes" if cred.refresh_token else "no (cannot renew)")
-            field("Token endpoint", cred.token_endpoint)
+        token_lines = token_fields(cred, self.clock())  # OAuth and JWT bearer: expiry, claims
+        for label, value, style in token_lines:
+            field(label, value, style)
         if isinstance(cred, Unrecognised):
             field("Problem", cred.reason, "red")
         expiry = expires_at(cred)
-        if expiry is not None:
+        if expiry is not None and not token_lines:
             field("Expires", f"{present.absolute_time(expiry)} ({present.relative_expiry(expiry, self.clock())})")
         if row.entry.item_ref:
             field("Item", row.entry.item_ref, "dim")
@@ -578,9 +592,11 @@ class AuthApp(App[None]):
             return None
         return row
 
-    def _form_done(self, result: FormResult | None) -> None:
+    def _form_done(self, result: FormResult | SignInStart | None) -> None:
         if result is None or self.inventory is None:
             return
+        if isinstance(result, SignInStart):
+            return self.start_sign_in(result.key, result.store_id)
         store = self.inventory.store(result.store_id)
         assert store is not None
         inventory = self.inventory
@@ -612,6 +628,8 @@ class AuthApp(App[None]):
         if not row.store.writable:
             self.notify(f"{row.store.name} is read-only (as it is for rattler): edit it by hand.", severity="warning")
             return
+        if isinstance(row.entry.credential, OAuth):
+            return self.sign_out(row)  # revoke at the provider, then remove
         after = successor_after_delete(self.inventory, row)
         if row.status is Status.ACTIVE:
             consequence = (
@@ -770,6 +788,7 @@ class AuthApp(App[None]):
         from pixi_auth_tui.probe import ProbeJob, ProbeOptions, ProbeSetupError, probe_many  # httpx: on first use
 
         assert self.probe_state is not None
+        rows = await self.refresh_before_test(rows)  # OAuth: refresh first when rattler would
         state = self.probe_state
         jobs = [ProbeJob(r.key, r.entry.credential, self.probe_url_for(r), str(i)) for i, r in enumerate(rows)]
         progress = self.query_one("#progress", ProgressBar)

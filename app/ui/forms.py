@@ -41,7 +41,17 @@ class FormResult:
     store_id: str
 
 
-class CredentialForm(ModalScreen[FormResult | None]):
+# The add form's "Sign in (OAuth/OIDC)" kind: saving hands the host over to the sign-in dialog.
+SIGN_IN_KIND = "OAuth"
+
+
+@dataclass(frozen=True)
+class SignInStart:
+    key: str
+    store_id: str
+
+
+class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
     """Add a credential, or edit / rotate one (`editing`): secrets blank = keep."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "save", "Save")]  # noqa: RUF012
@@ -61,6 +71,8 @@ class CredentialForm(ModalScreen[FormResult | None]):
         self.default_store = default_store if default_store in stores else stores[0]
         self.editing = editing
         self._http_confirmed = False
+        # The kind we last suggested; once the person picks another, we stop suggesting.
+        self._suggested = None if editing else "BearerToken"
 
     def compose(self) -> ComposeResult:
         editing = self.editing
@@ -74,7 +86,8 @@ class CredentialForm(ModalScreen[FormResult | None]):
             yield Static("", id="key-error", classes="error")
             yield Label("Kind")
             yield Select(
-                [(KIND_LABELS[k], k) for k in EDITABLE_KINDS],
+                [(KIND_LABELS[k], k) for k in EDITABLE_KINDS]
+                + ([] if editing else [("Sign in (OAuth/OIDC)", SIGN_IN_KIND)]),
                 value=kind,
                 allow_blank=False,
                 id="kind",
@@ -131,9 +144,10 @@ class CredentialForm(ModalScreen[FormResult | None]):
         return str(self.query_one("#kind", Select).value)
 
     def _show_fields(self) -> None:
-        wanted = FIELDS_BY_KIND[self._kind()]
+        wanted = FIELDS_BY_KIND.get(self._kind(), ())
         for name in ALL_FIELDS:
             self.query_one(f"#group-{name}").display = name in wanted
+        self.query_one("#test").display = self._kind() != SIGN_IN_KIND
 
     @on(Select.Changed, "#kind")
     def _kind_changed(self) -> None:
@@ -144,17 +158,31 @@ class CredentialForm(ModalScreen[FormResult | None]):
     @on(Select.Changed, "#store")
     def _key_changed(self) -> None:
         self.query_one("#rotate-instead").display = False
+        if self._suggested is not None and self._kind() == self._suggested:
+            # prefix.dev users sign in with OAuth, as `pixi auth login prefix.dev` does
+            self._suggested = self._suggested_kind()
+            self.query_one("#kind", Select).value = self._suggested
         self._update_hints()
+
+    def _suggested_kind(self) -> str:
+        from pixi_auth_tui.oauth_info import is_prefix_dev
+
+        key = self.query_one("#key", Input).value.strip()
+        return SIGN_IN_KIND if key and is_prefix_dev(key) else "BearerToken"
 
     def _update_hints(self) -> None:
         key = self.query_one("#key", Input).value
         hint = ""
-        if key and self.editing is None:
+        if key and self._kind() == SIGN_IN_KIND:
+            from pixi_auth_tui.oauth_info import oauth_login_key
+
+            hint = f"Save opens the sign-in; the entry is stored under {oauth_login_key(key)}, as rattler's login does"
+        elif key and self.editing is None:
             suggestion = normalise_login_key(key)
             if suggestion.changed:
                 hint = f"`pixi auth login` would store this as {suggestion.key} ({suggestion.reason})"
         self.query_one("#key-hint", Static).update(Text(hint))
-        warning = host_kind_warning(key, self._kind()) if key else None
+        warning = host_kind_warning(key, self._kind()) if key and self._kind() != SIGN_IN_KIND else None
         self.query_one("#kind-warning", Static).update(Text(f"⚠ {warning}" if warning else ""))
         # Never a silent plaintext write: say so when the keychain cannot take the secret.
         choice = self.inventory.write_choice()
@@ -181,6 +209,12 @@ class CredentialForm(ModalScreen[FormResult | None]):
             self._set_error(name, "")
         key = self.query_one("#key", Input).value
         store_id = str(self.query_one("#store", Select).value)
+        if self._kind() == SIGN_IN_KIND:
+            if not key.strip():
+                self._set_error("key", "Give the host to sign in to")
+                return
+            self.dismiss(SignInStart(key.strip(), store_id))
+            return
         ok = True
         problem = key_problem(key)
         if problem:
