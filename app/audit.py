@@ -1,9 +1,11 @@
 """Audit: which hosts hold secrets on this machine, what is wrong with them, and fixes.
 
-Every fix is described before it runs, in the words of what it does (`consequence`): a file
-rewrite first writes a backup (next to the file, 0600, timestamped) it can be undone from; a
-chmod only changes a mode and can be undone; a dedupe never deletes a secret that is not
-stored somewhere else, and cannot be undone.
+Every fix is described before it runs (`consequence` says what it does besides itself) and
+never deletes a secret that is not stored somewhere else. A fix that rewrites a file writes a
+backup first (next to the file, 0600, timestamped); moving entries into the keychain writes
+none (a backup would be the very plaintext copy the move removes) and is undone by moving
+them back. Undo never discards a change made after the fix: it refuses, saying why, or
+re-applies on top of it.
 """
 
 from __future__ import annotations
@@ -17,21 +19,25 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from pixi_auth_tui.crash import make_private_folder
 from pixi_auth_tui.hostkeys import key_problem
 from pixi_auth_tui.inventory import AUTH_FILE, KEYCHAIN, NETRC, OVERRIDE, Inventory, Row, Status, inventory_from
 from pixi_auth_tui.model import (
     BasicHTTP,
     Credential,
     OAuth,
+    all_secrets,
     dumps_credential,
     expires_at,
+    parse_credential,
     rattler_accepts,
     secret_of,
 )
 from pixi_auth_tui.operations import Outcome, move_entry
 from pixi_auth_tui.probe_state import FAILING, ProbeState, result_key
+from pixi_auth_tui.redact import redact
 from pixi_auth_tui.stores.base import Ability, StoreError, StoreState
-from pixi_auth_tui.stores.jsonfile import JsonFileStore, atomic_write
+from pixi_auth_tui.stores.jsonfile import JsonFileStore, atomic_write, parse_document
 from pixi_auth_tui.stores.netrc import DEFAULT_KEY, NetrcStore
 from pixi_auth_tui.words import plural
 
@@ -62,6 +68,11 @@ def consequence(fix: Fix) -> str:
         return (
             "The other items are deleted from the keychain; a secret that differs from the one kept is "
             "first saved to a private (0600) backup file. Undo cannot bring deleted keychain items back."
+        )
+    if fix.id == "move-to-keychain":
+        return (
+            "No backup file is written (it would be another plaintext copy of the secrets); "
+            "undo moves the entries back into the file."
         )
     return "The file is first copied to a private (0600) backup next to it; undo restores that copy."
 
@@ -109,12 +120,19 @@ def _is_private_folder(folder: Path, home: Path) -> bool:
 
 
 def run_audit(
-    inventory: Inventory, home: Path, state: ProbeState | None = None, now: float | None = None
+    inventory: Inventory,
+    home: Path,
+    state: ProbeState | None = None,
+    now: float | None = None,
+    backup_dir: Path | None = None,
 ) -> list[Finding]:
     now = time.time() if now is None else now
     findings: list[Finding] = []
     keychain_usable = inventory.store(KEYCHAIN) is not None and inventory.snapshots[KEYCHAIN].state is StoreState.OK
     findings += _store_findings(inventory, home, keychain_usable)
+    if backup_dir is None and state is not None:
+        backup_dir = state.path.parent / "backups"
+    findings += _backup_findings(inventory, backup_dir)
     findings += _entry_findings(inventory, now, state)
     findings += _environment_findings(inventory)
     findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.code, f.key or ""))
@@ -151,7 +169,8 @@ def _store_findings(inventory: Inventory, home: Path, keychain_usable: bool) -> 
                         Severity.ERROR,
                         f"pixi ignores every credential in {store.name}",
                         f"rattler cannot parse {path} ({detail}). Because the file is parsed as a whole, rattler "
-                        "refuses it and then sends no credentials at all."
+                        "refuses it and pixi cannot build its credential store: its conda requests fail with an "
+                        "error and its PyPI requests (uv) go out without credentials."
                         + ("" if fixes else " Fix the file by hand; this tool will not write to it."),
                         store.id,
                         path=str(path),
@@ -166,9 +185,10 @@ def _store_findings(inventory: Inventory, home: Path, keychain_usable: bool) -> 
                         Fix(
                             "move-to-keychain",
                             "Move into the keychain",
-                            f"Back up {path}, then move its {plural(len(secrets), 'entry')} "
+                            f"Move the {plural(len(secrets), 'entry')} of {path} "
                             "into the keychain one by one (each is read back from the keychain before it is "
-                            "removed from the file).",
+                            "removed from the file). No backup file is written — it would be another "
+                            "plaintext copy; undo moves them back.",
                         )
                     ]
                     if keychain_usable and snap.state is StoreState.OK
@@ -188,7 +208,7 @@ def _store_findings(inventory: Inventory, home: Path, keychain_usable: bool) -> 
                     )
                 )
         elif isinstance(store, NetrcStore):
-            if snap.state is StoreState.REJECTED:
+            if snap.state in (StoreState.REJECTED, StoreState.MALFORMED):
                 findings.append(
                     Finding(
                         "unreadable-netrc",
@@ -446,6 +466,65 @@ def _environment_findings(inventory: Inventory) -> list[Finding]:
     return findings
 
 
+# -- leftover backups -----------------------------------------------------------------------
+
+
+def _secrets_in_backup(path: Path) -> list[str] | None:
+    """Every secret a backup of ours holds (a credentials-file copy or a keychain-items file)."""
+    try:
+        if path.stat().st_size > 64 * 1024 * 1024 or not path.is_file():
+            return None
+        doc = parse_document(path.read_bytes())
+    except Exception:  # OSError or the parser's own error: an unreadable backup is skipped, never fatal
+        return None
+    values = doc.get("items", {}).values() if isinstance(doc.get("items"), dict) else doc.values()
+    return [secret for value in values for secret in all_secrets(parse_credential(value))]
+
+
+def backup_files(inventory: Inventory, backup_dir: Path | None) -> list[Path]:
+    """Backups this tool wrote: `<file>.bak-*` next to each credentials file, keychain items in backup_dir."""
+    found: list[Path] = []
+    for store in inventory.stores:
+        if isinstance(store, JsonFileStore):
+            found += sorted(store.path.parent.glob(f"{glob_escape(store.path.name)}.bak-*"))
+    if backup_dir is not None:
+        found += sorted(backup_dir.glob("keychain-*.json"))
+    return found
+
+
+def glob_escape(name: str) -> str:
+    return "".join(f"[{ch}]" if ch in "*?[" else ch for ch in name)
+
+
+def _backup_findings(inventory: Inventory, backup_dir: Path | None) -> list[Finding]:
+    stored = {secret for row in inventory.rows for secret in all_secrets(row.entry.credential)}
+    findings: list[Finding] = []
+    for path in backup_files(inventory, backup_dir):
+        secrets = _secrets_in_backup(path)
+        if not secrets:
+            continue
+        elsewhere = all(secret in stored for secret in secrets)
+        findings.append(
+            Finding(
+                "leftover-backup",
+                Severity.WARNING,
+                f"a backup holds {len(secrets)} secret(s) in plain text",
+                f"{path} is a backup written by a fix; it keeps secrets unencrypted on disk. "
+                + (
+                    "Every secret in it is still stored, so it can go."
+                    if elsewhere
+                    else "Some of its secrets are stored nowhere else: restore what you need "
+                    "(pixi-auth-tui set), then delete it by hand."
+                ),
+                path=str(path),
+                fixes=[Fix("remove-backup", "Delete the backup", f"Delete {path}. This cannot be undone.")]
+                if elsewhere
+                else [],
+            )
+        )
+    return findings
+
+
 def summary(findings: list[Finding]) -> dict[str, int]:
     return {s.value: sum(f.severity is s for f in findings) for s in Severity}
 
@@ -455,11 +534,45 @@ def summary(findings: list[Finding]) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class FixRecord:
-    """Enough to undo a fix: the backup and what it was a backup of."""
+    """Enough to undo a fix — and to notice when something changed after it."""
 
     target: str
     backup: str | None = None
     previous_mode: int | None = None
+    mode_after: int | None = None
+    digest_after: str | None = None  # the file as the fix left it
+    moved_to_keychain: tuple[str, ...] = ()  # keys a move-to-keychain moved
+    store_id: str | None = None
+    undoable: bool = True
+
+
+class FixHistory:
+    """The fixes applied in this session, newest last. Lives with the app, not with a screen,
+    so leaving the audit screen does not forget what can be undone."""
+
+    def __init__(self) -> None:
+        self.records: list[FixRecord] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.records)
+
+    def push(self, record: FixRecord) -> None:
+        self.records.append(record)
+
+    def last(self) -> FixRecord:
+        return self.records[-1]
+
+    def pop(self) -> FixRecord:
+        return self.records.pop()
+
+
+def _digest_of(path: Path) -> str | None:
+    import hashlib
+
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def backup_file(path: Path, now: float | None = None) -> Path:
@@ -484,10 +597,19 @@ def apply_fix(inventory: Inventory, finding: Finding, fix_id: str, backup_dir: P
     if fix_id in ("chmod-file", "chmod-folder"):
         target = Path(finding.path or "")
         previous = _mode(target)
-        os.chmod(target, 0o600 if fix_id == "chmod-file" else 0o700)
-        return Outcome(f"{target} is now {'0600' if fix_id == 'chmod-file' else '0700'}"), FixRecord(
-            str(target), previous_mode=previous
+        wanted = 0o600 if fix_id == "chmod-file" else 0o700
+        os.chmod(target, wanted)
+        return Outcome(f"{target} is now {wanted:04o}"), FixRecord(
+            str(target), previous_mode=previous, mode_after=wanted
         )
+    if fix_id == "remove-backup":
+        target = Path(finding.path or "")
+        secrets = _secrets_in_backup(target) or []
+        stored = {secret for row in inventory.rows for secret in all_secrets(row.entry.credential)}
+        if not all(secret in stored for secret in secrets):
+            raise StoreError(f"{target} holds a secret stored nowhere else now; it was kept")
+        target.unlink()
+        return Outcome(f"Deleted the backup {target}"), FixRecord(str(target), undoable=False)
     store = inventory.store(finding.store_id or "")
     if fix_id == "rewrite-spelling" and isinstance(store, JsonFileStore):
         snap = inventory.snapshots[store.id]
@@ -499,14 +621,14 @@ def apply_fix(inventory: Inventory, finding: Finding, fix_id: str, backup_dir: P
         }
         store.repair(repaired, expect=snap.version)
         return Outcome(f"Rewrote {plural(len(repaired), 'entry')}; backup: {backup}"), FixRecord(
-            str(store.path), str(backup)
+            str(store.path), str(backup), digest_after=_digest_of(store.path), store_id=store.id
         )
     if fix_id == "move-to-keychain" and isinstance(store, JsonFileStore):
         keychain = inventory.store(KEYCHAIN)
         if keychain is None:
             raise StoreError("no keychain to move to")
-        backup = backup_file(store.path)
-        moved, problems = 0, []
+        moved: list[str] = []
+        problems: list[str] = []
         current = inventory
         for row in [r for r in inventory.rows if r.store.id == store.id and rattler_accepts(r.entry.credential)]:
             # Each move re-reads both stores, so every step compares against what is on disk now.
@@ -514,13 +636,18 @@ def apply_fix(inventory: Inventory, finding: Finding, fix_id: str, backup_dir: P
             fresh = next((r for r in current.rows if r.store.id == store.id and r.key == row.key), None)
             if fresh is None:
                 continue
-            outcome = move_entry(current, fresh, keychain)
-            moved += outcome.ok
-            if not outcome.ok:
+            try:
+                outcome = move_entry(current, fresh, keychain)
+            except StoreError as err:
+                problems.append(f"{row.key}: {err}")
+                continue
+            if outcome.ok:
+                moved.append(row.key)
+            else:
                 problems.append(outcome.message)
-        message = f"Moved {plural(moved, 'entry')} into the keychain; backup: {backup}"
+        message = f"Moved {plural(len(moved), 'entry')} into the keychain (no plaintext copy kept)"
         return Outcome(message + ("; " + "; ".join(problems) if problems else ""), ok=not problems), FixRecord(
-            str(store.path), str(backup)
+            str(store.path), moved_to_keychain=tuple(moved), store_id=store.id
         )
     if fix_id.startswith("dedupe:") and store is not None and Ability.DEDUPE in store.abilities and finding.key:
         keep = fix_id.split(":", 1)[1]
@@ -536,8 +663,8 @@ def apply_fix(inventory: Inventory, finding: Finding, fix_id: str, backup_dir: P
         backup_path = None
         if others:
             # A secret that exists nowhere else is never simply deleted: keep a private copy.
-            backup_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            backup_path = backup_dir / f"keychain-{finding.key.replace('/', '_')}-{time.strftime('%Y%m%dT%H%M%S')}.json"
+            make_private_folder(backup_dir)
+            backup_path = backup_dir / f"keychain-{_file_safe(finding.key)}-{time.strftime('%Y%m%dT%H%M%S')}.json"
             data = {r.entry.item_ref: json.loads(dumps_credential(r.entry.credential)) for r in others}
             fd = os.open(backup_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as out:
@@ -550,13 +677,65 @@ def apply_fix(inventory: Inventory, finding: Finding, fix_id: str, backup_dir: P
     raise StoreError(f"cannot apply {fix_id} here")
 
 
-def undo_fix(record: FixRecord) -> Outcome:
-    """Put a file back as it was before a fix (its backup), or its old mode."""
+def _file_safe(key: str) -> str:
+    """A key as part of a file name: no path separators, no controls, never a secret."""
+    return "".join(ch if ch.isalnum() or ch in ".-_" else "_" for ch in redact(key))[:80]
+
+
+def undo_fix(record: FixRecord, inventory: Inventory | None = None) -> Outcome:
+    """Undo a fix — unless something changed after it, which undo would silently discard."""
     target = Path(record.target)
+    if not record.undoable:
+        raise StoreError("a deleted backup cannot be restored")
     if record.previous_mode is not None:
+        now_mode = _mode(target)
+        if record.mode_after is not None and now_mode != record.mode_after:
+            raise StoreError(
+                f"{target} has changed mode since the fix ({now_mode:04o} now); undo would discard that"
+                if now_mode is not None
+                else f"{target} no longer exists"
+            )
         os.chmod(target, record.previous_mode)
         return Outcome(f"{target} is back to mode {record.previous_mode:04o}")
+    if record.moved_to_keychain:
+        if inventory is None:
+            raise StoreError("undoing a move needs the current stores")
+        return _move_back_from_keychain(record, inventory)
     if record.backup is None or record.target.startswith("keychain:"):
         raise StoreError("this fix has no file to restore; removed keychain items are in the backup named when it ran")
+    if record.digest_after is not None and _digest_of(target) != record.digest_after:
+        raise StoreError(
+            f"{target} changed after the fix (another program or a later edit wrote it); restoring the backup "
+            f"would discard that change, so nothing was restored. The backup is {record.backup}"
+        )
     atomic_write(target, Path(record.backup).read_bytes())
     return Outcome(f"Restored {target} from {record.backup}")
+
+
+def _move_back_from_keychain(record: FixRecord, inventory: Inventory) -> Outcome:
+    """Each moved key goes back from the keychain — as it is there now, so a later rotation is kept."""
+    store = inventory.store(record.store_id or "")
+    keychain = inventory.store(KEYCHAIN)
+    if not isinstance(store, JsonFileStore) or keychain is None:
+        raise StoreError("the file or the keychain is no longer available; nothing was moved back")
+    moved, problems = 0, []
+    for key in record.moved_to_keychain:
+        current = inventory_from(inventory.stores, inventory.override)
+        in_file = any(e.key == key for e in current.snapshots[store.id].entries)
+        in_keychain = [r for r in current.rows if r.store.id == KEYCHAIN and r.key == key]
+        if in_file:
+            problems.append(f"{key} is in {store.name} again (written after the fix); left as it is")
+            continue
+        if len(in_keychain) != 1:
+            problems.append(f"{key} is no longer (exactly once) in the keychain; left as it is")
+            continue
+        try:
+            outcome = move_entry(current, in_keychain[0], store)
+        except StoreError as err:
+            problems.append(f"{key}: {err}")
+            continue
+        moved += outcome.ok
+        if not outcome.ok:
+            problems.append(outcome.message)
+    message = f"Moved {moved} entr{'y' if moved == 1 else 'ies'} back from the keychain to {store.path}"
+    return Outcome(message + ("; " + "; ".join(problems) if problems else ""), ok=not problems)

@@ -7,6 +7,14 @@ Exit codes:
   3  nothing found (`resolve` with no matching credential, `remove` of a missing key)
   4  `test`: at least one credential was rejected by its server (or has expired)
   5  `audit`: findings at or above --fail-on
+  6  `test`: a credential could not be verified (network, TLS, timeout, server error, not found,
+     public URL, redirected away)
+  7  `test`: a credential was not tested (its key does not cover the URL or it needs one, plain
+     http needs --allow-http, the kind cannot be tested, --demo)
+ 70  an internal error: one line on stderr and a redacted report file (see app/crash.py)
+
+Everything written to stdout and stderr passes the redactor (app/redact.py); text output
+also has control characters escaped.
 """
 
 from __future__ import annotations
@@ -17,23 +25,46 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from pathlib import Path
+from typing import IO, Any, TextIO
 
 from pixi_auth_tui import __version__
+from pixi_auth_tui.cli_common import (  # re-exported: scripts and tests read the codes from cli
+    EXIT_FAILED as EXIT_FAILED,
+)
 from pixi_auth_tui.cli_common import (
-    EXIT_FAILED,
-    EXIT_FINDINGS,
-    EXIT_NOT_FOUND,
-    EXIT_OK,
-    EXIT_USAGE,
-    STORE_CHOICES,
-    UsageError,
+    EXIT_FINDINGS as EXIT_FINDINGS,
+)
+from pixi_auth_tui.cli_common import (
+    EXIT_NOT_FOUND as EXIT_NOT_FOUND,
+)
+from pixi_auth_tui.cli_common import (
+    EXIT_NOT_TESTED as EXIT_NOT_TESTED,
+)
+from pixi_auth_tui.cli_common import (
+    EXIT_OK as EXIT_OK,
+)
+from pixi_auth_tui.cli_common import (
+    EXIT_REJECTED as EXIT_REJECTED,
+)
+from pixi_auth_tui.cli_common import (
+    EXIT_UNVERIFIED as EXIT_UNVERIFIED,
+)
+from pixi_auth_tui.cli_common import (
+    EXIT_USAGE as EXIT_USAGE,
+)
+from pixi_auth_tui.cli_common import (
+    STORE_CHOICES as STORE_CHOICES,
+)
+from pixi_auth_tui.cli_common import (
+    UsageError as UsageError,
 )
 from pixi_auth_tui.hostkeys import key_problem, normalise_login_key
-from pixi_auth_tui.inventory import Inventory, Row, Status, load_inventory
+from pixi_auth_tui.inventory import Inventory, Row, Status, WriteChoice, load_inventory, order_note
 from pixi_auth_tui.model import KIND_LABELS, KINDS, BasicHTTP, Credential, expires_at, public_identity
-from pixi_auth_tui.operations import delete_entry, save_credential, successor_after_delete
+from pixi_auth_tui.operations import save_credential, successor_after_delete
 from pixi_auth_tui.paths import Environment
+from pixi_auth_tui.redact import SafeWriter, plain, safe
 from pixi_auth_tui.stores.base import StoreError
 from pixi_auth_tui.validation import build_credential
 from pixi_auth_tui.words import plural
@@ -41,17 +72,30 @@ from pixi_auth_tui.words import plural
 KIND_CHOICES = {spec.cli: name for name, spec in KINDS.items() if spec.cli}
 
 
+class _Parser(argparse.ArgumentParser):
+    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
+        # argparse echoes arguments in its errors: they pass the same gate as all output.
+        if message:
+            (file or sys.stderr).write(safe(message, keep="\n\t"))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="pixi-auth-tui",
         description="Browse, add, rotate, remove, test and audit the credentials pixi and rattler use.",
         epilog="Without a command, starts the terminal UI. "
         "Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 a credential was rejected (test), "
-        "5 findings at or above --fail-on (audit).",
+        "5 findings at or above --fail-on (audit), 6 a credential could not be verified (test), "
+        "7 a credential was not tested (test), 70 internal error.",
     )
     parser.add_argument("--version", action="version", version=f"pixi-auth-tui {__version__}")
     parser.add_argument(
         "--demo", action="store_true", help="use a generated demo set of stores instead of this machine's"
+    )
+    parser.add_argument(
+        "--workspace",
+        metavar="PATH",
+        help="the pixi workspace whose .pixi/config.toml applies (default: the one the current directory is in)",
     )
     sub = parser.add_subparsers(dest="command")
 
@@ -70,7 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_set.add_argument("--kind", choices=sorted(KIND_CHOICES), required=True)
     p_set.add_argument("--username", help="for --kind basic")
     p_set.add_argument("--access-key-id", help="for --kind s3")
-    p_set.add_argument("--store", choices=STORE_CHOICES, help="default: keychain if usable, else credentials.json")
+    p_set.add_argument(
+        "--store",
+        choices=STORE_CHOICES,
+        help="default: where `pixi auth login` writes (RATTLER_AUTH_FILE if set, "
+        "else the keychain, else credentials.json)",
+    )
     p_set.add_argument(
         "--stdin",
         action="store_true",
@@ -98,6 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_remove.add_argument("key")
     p_remove.add_argument("--store", choices=(*STORE_CHOICES, "netrc"))
     p_remove.add_argument("--item", help="keychain item path, to remove one of several duplicates")
+    from pixi_auth_tui.cli_oauth_args import add_commands as add_oauth_commands  # login/refresh/logout/token
+
+    add_oauth_commands(sub)
     return parser
 
 
@@ -125,6 +177,11 @@ def row_json(row: Row) -> dict[str, Any]:
 def inventory_json(inv: Inventory) -> dict[str, Any]:
     return {
         "blocked": inv.blocked,
+        "override_file": {
+            "path": str(inv.override.path) if inv.override.path else None,
+            "named_by": str(inv.override.source) if inv.override.source else None,
+            "workspace": str(inv.override.workspace) if inv.override.workspace else None,
+        },
         "stores": [
             {
                 "id": s.id,
@@ -135,6 +192,7 @@ def inventory_json(inv: Inventory) -> dict[str, Any]:
                 "message": inv.snapshots[s.id].message,
                 "entries": len(inv.snapshots[s.id].entries),
                 "problems": inv.snapshots[s.id].problems,
+                "note": order_note(inv, s.id),
             }
             for s in inv.stores
         ],
@@ -143,6 +201,7 @@ def inventory_json(inv: Inventory) -> dict[str, Any]:
 
 
 def _table(headers: Sequence[str], rows: list[Sequence[str]], out: TextIO) -> None:
+    rows = [[plain(cell) for cell in row] for row in rows]  # a key with a line break stays on its line
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
     for line in [headers, *rows]:
         out.write("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() + "\n")
@@ -155,8 +214,11 @@ def print_inventory(inv: Inventory, out: TextIO) -> None:
     for i, store in enumerate(inv.stores, 1):
         snap = inv.snapshots[store.id]
         out.write(f"  {i}. {store.name:<18} {snap.state.value:<11} {store.location}  ({snap.message})\n")
+        note = order_note(inv, store.id)
+        if note:
+            out.write(f"       note: {note}\n")
         for problem in snap.problems:
-            out.write(f"       - {problem}\n")
+            out.write(f"       - {plain(problem)}\n")
     out.write("\n")
     if not inv.rows:
         out.write("No credentials stored. Add one with: pixi-auth-tui set HOST --kind bearer\n")
@@ -202,16 +264,25 @@ def cmd_resolve(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
                 "match": row_json(res.row) if res.row else None,
                 "request": vars(res.request) if res.request else None,
                 "blocked": res.blocked,
+                "url_credentials": res.userinfo is not None,
+                "note": order_note(inv, res.row.store.id) if res.row else None,
+                "host": res.normalised_host or (res.candidates[0] if res.candidates else None),
             },
             out,
             indent=2,
         )
         out.write("\n")
     else:
-        out.write(f"URL:        {res.url}\nKeys tried: {', '.join(res.candidates)}\n")
-        if res.row is None:
+        out.write(f"URL:        {res.url}\n")
+        if res.normalised_host:
+            out.write(f"Host:       {res.normalised_host} (as rattler normalises it)\n")
+        if res.userinfo is not None:
+            out.write(f"Match:      none needed — {res.request.note if res.request else ''}\n")
+        elif res.row is None:
+            out.write(f"Keys tried: {', '.join(res.candidates)}\n")
             out.write("Match:      none — pixi sends this request without credentials\n")
         else:
+            out.write(f"Keys tried: {', '.join(res.candidates)}\n")
             out.write(
                 f"Match:      {res.row.key} in {res.row.store.name} ({res.row.store.location})\n"
                 f"Kind:       {KIND_LABELS[res.row.entry.credential.kind]}\n"
@@ -220,11 +291,14 @@ def cmd_resolve(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"Request:    {res.request.method} {res.request.url}\n")
             for name, value in res.request.headers.items():
                 out.write(f"            {name}: {value}\n")
-            if res.request.note:
+            if res.request.note and res.userinfo is None:
                 out.write(f"            ({res.request.note})\n")
+        note = order_note(inv, res.row.store.id) if res.row else None
+        if note:
+            out.write(f"Note:       {note}\n")
         if res.blocked:
             out.write(f"!! {res.blocked}\n")
-    return EXIT_OK if res.row else EXIT_NOT_FOUND
+    return EXIT_OK if res.sends_credential else EXIT_NOT_FOUND
 
 
 SecretReader = Callable[[str], str]
@@ -232,7 +306,10 @@ SecretReader = Callable[[str], str]
 
 def _secret_reader(use_stdin: bool, stdin: TextIO) -> SecretReader:
     if use_stdin:
-        lines = iter(stdin.read().splitlines())
+        # Only "\n" ends a line (and "\r\n"): str.splitlines would also split at \x85, U+2028,
+        # \x1c … and silently store the front of a secret. Those stay in and are refused.
+        text = stdin.read()
+        lines = iter(line.removesuffix("\r") for line in text.removesuffix("\n").split("\n"))
         return lambda _prompt: next(lines, "")
     if not stdin.isatty():
         raise UsageError("no terminal for a hidden prompt; pass --stdin and pipe the secret")
@@ -263,17 +340,41 @@ def cmd_set(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO, 
     problem = key_problem(args.key)
     if problem:
         raise UsageError(f"invalid key {args.key!r}: {problem}")
-    store = inv.store(args.store) if args.store else inv.default_write_store()
-    if store is None:
-        raise UsageError(f"store {args.store!r} is not configured on this machine")
-    cred = credential_from_args(args, _secret_reader(args.stdin, stdin))
-    existed = any(e.key == args.key for e in inv.snapshots[store.id].entries)
-    outcome = save_credential(inv, store, args.key, cred)
+    choice = None
+    if args.store:
+        store = inv.store(args.store)
+        if store is None:
+            raise UsageError(f"store {args.store!r} is not configured on this machine")
+    else:
+        choice = inv.write_choice()
+        store = choice.store
+    reader = _secret_reader(args.stdin, stdin)
+    warned = False
+    if choice is not None and choice.warning and not args.stdin:
+        err.write(f"warning: {choice.warning}\n")  # before the person types the secret
+        warned = True
+    cred = credential_from_args(args, reader)
+    refusal = getattr(store, "write_problem", lambda _c: None)(cred) if choice is not None else None
+    if choice is not None and refusal and inv.store("credentials") is not None:
+        # `pixi auth login` falls back to credentials.json when the keychain refuses the write.
+        store = inv.store("credentials")
+        assert store is not None
+        choice = WriteChoice(
+            store, f"the keychain refuses it ({refusal})", warning=f"stored in PLAIN TEXT in {store.location}"
+        )
+        warned = False
+    # The CLI shows nothing it could have read stale: the store applies the change to what it
+    # holds under its lock (re-read, then write), and reports whether the key was there.
+    outcome = save_credential(inv, store, args.key, cred, as_seen=False)
     if outcome.changed:
-        verb = "rotated" if existed else "added"
+        verb = "rotated" if outcome.message.startswith("Rotated") else "added"
         out.write(f"{verb} {args.key} ({KIND_LABELS[cred.kind]}) in {store.name} ({store.location})\n")
     else:
         out.write(f"{outcome.message}\n")
+    if choice is not None:
+        err.write(f"store chosen: {store.name}, because {choice.reason}\n")
+        if choice.warning and not warned:
+            err.write(f"warning: {choice.warning}\n")
     suggestion = normalise_login_key(args.key)
     if suggestion.changed:
         err.write(
@@ -298,9 +399,11 @@ def cmd_remove(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
         refs = ", ".join(r.entry.item_ref or "?" for r in holders)
         raise UsageError(f"{len(holders)} keychain items hold {args.key} ({refs}); choose one with --item")
     row = holders[0]
-    # The same write and the same successor (rattler's lookup, wildcards included) as the UI's delete.
+    if args.item is None and row.entry.item_ref is not None and not row.key:
+        args.item = row.entry.item_ref  # a keychain item without a username is found by its path
+    # The same successor (rattler's lookup, wildcards included) as the UI's delete names.
     after = successor_after_delete(inv, row) if row.status is Status.ACTIVE else None
-    delete_entry(inv, row)
+    row.store.remove(args.key, expect=None, item_ref=args.item)
     out.write(f"removed {args.key} from {row.store.name} ({row.store.location})\n")
     if after is not None:
         what = "the entry" if after.key == row.key else after.key
@@ -327,10 +430,10 @@ def cmd_audit(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
             out.write("No findings: every stored credential is where pixi can use it, and nothing is exposed.\n")
         for finding in findings:
             where = " · ".join(x for x in (finding.key, finding.path) if x)
-            out.write(f"[{finding.severity.value.upper():<7}] {finding.title}\n")
-            out.write(f"          {finding.explanation}\n")
+            out.write(f"[{finding.severity.value.upper():<7}] {plain(finding.title)}\n")
+            out.write(f"          {plain(finding.explanation)}\n")
             if where:
-                out.write(f"          ({where})\n")
+                out.write(f"          ({plain(where)})\n")
             for fix in finding.fixes:
                 out.write(f"          fix in the UI (a): {fix.label} — {fix.preview}\n")
         tally = [plural(counts["error"], "error"), plural(counts["warning"], "warning"), plural(counts["info"], "note")]
@@ -344,7 +447,11 @@ def environment_for(args: argparse.Namespace) -> Environment:
         from pixi_auth_tui.demo import demo_environment
 
         return demo_environment()
-    return Environment.current()
+    workspace = getattr(args, "workspace", None)
+    try:
+        return Environment.current(Path(workspace).expanduser() if workspace else None)
+    except ValueError as err:
+        raise UsageError(str(err)) from err
 
 
 def load_inventory_for(args: argparse.Namespace) -> Inventory:
@@ -357,11 +464,16 @@ def main(
     err: TextIO | None = None,
     stdin: TextIO | None = None,
 ) -> int:
-    return run(argv, out or sys.stdout, err or sys.stderr, stdin or sys.stdin)
+    safe_out = SafeWriter(out or sys.stdout)
+    safe_err = SafeWriter(err or sys.stderr)
+    try:
+        return _run(build_parser().parse_args(argv), safe_out, safe_err, stdin or sys.stdin)  # type: ignore[arg-type]
+    finally:
+        safe_out.flush()
+        safe_err.flush()
 
 
-def run(argv: Sequence[str] | None, out: TextIO, err: TextIO, stdin: TextIO) -> int:
-    args = build_parser().parse_args(argv)
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     try:
         if args.command is None:
             from pixi_auth_tui.ui.main import run_tui
@@ -378,6 +490,10 @@ def run(argv: Sequence[str] | None, out: TextIO, err: TextIO, stdin: TextIO) -> 
             return cmd_remove(inv, args, out)
         if args.command == "audit":
             return cmd_audit(inv, args, out)
+        if args.command in ("login", "refresh", "logout", "token"):
+            from pixi_auth_tui.cli_oauth import run as run_oauth
+
+            return run_oauth(inv, args, out, err, stdin)
         if args.command == "test":
             from pixi_auth_tui.cli_test import cmd_test
 
@@ -402,4 +518,10 @@ def main_entry() -> None:
         # The reader (e.g. `| head`) went away: not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = EXIT_OK
+    except Exception as error:
+        # Never Python's own traceback: its messages may quote a secret. One line, and a report.
+        from pixi_auth_tui.crash import EXIT_CRASH, crash_message, write_report
+
+        sys.stderr.write(crash_message(error, write_report(error)))
+        code = EXIT_CRASH
     sys.exit(code)

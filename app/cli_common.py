@@ -2,6 +2,7 @@
 imports another: `cli` imports the command modules (cli_test, …), never the reverse."""
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_REJECTED, EXIT_FINDINGS = 0, 1, 2, 3, 4, 5
+EXIT_UNVERIFIED, EXIT_NOT_TESTED = 6, 7
 
 STORE_CHOICES = ("keychain", "credentials", "auth-file", "override")
 

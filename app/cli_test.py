@@ -7,10 +7,28 @@ import asyncio
 import json
 from typing import TextIO
 
-from pixi_auth_tui.cli_common import EXIT_NOT_FOUND, EXIT_OK, EXIT_REJECTED, UsageError
+from pixi_auth_tui.cli_common import (
+    EXIT_FAILED,
+    EXIT_NOT_FOUND,
+    EXIT_NOT_TESTED,
+    EXIT_OK,
+    EXIT_REJECTED,
+    EXIT_UNVERIFIED,
+    UsageError,
+)
 from pixi_auth_tui.inventory import Inventory, Row, Status
-from pixi_auth_tui.probe import ProbeJob, ProbeOptions, probe_many
-from pixi_auth_tui.probe_state import FAILING, ProbeResult, ProbeState, default_probe_url, result_key
+from pixi_auth_tui.model import Credential, NotRead
+from pixi_auth_tui.probe import ProbeJob, ProbeOptions, ProbeSetupError, probe_many
+from pixi_auth_tui.probe_state import (
+    FAILING,
+    UNVERIFIED,
+    ProbeResult,
+    ProbeState,
+    Verdict,
+    default_probe_url,
+    result_key,
+    url_problem,
+)
 
 
 def rows_to_test(inv: Inventory, args: argparse.Namespace) -> list[Row]:
@@ -25,18 +43,24 @@ def rows_to_test(inv: Inventory, args: argparse.Namespace) -> list[Row]:
 
 
 def cmd_test(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.url:
+        problem = url_problem(args.url)
+        if problem:
+            raise UsageError(f"--url: {problem}")
     rows = rows_to_test(inv, args)
     if not rows:
         err.write(f"pixi-auth-tui: no stored credential for {args.key}\n")
         return EXIT_NOT_FOUND
+    from pixi_auth_tui.cli_oauth import refresh_before_use  # OAuth: refresh first when rattler would
+
+    rows = [refresh_before_use(inv, r, err) for r in rows]
     state = ProbeState.default(dict(inv.env))
     if args.url and args.key:
         state.urls[args.key] = args.url
+    creds = [_credential(r) for r in rows]
     jobs = [
-        ProbeJob(
-            r.key, r.entry.credential, state.urls.get(r.key) or default_probe_url(r.key, r.entry.credential), str(i)
-        )
-        for i, r in enumerate(rows)
+        ProbeJob(r.key, cred, state.urls.get(r.key) or default_probe_url(r.key, cred), str(i))
+        for i, (r, cred) in enumerate(zip(rows, creds, strict=True))
     ]
     options = ProbeOptions(
         allow_http=args.allow_http,
@@ -44,8 +68,13 @@ def cmd_test(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO)
         connect_timeout=min(5.0, args.timeout),
         env=dict(inv.env),
         generic_whoami=not args.all,
+        offline=bool(getattr(args, "demo", False)),
     )
-    results = asyncio.run(probe_many(jobs, options))
+    try:
+        results = asyncio.run(probe_many(jobs, options))
+    except ProbeSetupError as exc:
+        err.write(f"pixi-auth-tui: cannot test: {exc}\n")
+        return EXIT_FAILED
     for row, res in zip(rows, results, strict=True):
         state.results[result_key(row.store.id, row.key)] = res
     state.save()
@@ -57,7 +86,28 @@ def cmd_test(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO)
     else:
         for row, res in zip(rows, results, strict=True):
             out.write(format_result(row, res))
-    return EXIT_REJECTED if any(r.verdict in FAILING for r in results) else EXIT_OK
+    return exit_code(results)
+
+
+def exit_code(results: list[ProbeResult]) -> int:
+    """0 only when every tested credential was accepted; otherwise the worst outcome's code."""
+    verdicts = {r.verdict for r in results}
+    if verdicts & FAILING:
+        return EXIT_REJECTED
+    if verdicts & UNVERIFIED:
+        return EXIT_UNVERIFIED
+    if verdicts - {Verdict.ACCEPTED}:
+        return EXIT_NOT_TESTED
+    return EXIT_OK
+
+
+def _credential(row: Row) -> Credential:
+    """The row's credential; a macOS keychain secret listed by name only is read now (asked for)."""
+    cred = row.entry.credential
+    read = getattr(row.store, "read_secret", None)
+    if isinstance(cred, NotRead) and read is not None:
+        return read(row.key) or cred
+    return cred
 
 
 def format_result(row: Row, res: ProbeResult) -> str:

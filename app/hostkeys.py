@@ -5,7 +5,9 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote
+
+from ada_url import URL, HostType
 
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")
 
@@ -18,32 +20,62 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-def host_of(url: str) -> str | None:
-    """The host rattler keys on (lower-cased as the `url` crate does), or None."""
+def parse_url(url: str) -> URL | None:
+    """`url` parsed by the WHATWG URL standard (ada), as Rust's `url` crate parses it; None if invalid."""
     try:
-        parts = urlsplit(url)
+        return URL(url)
     except ValueError:
         return None
-    if not parts.scheme or not parts.netloc:
+
+
+def host_of(url: str) -> str | None:
+    """The host rattler keys on: WHATWG-normalised (lower case, IDN as punycode, IPv4 shorthand
+    and integer forms canonicalised, IPv6 compressed in brackets, percent-decoded); None if none."""
+    parsed = parse_url(url)
+    if parsed is None or not parsed.hostname:
         return None
-    host = parts.hostname
-    if not host:
+    return parsed.hostname
+
+
+def url_userinfo(url: str) -> tuple[str, str] | None:
+    """Credentials in the URL itself (`https://user:pw@host/`), percent-decoded: rattler sends
+    exactly these as HTTP Basic and consults no store. None when the URL carries none."""
+    parsed = parse_url(url)
+    if parsed is None or not (parsed.username or parsed.password):
         return None
-    if ":" in host:  # IPv6: the url crate keeps the brackets in host_str()
-        return f"[{host}]"
-    return host
+    return unquote(parsed.username, errors="replace"), unquote(parsed.password, errors="replace")
+
+
+def redact_userinfo(url: str) -> str:
+    """`url` with the password of its own userinfo masked, for display."""
+    scheme, sep, rest = url.partition("://")
+    authority, slash, tail = rest.partition("/")
+    userinfo, at, hostport = authority.rpartition("@")
+    if not sep or not at or ":" not in userinfo:
+        return url
+    return f"{scheme}://{userinfo.split(':', 1)[0]}:•••@{hostport}{slash}{tail}"
+
+
+def normalise_host(host: str) -> str | None:
+    """What `host` becomes in a URL rattler looks up (e.g. `Bücher.de` → `xn--bcher-kva.de`)."""
+    if not host or any(c in host for c in "/?#@\\") or host != host.strip():
+        return None
+    parsed = parse_url(f"http://{host}/")
+    if parsed is None or parsed.port or not parsed.hostname:
+        return None
+    return parsed.hostname
 
 
 def candidate_keys(url: str) -> list[str]:
     """Every key rattler tries for `url`, in its order (see rattler's get_by_url_with_host)."""
-    host = host_of(url)
-    if host is None:
+    parsed = parse_url(url)
+    if parsed is None or not parsed.hostname:
         return []
+    host = parsed.hostname
     keys = [host]
-    scheme = urlsplit(url).scheme.lower()
-    if scheme == "s3":
+    if parsed.protocol == "s3:":
         # The URL itself, then shortened one path segment at a time, down to s3://bucket.
-        current = url
+        current = parsed.href.split("?", 1)[0].split("#", 1)[0]
         root = f"s3://{host}"
         while len(current) >= len(root):
             keys.append(current)
@@ -51,7 +83,7 @@ def candidate_keys(url: str) -> list[str]:
                 break
             current = current.rsplit("/", 1)[0]
         return keys
-    if _is_ip(host):
+    if parsed.host_type != HostType.DEFAULT:
         return keys  # `Url::domain()` is None for IP addresses: no wildcard lookup.
     domain = host
     while True:
@@ -110,18 +142,23 @@ def key_problem(key: str) -> str | None:
         return "a URL, not a host: rattler looks keys up by host only"
     if "/" in key:
         return "contains a path: rattler keys are hosts only"
-    if key.startswith("[") and key.endswith("]") and _is_ip(key):
-        return None
-    if ":" in key:
-        return "contains a port: rattler keys are hosts without ports"
-    if key != key.lower():
-        return "has upper-case letters: hosts in URLs are lower-cased before lookup"
     host = key[2:] if key.startswith("*.") else key
+    if ":" in host and not host.startswith("["):
+        return "contains a port: rattler keys are hosts without ports"
     if "*" in host:
         return "a wildcard is only allowed as a leading '*.'"
-    if _is_ip(host):
-        return "a wildcard never matches an IP address" if key.startswith("*.") else None
-    labels = host.split(".")
+    normal = normalise_host(host)
+    if normal is None:
+        return "not a valid host name"
+    if normal.startswith("[") or _is_ip(normal):
+        if key.startswith("*."):
+            return "a wildcard never matches an IP address"
+        return None if normal == host else f"rattler sees this address as {normal}; store it under that key"
+    if normal != host:
+        if host != host.lower() and normal == host.lower():
+            return "has upper-case letters: hosts in URLs are lower-cased before lookup"
+        return f"rattler sees this host as {normal} (WHATWG URL rules); store it under that key"
+    labels = host.removesuffix(".").split(".")
     if not all(_LABEL.match(label) for label in labels):
         return "not a valid host name"
     if key.startswith("*.") and len(labels) == 1:

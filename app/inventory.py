@@ -9,17 +9,25 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from pixi_auth_tui.hostkeys import candidate_keys, host_of
-from pixi_auth_tui.model import S3Credentials, authorise, mask, rattler_accepts
+from pixi_auth_tui.hostkeys import candidate_keys, host_of, redact_userinfo, url_userinfo
+from pixi_auth_tui.model import (
+    BearerToken,
+    S3Credentials,
+    authorise,
+    insert_conda_token,  # noqa: F401 (its home is model; kept importable from here)
+    mask,
+    mask_for,
+    rattler_accepts,
+)
 from pixi_auth_tui.paths import Environment, rattler_credentials_path
 from pixi_auth_tui.pixiconfig import OverrideLookup, find_override_file
 from pixi_auth_tui.stores.base import Entry, Snapshot, Store, StoreState
 from pixi_auth_tui.stores.jsonfile import JsonFileStore
-from pixi_auth_tui.stores.netrc import DEFAULT_KEY, NetrcStore, netrc_path
+from pixi_auth_tui.stores.netrc import NetrcStore, netrc_path
 
 # Store ids, in pixi's lookup order.
-AUTH_FILE = "auth-file"
 OVERRIDE = "override"
+AUTH_FILE = "auth-file"
 KEYCHAIN = "keychain"
 CREDENTIALS = "credentials"
 NETRC = "netrc"
@@ -54,9 +62,10 @@ def make_keychain_store(environment: Environment) -> Store:
         from pixi_auth_tui.stores.windows import WindowsCredentialStore
 
         return WindowsCredentialStore()
+    from pixi_auth_tui.stores.locking import keychain_lock_path
     from pixi_auth_tui.stores.secretservice import SecretServiceStore
 
-    return SecretServiceStore(environment.get("DBUS_SESSION_BUS_ADDRESS"))
+    return SecretServiceStore(environment.get("DBUS_SESSION_BUS_ADDRESS"), keychain_lock_path(environment.env))
 
 
 @dataclass
@@ -68,17 +77,41 @@ class StoreSet:
 def discover_stores(environment: Environment, keychain: Store | None = None) -> StoreSet:
     """The stores pixi consults, in its order. `keychain` replaces the platform's (tests, --demo)."""
     stores: list[Store] = []
+    # pixi means to put its override file after RATTLER_AUTH_FILE, but its check never matches
+    # (see DOMAIN.md), so the override file is consulted first: we show what pixi does.
+    override = find_override_file(environment.env, environment.home, workspace=environment.workspace)
+    if override.path is not None:
+        stores.append(JsonFileStore(OVERRIDE, "override file", override.path))
     auth_file = environment.get("RATTLER_AUTH_FILE")
     if auth_file:
         stores.append(JsonFileStore(AUTH_FILE, "RATTLER_AUTH_FILE", Path(auth_file).expanduser()))
-    override = find_override_file(environment.env, environment.home)
-    if override.path is not None:
-        stores.append(JsonFileStore(OVERRIDE, "override file", override.path))
     keychain = keychain if keychain is not None else environment.keychain
     stores.append(keychain if keychain is not None else make_keychain_store(environment))
     stores.append(JsonFileStore(CREDENTIALS, "credentials.json", rattler_credentials_path(environment.home)))
     stores.append(NetrcStore(netrc_path(environment.env, environment.home)))
     return StoreSet(stores, override)
+
+
+@dataclass(frozen=True)
+class WriteChoice:
+    store: Store
+    reason: str
+    warning: str | None = None  # set when the choice means a plaintext file instead of the keychain
+
+
+ORDER_NOTE = (
+    "pixi consults its authentication-override-file before RATTLER_AUTH_FILE (its docs describe "
+    "the reverse order; its code does this)"
+)
+
+
+def order_note(inventory: Inventory, store_id: str) -> str | None:
+    """Why a store sits where it does, when pixi's docs say otherwise (both files present)."""
+    if store_id in (OVERRIDE, AUTH_FILE) and inventory.store(OVERRIDE) and inventory.store(AUTH_FILE):
+        return ORDER_NOTE
+    if store_id == OVERRIDE and inventory.override.source is not None:
+        return f"named by {inventory.override.source}; `pixi auth login/logout/status` never use it"
+    return None
 
 
 @dataclass
@@ -104,13 +137,26 @@ class Inventory:
         return next((r for r in self.rows if r.key == key and r.status is Status.ACTIVE), None)
 
     def default_write_store(self) -> Store:
-        """Where a new credential goes, as rattler decides: the keychain if usable, else credentials.json."""
+        """Where a new credential goes when nobody chose: where `pixi auth login` would put it."""
+        return self.write_choice().store
+
+    def write_choice(self) -> WriteChoice:
+        """`pixi auth login`'s choice: RATTLER_AUTH_FILE if set, else the keychain, else credentials.json."""
+        auth = self.store(AUTH_FILE)
+        if auth is not None:
+            return WriteChoice(auth, "RATTLER_AUTH_FILE is set, so `pixi auth login` writes there")
         keychain = self.store(KEYCHAIN)
         if keychain is not None and self.snapshots[KEYCHAIN].state is StoreState.OK:
-            return keychain
+            return WriteChoice(keychain, "the keychain is usable, so `pixi auth login` writes there")
         credentials = self.store(CREDENTIALS)
         assert credentials is not None
-        return credentials
+        why = self.snapshots[KEYCHAIN].message if keychain is not None else "no keychain"
+        return WriteChoice(
+            credentials,
+            "the keychain is not usable, so `pixi auth login` falls back to credentials.json",
+            warning=f"the keychain cannot be used ({why}): "
+            f"the secret is stored in PLAIN TEXT in {credentials.location}",
+        )
 
     def resolve(self, url: str) -> Resolution:
         return resolve(self, url)
@@ -119,8 +165,8 @@ class Inventory:
 def _ignored_reason(entry: Entry, snapshot: Snapshot, keychain_counts: dict[str, int]) -> str | None:
     if snapshot.state in BAD_FILE_STATES:
         return f"pixi cannot read this store: {snapshot.message}"
-    if entry.store_id == NETRC and entry.key == DEFAULT_KEY:
-        return "rattler never uses a netrc `default` entry"
+    if entry.note:
+        return entry.note
     if not rattler_accepts(entry.credential):
         return "rattler cannot read this entry"
     if entry.store_id == KEYCHAIN and keychain_counts.get(entry.key, 0) > 1:
@@ -146,15 +192,29 @@ def build_rows(stores: list[Store], snapshots: dict[str, Snapshot]) -> list[Row]
             else:
                 winner[entry.key] = store
                 rows.append(Row(entry, store, Status.ACTIVE, "pixi uses this entry"))
-    return rows
+    return [_with_fallthrough(row, winner) for row in rows]
+
+
+def _with_fallthrough(row: Row, winner: dict[str, Store]) -> Row:
+    """An ambiguous keychain key is skipped, not fatal: say where pixi goes instead."""
+    if row.status is not Status.IGNORED or row.store.id != KEYCHAIN or "ambiguity" not in row.reason:
+        return row
+    then = winner.get(row.key)
+    tail = (
+        f"; pixi falls through and uses the entry in {then.name}"
+        if then is not None
+        else "; no later store has this key, so pixi sends none for it (a wildcard key may still apply)"
+    )
+    return Row(row.entry, row.store, row.status, row.reason + tail, shadowed_by=then.id if then else None)
 
 
 def blocking_problem(stores: list[Store], snapshots: dict[str, Snapshot]) -> str | None:
     for store in stores:
         if isinstance(store, JsonFileStore) and snapshots[store.id].state in BAD_FILE_STATES:
             return (
-                f"rattler cannot load {store.path} ({snapshots[store.id].message}): "
-                "pixi sends no credentials at all until it is fixed"
+                f"rattler cannot load {store.path} ({snapshots[store.id].message}), so pixi cannot build its "
+                "credential store at all: its conda requests fail with an error and its PyPI requests (uv) "
+                "go out without credentials, whatever the other stores hold, until this file is fixed"
             )
     return None
 
@@ -218,6 +278,8 @@ class PreparedRequest:
     url: str
     headers: dict[str, str]
     note: str = ""
+    # Set when rattler cannot even send it (e.g. a control character in a header value).
+    fails: str | None = None
 
 
 @dataclass
@@ -228,10 +290,21 @@ class Resolution:
     request: PreparedRequest | None
     blocked: str | None = None
     error: str | None = None
+    # The URL's own user:password, which rattler sends instead of any stored credential.
+    userinfo: tuple[str, str] | None = None
+    # The host rattler keys on, when it differs from how the URL spells it (IDN, IPv4 forms, …).
+    normalised_host: str | None = None
 
     @property
     def key(self) -> str | None:
         return self.row.key if self.row else None
+
+    @property
+    def sends_credential(self) -> bool:
+        return self.row is not None or self.userinfo is not None
+
+
+URL_USERINFO_NOTE = "credentials in the URL itself: rattler sends them as HTTP Basic and consults no store"
 
 
 def first_active(rows: list[Row], candidates: list[str]) -> Row | None:
@@ -242,25 +315,47 @@ def first_active(rows: list[Row], candidates: list[str]) -> Row | None:
 
 
 def resolve(inventory: Inventory, url: str) -> Resolution:
-    if host_of(url) is None:
+    host = host_of(url)
+    if host is None:
         return Resolution(url, [], None, None, error=f"not a URL with a host: {url!r}")
     candidates = candidate_keys(url)
+    written = url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1]
+    normalised = host if host not in (written, written.lower()) and not written.startswith(f"{host}:") else None
+    userinfo = url_userinfo(url)
+    if userinfo is not None:
+        user, password = userinfo
+        shown = redact_userinfo(url)  # the URL's own password is a secret too
+        request = PreparedRequest(
+            "GET", shown, {"Authorization": f"Basic base64({user}:{mask(password)})"}, URL_USERINFO_NOTE
+        )
+        return Resolution(
+            shown, candidates, None, request, blocked=inventory.blocked, userinfo=userinfo, normalised_host=normalised
+        )
     row = first_active(inventory.rows, candidates)
     if row is None:
         request = PreparedRequest("GET", url, {}, "no credential: sent anonymously")
     else:
         request = describe_request(row, url)
-    return Resolution(url, candidates, row, request, blocked=inventory.blocked)
+    return Resolution(url, candidates, row, request, blocked=inventory.blocked, normalised_host=normalised)
+
+
+def _unsendable(value: str) -> bool:
+    # HTTP header values allow tab, visible ASCII and bytes >= 0x80: no other control character.
+    return any((ord(c) < 32 and c != "\t") or ord(c) == 127 for c in value)
+
+
+HEADER_FAILS = "the token holds a control character no HTTP header may carry: rattler fails this request"
 
 
 def describe_request(row: Row, url: str) -> PreparedRequest:
     """The request rattler would send, secrets masked: `authorise` with `mask`, the same
     description `test` sends for real."""
     cred = row.entry.credential
-    plan = authorise(cred, url, reveal=mask)
+    plan = authorise(cred, url, reveal=mask_for(cred))
     headers = dict(plan.headers)
     if plan.basic is not None:
         headers["Authorization"] = f"Basic base64({plan.basic[0]}:{plan.basic[1]})"
     if plan.sigv4 and isinstance(cred, S3Credentials):
         headers["Authorization"] = f"AWS4-HMAC-SHA256 Credential={cred.access_key_id}/…"
-    return PreparedRequest("GET", plan.url, headers, plan.note)
+    fails = HEADER_FAILS if isinstance(cred, BearerToken) and _unsendable(cred.token) else None
+    return PreparedRequest("GET", plan.url, headers, fails or plan.note, fails)

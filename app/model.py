@@ -10,45 +10,74 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from pixi_auth_tui.redact import REDACTOR
 
 # The misspelling shown by pixi's docs; rattler rejects it (and the whole file).
 MISSPELLED_BASIC = "BasicHttp"
 
 
-@dataclass(frozen=True)
-class BearerToken:
+# Every credential registers its secrets with the redactor when it is created, so no output
+# of this process can carry them; and none shows a secret in repr/str (Textual builds worker
+# descriptions, and Python tracebacks their messages, from repr).
+
+
+class _Secretive:
+    kind = ""
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} {public_identity(self)!r}>"  # type: ignore[arg-type]
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True, repr=False)
+class BearerToken(_Secretive):
     token: str
     kind = "BearerToken"
 
+    def __post_init__(self) -> None:
+        REDACTOR.add(self.token)
 
-@dataclass(frozen=True)
-class CondaToken:
+
+@dataclass(frozen=True, repr=False)
+class CondaToken(_Secretive):
     token: str
     kind = "CondaToken"
 
+    def __post_init__(self) -> None:
+        REDACTOR.add(self.token)
 
-@dataclass(frozen=True)
-class BasicHTTP:
+
+@dataclass(frozen=True, repr=False)
+class BasicHTTP(_Secretive):
     username: str
     password: str
     # True when read from a `BasicHttp` entry: shown, but rattler cannot read it.
     misspelled: bool = False
     kind = "BasicHTTP"
 
+    def __post_init__(self) -> None:
+        REDACTOR.add_basic(self.username, self.password)
 
-@dataclass(frozen=True)
-class S3Credentials:
+
+@dataclass(frozen=True, repr=False)
+class S3Credentials(_Secretive):
     access_key_id: str
     secret_access_key: str
     session_token: str | None = None
     kind = "S3Credentials"
 
+    def __post_init__(self) -> None:
+        REDACTOR.add(self.secret_access_key, self.session_token)
 
-@dataclass(frozen=True)
-class OAuth:
+
+@dataclass(frozen=True, repr=False)
+class OAuth(_Secretive):
     access_token: str
     refresh_token: str | None
     expires_at: int | None
@@ -57,17 +86,51 @@ class OAuth:
     client_id: str
     kind = "OAuth"
 
+    def __post_init__(self) -> None:
+        REDACTOR.add(self.access_token, self.refresh_token)
 
-@dataclass(frozen=True)
-class Unrecognised:
-    """Any JSON value rattler does not accept; kept untouched, never rewritten."""
+
+@dataclass(frozen=True, repr=False)
+class Unrecognised(_Secretive):
+    """Any JSON value rattler does not accept; kept untouched, never rewritten.
+
+    Whatever strings it holds may be secrets (a bare-string entry, a misspelled variant):
+    all are registered with the redactor, and none is ever shown.
+    """
 
     raw: Any
     reason: str
     kind = "Unrecognised"
 
+    def __post_init__(self) -> None:
+        REDACTOR.add(*_strings_in(self.raw))
 
-Credential = BearerToken | CondaToken | BasicHTTP | S3Credentials | OAuth | Unrecognised
+
+# Fields rattler's kinds hold that are not secret (names, endpoints): never treated as secrets.
+_PUBLIC_FIELDS = frozenset({"username", "access_key_id", "token_endpoint", "revocation_endpoint", "client_id"})
+
+
+def _strings_in(value: Any, depth: int = 0) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if depth > 64:
+        return []
+    if isinstance(value, dict):
+        return [s for k, v in value.items() if k not in _PUBLIC_FIELDS for s in _strings_in(v, depth + 1)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings_in(v, depth + 1)]
+    return []
+
+
+@dataclass(frozen=True)
+class NotRead:
+    """A keychain item listed by name whose secret was not read: on macOS a read may
+    show a permission prompt, so secrets are read on demand only (Store.read_secret)."""
+
+    kind = "NotRead"
+
+
+Credential = BearerToken | CondaToken | BasicHTTP | S3Credentials | OAuth | Unrecognised | NotRead
 
 
 # -- one home per kind ----------------------------------------------------------------------
@@ -99,6 +162,7 @@ class KindSpec:
     sends: str  # how a request carries it: bearer | basic | conda-path | sigv4 | none
     note: str = ""  # said beside the request `resolve` prints
     placeholder: str = "(unreadable)"  # shown for it when it has neither identity nor secret
+    human: bool = False  # the secret is chosen by a person (a password): masked without any tail
 
     @property
     def editable(self) -> bool:
@@ -121,7 +185,7 @@ KINDS: dict[str, KindSpec] = {
         KindSpec(
             name="BasicHTTP", label="Username + password", short="user+pass", cli="basic", cls=BasicHTTP,
             fields=(FieldSpec("username", "Username"), FieldSpec("password", "Password", secret=True)),
-            secrets=("password",), secret="password", identity="username", sends="basic",
+            secrets=("password",), secret="password", identity="username", sends="basic", human=True,
         ),
         KindSpec(
             name="S3Credentials", label="S3 keys", short="S3 keys", cli="s3", cls=S3Credentials,
@@ -142,6 +206,11 @@ KINDS: dict[str, KindSpec] = {
             name="Unrecognised", label="Unrecognised", short="unreadable", cli=None, cls=Unrecognised,
             fields=(), secrets=(), secret=None, identity=None, sends="none",
             note="unreadable credential: rattler would fail",
+        ),
+        KindSpec(
+            name="NotRead", label="Not read yet", short="not read", cli=None, cls=NotRead,
+            fields=(), secrets=(), secret=None, identity=None, sends="none", placeholder="(secret not read)",
+            note="keychain item whose secret is read on demand only (macOS may prompt)",
         ),
     )
 }  # fmt: skip
@@ -206,6 +275,8 @@ def _optional(obj: dict[str, Any], field: str, variant: str, typ: type) -> Any:
     value = obj.get(field)
     if value is not None and (not isinstance(value, typ) or isinstance(value, bool)):
         raise CredentialParseError(f"{variant}.{field} must be {typ.__name__} or null")
+    if typ is int and value is not None and not -(2**63) <= value < 2**63:
+        raise CredentialParseError(f"{variant}.{field} is out of the i64 range")
     return value
 
 
@@ -226,7 +297,8 @@ def parse_credential(value: Any) -> Credential:
 
 def _parse_strict(value: Any) -> Credential:
     if isinstance(value, str):
-        raise CredentialParseError(f"unit variant {value!r} is not a credential rattler knows")
+        # The string itself is not shown: a bare token pasted as an entry is the common case.
+        raise CredentialParseError(f"a bare string ({len(value)} characters) is not a credential rattler knows")
     if not isinstance(value, dict) or len(value) != 1:
         raise CredentialParseError("expected an object with exactly one variant name")
     ((variant, payload),) = value.items()
@@ -289,6 +361,8 @@ def credential_to_json(cred: Credential) -> Any:
                 "client_id": cred.client_id,
             }
         }
+    if isinstance(cred, NotRead):
+        raise ValueError("the secret of this item was never read")
     return cred.raw
 
 
@@ -302,11 +376,14 @@ def dumps_credential(cred: Credential) -> str:
 
 
 def loads_credential(text: str) -> Credential:
+    """A keychain secret, read as rattler reads it (serde_json; see rattler_json)."""
+    from pixi_auth_tui.rattler_json import SerdeError, parse_json, read_credential
+
     try:
-        value = json.loads(text)
-    except ValueError as err:
+        value = parse_json(text)
+    except SerdeError as err:
         return Unrecognised(raw=text, reason=f"not JSON: {err}")
-    return parse_credential(value)
+    return read_credential(value)
 
 
 def rattler_accepts(cred: Credential) -> bool:
@@ -324,14 +401,29 @@ def all_secrets(cred: Credential) -> list[str]:
     return [value for name in KINDS[cred.kind].secrets if (value := getattr(cred, name))]
 
 
-def mask(secret: str | None) -> str:
-    """`pfx_abcdef…Xq7f` → `pfx_…Xq7f`: enough to recognise a token, never enough to use it."""
+def mask(secret: str | None, human: bool = False) -> str:
+    """`pfx_abcdef…Xq7f` → `pfx_…Xq7f`: enough to recognise a token, never enough to use it.
+
+    A human-chosen secret (a password, `human=True`) shows no part at all: its last
+    characters narrow down a guess, and people reuse passwords.
+    """
     if not secret:
         return "(empty)"
-    if len(secret) < 12:
+    if human or len(secret) < 12:
         return "•" * 6
     prefix = secret.split("_", 1)[0] + "_" if "_" in secret[:6] else ""
     return f"{prefix}…{secret[-4:]}"
+
+
+def masked_secret(cred: Credential) -> str:
+    """How the detail pane (and `resolve`) shows the secret while it is hidden."""
+    return mask(secret_of(cred), human=KINDS[cred.kind].human)
+
+
+def mask_for(cred: Credential) -> Callable[[str], str]:
+    """The masking `resolve` applies to this credential's secret (no tail of a password)."""
+    human = KINDS[cred.kind].human
+    return lambda secret: mask(secret, human=human)
 
 
 def public_identity(cred: Credential) -> str:
@@ -352,18 +444,34 @@ def jwt_claims(token: str) -> dict[str, Any] | None:
     payload = parts[1] + "=" * (-len(parts[1]) % 4)
     try:
         claims = json.loads(base64.urlsafe_b64decode(payload))
-    except (ValueError, binascii.Error):
+    except (ValueError, binascii.Error, RecursionError):
         return None
     return claims if isinstance(claims, dict) else None
 
 
+# Times beyond year 9999 cannot be shown (or even converted on every platform).
+LATEST_TIME = 253_402_300_799
+# An `exp` this large is milliseconds (a common issuer mistake): seconds would be year 5138+.
+MILLISECONDS_FROM = 100_000_000_000
+
+
 def expires_at(cred: Credential) -> int | None:
-    """Unix time the credential stops working, when it can be known offline."""
+    """Unix time the credential stops working, when it can be known offline.
+
+    A JWT `exp` in milliseconds is read as such; anything not a finite time in years
+    1970–9999 (a string, NaN, 10**30) counts as unknown rather than crashing a date format.
+    """
     if isinstance(cred, OAuth):
-        return cred.expires_at
+        return _bounded_time(cred.expires_at)
     if isinstance(cred, (BearerToken, CondaToken)):
         claims = jwt_claims(cred.token)
         exp = claims.get("exp") if claims else None
-        if isinstance(exp, (int, float)) and not isinstance(exp, bool):
-            return int(exp)
+        if isinstance(exp, (int, float)) and not isinstance(exp, bool) and math.isfinite(exp):
+            return _bounded_time(exp / 1000 if exp >= MILLISECONDS_FROM else exp)
     return None
+
+
+def _bounded_time(value: float | None) -> int | None:
+    if value is None or not 0 <= value <= LATEST_TIME:
+        return None
+    return int(value)

@@ -20,17 +20,21 @@ class Outcome:
     changed: bool = True  # False: nothing was written (and the message says so)
 
 
-def save_credential(inventory: Inventory, store: Store, key: str, credential: Credential) -> Outcome:
-    """Add or rotate `key` in `store` (in place for the keychain), refusing stale views.
+def save_credential(
+    inventory: Inventory, store: Store, key: str, credential: Credential, *, as_seen: bool = True
+) -> Outcome:
+    """Add or rotate `key` in `store` (in place for the keychain).
 
     The one write path of the CLI's `set` and the UI's form: a rotation that would store
-    exactly what is already there writes nothing and says so.
+    exactly what is already there writes nothing and says so. `as_seen` (the UI: a person
+    edited what they saw) refuses a store changed since it was read; the CLI, which shows
+    nothing first, applies the change to the store as it is when written.
     """
     existing = [e for e in inventory.snapshots[store.id].entries if e.key == key]
     if len(existing) == 1 and dumps_credential(existing[0].credential) == dumps_credential(credential):
         return Outcome(f"Nothing changed: {key} in {store.name} already holds exactly this", changed=False)
-    store.set(key, credential, expect=inventory.snapshots[store.id].version)
-    return Outcome(f"{'Rotated' if existing else 'Added'} {key} in {store.name}")
+    existed = store.set(key, credential, expect=inventory.snapshots[store.id].version if as_seen else None)
+    return Outcome(f"{'Rotated' if existed else 'Added'} {key} in {store.name}")
 
 
 def lookup_chain(key: str) -> list[str]:

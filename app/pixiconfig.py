@@ -1,4 +1,11 @@
-"""pixi's global config files, read only for `authentication-override-file`."""
+"""pixi's config files, read only for `authentication-override-file` (and `tls-no-verify`).
+
+Exactly pixi's set (see DOMAIN.md), lowest priority first, later files winning:
+`/etc/pixi/config.toml`; `$XDG_CONFIG_HOME/pixi/config.toml` *or*, only when that is unset,
+`~/.config/pixi/config.toml`; `$PIXI_HOME/config.toml` *or*, only when that is unset,
+`~/.pixi/config.toml`; then, inside a workspace, `<workspace>/.pixi/config.toml` on top.
+`PIXI_NO_CONFIG` skips the global files; `PIXI_CONFIG_FILE` replaces them.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +14,11 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pixi_auth_tui.safeio import UnreadableFile, read_limited
+
 OVERRIDE_KEYS = ("authentication-override-file", "authentication_override_file")
 TLS_NO_VERIFY_KEYS = ("tls-no-verify", "tls_no_verify")
+MANIFESTS = ("pixi.toml", "pyproject.toml")
 
 
 @dataclass
@@ -19,31 +29,33 @@ class OverrideLookup:
     errors: list[str] = field(default_factory=list)
     # pixi's `tls-no-verify`: reported by the connection test, which still verifies.
     tls_no_verify: bool = False
+    workspace: Path | None = None  # the workspace whose .pixi/config.toml was considered
 
 
-def config_locations(env: dict[str, str], home: Path) -> list[Path]:
-    """pixi's global config files, lowest priority first (see DOMAIN.md)."""
+def global_config_locations(env: dict[str, str], home: Path, platform: str | None = None) -> list[Path]:
+    """pixi's global config files, lowest priority first."""
+    platform = platform or sys.platform
     if env.get("PIXI_CONFIG_FILE"):
-        return [Path(env["PIXI_CONFIG_FILE"])]
+        return [Path(env["PIXI_CONFIG_FILE"]).expanduser()]
     if env.get("PIXI_NO_CONFIG"):
         return []
+    xdg = env.get("XDG_CONFIG_HOME")
     paths: list[Path] = []
-    if sys.platform == "win32":
-        if env.get("ProgramData"):
-            paths.append(Path(env["ProgramData"]) / "pixi" / "config.toml")
+    if platform == "win32":
+        paths.append(Path(env.get("ProgramData") or "C:\\ProgramData") / "pixi" / "config.toml")
         if env.get("APPDATA"):
             paths.append(Path(env["APPDATA"]) / "pixi" / "config.toml")
+    elif platform == "darwin":
+        paths.append(Path("/etc/pixi/config.toml"))
+        if xdg:
+            paths.append(Path(xdg) / "pixi" / "config.toml")
+        paths.append(home / "Library" / "Application Support" / "pixi" / "config.toml")
     else:
         paths.append(Path("/etc/pixi/config.toml"))
-        paths.append(home / ".config" / "pixi" / "config.toml")
-        if sys.platform == "darwin":
-            paths.append(home / "Library" / "Application Support" / "pixi" / "config.toml")
-        if env.get("XDG_CONFIG_HOME"):
-            paths.append(Path(env["XDG_CONFIG_HOME"]) / "pixi" / "config.toml")
-    paths.append(home / ".pixi" / "config.toml")
-    if env.get("PIXI_HOME"):
-        paths.append(Path(env["PIXI_HOME"]) / "config.toml")
-    # The same file reached twice (e.g. XDG_CONFIG_HOME=~/.config) counts once, at its last place.
+        paths.append((Path(xdg) if xdg else home / ".config") / "pixi" / "config.toml")
+    pixi_home = env.get("PIXI_HOME")
+    paths.append(Path(pixi_home) / "config.toml" if pixi_home else home / ".pixi" / "config.toml")
+    # The same file reached twice counts once, at its last (highest-priority) place.
     unique: list[Path] = []
     for p in paths:
         if p in unique:
@@ -52,12 +64,51 @@ def config_locations(env: dict[str, str], home: Path) -> list[Path]:
     return unique
 
 
-def find_override_file(env: dict[str, str], home: Path) -> OverrideLookup:
-    result = OverrideLookup()
-    for config in config_locations(env, home):
+def _is_pixi_manifest(path: Path) -> bool:
+    if path.name == "pixi.toml":
+        return path.is_file()
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    tool = doc.get("tool")
+    return isinstance(tool, dict) and "pixi" in tool
+
+
+def find_workspace(start: Path) -> Path | None:
+    """The pixi workspace `start` is in: the nearest folder upward with a pixi.toml, or a
+    pyproject.toml with a [tool.pixi] table (as pixi searches from the current directory)."""
+    start = start.absolute()
+    if start.is_file():
+        return start.parent if _is_pixi_manifest(start) else None
+    for folder in (start, *start.parents):
+        for name in MANIFESTS:
+            if _is_pixi_manifest(folder / name):
+                return folder
+    return None
+
+
+def config_locations(
+    env: dict[str, str], home: Path, workspace: Path | None = None, platform: str | None = None
+) -> list[Path]:
+    paths = global_config_locations(env, home, platform)
+    if workspace is not None:
+        paths.append(workspace / ".pixi" / "config.toml")
+    return paths
+
+
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
+
+
+def find_override_file(env: dict[str, str], home: Path, workspace: Path | None = None) -> OverrideLookup:
+    result = OverrideLookup(workspace=workspace)
+    for config in config_locations(env, home, workspace):
         try:
-            data = config.read_bytes()
-        except FileNotFoundError:
+            data = read_limited(config, MAX_CONFIG_BYTES)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except UnreadableFile as err:
+            result.errors.append(str(err))
             continue
         except OSError as err:
             result.errors.append(f"cannot read {config}: {err.strerror}")

@@ -30,7 +30,8 @@ from pixi_auth_tui.model import (
     authorise,
     mask,
 )
-from pixi_auth_tui.probe_state import EXPLANATION, ProbeResult, Verdict
+from pixi_auth_tui.probe_state import EXPLANATION, ProbeResult, Verdict, url_problem
+from pixi_auth_tui.redact import redact
 
 MAX_REDIRECTS = 5
 # Probes are I/O-bound and keys are mostly distinct hosts: many in flight overall
@@ -53,11 +54,32 @@ class ProbeOptions:
     # Test-all turns it off: a third request per key for a guess costs more than it tells.
     generic_whoami: bool = True
     clock: Callable[[], float] = time.time
+    # Demo data: nothing is ever sent (its keys name real hosts such as prefix.dev).
+    offline: bool = False
+
+
+class ProbeSetupError(Exception):
+    """The test cannot start at all (say, an unusable SSL_CERT_FILE); one line for a person."""
+
+
+def header_problem(cred: Credential) -> str | None:
+    """A token an HTTP header (or URL path) cannot carry: rattler could not send it either."""
+    if isinstance(cred, (BearerToken, OAuth)):
+        token = cred.token if isinstance(cred, BearerToken) else cred.access_token
+        if any(not (0x20 <= ord(ch) < 0x7F) for ch in token):
+            return "the token holds a control or non-ASCII character, which no HTTP header can carry"
+    if isinstance(cred, CondaToken) and any(not ch.isprintable() or ch in "/?# " for ch in cred.token):
+        return "the conda token holds a character a URL path cannot carry"
+    return None
 
 
 def origin(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
-    port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    try:
+        explicit = parts.port
+    except ValueError:
+        explicit = None
+    port = explicit or {"https": 443, "http": 80}.get(parts.scheme)
     return parts.scheme, (parts.hostname or "").lower(), port
 
 
@@ -76,7 +98,11 @@ def ssl_context(options: ProbeOptions) -> ssl.SSLContext | bool:
     for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
         path = options.env.get(name)
         if path and Path(path).is_file():
-            context.load_verify_locations(cafile=path)
+            try:
+                context.load_verify_locations(cafile=path)
+            except (ssl.SSLError, OSError, ValueError) as err:
+                reason = getattr(err, "reason", None) or getattr(err, "strerror", None) or type(err).__name__
+                raise ProbeSetupError(f"{name}={path} is not a usable certificate bundle ({reason})") from err
     return context
 
 
@@ -175,11 +201,17 @@ async def probe(
         return result(Verdict.EXPIRED, message=f"the OAuth access token has expired; {refresh}")
     if KINDS[cred.kind].sends == "none":
         return result(Verdict.UNSUPPORTED)
+    if options.offline:
+        return result(Verdict.UNSUPPORTED, message="demo data: no request is sent")
+    problem = header_problem(cred)
+    if problem:
+        return result(Verdict.UNSUPPORTED, message=f"{problem}; rattler could not send it either")
     if url is None:
         return result(Verdict.NEEDS_URL)
-    shown = masked_url(url, cred)
-    if host_of(url) is None or urlsplit(url).scheme not in ("http", "https"):
-        return result(Verdict.NEEDS_URL, shown, f"not an http(s) URL: {shown}")
+    shown = redact(masked_url(url, cred))
+    problem = url_problem(url)
+    if problem or host_of(url) is None:
+        return result(Verdict.NEEDS_URL, shown, f"{shown}: {problem or 'not an http(s) URL'}")
     if not isinstance(cred, S3Credentials) and key not in candidate_keys(url):
         # Never send a credential to a host rattler would not send it to.
         return result(
@@ -226,7 +258,9 @@ async def probe(
             user=user,
         )
     except _RedirectedAway as away:
-        return result(Verdict.REDIRECTED_AWAY, shown, f"{EXPLANATION[Verdict.REDIRECTED_AWAY]}: {away.url}")
+        # The target may carry a conda token (a redirect of /t/<token>/…): masked, then redacted.
+        target = redact(masked_url(away.url, cred))
+        return result(Verdict.REDIRECTED_AWAY, shown, f"{EXPLANATION[Verdict.REDIRECTED_AWAY]}: {target}")
     except (TimeoutError, httpx.TimeoutException):
         return result(Verdict.TIMEOUT, shown, f"no answer within {options.total_timeout:g}s")
     except httpx.ConnectError as err:
@@ -235,6 +269,9 @@ async def probe(
         return result(Verdict.NETWORK_ERROR, shown, f"could not connect: {_first_line(err)}")
     except httpx.HTTPError as err:
         return result(Verdict.NETWORK_ERROR, shown, f"{type(err).__name__}: {_first_line(err)}")
+    except (httpx.InvalidURL, ValueError, UnicodeError, ssl.SSLError, OSError) as err:
+        # Whatever a library raises for input it cannot send is a failed test, not a crash.
+        return result(Verdict.NETWORK_ERROR, shown, f"the request could not be made: {_first_line(err)}")
     finally:
         for name in ("authed_task", "anon_task", "whoami_task"):
             task = locals().get(name)
@@ -249,8 +286,9 @@ async def probe(
 
 
 def _first_line(err: BaseException) -> str:
-    text = str(err) or type(err).__name__
-    return text.splitlines()[0][:200]
+    """Libraries quote what they were given (a header, a URL): redacted before anything else."""
+    text = redact(str(err)) or type(err).__name__
+    return (text.splitlines() or [type(err).__name__])[0][:200]
 
 
 def make_client(options: ProbeOptions, concurrency: int = DEFAULT_CONCURRENCY) -> httpx.AsyncClient:
@@ -300,6 +338,8 @@ def _as(identity: Identity) -> str:
 async def who_am_i(client: httpx.AsyncClient, key: str, cred: Credential, url: str, options: ProbeOptions) -> Identity:
     """The account behind a credential, where the service tells it; asked only of that service."""
     host = (host_of(url) or "").lower()
+    if isinstance(cred, S3Credentials):
+        return Identity()  # S3 keys are signed for the endpoint the person named, and nothing else
     try:
         if isinstance(cred, BearerToken) and in_domain(host, "prefix.dev"):
             return await prefix_dev_login(client, cred.token, options)

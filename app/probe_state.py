@@ -11,8 +11,11 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pixi_auth_tui.model import Credential, S3Credentials
+from pixi_auth_tui.redact import redact
+from pixi_auth_tui.safeio import read_limited
 
 
 class Verdict(StrEnum):
@@ -32,6 +35,18 @@ class Verdict(StrEnum):
 
 
 FAILING = {Verdict.REJECTED, Verdict.EXPIRED}
+# Not judged: the server could not say (or was not asked in a way that could tell).
+UNVERIFIED = {
+    Verdict.PUBLIC,
+    Verdict.NOT_FOUND,
+    Verdict.SERVER_ERROR,
+    Verdict.REDIRECTED_AWAY,
+    Verdict.NETWORK_ERROR,
+    Verdict.TLS_ERROR,
+    Verdict.TIMEOUT,
+}
+# Not sent at all: it needs something from the person (a URL, a confirmation) or cannot be sent.
+NOT_TESTED = {Verdict.NEEDS_URL, Verdict.INSECURE, Verdict.UNSUPPORTED}
 
 EXPLANATION = {
     Verdict.ACCEPTED: "the server accepted the credential",
@@ -76,6 +91,25 @@ class ProbeResult:
         return cls(**data)
 
 
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be a test URL, or None."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises on a bad port
+    except ValueError as err:
+        return f"not a valid URL ({err})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "not an http(s) URL"
+    if port == 0:
+        return "port 0 is not a port"
+    if parts.username is not None or parts.password is not None:
+        return (
+            "the URL carries its own user name or password, which rattler sends instead of any stored "
+            "credential, so it cannot test one — remove the user@ part"
+        )
+    return None
+
+
 def default_probe_url(key: str, cred: Credential) -> str | None:
     """A URL to test `key` with, or None when the person must give one (wildcards, S3)."""
     if isinstance(cred, S3Credentials) or key.startswith(("*.", "s3://")):
@@ -105,11 +139,12 @@ class ProbeState:
 
     def _read(self) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data = json.loads(read_limited(self.path, 64 * 1024 * 1024).decode("utf-8"))
             urls = {str(k): str(v) for k, v in data.get("probe_urls", {}).items()}
             results = {str(k): dict(v) for k, v in data.get("results", {}).items()}
             return urls, results
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
+            # a state file is a cache: unreadable means empty
             return {}, {}
 
     def load(self) -> None:
@@ -132,11 +167,18 @@ class ProbeState:
         urls.update({k: v for k, v in self.urls.items() if self._seen_urls.get(k) != v})
         ours = {k: r.to_json() for k, r in self.results.items()}
         results.update({k: v for k, v in ours.items() if self._seen_results.get(k) != v})
+        # Never a secret in the state file: every text field passes the redactor.
+        urls = {k: redact(v) for k, v in urls.items()}
+        results = {k: _redacted(v) for k, v in results.items()}
         data = {"probe_urls": urls, "results": results}
         atomic_write(self.path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
         self._seen_urls, self._seen_results = dict(urls), dict(results)
         self.urls = dict(urls)
         self.results = {k: ProbeResult.from_json(v) for k, v in results.items()}
+
+
+def _redacted(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: redact(v) if isinstance(v, str) else v for k, v in data.items()}
 
 
 def result_key(store_id: str, key: str) -> str:

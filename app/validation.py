@@ -8,6 +8,14 @@ from pixi_auth_tui.hostkeys import in_domain
 from pixi_auth_tui.model import KINDS, Credential, credential_from_fields
 
 MAX_SECRET_CHARS = 1024 * 1024  # 1 MiB of token is already absurd; more is a paste accident
+# Every character Python's str.splitlines (and so many a library) treats as a line end.
+LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def line_break_in(value: str) -> str | None:
+    """The first line break in `value`, as `U+2028`, or None."""
+    found = next((ch for ch in value if ch in LINE_BREAKS), None)
+    return None if found is None else f"U+{ord(found):04X}"
 
 
 def secret_problem(value: str) -> str | None:
@@ -18,9 +26,10 @@ def secret_problem(value: str) -> str | None:
         return "has leading or trailing spaces (a paste accident?)"
     if len(value) > MAX_SECRET_CHARS:
         return f"is longer than {MAX_SECRET_CHARS:,} characters"
+    line_break = line_break_in(value)
+    if line_break:
+        return f"contains a line break ({line_break}); a secret is one line"
     for ch in value:
-        if ch in "\r\n":
-            return "contains a line break"
         if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
             return f"contains the control character U+{ord(ch):04X}"
     return None

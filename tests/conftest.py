@@ -13,6 +13,7 @@ from typing import NoReturn
 
 import pytest
 from pixi_auth_tui.paths import Environment
+from pixi_auth_tui.redact import REDACTOR
 
 from tests.keyring_daemon import KeyringDaemon, keyring_missing_reason
 from tests.servers import RepoServer, start_repo_server
@@ -44,6 +45,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
     home.mkdir()
     refuse_real_home(home)
+    REDACTOR.clear()  # secrets one test loaded must not hide text in the next one
     for name in SCRUBBED:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(home))

@@ -1,8 +1,11 @@
 """Reference consumer: fetch repodata with py-rattler's own credential lookup.
 
-Reads a JSON list of cases from stdin: [{"url": ..., "env": {name: value or null}}].
-Prints one JSON result per case. Runs as a subprocess because py-rattler may crash
-while the interpreter shuts down; os._exit avoids that after the results are out.
+Reads a JSON list of cases from stdin: [{"url": ..., "env": {name: value or null},
+"config": TOML text or absent}]. With "config", the client is `Client.from_config` of that
+pixi/rattler config (which reads its `authentication-override-file`); otherwise it is
+`Client.authenticated_client()` (rattler's default stores). Prints one JSON result per case.
+Runs as a subprocess because py-rattler may crash while the interpreter shuts down;
+os._exit avoids that after the results are out.
 """
 
 import asyncio
@@ -12,17 +15,18 @@ import sys
 import tempfile
 
 
-async def fetch(url: str) -> str:
-    from rattler import Channel, Platform
+async def fetch(url: str, config: str | None) -> str:
+    from rattler import Channel, Config, Platform
     from rattler.networking import Client, fetch_repo_data
 
     try:
+        client = Client.from_config(Config.from_toml(config)) if config is not None else Client.authenticated_client()
         await fetch_repo_data(
             channels=[Channel(url)],
             platforms=[Platform("noarch")],
             cache_path=tempfile.mkdtemp(),
             callback=None,
-            client=Client.authenticated_client(),
+            client=client,
         )
     except Exception as err:  # the oracle reports, the test decides
         return f"ERR {type(err).__name__}: {err}"
@@ -38,7 +42,7 @@ def main() -> None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-        results.append(asyncio.run(fetch(case["url"])))
+        results.append(asyncio.run(fetch(case["url"], case.get("config"))))
     sys.stdout.write(json.dumps(results) + "\n")
     sys.stdout.flush()
     os._exit(0)

@@ -253,6 +253,7 @@ def test_move_plaintext_into_the_keychain_loses_nothing(home, keychain, keyring_
     assert outcome.ok, outcome.message
     assert json.loads(path.read_text()) == {}
     assert {e.key for e in keychain.load().entries} == {"127.0.0.1", "x.example"}
-    assert json.loads(Path(record.backup).read_text())["127.0.0.1"] == {"CondaToken": "to-keychain"}
+    # No plaintext copy is left behind (no backup), and undo moves them back.
+    assert record.backup is None and not list(path.parent.glob("*.bak-*"))
     server.expect["mk"] = CondaToken("to-keychain")
     assert rattler_fetch(home, [(server.url("mk"), {})], bus=keyring_daemon.address) == ["OK"]

@@ -150,7 +150,8 @@ def test_test_command_exit_codes_and_state(home):
         run(home, "set", "127.0.0.1", "--kind", "bearer", "--stdin", stdin="good-token\n")
         url = f"{state.base}/private/noarch/repodata.json"
         refused = run(home, "test", "127.0.0.1", "--url", url, extra_env=env)
-        assert refused.returncode == 0 and "NEEDS CONFIRMATION" in refused.stdout and state.seen == []
+        # Not sent (plain http needs --allow-http): not a success either.
+        assert refused.returncode == 7 and "NEEDS CONFIRMATION" in refused.stdout and state.seen == []
         ok = run(home, "test", "127.0.0.1", "--allow-http", "--json", extra_env=env)  # the URL was remembered
         assert ok.returncode == 0, ok.stderr
         (result,) = json.loads(ok.stdout)
@@ -164,3 +165,71 @@ def test_test_command_exit_codes_and_state(home):
         server.shutdown()
     assert run(home, "test", "nothing.example").returncode == 3
     assert run(home, "test").returncode == 2
+
+
+def test_set_without_store_says_where_and_why_and_warns_about_plain_text(home, tmp_path):
+    # No keychain here: pixi auth login would fall back to credentials.json, in plain text.
+    result = run(home, "set", "a.example", "--kind", "bearer", "--stdin", stdin=SECRET + "\n")
+    assert result.returncode == 0, result.stderr
+    assert "store chosen: credentials.json, because the keychain is not usable" in result.stderr
+    assert "warning:" in result.stderr and "PLAIN TEXT" in result.stderr and SECRET not in result.stderr
+    # With RATTLER_AUTH_FILE set, that file is chosen (as `pixi auth login` does), with no warning.
+    auth = tmp_path / "auth.json"
+    result = run(
+        home,
+        "set",
+        "b.example",
+        "--kind",
+        "bearer",
+        "--stdin",
+        stdin=SECRET + "\n",
+        extra_env={"RATTLER_AUTH_FILE": str(auth)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "because RATTLER_AUTH_FILE is set" in result.stderr and "warning" not in result.stderr
+    assert json.loads(auth.read_text()) == {"b.example": {"BearerToken": SECRET}}
+    # An explicit --store is the person's own choice: no explanation needed.
+    result = run(home, "set", "c.example", "--kind", "bearer", "--stdin", "--store", "credentials", stdin="x\n")
+    assert result.returncode == 0 and "store chosen" not in result.stderr
+
+
+def test_cli_writes_apply_to_the_file_as_it_is_now(home):
+    """`set`/`remove` re-read the file under the lock: another program's change in between is kept."""
+    creds = home / ".rattler/credentials.json"
+    creds.parent.mkdir()
+    creds.write_text(json.dumps({"a.example": {"BearerToken": "a"}}))
+    result = run(home, "set", "b.example", "--kind", "bearer", "--stdin", "--store", "credentials", stdin="b\n")
+    assert result.returncode == 0, result.stderr
+    assert set(json.loads(creds.read_text())) == {"a.example", "b.example"}
+
+
+def test_workspace_config_names_the_override_file(home, tmp_path):
+    ws = tmp_path / "ws"
+    (ws / ".pixi").mkdir(parents=True)
+    (ws / "pixi.toml").write_text('[workspace]\nname = "w"\n')
+    override = tmp_path / "override.json"
+    override.write_text(json.dumps({"ws.example": {"BearerToken": "w"}}))
+    (ws / ".pixi/config.toml").write_text(f'authentication-override-file = "{override}"\n')
+    listed = json.loads(run(home, "--workspace", str(ws), "list", "--json").stdout)
+    assert listed["override_file"]["named_by"] == str(ws / ".pixi/config.toml")
+    assert [e["store"] for e in listed["entries"]] == ["override"]
+    # without --workspace (and not run inside it) the workspace config does not apply
+    assert json.loads(run(home, "list", "--json").stdout)["entries"] == []
+    bad = run(home, "--workspace", str(tmp_path), "list")
+    assert bad.returncode == 2 and "not a pixi workspace" in bad.stderr
+
+
+def test_resolve_and_test_say_url_credentials_are_sent_instead_of_any_store(home):
+    creds = home / ".rattler/credentials.json"
+    creds.parent.mkdir()
+    creds.write_text(json.dumps({"a.example": {"BearerToken": "stored-token-0123"}}))
+    res = run(home, "resolve", "https://user:pa%40ss@A.example/c", "--json")
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["url_credentials"] is True and data["match"] is None
+    assert data["request"]["headers"]["Authorization"].startswith("Basic base64(user:")
+    assert "pa@ss" not in res.stdout and "pa%40ss" not in res.stdout  # the URL's own password is masked too
+    text = run(home, "resolve", "https://user:pass@a.example/c").stdout
+    assert "consults no store" in text
+    tested = run(home, "test", "a.example", "--url", "https://user:pass@a.example/c")
+    assert tested.returncode == 2 and "instead of any stored credential" in tested.stderr

@@ -51,3 +51,37 @@ def test_key_functions_never_crash(text):
     normalise_login_key(text)
     candidate_keys(text)
     candidate_keys("https://" + text)
+
+
+def test_hosts_are_normalised_as_the_whatwg_url_standard_says():
+    # Each checked against py-rattler through a recording proxy (see test_differential.py).
+    assert candidate_keys("http://BÜCHER.de/c")[0] == "xn--bcher-kva.de"
+    assert candidate_keys("http://0x7f.1/c") == ["127.0.0.1"]
+    assert candidate_keys("http://2130706433/c") == ["127.0.0.1"]
+    assert candidate_keys("http://[0:0::1]/c") == ["[::1]"]
+    assert candidate_keys("http://a%41b.test/c")[0] == "aab.test"
+    assert candidate_keys("http://x.example.com./c") == [
+        "x.example.com.",
+        "*.x.example.com.",
+        "*.example.com.",
+        "*.com.",
+        "*.",
+    ]
+    assert candidate_keys("http://exa mple.com/") == []
+
+
+def test_url_userinfo_is_percent_decoded():
+    from pixi_auth_tui.hostkeys import url_userinfo
+
+    assert url_userinfo("http://u:p%40x@a.test/c") == ("u", "p@x")
+    assert url_userinfo("http://u@a.test/c") == ("u", "")
+    assert url_userinfo("http://:p@a.test/c") == ("", "p")
+    assert url_userinfo("http://@a.test/c") is None
+    assert url_userinfo("http://a.test/c") is None
+
+
+def test_keys_rattler_can_never_match_say_what_rattler_sees():
+    assert "xn--bcher-kva.de" in key_problem("bücher.de")
+    assert "127.0.0.1" in key_problem("0x7f.1")
+    assert "[::1]" in key_problem("[0:0::1]")
+    assert key_problem("[::1]") is None and key_problem("example.com.") is None

@@ -31,7 +31,8 @@ def test_same_key_in_three_stores(home):
     env = setup_three_stores(home)
     keychain = MemoryKeychainStore([("host.example", '{"BearerToken":"from-keychain"}')])
     inv = load_inventory(env, keychain=keychain)
-    assert [s.id for s in inv.stores] == [AUTH_FILE, OVERRIDE, KEYCHAIN, CREDENTIALS, NETRC]
+    # pixi consults the override file first (its docs say RATTLER_AUTH_FILE first; its code does not)
+    assert [s.id for s in inv.stores] == [OVERRIDE, AUTH_FILE, KEYCHAIN, CREDENTIALS, NETRC]
     table = [(r.store.id, r.status, r.shadowed_by) for r in inv.rows_for("host.example")]
     assert table == [
         (AUTH_FILE, Status.ACTIVE, None),
@@ -79,7 +80,7 @@ def test_malformed_file_blocks_rattler_but_hides_no_store(home):
     (home / ".netrc").write_text("machine a.example login u password p\n")
     inv = load_inventory(make_env(home), keychain=MemoryKeychainStore([("k.example", '{"BearerToken":"t"}')]))
     assert inv.snapshots[CREDENTIALS].state.value == "malformed"
-    assert "credentials.json" in inv.blocked and "no credentials" in inv.blocked
+    assert "credentials.json" in inv.blocked and "without credentials" in inv.blocked
     assert {r.key for r in inv.rows} == {"a.example", "k.example"}
 
 
@@ -106,3 +107,29 @@ def test_default_write_store(home):
     inv = load_inventory(make_env(home))  # the no-bus environment: keychain unavailable
     assert inv.snapshots[KEYCHAIN].state.value == "unavailable"
     assert inv.default_write_store().id == CREDENTIALS
+
+
+def test_the_override_file_wins_over_rattler_auth_file_as_in_pixi(home):
+    env = setup_three_stores(home)
+    (home / "override.json").write_text(json.dumps({"host.example": {"BearerToken": "from-override"}}))
+    inv = load_inventory(env, keychain=MemoryKeychainStore([]))
+    assert inv.active_row("host.example").store.id == OVERRIDE
+    auth_row = next(r for r in inv.rows_for("host.example") if r.store.id == AUTH_FILE)
+    assert auth_row.status is Status.SHADOWED and auth_row.shadowed_by == OVERRIDE
+    from pixi_auth_tui.inventory import order_note
+
+    assert "docs describe the reverse order" in (order_note(inv, OVERRIDE) or "")
+
+
+def test_write_choice_is_where_pixi_auth_login_writes(home):
+    from pixi_auth_tui.inventory import CREDENTIALS as CRED
+
+    env = setup_three_stores(home)
+    inv = load_inventory(env, keychain=MemoryKeychainStore([]))
+    assert inv.write_choice().store.id == AUTH_FILE and inv.write_choice().warning is None
+    no_auth = make_env(home)
+    inv = load_inventory(no_auth, keychain=MemoryKeychainStore([]))
+    assert inv.write_choice().store.id == KEYCHAIN and inv.write_choice().warning is None
+    inv = load_inventory(no_auth)  # no session bus here: the keychain is unavailable
+    choice = inv.write_choice()
+    assert choice.store.id == CRED and "PLAIN TEXT" in (choice.warning or "")

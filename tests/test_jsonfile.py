@@ -67,7 +67,8 @@ def test_untouched_unknown_values_survive_a_write(home):
         (b'"text"', "expected a JSON object"),
         (b'{"a": 1} trailing', "invalid JSON"),
         (b"\xff\xfe{}", "not UTF-8"),
-        (b'{"a": {"BearerToken": "x"}, "a": {"BearerToken": "y"}}', "appears twice"),
+        (b'\xef\xbb\xbf{"a": {"BearerToken": "x"}}', "invalid JSON"),  # a BOM is no whitespace to serde
+        (b'{"\\ud800": {"BearerToken": "x"}}', "lone surrogate"),
         (b'{"a": NaN}', "not valid JSON"),
     ],
 )
@@ -174,3 +175,28 @@ def test_a_folder_or_unreadable_path_is_an_error_state(home):
     (home / "dir.json").mkdir()
     snap = store_at(home / "dir.json").load()
     assert snap.state is StoreState.ERROR and "folder" in snap.message
+
+
+def test_a_repeated_key_keeps_the_last_and_is_never_collapsed_by_a_write(home):
+    path = home / "credentials.json"
+    content = b'{"a": {"BearerToken": "x"}, "a": {"BearerToken": "y"}}'
+    path.write_bytes(content)
+    store = store_at(path)
+    snap = store.load()
+    assert snap.state is StoreState.OK  # serde_json keeps the last value, as rattler does
+    assert [(e.key, e.credential, e.note is None) for e in snap.entries] == [
+        ("a", BearerToken("x"), False),
+        ("a", BearerToken("y"), True),
+    ]
+    with pytest.raises(StoreError, match="more than once"):
+        store.set("b", BearerToken("t"))
+    assert path.read_bytes() == content
+
+
+def test_what_we_cannot_read_is_written_back_exactly(home):
+    path = home / "credentials.json"
+    path.write_bytes(b'{"a":{"Bad":[1e400,-0,"\\ud800",{"k":1,"k":2}]}}')
+    store = store_at(path)
+    assert store.load().state is StoreState.REJECTED
+    store.repair({}, expect=None)  # a rewrite that changes nothing keeps every byte of the bad entry
+    assert path.read_bytes() == b'{"a":{"Bad":[1e400,-0,"\\ud800",{"k":1,"k":2}]}}'

@@ -74,7 +74,7 @@ def test_the_cli_and_the_form_refuse_the_same_values(home):
     _cred, errors = build_credential("S3Credentials", {"access_key_id": "AK IA", "secret_access_key": "sk"})
     assert errors == {"access_key_id": "contains spaces"}
     err = io.StringIO()
-    code = cli.run(
+    code = cli.main(
         ["set", "s3://bkt", "--kind", "s3", "--access-key-id", "AK IA", "--stdin"],
         io.StringIO(),
         err,
@@ -89,6 +89,6 @@ def test_cli_remove_names_the_same_successor_as_the_ui(home):
     path.parent.mkdir()
     path.write_text(json.dumps({"repo.prefix.dev": {"BearerToken": "a"}, "*.prefix.dev": {"BearerToken": "b"}}))
     out = io.StringIO()
-    assert cli.run(["remove", "repo.prefix.dev"], out, io.StringIO(), io.StringIO()) == 0
+    assert cli.main(["remove", "repo.prefix.dev"], out, io.StringIO(), io.StringIO()) == 0
     assert "pixi now uses *.prefix.dev in credentials.json for repo.prefix.dev" in out.getvalue()
     assert json.loads(path.read_text()) == {"*.prefix.dev": {"BearerToken": "b"}}

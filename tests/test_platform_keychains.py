@@ -4,7 +4,7 @@ These platforms cannot run here (Linux CI), so the native calls are FAKED: the t
 check rattler's naming and the listing logic; the real native path is a thin layer
 (`security`/keyring on macOS, Cred* via pywin32-ctypes on Windows)."""
 
-from pixi_auth_tui.model import BearerToken, CondaToken
+from pixi_auth_tui.model import BearerToken, CondaToken, NotRead
 from pixi_auth_tui.stores.base import StoreError, StoreState
 from pixi_auth_tui.stores.macos import MacKeychainStore, parse_dump_keychain
 from pixi_auth_tui.stores.platform_keychain import NativeKeychainError
@@ -74,8 +74,11 @@ def test_macos_store_naming_and_in_place_update():
     store.set("repo.prefix.dev", BearerToken("a"))
     store.set("repo.prefix.dev", BearerToken("b"))
     assert native.items == {"repo.prefix.dev": '{"BearerToken":"b"}'}
+    native.reads.clear()
     snap = store.load()
-    assert snap.state is StoreState.OK and snap.entries[0].credential == BearerToken("b")
+    # Listing reads no secret (a read may prompt on macOS); the secret is read on demand.
+    assert snap.state is StoreState.OK and snap.entries[0].credential == NotRead() and native.reads == []
+    assert store.read_secret("repo.prefix.dev") == BearerToken("b") and native.reads == ["repo.prefix.dev"]
     store.remove("repo.prefix.dev")
     assert native.items == {}
 
@@ -95,8 +98,14 @@ class FakeCredApi:
         self.creds = {}
 
     def CredEnumerate(self, filter_, flags):
-        assert filter_ == "*.rattler"
-        return [{"TargetName": t, "Type": CRED_TYPE_GENERIC} for t in self.creds if t.endswith(".rattler")]
+        # The real filter takes only a prefix followed by `*`: rattler's suffix pattern
+        # cannot be a filter, so everything is enumerated and matched afterwards.
+        assert filter_ is None
+        if not self.creds:
+            err = Exception("no credentials")
+            err.winerror = 1168
+            raise err
+        return [{"TargetName": t, "Type": c.get("Type", CRED_TYPE_GENERIC)} for t, c in self.creds.items()]
 
     def CredRead(self, target, typ):
         if target not in self.creds:
@@ -135,3 +144,46 @@ def test_windows_store_round_trip():
         assert "not in the keychain" in str(err)
     else:
         raise AssertionError("removing a missing key must fail")
+
+
+def test_windows_lists_only_generic_rattler_targets_and_an_empty_vault():
+    api = FakeCredApi()
+    store = WindowsCredentialStore(CredApiKeychain(api))
+    assert store.load().state is StoreState.OK and store.load().entries == []  # ERROR_NOT_FOUND: none at all
+    api.creds["a.test.rattler"] = {"TargetName": "a.test.rattler", "Type": 2}  # a domain credential
+    api.creds["rattler.example"] = {"TargetName": "rattler.example", "Type": CRED_TYPE_GENERIC}
+    store.set("b.test", BearerToken("t"))
+    assert [e.key for e in store.load().entries] == ["b.test"]
+
+
+def test_windows_blob_limit_is_reported_and_nothing_is_written():
+    api = FakeCredApi()
+    store = WindowsCredentialStore(CredApiKeychain(api))
+    fits = BearerToken("x" * (1280 - len('{"BearerToken":""}')))  # 2,560 bytes as UTF-16
+    store.set("fits.test", fits)
+    try:
+        store.set("big.test", BearerToken("x" * 1300))
+    except StoreError as err:
+        assert "2,560" in str(err) and "credentials.json" in str(err)
+    else:
+        raise AssertionError("a blob over 2,560 bytes must be refused")
+    assert set(api.creds) == {"fits.test.rattler"}
+
+
+def test_set_falls_back_to_credentials_json_when_the_blob_is_too_large(home):
+    """As `pixi auth login` does on Windows: the keychain refuses, the file takes it, with a warning."""
+    import argparse
+    import io
+
+    from pixi_auth_tui.cli import cmd_set
+    from pixi_auth_tui.inventory import load_inventory
+
+    from tests.conftest import make_env
+
+    api = FakeCredApi()
+    inv = load_inventory(make_env(home), keychain=WindowsCredentialStore(CredApiKeychain(api)))
+    args = argparse.Namespace(key="big.test", kind="bearer", store=None, stdin=True, username=None, access_key_id=None)
+    out, err = io.StringIO(), io.StringIO()
+    assert cmd_set(inv, args, out, err, io.StringIO("y" * 2000 + "\n")) == 0
+    assert api.creds == {} and "big.test" in (home / ".rattler/credentials.json").read_text()
+    assert "keychain refuses it" in err.getvalue() and "PLAIN TEXT" in err.getvalue()

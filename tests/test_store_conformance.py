@@ -4,7 +4,7 @@ same calls must mean the same thing whether the secret lands in a file, the Secr
 native calls FAKED here: those platforms cannot run on Linux CI)."""
 
 import pytest
-from pixi_auth_tui.model import BasicHTTP, BearerToken, S3Credentials, Unrecognised, dumps_credential
+from pixi_auth_tui.model import BasicHTTP, BearerToken, NotRead, S3Credentials, Unrecognised, dumps_credential
 from pixi_auth_tui.stores.base import Ability, Store, StoreError, StoreState
 from pixi_auth_tui.stores.jsonfile import JsonFileStore
 from pixi_auth_tui.stores.macos import MacKeychainStore
@@ -35,7 +35,12 @@ def stored(store: Store) -> dict[str, str]:
     assert snapshot.state in (StoreState.OK, StoreState.MISSING), snapshot.message
     keys = [e.key for e in snapshot.entries]
     assert len(keys) == len(set(keys)), f"duplicate entries: {keys}"
-    return {e.key: dumps_credential(e.credential) for e in snapshot.entries}
+    # macOS lists names only (a read may prompt): its secrets are read on demand
+    read = getattr(store, "read_secret", None)
+    creds = {
+        e.key: read(e.key) if isinstance(e.credential, NotRead) and read else e.credential for e in snapshot.entries
+    }
+    return {key: dumps_credential(cred) for key, cred in creds.items()}
 
 
 def write(store: Store, key: str, credential) -> None:

@@ -320,7 +320,7 @@ async def test_malformed_file_is_shown_and_untouched(home):
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
         text = screen_text(app)
-        assert "rejected" in text and "pixi sends no credentials" in text
+        assert "rejected" in text and "conda requests fail" in text
         select_row(app, "a.example", "credentials")
         await pilot.press("e")
         await pilot.pause()
@@ -356,7 +356,7 @@ async def test_keychain_unavailable_and_oauth_read_only(home):
         assert "no D-Bus session bus" in screen_text(app) or "unavailable" in screen_text(app)
         select_row(app, "auth.example", "credentials")
         text = detail(app)
-        assert "expired" in text and "no (cannot renew)" in text
+        assert "expired" in text and "no refresh token: sign in again" in text
         await pilot.press("e")
         await pilot.pause()
         assert not isinstance(app.screen, CredentialForm)
@@ -581,7 +581,7 @@ async def test_audit_screen_fix_undo_and_jump(home):
         table.move_cursor(row=codes.index("unreadable-file"))
         await pilot.press("f")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen) and "backup" in app.screen.question
+        assert isinstance(app.screen, ConfirmScreen) and "Back up" in app.screen.question
         await pilot.press("y")
         await settle(pilot)
         await pilot.pause(0.3)

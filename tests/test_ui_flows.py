@@ -189,7 +189,7 @@ async def test_the_test_url_is_shown_changed_and_remembered(home, size):
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         assert "(none yet: t asks for one)" in detail(app)
-        await pilot.press("l")
+        await pilot.press("U")
         await pilot.pause()
         assert isinstance(app.screen, ProbeUrlScreen)
         assert app.focused.id == "url"

@@ -32,6 +32,9 @@ class Entry:
     # attributes) and when it last changed (Unix time), where the keychain says.
     origin: str | None = None
     modified: int | None = None
+    # Why rattler never uses this entry although its store is readable (a netrc `default`,
+    # an earlier duplicate in the same file); None when nothing in the store itself rules it out.
+    note: str | None = None
 
 
 @dataclass
@@ -76,8 +79,11 @@ class Store(ABC):
     def load(self) -> Snapshot: ...
 
     @abstractmethod
-    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> None:
-        """Add or replace `key`. `expect` is the snapshot version the caller saw."""
+    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> bool:
+        """Add or replace `key`; True when it replaced one (a rotation).
+
+        `expect` is the snapshot version the caller saw (a person editing what they saw);
+        None applies the change to the store as it is at the time of writing."""
 
     @abstractmethod
     def remove(self, key: str, *, expect: str | None = None, item_ref: str | None = None) -> None:

@@ -1,34 +1,45 @@
 """A JSON map of key → credential, as in `~/.rattler/credentials.json` and `RATTLER_AUTH_FILE`.
 
-Writes are what rattler writes (keys sorted as its BTreeMap, compact JSON), done
-atomically (temp file in the same folder, fsync, rename) under rattler's own lock
-file, and refused when the file changed since the caller read it.
+Files are read exactly as serde_json reads them (see rattler_json). Writes are what
+rattler writes (keys sorted as its BTreeMap, compact JSON), done atomically (temp file in
+the same folder, fsync, rename) under a `<file>.lock` of ours (rattler takes none since
+rattler PR 1055, so it orders only our own processes). With an expected version (a person
+editing what they saw) a write is refused when the file changed since; without one (the
+CLI) it applies to the file as it is under the lock. A file with a repeated key is never
+rewritten: that would drop the earlier entry.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
+import functools
 import hashlib
-import json
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pixi_auth_tui.model import (
-    BasicHTTP,
-    Credential,
-    Unrecognised,
-    compact_json,
-    credential_to_json,
-    parse_credential,
-    rattler_accepts,
+from pixi_auth_tui.crash import make_private_folder
+from pixi_auth_tui.model import BasicHTTP, Credential, Unrecognised, credential_to_json, rattler_accepts
+from pixi_auth_tui.rattler_json import (
+    Pairs,
+    SerdeError,
+    authentication_problem,
+    dumps,
+    has_lone_surrogate,
+    parse_json,
+    plain,
+    read_credential,
+    type_name,
 )
+from pixi_auth_tui.safeio import UnreadableFile, read_limited
 from pixi_auth_tui.stores.base import Ability, ConflictError, Entry, Snapshot, Store, StoreError, StoreState
+from pixi_auth_tui.stores.locking import exclusive
 
 ABSENT = "absent"  # version of a file that does not exist
 TEMP_MARK = ".pixi-auth-tui-"
@@ -44,20 +55,27 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-# serde rejects duplicate keys in a map and duplicate struct fields; so do we, at every level.
-def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:
-            raise _Malformed(
-                f"key {key!r} appears twice (rattler keeps the last; edit the file by hand so no credential is lost)"
-            )
-        seen[key] = value
-    return seen
+SUPERSEDED = "the same key appears later in this file; rattler keeps the last one"
 
 
-def parse_document(data: bytes) -> dict[str, Any]:
-    """Decode a credentials file into its raw JSON map, or raise _Malformed with the reason."""
+@dataclass
+class DocEntry:
+    key: str
+    raw: Any  # as read (Pairs / Number kept), so what we cannot use is written back unchanged
+
+    @functools.cached_property
+    def credential(self) -> Credential:
+        return read_credential(self.raw)
+
+    @property
+    def readable(self) -> bool:
+        """rattler reads this entry (cheaper than building the credential)."""
+        return authentication_problem(self.raw) is None
+
+
+def read_document(data: bytes) -> list[DocEntry]:
+    """Every top-level entry, in file order, duplicates kept; raise _Malformed where serde_json
+    cannot even read the file as a map of strings (see rattler_json for what that means)."""
     if not data.strip():
         raise _Malformed("the file is empty (rattler fails to parse it)")
     try:
@@ -65,24 +83,26 @@ def parse_document(data: bytes) -> dict[str, Any]:
     except UnicodeDecodeError as err:
         raise _Malformed(f"not UTF-8 text (byte {err.start})") from err
     try:
-        doc = json.loads(text, object_pairs_hook=_reject_duplicates, parse_constant=_no_nan)
-    except json.JSONDecodeError as err:
-        raise _Malformed(f"invalid JSON at line {err.lineno} column {err.colno}: {err.msg}") from err
-    except RecursionError as err:
-        raise _Malformed("JSON nested too deeply") from err
-    if not isinstance(doc, dict):
-        raise _Malformed(f"expected a JSON object of host → credential, found {type(doc).__name__}")
-    return doc
+        doc = parse_json(text)
+    except SerdeError as err:
+        raise _Malformed(str(err)) from err
+    if not isinstance(doc, Pairs):
+        raise _Malformed(f"expected a JSON object of host → credential, found {type_name(doc)}")
+    for key, _value in doc:
+        if has_lone_surrogate(key):
+            raise _Malformed("a key contains a lone surrogate escape (\\ud800–\\udfff), which serde_json rejects")
+    return [DocEntry(key, value) for key, value in doc]
 
 
-def _no_nan(name: str) -> Any:
-    raise _Malformed(f"{name} is not valid JSON")
+def parse_document(data: bytes) -> dict[str, Any]:
+    """The file as rattler holds it: key → JSON value (plain Python), the last of repeated keys winning."""
+    return {e.key: plain(e.raw) for e in read_document(data)}
 
 
 def serialise_document(doc: dict[str, Any]) -> bytes:
     """What rattler writes: BTreeMap order (UTF-8 byte order of keys), compact JSON."""
     ordered = {k: doc[k] for k in sorted(doc, key=lambda k: k.encode("utf-8", "surrogatepass"))}
-    return compact_json(ordered).encode("utf-8")
+    return dumps(ordered).encode("utf-8")
 
 
 def lock_path(path: Path) -> Path:
@@ -90,24 +110,15 @@ def lock_path(path: Path) -> Path:
     return path.with_suffix(".lock")
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    try:
-        fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError as err:
-        raise StoreError(f"cannot create lock file {lock_path(path)}: {err.strerror}; nothing was written") from err
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
+def _locked(path: Path) -> contextlib.AbstractContextManager[None]:
+    return exclusive(lock_path(path), str(path))
 
 
 def _ensure_folder(folder: Path) -> None:
     if folder.is_dir():
         return
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_folder(folder)  # every folder we create is 0700, whatever the umask
     except OSError as err:
         raise StoreError(f"cannot create folder {folder}: {err.strerror}") from err
 
@@ -129,6 +140,8 @@ def clean_stale_temp_files(folder: Path, name: str) -> None:
 def _alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
+    if os.name == "nt":
+        return True  # os.kill would *terminate* it on Windows; leave such temp files alone
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -138,13 +151,33 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def write_target(path: Path) -> Path:
+    """The file a write must replace: a symlink is written through to what it points at
+    (replacing the link itself would silently fork the credentials into two files)."""
+    if not path.is_symlink():
+        return path
+    target = Path(os.path.realpath(path))
+    if not target.parent.is_dir():
+        raise StoreError(f"{path} is a symlink to {target}, whose folder does not exist; nothing was written")
+    if target.exists() and not target.is_file():
+        raise StoreError(f"{path} is a symlink to {target}, which is not a regular file; nothing was written")
+    return target
+
+
 def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so readers only ever see the old or the new file."""
+    """Replace `path` with `data` so readers only ever see the old or the new file.
+
+    A symlink is written through to its target; the target's mode and owner are kept.
+    """
+    path = write_target(path)
     folder = path.parent
     _ensure_folder(folder)
     clean_stale_temp_files(folder, path.name)
+    owner: tuple[int, int] | None = None
     try:
-        mode = stat.S_IMODE(path.stat().st_mode)
+        info = path.stat()
+        mode = stat.S_IMODE(info.st_mode)
+        owner = (info.st_uid, info.st_gid)
     except FileNotFoundError:
         mode = 0o600
     try:
@@ -155,7 +188,9 @@ def atomic_write(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
             out.flush()
-            os.fchmod(out.fileno(), mode)
+            _keep_owner(out.fileno(), owner, path)
+            if hasattr(os, "fchmod"):  # not on Windows before Python 3.13
+                os.fchmod(out.fileno(), mode)
             os.fsync(out.fileno())
         os.replace(tmp, path)
     except OSError as err:
@@ -169,6 +204,23 @@ def atomic_write(path: Path, data: bytes) -> None:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def _keep_owner(fd: int, owner: tuple[int, int] | None, path: Path) -> None:
+    """The new file gets the old one's owner and group; refuse rather than silently change them."""
+    if owner is None:
+        return
+    info = os.fstat(fd)
+    if (info.st_uid, info.st_gid) == owner:
+        return
+    try:
+        os.fchown(fd, *owner)
+    except PermissionError as err:
+        if info.st_uid != owner[0]:
+            raise PermissionError(
+                err.errno, f"{path} belongs to another user (uid {owner[0]}); writing would change its owner"
+            ) from err
+        # Same owner, another group we are not in: keep the owner, the group cannot be kept.
 
 
 class JsonFileStore(Store):
@@ -185,17 +237,12 @@ class JsonFileStore(Store):
 
     def _read_bytes(self) -> bytes | None:
         try:
-            size = self.path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                raise StoreError(
-                    f"{self.path} is {size // (1024 * 1024)} MiB; larger than the "
-                    f"{MAX_FILE_BYTES // (1024 * 1024)} MiB a credentials file may be"
-                )
-            return self.path.read_bytes()
+            # Never blocks on a FIFO, never reads /dev/zero forever: regular files only, bounded.
+            return read_limited(self.path, MAX_FILE_BYTES)
         except FileNotFoundError:
             return None
-        except IsADirectoryError as err:
-            raise StoreError(f"{self.path} is a folder, not a file") from err
+        except UnreadableFile as err:
+            raise StoreError(str(err)) from err
         except OSError as err:
             raise StoreError(f"cannot read {self.path}: {err.strerror}") from err
 
@@ -208,10 +255,15 @@ class JsonFileStore(Store):
             return Snapshot(self.id, StoreState.MISSING, "file does not exist", version=ABSENT)
         version = _digest(data)
         try:
-            doc = parse_document(data)
+            doc = read_document(data)
         except _Malformed as err:
             return Snapshot(self.id, StoreState.MALFORMED, str(err), version=version)
-        entries = [Entry(key, parse_credential(value), self.id) for key, value in doc.items()]
+        last = {e.key: i for i, e in enumerate(doc)}
+        entries = [
+            Entry(e.key, e.credential, self.id, note=None if last[e.key] == i else SUPERSEDED)
+            for i, e in enumerate(doc)
+        ]
+        # serde parses every occurrence of a repeated key, so each one must be readable.
         problems = [f"{e.key}: {_problem_text(e.credential)}" for e in entries if not rattler_accepts(e.credential)]
         if problems:
             message = f"rattler rejects the whole file because of {len(problems)} entr" + (
@@ -238,11 +290,21 @@ class JsonFileStore(Store):
                     "nothing was written — reload and try again"
                 )
             try:
-                doc: dict[str, Any] = {} if data is None else parse_document(data)
+                entries = [] if data is None else read_document(data)
             except _Malformed as err:
                 raise StoreError(f"{self.path} is malformed ({err}); it was left untouched") from err
+            counts = Counter(e.key for e in entries)
+            repeated = sorted(k for k, n in counts.items() if n > 1)
+            if repeated:
+                # Writing would keep only the last of each (as rattler does): never drop one silently.
+                raise StoreError(
+                    f"{', '.join(repeated)} appear(s) more than once in {self.path} (rattler uses the last); "
+                    "remove the extra entries by hand first, so no credential is lost — nothing was written"
+                )
+            # Entries we do not change are written back exactly as they were read.
+            doc: dict[str, Any] = {e.key: e.raw for e in entries}
             if not allow_rejected:
-                bad = [k for k, v in doc.items() if not rattler_accepts(parse_credential(v))]
+                bad = [e.key for e in entries if not e.readable]
                 if bad:
                     raise StoreError(
                         f"rattler cannot read {self.path} (bad entries: {', '.join(bad)}); "
@@ -251,14 +313,18 @@ class JsonFileStore(Store):
             change(doc)
             atomic_write(self.path, serialise_document(doc))
 
-    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> None:
+    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> bool:
         if not rattler_accepts(credential):
             raise StoreError("refusing to write a credential rattler cannot read")
+        existed = False
 
         def put(doc: dict[str, Any]) -> None:
+            nonlocal existed
+            existed = key in doc
             doc[key] = credential_to_json(credential)
 
         self._update(put, expect)
+        return existed
 
     def remove(self, key: str, *, expect: str | None = None, item_ref: str | None = None) -> None:
         def drop(doc: dict[str, Any]) -> None:

@@ -72,5 +72,7 @@ class SecurityToolKeychain:
 
 
 class MacKeychainStore(PlatformKeychainStore):
+    read_on_load = False  # reading a secret may show a permission prompt: list names only
+
     def __init__(self, native: SecurityToolKeychain | None = None) -> None:
         super().__init__(native or SecurityToolKeychain(), "macOS Keychain, service=rattler")

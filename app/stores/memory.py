@@ -33,7 +33,7 @@ class MemoryKeychainStore(Store):
     def _refs(self, key: str) -> list[str]:
         return [ref for ref, (k, _secret) in self.items.items() if k == key]
 
-    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> None:
+    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> bool:
         if not rattler_accepts(credential):
             raise StoreError("refusing to write a credential rattler cannot read")
         refs = self._refs(key)
@@ -41,6 +41,7 @@ class MemoryKeychainStore(Store):
             raise StoreError(f"{len(refs)} keychain items match {key}; remove the duplicates first")
         ref = refs[0] if refs else f"/demo/item/{next(self._serial)}"
         self.items[ref] = (key, dumps_credential(credential))
+        return bool(refs)
 
     def remove(self, key: str, *, expect: str | None = None, item_ref: str | None = None) -> None:
         refs = [item_ref] if item_ref else self._refs(key)

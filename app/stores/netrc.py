@@ -1,132 +1,167 @@
-"""netrc, read-only as in rattler: every `machine` entry is a BasicHTTP credential.
+"""netrc, read-only and parsed exactly as rattler's parser (the `netrc_rs` crate) reads it.
 
-rattler looks entries up by machine name only, so a `default` entry is shown but
-never used. Parse errors are reported with their line and do not stop the others.
+What that means, each checked against py-rattler:
+- tokens are split on whitespace only: quotes and backslashes are ordinary characters
+  (`password "ab"` sends `"ab"`, quotes included), and `#` starts no comment;
+- any word that is not a keyword where a keyword is expected (`port`, `#`, the `b"` of
+  `"a b"`, …) is a parse error, and so is `login`/`password`/`account` appearing more
+  often than `machine`/`default` entries so far (a second `login` in one entry);
+- on a parse error rattler warns and ignores the *whole* file;
+- `macdef NAME` skips whitespace, then swallows lines up to the first empty one;
+- a later entry for the same machine wins; `default` entries are never used;
+- machine names are matched exactly as rattler matches any store's keys, wildcards included.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from pixi_auth_tui.model import BasicHTTP, Credential
+from pixi_auth_tui.redact import REDACTOR
+from pixi_auth_tui.safeio import UnreadableFile, read_limited
 from pixi_auth_tui.stores.base import Entry, Snapshot, Store, StoreError, StoreState
-from pixi_auth_tui.words import plural
 
 DEFAULT_KEY = "default"
 MAX_NETRC_BYTES = 16 * 1024 * 1024
+KEYWORDS = ("machine", "default", "login", "password", "account", "macdef")
+# Rust's char::is_whitespace (Unicode White_Space). Python's str.isspace() also counts
+# U+001C..U+001F, which Rust does not, so the set is spelled out.
+RUST_WHITESPACE = frozenset(
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
+)
+_CLASS = "".join(f"\\u{ord(c):04x}" for c in sorted(RUST_WHITESPACE))
+_SPACES = re.compile(f"[{_CLASS}]*")
+_WORD = re.compile(f"[^{_CLASS}]+")
+NOT_USED_DEFAULT = "rattler never uses a netrc `default` entry"
+SUPERSEDED = "a later entry for the same machine in this netrc wins (rattler keeps the last)"
 
 
 @dataclass
 class NetrcMachine:
     name: str | None  # None for `default`
-    login: str = ""
-    password: str = ""
+    login: str | None = None
+    password: str | None = None
     line: int = 0
 
 
 @dataclass
 class NetrcParse:
     machines: list[NetrcMachine]
-    errors: list[str]
+    errors: list[str]  # at most one: like rattler's parser, we stop at the first error
 
 
-def _tokens(text: str) -> list[tuple[str, int]]:
-    """Whitespace-separated tokens with line numbers; `"quoted strings"` and macdef bodies handled."""
-    tokens: list[tuple[str, int]] = []
-    lines = text.splitlines()
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        first_on_line = len(tokens)
-        pos = 0
-        while pos < len(line):
-            ch = line[pos]
-            if ch.isspace():
-                pos += 1
-                continue
-            if ch == "#" and (pos == 0 or line[:pos].strip() == ""):
-                break  # comment line
-            if ch == '"':
-                end = pos + 1
-                buf: list[str] = []
-                while end < len(line) and line[end] != '"':
-                    if line[end] == "\\" and end + 1 < len(line):
-                        end += 1
-                    buf.append(line[end])
-                    end += 1
-                tokens.append(("".join(buf), i + 1))
-                pos = end + 1
-                continue
-            end = pos
-            while end < len(line) and not line[end].isspace():
-                end += 1
-            tokens.append((line[pos:end], i + 1))
-            pos = end
-        if any(word == "macdef" for word, _ in tokens[first_on_line:]):
-            # macdef NAME ... then a body up to the next empty line, which is not tokens.
-            i += 1
-            while i < len(lines) and lines[i].strip():
-                i += 1
-            tokens.append(("\0macdef-end", i + 1))
-        i += 1
-    return tokens
+class _Lexer:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self._counted = (0, 1)  # (position, line there): pos only grows, so counting is incremental
+
+    @property
+    def line(self) -> int:
+        at, line = self._counted
+        line += self.text.count("\n", at, self.pos)
+        self._counted = (self.pos, line)
+        return line
+
+    def _skip_whitespace(self) -> None:
+        self.pos = _SPACES.match(self.text, self.pos).end()  # type: ignore[union-attr]
+
+    def token(self) -> str | None:
+        self._skip_whitespace()
+        found = _WORD.match(self.text, self.pos)
+        if found is None:
+            return None
+        self.pos = found.end()
+        return found.group()
+
+    def skip_macro_body(self) -> None:
+        """The macro body: from the next non-blank character, lines up to an empty one.
+
+        netrc_rs advances by each line's length in *bytes* plus one, but one *character*
+        at a time; with non-ASCII text it lands past the line end. We do the same."""
+        self._skip_whitespace()
+        rest = self.text[self.pos :]
+        parts = rest.split("\n")
+        lines = [p[:-1] if p.endswith("\r") and i < len(parts) - 1 else p for i, p in enumerate(parts)]
+        if rest.endswith("\n"):
+            lines.pop()  # str::lines() yields no empty line after a final newline
+        for line in lines:
+            self.pos = min(len(self.text), self.pos + len(line.encode("utf-8")) + 1)
+            if not line:
+                break
 
 
 def parse_netrc(text: str) -> NetrcParse:
+    lexer = _Lexer(text)
     machines: list[NetrcMachine] = []
-    errors: list[str] = []
-    tokens = _tokens(text)
-    current: NetrcMachine | None = None
-    i: int = 0
-    while i < len(tokens):
-        word, line = tokens[i]
-        i += 1
+    counts = {"machine": 0, "login": 0, "password": 0, "account": 0}
 
-        def take(what: str, keyword: str = word, at: int = line) -> str | None:
-            nonlocal i
-            if i >= len(tokens) or tokens[i][0] == "\0macdef-end":
-                errors.append(f"line {at}: '{keyword}' without a {what}")
-                return None
-            i += 1
-            return tokens[i - 1][0]
+    def fail(message: str) -> NetrcParse:
+        return NetrcParse(machines, [f"line {lexer.line}: {message}"])
 
+    while (word := lexer.token()) is not None:
         if word == "machine":
-            name = take("host name")
-            current = NetrcMachine(name=name, line=line) if name is not None else None
-            if current:
-                machines.append(current)
+            line = lexer.line
+            name = lexer.token()
+            if name is None:
+                return fail("'machine' without a host name at the end of the file")
+            machines.append(NetrcMachine(name, line=line))
+            counts["machine"] += 1
         elif word == "default":
-            current = NetrcMachine(name=None, line=line)
-            machines.append(current)
+            machines.append(NetrcMachine(None, line=lexer.line))
+            counts["machine"] += 1
         elif word in ("login", "password", "account"):
-            value = take("value")
+            value = lexer.token()
             if value is None:
-                continue
-            if current is None:
-                errors.append(f"line {line}: '{word}' outside a machine entry")
-            elif word == "login":
-                current.login = value
+                return fail(f"'{word}' without a value at the end of the file")
+            counts[word] += 1
+            if counts[word] > counts["machine"]:
+                return fail(f"one '{word}' too many: each machine entry may have one (rattler's parser rule)")
+            if word == "login":
+                machines[-1].login = value
             elif word == "password":
-                current.password = value
+                machines[-1].password = value
         elif word == "macdef":
-            take("macro name")
-            # skip the body marker produced by the tokenizer
-            while i < len(tokens) and tokens[i][0] != "\0macdef-end":
-                i += 1
-            i += 1
-        elif word == "\0macdef-end":
-            continue
+            if lexer.token() is None:
+                return fail("'macdef' without a macro name at the end of the file")
+            lexer.skip_macro_body()
         else:
-            errors.append(f"line {line}: unexpected word {word!r}")
-    return NetrcParse(machines, errors)
+            # A stray word is often a secret (`pasword SECRET`, a password with a space): never echoed.
+            line = lexer.line
+            hint = " (quotes are not special to rattler)" if '"' in word else ""
+            hint = hint or (" ('#' starts no comment for rattler)" if word.startswith("#") else "")
+            close = difflib.get_close_matches(word, KEYWORDS, n=1, cutoff=0.75)
+            if close:
+                value = lexer.token()  # the mistyped keyword's value: a secret, shown nowhere
+                if value is not None and value not in KEYWORDS:
+                    REDACTOR.add(value)
+                return NetrcParse(machines, [f"line {line}: unknown keyword {word!r} (did you mean {close[0]!r}?)"])
+            REDACTOR.add(word)
+            message = f"unexpected word ({len(word)} characters, not shown: it may be a secret){hint}"
+            return NetrcParse(machines, [f"line {line}: {message}"])
+    return NetrcParse(machines, [])
 
 
 def netrc_path(env: dict[str, str], home: Path) -> Path:
     if env.get("NETRC"):
         return Path(env["NETRC"])
     return home / (".netrc" if os.name != "nt" else "_netrc")
+
+
+def netrc_entries(machines: list[NetrcMachine], store_id: str) -> list[Entry]:
+    """One entry per machine, in file order; the ones rattler does not use carry a note."""
+    last = {m.name: i for i, m in enumerate(machines) if m.name is not None}
+    entries = []
+    for i, m in enumerate(machines):
+        note = NOT_USED_DEFAULT if m.name is None else (SUPERSEDED if last[m.name] != i else None)
+        cred = BasicHTTP(m.login or "", m.password or "")
+        entries.append(Entry(m.name if m.name is not None else DEFAULT_KEY, cred, store_id, note=note))
+    return entries
 
 
 class NetrcStore(Store):
@@ -141,34 +176,37 @@ class NetrcStore(Store):
 
     def load(self) -> Snapshot:
         try:
-            if self.path.stat().st_size > MAX_NETRC_BYTES:
-                return Snapshot(self.id, StoreState.ERROR, f"{self.path} is too large to be a netrc file")
-            data = self.path.read_bytes()
+            data = read_limited(self.path, MAX_NETRC_BYTES)  # a FIFO or /dev/zero is refused, not read
+        except UnreadableFile as err:
+            return Snapshot(self.id, StoreState.ERROR, str(err))
         except FileNotFoundError:
             return Snapshot(self.id, StoreState.MISSING, "file does not exist")
         except OSError as err:
             return Snapshot(self.id, StoreState.ERROR, f"cannot read {self.path}: {err.strerror}")
-        parsed = parse_netrc(data.decode("utf-8", errors="replace"))
-        entries = [
-            Entry(m.name if m.name is not None else DEFAULT_KEY, _as_credential(m), self.id) for m in parsed.machines
-        ]
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            return Snapshot(
+                self.id,
+                StoreState.MALFORMED,
+                f"not UTF-8 text (byte {err.start}): rattler ignores the whole netrc",
+                problems=[f"byte {err.start}: not UTF-8"],
+            )
+        parsed = parse_netrc(text)
+        entries = netrc_entries(parsed.machines, self.id)
         if parsed.errors:
             # rattler logs a warning and ignores the whole netrc when it cannot parse it.
             return Snapshot(
                 self.id,
-                StoreState.REJECTED,
-                f"rattler ignores the whole file: {plural(len(parsed.errors), 'parse error')}",
+                StoreState.MALFORMED,
+                f"rattler cannot parse it ({parsed.errors[0]}) and ignores the whole netrc",
                 entries,
                 problems=parsed.errors,
             )
         return Snapshot(self.id, StoreState.OK, f"{len(entries)} machines", entries)
 
-    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> None:
+    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> bool:
         raise StoreError("netrc is read-only here, as it is for rattler; edit it by hand")
 
     def remove(self, key: str, *, expect: str | None = None, item_ref: str | None = None) -> None:
         raise StoreError("netrc is read-only here, as it is for rattler; edit it by hand")
-
-
-def _as_credential(machine: NetrcMachine) -> Credential:
-    return BasicHTTP(machine.login, machine.password)

@@ -2,14 +2,15 @@
 
 Both adapters keep their native calls behind a four-method `NativeKeychain`, so the
 naming and listing logic is unit-tested here (Linux) against a fake, and the native
-code path stays small.
+code path stays small. Where reading a secret may prompt (macOS), listing reads names
+only and secrets are read on demand.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from pixi_auth_tui.model import Credential, dumps_credential, loads_credential, rattler_accepts
+from pixi_auth_tui.model import Credential, NotRead, dumps_credential, loads_credential, rattler_accepts
 from pixi_auth_tui.stores.base import Entry, Snapshot, Store, StoreError, StoreState
 
 
@@ -32,36 +33,59 @@ class NativeKeychainError(Exception):
 class PlatformKeychainStore(Store):
     id = "keychain"
     name = "keychain"
+    # True where reading a secret never prompts (Windows); False lists names only (macOS).
+    read_on_load = True
 
     def __init__(self, native: NativeKeychain, location: str) -> None:
         self.native = native
         self.location = location
+
+    def write_problem(self, credential: Credential) -> str | None:
+        """Why this keychain would refuse `credential` (e.g. a size limit), or None."""
+        return None
 
     def load(self) -> Snapshot:
         try:
             keys = self.native.list_keys()
             entries = []
             for key in keys:
+                if not self.read_on_load:
+                    entries.append(Entry(key, NotRead(), self.id))
+                    continue
                 secret = self.native.read(key)
                 if secret is not None:
                     entries.append(Entry(key, loads_credential(secret), self.id))
         except NativeKeychainError as err:
             return Snapshot(self.id, StoreState.UNAVAILABLE, str(err))
         problems = [f"{e.key}: not a credential rattler can read" for e in entries if not rattler_accepts(e.credential)]
-        return Snapshot(self.id, StoreState.OK, f"{len(entries)} items", entries, problems=problems)
+        message = f"{len(entries)} items" + ("" if self.read_on_load else " (secrets are read only when asked for)")
+        return Snapshot(self.id, StoreState.OK, message, entries, problems=problems)
 
-    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> None:
-        if not rattler_accepts(credential):
-            raise StoreError("refusing to write a credential rattler cannot read")
+    def read_secret(self, key: str) -> Credential | None:
+        """The credential stored under `key`, read now (this may prompt on macOS)."""
         try:
+            secret = self.native.read(key)
+        except NativeKeychainError as err:
+            raise StoreError(f"keychain read failed: {err}") from err
+        return None if secret is None else loads_credential(secret)
+
+    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> bool:
+        if not rattler_accepts(credential) or isinstance(credential, NotRead):
+            raise StoreError("refusing to write a credential rattler cannot read")
+        problem = self.write_problem(credential)
+        if problem:
+            raise StoreError(problem)
+        try:
+            existed = key in self.native.list_keys()
             # One item per (service, key) on these platforms: writing replaces in place.
             self.native.write(key, dumps_credential(credential))
+            return existed
         except NativeKeychainError as err:
             raise StoreError(f"keychain write failed: {err}") from err
 
     def remove(self, key: str, *, expect: str | None = None, item_ref: str | None = None) -> None:
         try:
-            if self.native.read(key) is None:
+            if key not in self.native.list_keys():
                 raise StoreError(f"{key} is not in the keychain")
             self.native.delete(key)
         except NativeKeychainError as err:

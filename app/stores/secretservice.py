@@ -14,12 +14,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from jeepney import DBusAddress, HeaderFields, Message, MessageType, Properties, new_method_call
 from jeepney.io.blocking import DBusConnection, open_dbus_connection
 from pixi_auth_tui.model import Credential, dumps_credential, loads_credential, rattler_accepts
 from pixi_auth_tui.stores.base import Ability, Entry, Snapshot, Store, StoreError, StoreState
+from pixi_auth_tui.stores.locking import exclusive, keychain_lock_path
 from pixi_auth_tui.words import plural
 
 SERVICE = "rattler"
@@ -40,6 +42,9 @@ def item_attributes(key: str) -> dict[str, str]:
     return {"service": SERVICE, "username": key}
 
 
+NO_USERNAME = "this item has no `username` attribute, so rattler never finds it; remove it by its item path"
+
+
 class KeychainUnavailable(StoreError):
     pass
 
@@ -58,9 +63,21 @@ class KeychainItem:
     modified: int | None = None
 
     @property
+    def writer(self) -> str:
+        """Who made this item: rattler (any version) or another program."""
+        extra = {k: v for k, v in self.attributes.items() if k not in ("service", "username", "xdg:schema")}
+        if not extra:
+            return "rattler"
+        # Older pixi (keyring-rs 3.6) added these two; rattler's subset search finds such items.
+        if extra.get("application") == "rust-keyring" and set(extra) <= {"target", "application"}:
+            return "older pixi (keyring 3.6)"
+        if "application" in extra:
+            return f"another program ({extra['application']})"
+        return f"another program (extra attributes {', '.join(sorted(extra))})"
+
+    @property
     def written_by_rattler(self) -> bool:
-        extra = set(self.attributes) - {"service", "username", "xdg:schema"}
-        return not extra
+        return self.writer in ("rattler", "older pixi (keyring 3.6)")
 
     @property
     def origin(self) -> str:
@@ -162,12 +179,15 @@ def _item(path: str) -> DBusAddress:
 class SecretServiceStore(Store):
     abilities = frozenset({Ability.UNLOCK, Ability.DEDUPE})
 
-    def __init__(self, bus_address: str | None) -> None:
+    def __init__(self, bus_address: str | None, lock_path: Path | None = None) -> None:
         self.id = "keychain"
         self.name = "keychain"
         self.location = "Secret Service, service=rattler"
         self.bus_address = bus_address
         self.last_call_count = 0
+        # Our writers take this lock, then search again before creating: two racing `set`s
+        # for one key can never both create an item (rattler would then ignore both).
+        self.lock_path = lock_path or keychain_lock_path()
 
     @contextlib.contextmanager
     def _bus(self) -> Iterator[_Bus]:
@@ -251,7 +271,15 @@ class SecretServiceStore(Store):
         except StoreError as err:
             return Snapshot(self.id, StoreState.ERROR, str(err))
         entries = [
-            Entry(item.key, loads_credential(_text(item.secret)), self.id, item.path, item.origin, item.modified)
+            Entry(
+                item.key,
+                loads_credential(_text(item.secret)),
+                self.id,
+                item_ref=item.path,
+                note=None if "username" in item.attributes else NO_USERNAME,
+                origin=item.origin,
+                modified=item.modified,
+            )
             for item in items
         ]
         counts: dict[str, int] = {}
@@ -267,6 +295,10 @@ class SecretServiceStore(Store):
             for e in entries
             if not rattler_accepts(e.credential)
         ]
+        problems += [f"{i.path}: {NO_USERNAME}" for i in items if "username" not in i.attributes]
+        # Items of older pixi versions are rattler's own (found and updated in place); only
+        # items another program made are worth a word (e.g. Python keyring's duplicates).
+        problems += [f"{i.key}: item {i.path} was made by {i.writer}" for i in items if not i.written_by_rattler]
         if locked:
             return Snapshot(
                 self.id,
@@ -277,11 +309,11 @@ class SecretServiceStore(Store):
             )
         return Snapshot(self.id, StoreState.OK, f"{len(entries)} items", entries, problems=problems)
 
-    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> None:
+    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> bool:
         if not rattler_accepts(credential):
             raise StoreError("refusing to write a credential rattler cannot read")
         secret = dumps_credential(credential).encode("utf-8")
-        with self._bus() as bus:
+        with exclusive(self.lock_path, "the keychain"), self._bus() as bus:
             unlocked, locked = self._search(bus, item_attributes(key))
             matches = unlocked + locked
             if len(matches) > 1:
@@ -295,7 +327,7 @@ class SecretServiceStore(Store):
             payload = _encrypt(session, secret)
             if matches:
                 bus.call(new_method_call(_item(matches[0]), "SetSecret", "(oayays)", (payload,)))
-                return
+                return True
             collection = self._default_collection(bus)
             properties = {
                 "org.freedesktop.Secret.Item.Label": ("s", item_label(key)),
@@ -311,6 +343,7 @@ class SecretServiceStore(Store):
             )
             if prompt != "/":
                 raise KeychainLocked("the keychain is locked; unlock it first — nothing was written")
+            return False
 
     def _default_collection(self, bus: _Bus) -> str:
         (path,) = bus.call(new_method_call(_service(), "ReadAlias", "s", ("default",)))
@@ -322,8 +355,10 @@ class SecretServiceStore(Store):
         return str(path)
 
     def remove(self, key: str, *, expect: str | None = None, item_ref: str | None = None) -> None:
-        with self._bus() as bus:
-            unlocked, locked = self._search(bus, item_attributes(key))
+        with exclusive(self.lock_path, "the keychain"), self._bus() as bus:
+            # An item path is checked against every rattler item: an item without a
+            # `username` attribute matches no key, yet must stay removable.
+            unlocked, locked = self._search(bus, {"service": SERVICE} if item_ref else item_attributes(key))
             matches = unlocked + locked
             if item_ref is not None:
                 if item_ref not in matches:
@@ -342,7 +377,7 @@ class SecretServiceStore(Store):
 
     def dedupe(self, key: str, keep: str) -> int:
         """Delete every item for `key` except `keep`; returns how many were removed."""
-        with self._bus() as bus:
+        with exclusive(self.lock_path, "the keychain"), self._bus() as bus:
             unlocked, locked = self._search(bus, item_attributes(key))
             matches = unlocked + locked
             if keep not in matches:

@@ -1,13 +1,18 @@
-"""Windows Credential Manager with keyring-rs naming: generic credential, target `<key>.rattler`.
+r"""Windows Credential Manager with keyring-rs naming: generic credential, target `<key>.rattler`.
 
 Python keyring's own Windows backend names targets differently, so we call the
 Cred* API (through pywin32-ctypes, which keyring already depends on) directly.
+CredEnumerate's filter only takes a *prefix* followed by `*`, so we enumerate every
+credential and keep the generic ones whose target matches rattler's `\.rattler\z`.
+A credential blob holds at most 2,560 bytes (CRED_MAX_CREDENTIAL_BLOB_SIZE); rattler's
+UTF-16 JSON over that is refused, and `pixi auth login` then falls back to credentials.json.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from pixi_auth_tui.model import Credential, dumps_credential
 from pixi_auth_tui.stores.platform_keychain import NativeKeychainError, PlatformKeychainStore
 
 SERVICE = "rattler"
@@ -15,6 +20,7 @@ SUFFIX = f".{SERVICE}"
 CRED_TYPE_GENERIC = 1
 CRED_PERSIST_ENTERPRISE = 3
 ERROR_NOT_FOUND = 1168
+MAX_BLOB_BYTES = 5 * 512  # CRED_MAX_CREDENTIAL_BLOB_SIZE
 
 
 def target_name(key: str) -> str:
@@ -22,6 +28,7 @@ def target_name(key: str) -> str:
 
 
 def key_of_target(target: str) -> str | None:
+    """rattler's pattern `\\.rattler\\z`: the key is the target without that suffix."""
     return target[: -len(SUFFIX)] if target.endswith(SUFFIX) and len(target) > len(SUFFIX) else None
 
 
@@ -54,7 +61,7 @@ class CredApiKeychain:
             raise NativeKeychainError(f"{fn} failed: {err}") from err
 
     def list_keys(self) -> list[str]:
-        found = self._call("CredEnumerate", f"*{SUFFIX}", 0) or []
+        found = self._call("CredEnumerate", None, 0) or []  # every credential of this user
         keys = [key_of_target(c["TargetName"]) for c in found if c.get("Type") == CRED_TYPE_GENERIC]
         return [k for k in keys if k]
 
@@ -79,6 +86,19 @@ class CredApiKeychain:
         self._call("CredDelete", target_name(key), CRED_TYPE_GENERIC)
 
 
+def blob_problem(secret: str) -> str | None:
+    size = len(encode_blob(secret))
+    if size <= MAX_BLOB_BYTES:
+        return None
+    return (
+        f"too large for Windows Credential Manager ({size:,} bytes as UTF-16; the limit is {MAX_BLOB_BYTES:,}): "
+        "`pixi auth login` would store it in credentials.json instead — choose that store"
+    )
+
+
 class WindowsCredentialStore(PlatformKeychainStore):
     def __init__(self, native: CredApiKeychain | None = None) -> None:
         super().__init__(native or CredApiKeychain(), "Windows Credential Manager, <key>.rattler")
+
+    def write_problem(self, credential: Credential) -> str | None:
+        return blob_problem(dumps_credential(credential))

@@ -7,16 +7,21 @@ the dialogs and screens it opens.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import ClassVar
 
 from pixi_auth_tui.paths import Environment
+from pixi_auth_tui.redact import safe
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs.help import HelpScreen
 from pixi_auth_tui.ui.main_screen import MainScreen
 from pixi_auth_tui.ui.styles import stylesheet
+from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.worker import WorkerFailed
 
 
 class AuthApp(App[None]):
@@ -33,8 +38,40 @@ class AuthApp(App[None]):
         super().__init__()
         self.environment = environment
         self.clock = clock
+        self.crash_report: Path | None = None
+        self.workspace_paths: list[Path] = []  # set when started inside a pixi workspace: shown first
         if environment.label == "demo":
             self.sub_title = "demo data — nothing real is read or written"
+
+    # -- the exits: notifications and crashes --------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast (from any screen or worker) passes the redactor and is plain text:
+        keys, paths and server answers are never markup, so `[@click=…]` stays text."""
+        super().notify(safe(message, keep="\n"), title=safe(title), severity=severity, timeout=timeout, markup=False)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual would print a traceback with local variables (every loaded token) on exit.
+        Instead: a redacted report file, and one clear message on stderr."""
+        from pixi_auth_tui.crash import crash_message, write_report
+
+        self._return_code = 1
+        if self._exception is None:
+            self._exception = error  # Pilot re-raises it in tests
+            self._exception_event.set()
+        # A worker's failure wraps the real error (and its traceback): report that one.
+        cause = error.error if isinstance(error, WorkerFailed) and isinstance(error.error, Exception) else error
+        self.crash_report = write_report(cause, self.environment.env)
+        self._exit_renderables.append(Text(crash_message(cause, self.crash_report)))
+        self._close_messages_no_wait()
 
     def get_default_screen(self) -> Screen:
         return MainScreen(self.environment, self.clock, watch_seconds=self.watch_seconds)

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from pixi_auth_tui.audit import Finding, FixRecord, Severity, apply_fix, consequence, run_audit, summary, undo_fix
+from pixi_auth_tui.audit import Finding, FixHistory, Severity, apply_fix, consequence, run_audit, summary, undo_fix
 from pixi_auth_tui.inventory import Inventory, load_inventory
 from pixi_auth_tui.paths import Environment
 from pixi_auth_tui.probe_state import ProbeState
+from pixi_auth_tui.redact import plain
 from pixi_auth_tui.stores.base import StoreError
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
@@ -41,7 +42,7 @@ class AuditContext:
     clock: Callable[[], float]
     probe_state: ProbeState | None
     backup_dir: Path
-    history: list[FixRecord]  # kept by the main screen, so undo works after reopening
+    history: FixHistory  # kept by the main screen, so undo works after reopening
 
 
 class AuditScreen(Screen[tuple[str, str] | None]):
@@ -76,7 +77,7 @@ class AuditScreen(Screen[tuple[str, str] | None]):
         self.inventory: Inventory | None = None
 
     @property
-    def history(self) -> list[FixRecord]:
+    def history(self) -> FixHistory:
         return self.context.history
 
     def compose(self) -> ComposeResult:
@@ -106,7 +107,9 @@ class AuditScreen(Screen[tuple[str, str] | None]):
         """Re-read every store and audit again (call from a worker thread)."""
         context = self.context
         inventory = load_inventory(context.environment)
-        findings = run_audit(inventory, context.environment.home, context.probe_state, now=context.clock())
+        findings = run_audit(
+            inventory, context.environment.home, context.probe_state, now=context.clock(), backup_dir=context.backup_dir
+        )
         self.app.call_from_thread(self._show, inventory, findings, message, ok)
 
     def _show(self, inventory: Inventory, findings: list[Finding], message: str | None, ok: bool) -> None:
@@ -128,8 +131,8 @@ class AuditScreen(Screen[tuple[str, str] | None]):
             fixable = " (fix)" if finding.fixes else ""
             table.add_row(
                 Text(finding.severity.value, style=SEVERITY_STYLE[finding.severity]),
-                Text(finding.title + fixable),
-                Text(where),
+                Text(plain(finding.title) + fixable),
+                Text(plain(where)),
                 key=str(index),
             )
         if not findings:
@@ -152,11 +155,11 @@ class AuditScreen(Screen[tuple[str, str] | None]):
             return
         home = self.context.environment.home
         text = Text()
-        text.append(f"{finding.title}\n\n", style=SEVERITY_STYLE[finding.severity])
-        text.append(present.tilde(finding.explanation, home) + "\n")
+        text.append(f"{plain(finding.title)}\n\n", style=SEVERITY_STYLE[finding.severity])
+        text.append(plain(present.tilde(finding.explanation, home)) + "\n")
         for fix in finding.fixes:
-            text.append(f"\nFix: {fix.label}\n", style="bold")
-            text.append(present.tilde(fix.preview, home) + "\n")
+            text.append(f"\nFix: {plain(fix.label)}\n", style="bold")
+            text.append(plain(present.tilde(fix.preview, home)) + "\n")
         if not finding.fixes:
             text.append("\nNo automatic fix: the explanation says what to do.\n", style="dim")
         self.query_one("#finding-detail", Static).update(text)
@@ -193,7 +196,7 @@ class AuditScreen(Screen[tuple[str, str] | None]):
         if fix_id is None:
             return
         fix = next(f for f in finding.fixes if f.id == fix_id)
-        preview = present.tilde(fix.preview, self.context.environment.home)
+        preview = plain(present.tilde(fix.preview, self.context.environment.home))
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -213,8 +216,7 @@ class AuditScreen(Screen[tuple[str, str] | None]):
         except (StoreError, OSError) as err:
             self.app.call_from_thread(self.notify, f"Not fixed: {err}", severity="error", timeout=10, markup=False)
             return
-        if record.previous_mode is not None or (record.backup and not record.target.startswith("keychain:")):
-            self.history.append(record)
+        self.history.push(record)  # kept by the main screen: undo still works after leaving
         self._audit_blocking(present.tilde(outcome.message, context.environment.home), outcome.ok)
 
     def action_undo(self) -> None:
@@ -225,10 +227,10 @@ class AuditScreen(Screen[tuple[str, str] | None]):
 
     @work(thread=True, exclusive=True, group="audit")
     def _undo(self) -> None:
-        record = self.history[-1]
+        record = self.history.last()
         home = self.context.environment.home
         try:
-            outcome = undo_fix(record)
+            outcome = undo_fix(record, load_inventory(self.context.environment))
         except (StoreError, OSError) as err:
             self.app.call_from_thread(self.notify, f"Cannot undo: {err}", severity="error", timeout=10, markup=False)
             return

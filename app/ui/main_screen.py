@@ -12,17 +12,19 @@ import asyncio
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from pixi_auth_tui.audit import Finding, FixRecord, run_audit
+from pixi_auth_tui.audit import Finding, FixHistory, run_audit
 from pixi_auth_tui.inventory import KEYCHAIN, Inventory, Row, Status, changed_files, load_inventory
-from pixi_auth_tui.model import KINDS
+from pixi_auth_tui.model import KINDS, OAuth
 from pixi_auth_tui.operations import Outcome, delete_entry, move_entry, save_credential, successor_after_delete
 from pixi_auth_tui.paths import Environment
 from pixi_auth_tui.probe_state import FAILING, ProbeResult, ProbeState, Verdict, default_probe_url, result_key
+from pixi_auth_tui.redact import plain
 from pixi_auth_tui.stores.base import Ability, Store, StoreError, StoreState
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
+from pixi_auth_tui.ui.oauth_screens import OAuthActions
 from pixi_auth_tui.ui.widgets.credential_table import COLUMNS, CredentialTable, row_id
 from pixi_auth_tui.ui.widgets.detail_pane import DetailPane
 from pixi_auth_tui.ui.widgets.store_summary import StoreSummary
@@ -40,7 +42,7 @@ from textual.worker import Worker
 if TYPE_CHECKING:
     # Dialogs and the audit screen are imported when first opened: nobody waits for them at start.
     from pixi_auth_tui.ui.audit_screen import AuditScreen
-    from pixi_auth_tui.ui.dialogs.credential_form import FormResult
+    from pixi_auth_tui.ui.dialogs.credential_form import FormResult, SignInStart
 
 WRITABLE_STATES = (StoreState.OK, StoreState.MISSING)
 
@@ -54,7 +56,7 @@ def hidden(widget: W) -> W:
     return widget
 
 
-class MainScreen(Screen[None]):
+class MainScreen(OAuthActions, Screen[None]):
     AUTO_FOCUS = "CredentialTable"  # focused once at start, so the footer is laid out once
     # Below 150 columns the detail pane moves under the table, so every column stays readable;
     # below 100 columns or 30 rows the store list folds into one line. Applied before the first frame.
@@ -71,9 +73,12 @@ class MainScreen(Screen[None]):
         Binding("o", "sort", "Sort by next column", show=False),
         Binding("O", "reverse_sort", "Reverse sort", show=False),
         Binding("t", "test", "Test"),
-        Binding("l", "probe_url", "Change test URL", show=False),
+        Binding("U", "probe_url", "Change test URL", show=False),
         Binding("T", "test_all", "Test all", show=False),
         Binding("a", "audit", "Audit"),
+        Binding("w", "workspace", "Workspace", show=False),
+        Binding("l", "sign_in", "Sign in (OAuth)", show=False),
+        Binding("R", "oauth_refresh", "Refresh OAuth token now", show=False),
         Binding("r", "refresh", "Refresh", show=False),
         Binding("u", "unlock", "Unlock keychain", show=False),
         Binding("escape", "clear", "Clear filter / stop tests", show=False),
@@ -87,7 +92,7 @@ class MainScreen(Screen[None]):
         self.inventory: Inventory | None = None
         self.probe_state: ProbeState | None = None
         self.findings: list[Finding] = []
-        self.fix_history: list[FixRecord] = []  # outlives the audit screen: undo after reopening
+        self.fix_history = FixHistory()  # outlives the audit screen: undo after reopening
         self._test_all: Worker[None] | None = None
 
     # -- layout ------------------------------------------------------------------------
@@ -121,6 +126,20 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         self.action_refresh()
         self.set_interval(self.watch_seconds, self._watch_files)
+        self.set_interval(1.0, self.tick_token_detail)  # OAuth/JWT expiry countdown
+        if getattr(self.app, "workspace_paths", None):
+            self.action_workspace()
+
+    # OAuthActions (ui/oauth_screens) speaks to the app; on this screen these reach it.
+    def push_screen(self, screen: Screen[Any], callback: Callable[[Any], Any] | None = None) -> Any:
+        return self.app.push_screen(screen, callback)
+
+    def call_from_thread(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return self.app.call_from_thread(callback, *args, **kwargs)
+
+    @property
+    def screen_stack(self) -> list[Screen[Any]]:
+        return self.app.screen_stack
 
     # -- loading -----------------------------------------------------------------------
 
@@ -133,7 +152,9 @@ class MainScreen(Screen[None]):
         if self.inventory is not None and not busy:
             self._check_files(self.inventory)
 
-    @work(thread=True, exclusive=True, group="watch")
+    # Worker descriptions are given: Textual would otherwise build them from repr() of every
+    # argument — an inventory of 100,000 entries — on the event loop, every two seconds.
+    @work(thread=True, exclusive=True, group="watch", description="check files for changes")
     def _check_files(self, inventory: Inventory) -> None:
         changed = changed_files(inventory)
         if changed and inventory is self.inventory:
@@ -142,7 +163,7 @@ class MainScreen(Screen[None]):
                 self._load, Outcome(f"{names} changed on disk (another program wrote it); reloaded")
             )
 
-    @work(thread=True, exclusive=True, group="load")
+    @work(thread=True, exclusive=True, group="load", description="load stores")
     def _load(self, message: Outcome | None = None, select: tuple[str, str] | None = None) -> None:
         self._read_and_show(message, select)
 
@@ -153,7 +174,9 @@ class MainScreen(Screen[None]):
         if self.probe_state is None:
             self.probe_state = ProbeState.default(self.environment.env)
         self.app.call_from_thread(self.show_inventory, inventory, message, select)
-        findings = run_audit(inventory, self.environment.home, self.probe_state, now=self.clock())
+        findings = run_audit(
+            inventory, self.environment.home, self.probe_state, now=self.clock(), backup_dir=self.backup_dir()
+        )
         self.app.call_from_thread(self.set_findings, findings)
 
     def show_inventory(
@@ -163,7 +186,7 @@ class MainScreen(Screen[None]):
         banner = self.query_one("#banner", Static)
         banner.display = inventory.blocked is not None
         if inventory.blocked:
-            banner.update(Text(f"⚠ {present.tilde(inventory.blocked, self.environment.home)}", style="bold"))
+            banner.update(Text(plain(f"⚠ {present.tilde(inventory.blocked, self.environment.home)}"), style="bold"))
         self.query_one(StoreSummary).show(inventory)
         self.table.show(inventory, select)
         self._render_empty(inventory)
@@ -193,12 +216,12 @@ class MainScreen(Screen[None]):
             body.display = True
             empty.display = not self.table.shown_rows
             if empty.display:
-                empty.update(Text(f"No entry matches “{self.table.needle}”. Esc clears the filter."))
+                empty.update(Text(f"No entry matches “{plain(self.table.needle)}”. Esc clears the filter."))
             return
         body.display = False
         empty.display = True
         where = "\n".join(
-            f"  {i}. {s.name}: {present.display_path(s.location, self.environment.home)}"
+            f"  {i}. {s.name}: {plain(present.display_path(s.location, self.environment.home))}"
             for i, s in enumerate(inventory.stores, 1)
         )
         empty.update(
@@ -342,7 +365,11 @@ class MainScreen(Screen[None]):
             return f"{row.store.name} cannot be written: {snapshot.message}"
         return None
 
-    def _form_done(self, result: FormResult | None) -> None:
+    def _form_done(self, result: FormResult | SignInStart | None) -> None:
+        from pixi_auth_tui.ui.dialogs.credential_form import SignInStart
+
+        if isinstance(result, SignInStart):
+            return self.start_sign_in(result.key, result.store_id)
         if result is None or self.inventory is None:
             return
         store = self.inventory.store(result.store_id)
@@ -386,6 +413,8 @@ class MainScreen(Screen[None]):
         if not row.store.writable:
             self.say(f"{row.store.name} is read-only (as it is for rattler): edit it by hand.", "warning")
             return
+        if isinstance(row.entry.credential, OAuth):
+            return self.sign_out(row)  # revoke at the provider, then remove
         inventory = self.inventory
         after = successor_after_delete(inventory, row)
         if row.status is not Status.ACTIVE:
@@ -407,7 +436,7 @@ class MainScreen(Screen[None]):
     def run_write(self, operation: Callable[[], Outcome], select: tuple[str, str] | None = None) -> None:
         self._write(operation, select)
 
-    @work(thread=True, exclusive=True, group="write")
+    @work(thread=True, exclusive=True, group="write", description="write")
     def _write(self, operation: Callable[[], Outcome], select: tuple[str, str] | None) -> None:
         try:
             outcome: Outcome | None = operation()
@@ -432,6 +461,15 @@ class MainScreen(Screen[None]):
     def on_audit_screen_reread(self, event: AuditScreen.Reread) -> None:
         self.show_inventory(event.inventory)
         self.set_findings(event.findings)
+
+    def action_workspace(self) -> None:
+        from pixi_auth_tui.ui.workspace_screen import WorkspaceContext, WorkspaceScreen
+
+        if self.probe_state is None:
+            self.probe_state = ProbeState.default(self.environment.env)
+        context = WorkspaceContext(self.environment, self.probe_state, self.action_refresh)
+        paths = getattr(self.app, "workspace_paths", None) or [Path.cwd()]
+        self.app.push_screen(WorkspaceScreen(paths, context), self._jump_to)
 
     def _jump_to(self, target: tuple[str, str] | None) -> None:
         if target is None:
@@ -549,11 +587,12 @@ class MainScreen(Screen[None]):
         if len(rows) > 1 or skipped:
             self._test_all = worker
 
-    @work(group="probe")
+    @work(group="probe", description="test credentials")
     async def _probe_rows(self, rows: list[Row], allow_http: bool, skipped: int) -> None:
-        from pixi_auth_tui.probe import ProbeJob, ProbeOptions, probe_many  # httpx: loaded on first use
+        from pixi_auth_tui.probe import ProbeJob, ProbeOptions, ProbeSetupError, probe_many  # httpx: on first use
 
         assert self.probe_state is not None
+        rows = await self.refresh_before_test(rows)  # OAuth: refresh first when rattler would
         state = self.probe_state
         table = self.table
         jobs = [ProbeJob(r.key, r.entry.credential, self.probe_url_for(r), str(i)) for i, r in enumerate(rows)]
@@ -567,7 +606,12 @@ class MainScreen(Screen[None]):
         for row in rows:
             table.testing.add(row_id(row))
             self._refresh_row(row)
-        options = ProbeOptions(allow_http=allow_http, env=dict(self.environment.env), generic_whoami=not many)
+        options = ProbeOptions(
+            allow_http=allow_http,
+            env=dict(self.environment.env),
+            generic_whoami=not many,
+            offline=self.environment.label == "demo",  # demo keys name real hosts: never contact them
+        )
 
         def finished(job: ProbeJob, result: ProbeResult) -> None:
             row = rows[int(job.ref)]
@@ -580,7 +624,11 @@ class MainScreen(Screen[None]):
                 self.say(f"{row.key}: {result.message}\n{result.url}", severity, timeout=8)
 
         try:
-            results = await probe_many(jobs, options, on_result=finished)
+            try:
+                results = await probe_many(jobs, options, on_result=finished)
+            except ProbeSetupError as err:
+                self.say(f"Cannot test: {err}", "error", 10)
+                return
             if many:
                 self.say(probe_summary(results, skipped), timeout=8)
         finally:

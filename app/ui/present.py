@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pixi_auth_tui.inventory import Row
 from pixi_auth_tui.model import KINDS, expires_at, public_identity
+from pixi_auth_tui.redact import plain
 from pixi_auth_tui.words import plural  # noqa: F401 (re-exported for the UI)
 
 
@@ -49,13 +50,14 @@ def status_text(row: Row) -> str:
 
 
 def row_cells(row: Row, now: float) -> list[str]:
+    """The table's cells, as plain text: keys and usernames come from files others wrote."""
     cred = row.entry.credential
     return [
-        row.key,
+        plain(row.key),
         KINDS[cred.kind].short,
         row.store.name,
-        status_text(row),
-        public_identity(cred),
+        plain(status_text(row)),
+        plain(public_identity(cred)),
         relative_expiry(expires_at(cred), now),
     ]
 

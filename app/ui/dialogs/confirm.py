@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from pixi_auth_tui.redact import plain
 from pixi_auth_tui.ui.dialogs import box_css
 from rich.text import Text
 from textual import on
@@ -31,7 +32,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(Text(self.question), id="question")
+            yield Static(Text(plain(self.question, keep="\n")), id="question")
             with Horizontal(classes="buttons"):
                 yield Button(self.confirm_label, variant="error", id="confirm")
                 yield Button(self.cancel_label, id="cancel")

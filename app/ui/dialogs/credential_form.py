@@ -14,7 +14,8 @@ from typing import ClassVar
 from pixi_auth_tui.hostkeys import key_problem, normalise_login_key
 from pixi_auth_tui.inventory import Inventory, Row
 from pixi_auth_tui.model import EDITABLE_KINDS, KIND_LABELS, KINDS, Credential
-from pixi_auth_tui.probe_state import default_probe_url
+from pixi_auth_tui.probe_state import default_probe_url, url_problem
+from pixi_auth_tui.redact import plain, safe
 from pixi_auth_tui.stores.base import Store
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs import box_css
@@ -31,6 +32,16 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static
 # Every typed field of every editable kind, once (Bearer and conda tokens share `token`).
 FIELD_LABELS = {f.name: f.label for kind in EDITABLE_KINDS for f in KINDS[kind].fields}
 ALL_FIELDS = tuple(FIELD_LABELS)
+
+
+# The add form's "Sign in (OAuth/OIDC)" kind: saving hands the host over to the sign-in dialog.
+SIGN_IN_KIND = "OAuth"
+
+
+@dataclass(frozen=True)
+class SignInStart:
+    key: str
+    store_id: str
 
 
 @dataclass(frozen=True)
@@ -60,7 +71,7 @@ class SingleLineInput(Input):
             self.post_message(self.PasteRefused(self, len(lines)))
 
 
-class CredentialForm(ModalScreen[FormResult | None]):
+class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
     """Add a credential, or edit / rotate one (`editing`): secrets left empty are kept."""
 
     DEFAULT_CSS = (
@@ -116,7 +127,7 @@ class CredentialForm(ModalScreen[FormResult | None]):
         # Key, kind and store are fixed while editing (the title names them): not shown then.
         fixed = "fixed" if editing else ""
         with VerticalScroll(id="dialog"):
-            yield Label(Text(title), classes="title")
+            yield Label(Text(plain(title)), classes="title")
             with Vertical(classes=f"field-group {fixed}"):
                 yield Label("Key (host or *.wildcard)")
                 yield SingleLineInput(value=editing.key if editing else "", id="key", disabled=editing is not None)
@@ -124,7 +135,8 @@ class CredentialForm(ModalScreen[FormResult | None]):
                 yield Static("", id="key-error", classes="error")
                 yield Label("Kind")
                 yield Select(
-                    [(KIND_LABELS[k], k) for k in EDITABLE_KINDS],
+                    [(KIND_LABELS[k], k) for k in EDITABLE_KINDS]
+                    + ([] if editing else [("Sign in (OAuth/OIDC)", SIGN_IN_KIND)]),
                     value=kind,
                     allow_blank=False,
                     id="kind",
@@ -152,6 +164,7 @@ class CredentialForm(ModalScreen[FormResult | None]):
                     id="store",
                     disabled=editing is not None,
                 )
+                yield Static("", id="store-warning", classes="warning")
                 yield Static("", id="store-error", classes="error")
             yield Label("Test URL (optional: test before saving; remembered)")
             yield SingleLineInput(
@@ -190,9 +203,10 @@ class CredentialForm(ModalScreen[FormResult | None]):
         return str(self.query_one("#kind", Select).value)
 
     def _show_fields(self) -> None:
-        wanted = FIELDS_BY_KIND[self._kind()]
+        wanted = FIELDS_BY_KIND.get(self._kind(), ())
         for name in ALL_FIELDS:
             self.query_one(f"#group-{name}").display = name in wanted
+        self.query_one("#test").display = self._kind() != SIGN_IN_KIND
 
     @on(Select.Changed, "#kind")
     def _kind_changed(self, event: Select.Changed) -> None:
@@ -207,17 +221,32 @@ class CredentialForm(ModalScreen[FormResult | None]):
         self.query_one("#rotate-instead").display = False
         key = self.query_one("#key", Input).value
         # An s3:// key only makes sense with S3 keys: preselect it, unless a kind was chosen.
-        s3_key = key.lower().startswith("s3://")
-        if self.editing is None and not self._kind_chosen and s3_key and self._kind() != "S3Credentials":
-            self._kind_set_by_us = "S3Credentials"
-            self.query_one("#kind", Select).value = "S3Credentials"
+        # prefix.dev users sign in with OAuth, as `pixi auth login prefix.dev` does.
+        if self.editing is None and not self._kind_chosen:
+            wanted = self._suggested_kind(key)
+            if self._kind() != wanted:
+                self._kind_set_by_us = wanted
+                self.query_one("#kind", Select).value = wanted
         self._update_hints()
+
+    def _suggested_kind(self, key: str) -> str:
+        from pixi_auth_tui.oauth_info import is_prefix_dev
+
+        if key.lower().startswith("s3://"):
+            return "S3Credentials"
+        return SIGN_IN_KIND if key.strip() and is_prefix_dev(key.strip()) else "BearerToken"
 
     def _update_hints(self) -> None:
         key = self.query_one("#key", Input).value
         self.suggestion = None
         hint = Text()
-        if key and self.editing is None:
+        if key and self._kind() == SIGN_IN_KIND:
+            from pixi_auth_tui.oauth_info import oauth_login_key
+
+            hint.append(
+                f"Save opens the sign-in; the entry is stored under {oauth_login_key(key)}, as rattler's login does"
+            )
+        elif key and self.editing is None:
             suggested = normalise_login_key(key)
             # Only a key rattler can match is worth suggesting.
             if suggested.changed and key_problem(suggested.key) is None:
@@ -225,8 +254,13 @@ class CredentialForm(ModalScreen[FormResult | None]):
                 hint.append(f"`pixi auth login` would store this as {suggested.key} ({suggested.reason}) — ")
                 hint.append("Ctrl+G uses it", style="bold")
         self._set_line("#key-hint", hint)
-        warning = host_kind_warning(key, self._kind()) if key else None
+        warning = host_kind_warning(key, self._kind()) if key and self._kind() != SIGN_IN_KIND else None
         self._set_line("#kind-warning", Text(f"⚠ {warning}" if warning else ""))
+        # Never a silent plaintext write: say so when the keychain cannot take the secret.
+        choice = self.inventory.write_choice()
+        store_id = str(self.query_one("#store", Select).value)
+        plaintext = choice.warning if self.editing is None and store_id == choice.store.id else None
+        self._set_line("#store-warning", Text(f"⚠ {plaintext}" if plaintext else ""))
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -274,6 +308,12 @@ class CredentialForm(ModalScreen[FormResult | None]):
             self._set_error(name, "")
         key = self.query_one("#key", Input).value
         store_id = str(self.query_one("#store", Select).value)
+        if self._kind() == SIGN_IN_KIND:
+            if not key.strip():
+                self._set_error("key", "Give the host to sign in to")
+                return
+            self.dismiss(SignInStart(key.strip(), store_id))
+            return
         ok = True
         problem = key_problem(key)
         if problem:
@@ -285,8 +325,8 @@ class CredentialForm(ModalScreen[FormResult | None]):
             self._set_error(name, f"{FIELD_LABELS.get(name, name)} {message}")
             ok = False
         probe_url = self.query_one("#probe-url", Input).value.strip()
-        if probe_url and not probe_url.startswith(("https://", "http://")):
-            self._set_error("probe-url", "Give an http(s) URL, or leave it empty.")
+        if probe_url and (problem := url_problem(probe_url)):
+            self._set_error("probe-url", f"Give an http(s) URL, or leave it empty: {problem}.")
             ok = False
         if not ok or credential is None:
             self._focus_first_error()
@@ -329,18 +369,24 @@ class CredentialForm(ModalScreen[FormResult | None]):
                 result, Text("⚠ plain http: the secret would travel unencrypted. Press Test again to send it.")
             )
             return
-        self._set_line(result, Text(f"Testing {url} …", style="italic"))
+        self._set_line(result, Text(safe(f"Testing {url} …"), style="italic"))
         self.run_worker(self._probe(key, credential, url), exclusive=True, group="form-probe")
 
     async def _probe(self, key: str, credential: Credential, url: str) -> None:
-        from pixi_auth_tui.probe import ProbeOptions, probe
+        from pixi_auth_tui.probe import ProbeOptions, ProbeSetupError, probe
 
-        options = ProbeOptions(allow_http=self._http_confirmed, env=dict(self.inventory.env))
-        outcome = await probe(key, credential, url, options)
+        offline = getattr(getattr(self.app, "environment", None), "label", "") == "demo"
+        options = ProbeOptions(allow_http=self._http_confirmed, env=dict(self.inventory.env), offline=offline)
+        try:
+            outcome = await probe(key, credential, url, options)
+        except ProbeSetupError as err:
+            self._set_line("#test-result", Text(safe(f"Cannot test: {err}"), style="bold red"))
+            return
         style = {"accepted": "green", "rejected": "bold red"}.get(outcome.verdict.value, "yellow")
         status = f" (HTTP {outcome.status})" if outcome.status is not None else ""
         self._set_line(
-            "#test-result", Text(f"{outcome.verdict.value}{status}: {outcome.message}\n{outcome.url}", style=style)
+            "#test-result",
+            Text(safe(f"{outcome.verdict.value}{status}: {outcome.message}\n{outcome.url}"), style=style),
         )
 
     @on(Button.Pressed, "#rotate-instead")

@@ -7,6 +7,7 @@ from typing import ClassVar
 from pixi_auth_tui.audit import Finding, Fix
 from pixi_auth_tui.inventory import Inventory
 from pixi_auth_tui.model import mask, public_identity, secret_of
+from pixi_auth_tui.redact import plain
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs import box_css
 from rich.text import Text
@@ -38,7 +39,7 @@ def describe_fix(fix: Fix, finding: Finding, inventory: Inventory | None) -> Tex
             text.append("  " + " · ".join(parts))
             text.append(f"\n  {ref}", style="dim")
             return text
-    text.append(f" — {fix.preview}")
+    text.append(plain(f" — {fix.preview}"))
     return text
 
 
@@ -56,7 +57,7 @@ class FixChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static(Text(f"How to fix: {self.finding.title}", style="bold"))
+            yield Static(Text(plain(f"How to fix: {self.finding.title}"), style="bold"))
             yield OptionList(
                 *(Option(describe_fix(fix, self.finding, self.inventory), id=fix.id) for fix in self.finding.fixes),
                 id="choices",

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from pixi_auth_tui.inventory import Row
+from pixi_auth_tui.redact import plain
 from pixi_auth_tui.stores.base import Store
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs import box_css
@@ -35,7 +36,7 @@ class MoveScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(Text(f"Move {self.row.key} out of {self.row.store.name}"), classes="title")
+            yield Label(Text(plain(f"Move {self.row.key} out of {self.row.store.name}")), classes="title")
             yield Static(
                 Text(
                     "It is written to the target, read back to check, and only then removed from "

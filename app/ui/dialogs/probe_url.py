@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from pixi_auth_tui.probe_state import url_problem
+from pixi_auth_tui.redact import plain
 from pixi_auth_tui.ui.dialogs import box_css
 from rich.text import Text
 from textual import on
@@ -29,7 +31,7 @@ class ProbeUrlScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         verb = "Test" if self.run else "Remember"
         with Vertical(id="dialog"):
-            yield Label(Text(f"Test URL for {self.key}"), classes="title")
+            yield Label(Text(plain(f"Test URL for {self.key}")), classes="title")
             yield Static(
                 Text(
                     "The URL the test requests with this credential, e.g. a channel's noarch/repodata.json "
@@ -50,8 +52,9 @@ class ProbeUrlScreen(ModalScreen[str | None]):
     @on(Button.Pressed, "#go")
     def _go(self) -> None:
         url = self.query_one("#url", Input).value.strip()
-        if not url.startswith(("https://", "http://")) or "\n" in url:
-            self.query_one("#url-error", Static).update(Text("Give an http(s) URL."))
+        problem = url_problem(url)
+        if problem:
+            self.query_one("#url-error", Static).update(Text(plain(f"Give an http(s) URL: {problem}.")))
             return
         self.dismiss(url)
 

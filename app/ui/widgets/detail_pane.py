@@ -8,10 +8,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from pixi_auth_tui.inventory import Inventory, Row
-from pixi_auth_tui.model import KINDS, BasicHTTP, OAuth, S3Credentials, Unrecognised, expires_at, mask, secret_of
+from pixi_auth_tui.inventory import Inventory, Row, order_note
+from pixi_auth_tui.model import (
+    KINDS,
+    BasicHTTP,
+    S3Credentials,
+    Unrecognised,
+    expires_at,
+    masked_secret,
+    secret_of,
+)
 from pixi_auth_tui.probe_state import ProbeResult
+from pixi_auth_tui.redact import plain
 from pixi_auth_tui.ui import present
+from pixi_auth_tui.ui.oauth_screens import token_fields
 from pixi_auth_tui.ui.widgets.credential_table import VERDICT_STYLE, RowId, row_id
 from rich.text import Text
 from textual.app import ComposeResult
@@ -40,13 +50,16 @@ def describe(
 
     def field(label: str, value: str, style: str = "") -> None:
         text.append(f"{label:<15}", style="bold")
-        text.append(f"{value}\n", style=style)
+        text.append(f"{plain(value)}\n", style=style)  # outside text: escapes shown, never acted on
 
     field("Key", row.key)
     spec = KINDS[cred.kind]
     field("Kind", spec.label)
     field("Store", row.store.name)
     field("Location", present.display_path(row.store.location, home))
+    note = order_note(inventory, row.store.id)
+    if note:
+        field("Order", present.tilde(note, home), "yellow")
     field("Status", row.status.value, STATUS_STYLE[row.status.value])
     field("Why", row.reason)
     for typed in spec.fields:
@@ -56,13 +69,13 @@ def describe(
         field("Problem", "spelled `BasicHttp`; rattler only reads `BasicHTTP`", "red")
     if isinstance(cred, S3Credentials):
         field("Session token", "yes" if cred.session_token else "no")
-    if isinstance(cred, OAuth):
-        field("Refresh token", "yes" if cred.refresh_token else "no (cannot renew)")
-        field("Token endpoint", cred.token_endpoint)
+    token_lines = token_fields(cred, now)  # OAuth and JWT bearer: expiry countdown, claims
+    for label, value, style in token_lines:
+        field(label, value, style)
     if isinstance(cred, Unrecognised):
         field("Problem", cred.reason, "red")
     expiry = expires_at(cred)
-    if expiry is not None:
+    if expiry is not None and not token_lines:
         style = "bold red" if expiry <= now else ""
         field("Expires", f"{present.absolute_time(expiry)} ({present.relative_expiry(expiry, now)})", style)
     if row.entry.item_ref:
@@ -73,15 +86,15 @@ def describe(
             field("Secret", secret, "bold reverse")
             text.append(f"(hidden again in {int(REVEAL_SECONDS)}s or when you leave the row)\n", style="dim")
         else:
-            field("Secret", mask(secret))
+            field("Secret", masked_secret(cred))
             text.append("v reveals · c copies to the clipboard\n", style="dim")
     field("Test URL", probe_url or "(none yet: t asks for one)")
-    text.append("t tests it · l changes it\n", style="dim")
+    text.append("t tests it · U changes it\n", style="dim")
     if result is not None:
         text.append("\nLast test\n", style="bold")
-        text.append(f"  {result.verdict.value}: {result.message}\n", style=VERDICT_STYLE.get(result.verdict, ""))
+        text.append(f"  {result.verdict.value}: {plain(result.message)}\n", style=VERDICT_STYLE.get(result.verdict, ""))
         if result.url:
-            text.append(f"  {result.url}\n", style="dim")
+            text.append(f"  {plain(result.url)}\n", style="dim")
         if result.status is not None:
             text.append(f"  HTTP {result.status}", style="dim")
             if result.latency_ms is not None:

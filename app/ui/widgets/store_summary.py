@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pixi_auth_tui.audit import Finding, summary
 from pixi_auth_tui.inventory import KEYCHAIN, Inventory
+from pixi_auth_tui.redact import plain
 from pixi_auth_tui.stores.base import StoreState
 from pixi_auth_tui.ui import present
 from rich.text import Text
@@ -38,9 +39,9 @@ def store_lines(inventory: Inventory, home: Path) -> Text:
         lines.append(f"{snap.state.value:<11}", style=STATE_STYLE[snap.state])
         count = len(snap.entries)
         lines.append(f"{count:>4} {'entry  ' if count == 1 else 'entries'}  ")
-        lines.append(present.display_path(store.location, home))
+        lines.append(plain(present.display_path(store.location, home)))
         if snap.state is not StoreState.OK:
-            lines.append(f"  {snap.message}", style="italic")
+            lines.append(f"  {plain(snap.message)}", style="italic")
         if store.id == KEYCHAIN and snap.state is StoreState.LOCKED:
             lines.append("  — press u to unlock", style="bold")
     return lines
