@@ -76,6 +76,7 @@ TABLE_ACTIONS = frozenset(
         "audit",
         "refresh",
         "unlock",
+        "workspace",
     }
 )
 
@@ -113,6 +114,7 @@ class AuthApp(App[None]):
         Binding("t", "test", "Test"),
         Binding("T", "test_all", "Test all", show=False),
         Binding("a", "audit", "Audit"),
+        Binding("w", "workspace", "Workspace", show=False),
         Binding("r", "refresh", "Refresh", show=False),
         Binding("u", "unlock", "Unlock keychain", show=False),
         Binding("question_mark", "help", "Help"),
@@ -136,6 +138,7 @@ class AuthApp(App[None]):
         self.testing: set[RowId] = set()
         self._test_all: Worker[None] | None = None
         self.findings: list[Finding] = []
+        self.workspace_paths: list[Path] = []  # set when started inside a pixi workspace: shown first
         if environment.label == "demo":
             self.sub_title = "demo data — nothing real is read or written"
 
@@ -167,6 +170,8 @@ class AuthApp(App[None]):
             table.add_column(name, key=name)
         self.action_refresh()
         self.set_interval(self.watch_seconds, self._watch_files)
+        if self.workspace_paths:
+            self.action_workspace()
 
     # -- loading -----------------------------------------------------------------------
 
@@ -625,6 +630,11 @@ class AuthApp(App[None]):
         from pixi_auth_tui.ui.audit_screen import AuditScreen
 
         self.push_screen(AuditScreen(), self._jump_to)
+
+    def action_workspace(self) -> None:
+        from pixi_auth_tui.ui.workspace_screen import WorkspaceScreen
+
+        self.push_screen(WorkspaceScreen(self.workspace_paths or [Path.cwd()]), self._jump_to)
 
     def _jump_to(self, target: tuple[str, str] | None) -> None:
         if target is None:

@@ -6,7 +6,15 @@ from pixi_auth_tui.paths import Environment
 
 
 def run_tui(environment: Environment) -> int:
-    from pixi_auth_tui.ui.app import AuthApp
+    from contextlib import suppress
+    from pathlib import Path
 
-    AuthApp(environment).run()
+    from pixi_auth_tui.ui.app import AuthApp
+    from pixi_auth_tui.workspace_read import NotAWorkspace, find_manifest
+
+    app = AuthApp(environment)
+    if environment.label != "demo":
+        with suppress(NotAWorkspace, OSError):
+            app.workspace_paths = [find_manifest(Path.cwd())]  # inside a workspace: its view comes first
+    app.run()
     return 0

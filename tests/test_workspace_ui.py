@@ -1,0 +1,122 @@
+"""The Workspace view through Textual's Pilot, at 120x40 and 80x24: real stores in the temporary
+HOME, the sample workspace behind real local servers (tests/workspace_fixtures.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pixi_auth_tui.model import BearerToken
+from pixi_auth_tui.ui.app import AuthApp
+from pixi_auth_tui.ui.forms import ConfirmScreen
+from pixi_auth_tui.ui.workspace_screen import PrefilledForm, WorkspaceScreen
+from textual.widgets import DataTable, Input, Select
+
+from tests.conftest import make_env
+from tests.test_ui import screen_text
+from tests.test_ui import settle as ui_settle
+from tests.workspace_fixtures import BASIC, MIRROR_TOKEN, Servers, start_servers, write_credentials, write_workspace
+
+
+@pytest.fixture(scope="module")
+def servers() -> Servers:
+    yield from start_servers()
+
+
+@pytest.fixture
+def workspace_app(home, tmp_path, servers, monkeypatch):
+    monkeypatch.setenv("NO_PROXY", "*")
+    manifest = write_workspace(tmp_path / "ws", servers)
+    write_credentials(home, {"127.0.0.1": BASIC, "mirrored.example": BearerToken("original-token-0123456789")})
+    app = AuthApp(make_env(home, XDG_STATE_HOME=str(home / ".local" / "state")))
+    app.workspace_paths = [manifest]  # as run_tui does when started inside the workspace
+    return app
+
+
+async def settle(pilot):
+    """Wait for the app, then for the Workspace screen's latest check, then for the screen."""
+    await ui_settle(pilot)
+    worker = getattr(pilot.app.screen, "running", None)
+    if worker is not None:
+        await worker.wait()
+        await ui_settle(pilot)
+
+
+def host_index(screen: WorkspaceScreen, host: str) -> int:
+    assert screen.report is not None
+    return next(i for i, h in enumerate(screen.report.hosts) if h.host == host)
+
+
+async def test_workspace_view_first_then_jump_add_and_test(workspace_app, home, servers):
+    app = workspace_app
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, WorkspaceScreen)  # shown first inside a workspace
+        text = screen_text(app)
+        for expected in ("sample", "127.0.0.1", "127.0.0.2", "s3://chan", "conda.anaconda.org", "Username + password"):
+            assert expected in text, expected
+        assert BASIC.password not in text
+        verdicts = {h.host: h.verdict for h in screen.report.hosts}
+        assert verdicts["127.0.0.1"] == "untested" and verdicts["s3://chan"] == "no credential"
+
+        # Enter on a host with a credential goes to that credential on the main screen.
+        table = screen.query_one("#hosts", DataTable)
+        table.move_cursor(row=host_index(screen, "127.0.0.1"))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, WorkspaceScreen)
+        selected = app.selected_row()
+        assert selected is not None and (selected.store.id, selected.key) == ("credentials", "127.0.0.1")
+
+        # Back with w; `n` on the mirror host, which has none, opens the add form with its key.
+        await pilot.press("w")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, WorkspaceScreen)
+        screen.query_one("#hosts", DataTable).move_cursor(row=host_index(screen, "127.0.0.2"))
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, PrefilledForm)
+        assert form.query_one("#key", Input).value == "127.0.0.2"
+        assert form.query_one("#kind", Select).value == "BearerToken"
+        form.query_one("#token", Input).value = MIRROR_TOKEN.token
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, WorkspaceScreen)
+        stored = json.loads((home / ".rattler" / "credentials.json").read_text())
+        assert stored["127.0.0.2"] == {"BearerToken": MIRROR_TOKEN.token}
+        host = screen.report.hosts[host_index(screen, "127.0.0.2")]
+        assert host.row is not None and host.row.key == "127.0.0.2"
+
+        # Test now: plain http needs a yes; then every host has its verdict.
+        await pilot.press("t")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.click("#confirm")
+        await settle(pilot)
+        verdicts = {h.host: h.verdict for h in screen.report.hosts}
+        assert verdicts["127.0.0.1"] == "accepted" and verdicts["127.0.0.2"] == "accepted"
+        assert verdicts["127.0.0.3"] == "public"
+        assert "accepted" in screen_text(app)
+
+
+async def test_workspace_view_fits_80x24_and_says_what_is_missing(workspace_app, servers):
+    app = workspace_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, WorkspaceScreen)
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.click("#confirm")
+        await settle(pilot)
+        text = screen_text(app)
+        # The missing credential comes first, and is said plainly, at 80 columns.
+        assert screen.report.hosts[0].host == "127.0.0.2" and screen.report.hosts[0].verdict == "missing"
+        assert "127.0.0.2" in text and "missing" in text
+        assert "refuses anonymous access" in text  # the detail pane of the selected host
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, WorkspaceScreen)
