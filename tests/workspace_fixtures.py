@@ -105,12 +105,15 @@ def start_servers() -> Iterator[Servers]:
     moto.start()
     host, port = moto.get_host_and_port()
     endpoint = f"http://{host}:{port}"
+    # moto keeps its accounts and its free-action counter per process, shared with any other moto
+    # server a test module started in this worker: start from a clean slate, and leave one.
+    reset_moto(endpoint)
     anon = {"region_name": "us-east-1", "aws_access_key_id": "x", "aws_secret_access_key": "x"}
     iam = boto3.client("iam", endpoint_url=endpoint, **anon)
-    iam.create_user(UserName="ci")
+    iam.create_user(UserName="workspace-ci")
     policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
-    iam.put_user_policy(UserName="ci", PolicyName="all", PolicyDocument=json.dumps(policy))
-    key = iam.create_access_key(UserName="ci")["AccessKey"]
+    iam.put_user_policy(UserName="workspace-ci", PolicyName="all", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName="workspace-ci")["AccessKey"]
     s3 = boto3.client(
         "s3",
         endpoint_url=endpoint,
@@ -121,10 +124,20 @@ def start_servers() -> Iterator[Servers]:
     s3.create_bucket(Bucket="chan")
     s3.put_object(Bucket="chan", Key="conda/noarch/repodata.json", Body=REPODATA)
     yield Servers(main, mirror, extra, endpoint, S3Credentials(key["AccessKeyId"], key["SecretAccessKey"]))
+    reset_moto(endpoint)
     moto.stop()
     for server in running:
         server.shutdown()
     os.environ.pop("INITIAL_NO_AUTH_ACTION_COUNT", None)
+
+
+def reset_moto(endpoint: str) -> None:
+    """Empty every moto backend and allow the next four actions unsigned (moto's own API)."""
+    import httpx
+
+    with httpx.Client(trust_env=False) as client:
+        client.post(f"{endpoint}/moto-api/reset").raise_for_status()
+        client.post(f"{endpoint}/moto-api/reset-auth", content=b"4").raise_for_status()
 
 
 LOCK = """version: 6
