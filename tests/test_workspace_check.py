@@ -12,7 +12,6 @@ from pathlib import Path
 import jsonschema
 import pytest
 from pixi_auth_tui.model import BasicHTTP, BearerToken, S3Credentials
-from pixi_auth_tui.paths import Environment
 from pixi_auth_tui.probe_state import ProbeState
 from pixi_auth_tui.workspace import ProbePlan, report_json, run_check
 from pixi_auth_tui.workspace_read import apply_mirror, channel_url, find_manifest, read_manifest
@@ -178,6 +177,38 @@ def test_check_finds_every_host_and_what_will_fail(home, tmp_path, servers):
     assert cli(home, str(ws), "--fail-on", "missing").returncode == 0
 
 
+def rattler_through_mirrors(home: Path, url: str, mirrors: dict[str, list[str]]) -> str:
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(home),
+        "DBUS_SESSION_BUS_ADDRESS": NO_BUS,
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "NO_PROXY": "*",
+    }
+    script = Path(__file__).with_name("rattler_mirror_fetch.py")
+    case = json.dumps({"url": url, "mirrors": mirrors})
+    proc = subprocess.run([sys.executable, str(script), case], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.stdout.strip(), proc.stderr[-2000:]
+    return proc.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.rattler
+def test_mirror_verdicts_agree_with_py_rattler(home, tmp_path, servers):
+    """py-rattler, with pixi's middleware order, fails and succeeds exactly where the check says."""
+    ws = tmp_path / "ws"
+    write_workspace(ws, servers, lock=False)
+    mirrors = {"http://mirrored.example/chan": [f"{servers.mirror.base}/mirror"]}
+    write_credentials(home, good_store(servers))
+    data = json.loads(cli(home, "--json", "--test", "--allow-http", str(ws)).stdout)
+    assert {h["host"]: h["verdict"] for h in data["hosts"]}["127.0.0.2"] == "missing"
+    refused = rattler_through_mirrors(home, "http://mirrored.example/chan", mirrors)
+    assert refused.startswith("ERR") and "401" in refused, refused
+    write_credentials(home, {**good_store(servers), "127.0.0.2": MIRROR_TOKEN})
+    data = json.loads(cli(home, "--json", "--test", "--allow-http", str(ws)).stdout)
+    assert {h["host"]: h["verdict"] for h in data["hosts"]}["127.0.0.2"] == "accepted"
+    assert rattler_through_mirrors(home, "http://mirrored.example/chan", mirrors) == "OK"
+
+
 def test_no_workspace_and_usage(home, tmp_path):
     empty = tmp_path / "nothing"
     empty.mkdir()
@@ -288,7 +319,3 @@ def test_a_missing_lock_reader_is_reported_not_fatal(home, tmp_path, monkeypatch
     monkeypatch.setitem(sys.modules, "rattler", None)  # as if py-rattler were not installed
     codes = findings_by_code(engine_check(home, root))
     assert "py-rattler is not installed" in codes["lock-unread"][0]["explanation"]
-
-
-def test_environment_is_not_the_real_home(home):
-    assert Environment.current().home == home

@@ -67,11 +67,19 @@ def start_guarded(state: GuardedServer) -> ThreadingHTTPServer:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
+            if "repodata" in self.path and not self.path.endswith("/repodata.json"):
+                self.send_response(404)  # .zst/.bz2/shards: absent, as on a plain channel
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             body = REPODATA if self.path.endswith("repodata.json") else b"<html><body>index</body></html>"
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        do_HEAD = do_GET
 
         def log_message(self, *args: object) -> None:
             pass
@@ -79,7 +87,7 @@ def start_guarded(state: GuardedServer) -> ThreadingHTTPServer:
     server = ThreadingHTTPServer((state.host, 0), Handler)
     server.daemon_threads = True
     state.port = server.server_address[1]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return server
 
 
