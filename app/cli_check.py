@@ -75,7 +75,18 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return code
 
 
-def print_report(report: CheckReport, out: TextIO) -> None:
+class _Printable:
+    """Writes text from manifests and servers with control characters (ANSI escapes…) neutralised."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def write(self, text: str) -> None:
+        self.out.write("".join(c if c == "\n" or (c.isprintable() and c != "\x7f") else "\ufffd" for c in text))
+
+
+def print_report(report: CheckReport, stream: TextIO) -> None:
+    out = _Printable(stream)
     for workspace in report.workspaces:
         envs = ", ".join(workspace.environments)
         lock = "" if workspace.lock is None else " · pixi.lock read" if workspace.lock.problem is None else ""

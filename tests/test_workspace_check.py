@@ -209,6 +209,17 @@ def test_mirror_verdicts_agree_with_py_rattler(home, tmp_path, servers):
     assert rattler_through_mirrors(home, "http://mirrored.example/chan", mirrors) == "OK"
 
 
+def test_hostile_manifest_text_is_printed_inert(home, tmp_path):
+    root = tmp_path / "h"
+    root.mkdir()
+    (root / "pixi.toml").write_text(
+        '[workspace]\nchannels = ["https://repo.example.org/[red]x[/red]\\u001b[2J"]\nplatforms = []\n'
+    )
+    out = cli(home, str(root))
+    assert out.returncode == 0, out.stderr
+    assert "\x1b" not in out.stdout and "[red]x[/red]" in out.stdout
+
+
 def test_no_workspace_and_usage(home, tmp_path):
     empty = tmp_path / "nothing"
     empty.mkdir()

@@ -167,7 +167,7 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
             self.query_one("#host-detail", Static).update("This workspace names no remote channel or index.")
         self._render_detail()
         if message:
-            self.notify(message, timeout=8)
+            self.notify(message, timeout=8, markup=False)
 
     def selected(self) -> HostCheck | None:
         table = self.query_one("#hosts", DataTable)
@@ -218,7 +218,9 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         if host is None:
             return
         if host.row is None:
-            self.notify(f"pixi sends no stored credential to {host.host}; n adds one.", severity="warning")
+            self.notify(
+                f"pixi sends no stored credential to {host.host}; n adds one.", severity="warning", markup=False
+            )
             return
         self.dismiss((host.row.store.id, host.row.key))
 
@@ -228,7 +230,7 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         if host is None or report is None:
             return
         if host.row is not None:
-            self.notify(f"pixi already sends {host.row.key} to {host.host}; Enter goes to it.")
+            self.notify(f"pixi already sends {host.row.key} to {host.host}; Enter goes to it.", markup=False)
             return
         inventory = report.inventory
         usable = (StoreState.OK, StoreState.MISSING)
@@ -260,7 +262,7 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         try:
             outcome = save_credential(report.inventory, store, result.key, result.credential)
         except StoreError as err:
-            app.call_from_thread(self.notify, f"Nothing changed: {err}", severity="error", timeout=10)
+            app.call_from_thread(self.notify, f"Nothing changed: {err}", severity="error", timeout=10, markup=False)
             return
         app.call_from_thread(app.action_refresh)  # the main table shows it too
         self._run(None, outcome.message)
