@@ -33,7 +33,7 @@ from pixi_auth_tui.inventory import (
 )
 from pixi_auth_tui.model import S3Credentials, public_identity
 from pixi_auth_tui.paths import Environment
-from pixi_auth_tui.probe_state import FAILING, ProbeResult, ProbeState, result_key
+from pixi_auth_tui.probe_state import FAILING, ProbeResult, ProbeState, Verdict, result_key
 from pixi_auth_tui.stores.jsonfile import JsonFileStore
 from pixi_auth_tui.workspace_read import (
     DEFAULT_PYPI_INDEX,
@@ -504,15 +504,26 @@ def _host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Work
     refused = check.anonymous is not None and check.anonymous.status in (401, 403)
     if row is None and refused and not any(n.url_has_secret for n in check.needs):
         assert check.anonymous is not None
-        add(
-            "missing-credential",
-            Severity.ERROR,
-            f"{host} refuses anonymous access and no credential is stored for it",
-            f"{check.anonymous.url} answered HTTP {check.anonymous.status} without a credential, and pixi has "
-            f"none to send (keys tried: {', '.join(check.resolution.candidates if check.resolution else [])}). "
-            f"Add one under the key `pixi auth login` would use.",
-            Fails.MISSING,
-        )
+        tried = ", ".join(check.resolution.candidates if check.resolution else [])
+        answer = f"{check.anonymous.url} answered HTTP {check.anonymous.status} without a credential"
+        if check.is_s3 and aws_chain_configured(inventory.env):
+            # With s3-options and no stored key, rattler falls back to the AWS SDK's default chain.
+            add(
+                "missing-credential",
+                Severity.WARNING,
+                f"{host} refuses anonymous access; pixi will rely on the AWS default credentials",
+                f"{answer}. No S3 key is stored (keys tried: {tried}), so rattler uses the AWS SDK's default "
+                "chain (AWS_* variables or ~/.aws), which is configured here but not checked by this tool.",
+            )
+        else:
+            add(
+                "missing-credential",
+                Severity.ERROR,
+                f"{host} refuses anonymous access and no credential is stored for it",
+                f"{answer}, and pixi has none to send (keys tried: {tried}). "
+                "Add one under the key `pixi auth login` would use.",
+                Fails.MISSING,
+            )
     if row is not None and check.last is not None and check.last.verdict in FAILING:
         add(
             "rejected",
@@ -621,6 +632,17 @@ def _host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Work
     return out
 
 
+def aws_chain_configured(env: dict[str, str]) -> bool:
+    """Whether the AWS SDK's default chain would find credentials of its own (env or ~/.aws)."""
+    if any(env.get(name) for name in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE")):
+        return True
+    home = env.get("HOME")
+    files = [env.get("AWS_SHARED_CREDENTIALS_FILE"), env.get("AWS_CONFIG_FILE")]
+    if home:
+        files += [str(Path(home) / ".aws" / "credentials"), str(Path(home) / ".aws" / "config")]
+    return any(f and Path(f).is_file() for f in files)
+
+
 def _unused(inventory: Inventory, hosts: Any) -> list[CheckFinding]:
     used = {h.row.key for h in hosts if h.row is not None}
     out: list[CheckFinding] = []
@@ -696,7 +718,8 @@ async def probe_hosts(
                 if check.s3_option is not None:
                     options = ProbeOptions(**{**base.__dict__, "s3_region": check.s3_option.region})
                 result = await probe(row.key, row.entry.credential, url, options, client)
-                state.results[result_key(row.store.id, row.key)] = result
+                if result.verdict not in (Verdict.INSECURE, Verdict.NEEDS_URL):  # no news: keep the last
+                    state.results[result_key(row.store.id, row.key)] = result
                 if row.key not in state.urls and (row.key.startswith(("*.", "s3://")) or check.is_s3):
                     state.urls[row.key] = url  # a concrete URL for `t` in the main screen
             if on_result is not None:

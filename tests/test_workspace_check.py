@@ -161,7 +161,7 @@ def test_check_finds_every_host_and_what_will_fail(home, tmp_path, servers):
 
     # Fix the mirror's credential: nothing will fail now; warnings remain for --fail-on warning.
     write_credentials(home, {**good_store(servers), "127.0.0.2": MIRROR_TOKEN})
-    fixed = cli(home, "--test", "--allow-http", str(ws))
+    fixed = cli(home, "--test", "--allow-http", "--workspace", str(ws))
     assert fixed.returncode == 0, fixed.stdout
     assert "127.0.0.2" in fixed.stdout and "ACCEPTED" in fixed.stdout
     assert cli(home, str(ws), "--fail-on", "warning").returncode == 5
@@ -209,6 +209,25 @@ def test_mirror_verdicts_agree_with_py_rattler(home, tmp_path, servers):
     assert rattler_through_mirrors(home, "http://mirrored.example/chan", mirrors) == "OK"
 
 
+def test_an_s3_bucket_without_a_stored_key(home, tmp_path, servers, monkeypatch):
+    """rattler falls back to the AWS SDK's chain: missing (a failure) unless that chain is set up."""
+    monkeypatch.setenv("NO_PROXY", "*")
+    ws = tmp_path / "ws"
+    write_workspace(ws, servers, lock=False)
+    write_credentials(home, {**good_store(servers), "127.0.0.2": MIRROR_TOKEN, "s3://chan": BearerToken("x" * 20)})
+    codes = findings_by_code(engine_check(home, ws))
+    assert codes["s3-wrong-kind"][0]["fails"] == "missing"  # rattler: "unsupported authentication method"
+    del_s3 = {k: v for k, v in good_store(servers).items() if k != "s3://chan"}
+    write_credentials(home, {**del_s3, "127.0.0.2": MIRROR_TOKEN})
+    data = engine_check(home, ws, test=ProbePlan(allow_http=True))
+    (missing,) = findings_by_code(data)["missing-credential"]
+    assert missing["host"] == "s3://chan" and missing["fails"] == "missing" and "403" in missing["explanation"]
+    data = engine_check(home, ws, AWS_ACCESS_KEY_ID="AKIAFROMENV")
+    (missing,) = findings_by_code(data)["missing-credential"]
+    assert missing["severity"] == "warning" and missing["fails"] is None and "AWS" in missing["title"]
+    assert data["summary"]["missing"] == 0
+
+
 def test_hostile_manifest_text_is_printed_inert(home, tmp_path):
     root = tmp_path / "h"
     root.mkdir()
@@ -230,8 +249,8 @@ def test_no_workspace_and_usage(home, tmp_path):
 # -- findings that need no network ----------------------------------------------------------------
 
 
-def engine_check(home: Path, root: Path, *more: Path, test: ProbePlan | None = None) -> dict:
-    env = make_env(home, XDG_STATE_HOME=str(home / ".local" / "state"))
+def engine_check(home: Path, root: Path, *more: Path, test: ProbePlan | None = None, **extra: str) -> dict:
+    env = make_env(home, XDG_STATE_HOME=str(home / ".local" / "state"), **extra)
     report = run_check([root, *more], env, ProbeState.default(env.env), test)
     data = report_json(report)
     jsonschema.validate({**data, "exit_code": 0}, SCHEMA)
