@@ -120,3 +120,15 @@ async def test_workspace_view_fits_80x24_and_says_what_is_missing(workspace_app,
         await pilot.press("escape")
         await settle(pilot)
         assert not isinstance(app.screen, WorkspaceScreen)
+
+
+def test_started_inside_a_workspace_the_view_comes_first(home, tmp_path):
+    from pixi_auth_tui.demo import demo_environment
+    from pixi_auth_tui.ui.main import build_app
+
+    root = tmp_path / "ws"
+    (root / "src").mkdir(parents=True)
+    (root / "pixi.toml").write_text('[workspace]\nchannels = ["conda-forge"]\nplatforms = []\n')
+    assert build_app(make_env(home), root / "src").workspace_paths == [root / "pixi.toml"]
+    assert build_app(make_env(home), tmp_path).workspace_paths == []
+    assert build_app(demo_environment(home / "demo"), root).workspace_paths == []  # demo data: main screen
