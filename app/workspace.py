@@ -53,6 +53,7 @@ KNOWN_PUBLIC = (
     "https://conda.anaconda.org/bioconda/",
     "https://repo.prefix.dev/conda-forge/",
 )
+PROBE_CONCURRENCY = 16  # hosts asked at once by --test (two requests each, three with a credential)
 CONDA_TOKEN_IN_PATH = re.compile(r"/t/([^/]+)/")
 
 
@@ -696,9 +697,16 @@ async def probe_hosts(
         env=dict(report.inventory.env),
         generic_whoami=False,
     )
+    limit = asyncio.Semaphore(PROBE_CONCURRENCY)
     async with make_client(base) as client:
 
         async def one(check: HostCheck) -> None:
+            async with limit:
+                await probe_host(check)
+            if on_result is not None:
+                on_result(check)
+
+        async def probe_host(check: HostCheck) -> None:
             url = check.probe_url()
             now = base.clock()
             if url is None:
@@ -708,7 +716,8 @@ async def probe_hosts(
             else:
                 shown, _ = mask_url(url)
                 try:
-                    response = await asyncio.wait_for(client.get(url), plan.timeout)
+                    # Truly anonymous: without the URL's own user:password@ too.
+                    response = await asyncio.wait_for(client.get(strip_userinfo(url)[0]), plan.timeout)
                     anonymous[check.host] = AnonymousResult(shown, response.status_code, "", now)
                 except (TimeoutError, httpx.HTTPError) as err:
                     anonymous[check.host] = AnonymousResult(shown, None, type(err).__name__, now)
@@ -722,8 +731,6 @@ async def probe_hosts(
                     state.results[result_key(row.store.id, row.key)] = result
                 if row.key not in state.urls and (row.key.startswith(("*.", "s3://")) or check.is_s3):
                     state.urls[row.key] = url  # a concrete URL for `t` in the main screen
-            if on_result is not None:
-                on_result(check)
 
         await asyncio.gather(*(one(check) for check in report.hosts))
     state.save()
