@@ -427,11 +427,11 @@ def load_workspace(start: Path, env: dict[str, str], home: Path) -> Workspace:
 
 def strip_userinfo(url: str) -> tuple[str, bool]:
     """The URL without `user:password@`, and whether it had any (never shown, never stored)."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url, False
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = host + (f":{parts.port}" if parts.port else "")
+    try:
+        parts = urlsplit(url)
+        if parts.username is None and parts.password is None:
+            return url, False
+    except ValueError:
+        return url, False  # not a URL pixi could fetch either; reported as such
+    netloc = parts.netloc.rsplit("@", 1)[1]  # host[:port] as written, without the userinfo
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)), True

@@ -232,11 +232,14 @@ def test_hostile_manifest_text_is_printed_inert(home, tmp_path):
     root = tmp_path / "h"
     root.mkdir()
     (root / "pixi.toml").write_text(
-        '[workspace]\nchannels = ["https://repo.example.org/[red]x[/red]\\u001b[2J"]\nplatforms = []\n'
+        '[workspace]\nchannels = ["https://repo.example.org/[red]x[/red]\\u001b[2J", "http://[::1", '
+        '"http://h.example:99999/x", "https://", "https://u:p@[::1]:8/c"]\nplatforms = []\n'
     )
     out = cli(home, str(root))
     assert out.returncode == 0, out.stderr
     assert "\x1b" not in out.stdout and "[red]x[/red]" in out.stdout
+    assert "Not a URL pixi can fetch: http://[::1/" in out.stdout and "[::1]" in out.stdout
+    assert "u:p@" not in out.stdout
 
 
 def test_no_workspace_and_usage(home, tmp_path):
