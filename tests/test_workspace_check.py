@@ -87,7 +87,10 @@ def test_manifest_features_environments_and_channel_names(tmp_path, servers):
     assert ws.s3_options["chan"].force_path_style is True
     # Unknown or malformed content is reported, never fatal.
     assert any("feature.odd" in p and "channel" in p for p in ws.problems)
-    assert channel_url("conda-forge") == "https://conda.anaconda.org/conda-forge/"
+    from rattler import Channel  # the reference for how a channel name becomes a URL
+
+    for name in ("conda-forge", "my-org/label/dev", "https://repo.example.org/c", "s3://bucket/c/"):
+        assert channel_url(name) == Channel(name).base_url, name
     assert channel_url("./local-channel") is None
     mirrors = {
         "https://conda.anaconda.org/": ["https://a.example/all/"],
@@ -177,7 +180,7 @@ def test_check_finds_every_host_and_what_will_fail(home, tmp_path, servers):
     assert cli(home, str(ws), "--fail-on", "missing").returncode == 0
 
 
-def rattler_through_mirrors(home: Path, url: str, mirrors: dict[str, list[str]]) -> str:
+def rattler_as_pixi(home: Path, url: str, mirrors: dict[str, list[str]]) -> str:
     env = {
         "PATH": os.environ["PATH"],
         "HOME": str(home),
@@ -185,11 +188,11 @@ def rattler_through_mirrors(home: Path, url: str, mirrors: dict[str, list[str]])
         "XDG_CACHE_HOME": str(home / ".cache"),
         "NO_PROXY": "*",
     }
-    script = Path(__file__).with_name("rattler_mirror_fetch.py")
+    script = Path(__file__).with_name("rattler_pixi_fetch.py")
     case = json.dumps({"url": url, "mirrors": mirrors})
     proc = subprocess.run([sys.executable, str(script), case], capture_output=True, text=True, env=env, timeout=120)
     assert proc.stdout.strip(), proc.stderr[-2000:]
-    return proc.stdout.strip().splitlines()[-1]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 @pytest.mark.rattler
@@ -201,12 +204,12 @@ def test_mirror_verdicts_agree_with_py_rattler(home, tmp_path, servers):
     write_credentials(home, good_store(servers))
     data = json.loads(cli(home, "--json", "--test", "--allow-http", str(ws)).stdout)
     assert {h["host"]: h["verdict"] for h in data["hosts"]}["127.0.0.2"] == "missing"
-    refused = rattler_through_mirrors(home, "http://mirrored.example/chan", mirrors)
+    refused = rattler_as_pixi(home, "http://mirrored.example/chan", mirrors)
     assert refused.startswith("ERR") and "401" in refused, refused
     write_credentials(home, {**good_store(servers), "127.0.0.2": MIRROR_TOKEN})
     data = json.loads(cli(home, "--json", "--test", "--allow-http", str(ws)).stdout)
     assert {h["host"]: h["verdict"] for h in data["hosts"]}["127.0.0.2"] == "accepted"
-    assert rattler_through_mirrors(home, "http://mirrored.example/chan", mirrors) == "OK"
+    assert rattler_as_pixi(home, "http://mirrored.example/chan", mirrors) == "OK"
 
 
 def test_an_s3_bucket_without_a_stored_key(home, tmp_path, servers, monkeypatch):

@@ -1,7 +1,9 @@
 """Reference: fetch a channel's repodata through py-rattler with pixi's middleware order —
 mirrors first, then authentication from rattler's default stores.
 
-argv[1] is a JSON object {"url": …, "mirrors": {original: [mirror, …]}}; prints "OK" or "ERR …".
+argv[1] is a JSON object {"url": …, "mirrors": {original: [mirror, …]}}; prints "OK" or
+"ERR …" as one JSON string. (Not for s3://: rattler presigns S3 URLs, and moto answers a
+presigned request with a 500 once it enforces signatures, so it cannot judge them.)
 A subprocess, like tests/rattler_fetch.py, so the temporary HOME is rattler's home.
 """
 
@@ -31,7 +33,8 @@ async def fetch(url: str, mirrors: dict[str, list[str]]) -> str:
 
 def main() -> None:
     case = json.loads(sys.argv[1])
-    sys.stdout.write(asyncio.run(fetch(case["url"], case["mirrors"])) + "\n")
+    result = asyncio.run(fetch(case["url"], case["mirrors"]))
+    sys.stdout.write(json.dumps(result) + "\n")
     sys.stdout.flush()
     os._exit(0)
 
