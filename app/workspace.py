@@ -563,9 +563,11 @@ def _host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Work
         elif row is None and refused:
             pass  # already reported as missing-credential
     # Mirrors: the credential is looked up for the mirror's host, after the rewrite.
+    originals: set[str | None] = set()
     for need in check.needs:
-        if need.mirror is None:
-            continue
+        if need.mirror is None or host_of(need.url) in originals:
+            continue  # one lookup per original host: every URL of a host resolves alike
+        originals.add(host_of(need.url))
         original = inventory.resolve(strip_userinfo(need.url)[0])
         if original.row is not None and (row is None or row.key != original.row.key):
             sent = f"{row.key} from {row.store.name}" if row else "no credential"

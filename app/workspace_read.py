@@ -427,6 +427,8 @@ def load_workspace(start: Path, env: dict[str, str], home: Path) -> Workspace:
 
 def strip_userinfo(url: str) -> tuple[str, bool]:
     """The URL without `user:password@`, and whether it had any (never shown, never stored)."""
+    if "@" not in url:
+        return url, False  # the common case, without parsing (a lock file holds thousands of URLs)
     try:
         parts = urlsplit(url)
         if parts.username is None and parts.password is None:
