@@ -355,3 +355,12 @@ def test_a_missing_lock_reader_is_reported_not_fatal(home, tmp_path, monkeypatch
     monkeypatch.setitem(sys.modules, "rattler", None)  # as if py-rattler were not installed
     codes = findings_by_code(engine_check(home, root))
     assert "py-rattler is not installed" in codes["lock-unread"][0]["explanation"]
+
+
+def test_the_check_engine_loads_without_textual_or_the_network_stack():
+    code = (
+        "import sys, pixi_auth_tui.workspace, pixi_auth_tui.cli_check; "
+        "print(sorted(m for m in ('textual', 'httpx', 'rattler') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
