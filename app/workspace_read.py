@@ -25,6 +25,93 @@ DEFAULT_PYPI_INDEX = "https://pypi.org/simple/"
 DEFAULT_FEATURE = "default"
 MANIFEST_NAMES = ("pixi.toml", "pyproject.toml")
 
+# The keys pixi 0.77's manifest parser accepts (crates/pixi_manifest/src/toml); it rejects others.
+TOP_KEYS = frozenset(
+    [
+        "$schema",
+        "workspace",
+        "project",
+        "package",
+        "target",
+        "dependencies",
+        "host-dependencies",
+        "build-dependencies",
+        "constraints",
+        "exclude-newer",
+        "pypi-dependencies",
+        "pypi-exclude-newer",
+        "dev",
+        "activation",
+        "tasks",
+        "feature",
+        "environments",
+        "pypi-options",
+        "system-requirements",
+        "tool",
+    ]
+)
+FEATURE_KEYS = frozenset(
+    [
+        "activation",
+        "build-dependencies",
+        "channel-priority",
+        "channels",
+        "constraints",
+        "dependencies",
+        "dev",
+        "host-dependencies",
+        "platforms",
+        "pypi-dependencies",
+        "pypi-options",
+        "solve-strategy",
+        "system-requirements",
+        "target",
+        "tasks",
+        "exclude-newer",
+        "pypi-exclude-newer",
+    ]
+)
+WORKSPACE_KEYS = FEATURE_KEYS | frozenset(
+    [
+        "authors",
+        "build-variants",
+        "build-variants-files",
+        "conda-pypi-map",
+        "description",
+        "documentation",
+        "homepage",
+        "license",
+        "license-file",
+        "name",
+        "preview",
+        "readme",
+        "repository",
+        "requires-pixi",
+        "s3-options",
+        "version",
+    ]
+)
+PYPI_OPTION_KEYS = frozenset(
+    [
+        "dependency-overrides",
+        "extra-index-urls",
+        "find-links",
+        "index-strategy",
+        "index-url",
+        "no-binary",
+        "no-build",
+        "no-build-isolation",
+        "prerelease-mode",
+        "skip-wheel-filename-check",
+    ]
+)
+
+
+def _unknown_keys(table: dict[str, Any], known: frozenset[str], where: str, problems: list[str]) -> None:
+    for key in table:
+        if key not in known:
+            problems.append(f"{where}: unknown key {key!r} (pixi refuses a manifest with unknown keys)")
+
 
 @dataclass(frozen=True)
 class S3Option:
@@ -193,6 +280,7 @@ def _pypi_options(value: Any, where: str, problems: list[str]) -> PypiOptions:
     if not isinstance(value, dict):
         problems.append(f"{where}: expected a table")
         return options
+    _unknown_keys(value, PYPI_OPTION_KEYS, where, problems)
     index = value.get("index-url")
     if isinstance(index, str):
         options.index_url = index
@@ -236,6 +324,7 @@ def _s3_options(value: Any, where: str, problems: list[str]) -> dict[str, S3Opti
 
 
 def _feature(name: str, table: dict[str, Any], where: str, problems: list[str]) -> Feature:
+    _unknown_keys(table, WORKSPACE_KEYS if name == DEFAULT_FEATURE else FEATURE_KEYS, where, problems)
     feature = Feature(name)
     feature.channels = _channels(table.get("channels"), f"{where}.channels", problems)
     feature.pypi = _pypi_options(table.get("pypi-options"), f"{where}.pypi-options", problems)
@@ -258,6 +347,7 @@ def read_manifest(manifest: Path) -> Workspace:
         problems.append(f"{manifest}: no [tool.pixi] table")
         return workspace
     prefix = "tool.pixi." if manifest.name == "pyproject.toml" else ""
+    _unknown_keys(pixi, TOP_KEYS, f"{manifest.name}{' [tool.pixi]' if prefix else ''}", problems)
     head_name = "workspace" if "workspace" in pixi else "project"
     head = pixi.get(head_name)
     if not isinstance(head, dict):

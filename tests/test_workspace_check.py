@@ -87,6 +87,8 @@ def test_manifest_features_environments_and_channel_names(tmp_path, servers):
     assert ws.s3_options["chan"].force_path_style is True
     # Unknown or malformed content is reported, never fatal.
     assert any("feature.odd" in p and "channel" in p for p in ws.problems)
+    assert any("feature.odd" in p and "unknown key 'surprise'" in p for p in ws.problems)
+    assert len(ws.problems) == 2, ws.problems  # nothing else in the sample is flagged
     from rattler import Channel  # the reference for how a channel name becomes a URL
 
     for name in ("conda-forge", "my-org/label/dev", "https://repo.example.org/c", "s3://bucket/c/"):
