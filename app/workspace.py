@@ -225,6 +225,10 @@ def collect_needs(workspace: Workspace) -> list[Need]:
             raw.append((_slash(extra), "PyPI extra index", f"{section} pypi-options.extra-index-urls", envs))
         for link in pypi.find_links:
             raw.append((link, "find-links", f"{section} pypi-options.find-links", envs))
+    for channel in workspace.build_channels:
+        url = channel_url(channel)
+        if url is not None:
+            raw.append((url, "build backend channel", f"[{prefix}package.build] channels", ()))
     if workspace.lock is not None:
         for locked in workspace.lock.urls:
             what = "pixi.lock channel" if locked.what == "channel" else f"pixi.lock {locked.what}"

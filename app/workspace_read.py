@@ -175,6 +175,7 @@ class Workspace:
     features: dict[str, Feature] = field(default_factory=dict)
     environments: dict[str, list[str]] = field(default_factory=dict)  # env → features, default first
     s3_options: dict[str, S3Option] = field(default_factory=dict)  # from the manifest
+    build_channels: list[str] = field(default_factory=list)  # [package.build] and its backend's
     config: PixiConfig = field(default_factory=PixiConfig)
     lock: LockInfo | None = None
     problems: list[str] = field(default_factory=list)
@@ -365,6 +366,15 @@ def read_manifest(manifest: Path) -> Workspace:
     )
     workspace.features[DEFAULT_FEATURE] = default
     workspace.s3_options = _s3_options(head.get("s3-options"), f"[{prefix}{head_name}.s3-options]", problems)
+
+    package = pixi.get("package")
+    build = package.get("build") if isinstance(package, dict) else None
+    if isinstance(build, dict):
+        workspace.build_channels = _channels(build.get("channels"), f"[{prefix}package.build].channels", problems)
+        backend = build.get("backend")
+        if isinstance(backend, dict):
+            where = f"[{prefix}package.build.backend].channels"
+            workspace.build_channels += _channels(backend.get("channels"), where, problems)
 
     features = pixi.get("feature", {})
     if isinstance(features, dict):

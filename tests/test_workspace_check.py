@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 from pixi_auth_tui.model import BasicHTTP, BearerToken, S3Credentials
 from pixi_auth_tui.probe_state import ProbeState
-from pixi_auth_tui.workspace import ProbePlan, report_json, run_check
+from pixi_auth_tui.workspace import ProbePlan, collect_needs, report_json, run_check
 from pixi_auth_tui.workspace_read import apply_mirror, channel_url, find_manifest, read_manifest
 
 from tests.conftest import NO_BUS, make_env
@@ -109,8 +109,14 @@ def test_pyproject_tool_pixi_is_read(tmp_path):
         '[project]\nname = "p"\n[tool.pixi.workspace]\nchannels = ["https://repo.example.org/c"]\n'
         'platforms = ["linux-64"]\n[tool.pixi.feature.t.pypi-options]\nindex-url = "https://idx.example.org/simple"\n'
         '[tool.pixi.environments]\nt = ["t"]\n'
+        '[tool.pixi.package.build]\nbackend = { name = "pixi-build-python", version = "*" }\n'
+        'channels = ["https://prefix.dev/pixi-build-backends"]\n'
     )
     ws = read_manifest(find_manifest(root))
+    assert ws.problems == []
+    assert ws.build_channels == ["https://prefix.dev/pixi-build-backends"]
+    needs = {n.url: n.what for n in collect_needs(ws)}
+    assert needs["https://prefix.dev/pixi-build-backends/"] == "build backend channel"
     assert ws.features["default"].channels == ["https://repo.example.org/c"]
     assert ws.features["t"].pypi.index_url == "https://idx.example.org/simple"
     assert ws.environments["t"] == ["default", "t"]
