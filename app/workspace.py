@@ -758,6 +758,20 @@ def run_check(
     if test is not None:
         anonymous = asyncio.run(probe_hosts(report, state, test))
         report = build_report(workspaces, inventory, state, anonymous)
+    if len(workspaces) > 1:
+        for workspace in workspaces:
+            source = workspace.config.override_source
+            if source is not None and source.parent.parent == workspace.root:
+                report.findings.append(
+                    CheckFinding(
+                        "config-problem",
+                        Severity.INFO,
+                        "This workspace's own override file was not applied",
+                        f"{source} sets authentication-override-file, which only this workspace uses; checked "
+                        "together with others, hosts were resolved with the global stores. Check it alone.",
+                        workspace=str(workspace.root),
+                    )
+                )
     return report
 
 

@@ -351,6 +351,12 @@ def test_workspace_override_file_is_consulted(home, tmp_path):
     data = engine_check(home, root)
     (host,) = data["hosts"]
     assert host["credential"]["store"] == "override" and host["credential"]["key"] == "private.o.example"
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "pixi.toml").write_text("[workspace]\nchannels = []\nplatforms = []\n")
+    data = engine_check(home, root, other)  # together with another workspace: said, not silently wrong
+    assert any("override file was not applied" in f["title"] for f in data["findings"])
+    assert data["hosts"][0]["credential"] is None
 
 
 def test_a_missing_lock_reader_is_reported_not_fatal(home, tmp_path, monkeypatch):
