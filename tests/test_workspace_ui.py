@@ -132,3 +132,18 @@ def test_started_inside_a_workspace_the_view_comes_first(home, tmp_path):
     assert build_app(make_env(home), root / "src").workspace_paths == [root / "pixi.toml"]
     assert build_app(make_env(home), tmp_path).workspace_paths == []
     assert build_app(demo_environment(home / "demo"), root).workspace_paths == []  # demo data: main screen
+
+
+async def test_w_outside_a_workspace_says_so(home, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = AuthApp(make_env(home))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert not isinstance(app.screen, WorkspaceScreen)  # not started inside one: the main screen
+        await pilot.press("w")
+        await settle(pilot)
+        assert isinstance(app.screen, WorkspaceScreen)
+        assert "No pixi workspace here" in screen_text(app)
+        await pilot.press("n", "enter")  # nothing selected: nothing happens, nothing breaks
+        await settle(pilot)
+        assert isinstance(app.screen, WorkspaceScreen)
