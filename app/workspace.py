@@ -396,6 +396,8 @@ def _verdict_rank(check: HostCheck) -> int:
 
 def _verdict(check: HostCheck, inventory: Inventory) -> str:
     """One word for the host: what will happen when pixi fetches from it."""
+    if inventory.blocked and not check.is_pypi:
+        return "blocked"  # pixi cannot build its HTTP client without the store: every conda fetch fails
     if any(f.fails is Fails.MISSING for f in check.findings):
         return "missing"
     if any(f.fails is Fails.REJECTED for f in check.findings):

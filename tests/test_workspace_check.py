@@ -336,8 +336,9 @@ def test_several_workspaces_report_unused_credentials_and_a_broken_store(home, t
     assert verdicts == {"repo.a.example": "untested", "repo.b.example": "no credential"}
     # One bad entry breaks the file: pixi sends nothing, and the check says so (a failure).
     (home / ".rattler" / "credentials.json").write_text('{"x": {"BasicHttp": {"username": "u", "password": "p"}}}')
-    codes = findings_by_code(engine_check(home, a))
-    assert codes["store-blocked"][0]["fails"] == "missing"
+    data = engine_check(home, a)
+    assert findings_by_code(data)["store-blocked"][0]["fails"] == "missing"
+    assert [h["verdict"] for h in data["hosts"]] == ["blocked"]
 
 
 def test_workspace_override_file_is_consulted(home, tmp_path):

@@ -33,6 +33,7 @@ VERDICT_STYLE = {
     "accepted": "green",
     "public": "green",
     "missing": "bold red",
+    "blocked": "bold red",
     "rejected": "bold red",
     "expired": "bold red",
     "untested": "yellow",
