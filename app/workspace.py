@@ -735,6 +735,9 @@ async def probe_hosts(
                 if check.s3_option is not None:
                     options = ProbeOptions(**{**base.__dict__, "s3_region": check.s3_option.region})
                 result = await probe(row.key, row.entry.credential, url, options, client)
+                # A token written into the manifest's URL is no secret of the credential's: mask it too.
+                result.url = mask_url(result.url)[0]
+                result.final_url = mask_url(result.final_url)[0] if result.final_url else None
                 if result.verdict not in (Verdict.INSECURE, Verdict.NEEDS_URL):  # no news: keep the last
                     state.results[result_key(row.store.id, row.key)] = result
                 if row.key not in state.urls and (row.key.startswith(("*.", "s3://")) or check.is_s3):
