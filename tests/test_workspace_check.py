@@ -239,6 +239,23 @@ def test_an_s3_bucket_without_a_stored_key(home, tmp_path, servers, monkeypatch)
     assert data["summary"]["missing"] == 0
 
 
+def test_a_token_in_a_manifest_url_is_never_written_or_printed(home, tmp_path, servers, monkeypatch):
+    monkeypatch.setenv("NO_PROXY", "*")
+    root = tmp_path / "t"
+    root.mkdir()
+    token = "manifest-token-0123456789"
+    (root / "pixi.toml").write_text(
+        f'[workspace]\nchannels = ["{servers.main.base}/t/{token}/private"]\nplatforms = []\n'
+    )
+    write_credentials(home, {"127.0.0.1": BASIC})
+    data = engine_check(home, root, test=ProbePlan(allow_http=True))
+    assert findings_by_code(data)["url-credentials"][0]["host"] == "127.0.0.1"
+    assert data["hosts"][0]["last_test"] is not None  # it was tested
+    state = home / ".local" / "state" / "pixi-auth-tui"
+    for text in (json.dumps(data), (state / "state.json").read_text(), (state / "anonymous.json").read_text()):
+        assert token not in text
+
+
 def test_hostile_manifest_text_is_printed_inert(home, tmp_path):
     root = tmp_path / "h"
     root.mkdir()
