@@ -100,6 +100,11 @@ async def test_workspace_view_first_then_jump_add_and_test(workspace_app, home, 
         assert verdicts["127.0.0.1"] == "accepted" and verdicts["127.0.0.2"] == "accepted"
         assert verdicts["127.0.0.3"] == "public"
         assert "accepted" in screen_text(app)
+        # Back on the main screen, the credential's "Last test" says what the check found.
+        await pilot.press("escape")
+        await settle(pilot)
+        row = next(r for r in app.shown_rows if r.key == "127.0.0.2")
+        assert app.last_test_cell(row).plain == "accepted"
 
 
 async def test_workspace_view_fits_80x24_and_says_what_is_missing(workspace_app, servers):

@@ -127,6 +127,8 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
             app.call_from_thread(self._no_workspace, str(err))
             return
         app.call_from_thread(self._show, report, message)
+        if plan is not None:
+            app.call_from_thread(app.action_refresh)  # the main table's "Last test" column too
 
     def _no_workspace(self, reason: str) -> None:
         self.query_one("#ws-summary", Static).update(Text(f"No pixi workspace here: {reason}"))
@@ -276,7 +278,8 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         if plain:
             self.app.push_screen(
                 ConfirmScreen(
-                    f"{', '.join(plain)} use plain http: their credentials would travel unencrypted.\n\nSend them too?",
+                    f"{', '.join(plain[:5])}{'…' if len(plain) > 5 else ''} use plain http: their credentials "
+                    "would travel unencrypted.\n\nSend them too?",
                     confirm="Send",
                 ),
                 lambda yes: self._test(bool(yes)),
