@@ -683,6 +683,7 @@ def _ago(timestamp: float) -> str:
 class ProbePlan:
     allow_http: bool = False
     timeout: float = 15.0
+    hosts: frozenset[str] | None = None  # only these hosts (None: every host)
 
 
 async def probe_hosts(
@@ -743,7 +744,8 @@ async def probe_hosts(
                 if row.key not in state.urls and (row.key.startswith(("*.", "s3://")) or check.is_s3):
                     state.urls[row.key] = url  # a concrete URL for `t` in the main screen
 
-        await asyncio.gather(*(one(check) for check in report.hosts))
+        chosen = [h for h in report.hosts if plan.hosts is None or h.host in plan.hosts]
+        await asyncio.gather(*(one(check) for check in chosen))
     state.save()
     save_anonymous(state, anonymous)
     return anonymous

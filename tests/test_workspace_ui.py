@@ -90,8 +90,15 @@ async def test_workspace_view_first_then_jump_add_and_test(workspace_app, home, 
         host = screen.report.hosts[host_index(screen, "127.0.0.2")]
         assert host.row is not None and host.row.key == "127.0.0.2"
 
-        # Test now: plain http needs a yes; then every host has its verdict.
+        # Test one host (t), then every host (T): plain http needs a yes.
         await pilot.press("t")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.click("#confirm")
+        await settle(pilot)
+        tested = {h.host: h.verdict for h in screen.report.hosts}
+        assert tested["127.0.0.2"] == "accepted" and tested["127.0.0.1"] == "untested"  # only the selected one
+        await pilot.press("T")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.click("#confirm")
@@ -113,13 +120,15 @@ async def test_workspace_view_fits_80x24_and_says_what_is_missing(workspace_app,
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, WorkspaceScreen)
-        await pilot.press("t")
+        await pilot.press("T")
         await settle(pilot)
         await pilot.click("#confirm")
         await settle(pilot)
-        text = screen_text(app)
-        # The missing credential comes first, and is said plainly, at 80 columns.
+        # The missing credentials come first, and are said plainly, at 80 columns.
         assert screen.report.hosts[0].host == "127.0.0.2" and screen.report.hosts[0].verdict == "missing"
+        screen.query_one("#hosts", DataTable).move_cursor(row=0)
+        await settle(pilot)
+        text = screen_text(app)
         assert "127.0.0.2" in text and "missing" in text
         assert "refuses anonymous access" in text  # the detail pane of the selected host
         await pilot.press("escape")

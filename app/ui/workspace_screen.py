@@ -74,7 +74,8 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         Binding("escape,w", "back", "Back"),
         Binding("enter", "jump", "Go to credential"),
         Binding("n", "add", "Add missing"),
-        Binding("t", "test", "Test now"),
+        Binding("t", "test", "Test host"),
+        Binding("T", "test_all", "Test all"),
         Binding("r", "refresh", "Refresh"),
     ]
 
@@ -134,7 +135,6 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         self.query_one("#ws-summary", Static).update(Text(f"No pixi workspace here: {reason}"))
 
     def _show(self, report: CheckReport, message: str | None) -> None:
-        self.report = report
         counts = report.summary()
         home = self.auth_app.environment.home
         line = Text()
@@ -149,10 +149,12 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         line.append(" · ")
         line.append(f"{counts['rejected']} rejected", style="bold red" if counts["rejected"] else "")
         line.append(f" · {counts['warning']} warning(s)", style="yellow" if counts["warning"] else "")
-        line.append("  — Enter: credential · n: add missing · t: test now", style="dim")
+        line.append("  — Enter: credential · n: add missing · t/T: test host/all", style="dim")
         self.query_one("#ws-summary", Static).update(line)
         table = self.query_one("#hosts", DataTable)
-        keep = table.cursor_row
+        before = self.selected()  # the old report's host: keep it selected, wherever it moved
+        keep = next((i for i, h in enumerate(report.hosts) if before and h.host == before.host), 0)
+        self.report = report
         table.clear()
         for index, host in enumerate(report.hosts):
             row = host.row
@@ -165,7 +167,7 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
                 key=str(index),
             )
         if report.hosts:
-            table.move_cursor(row=min(keep, len(report.hosts) - 1))
+            table.move_cursor(row=keep)
         else:
             self.query_one("#host-detail", Static).update("This workspace names no remote channel or index.")
         self._render_detail()
@@ -271,24 +273,32 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         self._run(None, outcome.message)
 
     def action_test(self) -> None:
-        report = self.report
-        if report is None:
-            return
-        plain = [h.host for h in report.hosts if h.row is not None and h.probe_url() and _is_http(h.probe_url())]
-        if plain:
-            self.app.push_screen(
-                ConfirmScreen(
-                    f"{', '.join(plain[:5])}{'…' if len(plain) > 5 else ''} use plain http: their credentials "
-                    "would travel unencrypted.\n\nSend them too?",
-                    confirm="Send",
-                ),
-                lambda yes: self._test(bool(yes)),
-            )
-            return
-        self._test(False)
+        host = self.selected()
+        if host is not None:
+            self._confirm_and_test([host], f"Tested {host.host}.")
 
-    def _test(self, allow_http: bool) -> None:
-        self.running = self._check(ProbePlan(allow_http=allow_http), "Tested every host.")
+    def action_test_all(self) -> None:
+        if self.report is not None and self.report.hosts:
+            self._confirm_and_test(self.report.hosts, f"Tested {len(self.report.hosts)} hosts.")
+
+    def _confirm_and_test(self, hosts: list[HostCheck], done: str) -> None:
+        """Plain http carries a secret unencrypted: only with a yes (the anonymous request needs none)."""
+        names = frozenset(h.host for h in hosts)
+        plain = [h.host for h in hosts if h.row is not None and _is_http(h.probe_url())]
+        if not plain:
+            self._test(names, False, done)
+            return
+        shown = f"{', '.join(plain[:5])}{'…' if len(plain) > 5 else ''}"
+        self.app.push_screen(
+            ConfirmScreen(
+                f"{shown}: plain http, the credential would travel unencrypted.\n\nSend it anyway?",
+                confirm="Send",
+            ),
+            lambda yes: self._test(names, bool(yes), done),
+        )
+
+    def _test(self, hosts: frozenset[str], allow_http: bool, done: str) -> None:
+        self.running = self._check(ProbePlan(allow_http=allow_http, hosts=hosts), done)
 
 
 def _is_http(url: str | None) -> bool:
