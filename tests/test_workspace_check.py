@@ -326,10 +326,15 @@ x = "*"
 
     # keyring-provider = "subprocess" in the workspace config: uv asks the keyring CLI.
     (root / ".pixi").mkdir()
-    config = 'tls-no-verify = true\n[pypi-config]\nkeyring-provider = "subprocess"\n'
+    config = 'tls-no-verify = true\n[pypi-config]\nkeyring-provider = "subprocess"\nindex-url = "https://idx.example"\n'
     (root / ".pixi" / "config.toml").write_text(config)
+    (home / ".config" / "pixi").mkdir(parents=True)
+    (home / ".config" / "pixi" / "config.toml").write_text("mirrors = [broken")
     codes = findings_by_code(engine_check(home, root))
     assert codes["tls-no-verify"]
+    assert "https://idx.example" in codes["pypi-config-unused"][0]["explanation"]  # only `pixi init` uses it
+    assert "not valid TOML" in codes["config-problem"][0]["explanation"]
+    assert {f["host"]: f["key"] for f in codes["untested"]} == {"pypi.org": "*.org", "conda.anaconda.org": "*.org"}
     assert codes["pypi-no-credential"][0]["severity"] == "info"
     assert "subprocess" in codes["pypi-no-credential"][0]["explanation"]
 
