@@ -632,9 +632,12 @@ class AuthApp(App[None]):
         self.push_screen(AuditScreen(), self._jump_to)
 
     def action_workspace(self) -> None:
-        from pixi_auth_tui.ui.workspace_screen import WorkspaceScreen
+        from pixi_auth_tui.ui.workspace_screen import WorkspaceContext, WorkspaceScreen
 
-        self.push_screen(WorkspaceScreen(self.workspace_paths or [Path.cwd()]), self._jump_to)
+        if self.probe_state is None:
+            self.probe_state = ProbeState.default(self.environment.env)
+        context = WorkspaceContext(self.environment, self.probe_state, self.action_refresh)
+        self.push_screen(WorkspaceScreen(self.workspace_paths or [Path.cwd()], context), self._jump_to)
 
     def _jump_to(self, target: tuple[str, str] | None) -> None:
         if target is None:

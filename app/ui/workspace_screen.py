@@ -4,13 +4,16 @@ sends → the verdict. Enter goes to the credential; `n` adds the missing one un
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from pixi_auth_tui.audit import Severity
 from pixi_auth_tui.hostkeys import normalise_login_key
 from pixi_auth_tui.model import KIND_LABELS
 from pixi_auth_tui.operations import save_credential
+from pixi_auth_tui.paths import Environment
 from pixi_auth_tui.probe_state import ProbeState
 from pixi_auth_tui.stores.base import StoreError, StoreState
 from pixi_auth_tui.ui import present
@@ -25,9 +28,6 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from textual.worker import Worker
-
-if TYPE_CHECKING:
-    from pixi_auth_tui.ui.app import AuthApp
 
 VERDICT_STYLE = {
     "accepted": "green",
@@ -62,6 +62,15 @@ class PrefilledForm(CredentialForm):
         self.query_one(first, Input).focus()
 
 
+@dataclass
+class WorkspaceContext:
+    """What the view needs from whoever opens it (the hook is these three and a push_screen)."""
+
+    environment: Environment
+    state: ProbeState  # shared with the main screen: a test here shows there too
+    on_change: Callable[[], None]  # re-read the stores elsewhere after a write or a test (event loop)
+
+
 class WorkspaceScreen(Screen[tuple[str, str] | None]):
     """Dismisses with (store id, key) of the credential to go to, or None."""
 
@@ -79,15 +88,12 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         Binding("r", "refresh", "Refresh"),
     ]
 
-    def __init__(self, paths: list[Path]) -> None:
+    def __init__(self, paths: list[Path], context: WorkspaceContext) -> None:
         super().__init__()
         self.paths = paths
+        self.context = context
         self.report: CheckReport | None = None
         self.running: Worker[None] | None = None  # the latest check (tests wait on it)
-
-    @property
-    def auth_app(self) -> AuthApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -104,12 +110,6 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         table.focus()
         self.action_refresh()
 
-    def _state(self) -> ProbeState:
-        app = self.auth_app
-        if app.probe_state is None:
-            app.probe_state = ProbeState.default(app.environment.env)
-        return app.probe_state
-
     # -- running the check (worker threads: files, keychain and network) -----------------
 
     def action_refresh(self) -> None:
@@ -121,22 +121,22 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
 
     def _run(self, plan: ProbePlan | None, message: str | None) -> None:
         """The check, from a worker thread; the result is shown on the event loop."""
-        app = self.auth_app
+        app = self.app
         try:
-            report = run_check(self.paths, app.environment, self._state(), plan)
+            report = run_check(self.paths, self.context.environment, self.context.state, plan)
         except NotAWorkspace as err:
             app.call_from_thread(self._no_workspace, str(err))
             return
         app.call_from_thread(self._show, report, message)
         if plan is not None:
-            app.call_from_thread(app.action_refresh)  # the main table's "Last test" column too
+            app.call_from_thread(self.context.on_change)  # the main table's "Last test" column too
 
     def _no_workspace(self, reason: str) -> None:
         self.query_one("#ws-summary", Static).update(Text(f"No pixi workspace here: {reason}"))
 
     def _show(self, report: CheckReport, message: str | None) -> None:
         counts = report.summary()
-        home = self.auth_app.environment.home
+        home = self.context.environment.home
         line = Text()
         for workspace in report.workspaces:
             line.append(f"{workspace.name}", style="bold")
@@ -251,7 +251,7 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
             inventory=inventory,
             stores=stores,
             default_store=inventory.default_write_store(),
-            home=self.auth_app.environment.home,
+            home=self.context.environment.home,
         )
         self.app.push_screen(form, self._save)
 
@@ -261,7 +261,7 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
 
     @work(thread=True, exclusive=True, group="workspace")
     def _write(self, result: FormResult, report: CheckReport) -> None:
-        app = self.auth_app
+        app = self.app
         store = report.inventory.store(result.store_id)
         assert store is not None
         try:
@@ -269,7 +269,7 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         except StoreError as err:
             app.call_from_thread(self.notify, f"Nothing changed: {err}", severity="error", timeout=10, markup=False)
             return
-        app.call_from_thread(app.action_refresh)  # the main table shows it too
+        app.call_from_thread(self.context.on_change)  # the main table shows it too
         self._run(None, outcome.message)
 
     def action_test(self) -> None:
