@@ -9,6 +9,7 @@ No Textual here; the network is touched only by `probe_hosts`.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import re
 import time
@@ -30,6 +31,7 @@ from pixi_auth_tui.inventory import (
     Status,
     discover_stores,
     inventory_from,
+    load_inventory,
 )
 from pixi_auth_tui.model import S3Credentials, public_identity
 from pixi_auth_tui.paths import Environment
@@ -283,6 +285,11 @@ def lookup_host(url: str) -> str | None:
 def workspace_inventory(environment: Environment, workspace: Workspace | None) -> Inventory:
     """The stores pixi reads inside `workspace`: as load_inventory, but the workspace's
     `.pixi/config.toml` may set its own authentication-override-file (it is merged last)."""
+    if "workspace" in {f.name for f in dataclasses.fields(Environment)}:
+        # Once app.paths.Environment carries the workspace (issue 11), the inventory itself
+        # reads the workspace's config: use exactly that, never a second opinion.
+        root = workspace.root if workspace is not None else None
+        return load_inventory(dataclasses.replace(environment, workspace=root))  # type: ignore[call-arg]
     found = discover_stores(environment)
     config = workspace.config if workspace else None
     stores = found.stores
