@@ -33,7 +33,9 @@ def add_check_parser(sub: Any) -> None:
         help="which hosts a pixi workspace needs, the credential pixi sends to each, and what will fail",
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help="workspace folder or manifest (default: here, upward)")
-    p.add_argument("--workspace", action="append", default=[], metavar="PATH", help="same as PATH; repeatable")
+    p.add_argument(
+        "--workspace", action="append", default=[], dest="workspace_paths", metavar="PATH", help="same as PATH"
+    )
     p.add_argument("--json", action="store_true", help="machine-readable report")
     p.add_argument("--test", action="store_true", help="ask every host now, with and without the credential")
     p.add_argument("--allow-http", action="store_true", help="with --test: send credentials over plain http too")
@@ -60,7 +62,10 @@ def exit_code(report: CheckReport, fail_on: str) -> int:
 
 def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     environment = environment_for(args)
-    paths = [Path(p) for p in [*args.paths, *args.workspace]] or [Path.cwd()]
+    named = [*args.paths, *args.workspace_paths]
+    if not named and isinstance(getattr(args, "workspace", None), str):
+        named = [args.workspace]  # the global `--workspace PATH` before the command, where it exists
+    paths = [Path(p).expanduser() for p in named] or [Path.cwd()]
     test = ProbePlan(allow_http=args.allow_http, timeout=args.timeout) if args.test else None
     try:
         report = run_check(paths, environment, ProbeState.default(environment.env), test)
