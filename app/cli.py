@@ -7,7 +7,7 @@ Exit codes:
   3  nothing found (`resolve` with no matching credential, `remove` of a missing key)
   4  `test`: at least one credential was rejected by its server (or has expired)
   5  `audit`: findings at or above --fail-on
-  6  `check`: a host the workspace needs has no credential (see app/cli_check.py)
+  8  `check`: a host the workspace needs has no credential (see app/cli_check.py)
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Browse, add, rotate, remove, test and audit the credentials pixi and rattler use.",
         epilog="Without a command, starts the terminal UI. "
         "Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 a credential was rejected (test), "
-        "5 findings at or above --fail-on (audit), 6 a needed credential is missing (check).",
+        "5 findings at or above --fail-on (audit), 8 a needed credential is missing (check).",
     )
     parser.add_argument("--version", action="version", version=f"pixi-auth-tui {__version__}")
     parser.add_argument(
@@ -378,7 +378,7 @@ def main(
         if args.command == "check":
             from pixi_auth_tui.cli_check import cmd_check
 
-            return cmd_check(args, out, err)
+            return cmd_check(args, environment_for(args), out, err)
         inv = load_inventory_for(args)
         if args.command == "list":
             return cmd_list(inv, args, out)

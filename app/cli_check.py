@@ -5,8 +5,9 @@ Exit codes (consistent with the other commands):
   3  no pixi workspace at the given path(s)
   4  a credential pixi would send is rejected by its server (or has expired)
   5  --fail-on warning and there are warnings
-  6  a host needs a credential and pixi has none to send (or cannot load its store)
-When several apply, the first of 6, 4, 5 wins.
+  8  a host needs a credential and pixi has none to send (or cannot load its store)
+When several apply, the first of 8, 4, 5 wins. (6 and 7 are `test`'s: a credential could not be
+verified / was not tested; `check` reports those hosts in its output instead.)
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from pixi_auth_tui.audit import Severity
-from pixi_auth_tui.cli import EXIT_FINDINGS, EXIT_NOT_FOUND, EXIT_OK, EXIT_REJECTED, environment_for
 from pixi_auth_tui.model import KIND_LABELS
+from pixi_auth_tui.paths import Environment
 from pixi_auth_tui.probe_state import ProbeState
 from pixi_auth_tui.workspace import CheckReport, Fails, ProbePlan, report_json, run_check
 from pixi_auth_tui.workspace_read import NotAWorkspace
 
-EXIT_MISSING = 6
+# The numbers app/cli.py documents; kept here because cli imports this module, never the reverse.
+EXIT_OK, EXIT_NOT_FOUND, EXIT_REJECTED, EXIT_FINDINGS = 0, 3, 4, 5
+EXIT_MISSING = 8
 FAIL_ON = ("missing", "rejected", "warning")
 
 
@@ -44,7 +47,7 @@ def add_check_parser(sub: Any) -> None:
         "--fail-on",
         choices=FAIL_ON,
         default="rejected",
-        help="missing: exit 6 when a host lacks a needed credential; rejected (default): also exit 4 when a "
+        help="missing: exit 8 when a host lacks a needed credential; rejected (default): also exit 4 when a "
         "credential is refused; warning: also exit 5 on warnings",
     )
 
@@ -60,8 +63,7 @@ def exit_code(report: CheckReport, fail_on: str) -> int:
     return EXIT_OK
 
 
-def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    environment = environment_for(args)
+def cmd_check(args: argparse.Namespace, environment: Environment, out: TextIO, err: TextIO) -> int:
     named = [*args.paths, *args.workspace_paths]
     if not named and isinstance(getattr(args, "workspace", None), str):
         named = [args.workspace]  # the global `--workspace PATH` before the command, where it exists

@@ -163,7 +163,7 @@ def test_check_finds_every_host_and_what_will_fail(home, tmp_path, servers):
     assert {f["host"] for f in codes["plain-http"]} >= {"127.0.0.1", "127.0.0.2"}
     assert codes["manifest-problem"]
     assert "rejected" not in codes
-    assert result.returncode == 6 and data["exit_code"] == 6
+    assert result.returncode == 8 and data["exit_code"] == 8
     # no secret anywhere in the output
     for secret in (BASIC.password, servers.s3_key.secret_access_key, "original-token-0123456789"):
         assert secret not in result.stdout and secret not in result.stderr
