@@ -21,7 +21,8 @@ from pixi_auth_tui.audit import Severity
 from pixi_auth_tui.model import KIND_LABELS
 from pixi_auth_tui.paths import Environment
 from pixi_auth_tui.probe_state import ProbeState
-from pixi_auth_tui.workspace import CheckReport, Fails, ProbePlan, report_json, run_check
+from pixi_auth_tui.workspace import ProbePlan, report_json, run_check
+from pixi_auth_tui.workspace_model import CheckReport, Fails
 from pixi_auth_tui.workspace_read import NotAWorkspace
 
 # The numbers app/cli.py documents; kept here because cli imports this module, never the reverse.

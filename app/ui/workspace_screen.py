@@ -18,7 +18,8 @@ from pixi_auth_tui.probe_state import ProbeState
 from pixi_auth_tui.stores.base import StoreError, StoreState
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.forms import ConfirmScreen, CredentialForm, FormResult
-from pixi_auth_tui.workspace import CheckReport, HostCheck, ProbePlan, run_check
+from pixi_auth_tui.workspace import ProbePlan, run_check
+from pixi_auth_tui.workspace_model import CheckReport, HostCheck
 from pixi_auth_tui.workspace_read import NotAWorkspace
 from rich.text import Text
 from textual import on, work
