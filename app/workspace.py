@@ -29,7 +29,7 @@ from pixi_auth_tui.model import public_identity
 from pixi_auth_tui.paths import Environment
 from pixi_auth_tui.probe_state import ProbeState, result_key
 from pixi_auth_tui.stores.jsonfile import JsonFileStore
-from pixi_auth_tui.workspace_findings import host_findings, unused_findings, verdict_of, workspace_findings
+from pixi_auth_tui.workspace_findings import host_findings, login_key, unused_findings, verdict_of, workspace_findings
 from pixi_auth_tui.workspace_model import (
     AnonymousResult,
     CheckFinding,
@@ -281,6 +281,7 @@ def host_json(check: HostCheck) -> dict[str, Any]:
         },
         "request": _request_json(check),
         "keys_tried": check.resolution.candidates if check.resolution else [],
+        "login_key": login_key(check.host),
         "last_test": None if check.last is None else check.last.to_json(),
         "anonymous": None if check.anonymous is None else check.anonymous.to_json(),
         "urls": [

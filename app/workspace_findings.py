@@ -7,12 +7,17 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pixi_auth_tui.audit import Severity
-from pixi_auth_tui.hostkeys import host_of
+from pixi_auth_tui.hostkeys import host_of, normalise_login_key
 from pixi_auth_tui.inventory import Inventory, Status
 from pixi_auth_tui.model import S3Credentials
 from pixi_auth_tui.probe_state import FAILING
 from pixi_auth_tui.workspace_model import CheckFinding, Fails, HostCheck, mask_url
 from pixi_auth_tui.workspace_read import Workspace, strip_userinfo
+
+
+def login_key(host: str) -> str:
+    """The key `pixi auth login HOST` would store a credential for `host` under."""
+    return normalise_login_key(host).key
 
 
 def verdict_of(check: HostCheck, inventory: Inventory) -> str:
@@ -149,7 +154,8 @@ def host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Works
                 Severity.ERROR,
                 f"{host} refuses anonymous access and no credential is stored for it",
                 f"{answer}, and pixi has none to send (keys tried: {tried}). "
-                "Add one under the key `pixi auth login` would use.",
+                f"Add one under {login_key(host)}, the key `pixi auth login {host}` stores "
+                f"(e.g. `pixi-auth-tui set {login_key(host)} --kind bearer`).",
                 Fails.MISSING,
             )
     if row is not None and check.last is not None and check.last.verdict in FAILING:

@@ -158,6 +158,8 @@ def test_check_finds_every_host_and_what_will_fail(home, tmp_path, servers):
     codes = findings_by_code(data)
     assert codes["missing-credential"][0]["host"] == "127.0.0.2"
     assert codes["missing-credential"][0]["fails"] == "missing"
+    assert "pixi-auth-tui set 127.0.0.2 --kind bearer" in codes["missing-credential"][0]["explanation"]
+    assert {h["host"]: h["login_key"] for h in data["hosts"]}["conda.anaconda.org"] == "conda.anaconda.org"
     (bypass,) = codes["mirror-bypass"]
     assert bypass["host"] == "127.0.0.2" and "mirrored.example" in bypass["explanation"]
     assert {f["host"] for f in codes["plain-http"]} >= {"127.0.0.1", "127.0.0.2"}

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import ClassVar
 
 from pixi_auth_tui.audit import Severity
-from pixi_auth_tui.hostkeys import normalise_login_key
 from pixi_auth_tui.model import KIND_LABELS
 from pixi_auth_tui.operations import save_credential
 from pixi_auth_tui.paths import Environment
@@ -19,6 +18,7 @@ from pixi_auth_tui.stores.base import StoreError, StoreState
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.forms import ConfirmScreen, CredentialForm, FormResult
 from pixi_auth_tui.workspace import ProbePlan, run_check
+from pixi_auth_tui.workspace_findings import login_key
 from pixi_auth_tui.workspace_model import CheckReport, HostCheck
 from pixi_auth_tui.workspace_read import NotAWorkspace
 from rich.text import Text
@@ -244,7 +244,7 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         if not stores:
             self.notify("No store can be written: see the main screen for why.", severity="error")
             return
-        key = normalise_login_key(host.host).key
+        key = login_key(host.host)
         kind = "S3Credentials" if host.is_s3 else "BearerToken"
         form = PrefilledForm(
             key,
