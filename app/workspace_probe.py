@@ -7,12 +7,35 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pixi_auth_tui.probe_state import ProbeState, Verdict, result_key
 from pixi_auth_tui.workspace_model import AnonymousResult, CheckReport, HostCheck, mask_url
 from pixi_auth_tui.workspace_read import strip_userinfo
 
 PROBE_CONCURRENCY = 16  # hosts asked at once by --test (two requests each, three with a credential)
+# Files whose body says nothing about a credential, and can be large: only status and headers are read.
+FILE_SUFFIXES = (".json", ".conda", ".tar.bz2", ".whl", ".tar.gz", ".zip")
+
+if TYPE_CHECKING:
+    import httpx
+
+
+def headers_only_for_files(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """`client`, except that a GET of a file (repodata, a package) returns once the headers are in.
+
+    The connection test reads whole bodies; a private channel's repodata.json can be tens of MB,
+    and the verdict only needs the status. The unread responses are closed with the client.
+    """
+    send = client.send
+
+    async def send_headers_only(request: httpx.Request, *, stream: bool = False, **kwargs: Any) -> httpx.Response:
+        if request.method == "GET" and request.url.path.endswith(FILE_SUFFIXES):
+            stream = True
+        return await send(request, stream=stream, **kwargs)
+
+    client.send = send_headers_only  # type: ignore[method-assign]
+    return client
 
 
 def anonymous_state_path(state: ProbeState) -> Path:
@@ -65,7 +88,7 @@ async def probe_hosts(
         generic_whoami=False,
     )
     limit = asyncio.Semaphore(PROBE_CONCURRENCY)
-    async with make_client(base) as client:
+    async with headers_only_for_files(make_client(base)) as client:
 
         async def one(check: HostCheck) -> None:
             async with limit:
@@ -83,8 +106,11 @@ async def probe_hosts(
             else:
                 shown, _ = mask_url(url)
                 try:
-                    # Truly anonymous: without the URL's own user:password@ too.
-                    response = await asyncio.wait_for(client.get(strip_userinfo(url)[0]), plan.timeout)
+                    # Truly anonymous: without the URL's own user:password@ too. Only the status is
+                    # wanted: the body (repodata can be tens of MB) is never read.
+                    request = client.build_request("GET", strip_userinfo(url)[0])
+                    response = await asyncio.wait_for(client.send(request, stream=True), plan.timeout)
+                    await response.aclose()
                     anonymous[check.host] = AnonymousResult(shown, response.status_code, "", now)
                 except (TimeoutError, httpx.HTTPError) as err:
                     anonymous[check.host] = AnonymousResult(shown, None, type(err).__name__, now)
@@ -102,7 +128,8 @@ async def probe_hosts(
                 if row.key not in state.urls and (row.key.startswith(("*.", "s3://")) or check.is_s3):
                     state.urls[row.key] = url  # a concrete URL for `t` in the main screen
 
-        chosen = [h for h in report.hosts if plan.hosts is None or h.host in plan.hosts]
+        # Known public hosts (pypi.org, conda-forge …) need no test, and their repodata is huge.
+        chosen = [h for h in report.hosts if (plan.hosts is None or h.host in plan.hosts) and not h.known_public]
         await asyncio.gather(*(one(check) for check in chosen))
     state.save()
     save_anonymous(state, anonymous)

@@ -258,6 +258,23 @@ def test_a_token_in_a_manifest_url_is_never_written_or_printed(home, tmp_path, s
         assert token not in text
 
 
+def test_a_large_repodata_is_judged_by_its_status_never_downloaded(home, tmp_path, servers, monkeypatch):
+    monkeypatch.setenv("NO_PROXY", "*")
+    root = tmp_path / "big"
+    root.mkdir()
+    (root / "pixi.toml").write_text(
+        f'[workspace]\nchannels = ["{servers.main.base}/big", "conda-forge"]\nplatforms = []\n'
+    )
+    write_credentials(home, {"127.0.0.1": BASIC})
+    servers.main.big_done.clear()
+    servers.main.big_outcomes.clear()
+    data = engine_check(home, root, test=ProbePlan(allow_http=True))
+    verdicts = {h["host"]: h["verdict"] for h in data["hosts"]}
+    assert verdicts == {"127.0.0.1": "accepted", "conda.anaconda.org": "public"}  # the public one is not asked
+    assert servers.main.big_done.wait(60)  # the server finishes (or gives up) once the client has let go
+    assert servers.main.big_outcomes == ["abandoned"]
+
+
 def test_hostile_manifest_text_is_printed_inert(home, tmp_path):
     root = tmp_path / "h"
     root.mkdir()

@@ -24,6 +24,7 @@ from pixi_auth_tui.model import BasicHTTP, BearerToken, Credential, S3Credential
 
 BASIC = BasicHTTP("alice", "alice-pw-0123456789")
 MIRROR_TOKEN = BearerToken("mirror-token-0123456789abcdef")
+BIG = 64 * 1024 * 1024  # more than any socket buffer holds: the client must read it or drop it
 REPODATA = json.dumps({"info": {"subdir": "noarch"}, "packages": {}}).encode()
 
 
@@ -35,6 +36,9 @@ class GuardedServer:
     rules: dict[str, Credential | None] = field(default_factory=dict)
     port: int = 0
     seen: list[tuple[str, str | None]] = field(default_factory=list)
+    # /big/…/repodata.json: BIG bytes, and whether the client read them all ("complete") or not.
+    big_outcomes: list[str] = field(default_factory=list)
+    big_done: threading.Event = field(default_factory=threading.Event)
 
     @property
     def base(self) -> str:
@@ -72,6 +76,9 @@ def start_guarded(state: GuardedServer) -> ThreadingHTTPServer:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
+            if self.path.startswith("/big/") and self.path.endswith("/repodata.json"):
+                self._big()
+                return
             body = REPODATA if self.path.endswith("repodata.json") else b"<html><body>index</body></html>"
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
@@ -80,6 +87,22 @@ def start_guarded(state: GuardedServer) -> ThreadingHTTPServer:
                 self.wfile.write(body)
 
         do_HEAD = do_GET
+
+        def _big(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(BIG))
+            self.end_headers()
+            chunk = b" " * 65536
+            try:
+                for _ in range(BIG // len(chunk)):
+                    self.wfile.write(chunk)
+                self.wfile.flush()
+                state.big_outcomes.append("complete")
+            except OSError:
+                state.big_outcomes.append("abandoned")
+                self.close_connection = True
+            finally:
+                state.big_done.set()
 
         def log_message(self, *args: object) -> None:
             pass
@@ -104,7 +127,7 @@ def start_servers() -> Iterator[Servers]:
     import boto3
     from moto.server import ThreadedMotoServer
 
-    main = GuardedServer("127.0.0.1", {"/private/": BASIC, "/simple/": BASIC, "/public/": None})
+    main = GuardedServer("127.0.0.1", {"/private/": BASIC, "/simple/": BASIC, "/public/": None, "/big/": BASIC})
     mirror = GuardedServer("127.0.0.2", {"/mirror/": MIRROR_TOKEN})
     extra = GuardedServer("127.0.0.3", {"/simple/": None})
     running = [start_guarded(s) for s in (main, mirror, extra)]
