@@ -11,6 +11,7 @@ Exit codes:
      public URL, redirected away)
   7  `test`: a credential was not tested (its key does not cover the URL or it needs one, plain
      http needs --allow-http, the kind cannot be tested, --demo)
+  8  `check`: a host the workspace needs has no credential (see app/cli_check.py)
  70  an internal error: one line on stderr and a redacted report file (see app/crash.py)
 
 Everything written to stdout and stderr passes the redactor (app/redact.py); text output
@@ -71,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Without a command, starts the terminal UI. "
         "Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 a credential was rejected (test), "
         "5 findings at or above --fail-on (audit), 6 a credential could not be verified (test), "
-        "7 a credential was not tested (test), 70 internal error.",
+        "7 a credential was not tested (test), 8 a needed credential is missing (check), 70 internal error.",
     )
     parser.add_argument("--version", action="version", version=f"pixi-auth-tui {__version__}")
     parser.add_argument(
@@ -135,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     from pixi_auth_tui.cli_oauth_args import add_commands as add_oauth_commands  # login/refresh/logout/token
 
     add_oauth_commands(sub)
+    from pixi_auth_tui.cli_check import add_check_parser
+
+    add_check_parser(sub)
     return parser
 
 
@@ -465,6 +469,10 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
             from pixi_auth_tui.ui.main import run_tui
 
             return run_tui(environment_for(args))
+        if args.command == "check":
+            from pixi_auth_tui.cli_check import cmd_check
+
+            return cmd_check(args, environment_for(args), out, err)
         inv = load_inventory_for(args)
         if args.command == "list":
             return cmd_list(inv, args, out)

@@ -89,6 +89,7 @@ TABLE_ACTIONS = frozenset(
         "unlock",
         "sign_in",
         "oauth_refresh",
+        "workspace",
     }
 )
 
@@ -126,6 +127,7 @@ class AuthApp(OAuthActions, App[None]):
         Binding("t", "test", "Test"),
         Binding("T", "test_all", "Test all", show=False),
         Binding("a", "audit", "Audit"),
+        Binding("w", "workspace", "Workspace", show=False),
         Binding("r", "refresh", "Refresh", show=False),
         Binding("u", "unlock", "Unlock keychain", show=False),
         Binding("l", "sign_in", "Sign in (OAuth)", show=False),
@@ -153,6 +155,7 @@ class AuthApp(OAuthActions, App[None]):
         self.findings: list[Finding] = []
         self.fix_history = FixHistory()  # audit fixes of this session, undoable from any visit
         self.crash_report: Path | None = None
+        self.workspace_paths: list[Path] = []  # set when started inside a pixi workspace: shown first
         if environment.label == "demo":
             self.sub_title = "demo data — nothing real is read or written"
 
@@ -215,6 +218,8 @@ class AuthApp(OAuthActions, App[None]):
         self.action_refresh()
         self.set_interval(self.watch_seconds, self._watch_files)
         self.set_interval(1.0, self.tick_token_detail)  # OAuth/JWT expiry countdown
+        if self.workspace_paths:
+            self.action_workspace()
 
     # -- loading -----------------------------------------------------------------------
 
@@ -686,6 +691,14 @@ class AuthApp(OAuthActions, App[None]):
         from pixi_auth_tui.ui.audit_screen import AuditScreen
 
         self.push_screen(AuditScreen(), self._jump_to)
+
+    def action_workspace(self) -> None:
+        from pixi_auth_tui.ui.workspace_screen import WorkspaceContext, WorkspaceScreen
+
+        if self.probe_state is None:
+            self.probe_state = ProbeState.default(self.environment.env)
+        context = WorkspaceContext(self.environment, self.probe_state, self.action_refresh)
+        self.push_screen(WorkspaceScreen(self.workspace_paths or [Path.cwd()], context), self._jump_to)
 
     def _jump_to(self, target: tuple[str, str] | None) -> None:
         if target is None:
