@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from pixi_auth_tui.pixiconfig import OVERRIDE_KEYS, TLS_NO_VERIFY_KEYS, config_locations
+from pixi_auth_tui import pixiconfig
+from pixi_auth_tui.pixiconfig import MAX_CONFIG_BYTES, OVERRIDE_KEYS, TLS_NO_VERIFY_KEYS, config_locations
+from pixi_auth_tui.safeio import UnreadableFile, read_limited
 
 # pixi's channel config is not configurable (serde-skipped in pixi_config): the default alias.
 CHANNEL_ALIAS = "https://conda.anaconda.org/"
 DEFAULT_PYPI_INDEX = "https://pypi.org/simple/"
 DEFAULT_FEATURE = "default"
-MANIFEST_NAMES = ("pixi.toml", "pyproject.toml")
 
 # The keys pixi 0.77's manifest parser accepts (crates/pixi_manifest/src/toml); it rejects others.
 TOP_KEYS = frozenset(
@@ -208,23 +209,14 @@ def _pixi_table(manifest: Path) -> dict[str, Any] | None:
 def find_manifest(start: Path) -> Path:
     """From `start` (a folder or a manifest) upward, the first pixi.toml or pyproject with [tool.pixi]."""
     start = start.expanduser().resolve()
-    if start.is_file():
-        return start
     if not start.exists():
         raise NotAWorkspace(f"{start} does not exist")
-    for folder in (start, *start.parents):
-        for name in MANIFEST_NAMES:
-            candidate = folder / name
-            if not candidate.is_file():
-                continue
-            if name == "pixi.toml":
-                return candidate
-            try:
-                if _pixi_table(candidate) is not None:
-                    return candidate
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-                continue
-    raise NotAWorkspace(f"no pixi.toml or pyproject.toml with [tool.pixi] in {start} or above")
+    if start.is_file():
+        return start  # named explicitly: read it, and report what it lacks
+    manifest = pixiconfig.find_manifest(start)
+    if manifest is None:
+        raise NotAWorkspace(f"no pixi.toml or pyproject.toml with [tool.pixi] in {start} or above")
+    return manifest
 
 
 # -- the manifest ---------------------------------------------------------------------------
@@ -414,13 +406,13 @@ def read_manifest(manifest: Path) -> Workspace:
 
 def read_config(workspace_root: Path | None, env: dict[str, str], home: Path) -> PixiConfig:
     config = PixiConfig()
-    files = config_locations(env, home)
-    if workspace_root is not None:
-        files = [*files, workspace_root / ".pixi" / "config.toml"]
-    for path in files:
+    for path in config_locations(env, home, workspace_root):
         try:
-            raw = path.read_bytes()
+            raw = read_limited(path, MAX_CONFIG_BYTES)
         except FileNotFoundError:
+            continue
+        except UnreadableFile as err:
+            config.problems.append(str(err))
             continue
         except OSError as err:
             config.problems.append(f"cannot read {path}: {err.strerror}")
