@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -43,7 +42,7 @@ from pixi_auth_tui.model import (
     public_identity,
 )
 from pixi_auth_tui.paths import Environment
-from pixi_auth_tui.redact import SafeWriter, plain, safe
+from pixi_auth_tui.redact import SafeWriter, plain, safe, write_json
 from pixi_auth_tui.stores.base import StoreError
 from pixi_auth_tui.validation import secret_problem, username_problem
 
@@ -136,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     from pixi_auth_tui.cli_oauth_args import add_commands as add_oauth_commands  # login/refresh/logout/token
 
     add_oauth_commands(sub)
-    from pixi_auth_tui.cli_check import add_check_parser
+    from pixi_auth_tui.cli_check_args import add_check_parser
 
     add_check_parser(sub)
     return parser
@@ -234,8 +233,7 @@ def print_inventory(inv: Inventory, out: TextIO) -> None:
 
 def cmd_list(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
     if args.json:
-        json.dump(inventory_json(inv), out, indent=2)
-        out.write("\n")
+        write_json(out, inventory_json(inv))
     else:
         print_inventory(inv, out)
     return EXIT_OK
@@ -246,7 +244,8 @@ def cmd_resolve(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
     if res.error:
         raise UsageError(res.error)
     if args.json:
-        json.dump(
+        write_json(
+            out,
             {
                 "url": res.url,
                 "candidates": res.candidates,
@@ -257,10 +256,7 @@ def cmd_resolve(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
                 "note": order_note(inv, res.row.store.id) if res.row else None,
                 "host": res.normalised_host or (res.candidates[0] if res.candidates else None),
             },
-            out,
-            indent=2,
         )
-        out.write("\n")
     else:
         out.write(f"URL:        {res.url}\n")
         if res.normalised_host:
@@ -409,12 +405,9 @@ def cmd_audit(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
     findings = run_audit(inv, environment.home, ProbeState.default(environment.env))
     counts = summary(findings)
     if args.json:
-        json.dump(
-            {"summary": counts, "findings": [f.to_json() for f in findings], "inventory": inventory_json(inv)},
-            out,
-            indent=2,
+        write_json(
+            out, {"summary": counts, "findings": [f.to_json() for f in findings], "inventory": inventory_json(inv)}
         )
-        out.write("\n")
     else:
         if not findings:
             out.write("No findings: every stored credential is where pixi can use it, and nothing is exposed.\n")

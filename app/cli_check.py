@@ -13,14 +13,14 @@ verified / was not tested; `check` reports those hosts in its output instead.)
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from pixi_auth_tui.audit import Severity
 from pixi_auth_tui.model import KIND_LABELS
 from pixi_auth_tui.paths import Environment
 from pixi_auth_tui.probe_state import ProbeState
+from pixi_auth_tui.redact import write_json
 from pixi_auth_tui.workspace import ProbePlan, report_json, run_check
 from pixi_auth_tui.workspace_model import CheckReport, Fails
 from pixi_auth_tui.workspace_read import NotAWorkspace
@@ -28,29 +28,6 @@ from pixi_auth_tui.workspace_read import NotAWorkspace
 # The numbers app/cli.py documents; kept here because cli imports this module, never the reverse.
 EXIT_OK, EXIT_NOT_FOUND, EXIT_REJECTED, EXIT_FINDINGS = 0, 3, 4, 5
 EXIT_MISSING = 8
-FAIL_ON = ("missing", "rejected", "warning")
-
-
-def add_check_parser(sub: Any) -> None:
-    p = sub.add_parser(
-        "check",
-        help="which hosts a pixi workspace needs, the credential pixi sends to each, and what will fail",
-    )
-    p.add_argument("paths", nargs="*", metavar="PATH", help="workspace folder or manifest (default: here, upward)")
-    p.add_argument(
-        "--workspace", action="append", default=[], dest="workspace_paths", metavar="PATH", help="same as PATH"
-    )
-    p.add_argument("--json", action="store_true", help="machine-readable report")
-    p.add_argument("--test", action="store_true", help="ask every host now, with and without the credential")
-    p.add_argument("--allow-http", action="store_true", help="with --test: send credentials over plain http too")
-    p.add_argument("--timeout", type=float, default=15.0, help="seconds per request with --test (default 15)")
-    p.add_argument(
-        "--fail-on",
-        choices=FAIL_ON,
-        default="rejected",
-        help="missing: exit 8 when a host lacks a needed credential; rejected (default): also exit 4 when a "
-        "credential is refused; warning: also exit 5 on warnings",
-    )
 
 
 def exit_code(report: CheckReport, fail_on: str) -> int:
@@ -77,8 +54,7 @@ def cmd_check(args: argparse.Namespace, environment: Environment, out: TextIO, e
         return EXIT_NOT_FOUND
     code = exit_code(report, args.fail_on)
     if args.json:
-        json.dump({**report_json(report), "exit_code": code}, out, indent=2)
-        out.write("\n")
+        write_json(out, {**report_json(report), "exit_code": code})
     else:
         print_report(report, out)
     return code
