@@ -11,6 +11,7 @@ Exit codes:
      public URL, redirected away)
   7  `test`: a credential was not tested (its key does not cover the URL or it needs one, plain
      http needs --allow-http, the kind cannot be tested, --demo)
+  8  `check`: a host the workspace needs has no credential (see app/cli_check.py)
  70  an internal error: one line on stderr and a redacted report file (see app/crash.py)
 
 Everything written to stdout and stderr passes the redactor (app/redact.py); text output
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -64,7 +64,7 @@ from pixi_auth_tui.inventory import Inventory, Row, Status, WriteChoice, load_in
 from pixi_auth_tui.model import KIND_LABELS, KINDS, BasicHTTP, Credential, expires_at, public_identity
 from pixi_auth_tui.operations import save_credential, successor_after_delete
 from pixi_auth_tui.paths import Environment
-from pixi_auth_tui.redact import SafeWriter, plain, safe
+from pixi_auth_tui.redact import SafeWriter, plain, safe, write_json
 from pixi_auth_tui.stores.base import StoreError
 from pixi_auth_tui.validation import build_credential
 from pixi_auth_tui.words import plural
@@ -86,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Without a command, starts the terminal UI. "
         "Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 a credential was rejected (test), "
         "5 findings at or above --fail-on (audit), 6 a credential could not be verified (test), "
-        "7 a credential was not tested (test), 70 internal error.",
+        "7 a credential was not tested (test), 8 a needed credential is missing (check), 70 internal error.",
     )
     parser.add_argument("--version", action="version", version=f"pixi-auth-tui {__version__}")
     parser.add_argument(
@@ -150,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     from pixi_auth_tui.cli_oauth_args import add_commands as add_oauth_commands  # login/refresh/logout/token
 
     add_oauth_commands(sub)
+    from pixi_auth_tui.cli_check_args import add_check_parser
+
+    add_check_parser(sub)
     return parser
 
 
@@ -245,8 +248,7 @@ def print_inventory(inv: Inventory, out: TextIO) -> None:
 
 def cmd_list(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
     if args.json:
-        json.dump(inventory_json(inv), out, indent=2)
-        out.write("\n")
+        write_json(out, inventory_json(inv))
     else:
         print_inventory(inv, out)
     return EXIT_OK
@@ -257,7 +259,8 @@ def cmd_resolve(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
     if res.error:
         raise UsageError(res.error)
     if args.json:
-        json.dump(
+        write_json(
+            out,
             {
                 "url": res.url,
                 "candidates": res.candidates,
@@ -268,10 +271,7 @@ def cmd_resolve(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
                 "note": order_note(inv, res.row.store.id) if res.row else None,
                 "host": res.normalised_host or (res.candidates[0] if res.candidates else None),
             },
-            out,
-            indent=2,
         )
-        out.write("\n")
     else:
         out.write(f"URL:        {res.url}\n")
         if res.normalised_host:
@@ -419,12 +419,9 @@ def cmd_audit(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
     findings = run_audit(inv, environment.home, ProbeState.default(environment.env))
     counts = summary(findings)
     if args.json:
-        json.dump(
-            {"summary": counts, "findings": [f.to_json() for f in findings], "inventory": inventory_json(inv)},
-            out,
-            indent=2,
+        write_json(
+            out, {"summary": counts, "findings": [f.to_json() for f in findings], "inventory": inventory_json(inv)}
         )
-        out.write("\n")
     else:
         if not findings:
             out.write("No findings: every stored credential is where pixi can use it, and nothing is exposed.\n")
@@ -479,6 +476,10 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
             from pixi_auth_tui.ui.main import run_tui
 
             return run_tui(environment_for(args))
+        if args.command == "check":
+            from pixi_auth_tui.cli_check import cmd_check
+
+            return cmd_check(args, environment_for(args), out, err)
         inv = load_inventory_for(args)
         if args.command == "list":
             return cmd_list(inv, args, out)

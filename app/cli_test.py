@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 from typing import TextIO
 
 from pixi_auth_tui.cli_common import (
@@ -29,6 +28,7 @@ from pixi_auth_tui.probe_state import (
     result_key,
     url_problem,
 )
+from pixi_auth_tui.redact import write_json
 
 
 def rows_to_test(inv: Inventory, args: argparse.Namespace) -> list[Row]:
@@ -81,8 +81,7 @@ def cmd_test(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO)
     if inv.override.tls_no_verify:
         err.write("note: pixi's config sets tls-no-verify, so pixi does not check certificates; this test does\n")
     if args.json:
-        json.dump([{"store": r.store.id, **res.to_json()} for r, res in zip(rows, results, strict=True)], out, indent=2)
-        out.write("\n")
+        write_json(out, [{"store": r.store.id, **res.to_json()} for r, res in zip(rows, results, strict=True)])
     else:
         for row, res in zip(rows, results, strict=True):
             out.write(format_result(row, res))

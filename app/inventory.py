@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -130,11 +131,19 @@ class Inventory:
     def store(self, store_id: str) -> Store | None:
         return next((s for s in self.stores if s.id == store_id), None)
 
+    @functools.cached_property
+    def _rows_by_key(self) -> dict[str, list[Row]]:
+        # rows never change after the inventory is built: one index, not a scan per question
+        index: dict[str, list[Row]] = {}
+        for row in self.rows:
+            index.setdefault(row.key, []).append(row)
+        return index
+
     def rows_for(self, key: str) -> list[Row]:
-        return [r for r in self.rows if r.key == key]
+        return list(self._rows_by_key.get(key, ()))
 
     def active_row(self, key: str) -> Row | None:
-        return next((r for r in self.rows if r.key == key and r.status is Status.ACTIVE), None)
+        return next((r for r in self._rows_by_key.get(key, ()) if r.status is Status.ACTIVE), None)
 
     def default_write_store(self) -> Store:
         """Where a new credential goes when nobody chose: where `pixi auth login` would put it."""

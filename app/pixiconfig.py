@@ -75,17 +75,23 @@ def _is_pixi_manifest(path: Path) -> bool:
     return isinstance(tool, dict) and "pixi" in tool
 
 
-def find_workspace(start: Path) -> Path | None:
-    """The pixi workspace `start` is in: the nearest folder upward with a pixi.toml, or a
-    pyproject.toml with a [tool.pixi] table (as pixi searches from the current directory)."""
+def find_manifest(start: Path) -> Path | None:
+    """The manifest of the pixi workspace `start` (a folder or a manifest) is in: from it upward,
+    the first pixi.toml, or a pyproject.toml with a [tool.pixi] table, as pixi searches."""
     start = start.absolute()
     if start.is_file():
-        return start.parent if _is_pixi_manifest(start) else None
+        return start if _is_pixi_manifest(start) else None
     for folder in (start, *start.parents):
         for name in MANIFESTS:
             if _is_pixi_manifest(folder / name):
-                return folder
+                return folder / name
     return None
+
+
+def find_workspace(start: Path) -> Path | None:
+    """The folder of the pixi workspace `start` is in (see find_manifest)."""
+    manifest = find_manifest(start)
+    return manifest.parent if manifest is not None else None
 
 
 def config_locations(

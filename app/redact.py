@@ -17,6 +17,7 @@ import base64
 import contextlib
 import functools
 import io
+import itertools
 import json
 import re
 import threading
@@ -130,18 +131,19 @@ class Redactor:
         found: set[str] = set()
         n = len(text)
         if self._windows:
-            sampled = set(map(text.__getitem__, map(slice, range(0, n, _STRIDE), range(_WINDOW, n + _WINDOW, _STRIDE))))
-            for window in sampled.intersection(self._windows):
-                held = self._windows[window]
-                codes = (held,) if isinstance(held, int) else tuple(held)
-                at = text.find(window)
-                while at >= 0:
-                    for code in codes:
+            # Only sampled positions need checking: every long spelling covers one within its
+            # first _STRIDE characters, at an offset that is indexed. compress/map keep it in C.
+            starts = range(0, n, _STRIDE)
+            sampled = list(map(text.__getitem__, map(slice, starts, range(_WINDOW, n + _WINDOW, _STRIDE))))
+            hits = set(sampled).intersection(self._windows)
+            if hits:
+                for at in itertools.compress(starts, map(hits.__contains__, sampled)):
+                    held = self._windows[text[at : at + _WINDOW]]
+                    for code in (held,) if isinstance(held, int) else held:
                         length, offset = divmod(code, _STRIDE)
                         start = at - offset
                         if start >= 0 and text[start : start + length] in self._by_length[length]:
                             found.add(text[start : start + length])
-                    at = text.find(window, at + 1)
         if self._short:
             found.update(self._short.intersection(_WORD.findall(text)))
         found.update(form for form in self._short_odd if form in text)
@@ -205,6 +207,12 @@ def safe(text: str, keep: str = "") -> str:
 
 
 _CHUNK = 256 * 1024  # text is passed on in pieces this large, cut after a line end
+
+
+def write_json(out: TextIO, value: object) -> None:
+    """JSON for scripts: compact through the C encoder (indented only for a person at a
+    terminal), handed over in one piece so the gate scans it once."""
+    out.write(json.dumps(value, indent=2 if out.isatty() else None) + "\n")
 
 
 class SafeWriter(io.TextIOBase):

@@ -1,6 +1,6 @@
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from pixi_auth_tui.hostkeys import candidate_keys, key_problem, normalise_login_key
+from pixi_auth_tui.hostkeys import candidate_keys, key_problem, normalise_host, normalise_login_key, parse_url
 
 
 def test_candidate_keys_follow_rattler_order():
@@ -85,3 +85,11 @@ def test_keys_rattler_can_never_match_say_what_rattler_sees():
     assert "127.0.0.1" in key_problem("0x7f.1")
     assert "[::1]" in key_problem("[0:0::1]")
     assert key_problem("[::1]") is None and key_problem("example.com.") is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(r"(?:[a-z0-9x-]{1,6}\.){0,3}[a-z0-9x-]{1,6}\.?", fullmatch=True))
+def test_the_fast_path_for_plain_hosts_agrees_with_the_whatwg_parser(host):
+    parsed = parse_url(f"http://{host}/")
+    expected = parsed.hostname if parsed is not None and not parsed.port else None
+    assert normalise_host(host) == expected
