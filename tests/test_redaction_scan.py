@@ -220,7 +220,7 @@ async def test_no_secret_leaves_the_ui_even_when_it_crashes(home, monkeypatch, c
     monkeypatch.setattr(App, "notify", recording_notify)
 
     def explode(self):  # a forced failure on the event loop, with a secret in a local and the message
-        password = next(r.entry.credential.password for r in self.inventory.rows if r.key == "b.example")
+        password = next(r.entry.credential.password for r in self.main.inventory.rows if r.key == "b.example")
         raise RuntimeError(f"forced UI failure with {password} and {base64.b64encode(password.encode())}")
 
     monkeypatch.setattr(AuthApp, "action_help", explode)

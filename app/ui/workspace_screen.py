@@ -17,7 +17,7 @@ from pixi_auth_tui.probe_state import ProbeState
 from pixi_auth_tui.stores.base import StoreError, StoreState
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
-from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm, FormResult
+from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm, FormResult, SignInStart
 from pixi_auth_tui.workspace import ProbePlan, run_check
 from pixi_auth_tui.workspace_findings import login_key
 from pixi_auth_tui.workspace_model import CheckReport, HostCheck
@@ -257,8 +257,8 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         )
         self.app.push_screen(form, self._save)
 
-    def _save(self, result: FormResult | None) -> None:
-        if result is not None and self.report is not None:
+    def _save(self, result: FormResult | SignInStart | None) -> None:
+        if isinstance(result, FormResult) and self.report is not None:
             self.running = self._write(result, self.report)
 
     @work(thread=True, exclusive=True, group="workspace")

@@ -222,7 +222,8 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         key = self.query_one("#key", Input).value
         # An s3:// key only makes sense with S3 keys: preselect it, unless a kind was chosen.
         # prefix.dev users sign in with OAuth, as `pixi auth login prefix.dev` does.
-        if self.editing is None and not self._kind_chosen:
+        # Only while the kind is still the form's own suggestion: a kind the person chose stays.
+        if self.editing is None and not self._kind_chosen and self._kind() == self._kind_set_by_us:
             wanted = self._suggested_kind(key)
             if self._kind() != wanted:
                 self._kind_set_by_us = wanted

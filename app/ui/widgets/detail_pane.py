@@ -49,7 +49,7 @@ def describe(
     text = Text()
 
     def field(label: str, value: str, style: str = "") -> None:
-        text.append(f"{label:<15}", style="bold")
+        text.append(f"{label:<12} ", style="bold")  # at least one space after a long label
         text.append(f"{plain(value)}\n", style=style)  # outside text: escapes shown, never acted on
 
     field("Key", row.key)
