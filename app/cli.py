@@ -283,11 +283,14 @@ def cmd_resolve(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
             out.write("Match:      none — pixi sends this request without credentials\n")
         else:
             out.write(f"Keys tried: {', '.join(res.candidates)}\n")
+            would = " — what pixi would use once the store below is fixed" if res.blocked else ""
             out.write(
-                f"Match:      {res.row.key} in {res.row.store.name} ({res.row.store.location})\n"
+                f"Match:      {res.row.key} in {res.row.store.name} ({res.row.store.location}){would}\n"
                 f"Kind:       {KIND_LABELS[res.row.entry.credential.kind]}\n"
             )
-        if res.request:
+        if res.blocked:
+            out.write("Request:    none with credentials: pixi stops before choosing one (see below)\n")
+        elif res.request:
             out.write(f"Request:    {res.request.method} {res.request.url}\n")
             for name, value in res.request.headers.items():
                 out.write(f"            {name}: {value}\n")

@@ -310,7 +310,8 @@ class Resolution:
 
     @property
     def sends_credential(self) -> bool:
-        return self.row is not None or self.userinfo is not None
+        # A store rattler cannot build stops pixi before any credential is chosen.
+        return self.blocked is None and (self.row is not None or self.userinfo is not None)
 
 
 URL_USERINFO_NOTE = "credentials in the URL itself: rattler sends them as HTTP Basic and consults no store"

@@ -233,3 +233,22 @@ def test_resolve_and_test_say_url_credentials_are_sent_instead_of_any_store(home
     assert "consults no store" in text
     tested = run(home, "test", "a.example", "--url", "https://user:pass@a.example/c")
     assert tested.returncode == 2 and "instead of any stored credential" in tested.stderr
+
+
+def test_resolve_promises_no_request_when_a_rejected_file_stops_pixi(home):
+    """A file rattler rejects stops pixi before it picks a credential: resolve must not print a
+    request with credentials, and exits 3 (nothing sent), in text and JSON alike."""
+    auth = home / "auth.json"
+    auth.write_text(json.dumps({"a.example": {"BasicHttp": {"username": "u", "password": "p"}}}))
+    creds = home / ".rattler" / "credentials.json"
+    creds.parent.mkdir()
+    creds.write_text(json.dumps({"b.example": {"BearerToken": "tok-1234567890"}}))
+    env = {"RATTLER_AUTH_FILE": str(auth)}
+    text = run(home, "resolve", "https://b.example/x", extra_env=env)
+    assert text.returncode == 3, text.stdout + text.stderr
+    assert "Authorization" not in text.stdout
+    assert "none with credentials" in text.stdout and "once the store below is fixed" in text.stdout
+    data = json.loads(run(home, "resolve", "https://b.example/x", "--json", extra_env=env).stdout)
+    assert data["blocked"] and data["match"]["key"] == "b.example"
+    listed = run(home, "list", extra_env=env).stdout
+    assert "(1 entry)" in listed and "1 entries" not in listed

@@ -40,6 +40,7 @@ from pixi_auth_tui.rattler_json import (
 from pixi_auth_tui.safeio import UnreadableFile, read_limited
 from pixi_auth_tui.stores.base import Ability, ConflictError, Entry, Snapshot, Store, StoreError, StoreState
 from pixi_auth_tui.stores.locking import exclusive
+from pixi_auth_tui.words import plural
 
 ABSENT = "absent"  # version of a file that does not exist
 TEMP_MARK = ".pixi-auth-tui-"
@@ -270,7 +271,7 @@ class JsonFileStore(Store):
                 "y" if len(problems) == 1 else "ies"
             )
             return Snapshot(self.id, StoreState.REJECTED, message, entries, version, problems)
-        return Snapshot(self.id, StoreState.OK, f"{len(entries)} entries", entries, version)
+        return Snapshot(self.id, StoreState.OK, plural(len(entries), "entry", "entries"), entries, version)
 
     # -- writing -------------------------------------------------------------------
 
