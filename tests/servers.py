@@ -7,6 +7,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import urlsplit
 
 from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken, Credential
@@ -259,3 +260,24 @@ def start_recording_proxy() -> tuple[list[ProxiedRequest], ThreadingHTTPServer]:
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return seen, server
+
+
+def moto_s3_user(endpoint: str, user: str) -> tuple[str, str, Any]:
+    """On a moto server: an IAM user allowed everything in S3, its keys, and an S3 client signing as it."""
+    import boto3
+
+    iam = boto3.client(
+        "iam", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    iam.create_user(UserName=user)
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+    iam.put_user_policy(UserName=user, PolicyName="all", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+    )
+    return key["AccessKeyId"], key["SecretAccessKey"], s3

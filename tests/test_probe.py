@@ -1,6 +1,5 @@
 """Test connection against real servers on 127.0.0.1 (HTTP, HTTPS with a trustme CA, moto S3)."""
 
-import json
 import os
 import ssl
 import time
@@ -12,7 +11,7 @@ from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken, OAuth, S3Cre
 from pixi_auth_tui.probe import Identity, ProbeJob, ProbeOptions, make_client, prefix_dev_login, probe, probe_many
 from pixi_auth_tui.probe_state import ProbeResult, ProbeState, Verdict
 
-from tests.servers import ScriptedServer, start_scripted_server
+from tests.servers import ScriptedServer, moto_s3_user, start_scripted_server
 
 
 @pytest.fixture(scope="module")
@@ -143,29 +142,16 @@ async def test_oauth_expired_and_unreadable():
 @pytest.fixture(scope="module")
 def moto_s3():
     os.environ["INITIAL_NO_AUTH_ACTION_COUNT"] = "4"  # then every request must be signed
-    boto3 = pytest.importorskip("boto3")
+    pytest.importorskip("boto3")
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
-    iam = boto3.client(
-        "iam", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
-    )
-    iam.create_user(UserName="ci")
-    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
-    iam.put_user_policy(UserName="ci", PolicyName="all", PolicyDocument=json.dumps(policy))
-    key = iam.create_access_key(UserName="ci")["AccessKey"]
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=key["AccessKeyId"],
-        aws_secret_access_key=key["SecretAccessKey"],
-    )
+    key_id, secret_key, s3 = moto_s3_user(endpoint, "ci")
     s3.create_bucket(Bucket="channel")
-    yield endpoint, key["AccessKeyId"], key["SecretAccessKey"]
+    yield endpoint, key_id, secret_key
     server.stop()
     os.environ.pop("INITIAL_NO_AUTH_ACTION_COUNT", None)
 

@@ -22,6 +22,8 @@ from pathlib import Path
 
 from pixi_auth_tui.model import BasicHTTP, BearerToken, Credential, S3Credentials, dumps_credential
 
+from tests.servers import moto_s3_user
+
 BASIC = BasicHTTP("alice", "alice-pw-0123456789")
 MIRROR_TOKEN = BearerToken("mirror-token-0123456789abcdef")
 BIG = 64 * 1024 * 1024  # more than any socket buffer holds: the client must read it or drop it
@@ -124,7 +126,6 @@ class Servers:
 
 
 def start_servers() -> Iterator[Servers]:
-    import boto3
     from moto.server import ThreadedMotoServer
 
     main = GuardedServer("127.0.0.1", {"/private/": BASIC, "/simple/": BASIC, "/public/": None, "/big/": BASIC})
@@ -139,22 +140,10 @@ def start_servers() -> Iterator[Servers]:
     # moto keeps its accounts and its free-action counter per process, shared with any other moto
     # server a test module started in this worker: start from a clean slate, and leave one.
     reset_moto(endpoint)
-    anon = {"region_name": "us-east-1", "aws_access_key_id": "x", "aws_secret_access_key": "x"}
-    iam = boto3.client("iam", endpoint_url=endpoint, **anon)
-    iam.create_user(UserName="workspace-ci")
-    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
-    iam.put_user_policy(UserName="workspace-ci", PolicyName="all", PolicyDocument=json.dumps(policy))
-    key = iam.create_access_key(UserName="workspace-ci")["AccessKey"]
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=key["AccessKeyId"],
-        aws_secret_access_key=key["SecretAccessKey"],
-    )
+    key_id, secret_key, s3 = moto_s3_user(endpoint, "workspace-ci")
     s3.create_bucket(Bucket="chan")
     s3.put_object(Bucket="chan", Key="conda/noarch/repodata.json", Body=REPODATA)
-    yield Servers(main, mirror, extra, endpoint, S3Credentials(key["AccessKeyId"], key["SecretAccessKey"]))
+    yield Servers(main, mirror, extra, endpoint, S3Credentials(key_id, secret_key))
     reset_moto(endpoint)
     moto.stop()
     for server in running:
