@@ -96,7 +96,9 @@ async def test_sign_in_shows_code_link_and_qr_then_stores_what_py_rattler_sends(
         assert f"Code: {code.user_code}" in text and "/activate?user_code=" in text
         assert "▄" in str(dialog.query_one("#qr", Static).render())  # the QR code, in half blocks
         await until(pilot, lambda: dialog.session.interval == 6, "slow_down honoured")
-        assert "checking every 6 s" in screen_text(app) and "Code expires in 9:" in screen_text(app)
+        # The dialog redraws its status on its own tick: wait for what the person sees.
+        await until(pilot, lambda: "checking every 6 s" in screen_text(app), "the new interval shown")
+        assert "Code expires in 9:" in screen_text(app)
         assert no_secrets(provider, screen_text(app))
         provider.approve(code.user_code)
         await until(pilot, lambda: not isinstance(app.screen, SignInDialog), "sign-in finished")
