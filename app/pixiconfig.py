@@ -13,6 +13,7 @@ import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pixi_auth_tui.safeio import UnreadableFile, read_limited
 
@@ -106,24 +107,34 @@ def config_locations(
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
 
 
-def find_override_file(env: dict[str, str], home: Path, workspace: Path | None = None) -> OverrideLookup:
-    result = OverrideLookup(workspace=workspace)
-    for config in config_locations(env, home, workspace):
+def read_config_files(paths: list[Path], problems: list[str]) -> list[tuple[Path, dict[str, Any] | None]]:
+    """Each config file that exists, lowest priority first, with its TOML (None when it is not
+    valid TOML); why a file could not be read or parsed goes to `problems`."""
+    read: list[tuple[Path, dict[str, Any] | None]] = []
+    for path in paths:
         try:
-            data = read_limited(config, MAX_CONFIG_BYTES)
+            data = read_limited(path, MAX_CONFIG_BYTES)
         except (FileNotFoundError, NotADirectoryError):
             continue
         except UnreadableFile as err:
-            result.errors.append(str(err))
+            problems.append(str(err))
             continue
         except OSError as err:
-            result.errors.append(f"cannot read {config}: {err.strerror}")
+            problems.append(f"cannot read {path}: {err.strerror}")
             continue
-        result.consulted.append(config)
         try:
-            doc = tomllib.loads(data.decode("utf-8"))
+            read.append((path, tomllib.loads(data.decode("utf-8"))))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-            result.errors.append(f"{config}: not valid TOML ({err})")
+            problems.append(f"{path}: not valid TOML ({err})")
+            read.append((path, None))
+    return read
+
+
+def find_override_file(env: dict[str, str], home: Path, workspace: Path | None = None) -> OverrideLookup:
+    result = OverrideLookup(workspace=workspace)
+    for config, doc in read_config_files(config_locations(env, home, workspace), result.errors):
+        result.consulted.append(config)
+        if doc is None:
             continue
         for key in OVERRIDE_KEYS:
             value = doc.get(key)

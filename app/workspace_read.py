@@ -18,8 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from pixi_auth_tui import pixiconfig
-from pixi_auth_tui.pixiconfig import MAX_CONFIG_BYTES, OVERRIDE_KEYS, TLS_NO_VERIFY_KEYS, config_locations
-from pixi_auth_tui.safeio import UnreadableFile, read_limited
+from pixi_auth_tui.pixiconfig import OVERRIDE_KEYS, TLS_NO_VERIFY_KEYS, config_locations, read_config_files
 
 # pixi's channel config is not configurable (serde-skipped in pixi_config): the default alias.
 CHANNEL_ALIAS = "https://conda.anaconda.org/"
@@ -406,24 +405,10 @@ def read_manifest(manifest: Path) -> Workspace:
 
 def read_config(workspace_root: Path | None, env: dict[str, str], home: Path) -> PixiConfig:
     config = PixiConfig()
-    for path in config_locations(env, home, workspace_root):
-        try:
-            raw = read_limited(path, MAX_CONFIG_BYTES)
-        except FileNotFoundError:
-            continue
-        except UnreadableFile as err:
-            config.problems.append(str(err))
-            continue
-        except OSError as err:
-            config.problems.append(f"cannot read {path}: {err.strerror}")
-            continue
-        try:
-            doc = tomllib.loads(raw.decode("utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-            config.problems.append(f"{path}: not valid TOML ({err})")
-            continue
-        config.files.append(path)
-        _merge_config(config, doc, path)
+    for path, doc in read_config_files(config_locations(env, home, workspace_root), config.problems):
+        if doc is not None:
+            config.files.append(path)
+            _merge_config(config, doc, path)
     return config
 
 
