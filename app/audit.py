@@ -23,14 +23,15 @@ from pixi_auth_tui.crash import make_private_folder
 from pixi_auth_tui.hostkeys import key_problem
 from pixi_auth_tui.inventory import AUTH_FILE, KEYCHAIN, NETRC, OVERRIDE, Inventory, Row, Status, inventory_from
 from pixi_auth_tui.model import (
-    BasicHTTP,
     Credential,
-    OAuth,
     all_secrets,
     dumps_credential,
     expires_at,
+    is_misspelled,
+    is_oauth,
     parse_credential,
     rattler_accepts,
+    respelled,
     secret_of,
 )
 from pixi_auth_tui.operations import Outcome, move_entry
@@ -146,9 +147,7 @@ def _store_findings(inventory: Inventory, home: Path, keychain_usable: bool) -> 
         if isinstance(store, JsonFileStore):
             path = store.path
             if snap.state in (StoreState.MALFORMED, StoreState.REJECTED):
-                misspelled = [
-                    e.key for e in snap.entries if isinstance(e.credential, BasicHTTP) and e.credential.misspelled
-                ]
+                misspelled = [e.key for e in snap.entries if is_misspelled(e.credential)]
                 only_spelling = snap.state is StoreState.REJECTED and len(misspelled) == len(snap.problems)
                 fixes = (
                     [
@@ -395,7 +394,7 @@ def _entry_findings(inventory: Inventory, now: float, state: ProbeState | None) 
                         key,
                     )
                 )
-        if isinstance(cred, OAuth) and not cred.refresh_token:
+        if is_oauth(cred) and not cred.refresh_token:
             findings.append(
                 Finding(
                     "oauth-no-refresh",
@@ -615,9 +614,7 @@ def apply_fix(inventory: Inventory, finding: Finding, fix_id: str, backup_dir: P
         snap = inventory.snapshots[store.id]
         backup = backup_file(store.path)
         repaired: dict[str, Credential] = {
-            e.key: BasicHTTP(e.credential.username, e.credential.password)
-            for e in snap.entries
-            if isinstance(e.credential, BasicHTTP) and e.credential.misspelled
+            e.key: respelled(e.credential) for e in snap.entries if is_misspelled(e.credential)
         }
         store.repair(repaired, expect=snap.version)
         return Outcome(f"Rewrote {plural(len(repaired), 'entry')}; backup: {backup}"), FixRecord(

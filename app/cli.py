@@ -59,14 +59,14 @@ from pixi_auth_tui.cli_common import (
 from pixi_auth_tui.cli_common import (
     UsageError as UsageError,
 )
-from pixi_auth_tui.hostkeys import key_problem, normalise_login_key
+from pixi_auth_tui.hostkeys import normalise_login_key
 from pixi_auth_tui.inventory import Inventory, Row, Status, WriteChoice, load_inventory, order_note
-from pixi_auth_tui.model import KIND_LABELS, KINDS, BasicHTTP, Credential, expires_at, public_identity
+from pixi_auth_tui.model import KIND_LABELS, KINDS, Credential, expires_at, is_misspelled, public_identity
 from pixi_auth_tui.operations import save_credential, successor_after_delete
 from pixi_auth_tui.paths import Environment
 from pixi_auth_tui.redact import SafeWriter, plain, safe, write_json
 from pixi_auth_tui.stores.base import StoreError
-from pixi_auth_tui.validation import build_credential
+from pixi_auth_tui.validation import build_credential, key_refusal
 from pixi_auth_tui.words import plural
 
 KIND_CHOICES = {spec.cli: name for name, spec in KINDS.items() if spec.cli}
@@ -172,7 +172,7 @@ def row_json(row: Row) -> dict[str, Any]:
         "shadowed_by": row.shadowed_by,
         "identity": public_identity(cred),
         "expires_at": expires_at(cred),
-        "misspelled": isinstance(cred, BasicHTTP) and cred.misspelled,
+        "misspelled": is_misspelled(cred),
         "item_ref": row.entry.item_ref,
     }
 
@@ -307,13 +307,21 @@ def cmd_resolve(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
 SecretReader = Callable[[str], str]
 
 
-def _secret_reader(use_stdin: bool, stdin: TextIO) -> SecretReader:
+def _secret_reader(use_stdin: bool, stdin: TextIO, kind: str) -> SecretReader:
     if use_stdin:
         # Only "\n" ends a line (and "\r\n"): str.splitlines would also split at \x85, U+2028,
         # \x1c … and silently store the front of a secret. Those stay in and are refused.
         text = stdin.read()
-        lines = iter(line.removesuffix("\r") for line in text.removesuffix("\n").split("\n"))
-        return lambda _prompt: next(lines, "")
+        lines = [line.removesuffix("\r") for line in text.removesuffix("\n").split("\n")]
+        wanted = [f for f in KINDS[kind].fields if f.secret]
+        if len(lines) > len(wanted) and any(lines[len(wanted) :]):
+            # The form refuses a multi-line paste; so does `set`, rather than store the first line.
+            raise UsageError(
+                f"stdin holds {plural(len(lines), 'line')}, but {KINDS[kind].label} takes "
+                f"{plural(len(wanted), 'secret')}, one per line: nothing was stored"
+            )
+        queue = iter(lines)
+        return lambda _prompt: next(queue, "")
     if not stdin.isatty():
         raise UsageError("no terminal for a hidden prompt; pass --stdin and pipe the secret")
     return lambda prompt: getpass.getpass(prompt)
@@ -326,23 +334,22 @@ def credential_from_args(args: argparse.Namespace, read: SecretReader) -> Creden
     values: dict[str, str] = {}
     for field in KINDS[kind].fields:
         if field.secret:
-            values[field.name] = read(f"{field.label}: ")
+            values[field.name] = read(f"{field.prompt}: ")
             continue
-        value = getattr(args, field.name, None)
-        if not value:
+        value = getattr(args, field.name, None)  # argparse's attribute for the field's option
+        if value is None:
             raise UsageError(f"--kind {args.kind} needs --{field.name.replace('_', '-')}")
         values[field.name] = value
     cred, errors = build_credential(kind, values)
     if cred is None:
-        name, problem = next(iter(errors.items()))
-        raise UsageError(f"the {name.replace('_', ' ')} {problem}")
+        raise UsageError(next(iter(errors.values())))  # the form's own sentence for it
     return cred
 
 
 def cmd_set(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
-    problem = key_problem(args.key)
-    if problem:
-        raise UsageError(f"invalid key {args.key!r}: {problem}")
+    refusal = key_refusal(args.key)
+    if refusal:
+        raise UsageError(refusal)
     choice = None
     if args.store:
         store = inv.store(args.store)
@@ -351,13 +358,13 @@ def cmd_set(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO, 
     else:
         choice = inv.write_choice()
         store = choice.store
-    reader = _secret_reader(args.stdin, stdin)
+    reader = _secret_reader(args.stdin, stdin, KIND_CHOICES[args.kind])
     warned = False
     if choice is not None and choice.warning and not args.stdin:
         err.write(f"warning: {choice.warning}\n")  # before the person types the secret
         warned = True
     cred = credential_from_args(args, reader)
-    refusal = getattr(store, "write_problem", lambda _c: None)(cred) if choice is not None else None
+    refusal = store.write_problem(cred) if choice is not None else None
     if choice is not None and refusal and inv.store("credentials") is not None:
         # `pixi auth login` falls back to credentials.json when the keychain refuses the write.
         store = inv.store("credentials")

@@ -17,7 +17,7 @@ from pixi_auth_tui import oauth
 from pixi_auth_tui.cli_common import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_OK, UsageError
 from pixi_auth_tui.hostkeys import normalise_login_key
 from pixi_auth_tui.inventory import Inventory, Row, Status
-from pixi_auth_tui.model import BearerToken, CondaToken, OAuth
+from pixi_auth_tui.model import KINDS, is_oauth, secret_of
 from pixi_auth_tui.oauth import OAuthFailure
 from pixi_auth_tui.redact import SafeWriter
 from pixi_auth_tui.stores.base import StoreError
@@ -117,7 +117,7 @@ def _rows_for(inv: Inventory, host: str, store_id: str | None) -> list[Row]:
 
 
 def _oauth_row(inv: Inventory, host: str, store_id: str | None) -> Row | None:
-    rows = [r for r in _rows_for(inv, host, store_id) if isinstance(r.entry.credential, OAuth)]
+    rows = [r for r in _rows_for(inv, host, store_id) if is_oauth(r.entry.credential)]
     return next((r for r in rows if r.status is Status.ACTIVE), rows[0] if rows else None)
 
 
@@ -165,7 +165,7 @@ def cmd_logout(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextI
     code = EXIT_OK
     for row in rows:
         cred = row.entry.credential
-        if isinstance(cred, OAuth):
+        if is_oauth(cred):
             err.write(f"Revoking the OAuth tokens of {row.key} ({row.store.name})\n")
             problems = oauth.revoke(cred)
             if problems:
@@ -200,14 +200,11 @@ def cmd_token(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO
         return EXIT_NOT_FOUND
     row = refresh_before_use(inv, resolution.row, err)
     cred = row.entry.credential
-    if isinstance(cred, (BearerToken, CondaToken)):
-        token = cred.token
-    elif isinstance(cred, OAuth):
-        if cred.expires_at is not None and cred.expires_at <= time.time():
-            err.write(f"pixi-auth-tui: the OAuth token for {row.key} has expired and could not be refreshed\n")
-            return EXIT_FAILED
-        token = cred.access_token
-    else:
+    if is_oauth(cred) and cred.expires_at is not None and cred.expires_at <= time.time():
+        err.write(f"pixi-auth-tui: the OAuth token for {row.key} has expired and could not be refreshed\n")
+        return EXIT_FAILED
+    token = secret_of(cred) if KINDS[cred.kind].sends in ("bearer", "conda-path") else None
+    if token is None:
         err.write(f"pixi-auth-tui: {row.key} holds {cred.kind} credentials, not a printable token\n")
         return EXIT_FAILED
     if isinstance(out, SafeWriter):

@@ -16,7 +16,7 @@ from pixi_auth_tui.cli_common import (
     UsageError,
 )
 from pixi_auth_tui.inventory import Inventory, Row, Status
-from pixi_auth_tui.model import Credential, NotRead
+from pixi_auth_tui.model import Credential, is_readable
 from pixi_auth_tui.probe import ProbeJob, ProbeOptions, ProbeSetupError, probe_many
 from pixi_auth_tui.probe_state import (
     FAILING,
@@ -29,6 +29,7 @@ from pixi_auth_tui.probe_state import (
     url_problem,
 )
 from pixi_auth_tui.redact import write_json
+from pixi_auth_tui.stores.base import Ability
 
 
 def rows_to_test(inv: Inventory, args: argparse.Namespace) -> list[Row]:
@@ -103,9 +104,8 @@ def exit_code(results: list[ProbeResult]) -> int:
 def _credential(row: Row) -> Credential:
     """The row's credential; a macOS keychain secret listed by name only is read now (asked for)."""
     cred = row.entry.credential
-    read = getattr(row.store, "read_secret", None)
-    if isinstance(cred, NotRead) and read is not None:
-        return read(row.key) or cred
+    if not is_readable(cred) and Ability.READ_ON_DEMAND in row.store.abilities:
+        return row.store.read_secret(row.key) or cred
     return cred
 
 

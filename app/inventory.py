@@ -11,15 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from pixi_auth_tui.hostkeys import candidate_keys, host_of, redact_userinfo, url_userinfo
-from pixi_auth_tui.model import (
-    BearerToken,
-    S3Credentials,
-    authorise,
-    insert_conda_token,  # noqa: F401 (its home is model; kept importable from here)
-    mask,
-    mask_for,
-    rattler_accepts,
-)
+from pixi_auth_tui.model import authorise, mask, mask_for, rattler_accepts, send_problem
 from pixi_auth_tui.paths import Environment, rattler_credentials_path
 from pixi_auth_tui.pixiconfig import OverrideLookup, find_override_file
 from pixi_auth_tui.stores.base import Entry, Snapshot, Store, StoreState
@@ -349,14 +341,6 @@ def resolve(inventory: Inventory, url: str) -> Resolution:
     return Resolution(url, candidates, row, request, blocked=inventory.blocked, normalised_host=normalised)
 
 
-def _unsendable(value: str) -> bool:
-    # HTTP header values allow tab, visible ASCII and bytes >= 0x80: no other control character.
-    return any((ord(c) < 32 and c != "\t") or ord(c) == 127 for c in value)
-
-
-HEADER_FAILS = "the token holds a control character no HTTP header may carry: rattler fails this request"
-
-
 def describe_request(row: Row, url: str) -> PreparedRequest:
     """The request rattler would send, secrets masked: `authorise` with `mask`, the same
     description `test` sends for real."""
@@ -365,7 +349,7 @@ def describe_request(row: Row, url: str) -> PreparedRequest:
     headers = dict(plan.headers)
     if plan.basic is not None:
         headers["Authorization"] = f"Basic base64({plan.basic[0]}:{plan.basic[1]})"
-    if plan.sigv4 and isinstance(cred, S3Credentials):
-        headers["Authorization"] = f"AWS4-HMAC-SHA256 Credential={cred.access_key_id}/…"
-    fails = HEADER_FAILS if isinstance(cred, BearerToken) and _unsendable(cred.token) else None
+    if plan.sigv4 is not None:
+        headers["Authorization"] = f"AWS4-HMAC-SHA256 Credential={plan.sigv4[0]}/…"
+    fails = send_problem(cred)
     return PreparedRequest("GET", plan.url, headers, fails or plan.note, fails)

@@ -12,8 +12,8 @@ import binascii
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, TypeGuard
 
 from pixi_auth_tui.redact import REDACTOR
 
@@ -50,7 +50,7 @@ class CondaToken(_Secretive):
     kind = "CondaToken"
 
     def __post_init__(self) -> None:
-        REDACTOR.add(self.token)
+        REDACTOR.add(self.token, path_encoded(self.token))  # as typed, and as a URL carries it
 
 
 @dataclass(frozen=True, repr=False)
@@ -145,6 +145,11 @@ class FieldSpec:
     secret: bool = False
     optional: bool = False
 
+    @property
+    def prompt(self) -> str:
+        """The label where a value is asked for (the form, `set`'s prompt)."""
+        return f"{self.label} (optional)" if self.optional else self.label
+
 
 @dataclass(frozen=True)
 class KindSpec:
@@ -163,6 +168,15 @@ class KindSpec:
     note: str = ""  # said beside the request `resolve` prints
     placeholder: str = "(unreadable)"  # shown for it when it has neither identity nor secret
     human: bool = False  # the secret is chosen by a person (a password): masked without any tail
+    # When it stops working, as far as is known offline: "recorded" (its own `expires_at`, which
+    # rattler refreshes by), "jwt" (the token's `exp` claim, as `pixi auth status` decodes), "".
+    expiry: str = ""
+    # Signed in, refreshed through its token endpoint and revoked on sign-out (OAuth).
+    refreshable: bool = False
+    # Sent to an endpoint the person names, never to the key's host (S3: `s3://bucket` keys).
+    endpoint_named: bool = False
+    service: str = ""  # the service that issues it, whose account API can check it
+    login_option: str = ""  # how `pixi auth login` stores it
 
     @property
     def editable(self) -> bool:
@@ -176,31 +190,35 @@ KINDS: dict[str, KindSpec] = {
         KindSpec(
             name="BearerToken", label="Bearer token", short="bearer", cli="bearer", cls=BearerToken,
             fields=(_TOKEN,), secrets=("token",), secret="token", identity=None, sends="bearer",
+            expiry="jwt", service="prefix.dev", login_option="--token",
         ),
         KindSpec(
             name="CondaToken", label="Conda token", short="conda", cli="conda", cls=CondaToken,
             fields=(_TOKEN,), secrets=("token",), secret="token", identity=None, sends="conda-path",
-            note="token in the URL path",
+            note="token in the URL path", expiry="jwt", service="anaconda.org", login_option="--conda-token",
         ),
         KindSpec(
             name="BasicHTTP", label="Username + password", short="user+pass", cli="basic", cls=BasicHTTP,
             fields=(FieldSpec("username", "Username"), FieldSpec("password", "Password", secret=True)),
             secrets=("password",), secret="password", identity="username", sends="basic", human=True,
+            login_option="--username/--password",
         ),
         KindSpec(
             name="S3Credentials", label="S3 keys", short="S3 keys", cli="s3", cls=S3Credentials,
             fields=(
                 FieldSpec("access_key_id", "Access key ID"),
                 FieldSpec("secret_access_key", "Secret access key", secret=True),
-                FieldSpec("session_token", "Session token (optional)", secret=True, optional=True),
+                FieldSpec("session_token", "Session token", secret=True, optional=True),
             ),
             secrets=("secret_access_key", "session_token"), secret="secret_access_key", identity="access_key_id",
-            sends="sigv4", note="AWS SigV4-signed S3 request",
+            sends="sigv4", note="AWS SigV4-signed S3 request", endpoint_named=True,
+            login_option="--s3-access-key-id/--s3-secret-access-key",
         ),
         KindSpec(
             name="OAuth", label="OAuth", short="OAuth", cli=None, cls=OAuth,
             fields=(), secrets=("access_token", "refresh_token"), secret="access_token", identity=None,
             sends="bearer", note="OAuth access token; refreshed through the token endpoint when expired",
+            expiry="recorded", refreshable=True, login_option="--oauth",
         ),
         KindSpec(
             name="Unrecognised", label="Unrecognised", short="unreadable", cli=None, cls=Unrecognised,
@@ -219,6 +237,16 @@ KIND_LABELS = {name: spec.label for name, spec in KINDS.items()}
 EDITABLE_KINDS = tuple(name for name, spec in KINDS.items() if spec.editable)
 
 
+def field_value(cred: Credential, name: str) -> str:
+    """A field of the kind's spec, as text ('' for an unset optional one)."""
+    return str(getattr(cred, name) or "")
+
+
+def is_oauth(cred: Credential) -> TypeGuard[OAuth]:
+    """The one test for OAuth-only features (refresh, sign-out, revocation, expiry countdown)."""
+    return KINDS[cred.kind].refreshable
+
+
 def credential_from_fields(kind: str, values: dict[str, str]) -> Credential:
     """The credential of an editable kind from its typed fields (already checked)."""
     spec = KINDS[kind]
@@ -232,12 +260,30 @@ class Authorisation:
     url: str
     headers: dict[str, str]
     basic: tuple[str, str] | None = None  # HTTP basic: (username, password)
-    sigv4: bool = False  # the request is signed with the S3 keys
+    sigv4: tuple[str, str, str | None] | None = None  # signed with (access key id, secret, session token)
     note: str = ""
 
 
+# What the `url` crate percent-encodes in a path (checked against py-rattler): controls, DEL,
+# non-ASCII (as UTF-8) and these; `%` stays as it is, and `\\` separates segments like `/`.
+_PATH_ESCAPED = frozenset(' "<>`#?{}')
+
+
+def path_encoded(token: str) -> str:
+    """`token` as rattler puts it in a URL path (`Url::set_path`)."""
+    out = []
+    for ch in token:
+        if ch == "\\":
+            out.append("/")
+        elif ch in _PATH_ESCAPED or not " " <= ch <= "~":
+            out.append("".join(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass")))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def insert_conda_token(url: str, token: str) -> str:
-    """`https://host/chan/...` → `https://host/t/<token>/chan/...`, as rattler does."""
+    """`https://host/chan/...` → `https://host/t/<token>/chan/...` (the token already encoded)."""
     scheme, rest = url.split("://", 1)
     host, _, path = rest.partition("/")
     return f"{scheme}://{host}/t/{token}/{path}"
@@ -251,12 +297,31 @@ def authorise(cred: Credential, url: str, reveal: Callable[[str], str] = str) ->
     if spec.sends == "bearer":
         return Authorisation(url, {"Authorization": f"Bearer {secret}"}, note=spec.note)
     if spec.sends == "conda-path":
-        return Authorisation(insert_conda_token(url, secret), {}, note=spec.note)
+        # Encoded first, then masked: what is shown is the tail of what is sent.
+        return Authorisation(insert_conda_token(url, reveal(path_encoded(secret_of(cred) or ""))), {}, note=spec.note)
     if spec.sends == "basic" and spec.identity:
-        return Authorisation(url, {}, basic=(str(getattr(cred, spec.identity)), secret), note=spec.note)
-    if spec.sends == "sigv4":
-        return Authorisation(url, {}, sigv4=True, note=spec.note)
+        return Authorisation(url, {}, basic=(field_value(cred, spec.identity), secret), note=spec.note)
+    if spec.sends == "sigv4" and spec.identity:
+        extra = [reveal(value) for name in spec.secrets if name != spec.secret and (value := getattr(cred, name))]
+        keys = (field_value(cred, spec.identity), secret, extra[0] if extra else None)
+        return Authorisation(url, {}, sigv4=keys, note=spec.note)
     return Authorisation(url, {}, note=spec.note)
+
+
+HEADER_FAILS = "the token holds a control character no HTTP header may carry: rattler fails this request"
+
+
+def send_problem(cred: Credential) -> str | None:
+    """Why rattler cannot put this credential on a request (None: it can); `resolve` says it
+    and `test` sends nothing.
+
+    A header value may hold tab, visible ASCII and bytes >= 0x80 (UTF-8), nothing else: py-rattler
+    fails with "failed to parse header value" on any other control character. A conda token is
+    percent-encoded into the path (`path_encoded`), so it always goes out.
+    """
+    if KINDS[cred.kind].sends != "bearer":
+        return None
+    return HEADER_FAILS if any((ord(c) < 32 and c != "\t") or ord(c) == 127 for c in secret_of(cred) or "") else None
 
 
 class CredentialParseError(ValueError):
@@ -386,8 +451,35 @@ def loads_credential(text: str) -> Credential:
     return read_credential(value)
 
 
+MISSPELLED_PROBLEM = f"spelled `{MISSPELLED_BASIC}`; rattler only accepts `BasicHTTP`"
+
+
+def is_misspelled(cred: Credential) -> bool:
+    """Read from an entry in the spelling pixi's docs show, which rattler rejects."""
+    return isinstance(cred, BasicHTTP) and cred.misspelled
+
+
+def respelled(cred: Credential) -> Credential:
+    """The same credential in rattler's own spelling (what a repair writes)."""
+    return replace(cred, misspelled=False) if isinstance(cred, BasicHTTP) else cred
+
+
+def reading_problem(cred: Credential) -> str | None:
+    """Why rattler cannot read this entry, for people (None: it can)."""
+    if is_misspelled(cred):
+        return MISSPELLED_PROBLEM
+    if isinstance(cred, Unrecognised):
+        return cred.reason
+    return None
+
+
 def rattler_accepts(cred: Credential) -> bool:
-    return not isinstance(cred, Unrecognised) and not (isinstance(cred, BasicHTTP) and cred.misspelled)
+    return reading_problem(cred) is None
+
+
+def is_readable(cred: Credential) -> bool:
+    """False for a keychain item listed by name whose secret was not read yet (NotRead)."""
+    return not isinstance(cred, NotRead)
 
 
 def secret_of(cred: Credential) -> str | None:
@@ -461,10 +553,11 @@ def expires_at(cred: Credential) -> int | None:
     A JWT `exp` in milliseconds is read as such; anything not a finite time in years
     1970–9999 (a string, NaN, 10**30) counts as unknown rather than crashing a date format.
     """
-    if isinstance(cred, OAuth):
+    expiry = KINDS[cred.kind].expiry
+    if expiry == "recorded" and isinstance(cred, OAuth):
         return _bounded_time(cred.expires_at)
-    if isinstance(cred, (BearerToken, CondaToken)):
-        claims = jwt_claims(cred.token)
+    if expiry == "jwt":
+        claims = jwt_claims(secret_of(cred) or "")
         exp = claims.get("exp") if claims else None
         if isinstance(exp, (int, float)) and not isinstance(exp, bool) and math.isfinite(exp):
             return _bounded_time(exp / 1000 if exp >= MILLISECONDS_FROM else exp)

@@ -37,7 +37,7 @@ with warnings.catch_warnings():
     from authlib.integrations.httpx_client import OAuth2Client, OAuthError
 
 from pixi_auth_tui.inventory import Inventory, Row
-from pixi_auth_tui.model import OAuth, dumps_credential, jwt_claims
+from pixi_auth_tui.model import OAuth, dumps_credential, is_oauth, jwt_claims
 from pixi_auth_tui.oauth_info import (
     DEFAULT_CLIENT_ID,
     DEFAULT_SCOPES,
@@ -617,7 +617,7 @@ def refresh_row(inventory: Inventory, row: Row, force: bool = True) -> RefreshOu
     On any failure the entry is left untouched (OAuthFailure/StoreError carry the reason).
     """
     cred = row.entry.credential
-    if not isinstance(cred, OAuth):
+    if not is_oauth(cred):
         raise OAuthFailure("usage", f"{row.key} is not an OAuth entry")
     if not force and not needs_refresh(cred):
         return RefreshOutcome(f"{row.key}: the access token is still valid; not refreshed", cred, False)
@@ -644,7 +644,7 @@ def refresh_before_use(inventory: Inventory, row: Row) -> tuple[Row, str | None]
     Returns the row with the credential that would now be sent, and what happened (None: nothing).
     """
     cred = row.entry.credential
-    if not isinstance(cred, OAuth) or not needs_refresh(cred):
+    if not is_oauth(cred) or not needs_refresh(cred):
         return row, None
     before = f"{row.key}: the access token {countdown(cred.expires_at)}; rattler refreshes it first, so do we"
     try:

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pixi_auth_tui.inventory import AUTH_FILE, CREDENTIALS, KEYCHAIN, Inventory
-from pixi_auth_tui.model import BearerToken, Credential, OAuth, jwt_claims
+from pixi_auth_tui.model import KINDS, Credential, OAuth, is_oauth, jwt_claims, secret_of
 from pixi_auth_tui.stores.base import Store, StoreState
 
 REFRESH_SKEW_SECONDS = 300  # rattler refreshes when the access token expires within this
@@ -191,20 +191,17 @@ def _strings(value: Any) -> list[str]:
 def token_details(cred: Credential, now: float | None = None) -> TokenDetails | None:
     """Claims decoded locally, as `pixi auth status` does (`scope` split, plus `scp`); None when
     there is nothing to tell (not a token, or a bearer token that is not a JWT)."""
-    if isinstance(cred, OAuth):
-        token = cred.access_token
-    elif isinstance(cred, BearerToken):
-        token = cred.token
-    else:
+    token = secret_of(cred) if KINDS[cred.kind].expiry else None
+    if token is None:
         return None
     claims = jwt_claims(token) or {}
-    if not claims and not isinstance(cred, OAuth):
+    if not claims and not is_oauth(cred):
         return None
     scope = claims.get("scope")
     scopes = sorted(set((scope.split() if isinstance(scope, str) else []) + _strings(claims.get("scp"))))
     jwt_exp = _int_or_none(claims.get("exp"))
     client = claims.get("client_id") or claims.get("azp")
-    if isinstance(cred, OAuth):
+    if is_oauth(cred):
         return TokenDetails(
             expires_at=cred.expires_at if cred.expires_at is not None else jwt_exp,
             refresh_token=cred.refresh_token is not None,

@@ -11,7 +11,7 @@ import asyncio
 import os
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,14 +21,14 @@ import httpx
 from pixi_auth_tui.hostkeys import candidate_keys, host_of, in_domain
 from pixi_auth_tui.model import (
     KINDS,
-    BearerToken,
-    CondaToken,
     Credential,
-    OAuth,
-    S3Credentials,
     all_secrets,
     authorise,
+    is_oauth,
     mask,
+    path_encoded,
+    secret_of,
+    send_problem,
 )
 from pixi_auth_tui.probe_state import EXPLANATION, ProbeResult, Verdict, url_problem
 from pixi_auth_tui.redact import redact
@@ -62,17 +62,6 @@ class ProbeSetupError(Exception):
     """The test cannot start at all (say, an unusable SSL_CERT_FILE); one line for a person."""
 
 
-def header_problem(cred: Credential) -> str | None:
-    """A token an HTTP header (or URL path) cannot carry: rattler could not send it either."""
-    if isinstance(cred, (BearerToken, OAuth)):
-        token = cred.token if isinstance(cred, BearerToken) else cred.access_token
-        if any(not (0x20 <= ord(ch) < 0x7F) for ch in token):
-            return "the token holds a control or non-ASCII character, which no HTTP header can carry"
-    if isinstance(cred, CondaToken) and any(not ch.isprintable() or ch in "/?# " for ch in cred.token):
-        return "the conda token holds a character a URL path cannot carry"
-    return None
-
-
 def origin(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
     try:
@@ -85,8 +74,9 @@ def origin(url: str) -> tuple[str, str, int | None]:
 
 def masked_url(url: str, cred: Credential) -> str:
     for secret in all_secrets(cred):
-        if secret and secret in url:
-            url = url.replace(secret, mask(secret))
+        for form in (secret, path_encoded(secret)):  # a conda token travels percent-encoded
+            if form and form in url:
+                url = url.replace(form, mask(form))
     return url
 
 
@@ -108,28 +98,29 @@ def ssl_context(options: ProbeOptions) -> ssl.SSLContext | bool:
 
 def _authorise(
     cred: Credential, method: str, url: str, options: ProbeOptions
-) -> tuple[str, dict[str, str], httpx.Auth | None]:
+) -> tuple[str, dict[bytes, bytes], httpx.Auth | None]:
     """(url, headers, auth) as rattler would send them: `authorise`, the description `resolve`
-    prints masked, sent for real."""
+    prints masked, sent for real. Header values go out as UTF-8 bytes, as rattler sends a
+    non-ASCII token (httpx would refuse it as text)."""
     if KINDS[cred.kind].sends == "none":
         raise ValueError("unsupported credential")
     plan = authorise(cred, url)
     headers = dict(plan.headers)
-    if plan.sigv4 and isinstance(cred, S3Credentials):
-        headers.update(sigv4_headers(cred, method, url, options.s3_region))
-    return plan.url, headers, httpx.BasicAuth(*plan.basic) if plan.basic else None
+    if plan.sigv4 is not None:
+        headers.update(sigv4_headers(plan.sigv4, method, url, options.s3_region))
+    encoded = {name.encode("ascii"): value.encode("utf-8") for name, value in headers.items()}
+    return plan.url, encoded, httpx.BasicAuth(*plan.basic) if plan.basic else None
 
 
-def sigv4_headers(cred: S3Credentials, method: str, url: str, region: str) -> dict[str, str]:
-    """AWS Signature V4 via botocore (a maintained signer, not hand-rolled crypto)."""
+def sigv4_headers(keys: tuple[str, str, str | None], method: str, url: str, region: str) -> dict[str, str]:
+    """AWS Signature V4 via botocore (a maintained signer, not hand-rolled crypto) with
+    (access key id, secret access key, session token)."""
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
     request = AWSRequest(method=method, url=url, headers={"x-amz-content-sha256": "UNSIGNED-PAYLOAD"})
-    SigV4Auth(Credentials(cred.access_key_id, cred.secret_access_key, cred.session_token), "s3", region).add_auth(
-        request
-    )
+    SigV4Auth(Credentials(*keys), "s3", region).add_auth(request)
     return {k: v for k, v in request.headers.items()}
 
 
@@ -141,7 +132,7 @@ async def _send(
     current = url
     method = "GET"
     for _ in range(MAX_REDIRECTS + 1):
-        headers: dict[str, str] = {}
+        headers: dict[bytes, bytes] = {}
         auth: httpx.Auth | None = None
         target = current
         if cred is not None:
@@ -196,23 +187,23 @@ async def probe(
     def result(verdict: Verdict, shown_url: str = "", message: str | None = None, **extra: Any) -> ProbeResult:
         return ProbeResult(key, shown_url, verdict, message or EXPLANATION[verdict], tested_at=now, **extra)
 
-    if isinstance(cred, OAuth) and cred.expires_at is not None and cred.expires_at <= now:
+    if is_oauth(cred) and cred.expires_at is not None and cred.expires_at <= now:
         refresh = "rattler will try its refresh token" if cred.refresh_token else "and there is no refresh token"
         return result(Verdict.EXPIRED, message=f"the OAuth access token has expired; {refresh}")
     if KINDS[cred.kind].sends == "none":
         return result(Verdict.UNSUPPORTED)
     if options.offline:
         return result(Verdict.UNSUPPORTED, message="demo data: no request is sent")
-    problem = header_problem(cred)
+    problem = send_problem(cred)
     if problem:
-        return result(Verdict.UNSUPPORTED, message=f"{problem}; rattler could not send it either")
+        return result(Verdict.UNSUPPORTED, message=problem)
     if url is None:
         return result(Verdict.NEEDS_URL)
     shown = redact(masked_url(url, cred))
     problem = url_problem(url)
     if problem or host_of(url) is None:
         return result(Verdict.NEEDS_URL, shown, f"{shown}: {problem or 'not an http(s) URL'}")
-    if not isinstance(cred, S3Credentials) and key not in candidate_keys(url):
+    if not KINDS[cred.kind].endpoint_named and key not in candidate_keys(url):
         # Never send a credential to a host rattler would not send it to.
         return result(
             Verdict.NEEDS_URL,
@@ -338,13 +329,12 @@ def _as(identity: Identity) -> str:
 async def who_am_i(client: httpx.AsyncClient, key: str, cred: Credential, url: str, options: ProbeOptions) -> Identity:
     """The account behind a credential, where the service tells it; asked only of that service."""
     host = (host_of(url) or "").lower()
-    if isinstance(cred, S3Credentials):
+    spec = KINDS[cred.kind]
+    if spec.endpoint_named:
         return Identity()  # S3 keys are signed for the endpoint the person named, and nothing else
     try:
-        if isinstance(cred, BearerToken) and in_domain(host, "prefix.dev"):
-            return await prefix_dev_login(client, cred.token, options)
-        if isinstance(cred, CondaToken) and in_domain(host, "anaconda.org"):
-            return await anaconda_user(client, cred.token, options)
+        if spec.service and in_domain(host, spec.service):
+            return await ACCOUNT_APIS[spec.service](client, secret_of(cred) or "", options)
         if not options.generic_whoami:
             return Identity()
         # quetz (and servers like it): GET /api/me on the same origin, credential sent as rattler
@@ -387,6 +377,13 @@ async def anaconda_user(client: httpx.AsyncClient, token: str, options: ProbeOpt
     if response.status_code == 401:
         return Identity(None, False, "anaconda.org")
     return Identity()
+
+
+# The services whose own account API checks the kind they issue (KindSpec.service).
+ACCOUNT_APIS: dict[str, Callable[[httpx.AsyncClient, str, ProbeOptions], Awaitable[Identity]]] = {
+    "prefix.dev": prefix_dev_login,
+    "anaconda.org": anaconda_user,
+}
 
 
 def _name_from(data: Any) -> str | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pixi_auth_tui.model import Credential, S3Credentials
+from pixi_auth_tui.model import KINDS, Credential
 from pixi_auth_tui.redact import redact
 from pixi_auth_tui.safeio import read_limited
 
@@ -112,7 +112,7 @@ def url_problem(url: str) -> str | None:
 
 def default_probe_url(key: str, cred: Credential) -> str | None:
     """A URL to test `key` with, or None when the person must give one (wildcards, S3)."""
-    if isinstance(cred, S3Credentials) or key.startswith(("*.", "s3://")):
+    if KINDS[cred.kind].endpoint_named or key.startswith(("*.", "s3://")):
         return None
     return f"https://{key.lower()}/"
 

@@ -1,10 +1,11 @@
-"""Checks on what a person types, shared by the CLI and the forms."""
+"""Checks on what a person types, shared by the CLI and the forms: one check and one wording,
+so `set` refuses exactly what the form refuses, with the same sentence."""
 
 from __future__ import annotations
 
 import unicodedata
 
-from pixi_auth_tui.hostkeys import in_domain
+from pixi_auth_tui.hostkeys import in_domain, key_problem
 from pixi_auth_tui.model import KINDS, Credential, credential_from_fields
 
 MAX_SECRET_CHARS = 1024 * 1024  # 1 MiB of token is already absurd; more is a paste accident
@@ -56,7 +57,8 @@ SECRET_FIELDS = {f.name for spec in KINDS.values() for f in spec.fields if f.sec
 def build_credential(
     kind: str, values: dict[str, str], previous: Credential | None = None
 ) -> tuple[Credential | None, dict[str, str]]:
-    """Turn typed fields into a credential, or say per field what is wrong.
+    """Turn typed fields into a credential, or say per field what is wrong (the sentence a
+    person sees: "Access key ID contains spaces").
 
     With `previous` (editing), an empty secret field keeps the previous value.
     """
@@ -80,7 +82,7 @@ def build_credential(
         else:
             problem = identifier_problem(value)
         if problem:
-            errors[field.name] = problem
+            errors[field.name] = f"{field.label} {problem}"
     if errors:
         return None, errors
     return credential_from_fields(kind, fields), {}
@@ -96,11 +98,16 @@ def identifier_problem(value: str) -> str | None:
     return None
 
 
+def key_refusal(key: str) -> str | None:
+    """Why `key` cannot be stored, as the form and `set` both say it."""
+    problem = key_problem(key)
+    return f"Invalid key: {problem}" if problem else None
+
+
 def host_kind_warning(key: str, kind: str) -> str | None:
-    """Servers whose credential kind is known: say so when the choice differs."""
+    """Servers whose credential kind is known (KindSpec.service): say so when the choice differs."""
     host = key.lstrip("*.").lower()
-    if in_domain(host, "prefix.dev") and kind != "BearerToken":
-        return "prefix.dev expects a Bearer token (what `pixi auth login --token` stores)"
-    if in_domain(host, "anaconda.org") and kind != "CondaToken":
-        return "anaconda.org expects a conda token (what `pixi auth login --conda-token` stores)"
+    for spec in KINDS.values():
+        if spec.service and in_domain(host, spec.service) and kind != spec.name:
+            return f"{spec.service} expects a {spec.label} (what `pixi auth login {spec.login_option}` stores)"
     return None

@@ -9,7 +9,7 @@ from pathlib import Path
 from pixi_auth_tui.audit import Severity
 from pixi_auth_tui.hostkeys import host_of, normalise_login_key
 from pixi_auth_tui.inventory import Inventory, Status
-from pixi_auth_tui.model import S3Credentials
+from pixi_auth_tui.model import KINDS
 from pixi_auth_tui.probe_state import FAILING
 from pixi_auth_tui.workspace_model import CheckFinding, Fails, HostCheck, mask_url
 from pixi_auth_tui.workspace_read import Workspace, strip_userinfo
@@ -184,7 +184,7 @@ def host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Works
                 "Without s3-options (endpoint-url, region, force-path-style) for this bucket, rattler uses the "
                 "AWS SDK's default credential chain (AWS_* variables, ~/.aws) and never the stored credential.",
             )
-        elif row is not None and not isinstance(row.entry.credential, S3Credentials):
+        elif row is not None and KINDS[row.entry.credential.kind].sends != "sigv4":
             add(
                 "s3-wrong-kind",
                 Severity.ERROR,

@@ -85,7 +85,7 @@ def test_rotate_reports_rotation(home):
 @pytest.mark.parametrize(
     ("args", "stdin", "message"),
     [
-        (["set", "a.example", "--kind", "bearer", "--stdin"], "\n", "token is empty"),
+        (["set", "a.example", "--kind", "bearer", "--stdin"], "\n", "Token is empty"),
         (["set", "a.example", "--kind", "bearer", "--stdin"], "x\x07y\n", "control character"),
         (["set", "a.example:443", "--kind", "bearer", "--stdin"], "t\n", "port"),
         (["set", "a.example", "--kind", "basic", "--stdin"], "t\n", "needs --username"),

@@ -36,9 +36,10 @@ def stored(store: Store) -> dict[str, str]:
     keys = [e.key for e in snapshot.entries]
     assert len(keys) == len(set(keys)), f"duplicate entries: {keys}"
     # macOS lists names only (a read may prompt): its secrets are read on demand
-    read = getattr(store, "read_secret", None)
+    on_demand = Ability.READ_ON_DEMAND in store.abilities
     creds = {
-        e.key: read(e.key) if isinstance(e.credential, NotRead) and read else e.credential for e in snapshot.entries
+        e.key: store.read_secret(e.key) if isinstance(e.credential, NotRead) and on_demand else e.credential
+        for e in snapshot.entries
     }
     return {key: dumps_credential(cred) for key, cred in creds.items()}
 
@@ -80,7 +81,9 @@ def test_abilities_are_declared_not_probed(store):
         Ability.UNLOCK: lambda: store.unlock(),
         Ability.DEDUPE: lambda: store.dedupe("none.example", "/no/item"),
         Ability.REPAIR: lambda: store.repair({}, expect=store.load().version),
+        Ability.READ_ON_DEMAND: lambda: store.read_secret("none.example"),
     }
+    assert set(calls) == set(Ability)
     for ability, call in calls.items():
         own = getattr(type(store), ability.value) is not getattr(Store, ability.value)
         assert own == (ability in store.abilities), ability

@@ -64,6 +64,7 @@ class Ability(StrEnum):
     UNLOCK = "unlock"  # ask the OS to unlock it (it shows its own prompt)
     DEDUPE = "dedupe"  # remove every item for a key but one
     REPAIR = "repair"  # rewrite entries of a file rattler rejects
+    READ_ON_DEMAND = "read_secret"  # lists names only (a read may prompt); secrets read when asked
 
 
 class Store(ABC):
@@ -100,6 +101,15 @@ class Store(ABC):
     def repair(self, fixes: dict[str, Credential], *, expect: str | None = None) -> None:
         """Rewrite the given entries in place (only with Ability.REPAIR)."""
         raise StoreError(f"{self.name} cannot be repaired here")
+
+    def read_secret(self, key: str) -> Credential | None:
+        """The credential under `key`, read now (only with Ability.READ_ON_DEMAND)."""
+        raise StoreError(f"{self.name} reads every secret when it loads")
+
+    def write_problem(self, credential: Credential) -> str | None:
+        """Why this store would refuse `credential` (a size limit, say), or None: asked before
+        choosing it, as `pixi auth login` falls back when the keychain refuses a write."""
+        return None
 
     def describe(self) -> str:
         return f"{self.name} ({self.location})"

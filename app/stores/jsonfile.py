@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from pixi_auth_tui.crash import make_private_folder
-from pixi_auth_tui.model import BasicHTTP, Credential, Unrecognised, credential_to_json, rattler_accepts
+from pixi_auth_tui.model import Credential, credential_to_json, rattler_accepts, reading_problem
 from pixi_auth_tui.rattler_json import (
     Pairs,
     SerdeError,
@@ -347,8 +347,4 @@ class JsonFileStore(Store):
 
 
 def _problem_text(cred: Credential) -> str:
-    if isinstance(cred, BasicHTTP) and cred.misspelled:
-        return "spelled `BasicHttp`; rattler only accepts `BasicHTTP`"
-    if isinstance(cred, Unrecognised):
-        return cred.reason
-    return "not readable by rattler"
+    return reading_problem(cred) or "not readable by rattler"

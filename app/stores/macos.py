@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import subprocess
 
+from pixi_auth_tui.model import Credential
+from pixi_auth_tui.stores.base import Ability
 from pixi_auth_tui.stores.platform_keychain import NativeKeychainError, PlatformKeychainStore
 
 SERVICE = "rattler"
@@ -72,7 +74,11 @@ class SecurityToolKeychain:
 
 
 class MacKeychainStore(PlatformKeychainStore):
-    read_on_load = False  # reading a secret may show a permission prompt: list names only
+    # Reading a secret may show a permission prompt: list names only, read secrets when asked.
+    abilities = frozenset({Ability.READ_ON_DEMAND})
 
     def __init__(self, native: SecurityToolKeychain | None = None) -> None:
         super().__init__(native or SecurityToolKeychain(), "macOS Keychain, service=rattler")
+
+    def read_secret(self, key: str) -> Credential | None:
+        return self._read_now(key)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from pixi_auth_tui.model import Credential, NotRead, dumps_credential, loads_credential, rattler_accepts
-from pixi_auth_tui.stores.base import Entry, Snapshot, Store, StoreError, StoreState
+from pixi_auth_tui.model import Credential, NotRead, dumps_credential, is_readable, loads_credential, rattler_accepts
+from pixi_auth_tui.stores.base import Ability, Entry, Snapshot, Store, StoreError, StoreState
 
 
 class NativeKeychain(Protocol):
@@ -33,23 +33,17 @@ class NativeKeychainError(Exception):
 class PlatformKeychainStore(Store):
     id = "keychain"
     name = "keychain"
-    # True where reading a secret never prompts (Windows); False lists names only (macOS).
-    read_on_load = True
 
     def __init__(self, native: NativeKeychain, location: str) -> None:
         self.native = native
         self.location = location
-
-    def write_problem(self, credential: Credential) -> str | None:
-        """Why this keychain would refuse `credential` (e.g. a size limit), or None."""
-        return None
 
     def load(self) -> Snapshot:
         try:
             keys = self.native.list_keys()
             entries = []
             for key in keys:
-                if not self.read_on_load:
+                if Ability.READ_ON_DEMAND in self.abilities:
                     entries.append(Entry(key, NotRead(), self.id))
                     continue
                 secret = self.native.read(key)
@@ -58,10 +52,11 @@ class PlatformKeychainStore(Store):
         except NativeKeychainError as err:
             return Snapshot(self.id, StoreState.UNAVAILABLE, str(err))
         problems = [f"{e.key}: not a credential rattler can read" for e in entries if not rattler_accepts(e.credential)]
-        message = f"{len(entries)} items" + ("" if self.read_on_load else " (secrets are read only when asked for)")
+        on_demand = Ability.READ_ON_DEMAND in self.abilities
+        message = f"{len(entries)} items" + (" (secrets are read only when asked for)" if on_demand else "")
         return Snapshot(self.id, StoreState.OK, message, entries, problems=problems)
 
-    def read_secret(self, key: str) -> Credential | None:
+    def _read_now(self, key: str) -> Credential | None:
         """The credential stored under `key`, read now (this may prompt on macOS)."""
         try:
             secret = self.native.read(key)
@@ -70,7 +65,7 @@ class PlatformKeychainStore(Store):
         return None if secret is None else loads_credential(secret)
 
     def set(self, key: str, credential: Credential, *, expect: str | None = None) -> bool:
-        if not rattler_accepts(credential) or isinstance(credential, NotRead):
+        if not rattler_accepts(credential) or not is_readable(credential):
             raise StoreError("refusing to write a credential rattler cannot read")
         problem = self.write_problem(credential)
         if problem:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pixi_auth_tui.audit import Finding, FixHistory, run_audit
 from pixi_auth_tui.inventory import KEYCHAIN, Inventory, Row, Status, changed_files, load_inventory
-from pixi_auth_tui.model import KINDS, OAuth
+from pixi_auth_tui.model import KINDS, is_oauth
 from pixi_auth_tui.operations import Outcome, delete_entry, move_entry, save_credential, successor_after_delete
 from pixi_auth_tui.paths import Environment
 from pixi_auth_tui.probe_state import FAILING, ProbeResult, ProbeState, Verdict, default_probe_url, result_key
@@ -413,7 +413,7 @@ class MainScreen(OAuthActions, Screen[None]):
         if not row.store.writable:
             self.say(f"{row.store.name} is read-only (as it is for rattler): edit it by hand.", "warning")
             return
-        if isinstance(row.entry.credential, OAuth):
+        if is_oauth(row.entry.credential):
             return self.sign_out(row)  # revoke at the provider, then remove
         inventory = self.inventory
         after = successor_after_delete(inventory, row)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from pixi_auth_tui import oauth_info as info
 from pixi_auth_tui.inventory import Inventory, Row
-from pixi_auth_tui.model import Credential, OAuth
+from pixi_auth_tui.model import Credential, is_oauth
 from pixi_auth_tui.oauth_info import LoginPlan, OAuthFailure
 from pixi_auth_tui.stores.base import Store, StoreError, StoreState
 from pixi_auth_tui.ui import present
@@ -74,7 +74,7 @@ def token_fields(cred: Credential, now: float) -> list[tuple[str, str, str]]:
                 style,
             )
         )
-    elif isinstance(cred, OAuth):
+    elif is_oauth(cred):
         lines.append(("Expires", "no expiry recorded", "dim"))
     if details.refresh_token is not None:
         renew = "yes (refresh token stored)" if details.refresh_token else "no refresh token: sign in again"
@@ -92,7 +92,7 @@ def token_fields(cred: Credential, now: float) -> list[tuple[str, str, str]]:
     ):
         if value:
             lines.append((label, value, ""))
-    if isinstance(cred, OAuth):
+    if is_oauth(cred):
         lines.append(("", "R refreshes now · d signs out (revokes, then removes)", "dim"))
     return lines
 
@@ -349,7 +349,7 @@ class OAuthActions:
             app.notify("No store can be written: see the store list for why.", severity="error")
             return
         row = app.selected_row()
-        host = row.key if row is not None and isinstance(row.entry.credential, OAuth) else ""
+        host = row.key if row is not None and is_oauth(row.entry.credential) else ""
         self.start_sign_in(host)
 
     def start_sign_in(self, host: str = "", store_id: str | None = None) -> None:
@@ -380,7 +380,7 @@ class OAuthActions:
     def action_oauth_refresh(self) -> None:
         app: Any = self
         row = app.selected_row()
-        if row is None or not isinstance(row.entry.credential, OAuth) or self.inventory is None:
+        if row is None or not is_oauth(row.entry.credential) or self.inventory is None:
             app.notify("Select an OAuth entry to refresh.", severity="warning")
             return
         self._refresh_worker(self.inventory, row)
@@ -420,8 +420,9 @@ class OAuthActions:
         from pixi_auth_tui import oauth
 
         app: Any = self
-        assert isinstance(row.entry.credential, OAuth)
-        problems = oauth.revoke(row.entry.credential)
+        cred = row.entry.credential
+        assert is_oauth(cred)
+        problems = oauth.revoke(cred)
         if problems:
             app.call_from_thread(self._ask_remove_anyway, inventory, row, problems)
             return
@@ -462,7 +463,7 @@ class OAuthActions:
         """As rattler does before a request: OAuth entries within 300 s of expiry are refreshed first."""
         app: Any = self
         if self.inventory is None or not any(
-            isinstance(r.entry.credential, OAuth) and info.needs_refresh(r.entry.credential) for r in rows
+            is_oauth(cred := r.entry.credential) and info.needs_refresh(cred) for r in rows
         ):
             return rows
         from pixi_auth_tui import oauth

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from pixi_auth_tui.audit import Severity
-from pixi_auth_tui.model import KIND_LABELS
+from pixi_auth_tui.model import KIND_LABELS, KINDS
 from pixi_auth_tui.operations import save_credential
 from pixi_auth_tui.paths import Environment
 from pixi_auth_tui.probe_state import ProbeState
@@ -60,8 +60,7 @@ class PrefilledForm(CredentialForm):
     def _fill(self) -> None:
         self.query_one("#key", Input).value = self.prefill_key
         self.query_one("#kind", Select).value = self.prefill_kind
-        first = {"BasicHTTP": "#username", "S3Credentials": "#access_key_id"}.get(self.prefill_kind, "#token")
-        self.query_one(first, Input).focus()
+        self.query_one(f"#{KINDS[self.prefill_kind].fields[0].name}", Input).focus()
 
 
 @dataclass

@@ -13,13 +13,19 @@ from typing import ClassVar
 
 from pixi_auth_tui.hostkeys import key_problem, normalise_login_key
 from pixi_auth_tui.inventory import Inventory, Row
-from pixi_auth_tui.model import EDITABLE_KINDS, KIND_LABELS, KINDS, Credential
+from pixi_auth_tui.model import EDITABLE_KINDS, KIND_LABELS, KINDS, Credential, field_value
 from pixi_auth_tui.probe_state import default_probe_url, url_problem
 from pixi_auth_tui.redact import plain, safe
 from pixi_auth_tui.stores.base import Store
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs import box_css
-from pixi_auth_tui.validation import FIELDS_BY_KIND, SECRET_FIELDS, build_credential, host_kind_warning
+from pixi_auth_tui.validation import (
+    FIELDS_BY_KIND,
+    SECRET_FIELDS,
+    build_credential,
+    host_kind_warning,
+    key_refusal,
+)
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
@@ -30,7 +36,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 # Every typed field of every editable kind, once (Bearer and conda tokens share `token`).
-FIELD_LABELS = {f.name: f.label for kind in EDITABLE_KINDS for f in KINDS[kind].fields}
+FIELD_LABELS = {f.name: f.prompt for kind in EDITABLE_KINDS for f in KINDS[kind].fields}
 ALL_FIELDS = tuple(FIELD_LABELS)
 
 
@@ -183,7 +189,7 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         if self.editing is None or name in SECRET_FIELDS:
             return ""
         cred = self.editing.entry.credential
-        return str(getattr(cred, name, "") or "")
+        return field_value(cred, name) if name in FIELDS_BY_KIND.get(cred.kind, ()) else ""
 
     def on_mount(self) -> None:
         self.query_one("#rotate-instead").display = False
@@ -316,14 +322,14 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
             self.dismiss(SignInStart(key.strip(), store_id))
             return
         ok = True
-        problem = key_problem(key)
-        if problem:
-            self._set_error("key", f"Invalid key: {problem}")
+        refusal = key_refusal(key)  # the same sentences `set` prints
+        if refusal:
+            self._set_error("key", refusal)
             ok = False
         previous = self.editing.entry.credential if self.editing else None
         credential, errors = build_credential(self._kind(), self._values(), previous)
         for name, message in errors.items():
-            self._set_error(name, f"{FIELD_LABELS.get(name, name)} {message}")
+            self._set_error(name, message)
             ok = False
         probe_url = self.query_one("#probe-url", Input).value.strip()
         if probe_url and (problem := url_problem(probe_url)):
@@ -356,9 +362,7 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         credential, errors = build_credential(self._kind(), self._values(), previous)
         result = "#test-result"
         if credential is None:
-            self._set_line(
-                result, Text("Fill in the fields first: " + "; ".join(f"{k} {v}" for k, v in errors.items()))
-            )
+            self._set_line(result, Text("Fill in the fields first: " + "; ".join(errors.values())))
             return
         url = self.query_one("#probe-url", Input).value.strip() or default_probe_url(key, credential)
         if not url:

@@ -9,15 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pixi_auth_tui.inventory import Inventory, Row, order_note
-from pixi_auth_tui.model import (
-    KINDS,
-    BasicHTTP,
-    S3Credentials,
-    Unrecognised,
-    expires_at,
-    masked_secret,
-    secret_of,
-)
+from pixi_auth_tui.model import KINDS, expires_at, field_value, masked_secret, reading_problem, secret_of
 from pixi_auth_tui.probe_state import ProbeResult
 from pixi_auth_tui.redact import plain
 from pixi_auth_tui.ui import present
@@ -64,16 +56,15 @@ def describe(
     field("Why", row.reason)
     for typed in spec.fields:
         if not typed.secret:  # a username or an access key id: shown as it is
-            field(typed.label, str(getattr(cred, typed.name)))
-    if isinstance(cred, BasicHTTP) and cred.misspelled:
-        field("Problem", "spelled `BasicHttp`; rattler only reads `BasicHTTP`", "red")
-    if isinstance(cred, S3Credentials):
-        field("Session token", "yes" if cred.session_token else "no")
+            field(typed.label, field_value(cred, typed.name))
+        elif typed.optional:  # an optional secret (an S3 session token): only whether it is there
+            field(typed.label, "yes" if field_value(cred, typed.name) else "no")
+    problem = reading_problem(cred)  # a misspelled variant, an entry rattler cannot read
+    if problem:
+        field("Problem", problem, "red")
     token_lines = token_fields(cred, now)  # OAuth and JWT bearer: expiry countdown, claims
     for label, value, style in token_lines:
         field(label, value, style)
-    if isinstance(cred, Unrecognised):
-        field("Problem", cred.reason, "red")
     expiry = expires_at(cred)
     if expiry is not None and not token_lines:
         style = "bold red" if expiry <= now else ""
