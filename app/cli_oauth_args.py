@@ -8,8 +8,6 @@ import argparse
 from pixi_auth_tui.cli_common import STORE_CHOICES
 from pixi_auth_tui.oauth_info import DEFAULT_CLIENT_ID, FLOWS
 
-COMMANDS = ("login", "refresh", "logout", "token")
-
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     p_login = sub.add_parser(

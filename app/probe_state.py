@@ -45,8 +45,6 @@ UNVERIFIED = {
     Verdict.TLS_ERROR,
     Verdict.TIMEOUT,
 }
-# Not sent at all: it needs something from the person (a URL, a confirmation) or cannot be sent.
-NOT_TESTED = {Verdict.NEEDS_URL, Verdict.INSECURE, Verdict.UNSUPPORTED}
 
 EXPLANATION = {
     Verdict.ACCEPTED: "the server accepted the credential",

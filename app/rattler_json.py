@@ -47,9 +47,6 @@ class SerdeError(ValueError):
 class Pairs(list):  # type: ignore[type-arg]
     """A JSON object as written: its (key, value) pairs in order, duplicates kept."""
 
-    def last_wins(self) -> dict[str, Any]:
-        return dict(self)
-
 
 @dataclass(frozen=True)
 class Number:

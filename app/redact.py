@@ -164,10 +164,6 @@ class Redactor:
 REDACTOR = Redactor()
 
 
-def remember(*secrets: str | None) -> None:
-    REDACTOR.add(*secrets)
-
-
 def redact(text: str) -> str:
     return REDACTOR.redact(text)
 
