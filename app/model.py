@@ -156,6 +156,9 @@ class KindSpec:
     """Everything kind-specific outside parsing: names, typed fields, secrets, how it is sent."""
 
     name: str  # rattler's variant name
+    # rattler's serde shape: () a newtype string (`{"BearerToken": "…"}`), else the struct's
+    # (field, type) in declaration order (`?` an Option); None: not one of rattler's variants.
+    serde: tuple[tuple[str, str], ...] | None
     label: str  # for people
     short: str  # for table cells
     cli: str | None  # `set --kind` value; None: not created by this tool
@@ -188,23 +191,26 @@ KINDS: dict[str, KindSpec] = {
     spec.name: spec
     for spec in (
         KindSpec(
-            name="BearerToken", label="Bearer token", short="bearer", cli="bearer", cls=BearerToken,
+            name="BearerToken", serde=(), label="Bearer token", short="bearer", cli="bearer", cls=BearerToken,
             fields=(_TOKEN,), secrets=("token",), secret="token", identity=None, sends="bearer",
             expiry="jwt", service="prefix.dev", login_option="--token",
         ),
         KindSpec(
-            name="CondaToken", label="Conda token", short="conda", cli="conda", cls=CondaToken,
+            name="CondaToken", serde=(), label="Conda token", short="conda", cli="conda", cls=CondaToken,
             fields=(_TOKEN,), secrets=("token",), secret="token", identity=None, sends="conda-path",
             note="token in the URL path", expiry="jwt", service="anaconda.org", login_option="--conda-token",
         ),
         KindSpec(
-            name="BasicHTTP", label="Username + password", short="user+pass", cli="basic", cls=BasicHTTP,
+            name="BasicHTTP", serde=(("username", "str"), ("password", "str")),
+            label="Username + password", short="user+pass", cli="basic", cls=BasicHTTP,
             fields=(FieldSpec("username", "Username"), FieldSpec("password", "Password", secret=True)),
             secrets=("password",), secret="password", identity="username", sends="basic", human=True,
             login_option="--username/--password",
         ),
         KindSpec(
-            name="S3Credentials", label="S3 keys", short="S3 keys", cli="s3", cls=S3Credentials,
+            name="S3Credentials",
+            serde=(("access_key_id", "str"), ("secret_access_key", "str"), ("session_token", "str?")),
+            label="S3 keys", short="S3 keys", cli="s3", cls=S3Credentials,
             fields=(
                 FieldSpec("access_key_id", "Access key ID"),
                 FieldSpec("secret_access_key", "Secret access key", secret=True),
@@ -215,18 +221,23 @@ KINDS: dict[str, KindSpec] = {
             login_option="--s3-access-key-id/--s3-secret-access-key",
         ),
         KindSpec(
-            name="OAuth", label="OAuth", short="OAuth", cli=None, cls=OAuth,
+            name="OAuth",
+            serde=(
+                ("access_token", "str"), ("refresh_token", "str?"), ("expires_at", "i64?"), ("token_endpoint", "str"),
+                ("revocation_endpoint", "str?"), ("client_id", "str"),
+            ),
+            label="OAuth", short="OAuth", cli=None, cls=OAuth,
             fields=(), secrets=("access_token", "refresh_token"), secret="access_token", identity=None,
             sends="bearer", note="OAuth access token; refreshed through the token endpoint when expired",
             expiry="recorded", refreshable=True, login_option="--oauth",
         ),
         KindSpec(
-            name="Unrecognised", label="Unrecognised", short="unreadable", cli=None, cls=Unrecognised,
+            name="Unrecognised", serde=None, label="Unrecognised", short="unreadable", cli=None, cls=Unrecognised,
             fields=(), secrets=(), secret=None, identity=None, sends="none",
             note="unreadable credential: rattler would fail",
         ),
         KindSpec(
-            name="NotRead", label="Not read yet", short="not read", cli=None, cls=NotRead,
+            name="NotRead", serde=None, label="Not read yet", short="not read", cli=None, cls=NotRead,
             fields=(), secrets=(), secret=None, identity=None, sends="none", placeholder="(secret not read)",
             note="keychain item whose secret is read on demand only (macOS may prompt)",
         ),
@@ -367,68 +378,35 @@ def _parse_strict(value: Any) -> Credential:
     if not isinstance(value, dict) or len(value) != 1:
         raise CredentialParseError("expected an object with exactly one variant name")
     ((variant, payload),) = value.items()
-    if variant in ("BearerToken", "CondaToken"):
+    misspelled = variant == MISSPELLED_BASIC  # read, and flagged: rattler rejects it
+    spec = KINDS.get("BasicHTTP" if misspelled else variant)
+    if spec is None or spec.serde is None:
+        raise CredentialParseError(f"unknown variant {variant!r}")
+    if not spec.serde:
         if not isinstance(payload, str):
             raise CredentialParseError(f"{variant} must hold a string")
-        return BearerToken(payload) if variant == "BearerToken" else CondaToken(payload)
-    if variant in ("BasicHTTP", MISSPELLED_BASIC):
-        obj = _as_object(payload, variant)
-        return BasicHTTP(
-            _require_str(obj, "username", variant),
-            _require_str(obj, "password", variant),
-            misspelled=variant == MISSPELLED_BASIC,
-        )
-    if variant == "S3Credentials":
-        obj = _as_object(payload, variant)
-        return S3Credentials(
-            _require_str(obj, "access_key_id", variant),
-            _require_str(obj, "secret_access_key", variant),
-            _optional(obj, "session_token", variant, str),
-        )
-    if variant == "OAuth":
-        obj = _as_object(payload, variant)
-        return OAuth(
-            access_token=_require_str(obj, "access_token", variant),
-            refresh_token=_optional(obj, "refresh_token", variant, str),
-            expires_at=_optional(obj, "expires_at", variant, int),
-            token_endpoint=_require_str(obj, "token_endpoint", variant),
-            revocation_endpoint=_optional(obj, "revocation_endpoint", variant, str),
-            client_id=_require_str(obj, "client_id", variant),
-        )
-    raise CredentialParseError(f"unknown variant {variant!r}")
+        return spec.cls(payload)
+    obj = _as_object(payload, variant)
+    values: dict[str, Any] = {
+        name: _require_str(obj, name, variant)
+        if typ == "str"
+        else _optional(obj, name, variant, int if typ == "i64?" else str)
+        for name, typ in spec.serde
+    }
+    return spec.cls(**values, misspelled=True) if misspelled else spec.cls(**values)
 
 
 def credential_to_json(cred: Credential) -> Any:
-    """The JSON value rattler writes for `cred` (dict order = serde field order)."""
-    if isinstance(cred, BearerToken):
-        return {"BearerToken": cred.token}
-    if isinstance(cred, CondaToken):
-        return {"CondaToken": cred.token}
-    if isinstance(cred, BasicHTTP):
-        # Always written in rattler's spelling: writing repairs a misspelled entry.
-        return {"BasicHTTP": {"username": cred.username, "password": cred.password}}
-    if isinstance(cred, S3Credentials):
-        return {
-            "S3Credentials": {
-                "access_key_id": cred.access_key_id,
-                "secret_access_key": cred.secret_access_key,
-                "session_token": cred.session_token,
-            }
-        }
-    if isinstance(cred, OAuth):
-        return {
-            "OAuth": {
-                "access_token": cred.access_token,
-                "refresh_token": cred.refresh_token,
-                "expires_at": cred.expires_at,
-                "token_endpoint": cred.token_endpoint,
-                "revocation_endpoint": cred.revocation_endpoint,
-                "client_id": cred.client_id,
-            }
-        }
+    """The JSON value rattler writes for `cred` (dict order = serde field order). Always in
+    rattler's spelling: writing repairs a misspelled entry."""
     if isinstance(cred, NotRead):
         raise ValueError("the secret of this item was never read")
-    return cred.raw
+    if isinstance(cred, Unrecognised):
+        return cred.raw
+    spec = KINDS[cred.kind]
+    if not spec.serde:
+        return {spec.name: secret_of(cred)}
+    return {spec.name: {name: getattr(cred, name) for name, _typ in spec.serde}}
 
 
 def compact_json(value: Any) -> str:

@@ -22,21 +22,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from pixi_auth_tui.model import KINDS
+
 I64_MIN, I64_MAX = -(2**63), 2**63 - 1
-VARIANTS = ("BearerToken", "BasicHTTP", "CondaToken", "S3Credentials", "OAuth")
-# Struct variants: (field, type) in serde's declaration order; `?` marks an Option.
-STRUCT_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
-    "BasicHTTP": (("username", "str"), ("password", "str")),
-    "S3Credentials": (("access_key_id", "str"), ("secret_access_key", "str"), ("session_token", "str?")),
-    "OAuth": (
-        ("access_token", "str"),
-        ("refresh_token", "str?"),
-        ("expires_at", "i64?"),
-        ("token_endpoint", "str"),
-        ("revocation_endpoint", "str?"),
-        ("client_id", "str"),
-    ),
-}
+# rattler's variants, and the struct ones' (field, type) in serde's declaration order (`?` marks
+# an Option): from the kinds' one home, model.KINDS.
+VARIANTS = tuple(name for name, spec in KINDS.items() if spec.serde is not None)
+STRUCT_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {name: spec.serde for name, spec in KINDS.items() if spec.serde}
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -179,7 +171,7 @@ def authentication_problem(value: Any) -> str | None:
         return "the variant name contains a lone surrogate escape"
     if variant not in VARIANTS:
         return f"unknown variant {variant!r}"
-    if variant in ("BearerToken", "CondaToken"):
+    if variant not in STRUCT_FIELDS:  # a newtype string (BearerToken, CondaToken)
         return _string_problem(payload, variant)
     return _struct_problem(variant, payload)
 
@@ -187,7 +179,7 @@ def authentication_problem(value: Any) -> str | None:
 def canonical(value: Any) -> Any:
     """A value rattler accepts as the plain dict form rattler itself would write back."""
     ((variant, payload),) = value
-    if variant in ("BearerToken", "CondaToken"):
+    if variant not in STRUCT_FIELDS:
         return {variant: payload}
     fields = STRUCT_FIELDS[variant]
     if isinstance(payload, Pairs):

@@ -31,6 +31,7 @@ from pixi_auth_tui.model import (
     mask,
     mask_for,
     masked_secret,
+    parse_credential,
     path_encoded,
     public_identity,
     secret_of,
@@ -78,6 +79,8 @@ def test_every_credential_class_has_exactly_one_kind():
             assert field.secret == (field.name in spec.secrets)
         assert spec.sends in ("bearer", "basic", "conda-path", "sigv4", "none")
         assert spec.expiry in ("recorded", "jwt", "")
+        if spec.serde:  # a struct variant of rattler's: serde's fields are the class's, in order
+            assert [name for name, _typ in spec.serde] == [f for f in fields if f != "misspelled"]
     assert len({spec.label for spec in KINDS.values()}) == len(KINDS)
 
 
@@ -110,6 +113,8 @@ def test_every_kind_is_masked_resolved_and_tested_the_same_way(cred):
     expected = None if spec.endpoint_named else "https://repo.example/"
     assert default_probe_url("repo.example", cred) == expected
     assert is_oauth(cred) == isinstance(cred, OAuth)
+    if spec.serde is not None:  # written as rattler writes it, read back the same
+        assert parse_credential(json.loads(dumps_credential(cred))) == cred
 
 
 @pytest.mark.parametrize("cred", EXAMPLES[:5], ids=lambda c: c.kind)
