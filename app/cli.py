@@ -72,6 +72,16 @@ from pixi_auth_tui.words import plural
 KIND_CHOICES = {spec.cli: name for name, spec in KINDS.items() if spec.cli}
 
 
+def _typed_options() -> dict[str, list[str]]:
+    """`set`'s option per non-secret field (`--username`, `--access-key-id`) and its kinds."""
+    options: dict[str, list[str]] = {}
+    for spec in KINDS.values():
+        for field in spec.fields:
+            if spec.cli and not field.secret:
+                options.setdefault(field.name, []).append(spec.cli)
+    return options
+
+
 class _Parser(argparse.ArgumentParser):
     def _print_message(self, message: str, file: IO[str] | None = None) -> None:
         # argparse echoes arguments in its errors: they pass the same gate as all output.
@@ -112,8 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_set.add_argument("key", help="host or wildcard key, e.g. repo.prefix.dev or *.prefix.dev")
     p_set.add_argument("--kind", choices=sorted(KIND_CHOICES), required=True)
-    p_set.add_argument("--username", help="for --kind basic")
-    p_set.add_argument("--access-key-id", help="for --kind s3")
+    for name, kinds in _typed_options().items():  # the kinds' non-secret fields (KindSpec.fields)
+        p_set.add_argument(f"--{name.replace('_', '-')}", help=f"for --kind {' or '.join(kinds)}")
     p_set.add_argument(
         "--store",
         choices=STORE_CHOICES,
