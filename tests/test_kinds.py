@@ -327,3 +327,43 @@ def test_no_module_probes_a_store_for_an_ability():
 def test_the_structure_checks_find_what_they_look_for():
     assert kind_ladders("if isinstance(c, (BearerToken, m.OAuth)): pass\nisinstance(c, str)") == [1]
     assert store_probes('getattr(store, "write_problem", None)\ngetattr(args, "demo", False)') == [1]
+
+
+# -- against py-rattler: what `test` sends is what rattler sends --------------------------------
+
+ON_THE_WIRE = {
+    "a conda token with URL-special characters": {"CondaToken": 'a b"c<d>e`f#g?h{i}j^k\\l%m|n[o]p\x7fqér;s=t@u~'},
+    "a bearer token with a tab and non-ASCII": {"BearerToken": "tab\there-é"},
+    "a bearer token with a control character": {"BearerToken": "ctl\x01here"},
+    "an OAuth token with DEL": {
+        "OAuth": {"access_token": "del\x7fhere", "token_endpoint": "https://t.example/token", "client_id": "rattler"}
+    },
+}
+
+
+def test_tokens_go_on_the_wire_exactly_as_py_rattler_sends_them(tmp_path):
+    """py-rattler fetches through a recording proxy; `_authorise` (what `test` sends) must
+    produce the same Authorization bytes and the same conda path, and `send_problem` (what
+    `resolve` and `test` say) must fail exactly where rattler fails."""
+    from tests.oracle import Case, run_oracle
+
+    cases = []
+    for n, (label, value) in enumerate(ON_THE_WIRE.items()):
+        home = tmp_path / f"h{n}"
+        (home / ".rattler").mkdir(parents=True)
+        (home / ".rattler/credentials.json").write_text(json.dumps({"repo.example": value}))
+        cases.append(Case(home, f"http://repo.example/c{n}", label=label))
+    for case, outcome, value in zip(cases, run_oracle(cases), ON_THE_WIRE.values(), strict=True):
+        cred = parse_credential(value)
+        if send_problem(cred):
+            assert outcome.requests == [] and "header" in outcome.result, case.label
+            continue
+        assert outcome.requests, (case.label, outcome.result)
+        for request in outcome.requests:
+            path = "/" + request.url.split("://", 1)[1].split("/", 1)[1]
+            resource = path[path.index(case.url.rsplit("/", 1)[1]) - 1 :]  # the path without the token
+            target, headers, _auth = _authorise(cred, "GET", f"http://repo.example{resource}", ProbeOptions())
+            sent = httpx.Request("GET", target, headers=headers)
+            assert sent.url.raw_path.decode() == path, case.label
+            header = next((v for k, v in sent.headers.raw if k.lower() == b"authorization"), None)
+            assert request.authorization == (header.decode("latin-1") if header else None), case.label
