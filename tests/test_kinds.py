@@ -41,6 +41,7 @@ from pixi_auth_tui.probe import ProbeOptions, _authorise, masked_url
 from pixi_auth_tui.probe_state import default_probe_url
 from pixi_auth_tui.redact import redact
 from pixi_auth_tui.stores.base import Entry, Store
+from pixi_auth_tui.stores.macos import MacKeychainStore
 from pixi_auth_tui.stores.memory import MemoryKeychainStore
 from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.dialogs.credential_form import ALL_FIELDS, CredentialForm
@@ -367,3 +368,28 @@ def test_tokens_go_on_the_wire_exactly_as_py_rattler_sends_them(tmp_path):
             assert sent.url.raw_path.decode() == path, case.label
             header = next((v for k, v in sent.headers.raw if k.lower() == b"authorization"), None)
             assert request.authorization == (header.decode("latin-1") if header else None), case.label
+
+
+# -- a keychain item listed by name only (macOS) ------------------------------------------------
+
+
+async def test_a_secret_listed_by_name_only_is_read_when_revealed_or_copied(home):
+    """macOS lists rattler's items without reading them (a read may prompt): the detail pane
+    says so, and v / c read that one secret then (its native calls FAKED: macOS cannot run here)."""
+    from tests.test_platform_keychains import FakeMacNative
+    from tests.test_ui import detail, select_row
+
+    native = FakeMacNative()
+    native.items["mac.example"] = '{"BearerToken":"mac-secret-token-0001"}'
+    app = AuthApp(dataclasses.replace(make_env(home), keychain=MacKeychainStore(native)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        select_row(app, "mac.example", "keychain")
+        await settle(pilot)
+        assert "not read yet" in detail(app) and native.reads == []
+        await pilot.press("v")
+        await settle(pilot)
+        assert "mac-secret-token-0001" in detail(app) and native.reads == ["mac.example"]
+        await pilot.press("c")
+        await settle(pilot)
+        assert app.clipboard == "mac-secret-token-0001" and native.reads == ["mac.example"]  # read once

@@ -1,21 +1,34 @@
 """The detail pane: everything known about the selected entry, its secret masked until asked.
 
-It owns the reveal (hidden again after a few seconds or on another row) and the copy.
+It owns the reveal (hidden again after a few seconds or on another row) and the copy. A
+keychain item listed by name only (macOS: a read may prompt) is read when either is asked for.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from pixi_auth_tui.inventory import Inventory, Row, order_note
-from pixi_auth_tui.model import KINDS, expires_at, field_value, masked_secret, reading_problem, secret_of
+from pixi_auth_tui.model import (
+    KINDS,
+    Credential,
+    expires_at,
+    field_value,
+    is_readable,
+    masked_secret,
+    reading_problem,
+    secret_of,
+)
 from pixi_auth_tui.probe_state import ProbeResult
 from pixi_auth_tui.redact import plain
+from pixi_auth_tui.stores.base import Ability, StoreError
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.oauth_screens import token_fields
 from pixi_auth_tui.ui.widgets.credential_table import VERDICT_STYLE, RowId, row_id
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.timer import Timer
@@ -79,6 +92,9 @@ def describe(
         else:
             field("Secret", masked_secret(cred))
             text.append("v reveals · c copies to the clipboard\n", style="dim")
+    elif not is_readable(cred) and Ability.READ_ON_DEMAND in row.store.abilities:
+        field("Secret", "(not read yet: the keychain may ask you first)")
+        text.append("v reads and reveals it · c reads and copies it\n", style="dim")
     field("Test URL", probe_url or "(none yet: t asks for one)")
     text.append("t tests it · U changes it\n", style="dim")
     if result is not None:
@@ -117,6 +133,8 @@ class DetailPane(VerticalScroll):
         self.revealed = False
         self._shown: RowId | None = None
         self._hide_timer: Timer | None = None
+        # Secrets read on demand (asked for with v or c), kept for this session's view only.
+        self._read: dict[RowId, Credential] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("", id="detail")
@@ -130,6 +148,8 @@ class DetailPane(VerticalScroll):
             self._shown = new
             self._hide()
             self.scroll_home(animate=False)
+        if row is not None and new in self._read and not is_readable(row.entry.credential):
+            row = replace(row, entry=replace(row.entry, credential=self._read[new]))
         self.row, self.inventory, self.result, self.probe_url = row, inventory, result, probe_url
         self._redraw()
 
@@ -155,7 +175,36 @@ class DetailPane(VerticalScroll):
             self._hide_timer.stop()
             self._hide_timer = None
 
+    def _unread(self) -> bool:
+        """The selected entry's secret was not read yet, and its store reads it when asked."""
+        row = self.row
+        return (
+            row is not None and not is_readable(row.entry.credential) and Ability.READ_ON_DEMAND in row.store.abilities
+        )
+
+    @work(thread=True, exclusive=True, group="read-secret")
+    def _read_then(self, row: Row, then: Callable[[], None]) -> None:
+        """Read the secret off the event loop (it may wait on an OS prompt), then reveal or copy."""
+        try:
+            cred = row.store.read_secret(row.key)
+        except StoreError as err:
+            self.app.call_from_thread(self.notify, f"Nothing read: {err}", severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._secret_read, row, cred, then)
+
+    def _secret_read(self, row: Row, cred: Credential | None, then: Callable[[], None]) -> None:
+        if cred is None:
+            self.notify(f"{row.key} is no longer in {row.store.name}.", severity="warning", markup=False)
+            return
+        self._read[row_id(row)] = cred
+        if self.row is not None and row_id(self.row) == row_id(row):  # still the selected row
+            self.row = replace(row, entry=replace(row.entry, credential=cred))
+            then()
+
     def reveal(self) -> None:
+        if self.row is not None and self._unread():
+            self._read_then(self.row, self.reveal)
+            return
         if self.row is None or secret_of(self.row.entry.credential) is None:
             self.notify("This entry has no secret to reveal.", severity="warning")
             return
@@ -169,6 +218,9 @@ class DetailPane(VerticalScroll):
         self._redraw()
 
     def copy(self) -> None:
+        if self.row is not None and self._unread():
+            self._read_then(self.row, self.copy)
+            return
         secret = secret_of(self.row.entry.credential) if self.row else None
         if self.row is None or secret is None:
             self.notify("This entry has no secret to copy.", severity="warning")
