@@ -19,6 +19,7 @@ from pixi_auth_tui.hostkeys import normalise_login_key
 from pixi_auth_tui.inventory import Inventory, Row, Status
 from pixi_auth_tui.model import KINDS, is_oauth, secret_of
 from pixi_auth_tui.oauth import OAuthFailure
+from pixi_auth_tui.operations import with_secret
 from pixi_auth_tui.redact import SafeWriter
 from pixi_auth_tui.stores.base import StoreError
 
@@ -198,7 +199,7 @@ def cmd_token(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO
     if resolution.row is None:
         err.write(f"pixi-auth-tui: no stored credentials for {args.host}\n")
         return EXIT_NOT_FOUND
-    row = refresh_before_use(inv, resolution.row, err)
+    row = refresh_before_use(inv, with_secret(resolution.row), err)
     cred = row.entry.credential
     if is_oauth(cred) and cred.expires_at is not None and cred.expires_at <= time.time():
         err.write(f"pixi-auth-tui: the OAuth token for {row.key} has expired and could not be refreshed\n")

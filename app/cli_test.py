@@ -16,7 +16,7 @@ from pixi_auth_tui.cli_common import (
     UsageError,
 )
 from pixi_auth_tui.inventory import Inventory, Row, Status
-from pixi_auth_tui.model import Credential, is_readable
+from pixi_auth_tui.operations import with_secret
 from pixi_auth_tui.probe import ProbeJob, ProbeOptions, ProbeSetupError, probe_many
 from pixi_auth_tui.probe_state import (
     FAILING,
@@ -29,7 +29,6 @@ from pixi_auth_tui.probe_state import (
     url_problem,
 )
 from pixi_auth_tui.redact import write_json
-from pixi_auth_tui.stores.base import Ability
 
 
 def rows_to_test(inv: Inventory, args: argparse.Namespace) -> list[Row]:
@@ -58,7 +57,7 @@ def cmd_test(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO)
     state = ProbeState.default(dict(inv.env))
     if args.url and args.key:
         state.urls[args.key] = args.url
-    creds = [_credential(r) for r in rows]
+    creds = [with_secret(r).entry.credential for r in rows]
     jobs = [
         ProbeJob(r.key, cred, state.urls.get(r.key) or default_probe_url(r.key, cred), str(i))
         for i, (r, cred) in enumerate(zip(rows, creds, strict=True))
@@ -99,14 +98,6 @@ def exit_code(results: list[ProbeResult]) -> int:
     if verdicts - {Verdict.ACCEPTED}:
         return EXIT_NOT_TESTED
     return EXIT_OK
-
-
-def _credential(row: Row) -> Credential:
-    """The row's credential; a macOS keychain secret listed by name only is read now (asked for)."""
-    cred = row.entry.credential
-    if not is_readable(cred) and Ability.READ_ON_DEMAND in row.store.abilities:
-        return row.store.read_secret(row.key) or cred
-    return cred
 
 
 def format_result(row: Row, res: ProbeResult) -> str:

@@ -9,8 +9,8 @@ from dataclasses import dataclass, replace
 
 from pixi_auth_tui.hostkeys import candidate_keys
 from pixi_auth_tui.inventory import Inventory, Row, Status, build_rows, first_active
-from pixi_auth_tui.model import Credential, dumps_credential, rattler_accepts
-from pixi_auth_tui.stores.base import Store, StoreError
+from pixi_auth_tui.model import Credential, dumps_credential, is_readable, rattler_accepts
+from pixi_auth_tui.stores.base import Ability, Store, StoreError
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,16 @@ def save_credential(
         return Outcome(f"Nothing changed: {key} in {store.name} already holds exactly this", changed=False)
     existed = store.set(key, credential, expect=inventory.snapshots[store.id].version if as_seen else None)
     return Outcome(f"{'Rotated' if existed else 'Added'} {key} in {store.name}")
+
+
+def with_secret(row: Row) -> Row:
+    """`row` with its secret, for a command that uses it (`test`, `token`): a keychain item
+    listed by name only (macOS, where a read may prompt) is read now; others as they are."""
+    cred = row.entry.credential
+    if is_readable(cred) or Ability.READ_ON_DEMAND not in row.store.abilities:
+        return row
+    read = row.store.read_secret(row.key)
+    return row if read is None else replace(row, entry=replace(row.entry, credential=read))
 
 
 def lookup_chain(key: str) -> list[str]:

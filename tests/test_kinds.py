@@ -393,3 +393,22 @@ async def test_a_secret_listed_by_name_only_is_read_when_revealed_or_copied(home
         await pilot.press("c")
         await settle(pilot)
         assert app.clipboard == "mac-secret-token-0001" and native.reads == ["mac.example"]  # read once
+
+
+def test_token_and_test_read_a_secret_listed_by_name_only(home):
+    """`token` printed nothing for a macOS keychain entry (its secret is listed by name only);
+    like `test`, it now reads that one secret when asked for it."""
+    import argparse
+
+    from pixi_auth_tui.cli_oauth import cmd_token
+    from pixi_auth_tui.inventory import inventory_from
+
+    from tests.test_platform_keychains import FakeMacNative
+
+    native = FakeMacNative()
+    native.items["mac.example"] = '{"BearerToken":"mac-secret-token-0002"}'
+    native.items["other.example"] = '{"BearerToken":"never-read"}'
+    inv = inventory_from([MacKeychainStore(native)])
+    out, err = io.StringIO(), io.StringIO()
+    assert cmd_token(inv, argparse.Namespace(host="mac.example"), out, err) == cli.EXIT_OK, err.getvalue()
+    assert out.getvalue() == "mac-secret-token-0002\n" and native.reads == ["mac.example"]
