@@ -153,7 +153,8 @@ class FieldSpec:
 
 @dataclass(frozen=True)
 class KindSpec:
-    """Everything kind-specific outside parsing: names, typed fields, secrets, how it is sent."""
+    """Everything kind-specific, in one place: rattler's serde shape, names, typed fields,
+    secrets, how a request carries it, and what it can do (expire, refresh, be checked)."""
 
     name: str  # rattler's variant name
     # rattler's serde shape: () a newtype string (`{"BearerToken": "…"}`), else the struct's
@@ -313,8 +314,10 @@ def authorise(cred: Credential, url: str, reveal: Callable[[str], str] = str) ->
     if spec.sends == "basic" and spec.identity:
         return Authorisation(url, {}, basic=(field_value(cred, spec.identity), secret), note=spec.note)
     if spec.sends == "sigv4" and spec.identity:
-        extra = [reveal(value) for name in spec.secrets if name != spec.secret and (value := getattr(cred, name))]
-        keys = (field_value(cred, spec.identity), secret, extra[0] if extra else None)
+        # SigV4 signs with the key id, the secret key and S3's other secret, the session token.
+        others = [name for name in spec.secrets if name != spec.secret]
+        token = field_value(cred, others[0]) if others else ""
+        keys = (field_value(cred, spec.identity), secret, reveal(token) if token else None)
         return Authorisation(url, {}, sigv4=keys, note=spec.note)
     return Authorisation(url, {}, note=spec.note)
 
