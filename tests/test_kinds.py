@@ -280,9 +280,14 @@ STORE_METHODS = {name for name in vars(Store) if not name.startswith("_") and ca
 
 
 def kind_ladders(source: str) -> list[int]:
-    """Lines with `isinstance(x, <a credential class>)` (alone or in a tuple)."""
+    """Lines with `isinstance(x, <a credential class>)` (alone or in a tuple) or `case <class>(…)`."""
     found = []
     for node in ast.walk(ast.parse(source)):
+        if (
+            isinstance(node, ast.MatchClass)
+            and getattr(node.cls, "id", getattr(node.cls, "attr", "")) in CREDENTIAL_CLASSES
+        ):
+            found.append(node.lineno)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "isinstance":
             if len(node.args) != 2:
                 continue
@@ -327,6 +332,7 @@ def test_no_module_probes_a_store_for_an_ability():
 
 def test_the_structure_checks_find_what_they_look_for():
     assert kind_ladders("if isinstance(c, (BearerToken, m.OAuth)): pass\nisinstance(c, str)") == [1]
+    assert kind_ladders("match c:\n    case S3Credentials():\n        pass") == [2]
     assert store_probes('getattr(store, "write_problem", None)\ngetattr(args, "demo", False)') == [1]
 
 
