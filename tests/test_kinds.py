@@ -418,3 +418,25 @@ def test_token_and_test_read_a_secret_listed_by_name_only(home):
     out, err = io.StringIO(), io.StringIO()
     assert cmd_token(inv, argparse.Namespace(host="mac.example"), out, err) == cli.EXIT_OK, err.getvalue()
     assert out.getvalue() == "mac-secret-token-0002\n" and native.reads == ["mac.example"]
+
+
+async def test_the_ui_test_reads_a_secret_listed_by_name_only(home):
+    """`t` on a macOS keychain entry tested nothing ("not read"); now it reads that one secret
+    first, as `test` on the command line does, and sends it (here to a closed local port)."""
+    from pixi_auth_tui.probe_state import Verdict
+
+    from tests.test_platform_keychains import FakeMacNative
+    from tests.test_ui import select_row
+
+    native = FakeMacNative()
+    native.items["127.0.0.1"] = '{"BearerToken":"mac-secret-token-0003"}'
+    app = AuthApp(dataclasses.replace(make_env(home), keychain=MacKeychainStore(native)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        select_row(app, "127.0.0.1", "keychain")
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        result = app.main.last_result(app.main.selected_row())
+        assert result is not None and result.verdict not in (Verdict.UNSUPPORTED, Verdict.NEEDS_URL), result
+        assert native.reads == ["127.0.0.1"]

@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from pixi_auth_tui.audit import Finding, FixHistory, run_audit
 from pixi_auth_tui.inventory import KEYCHAIN, Inventory, Row, Status, changed_files, load_inventory
 from pixi_auth_tui.model import KINDS, is_oauth
-from pixi_auth_tui.operations import Outcome, delete_entry, move_entry, save_credential, successor_after_delete
+from pixi_auth_tui.operations import (
+    Outcome,
+    delete_entry,
+    move_entry,
+    save_credential,
+    successor_after_delete,
+    with_secret,
+)
 from pixi_auth_tui.paths import Environment
 from pixi_auth_tui.probe_state import FAILING, ProbeResult, ProbeState, Verdict, default_probe_url, result_key
 from pixi_auth_tui.redact import plain
@@ -592,6 +599,8 @@ class MainScreen(OAuthActions, Screen[None]):
         from pixi_auth_tui.probe import ProbeJob, ProbeOptions, ProbeSetupError, probe_many  # httpx: on first use
 
         assert self.probe_state is not None
+        # A secret listed by name only (macOS) is read now, as `test` does: testing is asking for it.
+        rows = [await asyncio.to_thread(_with_secret_if_readable, r) for r in rows]
         rows = await self.refresh_before_test(rows)  # OAuth: refresh first when rattler would
         state = self.probe_state
         table = self.table
@@ -678,3 +687,12 @@ def probe_summary(results: list[ProbeResult], skipped: int) -> str:
     parts = ", ".join(f"{counts[v]} {v.value}" for v in order)
     tail = f"; {present.plural(skipped, 'entry')} skipped (plain http)" if skipped else ""
     return f"Tested {len(results)}: {parts or 'nothing'}{tail}."
+
+
+def _with_secret_if_readable(row: Row) -> Row:
+    """The row with its secret read when the store reads on demand; as it is when that fails
+    (its test then says it was not read)."""
+    try:
+        return with_secret(row)
+    except StoreError:
+        return row
