@@ -357,9 +357,9 @@ def credential_from_args(args: argparse.Namespace, read: SecretReader) -> Creden
 
 
 def cmd_set(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
-    refusal = key_refusal(args.key)
-    if refusal:
-        raise UsageError(refusal)
+    bad_key = key_refusal(args.key)  # the form's own sentence for it
+    if bad_key:
+        raise UsageError(bad_key)
     choice = None
     if args.store:
         store = inv.store(args.store)
