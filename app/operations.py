@@ -31,7 +31,9 @@ def save_credential(
     nothing first, applies the change to the store as it is when written.
     """
     existing = [e for e in inventory.snapshots[store.id].entries if e.key == key]
-    if len(existing) == 1 and dumps_credential(existing[0].credential) == dumps_credential(credential):
+    # A secret listed by name only (macOS) is not read just to compare: the rotation is written.
+    same = len(existing) == 1 and is_readable(existing[0].credential)
+    if same and dumps_credential(existing[0].credential) == dumps_credential(credential):
         return Outcome(f"Nothing changed: {key} in {store.name} already holds exactly this", changed=False)
     existed = store.set(key, credential, expect=inventory.snapshots[store.id].version if as_seen else None)
     return Outcome(f"{'Rotated' if existed else 'Added'} {key} in {store.name}")
@@ -88,7 +90,10 @@ def move_entry(inventory: Inventory, row: Row, target: Store) -> Outcome:
     If any step fails, nothing is lost: either the target write never happened, or the
     credential is left in both stores and the message says so.
     """
+    row = with_secret(row)  # moving needs the secret: one listed by name only (macOS) is read now
     cred = row.entry.credential
+    if not is_readable(cred):
+        raise StoreError(f"{row.key} is no longer in {row.store.name}; nothing was moved")
     if not rattler_accepts(cred):
         raise StoreError("this entry is not a credential rattler can read; it cannot be moved")
     if target.id == row.store.id:

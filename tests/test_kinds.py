@@ -440,3 +440,39 @@ async def test_the_ui_test_reads_a_secret_listed_by_name_only(home):
         result = app.main.last_result(app.main.selected_row())
         assert result is not None and result.verdict not in (Verdict.UNSUPPORTED, Verdict.NEEDS_URL), result
         assert native.reads == ["127.0.0.1"]
+
+
+def test_rotating_a_secret_listed_by_name_only_writes_it(home):
+    """`set` (and the form's rotate) over a macOS keychain entry crashed comparing with a secret
+    never read; it is now written in place, without reading the old one."""
+    from pixi_auth_tui.inventory import inventory_from
+    from pixi_auth_tui.operations import save_credential
+
+    from tests.test_platform_keychains import FakeMacNative
+
+    native = FakeMacNative()
+    native.items["mac.example"] = '{"BearerToken":"old-secret"}'
+    store = MacKeychainStore(native)
+    outcome = save_credential(inventory_from([store]), store, "mac.example", BearerToken("new-secret"), as_seen=False)
+    assert outcome.changed and outcome.message.startswith("Rotated mac.example")
+    assert native.items == {"mac.example": '{"BearerToken":"new-secret"}'} and native.reads == []
+
+
+def test_moving_a_secret_listed_by_name_only_reads_it_first(home):
+    """Moving a macOS keychain entry to credentials.json crashed writing a secret never read."""
+    from pixi_auth_tui.inventory import inventory_from
+    from pixi_auth_tui.operations import move_entry
+    from pixi_auth_tui.stores.jsonfile import JsonFileStore
+
+    from tests.test_platform_keychains import FakeMacNative
+
+    native = FakeMacNative()
+    native.items["mac.example"] = '{"BearerToken":"moved-secret"}'
+    keychain = MacKeychainStore(native)
+    target = JsonFileStore("credentials", "credentials.json", home / ".rattler/credentials.json")
+    inv = inventory_from([keychain, target])
+    outcome = move_entry(inv, inv.rows_for("mac.example")[0], target)
+    assert outcome.ok and native.items == {} and native.reads == ["mac.example"]
+    assert json.loads((home / ".rattler/credentials.json").read_text()) == {
+        "mac.example": {"BearerToken": "moved-secret"}
+    }
