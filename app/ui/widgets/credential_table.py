@@ -13,6 +13,7 @@ from typing import ClassVar
 from pixi_auth_tui.inventory import Inventory, Row, Status
 from pixi_auth_tui.probe_state import ProbeResult, Verdict
 from pixi_auth_tui.ui import present
+from pixi_auth_tui.ui.row_index import LAST_TEST, Level, Order, RowIndex, SortKey, column_key, position_in
 from rich.text import Text
 from textual import on
 from textual.binding import Binding, BindingType
@@ -96,8 +97,9 @@ class CredentialTable(DataTable[Text]):
         self.sort_column: int | None = None  # None: pixi's lookup order
         self.sort_reverse = False
         self.testing: set[RowId] = set()
-        self._filter_index: list[tuple[str, Row]] | None = None
-        self._last_filter: tuple[str, list[tuple[str, Row]]] = ("", [])
+        self.index: RowIndex | None = None  # filter texts and display orders of the inventory's rows
+        self._order: Order | None = None  # the display order shown
+        self.level: Level | None = None  # the rows of that order matching the filter
 
     def on_mount(self) -> None:
         self._add_columns()
@@ -111,10 +113,12 @@ class CredentialTable(DataTable[Text]):
 
     # -- what is shown ---------------------------------------------------------------------
 
-    def show(self, inventory: Inventory, select: tuple[str, str] | None = None) -> None:
-        """Show a freshly read inventory, keeping the selection (or moving to `select`)."""
+    def show(self, inventory: Inventory, select: tuple[str, str] | None = None, index: RowIndex | None = None) -> None:
+        """Show a freshly read inventory, keeping the selection (or moving to `select`).
+
+        `index` is the inventory's `RowIndex` when the loading thread built it already."""
         self.inventory = inventory
-        self._filter_index = None
+        self.index = index if index is not None and index.rows is inventory.rows else RowIndex(inventory.rows)
         self.render_rows(select)
 
     def set_filter(self, needle: str) -> None:
@@ -122,15 +126,26 @@ class CredentialTable(DataTable[Text]):
         self.render_rows()
 
     def render_rows(self, select: tuple[str, str] | None = None) -> None:
-        inventory = self.inventory
-        if inventory is None:
+        index = self.index
+        if self.inventory is None or index is None:
             return
         selected = self.selected_row()
-        self.shown_rows = self._sorted(self._matching(inventory, self.needle.lower()))
+        before, before_order = self.level, self._order
+        cursor = self.cursor_row
+        order = index.order(self.sort_column, self.sort_reverse, self._sort_key)
+        self._order, self.level = order, order.matching(self.needle.lower())
+        self.shown_rows = self.level.rows
+        target: int | None
         if select is not None:
-            target = next((i for i, r in enumerate(self.shown_rows) if (r.store.id, r.key) == select), 0)
+            store_id, key = select
+            target = next((i for i, r in enumerate(self.shown_rows) if r.key == key and r.store.id == store_id), 0)
+        elif selected is None:
+            target = 0
+        elif order is before_order and before is not None and 0 <= cursor < len(before.positions):
+            # the same rows in the same order, filtered anew: find the selection by position
+            target = position_in(self.level, before.positions[cursor]) or 0
         else:
-            keep = row_id(selected) if selected else None
+            keep = row_id(selected)
             target = next((i for i, r in enumerate(self.shown_rows) if row_id(r) == keep), 0)
         self.clear()
         self.loaded = 0
@@ -139,34 +154,8 @@ class CredentialTable(DataTable[Text]):
             self.move_cursor(row=target, animate=False)
         self.post_message(self.Highlighted(self.selected_row()))
 
-    def _sorted(self, rows: list[Row]) -> list[Row]:
-        column = self.sort_column
-        if column is None:
-            return rows
-        now = self.clock()
-
-        def cell(row: Row) -> str:
-            if column == len(COLUMNS) - 1:
-                return verdict_cell(self.last_result(row), False).plain
-            return present.row_cells(row, now)[column].lower()
-
-        return sorted(rows, key=cell, reverse=self.sort_reverse)
-
-    def _matching(self, inventory: Inventory, needle: str) -> list[Row]:
-        """Rows whose filter text holds every word of `needle`, in lookup order.
-
-        The (text, row) index is built once per load; while a person keeps typing, only the
-        previous matches are searched again, so each keystroke over 10,000 rows stays cheap.
-        """
-        if self._filter_index is None:
-            self._filter_index = [(present.filter_text(r), r) for r in inventory.rows]
-            self._last_filter = ("", self._filter_index)
-        previous_needle, previous = self._last_filter
-        candidates = previous if needle.startswith(previous_needle) else self._filter_index
-        words = needle.split()
-        matches = [(text, row) for text, row in candidates if all(w in text for w in words)]
-        self._last_filter = (needle, matches)
-        return [row for _text, row in matches]
+    def _sort_key(self, column: int) -> SortKey:
+        return column_key(column, self.clock(), lambda row: verdict_cell(self.last_result(row), False).plain)
 
     def _cells(self, row: Row, now: float) -> list[Text]:
         style = "" if row.status is Status.ACTIVE else "dim"
@@ -272,6 +261,8 @@ class CredentialTable(DataTable[Text]):
     def refresh_result(self, row: Row) -> None:
         """Redraw the Last test cell of `row` (testing…, or its verdict)."""
         cell = verdict_cell(self.last_result(row), row_id(row) in self.testing)
+        if self.index is not None:
+            self.index.forget(LAST_TEST)  # sorted by Last test: sort again at the next change
         for index, shown in enumerate(self.shown_rows[: self.loaded]):
             if row_id(shown) == row_id(row):
                 self.update_cell(str(index), "Last test", cell, update_width=True)
