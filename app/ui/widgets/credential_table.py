@@ -22,7 +22,10 @@ from textual.widgets import DataTable
 
 COLUMNS = ("Key", "Kind", "Store", "Status", "User / secret", "Expires", "Last test")
 ROW_WINDOW = 80  # rows handed to the DataTable at a time (two screens' worth)
-ROW_PRELOAD = 30  # load the next window when the cursor comes this close to the end
+ROW_PRELOAD = 30  # load the next window when the cursor comes this close to either end
+# A row further down than this is shown in a window of its own instead of after every row
+# before it (the DataTable takes ~0.1 ms a row: `End` over 100,000 rows would take seconds).
+FAR = 2 * ROW_WINDOW
 VERDICT_STYLE = {
     Verdict.ACCEPTED: "green",
     Verdict.PUBLIC: "yellow",
@@ -92,7 +95,8 @@ class CredentialTable(DataTable[Text]):
         self.last_result = last_result
         self.inventory: Inventory | None = None
         self.shown_rows: list[Row] = []  # every row matching the filter, in display order
-        self.loaded = 0  # how many of them the DataTable holds
+        self.window_start = 0  # the DataTable holds shown_rows[window_start : window_start + loaded]
+        self.loaded = 0
         self.needle = ""
         self.sort_column: int | None = None  # None: pixi's lookup order
         self.sort_reverse = False
@@ -131,7 +135,7 @@ class CredentialTable(DataTable[Text]):
             return
         selected = self.selected_row()
         before, before_order = self.level, self._order
-        cursor = self.cursor_row
+        cursor = self.cursor_index
         order = index.order(self.sort_column, self.sort_reverse, self._sort_key)
         self._order, self.level = order, order.matching(self.needle.lower())
         self.shown_rows = self.level.rows
@@ -147,11 +151,10 @@ class CredentialTable(DataTable[Text]):
         else:
             keep = row_id(selected)
             target = next((i for i, r in enumerate(self.shown_rows) if row_id(r) == keep), 0)
-        self.clear()
-        self.loaded = 0
+        self._hold(0, 0)
         self._load_rows_through(target)
         if target:
-            self.move_cursor(row=target, animate=False)
+            self.move_cursor(row=target - self.window_start, animate=False)
         self.post_message(self.Highlighted(self.selected_row()))
 
     def _sort_key(self, column: int) -> SortKey:
@@ -167,32 +170,53 @@ class CredentialTable(DataTable[Text]):
         return [*cells, verdict_cell(self.last_result(row), row_id(row) in self.testing)]
 
     def _load_rows_through(self, index: int) -> None:
-        """Give the table rows up to `index` (at least one window): it only ever holds what
-        a person can reach soon."""
-        end = min(len(self.shown_rows), max(index + 1, self.loaded + ROW_WINDOW))
-        if end <= self.loaded:
+        """Make the table hold shown row `index` (and at least a window): it only ever holds
+        what a person can reach soon. Rows just below are appended; a far row gets a window
+        of its own around it."""
+        total = len(self.shown_rows)
+        end = self.window_start + self.loaded
+        if self.window_start <= index < end and (self.loaded >= ROW_WINDOW or end == total):
             return
+        if self.window_start <= index < end + FAR:
+            self._append_through(min(total, max(index + 1, end + ROW_WINDOW)))
+            return
+        start = 0 if index < FAR else max(0, min(index - ROW_WINDOW // 2, total - ROW_WINDOW))
+        self._hold(start, min(total, max(index + 1, start + ROW_WINDOW)))
+
+    def _hold(self, start: int, end: int) -> None:
+        """The table holds shown rows start…end (the cursor is put on `start`)."""
+        self.clear()
+        self.window_start, self.loaded = start, 0
+        self._append_through(end)
+
+    def _append_through(self, end: int) -> None:
         now = self.clock()
-        for position in range(self.loaded, end):
+        for position in range(self.window_start + self.loaded, end):
             self.add_row(*self._cells(self.shown_rows[position], now), key=str(position))
-        self.loaded = end
+        self.loaded = max(self.loaded, end - self.window_start)
 
     @property
     def remaining(self) -> int:
+        """Shown rows the table does not hold (above or below its window)."""
         return len(self.shown_rows) - self.loaded
+
+    @property
+    def cursor_index(self) -> int:
+        """The cursor's position among `shown_rows`."""
+        return self.window_start + self.cursor_row
 
     # -- selection -------------------------------------------------------------------------
 
     def selected_row(self) -> Row | None:
         if not self.shown_rows or self.row_count == 0:
             return None
-        index = self.cursor_row
+        index = self.cursor_index
         return self.shown_rows[index] if 0 <= index < len(self.shown_rows) else None
 
     def select_index(self, index: int) -> None:
         """Move the cursor to shown row `index`, loading rows up to it first."""
         self._load_rows_through(index)
-        self.move_cursor(row=index, animate=False)
+        self.move_cursor(row=index - self.window_start, animate=False)
 
     def select_entry(self, store_id: str, key: str) -> bool:
         for index, row in enumerate(self.shown_rows):
@@ -212,8 +236,16 @@ class CredentialTable(DataTable[Text]):
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
-        if event.cursor_row >= self.loaded - ROW_PRELOAD:
-            self._load_rows_through(event.cursor_row + ROW_WINDOW)
+        # The cursor as it is now: the event may be older than a reload of the window.
+        cursor, total = self.cursor_row, len(self.shown_rows)
+        if cursor >= self.loaded - ROW_PRELOAD and self.window_start + self.loaded < total:
+            self._append_through(min(total, self.window_start + cursor + ROW_WINDOW))
+        elif cursor < ROW_PRELOAD and self.window_start > 0:
+            # Moving up out of a far window: hold the rows above too, the cursor stays put.
+            index = self.window_start + cursor
+            start = 0 if self.window_start <= FAR else self.window_start - ROW_WINDOW
+            self._hold(start, min(self.window_start + self.loaded, index + ROW_WINDOW))
+            self.move_cursor(row=index - start, animate=False)
         self.post_message(self.Highlighted(self.selected_row()))
 
     @on(DataTable.RowSelected)
@@ -263,6 +295,7 @@ class CredentialTable(DataTable[Text]):
         cell = verdict_cell(self.last_result(row), row_id(row) in self.testing)
         if self.index is not None:
             self.index.forget(LAST_TEST)  # sorted by Last test: sort again at the next change
-        for index, shown in enumerate(self.shown_rows[: self.loaded]):
+        held = self.shown_rows[self.window_start : self.window_start + self.loaded]
+        for index, shown in enumerate(held, self.window_start):
             if row_id(shown) == row_id(row):
                 self.update_cell(str(index), "Last test", cell, update_width=True)
