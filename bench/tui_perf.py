@@ -289,14 +289,16 @@ def bench_start(repeats: int, files: int) -> None:
     daemon = start_keyring(0)  # a desktop has a keychain: an empty one, so only files count
     try:
         run_bare(empty), run_app(home, daemon.address)  # warm-up: bytecode and page cache
-        bare, app, gaps = [], [], []
+        bare, app, gaps, first, rows = [], [], [], [], []
         for _ in range(repeats):
             b = run_bare(empty)
             a = run_app(home, daemon.address)
-            assert b.answered and a.answered and a.ready
+            assert b.answered and a.answered and a.ready and a.first
             bare.append(b.answered)
             app.append(a.answered)
             gaps.append(a.answered - b.answered)
+            first.append(a.first - b.answered)
+            rows.append(a.ready - a.first)
     finally:
         daemon.stop()
         shutil.rmtree(home, ignore_errors=True)
@@ -304,6 +306,8 @@ def bench_start(repeats: int, files: int) -> None:
     print(f"  bare Textual app (empty DataTable) : {spread(bare)}")
     print(f"  pixi-auth-tui                      : {spread(app)}")
     print(f"  gap (pairwise)                     : {spread(gaps)}   {verdict(statistics.median(gaps), 0.100)}")
+    print(f"    of it: our first frame over bare  : {spread(first)}  (imports, our screen)")
+    print(f"    then: first frame to rows on pty  : {spread(rows)}  (reading the stores, the rows)")
 
 
 def bench_keychain(repeats: int, items: int) -> None:
@@ -493,14 +497,56 @@ def bench_filter(files: int) -> None:
     )
 
 
+def write_latency(repeats: int) -> list[tuple[str, float, float]]:
+    """Median add and rotate, on a file and on a real gnome-keyring (kept from the first benchmarks)."""
+    from pixi_auth_tui.model import BearerToken
+    from pixi_auth_tui.stores.jsonfile import JsonFileStore
+
+    rows = []
+    home = make_home(750)  # 250 entries in credentials.json
+    for name, path in (("credentials.json (250 entries)", home / ".rattler/credentials.json"),):
+        store = JsonFileStore("credentials", name, path)
+        add, rotate = [], []
+        for i in range(repeats * 4):
+            start = time.perf_counter()
+            store.set(f"new{i}.example", BearerToken("t"), expect=store.load().version)
+            add.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            store.set(f"new{i}.example", BearerToken("rotated"), expect=store.load().version)
+            rotate.append(time.perf_counter() - start)
+        rows.append((name, statistics.median(add), statistics.median(rotate)))
+    from pixi_auth_tui.stores.secretservice import SecretServiceStore
+
+    from tests.keyring_daemon import KeyringDaemon
+
+    daemon = KeyringDaemon()
+    daemon.start()
+    try:
+        store = SecretServiceStore(daemon.address)
+        for i in range(100):
+            store.set(f"seed{i}.example", BearerToken("s"))
+        add, rotate = [], []
+        for i in range(repeats * 4):
+            start = time.perf_counter()
+            store.set(f"k{i}.example", BearerToken("t"))
+            add.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            store.set(f"k{i}.example", BearerToken("rotated"))
+            rotate.append(time.perf_counter() - start)
+        rows.append(("keychain (gnome-keyring, 100 items)", statistics.median(add), statistics.median(rotate)))
+    finally:
+        daemon.stop()
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=("start", "keychain", "huge", "filter", "memory"),
-        default=["start", "keychain", "huge", "filter", "memory"],
+        choices=("start", "keychain", "huge", "filter", "memory", "writes"),
+        default=["start", "keychain", "huge", "filter", "memory", "writes"],
     )
     parser.add_argument("--child", choices=("bare", "floor"))
     parser.add_argument("--bus")
@@ -523,6 +569,10 @@ def main() -> int:
         bench_filter(100_000)
     if "memory" in args.only:
         bench_memory(100_000)
+    if "writes" in args.only:
+        print("\nwrite latency (median)")
+        for name, add, rotate in write_latency(args.repeats):
+            print(f"  {name:<38} add {add * 1000:6.1f} ms   rotate {rotate * 1000:6.1f} ms")
     return 0
 
 
