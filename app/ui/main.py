@@ -25,5 +25,10 @@ def build_app(environment: Environment, cwd: Path) -> AuthApp:
 
 
 def run_tui(environment: Environment) -> int:
-    build_app(environment, Path.cwd()).run()
+    from pixi_auth_tui.ui.reading import start_reading
+
+    early = start_reading(environment)  # the stores are read while Textual loads and starts
+    app = build_app(environment, Path.cwd())
+    app.early_read = early
+    app.run()
     return 0

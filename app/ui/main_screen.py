@@ -9,15 +9,15 @@ thread worker (the event loop only draws) and opens the dialogs.
 from __future__ import annotations
 
 import asyncio
-import gc
 import threading
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pixi_auth_tui.audit import Finding, FixHistory, run_audit
-from pixi_auth_tui.inventory import KEYCHAIN, FileSignature, Inventory, Row, Status, file_signature, load_inventory
+from pixi_auth_tui.inventory import KEYCHAIN, FileSignature, Inventory, Row, Status, file_signature
 from pixi_auth_tui.model import KINDS, OAuth
 from pixi_auth_tui.operations import Outcome, delete_entry, move_entry, save_credential, successor_after_delete
 from pixi_auth_tui.paths import Environment
@@ -27,6 +27,7 @@ from pixi_auth_tui.stores.base import Ability, Store, StoreError, StoreState
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.oauth_screens import OAuthActions
+from pixi_auth_tui.ui.reading import Read, read_stores
 from pixi_auth_tui.ui.row_index import RowIndex
 from pixi_auth_tui.ui.widgets.credential_table import COLUMNS, CredentialTable, row_id
 from pixi_auth_tui.ui.widgets.detail_pane import DetailPane
@@ -171,29 +172,23 @@ class MainScreen(OAuthActions, Screen[None]):
 
     @work(thread=True, exclusive=True, group="load", description="load stores")
     def _load(self, message: Outcome | None = None, select: tuple[str, str] | None = None) -> None:
-        self._read_and_show(message, select)
+        # The first load takes what was read while the app started (`pixi-auth-tui` begins
+        # reading before Textual is imported), if anything was.
+        early: Future[Read] | None = getattr(self.app, "early_read", None)  # AuthApp's
+        if early is not None:
+            self.app.early_read = None  # type: ignore[attr-defined]
+        self._read_and_show(message, select, early)
 
-    def _read_and_show(self, message: Outcome | None, select: tuple[str, str] | None) -> None:
+    def _read_and_show(
+        self, message: Outcome | None, select: tuple[str, str] | None, early: Future[Read] | None = None
+    ) -> None:
         """From a worker thread: the table first, then the audit badge (the audit of 10,000
         entries takes tens of milliseconds, and nobody should wait for it to see the table)."""
-        # Reading 100,000 entries makes a million objects, none of them garbage: the collector
-        # would walk them all several times (0.1–0.3 s each) while they are built.
-        gc.disable()
-        try:
-            inventory = load_inventory(self.environment)
-            # The indexes are built here, off the event loop: at 100,000 entries they take
-            # hundreds of milliseconds the first frame would otherwise wait for.
-            index = RowIndex(inventory.rows)
-            inventory.rows_for("")
-            # What was read lives until the next reload and holds no reference cycles: out
-            # of the collector's sight, a full collection no longer walks every row (0.1–0.6 s
-            # while someone types). Reference counting still frees it after a reload.
-            gc.freeze()
-        finally:
-            gc.enable()
+        read = early.result() if early is not None else read_stores(self.environment)
+        inventory = read.inventory
         if self.probe_state is None:
             self.probe_state = ProbeState.default(self.environment.env)
-        self.app.call_from_thread(self.show_inventory, inventory, message, select, index)
+        self.app.call_from_thread(self.show_inventory, inventory, message, select, read.index)
         # The audit waits for the table's frame: on two cores it would otherwise compete with
         # the first drawing of the rows.
         drawn = threading.Event()
