@@ -25,6 +25,14 @@ async def settle(pilot):
     await pilot.pause()
 
 
+def assert_table_holds_its_window(table) -> None:
+    """The DataTable's rows are exactly shown_rows[window_start:…], and the cursor's row is the
+    selected one (kept rows and redrawn rows alike)."""
+    held = table.shown_rows[table.window_start : table.window_start + table.row_count]
+    assert [table.get_row_at(i)[0].plain for i in range(table.row_count)] == [r.key for r in held]
+    assert table.selected_row() is table.shown_rows[table.window_start + table.cursor_row]
+
+
 def brute_force(rows: list[Row], needle: str) -> list[Row]:
     """What the filter means: every word of the needle in the row's filter text."""
     words = needle.lower().split()
@@ -126,6 +134,7 @@ async def test_sorted_filter_shows_the_rows_of_filter_then_sort_and_keeps_the_se
         await pilot.pause()
         kind = [r for r in sorted(brute_force(rows, "user3"), key=lambda r: present.row_cells(r, 0)[1].lower())]
         assert table.shown_rows == kind
+        assert_table_holds_its_window(table)
         table.focus()
         table.select_index(5)
         chosen = table.selected_row()
@@ -134,6 +143,14 @@ async def test_sorted_filter_shows_the_rows_of_filter_then_sort_and_keeps_the_se
         await pilot.pause()
         assert table.shown_rows == sorted(brute_force(rows, "user"), key=lambda r: present.row_cells(r, 0)[1].lower())
         assert table.selected_row() is chosen
+        assert_table_holds_its_window(table)
+        for key in ("backspace", "backspace", "backspace", "backspace", "h", "o", "s", "t", "backspace"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert_table_holds_its_window(table)
+            assert table.shown_rows == sorted(
+                brute_force(rows, table.needle), key=lambda r: present.row_cells(r, 0)[1].lower()
+            )
 
 
 async def test_end_holds_a_window_at_the_bottom_and_moving_up_from_it_loads_the_rows_above(home):
@@ -163,6 +180,7 @@ async def test_end_holds_a_window_at_the_bottom_and_moving_up_from_it_loads_the_
         await pilot.press("slash", "e", "end", "backspace")
         await pilot.pause()
         assert table.selected_row() is target and table.row_count <= 2 * ROW_WINDOW
+        assert_table_holds_its_window(table)
 
 
 async def test_stores_read_before_the_app_started_are_shown_and_a_change_since_is_picked_up(home):

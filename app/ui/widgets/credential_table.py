@@ -127,9 +127,12 @@ class CredentialTable(DataTable[Text]):
 
     def set_filter(self, needle: str) -> None:
         self.needle = needle
-        self.render_rows()
+        self.render_rows(redraw=False)
 
-    def render_rows(self, select: tuple[str, str] | None = None) -> None:
+    def render_rows(self, select: tuple[str, str] | None = None, *, redraw: bool = True) -> None:
+        """Show the rows matching the filter in the current order. With `redraw` False (a new
+        needle, same rows' cells) rows the table already holds, at the same places, are kept:
+        a broad needle often leaves the first screenful as it was, and nothing is redrawn."""
         index = self.index
         if self.inventory is None or index is None:
             return
@@ -138,6 +141,7 @@ class CredentialTable(DataTable[Text]):
         cursor = self.cursor_index
         order = index.order(self.sort_column, self.sort_reverse, self._sort_key)
         self._order, self.level = order, order.matching(self.needle.lower())
+        held_before = self.shown_rows[self.window_start : self.window_start + self.loaded]
         self.shown_rows = self.level.rows
         target: int | None
         if select is not None:
@@ -151,10 +155,23 @@ class CredentialTable(DataTable[Text]):
         else:
             keep = row_id(selected)
             target = next((i for i, r in enumerate(self.shown_rows) if row_id(r) == keep), 0)
-        self._hold(0, 0)
-        self._load_rows_through(target)
-        if target:
-            self.move_cursor(row=target - self.window_start, animate=False)
+        start, end = self.window_start, self.window_start + self.loaded
+        held_now = self.shown_rows[start:end]
+        keep = (
+            not redraw
+            and start <= target < end
+            and len(held_now) == len(held_before)
+            and all(a is b for a, b in zip(held_now, held_before, strict=True))
+        )
+        if keep:
+            self._load_rows_through(target)  # a window's worth, if the old list ended early
+            if target != self.cursor_index:
+                self.move_cursor(row=target - start, animate=False)
+        else:
+            self._hold(0, 0)
+            self._load_rows_through(target)
+            if target:
+                self.move_cursor(row=target - self.window_start, animate=False)
         self.post_message(self.Highlighted(self.selected_row()))
 
     def _sort_key(self, column: int) -> SortKey:
