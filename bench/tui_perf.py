@@ -46,7 +46,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -395,6 +395,8 @@ async def filter_session(home: Path) -> dict[str, list[float]]:
     from pixi_auth_tui.ui import main_screen
     from pixi_auth_tui.ui.app import AuthApp
     from pixi_auth_tui.ui.widgets.credential_table import CredentialTable
+    from rich.console import RenderableType
+    from textual.screen import Screen
 
     drawn: list[float] = []
     watched = [0]
@@ -410,10 +412,14 @@ async def filter_session(home: Path) -> dict[str, list[float]]:
 
     gc.callbacks.append(gc_timer)
 
+    rendered = [False]
+
     class StampedTable(CredentialTable):
-        def render_rows(self, select: tuple[str, str] | None = None) -> None:
-            super().render_rows(select)
-            self.call_after_refresh(lambda: drawn.append(time.perf_counter()))
+        def render_rows(self, select: tuple[str, str] | None = None, *, redraw: bool = True) -> None:
+            super().render_rows(select, redraw=redraw)
+            rendered[0] = True
+
+    # The stamp is the first frame written to the terminal after the table took the keystroke.
 
     class WatchedScreen(main_screen.MainScreen):
         def _watch_files(self) -> None:
@@ -422,6 +428,12 @@ async def filter_session(home: Path) -> dict[str, list[float]]:
 
     class Measured(AuthApp):
         watch_seconds = 0.5
+
+        def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
+            super()._display(screen, renderable)
+            if rendered[0] and renderable is not None:
+                rendered[0] = False
+                drawn.append(time.perf_counter())
 
         def get_default_screen(self) -> main_screen.MainScreen:
             return WatchedScreen(self.environment, self.clock, watch_seconds=self.watch_seconds)
@@ -439,13 +451,20 @@ async def filter_session(home: Path) -> dict[str, list[float]]:
         table = app.main.table
         collections.clear()  # those while loading are part of the cold start, not of typing
 
+        async def until_drawn() -> None:
+            deadline = time.perf_counter() + 60
+            while not drawn:
+                if time.perf_counter() > deadline:
+                    raise RuntimeError("no frame after the keystroke")
+                await pilot.pause()
+
         async def keys(phase: str, presses: list[str]) -> None:
             for key in presses:
                 drawn.clear()
+                rendered[0] = False
                 start = time.perf_counter()
                 await pilot.press(key)
-                while not drawn:
-                    await pilot.pause()
+                await until_drawn()
                 phases.setdefault(phase, []).append(drawn[0] - start)
 
         text = "host12"
@@ -454,10 +473,10 @@ async def filter_session(home: Path) -> dict[str, list[float]]:
             if sort:
                 table.focus()
                 drawn.clear()
+                rendered[0] = False
                 start = time.perf_counter()
                 await pilot.press("o")
-                while not drawn:
-                    await pilot.pause()
+                await until_drawn()
                 phases["sort change (once)"] = [drawn[0] - start]
             await pilot.press("slash")
             await pilot.pause()
