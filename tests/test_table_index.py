@@ -181,28 +181,3 @@ async def test_end_holds_a_window_at_the_bottom_and_moving_up_from_it_loads_the_
         await pilot.pause()
         assert table.selected_row() is target and table.row_count <= 2 * ROW_WINDOW
         assert_table_holds_its_window(table)
-
-
-async def test_stores_read_before_the_app_started_are_shown_and_a_change_since_is_picked_up(home):
-    """`pixi-auth-tui` reads the stores while Textual starts; a file rewritten in between is
-    still noticed by the watcher (the signature is the one taken at that early read)."""
-    from pixi_auth_tui.ui.reading import start_reading
-
-    path = home / ".rattler/credentials.json"
-    write_json(path, {"early.example": {"BearerToken": "t1"}})
-    env = make_env(home)
-    early = start_reading(env)
-    early.result()
-    write_json(path, {"early.example": {"BearerToken": "t1"}, "later.example": {"BearerToken": "t2"}})
-    app = AuthApp(env)
-    app.watch_seconds = 0.1
-    app.early_read = early
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        assert app.early_read is None
-        for _ in range(100):
-            if any(r.key == "later.example" for r in app.main.table.shown_rows):
-                break
-            await pilot.pause(0.05)
-        assert [r.key for r in app.main.table.shown_rows] == ["early.example", "later.example"]
-        assert any("changed on disk" in n.message for n in app._notifications)

@@ -7,7 +7,6 @@ the dialogs and screens it opens.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future
 from pathlib import Path
 from typing import ClassVar
 
@@ -16,7 +15,6 @@ from pixi_auth_tui.redact import safe
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs.help import HelpScreen
 from pixi_auth_tui.ui.main_screen import MainScreen
-from pixi_auth_tui.ui.reading import Read
 from pixi_auth_tui.ui.styles import stylesheet
 from rich.text import Text
 from textual.app import App, SystemCommand
@@ -42,7 +40,6 @@ class AuthApp(App[None]):
         self.clock = clock
         self.crash_report: Path | None = None
         self.workspace_paths: list[Path] = []  # set when started inside a pixi workspace: shown first
-        self.early_read: Future[Read] | None = None  # the stores, read while the app started
         if environment.label == "demo":
             self.sub_title = "demo data — nothing real is read or written"
 

@@ -25,10 +25,5 @@ def build_app(environment: Environment, cwd: Path) -> AuthApp:
 
 
 def run_tui(environment: Environment) -> int:
-    from pixi_auth_tui.ui.reading import start_reading
-
-    early = start_reading(environment)  # the stores are read while Textual loads and starts
-    app = build_app(environment, Path.cwd())
-    app.early_read = early
-    app.run()
+    build_app(environment, Path.cwd()).run()
     return 0

@@ -12,7 +12,6 @@ import asyncio
 import threading
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -27,7 +26,7 @@ from pixi_auth_tui.stores.base import Ability, Store, StoreError, StoreState
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.oauth_screens import OAuthActions
-from pixi_auth_tui.ui.reading import Read, read_stores
+from pixi_auth_tui.ui.reading import read_stores
 from pixi_auth_tui.ui.row_index import RowIndex
 from pixi_auth_tui.ui.widgets.credential_table import COLUMNS, CredentialTable, row_id
 from pixi_auth_tui.ui.widgets.detail_pane import DetailPane
@@ -172,19 +171,12 @@ class MainScreen(OAuthActions, Screen[None]):
 
     @work(thread=True, exclusive=True, group="load", description="load stores")
     def _load(self, message: Outcome | None = None, select: tuple[str, str] | None = None) -> None:
-        # The first load takes what was read while the app started (`pixi-auth-tui` begins
-        # reading before Textual is imported), if anything was.
-        early: Future[Read] | None = getattr(self.app, "early_read", None)  # AuthApp's
-        if early is not None:
-            self.app.early_read = None  # type: ignore[attr-defined]
-        self._read_and_show(message, select, early)
+        self._read_and_show(message, select)
 
-    def _read_and_show(
-        self, message: Outcome | None, select: tuple[str, str] | None, early: Future[Read] | None = None
-    ) -> None:
+    def _read_and_show(self, message: Outcome | None, select: tuple[str, str] | None) -> None:
         """From a worker thread: the table first, then the audit badge (the audit of 10,000
         entries takes tens of milliseconds, and nobody should wait for it to see the table)."""
-        read = early.result() if early is not None else read_stores(self.environment)
+        read = read_stores(self.environment)
         inventory = read.inventory
         if self.probe_state is None:
             self.probe_state = ProbeState.default(self.environment.env)
