@@ -211,7 +211,8 @@ class Redactor:
 
     def _reset(self) -> None:
         self._known: set[str] = set()
-        self._pending: list[str] = []  # secrets whose plain spellings are not worked out yet
+        self._pending: list[str | None] = []  # secrets added since the last redact
+        self._pending_basic: list[tuple[str, str]] = []  # (user, password) whose header is not
         # … whose percent-encoded / backslash-escaped spellings are not
         self._pending_escaped: dict[str, list[str]] = {"%": [], "\\": []}
         self._spellings: set[str] = set()
@@ -221,22 +222,37 @@ class Redactor:
         self._short_odd: list[str] = []  # short spellings that contain a word delimiter
 
     def add(self, *secrets: str | None) -> None:
-        for secret in secrets:
-            if secret and secret not in self._known:
-                self._known.add(secret)
-                self._pending.append(secret)
+        # Called for every credential loaded: only noted here, sorted out on the next use.
+        with self._lock:
+            self._pending += secrets
 
     def add_basic(self, username: str, password: str) -> None:
         """HTTP basic auth sends base64("user:password"): that is a secret too."""
-        self.add(password)
-        self.add(base64.b64encode(f"{username}:{password}".encode("utf-8", "surrogatepass")).decode("ascii"))
+        with self._lock:
+            self._pending.append(password)
+            self._pending_basic.append((username, password))
 
     def clear(self) -> None:
         with self._lock:
             self._reset()
 
     def __contains__(self, secret: str) -> bool:
+        with self._lock:
+            self._take_pending()
         return secret in self._known
+
+    def _take_pending(self) -> list[str]:
+        """The secrets added since the last call that were not known yet (now known)."""
+        pending, basic = self._pending, self._pending_basic
+        self._pending, self._pending_basic = [], []
+        for username, password in basic:
+            pending.append(base64.b64encode(f"{username}:{password}".encode("utf-8", "surrogatepass")).decode("ascii"))
+        new = set(pending)
+        new.discard(None)
+        new.discard("")
+        new -= self._known
+        self._known |= new
+        return list(new)
 
     def _add_spellings(self, forms: set[str]) -> None:
         forms -= self._spellings
@@ -254,7 +270,7 @@ class Redactor:
                 self._short_odd.append(form)
 
     def _work_out(self, text: str) -> None:
-        pending, self._pending = self._pending, []
+        pending = self._take_pending() if self._pending or self._pending_basic else []
         if pending:
             printable = list(map(str.isprintable, pending))
             forms = set(itertools.compress(pending, printable))  # the common case: the secret alone
