@@ -9,12 +9,20 @@ from urllib.parse import unquote
 
 from ada_url import URL, HostType
 
-_LABEL = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")
+_LABEL_TEXT = r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)"
+# Every dot-separated label valid, an optional final dot (one regex, not one per label).
+_HOST_LABELS = re.compile(rf"(?:{_LABEL_TEXT}\.)*{_LABEL_TEXT}\.?")
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+# ipaddress accepts an IPv4 address only as four dotted decimals, an IPv6 one only with a colon.
+_IPV4_SHAPE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
 
 
 def _is_ip(host: str) -> bool:
+    address = host.strip("[]")
+    if ":" not in address and not _IPV4_SHAPE.fullmatch(address):
+        return False  # a host name: skip ipaddress's two failed parses (and their exceptions)
     try:
-        ipaddress.ip_address(host.strip("[]"))
+        ipaddress.ip_address(address)
     except ValueError:
         return False
     return True
@@ -139,7 +147,7 @@ def key_problem(key: str) -> str | None:
     """Why rattler could never match `key`, or None when it can."""
     if not key or key != key.strip():
         return "empty or surrounded by spaces"
-    if any(ord(c) < 32 or c == "\x7f" for c in key):
+    if _CONTROL.search(key):
         return "contains control characters"
     if key.lower().startswith("s3://"):
         rest = key[5:]
@@ -168,9 +176,8 @@ def key_problem(key: str) -> str | None:
         if host != host.lower() and normal == host.lower():
             return "has upper-case letters: hosts in URLs are lower-cased before lookup"
         return f"rattler sees this host as {normal} (WHATWG URL rules); store it under that key"
-    labels = host.removesuffix(".").split(".")
-    if not all(_LABEL.match(label) for label in labels):
+    if not _HOST_LABELS.fullmatch(host):
         return "not a valid host name"
-    if key.startswith("*.") and len(labels) == 1:
+    if key.startswith("*.") and "." not in host.removesuffix("."):
         return f"matches every host under the top-level domain '.{host}'"
     return None

@@ -247,9 +247,7 @@ class Redactor:
         self._pending, self._pending_basic = [], []
         for username, password in basic:
             pending.append(base64.b64encode(f"{username}:{password}".encode("utf-8", "surrogatepass")).decode("ascii"))
-        new = set(pending)
-        new.discard(None)
-        new.discard("")
+        new = set(filter(None, pending))  # neither None nor ""
         new -= self._known
         self._known |= new
         return list(new)

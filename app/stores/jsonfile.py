@@ -68,9 +68,10 @@ class DocEntry:
     def credential(self) -> Credential:
         # Built once, on first use (functools.cached_property takes a lock per instance in 3.11:
         # a third of loading 10,000 entries).
-        if self._credential is None:
-            self._credential = read_credential(self.raw)
-        return self._credential
+        credential = self._credential
+        if credential is None:
+            credential = self._credential = read_credential(self.raw)
+        return credential
 
     @property
     def readable(self) -> bool:
