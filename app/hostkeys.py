@@ -5,9 +5,11 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from ada_url import URL, HostType
+if TYPE_CHECKING:
+    from ada_url import URL
 
 _LABEL_TEXT = r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)"
 # Every dot-separated label valid, an optional final dot (one regex, not one per label).
@@ -30,6 +32,8 @@ def _is_ip(host: str) -> bool:
 
 def parse_url(url: str) -> URL | None:
     """`url` parsed by the WHATWG URL standard (ada), as Rust's `url` crate parses it; None if invalid."""
+    from ada_url import URL  # imported on first use: listing and auditing plain host keys never parse
+
     try:
         return URL(url)
     except ValueError:
@@ -101,6 +105,8 @@ def candidate_keys(url: str) -> list[str]:
                 break
             current = current.rsplit("/", 1)[0]
         return keys
+    from ada_url import HostType
+
     if parsed.host_type != HostType.DEFAULT:
         return keys  # `Url::domain()` is None for IP addresses: no wildcard lookup.
     domain = host
