@@ -114,14 +114,19 @@ def fill_keychain(address: str, items: int) -> None:
 
 def timed(argv: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
-    subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
+    # Run from HOME (no pixi workspace there), as both sides would be outside a project.
+    subprocess.run(argv, env=env, cwd=env["HOME"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
     return time.perf_counter() - start
 
 
 def import_time(argv: list[str], env: dict[str, str]) -> float:
     """Seconds `python -X importtime` counts for the top-level imports of `argv`."""
     run = subprocess.run(
-        [sys.executable, "-X", "importtime", *argv], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        [sys.executable, "-X", "importtime", *argv],
+        env=env,
+        cwd=env["HOME"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     total = 0
     for line in run.stderr.decode(errors="replace").splitlines():
