@@ -60,7 +60,7 @@ from pixi_auth_tui.cli_common import (
     UsageError as UsageError,
 )
 from pixi_auth_tui.hostkeys import key_problem, normalise_login_key
-from pixi_auth_tui.inventory import Inventory, Row, Status, WriteChoice, load_inventory, order_note
+from pixi_auth_tui.inventory import Inventory, Row, Status, WriteChoice, gc_paused, load_inventory, order_note
 from pixi_auth_tui.model import KIND_LABELS, KINDS, BasicHTTP, Credential, expires_at, public_identity
 from pixi_auth_tui.operations import save_credential, successor_after_delete
 from pixi_auth_tui.paths import Environment
@@ -467,7 +467,11 @@ def main(
     safe_out = SafeWriter(out or sys.stdout)
     safe_err = SafeWriter(err or sys.stderr)
     try:
-        return _run(build_parser().parse_args(argv), safe_out, safe_err, stdin or sys.stdin)  # type: ignore[arg-type]
+        args = build_parser().parse_args(argv)
+        if args.command in ("list", "resolve", "audit"):
+            with gc_paused():  # a short process over many acyclic objects (see gc_paused)
+                return _run(args, safe_out, safe_err, stdin or sys.stdin)  # type: ignore[arg-type]
+        return _run(args, safe_out, safe_err, stdin or sys.stdin)  # type: ignore[arg-type]
     finally:
         safe_out.flush()
         safe_err.flush()

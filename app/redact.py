@@ -88,8 +88,8 @@ _DISTINCT_FROM = 16 * 1024
 # text's sampled windows. That costs a little per spelling on every scan; indexing costs
 # more per spelling, once. After this many scans the index pays for itself.
 _SCANS_BEFORE_INDEX = 8
-# Past this many candidates of one length, slicing the text once beats searching it for each.
-_SEARCHES_BEFORE_SLICING = 64
+# Past this many candidates, indexing them beats searching the text for each.
+_SEARCHES_BEFORE_INDEXING = 64
 
 
 def _sampled_windows(text: str) -> tuple[range, list[str]]:
@@ -141,8 +141,8 @@ class _LongSpellings:
         self._unindexed = []
         self._scans = 0
 
-    def _scan_unindexed(self, text: str, present: set[str]) -> list[str]:
-        """The unindexed spellings in `text`, whose sampled windows are `present`.
+    def _scan_unindexed(self, text: str, starts: range, sampled: list[str], present: set[str], found: set[str]) -> None:
+        """Adds the unindexed spellings in `text` (whose sampled windows are `present`) to `found`.
 
         A spelling occurring at p has, for some offset < _STRIDE, each of its windows at that
         offset, offset + _STRIDE, … among the sampled windows: filter on all of them (in C),
@@ -150,23 +150,25 @@ class _LongSpellings:
         by_length: dict[int, list[str]] = {}
         for form in self._unindexed:
             by_length.setdefault(len(form), []).append(form)
-        out = []
+        candidates: set[str] = set()
         for length, forms in by_length.items():
             for offset in range(_STRIDE):
-                candidates = forms
+                left = forms
                 for at in range(offset, length - _WINDOW + 1, _STRIDE):
-                    windows = map(operator.itemgetter(slice(at, at + _WINDOW)), candidates)
-                    candidates = list(itertools.compress(candidates, map(present.__contains__, windows)))
-                    if not candidates:
+                    windows = map(operator.itemgetter(slice(at, at + _WINDOW)), left)
+                    left = list(itertools.compress(left, map(present.__contains__, windows)))
+                    if not left:
                         break
-                if len(candidates) < _SEARCHES_BEFORE_SLICING:
-                    out += (form for form in candidates if form in text)
-                else:  # compare with every substring that can hold one (starting at -offset mod _STRIDE)
-                    begins = range(-offset % _STRIDE, len(text) - length + 1, _STRIDE)
-                    ends = range(begins.start + length, len(text) + 1, _STRIDE)
-                    held = set(map(text.__getitem__, map(slice, begins, ends)))
-                    out += itertools.compress(candidates, map(held.__contains__, candidates))
-        return out
+                candidates.update(left)
+        if len(candidates) < _SEARCHES_BEFORE_INDEXING:
+            found.update(form for form in candidates if form in text)
+            return
+        # Many candidates (spellings whose windows are common in this text, e.g. digits): index
+        # just those, and check each sampled position once, as for indexed spellings.
+        index = _LongSpellings()
+        index.add(candidates)
+        index._index()
+        index._forward(text, starts, sampled, present, found)
 
     def find(self, text: str, found: set[str]) -> None:
         if not self:
@@ -178,7 +180,12 @@ class _LongSpellings:
                 self._index()
             else:
                 self._scans += 1
-                found.update(self._scan_unindexed(text, present))
+                self._scan_unindexed(text, starts, sampled, present, found)
+        self._forward(text, starts, sampled, present, found)
+
+    def _forward(self, text: str, starts: range, sampled: list[str], present: set[str], found: set[str]) -> None:
+        """Adds the indexed spellings in `text` to `found`: each sampled window held by one is
+        checked against the spellings of that length, at that offset."""
         if not self._windows:
             return
         hits = present.intersection(self._windows)

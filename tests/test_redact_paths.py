@@ -99,3 +99,17 @@ def test_a_secret_in_every_spelling_never_gets_out_of_a_large_text():
         assert needle not in out
     assert out.count(HIDDEN) >= len(leaks)
     assert "h002999.example" in out  # the rest is untouched
+
+
+def test_spellings_with_common_windows_are_checked_through_a_temporary_index():
+    # Sequential secrets share their windows with the host names around them (as in
+    # bench/cli_floor.py): hundreds of candidates, checked by indexing just those.
+    secrets = [f"pw{i:08d}" for i in range(400)] + [f"ct-{i:08d}" for i in range(400)]
+    planted = ["pw00000123", "ct-00000399", "pw00000007"]
+    text = ", ".join(f'"h{i:06d}.example": "u{i}"' for i in range(4000))
+    text = text[:5000] + f" ({planted[0]}) x{planted[1]}y " + text[5000:] + f" {planted[2]}"
+    redactor = Redactor()
+    redactor.add(*secrets)
+    out = redactor.redact(text)
+    assert out == reference(secrets, text)
+    assert out.count(HIDDEN) == 3 and not any(p in out for p in planted)
