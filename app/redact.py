@@ -87,6 +87,9 @@ _DISTINCT_FROM = 16 * 1024
 # text's sampled windows. That costs a little per spelling on every scan; indexing costs
 # more per spelling, once. After this many scans the index pays for itself.
 _SCANS_BEFORE_INDEX = 8
+# A text up to this long is searched for each secret not yet sorted out, rather than sorting
+# them all out (an error message, a `resolve`, a notification).
+_SEARCH_EACH_UP_TO = 4096
 # Past this many candidates, indexing them beats searching the text for each.
 _SEARCHES_BEFORE_INDEXING = 64
 
@@ -221,6 +224,7 @@ class Redactor:
         self._pending_basic: list[tuple[str, str]] = []  # (user, password) whose header is not
         # … whose percent-encoded / backslash-escaped spellings are not
         self._pending_escaped: dict[str, list[str]] = {"%": [], "\\": []}
+        self._raw: list[str] = []  # printable secrets, not yet among the spellings (see _work_out)
         self._spellings: set[str] = set()
         self._long = _LongSpellings()  # no whitespace: searched in the text's distinct pieces
         self._long_spaced = _LongSpellings()  # with whitespace: searched in the whole text
@@ -277,16 +281,30 @@ class Redactor:
         pending = self._take_pending() if self._pending or self._pending_basic else []
         if pending:
             printable = list(map(str.isprintable, pending))
-            forms = set(itertools.compress(pending, printable))  # the common case: the secret alone
+            # The common case: a printable secret is its only plain spelling. Kept aside until a
+            # large text comes: a small one is searched for each directly (in C), so that e.g.
+            # `resolve` at 100,000 entries never sorts out the spellings of all of them.
+            self._raw += itertools.compress(pending, printable)
+            forms: set[str] = set()
             for secret in itertools.compress(pending, map(operator.not_, printable)):
                 forms |= _plain_forms(secret)
             self._add_spellings(forms)
+            for waiting in self._pending_escaped.values():
+                waiting += pending
+        if self._raw:
+            if len(text) > _SEARCH_EACH_UP_TO:
+                raw, self._raw = self._raw, []
+                self._add_spellings(set(raw))
+            else:
+                hits = set(itertools.compress(self._raw, map(text.__contains__, self._raw)))
+                if hits:
+                    self._add_spellings(hits)
+                    self._raw = [secret for secret in self._raw if secret not in hits]
         for mark, plain_only, forms_of in _ESCAPINGS:
             waiting = self._pending_escaped[mark]
-            waiting += itertools.filterfalse(plain_only, pending)
             if waiting and mark in text:
                 self._pending_escaped[mark] = []
-                self._add_spellings(set().union(*map(forms_of, waiting)))
+                self._add_spellings(set().union(*map(forms_of, itertools.filterfalse(plain_only, waiting))))
 
     def _found_in(self, text: str) -> set[str]:
         found: set[str] = set()
