@@ -31,6 +31,8 @@ def rotation_token(n: int) -> str:
 
 def writer(path: Path) -> None:
     store = JsonFileStore("credentials", "credentials.json", path)
+    import filelock  # noqa: F401  # the lock's library loads on the first write: import it now, so kills land in writes
+
     print("ready", flush=True)
     n = 0
     while True:
