@@ -248,7 +248,7 @@ class Redactor:
 
     def __contains__(self, secret: str) -> bool:
         with self._lock:
-            self._take_pending()
+            self._work_out("")  # sorts the pending secrets in (without losing them)
         return secret in self._known
 
     def _take_pending(self) -> list[str]:

@@ -113,3 +113,10 @@ def test_spellings_with_common_windows_are_checked_through_a_temporary_index():
     out = redactor.redact(text)
     assert out == reference(secrets, text)
     assert out.count(HIDDEN) == 3 and not any(p in out for p in planted)
+
+
+def test_asking_whether_a_secret_is_known_keeps_it_hidden():
+    redactor = Redactor()
+    redactor.add("asked-about-secret-1234")
+    assert "asked-about-secret-1234" in redactor
+    assert redactor.redact("x asked-about-secret-1234 y") == f"x {HIDDEN} y"
