@@ -33,8 +33,11 @@ def writer(path: Path) -> None:
     store = JsonFileStore("credentials", "credentials.json", path)
     import filelock  # noqa: F401  # the lock's library loads on the first write: import it now, so kills land in writes
 
+    # Continue the sequence already in the file, so that every write that completes, in any
+    # child, makes a new version (under load a child may be killed before its second write).
+    rotating = [e.credential for e in store.load().entries if e.key == ROTATING]
+    n = int(rotating[-1].token[1:10]) if rotating and isinstance(rotating[-1], BearerToken) else 0
     print("ready", flush=True)
-    n = 0
     while True:
         n += 1
         store.set(ROTATING, BearerToken(rotation_token(n)), expect=store.load().version)
