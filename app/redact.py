@@ -379,8 +379,9 @@ _CHUNK = 256 * 1024  # text is passed on in pieces this large, cut after a line 
 
 
 def write_json(out: TextIO, value: object) -> None:
-    """JSON for scripts: compact through the C encoder (indented only for a person at a
-    terminal), handed over in one piece so the gate scans it once."""
+    """JSON for scripts: through the C encoder (indented only for a person at a terminal),
+    handed over in one piece so the gate scans it once. Keep the default separators (", ",
+    ": "): their spaces are what lets the gate search a large output by its distinct pieces."""
     out.write(json.dumps(value, indent=2 if out.isatty() else None) + "\n")
 
 
