@@ -16,14 +16,12 @@ import errno
 import hashlib
 import os
 import stat
-import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pixi_auth_tui.crash import make_private_folder
 from pixi_auth_tui.model import BasicHTTP, Credential, Unrecognised, credential_to_json, rattler_accepts
 from pixi_auth_tui.rattler_json import (
     Pairs,
@@ -123,6 +121,8 @@ def _locked(path: Path) -> contextlib.AbstractContextManager[None]:
 def _ensure_folder(folder: Path) -> None:
     if folder.is_dir():
         return
+    from pixi_auth_tui.crash import make_private_folder  # (writes only: reading commands skip it)
+
     try:
         make_private_folder(folder)  # every folder we create is 0700, whatever the umask
     except OSError as err:
@@ -186,6 +186,8 @@ def atomic_write(path: Path, data: bytes) -> None:
         owner = (info.st_uid, info.st_gid)
     except FileNotFoundError:
         mode = 0o600
+    import tempfile  # (writes only)
+
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TEMP_MARK}{os.getpid()}.", dir=folder)
     except OSError as err:
