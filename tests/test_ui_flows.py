@@ -5,6 +5,7 @@ second writable store or duplicates; the Secret Service itself is covered in tes
 import json
 
 import pytest
+from pixi_auth_tui.inventory import load_inventory
 from pixi_auth_tui.model import BearerToken
 from pixi_auth_tui.probe_state import ProbeResult, ProbeState, Verdict
 from pixi_auth_tui.ui.app import AuthApp
@@ -18,6 +19,7 @@ from pixi_auth_tui.ui.widgets.detail_pane import DetailPane
 from pixi_auth_tui.ui.widgets.store_summary import StoreSummary
 from textual import events
 from textual.widgets import Button, Input, OptionList, Select
+from textual.widgets._footer import FooterKey
 
 from tests.conftest import make_env
 from tests.test_ui import detail, screen_text, select_row, settle, write_json
@@ -54,6 +56,16 @@ def credentials(home):
     return json.loads((home / ".rattler/credentials.json").read_text())
 
 
+def footer_keys(app) -> list[tuple[str, str]]:
+    """(key, description) of every key the footer of the current screen shows on screen."""
+    height = app.screen.size.height
+    return [
+        (k.key_display, k.description)
+        for k in app.screen.query(FooterKey)
+        if k.display and k.region.height and k.region.bottom == height
+    ]
+
+
 def focus_chain(app) -> list[str]:
     """Ids of what Tab visits, in order (Textual's own focus chain: shown, enabled widgets)."""
     return [w.id for w in app.screen.focus_chain]
@@ -80,8 +92,10 @@ async def test_rotate_every_kind_with_the_keyboard_alone(home, kind, size):
         for name in SECRETS[kind]:
             assert name in chain  # every secret field reachable by Tab
         assert "key" not in chain and "kind" not in chain  # fixed while editing
-        footer = screen_text(app)
-        assert "Save" in footer and "Cancel" in footer and "^s" in footer
+        # the footer on screen is the dialog's own (its buttons alone would also say "Save")
+        keys = footer_keys(app)
+        assert ("^s", "Save") in keys and ("esc", "Cancel") in keys, keys
+        assert not any(description in ("Add", "Delete", "Audit") for _key, description in keys), keys
         # Tab from the first field to the first secret (the next field, or the one after)
         await pilot.press(*["tab"] * (chain.index(SECRETS[kind][0]) - chain.index(FIRST_FIELD[kind])))
         assert app.focused.id == SECRETS[kind][0]
@@ -93,17 +107,21 @@ async def test_rotate_every_kind_with_the_keyboard_alone(home, kind, size):
     assert "s3cr3t" in json.dumps(stored)
 
 
-@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-async def test_saving_an_unchanged_entry_says_nothing_changed_and_writes_nothing(home, size):
+# every kind at 80×24; the wide layout once (the form's layout is the same for every kind)
+UNCHANGED = [(kind, (80, 24)) for kind in OLD] + [("BasicHTTP", (120, 40))]
+
+
+@pytest.mark.parametrize(("kind", "size"), UNCHANGED, ids=[f"{k}-{w}x{h}" for k, (w, h) in UNCHANGED])
+async def test_saving_an_unchanged_entry_says_nothing_changed_and_writes_nothing(home, kind, size):
     path = home / ".rattler/credentials.json"
-    write_json(path, {"same.example": OLD["BasicHTTP"]})
+    write_json(path, {"same.example": OLD[kind]})
     before = path.stat().st_mtime_ns, path.read_bytes()
     app = AuthApp(make_env(home))
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         await pilot.press("e")
         await pilot.pause()
-        await pilot.press("enter")  # username kept, password left empty = kept
+        await pilot.press("enter")  # visible fields kept, secrets left empty = kept
         await settle(pilot)
         assert any(m.startswith("Nothing changed") for m in messages(app))
         assert not any(m.startswith("Rotated") for m in messages(app))
@@ -113,12 +131,29 @@ async def test_saving_an_unchanged_entry_says_nothing_changed_and_writes_nothing
 # -- delete ----------------------------------------------------------------------------------
 
 
+DELETE_CASES = {
+    # a wildcard in the same file takes over
+    "wildcard": ("", "*.prefix.dev in credentials.json", "*.prefix.dev", "credentials"),
+    # an exact key in a later store beats a wildcard in an earlier one, as rattler's lookup does
+    "exact-later": (
+        "machine repo.prefix.dev login u password p\n",
+        "the entry for repo.prefix.dev in netrc",
+        "repo.prefix.dev",
+        "netrc",
+    ),
+}
+
+
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-async def test_delete_names_the_wildcard_pixi_falls_back_to(home, size):
+@pytest.mark.parametrize("case", list(DELETE_CASES))
+async def test_delete_names_the_entry_pixi_uses_instead_as_resolve_finds_it(home, case, size):
+    netrc, named, key, store_id = DELETE_CASES[case]
     write_json(
         home / ".rattler/credentials.json",
         {"repo.prefix.dev": {"BearerToken": "exact-token"}, "*.prefix.dev": {"BearerToken": "wild-token"}},
     )
+    if netrc:
+        (home / ".netrc").write_text(netrc)
     app = AuthApp(make_env(home))
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
@@ -126,11 +161,15 @@ async def test_delete_names_the_wildcard_pixi_falls_back_to(home, size):
         await pilot.press("d")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
-        assert "pixi will then use *.prefix.dev in credentials.json for repo.prefix.dev" in app.screen.question
+        assert f"pixi will then use {named}" in app.screen.question
+        assert f"pixi will then use {named}" in screen_text(app)  # shown whole, at this size too
         await pilot.press("y")
         await settle(pilot)
-        assert any("pixi now uses *.prefix.dev" in m for m in messages(app))
-    assert list(credentials(home)) == ["*.prefix.dev"]
+        assert any(m.startswith("Deleted repo.prefix.dev from credentials.json") for m in messages(app))
+    assert "repo.prefix.dev" not in credentials(home)
+    # what `resolve` now finds for a URL of that host is the entry the dialog named
+    found = load_inventory(make_env(home)).resolve("https://repo.prefix.dev/channel/noarch/repodata.json").row
+    assert found is not None and (found.key, found.store.id) == (key, store_id)
 
 
 # -- test connection -------------------------------------------------------------------------
@@ -205,9 +244,11 @@ async def test_the_test_url_is_shown_changed_and_remembered(home, size):
     }
 
 
-async def test_a_url_typed_in_the_form_is_remembered(home):
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_a_url_typed_in_the_form_is_remembered(home, size):
+    state_path = remember(home, {"other.example": "https://other.example/kept"})
     app = AuthApp(make_env(home))
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
         await pilot.press("n")
         await pilot.pause()
@@ -218,6 +259,10 @@ async def test_a_url_typed_in_the_form_is_remembered(home):
         await settle(pilot)
         assert app.main.probe_state.urls["*.corp.example"] == "https://pkgs.corp.example/x/noarch/repodata.json"
         assert "https://pkgs.corp.example/x/noarch/repodata.json" in detail(app)
+    assert json.loads(state_path.read_text())["probe_urls"] == {
+        "other.example": "https://other.example/kept",
+        "*.corp.example": "https://pkgs.corp.example/x/noarch/repodata.json",
+    }
 
 
 def test_state_file_is_merged_when_the_cli_and_the_ui_both_write_it(tmp_path):
@@ -231,6 +276,99 @@ def test_state_file_is_merged_when_the_cli_and_the_ui_both_write_it(tmp_path):
     merged = ProbeState(path)
     assert merged.urls == {"ui.example": "https://ui.example/", "cli.example": "https://cli.example/"}
     assert merged.results["credentials:cli.example"].verdict is Verdict.REJECTED
+
+
+@pytest.fixture
+def two_servers():
+    """Plain-http servers on 127.0.0.1 and 127.0.0.2 (two hosts, so two keys can be tested)."""
+    from tests.servers import ScriptedServer, start_scripted_server
+
+    states = [ScriptedServer(host=f"127.0.0.{i}") for i in (1, 2)]
+    servers = [start_scripted_server(state) for state in states]
+    yield states
+    for server in servers:
+        server.shutdown()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_t_says_and_shows_the_url_it_tests(home, http_server, size):
+    url = f"{http_server.base}/private/noarch/repodata.json"
+    write_json(home / ".rattler/credentials.json", {"127.0.0.1": {"BearerToken": "good-token"}})
+    remember(home, {"127.0.0.1": url})
+    app = AuthApp(make_env(home))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen) and url in app.screen.question
+        await pilot.press("y")
+        await settle(pilot)
+        said = messages(app)
+        assert f"Testing 127.0.0.1: {url} …" in said  # when it starts
+        assert any(m.startswith("127.0.0.1: ") and m.endswith(f"\n{url}") for m in said)  # beside its result
+        assert url in detail(app)
+    assert http_server.seen[0].path == "/private/noarch/repodata.json"  # the URL said is the URL sent
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_the_cli_and_the_ui_writing_the_state_file_keeps_both(home, http_server, size):
+    """The UI reads the state file at start; the CLI then tests and writes it; the UI then
+    remembers a URL: the file holds the CLI's result and both URLs."""
+    import subprocess
+    import sys
+
+    write_json(
+        home / ".rattler/credentials.json",
+        {"127.0.0.1": {"BearerToken": "good-token"}, "ui.example": {"BearerToken": "t"}},
+    )
+    state_path = remember(home, {})
+    app = AuthApp(make_env(home))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        url = f"{http_server.base}/private"
+        cli = [sys.executable, "-m", "pixi_auth_tui", "test", "127.0.0.1", "--url", url, "--allow-http"]
+        done = subprocess.run(cli, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stdout + done.stderr
+        select_row(app, "ui.example", "credentials")
+        await pilot.press("U")
+        await pilot.pause()
+        app.screen.query_one("#url", Input).value = "https://ui.example/chan/noarch/repodata.json"
+        await pilot.press("enter")
+        await settle(pilot)
+    saved = json.loads(state_path.read_text())
+    assert saved["probe_urls"] == {"127.0.0.1": url, "ui.example": "https://ui.example/chan/noarch/repodata.json"}
+    assert saved["results"]["credentials:127.0.0.1"]["verdict"] == "accepted"
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_test_all_summary_counts_every_outcome(home, two_servers, size):
+    first, second = two_servers
+    write_json(
+        home / ".rattler/credentials.json",
+        {
+            "127.0.0.1": {"BearerToken": "good-token"},  # accepted
+            "127.0.0.2": {"BearerToken": "revoked"},  # rejected
+            "localhost": {"BearerToken": "t"},  # a closed port: network error
+            "*.example.org": {"BearerToken": "t"},  # no URL to test
+        },
+    )
+    remember(
+        home,
+        {
+            "127.0.0.1": f"{first.base}/private",
+            "127.0.0.2": f"{second.base}/private",
+            "localhost": "https://localhost:9/",
+        },
+    )
+    app = AuthApp(make_env(home))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("T")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen) and "2 entries of these use plain http" in app.screen.question
+        await pilot.press("y")
+        await settle(pilot)
+        assert messages(app)[-1] == "Tested 4: 1 accepted, 1 rejected, 1 network error, 1 needs a URL."
 
 
 # -- the table -------------------------------------------------------------------------------
