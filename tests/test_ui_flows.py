@@ -8,13 +8,14 @@ import pytest
 from pixi_auth_tui.inventory import load_inventory
 from pixi_auth_tui.model import BearerToken
 from pixi_auth_tui.probe_state import ProbeResult, ProbeState, Verdict
+from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.audit_screen import AuditScreen
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm
 from pixi_auth_tui.ui.dialogs.fix_choice import FixChoiceScreen
 from pixi_auth_tui.ui.dialogs.probe_url import ProbeUrlScreen
-from pixi_auth_tui.ui.widgets.credential_table import COLUMNS
+from pixi_auth_tui.ui.widgets.credential_table import COLUMNS, CredentialTable, row_id, verdict_cell
 from pixi_auth_tui.ui.widgets.detail_pane import DetailPane
 from pixi_auth_tui.ui.widgets.store_summary import StoreSummary
 from textual import events
@@ -441,24 +442,83 @@ async def test_table_keys_enter_home_end_and_the_detail_pane_starts_at_the_top(t
         assert app.focused is table
 
 
-async def test_expired_stands_out_and_sorting_shows_column_and_direction(tmp_path):
+def visible_styles(table, index: int) -> list[str]:
+    """The styles of row `index`'s cells that are on screen (the table scrolled to its left)."""
+    styles, right = [], 0
+    for column, width in enumerate(c.get_render_width(table) for c in table.ordered_columns):
+        right += width
+        if right <= table.scrollable_content_region.width:
+            cell = table.get_cell_at((index, column))
+            styles.append(" ".join([str(cell.style), *(str(span.style) for span in cell.spans)]))
+    return styles
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_expired_credentials_stand_out(tmp_path, size):
     app = demo_app(tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
         table = app.main.table
+        for index, row in enumerate(table.shown_rows):
+            marked = any("bold red" in style for style in visible_styles(table, index))
+            assert marked == (row.key == "private.example.net"), (row.key, visible_styles(table, index))
         expired = next(i for i, r in enumerate(table.shown_rows) if r.key == "private.example.net")
-        cell = table.get_cell_at((expired, COLUMNS.index("Expires")))
-        assert cell.plain.startswith("expired") and "bold red" in str(cell.spans[0].style)
-        await pilot.press("o")
+        assert table.get_cell_at((expired, COLUMNS.index("Expires"))).plain == "expired 3d ago"
+
+
+def header(table, column: int) -> str:
+    return str(list(table.columns.values())[column].label)
+
+
+def sort_key(table, column: int):
+    """What the README promises: rows in the order of that column's text, case ignored."""
+    now = table.clock()
+    if column == len(COLUMNS) - 1:
+        return lambda row: verdict_cell(table.last_result(row), False).plain.lower()
+    return lambda row: present.row_cells(row, now)[column].lower()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_sorting_shows_its_column_and_direction_and_does_what_the_readme_says(tmp_path, size):
+    """README: o sorts by the next column, O reverses, the header shows ▲ or ▼; after the last
+    column o returns to lookup order. A header click sorts by it, a second reverses, a third
+    returns to lookup order."""
+    app = demo_app(tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        table = app.main.table
+        lookup_order = [row_id(r) for r in table.shown_rows]
+        for column, name in enumerate(COLUMNS):
+            await pilot.press("o")
+            await pilot.pause()
+            assert header(table, column) == f"{name} ▲"
+            assert [header(table, c) for c in range(len(COLUMNS)) if c != column] == [
+                n for c, n in enumerate(COLUMNS) if c != column
+            ]
+            assert [row_id(r) for r in table.shown_rows] == [
+                row_id(r) for r in sorted(table.shown_rows, key=sort_key(table, column))
+            ]
+            assert messages(app)[-1].startswith(f"Sorted by {name}")
+            if column == 0:
+                assert "Key ▲" in screen_text(app)  # visible at this size
+                await pilot.press("O")
+                await pilot.pause()
+                assert header(table, 0) == "Key ▼" and "Key ▼" in screen_text(app)
+                keys = [r.key.lower() for r in table.shown_rows]
+                assert keys == sorted(keys, reverse=True)
+                assert messages(app)[-1].startswith("Sorted by Key, descending")
+        await pilot.press("o")  # after the last column: pixi's lookup order again
         await pilot.pause()
-        assert "Key ▲" in screen_text(app)
-        keys = [r.key for r in table.shown_rows]
-        assert keys == sorted(keys, key=str.lower)
-        await pilot.press("O")
-        await pilot.pause()
-        assert "Key ▼" in screen_text(app)
-        assert [r.key for r in table.shown_rows] == sorted(keys, key=str.lower, reverse=True)
-        assert "Sorted by Key, descending" in messages(app)[-1]
+        assert [row_id(r) for r in table.shown_rows] == lookup_order
+        assert [header(table, c) for c in range(len(COLUMNS))] == list(COLUMNS)
+        assert messages(app)[-1] == "Sorted in pixi's lookup order."
+        # header clicks on Kind: sort, reverse, lookup order
+        x = table.columns[table.ordered_columns[0].key].get_render_width(table) + 1
+        for expected in ("Kind ▲", "Kind ▼", "Kind"):
+            await pilot.click(CredentialTable, offset=(x, 0))
+            await pilot.pause()
+            assert header(table, 1) == expected
+        assert [row_id(r) for r in table.shown_rows] == lookup_order
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
@@ -479,21 +539,30 @@ async def test_the_cursor_lands_on_the_entry_just_added(home, size):
 # -- forms -----------------------------------------------------------------------------------
 
 
-async def test_form_suggestions_s3_preselect_and_multi_line_paste(home):
+# Keys `pixi auth login` would rewrite, but into keys rattler still cannot match.
+INVALID_KEYS = ("a b.c", "example.org:99999", "http://bad_host!.org/x")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_form_suggestions_s3_preselect_and_multi_line_paste(home, size):
     app = AuthApp(make_env(home))
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
         await pilot.press("n")
         await pilot.pause()
         form = app.screen
         hint = form.query_one("#key-hint")
-        await pilot.press(*"a b.c")  # invalid: no "would store this as" for it
-        assert "would store" not in str(hint.render())
         key = form.query_one("#key", Input)
+        await pilot.press(*INVALID_KEYS[0])  # typed, as a person would
+        for invalid in INVALID_KEYS:  # no "would store this as" for any of them
+            key.value = invalid
+            await pilot.pause()
+            assert "would store" not in str(hint.render()), invalid
+            assert form.suggestion is None and ("^g", "Use suggested key") not in footer_keys(app)
         key.value = "example.org"
         await pilot.pause()
-        await pilot.pause()
-        assert "*.example.org" in str(hint.render())
+        assert "`pixi auth login` would store this as *.example.org" in screen_text(app)
+        assert ("^g", "Use suggested key") in footer_keys(app)  # the one key is named where it is pressed
         await pilot.press("ctrl+g")  # accept the suggestion with one key
         await pilot.pause()
         assert key.value == "*.example.org"
@@ -509,17 +578,19 @@ async def test_form_suggestions_s3_preselect_and_multi_line_paste(home):
         await pilot.pause()
         assert field.value == ""
         assert "Refused a paste of 2 lines" in str(form.query_one("#secret_access_key-error").render())
+        assert "Refused a paste of 2 lines" in screen_text(app)  # on screen, beside the field
 
 
 # -- audit -----------------------------------------------------------------------------------
 
 
-async def test_fix_wording_and_undo_after_reopening_the_audit_screen(home):
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_fix_wording_and_undo_after_reopening_the_audit_screen(home, size):
     path = home / ".rattler/credentials.json"
     write_json(path, {"a.example": {"BearerToken": "t"}})
     path.chmod(0o644)
     app = AuthApp(make_env(home))
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
         await pilot.press("a")
         await settle(pilot)
@@ -531,6 +602,7 @@ async def test_fix_wording_and_undo_after_reopening_the_audit_screen(home):
         await pilot.pause()
         question = app.screen.question
         assert "backup" not in question and "Only the permissions change" in question
+        assert "Only the permissions change" in screen_text(app)  # the dialog fits this size
         await pilot.press("y")
         await settle(pilot)
         assert path.stat().st_mode & 0o777 == 0o600
@@ -546,15 +618,29 @@ async def test_fix_wording_and_undo_after_reopening_the_audit_screen(home):
         assert "file-permissions" in [f.code for f in app.main.findings]
 
 
-async def test_dedupe_chooser_is_focused_and_tells_the_items_apart(home, keychain, keyring_daemon):
-    """Two items for one key in a real gnome-keyring: one written as rattler does, one by
-    Python's keyring (which adds an attribute) — the chooser says which is which."""
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_dedupe_chooser_is_focused_and_tells_the_items_apart(home, keychain, keyring_daemon, size):
+    """Three items for one key in a real gnome-keyring: one written as rattler does, one as
+    older pixi did (keyring-rs 3.6 adds `target` and `application`), one by Python's keyring
+    (which adds its own `application`) — the chooser says which is which."""
     import keyring.backends.SecretService
+    import secretstorage
+    from jeepney.io.blocking import open_dbus_connection
+    from pixi_auth_tui.stores.secretservice import item_attributes
 
     keychain.set("dup.example", BearerToken("first-token-aaaa1111"))
     keyring.backends.SecretService.Keyring().set_password("rattler", "dup.example", '{"BearerToken":"second-bbbb2222"}')
+    conn = open_dbus_connection(bus=keyring_daemon.address)
+    try:
+        secretstorage.get_default_collection(conn).create_item(
+            "dup.example@rattler:default (keyring v3.6.3)",
+            {**item_attributes("dup.example"), "target": "default", "application": "rust-keyring"},
+            b'{"BearerToken":"third-cccc3333"}',
+        )
+    finally:
+        conn.close()
     app = AuthApp(make_env(home, DBUS_SESSION_BUS_ADDRESS=keyring_daemon.address))
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
         await pilot.press("a")
         await settle(pilot)
@@ -566,9 +652,17 @@ async def test_dedupe_chooser_is_focused_and_tells_the_items_apart(home, keychai
         assert isinstance(app.screen, FixChoiceScreen)
         choices = app.screen.query_one(OptionList)
         assert app.focused is choices and choices.highlighted == 0
+        described = {}
+        for option in (choices.get_option_at_index(i) for i in range(choices.option_count)):
+            text = str(option.prompt.plain if hasattr(option.prompt, "plain") else option.prompt)
+            tail = next(t for t in ("1111", "2222", "3333") if f"…{t}" in text)
+            described[tail] = text
+        assert "written by rattler" in described["1111"]
+        assert "written by Python keyring" in described["2222"]
+        assert "written by older pixi" in described["3333"]
+        assert all("changed 20" in text for text in described.values())
         text = screen_text(app)
-        assert "…1111" in text and "…2222" in text and "first-token" not in text
-        assert "written by rattler" in text and "written by Python keyring" in text and "changed 20" in text
+        assert "first-token" not in text and "…1111" in text  # masked; the first item on screen
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen) and "Undo cannot bring" in app.screen.question
@@ -613,18 +707,26 @@ async def test_unlock_without_a_keychain_says_so(home):
         assert messages(app) == ["The keychain cannot be unlocked: " + keychain_message]
 
 
-async def test_plurals_and_palette_names(home):
-    write_json(home / ".rattler/credentials.json", {"Upper.Example": {"BearerToken": "t"}})
-    (home / ".rattler/credentials.json").chmod(0o644)
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_plurals_and_palette_names(home, size):
+    path = home / ".rattler/credentials.json"
+    write_json(path, {"Upper.Example": {"BearerToken": "t"}})  # a key rattler never matches: 1 more warning
+    path.chmod(0o644)  # an error
+    path.parent.chmod(0o755)  # a warning
     app = AuthApp(make_env(home))
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
-        badge = str(app.main.query_one("#badge").render())
-        assert "(s)" not in badge and ("1 error" in badge or "errors" in badge)
-        commands = [c.title for c in app.get_system_commands(app.main)]
-        assert "Filter" in commands and "slash" not in " ".join(commands)
-        ours = commands[commands.index("Add") :]
-        assert len(ours) == len(set(ours))  # one entry per action
+        assert "Audit: 1 error, 3 warnings" in screen_text(app)
+        commands = list(app.get_system_commands(app.main))
+        titles = [c.title for c in commands]
+        assert len(titles) == len(set(titles)), titles  # one entry per action …
+        assert len({c.callback for c in commands}) == len(commands), titles  # … whatever its title
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"filter")
+        await settle(pilot)
+        shown = screen_text(app)
+        assert "Filter" in shown and "(key /)" in shown and "slash" not in shown
 
 
 async def test_rotate_instead_from_the_add_form_stays_keyboard_only(home):
