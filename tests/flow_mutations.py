@@ -196,8 +196,11 @@ MUTATIONS = [
     m(
         "B2",
         "Table: a usable layout at 80x24 (store summary on one line, the detail pane where it fits)",
-        "no short layout: the store list takes a line per store",
-        [(MAIN, '[(0, "-short"), (30, "-tall")]', '[(0, "-tall")]')],
+        "no breakpoints: 80x24 gets the wide layout (a line per store, the detail pane beside the table)",
+        [
+            (MAIN, '[(0, "-narrow"), (100, "-medium"), (150, "-wide")]', '[(0, "-wide")]'),
+            (MAIN, '[(0, "-short"), (30, "-tall")]', '[(0, "-tall")]'),
+        ],
         "test_a_usable_layout_at_80x24",
     ),
     m(
@@ -319,13 +322,18 @@ MUTATIONS = [
     m(
         "A2",
         "Audit: the dedupe chooser is focused",
-        "the chooser opens without focus",
+        "the chooser opens with nothing focused (no focus call, no auto-focus)",
         [
             (
                 "app/ui/dialogs/fix_choice.py",
                 "        choices.highlighted = 0\n        choices.focus()",
                 "        choices.highlighted = 0",
-            )
+            ),
+            (
+                "app/ui/dialogs/fix_choice.py",
+                '    DEFAULT_CSS = box_css("FixChoiceScreen", 80)\n',
+                '    DEFAULT_CSS = box_css("FixChoiceScreen", 80)\n    AUTO_FOCUS = ""\n',
+            ),
         ],
         "test_dedupe_chooser_is_focused_and_tells_the_items_apart[120x40]",
         "test_dedupe_chooser_is_focused_and_tells_the_items_apart[80x24]",
@@ -478,13 +486,14 @@ MUTATIONS = [
     m(
         "W3",
         "Words: one palette entry per action",
-        "the app's own keys (help, quit) listed again beside Textual's Quit and our Help",
+        "a second key for Filter, and the palette lists one entry per key instead of per action",
         [
             (
-                "app/ui/app.py",
-                "        for binding in screen.BINDINGS:",
-                "        for binding in [*screen.BINDINGS, *self.BINDINGS]:",
-            )
+                MAIN,
+                '        Binding("slash", "filter", "Filter"),\n',
+                '        Binding("slash", "filter", "Filter"),\n        Binding("f", "filter", "Filter"),\n',
+            ),
+            ("app/ui/app.py", "binding.action in seen or ", ""),
         ],
         "test_plurals_and_palette_names[120x40]",
         "test_plurals_and_palette_names[80x24]",
@@ -510,7 +519,8 @@ def run(mutation: Mutation) -> tuple[bool, str]:
     finally:
         for path, text in originals.items():
             path.write_text(text)
-    failed = done.returncode == 1
+    # Every named test must fail, not just one of them.
+    failed = done.returncode == 1 and done.stdout.count("\nFAILED ") == len(mutation.tests)
     lines = [line for line in done.stdout.splitlines() if line.startswith(("E ", "FAILED"))]
     why = lines[0][1:].strip() if lines and lines[0].startswith("E ") else (lines[0] if lines else done.stdout[-300:])
     if done.returncode not in (0, 1):  # collection error, crash: not a meaningful failure
