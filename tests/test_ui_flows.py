@@ -63,8 +63,22 @@ def footer_keys(app) -> list[tuple[str, str]]:
     return [
         (k.key_display, k.description)
         for k in app.screen.query(FooterKey)
-        if k.display and k.region.height and k.region.bottom == height
+        if k.display and k.region.height and k.region.bottom == height and not k.has_class("-command-palette")
     ]
+
+
+async def settled_footer(pilot) -> list[tuple[str, str]]:
+    """The footer's keys once it has caught up with the screen's bindings. Textual rebuilds
+    the footer after the next refresh, so a change of bindings reaches the screen a frame or
+    two later (under load, after the test's next line): wait for that, then let the caller
+    judge what is shown. Bounded, never a sleep: if it never catches up, the caller fails."""
+    screen = pilot.app.screen
+    for _ in range(200):
+        wanted = {b.description for (_, b, _, _) in screen.active_bindings.values() if b.show}
+        if wanted == {description for _key, description in footer_keys(pilot.app)}:
+            break
+        await pilot.pause()
+    return footer_keys(pilot.app)
 
 
 def focus_chain(app) -> list[str]:
@@ -94,7 +108,7 @@ async def test_rotate_every_kind_with_the_keyboard_alone(home, kind, size):
             assert name in chain  # every secret field reachable by Tab
         assert "key" not in chain and "kind" not in chain  # fixed while editing
         # the footer on screen is the dialog's own (its buttons alone would also say "Save")
-        keys = footer_keys(app)
+        keys = await settled_footer(pilot)
         assert ("^s", "Save") in keys and ("esc", "Cancel") in keys, keys
         assert not any(description in ("Add", "Delete", "Audit") for _key, description in keys), keys
         # Tab from the first field to the first secret (the next field, or the one after)
@@ -558,11 +572,11 @@ async def test_form_suggestions_s3_preselect_and_multi_line_paste(home, size):
             key.value = invalid
             await pilot.pause()
             assert "would store" not in str(hint.render()), invalid
-            assert form.suggestion is None and ("^g", "Use suggested key") not in footer_keys(app)
+            assert form.suggestion is None and ("^g", "Use suggested key") not in await settled_footer(pilot)
         key.value = "example.org"
         await pilot.pause()
         assert "`pixi auth login` would store this as *.example.org" in screen_text(app)
-        assert ("^g", "Use suggested key") in footer_keys(app)  # the one key is named where it is pressed
+        assert ("^g", "Use suggested key") in await settled_footer(pilot)  # named where it is pressed
         await pilot.press("ctrl+g")  # accept the suggestion with one key
         await pilot.pause()
         assert key.value == "*.example.org"
