@@ -6,7 +6,7 @@ import json
 
 import pytest
 from pixi_auth_tui.inventory import load_inventory
-from pixi_auth_tui.model import BearerToken
+from pixi_auth_tui.model import KIND_LABELS, BearerToken
 from pixi_auth_tui.probe_state import ProbeResult, ProbeState, Verdict
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.app import AuthApp
@@ -19,7 +19,8 @@ from pixi_auth_tui.ui.widgets.credential_table import COLUMNS, CredentialTable, 
 from pixi_auth_tui.ui.widgets.detail_pane import DetailPane
 from pixi_auth_tui.ui.widgets.store_summary import StoreSummary
 from textual import events
-from textual.widgets import Button, Input, OptionList, Select
+from textual.geometry import Region
+from textual.widgets import Button, Input, Label, OptionList, Select
 from textual.widgets._footer import FooterKey
 
 from tests.conftest import make_env
@@ -35,6 +36,7 @@ OLD = {
         "S3Credentials": {"access_key_id": "AKOLD", "secret_access_key": "old-secret", "session_token": None}
     },
 }
+ROT_KEY = "packages.rotation.example.org"  # long enough to wrap the edit form's title
 FIRST_FIELD = {
     "BearerToken": "token",
     "CondaToken": "token",
@@ -94,7 +96,7 @@ def focus_chain(app) -> list[str]:
 async def test_rotate_every_kind_with_the_keyboard_alone(home, kind, size):
     """The silent bug: a username+password or S3 form opened with focus on a hidden field,
     so what was typed went nowhere and "Rotated" was said over an unchanged entry."""
-    write_json(home / ".rattler/credentials.json", {"rot.example": OLD[kind]})
+    write_json(home / ".rattler/credentials.json", {ROT_KEY: OLD[kind]})
     app = AuthApp(make_env(home))
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
@@ -107,6 +109,10 @@ async def test_rotate_every_kind_with_the_keyboard_alone(home, kind, size):
         for name in SECRETS[kind]:
             assert name in chain  # every secret field reachable by Tab
         assert "key" not in chain and "kind" not in chain  # fixed while editing
+        # … so the title names them, whole: wrapped, never cut (it is the only place the store is named)
+        title = form.query_one(".title", Label)
+        shown = " ".join(strip.text.strip() for strip in title.render_lines(Region(0, 0, *title.size)))
+        assert shown.split() == f"Edit / rotate {ROT_KEY} ({KIND_LABELS[kind]}) in credentials.json".split()
         # the footer on screen is the dialog's own (its buttons alone would also say "Save")
         keys = await settled_footer(pilot)
         assert ("^s", "Save") in keys and ("esc", "Cancel") in keys, keys
@@ -117,8 +123,8 @@ async def test_rotate_every_kind_with_the_keyboard_alone(home, kind, size):
         await pilot.press(*"s3cr3t", "enter")
         await settle(pilot)
         assert not isinstance(app.screen, CredentialForm)
-        assert any(m.startswith("Rotated rot.example") for m in messages(app))
-    stored = credentials(home)["rot.example"]
+        assert any(m.startswith(f"Rotated {ROT_KEY}") for m in messages(app))
+    stored = credentials(home)[ROT_KEY]
     assert "s3cr3t" in json.dumps(stored)
 
 
