@@ -87,6 +87,20 @@ MUTATIONS = [
         "test_rotate_every_kind_with_the_keyboard_alone[BasicHTTP-120x40]",
     ),
     m(
+        "E6",
+        "Edit/rotate: the title names key, kind and store whole (they are not shown as fields while editing)",
+        "dialog titles are cut at the dialog's width instead of wrapping",
+        [
+            (
+                "app/ui/dialogs/__init__.py",
+                "        width: 100%;  /* wraps a long title (a key, kind and store) instead of cutting it */\n",
+                "",
+            )
+        ],
+        "test_rotate_every_kind_with_the_keyboard_alone[BasicHTTP-80x24]",
+        "test_rotate_every_kind_with_the_keyboard_alone[S3Credentials-120x40]",
+    ),
+    m(
         "D1",
         "Delete: names the entry pixi uses instead, wildcards included",
         "the successor is looked up by the exact key only (no wildcard walk)",

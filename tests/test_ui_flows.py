@@ -113,6 +113,7 @@ async def test_rotate_every_kind_with_the_keyboard_alone(home, kind, size):
         title = form.query_one(".title", Label)
         shown = " ".join(strip.text.strip() for strip in title.render_lines(Region(0, 0, *title.size)))
         assert shown.split() == f"Edit / rotate {ROT_KEY} ({KIND_LABELS[kind]}) in credentials.json".split()
+        assert title.region.right <= form.query_one("#dialog").scrollable_content_region.right  # inside the box
         # the footer on screen is the dialog's own (its buttons alone would also say "Save")
         keys = await settled_footer(pilot)
         assert ("^s", "Save") in keys and ("esc", "Cancel") in keys, keys
