@@ -77,7 +77,10 @@ async def play(pilot: Pilot[None], scene: Scene) -> None:
     await settle(pilot)
     for key in scene.keys:
         stop_blinking(pilot)
-        await settled_frame(pilot)
+        if isinstance(pilot.app.focused, Input):
+            await settle(pilot)  # typing into a field: nothing else is on its way
+        else:
+            await settled_frame(pilot)
         await pilot.press(key)
     stop_blinking(pilot)
     await settled_frame(pilot)
