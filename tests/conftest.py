@@ -180,3 +180,13 @@ def rattler_fetch(
     if not lines:
         raise AssertionError(f"py-rattler oracle failed: {proc.stderr[-2000:]}")
     return json.loads(lines[-1])
+
+
+async def until(pilot, condition, what: str) -> None:
+    """Wait for workers, watchers and servers, never a fixed time: the condition decides. The
+    bound (2,000 pauses) is there only to end a test that would otherwise hang."""
+    for _ in range(2000):
+        if condition():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError(f"never happened: {what}")

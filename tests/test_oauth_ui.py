@@ -15,7 +15,7 @@ from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.oauth_screens import SignInDialog, SignInForm
 from textual.widgets import Input, Static
 
-from tests.conftest import make_env, rattler_fetch
+from tests.conftest import make_env, rattler_fetch, until
 from tests.oidc_provider import Provider, start_provider
 from tests.test_ui import screen_text, select_row, settle
 
@@ -53,15 +53,6 @@ def entry(home) -> OAuth:
 
 def no_secrets(provider: Provider, text: str) -> bool:
     return not [s for s in (*provider.access, *provider.refresh, *provider.devices) if s in text]
-
-
-async def until(pilot, condition, what: str) -> None:
-    """Wait for the workers and the provider, never a fixed time: the condition decides."""
-    for _ in range(2000):
-        if condition():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError(f"never happened: {what}")
 
 
 async def submit_form(pilot, provider: Provider) -> None:

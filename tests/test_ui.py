@@ -16,7 +16,7 @@ from pixi_auth_tui.ui.dialogs.move import MoveScreen
 from pixi_auth_tui.ui.widgets.credential_table import row_id, verdict_cell
 from textual.widgets import Button, DataTable, Input, Select
 
-from tests.conftest import make_env, rattler_fetch
+from tests.conftest import make_env, rattler_fetch, until
 
 SECRET = "pfx_UI-SECRET-0123456789abcdefXq7f"
 
@@ -413,11 +413,7 @@ async def test_a_change_by_another_program_is_noticed_and_shown(files_home):
         other = JsonFileStore("credentials", "credentials.json", path)
         other.set("login.example", BearerToken("from-pixi"), expect=other.load().version)
         written = path.read_bytes()
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if any(r.key == "login.example" for r in app.main.table.shown_rows):
-                break
-        assert any(r.key == "login.example" for r in app.main.table.shown_rows)
+        await until(pilot, lambda: any(r.key == "login.example" for r in app.main.table.shown_rows), "reloaded")
         assert any("changed on disk" in n.message and "reloaded" in n.message for n in app._notifications)
         await settle(pilot)
         # nothing changed since: no second reload, no write of ours
