@@ -27,8 +27,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from jeepney import DBusAddress, new_method_call
 from pixi_auth_tui.model import BearerToken, dumps_credential
@@ -122,8 +121,9 @@ def run_size(size: int, repeats: int) -> None:
                 sink.append((elapsed, cpu))
         ratios = [o[0] / t[0] for o, t in zip(ours, theirs, strict=True)]
         print(f"\n{size} items, {repeats} interleaved pairs; median (min–max)")
-        print(f"  ours, whole process       {spread([o[0] for o in ours])} s   daemon CPU {spread([o[1] for o in ours], '.2f')} s")
-        print(f"  secret-tool               {spread([t[0] for t in theirs])} s   daemon CPU {spread([t[1] for t in theirs], '.2f')} s")
+        for name, runs in (("ours, whole process", ours), ("secret-tool", theirs)):
+            walls, cpu = [r[0] for r in runs], [r[1] for r in runs]
+            print(f"  {name:<24}  {spread(walls)} s   daemon CPU {spread(cpu, '.2f')} s")
         print(f"  ratio ours / secret-tool  {spread(ratios, '.2f')}   (target ≤ 1.0)")
         print(f"  ours in-process load()    {spread(in_process)} s")
         print(f"  our D-Bus calls           {sum(calls.values())}: " + ", ".join(f"{n}× {c}" for c, n in calls.items()))
