@@ -3,6 +3,7 @@ concurrency per host, no work per request that belongs to start-up. Real servers
 127.0.0.x (HTTPS with a trustme CA); speed itself is measured in bench/probe_all.py."""
 
 import ssl
+import subprocess
 import sys
 import threading
 import time
@@ -148,3 +149,22 @@ async def test_no_import_is_attempted_per_request(tls_servers):
         sys.meta_path.remove(spy)  # type: ignore[arg-type]
     assert [r.verdict for r in results] == [Verdict.ACCEPTED] * 6
     assert looked_up == []
+
+
+def test_commands_that_send_nothing_never_load_the_network_stack(home):
+    """httpx (with httpcore, anyio, h11) costs tens of milliseconds to import: only a command
+    that probes may pay for it. A stored credential makes every command do its real work."""
+    (home / ".rattler").mkdir()
+    (home / ".rattler" / "credentials.json").write_text('{"127.0.0.1":{"BearerToken":"t"}}')
+    code = (
+        "import sys, contextlib, io\n"
+        "from pixi_auth_tui.cli import main_entry\n"
+        "for argv in (['list', '--json'], ['list'], ['audit', '--json'], ['resolve', 'https://127.0.0.1/c']):\n"
+        "    sys.argv = ['pixi-auth-tui', *argv]\n"
+        "    with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "        main_entry()\n"
+        "print(sorted(m for m in ('httpx', 'httpcore', 'anyio', 'h11') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout + out.stderr
