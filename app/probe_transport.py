@@ -30,6 +30,7 @@ from httpcore import (
 )
 
 READ_CHUNK = 64 * 1024
+HAPPY_EYEBALLS_DELAY = 0.3  # seconds before the next address of a host is tried alongside
 
 
 class PoolPerOrigin(httpx.AsyncBaseTransport):
@@ -99,8 +100,13 @@ class AsyncioStream(AsyncNetworkStream):
                 await self._writer.drain()
 
     async def aclose(self) -> None:
+        if self._writer.get_extra_info("ssl_object") is not None:
+            # As httpcore's own backend does, no wait for the server's close_notify: asyncio
+            # would wait for it up to 30 s, and a server that ignores ours stalls the run.
+            self._writer.transport.abort()
+            return
         self._writer.close()
-        with contextlib.suppress(OSError, ssl.SSLError):
+        with contextlib.suppress(OSError):
             await self._writer.wait_closed()
 
     async def start_tls(
@@ -145,7 +151,13 @@ class AsyncioBackend(AsyncNetworkBackend):
         with _mapped({TimeoutError: ConnectTimeout, OSError: ConnectError}):
             async with asyncio.timeout(timeout):
                 reader, writer = await asyncio.open_connection(
-                    host, port, local_addr=(local_address, 0) if local_address else None, limit=READ_CHUNK
+                    host,
+                    port,
+                    local_addr=(local_address, 0) if local_address else None,
+                    limit=READ_CHUNK,
+                    # A host with a dead IPv6 route still answers over IPv4 at once (as anyio,
+                    # and hyper under rattler with its 300 ms, race the addresses).
+                    happy_eyeballs_delay=HAPPY_EYEBALLS_DELAY,
                 )
         sock = writer.get_extra_info("socket")
         for option in socket_options or ():

@@ -2,6 +2,8 @@
 concurrency per host, no work per request that belongs to start-up. Real servers on
 127.0.0.x (HTTPS with a trustme CA); speed itself is measured in bench/probe_all.py."""
 
+import asyncio
+import socket
 import ssl
 import subprocess
 import sys
@@ -168,3 +170,40 @@ def test_commands_that_send_nothing_never_load_the_network_stack(home):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout + out.stderr
+
+
+async def test_closing_never_waits_for_a_server_that_ignores_close_notify(tmp_path):
+    """asyncio's TLS transport waits up to 30 s for the peer's close_notify; a server that
+    answers and then reads nothing more must not hold the probe (nor test-all) that long."""
+    ca = trustme.CA()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    listener = socket.create_server(("127.0.0.1", 0))
+    held = []
+
+    def serve() -> None:
+        for _ in range(2):  # the credentialed and the anonymous request
+            conn, _addr = listener.accept()
+            tls = context.wrap_socket(conn, server_side=True)
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += tls.recv(4096)
+            status = b"200 OK" if b"authorization: bearer good-token" in head.lower() else b"401 Unauthorized"
+            tls.sendall(b"HTTP/1.1 " + status + b"\r\nContent-Length: 0\r\n\r\n")
+            held.append(tls)  # answered; from now on it reads nothing and closes nothing
+
+    threading.Thread(target=serve, daemon=True).start()
+    port = listener.getsockname()[1]
+    options = ProbeOptions(env={"SSL_CERT_FILE": str(ca_file)}, generic_whoami=False, total_timeout=30)
+    try:
+        # far below asyncio's 30 s shutdown wait, far above a probe on a loaded machine
+        result = await asyncio.wait_for(
+            probe_module.probe("127.0.0.1", BearerToken("good-token"), f"https://127.0.0.1:{port}/c", options), 20
+        )
+    finally:
+        for tls in held:
+            tls.close()
+        listener.close()
+    assert result.verdict is Verdict.ACCEPTED
