@@ -298,6 +298,8 @@ def make_client(
     """One client for many probes: one SSLContext (building one loads the whole trust store,
     about 25 ms), and a small connection pool per origin on asyncio streams (probe_transport)."""
     verify = ssl_context(options) if verify is None else verify
+    if verify is False:
+        verify = httpx.create_ssl_context(verify=False)  # one for every origin's pool, as with True
     # Each probe has up to three requests in flight (credentialed, anonymous, who-am-I), and
     # connections are not kept: a key's host rarely sees another request in the same run.
     client = httpx.AsyncClient(

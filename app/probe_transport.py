@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import httpcore
@@ -70,7 +70,7 @@ def origin_transport(verify: ssl.SSLContext | bool, limits: httpx.Limits) -> htt
 
 
 @contextlib.contextmanager
-def _mapped(errors: dict[type[BaseException], type[Exception]]) -> Any:
+def _mapped(errors: dict[type[BaseException], type[Exception]]) -> Iterator[None]:
     """httpcore's exceptions for the OS's, as httpcore's own backends raise them."""
     try:
         yield
