@@ -1,6 +1,9 @@
 """Child processes for the fault-injection tests (tests/test_faults.py).
 
-    python -m tests.fault_child writer PATH        rotate one key in PATH forever (to be SIGKILLed)
+    python -m tests.fault_child writer PATH [N]    rotate one key in PATH forever (to be SIGKILLed),
+                                                   saying "wrote K" after each write; with N, the
+                                                   N-th write stops inside itself (temp file
+                                                   written, not yet renamed) and says "in-write"
     python -m tests.fault_child disk-full DIR      DIR is a tiny private tmpfs: fill it, then write
     python -m tests.fault_child read-only DIR      DIR is a private tmpfs: remount it read-only, then write
 
@@ -15,6 +18,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from pixi_auth_tui.model import BearerToken
@@ -29,13 +33,26 @@ def rotation_token(n: int) -> str:
     return f"v{n:09d}-" + "r" * 64
 
 
-def writer(path: Path) -> None:
+def writer(path: Path, stall_at: int | None = None) -> None:
     store = JsonFileStore("credentials", "credentials.json", path)
-    print("ready", flush=True)
     n = 0
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        real_fsync(fd)
+        # The temp file's fsync comes before the rename: stopping here puts the kill inside the
+        # write whatever the machine's load, where a timed kill only lands there by luck.
+        if n == stall_at and os.path.isfile(f"/proc/self/fd/{fd}"):
+            print("in-write", flush=True)
+            while True:
+                time.sleep(60)
+
+    os.fsync = fsync
+    print("ready", flush=True)
     while True:
         n += 1
         store.set(ROTATING, BearerToken(rotation_token(n)), expect=store.load().version)
+        print(f"wrote {n}", flush=True)
 
 
 def _store(folder: Path) -> JsonFileStore:
@@ -106,7 +123,7 @@ def read_only(folder: Path) -> dict:
 def main() -> None:
     mode, target = sys.argv[1], Path(sys.argv[2])
     if mode == "writer":
-        writer(target)
+        writer(target, int(sys.argv[3]) if len(sys.argv) > 3 else None)
     scenario = {"disk-full": disk_full, "read-only": read_only}[mode]
     print(json.dumps(scenario(target)), flush=True)
 

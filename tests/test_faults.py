@@ -40,39 +40,51 @@ def credentials_store(home: Path) -> JsonFileStore:
 
 
 def test_sigkill_mid_write_leaves_old_or_new_file_and_no_lasting_temp_files(home):
-    """Kill a writer at random moments, many times: the file is always a whole version."""
+    """Kill a writer many times, inside a write and between writes: the file is always a whole
+    version, in rattler's bytes. The kill points follow the writer's own progress, not the clock,
+    so the test proves the same thing on a busy machine as on an idle one."""
     store = credentials_store(home)
     base = {f"host{i:05d}.example": credential_to_json(BearerToken(f"token-{i:05d}-" + "x" * 40)) for i in range(3000)}
     store.path.parent.mkdir(mode=0o700)
     store.path.write_bytes(serialise_document(base))
     rng = random.Random(20261125)
-    landed_mid_write, versions, rounds = 0, set(), 0
-    # Writing is ~6% of a rotation (the rest is reading and parsing), so keep killing until
-    # several kills provably landed inside a write (a temp file was left behind).
-    while rounds < 30 or (landed_mid_write < 3 and rounds < 400):
-        rounds += 1
+    versions: set[str] = set()
+    previous: str | None = None  # the rotating token the file held before this round
+    for round_ in range(24):
+        writes_before = round_ // 3 % 4  # 0..3 completed writes of this child before the kill
+        stall = round_ % 3 == 0  # every third kill lands inside a write (temp file, no rename)
         child = subprocess.Popen(
-            [sys.executable, "-m", "tests.fault_child", "writer", str(store.path)],
+            [sys.executable, "-m", "tests.fault_child", "writer", str(store.path)]
+            + ([str(writes_before + 1)] if stall else []),
             cwd=ROOT,
             stdout=subprocess.PIPE,
             text=True,
         )
         assert child.stdout is not None and child.stdout.readline().strip() == "ready"
-        time.sleep(rng.uniform(0.0, 0.08))
+        for n in range(1, writes_before + 1):
+            assert child.stdout.readline().strip() == f"wrote {n}"
+        if stall:
+            assert child.stdout.readline().strip() == "in-write"
+        else:
+            time.sleep(rng.uniform(0.0, 0.01))  # anywhere in the next write, or between writes
         child.send_signal(signal.SIGKILL)
         child.wait()
         child.stdout.close()
-        landed_mid_write += bool(temp_files(store.path.parent))
+        if stall:
+            assert temp_files(store.path.parent), "the kill inside a write left no temp file"
         doc = parse_document(store.path.read_bytes())  # raises on a torn file
         rotating = doc.pop(ROTATING, None)
         assert doc == base, "an untouched entry changed"
+        held = (rotating or {}).get("BearerToken")
+        if stall:  # killed inside write N+1: the file holds exactly write N (or the last round's)
+            assert held == (rotation_token(writes_before) if writes_before else previous)
+        previous = held
         if rotating is not None:
             token = rotating["BearerToken"]
             assert token == rotation_token(int(token[1:10]))
             versions.add(token)
         expected = dict(base, **({ROTATING: rotating} if rotating else {}))
         assert store.path.read_bytes() == serialise_document(expected)  # whole, in rattler's bytes
-    assert landed_mid_write >= 3, f"only {landed_mid_write} of {rounds} kills landed inside a write"
     assert len(versions) > 1
     # The next write of any run cleans up what the killed writers left behind.
     store.set("after.example", BearerToken("t"), expect=store.load().version)

@@ -9,13 +9,14 @@ thread worker (the event loop only draws) and opens the dialogs.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pixi_auth_tui.audit import Finding, FixHistory, run_audit
-from pixi_auth_tui.inventory import KEYCHAIN, Inventory, Row, Status, changed_files, load_inventory
+from pixi_auth_tui.inventory import KEYCHAIN, FileSignature, Inventory, Row, Status, file_signature
 from pixi_auth_tui.model import KINDS, OAuth
 from pixi_auth_tui.operations import Outcome, delete_entry, move_entry, save_credential, successor_after_delete
 from pixi_auth_tui.paths import Environment
@@ -25,6 +26,8 @@ from pixi_auth_tui.stores.base import Ability, Store, StoreError, StoreState
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.oauth_screens import OAuthActions
+from pixi_auth_tui.ui.reading import read_stores
+from pixi_auth_tui.ui.row_index import RowIndex
 from pixi_auth_tui.ui.widgets.credential_table import COLUMNS, CredentialTable, row_id
 from pixi_auth_tui.ui.widgets.detail_pane import DetailPane
 from pixi_auth_tui.ui.widgets.store_summary import StoreSummary
@@ -149,19 +152,22 @@ class MainScreen(OAuthActions, Screen[None]):
     def _watch_files(self) -> None:
         """Another program (say `pixi auth login`) may rewrite a file while we show it."""
         busy = any(w.group in ("load", "write") and w.is_running for w in self.workers)
-        if self.inventory is not None and not busy:
-            self._check_files(self.inventory)
+        inventory = self.inventory
+        if inventory is not None and not busy:
+            self._check_files(list(inventory.stores), inventory.files)
 
-    # Worker descriptions are given: Textual would otherwise build them from repr() of every
-    # argument — an inventory of 100,000 entries — on the event loop, every two seconds.
+    # The worker gets the stores (a handful) and the files' signatures, never the inventory:
+    # Textual keeps a worker's arguments, and would repr() them without the description.
     @work(thread=True, exclusive=True, group="watch", description="check files for changes")
-    def _check_files(self, inventory: Inventory) -> None:
-        changed = changed_files(inventory)
-        if changed and inventory is self.inventory:
-            names = ", ".join(store.name for store in changed)
-            self.app.call_from_thread(
-                self._load, Outcome(f"{names} changed on disk (another program wrote it); reloaded")
-            )
+    def _check_files(self, stores: list[Store], signature: FileSignature) -> None:
+        now = file_signature(stores)
+        changed = [s.name for s in stores if s.id in now and now[s.id] != signature.get(s.id)]
+        if changed:
+            self.app.call_from_thread(self._reload_if_current, signature, ", ".join(changed))
+
+    def _reload_if_current(self, signature: FileSignature, names: str) -> None:
+        if self.inventory is not None and self.inventory.files is signature:  # not reloaded meanwhile
+            self._load(Outcome(f"{names} changed on disk (another program wrote it); reloaded"))
 
     @work(thread=True, exclusive=True, group="load", description="load stores")
     def _load(self, message: Outcome | None = None, select: tuple[str, str] | None = None) -> None:
@@ -170,17 +176,27 @@ class MainScreen(OAuthActions, Screen[None]):
     def _read_and_show(self, message: Outcome | None, select: tuple[str, str] | None) -> None:
         """From a worker thread: the table first, then the audit badge (the audit of 10,000
         entries takes tens of milliseconds, and nobody should wait for it to see the table)."""
-        inventory = load_inventory(self.environment)
+        read = read_stores(self.environment)
+        inventory = read.inventory
         if self.probe_state is None:
             self.probe_state = ProbeState.default(self.environment.env)
-        self.app.call_from_thread(self.show_inventory, inventory, message, select)
+        self.app.call_from_thread(self.show_inventory, inventory, message, select, read.index)
+        # The audit waits for the table's frame: on two cores it would otherwise compete with
+        # the first drawing of the rows.
+        drawn = threading.Event()
+        self.app.call_from_thread(self.call_after_refresh, drawn.set)
+        drawn.wait(timeout=5)
         findings = run_audit(
             inventory, self.environment.home, self.probe_state, now=self.clock(), backup_dir=self.backup_dir()
         )
         self.app.call_from_thread(self.set_findings, findings)
 
     def show_inventory(
-        self, inventory: Inventory, message: Outcome | None = None, select: tuple[str, str] | None = None
+        self,
+        inventory: Inventory,
+        message: Outcome | None = None,
+        select: tuple[str, str] | None = None,
+        index: RowIndex | None = None,
     ) -> None:
         self.inventory = inventory
         banner = self.query_one("#banner", Static)
@@ -188,7 +204,7 @@ class MainScreen(OAuthActions, Screen[None]):
         if inventory.blocked:
             banner.update(Text(plain(f"⚠ {present.tilde(inventory.blocked, self.environment.home)}"), style="bold"))
         self.query_one(StoreSummary).show(inventory)
-        self.table.show(inventory, select)
+        self.table.show(inventory, select, index)
         self._render_empty(inventory)
         if message is not None:
             self.say(message.message, "information" if message.ok else "warning", timeout=8)
