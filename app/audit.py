@@ -497,12 +497,14 @@ def glob_escape(name: str) -> str:
 
 
 def _backup_findings(inventory: Inventory, backup_dir: Path | None) -> list[Finding]:
-    stored = {secret for row in inventory.rows for secret in all_secrets(row.entry.credential)}
+    stored: set[str] | None = None  # every secret stored: only worked out once a backup holds one
     findings: list[Finding] = []
     for path in backup_files(inventory, backup_dir):
         secrets = _secrets_in_backup(path)
         if not secrets:
             continue
+        if stored is None:
+            stored = {secret for row in inventory.rows for secret in all_secrets(row.entry.credential)}
         elsewhere = all(secret in stored for secret in secrets)
         findings.append(
             Finding(

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import itertools
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -60,7 +61,7 @@ from pixi_auth_tui.cli_common import (
     UsageError as UsageError,
 )
 from pixi_auth_tui.hostkeys import key_problem, normalise_login_key
-from pixi_auth_tui.inventory import Inventory, Row, Status, WriteChoice, load_inventory, order_note
+from pixi_auth_tui.inventory import Inventory, Row, Status, WriteChoice, gc_paused, load_inventory, order_note
 from pixi_auth_tui.model import KIND_LABELS, KINDS, BasicHTTP, Credential, expires_at, public_identity
 from pixi_auth_tui.operations import save_credential, successor_after_delete
 from pixi_auth_tui.paths import Environment
@@ -204,10 +205,16 @@ def inventory_json(inv: Inventory) -> dict[str, Any]:
 
 
 def _table(headers: Sequence[str], rows: list[Sequence[str]], out: TextIO) -> None:
-    rows = [[plain(cell) for cell in row] for row in rows]  # a key with a line break stays on its line
+    if not all(map(str.isprintable, itertools.chain.from_iterable(rows))):  # (a scan in C)
+        rows = [[plain(cell) for cell in row] for row in rows]  # a key with a line break stays on its line
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
-    for line in [headers, *rows]:
-        out.write("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() + "\n")
+    # One write: the gate then scans the table once, not once per 256 kB piece.
+    out.write(
+        "".join(
+            "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() + "\n"
+            for line in [headers, *rows]
+        )
+    )
 
 
 def print_inventory(inv: Inventory, out: TextIO) -> None:
@@ -467,7 +474,11 @@ def main(
     safe_out = SafeWriter(out or sys.stdout)
     safe_err = SafeWriter(err or sys.stderr)
     try:
-        return _run(build_parser().parse_args(argv), safe_out, safe_err, stdin or sys.stdin)  # type: ignore[arg-type]
+        args = build_parser().parse_args(argv)
+        if args.command in ("list", "resolve", "audit"):
+            with gc_paused():  # a short process over many acyclic objects (see gc_paused)
+                return _run(args, safe_out, safe_err, stdin or sys.stdin)  # type: ignore[arg-type]
+        return _run(args, safe_out, safe_err, stdin or sys.stdin)  # type: ignore[arg-type]
     finally:
         safe_out.flush()
         safe_err.flush()

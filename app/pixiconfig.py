@@ -10,7 +10,6 @@ Exactly pixi's set (see DOMAIN.md), lowest priority first, later files winning:
 from __future__ import annotations
 
 import sys
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,8 +68,14 @@ def _is_pixi_manifest(path: Path) -> bool:
     if path.name == "pixi.toml":
         return path.is_file()
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    import tomllib  # here: most runs read no TOML, and tomllib (with datetime) costs ~10 ms to import
+
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
         return False
     tool = doc.get("tool")
     return isinstance(tool, dict) and "pixi" in tool
@@ -122,6 +127,8 @@ def read_config_files(paths: list[Path], problems: list[str]) -> list[tuple[Path
         except OSError as err:
             problems.append(f"cannot read {path}: {err.strerror}")
             continue
+        import tomllib  # only once a config file exists (see _is_pixi_manifest)
+
         try:
             read.append((path, tomllib.loads(data.decode("utf-8"))))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:

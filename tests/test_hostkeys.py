@@ -1,6 +1,13 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pixi_auth_tui.hostkeys import candidate_keys, key_problem, normalise_host, normalise_login_key, parse_url
+from pixi_auth_tui.hostkeys import (
+    candidate_keys,
+    full_key_problem,
+    key_problem,
+    normalise_host,
+    normalise_login_key,
+    parse_url,
+)
 
 
 def test_candidate_keys_follow_rattler_order():
@@ -93,3 +100,13 @@ def test_the_fast_path_for_plain_hosts_agrees_with_the_whatwg_parser(host):
     parsed = parse_url(f"http://{host}/")
     expected = parsed.hostname if parsed is not None and not parsed.port else None
     assert normalise_host(host) == expected
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.sampled_from(["", "*.", "s3://", "[", "1.2.3.", "0x", "xn--"]),
+    st.text("ab0x9._*:[]/\nAZé١ -", max_size=20) | st.from_regex(r"[a-z0-9.-]{1,70}", fullmatch=True),
+)
+def test_the_fast_path_for_plain_host_keys_agrees_with_the_full_check(prefix, text):
+    key = prefix + text
+    assert key_problem(key) == full_key_problem(key)

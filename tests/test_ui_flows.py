@@ -5,19 +5,23 @@ second writable store or duplicates; the Secret Service itself is covered in tes
 import json
 
 import pytest
-from pixi_auth_tui.model import BearerToken
+from pixi_auth_tui.inventory import load_inventory
+from pixi_auth_tui.model import KIND_LABELS, BearerToken
 from pixi_auth_tui.probe_state import ProbeResult, ProbeState, Verdict
+from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.audit_screen import AuditScreen
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm
 from pixi_auth_tui.ui.dialogs.fix_choice import FixChoiceScreen
 from pixi_auth_tui.ui.dialogs.probe_url import ProbeUrlScreen
-from pixi_auth_tui.ui.widgets.credential_table import COLUMNS
+from pixi_auth_tui.ui.widgets.credential_table import COLUMNS, CredentialTable, row_id, verdict_cell
 from pixi_auth_tui.ui.widgets.detail_pane import DetailPane
 from pixi_auth_tui.ui.widgets.store_summary import StoreSummary
 from textual import events
-from textual.widgets import Button, Input, OptionList, Select
+from textual.geometry import Region
+from textual.widgets import Button, Input, Label, OptionList, Select
+from textual.widgets._footer import FooterKey
 
 from tests.conftest import make_env
 from tests.test_ui import detail, screen_text, select_row, settle, write_json
@@ -32,6 +36,7 @@ OLD = {
         "S3Credentials": {"access_key_id": "AKOLD", "secret_access_key": "old-secret", "session_token": None}
     },
 }
+ROT_KEY = "packages.rotation.example.org"  # long enough to wrap the edit form's title
 FIRST_FIELD = {
     "BearerToken": "token",
     "CondaToken": "token",
@@ -54,6 +59,30 @@ def credentials(home):
     return json.loads((home / ".rattler/credentials.json").read_text())
 
 
+def footer_keys(app) -> list[tuple[str, str]]:
+    """(key, description) of every key the footer of the current screen shows on screen."""
+    height = app.screen.size.height
+    return [
+        (k.key_display, k.description)
+        for k in app.screen.query(FooterKey)
+        if k.display and k.region.height and k.region.bottom == height and not k.has_class("-command-palette")
+    ]
+
+
+async def settled_footer(pilot) -> list[tuple[str, str]]:
+    """The footer's keys once it has caught up with the screen's bindings. Textual rebuilds
+    the footer after the next refresh, so a change of bindings reaches the screen a frame or
+    two later (under load, after the test's next line): wait for that, then let the caller
+    judge what is shown. Bounded, never a sleep: if it never catches up, the caller fails."""
+    screen = pilot.app.screen
+    for _ in range(200):
+        wanted = {b.description for (_, b, _, _) in screen.active_bindings.values() if b.show}
+        if wanted == {description for _key, description in footer_keys(pilot.app)}:
+            break
+        await pilot.pause()
+    return footer_keys(pilot.app)
+
+
 def focus_chain(app) -> list[str]:
     """Ids of what Tab visits, in order (Textual's own focus chain: shown, enabled widgets)."""
     return [w.id for w in app.screen.focus_chain]
@@ -67,7 +96,7 @@ def focus_chain(app) -> list[str]:
 async def test_rotate_every_kind_with_the_keyboard_alone(home, kind, size):
     """The silent bug: a username+password or S3 form opened with focus on a hidden field,
     so what was typed went nowhere and "Rotated" was said over an unchanged entry."""
-    write_json(home / ".rattler/credentials.json", {"rot.example": OLD[kind]})
+    write_json(home / ".rattler/credentials.json", {ROT_KEY: OLD[kind]})
     app = AuthApp(make_env(home))
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
@@ -80,30 +109,41 @@ async def test_rotate_every_kind_with_the_keyboard_alone(home, kind, size):
         for name in SECRETS[kind]:
             assert name in chain  # every secret field reachable by Tab
         assert "key" not in chain and "kind" not in chain  # fixed while editing
-        footer = screen_text(app)
-        assert "Save" in footer and "Cancel" in footer and "^s" in footer
+        # … so the title names them, whole: wrapped, never cut (it is the only place the store is named)
+        title = form.query_one(".title", Label)
+        shown = " ".join(strip.text.strip() for strip in title.render_lines(Region(0, 0, *title.size)))
+        assert shown.split() == f"Edit / rotate {ROT_KEY} ({KIND_LABELS[kind]}) in credentials.json".split()
+        assert title.region.right <= form.query_one("#dialog").scrollable_content_region.right  # inside the box
+        # the footer on screen is the dialog's own (its buttons alone would also say "Save")
+        keys = await settled_footer(pilot)
+        assert ("^s", "Save") in keys and ("esc", "Cancel") in keys, keys
+        assert not any(description in ("Add", "Delete", "Audit") for _key, description in keys), keys
         # Tab from the first field to the first secret (the next field, or the one after)
         await pilot.press(*["tab"] * (chain.index(SECRETS[kind][0]) - chain.index(FIRST_FIELD[kind])))
         assert app.focused.id == SECRETS[kind][0]
         await pilot.press(*"s3cr3t", "enter")
         await settle(pilot)
         assert not isinstance(app.screen, CredentialForm)
-        assert any(m.startswith("Rotated rot.example") for m in messages(app))
-    stored = credentials(home)["rot.example"]
+        assert any(m.startswith(f"Rotated {ROT_KEY}") for m in messages(app))
+    stored = credentials(home)[ROT_KEY]
     assert "s3cr3t" in json.dumps(stored)
 
 
-@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-async def test_saving_an_unchanged_entry_says_nothing_changed_and_writes_nothing(home, size):
+# every kind at 80×24; the wide layout once (the form's layout is the same for every kind)
+UNCHANGED = [(kind, (80, 24)) for kind in OLD] + [("BasicHTTP", (120, 40))]
+
+
+@pytest.mark.parametrize(("kind", "size"), UNCHANGED, ids=[f"{k}-{w}x{h}" for k, (w, h) in UNCHANGED])
+async def test_saving_an_unchanged_entry_says_nothing_changed_and_writes_nothing(home, kind, size):
     path = home / ".rattler/credentials.json"
-    write_json(path, {"same.example": OLD["BasicHTTP"]})
+    write_json(path, {"same.example": OLD[kind]})
     before = path.stat().st_mtime_ns, path.read_bytes()
     app = AuthApp(make_env(home))
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         await pilot.press("e")
         await pilot.pause()
-        await pilot.press("enter")  # username kept, password left empty = kept
+        await pilot.press("enter")  # visible fields kept, secrets left empty = kept
         await settle(pilot)
         assert any(m.startswith("Nothing changed") for m in messages(app))
         assert not any(m.startswith("Rotated") for m in messages(app))
@@ -113,12 +153,29 @@ async def test_saving_an_unchanged_entry_says_nothing_changed_and_writes_nothing
 # -- delete ----------------------------------------------------------------------------------
 
 
+DELETE_CASES = {
+    # a wildcard in the same file takes over
+    "wildcard": ("", "*.prefix.dev in credentials.json", "*.prefix.dev", "credentials"),
+    # an exact key in a later store beats a wildcard in an earlier one, as rattler's lookup does
+    "exact-later": (
+        "machine repo.prefix.dev login u password p\n",
+        "the entry for repo.prefix.dev in netrc",
+        "repo.prefix.dev",
+        "netrc",
+    ),
+}
+
+
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
-async def test_delete_names_the_wildcard_pixi_falls_back_to(home, size):
+@pytest.mark.parametrize("case", list(DELETE_CASES))
+async def test_delete_names_the_entry_pixi_uses_instead_as_resolve_finds_it(home, case, size):
+    netrc, named, key, store_id = DELETE_CASES[case]
     write_json(
         home / ".rattler/credentials.json",
         {"repo.prefix.dev": {"BearerToken": "exact-token"}, "*.prefix.dev": {"BearerToken": "wild-token"}},
     )
+    if netrc:
+        (home / ".netrc").write_text(netrc)
     app = AuthApp(make_env(home))
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
@@ -126,11 +183,15 @@ async def test_delete_names_the_wildcard_pixi_falls_back_to(home, size):
         await pilot.press("d")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
-        assert "pixi will then use *.prefix.dev in credentials.json for repo.prefix.dev" in app.screen.question
+        assert f"pixi will then use {named}" in app.screen.question
+        assert f"pixi will then use {named}" in screen_text(app)  # shown whole, at this size too
         await pilot.press("y")
         await settle(pilot)
-        assert any("pixi now uses *.prefix.dev" in m for m in messages(app))
-    assert list(credentials(home)) == ["*.prefix.dev"]
+        assert any(m.startswith("Deleted repo.prefix.dev from credentials.json") for m in messages(app))
+    assert "repo.prefix.dev" not in credentials(home)
+    # what `resolve` now finds for a URL of that host is the entry the dialog named
+    found = load_inventory(make_env(home)).resolve("https://repo.prefix.dev/channel/noarch/repodata.json").row
+    assert found is not None and (found.key, found.store.id) == (key, store_id)
 
 
 # -- test connection -------------------------------------------------------------------------
@@ -205,9 +266,11 @@ async def test_the_test_url_is_shown_changed_and_remembered(home, size):
     }
 
 
-async def test_a_url_typed_in_the_form_is_remembered(home):
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_a_url_typed_in_the_form_is_remembered(home, size):
+    state_path = remember(home, {"other.example": "https://other.example/kept"})
     app = AuthApp(make_env(home))
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
         await pilot.press("n")
         await pilot.pause()
@@ -218,6 +281,10 @@ async def test_a_url_typed_in_the_form_is_remembered(home):
         await settle(pilot)
         assert app.main.probe_state.urls["*.corp.example"] == "https://pkgs.corp.example/x/noarch/repodata.json"
         assert "https://pkgs.corp.example/x/noarch/repodata.json" in detail(app)
+    assert json.loads(state_path.read_text())["probe_urls"] == {
+        "other.example": "https://other.example/kept",
+        "*.corp.example": "https://pkgs.corp.example/x/noarch/repodata.json",
+    }
 
 
 def test_state_file_is_merged_when_the_cli_and_the_ui_both_write_it(tmp_path):
@@ -231,6 +298,101 @@ def test_state_file_is_merged_when_the_cli_and_the_ui_both_write_it(tmp_path):
     merged = ProbeState(path)
     assert merged.urls == {"ui.example": "https://ui.example/", "cli.example": "https://cli.example/"}
     assert merged.results["credentials:cli.example"].verdict is Verdict.REJECTED
+
+
+@pytest.fixture
+def two_servers():
+    """Plain-http servers on 127.0.0.1 and 127.0.0.2 (two hosts, so two keys can be tested)."""
+    from tests.servers import ScriptedServer, start_scripted_server
+
+    states = [ScriptedServer(host=f"127.0.0.{i}") for i in (1, 2)]
+    servers = [start_scripted_server(state) for state in states]
+    yield states
+    for server in servers:
+        server.shutdown()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_t_says_and_shows_the_url_it_tests(home, http_server, size):
+    url = f"{http_server.base}/private/noarch/repodata.json"
+    write_json(home / ".rattler/credentials.json", {"127.0.0.1": {"BearerToken": "good-token"}})
+    remember(home, {"127.0.0.1": url})
+    app = AuthApp(make_env(home))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen) and url in app.screen.question
+        await pilot.press("y")
+        await settle(pilot)
+        said = messages(app)
+        assert f"Testing 127.0.0.1: {url} …" in said  # when it starts
+        assert any(m.startswith("127.0.0.1: ") and m.endswith(f"\n{url}") for m in said)  # beside its result
+        assert url in detail(app)
+    # the URL said is the URL requested (beside the server's /api/me, asked for the user name)
+    paths = {seen.path for seen in http_server.seen}
+    assert "/private/noarch/repodata.json" in paths and paths <= {"/private/noarch/repodata.json", "/api/me"}
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_the_cli_and_the_ui_writing_the_state_file_keeps_both(home, http_server, size):
+    """The UI reads the state file at start; the CLI then tests and writes it; the UI then
+    remembers a URL: the file holds the CLI's result and both URLs."""
+    import subprocess
+    import sys
+
+    write_json(
+        home / ".rattler/credentials.json",
+        {"127.0.0.1": {"BearerToken": "good-token"}, "ui.example": {"BearerToken": "t"}},
+    )
+    state_path = remember(home, {})
+    app = AuthApp(make_env(home))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        url = f"{http_server.base}/private"
+        cli = [sys.executable, "-m", "pixi_auth_tui", "test", "127.0.0.1", "--url", url, "--allow-http"]
+        done = subprocess.run(cli, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stdout + done.stderr
+        select_row(app, "ui.example", "credentials")
+        await pilot.press("U")
+        await pilot.pause()
+        app.screen.query_one("#url", Input).value = "https://ui.example/chan/noarch/repodata.json"
+        await pilot.press("enter")
+        await settle(pilot)
+    saved = json.loads(state_path.read_text())
+    assert saved["probe_urls"] == {"127.0.0.1": url, "ui.example": "https://ui.example/chan/noarch/repodata.json"}
+    assert saved["results"]["credentials:127.0.0.1"]["verdict"] == "accepted"
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_test_all_summary_counts_every_outcome(home, two_servers, size):
+    first, second = two_servers
+    write_json(
+        home / ".rattler/credentials.json",
+        {
+            "127.0.0.1": {"BearerToken": "good-token"},  # accepted
+            "127.0.0.2": {"BearerToken": "revoked"},  # rejected
+            "localhost": {"BearerToken": "t"},  # a closed port: network error
+            "*.example.org": {"BearerToken": "t"},  # no URL to test
+        },
+    )
+    remember(
+        home,
+        {
+            "127.0.0.1": f"{first.base}/private",
+            "127.0.0.2": f"{second.base}/private",
+            "localhost": "https://localhost:9/",
+        },
+    )
+    app = AuthApp(make_env(home))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("T")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen) and "2 entries of these use plain http" in app.screen.question
+        await pilot.press("y")
+        await settle(pilot)
+        assert messages(app)[-1] == "Tested 4: 1 accepted, 1 rejected, 1 network error, 1 needs a URL."
 
 
 # -- the table -------------------------------------------------------------------------------
@@ -303,24 +465,83 @@ async def test_table_keys_enter_home_end_and_the_detail_pane_starts_at_the_top(t
         assert app.focused is table
 
 
-async def test_expired_stands_out_and_sorting_shows_column_and_direction(tmp_path):
+def visible_styles(table, index: int) -> list[str]:
+    """The styles of row `index`'s cells that are on screen (the table scrolled to its left)."""
+    styles, right = [], 0
+    for column, width in enumerate(c.get_render_width(table) for c in table.ordered_columns):
+        right += width
+        if right <= table.scrollable_content_region.width:
+            cell = table.get_cell_at((index, column))
+            styles.append(" ".join([str(cell.style), *(str(span.style) for span in cell.spans)]))
+    return styles
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_expired_credentials_stand_out(tmp_path, size):
     app = demo_app(tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
         table = app.main.table
+        for index, row in enumerate(table.shown_rows):
+            marked = any("bold red" in style for style in visible_styles(table, index))
+            assert marked == (row.key == "private.example.net"), (row.key, visible_styles(table, index))
         expired = next(i for i, r in enumerate(table.shown_rows) if r.key == "private.example.net")
-        cell = table.get_cell_at((expired, COLUMNS.index("Expires")))
-        assert cell.plain.startswith("expired") and "bold red" in str(cell.spans[0].style)
-        await pilot.press("o")
+        assert table.get_cell_at((expired, COLUMNS.index("Expires"))).plain == "expired 3d ago"
+
+
+def header(table, column: int) -> str:
+    return str(list(table.columns.values())[column].label)
+
+
+def sort_key(table, column: int):
+    """What the README promises: rows in the order of that column's text, case ignored."""
+    now = table.clock()
+    if column == len(COLUMNS) - 1:
+        return lambda row: verdict_cell(table.last_result(row), False).plain.lower()
+    return lambda row: present.row_cells(row, now)[column].lower()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_sorting_shows_its_column_and_direction_and_does_what_the_readme_says(tmp_path, size):
+    """README: o sorts by the next column, O reverses, the header shows ▲ or ▼; after the last
+    column o returns to lookup order. A header click sorts by it, a second reverses, a third
+    returns to lookup order."""
+    app = demo_app(tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        table = app.main.table
+        lookup_order = [row_id(r) for r in table.shown_rows]
+        for column, name in enumerate(COLUMNS):
+            await pilot.press("o")
+            await pilot.pause()
+            assert header(table, column) == f"{name} ▲"
+            assert [header(table, c) for c in range(len(COLUMNS)) if c != column] == [
+                n for c, n in enumerate(COLUMNS) if c != column
+            ]
+            assert [row_id(r) for r in table.shown_rows] == [
+                row_id(r) for r in sorted(table.shown_rows, key=sort_key(table, column))
+            ]
+            assert messages(app)[-1].startswith(f"Sorted by {name}")
+            if column == 0:
+                assert "Key ▲" in screen_text(app)  # visible at this size
+                await pilot.press("O")
+                await pilot.pause()
+                assert header(table, 0) == "Key ▼" and "Key ▼" in screen_text(app)
+                keys = [r.key.lower() for r in table.shown_rows]
+                assert keys == sorted(keys, reverse=True)
+                assert messages(app)[-1].startswith("Sorted by Key, descending")
+        await pilot.press("o")  # after the last column: pixi's lookup order again
         await pilot.pause()
-        assert "Key ▲" in screen_text(app)
-        keys = [r.key for r in table.shown_rows]
-        assert keys == sorted(keys, key=str.lower)
-        await pilot.press("O")
-        await pilot.pause()
-        assert "Key ▼" in screen_text(app)
-        assert [r.key for r in table.shown_rows] == sorted(keys, key=str.lower, reverse=True)
-        assert "Sorted by Key, descending" in messages(app)[-1]
+        assert [row_id(r) for r in table.shown_rows] == lookup_order
+        assert [header(table, c) for c in range(len(COLUMNS))] == list(COLUMNS)
+        assert messages(app)[-1] == "Sorted in pixi's lookup order."
+        # header clicks on Kind: sort, reverse, lookup order
+        x = table.columns[table.ordered_columns[0].key].get_render_width(table) + 1
+        for expected in ("Kind ▲", "Kind ▼", "Kind"):
+            await pilot.click(CredentialTable, offset=(x, 0))
+            await pilot.pause()
+            assert header(table, 1) == expected
+        assert [row_id(r) for r in table.shown_rows] == lookup_order
 
 
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
@@ -341,21 +562,30 @@ async def test_the_cursor_lands_on_the_entry_just_added(home, size):
 # -- forms -----------------------------------------------------------------------------------
 
 
-async def test_form_suggestions_s3_preselect_and_multi_line_paste(home):
+# Keys `pixi auth login` would rewrite, but into keys rattler still cannot match.
+INVALID_KEYS = ("a b.c", "example.org:99999", "http://bad_host!.org/x")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_form_suggestions_s3_preselect_and_multi_line_paste(home, size):
     app = AuthApp(make_env(home))
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
         await pilot.press("n")
         await pilot.pause()
         form = app.screen
         hint = form.query_one("#key-hint")
-        await pilot.press(*"a b.c")  # invalid: no "would store this as" for it
-        assert "would store" not in str(hint.render())
         key = form.query_one("#key", Input)
+        await pilot.press(*INVALID_KEYS[0])  # typed, as a person would
+        for invalid in INVALID_KEYS:  # no "would store this as" for any of them
+            key.value = invalid
+            await pilot.pause()
+            assert "would store" not in str(hint.render()), invalid
+            assert form.suggestion is None and ("^g", "Use suggested key") not in await settled_footer(pilot)
         key.value = "example.org"
         await pilot.pause()
-        await pilot.pause()
-        assert "*.example.org" in str(hint.render())
+        assert "`pixi auth login` would store this as *.example.org" in screen_text(app)
+        assert ("^g", "Use suggested key") in await settled_footer(pilot)  # named where it is pressed
         await pilot.press("ctrl+g")  # accept the suggestion with one key
         await pilot.pause()
         assert key.value == "*.example.org"
@@ -371,17 +601,19 @@ async def test_form_suggestions_s3_preselect_and_multi_line_paste(home):
         await pilot.pause()
         assert field.value == ""
         assert "Refused a paste of 2 lines" in str(form.query_one("#secret_access_key-error").render())
+        assert "Refused a paste of 2 lines" in screen_text(app)  # on screen, beside the field
 
 
 # -- audit -----------------------------------------------------------------------------------
 
 
-async def test_fix_wording_and_undo_after_reopening_the_audit_screen(home):
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_fix_wording_and_undo_after_reopening_the_audit_screen(home, size):
     path = home / ".rattler/credentials.json"
     write_json(path, {"a.example": {"BearerToken": "t"}})
     path.chmod(0o644)
     app = AuthApp(make_env(home))
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
         await pilot.press("a")
         await settle(pilot)
@@ -393,6 +625,7 @@ async def test_fix_wording_and_undo_after_reopening_the_audit_screen(home):
         await pilot.pause()
         question = app.screen.question
         assert "backup" not in question and "Only the permissions change" in question
+        assert "Only the permissions change" in screen_text(app)  # the dialog fits this size
         await pilot.press("y")
         await settle(pilot)
         assert path.stat().st_mode & 0o777 == 0o600
@@ -408,15 +641,29 @@ async def test_fix_wording_and_undo_after_reopening_the_audit_screen(home):
         assert "file-permissions" in [f.code for f in app.main.findings]
 
 
-async def test_dedupe_chooser_is_focused_and_tells_the_items_apart(home, keychain, keyring_daemon):
-    """Two items for one key in a real gnome-keyring: one written as rattler does, one by
-    Python's keyring (which adds an attribute) — the chooser says which is which."""
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_dedupe_chooser_is_focused_and_tells_the_items_apart(home, keychain, keyring_daemon, size):
+    """Three items for one key in a real gnome-keyring: one written as rattler does, one as
+    older pixi did (keyring-rs 3.6 adds `target` and `application`), one by Python's keyring
+    (which adds its own `application`) — the chooser says which is which."""
     import keyring.backends.SecretService
+    import secretstorage
+    from jeepney.io.blocking import open_dbus_connection
+    from pixi_auth_tui.stores.secretservice import item_attributes
 
     keychain.set("dup.example", BearerToken("first-token-aaaa1111"))
     keyring.backends.SecretService.Keyring().set_password("rattler", "dup.example", '{"BearerToken":"second-bbbb2222"}')
+    conn = open_dbus_connection(bus=keyring_daemon.address)
+    try:
+        secretstorage.get_default_collection(conn).create_item(
+            "dup.example@rattler:default (keyring v3.6.3)",
+            {**item_attributes("dup.example"), "target": "default", "application": "rust-keyring"},
+            b'{"BearerToken":"third-cccc3333"}',
+        )
+    finally:
+        conn.close()
     app = AuthApp(make_env(home, DBUS_SESSION_BUS_ADDRESS=keyring_daemon.address))
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
         await pilot.press("a")
         await settle(pilot)
@@ -428,9 +675,17 @@ async def test_dedupe_chooser_is_focused_and_tells_the_items_apart(home, keychai
         assert isinstance(app.screen, FixChoiceScreen)
         choices = app.screen.query_one(OptionList)
         assert app.focused is choices and choices.highlighted == 0
+        described = {}
+        for option in (choices.get_option_at_index(i) for i in range(choices.option_count)):
+            text = str(option.prompt.plain if hasattr(option.prompt, "plain") else option.prompt)
+            tail = next(t for t in ("1111", "2222", "3333") if f"…{t}" in text)
+            described[tail] = text
+        assert "written by rattler" in described["1111"]
+        assert "written by Python keyring" in described["2222"]
+        assert "written by older pixi" in described["3333"]
+        assert all("changed 20" in text for text in described.values())
         text = screen_text(app)
-        assert "…1111" in text and "…2222" in text and "first-token" not in text
-        assert "written by rattler" in text and "written by Python keyring" in text and "changed 20" in text
+        assert "first-token" not in text and "…1111" in text  # masked; the first item on screen
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen) and "Undo cannot bring" in app.screen.question
@@ -475,18 +730,26 @@ async def test_unlock_without_a_keychain_says_so(home):
         assert messages(app) == ["The keychain cannot be unlocked: " + keychain_message]
 
 
-async def test_plurals_and_palette_names(home):
-    write_json(home / ".rattler/credentials.json", {"Upper.Example": {"BearerToken": "t"}})
-    (home / ".rattler/credentials.json").chmod(0o644)
+@pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
+async def test_plurals_and_palette_names(home, size):
+    path = home / ".rattler/credentials.json"
+    write_json(path, {"Upper.Example": {"BearerToken": "t"}})  # a key rattler never matches: 1 more warning
+    path.chmod(0o644)  # an error
+    path.parent.chmod(0o755)  # a warning
     app = AuthApp(make_env(home))
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
-        badge = str(app.main.query_one("#badge").render())
-        assert "(s)" not in badge and ("1 error" in badge or "errors" in badge)
-        commands = [c.title for c in app.get_system_commands(app.main)]
-        assert "Filter" in commands and "slash" not in " ".join(commands)
-        ours = commands[commands.index("Add") :]
-        assert len(ours) == len(set(ours))  # one entry per action
+        assert "Audit: 1 error, 3 warnings" in screen_text(app)
+        commands = list(app.get_system_commands(app.main))
+        titles = [c.title for c in commands]
+        assert len(titles) == len(set(titles)), titles  # one entry per action …
+        assert len({c.callback for c in commands}) == len(commands), titles  # … whatever its title
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"filter")
+        await settle(pilot)
+        shown = screen_text(app)
+        assert "Filter" in shown and "(key /)" in shown and "slash" not in shown
 
 
 async def test_rotate_instead_from_the_add_form_stays_keyboard_only(home):

@@ -13,18 +13,15 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import functools
 import hashlib
 import os
 import stat
-import tempfile
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pixi_auth_tui.crash import make_private_folder
 from pixi_auth_tui.model import BasicHTTP, Credential, Unrecognised, credential_to_json, rattler_accepts
 from pixi_auth_tui.rattler_json import (
     Pairs,
@@ -63,10 +60,16 @@ SUPERSEDED = "the same key appears later in this file; rattler keeps the last on
 class DocEntry:
     key: str
     raw: Any  # as read (Pairs / Number kept), so what we cannot use is written back unchanged
+    _credential: Credential | None = field(default=None, repr=False, compare=False)
 
-    @functools.cached_property
+    @property
     def credential(self) -> Credential:
-        return read_credential(self.raw)
+        # Built once, on first use (functools.cached_property takes a lock per instance in 3.11:
+        # a third of loading 10,000 entries).
+        credential = self._credential
+        if credential is None:
+            credential = self._credential = read_credential(self.raw)
+        return credential
 
     @property
     def readable(self) -> bool:
@@ -118,6 +121,8 @@ def _locked(path: Path) -> contextlib.AbstractContextManager[None]:
 def _ensure_folder(folder: Path) -> None:
     if folder.is_dir():
         return
+    from pixi_auth_tui.crash import make_private_folder  # (writes only: reading commands skip it)
+
     try:
         make_private_folder(folder)  # every folder we create is 0700, whatever the umask
     except OSError as err:
@@ -181,6 +186,8 @@ def atomic_write(path: Path, data: bytes) -> None:
         owner = (info.st_uid, info.st_gid)
     except FileNotFoundError:
         mode = 0o600
+    import tempfile  # (writes only)
+
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}{TEMP_MARK}{os.getpid()}.", dir=folder)
     except OSError as err:

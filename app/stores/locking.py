@@ -10,7 +10,6 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from filelock import FileLock, Timeout
 from pixi_auth_tui.stores.base import StoreError
 
 LOCK_TIMEOUT = 60.0
@@ -19,6 +18,8 @@ LOCK_TIMEOUT = 60.0
 @contextlib.contextmanager
 def exclusive(path: Path, what: str, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """Hold `path` as an exclusive lock while writing `what`."""
+    from filelock import FileLock, Timeout  # here: reading commands never lock (and it imports logging)
+
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as err:

@@ -80,8 +80,9 @@ class KeychainItem:
 
     @property
     def origin(self) -> str:
-        """Which program wrote the item, told by the attributes each one adds."""
-        if self.written_by_rattler:
+        """Which program wrote the item, told by the attributes each one adds (an item of
+        older pixi is one rattler finds, but telling it apart is why this is shown)."""
+        if self.writer == "rattler":
             return "rattler"
         if self.attributes.get("application") == "Python keyring library":
             return "Python keyring"

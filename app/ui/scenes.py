@@ -50,14 +50,37 @@ async def settle(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
-async def play(pilot: Pilot[None], scene: Scene) -> None:
-    """Bring the app to the scene, settled, whatever the load on the machine: every key is
-    followed by a settle, and text cursors stop blinking (a blink caught mid-cycle is the
-    only thing that would differ between two runs)."""
+async def settled_frame(pilot: Pilot[None], rounds: int = 20) -> None:
+    """Settle until two frames in a row are the same. Under load, one settle can end a step
+    too early: a screen just pushed mounts after it, or a table measures its columns on its
+    next idle (the audit table was once pictured with its columns at their titles' width).
+    Bounded; nothing is retried: the picture is taken once, of a screen that stopped changing."""
     await settle(pilot)
-    for key in scene.keys:
-        await pilot.press(key)
+    previous = pilot.app.export_screenshot()
+    for _ in range(rounds):
         await settle(pilot)
+        current = pilot.app.export_screenshot()
+        if current == previous:
+            return
+        previous = current
+
+
+def stop_blinking(pilot: Pilot[None]) -> None:
+    """A text cursor caught mid-blink is the one thing that differs between two runs."""
     for field in pilot.app.screen.query(Input):
         field.cursor_blink = False
+
+
+async def play(pilot: Pilot[None], scene: Scene) -> None:
+    """Bring the app to the scene, settled, whatever the load on the machine: every key is
+    pressed on a screen that stopped changing, and the last frame is awaited the same way."""
     await settle(pilot)
+    for key in scene.keys:
+        stop_blinking(pilot)
+        if isinstance(pilot.app.focused, Input):
+            await settle(pilot)  # typing into a field: nothing else is on its way
+        else:
+            await settled_frame(pilot)
+        await pilot.press(key)
+    stop_blinking(pilot)
+    await settled_frame(pilot)

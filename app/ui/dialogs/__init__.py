@@ -17,6 +17,7 @@ def box_css(screen: str, width: int) -> str:
         padding: 0 1;
     }}
     {screen} .title {{
+        width: 100%;  /* wraps a long title (a key, kind and store) instead of cutting it */
         text-style: bold;
         margin-bottom: 1;
     }}

@@ -183,7 +183,10 @@ class CredentialTable(DataTable[Text]):
             style = "dim red"
         cells = [Text(cell, style=style) for cell in present.row_cells(row, now)]
         if present.expired(row, now):
-            cells[COLUMNS.index("Expires")].stylize("bold red")  # a credential that no longer works
+            # A credential that no longer works: its Expires cell, and its key, which is on
+            # screen at any width (at 80 columns the Expires column is scrolled out of view).
+            for column in ("Key", "Expires"):
+                cells[COLUMNS.index(column)].stylize("bold red")
         return [*cells, verdict_cell(self.last_result(row), row_id(row) in self.testing)]
 
     def _load_rows_through(self, index: int) -> None:

@@ -1,0 +1,122 @@
+"""The redactor's fast paths find exactly what a plain search for every spelling finds.
+
+Large texts are searched in their distinct pieces, spellings not yet indexed by slicing their
+own windows, escaped spellings worked out only once a text holds `%` or a backslash: each is
+checked against a reference that searches the whole text for every spelling of every secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from urllib.parse import quote
+
+import pytest
+from hypothesis import Phase, given, settings
+from hypothesis import strategies as st
+from pixi_auth_tui import redact as redact_module
+from pixi_auth_tui.redact import _WORD, HIDDEN, LONG_SECRET_CHARS, MIN_SECRET_CHARS, Redactor, _forms
+
+
+def reference(secrets: list[str], text: str) -> str:
+    """Every spelling searched in the whole text, the slow and obvious way."""
+    forms = {form for secret in secrets for form in _forms(secret)}
+    words = set(_WORD.findall(text))
+    found = {
+        form
+        for form in forms
+        if (len(form) >= LONG_SECRET_CHARS and form in text)
+        or (
+            MIN_SECRET_CHARS <= len(form) < LONG_SECRET_CHARS
+            and (form in words if _WORD.fullmatch(form) else form in text)
+        )
+    }
+    if not found:
+        return text
+    return re.sub("|".join(map(re.escape, sorted(found, key=len, reverse=True))), HIDDEN, text)
+
+
+# Secrets from a small alphabet (so they overlap the filler and each other) with the characters
+# that change spellings: whitespace, quotes, backslash, percent, non-ASCII, a line break.
+ALPHABET = "ab01 -_:\"'\\%é\n=/"
+secret_text = st.text(ALPHABET, min_size=6, max_size=24)
+filler = st.text(ALPHABET + "xyz,{}[]", max_size=60)
+
+
+@settings(max_examples=150, deadline=None, phases=[Phase.generate])
+@given(secrets=st.lists(secret_text, min_size=1, max_size=4), parts=st.lists(filler, min_size=1, max_size=6))
+@pytest.mark.parametrize("large", [False, True])
+@pytest.mark.parametrize("indexed", [False, True])
+def test_every_path_hides_what_a_plain_search_hides(secrets, parts, large, indexed):
+    spellings = [form for secret in secrets for form in sorted(_forms(secret))]
+    text = "".join(p + s for p, s in zip(parts, spellings * len(parts), strict=False))
+    if large:  # over _DISTINCT_FROM: searched through the text's distinct pieces
+        text = text + " pad" * (redact_module._DISTINCT_FROM // 4) + " " + text
+    redactor = Redactor()
+    redactor.add(*secrets)
+    if indexed:  # scanned once (so worked out), then indexed on the next scan
+        redactor.redact("warm-up text")
+        for spellings in (redactor._long, redactor._long_spaced):
+            spellings._scans = redact_module._SCANS_BEFORE_INDEX
+    assert redactor.redact(text) == reference(secrets, text)
+
+
+def test_escaped_spellings_are_found_after_plain_texts_were_redacted():
+    redactor = Redactor()
+    secret = 'p@ss wörd/+x "quoted" \\ and more'
+    redactor.add(secret)
+    assert redactor.redact("nothing to see here, no escapes") == "nothing to see here, no escapes"
+    for spelling in (quote(secret, safe=""), quote(secret), json.dumps(secret), repr(secret.encode())):
+        out = redactor.redact(f"error: {spelling} (end)")
+        assert "p@ss" not in out and "p%40ss" not in out and HIDDEN in out, spelling
+
+
+def test_a_secret_in_every_spelling_never_gets_out_of_a_large_text():
+    redactor = Redactor()
+    password = "hunter2 'x' \"y\" é%\\"
+    token = "tok-with\nline-break-and-more"
+    redactor.add_basic("bob", password)
+    redactor.add(token)
+    header = base64.b64encode(f"bob:{password}".encode()).decode()
+    leaks = [
+        password,
+        header,
+        quote(password, safe=""),
+        quote(password),
+        json.dumps(password),
+        json.dumps(password, ensure_ascii=False),
+        repr(password),
+        repr(password.encode()),
+        "tok-with",
+        "line-break-and-more",
+    ]
+    # Many rows, as `list --json` writes them, with the leaks glued to other words and punctuation.
+    rows = [json.dumps({"key": f"h{i:06d}.example", "identity": f"user{i}", "mask": "\u2022" * 6}) for i in range(3000)]
+    rows[1500:1500] = [f"x{leak}y, ({leak})," for leak in leaks]  # short pieces: hidden as words
+    out = redactor.redact("[" + ", ".join(rows) + "]")
+    for needle in ("hunter2", header, "(tok-with", "line-break-and-more", "hunter2%20"):
+        assert needle not in out
+    assert out.count(HIDDEN) >= len(leaks)
+    assert "h002999.example" in out  # the rest is untouched
+
+
+def test_spellings_with_common_windows_are_checked_through_a_temporary_index():
+    # Sequential secrets share their windows with the host names around them (as in
+    # bench/cli_floor.py): hundreds of candidates, checked by indexing just those.
+    secrets = [f"pw{i:08d}" for i in range(400)] + [f"ct-{i:08d}" for i in range(400)]
+    planted = ["pw00000123", "ct-00000399", "pw00000007"]
+    text = ", ".join(f'"h{i:06d}.example": "u{i}"' for i in range(4000))
+    text = text[:5000] + f" ({planted[0]}) x{planted[1]}y " + text[5000:] + f" {planted[2]}"
+    redactor = Redactor()
+    redactor.add(*secrets)
+    out = redactor.redact(text)
+    assert out == reference(secrets, text)
+    assert out.count(HIDDEN) == 3 and not any(p in out for p in planted)
+
+
+def test_asking_whether_a_secret_is_known_keeps_it_hidden():
+    redactor = Redactor()
+    redactor.add("asked-about-secret-1234")
+    assert "asked-about-secret-1234" in redactor
+    assert redactor.redact("x asked-about-secret-1234 y") == f"x {HIDDEN} y"
