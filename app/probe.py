@@ -31,6 +31,7 @@ from pixi_auth_tui.model import (
     send_problem,
 )
 from pixi_auth_tui.probe_state import EXPLANATION, ProbeResult, Verdict, url_problem
+from pixi_auth_tui.probe_transport import PoolPerOrigin, origin_transport
 from pixi_auth_tui.redact import redact
 
 MAX_REDIRECTS = 5
@@ -282,15 +283,29 @@ def _first_line(err: BaseException) -> str:
     return (text.splitlines() or [type(err).__name__])[0][:200]
 
 
-def make_client(options: ProbeOptions, concurrency: int = DEFAULT_CONCURRENCY) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        verify=ssl_context(options),
+def make_client(
+    options: ProbeOptions, concurrency: int = DEFAULT_CONCURRENCY, verify: ssl.SSLContext | bool | None = None
+) -> httpx.AsyncClient:
+    """One client for many probes: one SSLContext (building one loads the whole trust store,
+    about 25 ms), and a small connection pool per origin on asyncio streams (probe_transport)."""
+    verify = ssl_context(options) if verify is None else verify
+    if verify is False:
+        verify = httpx.create_ssl_context(verify=False)  # one for every origin's pool, as with True
+    # Each probe has up to three requests in flight (credentialed, anonymous, who-am-I), and
+    # connections are not kept: a key's host rarely sees another request in the same run.
+    client = httpx.AsyncClient(
+        verify=verify,
         timeout=httpx.Timeout(options.total_timeout, connect=options.connect_timeout),
         follow_redirects=False,  # we follow, and only within the origin
         trust_env=True,  # HTTP(S)_PROXY / NO_PROXY, as rattler honours them
-        # Each probe has up to three requests in flight (credentialed, anonymous, who-am-I).
+        # These limits are the proxies' pools (every request through a proxy shares one).
         limits=httpx.Limits(max_connections=3 * concurrency + 8, max_keepalive_connections=0),
     )
+    # The direct (unproxied) route gets a pool per origin. Set after construction: httpx turns
+    # off the environment's proxies when a transport is passed in, and they must stay on.
+    per_origin = httpx.Limits(max_connections=3 * PER_HOST_CONCURRENCY + 2, max_keepalive_connections=0)
+    client._transport = PoolPerOrigin(lambda: origin_transport(verify, per_origin))
+    return client
 
 
 # -- who am I --------------------------------------------------------------------------------

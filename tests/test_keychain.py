@@ -105,8 +105,30 @@ def test_listing_is_batched(keychain):
         keychain.set(f"h{i}.example", BearerToken(f"t{i}"))
     snap = keychain.load()
     assert len(snap.entries) == 30
-    # one search + one pipelined batch of property reads (30) + session + one GetSecrets
-    assert keychain.last_call_count == 1 + 30 + 1 + 1
+    # one search, the session, then one pipeline: each item's Attributes (not GetAll, which
+    # costs gnome-keyring four times the CPU) and one batched GetSecrets
+    assert keychain.last_calls == ["SearchItems", "OpenSession"] + ["Get Attributes"] * 30 + ["GetSecrets"]
+    assert keychain.last_call_count == 1 + 1 + 30 + 1
+
+
+def test_only_duplicates_have_their_modified_time_read(keychain, keyring_daemon):
+    import keyring.backends.SecretService
+
+    keychain.set("one.example", BearerToken("a"))
+    keychain.set("dup.example", BearerToken("b"))
+    keyring.backends.SecretService.Keyring().set_password("rattler", "dup.example", '{"BearerToken":"c"}')
+    snap = keychain.load()
+    assert keychain.last_calls.count("Get Modified") == 2
+    conn = open_dbus_connection(bus=keyring_daemon.address)
+    try:
+        truth = {i.item_path: i.get_modified() for i in secretstorage.search_items(conn, {"service": "rattler"})}
+    finally:
+        conn.close()
+    modified = {e.item_ref: e.modified for e in snap.entries}
+    dup_refs = [e.item_ref for e in snap.entries if e.key == "dup.example"]
+    assert len(dup_refs) == 2 and all(modified[r] == truth[r] and truth[r] > 0 for r in dup_refs)
+    assert next(e.modified for e in snap.entries if e.key == "one.example") is None
+    assert {e.origin for e in snap.entries if e.key == "dup.example"} == {"rattler", "Python keyring"}
 
 
 def test_remove_exactly_the_chosen_item(keychain, keyring_daemon):

@@ -58,9 +58,8 @@ class KeychainItem:
     path: str
     key: str
     attributes: dict[str, str]
-    label: str
     secret: bytes | None  # None while locked
-    modified: int | None = None
+    modified: int | None = None  # read only for duplicates (see _read_modified)
 
     @property
     def writer(self) -> str:
@@ -103,6 +102,7 @@ class _Bus:
         except (OSError, ValueError, KeyError) as err:
             raise KeychainUnavailable(f"cannot connect to the D-Bus session bus: {err}") from err
         self.calls = 0
+        self.sent: list[str] = []  # what was asked, for tests and the bench: "Get Attributes", …
         self.session: Any = None
 
     def close(self) -> None:
@@ -111,6 +111,7 @@ class _Bus:
 
     def call(self, msg: Message) -> tuple[Any, ...]:
         self.calls += 1
+        self.sent.append(_describe(msg))
         try:
             reply = self.conn.send_and_get_reply(msg, timeout=CALL_TIMEOUT)
         except TimeoutError as err:
@@ -126,6 +127,7 @@ class _Bus:
         window stays below that while still hiding almost all round-trip latency.
         """
         self.calls += len(msgs)
+        self.sent += [_describe(m) for m in msgs]
         serial_of: list[int] = []
         replies: dict[int, Message] = {}
         pending: set[int] = set()
@@ -169,6 +171,14 @@ class _Bus:
         return tuple(reply.body)
 
 
+def _describe(msg: Message) -> str:
+    """A call's method, with the property named for Get/Set (never any value)."""
+    member = str(msg.header.fields.get(HeaderFields.member, ""))
+    if member in ("Get", "Set") and len(msg.body) > 1:
+        return f"{member} {msg.body[1]}"
+    return member
+
+
 def _service() -> DBusAddress:
     return DBusAddress(SS_PATH, BUS_NAME, SS_IFACE)
 
@@ -186,6 +196,7 @@ class SecretServiceStore(Store):
         self.location = "Secret Service, service=rattler"
         self.bus_address = bus_address
         self.last_call_count = 0
+        self.last_calls: list[str] = []
         # Our writers take this lock, then search again before creating: two racing `set`s
         # for one key can never both create an item (rattler would then ignore both).
         self.lock_path = lock_path or keychain_lock_path()
@@ -197,6 +208,7 @@ class SecretServiceStore(Store):
             yield bus
         finally:
             self.last_call_count = bus.calls
+            self.last_calls = bus.sent
             bus.close()
 
     # -- D-Bus pieces --------------------------------------------------------------
@@ -232,35 +244,58 @@ class SecretServiceStore(Store):
         return bus.session
 
     def _read_items(self, bus: _Bus, paths: list[str], with_secrets: bool) -> list[KeychainItem]:
+        """Each item's attributes (its key, and who wrote it) and, if asked, its secret.
+
+        Only the `Attributes` property is read: `GetAll` makes gnome-keyring also look up the
+        label and the created/modified times, four times the daemon's CPU for nothing a
+        listing needs (bench/keychain_list.py). The batched GetSecrets rides in the same
+        pipeline as the reads.
+        """
         if not paths:
             return []
-        props = bus.call_many(
-            [Properties(_item(p)).get_all() for p in paths]  # Attributes + Label in one call each
-        )
+        calls = [Properties(_item(p)).get("Attributes") for p in paths]
+        session = self._open_session(bus) if with_secrets else None
+        if session is not None:
+            calls.append(new_method_call(_service(), "GetSecrets", "aoo", (paths, session.object_path)))
+        replies = bus.call_many(calls)
         secrets: dict[str, bytes] = {}
-        if with_secrets:
-            session = self._open_session(bus)
-            (found,) = bus.call(new_method_call(_service(), "GetSecrets", "aoo", (paths, session.object_path)))
+        if session is not None:
+            (found,) = replies.pop()
             secrets = {path: _decrypt(session, value) for path, value in found.items()}
         items = []
-        for path, (prop_map,) in zip(paths, props, strict=True):
-            attributes = dict(prop_map.get("Attributes", ("a{ss}", {}))[1])
-            label = prop_map.get("Label", ("s", ""))[1]
-            modified = prop_map.get("Modified", ("t", 0))[1] or None
-            key = attributes.get("username", "")
-            items.append(KeychainItem(path, key, attributes, label, secrets.get(path), modified))
+        for path, ((_signature, attributes),) in zip(paths, replies, strict=True):
+            attributes = dict(attributes)
+            items.append(KeychainItem(path, attributes.get("username", ""), attributes, secrets.get(path)))
         return items
+
+    @staticmethod
+    def _read_modified(bus: _Bus, items: list[KeychainItem]) -> None:
+        """When each duplicate was last changed, for the chooser of which one to keep; read
+        only for keys with more than one item (rare), so a listing stays one read per item."""
+        counts: dict[str, int] = {}
+        for item in items:
+            counts[item.key] = counts.get(item.key, 0) + 1
+        duplicates = [item for item in items if counts[item.key] > 1]
+        if not duplicates:
+            return
+        replies = bus.call_many([Properties(_item(item.path)).get("Modified") for item in duplicates])
+        for item, ((_signature, modified),) in zip(duplicates, replies, strict=True):
+            item.modified = int(modified) or None
 
     def list_items(self) -> tuple[list[KeychainItem], int]:
         """Every unlocked rattler item with its secret, and how many items are locked."""
         with self._bus() as bus:
             unlocked, locked = self._search(bus, {"service": SERVICE})
-            return self._read_items(bus, unlocked, with_secrets=True), len(locked)
+            items = self._read_items(bus, unlocked, with_secrets=True)
+            self._read_modified(bus, items)
+            return items, len(locked)
 
     def items_for(self, key: str) -> list[KeychainItem]:
         with self._bus() as bus:
             unlocked, locked = self._search(bus, item_attributes(key))
-            return self._read_items(bus, unlocked, True) + self._read_items(bus, locked, False)
+            items = self._read_items(bus, unlocked, True) + self._read_items(bus, locked, False)
+            self._read_modified(bus, items)
+            return items
 
     # -- Store ---------------------------------------------------------------------
 
