@@ -1,7 +1,6 @@
 """The credential table's index and row window (issue 16): cached orders, narrowed matches and a
 window of rows must show exactly what a plain filter-then-sort over every row shows."""
 
-import json
 import random
 
 from pixi_auth_tui.inventory import Row
@@ -12,17 +11,7 @@ from pixi_auth_tui.ui.scenes import SCENES, scene_app
 from pixi_auth_tui.ui.widgets.credential_table import COLUMNS, ROW_WINDOW, verdict_cell
 
 from tests.conftest import make_env
-
-
-def write_json(path, data):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data))
-
-
-async def settle(pilot):
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+from tests.test_ui import settle, write_json
 
 
 def assert_table_holds_its_window(table) -> None:
