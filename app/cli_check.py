@@ -21,6 +21,7 @@ from pixi_auth_tui.model import KIND_LABELS
 from pixi_auth_tui.paths import Environment
 from pixi_auth_tui.probe_state import ProbeState
 from pixi_auth_tui.redact import write_json
+from pixi_auth_tui.words import plural
 from pixi_auth_tui.workspace import ProbePlan, report_json, run_check
 from pixi_auth_tui.workspace_model import CheckReport, Fails
 from pixi_auth_tui.workspace_read import NotAWorkspace
@@ -92,7 +93,7 @@ def print_report(report: CheckReport, stream: TextIO) -> None:
             via = f" → {need.requested}" if need.mirror else ""
             out.write(f"    {need.what}: {need.url}{via}  ({need.source})\n")
         if len(host.needs) > 4:
-            out.write(f"    … and {len(host.needs) - 4} more URL(s)\n")
+            out.write(f"    … and {plural(len(host.needs) - 4, 'more URL', 'more URLs')}\n")
         if host.last is not None:
             out.write(f"    last test: {host.last.verdict.value} — {host.last.message}\n")
         if host.anonymous is not None and host.anonymous.status is not None:
@@ -104,6 +105,7 @@ def print_report(report: CheckReport, stream: TextIO) -> None:
         out.write(f"[{finding.severity.value.upper():<7}]{mark} {finding.title}\n          {finding.explanation}\n")
     counts = report.summary()
     out.write(
-        f"\n{len(report.hosts)} host(s): {counts['missing']} missing, {counts['rejected']} rejected · "
-        f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} note(s)\n"
+        f"\n{plural(len(report.hosts), 'host')}: {counts['missing']} missing, {counts['rejected']} rejected · "
+        f"{plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}, "
+        f"{plural(counts['info'], 'note')}\n"
     )

@@ -1,4 +1,5 @@
-"""The audit table is pictured at its final column widths, whenever the screen happens to paint.
+"""A table is pictured at its final column widths, whenever the screen happens to paint (the
+audit table here; the credential and workspace tables are the same WideningTable).
 
 Textual's DataTable measures new rows on its next idle, and caches each rendered cell under a
 key that does not hold the column's width. A paint between add_row and that idle (what a loaded

@@ -166,6 +166,8 @@ def test_check_finds_every_host_and_what_will_fail(home, tmp_path, servers):
     assert codes["manifest-problem"]
     assert "rejected" not in codes
     assert result.returncode == 8 and data["exit_code"] == 8
+    text = cli(home, cwd=ws).stdout  # the summary counts in words: "5 hosts", never "host(s)"
+    assert "\n5 hosts: 1 missing" in text and "(s)" not in text, text
     # no secret anywhere in the output
     for secret in (BASIC.password, servers.s3_key.secret_access_key, "original-token-0123456789"):
         assert secret not in result.stdout and secret not in result.stderr

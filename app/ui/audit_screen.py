@@ -21,6 +21,7 @@ from pixi_auth_tui.stores.base import StoreError
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.dialogs.fix_choice import FixChoiceScreen
+from pixi_auth_tui.ui.widgets.widening_table import WideningTable
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -28,30 +29,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.message_pump import MessagePump
-from textual.render import measure
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
-COLUMNS = (("Severity", "severity"), ("Finding", "title"), ("Where", "where"))
-
-
-def fill_table(table: DataTable[Text], rows: list[tuple[Text, Text, Text]]) -> None:
-    """Replace the table's rows, its columns already as wide as their widest cell.
-
-    Left to itself, DataTable widens auto-width columns on its next idle, and caches every
-    rendered cell under a key that does not hold the column's width: a paint that comes before
-    that idle (on a loaded machine, the compositor often does) caches cells cut at the titles'
-    width, and the screen keeps showing them after the columns widened. Columns given their
-    final width before the first row exists leave no such window.
-    """
-    table.clear(columns=True)
-    console = table.app.console
-    for column, (label, key) in enumerate(COLUMNS):
-        width = max([measure(console, Text(label), 1), *(measure(console, row[column], 1) for row in rows)])
-        table.add_column(label, key=key, width=width)
-    for index, row in enumerate(rows):
-        table.add_row(*row, key=str(index))
 
 
 @dataclass
@@ -103,15 +84,16 @@ class AuditScreen(Screen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Auditing…", id="audit-summary")
-        yield DataTable(id="findings", cursor_type="row", zebra_stripes=True)
+        yield WideningTable(id="findings", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="finding-pane"):
             yield Static("", id="finding-detail")
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one("#findings", DataTable)
-        for label, key in COLUMNS:
-            table.add_column(label, key=key)
+        table.add_column("Severity", key="severity")
+        table.add_column("Finding", key="title")
+        table.add_column("Where", key="where")
         table.focus()
         self.action_refresh()
 
@@ -142,15 +124,18 @@ class AuditScreen(Screen[tuple[str, str] | None]):
             line.append(present.plural(counts[severity.value], names[severity]) + "  ", style=SEVERITY_STYLE[severity])
         line.append("· Enter: go to entry · f: fix · z: undo last fix · Esc: back", style="dim")
         self.query_one("#audit-summary", Static).update(line)
+        table = self.query_one("#findings", DataTable)
+        table.clear()
         home = self.context.environment.home
-        rows: list[tuple[Text, Text, Text]] = []
-        for finding in findings:
+        for index, finding in enumerate(findings):
             where = " · ".join(x for x in (finding.key, present.tilde(finding.path or "", home)) if x)
             fixable = " (fix)" if finding.fixes else ""
-            severity = Text(finding.severity.value, style=SEVERITY_STYLE[finding.severity])
-            rows.append((severity, Text(plain(finding.title) + fixable), Text(plain(where))))
-        table = self.query_one("#findings", DataTable)
-        fill_table(table, rows)
+            table.add_row(
+                Text(finding.severity.value, style=SEVERITY_STYLE[finding.severity]),
+                Text(plain(finding.title) + fixable),
+                Text(plain(where)),
+                key=str(index),
+            )
         if not findings:
             self.query_one("#finding-detail", Static).update(Text("Nothing to report."))
         self._render_detail()

@@ -18,6 +18,8 @@ from pixi_auth_tui.stores.base import StoreError, StoreState
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm, FormResult, SignInStart
+from pixi_auth_tui.ui.widgets.widening_table import WideningTable
+from pixi_auth_tui.words import plural
 from pixi_auth_tui.workspace import ProbePlan, run_check
 from pixi_auth_tui.workspace_findings import login_key
 from pixi_auth_tui.workspace_model import CheckReport, HostCheck
@@ -99,7 +101,7 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Reading the workspace…", id="ws-summary")
-        yield DataTable(id="hosts", cursor_type="row", zebra_stripes=True)
+        yield WideningTable(id="hosts", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="host-pane"):
             yield Static("", id="host-detail")
         yield Footer()
@@ -149,7 +151,7 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         line.append(f"{counts['missing']} missing", style="bold red" if counts["missing"] else "")
         line.append(" · ")
         line.append(f"{counts['rejected']} rejected", style="bold red" if counts["rejected"] else "")
-        line.append(f" · {counts['warning']} warning(s)", style="yellow" if counts["warning"] else "")
+        line.append(" · " + plural(counts["warning"], "warning"), style="yellow" if counts["warning"] else "")
         line.append("  — Enter: credential · n: add missing · t/T: test host/all", style="dim")
         self.query_one("#ws-summary", Static).update(line)
         table = self.query_one("#hosts", DataTable)

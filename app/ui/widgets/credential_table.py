@@ -14,6 +14,7 @@ from pixi_auth_tui.inventory import Inventory, Row, Status
 from pixi_auth_tui.probe_state import ProbeResult, Verdict
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.row_index import LAST_TEST, Level, Order, RowIndex, SortKey, column_key, position_in
+from pixi_auth_tui.ui.widgets.widening_table import WideningTable
 from rich.text import Text
 from textual import on
 from textual.binding import Binding, BindingType
@@ -53,7 +54,7 @@ def verdict_cell(result: ProbeResult | None, testing: bool) -> Text:
     return Text(label, style=VERDICT_STYLE.get(result.verdict, "yellow"))
 
 
-class CredentialTable(DataTable[Text]):
+class CredentialTable(WideningTable):
     """Posts `Highlighted` when the selection changes and `Chosen` on Enter or a click."""
 
     DEFAULT_CSS = """
