@@ -744,6 +744,7 @@ async def test_plurals_and_palette_names(home, size):
         titles = [c.title for c in commands]
         assert len(titles) == len(set(titles)), titles  # one entry per action …
         assert len({c.callback for c in commands}) == len(commands), titles  # … whatever its title
+        assert "Help" in titles and "Keys" not in titles  # Textual's keys panel would be a second help
         await pilot.press("ctrl+p")
         await settle(pilot)
         await pilot.press(*"filter")

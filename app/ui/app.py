@@ -92,8 +92,9 @@ class AuthApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's own commands, then one entry per action of the current screen, named
-        in words (`Filter`, not `slash`)."""
-        yield from super().get_system_commands(screen)
+        in words (`Filter`, not `slash`). Textual's "Keys" panel is left out: "Help" shows
+        every key of the screen, and two entries for one need confuse."""
+        yield from (command for command in super().get_system_commands(screen) if command.title != "Keys")
         seen: set[str] = set()
         for binding in screen.BINDINGS:
             if not isinstance(binding, Binding) or binding.action in seen or binding.action == "clear":
