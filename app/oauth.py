@@ -16,12 +16,13 @@ this module returns, and everything that blocks runs in their worker threads.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import html
 import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
@@ -108,6 +109,18 @@ def make_client(client_id: str, client_secret: str | None = None) -> OAuth2Clien
 def _network(err: Exception, what: str) -> OAuthFailure:
     text = (str(err) or type(err).__name__).splitlines()[0][:200]
     return OAuthFailure("network", f"could not reach the {what}: {text}")
+
+
+@contextlib.contextmanager
+def _token_endpoint() -> Iterator[None]:
+    """A token-endpoint call's transport and parse errors, as one line for a person. The
+    provider's own refusals (OAuthError) pass through: what they mean differs per grant."""
+    try:
+        yield
+    except httpx.HTTPError as err:
+        raise _network(err, "token endpoint") from err
+    except ValueError as err:
+        raise OAuthFailure("provider", f"the token endpoint answered nonsense: {err}") from err
 
 
 def _provider_error(err: OAuthError, what: str) -> OAuthFailure:
@@ -329,12 +342,13 @@ class SignIn:
             if poll_wait(self._cancelled, self.interval):
                 self._check_cancel()
             try:
-                response = self.client.fetch_token(
-                    info.token_endpoint,
-                    grant_type=DEVICE_GRANT,
-                    device_code=code._device_code,
-                    client_id=self.plan.client_id,
-                )
+                with _token_endpoint():
+                    response = self.client.fetch_token(
+                        info.token_endpoint,
+                        grant_type=DEVICE_GRANT,
+                        device_code=code._device_code,
+                        client_id=self.plan.client_id,
+                    )
             except OAuthError as err:
                 if err.error == "authorization_pending":
                     continue
@@ -348,10 +362,6 @@ class SignIn:
                 if err.error == "expired_token":
                     raise OAuthFailure("expired", "the device code expired before sign-in was approved") from err
                 raise _provider_error(err, "token endpoint") from err
-            except httpx.HTTPError as err:
-                raise _network(err, "token endpoint") from err
-            except ValueError as err:
-                raise OAuthFailure("provider", f"the token endpoint answered nonsense: {err}") from err
             self._check_cancel()
             return self._result(tokens_from(dict(response)))
 
@@ -388,20 +398,21 @@ class SignIn:
                 callback.answer(False, "state mismatch")
                 raise OAuthFailure("provider", "the redirect's state did not match (possible CSRF); nothing stored")
             try:
-                response = self.client.fetch_token(
-                    info.token_endpoint,
-                    grant_type="authorization_code",
-                    code=query.get("code", ""),
-                    redirect_uri=callback.redirect_uri,
-                    code_verifier=verifier,
-                    client_id=self.plan.client_id,
-                )
+                with _token_endpoint():
+                    response = self.client.fetch_token(
+                        info.token_endpoint,
+                        grant_type="authorization_code",
+                        code=query.get("code", ""),
+                        redirect_uri=callback.redirect_uri,
+                        code_verifier=verifier,
+                        client_id=self.plan.client_id,
+                    )
             except OAuthError as err:
                 callback.answer(False, err.error or "error")
                 raise _provider_error(err, "token endpoint") from err
-            except httpx.HTTPError as err:
-                callback.answer(False, "network error")
-                raise _network(err, "token endpoint") from err
+            except OAuthFailure as err:
+                callback.answer(False, "network error" if err.reason == "network" else "bad token response")
+                raise
             callback.answer(True, "")
         return self._result(tokens_from(dict(response)))
 
@@ -538,17 +549,14 @@ def refresh_credential(cred: OAuth, now: float | None = None) -> OAuth:
     require_safe_url(cred.token_endpoint, "token endpoint")
     with make_client(cred.client_id) as client:  # pyright: ignore[reportGeneralTypeIssues]
         try:
-            response = client.refresh_token(
-                cred.token_endpoint, refresh_token=cred.refresh_token, client_id=cred.client_id
-            )
+            with _token_endpoint():
+                response = client.refresh_token(
+                    cred.token_endpoint, refresh_token=cred.refresh_token, client_id=cred.client_id
+                )
         except OAuthError as err:
             if err.error == "invalid_grant":
                 raise OAuthFailure("revoked", "the refresh token is expired or revoked: sign in again") from err
             raise _provider_error(err, "token endpoint") from err
-        except httpx.HTTPError as err:
-            raise _network(err, "token endpoint") from err
-        except ValueError as err:
-            raise OAuthFailure("provider", f"the token endpoint answered nonsense: {err}") from err
     tokens = tokens_from(dict(response))
     issued = int(time.time() if now is None else now)
     return OAuth(

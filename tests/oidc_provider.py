@@ -62,6 +62,7 @@ class Provider:
         default_factory=lambda: {"sub": "user-1234", "preferred_username": "alice", "email": "alice@example.test"}
     )
     device_script: list[str] = field(default_factory=list)  # script given to the next device code
+    token_nonsense: bool = False  # the token endpoint answers 200 with a body that is no JSON
     devices: dict[str, Device] = field(default_factory=dict)
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
     access: dict[str, Grant] = field(default_factory=dict)
@@ -82,7 +83,7 @@ class Provider:
     def reset(self) -> None:
         with self.lock:
             self.access_lifetime, self.device_interval, self.device_expires_in = 3600, 1, 600
-            self.rotate_refresh, self.revocation_status = True, 200
+            self.rotate_refresh, self.revocation_status, self.token_nonsense = True, 200, False
             for store in (self.devices, self.codes, self.access, self.refresh):
                 store.clear()
             for log in (self.device_script, self.token_requests, self.revocations, self.channel_auth):
@@ -270,7 +271,9 @@ def start_provider() -> tuple[Provider, ThreadingHTTPServer]:
             auth = self.headers.get("Authorization")
             path = urlsplit(self.path).path
             with provider.lock:
-                if path == "/token":
+                if path == "/token" and provider.token_nonsense:
+                    self._raw(200, b"<html>maintenance</html>", "application/json", True)
+                elif path == "/token":
                     self._json(*provider.token(form, auth))
                 elif path == "/device":
                     self._json(*provider.device(form, auth))

@@ -178,6 +178,22 @@ def test_auth_code_flow_with_pkce_and_a_loopback_redirect(provider, home, monkey
     assert_no_secrets(provider, home, out, err, url)
 
 
+def test_a_token_endpoint_answering_nonsense_is_a_failure_said_plainly(provider, home, monkeypatch, waits):
+    """In the browser flow (it used to escape as a crash there) as in the device flow."""
+
+    def browser(url: str) -> bool:
+        threading.Thread(target=lambda: httpx.get(url, follow_redirects=True, timeout=30), daemon=True).start()
+        return True
+
+    monkeypatch.setattr(cli_oauth, "open_browser", browser)
+    provider.token_nonsense = True
+    provider.device_script[:] = ["approve"]
+    for flow in ("auth-code", "device-code"):
+        code, _out, err = login(provider, "--flow", flow)
+        assert code == cli_oauth.EXIT_FAILED and "the token endpoint answered nonsense" in err, (flow, err)
+        assert "Traceback" not in err and not (home / ".rattler" / "credentials.json").exists()
+
+
 def test_confidential_client_secret_from_stdin_never_shown(provider, home, waits):
     provider.device_script[:] = ["approve"]
     code, out, err = cli(
