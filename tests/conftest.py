@@ -190,3 +190,13 @@ async def until(pilot, condition, what: str) -> None:
             return
         await pilot.pause(0.01)
     raise AssertionError(f"never happened: {what}")
+
+
+@pytest.fixture(scope="module")
+def provider_server():
+    """A local OIDC provider on 127.0.0.1 (tests/oidc_provider.py), one per test module."""
+    from tests.oidc_provider import start_provider
+
+    provider, server = start_provider()
+    yield provider
+    server.shutdown()

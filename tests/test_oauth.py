@@ -19,16 +19,9 @@ from pixi_auth_tui.cli import main
 from pixi_auth_tui.model import BearerToken, OAuth, loads_credential
 
 from tests.conftest import NO_BUS, rattler_fetch
-from tests.oidc_provider import Provider, start_provider
+from tests.oidc_provider import Provider
 
 KEY = "127.0.0.1"  # the provider's host: what rattler keys its requests to the channel on
-
-
-@pytest.fixture(scope="module")
-def provider_server():
-    provider, server = start_provider()
-    yield provider
-    server.shutdown()
 
 
 @pytest.fixture

@@ -16,17 +16,10 @@ from pixi_auth_tui.ui.oauth_screens import SignInDialog, SignInForm
 from textual.widgets import Input, Static
 
 from tests.conftest import make_env, rattler_fetch, until
-from tests.oidc_provider import Provider, start_provider
+from tests.oidc_provider import Provider
 from tests.test_ui import screen_text, select_row, settle
 
 KEY = "127.0.0.1"
-
-
-@pytest.fixture(scope="module")
-def provider_server():
-    provider, server = start_provider()
-    yield provider
-    server.shutdown()
 
 
 @pytest.fixture
