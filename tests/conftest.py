@@ -200,3 +200,14 @@ def provider_server():
     provider, server = start_provider()
     yield provider
     server.shutdown()
+
+
+@pytest.fixture
+def http_server():
+    """A scripted HTTP server on 127.0.0.1 (tests/servers.py); yields its state (what it saw)."""
+    from tests.servers import ScriptedServer, start_scripted_server
+
+    state = ScriptedServer()
+    server = start_scripted_server(state)
+    yield state
+    server.shutdown()

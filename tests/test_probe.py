@@ -20,14 +20,6 @@ def ca():
 
 
 @pytest.fixture
-def http_server():
-    state = ScriptedServer()
-    server = start_scripted_server(state)
-    yield state
-    server.shutdown()
-
-
-@pytest.fixture
 def https_server(ca):
     state = ScriptedServer()
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

@@ -12,8 +12,6 @@ import pytest
 from pixi_auth_tui import cli
 from pixi_auth_tui.redact import HIDDEN
 
-from tests.servers import ScriptedServer, start_scripted_server
-
 GOOD = "good-token"
 
 
@@ -30,26 +28,18 @@ def store(home: Path, entries: dict[str, object]) -> None:
     path.chmod(0o600)
 
 
-@pytest.fixture
-def scripted():
-    state = ScriptedServer()
-    server = start_scripted_server(state)
-    yield state
-    server.shutdown()
-
-
 def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def test_exit_code_is_zero_only_when_every_credential_was_accepted(home, scripted):
+def test_exit_code_is_zero_only_when_every_credential_was_accepted(home, http_server):
     store(home, {"127.0.0.1": {"BearerToken": GOOD}})
-    url = f"{scripted.base}/private/noarch/repodata.json"
+    url = f"{http_server.base}/private/noarch/repodata.json"
     assert run("test", "127.0.0.1", "--url", url, "--allow-http")[0] == 0
     # public: reachable without the credential, so nothing was verified
-    assert run("test", "127.0.0.1", "--url", f"{scripted.base}/public/x", "--allow-http")[0] == cli.EXIT_UNVERIFIED
+    assert run("test", "127.0.0.1", "--url", f"{http_server.base}/public/x", "--allow-http")[0] == cli.EXIT_UNVERIFIED
     # network error: nobody listens
     code, out, _ = run("test", "127.0.0.1", "--url", f"http://127.0.0.1:{closed_port()}/x", "--allow-http")
     assert code == cli.EXIT_UNVERIFIED and "NETWORK ERROR" in out
@@ -61,13 +51,13 @@ def test_exit_code_is_zero_only_when_every_credential_was_accepted(home, scripte
     assert run("test", "127.0.0.1", "--url", url, "--allow-http")[0] == cli.EXIT_REJECTED
 
 
-def test_a_url_with_userinfo_or_a_bad_port_is_refused_with_the_reason(home, scripted):
+def test_a_url_with_userinfo_or_a_bad_port_is_refused_with_the_reason(home, http_server):
     store(home, {"127.0.0.1": {"BearerToken": GOOD}})
-    code, _, err = run("test", "127.0.0.1", "--url", f"http://me:pw@127.0.0.1:{scripted.port}/private/x")
+    code, _, err = run("test", "127.0.0.1", "--url", f"http://me:pw@127.0.0.1:{http_server.port}/private/x")
     assert code == cli.EXIT_USAGE and "user name or password" in err and "rattler sends instead" in err
     code, _, err = run("test", "127.0.0.1", "--url", "https://127.0.0.1:99999/x")
     assert code == cli.EXIT_USAGE and err.count("\n") == 1 and "port" in err.lower()
-    assert scripted.seen == []
+    assert http_server.seen == []
 
 
 def test_demo_never_contacts_any_host(home, monkeypatch):
@@ -91,24 +81,24 @@ def test_a_broken_ssl_cert_file_is_one_clear_line(home, monkeypatch):
 
 
 @pytest.mark.parametrize("token", ["zq-secret\x01ctl", "zq-secret\x1bescape", "zq-secret\x7fdel"])
-def test_a_token_no_header_can_carry_is_not_sent_and_not_echoed(home, scripted, token):
+def test_a_token_no_header_can_carry_is_not_sent_and_not_echoed(home, http_server, token):
     store(home, {"127.0.0.1": {"BearerToken": token}})
-    code, out, err = run("test", "127.0.0.1", "--url", f"{scripted.base}/private/x", "--allow-http")
+    code, out, err = run("test", "127.0.0.1", "--url", f"{http_server.base}/private/x", "--allow-http")
     assert code == cli.EXIT_NOT_TESTED, err
     assert "no HTTP header may carry" in out and "zq-" not in out + err
-    assert [s for s in scripted.seen if s.authorization and "Bearer" in s.authorization] == []
+    assert [s for s in http_server.seen if s.authorization and "Bearer" in s.authorization] == []
 
 
 @pytest.mark.parametrize("token", ["zq-secret-nön-ascii", "zq-secret\x85next-line", "zq-secret\twith-tab"])
-def test_a_token_rattler_sends_is_sent_the_same_way_and_not_echoed(home, scripted, token):
+def test_a_token_rattler_sends_is_sent_the_same_way_and_not_echoed(home, http_server, token):
     """py-rattler sends a tab and non-ASCII in a header (as UTF-8 bytes; checked with
     fetch_repo_data against a local server): so does `test`, and it says what the server said."""
     store(home, {"127.0.0.1": {"BearerToken": token}})
-    code, out, err = run("test", "127.0.0.1", "--url", f"{scripted.base}/private/x", "--allow-http")
+    code, out, err = run("test", "127.0.0.1", "--url", f"{http_server.base}/private/x", "--allow-http")
     assert code == cli.EXIT_REJECTED, err
     assert "zq-" not in out + err
     sent = f"Bearer {token}".encode().decode("latin-1")  # how the server's http.server reads the bytes
-    assert [s.authorization for s in scripted.seen if s.path == "/private/x" and s.authorization] == [sent]
+    assert [s.authorization for s in http_server.seen if s.path == "/private/x" and s.authorization] == [sent]
 
 
 @pytest.mark.parametrize("brk", ["\x85", "\u2028", "\u2029", "\x1c", "\x1d", "\x1e", "\x0b", "\x0c", "\r"])
@@ -162,12 +152,12 @@ def test_a_crash_prints_one_message_and_writes_a_redacted_report(home, monkeypat
     assert secret not in text and HIDDEN in text
 
 
-def test_s3_keys_are_signed_only_for_the_named_endpoint_never_for_a_who_am_i(home, scripted):
+def test_s3_keys_are_signed_only_for_the_named_endpoint_never_for_a_who_am_i(home, http_server):
     store(
         home,
         {"s3://bucket": {"S3Credentials": {"access_key_id": "AKIA1", "secret_access_key": "s3-secret-abcdef"}}},
     )
-    run("test", "s3://bucket", "--url", f"{scripted.base}/private/bucket/key", "--allow-http")
-    signed = [seen.path for seen in scripted.seen if seen.authorization and "AWS4-HMAC-SHA256" in seen.authorization]
+    run("test", "s3://bucket", "--url", f"{http_server.base}/private/bucket/key", "--allow-http")
+    signed = [seen.path for seen in http_server.seen if seen.authorization and "AWS4-HMAC-SHA256" in seen.authorization]
     assert signed == ["/private/bucket/key"]
-    assert all(not seen.path.startswith("/api") for seen in scripted.seen)
+    assert all(not seen.path.startswith("/api") for seen in http_server.seen)

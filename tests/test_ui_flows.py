@@ -197,16 +197,6 @@ async def test_delete_names_the_entry_pixi_uses_instead_as_resolve_finds_it(home
 # -- test connection -------------------------------------------------------------------------
 
 
-@pytest.fixture
-def http_server():
-    from tests.servers import ScriptedServer, start_scripted_server
-
-    state = ScriptedServer(host="127.0.0.1")
-    server = start_scripted_server(state)
-    yield state
-    server.shutdown()
-
-
 def remember(home, urls, results=None):
     path = home / ".local/state/pixi-auth-tui/state.json"
     path.parent.mkdir(parents=True, exist_ok=True)
