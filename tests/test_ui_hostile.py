@@ -4,11 +4,9 @@ keys, pastes and resizes, so it survives any restructuring of the screens)."""
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import random
-import re
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from pixi_auth_tui.ui.app import AuthApp
 from textual import events
 
 from tests.conftest import make_env
+from tests.test_ui import screen_text, settle
 
 HOSTILE_KEYS = [
     "[/]",
@@ -30,17 +29,6 @@ HOSTILE_KEYS = [
     "c1\x9bcsi.example",
 ]
 SECRET = "pfx_hostile-secret-0123456789abcdef"
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def screen_text(app: AuthApp) -> str:
-    svg = app.export_screenshot()
-    return html.unescape("".join(re.findall(r"<text[^>]*>(.*?)</text>", svg))).replace("\xa0", " ")
 
 
 def hostile_home(home: Path) -> Path:
