@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 from dataclasses import dataclass
 
-from pixi_auth_tui.inventory import Inventory, load_inventory
+from pixi_auth_tui.inventory import Inventory, gc_paused, load_inventory
 from pixi_auth_tui.paths import Environment
 from pixi_auth_tui.ui.row_index import RowIndex
 
@@ -26,8 +26,7 @@ def read_stores(environment: Environment) -> Read:
     loop: at 100,000 entries they take hundreds of milliseconds the first frame would wait for)."""
     # Reading 100,000 entries makes a million objects, none of them garbage: the collector
     # would walk them all several times (0.1–0.3 s each) while they are built.
-    gc.disable()
-    try:
+    with gc_paused():
         inventory = load_inventory(environment)
         index = RowIndex(inventory.rows)
         inventory.rows_for("")  # builds the index by key
@@ -35,6 +34,4 @@ def read_stores(environment: Environment) -> Read:
         # the collector's sight, a full collection no longer walks every row (0.1–0.6 s while
         # someone types). Reference counting still frees it after a reload.
         gc.freeze()
-    finally:
-        gc.enable()
     return Read(inventory, index)
