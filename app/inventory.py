@@ -249,10 +249,10 @@ def file_signature(stores: list[Store]) -> FileSignature:
     return signature
 
 
-def changed_files(inventory: Inventory) -> list[Store]:
-    """The file stores that differ on disk from what `inventory` was read from."""
-    now = file_signature(inventory.stores)
-    return [s for s in inventory.stores if s.id in now and now[s.id] != inventory.files.get(s.id)]
+def changed_files(stores: list[Store], signature: FileSignature) -> list[Store]:
+    """The file stores that differ on disk from `signature` (taken when they were read)."""
+    now = file_signature(stores)
+    return [s for s in stores if s.id in now and now[s.id] != signature.get(s.id)]
 
 
 @contextlib.contextmanager

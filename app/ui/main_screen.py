@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pixi_auth_tui.audit import Finding, FixHistory, run_audit
-from pixi_auth_tui.inventory import KEYCHAIN, FileSignature, Inventory, Row, Status, file_signature
+from pixi_auth_tui.inventory import KEYCHAIN, FileSignature, Inventory, Row, Status, changed_files
 from pixi_auth_tui.model import KINDS, is_oauth
 from pixi_auth_tui.operations import (
     Outcome,
@@ -167,10 +167,9 @@ class MainScreen(OAuthActions, Screen[None]):
     # Textual keeps a worker's arguments, and would repr() them without the description.
     @work(thread=True, exclusive=True, group="watch", description="check files for changes")
     def _check_files(self, stores: list[Store], signature: FileSignature) -> None:
-        now = file_signature(stores)
-        changed = [s.name for s in stores if s.id in now and now[s.id] != signature.get(s.id)]
+        changed = changed_files(stores, signature)
         if changed:
-            self.app.call_from_thread(self._reload_if_current, signature, ", ".join(changed))
+            self.app.call_from_thread(self._reload_if_current, signature, ", ".join(s.name for s in changed))
 
     def _reload_if_current(self, signature: FileSignature, names: str) -> None:
         if self.inventory is not None and self.inventory.files is signature:  # not reloaded meanwhile
