@@ -1,0 +1,84 @@
+"""What the cold start's shortcuts must keep: the Footer's keys (built once, rebuilt only when
+they change) and the filter box answering `/` and Escape."""
+
+from typing import ClassVar
+
+from pixi_auth_tui.ui.app import AuthApp
+from pixi_auth_tui.ui.widgets.credential_table import CredentialTable
+from pixi_auth_tui.ui.widgets.keys_footer import KeysFooter
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Button, Footer, Input
+from textual.widgets._footer import FooterKey
+
+from tests.conftest import make_env, until
+from tests.test_ui import settle, write_json
+
+MAIN_KEYS = ["Add", "Edit", "Move", "Delete", "Filter", "Test", "Audit", "Help", "Quit", "palette"]
+
+
+def footer_keys(app: App[None]) -> list[FooterKey]:
+    return list(app.screen.query_one(Footer).query(FooterKey))
+
+
+def described(keys: list[FooterKey]) -> list[str]:
+    return [key.description for key in keys if key.description]
+
+
+async def test_filter_box_and_footer_across_focus_changes(home, monkeypatch):
+    write_json(
+        home / ".rattler/credentials.json", {"a.example": {"BearerToken": "t-1"}, "b.example": {"CondaToken": "c"}}
+    )
+    builds: list[Footer] = []  # every (re)build of a Footer's keys
+    compose = Footer.compose
+    monkeypatch.setattr(Footer, "compose", lambda footer: (builds.append(footer), compose(footer))[1])
+    app = AuthApp(make_env(home))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        screen = app.main
+        box = screen.query_one("#filter", Input)
+        assert not box.display and isinstance(screen.focused, CredentialTable)
+        assert described(footer_keys(app)) == MAIN_KEYS
+        # Built once, with the first frame: the table taking the focus left the keys as they were.
+        assert builds == [screen.query_one(Footer)]
+
+        await pilot.press("slash")
+        await settle(pilot)
+        assert box.display and screen.focused is box
+        # Typing goes to the box: Textual shows only the keys it does not take.
+        assert described(footer_keys(app)) == ["Filter", "palette"]
+        assert len(builds) == 2
+
+        await pilot.press(*"b.ex")
+        await pilot.pause()
+        assert [r.key for r in screen.table.shown_rows] == ["b.example"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not box.display and box.value == "" and isinstance(screen.focused, CredentialTable)
+        assert len(screen.table.shown_rows) == 2
+        assert described(footer_keys(app)) == MAIN_KEYS
+
+
+class Extra(Button):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("x", "press", "Extra key")]
+
+
+class FooterApp(App[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", "Quit")]
+
+    def compose(self) -> ComposeResult:
+        yield Button("plain", id="plain")
+        yield Extra("extra", id="extra")
+        yield KeysFooter()
+
+
+async def test_footer_is_rebuilt_when_the_keys_shown_change():
+    app = FooterApp()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        first = footer_keys(app)
+        assert described(first) == ["Quit", "palette"]  # composed with the first frame
+        app.query_one("#extra").focus()
+        await until(pilot, lambda: described(footer_keys(app)) == ["Extra key", "Quit", "palette"], "extra key shown")
+        app.query_one("#plain").focus()
+        await until(pilot, lambda: described(footer_keys(app)) == ["Quit", "palette"], "extra key gone")
