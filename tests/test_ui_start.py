@@ -6,8 +6,13 @@ from typing import ClassVar
 from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.widgets.credential_table import CredentialTable
 from pixi_auth_tui.ui.widgets.keys_footer import KeysFooter
+from pixi_auth_tui.ui.widgets.widening_table import WideningTable
+from rich.segment import Segment
+from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
+from textual.geometry import Region
 from textual.widgets import Button, Footer, Input
 from textual.widgets._footer import FooterKey
 
@@ -23,6 +28,23 @@ def footer_keys(app: App[None]) -> list[FooterKey]:
 
 def described(keys: list[FooterKey]) -> list[str]:
     return [key.description for key in keys if key.description]
+
+
+def drawn(table: WideningTable, reuse: bool) -> list[list[Segment]]:
+    """Every line of the table drawn afresh, with cells reused by look or all drawn by Textual."""
+    table.reuse_cells = reuse
+    table._clear_caches()
+    lines = [list(strip) for strip in table.render_lines(Region(0, 0, *table.size))]
+    table.reuse_cells = True
+    return lines
+
+
+def same_drawing(table: WideningTable) -> None:
+    """Reused cells give the very segments Textual draws: text, colours, attributes and the
+    row/column mark the mouse reads (a Style's equality covers its meta)."""
+    reused = drawn(table, True)
+    assert table._look_cache, "no cell was drawn through the reuse path"
+    assert reused == drawn(table, False)
 
 
 async def test_filter_box_and_footer_across_focus_changes(home, monkeypatch):
@@ -42,9 +64,12 @@ async def test_filter_box_and_footer_across_focus_changes(home, monkeypatch):
         # Built once, with the first frame: the table taking the focus left the keys as they were.
         assert builds == [screen.query_one(Footer)]
 
+        same_drawing(screen.table)
+
         await pilot.press("slash")
         await settle(pilot)
         assert box.display and screen.focused is box
+        same_drawing(screen.table)  # the table unfocused: another tint, the cursor blurred
         # Typing goes to the box: Textual shows only the keys it does not take.
         assert described(footer_keys(app)) == ["Filter", "palette"]
         assert len(builds) == 2
@@ -82,3 +107,35 @@ async def test_footer_is_rebuilt_when_the_keys_shown_change():
         await until(pilot, lambda: described(footer_keys(app)) == ["Extra key", "Quit", "palette"], "extra key shown")
         app.query_one("#plain").focus()
         await until(pilot, lambda: described(footer_keys(app)) == ["Quit", "palette"], "extra key gone")
+
+
+class Cells(App[None]):
+    def compose(self) -> ComposeResult:
+        yield WideningTable(cursor_type="row", zebra_stripes=True)
+
+
+async def test_cells_reused_by_look_are_drawn_as_textual_draws_them():
+    app = Cells()
+    async with app.run_test(size=(100, 24)) as pilot:
+        table = app.query_one(WideningTable)
+        for name in ("Key", "Kind", "User", "Expires"):
+            table.add_column(name, key=name)
+        shouted = Text("expired.example")
+        shouted.stylize("bold red", 0, 7)
+        looks = [Text("bearer"), Text("bearer", style="dim"), Text(""), Text("basic", style="dim red")]
+        keys = [shouted, Text("日本語.example"), Text("tab\\t.example", style="italic"), Text("x" * 40)]
+        for i in range(14):
+            key = keys[i % len(keys)] if i < len(keys) else Text(f"host{i}.example")
+            table.add_row(key, looks[i % 4], Text(f"user{i % 3}"), looks[(i + 1) % 4])
+        await pilot.pause()
+        table.move_cursor(row=3)
+        table._show_hover_cursor = True
+        table.hover_coordinate = Coordinate(5, 1)
+        await pilot.pause()
+        same_drawing(table)
+        table.blur()
+        await pilot.pause()
+        same_drawing(table)
+        table.cursor_type = "cell"
+        await pilot.pause()
+        same_drawing(table)
