@@ -3,22 +3,26 @@ they change) and the filter box answering `/` and Escape."""
 
 from typing import ClassVar
 
+import pytest
 from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.widgets.credential_table import CredentialTable
 from pixi_auth_tui.ui.widgets.keys_footer import KeysFooter
 from pixi_auth_tui.ui.widgets.widening_table import WideningTable
 from rich.segment import Segment
 from rich.text import Text
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.geometry import Region
+from textual.screen import Screen
 from textual.widgets import Button, Footer, Input
 from textual.widgets._footer import FooterKey
 
 from tests.conftest import make_env, until
 from tests.test_ui import settle, write_json
 
+BREAKPOINTS = {"-narrow", "-medium", "-wide", "-short", "-tall"}
 MAIN_KEYS = ["Add", "Edit", "Move", "Delete", "Filter", "Test", "Audit", "Help", "Quit", "palette"]
 
 
@@ -139,3 +143,20 @@ async def test_cells_reused_by_look_are_drawn_as_textual_draws_them():
         table.cursor_type = "cell"
         await pilot.pause()
         same_drawing(table)
+
+
+@pytest.mark.parametrize(("size", "classes"), [((160, 48), {"-wide", "-tall"}), ((90, 24), {"-narrow", "-short"})])
+async def test_breakpoints_are_set_before_the_first_layout(home, monkeypatch, size, classes):
+    """Textual sets them on the screen's first Resize, after its first frame; with that handler
+    silenced, the main screen still has them from the start."""
+    seen: list[set[str]] = []
+
+    async def no_resize(screen: Screen[None], event: events.Resize) -> None:
+        seen.append(set(screen.classes))
+
+    monkeypatch.setattr(Screen, "_on_resize", no_resize)
+    app = AuthApp(make_env(home))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        assert set(app.main.classes) & BREAKPOINTS == classes
+        assert all(found & BREAKPOINTS == classes for found in seen)

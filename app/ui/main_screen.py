@@ -109,6 +109,7 @@ class MainScreen(OAuthActions, Screen[None]):
     # -- layout ------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        self._apply_breakpoints()
         home = self.environment.home
         yield Header()
         yield hidden(Static("", id="banner"))
@@ -121,6 +122,20 @@ class MainScreen(OAuthActions, Screen[None]):
         yield hidden(Static("", id="more"))
         yield hidden(Static("", id="empty"))
         yield KeysFooter(compact=True)
+
+    def _apply_breakpoints(self) -> None:
+        """The breakpoint classes for the terminal's size, before anything is laid out.
+
+        Textual sets them when the screen gets its first Resize, which came after the first
+        frame: that frame was drawn in the layout of no breakpoint, then restyled and drawn
+        again. The same classes, from the same sizes: the Resize then changes nothing."""
+        horizontal = self.HORIZONTAL_BREAKPOINTS or []
+        vertical = self.VERTICAL_BREAKPOINTS or []
+        width, height = self.app.size
+        classes = dict.fromkeys((name for _, name in [*horizontal, *vertical]), False)
+        for name in [*self._get_breakpoint_classes(width, horizontal), *self._get_breakpoint_classes(height, vertical)]:
+            classes[name] = True
+        self.update_classes(classes, animate=False)
 
     @property
     def table(self) -> CredentialTable:
