@@ -43,9 +43,12 @@ def drawn(table: WideningTable, reuse: bool) -> list[list[Segment]]:
     return lines
 
 
-def same_drawing(table: WideningTable) -> None:
+def same_drawing(table: WideningTable, cold: bool = False) -> None:
     """Reused cells give the very segments Textual draws: text, colours, attributes and the
-    row/column mark the mouse reads (a Style's equality covers its meta)."""
+    row/column mark the mouse reads (a Style's equality covers its meta). Warm: with the
+    looks drawn for earlier frames (other styles); cold: every look drawn anew."""
+    if cold:
+        table._look_cache.clear()
     reused = drawn(table, True)
     assert table._look_cache, "no cell was drawn through the reuse path"
     assert reused == drawn(table, False)
@@ -136,6 +139,7 @@ async def test_cells_reused_by_look_are_drawn_as_textual_draws_them():
         table._show_hover_cursor = True
         table.hover_coordinate = Coordinate(5, 1)
         await pilot.pause()
+        same_drawing(table, cold=True)
         same_drawing(table)
         table.blur()
         await pilot.pause()

@@ -43,7 +43,8 @@ class WideningTable(DataTable[Text]):
     reuse_cells: bool = True  # off only to compare with Textual's own drawing (tests)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        # Before DataTable's own set-up, whose watchers clear the caches already.
+        # A cell's text drawn unstyled depends on its text, spans and width alone (all in the
+        # key): restyling the table (focus, theme) leaves it valid, so it is never cleared.
         self._look_cache: LRUCache[tuple[object, ...], SegmentLines] = LRUCache(4096)
         self._drawing_styles: dict[object, Style] | None = None  # set while lines are drawn
         super().__init__(*args, **kwargs)
@@ -85,14 +86,6 @@ class WideningTable(DataTable[Text]):
         super()._update_dimensions(new_rows)
         if widths != [column.content_width for column in self.ordered_columns]:
             self._clear_caches()  # cells cached at the old widths must be drawn again
-
-    def _clear_caches(self) -> None:
-        super()._clear_caches()
-        self._look_cache.clear()
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._look_cache.clear()
 
     def _render_cell(
         self,
