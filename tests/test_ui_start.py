@@ -70,6 +70,8 @@ async def test_filter_box_and_footer_across_focus_changes(home, monkeypatch):
         assert described(footer_keys(app)) == MAIN_KEYS
         # Built once, with the first frame: the table taking the focus left the keys as they were.
         assert builds == [screen.query_one(Footer)]
+        # At rest nothing redraws itself on a timer (a hidden progress bar animated 15 times a second).
+        assert [w for w in screen.walk_children() if w.auto_refresh] == []
 
         same_drawing(screen.table)
 

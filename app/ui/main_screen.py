@@ -115,7 +115,6 @@ class MainScreen(OAuthActions, Screen[None]):
         yield hidden(Static("", id="banner"))
         yield StoreSummary(home, id="summary")
         yield hidden(Input(placeholder="filter: key, kind, store, username — Esc clears", id="filter"))
-        yield hidden(ProgressBar(id="progress", show_eta=False))
         with Horizontal(id="body"):
             yield CredentialTable(self.clock, self.last_result, id="table")
             yield DetailPane(home, self.clock, id="detail-pane")
@@ -625,6 +624,16 @@ class MainScreen(OAuthActions, Screen[None]):
         if len(rows) > 1 or skipped:
             self._test_all = worker
 
+    async def _progress_bar(self) -> ProgressBar:
+        """Test all's progress bar, mounted with the first test: hidden and without a total,
+        Textual's bar animates (15 redraws a second) from the first frame on, for nobody."""
+        bars = self.query("#progress").results(ProgressBar)
+        bar = next(bars, None)
+        if bar is None:
+            bar = hidden(ProgressBar(id="progress", show_eta=False))
+            await self.mount(bar, after=self.query_one("#filter"))
+        return bar
+
     @work(group="probe", description="test credentials")
     async def _probe_rows(self, rows: list[Row], allow_http: bool, skipped: int) -> None:
         from pixi_auth_tui.probe import ProbeJob, ProbeOptions, ProbeSetupError, probe_many  # httpx: on first use
@@ -636,7 +645,7 @@ class MainScreen(OAuthActions, Screen[None]):
         state = self.probe_state
         table = self.table
         jobs = [ProbeJob(r.key, r.entry.credential, self.probe_url_for(r), str(i)) for i, r in enumerate(rows)]
-        progress = self.query_one("#progress", ProgressBar)
+        progress = await self._progress_bar()
         many = len(rows) > 1 or skipped > 0
         if many:
             progress.update(total=len(rows), progress=0)
