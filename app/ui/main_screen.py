@@ -134,7 +134,9 @@ class MainScreen(OAuthActions, Screen[None]):
         classes = dict.fromkeys((name for _, name in [*horizontal, *vertical]), False)
         for name in [*self._get_breakpoint_classes(width, horizontal), *self._get_breakpoint_classes(height, vertical)]:
             classes[name] = True
-        self.update_classes(classes, animate=False)
+        # No restyle now: the widgets composed next are styled once, with these classes (every
+        # rule naming them styles a descendant of the screen, none the screen itself).
+        self.update_classes(classes, update=False)
 
     @property
     def table(self) -> CredentialTable:
