@@ -166,3 +166,39 @@ async def test_breakpoints_are_set_before_the_first_layout(home, monkeypatch, si
         await pilot.pause()
         assert set(app.main.classes) & BREAKPOINTS == classes
         assert all(found & BREAKPOINTS == classes for found in seen)
+
+
+def test_the_workspace_found_at_start_is_the_one_workspace_read_finds(tmp_path):
+    """The start's own search, beside workspace_read.find_manifest: the same answer everywhere."""
+    from pixi_auth_tui.ui.main import workspace_manifest
+    from pixi_auth_tui.workspace_read import NotAWorkspace, find_manifest
+
+    ws = tmp_path / "ws"
+    (ws / "src" / "deep").mkdir(parents=True)
+    (ws / "pixi.toml").write_text("[workspace]\nchannels = []\nplatforms = []\n")
+    py = tmp_path / "py"
+    (py / "pkg").mkdir(parents=True)
+    (py / "pyproject.toml").write_text("[tool.pixi.workspace]\nchannels = []\nplatforms = []\n")
+    plain = tmp_path / "plain"
+    (plain / "sub").mkdir(parents=True)
+    (plain / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "link").symlink_to(ws / "src", target_is_directory=True)
+    places = [
+        ws,
+        ws / "src" / "deep",
+        py / "pkg",
+        plain / "sub",
+        tmp_path / "link",
+        tmp_path / "gone",
+        ws / "pixi.toml",
+    ]
+
+    def reference(place):
+        try:
+            return find_manifest(place)
+        except (NotAWorkspace, OSError):
+            return None
+
+    found = [workspace_manifest(place) for place in places]
+    assert found == [reference(place) for place in places]
+    assert found[:2] == [ws / "pixi.toml"] * 2 and found[2] == py / "pyproject.toml"

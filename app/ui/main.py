@@ -2,25 +2,38 @@
 
 from __future__ import annotations
 
-from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pixi_auth_tui import pixiconfig
 from pixi_auth_tui.paths import Environment
 
 if TYPE_CHECKING:
     from pixi_auth_tui.ui.app import AuthApp
 
 
+def workspace_manifest(cwd: Path) -> Path | None:
+    """The manifest of the pixi workspace `cwd` is in, as `workspace_read.find_manifest` finds
+    it (None where that raises), without importing workspace_read and tomllib on every start
+    (~4 ms): the workspace view needs them only inside a workspace."""
+    try:
+        start = cwd.expanduser().resolve()
+        if not start.exists():
+            return None
+        return start if start.is_file() else pixiconfig.find_manifest(start)
+    except OSError:
+        return None
+
+
 def build_app(environment: Environment, cwd: Path) -> AuthApp:
     """The app; started inside a pixi workspace (not on demo data), its Workspace view comes first."""
     from pixi_auth_tui.ui.app import AuthApp
-    from pixi_auth_tui.workspace_read import NotAWorkspace, find_manifest
 
     app = AuthApp(environment)
     if environment.label != "demo":
-        with suppress(NotAWorkspace, OSError):
-            app.workspace_paths = [find_manifest(cwd)]
+        manifest = workspace_manifest(cwd)
+        if manifest is not None:
+            app.workspace_paths = [manifest]
     return app
 
 
