@@ -11,8 +11,10 @@ the filter box takes the focus, and with it the keys typed into it).
 from __future__ import annotations
 
 from collections.abc import Hashable
+from typing import cast
 
 from textual.app import ComposeResult
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -22,7 +24,7 @@ class KeysFooter(Footer):
         super().__init__(compact=compact, id=id)
         self._shown: Hashable | None = None  # what the last compose showed (None: nothing yet)
         # Compose the keys in the first frame: the screen's bindings are known at mount.
-        self.set_reactive(Footer._bindings_ready, True)
+        self.set_reactive(cast("Reactive[bool]", Footer._bindings_ready), True)
 
     def shown_keys(self) -> Hashable:
         """Everything `Footer.compose` reads to build its keys, in its order."""

@@ -140,7 +140,9 @@ class WideningTable(DataTable[Text]):
         if row is None or row.height != 1 or row.auto_height or column_index >= len(cells):
             return None
         cell = cells[column_index]
-        if type(cell) is not Text or not all(_plain_style(s) for s in (cell.style, *(s.style for s in cell.spans))):
+        if not isinstance(cell, Text) or type(cell) is not Text:  # a subclass may draw itself otherwise
+            return None
+        if not all(_plain_style(style) for style in (cell.style, *(span.style for span in cell.spans))):
             return None
         component_style, post_style = self._get_styles_to_render_cell(
             False,
