@@ -107,6 +107,14 @@ def _string(raw: bytes, pos: int) -> tuple[str, int]:
     return raw[start:stop].decode("utf-8"), stop + 1
 
 
+def _is_utf8(value: bytes) -> bool:
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _header(raw: bytes) -> tuple[int, int, bytes, int] | None:
     """(message type, reply serial, body signature, body offset) of a little-endian message
     with a reply serial, walking its header fields; None when anything is unexpected."""
@@ -121,22 +129,25 @@ def _header(raw: bytes) -> tuple[int, int, bytes, int] | None:
     signature = b""
     while pos < end:
         pos += -pos % 8
-        code, sig_length = raw[pos], raw[pos + 1]
-        type_code = raw[pos + 2 : pos + 2 + sig_length]
-        pos += 3 + sig_length
-        if type_code == b"u":
-            pos += -pos % 4
+        code, type_code = raw[pos], raw[pos + 1 : pos + 4]
+        if not 1 <= code <= 9 or type_code[:1] != b"\x01" or type_code[2:] != b"\0":
+            return None  # not a field code D-Bus defines, or not a variant of one basic type
+        pos += 4
+        if type_code[1:2] == b"u":
             value: int | bytes = _U32.unpack_from(raw, pos)[0]
             pos += 4
-        elif type_code in (b"s", b"o"):
-            pos += -pos % 4
+        elif type_code[1:2] in (b"s", b"o"):
             (length,) = _U32.unpack_from(raw, pos)
-            value = raw[pos + 4 : pos + 4 + length]
-            pos += 5 + length
-        elif type_code == b"g":
+            value, pos = raw[pos + 4 : pos + 4 + length], pos + 4 + length
+            if raw[pos : pos + 1] != b"\0" or not _is_utf8(value):
+                return None
+            pos += 1
+        elif type_code[1:2] == b"g":
             length = raw[pos]
-            value = raw[pos + 1 : pos + 1 + length]
-            pos += 2 + length
+            value, pos = raw[pos + 1 : pos + 1 + length], pos + 1 + length
+            if raw[pos : pos + 1] != b"\0" or not _is_utf8(value):
+                return None
+            pos += 1
         else:
             return None
         if code == REPLY_SERIAL and isinstance(value, int):
