@@ -116,7 +116,8 @@ class _Bus:
             raise KeychainUnavailable(f"cannot connect to the D-Bus session bus: {err}") from err
         self.sock.settimeout(CALL_TIMEOUT)
         try:
-            self._exchange([message_bus.Hello()], [""])  # the bus's own greeting, not counted
+            (hello,) = self._exchange([message_bus.Hello()], [""])  # the bus's greeting, not counted
+            self._body(_parse(hello))
         except BaseException:
             self.close()
             raise
