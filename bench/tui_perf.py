@@ -12,7 +12,11 @@ per-pair gaps beside it.
 
 With a keychain, a private gnome-keyring (own D-Bus session, never yours) holds the items, and
 the keychain floor — a fresh process doing one SearchItems and one batched GetSecrets, timed
-from connect to last reply — is measured in the same run, interleaved.
+from connect to last reply — is measured in the same run, interleaved. Beside it the bench
+prints what it can see of our run from outside: the app's timing line (PIXI_AUTH_TUI_TIMINGS:
+when the keychain listing started and ended, when the stores were read; perf_counter, which
+every process on Linux shares), the first frame and rows on the pty, gnome-keyring's CPU, and
+the per-item attribute reads the floor leaves out (timed in the floor's process, apart).
 
 Filter latency runs the real app in-process (Textual's Pilot, headless) over 100,000 rows: from
 a keystroke to the frame that shows its result, over typing, backspace and a sorted view, while
