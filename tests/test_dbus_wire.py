@@ -77,6 +77,18 @@ def test_a_damaged_reply_is_declined_or_read_as_jeepney_reads_it(values, serial,
     assert fast == (message.header.fields[HeaderFields.reply_serial], message.body[0][1])
 
 
+@settings(max_examples=200, deadline=None)
+@given(attributes, serials, st.data())
+def test_a_reply_cut_short_or_with_a_wrong_length_is_declined(values, serial, data):
+    raw = bytearray(reply(values, serial, ":1.2").serialise(9))
+    at = data.draw(st.integers(min_value=4, max_value=15))  # body or header-fields length
+    raw[at] = data.draw(st.integers(min_value=0, max_value=255))
+    raw = bytes(raw[: data.draw(st.integers(min_value=0, max_value=len(raw)))])
+    fast = dbus_wire.string_dict_variant_reply(raw)
+    assert fast is None or fast == (serial, values)
+    assert dbus_wire.reply_serial(raw) in (None, serial)
+
+
 def test_other_messages_are_left_to_jeepney():
     call = new_method_call(DBusAddress("/o", "org.example", "org.example.I"), "Get", "ss", ("a", "b"))
     call.header.serial = 41

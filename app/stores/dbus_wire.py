@@ -117,7 +117,11 @@ def _is_utf8(value: bytes) -> bool:
 
 def _header(raw: bytes) -> tuple[int, int, bytes, int] | None:
     """(message type, reply serial, body signature, body offset) of a little-endian message
-    with a reply serial, walking its header fields; None when anything is unexpected."""
+    with a reply serial, walking its header fields; None when anything is unexpected.
+
+    Every read stays inside `raw`: the total length is checked first, each field starts
+    8-aligned before the fields' end, and its fixed part (code, type, a length or a `u`) fits
+    in those 8 bytes; a string's own length is only sliced, never read past."""
     if len(raw) < FIXED_HEADER or raw[0] != LITTLE or raw[3] != 1:
         return None
     _endian, message_type, _flags, _version, body_length, _serial, fields_length = _FIXED.unpack_from(raw)
