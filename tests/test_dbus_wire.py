@@ -4,6 +4,8 @@ reply value for value, and every other message declined so jeepney reads it."""
 
 from __future__ import annotations
 
+import struct
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jeepney import (
@@ -114,3 +116,11 @@ def test_other_messages_are_left_to_jeepney():
     assert raw[:1] == b"B" and dbus_wire.message_size(raw) == len(raw)
     assert dbus_wire.string_dict_variant_reply(raw) is None and dbus_wire.reply_serial(raw) is None
     assert parse(raw).body[0][1] == {"service": "rattler"}
+
+
+def test_a_header_whose_fields_end_mid_padding_is_declined():
+    # One empty signature field (6 bytes), the fields' array said to be 7 bytes long: the next
+    # field would start past the fields' end, at the end of the message.
+    raw = struct.pack("<cBBBIII", b"l", 2, 0, 1, 0, 1, 7) + bytes((8, 1)) + b"g\0" + b"\0\0" + b"\0\0"
+    assert len(raw) == dbus_wire.message_size(raw) == 24
+    assert dbus_wire.reply_serial(raw) is None and dbus_wire.string_dict_variant_reply(raw) is None

@@ -120,8 +120,9 @@ def _header(raw: bytes) -> tuple[int, int, bytes, int] | None:
     with a reply serial, walking its header fields; None when anything is unexpected.
 
     Every read stays inside `raw`: the total length is checked first, each field starts
-    8-aligned before the fields' end, and its fixed part (code, type, a length or a `u`) fits
-    in those 8 bytes; a string's own length is only sliced, never read past."""
+    8-aligned before the fields' end (which the 8-aligned body follows), so its fixed part
+    (code, type, a length or a `u`) fits in those 8 bytes; a string's own length is only
+    sliced, never read past."""
     if len(raw) < FIXED_HEADER or raw[0] != LITTLE or raw[3] != 1:
         return None
     _endian, message_type, _flags, _version, body_length, _serial, fields_length = _FIXED.unpack_from(raw)
@@ -133,6 +134,8 @@ def _header(raw: bytes) -> tuple[int, int, bytes, int] | None:
     signature = b""
     while pos < end:
         pos += -pos % 8
+        if pos >= end:  # padding past the fields' end: a field length lied
+            return None
         code, type_code = raw[pos], raw[pos + 1 : pos + 4]
         if not 1 <= code <= 9 or type_code[:1] != b"\x01" or type_code[2:] != b"\0":
             return None  # not a field code D-Bus defines, or not a variant of one basic type
