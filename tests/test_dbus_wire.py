@@ -124,3 +124,13 @@ def test_a_header_whose_fields_end_mid_padding_is_declined():
     raw = struct.pack("<cBBBIII", b"l", 2, 0, 1, 0, 1, 7) + bytes((8, 1)) + b"g\0" + b"\0\0" + b"\0\0"
     assert len(raw) == dbus_wire.message_size(raw) == 24
     assert dbus_wire.reply_serial(raw) is None and dbus_wire.string_dict_variant_reply(raw) is None
+
+
+def test_a_variant_reply_whose_body_ends_before_its_array_is_declined():
+    whole = reply({"service": "rattler"}, 41, ":1.2").serialise(5)
+    fields_length = struct.unpack_from("<I", whole, 12)[0]
+    start = 16 + fields_length + (-fields_length % 8)
+    cut = whole[: start + 8]  # the variant's signature and padding, but no array length
+    cut = cut[:4] + struct.pack("<I", 8) + cut[8:]  # a body length that says so
+    assert dbus_wire.message_size(cut) == len(cut)
+    assert dbus_wire.string_dict_variant_reply(cut) is None

@@ -79,14 +79,14 @@ def string_dict_variant_reply(raw: bytes) -> tuple[int, dict[str, str]] | None:
         return None
     pos += 7
     pos += -pos % 4
-    (length,) = _U32.unpack_from(raw, pos)
-    pos += 4
-    pos += -pos % 8  # dict entries are 8-aligned
-    end = pos + length
-    if end != len(raw):
-        return None
     result: dict[str, str] = {}
     try:
+        (length,) = _U32.unpack_from(raw, pos)
+        pos += 4
+        pos += -pos % 8  # dict entries are 8-aligned
+        end = pos + length
+        if end != len(raw):
+            return None
         while pos < end:
             pos += -pos % 8
             key, pos = _string(raw, pos)
