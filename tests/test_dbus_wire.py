@@ -72,8 +72,16 @@ def test_a_damaged_reply_is_declined_or_read_as_jeepney_reads_it(values, serial,
     raw[at] = data.draw(st.integers(min_value=0, max_value=255))
     raw = bytes(raw)
     fast = dbus_wire.string_dict_variant_reply(raw)
+    serial_seen = dbus_wire.reply_serial(raw)
     if fast is None:
+        if serial_seen is not None:  # the framing's answer: which call this replies to
+            try:
+                message = parse(raw)
+            except Exception:  # jeepney cannot read it either
+                return
+            assert message.header.fields.get(HeaderFields.reply_serial) == serial_seen
         return
+    assert serial_seen == fast[0]
     message = parse(raw)  # what the fast path answers, jeepney must read the same way
     assert message.header.message_type is MessageType.method_return
     assert fast == (message.header.fields[HeaderFields.reply_serial], message.body[0][1])

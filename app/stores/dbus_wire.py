@@ -19,9 +19,21 @@ import struct
 FIXED_HEADER = 16  # the fixed part and the header fields' array length
 LITTLE = ord("l")
 METHOD_CALL, METHOD_RETURN = 1, 2
-PATH, INTERFACE, MEMBER, REPLY_SERIAL, DESTINATION, SIGNATURE = 1, 2, 3, 5, 6, 8
+PATH, INTERFACE, MEMBER, ERROR_NAME, REPLY_SERIAL, DESTINATION, SENDER, SIGNATURE = range(1, 9)
 PROPERTIES = b"org.freedesktop.DBus.Properties"
 
+# Each header field's type, as the D-Bus specification gives it (as a one-type signature);
+# UNIX_FDS (9) is left out: a listing is never sent file descriptors, jeepney reads such a reply.
+_FIELD_TYPES = {
+    PATH: b"\x01o\0",
+    INTERFACE: b"\x01s\0",
+    MEMBER: b"\x01s\0",
+    ERROR_NAME: b"\x01s\0",
+    REPLY_SERIAL: b"\x01u\0",
+    DESTINATION: b"\x01s\0",
+    SENDER: b"\x01s\0",
+    SIGNATURE: b"\x01g\0",
+}
 _U32 = struct.Struct("<I")
 _FIXED = struct.Struct("<cBBBIII")
 
@@ -137,26 +149,24 @@ def _header(raw: bytes) -> tuple[int, int, bytes, int] | None:
         if pos >= end:  # padding past the fields' end: a field length lied
             return None
         code, type_code = raw[pos], raw[pos + 1 : pos + 4]
-        if not 1 <= code <= 9 or type_code[:1] != b"\x01" or type_code[2:] != b"\0":
-            return None  # not a field code D-Bus defines, or not a variant of one basic type
+        if type_code != _FIELD_TYPES.get(code):
+            return None  # passed file descriptors, a field D-Bus does not define, or the wrong type
         pos += 4
-        if type_code[1:2] == b"u":
+        if code == REPLY_SERIAL:
             value: int | bytes = _U32.unpack_from(raw, pos)[0]
             pos += 4
-        elif type_code[1:2] in (b"s", b"o"):
+        elif code != SIGNATURE:  # a string or an object path
             (length,) = _U32.unpack_from(raw, pos)
             value, pos = raw[pos + 4 : pos + 4 + length], pos + 4 + length
             if raw[pos : pos + 1] != b"\0" or not _is_utf8(value):
                 return None
             pos += 1
-        elif type_code[1:2] == b"g":
+        else:  # the body's signature
             length = raw[pos]
             value, pos = raw[pos + 1 : pos + 1 + length], pos + 1 + length
             if raw[pos : pos + 1] != b"\0" or not _is_utf8(value):
                 return None
             pos += 1
-        else:
-            return None
         if code == REPLY_SERIAL and isinstance(value, int):
             serial = value
         elif code == SIGNATURE and isinstance(value, bytes):
