@@ -93,8 +93,10 @@ def read_stores(environment: Environment) -> Read:
 
 def _write_timings(path: str, inventory: Inventory, started: float) -> None:
     line = {"read_start": started, "read_end": time.perf_counter(), "rows": len(inventory.rows)}
-    ahead = getattr(inventory.store(KEYCHAIN), "read_ahead_times", None)
-    if ahead is not None:
-        line["keychain_start"], line["keychain_end"] = ahead
+    from pixi_auth_tui.stores.secretservice import SecretServiceStore
+
+    keychain = inventory.store(KEYCHAIN)
+    if isinstance(keychain, SecretServiceStore) and keychain.read_ahead_times is not None:
+        line["keychain_start"], line["keychain_end"] = keychain.read_ahead_times
     with contextlib.suppress(OSError), open(path, "a", encoding="utf-8") as out:  # a bench's aid only
         out.write(json.dumps(line) + "\n")
