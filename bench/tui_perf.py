@@ -8,7 +8,10 @@ the bench reads what they draw. "Ready" is the moment the pty shows a row of the
 the bench stored); then the bench presses `/` and waits for the filter box to be drawn, so the
 table provably accepts a key. The bare app's column header is its ready mark and `/` adds a
 second column. Each figure is the median over paired runs, with the spread (min–max) of the
-per-pair gaps beside it.
+per-pair gaps beside it. The gap is split into our first frame over the bare app's answer, the
+rows after it, and the answer to `/`; and each process's CPU time (user + system, from wait4,
+until the bench stops it right after the answer) is printed too: the machine's other load
+moves it far less than wall time.
 
 With a keychain, a private gnome-keyring (own D-Bus session, never yours) holds the items, and
 the keychain floor — a fresh process doing one SearchItems and one batched GetSecrets, timed
