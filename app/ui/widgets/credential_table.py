@@ -173,6 +173,7 @@ class CredentialTable(WideningTable):
             self._load_rows_through(target)
             if target:
                 self.move_cursor(row=target - self.window_start, animate=False)
+        self.repaint_now()
         self.post_message(self.Highlighted(self.selected_row()))
 
     def _sort_key(self, column: int) -> SortKey:
