@@ -13,6 +13,7 @@ from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.row_index import Rows
 from pixi_auth_tui.ui.widgets.credential_table import CredentialTable
 from pixi_auth_tui.ui.widgets.widening_table import LRU_CACHES, UnlinkingLRUCache
+from rich.segment import Segment
 from textual.cache import LRUCache
 from textual.widget import Widget
 from textual.widgets import DataTable
@@ -138,3 +139,49 @@ async def test_filtering_again_and_again_leaves_no_cycles_of_cached_rows_nor_a_g
             finally:
                 gc.set_debug(0)
                 gc.garbage.clear()
+
+
+async def test_cells_drawn_directly_are_the_cells_textual_draws(tmp_path):
+    """The table's own cell drawing (one plain line of text) against Textual's general one, on
+    the demo's every kind of row (dim, ignored, expired with bold red parts, verdicts, blank
+    cells), with the cursor on a row, the mouse over another, focused or not, zebra stripes, and
+    columns so narrow the text is cut (which goes the general way)."""
+    from pixi_auth_tui.probe_state import ProbeResult, Verdict
+    from pixi_auth_tui.ui.scenes import SCENES, scene_app
+    from textual.geometry import Region
+
+    app = scene_app(SCENES[0], tmp_path / "demo")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        table = app.main.table
+        for row, verdict in zip(table.shown_rows, Verdict, strict=False):
+            app.main.probe_state.results[f"{row.store.id}:{row.key}"] = ProbeResult(row.key, "https://x/", verdict, "m")
+        table.testing.add((table.shown_rows[1].store.id, table.shown_rows[1].key, table.shown_rows[1].entry.item_ref))
+        table.render_rows()
+        await pilot.pause()
+        region = Region(0, 0, table.size.width, table.size.height)
+
+        def draw(general: bool) -> list[list[Segment]]:
+            table._update_count += 1  # a fresh cache key: every cell is drawn again
+            table._clear_caches()
+            if general:
+                table._render_plain_cell = lambda *args: None  # type: ignore[method-assign]
+            try:
+                return [[s for s in strip if s.text] for strip in (table.render_line(y) for y in range(region.height))]
+            finally:
+                if general:
+                    del table._render_plain_cell
+
+        drawn = 0
+        for cursor, hover, focused in ((3, 5, True), (0, 2, False), (6, 6, True)):
+            table.move_cursor(row=cursor, animate=False)
+            table.hover_coordinate = table.hover_coordinate._replace(row=hover)
+            (table.focus if focused else app.main.query_one("#filter").focus)()
+            await pilot.pause()
+            assert draw(general=False) == draw(general=True)
+            drawn += 1
+        columns = list(table.columns.values())
+        for column in columns:  # cut every cell: each one goes the general way, and still agrees
+            column.auto_width, column.width = False, 3
+        assert draw(general=False) == draw(general=True)
+        assert drawn == 3 and table.row_count > 6
