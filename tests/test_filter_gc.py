@@ -142,7 +142,8 @@ async def test_filtering_again_and_again_leaves_no_cycles_of_cached_rows_nor_a_g
 
 
 async def test_cells_drawn_directly_are_the_cells_textual_draws(tmp_path):
-    """The table's own cell drawing (one plain line of text) against Textual's general one, on
+    """The table's own drawing (cells of one plain line of text, styles once per drawing)
+    against Textual's general one, on
     the demo's every kind of row (dim, ignored, expired with bold red parts, verdicts, blank
     cells), with the cursor on a row, the mouse over another, focused or not, zebra stripes, and
     columns so narrow the text is cut (which goes the general way)."""
@@ -162,12 +163,16 @@ async def test_cells_drawn_directly_are_the_cells_textual_draws(tmp_path):
         region = Region(0, 0, table.size.width, table.size.height)
 
         def draw(general: bool) -> list[list[Segment]]:
+            """Every line of the table, drawn afresh: by the table, or the general way (Textual's
+            cell drawing, and its styles worked out at each line)."""
             table._update_count += 1  # a fresh cache key: every cell is drawn again
             table._clear_caches()
+            table._styles_cache.clear()
             if general:
                 table._render_plain_cell = lambda *args: None  # type: ignore[method-assign]
             try:
-                return [[s for s in strip if s.text] for strip in (table.render_line(y) for y in range(region.height))]
+                strips = DataTable.render_lines(table, region) if general else table.render_lines(region)
+                return [[s for s in strip if s.text] for strip in strips]
             finally:
                 if general:
                     del table._render_plain_cell
