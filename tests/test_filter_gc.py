@@ -12,8 +12,9 @@ from contextlib import contextmanager
 from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.row_index import Rows
 from pixi_auth_tui.ui.widgets.credential_table import CredentialTable
-from pixi_auth_tui.ui.widgets.widening_table import LRU_CACHES, UnlinkingLRUCache
+from pixi_auth_tui.ui.widgets.widening_table import LRU_CACHES, UnlinkingLRUCache, text_width
 from rich.segment import Segment
+from rich.text import Text
 from textual.cache import LRUCache
 from textual.widget import Widget
 from textual.widgets import DataTable
@@ -190,3 +191,16 @@ async def test_cells_drawn_directly_are_the_cells_textual_draws(tmp_path):
             column.auto_width, column.width = False, 3
         assert draw(general=False) == draw(general=True)
         assert drawn == 3 and table.row_count > 6
+
+
+def test_a_text_is_measured_as_textual_measures_it():
+    from rich.console import Console
+    from textual.render import measure
+
+    console = Console(width=80)
+    rng = random.Random(16)
+    pieces = ["a", "host1.example", " ", "\n", "\r\n", "\t", "\x0b", "\u2028", "界", "é", "\u200b", "", "😀"]
+    texts = [Text(""), Text("\n"), Text("plain")]
+    texts += [Text("".join(rng.choice(pieces) for _ in range(rng.randrange(8)))) for _ in range(300)]
+    for text in texts:
+        assert text_width(text) == measure(console, text, 1), repr(text.plain)

@@ -52,6 +52,11 @@ LRU_CACHES = (
 )
 
 
+def text_width(text: Text) -> int:
+    """What `textual.render.measure(console, text, 1)` answers for a Text: its widest line."""
+    return max(map(cell_len, text.plain.splitlines()), default=0)
+
+
 class UnlinkingLRUCache(LRUCache[K, V]):
     """An LRUCache whose `clear` empties each entry first: no cycle is left for the collector."""
 
@@ -83,9 +88,30 @@ class WideningTable(DataTable[Text]):
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         widths = [column.content_width for column in self.ordered_columns]
-        super()._update_dimensions(new_rows)
+        # Textual measures each new cell through Rich (~10 µs: a fresh ConsoleOptions each);
+        # a row of Text cells is measured here the same way (`text_width`), the rest by Textual.
+        super()._update_dimensions([key for key in new_rows if not self._measured(key)])
         if widths != [column.content_width for column in self.ordered_columns]:
             self._clear_caches()  # cells cached at the old widths must be drawn again
+
+    def _measured(self, row_key: RowKey) -> bool:
+        """Widen the columns to this row's cells, when they are all Text and the row has a
+        fixed height and no label (else Textual measures it)."""
+        row_index = self._row_locations.get(row_key)
+        if row_index is None:
+            return True  # removed before this idle: Textual skips it too
+        row = self.rows[row_key]
+        if row.label is not None or row.auto_height:
+            return False
+        cells = self._get_row_renderables(row_index)[1]
+        texts = [cell for cell in cells if isinstance(cell, Text) and type(cell) is Text]
+        if len(texts) != len(cells):
+            return False
+        for column, cell in zip(self.ordered_columns, texts, strict=False):  # as Textual pairs them
+            width = text_width(cell)
+            if width > column.content_width:
+                column.content_width = width
+        return True
 
     def render_lines(self, crop: Region) -> list[Strip]:
         # Nothing can restyle the table while it draws (no await): its styles hold throughout.
@@ -138,6 +164,8 @@ class WideningTable(DataTable[Text]):
             return None  # header, row labels, fixed rows and columns
         row_key = self._row_locations.get_key(row_index)
         column_key = self._column_locations.get_key(column_index)
+        if row_key is None or column_key is None:
+            return None
         cache_key = (
             row_key,
             column_key,
@@ -151,7 +179,6 @@ class WideningTable(DataTable[Text]):
         cached = self._cell_render_cache.get(cache_key)
         if cached is not None:
             return cached
-        assert row_key is not None
         cell = self._get_row_renderables(row_index)[1][column_index]
         padding = self.cell_padding
         inner = width - 2 * padding
