@@ -204,3 +204,57 @@ def test_a_text_is_measured_as_textual_measures_it():
     texts += [Text("".join(rng.choice(pieces) for _ in range(rng.randrange(8)))) for _ in range(300)]
     for text in texts:
         assert text_width(text) == measure(console, text, 1), repr(text.plain)
+
+
+class Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def churn(count: int) -> None:
+    """Young cyclic garbage: young collections run (and free it), as while the UI draws."""
+    cycles = [Cycle() for _ in range(count)]
+    del cycles
+
+
+def test_full_collections_wait_for_idle_and_never_past_the_bound():
+    from pixi_auth_tui.ui.collection import BOUND, IDLE, NEVER, IdleCollection
+
+    now = [100.0]
+    policy = IdleCollection(clock=lambda: now[0])
+    before = gc.get_threshold()
+    gc.collect()
+    policy.start()
+    try:
+        assert gc.get_threshold()[2] == NEVER  # Python starts no full collection on its own
+        due = policy.due
+        # Old objects that become cyclic garbage (a cleared cache, a replaced widget): only a
+        # full collection frees them.
+        old = [Cycle() for _ in range(100)]
+        watched = weakref.ref(old[0])
+        gc.collect(1)  # they survive the young collections: now in the oldest generation
+        del old
+        # Someone types without a pause: nothing is collected before the bound, then it is.
+        highest = 0
+        for _ in range(4 * BOUND * due):  # each round runs about one collection of generation 1
+            policy.busy()
+            churn(7000)
+            highest = max(highest, gc.get_count()[2])
+            if policy.tick():
+                break
+            assert watched() is not None  # not collected yet: no automatic full collection
+            now[0] += 0.05
+        assert watched() is None and policy.collections and policy.collections[-1][2] is False
+        assert highest <= BOUND * due + 1, highest
+        # A pause: a due collection waits for IDLE seconds without input, then runs.
+        while gc.get_count()[2] < due:
+            churn(7000)
+        policy.busy()
+        now[0] += IDLE / 2
+        assert not policy.tick()
+        now[0] += IDLE
+        assert policy.tick() and policy.collections[-1][2] is True
+        assert gc.get_count()[2] == 0
+    finally:
+        policy.stop()
+    assert gc.get_threshold() == before
