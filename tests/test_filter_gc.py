@@ -258,3 +258,20 @@ def test_full_collections_wait_for_idle_and_never_past_the_bound():
     finally:
         policy.stop()
     assert gc.get_threshold() == before
+
+
+def test_a_reload_does_not_freeze_the_garbage_waiting_for_a_collection(tmp_path):
+    """The reading thread freezes what it read (out of the collector's sight for good); on a
+    reload the cyclic garbage then waiting for a full collection must not be frozen with it."""
+    from pixi_auth_tui.ui.reading import read_stores
+    from pixi_auth_tui.ui.scenes import SCENES, scene_app
+
+    environment = scene_app(SCENES[0], tmp_path / "demo").environment
+    read_stores(environment)  # the first read froze what it read
+    assert gc.get_freeze_count() > 0
+    waiting = [Cycle() for _ in range(50)]
+    watched = weakref.ref(waiting[0])
+    gc.collect(1)  # in the oldest generation, as a cleared cache's rows would be
+    del waiting
+    read_stores(environment)
+    assert watched() is None
