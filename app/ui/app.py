@@ -42,13 +42,13 @@ class AuthApp(App[None]):
         self.clock = clock
         self.crash_report: Path | None = None
         self.workspace_paths: list[Path] = []  # set when started inside a pixi workspace: shown first
+        self.collection = IdleCollection()  # started on mount, stopped on unmount
         if environment.label == "demo":
             self.sub_title = "demo data — nothing real is read or written"
 
     # -- full garbage collections while nobody types (app/ui/collection.py) -------------
 
     def on_mount(self) -> None:
-        self.collection = IdleCollection()
         self.collection.start()
         self.set_interval(CHECK, self.collection.tick, name="idle collection")
 
@@ -80,6 +80,7 @@ class AuthApp(App[None]):
         Instead: a redacted report file, and one clear message on stderr."""
         from pixi_auth_tui.crash import crash_message, write_report
 
+        self.collection.stop()  # Python's own collection thresholds back, whatever follows
         self._return_code = 1
         if self._exception is None:
             self._exception = error  # Pilot re-raises it in tests
