@@ -214,9 +214,10 @@ class WideningTable(DataTable[Text]):
 
         blank = styled(None)
         plain = cell.plain
-        text_style = self.app.console.get_style(cell.style) if cell.style and plain else None
         line = [Segment(" " * padding, blank)] if padding else []
-        line.append(Segment(plain, styled(text_style)))
+        if plain:  # (Rich draws an empty text as no segment, or an empty one: nothing either way)
+            text_style = self.app.console.get_style(cell.style, default=Style.null()) if cell.style else None
+            line.append(Segment(plain, styled(text_style)))
         if inner > cell_len(plain):
             line.append(Segment(" " * (inner - cell_len(plain)), blank))
         if padding:
