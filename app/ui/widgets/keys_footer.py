@@ -1,4 +1,5 @@
-"""Textual's Footer, rebuilt only when the keys it shows change.
+"""The Footer (ui/widgets/footer.py: Textual's, without the dead keys it keeps), rebuilt only
+when the keys it shows change.
 
 Textual (checked on 8.2) rebuilds the Footer — every FooterKey widget anew — whenever its
 screen publishes `bindings_updated`: on each focus change and screen activation, even when the
@@ -13,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import cast
 
+from pixi_auth_tui.ui.widgets.footer import Footer
 from textual.app import ComposeResult
 from textual.reactive import Reactive
 from textual.screen import Screen
-from textual.widgets import Footer
 
 
 class KeysFooter(Footer):

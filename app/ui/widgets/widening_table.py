@@ -1,4 +1,5 @@
-"""A DataTable whose cells are drawn again when a column widens, and drawn once per look.
+"""A DataTable whose cells are drawn again when a column widens, and whose caches free by
+reference counting when cleared.
 
 Textual's DataTable (checked on 8.2) widens auto-width columns on its next idle, after rows were
 added, and caches every rendered cell and line under keys that do not hold the column's width.
@@ -6,56 +7,115 @@ A paint between `add_row` and that idle — what a loaded machine does, the comp
 before the table's queue drains — caches cells cut at the old width, and the screen keeps
 showing them after the column widened (seen as an audit table stuck at its titles' widths).
 
-Drawing a cell (Rich's Styled → Padding → Text pipeline) costs ~45 µs, and a screenful is
-~250 cells: 12 ms of every full redraw, which the table does when its rows arrive and again
-when the focus leaves it (the table's tint and the cursor change every cell's style). Textual
-caches a cell per row, column and style; here a cell's text is drawn once per look (same text,
-spans and width), unstyled, and each use applies the row's styles to those segments as Rich's
-Styled does (pre style under, post style over), then the row/column mark Textual puts on every
-cell for the mouse. Cells of one line only; anything else is drawn by Textual itself. Tests
-compare every line with Textual's own drawing.
+Its render caches are `LRUCache`s: each entry is a list linked to its neighbours in a ring, so
+a cleared cache leaves a reference cycle holding every rendered cell, line and strip (tens of
+thousands of objects per filter keystroke over a big table) that only a full garbage
+collection frees — 15–75 ms, the worst keystrokes of the filter. `UnlinkingLRUCache` breaks
+the ring when it is cleared, so reference counting frees it all at once.
+
+Drawing the table after each filter keystroke renders every visible cell again (~36 rows x 7
+cells): Textual hands each one to Rich as `Styled(Padding(text))`, ~60 µs a cell, two thirds of
+the redraw. `_render_cell` draws the cells this table holds — one line of plain `Text` with at
+most a style of its own, that fits its column — directly, as the same segments; any other cell
+goes the general way (tests/test_filter_gc.py compares both on every kind of cell). And each
+line asked the table's style and its row's (zebra) style, which Textual works out from every
+ancestor at each call (~0.1 ms, twice a line): they are worked out once per drawing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
-from rich.padding import Padding
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual._types import SegmentLines
 from textual.cache import LRUCache
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
-SegmentLines = list[list[Segment]]
+K = TypeVar("K")
+V = TypeVar("V")
+
+# The DataTable's LRU caches (Textual 8.2), all cleared whenever its rows or styles change.
+LRU_CACHES = (
+    "_row_render_cache",
+    "_cell_render_cache",
+    "_row_renderable_cache",
+    "_line_cache",
+    "_offset_cache",
+    "_ordered_row_cache",
+)
 
 
-def _plain_style(style: str | Style) -> bool:
-    """A style with no meta and no link: adding Textual's mark to it commutes."""
-    return isinstance(style, str) or (not style._meta and not style.link)
+def text_width(text: Text) -> int:
+    """What `textual.render.measure(console, text, 1)` answers for a Text: its widest line."""
+    return max(map(cell_len, text.plain.splitlines()), default=0)
+
+
+class UnlinkingLRUCache(LRUCache[K, V]):
+    """An LRUCache whose `clear` empties each entry first: no cycle is left for the collector."""
+
+    __slots__ = ()
+
+    def clear(self) -> None:
+        for link in self._cache.values():
+            link.clear()
+        super().clear()
 
 
 class WideningTable(DataTable[Text]):
-    reuse_cells: bool = True  # off only to compare with Textual's own drawing (tests)
+    _drawing_styles: dict[object, Style] | None = None  # styles asked during one drawing
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        # A cell's text drawn unstyled depends on its text, spans and width alone (all in the
-        # key): restyling the table (focus, theme) leaves it valid, so it is never cleared.
-        self._look_cache: LRUCache[tuple[object, ...], SegmentLines] = LRUCache(4096)
-        self._drawing_styles: dict[object, Style] | None = None  # set while lines are drawn
         super().__init__(*args, **kwargs)
+        for name in LRU_CACHES:
+            cache: LRUCache[Any, Any] = getattr(self, name)
+            setattr(self, name, UnlinkingLRUCache(cache.maxsize))
 
-    # -- styles, worked out once per drawing -------------------------------------------------
-    # DataTable asks its own style and its rows' odd/even styles for every line it draws, and
-    # each answer walks the widget's ancestors' CSS (~50 µs): a tenth of a full redraw. Nothing
-    # restyles the table while it draws, so each is worked out once per `render_lines`.
+    def repaint_now(self) -> None:
+        """Tell the screen now that the table needs repainting, not when the table is next idle.
+
+        A keystroke in the filter box makes the box and the table dirty; the screen draws the
+        box's frame as soon as it is idle, and the table's request (sent when the table has
+        measured its new rows, 5–10 ms later over a window of rows) used to miss that frame and
+        wait for Textual's next frame (its update timer then skips one period: 25–35 ms)."""
+        self._check_refresh()
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        widths = [column.content_width for column in self.ordered_columns]
+        # Textual measures each new cell through Rich (~10 µs: a fresh ConsoleOptions each);
+        # a row of Text cells is measured here the same way (`text_width`), the rest by Textual.
+        super()._update_dimensions([key for key in new_rows if not self._measured(key)])
+        if widths != [column.content_width for column in self.ordered_columns]:
+            self._clear_caches()  # cells cached at the old widths must be drawn again
+
+    def _measured(self, row_key: RowKey) -> bool:
+        """Widen the columns to this row's cells, when they are all Text and the row has a
+        fixed height and no label (else Textual measures it)."""
+        row_index = self._row_locations.get(row_key)
+        if row_index is None:
+            return True  # removed before this idle: Textual skips it too
+        row = self.rows[row_key]
+        if row.label is not None or row.auto_height:
+            return False
+        cells = self._get_row_renderables(row_index)[1]
+        texts = [cell for cell in cells if isinstance(cell, Text) and type(cell) is Text]
+        if len(texts) != len(cells):
+            return False
+        for column, cell in zip(self.ordered_columns, texts, strict=False):  # as Textual pairs them
+            width = text_width(cell)
+            if width > column.content_width:
+                column.content_width = width
+        return True
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        self._drawing_styles = {} if self.reuse_cells else None
+        # Nothing can restyle the table while it draws (no await): its styles hold throughout.
+        self._drawing_styles = {}
         try:
             return super().render_lines(crop)
         finally:
@@ -66,26 +126,20 @@ class WideningTable(DataTable[Text]):
         styles = self._drawing_styles
         if styles is None:
             return super().rich_style
-        style = styles.get("table")
+        style = styles.get(None)
         if style is None:
-            style = styles["table"] = super().rich_style
+            style = styles[None] = super().rich_style
         return style
 
     def _get_row_style(self, row_index: int, base_style: Style) -> Style:
         styles = self._drawing_styles
-        if styles is None or row_index < self.fixed_rows:  # the header (-1) and fixed rows: as Textual
+        if styles is None or row_index < self.fixed_rows:  # (the header is row -1)
             return super()._get_row_style(row_index, base_style)
-        key = ("row", row_index % 2 if self.zebra_stripes else None, base_style)
+        key = (row_index % 2, base_style)
         style = styles.get(key)
         if style is None:
             style = styles[key] = super()._get_row_style(row_index, base_style)
         return style
-
-    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
-        widths = [column.content_width for column in self.ordered_columns]
-        super()._update_dimensions(new_rows)
-        if widths != [column.content_width for column in self.ordered_columns]:
-            self._clear_caches()  # cells cached at the old widths must be drawn again
 
     def _render_cell(
         self,
@@ -96,33 +150,23 @@ class WideningTable(DataTable[Text]):
         cursor: bool = False,
         hover: bool = False,
     ) -> SegmentLines:
-        lines = self._reused_cell(row_index, column_index, base_style, width, cursor, hover)
+        lines = self._render_plain_cell(row_index, column_index, base_style, width, cursor, hover)
         if lines is None:
-            lines = super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         return lines
 
-    def _drawn_unstyled(self, cell: Text, width: int) -> SegmentLines:
-        """Textual's drawing of a cell (Padding → Text, one line) before Styled applies the
-        row's styles; empty when a line is not exactly the cell's width (Styled's outer crop
-        and pad would then act, and Textual draws that cell itself)."""
-        options = self.app.console_options.update_dimensions(width, 1).update(no_wrap=True)
-        lines = self.app.console.render_lines(Padding(cell, (0, self.cell_padding)), options)
-        if any(Segment.get_line_length(line) != width for line in lines):
-            return []
-        return lines
-
-    def _reused_cell(
+    def _render_plain_cell(
         self, row_index: int, column_index: int, base_style: Style, width: int, cursor: bool, hover: bool
     ) -> SegmentLines | None:
-        """A body cell of one line drawn from a cell that looks the same; None: let Textual draw it."""
-        if not self.reuse_cells or row_index < self.fixed_rows or column_index < self.fixed_columns:
-            return None  # the header, row labels and fixed cells keep Textual's drawing
+        """The cell's line as Textual's `_render_cell` makes it (same cache key, same segments),
+        or None for a cell this does not draw."""
+        if row_index < self.fixed_rows or column_index < self.fixed_columns or row_index < 0:
+            return None  # header, row labels, fixed rows and columns
         row_key = self._row_locations.get_key(row_index)
         column_key = self._column_locations.get_key(column_index)
         if row_key is None or column_key is None:
             return None
-        # Textual's own cache, under Textual's own key (see DataTable._render_cell).
-        textual_key = (
+        cache_key = (
             row_key,
             column_key,
             base_style,
@@ -132,17 +176,21 @@ class WideningTable(DataTable[Text]):
             self._update_count,
             self._pseudo_class_state,
         )
-        cached = self._cell_render_cache.get(textual_key)
+        cached = self._cell_render_cache.get(cache_key)
         if cached is not None:
             return cached
-        row = self.rows.get(row_key)
-        cells: Sequence[object] = self._get_row_renderables(row_index).cells
-        if row is None or row.height != 1 or row.auto_height or column_index >= len(cells):
-            return None
-        cell = cells[column_index]
-        if not isinstance(cell, Text) or type(cell) is not Text:  # a subclass may draw itself otherwise
-            return None
-        if not all(_plain_style(style) for style in (cell.style, *(span.style for span in cell.spans))):
+        cell = self._get_row_renderables(row_index)[1][column_index]
+        padding = self.cell_padding
+        inner = width - 2 * padding
+        if (
+            type(cell) is not Text
+            or cell.spans
+            or cell.justify not in (None, "default")
+            or self.rows[row_key].height != 1
+            or "\n" in cell.plain
+            or "\t" in cell.plain
+            or cell_len(cell.plain) > inner
+        ):
             return None
         component_style, post_style = self._get_styles_to_render_cell(
             False,
@@ -155,46 +203,25 @@ class WideningTable(DataTable[Text]):
             self.cursor_foreground_priority == "css",
             self.cursor_background_priority == "css",
         )
-        pre_style = base_style + component_style
-        if not pre_style or not all(_plain_style(s) for s in (base_style, component_style, post_style)):
-            return None
-        look = (
-            cell.plain,
-            cell.style,
-            tuple(cell.spans),
-            cell.justify,
-            cell.overflow,
-            cell.no_wrap,
-            cell.end,
-            cell.tab_size,
-            width,
-            self.cell_padding,
-        )
-        drawn = self._look_cache.get(look)
-        if drawn is None:
-            drawn = self._drawn_unstyled(cell, width)
-            self._look_cache[look] = drawn
-        if not drawn:
-            return None
-        # As Rich's Styled applies its styles (Segment.apply_style): the pre style under each
-        # segment's own, the post style over it; then the mark Textual puts on each cell's base
-        # style (its row and column, for the mouse), which adds no colour or attribute.
-        mark = Style.from_meta({"row": row_index, "column": column_index})
-        styles: dict[Style | None, Style] = {}
-        lines: SegmentLines = []
-        for line in drawn:
-            styled_line = []
-            for text, style, control in line:
-                if control:
-                    styled_line.append(Segment(text, None, control))
-                    continue
-                combined = styles.get(style)
-                if combined is None:
-                    combined = pre_style + style
-                    if post_style:
-                        combined += post_style
-                    combined = styles[style] = combined + mark
-                styled_line.append(Segment(text, combined, control))
-            lines.append(styled_line)
-        self._cell_render_cache[textual_key] = lines
+        # Rich: Styled(Padding(text, (0, padding)), pre, post) at height 1 and no wrap — the
+        # padding (and the blank after the text) in the null style, the text in its own
+        # style (none when it has none), then `pre + style` and `+ post` on every segment.
+        pre = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
+
+        def styled(style: Style | None) -> Style:
+            under = pre + style
+            return under + post_style if under else post_style
+
+        blank = styled(None)
+        plain = cell.plain
+        line = [Segment(" " * padding, blank)] if padding else []
+        if plain:  # (Rich draws an empty text as no segment, or an empty one: nothing either way)
+            text_style = self.app.console.get_style(cell.style, default=Style.null()) if cell.style else None
+            line.append(Segment(plain, styled(text_style)))
+        if inner > cell_len(plain):
+            line.append(Segment(" " * (inner - cell_len(plain)), blank))
+        if padding:
+            line.append(Segment(" " * padding, blank))
+        lines = [line]
+        self._cell_render_cache[cache_key] = lines
         return lines
