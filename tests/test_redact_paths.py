@@ -47,7 +47,7 @@ filler = st.text(ALPHABET + "xyz,{}[]", max_size=60)
 
 # Secrets the reference does not know of, which fill the main automaton so that the secrets
 # under test land in the recent one (no character of theirs is in ALPHABET or the filler).
-DECOYS = [f"QQ{i:04d}QQQQQQ" for i in range(40)]
+DECOYS = [f"QQ{i:04d}QQQQQQ" for i in range(400)]
 WARM_UP = "warm-up text " * (redact_module._SEARCH_EACH_UP_TO // 10)  # large: builds an automaton
 
 
