@@ -180,6 +180,12 @@ class Redactor:
             self._pending.append(password)
             self._pending_basic.append((username, password))
 
+    def add_basics(self, pairs: list[tuple[str, str]]) -> None:
+        """`add_basic` of each (username, password)."""
+        with self._lock:
+            self._pending += [password for _username, password in pairs]
+            self._pending_basic += pairs
+
     def clear(self) -> None:
         with self._lock:
             self._reset()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import itertools
 import os
 import stat
 from collections import Counter
@@ -32,10 +33,19 @@ from pixi_auth_tui.rattler_json import (
     parse_json,
     plain,
     read_credential,
+    read_credentials,
     type_name,
 )
 from pixi_auth_tui.safeio import UnreadableFile, read_limited
-from pixi_auth_tui.stores.base import Ability, ConflictError, Entry, Snapshot, Store, StoreError, StoreState
+from pixi_auth_tui.stores.base import (
+    Ability,
+    ConflictError,
+    Snapshot,
+    Store,
+    StoreError,
+    StoreState,
+    make_entry,
+)
 from pixi_auth_tui.stores.locking import exclusive
 from pixi_auth_tui.words import plural
 
@@ -80,6 +90,11 @@ class DocEntry:
 def read_document(data: bytes) -> list[DocEntry]:
     """Every top-level entry, in file order, duplicates kept; raise _Malformed where serde_json
     cannot even read the file as a map of strings (see rattler_json for what that means)."""
+    return [DocEntry(key, value) for key, value in read_pairs(data)]
+
+
+def read_pairs(data: bytes) -> Pairs:
+    """`read_document`'s (key, value) pairs, without an object per entry."""
     if not data.strip():
         raise _Malformed("the file is empty (rattler fails to parse it)")
     try:
@@ -92,10 +107,11 @@ def read_document(data: bytes) -> list[DocEntry]:
         raise _Malformed(str(err)) from err
     if not isinstance(doc, Pairs):
         raise _Malformed(f"expected a JSON object of host → credential, found {type_name(doc)}")
-    for key, _value in doc:
-        if has_lone_surrogate(key):
-            raise _Malformed("a key contains a lone surrogate escape (\\ud800–\\udfff), which serde_json rejects")
-    return [DocEntry(key, value) for key, value in doc]
+    if not all(key.isascii() for key, _value in doc):  # (ASCII holds no lone surrogate)
+        for key, _value in doc:
+            if has_lone_surrogate(key):
+                raise _Malformed("a key contains a lone surrogate escape (\\ud800–\\udfff), which serde_json rejects")
+    return doc
 
 
 def parse_document(data: bytes) -> dict[str, Any]:
@@ -263,14 +279,14 @@ class JsonFileStore(Store):
             return Snapshot(self.id, StoreState.MISSING, "file does not exist", version=ABSENT)
         version = _digest(data)
         try:
-            doc = read_document(data)
+            pairs = read_pairs(data)
         except _Malformed as err:
             return Snapshot(self.id, StoreState.MALFORMED, str(err), version=version)
-        last = {e.key: i for i, e in enumerate(doc)}
-        entries = [
-            Entry(e.key, e.credential, self.id, note=None if last[e.key] == i else SUPERSEDED)
-            for i, e in enumerate(doc)
-        ]
+        keys = [key for key, _value in pairs]
+        credentials = read_credentials([value for _key, value in pairs])
+        last = dict(zip(keys, range(len(keys)), strict=True))  # each key's last position
+        notes = [None if last[key] == i else SUPERSEDED for i, key in enumerate(keys)]
+        entries = list(map(make_entry, keys, credentials, itertools.repeat(self.id), notes))
         # serde parses every occurrence of a repeated key, so each one must be readable.
         problems = [f"{e.key}: {_problem_text(e.credential)}" for e in entries if not rattler_accepts(e.credential)]
         if problems:
