@@ -21,7 +21,6 @@ also has control characters escaped.
 from __future__ import annotations
 
 import argparse
-import getpass
 import itertools
 import os
 import sys
@@ -60,14 +59,11 @@ from pixi_auth_tui.cli_common import (
 from pixi_auth_tui.cli_common import (
     UsageError as UsageError,
 )
-from pixi_auth_tui.hostkeys import normalise_login_key
 from pixi_auth_tui.inventory import Inventory, Row, Status, WriteChoice, gc_paused, load_inventory, order_note
 from pixi_auth_tui.model import KIND_LABELS, KINDS, Credential, expires_at, is_misspelled, public_identity
-from pixi_auth_tui.operations import save_credential, successor_after_delete
 from pixi_auth_tui.paths import Environment
 from pixi_auth_tui.redact import SafeWriter, plain, safe, write_json
 from pixi_auth_tui.stores.base import StoreError
-from pixi_auth_tui.validation import build_credential, key_refusal
 from pixi_auth_tui.words import plural
 
 KIND_CHOICES = {spec.cli: name for name, spec in KINDS.items() if spec.cli}
@@ -90,7 +86,31 @@ class _Parser(argparse.ArgumentParser):
             (file or sys.stderr).write(safe(message, keep="\n\t"))
 
 
-def build_parser() -> argparse.ArgumentParser:
+# The reading commands scripts call in loops: for these, the other commands' parsers are made
+# empty (their arguments import the OAuth and workspace modules: ~6 ms of a ~50 ms command).
+LEAN_COMMANDS = ("list", "resolve", "audit")
+# Every command, in the parser's order (tests/test_cli.py checks it against the full parser).
+COMMANDS = ("list", "resolve", "set", "test", "audit", "remove", "login", "refresh", "logout", "token", "check")
+
+
+def lean_command(argv: Sequence[str]) -> str | None:
+    """The command of `argv` when it is one of LEAN_COMMANDS and nothing before it could make
+    argparse read it otherwise (only `--demo` and `--workspace PATH` may come first); else None."""
+    at = 0
+    while at < len(argv):
+        word = argv[at]
+        if word == "--demo" or word.startswith("--workspace="):
+            at += 1
+        elif word == "--workspace":
+            at += 2
+        else:
+            return word if word in LEAN_COMMANDS else None
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Every command's parser, or with `only` (one of LEAN_COMMANDS) just that one's arguments:
+    the others are there by name, so usage lines and errors read the same."""
     parser = _Parser(
         prog="pixi-auth-tui",
         description="Browse, add, rotate, remove, test and audit the credentials pixi and rattler use.",
@@ -109,14 +129,40 @@ def build_parser() -> argparse.ArgumentParser:
         help="the pixi workspace whose .pixi/config.toml applies (default: the one the current directory is in)",
     )
     sub = parser.add_subparsers(dest="command")
+    if only is not None:
+        for name in COMMANDS:
+            if name == only:
+                _ADD_LEAN[name](sub)
+            else:
+                sub.add_parser(name)
+        return parser
+    _add_list(sub)
+    _add_resolve(sub)
+    _add_set(sub)
+    _add_test(sub)
+    _add_audit(sub)
+    _add_remove(sub)
+    from pixi_auth_tui.cli_oauth_args import add_commands as add_oauth_commands  # login/refresh/logout/token
 
+    add_oauth_commands(sub)
+    from pixi_auth_tui.cli_check_args import add_check_parser
+
+    add_check_parser(sub)
+    return parser
+
+
+def _add_list(sub: argparse._SubParsersAction) -> None:
     p_list = sub.add_parser("list", help="every stored credential, in pixi's lookup order (secrets masked)")
     p_list.add_argument("--json", action="store_true", help="machine-readable output")
 
+
+def _add_resolve(sub: argparse._SubParsersAction) -> None:
     p_resolve = sub.add_parser("resolve", help="which credential pixi would send for a URL, and how")
     p_resolve.add_argument("url")
     p_resolve.add_argument("--json", action="store_true")
 
+
+def _add_set(sub: argparse._SubParsersAction) -> None:
     p_set = sub.add_parser(
         "set",
         help="add or rotate a credential; secrets come from a hidden prompt or stdin, never from arguments",
@@ -137,6 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="read the secret from stdin (first line; for s3 a second line may hold a session token)",
     )
 
+
+def _add_test(sub: argparse._SubParsersAction) -> None:
     p_test = sub.add_parser(
         "test", help="make a real authenticated request and say whether the server accepts the credential"
     )
@@ -148,23 +196,27 @@ def build_parser() -> argparse.ArgumentParser:
     p_test.add_argument("--timeout", type=float, default=15.0, help="seconds for the whole request (default 15)")
     p_test.add_argument("--json", action="store_true")
 
+
+def _add_audit(sub: argparse._SubParsersAction) -> None:
     p_audit = sub.add_parser("audit", help="what is wrong with the secrets on this machine (never prints a secret)")
     p_audit.add_argument("--json", action="store_true", help="the inventory and the findings, machine-readable")
     p_audit.add_argument(
         "--fail-on", choices=("warning", "error"), default="error", help="exit 5 at this severity or worse"
     )
 
+
+def _add_remove(sub: argparse._SubParsersAction) -> None:
     p_remove = sub.add_parser("remove", help="remove a credential from one store")
     p_remove.add_argument("key")
     p_remove.add_argument("--store", choices=(*STORE_CHOICES, "netrc"))
     p_remove.add_argument("--item", help="keychain item path, to remove one of several duplicates")
-    from pixi_auth_tui.cli_oauth_args import add_commands as add_oauth_commands  # login/refresh/logout/token
 
-    add_oauth_commands(sub)
-    from pixi_auth_tui.cli_check_args import add_check_parser
 
-    add_check_parser(sub)
-    return parser
+_ADD_LEAN: dict[str, Callable[[argparse._SubParsersAction], None]] = {
+    "list": _add_list,
+    "resolve": _add_resolve,
+    "audit": _add_audit,
+}
 
 
 # -- output helpers --------------------------------------------------------------------
@@ -341,12 +393,16 @@ def _secret_reader(use_stdin: bool, stdin: TextIO, kind: str) -> SecretReader:
         return lambda _prompt: next(queue, "")
     if not stdin.isatty():
         raise UsageError("no terminal for a hidden prompt; pass --stdin and pipe the secret")
+    import getpass
+
     return lambda prompt: getpass.getpass(prompt)
 
 
 def credential_from_args(args: argparse.Namespace, read: SecretReader) -> Credential:
     """The kind's fields: secrets from the prompt or stdin (in the kind's order), the others
     from their options; checked by the same `build_credential` the UI's form uses."""
+    from pixi_auth_tui.validation import build_credential
+
     kind = KIND_CHOICES[args.kind]
     values: dict[str, str] = {}
     for field in KINDS[kind].fields:
@@ -364,6 +420,11 @@ def credential_from_args(args: argparse.Namespace, read: SecretReader) -> Creden
 
 
 def cmd_set(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    # (the writing commands' modules: imported when one runs, not by `list` and the like)
+    from pixi_auth_tui.hostkeys import normalise_login_key
+    from pixi_auth_tui.operations import save_credential
+    from pixi_auth_tui.validation import key_refusal
+
     bad_key = key_refusal(args.key)  # the form's own sentence for it
     if bad_key:
         raise UsageError(bad_key)
@@ -412,6 +473,8 @@ def cmd_set(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO, 
 
 
 def cmd_remove(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
+    from pixi_auth_tui.operations import successor_after_delete
+
     holders = [r for r in inv.rows if r.key == args.key and (args.store is None or r.store.id == args.store)]
     if args.item:
         holders = [r for r in holders if r.entry.item_ref == args.item]
@@ -491,7 +554,8 @@ def main(
     safe_out = SafeWriter(out or sys.stdout)
     safe_err = SafeWriter(err or sys.stderr)
     try:
-        args = build_parser().parse_args(argv)
+        words = sys.argv[1:] if argv is None else argv
+        args = build_parser(lean_command(words)).parse_args(words)
         if args.command in ("list", "resolve", "audit"):
             with gc_paused():  # a short process over many acyclic objects (see gc_paused)
                 return _run(args, safe_out, safe_err, stdin or sys.stdin)  # type: ignore[arg-type]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -23,6 +22,8 @@ def _is_ip(host: str) -> bool:
     address = host.strip("[]")
     if ":" not in address and not _IPV4_SHAPE.fullmatch(address):
         return False  # a host name: skip ipaddress's two failed parses (and their exceptions)
+    import ipaddress  # (only for a host shaped like an address)
+
     try:
         ipaddress.ip_address(address)
     except ValueError:

@@ -252,3 +252,62 @@ def test_resolve_promises_no_request_when_a_rejected_file_stops_pixi(home):
     assert data["blocked"] and data["match"]["key"] == "b.example"
     listed = run(home, "list", extra_env=env).stdout
     assert "(1 entry)" in listed and "1 entries" not in listed
+
+
+# -- the lean parser of the reading commands reads every line as the full one does -----------
+
+PARSED_LINES = [
+    ["list"],
+    ["list", "--json"],
+    ["--demo", "list", "--json"],
+    ["--workspace", "ws", "audit", "--fail-on", "warning"],
+    ["--workspace=ws", "resolve", "https://x.example/a", "--json"],
+    ["resolve", "--json", "https://x.example/a"],
+    ["audit", "--json", "--fail-on", "error"],
+    ["--workspace", "list", "audit"],  # `list` is the workspace here: the command is audit
+    ["list", "--bogus"],
+    ["list", "extra"],
+    ["resolve"],
+    ["audit", "--fail-on", "never"],
+    ["--demo", "lis"],
+    ["--dem", "list"],  # an abbreviation: left to the full parser
+    ["list", "--demo"],
+    ["list", "-h"],
+    ["audit", "--help"],
+    ["resolve", "--", "https://x.example/a"],
+]
+
+
+def parse_outcome(parser, line):
+    """(namespace or exit code, stdout, stderr) of parsing `line`."""
+    import contextlib
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            result = vars(parser.parse_args(line))
+        except SystemExit as stop:
+            result = stop.code
+    return result, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("line", PARSED_LINES, ids=" ".join)
+def test_the_lean_parser_reads_each_line_as_the_full_parser(line, monkeypatch):
+    from pixi_auth_tui import cli
+
+    monkeypatch.setenv("COLUMNS", "100")  # argparse wraps usage lines at the terminal's width
+    lean = cli.lean_command(line)
+    assert parse_outcome(cli.build_parser(lean), line) == parse_outcome(cli.build_parser(), line)
+    if line[:1] == ["list"] or line[:2] == ["--demo", "list"]:
+        assert lean == "list"  # the fast path is taken where it can be
+
+
+def test_every_command_is_named_in_the_lean_parser_in_order():
+    from pixi_auth_tui import cli
+
+    (full,) = [a for a in cli.build_parser()._actions if a.dest == "command"]
+    assert tuple(full.choices) == cli.COMMANDS
+    for only in cli.LEAN_COMMANDS:
+        (lean,) = [a for a in cli.build_parser(only)._actions if a.dest == "command"]
+        assert tuple(lean.choices) == cli.COMMANDS

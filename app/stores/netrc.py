@@ -14,7 +14,6 @@ What that means, each checked against py-rattler:
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from dataclasses import dataclass
@@ -135,6 +134,8 @@ def parse_netrc(text: str) -> NetrcParse:
             line = lexer.line
             hint = " (quotes are not special to rattler)" if '"' in word else ""
             hint = hint or (" ('#' starts no comment for rattler)" if word.startswith("#") else "")
+            import difflib  # (only for a file rattler cannot parse)
+
             close = difflib.get_close_matches(word, KEYWORDS, n=1, cutoff=0.75)
             if close:
                 value = lexer.token()  # the mistyped keyword's value: a secret, shown nowhere
