@@ -26,7 +26,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import IO, TextIO
 
 from pixi_auth_tui import __version__
 from pixi_auth_tui.cli_common import (  # re-exported: scripts and tests read the codes from cli
@@ -59,8 +59,16 @@ from pixi_auth_tui.cli_common import (
 from pixi_auth_tui.cli_common import (
     UsageError as UsageError,
 )
-from pixi_auth_tui.inventory import Inventory, Row, Status, WriteChoice, gc_paused, load_inventory, order_note
-from pixi_auth_tui.model import KIND_LABELS, KINDS, Credential, expires_at, is_misspelled, public_identity
+from pixi_auth_tui.inventory import Inventory, Status, WriteChoice, gc_paused, load_inventory, order_note
+from pixi_auth_tui.inventory_json import (  # re-exported: tests read the JSON shapes from cli
+    inventory_json as inventory_json,
+)
+from pixi_auth_tui.inventory_json import (
+    inventory_json_text,
+    row_json,
+    with_inventory_text,
+)
+from pixi_auth_tui.model import KIND_LABELS, KINDS, Credential, public_identity
 from pixi_auth_tui.paths import Environment
 from pixi_auth_tui.redact import SafeWriter, plain, safe, write_json
 from pixi_auth_tui.stores.base import StoreError
@@ -222,50 +230,6 @@ _ADD_LEAN: dict[str, Callable[[argparse._SubParsersAction], None]] = {
 # -- output helpers --------------------------------------------------------------------
 
 
-def row_json(row: Row) -> dict[str, Any]:
-    cred = row.entry.credential
-    return {
-        "key": row.key,
-        "store": row.store.id,
-        "store_name": row.store.name,
-        "location": row.store.location,
-        "kind": cred.kind,
-        "status": row.status.value,
-        "reason": row.reason,
-        "shadowed_by": row.shadowed_by,
-        "identity": public_identity(cred),
-        "expires_at": expires_at(cred),
-        "misspelled": is_misspelled(cred),
-        "item_ref": row.entry.item_ref,
-    }
-
-
-def inventory_json(inv: Inventory) -> dict[str, Any]:
-    return {
-        "blocked": inv.blocked,
-        "override_file": {
-            "path": str(inv.override.path) if inv.override.path else None,
-            "named_by": str(inv.override.source) if inv.override.source else None,
-            "workspace": str(inv.override.workspace) if inv.override.workspace else None,
-        },
-        "stores": [
-            {
-                "id": s.id,
-                "name": s.name,
-                "location": s.location,
-                "writable": s.writable,
-                "state": inv.snapshots[s.id].state.value,
-                "message": inv.snapshots[s.id].message,
-                "entries": len(inv.snapshots[s.id].entries),
-                "problems": inv.snapshots[s.id].problems,
-                "note": order_note(inv, s.id),
-            }
-            for s in inv.stores
-        ],
-        "entries": [row_json(r) for r in inv.rows],
-    }
-
-
 def _table(headers: Sequence[str], rows: list[Sequence[str]], out: TextIO) -> None:
     if not all(map(str.isprintable, itertools.chain.from_iterable(rows))):  # (a scan in C)
         rows = [[plain(cell) for cell in row] for row in rows]  # a key with a line break stays on its line
@@ -316,8 +280,10 @@ def print_inventory(inv: Inventory, out: TextIO) -> None:
 
 
 def cmd_list(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
-    if args.json:
-        write_json(out, inventory_json(inv))
+    if args.json and out.isatty():
+        write_json(out, inventory_json(inv))  # indented, for a person
+    elif args.json:
+        out.write(inventory_json_text(inv) + "\n")  # what write_json writes, without a dict per entry
     else:
         print_inventory(inv, out)
     return EXIT_OK
@@ -509,9 +475,11 @@ def cmd_audit(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
     findings = run_audit(inv, environment.home, ProbeState.default(environment.env))
     counts = summary(findings)
     if args.json:
-        write_json(
-            out, {"summary": counts, "findings": [f.to_json() for f in findings], "inventory": inventory_json(inv)}
-        )
+        report = {"summary": counts, "findings": [f.to_json() for f in findings]}
+        if out.isatty():
+            write_json(out, {**report, "inventory": inventory_json(inv)})  # indented, for a person
+        else:
+            out.write(with_inventory_text(report, inv) + "\n")
     else:
         if not findings:
             out.write("No findings: every stored credential is where pixi can use it, and nothing is exposed.\n")
