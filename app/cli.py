@@ -543,11 +543,14 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
             from pixi_auth_tui.cli_check import cmd_check
 
             return cmd_check(args, environment_for(args), out, err)
+        if args.command == "resolve":
+            # Only the rows of the keys rattler would try for this URL (every store still read whole).
+            from pixi_auth_tui.hostkeys import candidate_keys
+
+            return cmd_resolve(load_inventory(environment_for(args), keys=candidate_keys(args.url)), args, out)
         inv = load_inventory_for(args)
         if args.command == "list":
             return cmd_list(inv, args, out)
-        if args.command == "resolve":
-            return cmd_resolve(inv, args, out)
         if args.command == "set":
             return cmd_set(inv, args, out, err, stdin)
         if args.command == "remove":

@@ -8,7 +8,7 @@ import gc
 import sys
 import threading
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -132,6 +132,8 @@ class Inventory:
     env: dict[str, str] = field(default_factory=dict)
     # What the files looked like just before they were read (see file_signature).
     files: dict[str, tuple[int, int, int] | None] = field(default_factory=dict)
+    # Set when `rows` hold only these keys' rows (every store still read whole): `resolve`'s.
+    keys: frozenset[str] | None = None
 
     def store(self, store_id: str) -> Store | None:
         return next((s for s in self.stores if s.id == store_id), None)
@@ -210,9 +212,15 @@ def make_row(entry: Entry, store: Store, status: Status, reason: str, shadowed_b
 USED = "pixi uses this entry"
 
 
-def build_rows(stores: list[Store], snapshots: dict[str, Snapshot]) -> list[Row]:
+def build_rows(stores: list[Store], snapshots: dict[str, Snapshot], keys: Collection[str] | None = None) -> list[Row]:
+    """A row per entry, in lookup order; with `keys`, only the rows of those keys (a key's rows
+    depend on that key's entries alone: `resolve` needs the few keys a URL can match)."""
+
+    def entries_of(snapshot: Snapshot) -> list[Entry]:
+        return snapshot.entries if keys is None else [e for e in snapshot.entries if e.key in keys]
+
     keychain_counts: dict[str, int] = defaultdict(int)
-    for entry in snapshots.get(KEYCHAIN, Snapshot(KEYCHAIN, StoreState.OK)).entries:
+    for entry in entries_of(snapshots.get(KEYCHAIN, Snapshot(KEYCHAIN, StoreState.OK))):
         keychain_counts[entry.key] += 1
     winner: dict[str, Store] = {}
     rows: list[Row] = []
@@ -220,7 +228,7 @@ def build_rows(stores: list[Store], snapshots: dict[str, Snapshot]) -> list[Row]
     for store in stores:
         snapshot = snapshots[store.id]
         shadowed: dict[str, str] = {}  # reason, per winning store's name (one string for all its keys)
-        for entry in snapshot.entries:
+        for entry in entries_of(snapshot):
             # (_ignored_reason's first checks inline: at 100,000 entries a call per entry shows)
             reason = None
             if entry.note is not None or snapshot.state in BAD_FILE_STATES or entry.store_id == KEYCHAIN:
@@ -266,9 +274,12 @@ def blocking_problem(stores: list[Store], snapshots: dict[str, Snapshot]) -> str
     return None
 
 
-def load_inventory(environment: Environment, keychain: Store | None = None) -> Inventory:
+def load_inventory(
+    environment: Environment, keychain: Store | None = None, keys: Collection[str] | None = None
+) -> Inventory:
+    """Every store read; the rows of every key, or with `keys` only of those (see Inventory.keys)."""
     found = discover_stores(environment, keychain)
-    inventory = inventory_from(found.stores, found.override)
+    inventory = inventory_from(found.stores, found.override, keys)
     inventory.env = dict(environment.env)
     return inventory
 
@@ -340,12 +351,14 @@ def _load_all(stores: list[Store]) -> dict[str, Snapshot]:
     return snapshots
 
 
-def inventory_from(stores: list[Store], override: OverrideLookup | None = None) -> Inventory:
+def inventory_from(
+    stores: list[Store], override: OverrideLookup | None = None, keys: Collection[str] | None = None
+) -> Inventory:
     # Taken before reading, so a change made while the stores are read is noticed later.
     files = file_signature(stores)
     with gc_paused():
         snapshots = _load_all(stores)
-        rows = build_rows(stores, snapshots)
+        rows = build_rows(stores, snapshots, None if keys is None else frozenset(keys))
     return Inventory(
         stores=stores,
         snapshots=snapshots,
@@ -353,6 +366,7 @@ def inventory_from(stores: list[Store], override: OverrideLookup | None = None) 
         override=override or OverrideLookup(),
         blocked=blocking_problem(stores, snapshots),
         files=files,
+        keys=None if keys is None else frozenset(keys),
     )
 
 

@@ -3,6 +3,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pixi_auth_tui import inventory as inventory_module
+from pixi_auth_tui.hostkeys import candidate_keys
 from pixi_auth_tui.inventory import (
     AUTH_FILE,
     CREDENTIALS,
@@ -13,6 +14,7 @@ from pixi_auth_tui.inventory import (
     Status,
     build_rows,
     load_inventory,
+    resolve,
 )
 from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken, S3Credentials, Unrecognised
 from pixi_auth_tui.stores.base import Entry, Snapshot, StoreState
@@ -211,3 +213,32 @@ def test_rows_are_built_as_the_plain_version_builds_them(specs):
     built = build_rows(stores, snapshots)
     assert built == reference_rows(stores, snapshots)
     assert [vars(row) for row in built] == [vars(row) for row in reference_rows(stores, snapshots)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(store_specs, min_size=5, max_size=5),
+    st.sampled_from(["https://a.example/x", "https://b.example/", "https://c.example/x", "https://example/"]),
+)
+def test_resolve_reads_the_same_from_the_rows_of_its_keys_alone(specs, url):
+    stores = [NamedStore(store_id) for store_id in (OVERRIDE, AUTH_FILE, KEYCHAIN, CREDENTIALS, NETRC)]
+    snapshots = {
+        store.id: Snapshot(
+            store.id, state, "why", [Entry(key, cred, store.id, note=note) for (key, cred), note in entries]
+        )
+        for store, (state, entries) in zip(stores, specs, strict=True)
+    }
+    keys = candidate_keys(url)
+    full, few = inventory_from_snapshots(stores, snapshots, None), inventory_from_snapshots(stores, snapshots, keys)
+    assert few.rows == [row for row in full.rows if row.key in keys]
+    assert vars(resolve(few, url)) == vars(resolve(full, url))
+
+
+def inventory_from_snapshots(stores, snapshots, keys):
+    class Loaded(NamedStore):
+        def load(self):
+            return snapshots[self.id]
+
+    for store in stores:
+        store.__class__ = Loaded
+    return inventory_module.inventory_from(stores, keys=keys)
