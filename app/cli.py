@@ -116,6 +116,37 @@ def lean_command(argv: Sequence[str]) -> str | None:
     return None
 
 
+def quick_args(argv: Sequence[str]) -> argparse.Namespace | None:
+    """What argparse makes of the plainest lines of the reading commands (`list --json`,
+    `resolve URL`, `audit --fail-on warning`, after `--demo` / `--workspace PATH`), without
+    building a parser (argparse's formatter alone imports shutil, bz2 and lzma); None for any
+    other line, which argparse then reads. tests/test_cli.py compares the two."""
+    demo, workspace, at = False, None, 0
+    while at < len(argv):
+        word = argv[at]
+        if word == "--demo":
+            demo, at = True, at + 1
+        elif word.startswith("--workspace="):
+            workspace, at = word.removeprefix("--workspace="), at + 1
+        elif word == "--workspace" and at + 1 < len(argv) and not argv[at + 1].startswith("-"):
+            workspace, at = argv[at + 1], at + 2
+        else:
+            break
+    if at == len(argv) or argv[at] not in LEAN_COMMANDS:
+        return None
+    command, rest = argv[at], list(argv[at + 1 :])
+    found: dict[str, object] = {"demo": demo, "workspace": workspace, "command": command}
+    found["json"] = "--json" in rest
+    rest = [word for word in rest if word != "--json"]
+    if command == "list" and not rest:
+        return argparse.Namespace(**found)
+    if command == "resolve" and len(rest) == 1 and not rest[0].startswith("-"):
+        return argparse.Namespace(**found, url=rest[0])
+    if command == "audit" and rest in ([], ["--fail-on", "warning"], ["--fail-on", "error"]):
+        return argparse.Namespace(**found, fail_on=rest[1] if rest else "error")
+    return None
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """Every command's parser, or with `only` (one of LEAN_COMMANDS) just that one's arguments:
     the others are there by name, so usage lines and errors read the same."""
@@ -523,7 +554,7 @@ def main(
     safe_err = SafeWriter(err or sys.stderr)
     try:
         words = sys.argv[1:] if argv is None else argv
-        args = build_parser(lean_command(words)).parse_args(words)
+        args = quick_args(words) or build_parser(lean_command(words)).parse_args(words)
         if args.command in ("list", "resolve", "audit"):
             with gc_paused():  # a short process over many acyclic objects (see gc_paused)
                 return _run(args, safe_out, safe_err, stdin or sys.stdin)  # type: ignore[arg-type]

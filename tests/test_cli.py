@@ -6,6 +6,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import NO_BUS
 
@@ -275,6 +277,8 @@ PARSED_LINES = [
     ["list", "-h"],
     ["audit", "--help"],
     ["resolve", "--", "https://x.example/a"],
+    ["resolve", "-x"],
+    ["--workspace", "-x", "list"],
 ]
 
 
@@ -311,3 +315,44 @@ def test_every_command_is_named_in_the_lean_parser_in_order():
     for only in cli.LEAN_COMMANDS:
         (lean,) = [a for a in cli.build_parser(only)._actions if a.dest == "command"]
         assert tuple(lean.choices) == cli.COMMANDS
+
+
+QUICK_LINES = [
+    ["list"],
+    ["list", "--json"],
+    ["list", "--json", "--json"],
+    ["--demo", "list"],
+    ["--workspace", "ws", "--demo", "list", "--json"],
+    ["--workspace=-odd", "audit"],
+    ["audit", "--json"],
+    ["audit", "--fail-on", "warning", "--json"],
+    ["audit", "--json", "--fail-on", "error"],
+    ["resolve", "https://x.example/a"],
+    ["resolve", "--json", "https://x.example/a"],
+    ["resolve", "", "--json"],
+]
+
+
+@pytest.mark.parametrize("line", QUICK_LINES + PARSED_LINES, ids=" ".join)
+def test_quick_args_reads_a_line_as_argparse_or_leaves_it(line, monkeypatch):
+    from pixi_auth_tui import cli
+
+    monkeypatch.setenv("COLUMNS", "100")
+    quick = cli.quick_args(line)
+    if line in QUICK_LINES:
+        assert quick is not None  # the quick path is taken where it can be
+    if quick is not None:
+        assert parse_outcome(cli.build_parser(), line) == (vars(quick), "", "")
+
+
+words = st.sampled_from(["list", "resolve", "audit", "set", "--json", "--demo", "--workspace", "--fail-on", "warning"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(words | st.sampled_from(["-x", "--js", "u", "", "--workspace=w", "error"]), max_size=6))
+def test_quick_args_never_reads_a_line_otherwise_than_argparse(line):
+    from pixi_auth_tui import cli
+
+    quick = cli.quick_args(line)
+    if quick is not None:
+        assert parse_outcome(cli.build_parser(), line)[0] == vars(quick)
