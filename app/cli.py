@@ -60,15 +60,16 @@ from pixi_auth_tui.cli_common import (
     UsageError as UsageError,
 )
 from pixi_auth_tui.inventory import Inventory, Status, WriteChoice, gc_paused, load_inventory, order_note
-from pixi_auth_tui.inventory_json import (  # re-exported: tests read the JSON shapes from cli
-    inventory_json as inventory_json,
-)
 from pixi_auth_tui.inventory_json import (
+    identity_of,
     inventory_json_text,
     row_json,
     with_inventory_text,
 )
-from pixi_auth_tui.model import KIND_LABELS, KINDS, Credential, public_identity
+from pixi_auth_tui.inventory_json import (  # re-exported: tests read the JSON shapes from cli
+    inventory_json as inventory_json,
+)
+from pixi_auth_tui.model import KIND_LABELS, KINDS, Credential
 from pixi_auth_tui.paths import Environment
 from pixi_auth_tui.redact import SafeWriter, plain, safe, write_json
 from pixi_auth_tui.stores.base import StoreError
@@ -262,16 +263,14 @@ _ADD_LEAN: dict[str, Callable[[argparse._SubParsersAction], None]] = {
 
 
 def _table(headers: Sequence[str], rows: list[Sequence[str]], out: TextIO) -> None:
-    if not all(map(str.isprintable, itertools.chain.from_iterable(rows))):  # (a scan in C)
+    if plain(cells := "".join(itertools.chain.from_iterable(rows))) != cells:  # (one scan, in C)
         rows = [[plain(cell) for cell in row] for row in rows]  # a key with a line break stays on its line
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    widths = [max(len(h), *map(len, column)) for h, column in zip(headers, zip(*rows, strict=True), strict=True)]
+    # Each line padded by one format (as str.ljust pads: to a width in characters), in C.
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
+    lines = map(str.rstrip, itertools.starmap(line.format, [headers, *rows]))
     # One write: the gate then scans the table once, not once per 256 kB piece.
-    out.write(
-        "".join(
-            "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() + "\n"
-            for line in [headers, *rows]
-        )
-    )
+    out.write("\n".join(lines) + "\n")
 
 
 def print_inventory(inv: Inventory, out: TextIO) -> None:
@@ -294,11 +293,11 @@ def print_inventory(inv: Inventory, out: TextIO) -> None:
         ["KEY", "KIND", "STORE", "STATUS", "USER / SECRET", "NOTE"],
         [
             [
-                r.key,
+                r.entry.key,
                 KIND_LABELS[r.entry.credential.kind],
                 r.store.name,
-                r.status.value,
-                public_identity(r.entry.credential),
+                r.status._value_,  # (Enum's `value` is a descriptor: a Python call per row)
+                identity_of(r.entry.credential),
                 "" if r.reason == "pixi uses this entry" else r.reason,
             ]
             for r in inv.rows

@@ -82,6 +82,16 @@ def _identity_and_expiry(cred: Any) -> tuple[str, int | None]:
     return public_identity(cred), expires_at(cred)
 
 
+def identity_of(cred: Any) -> str:
+    """public_identity(cred), for the common kinds without its KINDS lookups."""
+    kind = type(cred)
+    if kind is BearerToken or kind is CondaToken:
+        return mask(cred.token)
+    if kind is BasicHTTP:
+        return str(cred.username)
+    return public_identity(cred)
+
+
 def _entries_text(rows: list[Row]) -> str:
     stores: dict[int, str] = {}  # per store object: its three fields, encoded
     middles: dict[tuple[str, str, str, str | None], str] = {}  # kind, status, reason, shadowed_by

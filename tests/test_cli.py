@@ -356,3 +356,31 @@ def test_quick_args_never_reads_a_line_otherwise_than_argparse(line):
     quick = cli.quick_args(line)
     if quick is not None:
         assert parse_outcome(cli.build_parser(), line)[0] == vars(quick)
+
+
+def reference_table(headers, rows):
+    """The table as first written (a ljust per cell, a printable check per cell): the reference."""
+    from pixi_auth_tui.redact import plain
+
+    if not all(cell.isprintable() for row in rows for cell in row):
+        rows = [[plain(cell) for cell in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    return "".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() + "\n"
+        for line in [headers, *rows]
+    )
+
+
+cells = st.text(st.sampled_from("ab \u00a0\t\n\x1b\u202e\u2028é名\ud800"), max_size=5)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(cells, min_size=3, max_size=3), min_size=1, max_size=5))
+def test_the_table_is_padded_and_escaped_as_before(rows):
+    import io
+
+    from pixi_auth_tui import cli
+
+    out = io.StringIO()
+    cli._table(["KEY", "K", "NOTE"], rows, out)
+    assert out.getvalue() == reference_table(["KEY", "K", "NOTE"], rows)
