@@ -60,16 +60,15 @@ from pixi_auth_tui.cli_common import (
     UsageError as UsageError,
 )
 from pixi_auth_tui.inventory import Inventory, Status, WriteChoice, gc_paused, load_inventory, order_note
+from pixi_auth_tui.inventory_json import (  # re-exported: tests read the JSON shapes from cli
+    inventory_json as inventory_json,
+)
 from pixi_auth_tui.inventory_json import (
-    identity_of,
     inventory_json_text,
     row_json,
     with_inventory_text,
 )
-from pixi_auth_tui.inventory_json import (  # re-exported: tests read the JSON shapes from cli
-    inventory_json as inventory_json,
-)
-from pixi_auth_tui.model import KIND_LABELS, KINDS, Credential
+from pixi_auth_tui.model import KIND_LABELS, KINDS, Credential, public_identity
 from pixi_auth_tui.paths import Environment
 from pixi_auth_tui.redact import SafeWriter, plain, safe, write_json
 from pixi_auth_tui.stores.base import StoreError
@@ -297,7 +296,7 @@ def print_inventory(inv: Inventory, out: TextIO) -> None:
                 KIND_LABELS[r.entry.credential.kind],
                 r.store.name,
                 r.status._value_,  # (Enum's `value` is a descriptor: a Python call per row)
-                identity_of(r.entry.credential),
+                public_identity(r.entry.credential),
                 "" if r.reason == "pixi uses this entry" else r.reason,
             ]
             for r in inv.rows

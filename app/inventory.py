@@ -15,10 +15,6 @@ from pathlib import Path
 
 from pixi_auth_tui.hostkeys import candidate_keys, host_of, redact_userinfo, url_userinfo
 from pixi_auth_tui.model import (
-    BearerToken,
-    CondaToken,
-    OAuth,
-    S3Credentials,
     authorise,
     mask,
     mask_for,
@@ -190,10 +186,6 @@ def _ignored_reason(entry: Entry, snapshot: Snapshot, keychain_counts: dict[str,
     return None
 
 
-# Kinds rattler always reads (a BasicHTTP may be misspelled, an Unrecognised never is read).
-_ALWAYS_ACCEPTED = (BearerToken, CondaToken, S3Credentials, OAuth)
-
-
 _ROW_DEFAULTS = {name: value.default for name, value in Row.__dataclass_fields__.items()}
 _new = object.__new__
 
@@ -233,7 +225,7 @@ def build_rows(stores: list[Store], snapshots: dict[str, Snapshot], keys: Collec
             reason = None
             if entry.note is not None or snapshot.state in BAD_FILE_STATES or entry.store_id == KEYCHAIN:
                 reason = _ignored_reason(entry, snapshot, keychain_counts)
-            elif type(entry.credential) not in _ALWAYS_ACCEPTED and not rattler_accepts(entry.credential):
+            elif not rattler_accepts(entry.credential):
                 reason = "rattler cannot read this entry"
             key = entry.key
             if reason is not None:

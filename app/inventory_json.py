@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from pixi_auth_tui.inventory import Inventory, Row, order_note
-from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken, expires_at, is_misspelled, mask, public_identity
+from pixi_auth_tui.model import expires_at, is_misspelled, public_identity
 
 # json.dumps's own escaper with ensure_ascii (the default): the C one where Python has it.
 _encode: Any = getattr(json.encoder, "c_encode_basestring_ascii", None) or json.encoder.py_encode_basestring_ascii
@@ -70,28 +70,6 @@ def _optional(text: str | None) -> str:
     return "null" if text is None else _encode(text)
 
 
-def _identity_and_expiry(cred: Any) -> tuple[str, int | None]:
-    """public_identity and expires_at, for the common kinds without their KINDS lookups."""
-    kind = type(cred)
-    if kind is BearerToken or kind is CondaToken:
-        token = cred.token
-        # (a JWT has exactly three dot-separated parts: anything else has no `exp` to read)
-        return mask(token), expires_at(cred) if token.count(".") == 2 else None
-    if kind is BasicHTTP:
-        return str(cred.username), None
-    return public_identity(cred), expires_at(cred)
-
-
-def identity_of(cred: Any) -> str:
-    """public_identity(cred), for the common kinds without its KINDS lookups."""
-    kind = type(cred)
-    if kind is BearerToken or kind is CondaToken:
-        return mask(cred.token)
-    if kind is BasicHTTP:
-        return str(cred.username)
-    return public_identity(cred)
-
-
 def _entries_text(rows: list[Row]) -> str:
     stores: dict[int, str] = {}  # per store object: its three fields, encoded
     middles: dict[tuple[str, str, str, str | None], str] = {}  # kind, status, reason, shadowed_by
@@ -112,8 +90,8 @@ def _entries_text(rows: list[Row]) -> str:
                 f'"kind": {_encode(shape[0])}, "status": {_encode(shape[1])}, "reason": {_encode(shape[2])}, '
                 f'"shadowed_by": {_optional(shape[3])}, '
             )
-        identity, expiry = _identity_and_expiry(cred)
-        misspelled = "true" if isinstance(cred, BasicHTTP) and cred.misspelled else "false"
+        identity, expiry = public_identity(cred), expires_at(cred)
+        misspelled = "true" if is_misspelled(cred) else "false"
         parts.append(
             f'{{"key": {_encode(entry.key)}, {where}{middle}"identity": {_encode(identity)}, '
             f'"expires_at": {"null" if expiry is None else int.__repr__(expiry)}, '
