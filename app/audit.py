@@ -29,6 +29,7 @@ from pixi_auth_tui.model import (
     expires_at,
     is_misspelled,
     is_oauth,
+    is_readable,
     parse_credential,
     rattler_accepts,
     respelled,
@@ -317,11 +318,12 @@ def _keychain_findings(inventory: Inventory) -> list[Finding]:
 def _entry_findings(inventory: Inventory, now: float, state: ProbeState | None) -> list[Finding]:
     findings: list[Finding] = []
     for row in inventory.rows:
-        cred = row.entry.credential
-        sid, key = row.store.id, row.key
+        entry = row.entry
+        cred = entry.credential
+        sid, key = row.store.id, entry.key
         if row.status is Status.SHADOWED:
             winner = inventory.active_row(key)
-            differs = winner is not None and dumps_credential(winner.entry.credential) != dumps_credential(cred)
+            differs = winner is not None and not _same_credential(winner.entry.credential, cred)
             findings.append(
                 Finding(
                     "conflict" if differs else "shadowed",
@@ -405,7 +407,7 @@ def _entry_findings(inventory: Inventory, now: float, state: ProbeState | None) 
                     key,
                 )
             )
-        if state is not None:
+        if state is not None and (state.urls or state.results):  # (both empty until a test ran)
             url = state.urls.get(key)
             if url and url.startswith("http://") and row.status is Status.ACTIVE:
                 findings.append(
@@ -431,6 +433,12 @@ def _entry_findings(inventory: Inventory, now: float, state: ProbeState | None) 
                     )
                 )
     return findings
+
+
+def _same_credential(a: Credential, b: Credential) -> bool:
+    """Both hold what rattler would write the same: equal credentials of one kind do (compared
+    without serialising both; a misspelling, say, is only equal once written)."""
+    return (type(a) is type(b) and a == b and is_readable(a)) or dumps_credential(a) == dumps_credential(b)
 
 
 def _environment_findings(inventory: Inventory) -> list[Finding]:

@@ -478,6 +478,11 @@ def is_readable(cred: Credential) -> bool:
 
 def secret_of(cred: Credential) -> str | None:
     """The value that must never be shown unmasked."""
+    kind = type(cred)  # (the common kinds without the KINDS lookup)
+    if kind is BearerToken or kind is CondaToken:
+        return cred.token
+    if kind is BasicHTTP:
+        return cred.password
     name = KINDS[cred.kind].secret
     return getattr(cred, name) if name else None
 
