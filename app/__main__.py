@@ -1,5 +1,3 @@
-import sys
+from pixi_auth_tui.cli import finish, main
 
-from pixi_auth_tui.cli import main
-
-sys.exit(main())
+finish(main())

@@ -384,3 +384,26 @@ def test_the_table_is_padded_and_escaped_as_before(rows):
     out = io.StringIO()
     cli._table(["KEY", "K", "NOTE"], rows, out)
     assert out.getvalue() == reference_table(["KEY", "K", "NOTE"], rows)
+
+
+def test_a_reading_command_writes_all_its_output_before_the_process_ends(home):
+    """list/resolve/audit end the process without tearing the heap down (cli.finish): what
+    they print must all be out first, through a pipe larger than its buffer."""
+    import io
+
+    from pixi_auth_tui import cli
+
+    (home / ".rattler").mkdir()
+    body = ",".join(f'"h{i:05d}.example":{{"BearerToken":"tok-{i:010d}"}}' for i in range(3000))
+    (home / ".rattler" / "credentials.json").write_text("{" + body + "}")
+    done = run(home, "list", "--json")
+    assert done.returncode == 0, done.stderr
+    env = {"HOME": str(home), "DBUS_SESSION_BUS_ADDRESS": NO_BUS, "XDG_CONFIG_HOME": str(home / ".config")}
+    here = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        assert cli.main(["list", "--json"], out=here) == 0
+    assert done.stdout == here.getvalue() and len(done.stdout) > 300_000
+    missing = run(home, "resolve", "https://nothing.example/x")
+    assert missing.returncode == cli.EXIT_NOT_FOUND and "Match:      none" in missing.stdout
