@@ -115,6 +115,13 @@ def _stands_alone(data: bytes, start: int, end: int) -> bool:
     return True
 
 
+# The automaton searches for each spelling's first bytes only (its anchor); where an anchor
+# stands, the spellings it begins are compared whole. Secrets often share their first bytes
+# (`pfx_`, `ghp_`, a JWT's header), so there are fewer anchors than spellings, and shorter ones:
+# the automaton is built faster, and it is built for every large text a process writes first.
+_ANCHOR_BYTES = 8
+
+
 class _Automaton:
     """A fixed set of spellings, all found in one pass over a text (Aho–Corasick, in Rust)."""
 
@@ -122,20 +129,36 @@ class _Automaton:
         from ahocorasick_rs import BytesAhoCorasick  # (imported with the first large text)
 
         self.spellings = spellings
-        # (str.encode mapped in C: a Python call per spelling costs more than the build)
-        data = map(str.encode, spellings, itertools.repeat("utf-8"), itertools.repeat("surrogatepass"))
-        self._search = BytesAhoCorasick(list(data)) if spellings else None
+        # (mapped in C: a Python call per spelling costs more than the automaton)
+        self._encoded = list(map(str.encode, spellings, itertools.repeat("utf-8"), itertools.repeat("surrogatepass")))
+        self._anchors = list(dict.fromkeys(map(operator.itemgetter(slice(_ANCHOR_BYTES)), self._encoded)))
+        self._search = BytesAhoCorasick(self._anchors) if spellings else None
+        self._by_anchor: dict[bytes, dict[int, dict[bytes, str]]] | None = None  # made on the first hit
+
+    def _spellings_of(self, anchor: bytes) -> dict[int, dict[bytes, str]]:
+        """The spellings beginning with `anchor`, by length in bytes: encoded → spelling."""
+        if self._by_anchor is None:
+            self._by_anchor = {}
+            for form, encoded in zip(self.spellings, self._encoded, strict=True):
+                by_length = self._by_anchor.setdefault(encoded[:_ANCHOR_BYTES], {})
+                by_length.setdefault(len(encoded), {})[encoded] = form
+        return self._by_anchor[anchor]
 
     def find(self, data: bytes, words: set[str], found: set[str]) -> None:
         """Adds to `found` each spelling in `data`: anywhere, or for one in `words` (short and
         word-like) where it stands as a whole word."""
         if self._search is None:
             return
-        spellings = self.spellings
-        for index, start, end in self._search.find_matches_as_indexes(data, overlapping=True):
-            form = spellings[index]
-            if form not in found and (form not in words or _stands_alone(data, start, end)):
-                found.add(form)
+        anchors = self._anchors
+        for index, start, _end in self._search.find_matches_as_indexes(data, overlapping=True):
+            for length, spellings in self._spellings_of(anchors[index]).items():
+                form = spellings.get(data[start : start + length])
+                if (
+                    form is not None
+                    and form not in found
+                    and (form not in words or _stands_alone(data, start, start + length))
+                ):
+                    found.add(form)
 
 
 # (the character every such spelling holds, "the secret has no such spelling", its spellings)
