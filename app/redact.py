@@ -231,9 +231,11 @@ class Redactor:
         return list(new)
 
     def _add_spellings(self, forms: set[str]) -> None:
-        forms = {form for form in forms if len(form) >= MIN_SECRET_CHARS} - self._spellings
+        # (lengths compared in C: 10,000 secrets come at once)
+        forms = set(itertools.compress(forms, map(MIN_SECRET_CHARS.__le__, map(len, forms)))) - self._spellings
         self._spellings |= forms
-        self._words.update(form for form in forms if len(form) < LONG_SECRET_CHARS and _WORD.fullmatch(form))
+        short = itertools.compress(forms, map(LONG_SECRET_CHARS.__gt__, map(len, forms)))
+        self._words.update(filter(_WORD.fullmatch, short))
         self._unindexed += forms
 
     def _work_out(self, text: str) -> None:
