@@ -19,7 +19,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pixi_auth_tui.crash import make_private_folder
 from pixi_auth_tui.hostkeys import key_problem
 from pixi_auth_tui.inventory import AUTH_FILE, KEYCHAIN, NETRC, OVERRIDE, Inventory, Row, Status, inventory_from
 from pixi_auth_tui.model import (
@@ -670,6 +669,8 @@ def apply_fix(inventory: Inventory, finding: Finding, fix_id: str, backup_dir: P
         backup_path = None
         if others:
             # A secret that exists nowhere else is never simply deleted: keep a private copy.
+            from pixi_auth_tui.crash import make_private_folder  # (with platform and traceback: fixes only)
+
             make_private_folder(backup_dir)
             backup_path = backup_dir / f"keychain-{_file_safe(finding.key)}-{time.strftime('%Y%m%dT%H%M%S')}.json"
             data = {r.entry.item_ref: json.loads(dumps_credential(r.entry.credential)) for r in others}
