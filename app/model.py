@@ -478,10 +478,10 @@ def is_readable(cred: Credential) -> bool:
 
 def secret_of(cred: Credential) -> str | None:
     """The value that must never be shown unmasked."""
-    kind = type(cred)  # (the common kinds without the KINDS lookup)
-    if kind is BearerToken or kind is CondaToken:
+    # (the common kinds without the KINDS lookup; exact types, as KINDS is keyed by `kind`)
+    if type(cred) is BearerToken or type(cred) is CondaToken:
         return cred.token
-    if kind is BasicHTTP:
+    if type(cred) is BasicHTTP:
         return cred.password
     name = KINDS[cred.kind].secret
     return getattr(cred, name) if name else None
@@ -519,10 +519,10 @@ def mask_for(cred: Credential) -> Callable[[str], str]:
 
 def public_identity(cred: Credential) -> str:
     """What a table shows for a credential: username or masked secret."""
-    kind = type(cred)  # (the common kinds first, without the KINDS lookup: 100,000 rows in a listing)
-    if kind is BearerToken or kind is CondaToken:
+    # (the common kinds first, without the KINDS lookup: 100,000 rows in a listing)
+    if type(cred) is BearerToken or type(cred) is CondaToken:
         return mask(cred.token)
-    if kind is BasicHTTP:
+    if type(cred) is BasicHTTP:
         return str(cred.username)
     spec = KINDS[cred.kind]
     if spec.identity:
@@ -557,10 +557,9 @@ def expires_at(cred: Credential) -> int | None:
     A JWT `exp` in milliseconds is read as such; anything not a finite time in years
     1970–9999 (a string, NaN, 10**30) counts as unknown rather than crashing a date format.
     """
-    kind = type(cred)
-    if (kind is BearerToken or kind is CondaToken) and cred.token.count(".") != 2:
+    if (type(cred) is BearerToken or type(cred) is CondaToken) and cred.token.count(".") != 2:
         return None  # not a JWT (not three dot-separated parts): nothing to read, and the common case
-    if kind is BasicHTTP:
+    if type(cred) is BasicHTTP:
         return None
     expiry = KINDS[cred.kind].expiry
     if expiry == "recorded" and isinstance(cred, OAuth):
