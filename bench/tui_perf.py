@@ -12,7 +12,11 @@ per-pair gaps beside it.
 
 With a keychain, a private gnome-keyring (own D-Bus session, never yours) holds the items, and
 the keychain floor — a fresh process doing one SearchItems and one batched GetSecrets, timed
-from connect to last reply — is measured in the same run, interleaved.
+from connect to last reply — is measured in the same run, interleaved. Beside it the bench
+prints what it can see of our run from outside: the app's timing line (PIXI_AUTH_TUI_TIMINGS:
+when the keychain listing started and ended, when the stores were read; perf_counter, which
+every process on Linux shares), the first frame and rows on the pty, gnome-keyring's CPU, and
+the per-item attribute reads the floor leaves out (timed in the floor's process, apart).
 
 Filter latency runs the real app in-process (Textual's Pilot, headless) over 100,000 rows: from
 a keystroke to the frame that shows its result, over typing, backspace and a sorted view, while
@@ -115,6 +119,7 @@ def start_keyring(items: int):  # -> KeyringDaemon
 
 @dataclass
 class PtyRun:
+    started: float = 0.0  # perf_counter at the start (Linux: the same clock in every process)
     first: float | None = None  # first frame (our header, or the bare app's table)
     ready: float | None = None  # a table row on screen
     answered: float | None = None  # the answer to `/` on screen
@@ -140,7 +145,7 @@ def run_on_pty(
         argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd, start_new_session=True, close_fds=True
     )
     os.close(slave)
-    run = PtyRun()
+    run = PtyRun(started=start)
     deadline = start + timeout
     try:
         while run.answered is None:
@@ -203,10 +208,25 @@ APP_ARGV = [sys.executable, "-m", "pixi_auth_tui"]
 BARE_ARGV = [sys.executable, __file__, "--child", "bare"]
 
 
-def run_app(home: Path, bus: str | None, after: Callable[[int, PtyRun], None] | None = None) -> PtyRun:
-    return run_on_pty(
-        APP_ARGV, app_env(home, bus), home, re.compile(re.escape(FIRST_FRAME)), APP_ROW, APP_KEY_ANSWER, after
-    )
+def run_app(
+    home: Path, bus: str | None, after: Callable[[int, PtyRun], None] | None = None, timings: Path | None = None
+) -> PtyRun:
+    env = app_env(home, bus)
+    if timings is not None:
+        env["PIXI_AUTH_TUI_TIMINGS"] = str(timings)  # one line per read of the stores (ui/reading.py)
+    return run_on_pty(APP_ARGV, env, home, re.compile(re.escape(FIRST_FRAME)), APP_ROW, APP_KEY_ANSWER, after)
+
+
+def first_timing_line(path: Path) -> dict[str, float]:
+    line = json.loads(path.read_text().splitlines()[0])
+    path.unlink()
+    return line
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_bare(home: Path) -> PtyRun:
@@ -255,14 +275,24 @@ def child_keychain_floor(bus: str) -> None:
     elapsed = time.perf_counter() - start
     conn.close()
     assert len(secrets) == len(unlocked)
-    print(json.dumps({"seconds": elapsed, "items": len(secrets)}))
+    # Not part of the floor: what it leaves out, the one attribute read per item that yields
+    # each item's key (pipelined, on a connection of its own, by the app's own client).
+    from pixi_auth_tui.stores.secretservice import _Bus
+
+    start = time.perf_counter()
+    attribute_bus = _Bus(bus)
+    attributes, _ = attribute_bus.get_attributes(unlocked)
+    attribute_seconds = time.perf_counter() - start
+    attribute_bus.close()
+    assert len(attributes) == len(unlocked)
+    print(json.dumps({"seconds": elapsed, "items": len(secrets), "attribute_reads": attribute_seconds}))
 
 
-def keychain_floor(bus: str) -> float:
+def keychain_floor(bus: str) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, __file__, "--child", "floor", "--bus", bus], capture_output=True, text=True, check=True
     )
-    return json.loads(out.stdout)["seconds"]
+    return json.loads(out.stdout)
 
 
 # -- reporting --------------------------------------------------------------------------------
@@ -314,21 +344,35 @@ def bench_keychain(repeats: int, items: int) -> None:
     empty = Path(tempfile.mkdtemp(prefix="pixi-auth-bench-empty-"))
     home = make_home(0)
     (home / "auth.json").unlink()  # keychain only
+    timings = home / "timings.jsonl"
     started = time.perf_counter()
     daemon = start_keyring(items)
+    keyring_pid = daemon.procs[1].pid
     print(f"\n(filled a private gnome-keyring with {items:,} items in {time.perf_counter() - started:.1f} s)")
     try:
         run_bare(empty), run_app(home, daemon.address), keychain_floor(daemon.address)
-        bare, floor, app, gaps = [], [], [], []
+        bare, floor, app, gaps, first, rows = [], [], [], [], [], []
+        listing_start, listing, read_end, attribute_reads, daemon_app, daemon_floor = [], [], [], [], [], []
         for _ in range(repeats):
             b = run_bare(empty)
+            cpu = cpu_seconds(keyring_pid)
             f = keychain_floor(daemon.address)
-            a = run_app(home, daemon.address)
-            assert b.answered and a.answered
+            daemon_floor.append(cpu_seconds(keyring_pid) - cpu)
+            cpu = cpu_seconds(keyring_pid)
+            a = run_app(home, daemon.address, timings=timings)
+            daemon_app.append(cpu_seconds(keyring_pid) - cpu)
+            assert b.answered and a.answered and a.first and a.ready
+            line = first_timing_line(timings)
             bare.append(b.answered)
-            floor.append(f)
+            floor.append(f["seconds"])
+            attribute_reads.append(f["attribute_reads"])
             app.append(a.answered)
-            gaps.append(a.answered - b.answered - f)
+            gaps.append(a.answered - b.answered - f["seconds"])
+            first.append(a.first)
+            rows.append(a.ready)
+            listing_start.append(line["keychain_start"] - a.started)
+            listing.append(line["keychain_end"] - line["keychain_start"])
+            read_end.append(line["read_end"] - a.started)
     finally:
         daemon.stop()
         shutil.rmtree(home, ignore_errors=True)
@@ -337,6 +381,16 @@ def bench_keychain(repeats: int, items: int) -> None:
     print(f"  keychain floor (Search+GetSecrets) : {spread(floor)}")
     print(f"  pixi-auth-tui                      : {spread(app)}")
     print(f"  gap over bare + floor (per round)  : {spread(gaps)}   {verdict(statistics.median(gaps), 0.100)}")
+    print("    our run, from its start (the app's timing line, PIXI_AUTH_TUI_TIMINGS, and the pty):")
+    print(f"    keychain listing starts at       : {spread(listing_start)}")
+    print(f"    keychain listing takes           : {spread(listing)}")
+    print(f"    stores read, rows built at       : {spread(read_end)}")
+    print(f"    first frame on the pty at        : {spread(first)}")
+    print(f"    first rows on the pty at         : {spread(rows)}")
+    print(f"    gnome-keyring CPU during our run : {spread(daemon_app)}")
+    print("  not in the floor: one Get Attributes per item (the only place an item's key is), pipelined")
+    print(f"    on a fresh connection            : {spread(attribute_reads)}")
+    print(f"    gnome-keyring CPU, floor + these : {spread(daemon_floor)}")
 
 
 def bench_huge(repeats: int, files: int) -> None:

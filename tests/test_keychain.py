@@ -2,6 +2,7 @@
 as the judge of whether pixi would authenticate."""
 
 import json
+from dataclasses import replace
 
 import pytest
 import secretstorage
@@ -9,7 +10,9 @@ from jeepney.io.blocking import open_dbus_connection
 from pixi_auth_tui.inventory import KEYCHAIN, Status, load_inventory
 from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken, S3Credentials, Unrecognised
 from pixi_auth_tui.stores.base import StoreError, StoreState
+from pixi_auth_tui.stores.memory import MemoryKeychainStore
 from pixi_auth_tui.stores.secretservice import KeychainLocked, SecretServiceStore, item_attributes, item_label
+from pixi_auth_tui.ui.reading import KeychainAhead, read_stores
 
 from tests.conftest import make_env, rattler_fetch
 
@@ -202,3 +205,30 @@ def test_duplicate_report_survives_json_round_trip(keychain, keyring_daemon):
     refs = [i.path for i in keychain.items_for("x.example")]
     keychain.remove("x.example", item_ref=refs[0])
     assert [e.item_ref for e in keychain.load().entries] == [refs[1]]
+
+
+def test_the_ui_lists_the_keychain_ahead_and_a_write_drops_that_listing(keychain, keyring_daemon, home, tmp_path):
+    secret = "pfx_READ-AHEAD-5ecret-0123456789"
+    keychain.set("a.example", BearerToken(secret))
+    timings = tmp_path / "timings.jsonl"
+    env = make_env(home, DBUS_SESSION_BUS_ADDRESS=keyring_daemon.address, PIXI_AUTH_TUI_TIMINGS=str(timings))
+    environment = KeychainAhead(env).environment()  # as run_tui starts it, before Textual
+    store = environment.keychain
+    assert isinstance(store, SecretServiceStore)
+    read = read_stores(environment)  # the UI's first read takes that listing
+    assert read.inventory.store(KEYCHAIN) is store
+    assert [(row.key, row.store.id, row.entry.credential) for row in read.inventory.rows] == [
+        ("a.example", KEYCHAIN, BearerToken(secret))
+    ]
+    (line,) = [json.loads(text) for text in timings.read_text().splitlines()]
+    assert line["keychain_start"] <= line["keychain_end"] <= line["read_end"] and line["rows"] == 1
+    assert secret not in timings.read_text()
+    # What a listing read ahead found may predate a write: the write drops it.
+    store.read_ahead()
+    store._ahead.result()  # type: ignore[union-attr]  # finished before the write
+    store.set("b.example", BearerToken("b"))
+    assert {e.key for e in store.load().entries} == {"a.example", "b.example"}
+    assert store.read_ahead_times is None
+    # A keychain the environment names (the demo's, a test's) is left as it is.
+    named = replace(env, keychain=MemoryKeychainStore([]))
+    assert KeychainAhead(named).environment() is named

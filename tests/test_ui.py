@@ -13,6 +13,7 @@ from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm
 from pixi_auth_tui.ui.dialogs.help import HelpScreen
 from pixi_auth_tui.ui.dialogs.move import MoveScreen
+from pixi_auth_tui.ui.reading import KeychainAhead
 from pixi_auth_tui.ui.widgets.credential_table import row_id, verdict_cell
 from textual.widgets import Button, DataTable, Input, Select
 
@@ -224,7 +225,7 @@ async def test_existing_key_offers_rotation(files_home):
 async def test_edit_keeps_blank_secrets_and_rotates_keychain_in_place(home, keychain, keyring_daemon, server):
     keychain.set("127.0.0.1", BasicHTTP("kc-user", "old-pass"))
     env = make_env(home, DBUS_SESSION_BUS_ADDRESS=keyring_daemon.address)
-    app = AuthApp(env)
+    app = AuthApp(KeychainAhead(env).environment())  # as run_tui starts it: the keychain listed ahead
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         select_row(app, "127.0.0.1", "keychain")
@@ -239,6 +240,7 @@ async def test_edit_keeps_blank_secrets_and_rotates_keychain_in_place(home, keyc
         select_row(app, "127.0.0.1", "keychain")
         await pilot.press("e")
         await pilot.pause()
+        assert app.screen.query_one("#username", Input).value == "renamed"  # read again, not ahead
         await fill(pilot, {"password": "new-pass"})
         await pilot.press("ctrl+s")
         await settle(pilot)

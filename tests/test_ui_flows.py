@@ -580,6 +580,7 @@ async def test_form_suggestions_s3_preselect_and_multi_line_paste(home, size):
         await pilot.pause()
         assert key.value == "*.example.org"
         assert "would store" not in str(form.query_one("#key-hint").render())
+        assert ("^g", "Use suggested key") not in await settled_footer(pilot)  # and its key is gone
         key.value = "s3://bucket"
         await pilot.pause()
         assert form.query_one("#kind", Select).value == "S3Credentials"

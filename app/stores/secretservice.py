@@ -12,14 +12,19 @@ search, the attribute reads pipelined, and one batched GetSecrets.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import itertools
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jeepney import DBusAddress, HeaderFields, Message, MessageType, Properties, new_method_call
-from jeepney.io.blocking import DBusConnection, open_dbus_connection
+from jeepney import DBusAddress, HeaderFields, Message, MessageType, Parser, Properties, message_bus, new_method_call
+from jeepney.bus import get_bus
+from jeepney.io.blocking import DBusConnection, open_dbus_connection, prep_socket
 from pixi_auth_tui.model import Credential, dumps_credential, loads_credential, rattler_accepts
+from pixi_auth_tui.stores import dbus_wire
 from pixi_auth_tui.stores.base import Ability, Entry, Snapshot, Store, StoreError, StoreState
 from pixi_auth_tui.stores.locking import exclusive, keychain_lock_path
 from pixi_auth_tui.words import plural
@@ -92,64 +97,115 @@ class KeychainItem:
 
 
 class _Bus:
-    """One connection to the session bus, counting the round trips it makes."""
+    """One connection to the session bus, counting the round trips it makes.
+
+    Its own socket (authenticated by jeepney) and framing: calls are written in batches and
+    every byte read is framed here, so the listing's per-item replies can be read by
+    `dbus_wire` and everything else by jeepney's parser."""
 
     def __init__(self, address: str | None) -> None:
         if not address:
             raise KeychainUnavailable("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
-        try:
-            self.conn: DBusConnection = open_dbus_connection(bus=address)
-        except (OSError, ValueError, KeyError) as err:
-            raise KeychainUnavailable(f"cannot connect to the D-Bus session bus: {err}") from err
         self.sent: list[str] = []  # what was asked, for tests and the bench: "Get Attributes", …
         self.session: Any = None
+        self._serials = itertools.count(1)
+        self._buffer = bytearray()
+        try:
+            self.sock = prep_socket(get_bus(address))
+        except (OSError, ValueError, KeyError, StopIteration) as err:
+            raise KeychainUnavailable(f"cannot connect to the D-Bus session bus: {err}") from err
+        self.sock.settimeout(CALL_TIMEOUT)
+        try:
+            (hello,) = self._exchange([message_bus.Hello()], [""])  # the bus's greeting, not counted
+            self._body(_parse(hello))
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
-            self.conn.close()
+            self.sock.close()
 
     def call(self, msg: Message) -> tuple[Any, ...]:
-        self.sent.append(_describe(msg))
-        try:
-            reply = self.conn.send_and_get_reply(msg, timeout=CALL_TIMEOUT)
-        except TimeoutError as err:
-            raise KeychainUnavailable("the Secret Service did not answer in time") from err
-        except OSError as err:
-            raise KeychainUnavailable(f"D-Bus connection lost: {err}") from err
-        return self._body(reply)
+        return self.call_many([msg])[0]
 
     def call_many(self, msgs: list[Message]) -> list[tuple[Any, ...]]:
-        """Pipeline requests: up to PIPELINE_WINDOW in flight, replies matched by serial.
+        """Pipelined requests (see _exchange); each reply's body, in the order asked."""
+        replies = self._exchange(msgs, [_describe(m) for m in msgs])
+        return [self._body(_parse(raw)) for raw in replies]
 
-        The bus caps pending replies per connection (128 on some configurations), so the
-        window stays below that while still hiding almost all round-trip latency.
-        """
-        self.sent += [_describe(m) for m in msgs]
-        serial_of: list[int] = []
-        replies: dict[int, Message] = {}
-        pending: set[int] = set()
+    def get_attributes(self, paths: list[str], then: Message | None = None) -> tuple[list[dict[str, str]], Any]:
+        """Each item's `Attributes`, and the reply body of `then` sent after them in the same
+        pipeline. The per-item call and its reply are written and read by `dbus_wire`."""
+        serials = [next(self._serials) for _ in paths]
+        payloads = [
+            dbus_wire.property_get(path, BUS_NAME, ITEM_IFACE, "Attributes", serial)
+            for path, serial in zip(paths, serials, strict=True)
+        ]
+        names = ["Get Attributes"] * len(paths)
+        if then is not None:
+            serials.append(next(self._serials))
+            payloads.append(then.serialise(serials[-1]))
+            names.append(_describe(then))
+        self.sent += names
+        replies = self._pipeline(payloads, serials)
+        attributes = []
+        for raw in replies[: len(paths)]:
+            fast = dbus_wire.string_dict_variant_reply(raw)
+            if fast is not None:
+                attributes.append(fast[1])
+            else:  # an error, or a shape only jeepney reads
+                ((_signature, value),) = self._body(_parse(raw))
+                attributes.append(dict(value))
+        return attributes, (self._body(_parse(replies[-1])) if then is not None else None)
+
+    def _exchange(self, msgs: list[Message], names: list[str]) -> list[bytes]:
+        serials = [next(self._serials) for _ in msgs]
+        self.sent += [n for n in names if n]
+        return self._pipeline([m.serialise(s) for m, s in zip(msgs, serials, strict=True)], serials)
+
+    def _pipeline(self, payloads: list[bytes], serials: list[int]) -> list[bytes]:
+        """Send every call, at most PIPELINE_WINDOW awaiting replies, and return the raw replies
+        in the order sent (matched by serial; signals and strays are dropped).
+
+        The bus caps pending replies per connection (128 on some configurations), so the window
+        stays below that; calls go out in batches of at least half a window per write, so the
+        daemon always has work queued and neither side wakes up once per message."""
+        position = {serial: i for i, serial in enumerate(serials)}
+        replies: list[bytes | None] = [None] * len(payloads)
+        sent = awaiting = 0
         try:
-            for msg in msgs:
-                while len(pending) >= PIPELINE_WINDOW:
-                    self._receive_reply(pending, replies)
-                serial = next(self.conn.outgoing_serial)
-                self.conn.send(msg, serial=serial)
-                serial_of.append(serial)
-                pending.add(serial)
-            while pending:
-                self._receive_reply(pending, replies)
+            while sent < len(payloads) or awaiting:
+                room = PIPELINE_WINDOW - awaiting
+                if sent < len(payloads) and room * 2 >= PIPELINE_WINDOW:
+                    batch = payloads[sent : sent + room]
+                    self.sock.sendall(b"".join(batch))
+                    sent += len(batch)
+                    awaiting += len(batch)
+                raw = self._next_message()
+                i = position.get(_reply_serial(raw), -1)
+                if i >= 0 and replies[i] is None:
+                    replies[i] = raw
+                    awaiting -= 1
         except TimeoutError as err:
             raise KeychainUnavailable("the Secret Service did not answer in time") from err
         except OSError as err:
             raise KeychainUnavailable(f"D-Bus connection lost: {err}") from err
-        return [self._body(replies[s]) for s in serial_of]
+        return [raw for raw in replies if raw is not None]
 
-    def _receive_reply(self, pending: set[int], replies: dict[int, Message]) -> None:
-        msg_in = self.conn.receive(timeout=CALL_TIMEOUT)
-        reply_to = msg_in.header.fields.get(HeaderFields.reply_serial, -1)
-        if reply_to in pending:
-            pending.discard(reply_to)
-            replies[reply_to] = msg_in
+    def _next_message(self) -> bytes:
+        buffer = self._buffer
+        while True:
+            if len(buffer) >= dbus_wire.FIXED_HEADER:
+                size = dbus_wire.message_size(buffer)
+                if len(buffer) >= size:
+                    raw = bytes(buffer[:size])
+                    del buffer[:size]
+                    return raw
+            data = self.sock.recv(1 << 17)
+            if not data:
+                raise ConnectionResetError("the bus closed the connection")
+            buffer += data
 
     @staticmethod
     def _body(reply: Message) -> tuple[Any, ...]:
@@ -166,6 +222,19 @@ class _Bus:
                 raise KeychainLocked("the keychain is locked; unlock it first")
             raise StoreError(f"Secret Service error {name}: {detail}")
         return tuple(reply.body)
+
+
+def _parse(raw: bytes) -> Message:
+    (message,) = Parser().feed(raw)
+    return message
+
+
+def _reply_serial(raw: bytes) -> int:
+    """Which call `raw` answers (-1: none, e.g. a signal)."""
+    serial = dbus_wire.reply_serial(raw)
+    if serial is None:  # not little-endian, or no reply serial: ask jeepney
+        serial = _parse(raw).header.fields.get(HeaderFields.reply_serial, -1)
+    return serial
 
 
 def _describe(msg: Message) -> str:
@@ -196,6 +265,10 @@ class SecretServiceStore(Store):
         # Our writers take this lock, then search again before creating: two racing `set`s
         # for one key can never both create an item (rattler would then ignore both).
         self.lock_path = lock_path or keychain_lock_path()
+        self._ahead: _ReadAhead | None = None
+        self._ahead_lock = threading.Lock()
+        # When the last read ahead ran (perf_counter; for the bench's timing line, no secrets).
+        self.read_ahead_times: tuple[float, float] | None = None
 
     @property
     def last_call_count(self) -> int:
@@ -253,18 +326,17 @@ class SecretServiceStore(Store):
         """
         if not paths:
             return []
-        calls = [Properties(_item(p)).get("Attributes") for p in paths]
         session = self._open_session(bus) if with_secrets else None
+        get_secrets = None
         if session is not None:
-            calls.append(new_method_call(_service(), "GetSecrets", "aoo", (paths, session.object_path)))
-        replies = bus.call_many(calls)
+            get_secrets = new_method_call(_service(), "GetSecrets", "aoo", (paths, session.object_path))
+        all_attributes, secrets_reply = bus.get_attributes(paths, then=get_secrets)
         secrets: dict[str, bytes] = {}
         if session is not None:
-            (found,) = replies.pop()
+            (found,) = secrets_reply
             secrets = {path: _decrypt(session, value) for path, value in found.items()}
         items = []
-        for path, ((_signature, attributes),) in zip(paths, replies, strict=True):
-            attributes = dict(attributes)
+        for path, attributes in zip(paths, all_attributes, strict=True):
             items.append(KeychainItem(path, attributes.get("username", ""), attributes, secrets.get(path)))
         return items
 
@@ -299,7 +371,32 @@ class SecretServiceStore(Store):
 
     # -- Store ---------------------------------------------------------------------
 
+    def read_ahead(self) -> None:
+        """Start listing now, in a thread; the next `load()` returns that listing.
+
+        The listing mostly waits for the keychain daemon (one attribute read per item), so
+        the UI starts it before it imports Textual and the two overlap. A write drops a
+        read ahead (its result could predate the write): the next load reads again."""
+        ahead = _ReadAhead(self._load_now)
+        with self._ahead_lock:
+            self._ahead = ahead
+        ahead.start()
+
+    def _take_ahead(self) -> _ReadAhead | None:
+        with self._ahead_lock:
+            ahead, self._ahead = self._ahead, None
+        return ahead
+
     def load(self) -> Snapshot:
+        ahead = self._take_ahead()
+        self.read_ahead_times = None
+        if ahead is None:
+            return self._load_now()
+        snapshot = ahead.result()
+        self.read_ahead_times = ahead.times
+        return snapshot
+
+    def _load_now(self) -> Snapshot:
         try:
             items, locked = self.list_items()
         except KeychainUnavailable as err:
@@ -346,6 +443,7 @@ class SecretServiceStore(Store):
         return Snapshot(self.id, StoreState.OK, f"{len(entries)} items", entries, problems=problems)
 
     def set(self, key: str, credential: Credential, *, expect: str | None = None) -> bool:
+        self._take_ahead()  # what it read may predate this write
         if not rattler_accepts(credential):
             raise StoreError("refusing to write a credential rattler cannot read")
         secret = dumps_credential(credential).encode("utf-8")
@@ -391,6 +489,7 @@ class SecretServiceStore(Store):
         return str(path)
 
     def remove(self, key: str, *, expect: str | None = None, item_ref: str | None = None) -> None:
+        self._take_ahead()
         with exclusive(self.lock_path, "the keychain"), self._bus() as bus:
             # An item path is checked against every rattler item: an item without a
             # `username` attribute matches no key, yet must stay removable.
@@ -413,6 +512,7 @@ class SecretServiceStore(Store):
 
     def dedupe(self, key: str, keep: str) -> int:
         """Delete every item for `key` except `keep`; returns how many were removed."""
+        self._take_ahead()
         with exclusive(self.lock_path, "the keychain"), self._bus() as bus:
             unlocked, locked = self._search(bus, item_attributes(key))
             matches = unlocked + locked
@@ -440,13 +540,19 @@ class SecretServiceStore(Store):
         import secretstorage
         from secretstorage.exceptions import SecretStorageException
 
-        bus = _Bus(self.bus_address)
+        self._take_ahead()  # it may have found the keychain locked
+        if not self.bus_address:
+            raise KeychainUnavailable("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
+        try:  # secretstorage's prompt handling needs jeepney's own connection
+            conn = open_dbus_connection(bus=self.bus_address)
+        except (OSError, ValueError, KeyError, StopIteration) as err:
+            raise KeychainUnavailable(f"cannot connect to the D-Bus session bus: {err}") from err
         try:
-            collection = secretstorage.Collection(bus.conn)  # the default collection
+            collection = secretstorage.Collection(conn)  # the default collection
             if not collection.is_locked():
                 return True
             dismissed = collection.unlock(timeout=timeout)
-            if dismissed and not _prompter_available(bus):
+            if dismissed and not _prompter_available(conn):
                 # gnome-keyring "dismisses" at once when it has nobody to ask: say why.
                 raise KeychainLocked(
                     "no prompter available to ask for the keychain password (no desktop session?); "
@@ -458,18 +564,45 @@ class SecretServiceStore(Store):
         except (SecretStorageException, OSError) as err:
             raise KeychainUnavailable(f"could not unlock the keychain: {err}") from err
         finally:
-            bus.close()
+            with contextlib.suppress(OSError):
+                conn.close()
+
+
+class _ReadAhead:
+    """One listing running in a daemon thread (a quitting app never waits for it)."""
+
+    def __init__(self, load: Callable[[], Snapshot]) -> None:
+        self._load = load
+        self._result: Snapshot | BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="keychain read ahead", daemon=True)
+        self.times: tuple[float, float] | None = None
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        started = time.perf_counter()
+        try:
+            self._result = self._load()
+        except BaseException as err:  # re-raised in the caller, as its own load would
+            self._result = err
+        self.times = (started, time.perf_counter())
+
+    def result(self) -> Snapshot:
+        self._thread.join()
+        if isinstance(self._result, BaseException):
+            raise self._result
+        assert self._result is not None
+        return self._result
 
 
 PROMPTERS = ("org.gnome.keyring.SystemPrompter", "org.gnome.keyring.PrivatePrompter")
 
 
-def _prompter_available(bus: _Bus) -> bool:
+def _prompter_available(conn: DBusConnection) -> bool:
     """Whether the bus has, or can start, the program gnome-keyring asks passwords with."""
-    from jeepney import message_bus
-
-    running = bus.call(message_bus.ListNames())[0]
-    startable = bus.call(message_bus.ListActivatableNames())[0]
+    running = conn.send_and_get_reply(message_bus.ListNames(), timeout=CALL_TIMEOUT).body[0]
+    startable = conn.send_and_get_reply(message_bus.ListActivatableNames(), timeout=CALL_TIMEOUT).body[0]
     return any(name in running or name in startable for name in PROMPTERS)
 
 

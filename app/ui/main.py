@@ -25,5 +25,11 @@ def build_app(environment: Environment, cwd: Path) -> AuthApp:
 
 
 def run_tui(environment: Environment) -> int:
-    build_app(environment, Path.cwd()).run()
+    from pixi_auth_tui.ui.reading import KeychainAhead
+
+    # The keychain starts listing before Textual is imported, and lists while it is.
+    ahead = KeychainAhead(environment)
+    import pixi_auth_tui.ui.app  # noqa: F401
+
+    build_app(ahead.environment(), Path.cwd()).run()
     return 0

@@ -245,6 +245,7 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
 
     def _update_hints(self) -> None:
         key = self.query_one("#key", Input).value
+        offered_before = self.suggestion is not None
         self.suggestion = None
         hint = Text()
         if key and self._kind() == SIGN_IN_KIND:
@@ -268,7 +269,8 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         store_id = str(self.query_one("#store", Select).value)
         plaintext = choice.warning if self.editing is None and store_id == choice.store.id else None
         self._set_line("#store-warning", Text(f"⚠ {plaintext}" if plaintext else ""))
-        self.refresh_bindings()
+        if (self.suggestion is not None) != offered_before:  # the footer rebuilds on every refresh
+            self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "use_suggestion":
@@ -296,6 +298,9 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
     def _set_line(self, selector: str, text: Text) -> None:
         """Hints, warnings and errors take a line only while they have something to say."""
         line = self.query_one(selector, Static)
+        # An update relayouts the whole form; per keystroke, only a line that changed pays it.
+        if line.content == text and line.display == bool(text.plain):
+            return
         line.update(text)
         line.display = bool(text.plain)
 
