@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import itertools
+import operator
 import os
 import stat
 from collections import Counter
@@ -113,7 +114,7 @@ def read_pairs(data: bytes) -> Pairs:
         raise _Malformed(str(err)) from err
     if not isinstance(doc, Pairs):
         raise _Malformed(f"expected a JSON object of host → credential, found {type_name(doc)}")
-    if not all(key.isascii() for key, _value in doc):  # (ASCII holds no lone surrogate)
+    if not "".join(map(operator.itemgetter(0), doc)).isascii():  # (ASCII holds no lone surrogate; all in C)
         for key, _value in doc:
             if has_lone_surrogate(key):
                 raise _Malformed("a key contains a lone surrogate escape (\\ud800–\\udfff), which serde_json rejects")
