@@ -315,15 +315,17 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _load_all(stores: list[Store]) -> dict[str, Snapshot]:
+def _load_all(stores: list[Store], keys: frozenset[str] | None = None) -> dict[str, Snapshot]:
     """Every store's snapshot, in order. Stores are independent: each loads in its own thread,
     so the keychain's D-Bus round trips overlap the file reads. (Plain threads: importing
-    concurrent.futures costs the CLI ~10 ms, logging included.)"""
+    concurrent.futures costs the CLI ~10 ms, logging included.) With `keys`, a credentials
+    file's snapshot holds only those keys' entries (see JsonFileStore.load)."""
     results: list[Snapshot | BaseException | None] = [None] * len(stores)
 
     def load(index: int) -> None:
+        store = stores[index]
         try:
-            results[index] = stores[index].load()
+            results[index] = store.load(keys) if keys is not None and isinstance(store, JsonFileStore) else store.load()
         except BaseException as err:  # re-raised in the caller, as a pool would
             results[index] = err
 
@@ -349,8 +351,9 @@ def inventory_from(
     # Taken before reading, so a change made while the stores are read is noticed later.
     files = file_signature(stores)
     with gc_paused():
-        snapshots = _load_all(stores)
-        rows = build_rows(stores, snapshots, None if keys is None else frozenset(keys))
+        wanted = None if keys is None else frozenset(keys)
+        snapshots = _load_all(stores, wanted)
+        rows = build_rows(stores, snapshots, wanted)
     return Inventory(
         stores=stores,
         snapshots=snapshots,

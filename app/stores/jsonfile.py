@@ -18,7 +18,7 @@ import operator
 import os
 import stat
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -277,7 +277,10 @@ class JsonFileStore(Store):
         except OSError as err:
             raise StoreError(f"cannot read {self.path}: {err.strerror}") from err
 
-    def load(self) -> Snapshot:
+    def load(self, keys: Collection[str] | None = None) -> Snapshot:
+        """The file as rattler reads it. With `keys`, the snapshot's entries are only those of
+        these keys (its state, message, problems and version still come from the whole file):
+        `resolve` needs the few keys a URL can match, not an Entry for each of 100,000."""
         try:
             data = self._read_bytes()
         except StoreError as err:
@@ -289,19 +292,27 @@ class JsonFileStore(Store):
             pairs = read_pairs(data)
         except _Malformed as err:
             return Snapshot(self.id, StoreState.MALFORMED, str(err), version=version)
-        keys = [key for key, _value in pairs]
+        names = [key for key, _value in pairs]
         credentials = read_credentials([value for _key, value in pairs])
-        last = dict(zip(keys, range(len(keys)), strict=True))  # each key's last position
-        notes = [None if last[key] == i else SUPERSEDED for i, key in enumerate(keys)]
-        entries = list(map(make_entry, keys, credentials, itertools.repeat(self.id), notes))
+        last = dict(zip(names, range(len(names)), strict=True))  # each key's last position
+        notes = [None if last[key] == i else SUPERSEDED for i, key in enumerate(names)]
+        if keys is None:
+            entries = list(map(make_entry, names, credentials, itertools.repeat(self.id), notes))
+        else:
+            wanted = [i for i, key in enumerate(names) if key in keys]
+            entries = [make_entry(names[i], credentials[i], self.id, notes[i]) for i in wanted]
         # serde parses every occurrence of a repeated key, so each one must be readable.
-        problems = [f"{e.key}: {_problem_text(e.credential)}" for e in entries if not rattler_accepts(e.credential)]
+        problems = [
+            f"{key}: {_problem_text(cred)}"
+            for key, cred in zip(names, credentials, strict=True)
+            if not rattler_accepts(cred)
+        ]
         if problems:
             message = f"rattler rejects the whole file because of {len(problems)} entr" + (
                 "y" if len(problems) == 1 else "ies"
             )
             return Snapshot(self.id, StoreState.REJECTED, message, entries, version, problems)
-        return Snapshot(self.id, StoreState.OK, plural(len(entries), "entry", "entries"), entries, version)
+        return Snapshot(self.id, StoreState.OK, plural(len(names), "entry", "entries"), entries, version)
 
     # -- writing -------------------------------------------------------------------
 
