@@ -226,6 +226,9 @@ class Redactor:
             header = map(str.encode, map(":".join, basic), itertools.repeat("utf-8"), itertools.repeat("surrogatepass"))
             pending += map(bytes.decode, map(_base64, header), itertools.repeat("ascii"))
         new = set(filter(None, pending))  # neither None nor ""
+        if not self._known:  # (the first batch: no set to subtract, none to copy)
+            self._known = new
+            return list(new)
         new -= self._known
         self._known |= new
         return list(new)
@@ -240,7 +243,9 @@ class Redactor:
 
     def _work_out(self, text: str) -> None:
         pending = self._take_pending() if self._pending or self._pending_basic else []
-        if pending:
+        if pending and _printable_ascii("".join(pending)):
+            self._raw += pending  # (the common case, told by one scan of them all)
+        elif pending:
             printable = list(map(str.isprintable, pending))
             # The common case: a printable secret is its only plain spelling. Kept aside until a
             # large text comes: a small one is searched for each directly (in C), so that e.g.
@@ -250,6 +255,7 @@ class Redactor:
             for secret in itertools.compress(pending, map(operator.not_, printable)):
                 forms |= _plain_forms(secret)
             self._add_spellings(forms)
+        if pending:
             for waiting in self._pending_escaped.values():
                 waiting += pending
         if self._raw:
@@ -322,6 +328,15 @@ _ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 _ASCII_CONTROLS = bytes([*range(0x20), 0x7F])
 
 
+def _printable_ascii(text: str, keep: str = "") -> bool:
+    """`text` is ASCII with no control character but those in `keep`: a scan of its bytes in
+    C (str.isprintable looks each character up in Unicode's tables)."""
+    if not text.isascii():
+        return False
+    data = text.encode("ascii")
+    return len(data.translate(None, _ASCII_CONTROLS.translate(None, keep.encode("ascii", "ignore")))) == len(data)
+
+
 def _escape(ch: str) -> str:
     code = ord(ch)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
@@ -332,9 +347,8 @@ def plain(text: str, keep: str = "") -> str:
 
     Characters in `keep` (e.g. "\\n" for multi-line messages of our own) pass through.
     """
-    if text.isascii():  # (a flag: O(1)) then a scan of the bytes in C, far faster than isprintable
-        data = text.encode("ascii")
-        if len(data.translate(None, _ASCII_CONTROLS.translate(None, keep.encode("ascii", "ignore")))) == len(data):
+    if text.isascii():  # (a flag: O(1))
+        if _printable_ascii(text, keep):
             return text
     elif text.isprintable():
         return text
