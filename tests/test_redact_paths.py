@@ -139,3 +139,17 @@ def test_asking_whether_a_secret_is_known_keeps_it_hidden():
     redactor.add("asked-about-secret-1234")
     assert "asked-about-secret-1234" in redactor
     assert redactor.redact("x asked-about-secret-1234 y") == f"x {HIDDEN} y"
+
+
+@settings(max_examples=60, deadline=None, phases=[Phase.generate])
+@given(planted=st.lists(st.integers(0, 999), max_size=3), parts=st.lists(filler, min_size=1, max_size=4))
+def test_a_small_text_is_searched_for_many_secrets_at_once_exactly(planted, parts):
+    # 1,000 secrets of two lengths: the small-text search puts the text's substrings of those
+    # lengths in a set instead of searching the text for each secret.
+    secrets = [f"tok{i:06d}xx" for i in range(500)] + [f"password-{i:05d}" for i in range(500)]
+    text = "".join(p + secrets[i] for p, i in zip(parts, planted + [0] * len(parts), strict=False))
+    text = text if planted else text.replace(secrets[0], "")
+    redactor = Redactor()
+    redactor.add(*secrets)
+    assert redactor.redact(text) == reference(secrets, text)
+    assert len(text) <= redact_module._SEARCH_EACH_UP_TO  # the path under test
