@@ -416,7 +416,12 @@ async def test_a_change_by_another_program_is_noticed_and_shown(files_home):
         other.set("login.example", BearerToken("from-pixi"), expect=other.load().version)
         written = path.read_bytes()
         await until(pilot, lambda: any(r.key == "login.example" for r in app.main.table.shown_rows), "reloaded")
-        assert any("changed on disk" in n.message and "reloaded" in n.message for n in app._notifications)
+        # Textual files a notification from a message of its own, a moment after the rows
+        await until(
+            pilot,
+            lambda: any("changed on disk" in n.message and "reloaded" in n.message for n in app._notifications),
+            "the reload said why",
+        )
         await settle(pilot)
         # nothing changed since: no second reload, no write of ours
         reloads = sum("changed on disk" in n.message for n in app._notifications)

@@ -37,6 +37,7 @@ from pixi_auth_tui.ui.reading import read_stores
 from pixi_auth_tui.ui.row_index import RowIndex
 from pixi_auth_tui.ui.widgets.credential_table import COLUMNS, CredentialTable, row_id
 from pixi_auth_tui.ui.widgets.detail_pane import DetailPane
+from pixi_auth_tui.ui.widgets.footer import Footer
 from pixi_auth_tui.ui.widgets.store_summary import StoreSummary
 from rich.text import Text
 from textual import on, work
@@ -46,7 +47,7 @@ from textual.containers import Horizontal
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Input, ProgressBar, Static
+from textual.widgets import Header, Input, ProgressBar, Static
 from textual.worker import Worker
 
 if TYPE_CHECKING:

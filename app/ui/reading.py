@@ -74,6 +74,10 @@ class KeychainAhead:
 def read_stores(environment: Environment) -> Read:
     """Every store, and the indexes the table and detail pane ask (built here, off the event
     loop: at 100,000 entries they take hundreds of milliseconds the first frame would wait for)."""
+    if gc.get_freeze_count():
+        # A reload: free the garbage waiting for a full collection first (the UI runs those
+        # when idle, app/ui/collection.py), or the freeze below would keep it for good.
+        gc.collect()
     started = time.perf_counter()
     # Reading 100,000 entries makes a million objects, none of them garbage: the collector
     # would walk them all several times (0.1–0.3 s each) while they are built.

@@ -14,10 +14,11 @@ No Textual here: this is plain data, testable and usable from a worker thread.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import contains
+from typing import overload
 
 from pixi_auth_tui.inventory import Row
 from pixi_auth_tui.model import KINDS, expires_at, public_identity
@@ -45,22 +46,71 @@ def column_key(column: int, now: float, verdict: Callable[[Row], str]) -> SortKe
     return keys[column]
 
 
+class Rows(Sequence[Row]):
+    """The rows at `positions` of an order, looked up when asked (a list of them would be a big
+    container the garbage collector walks at every collection while it lives).
+
+    `sequence` maps a position of the order to a row of `rows` (None: the rows' own order)."""
+
+    __slots__ = ("_positions", "_rows", "_sequence")
+
+    def __init__(self, rows: list[Row], sequence: Sequence[int] | None, positions: Sequence[int]) -> None:
+        self._rows, self._sequence, self._positions = rows, sequence, positions
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    @overload
+    def __getitem__(self, at: int) -> Row: ...
+    @overload
+    def __getitem__(self, at: slice) -> list[Row]: ...
+    def __getitem__(self, at: int | slice) -> Row | list[Row]:
+        if isinstance(at, slice):
+            return list(self._lookup(self._positions[at]))
+        position = self._positions[at]
+        return self._rows[position if self._sequence is None else self._sequence[position]]
+
+    def __iter__(self) -> Iterator[Row]:
+        return self._lookup(self._positions)
+
+    def _lookup(self, positions: Iterable[int]) -> Iterator[Row]:
+        if self._sequence is not None:
+            positions = map(self._sequence.__getitem__, positions)
+        return map(self._rows.__getitem__, positions)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to any list, tuple or `Rows` of the same rows (as a list of them would be)."""
+        if not isinstance(other, Rows | list | tuple):
+            return NotImplemented
+        return len(self) == len(other) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]  # equal to lists, so unhashable as they are
+
+
 @dataclass
 class Level:
-    """The rows matching `needle`, in the order's sequence, with their positions in it."""
+    """The rows matching `needle`: their filter texts and their positions in the order.
+
+    Texts and positions are tuples of strings and integers, which the garbage collector stops
+    tracking at its first look (it never walks them again); `rows` looks the rows up."""
 
     needle: str
     words: frozenset[str]
-    texts: list[str]
-    rows: list[Row]
-    positions: list[int]
+    texts: Sequence[str]
+    positions: Sequence[int]
+    rows: Rows
 
 
 class Order:
-    """One display order of every row, and the matches of the needles typed over it."""
+    """One display order of every row, and the matches of the needles typed over it.
 
-    def __init__(self, texts: list[str], rows: list[Row]) -> None:
-        self.levels = [Level("", frozenset(), texts, rows, list(range(len(rows))))]
+    `texts` are the filter texts in this order; `sequence` maps each position to its row in
+    `rows` (None: the rows' own order, pixi's lookup order)."""
+
+    def __init__(self, texts: Sequence[str], rows: list[Row], sequence: Sequence[int] | None = None) -> None:
+        self.rows, self.sequence = rows, sequence
+        positions = range(len(texts))
+        self.levels = [Level("", frozenset(), texts, positions, Rows(rows, sequence, positions))]
 
     def matching(self, needle: str) -> Level:
         """Rows whose filter text holds every word of `needle` (already lower-cased)."""
@@ -73,13 +123,13 @@ class Order:
         # Every word of `top` is in every text of `top`; a longer needle only adds words or
         # extends the last one, so its matches are among `top`'s.
         words = frozenset(needle.split())
-        texts, rows, positions = top.texts, top.rows, top.positions
+        texts, positions, rows = top.texts, top.positions, top.rows
         for word in words - top.words:
-            keep = list(map(contains, texts, repeat(word)))
-            texts = list(compress(texts, keep))
-            rows = list(compress(rows, keep))
-            positions = list(compress(positions, keep))
-        level = Level(needle, words, texts, rows, positions)
+            keep = bytes(map(contains, texts, repeat(word)))  # bytes: no container to track
+            texts = tuple(compress(texts, keep))
+            positions = tuple(compress(positions, keep))
+            rows = Rows(self.rows, self.sequence, positions)
+        level = Level(needle, words, texts, positions, rows)
         levels.append(level)
         if len(levels) > MAX_LEVELS:
             del levels[1]
@@ -91,7 +141,7 @@ class RowIndex:
 
     def __init__(self, rows: list[Row]) -> None:
         self.rows = rows
-        self.texts = [present.filter_text(r) for r in rows]
+        self.texts = tuple(present.filter_text(r) for r in rows)  # untracked after one look, as above
         self._orders: dict[tuple[int | None, bool], Order] = {(None, False): Order(self.texts, rows)}
 
     def order(self, column: int | None, reverse: bool, key: Callable[[int], SortKey]) -> Order:
@@ -102,8 +152,10 @@ class RowIndex:
         if found is None:
             cell = key(column)
             keys = [cell(r) for r in self.rows]
-            sequence = sorted(range(len(self.rows)), key=keys.__getitem__, reverse=reverse)
-            found = Order([self.texts[i] for i in sequence], [self.rows[i] for i in sequence])
+            # Tuples of strings and integers: after one look the collector no longer tracks them
+            # (lists of 100,000 would be walked at every full collection, ~7 ms each).
+            sequence = tuple(sorted(range(len(self.rows)), key=keys.__getitem__, reverse=reverse))
+            found = Order(tuple(map(self.texts.__getitem__, sequence)), self.rows, sequence)
             self._orders[(column, reverse)] = found
         return found
 

@@ -7,7 +7,7 @@ redraw; the table tells the screen what is highlighted or chosen with messages.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from pixi_auth_tui.inventory import Inventory, Row, Status
@@ -95,7 +95,7 @@ class CredentialTable(WideningTable):
         self.clock = clock
         self.last_result = last_result
         self.inventory: Inventory | None = None
-        self.shown_rows: list[Row] = []  # every row matching the filter, in display order
+        self.shown_rows: Sequence[Row] = ()  # every row matching the filter, in display order
         self.window_start = 0  # the DataTable holds shown_rows[window_start : window_start + loaded]
         self.loaded = 0
         self.needle = ""
@@ -173,6 +173,7 @@ class CredentialTable(WideningTable):
             self._load_rows_through(target)
             if target:
                 self.move_cursor(row=target - self.window_start, animate=False)
+        self.repaint_now()
         self.post_message(self.Highlighted(self.selected_row()))
 
     def _sort_key(self, column: int) -> SortKey:
