@@ -407,3 +407,38 @@ def test_a_reading_command_writes_all_its_output_before_the_process_ends(home):
     assert done.stdout == here.getvalue() and len(done.stdout) > 300_000
     missing = run(home, "resolve", "https://nothing.example/x")
     assert missing.returncode == cli.EXIT_NOT_FOUND and "Match:      none" in missing.stdout
+
+
+def test_python_dash_m_is_guarded_as_the_installed_program(home):
+    """`python -m pixi_auth_tui` crashes as the installed program does — a redacted message and a
+    report, never Python's traceback quoting the secret — and ends quietly when its reader goes."""
+    (home / ".rattler").mkdir()
+    (home / ".rattler" / "credentials.json").write_text(json.dumps({"crash.example": {"BearerToken": SECRET}}))
+    crash = (
+        "import runpy, sys\n"
+        "from pixi_auth_tui import cli\n"
+        "def explode(inv, args, out):\n"
+        "    raise RuntimeError('forced failure with ' + inv.rows[0].entry.credential.token)\n"
+        "cli.cmd_list = explode\n"
+        "sys.argv = ['pixi-auth-tui', 'list']\n"
+        "runpy.run_module('pixi_auth_tui', run_name='__main__')\n"
+    )
+    env = {"PATH": os.environ["PATH"], "HOME": str(home), "DBUS_SESSION_BUS_ADDRESS": NO_BUS}
+    done = subprocess.run([sys.executable, "-c", crash], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 70, done.stderr
+    assert "Traceback" not in done.stderr and SECRET not in done.stderr + done.stdout
+    assert done.stderr.startswith("pixi-auth-tui stopped because of an internal error (RuntimeError: forced failure")
+    assert "forced failure with <hidden>" in done.stderr
+    # a reader that stops early (`| head -1`): no traceback, no complaint
+    body = ",".join(f'"h{i:05d}.example":{{"BearerToken":"tok-{i:010d}"}}' for i in range(3000))
+    (home / ".rattler" / "credentials.json").write_text("{" + body + "}")
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "pixi_auth_tui", "list", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert reader.stdout is not None and reader.stderr is not None
+    assert reader.stdout.read(10)
+    reader.stdout.close()  # the reader goes away with most of the output unread
+    assert reader.stderr.read() == b"" and reader.wait(timeout=60) == 0
