@@ -19,7 +19,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pixi_auth_tui.crash import make_private_folder
 from pixi_auth_tui.hostkeys import key_problem
 from pixi_auth_tui.inventory import AUTH_FILE, KEYCHAIN, NETRC, OVERRIDE, Inventory, Row, Status, inventory_from
 from pixi_auth_tui.model import (
@@ -29,6 +28,7 @@ from pixi_auth_tui.model import (
     expires_at,
     is_misspelled,
     is_oauth,
+    is_readable,
     parse_credential,
     rattler_accepts,
     respelled,
@@ -317,11 +317,12 @@ def _keychain_findings(inventory: Inventory) -> list[Finding]:
 def _entry_findings(inventory: Inventory, now: float, state: ProbeState | None) -> list[Finding]:
     findings: list[Finding] = []
     for row in inventory.rows:
-        cred = row.entry.credential
-        sid, key = row.store.id, row.key
+        entry = row.entry
+        cred = entry.credential
+        sid, key = row.store.id, entry.key
         if row.status is Status.SHADOWED:
             winner = inventory.active_row(key)
-            differs = winner is not None and dumps_credential(winner.entry.credential) != dumps_credential(cred)
+            differs = winner is not None and not _same_credential(winner.entry.credential, cred)
             findings.append(
                 Finding(
                     "conflict" if differs else "shadowed",
@@ -405,7 +406,7 @@ def _entry_findings(inventory: Inventory, now: float, state: ProbeState | None) 
                     key,
                 )
             )
-        if state is not None:
+        if state is not None and (state.urls or state.results):  # (both empty until a test ran)
             url = state.urls.get(key)
             if url and url.startswith("http://") and row.status is Status.ACTIVE:
                 findings.append(
@@ -431,6 +432,12 @@ def _entry_findings(inventory: Inventory, now: float, state: ProbeState | None) 
                     )
                 )
     return findings
+
+
+def _same_credential(a: Credential, b: Credential) -> bool:
+    """Both hold what rattler would write the same: equal credentials of one kind do (compared
+    without serialising both; a misspelling, say, is only equal once written)."""
+    return (type(a) is type(b) and a == b and is_readable(a)) or dumps_credential(a) == dumps_credential(b)
 
 
 def _environment_findings(inventory: Inventory) -> list[Finding]:
@@ -662,6 +669,8 @@ def apply_fix(inventory: Inventory, finding: Finding, fix_id: str, backup_dir: P
         backup_path = None
         if others:
             # A secret that exists nowhere else is never simply deleted: keep a private copy.
+            from pixi_auth_tui.crash import make_private_folder  # (with platform and traceback: fixes only)
+
             make_private_folder(backup_dir)
             backup_path = backup_dir / f"keychain-{_file_safe(finding.key)}-{time.strftime('%Y%m%dT%H%M%S')}.json"
             data = {r.entry.item_ref: json.loads(dumps_credential(r.entry.credential)) for r in others}

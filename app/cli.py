@@ -21,13 +21,12 @@ also has control characters escaped.
 from __future__ import annotations
 
 import argparse
-import getpass
 import itertools
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import IO, NoReturn, TextIO
 
 from pixi_auth_tui import __version__
 from pixi_auth_tui.cli_common import (  # re-exported: scripts and tests read the codes from cli
@@ -60,14 +59,19 @@ from pixi_auth_tui.cli_common import (
 from pixi_auth_tui.cli_common import (
     UsageError as UsageError,
 )
-from pixi_auth_tui.hostkeys import normalise_login_key
-from pixi_auth_tui.inventory import Inventory, Row, Status, WriteChoice, gc_paused, load_inventory, order_note
-from pixi_auth_tui.model import KIND_LABELS, KINDS, Credential, expires_at, is_misspelled, public_identity
-from pixi_auth_tui.operations import save_credential, successor_after_delete
+from pixi_auth_tui.inventory import Inventory, Status, WriteChoice, gc_paused, load_inventory, order_note
+from pixi_auth_tui.inventory_json import (  # re-exported: tests read the JSON shapes from cli
+    inventory_json as inventory_json,
+)
+from pixi_auth_tui.inventory_json import (
+    inventory_json_text,
+    row_json,
+    with_inventory_text,
+)
+from pixi_auth_tui.model import KIND_LABELS, KINDS, Credential, public_identity
 from pixi_auth_tui.paths import Environment
 from pixi_auth_tui.redact import SafeWriter, plain, safe, write_json
 from pixi_auth_tui.stores.base import StoreError
-from pixi_auth_tui.validation import build_credential, key_refusal
 from pixi_auth_tui.words import plural
 
 KIND_CHOICES = {spec.cli: name for name, spec in KINDS.items() if spec.cli}
@@ -90,7 +94,62 @@ class _Parser(argparse.ArgumentParser):
             (file or sys.stderr).write(safe(message, keep="\n\t"))
 
 
-def build_parser() -> argparse.ArgumentParser:
+# The reading commands scripts call in loops: for these, the other commands' parsers are made
+# empty (their arguments import the OAuth and workspace modules: ~6 ms of a ~50 ms command).
+LEAN_COMMANDS = ("list", "resolve", "audit")
+# Every command, in the parser's order (tests/test_cli.py checks it against the full parser).
+COMMANDS = ("list", "resolve", "set", "test", "audit", "remove", "login", "refresh", "logout", "token", "check")
+
+
+def lean_command(argv: Sequence[str]) -> str | None:
+    """The command of `argv` when it is one of LEAN_COMMANDS and nothing before it could make
+    argparse read it otherwise (only `--demo` and `--workspace PATH` may come first); else None."""
+    at = 0
+    while at < len(argv):
+        word = argv[at]
+        if word == "--demo" or word.startswith("--workspace="):
+            at += 1
+        elif word == "--workspace":
+            at += 2
+        else:
+            return word if word in LEAN_COMMANDS else None
+    return None
+
+
+def quick_args(argv: Sequence[str]) -> argparse.Namespace | None:
+    """What argparse makes of the plainest lines of the reading commands (`list --json`,
+    `resolve URL`, `audit --fail-on warning`, after `--demo` / `--workspace PATH`), without
+    building a parser (argparse's formatter alone imports shutil, bz2 and lzma); None for any
+    other line, which argparse then reads. tests/test_cli.py compares the two."""
+    demo, workspace, at = False, None, 0
+    while at < len(argv):
+        word = argv[at]
+        if word == "--demo":
+            demo, at = True, at + 1
+        elif word.startswith("--workspace="):
+            workspace, at = word.removeprefix("--workspace="), at + 1
+        elif word == "--workspace" and at + 1 < len(argv) and not argv[at + 1].startswith("-"):
+            workspace, at = argv[at + 1], at + 2
+        else:
+            break
+    if at == len(argv) or argv[at] not in LEAN_COMMANDS:
+        return None
+    command, rest = argv[at], list(argv[at + 1 :])
+    found: dict[str, object] = {"demo": demo, "workspace": workspace, "command": command}
+    found["json"] = "--json" in rest
+    rest = [word for word in rest if word != "--json"]
+    if command == "list" and not rest:
+        return argparse.Namespace(**found)
+    if command == "resolve" and len(rest) == 1 and not rest[0].startswith("-"):
+        return argparse.Namespace(**found, url=rest[0])
+    if command == "audit" and rest in ([], ["--fail-on", "warning"], ["--fail-on", "error"]):
+        return argparse.Namespace(**found, fail_on=rest[1] if rest else "error")
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Every command's parser, or with `only` (one of LEAN_COMMANDS) just that one's arguments:
+    the others are there by name, so usage lines and errors read the same."""
     parser = _Parser(
         prog="pixi-auth-tui",
         description="Browse, add, rotate, remove, test and audit the credentials pixi and rattler use.",
@@ -109,14 +168,40 @@ def build_parser() -> argparse.ArgumentParser:
         help="the pixi workspace whose .pixi/config.toml applies (default: the one the current directory is in)",
     )
     sub = parser.add_subparsers(dest="command")
+    if only is not None:
+        for name in COMMANDS:
+            if name == only:
+                _ADD_LEAN[name](sub)
+            else:
+                sub.add_parser(name)
+        return parser
+    _add_list(sub)
+    _add_resolve(sub)
+    _add_set(sub)
+    _add_test(sub)
+    _add_audit(sub)
+    _add_remove(sub)
+    from pixi_auth_tui.cli_oauth_args import add_commands as add_oauth_commands  # login/refresh/logout/token
 
+    add_oauth_commands(sub)
+    from pixi_auth_tui.cli_check_args import add_check_parser
+
+    add_check_parser(sub)
+    return parser
+
+
+def _add_list(sub: argparse._SubParsersAction) -> None:
     p_list = sub.add_parser("list", help="every stored credential, in pixi's lookup order (secrets masked)")
     p_list.add_argument("--json", action="store_true", help="machine-readable output")
 
+
+def _add_resolve(sub: argparse._SubParsersAction) -> None:
     p_resolve = sub.add_parser("resolve", help="which credential pixi would send for a URL, and how")
     p_resolve.add_argument("url")
     p_resolve.add_argument("--json", action="store_true")
 
+
+def _add_set(sub: argparse._SubParsersAction) -> None:
     p_set = sub.add_parser(
         "set",
         help="add or rotate a credential; secrets come from a hidden prompt or stdin, never from arguments",
@@ -137,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="read the secret from stdin (first line; for s3 a second line may hold a session token)",
     )
 
+
+def _add_test(sub: argparse._SubParsersAction) -> None:
     p_test = sub.add_parser(
         "test", help="make a real authenticated request and say whether the server accepts the credential"
     )
@@ -148,83 +235,41 @@ def build_parser() -> argparse.ArgumentParser:
     p_test.add_argument("--timeout", type=float, default=15.0, help="seconds for the whole request (default 15)")
     p_test.add_argument("--json", action="store_true")
 
+
+def _add_audit(sub: argparse._SubParsersAction) -> None:
     p_audit = sub.add_parser("audit", help="what is wrong with the secrets on this machine (never prints a secret)")
     p_audit.add_argument("--json", action="store_true", help="the inventory and the findings, machine-readable")
     p_audit.add_argument(
         "--fail-on", choices=("warning", "error"), default="error", help="exit 5 at this severity or worse"
     )
 
+
+def _add_remove(sub: argparse._SubParsersAction) -> None:
     p_remove = sub.add_parser("remove", help="remove a credential from one store")
     p_remove.add_argument("key")
     p_remove.add_argument("--store", choices=(*STORE_CHOICES, "netrc"))
     p_remove.add_argument("--item", help="keychain item path, to remove one of several duplicates")
-    from pixi_auth_tui.cli_oauth_args import add_commands as add_oauth_commands  # login/refresh/logout/token
 
-    add_oauth_commands(sub)
-    from pixi_auth_tui.cli_check_args import add_check_parser
 
-    add_check_parser(sub)
-    return parser
+_ADD_LEAN: dict[str, Callable[[argparse._SubParsersAction], None]] = {
+    "list": _add_list,
+    "resolve": _add_resolve,
+    "audit": _add_audit,
+}
 
 
 # -- output helpers --------------------------------------------------------------------
 
 
-def row_json(row: Row) -> dict[str, Any]:
-    cred = row.entry.credential
-    return {
-        "key": row.key,
-        "store": row.store.id,
-        "store_name": row.store.name,
-        "location": row.store.location,
-        "kind": cred.kind,
-        "status": row.status.value,
-        "reason": row.reason,
-        "shadowed_by": row.shadowed_by,
-        "identity": public_identity(cred),
-        "expires_at": expires_at(cred),
-        "misspelled": is_misspelled(cred),
-        "item_ref": row.entry.item_ref,
-    }
-
-
-def inventory_json(inv: Inventory) -> dict[str, Any]:
-    return {
-        "blocked": inv.blocked,
-        "override_file": {
-            "path": str(inv.override.path) if inv.override.path else None,
-            "named_by": str(inv.override.source) if inv.override.source else None,
-            "workspace": str(inv.override.workspace) if inv.override.workspace else None,
-        },
-        "stores": [
-            {
-                "id": s.id,
-                "name": s.name,
-                "location": s.location,
-                "writable": s.writable,
-                "state": inv.snapshots[s.id].state.value,
-                "message": inv.snapshots[s.id].message,
-                "entries": len(inv.snapshots[s.id].entries),
-                "problems": inv.snapshots[s.id].problems,
-                "note": order_note(inv, s.id),
-            }
-            for s in inv.stores
-        ],
-        "entries": [row_json(r) for r in inv.rows],
-    }
-
-
 def _table(headers: Sequence[str], rows: list[Sequence[str]], out: TextIO) -> None:
-    if not all(map(str.isprintable, itertools.chain.from_iterable(rows))):  # (a scan in C)
+    if plain(cells := "".join(itertools.chain.from_iterable(rows))) != cells:  # (one scan, in C)
         rows = [[plain(cell) for cell in row] for row in rows]  # a key with a line break stays on its line
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    widths = [max(len(h), *map(len, column)) for h, column in zip(headers, zip(*rows, strict=True), strict=True)]
+    # Each line padded by one format (as str.ljust pads: to a width in characters), in C.
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
+    lines = map(str.rstrip, itertools.starmap(line.format, [headers, *rows]))
     # One write: the gate then scans the table once, not once per 256 kB piece.
-    out.write(
-        "".join(
-            "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() + "\n"
-            for line in [headers, *rows]
-        )
-    )
+    out.write("\n".join(lines) + "\n")
 
 
 def print_inventory(inv: Inventory, out: TextIO) -> None:
@@ -247,10 +292,10 @@ def print_inventory(inv: Inventory, out: TextIO) -> None:
         ["KEY", "KIND", "STORE", "STATUS", "USER / SECRET", "NOTE"],
         [
             [
-                r.key,
+                r.entry.key,
                 KIND_LABELS[r.entry.credential.kind],
                 r.store.name,
-                r.status.value,
+                r.status._value_,  # (Enum's `value` is a descriptor: a Python call per row)
                 public_identity(r.entry.credential),
                 "" if r.reason == "pixi uses this entry" else r.reason,
             ]
@@ -264,8 +309,10 @@ def print_inventory(inv: Inventory, out: TextIO) -> None:
 
 
 def cmd_list(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
-    if args.json:
-        write_json(out, inventory_json(inv))
+    if args.json and out.isatty():
+        write_json(out, inventory_json(inv))  # indented, for a person
+    elif args.json:
+        out.write(inventory_json_text(inv) + "\n")  # what write_json writes, without a dict per entry
     else:
         print_inventory(inv, out)
     return EXIT_OK
@@ -341,12 +388,16 @@ def _secret_reader(use_stdin: bool, stdin: TextIO, kind: str) -> SecretReader:
         return lambda _prompt: next(queue, "")
     if not stdin.isatty():
         raise UsageError("no terminal for a hidden prompt; pass --stdin and pipe the secret")
+    import getpass
+
     return lambda prompt: getpass.getpass(prompt)
 
 
 def credential_from_args(args: argparse.Namespace, read: SecretReader) -> Credential:
     """The kind's fields: secrets from the prompt or stdin (in the kind's order), the others
     from their options; checked by the same `build_credential` the UI's form uses."""
+    from pixi_auth_tui.validation import build_credential
+
     kind = KIND_CHOICES[args.kind]
     values: dict[str, str] = {}
     for field in KINDS[kind].fields:
@@ -364,6 +415,11 @@ def credential_from_args(args: argparse.Namespace, read: SecretReader) -> Creden
 
 
 def cmd_set(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    # (the writing commands' modules: imported when one runs, not by `list` and the like)
+    from pixi_auth_tui.hostkeys import normalise_login_key
+    from pixi_auth_tui.operations import save_credential
+    from pixi_auth_tui.validation import key_refusal
+
     bad_key = key_refusal(args.key)  # the form's own sentence for it
     if bad_key:
         raise UsageError(bad_key)
@@ -412,6 +468,8 @@ def cmd_set(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO, 
 
 
 def cmd_remove(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
+    from pixi_auth_tui.operations import successor_after_delete
+
     holders = [r for r in inv.rows if r.key == args.key and (args.store is None or r.store.id == args.store)]
     if args.item:
         holders = [r for r in holders if r.entry.item_ref == args.item]
@@ -446,9 +504,11 @@ def cmd_audit(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
     findings = run_audit(inv, environment.home, ProbeState.default(environment.env))
     counts = summary(findings)
     if args.json:
-        write_json(
-            out, {"summary": counts, "findings": [f.to_json() for f in findings], "inventory": inventory_json(inv)}
-        )
+        report = {"summary": counts, "findings": [f.to_json() for f in findings]}
+        if out.isatty():
+            write_json(out, {**report, "inventory": inventory_json(inv)})  # indented, for a person
+        else:
+            out.write(with_inventory_text(report, inv) + "\n")
     else:
         if not findings:
             out.write("No findings: every stored credential is where pixi can use it, and nothing is exposed.\n")
@@ -491,8 +551,11 @@ def main(
     safe_out = SafeWriter(out or sys.stdout)
     safe_err = SafeWriter(err or sys.stderr)
     try:
-        args = build_parser().parse_args(argv)
-        if args.command in ("list", "resolve", "audit"):
+        words = sys.argv[1:] if argv is None else argv
+        args = quick_args(words) or build_parser(lean_command(words)).parse_args(words)
+        if args.command in LEAN_COMMANDS:
+            global _reading_command_ran
+            _reading_command_ran = True
             with gc_paused():  # a short process over many acyclic objects (see gc_paused)
                 return _run(args, safe_out, safe_err, stdin or sys.stdin)  # type: ignore[arg-type]
         return _run(args, safe_out, safe_err, stdin or sys.stdin)  # type: ignore[arg-type]
@@ -511,11 +574,14 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
             from pixi_auth_tui.cli_check import cmd_check
 
             return cmd_check(args, environment_for(args), out, err)
+        if args.command == "resolve":
+            # Only the rows of the keys rattler would try for this URL (every store still read whole).
+            from pixi_auth_tui.hostkeys import candidate_keys
+
+            return cmd_resolve(load_inventory(environment_for(args), keys=candidate_keys(args.url)), args, out)
         inv = load_inventory_for(args)
         if args.command == "list":
             return cmd_list(inv, args, out)
-        if args.command == "resolve":
-            return cmd_resolve(inv, args, out)
         if args.command == "set":
             return cmd_set(inv, args, out, err, stdin)
         if args.command == "remove":
@@ -542,7 +608,26 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
     raise AssertionError(f"unhandled command {args.command}")
 
 
+_reading_command_ran = False  # set by main() for list/resolve/audit (see finish)
+
+
+def finish(code: int) -> NoReturn:
+    """Exit with `code`. After a reading command (list, resolve, audit) the process ends without
+    freeing its heap one object at a time: those made several objects per entry (at 10,000
+    entries freeing them took ~10% of `list --json`), and hold nothing to write or close but
+    the standard streams, flushed here first."""
+    if _reading_command_ran:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except Exception:  # e.g. the reader went away: the usual exit reports it as before
+            sys.exit(code)
+        os._exit(code)
+    sys.exit(code)
+
+
 def main_entry() -> None:
+    """Runs a command as the program does, ending in SystemExit with its exit code."""
     try:
         code = main()
         sys.stdout.flush()
@@ -557,3 +642,13 @@ def main_entry() -> None:
         sys.stderr.write(crash_message(error, write_report(error)))
         code = EXIT_CRASH
     sys.exit(code)
+
+
+def program() -> None:
+    """The installed `pixi-auth-tui`: main_entry, then the process ends (see finish)."""
+    try:
+        main_entry()
+    except SystemExit as stop:
+        if isinstance(stop.code, int):
+            finish(stop.code)
+        raise

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -23,6 +22,8 @@ def _is_ip(host: str) -> bool:
     address = host.strip("[]")
     if ":" not in address and not _IPV4_SHAPE.fullmatch(address):
         return False  # a host name: skip ipaddress's two failed parses (and their exceptions)
+    import ipaddress  # (only for a host shaped like an address)
+
     try:
         ipaddress.ip_address(address)
     except ValueError:
@@ -73,10 +74,12 @@ def redact_userinfo(url: str) -> str:
 _ALREADY_NORMAL = re.compile(r"(?:[a-z0-9-]+\.)*[a-z0-9-]+\.?")
 _NUMERIC_LABEL = re.compile(r"[0-9]+|0x[0-9a-f]*")
 # A key that is already a normal, valid host name (or `*.` and one): lower-case labels of
-# letters, digits and inner hyphens. With no `xn--` and a last label that is no number, it has
-# no problem (the full check below agrees; tests/test_hostkeys.py compares the two).
+# letters, digits and inner hyphens. With no `xn--`, a last label that is no number, and after
+# `*.` at least two labels (`*.com` matches a whole top-level domain), it has no problem (the
+# full check below agrees; tests/test_hostkeys.py compares the two).
 _PLAIN_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_PLAIN_KEY = re.compile(rf"(\*\.)?(?:{_PLAIN_LABEL}\.)*{_PLAIN_LABEL}\.?")
+_LAST_LABEL = rf"(?![0-9]+\.?\Z)(?!0x[0-9a-f]*\.?\Z){_PLAIN_LABEL}\.?"
+_PLAIN_OK = re.compile(rf"(?!.*xn--)(?:\*\.(?:{_PLAIN_LABEL}\.)+|(?:{_PLAIN_LABEL}\.)*){_LAST_LABEL}")
 
 
 def normalise_host(host: str) -> str | None:
@@ -156,11 +159,8 @@ def normalise_login_key(text: str) -> Normalised:
 
 def key_problem(key: str) -> str | None:
     """Why rattler could never match `key`, or None when it can."""
-    plain = _PLAIN_KEY.fullmatch(key)
-    if plain and "xn--" not in key:  # the common case, in one regex (10,000 keys in an audit)
-        host = key.removeprefix("*.").removesuffix(".")
-        if not _NUMERIC_LABEL.fullmatch(host.rsplit(".", 1)[-1]) and (not plain.group(1) or "." in host):
-            return None
+    if _PLAIN_OK.fullmatch(key):  # the common case, in one regex (10,000 keys in an audit)
+        return None
     return full_key_problem(key)
 
 

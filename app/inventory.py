@@ -8,13 +8,19 @@ import gc
 import sys
 import threading
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
 from pixi_auth_tui.hostkeys import candidate_keys, host_of, redact_userinfo, url_userinfo
-from pixi_auth_tui.model import authorise, mask, mask_for, rattler_accepts, send_problem
+from pixi_auth_tui.model import (
+    authorise,
+    mask,
+    mask_for,
+    rattler_accepts,
+    send_problem,
+)
 from pixi_auth_tui.paths import Environment, rattler_credentials_path
 from pixi_auth_tui.pixiconfig import OverrideLookup, find_override_file
 from pixi_auth_tui.stores.base import Entry, Snapshot, Store, StoreState
@@ -122,6 +128,8 @@ class Inventory:
     env: dict[str, str] = field(default_factory=dict)
     # What the files looked like just before they were read (see file_signature).
     files: dict[str, tuple[int, int, int] | None] = field(default_factory=dict)
+    # Set when `rows` hold only these keys' rows (every store still read whole): `resolve`'s.
+    keys: frozenset[str] | None = None
 
     def store(self, store_id: str) -> Store | None:
         return next((s for s in self.stores if s.id == store_id), None)
@@ -178,25 +186,60 @@ def _ignored_reason(entry: Entry, snapshot: Snapshot, keychain_counts: dict[str,
     return None
 
 
-def build_rows(stores: list[Store], snapshots: dict[str, Snapshot]) -> list[Row]:
+_ROW_DEFAULTS = {name: value.default for name, value in Row.__dataclass_fields__.items()}
+_new = object.__new__
+
+
+def make_row(entry: Entry, store: Store, status: Status, reason: str, shadowed_by: str | None = None) -> Row:
+    """`Row(entry, store, status, reason, shadowed_by)` without the frozen dataclass's
+    `__init__` (an object.__setattr__ per field): one per entry, 100,000 in a large inventory."""
+    row = _new(Row)
+    fields = row.__dict__
+    fields.update(_ROW_DEFAULTS)
+    fields["entry"], fields["store"], fields["status"], fields["reason"] = entry, store, status, reason
+    fields["shadowed_by"] = shadowed_by
+    return row
+
+
+USED = "pixi uses this entry"
+
+
+def build_rows(stores: list[Store], snapshots: dict[str, Snapshot], keys: Collection[str] | None = None) -> list[Row]:
+    """A row per entry, in lookup order; with `keys`, only the rows of those keys (a key's rows
+    depend on that key's entries alone: `resolve` needs the few keys a URL can match)."""
+
+    def entries_of(snapshot: Snapshot) -> list[Entry]:
+        return snapshot.entries if keys is None else [e for e in snapshot.entries if e.key in keys]
+
     keychain_counts: dict[str, int] = defaultdict(int)
-    for entry in snapshots.get(KEYCHAIN, Snapshot(KEYCHAIN, StoreState.OK)).entries:
+    for entry in entries_of(snapshots.get(KEYCHAIN, Snapshot(KEYCHAIN, StoreState.OK))):
         keychain_counts[entry.key] += 1
     winner: dict[str, Store] = {}
     rows: list[Row] = []
+    append = rows.append
     for store in stores:
         snapshot = snapshots[store.id]
-        for entry in snapshot.entries:
-            reason = _ignored_reason(entry, snapshot, keychain_counts)
+        shadowed: dict[str, str] = {}  # reason, per winning store's name (one string for all its keys)
+        for entry in entries_of(snapshot):
+            # (_ignored_reason's first checks inline: at 100,000 entries a call per entry shows)
+            reason = None
+            if entry.note is not None or snapshot.state in BAD_FILE_STATES or entry.store_id == KEYCHAIN:
+                reason = _ignored_reason(entry, snapshot, keychain_counts)
+            elif not rattler_accepts(entry.credential):
+                reason = "rattler cannot read this entry"
+            key = entry.key
             if reason is not None:
-                rows.append(Row(entry, store, Status.IGNORED, reason))
-            elif entry.key in winner:
-                by = winner[entry.key]
-                rows.append(Row(entry, store, Status.SHADOWED, f"shadowed by {by.name}", shadowed_by=by.id))
+                append(make_row(entry, store, Status.IGNORED, reason))
+            elif key in winner:
+                by = winner[key]
+                why = shadowed.get(by.name) or shadowed.setdefault(by.name, f"shadowed by {by.name}")
+                append(make_row(entry, store, Status.SHADOWED, why, by.id))
             else:
-                winner[entry.key] = store
-                rows.append(Row(entry, store, Status.ACTIVE, "pixi uses this entry"))
-    return [_with_fallthrough(row, winner) for row in rows]
+                winner[key] = store
+                append(make_row(entry, store, Status.ACTIVE, USED))
+    if KEYCHAIN in snapshots:
+        return [_with_fallthrough(row, winner) if row.store.id == KEYCHAIN else row for row in rows]
+    return rows
 
 
 def _with_fallthrough(row: Row, winner: dict[str, Store]) -> Row:
@@ -223,9 +266,12 @@ def blocking_problem(stores: list[Store], snapshots: dict[str, Snapshot]) -> str
     return None
 
 
-def load_inventory(environment: Environment, keychain: Store | None = None) -> Inventory:
+def load_inventory(
+    environment: Environment, keychain: Store | None = None, keys: Collection[str] | None = None
+) -> Inventory:
+    """Every store read; the rows of every key, or with `keys` only of those (see Inventory.keys)."""
     found = discover_stores(environment, keychain)
-    inventory = inventory_from(found.stores, found.override)
+    inventory = inventory_from(found.stores, found.override, keys)
     inventory.env = dict(environment.env)
     return inventory
 
@@ -269,15 +315,17 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _load_all(stores: list[Store]) -> dict[str, Snapshot]:
+def _load_all(stores: list[Store], keys: frozenset[str] | None = None) -> dict[str, Snapshot]:
     """Every store's snapshot, in order. Stores are independent: each loads in its own thread,
     so the keychain's D-Bus round trips overlap the file reads. (Plain threads: importing
-    concurrent.futures costs the CLI ~10 ms, logging included.)"""
+    concurrent.futures costs the CLI ~10 ms, logging included.) With `keys`, a credentials
+    file's snapshot holds only those keys' entries (see JsonFileStore.load)."""
     results: list[Snapshot | BaseException | None] = [None] * len(stores)
 
     def load(index: int) -> None:
+        store = stores[index]
         try:
-            results[index] = stores[index].load()
+            results[index] = store.load(keys) if keys is not None and isinstance(store, JsonFileStore) else store.load()
         except BaseException as err:  # re-raised in the caller, as a pool would
             results[index] = err
 
@@ -297,12 +345,15 @@ def _load_all(stores: list[Store]) -> dict[str, Snapshot]:
     return snapshots
 
 
-def inventory_from(stores: list[Store], override: OverrideLookup | None = None) -> Inventory:
+def inventory_from(
+    stores: list[Store], override: OverrideLookup | None = None, keys: Collection[str] | None = None
+) -> Inventory:
     # Taken before reading, so a change made while the stores are read is noticed later.
     files = file_signature(stores)
     with gc_paused():
-        snapshots = _load_all(stores)
-        rows = build_rows(stores, snapshots)
+        wanted = None if keys is None else frozenset(keys)
+        snapshots = _load_all(stores, wanted)
+        rows = build_rows(stores, snapshots, wanted)
     return Inventory(
         stores=stores,
         snapshots=snapshots,
@@ -310,6 +361,7 @@ def inventory_from(stores: list[Store], override: OverrideLookup | None = None) 
         override=override or OverrideLookup(),
         blocked=blocking_problem(stores, snapshots),
         files=files,
+        keys=None if keys is None else frozenset(keys),
     )
 
 

@@ -129,11 +129,12 @@ class ProbeState:
 
     @classmethod
     def default(cls, env: dict[str, str] | None = None) -> ProbeState:
-        import platformdirs
-
         base = (env or {}).get("XDG_STATE_HOME")
-        folder = Path(base) / "pixi-auth-tui" if base else Path(platformdirs.user_state_dir("pixi-auth-tui"))
-        return cls(folder / "state.json")
+        if base:
+            return cls(Path(base) / "pixi-auth-tui" / "state.json")
+        import platformdirs  # (only without XDG_STATE_HOME: it imports tempfile and shutil)
+
+        return cls(Path(platformdirs.user_state_dir("pixi-auth-tui")) / "state.json")
 
     def _read(self) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
         try:

@@ -13,8 +13,9 @@ input) is shown with control characters visibly escaped, never written raw to a 
 
 from __future__ import annotations
 
-import base64
+import binascii
 import contextlib
+import functools
 import io
 import itertools
 import json
@@ -22,6 +23,7 @@ import operator
 import re
 import threading
 import unicodedata
+from collections.abc import Callable
 from typing import TextIO
 from urllib.parse import quote
 
@@ -70,140 +72,116 @@ def _backslash_forms(secret: str) -> set[str]:
     return {f for f in forms if len(f) >= MIN_SECRET_CHARS and f != secret}
 
 
-# Long spellings are found anywhere, by sampling the text every _STRIDE characters: a window of
-# _WINDOW characters at a sampled position lies wholly inside any spelling of at least
-# LONG_SECRET_CHARS characters, at one of its first _STRIDE offsets. All the scanning happens
-# in C (slices, sets, `in`, map/compress), so 30 MB of `list --json` stay fast.
-_WINDOW = 6
-_STRIDE = 4
-LONG_SECRET_CHARS = _WINDOW + _STRIDE - 1
-# Shorter spellings (6–8 characters) are hidden where they stand as a word of their own.
-_WHITESPACE = re.compile(r"\s")  # as str.split() and _WORD see it
+# Spellings of at least this many characters are hidden wherever they stand in a text;
+# shorter ones (6–8 characters) only where they stand as a word of their own (see _WORD).
+LONG_SECRET_CHARS = 9
 _WORD = re.compile(r"""[^\s"'`:/@?&#=,;()\[\]{}<>\\]+""")
-# Text longer than this is first reduced to its distinct whitespace-separated pieces (see
-# `_distinct_pieces`): `list --json` repeats most of its words thousands of times.
-_DISTINCT_FROM = 16 * 1024
-# A spelling not yet indexed is looked for by slicing its own windows (in C) against the
-# text's sampled windows. That costs a little per spelling on every scan; indexing costs
-# more per spelling, once. After this many scans the index pays for itself.
-_SCANS_BEFORE_INDEX = 8
-# A text up to this long is searched for each secret not yet sorted out, rather than sorting
-# them all out (an error message, a `resolve`, a notification).
+# A text up to this long is searched for each spelling not yet in an automaton (an error
+# message, a `resolve`, a notification): cheaper than building one for 10,000 secrets.
 _SEARCH_EACH_UP_TO = 4096
-# Past this many candidates, indexing them beats searching the text for each.
-_SEARCHES_BEFORE_INDEXING = 64
+# Searching a small text for each secret costs about as much as putting this many of its
+# substrings in a set (see _contained_in).
+_SECRETS_PER_LENGTH = 90
+# After this many such searches the spellings waiting go into an automaton.
+_SCANS_BEFORE_INDEX = 8
+# New spellings go into a second, small automaton; it is merged into the main one once it
+# holds this fraction of it, so adding one secret never rebuilds an automaton of 100,000.
+_RECENT_SHARE = 4
 
 
-def _sampled_windows(text: str) -> tuple[range, list[str]]:
-    starts = range(0, len(text), _STRIDE)
-    return starts, list(map(text.__getitem__, map(slice, starts, range(_WINDOW, len(text) + _WINDOW, _STRIDE))))
+_base64 = functools.partial(binascii.b2a_base64, newline=False)  # base64.b64encode, without its Python call
 
 
-def _distinct_pieces(text: str) -> str:
-    """The text's distinct whitespace-separated pieces, one per line.
-
-    A spelling without whitespace occurs in `text` exactly when it occurs in this (it lies
-    inside one piece, and the line breaks added are whitespace); and a word (see _WORD, for
-    which whitespace is a delimiter) stands in `text` exactly when it stands in this."""
-    return "\n".join(set(text.split()))
+def _utf8(text: str) -> bytes:
+    # Lone surrogates (from files we did not understand) are encoded too, as in every pattern.
+    return text.encode("utf-8", "surrogatepass")
 
 
-class _LongSpellings:
-    """Spellings of at least LONG_SECRET_CHARS characters, found anywhere in a text."""
+def _is_delimiter(data: bytes, start: int, end: int) -> bool:
+    """The character at data[start:end] (UTF-8) ends a word, as _WORD sees it."""
+    return _WORD.match(data[start:end].decode("utf-8", "surrogatepass")) is None
 
-    def __init__(self) -> None:
-        # window → the (length, offset) codes of indexed spellings holding it near their start
-        self._windows: dict[str, int | set[int]] = {}
-        self._by_length: dict[int, set[str]] = {}
-        self._unindexed: list[str] = []
-        self._scans = 0
 
-    def __bool__(self) -> bool:
-        return bool(self._windows or self._unindexed)
+def _stands_alone(data: bytes, start: int, end: int) -> bool:
+    """data[start:end] (a whole word-like spelling) is a whole word of `data`: the characters
+    either side are word delimiters (or the text ends)."""
+    if start > 0:
+        lead = start - 1
+        while lead > 0 and 0x80 <= data[lead] < 0xC0:  # back to the first byte of that character
+            lead -= 1
+        if not _is_delimiter(data, lead, start):
+            return False
+    if end < len(data):
+        first = data[end]
+        width = 1 if first < 0x80 else 2 if first < 0xE0 else 3 if first < 0xF0 else 4
+        if not _is_delimiter(data, end, end + width):
+            return False
+    return True
 
-    def add(self, spellings: set[str]) -> None:
-        self._unindexed += spellings
 
-    def _index(self) -> None:
-        windows, by_length = self._windows, self._by_length
-        for form in self._unindexed:
-            length = len(form)
-            by_length.setdefault(length, set()).add(form)
-            base = length * _STRIDE
-            for offset in range(_STRIDE):
-                window, code = form[offset : offset + _WINDOW], base + offset
-                # Most windows belong to one spelling: an int, not a set, keeps 100,000 small.
-                held = windows.setdefault(window, code)
-                if held == code:
-                    continue
-                if isinstance(held, int):
-                    windows[window] = {held, code}
-                else:
-                    held.add(code)
-        self._unindexed = []
-        self._scans = 0
+# The automaton searches for each spelling's first bytes only (its anchor); where an anchor
+# stands, the spellings it begins are compared whole. Secrets often share their first bytes
+# (`pfx_`, `ghp_`, a JWT's header), so there are fewer anchors than spellings, and shorter ones:
+# the automaton is built faster, and it is built for every large text a process writes first.
+_ANCHOR_BYTES = 8
 
-    def _scan_unindexed(self, text: str, starts: range, sampled: list[str], present: set[str], found: set[str]) -> None:
-        """Adds the unindexed spellings in `text` (whose sampled windows are `present`) to `found`.
 
-        A spelling occurring at p has, for some offset < _STRIDE, each of its windows at that
-        offset, offset + _STRIDE, … among the sampled windows: filter on all of them (in C),
-        so that few candidates are left to look for in the text."""
-        by_length: dict[int, list[str]] = {}
-        for form in self._unindexed:
-            by_length.setdefault(len(form), []).append(form)
-        candidates: set[str] = set()
-        for length, forms in by_length.items():
-            for offset in range(_STRIDE):
-                left = forms
-                for at in range(offset, length - _WINDOW + 1, _STRIDE):
-                    windows = map(operator.itemgetter(slice(at, at + _WINDOW)), left)
-                    left = list(itertools.compress(left, map(present.__contains__, windows)))
-                    if not left:
-                        break
-                candidates.update(left)
-        if len(candidates) < _SEARCHES_BEFORE_INDEXING:
-            found.update(form for form in candidates if form in text)
+class _Automaton:
+    """A fixed set of spellings, all found in one pass over a text (Aho–Corasick, in Rust)."""
+
+    def __init__(self, spellings: list[str]) -> None:
+        from ahocorasick_rs import BytesAhoCorasick  # (imported with the first large text)
+
+        self.spellings = spellings
+        # (mapped in C: a Python call per spelling costs more than the automaton)
+        self._encoded = list(map(str.encode, spellings, itertools.repeat("utf-8"), itertools.repeat("surrogatepass")))
+        self._anchors = list(dict.fromkeys(map(operator.itemgetter(slice(_ANCHOR_BYTES)), self._encoded)))
+        self._search = BytesAhoCorasick(self._anchors) if spellings else None
+        self._by_anchor: dict[bytes, dict[int, dict[bytes, str]]] | None = None  # made on the first hit
+
+    def _spellings_of(self, anchor: bytes) -> dict[int, dict[bytes, str]]:
+        """The spellings beginning with `anchor`, by length in bytes: encoded → spelling."""
+        if self._by_anchor is None:
+            self._by_anchor = {}
+            for form, encoded in zip(self.spellings, self._encoded, strict=True):
+                by_length = self._by_anchor.setdefault(encoded[:_ANCHOR_BYTES], {})
+                by_length.setdefault(len(encoded), {})[encoded] = form
+        return self._by_anchor[anchor]
+
+    def find(self, data: bytes, words: set[str], found: set[str]) -> None:
+        """Adds to `found` each spelling in `data`: anywhere, or for one in `words` (short and
+        word-like) where it stands as a whole word."""
+        if self._search is None:
             return
-        # Many candidates (spellings whose windows are common in this text, e.g. digits): index
-        # just those, and check each sampled position once, as for indexed spellings.
-        index = _LongSpellings()
-        index.add(candidates)
-        index._index()
-        index._forward(text, starts, sampled, present, found)
-
-    def find(self, text: str, found: set[str]) -> None:
-        if not self:
-            return
-        starts, sampled = _sampled_windows(text)
-        present = set(sampled)
-        if self._unindexed:
-            if self._scans >= _SCANS_BEFORE_INDEX:
-                self._index()
-            else:
-                self._scans += 1
-                self._scan_unindexed(text, starts, sampled, present, found)
-        self._forward(text, starts, sampled, present, found)
-
-    def _forward(self, text: str, starts: range, sampled: list[str], present: set[str], found: set[str]) -> None:
-        """Adds the indexed spellings in `text` to `found`: each sampled window held by one is
-        checked against the spellings of that length, at that offset."""
-        if not self._windows:
-            return
-        hits = present.intersection(self._windows)
-        if not hits:
-            return
-        for at in itertools.compress(starts, map(hits.__contains__, sampled)):
-            held = self._windows[text[at : at + _WINDOW]]
-            for code in (held,) if isinstance(held, int) else held:
-                length, offset = divmod(code, _STRIDE)
-                start = at - offset
-                if start >= 0 and text[start : start + length] in self._by_length[length]:
-                    found.add(text[start : start + length])
+        anchors = self._anchors
+        for index, start, _end in self._search.find_matches_as_indexes(data, overlapping=True):
+            for length, spellings in self._spellings_of(anchors[index]).items():
+                form = spellings.get(data[start : start + length])
+                if (
+                    form is not None
+                    and form not in found
+                    and (form not in words or _stands_alone(data, start, start + length))
+                ):
+                    found.add(form)
 
 
 # (the character every such spelling holds, "the secret has no such spelling", its spellings)
 _ESCAPINGS = (("%", _UNESCAPED.fullmatch, _percent_forms), ("\\", _NO_BACKSLASH_FORMS.fullmatch, _backslash_forms))
+
+
+def _contained_in(text: str, secrets: list[str]) -> Callable[[str], bool]:
+    """`text.__contains__`, for testing many secrets at once: with far more secrets than distinct
+    lengths among them (10,000 tokens of a few lengths), the text's substrings of those lengths
+    are put in a set once (a few thousand slices of a small text, in C), and each secret is one
+    lookup instead of a search of the text."""
+    lengths = set(map(len, secrets))
+    if len(lengths) * _SECRETS_PER_LENGTH > len(secrets):
+        return text.__contains__
+    size = len(text)
+    windows: set[str] = set()
+    for length in lengths:
+        windows.update(map(text.__getitem__, map(slice, range(size - length + 1), range(length, size + 1))))
+    return windows.__contains__
 
 
 class Redactor:
@@ -211,7 +189,8 @@ class Redactor:
 
     Adding is cheap (loading 100,000 entries must stay fast): a secret's spellings are worked
     out on the next `redact`, and its escaped spellings only once a text holds the character
-    (`%`, a backslash) every one of them holds.
+    (`%`, a backslash) every one of them holds. Spellings are searched for all at once by an
+    automaton; a small text is searched for the few not yet in one directly.
     """
 
     def __init__(self) -> None:
@@ -226,10 +205,11 @@ class Redactor:
         self._pending_escaped: dict[str, list[str]] = {"%": [], "\\": []}
         self._raw: list[str] = []  # printable secrets, not yet among the spellings (see _work_out)
         self._spellings: set[str] = set()
-        self._long = _LongSpellings()  # no whitespace: searched in the text's distinct pieces
-        self._long_spaced = _LongSpellings()  # with whitespace: searched in the whole text
-        self._short: set[str] = set()  # short spellings, matched as whole words
-        self._short_odd: list[str] = []  # short spellings that contain a word delimiter
+        self._words: set[str] = set()  # short word-like spellings: hidden only as whole words
+        self._main = _Automaton([])
+        self._recent = _Automaton([])  # spellings added after the main automaton was built
+        self._unindexed: list[str] = []  # spellings in neither automaton yet
+        self._scans = 0  # small texts searched for the unindexed spellings one by one
 
     def add(self, *secrets: str | None) -> None:
         # Called for every credential loaded: only noted here, sorted out on the next use.
@@ -241,6 +221,12 @@ class Redactor:
         with self._lock:
             self._pending.append(password)
             self._pending_basic.append((username, password))
+
+    def add_basics(self, pairs: list[tuple[str, str]]) -> None:
+        """`add_basic` of each (username, password)."""
+        with self._lock:
+            self._pending += [password for _username, password in pairs]
+            self._pending_basic += pairs
 
     def clear(self) -> None:
         with self._lock:
@@ -255,31 +241,30 @@ class Redactor:
         """The secrets added since the last call that were not known yet (now known)."""
         pending, basic = self._pending, self._pending_basic
         self._pending, self._pending_basic = [], []
-        for username, password in basic:
-            pending.append(base64.b64encode(f"{username}:{password}".encode("utf-8", "surrogatepass")).decode("ascii"))
+        if basic:  # base64("user:password") of each, mapped in C
+            header = map(str.encode, map(":".join, basic), itertools.repeat("utf-8"), itertools.repeat("surrogatepass"))
+            pending += map(bytes.decode, map(_base64, header), itertools.repeat("ascii"))
         new = set(filter(None, pending))  # neither None nor ""
+        if not self._known:  # (the first batch: no set to subtract, none to copy)
+            self._known = new
+            return list(new)
         new -= self._known
         self._known |= new
         return list(new)
 
     def _add_spellings(self, forms: set[str]) -> None:
-        forms -= self._spellings
+        # (lengths compared in C: 10,000 secrets come at once)
+        forms = set(itertools.compress(forms, map(MIN_SECRET_CHARS.__le__, map(len, forms)))) - self._spellings
         self._spellings |= forms
-        long = {form for form in forms if len(form) >= LONG_SECRET_CHARS}
-        spaced = set(filter(_WHITESPACE.search, long))
-        self._long.add(long - spaced)
-        self._long_spaced.add(spaced)
-        for form in forms - long:
-            if len(form) < MIN_SECRET_CHARS:
-                continue
-            if _WORD.fullmatch(form):
-                self._short.add(form)
-            else:
-                self._short_odd.append(form)
+        short = itertools.compress(forms, map(LONG_SECRET_CHARS.__gt__, map(len, forms)))
+        self._words.update(filter(_WORD.fullmatch, short))
+        self._unindexed += forms
 
     def _work_out(self, text: str) -> None:
         pending = self._take_pending() if self._pending or self._pending_basic else []
-        if pending:
+        if pending and _printable_ascii("".join(pending)):
+            self._raw += pending  # (the common case, told by one scan of them all)
+        elif pending:
             printable = list(map(str.isprintable, pending))
             # The common case: a printable secret is its only plain spelling. Kept aside until a
             # large text comes: a small one is searched for each directly (in C), so that e.g.
@@ -289,6 +274,7 @@ class Redactor:
             for secret in itertools.compress(pending, map(operator.not_, printable)):
                 forms |= _plain_forms(secret)
             self._add_spellings(forms)
+        if pending:
             for waiting in self._pending_escaped.values():
                 waiting += pending
         if self._raw:
@@ -296,7 +282,7 @@ class Redactor:
                 raw, self._raw = self._raw, []
                 self._add_spellings(set(raw))
             else:
-                hits = set(itertools.compress(self._raw, map(text.__contains__, self._raw)))
+                hits = set(itertools.compress(self._raw, map(_contained_in(text, self._raw), self._raw)))
                 if hits:
                     self._add_spellings(hits)
                     self._raw = [secret for secret in self._raw if secret not in hits]
@@ -306,15 +292,31 @@ class Redactor:
                 self._pending_escaped[mark] = []
                 self._add_spellings(set().union(*map(forms_of, itertools.filterfalse(plain_only, waiting))))
 
+    def _index(self) -> None:
+        """Every spelling into an automaton: the recent one, or all into the main one once the
+        recent one would hold a fair share of them (so each spelling is rebuilt O(1) times)."""
+        recent = self._recent.spellings + self._unindexed
+        self._unindexed, self._scans = [], 0
+        if len(recent) * _RECENT_SHARE >= len(self._main.spellings):
+            self._main, self._recent = _Automaton(self._main.spellings + recent), _Automaton([])
+        else:
+            self._recent = _Automaton(recent)
+
     def _found_in(self, text: str) -> set[str]:
         found: set[str] = set()
-        pieces = _distinct_pieces(text) if len(text) > _DISTINCT_FROM else text
-        self._long.find(pieces, found)
-        self._long_spaced.find(text, found)
-        if self._short:
-            found.update(self._short.intersection(_WORD.findall(pieces)))
-        # (one holding no whitespace lies inside one piece, like a long one)
-        found.update(form for form in self._short_odd if form in (text if _WHITESPACE.search(form) else pieces))
+        if self._unindexed and len(text) <= _SEARCH_EACH_UP_TO and self._scans < _SCANS_BEFORE_INDEX:
+            self._scans += 1
+            # Each waiting spelling searched directly (in C); the few in the text are then
+            # checked below as the automaton would check them.
+            waiting = list(itertools.compress(self._unindexed, map(text.__contains__, self._unindexed)))
+            if waiting:
+                _Automaton(waiting).find(_utf8(text), self._words, found)
+        elif self._unindexed:
+            self._index()
+        if self._main.spellings or self._recent.spellings:
+            data = _utf8(text)
+            self._main.find(data, self._words, found)
+            self._recent.find(data, self._words, found)
         return found
 
     def redact(self, text: str) -> str:
@@ -341,6 +343,17 @@ def redact(text: str) -> str:
 # Control (Cc), format (Cf: bidi overrides, zero-width), lone surrogates (Cs) and line/paragraph
 # separators: invisible, or able to move the cursor, recolour, reorder or break a terminal.
 _ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+# The only ASCII characters among them (str.isprintable is False for exactly these in ASCII).
+_ASCII_CONTROLS = bytes([*range(0x20), 0x7F])
+
+
+def _printable_ascii(text: str, keep: str = "") -> bool:
+    """`text` is ASCII with no control character but those in `keep`: a scan of its bytes in
+    C (str.isprintable looks each character up in Unicode's tables)."""
+    if not text.isascii():
+        return False
+    data = text.encode("ascii")
+    return len(data.translate(None, _ASCII_CONTROLS.translate(None, keep.encode("ascii", "ignore")))) == len(data)
 
 
 def _escape(ch: str) -> str:
@@ -353,7 +366,10 @@ def plain(text: str, keep: str = "") -> str:
 
     Characters in `keep` (e.g. "\\n" for multi-line messages of our own) pass through.
     """
-    if text.isprintable():
+    if text.isascii():  # (a flag: O(1))
+        if _printable_ascii(text, keep):
+            return text
+    elif text.isprintable():
         return text
     if keep:
         rest = text

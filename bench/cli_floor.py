@@ -10,7 +10,9 @@ D-Bus allows: one SearchItems, one plain session, one batched GetSecrets, with t
 library the app uses (jeepney), each secret `json.loads`ed. Each command and its floor run as
 whole processes, in interleaved pairs (floor, command, floor, command, …), so machine load hits
 both sides alike; the report gives the median of each, the spread (min–max) and the ratio of
-the medians. Stdout is read through a pipe, as a script calling `list --json` would.
+the medians, for wall time and for the CPU time (user + system) each process used, which other
+processes on a busy machine disturb far less. Stdout is read through a pipe, as a script
+calling `list --json` would.
 Import times are `python -X importtime` (sum of the top-level imports), median of the repeats.
 """
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -112,11 +115,16 @@ def fill_keychain(address: str, items: int) -> None:
         bus.close()
 
 
-def timed(argv: list[str], env: dict[str, str]) -> float:
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one run: the CPU time (user + system, the child's own) is
+    what other processes on the machine disturb least."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     # Run from HOME (no pixi workspace there), as both sides would be outside a project.
     subprocess.run(argv, env=env, cwd=env["HOME"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def import_time(argv: list[str], env: dict[str, str]) -> float:
@@ -139,15 +147,17 @@ def import_time(argv: list[str], env: dict[str, str]) -> float:
 def compare(size: int, label: str, floor_argv: list[str], argv: list[str], env: dict[str, str], repeats: int) -> None:
     timed(floor_argv, env)  # warm-up: page cache and bytecode for both sides
     timed(argv, env)
-    floors: list[float] = []
-    runs: list[float] = []
+    floors: list[tuple[float, float]] = []
+    runs: list[tuple[float, float]] = []
     for _ in range(repeats):
         floors.append(timed(floor_argv, env))
         runs.append(timed(argv, env))
-    f, c = statistics.median(floors), statistics.median(runs)
-    spread_f = f"{f:.3f} ({min(floors):.2f}–{max(floors):.2f})"
-    spread_c = f"{c:.3f} ({min(runs):.2f}–{max(runs):.2f})"
-    print(f"{size:>8}  {label:<14} {spread_f:>18} {spread_c:>18} {c / f:6.2f}", flush=True)
+    columns = []
+    for part in (0, 1):  # wall, then CPU
+        fs, cs = [f[part] for f in floors], [c[part] for c in runs]
+        f, c = statistics.median(fs), statistics.median(cs)
+        columns += [f"{f:.3f} ({min(fs):.2f}–{max(fs):.2f})", f"{c:.3f} ({min(cs):.2f}–{max(cs):.2f})", f"{c / f:6.2f}"]
+    print(f"{size:>8}  {label:<14} " + " ".join(f"{col:>18}" for col in columns), flush=True)
 
 
 def bench_env(home: Path, auth_file: Path, bus: str) -> dict[str, str]:
@@ -168,7 +178,8 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; median of {args.repeats} pairs")
-    header = f"{'entries':>8}  {'command':<14} {'floor (s)':>18} {'command (s)':>18} {'ratio':>6}"
+    titles = ("floor, wall s", "command, wall s", "ratio", "floor, CPU s", "command, CPU s", "ratio")
+    header = f"{'entries':>8}  {'command':<14} " + " ".join(f"{title:>18}" for title in titles)
     print("\nFiles only (RATTLER_AUTH_FILE, credentials.json, netrc; no keychain)\n" + header)
     no_bus = "unix:path=/nonexistent/bench-has-no-keychain"
     for size in args.sizes:

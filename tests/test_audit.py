@@ -13,6 +13,8 @@ from pathlib import Path
 import jsonschema
 import keyring.backends.SecretService
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pixi_auth_tui.audit import Severity, apply_fix, run_audit, undo_fix
 from pixi_auth_tui.inventory import load_inventory
 from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken
@@ -257,3 +259,20 @@ def test_move_plaintext_into_the_keychain_loses_nothing(home, keychain, keyring_
     assert record.backup is None and not list(path.parent.glob("*.bak-*"))
     server.expect["mk"] = CondaToken("to-keychain")
     assert rattler_fetch(home, [(server.url("mk"), {})], bus=keyring_daemon.address) == ["OK"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_shadowed_copies_are_told_apart_as_their_serialised_forms(data):
+    from pixi_auth_tui.audit import _same_credential
+    from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken, Unrecognised, dumps_credential
+
+    text = st.sampled_from(["t1", "t2", "é"])
+    creds = st.one_of(
+        st.builds(BearerToken, text),
+        st.builds(CondaToken, text),
+        st.builds(BasicHTTP, text, text, st.booleans()),
+        st.builds(Unrecognised, st.sampled_from([{"x": 1}, {"x": float("nan")}, "t1"]), text),
+    )
+    a, b = data.draw(creds), data.draw(creds)
+    assert _same_credential(a, b) == (dumps_credential(a) == dumps_credential(b))

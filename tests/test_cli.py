@@ -6,6 +6,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import NO_BUS
 
@@ -252,3 +254,191 @@ def test_resolve_promises_no_request_when_a_rejected_file_stops_pixi(home):
     assert data["blocked"] and data["match"]["key"] == "b.example"
     listed = run(home, "list", extra_env=env).stdout
     assert "(1 entry)" in listed and "1 entries" not in listed
+
+
+# -- the lean parser of the reading commands reads every line as the full one does -----------
+
+PARSED_LINES = [
+    ["list"],
+    ["list", "--json"],
+    ["--demo", "list", "--json"],
+    ["--workspace", "ws", "audit", "--fail-on", "warning"],
+    ["--workspace=ws", "resolve", "https://x.example/a", "--json"],
+    ["resolve", "--json", "https://x.example/a"],
+    ["audit", "--json", "--fail-on", "error"],
+    ["--workspace", "list", "audit"],  # `list` is the workspace here: the command is audit
+    ["list", "--bogus"],
+    ["list", "extra"],
+    ["resolve"],
+    ["audit", "--fail-on", "never"],
+    ["--demo", "lis"],
+    ["--dem", "list"],  # an abbreviation: left to the full parser
+    ["list", "--demo"],
+    ["list", "-h"],
+    ["audit", "--help"],
+    ["resolve", "--", "https://x.example/a"],
+    ["resolve", "-x"],
+    ["--workspace", "-x", "list"],
+]
+
+
+def parse_outcome(parser, line):
+    """(namespace or exit code, stdout, stderr) of parsing `line`."""
+    import contextlib
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            result = vars(parser.parse_args(line))
+        except SystemExit as stop:
+            result = stop.code
+    return result, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("line", PARSED_LINES, ids=" ".join)
+def test_the_lean_parser_reads_each_line_as_the_full_parser(line, monkeypatch):
+    from pixi_auth_tui import cli
+
+    monkeypatch.setenv("COLUMNS", "100")  # argparse wraps usage lines at the terminal's width
+    lean = cli.lean_command(line)
+    assert parse_outcome(cli.build_parser(lean), line) == parse_outcome(cli.build_parser(), line)
+    if line[:1] == ["list"] or line[:2] == ["--demo", "list"]:
+        assert lean == "list"  # the fast path is taken where it can be
+
+
+def test_every_command_is_named_in_the_lean_parser_in_order():
+    from pixi_auth_tui import cli
+
+    (full,) = [a for a in cli.build_parser()._actions if a.dest == "command"]
+    assert tuple(full.choices) == cli.COMMANDS
+    for only in cli.LEAN_COMMANDS:
+        (lean,) = [a for a in cli.build_parser(only)._actions if a.dest == "command"]
+        assert tuple(lean.choices) == cli.COMMANDS
+
+
+QUICK_LINES = [
+    ["list"],
+    ["list", "--json"],
+    ["list", "--json", "--json"],
+    ["--demo", "list"],
+    ["--workspace", "ws", "--demo", "list", "--json"],
+    ["--workspace=-odd", "audit"],
+    ["audit", "--json"],
+    ["audit", "--fail-on", "warning", "--json"],
+    ["audit", "--json", "--fail-on", "error"],
+    ["resolve", "https://x.example/a"],
+    ["resolve", "--json", "https://x.example/a"],
+    ["resolve", "", "--json"],
+]
+
+
+@pytest.mark.parametrize("line", QUICK_LINES + PARSED_LINES, ids=" ".join)
+def test_quick_args_reads_a_line_as_argparse_or_leaves_it(line, monkeypatch):
+    from pixi_auth_tui import cli
+
+    monkeypatch.setenv("COLUMNS", "100")
+    quick = cli.quick_args(line)
+    if line in QUICK_LINES:
+        assert quick is not None  # the quick path is taken where it can be
+    if quick is not None:
+        assert parse_outcome(cli.build_parser(), line) == (vars(quick), "", "")
+
+
+words = st.sampled_from(["list", "resolve", "audit", "set", "--json", "--demo", "--workspace", "--fail-on", "warning"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(words | st.sampled_from(["-x", "--js", "u", "", "--workspace=w", "error"]), max_size=6))
+def test_quick_args_never_reads_a_line_otherwise_than_argparse(line):
+    from pixi_auth_tui import cli
+
+    quick = cli.quick_args(line)
+    if quick is not None:
+        assert parse_outcome(cli.build_parser(), line)[0] == vars(quick)
+
+
+def reference_table(headers, rows):
+    """The table as first written (a ljust per cell, a printable check per cell): the reference."""
+    from pixi_auth_tui.redact import plain
+
+    if not all(cell.isprintable() for row in rows for cell in row):
+        rows = [[plain(cell) for cell in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    return "".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() + "\n"
+        for line in [headers, *rows]
+    )
+
+
+cells = st.text(st.sampled_from("ab \u00a0\t\n\x1b\u202e\u2028é名\ud800"), max_size=5)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(cells, min_size=3, max_size=3), min_size=1, max_size=5))
+def test_the_table_is_padded_and_escaped_as_before(rows):
+    import io
+
+    from pixi_auth_tui import cli
+
+    out = io.StringIO()
+    cli._table(["KEY", "K", "NOTE"], rows, out)
+    assert out.getvalue() == reference_table(["KEY", "K", "NOTE"], rows)
+
+
+def test_a_reading_command_writes_all_its_output_before_the_process_ends(home):
+    """list/resolve/audit end the process without tearing the heap down (cli.finish): what
+    they print must all be out first, through a pipe larger than its buffer."""
+    import io
+
+    from pixi_auth_tui import cli
+
+    (home / ".rattler").mkdir()
+    body = ",".join(f'"h{i:05d}.example":{{"BearerToken":"tok-{i:010d}"}}' for i in range(3000))
+    (home / ".rattler" / "credentials.json").write_text("{" + body + "}")
+    done = run(home, "list", "--json")
+    assert done.returncode == 0, done.stderr
+    env = {"HOME": str(home), "DBUS_SESSION_BUS_ADDRESS": NO_BUS, "XDG_CONFIG_HOME": str(home / ".config")}
+    here = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        assert cli.main(["list", "--json"], out=here) == 0
+    assert done.stdout == here.getvalue() and len(done.stdout) > 300_000
+    missing = run(home, "resolve", "https://nothing.example/x")
+    assert missing.returncode == cli.EXIT_NOT_FOUND and "Match:      none" in missing.stdout
+
+
+def test_python_dash_m_is_guarded_as_the_installed_program(home):
+    """`python -m pixi_auth_tui` crashes as the installed program does — a redacted message and a
+    report, never Python's traceback quoting the secret — and ends quietly when its reader goes."""
+    (home / ".rattler").mkdir()
+    (home / ".rattler" / "credentials.json").write_text(json.dumps({"crash.example": {"BearerToken": SECRET}}))
+    crash = (
+        "import runpy, sys\n"
+        "from pixi_auth_tui import cli\n"
+        "def explode(inv, args, out):\n"
+        "    raise RuntimeError('forced failure with ' + inv.rows[0].entry.credential.token)\n"
+        "cli.cmd_list = explode\n"
+        "sys.argv = ['pixi-auth-tui', 'list']\n"
+        "runpy.run_module('pixi_auth_tui', run_name='__main__')\n"
+    )
+    env = {"PATH": os.environ["PATH"], "HOME": str(home), "DBUS_SESSION_BUS_ADDRESS": NO_BUS}
+    done = subprocess.run([sys.executable, "-c", crash], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 70, done.stderr
+    assert "Traceback" not in done.stderr and SECRET not in done.stderr + done.stdout
+    assert done.stderr.startswith("pixi-auth-tui stopped because of an internal error (RuntimeError: forced failure")
+    assert "forced failure with <hidden>" in done.stderr
+    # a reader that stops early (`| head -1`): no traceback, no complaint
+    body = ",".join(f'"h{i:05d}.example":{{"BearerToken":"tok-{i:010d}"}}' for i in range(3000))
+    (home / ".rattler" / "credentials.json").write_text("{" + body + "}")
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "pixi_auth_tui", "list", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert reader.stdout is not None and reader.stderr is not None
+    assert reader.stdout.read(10)
+    reader.stdout.close()  # the reader goes away with most of the output unread
+    assert reader.stderr.read() == b"" and reader.wait(timeout=60) == 0

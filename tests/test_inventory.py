@@ -1,6 +1,23 @@
 import json
 
-from pixi_auth_tui.inventory import AUTH_FILE, CREDENTIALS, KEYCHAIN, NETRC, OVERRIDE, Status, load_inventory
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pixi_auth_tui import inventory as inventory_module
+from pixi_auth_tui.hostkeys import candidate_keys
+from pixi_auth_tui.inventory import (
+    AUTH_FILE,
+    CREDENTIALS,
+    KEYCHAIN,
+    NETRC,
+    OVERRIDE,
+    Row,
+    Status,
+    build_rows,
+    load_inventory,
+    resolve,
+)
+from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken, S3Credentials, Unrecognised
+from pixi_auth_tui.stores.base import Entry, Snapshot, StoreState
 from pixi_auth_tui.stores.memory import MemoryKeychainStore
 
 from tests.conftest import make_env
@@ -133,3 +150,95 @@ def test_write_choice_is_where_pixi_auth_login_writes(home):
     inv = load_inventory(no_auth)  # no session bus here: the keychain is unavailable
     choice = inv.write_choice()
     assert choice.store.id == CRED and "PLAIN TEXT" in (choice.warning or "")
+
+
+# -- build_rows against the plain version it replaced ------------------------------------------
+
+
+def reference_rows(stores, snapshots):
+    """build_rows as first written (a call, a dataclass __init__ per entry): the reference."""
+    counts: dict[str, int] = {}
+    for entry in snapshots[KEYCHAIN].entries:
+        counts[entry.key] = counts.get(entry.key, 0) + 1
+    winner, rows = {}, []
+    for store in stores:
+        snapshot = snapshots[store.id]
+        for entry in snapshot.entries:
+            reason = inventory_module._ignored_reason(entry, snapshot, counts)
+            if reason is not None:
+                rows.append(Row(entry, store, Status.IGNORED, reason))
+            elif entry.key in winner:
+                by = winner[entry.key]
+                rows.append(Row(entry, store, Status.SHADOWED, f"shadowed by {by.name}", shadowed_by=by.id))
+            else:
+                winner[entry.key] = store
+                rows.append(Row(entry, store, Status.ACTIVE, "pixi uses this entry"))
+    return [inventory_module._with_fallthrough(row, winner) for row in rows]
+
+
+class NamedStore(MemoryKeychainStore):
+    def __init__(self, store_id):
+        super().__init__()
+        self.id, self.name = store_id, f"the {store_id} store"
+
+
+CREDS = [
+    BearerToken("tok-000001"),
+    CondaToken("tok-000002"),
+    BasicHTTP("u", "pw-000003"),
+    BasicHTTP("u", "pw-000004", misspelled=True),
+    Unrecognised(raw="bare", reason="a bare string"),
+    S3Credentials("AKIA", "s3-000005"),
+]
+entry_specs = st.tuples(st.sampled_from(["a.example", "b.example", "*.example"]), st.sampled_from(CREDS))
+store_specs = st.tuples(
+    st.sampled_from([StoreState.OK, StoreState.OK, StoreState.REJECTED, StoreState.MALFORMED]),
+    st.lists(st.tuples(entry_specs, st.sampled_from([None, None, "", "a later entry wins"])), max_size=5),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(store_specs, min_size=5, max_size=5))
+def test_rows_are_built_as_the_plain_version_builds_them(specs):
+    stores = [NamedStore(store_id) for store_id in (OVERRIDE, AUTH_FILE, KEYCHAIN, CREDENTIALS, NETRC)]
+    snapshots = {
+        store.id: Snapshot(
+            store.id,
+            state,
+            "why",
+            [Entry(key, cred, store.id, note=note) for (key, cred), note in entries],
+        )
+        for store, (state, entries) in zip(stores, specs, strict=True)
+    }
+    built = build_rows(stores, snapshots)
+    assert built == reference_rows(stores, snapshots)
+    assert [vars(row) for row in built] == [vars(row) for row in reference_rows(stores, snapshots)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(store_specs, min_size=5, max_size=5),
+    st.sampled_from(["https://a.example/x", "https://b.example/", "https://c.example/x", "https://example/"]),
+)
+def test_resolve_reads_the_same_from_the_rows_of_its_keys_alone(specs, url):
+    stores = [NamedStore(store_id) for store_id in (OVERRIDE, AUTH_FILE, KEYCHAIN, CREDENTIALS, NETRC)]
+    snapshots = {
+        store.id: Snapshot(
+            store.id, state, "why", [Entry(key, cred, store.id, note=note) for (key, cred), note in entries]
+        )
+        for store, (state, entries) in zip(stores, specs, strict=True)
+    }
+    keys = candidate_keys(url)
+    full, few = inventory_from_snapshots(stores, snapshots, None), inventory_from_snapshots(stores, snapshots, keys)
+    assert few.rows == [row for row in full.rows if row.key in keys]
+    assert vars(resolve(few, url)) == vars(resolve(full, url))
+
+
+def inventory_from_snapshots(stores, snapshots, keys):
+    class Loaded(NamedStore):
+        def load(self):
+            return snapshots[self.id]
+
+    for store in stores:
+        store.__class__ = Loaded
+    return inventory_module.inventory_from(stores, keys=keys)

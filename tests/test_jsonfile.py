@@ -1,8 +1,11 @@
 import json
 import os
 import stat
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken
 from pixi_auth_tui.stores.base import ConflictError, StoreError, StoreState
 from pixi_auth_tui.stores.jsonfile import ABSENT, JsonFileStore
@@ -200,3 +203,28 @@ def test_what_we_cannot_read_is_written_back_exactly(home):
     assert store.load().state is StoreState.REJECTED
     store.repair({}, expect=None)  # a rewrite that changes nothing keeps every byte of the bad entry
     assert path.read_bytes() == b'{"a":{"Bad":[1e400,-0,"\\ud800",{"k":1,"k":2}]}}'
+
+
+file_keys = st.sampled_from(["a.example", "b.example", "*.example", "c.example"])
+file_values = st.sampled_from(
+    ['{"BearerToken":"t1"}', '{"BasicHttp":{"username":"u","password":"p"}}', '"bare"', '{"CondaToken":"c"}']
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(file_keys, file_values), max_size=6), st.sets(file_keys, max_size=2))
+def test_a_file_read_for_some_keys_holds_their_entries_and_says_what_the_whole_file_says(pairs, keys):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "credentials.json"
+        path.write_text("{" + ",".join(f'"{key}":{value}' for key, value in pairs) + "}")
+        store = JsonFileStore("credentials", "credentials.json", path)
+        whole, some = store.load(), store.load(keys)
+    assert some.entries == [e for e in whole.entries if e.key in keys]
+    assert (some.state, some.message, some.problems, some.version) == (
+        whole.state,
+        whole.message,
+        whole.problems,
+        whole.version,
+    )

@@ -1,7 +1,7 @@
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pixi_auth_tui.model import BasicHTTP
 from pixi_auth_tui.pixiconfig import config_locations, find_override_file
@@ -152,3 +152,22 @@ def test_bad_config_is_reported(home):
     assert found.path is None and "not valid TOML" in found.errors[0]
     write(home / ".pixi/config.toml", "authentication-override-file = 3\n")
     assert "must be a string" in find_override_file({}, home).errors[0]
+
+
+netrc_words = st.sampled_from(
+    ["machine", "default", "login", "password", "account", "macdef", "a.example", "u", "p", '"q r"', "#x", "é"]
+)
+netrc_gaps = st.sampled_from([" ", "\n", "\t", "\r\n", "  \n\n", "\x0b", "\x1c", "\u2028", "\xa0"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(netrc_words, netrc_gaps), max_size=14))
+def test_the_quick_netrc_reading_agrees_with_the_full_parser(parts):
+    from pixi_auth_tui.stores.netrc import _parse_words, parse_netrc_fully
+
+    text = "".join(word + gap for word, gap in parts)
+    full = parse_netrc_fully(text)
+    quick = _parse_words(text)
+    if quick is not None:
+        assert quick == full
+    assert parse_netrc(text) == full

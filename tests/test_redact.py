@@ -140,3 +140,16 @@ def test_a_short_secret_is_hidden_as_a_word_only():
     assert redact("xpw1234x") == "xpw1234x"  # inside another word: too common to hide
     REDACTOR.add("abc")  # shorter than 6: never searched for
     assert redact("abc def") == "abc def"
+
+
+@given(st.text(st.characters(max_codepoint=0x7F)) | st.text(), st.sampled_from(["", "\n", "\n\t", "\t", "é\n"]))
+def test_plain_escapes_exactly_the_characters_of_its_categories(text, keep):
+    # The ASCII fast path (a byte scan) against the definition, one character at a time.
+    import unicodedata
+
+    from pixi_auth_tui.redact import _ESCAPED_CATEGORIES, _escape
+
+    expected = "".join(
+        _escape(ch) if ch not in keep and unicodedata.category(ch) in _ESCAPED_CATEGORIES else ch for ch in text
+    )
+    assert plain(text, keep) == expected

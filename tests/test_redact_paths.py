@@ -1,8 +1,9 @@
 """The redactor's fast paths find exactly what a plain search for every spelling finds.
 
-Large texts are searched in their distinct pieces, spellings not yet indexed by slicing their
-own windows, escaped spellings worked out only once a text holds `%` or a backslash: each is
-checked against a reference that searches the whole text for every spelling of every secret.
+Small texts are searched for spellings not yet indexed one by one, large ones by automata (a
+main one and a recent one for spellings added later), escaped spellings worked out only once a
+text holds `%` or a backslash: each is checked against a reference that searches the whole
+text for every spelling of every secret.
 """
 
 from __future__ import annotations
@@ -44,21 +45,39 @@ secret_text = st.text(ALPHABET, min_size=6, max_size=24)
 filler = st.text(ALPHABET + "xyz,{}[]", max_size=60)
 
 
-@settings(max_examples=150, deadline=None, phases=[Phase.generate])
+# Secrets the reference does not know of, which fill the main automaton so that the secrets
+# under test land in the recent one (no character of theirs is in ALPHABET or the filler).
+DECOYS = [f"QQ{i:04d}QQQQQQ" for i in range(400)]
+WARM_UP = "warm-up text " * (redact_module._SEARCH_EACH_UP_TO // 10)  # large: builds an automaton
+
+
+def redactor_in(state: str, secrets: list[str]) -> Redactor:
+    """A redactor holding `secrets`, with its spellings where `state` says."""
+    redactor = Redactor()
+    if state == "recent":  # the main automaton holds the decoys, the recent one the secrets
+        redactor.add(*DECOYS)
+        redactor.redact(WARM_UP)
+    redactor.add(*secrets)
+    if state in ("indexed", "recent"):  # worked out and put into an automaton by a large text
+        redactor.redact(WARM_UP)
+    if state == "scanned":  # small texts searched one by one often enough: the next one indexes
+        redactor.redact("warm-up text")
+        redactor._scans = redact_module._SCANS_BEFORE_INDEX
+    return redactor
+
+
+@settings(max_examples=120, deadline=None, phases=[Phase.generate])
 @given(secrets=st.lists(secret_text, min_size=1, max_size=4), parts=st.lists(filler, min_size=1, max_size=6))
 @pytest.mark.parametrize("large", [False, True])
-@pytest.mark.parametrize("indexed", [False, True])
-def test_every_path_hides_what_a_plain_search_hides(secrets, parts, large, indexed):
+@pytest.mark.parametrize("state", ["fresh", "scanned", "indexed", "recent"])
+def test_every_path_hides_what_a_plain_search_hides(secrets, parts, large, state):
     spellings = [form for secret in secrets for form in sorted(_forms(secret))]
     text = "".join(p + s for p, s in zip(parts, spellings * len(parts), strict=False))
-    if large:  # over _DISTINCT_FROM: searched through the text's distinct pieces
-        text = text + " pad" * (redact_module._DISTINCT_FROM // 4) + " " + text
-    redactor = Redactor()
-    redactor.add(*secrets)
-    if indexed:  # scanned once (so worked out), then indexed on the next scan
-        redactor.redact("warm-up text")
-        for spellings in (redactor._long, redactor._long_spaced):
-            spellings._scans = redact_module._SCANS_BEFORE_INDEX
+    if large:  # over _SEARCH_EACH_UP_TO: every spelling goes into an automaton first
+        text = text + " pad" * (redact_module._SEARCH_EACH_UP_TO // 4) + " " + text
+    redactor = redactor_in(state, secrets)
+    if state == "recent":
+        assert redactor._main.spellings and redactor._recent.spellings  # the path under test
     assert redactor.redact(text) == reference(secrets, text)
 
 
@@ -101,9 +120,9 @@ def test_a_secret_in_every_spelling_never_gets_out_of_a_large_text():
     assert "h002999.example" in out  # the rest is untouched
 
 
-def test_spellings_with_common_windows_are_checked_through_a_temporary_index():
-    # Sequential secrets share their windows with the host names around them (as in
-    # bench/cli_floor.py): hundreds of candidates, checked by indexing just those.
+def test_sequential_secrets_among_similar_host_names_are_found_exactly():
+    # Sequential secrets share most of their characters with the host names around them (as
+    # in bench/cli_floor.py): only the planted ones are hidden, and nothing else.
     secrets = [f"pw{i:08d}" for i in range(400)] + [f"ct-{i:08d}" for i in range(400)]
     planted = ["pw00000123", "ct-00000399", "pw00000007"]
     text = ", ".join(f'"h{i:06d}.example": "u{i}"' for i in range(4000))
@@ -120,3 +139,17 @@ def test_asking_whether_a_secret_is_known_keeps_it_hidden():
     redactor.add("asked-about-secret-1234")
     assert "asked-about-secret-1234" in redactor
     assert redactor.redact("x asked-about-secret-1234 y") == f"x {HIDDEN} y"
+
+
+@settings(max_examples=60, deadline=None, phases=[Phase.generate])
+@given(planted=st.lists(st.integers(0, 999), max_size=3), parts=st.lists(filler, min_size=1, max_size=4))
+def test_a_small_text_is_searched_for_many_secrets_at_once_exactly(planted, parts):
+    # 1,000 secrets of two lengths: the small-text search puts the text's substrings of those
+    # lengths in a set instead of searching the text for each secret.
+    secrets = [f"tok{i:06d}xx" for i in range(500)] + [f"password-{i:05d}" for i in range(500)]
+    text = "".join(p + secrets[i] for p, i in zip(parts, planted + [0] * len(parts), strict=False))
+    text = text if planted else text.replace(secrets[0], "")
+    redactor = Redactor()
+    redactor.add(*secrets)
+    assert redactor.redact(text) == reference(secrets, text)
+    assert len(text) <= redact_module._SEARCH_EACH_UP_TO  # the path under test

@@ -13,14 +13,20 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
+import itertools
+import operator
 import os
 import stat
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+try:
+    from _blake2 import blake2b
+except ImportError:  # a Python built without it
+    from hashlib import blake2b
 
 from pixi_auth_tui.model import Credential, credential_to_json, rattler_accepts, reading_problem
 from pixi_auth_tui.rattler_json import (
@@ -32,10 +38,19 @@ from pixi_auth_tui.rattler_json import (
     parse_json,
     plain,
     read_credential,
+    read_credentials,
     type_name,
 )
 from pixi_auth_tui.safeio import UnreadableFile, read_limited
-from pixi_auth_tui.stores.base import Ability, ConflictError, Entry, Snapshot, Store, StoreError, StoreState
+from pixi_auth_tui.stores.base import (
+    Ability,
+    ConflictError,
+    Snapshot,
+    Store,
+    StoreError,
+    StoreState,
+    make_entry,
+)
 from pixi_auth_tui.stores.locking import exclusive
 from pixi_auth_tui.words import plural
 
@@ -50,7 +65,9 @@ class _Malformed(Exception):
 
 
 def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    # Only ever compared with another _digest in this process (a write's `expect`): BLAKE2b
+    # from its own small module, since hashlib's import loads OpenSSL (~2 ms of a `list`).
+    return blake2b(data, digest_size=32).hexdigest()
 
 
 SUPERSEDED = "the same key appears later in this file; rattler keeps the last one"
@@ -80,6 +97,11 @@ class DocEntry:
 def read_document(data: bytes) -> list[DocEntry]:
     """Every top-level entry, in file order, duplicates kept; raise _Malformed where serde_json
     cannot even read the file as a map of strings (see rattler_json for what that means)."""
+    return [DocEntry(key, value) for key, value in read_pairs(data)]
+
+
+def read_pairs(data: bytes) -> Pairs:
+    """`read_document`'s (key, value) pairs, without an object per entry."""
     if not data.strip():
         raise _Malformed("the file is empty (rattler fails to parse it)")
     try:
@@ -92,10 +114,11 @@ def read_document(data: bytes) -> list[DocEntry]:
         raise _Malformed(str(err)) from err
     if not isinstance(doc, Pairs):
         raise _Malformed(f"expected a JSON object of host → credential, found {type_name(doc)}")
-    for key, _value in doc:
-        if has_lone_surrogate(key):
-            raise _Malformed("a key contains a lone surrogate escape (\\ud800–\\udfff), which serde_json rejects")
-    return [DocEntry(key, value) for key, value in doc]
+    if not "".join(map(operator.itemgetter(0), doc)).isascii():  # (ASCII holds no lone surrogate; all in C)
+        for key, _value in doc:
+            if has_lone_surrogate(key):
+                raise _Malformed("a key contains a lone surrogate escape (\\ud800–\\udfff), which serde_json rejects")
+    return doc
 
 
 def parse_document(data: bytes) -> dict[str, Any]:
@@ -254,7 +277,10 @@ class JsonFileStore(Store):
         except OSError as err:
             raise StoreError(f"cannot read {self.path}: {err.strerror}") from err
 
-    def load(self) -> Snapshot:
+    def load(self, keys: Collection[str] | None = None) -> Snapshot:
+        """The file as rattler reads it. With `keys`, the snapshot's entries are only those of
+        these keys (its state, message, problems and version still come from the whole file):
+        `resolve` needs the few keys a URL can match, not an Entry for each of 100,000."""
         try:
             data = self._read_bytes()
         except StoreError as err:
@@ -263,22 +289,30 @@ class JsonFileStore(Store):
             return Snapshot(self.id, StoreState.MISSING, "file does not exist", version=ABSENT)
         version = _digest(data)
         try:
-            doc = read_document(data)
+            pairs = read_pairs(data)
         except _Malformed as err:
             return Snapshot(self.id, StoreState.MALFORMED, str(err), version=version)
-        last = {e.key: i for i, e in enumerate(doc)}
-        entries = [
-            Entry(e.key, e.credential, self.id, note=None if last[e.key] == i else SUPERSEDED)
-            for i, e in enumerate(doc)
-        ]
+        names = [key for key, _value in pairs]
+        credentials = read_credentials([value for _key, value in pairs])
+        last = dict(zip(names, range(len(names)), strict=True))  # each key's last position
+        notes = [None if last[key] == i else SUPERSEDED for i, key in enumerate(names)]
+        if keys is None:
+            entries = list(map(make_entry, names, credentials, itertools.repeat(self.id), notes))
+        else:
+            wanted = [i for i, key in enumerate(names) if key in keys]
+            entries = [make_entry(names[i], credentials[i], self.id, notes[i]) for i in wanted]
         # serde parses every occurrence of a repeated key, so each one must be readable.
-        problems = [f"{e.key}: {_problem_text(e.credential)}" for e in entries if not rattler_accepts(e.credential)]
+        problems = [
+            f"{key}: {_problem_text(cred)}"
+            for key, cred in zip(names, credentials, strict=True)
+            if not rattler_accepts(cred)
+        ]
         if problems:
             message = f"rattler rejects the whole file because of {len(problems)} entr" + (
                 "y" if len(problems) == 1 else "ies"
             )
             return Snapshot(self.id, StoreState.REJECTED, message, entries, version, problems)
-        return Snapshot(self.id, StoreState.OK, plural(len(entries), "entry", "entries"), entries, version)
+        return Snapshot(self.id, StoreState.OK, plural(len(names), "entry", "entries"), entries, version)
 
     # -- writing -------------------------------------------------------------------
 
