@@ -21,6 +21,7 @@ also has control characters escaped.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import os
 import sys
@@ -70,7 +71,7 @@ from pixi_auth_tui.inventory_json import (
 )
 from pixi_auth_tui.model import KIND_LABELS, KINDS, Credential, public_identity
 from pixi_auth_tui.paths import Environment
-from pixi_auth_tui.redact import SafeWriter, plain, safe, write_json
+from pixi_auth_tui.redact import OutputError, SafeWriter, plain, safe, write_json
 from pixi_auth_tui.stores.base import StoreError
 from pixi_auth_tui.words import plural
 
@@ -134,16 +135,27 @@ def quick_args(argv: Sequence[str]) -> argparse.Namespace | None:
             break
     if at == len(argv) or argv[at] not in LEAN_COMMANDS:
         return None
-    command, rest = argv[at], list(argv[at + 1 :])
-    found: dict[str, object] = {"demo": demo, "workspace": workspace, "command": command}
-    found["json"] = "--json" in rest
-    rest = [word for word in rest if word != "--json"]
-    if command == "list" and not rest:
+    command, rest = argv[at], argv[at + 1 :]
+    found: dict[str, object] = {"demo": demo, "workspace": workspace, "command": command, "json": False}
+    values: list[str] = []  # resolve's URL, audit's --fail-on level
+    word_at = 0
+    # Word by word, as argparse reads them: an option's value must follow it directly.
+    while word_at < len(rest):
+        word = rest[word_at]
+        if word == "--json":
+            found["json"], word_at = True, word_at + 1
+        elif command == "audit" and word == "--fail-on" and rest[word_at + 1 : word_at + 2] in (["warning"], ["error"]):
+            values, word_at = [*values, rest[word_at + 1]], word_at + 2
+        elif command == "resolve" and not word.startswith("-"):
+            values, word_at = [*values, word], word_at + 1
+        else:
+            return None
+    if command == "list" and not values:
         return argparse.Namespace(**found)
-    if command == "resolve" and len(rest) == 1 and not rest[0].startswith("-"):
-        return argparse.Namespace(**found, url=rest[0])
-    if command == "audit" and rest in ([], ["--fail-on", "warning"], ["--fail-on", "error"]):
-        return argparse.Namespace(**found, fail_on=rest[1] if rest else "error")
+    if command == "resolve" and len(values) == 1:
+        return argparse.Namespace(**found, url=values[0])
+    if command == "audit" and len(values) <= 1:
+        return argparse.Namespace(**found, fail_on=values[0] if values else "error")
     return None
 
 
@@ -560,8 +572,10 @@ def main(
                 return _run(args, safe_out, safe_err, stdin or sys.stdin)  # type: ignore[arg-type]
         return _run(args, safe_out, safe_err, stdin or sys.stdin)  # type: ignore[arg-type]
     finally:
-        safe_out.flush()
-        safe_err.flush()
+        try:
+            safe_out.flush()
+        finally:
+            safe_err.flush()  # even when stdout cannot take what is left
 
 
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
@@ -622,6 +636,9 @@ def finish(code: int) -> NoReturn:
             sys.stderr.flush()
         except Exception:  # e.g. the reader went away: the usual exit reports it as before
             sys.exit(code)
+        import atexit
+
+        atexit._run_exitfuncs()  # what was registered to run at exit (the demo's temporary home)
         os._exit(code)
     sys.exit(code)
 
@@ -635,6 +652,13 @@ def main_entry() -> None:
         # The reader (e.g. `| head`) went away: not an error worth a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = EXIT_OK
+    except OutputError as error:
+        # Output that cannot be written (a full disk, a closed file) is no internal error:
+        # say so, and drop what is left so the exit does not try to write it again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        with contextlib.suppress(OSError):
+            sys.stderr.write(f"pixi-auth-tui: cannot write the output: {error.strerror or error}\n")
+        code = EXIT_FAILED
     except Exception as error:
         # Never Python's own traceback: its messages may quote a secret. One line, and a report.
         from pixi_auth_tui.crash import EXIT_CRASH, crash_message, write_report

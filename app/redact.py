@@ -23,7 +23,7 @@ import operator
 import re
 import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TextIO
 from urllib.parse import quote
 
@@ -59,7 +59,8 @@ def _percent_forms(secret: str) -> set[str]:
     """Percent-encodings: each that differs from the secret holds a `%`."""
     if _UNESCAPED.fullmatch(secret):
         return set()
-    return {f for f in (quote(secret, safe=""), quote(secret)) if len(f) >= MIN_SECRET_CHARS and f != secret}
+    data = _utf8(secret)  # (a lone surrogate, from a file we did not understand, has no UTF-8)
+    return {f for f in (quote(data, safe=""), quote(data)) if len(f) >= MIN_SECRET_CHARS and f != secret}
 
 
 def _backslash_forms(secret: str) -> set[str]:
@@ -104,13 +105,16 @@ def _is_delimiter(data: bytes, start: int, end: int) -> bool:
 
 def _stands_alone(data: bytes, start: int, end: int) -> bool:
     """data[start:end] (a whole word-like spelling) is a whole word of `data`: the characters
-    either side are word delimiters (or the text ends)."""
+    either side are word delimiters (or the text ends); `.` and `!` ending a sentence after it
+    count as its end (`s3cr3t.` is the word, `s3cr3t.example` a host name)."""
     if start > 0:
         lead = start - 1
         while lead > 0 and 0x80 <= data[lead] < 0xC0:  # back to the first byte of that character
             lead -= 1
         if not _is_delimiter(data, lead, start):
             return False
+    while end < len(data) and data[end] in b".!":  # a sentence's end is no part of the word
+        end += 1
     if end < len(data):
         first = data[end]
         width = 1 if first < 0x80 else 2 if first < 0xE0 else 3 if first < 0xF0 else 4
@@ -289,8 +293,9 @@ class Redactor:
         for mark, plain_only, forms_of in _ESCAPINGS:
             waiting = self._pending_escaped[mark]
             if waiting and mark in text:
-                self._pending_escaped[mark] = []
+                # worked out before the list is emptied: nothing waiting is ever dropped
                 self._add_spellings(set().union(*map(forms_of, itertools.filterfalse(plain_only, waiting))))
+                self._pending_escaped[mark] = []
 
     def _index(self) -> None:
         """Every spelling into an automaton: the recent one, or all into the main one once the
@@ -327,8 +332,31 @@ class Redactor:
             found = self._found_in(text)
         if not found:
             return text
-        pattern = re.compile("|".join(re.escape(form) for form in sorted(found, key=len, reverse=True)))
-        return pattern.sub(HIDDEN, text)
+        return _hide(text, found)
+
+
+def _hide(text: str, found: set[str]) -> str:
+    """`text` with every stretch covered by occurrences of the spellings replaced by one HIDDEN:
+    where occurrences overlap (two secrets sharing a stretch) or touch, their union is hidden —
+    a replacement of one must never leave the other's tail standing."""
+    spans: list[tuple[int, int]] = []
+    for form in found:
+        start = text.find(form)
+        while start >= 0:
+            spans.append((start, start + len(form)))
+            start = text.find(form, start + 1)
+    spans.sort()
+    pieces: list[str] = []
+    shown = 0  # text before this is already in pieces
+    cover_start, cover_end = spans[0]
+    for start, end in spans[1:]:
+        if start <= cover_end:  # overlaps (or touches) the stretch being hidden: extend it
+            cover_end = max(cover_end, end)
+            continue
+        pieces += (text[shown:cover_start], HIDDEN)
+        shown, (cover_start, cover_end) = cover_end, (start, end)
+    pieces += (text[shown:cover_start], HIDDEN, text[cover_end:])
+    return "".join(pieces)
 
 
 REDACTOR = Redactor()
@@ -397,6 +425,21 @@ def write_json(out: TextIO, value: object) -> None:
     out.write(json.dumps(value, indent=2 if out.isatty() else None) + "\n")
 
 
+class OutputError(OSError):
+    """The stream a SafeWriter passes text to refused it (a full disk, a closed file) — not a
+    reader that went away (BrokenPipeError passes as it is)."""
+
+
+@contextlib.contextmanager
+def _output_errors() -> Iterator[None]:
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise OutputError(error.errno, error.strerror) from error
+
+
 class SafeWriter(io.TextIOBase):
     """A text stream that redacts (and, for terminals, escapes) everything written to it.
 
@@ -428,7 +471,8 @@ class SafeWriter(io.TextIOBase):
         text = redact(text)
         if self.escape:
             text = plain(text, keep="\n\t")
-        self.stream.write(text)
+        with _output_errors():
+            self.stream.write(text)
 
     def write_requested_secret(self, text: str) -> None:
         """The one way past the redactor: a secret the user asked for by name (`token HOST`)."""
@@ -441,7 +485,8 @@ class SafeWriter(io.TextIOBase):
         self._parts, self._size = [], 0
         if pending:
             self._emit(pending)
-        self.stream.flush()
+        with _output_errors():
+            self.stream.flush()
 
     def isatty(self) -> bool:
         return self.stream.isatty()

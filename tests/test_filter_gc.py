@@ -275,3 +275,18 @@ def test_a_reload_does_not_freeze_the_garbage_waiting_for_a_collection(tmp_path)
     del waiting
     read_stores(environment)
     assert watched() is None
+
+
+def test_a_policy_started_after_one_that_never_stopped_restores_pythons_own_threshold():
+    from pixi_auth_tui.ui.collection import NEVER, PYTHON_GEN2_THRESHOLD, IdleCollection
+
+    before = gc.get_threshold()
+    first, second = IdleCollection(), IdleCollection()
+    first.start()  # and never stopped (an app that crashed before unmounting)
+    try:
+        second.start()
+        assert gc.get_threshold()[2] == NEVER and second.due == PYTHON_GEN2_THRESHOLD
+        second.stop()
+        assert gc.get_threshold()[2] == PYTHON_GEN2_THRESHOLD  # not NEVER for good
+    finally:
+        gc.set_threshold(*before)

@@ -9,8 +9,8 @@ text for every spelling of every secret.
 from __future__ import annotations
 
 import base64
+import itertools
 import json
-import re
 from urllib.parse import quote
 
 import pytest
@@ -24,6 +24,7 @@ def reference(secrets: list[str], text: str) -> str:
     """Every spelling searched in the whole text, the slow and obvious way."""
     forms = {form for secret in secrets for form in _forms(secret)}
     words = set(_WORD.findall(text))
+    words |= {word.rstrip(".!") for word in words}  # a sentence's end is no part of its last word
     found = {
         form
         for form in forms
@@ -35,7 +36,14 @@ def reference(secrets: list[str], text: str) -> str:
     }
     if not found:
         return text
-    return re.sub("|".join(map(re.escape, sorted(found, key=len, reverse=True))), HIDDEN, text)
+    # every character any occurrence covers is hidden; each run of them becomes one HIDDEN
+    covered = [False] * len(text)
+    for form in found:
+        for start in range(len(text)):
+            if text.startswith(form, start):
+                covered[start : start + len(form)] = [True] * len(form)
+    runs = itertools.groupby(zip(text, covered, strict=True), key=lambda pair: pair[1])
+    return "".join(HIDDEN if hidden else "".join(ch for ch, _ in run) for hidden, run in runs)
 
 
 # Secrets from a small alphabet (so they overlap the filler and each other) with the characters

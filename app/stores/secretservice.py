@@ -111,7 +111,8 @@ class _Bus:
         self._serials = itertools.count(1)
         self._buffer = bytearray()
         try:
-            self.sock = prep_socket(get_bus(address))
+            # (jeepney's 2 s for the handshake: a busy machine took it for a missing keychain)
+            self.sock = prep_socket(get_bus(address), timeout=CALL_TIMEOUT)
         except (OSError, ValueError, KeyError, StopIteration) as err:
             raise KeychainUnavailable(f"cannot connect to the D-Bus session bus: {err}") from err
         self.sock.settimeout(CALL_TIMEOUT)

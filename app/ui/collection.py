@@ -27,6 +27,7 @@ IDLE = 0.3  # seconds without input before a due full collection runs
 CHECK = 0.1  # how often the app calls `tick`
 BOUND = 10  # a full collection runs at the latest after BOUND × Python's own gen-2 threshold
 NEVER = 1 << 30  # a gen-2 threshold Python never reaches: no automatic full collection
+PYTHON_GEN2_THRESHOLD = 10  # CPython's default (gc.get_threshold()[2])
 
 
 @dataclass
@@ -44,7 +45,9 @@ class IdleCollection:
 
     def start(self) -> None:
         if self._saved is None:
-            self._saved = gc.get_threshold()
+            saved = gc.get_threshold()
+            # another app in this process that never stopped its own left NEVER behind
+            self._saved = saved if saved[2] < NEVER else (saved[0], saved[1], PYTHON_GEN2_THRESHOLD)
             gc.set_threshold(self._saved[0], self._saved[1], NEVER)
         self.last_input = self.clock()
 
