@@ -6,9 +6,8 @@ make the heap grow."""
 import gc
 import random
 import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager
 
+from pixi_auth_tui.inventory import gc_paused
 from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.row_index import Rows
 from pixi_auth_tui.ui.widgets.credential_table import CredentialTable
@@ -28,17 +27,6 @@ class Value:
     """Something a cache holds, that a weak reference can watch."""
 
 
-@contextmanager
-def collector_off() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def fill(cache: LRUCache[int, Value], count: int) -> list[weakref.ref[Value]]:
     watched = []
     for key in range(count):
@@ -51,7 +39,7 @@ def fill(cache: LRUCache[int, Value], count: int) -> list[weakref.ref[Value]]:
 
 
 def test_a_cleared_unlinking_cache_frees_its_values_without_the_collector():
-    with collector_off():
+    with gc_paused():
         plain: LRUCache[int, Value] = LRUCache(50)
         kept = fill(plain, 40)
         plain.clear()
@@ -131,7 +119,7 @@ async def test_filtering_again_and_again_leaves_no_cycles_of_cached_rows_nor_a_g
         # collector, saving what it would free, finds no cache link among it.
         assert table.row_count > 0
         gc.collect()
-        with collector_off():
+        with gc_paused():
             gc.set_debug(gc.DEBUG_SAVEALL)
             try:
                 table.clear()
