@@ -2,7 +2,8 @@
 
 Exit codes:
   0  success
-  1  the operation failed (store error, file changed on disk, keychain locked …)
+  1  the operation failed (store error, file changed on disk, keychain locked, output that
+     cannot be written …)
   2  usage error (bad arguments, invalid key, secret missing)
   3  nothing found (`resolve` with no matching credential, `remove` of a missing key)
   4  `test`: at least one credential was rejected by its server (or has expired)
