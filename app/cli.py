@@ -644,6 +644,11 @@ def finish(code: int) -> NoReturn:
     sys.exit(code)
 
 
+def _discard_stdout() -> None:
+    """What stdout still buffers goes nowhere: the exit must not try to write it again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def main_entry() -> None:
     """Runs a command as the program does, ending in SystemExit with its exit code."""
     try:
@@ -651,12 +656,11 @@ def main_entry() -> None:
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader (e.g. `| head`) went away: not an error worth a traceback.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _discard_stdout()
         code = EXIT_OK
     except OutputError as error:
-        # Output that cannot be written (a full disk, a closed file) is no internal error:
-        # say so, and drop what is left so the exit does not try to write it again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        # Output that cannot be written (a full disk, a closed file) is no internal error: say so.
+        _discard_stdout()
         with contextlib.suppress(OSError):
             sys.stderr.write(f"pixi-auth-tui: cannot write the output: {error.strerror or error}\n")
         code = EXIT_FAILED

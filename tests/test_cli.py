@@ -386,6 +386,13 @@ def test_the_table_is_padded_and_escaped_as_before(rows):
     assert out.getvalue() == reference_table(["KEY", "K", "NOTE"], rows)
 
 
+def write_many_tokens(home) -> None:
+    """credentials.json with 3,000 bearer tokens: `list --json` of it is larger than a pipe's buffer."""
+    body = ",".join(f'"h{i:05d}.example":{{"BearerToken":"tok-{i:010d}"}}' for i in range(3000))
+    (home / ".rattler").mkdir(exist_ok=True)
+    (home / ".rattler" / "credentials.json").write_text("{" + body + "}")
+
+
 def test_a_reading_command_writes_all_its_output_before_the_process_ends(home):
     """list/resolve/audit end the process without tearing the heap down (cli.finish): what
     they print must all be out first, through a pipe larger than its buffer."""
@@ -393,9 +400,7 @@ def test_a_reading_command_writes_all_its_output_before_the_process_ends(home):
 
     from pixi_auth_tui import cli
 
-    (home / ".rattler").mkdir()
-    body = ",".join(f'"h{i:05d}.example":{{"BearerToken":"tok-{i:010d}"}}' for i in range(3000))
-    (home / ".rattler" / "credentials.json").write_text("{" + body + "}")
+    write_many_tokens(home)
     done = run(home, "list", "--json")
     assert done.returncode == 0, done.stderr
     env = {"HOME": str(home), "DBUS_SESSION_BUS_ADDRESS": NO_BUS, "XDG_CONFIG_HOME": str(home / ".config")}
@@ -430,8 +435,7 @@ def test_python_dash_m_is_guarded_as_the_installed_program(home):
     assert done.stderr.startswith("pixi-auth-tui stopped because of an internal error (RuntimeError: forced failure")
     assert "forced failure with <hidden>" in done.stderr
     # a reader that stops early (`| head -1`): no traceback, no complaint
-    body = ",".join(f'"h{i:05d}.example":{{"BearerToken":"tok-{i:010d}"}}' for i in range(3000))
-    (home / ".rattler" / "credentials.json").write_text("{" + body + "}")
+    write_many_tokens(home)
     reader = subprocess.Popen(
         [sys.executable, "-m", "pixi_auth_tui", "list", "--json"],
         stdout=subprocess.PIPE,

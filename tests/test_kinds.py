@@ -379,15 +379,23 @@ def test_tokens_go_on_the_wire_exactly_as_py_rattler_sends_them(tmp_path):
 # -- a keychain item listed by name only (macOS) ------------------------------------------------
 
 
+def fake_mac_keychain(items: dict[str, str]):
+    """A macOS keychain holding `items` (key → secret), its native calls FAKED (macOS cannot
+    run here); the fake records which secrets were read."""
+    from tests.test_platform_keychains import FakeMacNative
+
+    native = FakeMacNative()
+    native.items.update(items)
+    return MacKeychainStore(native), native
+
+
 async def test_a_secret_listed_by_name_only_is_read_when_revealed_or_copied(home):
     """macOS lists rattler's items without reading them (a read may prompt): the detail pane
     says so, and v / c read that one secret then (its native calls FAKED: macOS cannot run here)."""
-    from tests.test_platform_keychains import FakeMacNative
     from tests.test_ui import detail, select_row
 
-    native = FakeMacNative()
-    native.items["mac.example"] = '{"BearerToken":"mac-secret-token-0001"}'
-    app = AuthApp(dataclasses.replace(make_env(home), keychain=MacKeychainStore(native)))
+    keychain, native = fake_mac_keychain({"mac.example": '{"BearerToken":"mac-secret-token-0001"}'})
+    app = AuthApp(dataclasses.replace(make_env(home), keychain=keychain))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         select_row(app, "mac.example", "keychain")
@@ -409,12 +417,10 @@ def test_token_and_test_read_a_secret_listed_by_name_only(home):
     from pixi_auth_tui.cli_oauth import cmd_token
     from pixi_auth_tui.inventory import inventory_from
 
-    from tests.test_platform_keychains import FakeMacNative
-
-    native = FakeMacNative()
-    native.items["mac.example"] = '{"BearerToken":"mac-secret-token-0002"}'
-    native.items["other.example"] = '{"BearerToken":"never-read"}'
-    inv = inventory_from([MacKeychainStore(native)])
+    keychain, native = fake_mac_keychain(
+        {"mac.example": '{"BearerToken":"mac-secret-token-0002"}', "other.example": '{"BearerToken":"never-read"}'}
+    )
+    inv = inventory_from([keychain])
     out, err = io.StringIO(), io.StringIO()
     assert cmd_token(inv, argparse.Namespace(host="mac.example"), out, err) == cli.EXIT_OK, err.getvalue()
     assert out.getvalue() == "mac-secret-token-0002\n" and native.reads == ["mac.example"]
@@ -425,12 +431,10 @@ async def test_the_ui_test_reads_a_secret_listed_by_name_only(home):
     first, as `test` on the command line does, and sends it (here to a closed local port)."""
     from pixi_auth_tui.probe_state import Verdict
 
-    from tests.test_platform_keychains import FakeMacNative
     from tests.test_ui import select_row
 
-    native = FakeMacNative()
-    native.items["127.0.0.1"] = '{"BearerToken":"mac-secret-token-0003"}'
-    app = AuthApp(dataclasses.replace(make_env(home), keychain=MacKeychainStore(native)))
+    keychain, native = fake_mac_keychain({"127.0.0.1": '{"BearerToken":"mac-secret-token-0003"}'})
+    app = AuthApp(dataclasses.replace(make_env(home), keychain=keychain))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         select_row(app, "127.0.0.1", "keychain")
@@ -448,11 +452,7 @@ def test_rotating_a_secret_listed_by_name_only_writes_it(home):
     from pixi_auth_tui.inventory import inventory_from
     from pixi_auth_tui.operations import save_credential
 
-    from tests.test_platform_keychains import FakeMacNative
-
-    native = FakeMacNative()
-    native.items["mac.example"] = '{"BearerToken":"old-secret"}'
-    store = MacKeychainStore(native)
+    store, native = fake_mac_keychain({"mac.example": '{"BearerToken":"old-secret"}'})
     outcome = save_credential(inventory_from([store]), store, "mac.example", BearerToken("new-secret"), as_seen=False)
     assert outcome.changed and outcome.message.startswith("Rotated mac.example")
     assert native.items == {"mac.example": '{"BearerToken":"new-secret"}'} and native.reads == []
@@ -464,11 +464,7 @@ def test_moving_a_secret_listed_by_name_only_reads_it_first(home):
     from pixi_auth_tui.operations import move_entry
     from pixi_auth_tui.stores.jsonfile import JsonFileStore
 
-    from tests.test_platform_keychains import FakeMacNative
-
-    native = FakeMacNative()
-    native.items["mac.example"] = '{"BearerToken":"moved-secret"}'
-    keychain = MacKeychainStore(native)
+    keychain, native = fake_mac_keychain({"mac.example": '{"BearerToken":"moved-secret"}'})
     target = JsonFileStore("credentials", "credentials.json", home / ".rattler/credentials.json")
     inv = inventory_from([keychain, target])
     outcome = move_entry(inv, inv.rows_for("mac.example")[0], target)
