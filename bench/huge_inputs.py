@@ -31,11 +31,11 @@ CASES = {
 
 
 def run_case(case: str, home: Path) -> dict:
-    from pixi_auth_tui.inventory import load_inventory
-    from pixi_auth_tui.model import BearerToken, mask
-    from pixi_auth_tui.paths import Environment
+    from pixi_auth_tui.core.model import BearerToken, mask
+    from pixi_auth_tui.engine.inventory import load_inventory
     from pixi_auth_tui.stores.jsonfile import JsonFileStore
     from pixi_auth_tui.stores.memory import MemoryKeychainStore
+    from pixi_auth_tui.system.paths import Environment
 
     path = home / ".rattler" / "credentials.json"
     path.parent.mkdir(mode=0o700)

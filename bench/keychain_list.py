@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from jeepney import DBusAddress, new_method_call
-from pixi_auth_tui.model import BearerToken, dumps_credential
+from pixi_auth_tui.core.model import BearerToken, dumps_credential
 from pixi_auth_tui.stores.secretservice import (
     BUS_NAME,
     COLLECTION_IFACE,

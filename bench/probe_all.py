@@ -128,9 +128,9 @@ async def floor(keys: int, port: int, ca: str) -> int:
 
 
 async def ours(keys: int, port: int, ca: str, concurrency: int | None = None) -> int:
-    from pixi_auth_tui.model import BearerToken
-    from pixi_auth_tui.probe import DEFAULT_CONCURRENCY, ProbeJob, ProbeOptions, probe_many
-    from pixi_auth_tui.probe_state import Verdict
+    from pixi_auth_tui.core.model import BearerToken
+    from pixi_auth_tui.probe.request import DEFAULT_CONCURRENCY, ProbeJob, ProbeOptions, probe_many
+    from pixi_auth_tui.probe.state import Verdict
 
     jobs = [
         ProbeJob(address(i), BearerToken(GOOD), f"https://{address(i)}:{port}{path_for(i)}", str(i))

@@ -105,7 +105,7 @@ def app_env(home: Path, bus: str | None) -> dict[str, str]:
 
 
 def start_keyring(items: int):  # -> KeyringDaemon
-    from pixi_auth_tui.model import CondaToken
+    from pixi_auth_tui.core.model import CondaToken
     from pixi_auth_tui.stores.secretservice import SecretServiceStore
 
     from tests.keyring_daemon import KeyringDaemon
@@ -472,8 +472,8 @@ def bench_memory(files: int) -> None:
 
 async def filter_session(home: Path) -> dict[str, list[float]]:
     """Keystroke → the frame showing its result, over typing, backspace and a sorted view."""
-    from pixi_auth_tui.paths import Environment
     from pixi_auth_tui.stores.memory import MemoryKeychainStore
+    from pixi_auth_tui.system.paths import Environment
     from pixi_auth_tui.ui import main_screen
     from pixi_auth_tui.ui.app import AuthApp
     from pixi_auth_tui.ui.widgets.credential_table import CredentialTable
@@ -597,7 +597,7 @@ async def filter_session(home: Path) -> dict[str, list[float]]:
             await pilot.press("escape")
             await pilot.pause()
         assert table.row_count == min(len(table.shown_rows), table.loaded)
-        # Then nobody types: the app's policy (app/ui/collection.py) runs the full collection
+        # Then nobody types: the app's policy (app/pixi_auth_tui/ui/collection.py) runs the full collection
         # that is due once 0.3 s pass without input.
         typed = len(app.collection.collections)
         idle_until = time.perf_counter() + 2
@@ -665,7 +665,7 @@ def bench_filter(files: int) -> None:
 
 def write_latency(repeats: int) -> list[tuple[str, float, float]]:
     """Median add and rotate, on a file and on a real gnome-keyring (kept from the first benchmarks)."""
-    from pixi_auth_tui.model import BearerToken
+    from pixi_auth_tui.core.model import BearerToken
     from pixi_auth_tui.stores.jsonfile import JsonFileStore
 
     rows = []

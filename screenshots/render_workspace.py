@@ -17,12 +17,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pixi_auth_tui.paths import Environment
-from pixi_auth_tui.probe_state import EXPLANATION, ProbeResult, ProbeState, Verdict, result_key
+from pixi_auth_tui.probe.state import EXPLANATION, ProbeResult, ProbeState, Verdict, result_key
 from pixi_auth_tui.stores.memory import MemoryKeychainStore
+from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.ui.app import AuthApp
-from pixi_auth_tui.workspace_model import AnonymousResult
-from pixi_auth_tui.workspace_probe import save_anonymous
+from pixi_auth_tui.workspace.model import AnonymousResult
+from pixi_auth_tui.workspace.probe import save_anonymous
 
 OUT = Path(__file__).resolve().parent
 NOW = 1_800_000_000.0

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import NoReturn
 
 import pytest
-from pixi_auth_tui.paths import Environment
-from pixi_auth_tui.redact import REDACTOR
+from pixi_auth_tui.core.redact import REDACTOR
+from pixi_auth_tui.system.paths import Environment
 
 from tests.keyring_daemon import KeyringDaemon, keyring_missing_reason
 from tests.servers import RepoServer, start_repo_server

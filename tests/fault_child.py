@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from pixi_auth_tui.model import BearerToken
+from pixi_auth_tui.core.model import BearerToken
 from pixi_auth_tui.stores.base import StoreError
 from pixi_auth_tui.stores.jsonfile import JsonFileStore
 

@@ -35,9 +35,9 @@ def m(id: str, flow: str, what: str, edits: list[tuple[str, str, str]], *tests: 
     return Mutation(id, flow, what, tuple(edits), tuple(FLOWS + t if not t.startswith("k:") else t for t in tests))
 
 
-FORM = "app/ui/dialogs/credential_form.py"
-MAIN = "app/ui/main_screen.py"
-TABLE = "app/ui/widgets/credential_table.py"
+FORM = "app/pixi_auth_tui/ui/dialogs/credential_form.py"
+MAIN = "app/pixi_auth_tui/ui/main_screen.py"
+TABLE = "app/pixi_auth_tui/ui/widgets/credential_table.py"
 
 MUTATIONS = [
     m(
@@ -68,7 +68,13 @@ MUTATIONS = [
         "E4",
         'Edit/rotate: "Rotated" only when something changed, otherwise "nothing changed"',
         "no unchanged check: an identical save rewrites the file and says Rotated",
-        [("app/operations.py", "    if len(existing) == 1 and dumps_credential", "    if False and dumps_credential")],
+        [
+            (
+                "app/pixi_auth_tui/engine/operations.py",
+                "    if len(existing) == 1 and dumps_credential",
+                "    if False and dumps_credential",
+            )
+        ],
         "test_saving_an_unchanged_entry_says_nothing_changed_and_writes_nothing[S3Credentials-80x24]",
         "test_saving_an_unchanged_entry_says_nothing_changed_and_writes_nothing[BasicHTTP-120x40]",
     ),
@@ -92,7 +98,7 @@ MUTATIONS = [
         "dialog titles are cut at the dialog's width instead of wrapping",
         [
             (
-                "app/ui/dialogs/__init__.py",
+                "app/pixi_auth_tui/ui/dialogs/__init__.py",
                 "        width: 100%;  /* wraps a long title (a key, kind and store) instead of cutting it */\n",
                 "",
             )
@@ -106,7 +112,7 @@ MUTATIONS = [
         "the successor is looked up by the exact key only (no wildcard walk)",
         [
             (
-                "app/operations.py",
+                "app/pixi_auth_tui/engine/operations.py",
                 "    return first_active(rows, lookup_chain(row.key))",
                 "    return first_active(rows, [row.key])",
             )
@@ -120,7 +126,7 @@ MUTATIONS = [
         "the successor is searched in the deleted entry's own store only",
         [
             (
-                "app/operations.py",
+                "app/pixi_auth_tui/engine/operations.py",
                 "    rows = build_rows(inventory.stores, without)\n",
                 "    rows = [r for r in build_rows(inventory.stores, without) if r.store.id == row.store.id]\n",
             )
@@ -158,7 +164,7 @@ MUTATIONS = [
         "save writes what this process holds, over what the file holds now",
         [
             (
-                "app/probe_state.py",
+                "app/pixi_auth_tui/probe/state.py",
                 "        urls, results = self._read()\n        urls.update",
                 "        urls, results = {}, {}\n        urls.update",
             )
@@ -221,7 +227,7 @@ MUTATIONS = [
         "B3",
         "Table: the detail pane scrolls to the top on a new row",
         "the pane keeps its scroll position on a new row",
-        [("app/ui/widgets/detail_pane.py", "            self.scroll_home(animate=False)\n", "")],
+        [("app/pixi_auth_tui/ui/widgets/detail_pane.py", "            self.scroll_home(animate=False)\n", "")],
         "test_table_keys_enter_home_end_and_the_detail_pane_starts_at_the_top[120x40]",
         "test_table_keys_enter_home_end_and_the_detail_pane_starts_at_the_top[80x24]",
     ),
@@ -325,7 +331,7 @@ MUTATIONS = [
         "the permissions fix promises a backup",
         [
             (
-                "app/audit.py",
+                "app/pixi_auth_tui/audit/findings.py",
                 '        return "Only the permissions change; undo puts the old mode back."',
                 '        return "A backup is written first; undo restores it."',
             )
@@ -339,12 +345,12 @@ MUTATIONS = [
         "the chooser opens with nothing focused (no focus call, no auto-focus)",
         [
             (
-                "app/ui/dialogs/fix_choice.py",
+                "app/pixi_auth_tui/ui/dialogs/fix_choice.py",
                 "        choices.highlighted = 0\n        choices.focus()",
                 "        choices.highlighted = 0",
             ),
             (
-                "app/ui/dialogs/fix_choice.py",
+                "app/pixi_auth_tui/ui/dialogs/fix_choice.py",
                 '    DEFAULT_CSS = box_css("FixChoiceScreen", 80)\n',
                 '    DEFAULT_CSS = box_css("FixChoiceScreen", 80)\n    AUTO_FOCUS = ""\n',
             ),
@@ -358,7 +364,7 @@ MUTATIONS = [
         "an older pixi item is called 'rattler' (the defect this session fixed)",
         [
             (
-                "app/stores/secretservice.py",
+                "app/pixi_auth_tui/stores/secretservice.py",
                 '        if self.writer == "rattler":',
                 "        if self.written_by_rattler:",
             )
@@ -371,12 +377,16 @@ MUTATIONS = [
         "no secret tail and no date per item",
         [
             (
-                "app/ui/dialogs/fix_choice.py",
+                "app/pixi_auth_tui/ui/dialogs/fix_choice.py",
                 "            parts = [identity] if secret is None or identity == mask(secret)"
                 ' else [identity, f"secret {mask(secret)}"]',
                 "            parts = []",
             ),
-            ("app/ui/dialogs/fix_choice.py", "            if row.entry.modified:", "            if False:"),
+            (
+                "app/pixi_auth_tui/ui/dialogs/fix_choice.py",
+                "            if row.entry.modified:",
+                "            if False:",
+            ),
         ],
         "test_dedupe_chooser_is_focused_and_tells_the_items_apart[80x24]",
     ),
@@ -466,11 +476,15 @@ MUTATIONS = [
         "the locked keychain is shown without naming u",
         [
             (
-                "app/ui/widgets/store_summary.py",
+                "app/pixi_auth_tui/ui/widgets/store_summary.py",
                 '            lines.append("  — press u to unlock", style="bold")',
                 "            pass",
             ),
-            ("app/ui/widgets/store_summary.py", '            line.append(" (u unlocks)")', "            pass"),
+            (
+                "app/pixi_auth_tui/ui/widgets/store_summary.py",
+                '            line.append(" (u unlocks)")',
+                "            pass",
+            ),
         ],
         "test_a_locked_keychain_names_u_and_u_says_what_happened[120x40]",
         "test_a_locked_keychain_names_u_and_u_says_what_happened[80x24]",
@@ -481,7 +495,7 @@ MUTATIONS = [
         "the old 'error(s)'",
         [
             (
-                "app/ui/widgets/store_summary.py",
+                "app/pixi_auth_tui/ui/widgets/store_summary.py",
                 '(present.plural(counts["error"], "error"),',
                 "(f\"{counts['error']} error(s)\",",
             )
@@ -493,7 +507,7 @@ MUTATIONS = [
         "W2",
         'Words: palette entries named in words ("Filter", not "slash")',
         "the help text names the key as Textual spells it",
-        [("app/ui/app.py", "(key {present.key_name(binding.key)})", "(key {binding.key})")],
+        [("app/pixi_auth_tui/ui/app.py", "(key {present.key_name(binding.key)})", "(key {binding.key})")],
         "test_plurals_and_palette_names[120x40]",
         "test_plurals_and_palette_names[80x24]",
     ),
@@ -507,7 +521,7 @@ MUTATIONS = [
                 '        Binding("slash", "filter", "Filter"),\n',
                 '        Binding("slash", "filter", "Filter"),\n        Binding("f", "filter", "Filter"),\n',
             ),
-            ("app/ui/app.py", "binding.action in seen or ", ""),
+            ("app/pixi_auth_tui/ui/app.py", "binding.action in seen or ", ""),
         ],
         "test_plurals_and_palette_names[120x40]",
         "test_plurals_and_palette_names[80x24]",

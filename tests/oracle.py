@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
-from pixi_auth_tui.inventory import Inventory, Resolution, load_inventory
-from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken, OAuth
-from pixi_auth_tui.paths import Environment
+from pixi_auth_tui.core.model import BasicHTTP, BearerToken, CondaToken, OAuth
+from pixi_auth_tui.engine.inventory import Inventory, Resolution, load_inventory
+from pixi_auth_tui.system.paths import Environment
 
 from tests.conftest import NO_BUS, refuse_real_home
 from tests.servers import ProxiedRequest, start_recording_proxy
@@ -110,7 +110,7 @@ def cli_resolve(inv: Inventory, url: str) -> tuple:
     import argparse
     import io
 
-    from pixi_auth_tui.cli import cmd_resolve
+    from pixi_auth_tui.cli.main import cmd_resolve
 
     out = io.StringIO()
     cmd_resolve(inv, argparse.Namespace(url=url, json=True), out)

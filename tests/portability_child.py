@@ -67,7 +67,7 @@ def main() -> None:
             }
         )
     sys.platform = platform
-    from pixi_auth_tui.cli import main as cli_main
+    from pixi_auth_tui.cli.main import main as cli_main
 
     out = io.StringIO()
     code = cli_main(["list", "--json"], out=out, err=sys.stderr)

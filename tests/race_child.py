@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from pixi_auth_tui.model import BearerToken
+from pixi_auth_tui.core.model import BearerToken
 from pixi_auth_tui.stores.base import Store, StoreError
 
 

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken, Credential
+from pixi_auth_tui.core.model import BasicHTTP, BearerToken, CondaToken, Credential
 
 REPODATA = json.dumps({"info": {"subdir": "noarch"}, "packages": {}, "packages.conda": {}}).encode()
 

@@ -15,10 +15,10 @@ import keyring.backends.SecretService
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pixi_auth_tui.audit import Severity, apply_fix, run_audit, undo_fix
-from pixi_auth_tui.inventory import load_inventory
-from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken
-from pixi_auth_tui.probe_state import ProbeResult, ProbeState, Verdict
+from pixi_auth_tui.audit.findings import Severity, apply_fix, run_audit, undo_fix
+from pixi_auth_tui.core.model import BasicHTTP, BearerToken, CondaToken
+from pixi_auth_tui.engine.inventory import load_inventory
+from pixi_auth_tui.probe.state import ProbeResult, ProbeState, Verdict
 
 from tests.conftest import make_env, rattler_fetch
 
@@ -264,8 +264,8 @@ def test_move_plaintext_into_the_keychain_loses_nothing(home, keychain, keyring_
 @settings(max_examples=300, deadline=None)
 @given(st.data())
 def test_shadowed_copies_are_told_apart_as_their_serialised_forms(data):
-    from pixi_auth_tui.audit import _same_credential
-    from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken, Unrecognised, dumps_credential
+    from pixi_auth_tui.audit.findings import _same_credential
+    from pixi_auth_tui.core.model import BasicHTTP, BearerToken, CondaToken, Unrecognised, dumps_credential
 
     text = st.sampled_from(["t1", "t2", "é"])
     creds = st.one_of(

@@ -8,9 +8,9 @@ import os
 from pathlib import Path
 
 import pytest
-from pixi_auth_tui.audit import apply_fix, run_audit, undo_fix
-from pixi_auth_tui.inventory import load_inventory
-from pixi_auth_tui.model import BearerToken
+from pixi_auth_tui.audit.findings import apply_fix, run_audit, undo_fix
+from pixi_auth_tui.core.model import BearerToken
+from pixi_auth_tui.engine.inventory import load_inventory
 from pixi_auth_tui.stores.base import StoreError
 from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.audit_screen import AuditScreen

@@ -10,10 +10,10 @@ import stat
 import threading
 
 import pytest
-from pixi_auth_tui.audit import run_audit
-from pixi_auth_tui.inventory import load_inventory
-from pixi_auth_tui.model import BearerToken, OAuth, expires_at
-from pixi_auth_tui.probe_state import ProbeState
+from pixi_auth_tui.audit.findings import run_audit
+from pixi_auth_tui.core.model import BearerToken, OAuth, expires_at
+from pixi_auth_tui.engine.inventory import load_inventory
+from pixi_auth_tui.probe.state import ProbeState
 from pixi_auth_tui.stores.base import StoreState
 from pixi_auth_tui.stores.jsonfile import JsonFileStore
 

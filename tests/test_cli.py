@@ -298,7 +298,7 @@ def parse_outcome(parser, line):
 
 @pytest.mark.parametrize("line", PARSED_LINES, ids=" ".join)
 def test_the_lean_parser_reads_each_line_as_the_full_parser(line, monkeypatch):
-    from pixi_auth_tui import cli
+    from pixi_auth_tui.cli import main as cli
 
     monkeypatch.setenv("COLUMNS", "100")  # argparse wraps usage lines at the terminal's width
     lean = cli.lean_command(line)
@@ -308,7 +308,7 @@ def test_the_lean_parser_reads_each_line_as_the_full_parser(line, monkeypatch):
 
 
 def test_every_command_is_named_in_the_lean_parser_in_order():
-    from pixi_auth_tui import cli
+    from pixi_auth_tui.cli import main as cli
 
     (full,) = [a for a in cli.build_parser()._actions if a.dest == "command"]
     assert tuple(full.choices) == cli.COMMANDS
@@ -335,7 +335,7 @@ QUICK_LINES = [
 
 @pytest.mark.parametrize("line", QUICK_LINES + PARSED_LINES, ids=" ".join)
 def test_quick_args_reads_a_line_as_argparse_or_leaves_it(line, monkeypatch):
-    from pixi_auth_tui import cli
+    from pixi_auth_tui.cli import main as cli
 
     monkeypatch.setenv("COLUMNS", "100")
     quick = cli.quick_args(line)
@@ -351,7 +351,7 @@ words = st.sampled_from(["list", "resolve", "audit", "set", "--json", "--demo", 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(words | st.sampled_from(["-x", "--js", "u", "", "--workspace=w", "error"]), max_size=6))
 def test_quick_args_never_reads_a_line_otherwise_than_argparse(line):
-    from pixi_auth_tui import cli
+    from pixi_auth_tui.cli import main as cli
 
     quick = cli.quick_args(line)
     if quick is not None:
@@ -360,7 +360,7 @@ def test_quick_args_never_reads_a_line_otherwise_than_argparse(line):
 
 def reference_table(headers, rows):
     """The table as first written (a ljust per cell, a printable check per cell): the reference."""
-    from pixi_auth_tui.redact import plain
+    from pixi_auth_tui.core.redact import plain
 
     if not all(cell.isprintable() for row in rows for cell in row):
         rows = [[plain(cell) for cell in row] for row in rows]
@@ -379,7 +379,7 @@ cells = st.text(st.sampled_from("ab \u00a0\t\n\x1b\u202e\u2028é名\ud800"), max
 def test_the_table_is_padded_and_escaped_as_before(rows):
     import io
 
-    from pixi_auth_tui import cli
+    from pixi_auth_tui.cli import main as cli
 
     out = io.StringIO()
     cli._table(["KEY", "K", "NOTE"], rows, out)
@@ -398,7 +398,7 @@ def test_a_reading_command_writes_all_its_output_before_the_process_ends(home):
     they print must all be out first, through a pipe larger than its buffer."""
     import io
 
-    from pixi_auth_tui import cli
+    from pixi_auth_tui.cli import main as cli
 
     write_many_tokens(home)
     done = run(home, "list", "--json")
@@ -421,7 +421,7 @@ def test_python_dash_m_is_guarded_as_the_installed_program(home):
     (home / ".rattler" / "credentials.json").write_text(json.dumps({"crash.example": {"BearerToken": SECRET}}))
     crash = (
         "import runpy, sys\n"
-        "from pixi_auth_tui import cli\n"
+        "from pixi_auth_tui.cli import main as cli\n"
         "def explode(inv, args, out):\n"
         "    raise RuntimeError('forced failure with ' + inv.rows[0].entry.credential.token)\n"
         "cli.cmd_list = explode\n"

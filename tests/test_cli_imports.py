@@ -14,7 +14,7 @@ import pytest
 HEAVY = ("textual", "rich", "httpx", "httpcore", "botocore", "boto3", "authlib")
 CHILD = """
 import io, json, sys
-from pixi_auth_tui import cli
+from pixi_auth_tui.cli import main as cli
 code = cli.main(sys.argv[1:], out=io.StringIO(), err=io.StringIO())
 print(json.dumps([code, sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(HEAVY)))]))
 """

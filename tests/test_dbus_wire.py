@@ -1,4 +1,4 @@
-"""The hand-written D-Bus call and reply of the keychain listing (app/stores/dbus_wire.py)
+"""The hand-written D-Bus call and reply of the keychain listing (app/pixi_auth_tui/stores/dbus_wire.py)
 against jeepney, the general (de)serialiser it stands in for: the call byte for byte, the
 reply value for value, and every other message declined so jeepney reads it."""
 

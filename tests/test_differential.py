@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pixi_auth_tui.inventory import load_inventory
-from pixi_auth_tui.model import BearerToken
+from pixi_auth_tui.core.model import BearerToken
+from pixi_auth_tui.engine.inventory import load_inventory
 from pixi_auth_tui.stores.base import StoreState
 
 from tests.oracle import Case, check_all, run_oracle
@@ -441,7 +441,7 @@ def test_config_search_paths_match_py_rattler(home, extra):
     import subprocess
     import sys
 
-    from pixi_auth_tui.pixiconfig import global_config_locations
+    from pixi_auth_tui.system.pixiconfig import global_config_locations
 
     script = (
         "import json; from rattler import Config; "

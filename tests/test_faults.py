@@ -17,14 +17,14 @@ import time
 from pathlib import Path
 
 import pytest
-from pixi_auth_tui.inventory import load_inventory
-from pixi_auth_tui.model import BearerToken, CondaToken, credential_to_json, mask
-from pixi_auth_tui.operations import move_entry
+from pixi_auth_tui.core.model import BearerToken, CondaToken, credential_to_json, mask
+from pixi_auth_tui.core.validation import MAX_SECRET_CHARS, secret_problem
+from pixi_auth_tui.engine.inventory import load_inventory
+from pixi_auth_tui.engine.operations import move_entry
 from pixi_auth_tui.stores.base import StoreError, StoreState
 from pixi_auth_tui.stores.jsonfile import JsonFileStore, parse_document, serialise_document
 from pixi_auth_tui.stores.netrc import NetrcStore
 from pixi_auth_tui.stores.secretservice import KeychainLocked, SecretServiceStore
-from pixi_auth_tui.validation import MAX_SECRET_CHARS, secret_problem
 
 from tests.conftest import make_env, skip_unless_ci
 from tests.fault_child import ROTATING, rotation_token, temp_files
@@ -158,7 +158,7 @@ def run_cli_as(uid: int | None, argv: list[str], stdin: str, env: dict[str, str]
     an unprivileged user may not be able to start this interpreter). Returns (exit, stderr, stdout)."""
     import io
 
-    from pixi_auth_tui.cli import main
+    from pixi_auth_tui.cli.main import main
 
     read_end, write_end = os.pipe()
     pid = os.fork()

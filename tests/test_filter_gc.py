@@ -7,7 +7,7 @@ import gc
 import random
 import weakref
 
-from pixi_auth_tui.inventory import gc_paused
+from pixi_auth_tui.engine.inventory import gc_paused
 from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.row_index import Rows
 from pixi_auth_tui.ui.widgets.credential_table import CredentialTable
@@ -136,7 +136,7 @@ async def test_cells_drawn_directly_are_the_cells_textual_draws(tmp_path):
     the demo's every kind of row (dim, ignored, expired with bold red parts, verdicts, blank
     cells), with the cursor on a row, the mouse over another, focused or not, zebra stripes, and
     columns so narrow the text is cut (which goes the general way)."""
-    from pixi_auth_tui.probe_state import ProbeResult, Verdict
+    from pixi_auth_tui.probe.state import ProbeResult, Verdict
     from pixi_auth_tui.ui.scenes import SCENES, scene_app
     from textual.geometry import Region
 

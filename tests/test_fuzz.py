@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pixi_auth_tui.inventory import load_inventory
-from pixi_auth_tui.model import (
+from pixi_auth_tui.core.model import (
     BasicHTTP,
     BearerToken,
     CondaToken,
@@ -22,15 +21,16 @@ from pixi_auth_tui.model import (
     parse_credential,
     rattler_accepts,
 )
-from pixi_auth_tui.stores.base import StoreError, StoreState
-from pixi_auth_tui.stores.jsonfile import JsonFileStore, parse_document, serialise_document
-from pixi_auth_tui.validation import (
+from pixi_auth_tui.core.validation import (
     FIELDS_BY_KIND,
     SECRET_FIELDS,
     build_credential,
     identifier_problem,
     username_problem,
 )
+from pixi_auth_tui.engine.inventory import load_inventory
+from pixi_auth_tui.stores.base import StoreError, StoreState
+from pixi_auth_tui.stores.jsonfile import JsonFileStore, parse_document, serialise_document
 
 from tests.conftest import make_env, rattler_fetch
 from tests.servers import start_recording_proxy

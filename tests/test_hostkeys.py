@@ -1,6 +1,6 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pixi_auth_tui.hostkeys import (
+from pixi_auth_tui.core.hostkeys import (
     candidate_keys,
     full_key_problem,
     key_problem,
@@ -78,7 +78,7 @@ def test_hosts_are_normalised_as_the_whatwg_url_standard_says():
 
 
 def test_url_userinfo_is_percent_decoded():
-    from pixi_auth_tui.hostkeys import url_userinfo
+    from pixi_auth_tui.core.hostkeys import url_userinfo
 
     assert url_userinfo("http://u:p%40x@a.test/c") == ("u", "p@x")
     assert url_userinfo("http://u@a.test/c") == ("u", "")

@@ -2,9 +2,10 @@ import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pixi_auth_tui import inventory as inventory_module
-from pixi_auth_tui.hostkeys import candidate_keys
-from pixi_auth_tui.inventory import (
+from pixi_auth_tui.core.hostkeys import candidate_keys
+from pixi_auth_tui.core.model import BasicHTTP, BearerToken, CondaToken, S3Credentials, Unrecognised
+from pixi_auth_tui.engine import inventory as inventory_module
+from pixi_auth_tui.engine.inventory import (
     AUTH_FILE,
     CREDENTIALS,
     KEYCHAIN,
@@ -16,7 +17,6 @@ from pixi_auth_tui.inventory import (
     load_inventory,
     resolve,
 )
-from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken, S3Credentials, Unrecognised
 from pixi_auth_tui.stores.base import Entry, Snapshot, StoreState
 from pixi_auth_tui.stores.memory import MemoryKeychainStore
 
@@ -133,13 +133,13 @@ def test_the_override_file_wins_over_rattler_auth_file_as_in_pixi(home):
     assert inv.active_row("host.example").store.id == OVERRIDE
     auth_row = next(r for r in inv.rows_for("host.example") if r.store.id == AUTH_FILE)
     assert auth_row.status is Status.SHADOWED and auth_row.shadowed_by == OVERRIDE
-    from pixi_auth_tui.inventory import order_note
+    from pixi_auth_tui.engine.inventory import order_note
 
     assert "docs describe the reverse order" in (order_note(inv, OVERRIDE) or "")
 
 
 def test_write_choice_is_where_pixi_auth_login_writes(home):
-    from pixi_auth_tui.inventory import CREDENTIALS as CRED
+    from pixi_auth_tui.engine.inventory import CREDENTIALS as CRED
 
     env = setup_three_stores(home)
     inv = load_inventory(env, keychain=MemoryKeychainStore([]))

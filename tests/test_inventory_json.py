@@ -11,12 +11,12 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pixi_auth_tui.inventory import Inventory, Row, Status
-from pixi_auth_tui.inventory_json import inventory_json, inventory_json_text, with_inventory_text
-from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken, NotRead, OAuth, S3Credentials, Unrecognised
-from pixi_auth_tui.pixiconfig import OverrideLookup
+from pixi_auth_tui.core.model import BasicHTTP, BearerToken, CondaToken, NotRead, OAuth, S3Credentials, Unrecognised
+from pixi_auth_tui.engine.inventory import Inventory, Row, Status
+from pixi_auth_tui.engine.inventory_json import inventory_json, inventory_json_text, with_inventory_text
 from pixi_auth_tui.stores.base import Entry, Snapshot, StoreState
 from pixi_auth_tui.stores.memory import MemoryKeychainStore
+from pixi_auth_tui.system.pixiconfig import OverrideLookup
 
 odd = st.text(st.sampled_from('ab"\\\n\x1b\u2026é\ud800/ .*'), max_size=8)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken
+from pixi_auth_tui.core.model import BasicHTTP, BearerToken, CondaToken
 from pixi_auth_tui.stores.base import ConflictError, StoreError, StoreState
 from pixi_auth_tui.stores.jsonfile import ABSENT, JsonFileStore
 

@@ -7,8 +7,8 @@ from dataclasses import replace
 import pytest
 import secretstorage
 from jeepney.io.blocking import open_dbus_connection
-from pixi_auth_tui.inventory import KEYCHAIN, Status, load_inventory
-from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken, S3Credentials, Unrecognised
+from pixi_auth_tui.core.model import BasicHTTP, BearerToken, CondaToken, S3Credentials, Unrecognised
+from pixi_auth_tui.engine.inventory import KEYCHAIN, Status, load_inventory
 from pixi_auth_tui.stores.base import StoreError, StoreState
 from pixi_auth_tui.stores.memory import MemoryKeychainStore
 from pixi_auth_tui.stores.secretservice import KeychainLocked, SecretServiceStore, item_attributes, item_label

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pixi_auth_tui import cli
-from pixi_auth_tui.inventory import Row, Status, describe_request
-from pixi_auth_tui.model import (
+from pixi_auth_tui.cli import main as cli
+from pixi_auth_tui.core.model import (
     KIND_LABELS,
     KINDS,
     BasicHTTP,
@@ -37,21 +36,22 @@ from pixi_auth_tui.model import (
     secret_of,
     send_problem,
 )
-from pixi_auth_tui.probe import ProbeOptions, _authorise, masked_url
-from pixi_auth_tui.probe_state import default_probe_url
-from pixi_auth_tui.redact import redact
+from pixi_auth_tui.core.redact import redact
+from pixi_auth_tui.core.validation import MAX_SECRET_CHARS, build_credential
+from pixi_auth_tui.engine.inventory import Row, Status, describe_request
+from pixi_auth_tui.probe.request import ProbeOptions, _authorise, masked_url
+from pixi_auth_tui.probe.state import default_probe_url
 from pixi_auth_tui.stores.base import Entry, Store
 from pixi_auth_tui.stores.macos import MacKeychainStore
 from pixi_auth_tui.stores.memory import MemoryKeychainStore
 from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.dialogs.credential_form import ALL_FIELDS, CredentialForm
-from pixi_auth_tui.validation import MAX_SECRET_CHARS, build_credential
 from textual.widgets import Input, Select
 
 from tests.conftest import make_env
 from tests.test_ui import settle
 
-APP = Path(__file__).resolve().parent.parent / "app"
+APP = Path(__file__).resolve().parent.parent / "app" / "pixi_auth_tui"
 URL = "https://repo.example/channel/noarch/repodata.json"
 
 EXAMPLES: list[Credential] = [
@@ -315,7 +315,7 @@ def test_no_module_but_model_tests_for_a_credential_kind():
     offenders = {
         str(path.relative_to(APP)): lines
         for path in sorted(APP.rglob("*.py"))
-        if path.name != "model.py" or path.parent != APP
+        if path != APP / "core" / "model.py"
         if (lines := kind_ladders(path.read_text()))
     }
     assert offenders == {}
@@ -414,8 +414,8 @@ def test_token_and_test_read_a_secret_listed_by_name_only(home):
     like `test`, it now reads that one secret when asked for it."""
     import argparse
 
-    from pixi_auth_tui.cli_oauth import cmd_token
-    from pixi_auth_tui.inventory import inventory_from
+    from pixi_auth_tui.cli.oauth import cmd_token
+    from pixi_auth_tui.engine.inventory import inventory_from
 
     keychain, native = fake_mac_keychain(
         {"mac.example": '{"BearerToken":"mac-secret-token-0002"}', "other.example": '{"BearerToken":"never-read"}'}
@@ -429,7 +429,7 @@ def test_token_and_test_read_a_secret_listed_by_name_only(home):
 async def test_the_ui_test_reads_a_secret_listed_by_name_only(home):
     """`t` on a macOS keychain entry tested nothing ("not read"); now it reads that one secret
     first, as `test` on the command line does, and sends it (here to a closed local port)."""
-    from pixi_auth_tui.probe_state import Verdict
+    from pixi_auth_tui.probe.state import Verdict
 
     from tests.test_ui import select_row
 
@@ -449,8 +449,8 @@ async def test_the_ui_test_reads_a_secret_listed_by_name_only(home):
 def test_rotating_a_secret_listed_by_name_only_writes_it(home):
     """`set` (and the form's rotate) over a macOS keychain entry crashed comparing with a secret
     never read; it is now written in place, without reading the old one."""
-    from pixi_auth_tui.inventory import inventory_from
-    from pixi_auth_tui.operations import save_credential
+    from pixi_auth_tui.engine.inventory import inventory_from
+    from pixi_auth_tui.engine.operations import save_credential
 
     store, native = fake_mac_keychain({"mac.example": '{"BearerToken":"old-secret"}'})
     outcome = save_credential(inventory_from([store]), store, "mac.example", BearerToken("new-secret"), as_seen=False)
@@ -460,8 +460,8 @@ def test_rotating_a_secret_listed_by_name_only_writes_it(home):
 
 def test_moving_a_secret_listed_by_name_only_reads_it_first(home):
     """Moving a macOS keychain entry to credentials.json crashed writing a secret never read."""
-    from pixi_auth_tui.inventory import inventory_from
-    from pixi_auth_tui.operations import move_entry
+    from pixi_auth_tui.engine.inventory import inventory_from
+    from pixi_auth_tui.engine.operations import move_entry
     from pixi_auth_tui.stores.jsonfile import JsonFileStore
 
     keychain, native = fake_mac_keychain({"mac.example": '{"BearerToken":"moved-secret"}'})

@@ -2,7 +2,7 @@ import json
 
 from hypothesis import given
 from hypothesis import strategies as st
-from pixi_auth_tui.model import (
+from pixi_auth_tui.core.model import (
     BasicHTTP,
     BearerToken,
     CondaToken,

@@ -3,10 +3,10 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pixi_auth_tui.model import BasicHTTP
-from pixi_auth_tui.pixiconfig import config_locations, find_override_file
+from pixi_auth_tui.core.model import BasicHTTP
 from pixi_auth_tui.stores.base import StoreState
 from pixi_auth_tui.stores.netrc import NetrcStore, netrc_path, parse_netrc
+from pixi_auth_tui.system.pixiconfig import config_locations, find_override_file
 
 
 def test_netrc_machines_default_and_macdef(home):
@@ -134,7 +134,7 @@ def test_config_order_lowest_first(home):
 
 
 def test_workspace_is_found_upward_from_a_folder(home):
-    from pixi_auth_tui.pixiconfig import find_workspace
+    from pixi_auth_tui.system.pixiconfig import find_workspace
 
     write(home / "proj/pyproject.toml", '[project]\nname = "p"\n')
     assert find_workspace(home / "proj") is None  # a pyproject.toml without [tool.pixi] is no workspace

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pixi_auth_tui import cli_oauth, oauth
-from pixi_auth_tui.cli import main
-from pixi_auth_tui.model import BearerToken, OAuth, loads_credential
+from pixi_auth_tui.cli import oauth as cli_oauth
+from pixi_auth_tui.cli.main import main
+from pixi_auth_tui.core.model import BearerToken, OAuth, loads_credential
+from pixi_auth_tui.oauth import flow as oauth
 
 from tests.conftest import NO_BUS, rattler_fetch
 from tests.oidc_provider import Provider

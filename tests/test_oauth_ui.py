@@ -8,8 +8,8 @@ import json
 import threading
 
 import pytest
-from pixi_auth_tui import oauth
-from pixi_auth_tui.model import OAuth, loads_credential
+from pixi_auth_tui.core.model import OAuth, loads_credential
+from pixi_auth_tui.oauth import flow as oauth
 from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.oauth_screens import SignInDialog, SignInForm

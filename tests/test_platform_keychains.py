@@ -4,7 +4,7 @@ These platforms cannot run here (Linux CI), so the native calls are FAKED: the t
 check rattler's naming and the listing logic; the real native path is a thin layer
 (`security`/keyring on macOS, Cred* via pywin32-ctypes on Windows)."""
 
-from pixi_auth_tui.model import BearerToken, CondaToken, NotRead
+from pixi_auth_tui.core.model import BearerToken, CondaToken, NotRead
 from pixi_auth_tui.stores.base import StoreError, StoreState
 from pixi_auth_tui.stores.macos import MacKeychainStore, parse_dump_keychain
 from pixi_auth_tui.stores.platform_keychain import NativeKeychainError
@@ -175,8 +175,8 @@ def test_set_falls_back_to_credentials_json_when_the_blob_is_too_large(home):
     import argparse
     import io
 
-    from pixi_auth_tui.cli import cmd_set
-    from pixi_auth_tui.inventory import load_inventory
+    from pixi_auth_tui.cli.main import cmd_set
+    from pixi_auth_tui.engine.inventory import load_inventory
 
     from tests.conftest import make_env
 

@@ -7,9 +7,17 @@ import time
 import httpx
 import pytest
 import trustme
-from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken, OAuth, S3Credentials, Unrecognised
-from pixi_auth_tui.probe import Identity, ProbeJob, ProbeOptions, make_client, prefix_dev_login, probe, probe_many
-from pixi_auth_tui.probe_state import ProbeResult, ProbeState, Verdict
+from pixi_auth_tui.core.model import BasicHTTP, BearerToken, CondaToken, OAuth, S3Credentials, Unrecognised
+from pixi_auth_tui.probe.request import (
+    Identity,
+    ProbeJob,
+    ProbeOptions,
+    make_client,
+    prefix_dev_login,
+    probe,
+    probe_many,
+)
+from pixi_auth_tui.probe.state import ProbeResult, ProbeState, Verdict
 
 from tests.servers import ScriptedServer, moto_s3_user, start_scripted_server
 

@@ -13,11 +13,11 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 import trustme
-from pixi_auth_tui import probe as probe_module
-from pixi_auth_tui.model import BearerToken
-from pixi_auth_tui.probe import PER_HOST_CONCURRENCY, ProbeJob, ProbeOptions, make_client, probe_many
-from pixi_auth_tui.probe_state import Verdict
-from pixi_auth_tui.probe_transport import AsyncioStream
+from pixi_auth_tui.core.model import BearerToken
+from pixi_auth_tui.probe import request as probe_module
+from pixi_auth_tui.probe.request import PER_HOST_CONCURRENCY, ProbeJob, ProbeOptions, make_client, probe_many
+from pixi_auth_tui.probe.state import Verdict
+from pixi_auth_tui.probe.transport import AsyncioStream
 
 from tests.servers import _TLSThreadingServer
 
@@ -160,7 +160,7 @@ def test_commands_that_send_nothing_never_load_the_network_stack(home):
     (home / ".rattler" / "credentials.json").write_text('{"127.0.0.1":{"BearerToken":"t"}}')
     code = (
         "import sys, contextlib, io\n"
-        "from pixi_auth_tui.cli import main_entry\n"
+        "from pixi_auth_tui.cli.main import main_entry\n"
         "for argv in (['list', '--json'], ['list'], ['audit', '--json'], ['resolve', 'https://127.0.0.1/c']):\n"
         "    sys.argv = ['pixi-auth-tui', *argv]\n"
         "    with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"

@@ -21,9 +21,8 @@ def test_ruff_is_clean():
 
 
 def test_pyright_basic_is_clean(tmp_path):
-    """Type-checked as it is imported: app/ is the package pixi_auth_tui, so the checker sees
-    it under that name through a symlink (basedpyright bundles its own node; nothing is fetched)."""
-    (tmp_path / "pixi_auth_tui").symlink_to(ROOT / "app", target_is_directory=True)
+    """Type-checked as it is imported (basedpyright bundles its own node; nothing is fetched)."""
+    (tmp_path / "pixi_auth_tui").symlink_to(ROOT / "app" / "pixi_auth_tui", target_is_directory=True)
     config = {"typeCheckingMode": "basic", "pythonVersion": "3.11", "include": ["pixi_auth_tui"], "extraPaths": ["."]}
     (tmp_path / "pyrightconfig.json").write_text(json.dumps(config))
     result = subprocess.run(
@@ -64,7 +63,9 @@ def test_wheel_ships_the_package_under_its_own_name(tmp_path):
     assert top_level == {"pixi_auth_tui"}, top_level
     assert "pixi_auth_tui/styles/app.tcss" in names
     shipped = {n.removeprefix("pixi_auth_tui/") for n in names if n.endswith(".py") and "/styles/" not in n}
-    expected = {str(p.relative_to(ROOT / "app")) for p in (ROOT / "app").rglob("*.py")}
+    expected = {
+        str(p.relative_to(ROOT / "app" / "pixi_auth_tui")) for p in (ROOT / "app" / "pixi_auth_tui").rglob("*.py")
+    }
     assert shipped == expected
 
 

@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from pixi_auth_tui.model import BearerToken
+from pixi_auth_tui.core.model import BearerToken
 from pixi_auth_tui.stores.jsonfile import JsonFileStore
 
 ROOT = Path(__file__).resolve().parent.parent

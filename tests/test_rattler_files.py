@@ -6,8 +6,8 @@ import string
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pixi_auth_tui.inventory import OVERRIDE, load_inventory
-from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken
+from pixi_auth_tui.core.model import BasicHTTP, BearerToken, CondaToken
+from pixi_auth_tui.engine.inventory import OVERRIDE, load_inventory
 from pixi_auth_tui.stores.jsonfile import JsonFileStore
 
 from tests.conftest import make_env, rattler_fetch

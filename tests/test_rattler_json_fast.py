@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pixi_auth_tui.model import BearerToken, path_encoded, path_unchanged
-from pixi_auth_tui.rattler_json import (
+from pixi_auth_tui.core.model import BearerToken, path_encoded, path_unchanged
+from pixi_auth_tui.core.rattler_json import (
     Number,
     Pairs,
     _common_credential,
@@ -20,7 +20,7 @@ from pixi_auth_tui.rattler_json import (
     read_credential_strictly,
     read_credentials,
 )
-from pixi_auth_tui.redact import REDACTOR
+from pixi_auth_tui.core.redact import REDACTOR
 from pixi_auth_tui.stores.base import Entry, make_entry
 
 strings = st.text(max_size=8) | st.sampled_from(["\ud800", "tok\udfffen", "é", "", "a b", "t#k", "x\\y"])

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pixi_auth_tui.model import (
+from pixi_auth_tui.core.model import (
     BasicHTTP,
     BearerToken,
     CondaToken,
@@ -19,7 +19,7 @@ from pixi_auth_tui.model import (
     masked_secret,
     parse_credential,
 )
-from pixi_auth_tui.redact import HIDDEN, REDACTOR, SafeWriter, plain, redact
+from pixi_auth_tui.core.redact import HIDDEN, REDACTOR, SafeWriter, plain, redact
 
 TOKEN = "pfx_Zq0kV3ry5ecretT0ken1234"
 
@@ -147,7 +147,7 @@ def test_plain_escapes_exactly_the_characters_of_its_categories(text, keep):
     # The ASCII fast path (a byte scan) against the definition, one character at a time.
     import unicodedata
 
-    from pixi_auth_tui.redact import _ESCAPED_CATEGORIES, _escape
+    from pixi_auth_tui.core.redact import _ESCAPED_CATEGORIES, _escape
 
     expected = "".join(
         _escape(ch) if ch not in keep and unicodedata.category(ch) in _ESCAPED_CATEGORIES else ch for ch in text

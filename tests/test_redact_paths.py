@@ -16,8 +16,8 @@ from urllib.parse import quote
 import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
-from pixi_auth_tui import redact as redact_module
-from pixi_auth_tui.redact import _WORD, HIDDEN, LONG_SECRET_CHARS, MIN_SECRET_CHARS, Redactor, _forms
+from pixi_auth_tui.core import redact as redact_module
+from pixi_auth_tui.core.redact import _WORD, HIDDEN, LONG_SECRET_CHARS, MIN_SECRET_CHARS, Redactor, _forms
 
 
 def reference(secrets: list[str], text: str) -> str:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 import trustme
-from pixi_auth_tui import cli
-from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken, S3Credentials
+from pixi_auth_tui.cli import main as cli
+from pixi_auth_tui.core.model import BasicHTTP, BearerToken, CondaToken, S3Credentials
 from pixi_auth_tui.ui.app import AuthApp
 from textual.app import App
 

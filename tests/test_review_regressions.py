@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from pixi_auth_tui.cli import build_parser, quick_args
-from pixi_auth_tui.redact import HIDDEN, Redactor
+from pixi_auth_tui.cli.main import build_parser, quick_args
+from pixi_auth_tui.core.redact import HIDDEN, Redactor
 
 
 def _run_cli(tmp_path: Path, *args: str, stdout: int | None = subprocess.DEVNULL) -> subprocess.CompletedProcess:

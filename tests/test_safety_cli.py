@@ -9,8 +9,8 @@ import socket
 from pathlib import Path
 
 import pytest
-from pixi_auth_tui import cli
-from pixi_auth_tui.redact import HIDDEN
+from pixi_auth_tui.cli import main as cli
+from pixi_auth_tui.core.redact import HIDDEN
 
 GOOD = "good-token"
 

@@ -4,7 +4,7 @@ same calls must mean the same thing whether the secret lands in a file, the Secr
 native calls FAKED here: those platforms cannot run on Linux CI)."""
 
 import pytest
-from pixi_auth_tui.model import BasicHTTP, BearerToken, NotRead, S3Credentials, Unrecognised, dumps_credential
+from pixi_auth_tui.core.model import BasicHTTP, BearerToken, NotRead, S3Credentials, Unrecognised, dumps_credential
 from pixi_auth_tui.stores.base import Ability, Store, StoreError, StoreState
 from pixi_auth_tui.stores.jsonfile import JsonFileStore
 from pixi_auth_tui.stores.macos import MacKeychainStore

@@ -3,7 +3,7 @@ window of rows must show exactly what a plain filter-then-sort over every row sh
 
 import random
 
-from pixi_auth_tui.inventory import Row
+from pixi_auth_tui.engine.inventory import Row
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.row_index import RowIndex, column_key, position_in
@@ -84,7 +84,7 @@ async def test_narrowing_and_backspace_match_a_plain_filter_in_every_order(home)
 
 def test_each_sort_key_is_its_cell_lower_cased(tmp_path):
     app = scene_app(SCENES[0], tmp_path / "demo")
-    from pixi_auth_tui.inventory import load_inventory
+    from pixi_auth_tui.engine.inventory import load_inventory
 
     inventory = load_inventory(app.environment)
     now = 1_767_225_600.0
@@ -98,7 +98,7 @@ def test_each_sort_key_is_its_cell_lower_cased(tmp_path):
 
 def test_position_in_finds_only_rows_of_the_level(tmp_path):
     app = scene_app(SCENES[0], tmp_path / "demo")
-    from pixi_auth_tui.inventory import load_inventory
+    from pixi_auth_tui.engine.inventory import load_inventory
 
     order = RowIndex(load_inventory(app.environment).rows).order(None, False, lambda c: lambda r: "")
     level = order.matching("credentials")

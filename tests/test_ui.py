@@ -6,8 +6,8 @@ import json
 import re
 
 import pytest
-from pixi_auth_tui.inventory import Status
-from pixi_auth_tui.model import BasicHTTP, BearerToken, CondaToken, S3Credentials
+from pixi_auth_tui.core.model import BasicHTTP, BearerToken, CondaToken, S3Credentials
+from pixi_auth_tui.engine.inventory import Status
 from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm
@@ -175,7 +175,7 @@ async def test_add_each_kind_to_each_writable_file_store(home, kind, fields, exp
             await pilot.press("ctrl+s")
             await settle(pilot)
         stored = json.loads(path.read_text())["new.example"]
-        from pixi_auth_tui.model import parse_credential
+        from pixi_auth_tui.core.model import parse_credential
 
         assert parse_credential(stored) == expected
 

@@ -9,7 +9,7 @@ Here the paint is forced at exactly that moment instead of waiting for load to c
 """
 
 import pytest
-from pixi_auth_tui.redact import plain
+from pixi_auth_tui.core.redact import plain
 from pixi_auth_tui.ui.audit_screen import AuditScreen
 from pixi_auth_tui.ui.scenes import SCENES, scene_app, settle
 from textual.widgets import DataTable

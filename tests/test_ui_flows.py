@@ -5,9 +5,9 @@ second writable store or duplicates; the Secret Service itself is covered in tes
 import json
 
 import pytest
-from pixi_auth_tui.inventory import load_inventory
-from pixi_auth_tui.model import KIND_LABELS, BearerToken
-from pixi_auth_tui.probe_state import ProbeResult, ProbeState, Verdict
+from pixi_auth_tui.core.model import KIND_LABELS, BearerToken
+from pixi_auth_tui.engine.inventory import load_inventory
+from pixi_auth_tui.probe.state import ProbeResult, ProbeState, Verdict
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.audit_screen import AuditScreen
@@ -767,7 +767,7 @@ async def test_rotate_instead_from_the_add_form_stays_keyboard_only(home):
 
 
 def test_plural_words():
-    from pixi_auth_tui.words import plural
+    from pixi_auth_tui.core.words import plural
 
     assert [plural(1, "error"), plural(4, "error"), plural(1, "entry"), plural(2, "entry"), plural(3, "day")] == [
         "1 error",

@@ -10,8 +10,8 @@ import random
 from pathlib import Path
 
 import pytest
-from pixi_auth_tui.demo import demo_environment
-from pixi_auth_tui.inventory import Inventory
+from pixi_auth_tui.engine.demo import demo_environment
+from pixi_auth_tui.engine.inventory import Inventory
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.app import AuthApp
 from textual import events

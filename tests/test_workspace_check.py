@@ -11,10 +11,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from pixi_auth_tui.model import BasicHTTP, BearerToken, S3Credentials
-from pixi_auth_tui.probe_state import ProbeState
-from pixi_auth_tui.workspace import ProbePlan, collect_needs, report_json, run_check
-from pixi_auth_tui.workspace_read import apply_mirror, channel_url, find_manifest, read_manifest
+from pixi_auth_tui.core.model import BasicHTTP, BearerToken, S3Credentials
+from pixi_auth_tui.probe.state import ProbeState
+from pixi_auth_tui.workspace.check import ProbePlan, collect_needs, report_json, run_check
+from pixi_auth_tui.workspace.read import apply_mirror, channel_url, find_manifest, read_manifest
 
 from tests.conftest import NO_BUS, make_env
 from tests.workspace_fixtures import (
@@ -417,7 +417,7 @@ def test_a_missing_lock_reader_is_reported_not_fatal(home, tmp_path, monkeypatch
 
 def test_the_check_engine_loads_without_textual_or_the_network_stack():
     code = (
-        "import sys, pixi_auth_tui.workspace, pixi_auth_tui.cli_check; "
+        "import sys, pixi_auth_tui.workspace.check, pixi_auth_tui.cli.check; "
         "print(sorted(m for m in ('textual', 'httpx', 'rattler') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

@@ -8,7 +8,7 @@ import json
 import re
 
 import pytest
-from pixi_auth_tui.model import BearerToken
+from pixi_auth_tui.core.model import BearerToken
 from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.workspace_screen import PrefilledForm, WorkspaceScreen
 from textual.widgets import DataTable, Input, Select
@@ -151,7 +151,7 @@ async def test_workspace_view_fits_80x24_and_says_what_is_missing(workspace_app,
 
 
 def test_started_inside_a_workspace_the_view_comes_first(home, tmp_path):
-    from pixi_auth_tui.demo import demo_environment
+    from pixi_auth_tui.engine.demo import demo_environment
     from pixi_auth_tui.ui.main import build_app
 
     root = tmp_path / "ws"

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from pixi_auth_tui.model import BasicHTTP, BearerToken, Credential, S3Credentials, dumps_credential
+from pixi_auth_tui.core.model import BasicHTTP, BearerToken, Credential, S3Credentials, dumps_credential
 
 from tests.servers import moto_s3_user
 

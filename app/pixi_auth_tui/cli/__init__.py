@@ -1,0 +1,1 @@
+"""The command line: `main` parses and dispatches; each command lives in its own module."""

@@ -1,0 +1,111 @@
+"""`pixi-auth-tui check`: will `pixi install` in this workspace get past every private host?
+
+Exit codes (consistent with the other commands):
+  0  nothing at or above --fail-on
+  3  no pixi workspace at the given path(s)
+  4  a credential pixi would send is rejected by its server (or has expired)
+  5  --fail-on warning and there are warnings
+  8  a host needs a credential and pixi has none to send (or cannot load its store)
+When several apply, the first of 8, 4, 5 wins. (6 and 7 are `test`'s: a credential could not be
+verified / was not tested; `check` reports those hosts in its output instead.)
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TextIO
+
+from pixi_auth_tui.audit.findings import Severity
+from pixi_auth_tui.core.model import KIND_LABELS
+from pixi_auth_tui.core.redact import write_json
+from pixi_auth_tui.core.words import plural
+from pixi_auth_tui.probe.state import ProbeState
+from pixi_auth_tui.system.paths import Environment
+from pixi_auth_tui.workspace.check import ProbePlan, report_json, run_check
+from pixi_auth_tui.workspace.model import CheckReport, Fails
+from pixi_auth_tui.workspace.read import NotAWorkspace
+
+# The numbers app/pixi_auth_tui/cli/main.py documents; kept here because cli imports this module, never the reverse.
+EXIT_OK, EXIT_NOT_FOUND, EXIT_REJECTED, EXIT_FINDINGS = 0, 3, 4, 5
+EXIT_MISSING = 8
+
+
+def exit_code(report: CheckReport, fail_on: str) -> int:
+    findings = report.findings
+    if any(f.fails is Fails.MISSING for f in findings):
+        return EXIT_MISSING
+    if fail_on in ("rejected", "warning") and any(f.fails is Fails.REJECTED for f in findings):
+        return EXIT_REJECTED
+    if fail_on == "warning" and any(f.severity in (Severity.ERROR, Severity.WARNING) for f in findings):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace, environment: Environment, out: TextIO, err: TextIO) -> int:
+    named = [*args.paths, *args.workspace_paths]
+    if not named and isinstance(getattr(args, "workspace", None), str):
+        named = [args.workspace]  # the global `--workspace PATH` before the command, where it exists
+    paths = [Path(p).expanduser() for p in named] or [Path.cwd()]
+    test = ProbePlan(allow_http=args.allow_http, timeout=args.timeout) if args.test else None
+    try:
+        report = run_check(paths, environment, ProbeState.default(environment.env), test)
+    except NotAWorkspace as exc:
+        err.write(f"pixi-auth-tui: {exc}\n")
+        return EXIT_NOT_FOUND
+    code = exit_code(report, args.fail_on)
+    if args.json:
+        write_json(out, {**report_json(report), "exit_code": code})
+    else:
+        print_report(report, out)
+    return code
+
+
+class _Printable:
+    """Writes text from manifests and servers with control characters (ANSI escapes…) neutralised."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def write(self, text: str) -> None:
+        self.out.write("".join(c if c == "\n" or (c.isprintable() and c != "\x7f") else "\ufffd" for c in text))
+
+
+def print_report(report: CheckReport, stream: TextIO) -> None:
+    out = _Printable(stream)
+    for workspace in report.workspaces:
+        envs = ", ".join(workspace.environments)
+        lock = "" if workspace.lock is None else " · pixi.lock read" if workspace.lock.problem is None else ""
+        out.write(f"Workspace {workspace.name} ({workspace.manifest}) · environments: {envs}{lock}\n")
+    if report.inventory.blocked:
+        out.write(f"!! {report.inventory.blocked}\n")
+    out.write("\n")
+    if not report.hosts:
+        out.write("This workspace names no remote channel or index.\n")
+    for host in report.hosts:
+        row = host.row
+        if row is None:
+            credential = "no credential"
+        else:
+            credential = f"{row.key} · {KIND_LABELS[row.entry.credential.kind]} · {row.store.name}"
+        out.write(f"{host.host:<32} {host.verdict.upper():<13} {credential}\n")
+        for need in host.needs[:4]:
+            via = f" → {need.requested}" if need.mirror else ""
+            out.write(f"    {need.what}: {need.url}{via}  ({need.source})\n")
+        if len(host.needs) > 4:
+            out.write(f"    … and {plural(len(host.needs) - 4, 'more URL', 'more URLs')}\n")
+        if host.last is not None:
+            out.write(f"    last test: {host.last.verdict.value} — {host.last.message}\n")
+        if host.anonymous is not None and host.anonymous.status is not None:
+            out.write(f"    without a credential: HTTP {host.anonymous.status}\n")
+    if report.findings:
+        out.write("\n")
+    for finding in report.findings:
+        mark = f" [{finding.fails.value}]" if finding.fails else ""
+        out.write(f"[{finding.severity.value.upper():<7}]{mark} {finding.title}\n          {finding.explanation}\n")
+    counts = report.summary()
+    out.write(
+        f"\n{plural(len(report.hosts), 'host')}: {counts['missing']} missing, {counts['rejected']} rejected · "
+        f"{plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}, "
+        f"{plural(counts['info'], 'note')}\n"
+    )

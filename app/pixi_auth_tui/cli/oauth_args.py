@@ -1,0 +1,40 @@
+"""The arguments of `login`, `refresh`, `logout` and `token` (light: imported for every command;
+the commands themselves, in cli_oauth, load the OAuth libraries only when run)."""
+
+from __future__ import annotations
+
+import argparse
+
+from pixi_auth_tui.cli.common import STORE_CHOICES
+from pixi_auth_tui.oauth.info import DEFAULT_CLIENT_ID, FLOWS
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    p_login = sub.add_parser(
+        "login",
+        help="sign in with OAuth/OIDC (device code or browser) and store the entry as `pixi auth login` does",
+    )
+    p_login.add_argument("host", help="e.g. prefix.dev; stored under the bare host, as rattler's OAuth login does")
+    p_login.add_argument("--issuer", help="OIDC issuer URL (default https://HOST)")
+    p_login.add_argument("--client-id", help=f"OAuth client id (default {DEFAULT_CLIENT_ID})")
+    p_login.add_argument(
+        "--scope", action="append", default=[], help="scope to request (repeatable; default: the host's defaults)"
+    )
+    p_login.add_argument("--flow", choices=FLOWS, default="device-code")
+    p_login.add_argument("--redirect-uri", help="fixed http://127.0.0.1:PORT/… redirect for --flow auth-code")
+    secret = p_login.add_mutually_exclusive_group()
+    secret.add_argument("--client-secret", action="store_true", help="ask for a client secret (hidden prompt)")
+    secret.add_argument("--client-secret-stdin", action="store_true", help="read a client secret from stdin")
+    p_login.add_argument("--store", choices=STORE_CHOICES, help="default: where `pixi auth login` would store")
+
+    p_refresh = sub.add_parser("refresh", help="refresh an OAuth entry now and write it back in place")
+    p_refresh.add_argument("host")
+    p_refresh.add_argument("--store", choices=STORE_CHOICES)
+
+    p_logout = sub.add_parser("logout", help="revoke OAuth tokens at the provider (RFC 7009), then remove the entry")
+    p_logout.add_argument("host")
+    p_logout.add_argument("--store", choices=STORE_CHOICES)
+    p_logout.add_argument("--yes", action="store_true", help="remove locally even when revocation fails")
+
+    p_token = sub.add_parser("token", help="print the token pixi would send for HOST (refreshing it first if due)")
+    p_token.add_argument("host")

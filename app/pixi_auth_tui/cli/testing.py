@@ -1,0 +1,113 @@
+"""`pixi-auth-tui test`: the connection test for scripts and CI."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import TextIO
+
+from pixi_auth_tui.cli.common import (
+    EXIT_FAILED,
+    EXIT_NOT_FOUND,
+    EXIT_NOT_TESTED,
+    EXIT_OK,
+    EXIT_REJECTED,
+    EXIT_UNVERIFIED,
+    UsageError,
+)
+from pixi_auth_tui.core.redact import write_json
+from pixi_auth_tui.engine.inventory import Inventory, Row, Status
+from pixi_auth_tui.engine.operations import with_secret
+from pixi_auth_tui.probe.request import ProbeJob, ProbeOptions, ProbeSetupError, probe_many
+from pixi_auth_tui.probe.state import (
+    FAILING,
+    UNVERIFIED,
+    ProbeResult,
+    ProbeState,
+    Verdict,
+    default_probe_url,
+    result_key,
+    url_problem,
+)
+
+
+def rows_to_test(inv: Inventory, args: argparse.Namespace) -> list[Row]:
+    if args.all == bool(args.key):
+        raise UsageError("give a KEY or --all")
+    if args.all:
+        return [r for r in inv.rows if r.status is Status.ACTIVE]
+    rows = [r for r in inv.rows if r.key == args.key and (args.store is None or r.store.id == args.store)]
+    if args.store is None:
+        rows = [r for r in rows if r.status is Status.ACTIVE] or rows[:1]
+    return rows[:1]
+
+
+def cmd_test(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.url:
+        problem = url_problem(args.url)
+        if problem:
+            raise UsageError(f"--url: {problem}")
+    rows = rows_to_test(inv, args)
+    if not rows:
+        err.write(f"pixi-auth-tui: no stored credential for {args.key}\n")
+        return EXIT_NOT_FOUND
+    from pixi_auth_tui.cli.oauth import refresh_before_use  # OAuth: refresh first when rattler would
+
+    rows = [refresh_before_use(inv, r, err) for r in rows]
+    state = ProbeState.default(dict(inv.env))
+    if args.url and args.key:
+        state.urls[args.key] = args.url
+    creds = [with_secret(r).entry.credential for r in rows]
+    jobs = [
+        ProbeJob(r.key, cred, state.urls.get(r.key) or default_probe_url(r.key, cred), str(i))
+        for i, (r, cred) in enumerate(zip(rows, creds, strict=True))
+    ]
+    options = ProbeOptions(
+        allow_http=args.allow_http,
+        total_timeout=args.timeout,
+        connect_timeout=min(5.0, args.timeout),
+        env=dict(inv.env),
+        generic_whoami=not args.all,
+        offline=bool(getattr(args, "demo", False)),
+    )
+    try:
+        results = asyncio.run(probe_many(jobs, options))
+    except ProbeSetupError as exc:
+        err.write(f"pixi-auth-tui: cannot test: {exc}\n")
+        return EXIT_FAILED
+    for row, res in zip(rows, results, strict=True):
+        state.results[result_key(row.store.id, row.key)] = res
+    state.save()
+    if inv.override.tls_no_verify:
+        err.write("note: pixi's config sets tls-no-verify, so pixi does not check certificates; this test does\n")
+    if args.json:
+        write_json(out, [{"store": r.store.id, **res.to_json()} for r, res in zip(rows, results, strict=True)])
+    else:
+        for row, res in zip(rows, results, strict=True):
+            out.write(format_result(row, res))
+    return exit_code(results)
+
+
+def exit_code(results: list[ProbeResult]) -> int:
+    """0 only when every tested credential was accepted; otherwise the worst outcome's code."""
+    verdicts = {r.verdict for r in results}
+    if verdicts & FAILING:
+        return EXIT_REJECTED
+    if verdicts & UNVERIFIED:
+        return EXIT_UNVERIFIED
+    if verdicts - {Verdict.ACCEPTED}:
+        return EXIT_NOT_TESTED
+    return EXIT_OK
+
+
+def format_result(row: Row, res: ProbeResult) -> str:
+    lines = [f"{row.key} ({row.store.name}): {res.verdict.value.upper()} — {res.message}"]
+    if res.url:
+        detail = f"  {res.url}"
+        if res.status is not None:
+            anon = f", without credential {res.anonymous_status}" if res.anonymous_status is not None else ""
+            detail += f" → HTTP {res.status}{anon}, {res.latency_ms:.0f} ms"
+        if res.tls:
+            detail += f", TLS {res.tls}"
+        lines.append(detail)
+    return "\n".join(lines) + "\n"

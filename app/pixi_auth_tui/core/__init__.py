@@ -1,0 +1,1 @@
+"""The credential core: kinds as rattler serialises them, host keys, validation and redaction. No I/O."""

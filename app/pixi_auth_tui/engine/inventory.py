@@ -1,0 +1,452 @@
+"""Every store pixi reads, in pixi's lookup order; which entry wins for each key and each URL."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import gc
+import sys
+import threading
+from collections import defaultdict
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from pixi_auth_tui.core.hostkeys import candidate_keys, host_of, redact_userinfo, url_userinfo
+from pixi_auth_tui.core.model import (
+    authorise,
+    mask,
+    mask_for,
+    rattler_accepts,
+    send_problem,
+)
+from pixi_auth_tui.stores.base import Entry, Snapshot, Store, StoreState
+from pixi_auth_tui.stores.jsonfile import JsonFileStore
+from pixi_auth_tui.stores.netrc import NetrcStore, netrc_path
+from pixi_auth_tui.system.paths import Environment, rattler_credentials_path
+from pixi_auth_tui.system.pixiconfig import OverrideLookup, find_override_file
+
+# Store ids, in pixi's lookup order.
+OVERRIDE = "override"
+AUTH_FILE = "auth-file"
+KEYCHAIN = "keychain"
+CREDENTIALS = "credentials"
+NETRC = "netrc"
+BAD_FILE_STATES = (StoreState.MALFORMED, StoreState.REJECTED, StoreState.ERROR)
+
+
+class Status(StrEnum):
+    ACTIVE = "active"  # what pixi uses for this key
+    SHADOWED = "shadowed"  # an earlier store has the same key
+    IGNORED = "ignored"  # pixi cannot use it at all (see reason)
+
+
+@dataclass(frozen=True)
+class Row:
+    entry: Entry
+    store: Store
+    status: Status
+    reason: str = ""
+    shadowed_by: str | None = None  # store id of the winning entry
+
+    @property
+    def key(self) -> str:
+        return self.entry.key
+
+
+def make_keychain_store(environment: Environment) -> Store:
+    if sys.platform == "darwin":
+        from pixi_auth_tui.stores.macos import MacKeychainStore
+
+        return MacKeychainStore()
+    if sys.platform == "win32":
+        from pixi_auth_tui.stores.windows import WindowsCredentialStore
+
+        return WindowsCredentialStore()
+    from pixi_auth_tui.stores.locking import keychain_lock_path
+    from pixi_auth_tui.stores.secretservice import SecretServiceStore
+
+    return SecretServiceStore(environment.get("DBUS_SESSION_BUS_ADDRESS"), keychain_lock_path(environment.env))
+
+
+@dataclass
+class StoreSet:
+    stores: list[Store]
+    override: OverrideLookup
+
+
+def discover_stores(environment: Environment, keychain: Store | None = None) -> StoreSet:
+    """The stores pixi consults, in its order. `keychain` replaces the platform's (tests, --demo)."""
+    stores: list[Store] = []
+    # pixi means to put its override file after RATTLER_AUTH_FILE, but its check never matches
+    # (see DOMAIN.md), so the override file is consulted first: we show what pixi does.
+    override = find_override_file(environment.env, environment.home, workspace=environment.workspace)
+    if override.path is not None:
+        stores.append(JsonFileStore(OVERRIDE, "override file", override.path))
+    auth_file = environment.get("RATTLER_AUTH_FILE")
+    if auth_file:
+        stores.append(JsonFileStore(AUTH_FILE, "RATTLER_AUTH_FILE", Path(auth_file).expanduser()))
+    keychain = keychain if keychain is not None else environment.keychain
+    stores.append(keychain if keychain is not None else make_keychain_store(environment))
+    stores.append(JsonFileStore(CREDENTIALS, "credentials.json", rattler_credentials_path(environment.home)))
+    stores.append(NetrcStore(netrc_path(environment.env, environment.home)))
+    return StoreSet(stores, override)
+
+
+@dataclass(frozen=True)
+class WriteChoice:
+    store: Store
+    reason: str
+    warning: str | None = None  # set when the choice means a plaintext file instead of the keychain
+
+
+ORDER_NOTE = (
+    "pixi consults its authentication-override-file before RATTLER_AUTH_FILE (its docs describe "
+    "the reverse order; its code does this)"
+)
+
+
+def order_note(inventory: Inventory, store_id: str) -> str | None:
+    """Why a store sits where it does, when pixi's docs say otherwise (both files present)."""
+    if store_id in (OVERRIDE, AUTH_FILE) and inventory.store(OVERRIDE) and inventory.store(AUTH_FILE):
+        return ORDER_NOTE
+    if store_id == OVERRIDE and inventory.override.source is not None:
+        return f"named by {inventory.override.source}; `pixi auth login/logout/status` never use it"
+    return None
+
+
+@dataclass
+class Inventory:
+    stores: list[Store]
+    snapshots: dict[str, Snapshot]
+    rows: list[Row]
+    override: OverrideLookup = field(default_factory=OverrideLookup)
+    # Set when rattler cannot even build its credential store: then it sends nothing.
+    blocked: str | None = None
+    # The environment variables the inventory was read with (CA bundles, proxies, state dir).
+    env: dict[str, str] = field(default_factory=dict)
+    # What the files looked like just before they were read (see file_signature).
+    files: dict[str, tuple[int, int, int] | None] = field(default_factory=dict)
+    # Set when `rows` hold only these keys' rows (every store still read whole): `resolve`'s.
+    keys: frozenset[str] | None = None
+
+    def store(self, store_id: str) -> Store | None:
+        return next((s for s in self.stores if s.id == store_id), None)
+
+    @functools.cached_property
+    def _rows_by_key(self) -> dict[str, list[Row]]:
+        # rows never change after the inventory is built: one index, not a scan per question
+        index: dict[str, list[Row]] = {}
+        for row in self.rows:
+            index.setdefault(row.key, []).append(row)
+        return index
+
+    def rows_for(self, key: str) -> list[Row]:
+        return list(self._rows_by_key.get(key, ()))
+
+    def active_row(self, key: str) -> Row | None:
+        return next((r for r in self._rows_by_key.get(key, ()) if r.status is Status.ACTIVE), None)
+
+    def default_write_store(self) -> Store:
+        """Where a new credential goes when nobody chose: where `pixi auth login` would put it."""
+        return self.write_choice().store
+
+    def write_choice(self) -> WriteChoice:
+        """`pixi auth login`'s choice: RATTLER_AUTH_FILE if set, else the keychain, else credentials.json."""
+        auth = self.store(AUTH_FILE)
+        if auth is not None:
+            return WriteChoice(auth, "RATTLER_AUTH_FILE is set, so `pixi auth login` writes there")
+        keychain = self.store(KEYCHAIN)
+        if keychain is not None and self.snapshots[KEYCHAIN].state is StoreState.OK:
+            return WriteChoice(keychain, "the keychain is usable, so `pixi auth login` writes there")
+        credentials = self.store(CREDENTIALS)
+        assert credentials is not None
+        why = self.snapshots[KEYCHAIN].message if keychain is not None else "no keychain"
+        return WriteChoice(
+            credentials,
+            "the keychain is not usable, so `pixi auth login` falls back to credentials.json",
+            warning=f"the keychain cannot be used ({why}): "
+            f"the secret is stored in PLAIN TEXT in {credentials.location}",
+        )
+
+    def resolve(self, url: str) -> Resolution:
+        return resolve(self, url)
+
+
+def _ignored_reason(entry: Entry, snapshot: Snapshot, keychain_counts: dict[str, int]) -> str | None:
+    if snapshot.state in BAD_FILE_STATES:
+        return f"pixi cannot read this store: {snapshot.message}"
+    if entry.note:
+        return entry.note
+    if not rattler_accepts(entry.credential):
+        return "rattler cannot read this entry"
+    if entry.store_id == KEYCHAIN and keychain_counts.get(entry.key, 0) > 1:
+        return f"{keychain_counts[entry.key]} keychain items for this key: rattler fails on the ambiguity"
+    return None
+
+
+_ROW_DEFAULTS = {name: value.default for name, value in Row.__dataclass_fields__.items()}
+_new = object.__new__
+
+
+def make_row(entry: Entry, store: Store, status: Status, reason: str, shadowed_by: str | None = None) -> Row:
+    """`Row(entry, store, status, reason, shadowed_by)` without the frozen dataclass's
+    `__init__` (an object.__setattr__ per field): one per entry, 100,000 in a large inventory."""
+    row = _new(Row)
+    fields = row.__dict__
+    fields.update(_ROW_DEFAULTS)
+    fields["entry"], fields["store"], fields["status"], fields["reason"] = entry, store, status, reason
+    fields["shadowed_by"] = shadowed_by
+    return row
+
+
+USED = "pixi uses this entry"
+
+
+def build_rows(stores: list[Store], snapshots: dict[str, Snapshot], keys: Collection[str] | None = None) -> list[Row]:
+    """A row per entry, in lookup order; with `keys`, only the rows of those keys (a key's rows
+    depend on that key's entries alone: `resolve` needs the few keys a URL can match)."""
+
+    def entries_of(snapshot: Snapshot) -> list[Entry]:
+        return snapshot.entries if keys is None else [e for e in snapshot.entries if e.key in keys]
+
+    keychain_counts: dict[str, int] = defaultdict(int)
+    for entry in entries_of(snapshots.get(KEYCHAIN, Snapshot(KEYCHAIN, StoreState.OK))):
+        keychain_counts[entry.key] += 1
+    winner: dict[str, Store] = {}
+    rows: list[Row] = []
+    append = rows.append
+    for store in stores:
+        snapshot = snapshots[store.id]
+        shadowed: dict[str, str] = {}  # reason, per winning store's name (one string for all its keys)
+        for entry in entries_of(snapshot):
+            # (_ignored_reason's first checks inline: at 100,000 entries a call per entry shows)
+            reason = None
+            if entry.note is not None or snapshot.state in BAD_FILE_STATES or entry.store_id == KEYCHAIN:
+                reason = _ignored_reason(entry, snapshot, keychain_counts)
+            elif not rattler_accepts(entry.credential):
+                reason = "rattler cannot read this entry"
+            key = entry.key
+            if reason is not None:
+                append(make_row(entry, store, Status.IGNORED, reason))
+            elif key in winner:
+                by = winner[key]
+                why = shadowed.get(by.name) or shadowed.setdefault(by.name, f"shadowed by {by.name}")
+                append(make_row(entry, store, Status.SHADOWED, why, by.id))
+            else:
+                winner[key] = store
+                append(make_row(entry, store, Status.ACTIVE, USED))
+    if KEYCHAIN in snapshots:
+        return [_with_fallthrough(row, winner) if row.store.id == KEYCHAIN else row for row in rows]
+    return rows
+
+
+def _with_fallthrough(row: Row, winner: dict[str, Store]) -> Row:
+    """An ambiguous keychain key is skipped, not fatal: say where pixi goes instead."""
+    if row.status is not Status.IGNORED or row.store.id != KEYCHAIN or "ambiguity" not in row.reason:
+        return row
+    then = winner.get(row.key)
+    tail = (
+        f"; pixi falls through and uses the entry in {then.name}"
+        if then is not None
+        else "; no later store has this key, so pixi sends none for it (a wildcard key may still apply)"
+    )
+    return Row(row.entry, row.store, row.status, row.reason + tail, shadowed_by=then.id if then else None)
+
+
+def blocking_problem(stores: list[Store], snapshots: dict[str, Snapshot]) -> str | None:
+    for store in stores:
+        if isinstance(store, JsonFileStore) and snapshots[store.id].state in BAD_FILE_STATES:
+            return (
+                f"rattler cannot load {store.path} ({snapshots[store.id].message}), so pixi cannot build its "
+                "credential store at all: its conda requests fail with an error and its PyPI requests (uv) "
+                "go out without credentials, whatever the other stores hold, until this file is fixed"
+            )
+    return None
+
+
+def load_inventory(
+    environment: Environment, keychain: Store | None = None, keys: Collection[str] | None = None
+) -> Inventory:
+    """Every store read; the rows of every key, or with `keys` only of those (see Inventory.keys)."""
+    found = discover_stores(environment, keychain)
+    inventory = inventory_from(found.stores, found.override, keys)
+    inventory.env = dict(environment.env)
+    return inventory
+
+
+FileSignature = dict[str, tuple[int, int, int] | None]
+
+
+def file_signature(stores: list[Store]) -> FileSignature:
+    """(mtime, size, inode) of every file-backed store, None where absent: cheap to take, and
+    it changes whenever another program (e.g. `pixi auth login`) rewrites one of the files."""
+    signature: FileSignature = {}
+    for store in stores:
+        path = store.path
+        if path is None:
+            continue
+        try:
+            st = path.stat()
+            signature[store.id] = (st.st_mtime_ns, st.st_size, st.st_ino)
+        except OSError:
+            signature[store.id] = None
+    return signature
+
+
+def changed_files(stores: list[Store], signature: FileSignature) -> list[Store]:
+    """The file stores that differ on disk from `signature` (taken when they were read)."""
+    now = file_signature(stores)
+    return [s for s in stores if s.id in now and now[s.id] != signature.get(s.id)]
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: loading makes several objects per entry, none in a
+    cycle, and the collector would rescan the growing heap again and again (at 100,000
+    entries that was most of the loading time). Reference counting still frees everything."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load_all(stores: list[Store], keys: frozenset[str] | None = None) -> dict[str, Snapshot]:
+    """Every store's snapshot, in order. Stores are independent: each loads in its own thread,
+    so the keychain's D-Bus round trips overlap the file reads. (Plain threads: importing
+    concurrent.futures costs the CLI ~10 ms, logging included.) With `keys`, a credentials
+    file's snapshot holds only those keys' entries (see JsonFileStore.load)."""
+    results: list[Snapshot | BaseException | None] = [None] * len(stores)
+
+    def load(index: int) -> None:
+        store = stores[index]
+        try:
+            results[index] = store.load(keys) if keys is not None and isinstance(store, JsonFileStore) else store.load()
+        except BaseException as err:  # re-raised in the caller, as a pool would
+            results[index] = err
+
+    threads = [threading.Thread(target=load, args=(i,), daemon=True) for i in range(1, len(stores))]
+    for thread in threads:
+        thread.start()
+    if stores:
+        load(0)  # the first store in this thread
+    for thread in threads:
+        thread.join()
+    snapshots: dict[str, Snapshot] = {}
+    for store, result in zip(stores, results, strict=True):
+        if isinstance(result, BaseException):
+            raise result
+        assert result is not None
+        snapshots[store.id] = result
+    return snapshots
+
+
+def inventory_from(
+    stores: list[Store], override: OverrideLookup | None = None, keys: Collection[str] | None = None
+) -> Inventory:
+    # Taken before reading, so a change made while the stores are read is noticed later.
+    files = file_signature(stores)
+    with gc_paused():
+        wanted = None if keys is None else frozenset(keys)
+        snapshots = _load_all(stores, wanted)
+        rows = build_rows(stores, snapshots, wanted)
+    return Inventory(
+        stores=stores,
+        snapshots=snapshots,
+        rows=rows,
+        override=override or OverrideLookup(),
+        blocked=blocking_problem(stores, snapshots),
+        files=files,
+        keys=None if keys is None else frozenset(keys),
+    )
+
+
+# -- resolving a URL ---------------------------------------------------------------
+
+
+@dataclass
+class PreparedRequest:
+    """The request rattler would send, with every secret masked."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    note: str = ""
+    # Set when rattler cannot even send it (e.g. a control character in a header value).
+    fails: str | None = None
+
+
+@dataclass
+class Resolution:
+    url: str
+    candidates: list[str]
+    row: Row | None
+    request: PreparedRequest | None
+    blocked: str | None = None
+    error: str | None = None
+    # The URL's own user:password, which rattler sends instead of any stored credential.
+    userinfo: tuple[str, str] | None = None
+    # The host rattler keys on, when it differs from how the URL spells it (IDN, IPv4 forms, …).
+    normalised_host: str | None = None
+
+    @property
+    def key(self) -> str | None:
+        return self.row.key if self.row else None
+
+    @property
+    def sends_credential(self) -> bool:
+        # A store rattler cannot build stops pixi before any credential is chosen.
+        return self.blocked is None and (self.row is not None or self.userinfo is not None)
+
+
+URL_USERINFO_NOTE = "credentials in the URL itself: rattler sends them as HTTP Basic and consults no store"
+
+
+def first_active(rows: list[Row], candidates: list[str]) -> Row | None:
+    """The entry rattler sends for a request whose candidate keys are `candidates`: the
+    first key, in order, that some store holds usably (the store order decided ACTIVE)."""
+    active = {r.key: r for r in rows if r.status is Status.ACTIVE}
+    return next((active[key] for key in candidates if key in active), None)
+
+
+def resolve(inventory: Inventory, url: str) -> Resolution:
+    host = host_of(url)
+    if host is None:
+        return Resolution(url, [], None, None, error=f"not a URL with a host: {url!r}")
+    candidates = candidate_keys(url)
+    written = url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1]
+    normalised = host if host not in (written, written.lower()) and not written.startswith(f"{host}:") else None
+    userinfo = url_userinfo(url)
+    if userinfo is not None:
+        user, password = userinfo
+        shown = redact_userinfo(url)  # the URL's own password is a secret too
+        request = PreparedRequest(
+            "GET", shown, {"Authorization": f"Basic base64({user}:{mask(password)})"}, URL_USERINFO_NOTE
+        )
+        return Resolution(
+            shown, candidates, None, request, blocked=inventory.blocked, userinfo=userinfo, normalised_host=normalised
+        )
+    row = first_active(inventory.rows, candidates)
+    if row is None:
+        request = PreparedRequest("GET", url, {}, "no credential: sent anonymously")
+    else:
+        request = describe_request(row, url)
+    return Resolution(url, candidates, row, request, blocked=inventory.blocked, normalised_host=normalised)
+
+
+def describe_request(row: Row, url: str) -> PreparedRequest:
+    """The request rattler would send, secrets masked: `authorise` with `mask`, the same
+    description `test` sends for real."""
+    cred = row.entry.credential
+    plan = authorise(cred, url, reveal=mask_for(cred))
+    headers = dict(plan.headers)
+    if plan.basic is not None:
+        headers["Authorization"] = f"Basic base64({plan.basic[0]}:{plan.basic[1]})"
+    if plan.sigv4 is not None:
+        headers["Authorization"] = f"AWS4-HMAC-SHA256 Credential={plan.sigv4[0]}/…"
+    fails = send_problem(cred)
+    return PreparedRequest("GET", plan.url, headers, fails or plan.note, fails)

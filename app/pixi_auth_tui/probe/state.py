@@ -1,0 +1,184 @@
+"""What the connection test remembers and reports: verdicts, results, probe URLs.
+
+Kept apart from pixi_auth_tui.probe.request (which needs httpx) so the UI and the audit can start without
+importing the network stack; it is loaded when a test actually runs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pixi_auth_tui.core.model import KINDS, Credential
+from pixi_auth_tui.core.redact import redact
+from pixi_auth_tui.system.safeio import read_limited
+
+
+class Verdict(StrEnum):
+    ACCEPTED = "accepted"
+    PUBLIC = "public"  # reachable, but also without the credential: not verified
+    REJECTED = "rejected"
+    NOT_FOUND = "not found"
+    SERVER_ERROR = "server error"
+    REDIRECTED_AWAY = "redirected away"
+    NETWORK_ERROR = "network error"
+    TLS_ERROR = "TLS error"
+    TIMEOUT = "timeout"
+    EXPIRED = "expired"
+    NEEDS_URL = "needs a URL"
+    INSECURE = "needs confirmation"  # plain http: the secret would travel unencrypted
+    UNSUPPORTED = "unsupported"
+
+
+FAILING = {Verdict.REJECTED, Verdict.EXPIRED}
+# Not judged: the server could not say (or was not asked in a way that could tell).
+UNVERIFIED = {
+    Verdict.PUBLIC,
+    Verdict.NOT_FOUND,
+    Verdict.SERVER_ERROR,
+    Verdict.REDIRECTED_AWAY,
+    Verdict.NETWORK_ERROR,
+    Verdict.TLS_ERROR,
+    Verdict.TIMEOUT,
+}
+
+EXPLANATION = {
+    Verdict.ACCEPTED: "the server accepted the credential",
+    Verdict.PUBLIC: "reachable, but this resource is public — the credential was not verified",
+    Verdict.REJECTED: "the server rejected the credential",
+    Verdict.NOT_FOUND: "the URL does not exist (or is hidden from this credential)",
+    Verdict.SERVER_ERROR: "the server failed; the credential could not be checked",
+    Verdict.REDIRECTED_AWAY: "the server redirected to another host; the credential was not sent there",
+    Verdict.NETWORK_ERROR: "could not reach the server",
+    Verdict.TLS_ERROR: "the TLS connection failed (certificate not trusted?)",
+    Verdict.TIMEOUT: "the server did not answer in time",
+    Verdict.EXPIRED: "the token has expired",
+    Verdict.NEEDS_URL: "a concrete URL is needed to test this key",
+    Verdict.INSECURE: "plain http: the secret would travel unencrypted — confirm to test",
+    Verdict.UNSUPPORTED: "this credential cannot be tested",
+}
+
+
+@dataclass
+class ProbeResult:
+    key: str
+    url: str  # masked
+    verdict: Verdict
+    message: str
+    status: int | None = None
+    anonymous_status: int | None = None
+    latency_ms: float | None = None
+    final_url: str | None = None  # masked
+    tls: str | None = None
+    user: str | None = None
+    tested_at: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["verdict"] = self.verdict.value
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ProbeResult:
+        data = dict(data)
+        data["verdict"] = Verdict(data["verdict"])
+        return cls(**data)
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be a test URL, or None."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises on a bad port
+    except ValueError as err:
+        return f"not a valid URL ({err})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "not an http(s) URL"
+    if port == 0:
+        return "port 0 is not a port"
+    if parts.username is not None or parts.password is not None:
+        return (
+            "the URL carries its own user name or password, which rattler sends instead of any stored "
+            "credential, so it cannot test one — remove the user@ part"
+        )
+    return None
+
+
+def default_probe_url(key: str, cred: Credential) -> str | None:
+    """A URL to test `key` with, or None when the person must give one (wildcards, S3)."""
+    if KINDS[cred.kind].endpoint_named or key.startswith(("*.", "s3://")):
+        return None
+    return f"https://{key.lower()}/"
+
+
+# -- remembered probe URLs and results (never secrets) -------------------------------------
+
+
+class ProbeState:
+    """The app's own state file: probe URL per key and the last result per entry."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.urls: dict[str, str] = {}
+        self.results: dict[str, ProbeResult] = {}
+        self.load()
+
+    @classmethod
+    def default(cls, env: dict[str, str] | None = None) -> ProbeState:
+        base = (env or {}).get("XDG_STATE_HOME")
+        if base:
+            return cls(Path(base) / "pixi-auth-tui" / "state.json")
+        import platformdirs  # (only without XDG_STATE_HOME: it imports tempfile and shutil)
+
+        return cls(Path(platformdirs.user_state_dir("pixi-auth-tui")) / "state.json")
+
+    def _read(self) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+        try:
+            data = json.loads(read_limited(self.path, 64 * 1024 * 1024).decode("utf-8"))
+            urls = {str(k): str(v) for k, v in data.get("probe_urls", {}).items()}
+            results = {str(k): dict(v) for k, v in data.get("results", {}).items()}
+            return urls, results
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
+            # a state file is a cache: unreadable means empty
+            return {}, {}
+
+    def load(self) -> None:
+        urls, results = self._read()
+        try:
+            self.results = {k: ProbeResult.from_json(v) for k, v in results.items()}
+        except (ValueError, TypeError, KeyError):
+            urls, self.results = {}, {}
+        self.urls = urls
+        # What was on disk, so `save` writes only what this process changed.
+        self._seen_urls = dict(self.urls)
+        self._seen_results = {k: r.to_json() for k, r in self.results.items()}
+
+    def save(self) -> None:
+        """Merge into the file as it is now: the CLI and the UI may both have written it
+        since we read it, and neither may clobber the other's URLs or results."""
+        from pixi_auth_tui.stores.jsonfile import atomic_write
+
+        urls, results = self._read()
+        urls.update({k: v for k, v in self.urls.items() if self._seen_urls.get(k) != v})
+        ours = {k: r.to_json() for k, r in self.results.items()}
+        results.update({k: v for k, v in ours.items() if self._seen_results.get(k) != v})
+        # Never a secret in the state file: every text field passes the redactor.
+        urls = {k: redact(v) for k, v in urls.items()}
+        results = {k: _redacted(v) for k, v in results.items()}
+        data = {"probe_urls": urls, "results": results}
+        atomic_write(self.path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
+        self._seen_urls, self._seen_results = dict(urls), dict(results)
+        self.urls = dict(urls)
+        self.results = {k: ProbeResult.from_json(v) for k, v in results.items()}
+
+
+def _redacted(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: redact(v) if isinstance(v, str) else v for k, v in data.items()}
+
+
+def result_key(store_id: str, key: str) -> str:
+    return f"{store_id}:{key}"

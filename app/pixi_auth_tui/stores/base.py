@@ -1,0 +1,130 @@
+"""What every credential store offers, and the snapshot a load returns."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import ClassVar
+
+from pixi_auth_tui.core.model import Credential
+
+
+class StoreState(StrEnum):
+    OK = "ok"
+    MISSING = "missing"  # a file that does not exist: an empty store
+    MALFORMED = "malformed"  # cannot be parsed at all; never written to
+    REJECTED = "rejected"  # parses, but rattler refuses it (e.g. a `BasicHttp` entry)
+    LOCKED = "locked"  # keychain collection locked
+    UNAVAILABLE = "unavailable"  # no keychain service
+    ERROR = "error"  # unreadable (permissions, I/O)
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    credential: Credential
+    store_id: str
+    # Keychain item path; lets duplicates for one key be told apart.
+    item_ref: str | None = None
+    # For keychain items, what tells duplicates apart: which program wrote the item (from its
+    # attributes) and when it last changed (Unix time), where the keychain says.
+    origin: str | None = None
+    modified: int | None = None
+    # Why rattler never uses this entry although its store is readable (a netrc `default`,
+    # an earlier duplicate in the same file); None when nothing in the store itself rules it out.
+    note: str | None = None
+
+
+_ENTRY_DEFAULTS = {name: value.default for name, value in Entry.__dataclass_fields__.items()}
+_new = object.__new__
+
+
+def make_entry(key: str, credential: Credential, store_id: str, note: str | None = None) -> Entry:
+    """`Entry(key, credential, store_id, note=note)` without the frozen dataclass's `__init__`
+    (which sets each of its seven fields through object.__setattr__): stores make one per
+    entry, 100,000 of them in a large file. tests/test_model.py checks the two are equal."""
+    entry = _new(Entry)
+    fields = entry.__dict__
+    fields.update(_ENTRY_DEFAULTS)
+    fields["key"], fields["credential"], fields["store_id"], fields["note"] = key, credential, store_id, note
+    return entry
+
+
+@dataclass
+class Snapshot:
+    store_id: str
+    state: StoreState
+    message: str = ""
+    entries: list[Entry] = field(default_factory=list)
+    # Opaque token of what was read (file digest); writes compare it to detect a change on disk.
+    version: str | None = None
+    # Entry-level problems, e.g. `key: unknown variant 'BasicHttp'`.
+    problems: list[str] = field(default_factory=list)
+
+
+class StoreError(Exception):
+    """A failed store operation, with a one-line reason fit for a person."""
+
+
+class ConflictError(StoreError):
+    """The store changed since it was read; nothing was written."""
+
+
+class Ability(StrEnum):
+    """What a store can do beyond load/set/remove; declared by each store class, so callers
+    ask `Ability.UNLOCK in store.abilities` instead of probing for methods."""
+
+    UNLOCK = "unlock"  # ask the OS to unlock it (it shows its own prompt)
+    DEDUPE = "dedupe"  # remove every item for a key but one
+    REPAIR = "repair"  # rewrite entries of a file rattler rejects
+    READ_ON_DEMAND = "read_secret"  # lists names only (a read may prompt); secrets read when asked
+
+
+class Store(ABC):
+    id: str
+    name: str  # short, for tables
+    location: str  # path or description, for detail panes
+    writable: bool = True
+    abilities: ClassVar[frozenset[Ability]] = frozenset()
+    # The file behind a file store (watched for changes by other programs); None otherwise.
+    path: Path | None = None
+
+    @abstractmethod
+    def load(self) -> Snapshot: ...
+
+    @abstractmethod
+    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> bool:
+        """Add or replace `key`; True when it replaced one (a rotation).
+
+        `expect` is the snapshot version the caller saw (a person editing what they saw);
+        None applies the change to the store as it is at the time of writing."""
+
+    @abstractmethod
+    def remove(self, key: str, *, expect: str | None = None, item_ref: str | None = None) -> None:
+        """Remove `key` (one keychain item when `item_ref` is given)."""
+
+    def unlock(self) -> bool:
+        """Ask to unlock; True when unlocked (only with Ability.UNLOCK)."""
+        raise StoreError(f"{self.name} cannot be unlocked from here")
+
+    def dedupe(self, key: str, keep: str) -> int:
+        """Delete every item for `key` but `keep`; how many went (only with Ability.DEDUPE)."""
+        raise StoreError(f"{self.name} cannot hold duplicates")
+
+    def repair(self, fixes: dict[str, Credential], *, expect: str | None = None) -> None:
+        """Rewrite the given entries in place (only with Ability.REPAIR)."""
+        raise StoreError(f"{self.name} cannot be repaired here")
+
+    def read_secret(self, key: str) -> Credential | None:
+        """The credential under `key`, read now (only with Ability.READ_ON_DEMAND)."""
+        raise StoreError(f"{self.name} reads every secret when it loads")
+
+    def write_problem(self, credential: Credential) -> str | None:
+        """Why this store would refuse `credential` (a size limit, say), or None: asked before
+        choosing it, as `pixi auth login` falls back when the keychain refuses a write."""
+        return None
+
+    def describe(self) -> str:
+        return f"{self.name} ({self.location})"

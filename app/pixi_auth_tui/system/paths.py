@@ -1,0 +1,41 @@
+"""Where this process looks: the home folder and environment, injectable for tests and --demo."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Environment:
+    home: Path
+    env: dict[str, str] = field(default_factory=dict)
+    # A Store used instead of the platform keychain (the demo's in-memory one).
+    keychain: Any = None
+    label: str = ""
+    # The pixi workspace whose `.pixi/config.toml` applies (None: not inside one).
+    workspace: Path | None = None
+
+    @classmethod
+    def current(cls, workspace: Path | None = None) -> Environment:
+        """This process's view; the workspace is `workspace` (a folder or manifest) or the
+        one the current directory is in, as pixi finds it."""
+        from pixi_auth_tui.system.pixiconfig import find_workspace
+
+        try:
+            found = find_workspace(workspace if workspace is not None else Path.cwd())
+        except OSError:  # e.g. the current directory was deleted: no workspace applies
+            found = None
+        if workspace is not None and found is None:
+            raise ValueError(f"{workspace} is not a pixi workspace (no pixi.toml or pyproject.toml with [tool.pixi])")
+        return cls(home=Path.home(), env=dict(os.environ), workspace=found)
+
+    def get(self, name: str) -> str | None:
+        value = self.env.get(name)
+        return value if value else None
+
+
+def rattler_credentials_path(home: Path) -> Path:
+    return home / ".rattler" / "credentials.json"

@@ -1,0 +1,157 @@
+"""pixi's config files, read only for `authentication-override-file` (and `tls-no-verify`).
+
+Exactly pixi's set (see DOMAIN.md), lowest priority first, later files winning:
+`/etc/pixi/config.toml`; `$XDG_CONFIG_HOME/pixi/config.toml` *or*, only when that is unset,
+`~/.config/pixi/config.toml`; `$PIXI_HOME/config.toml` *or*, only when that is unset,
+`~/.pixi/config.toml`; then, inside a workspace, `<workspace>/.pixi/config.toml` on top.
+`PIXI_NO_CONFIG` skips the global files; `PIXI_CONFIG_FILE` replaces them.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pixi_auth_tui.system.safeio import UnreadableFile, read_limited
+
+OVERRIDE_KEYS = ("authentication-override-file", "authentication_override_file")
+TLS_NO_VERIFY_KEYS = ("tls-no-verify", "tls_no_verify")
+MANIFESTS = ("pixi.toml", "pyproject.toml")
+
+
+@dataclass
+class OverrideLookup:
+    path: Path | None = None
+    source: Path | None = None  # the config.toml that set it
+    consulted: list[Path] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    # pixi's `tls-no-verify`: reported by the connection test, which still verifies.
+    tls_no_verify: bool = False
+    workspace: Path | None = None  # the workspace whose .pixi/config.toml was considered
+
+
+def global_config_locations(env: dict[str, str], home: Path, platform: str | None = None) -> list[Path]:
+    """pixi's global config files, lowest priority first."""
+    platform = platform or sys.platform
+    if env.get("PIXI_CONFIG_FILE"):
+        return [Path(env["PIXI_CONFIG_FILE"]).expanduser()]
+    if env.get("PIXI_NO_CONFIG"):
+        return []
+    xdg = env.get("XDG_CONFIG_HOME")
+    paths: list[Path] = []
+    if platform == "win32":
+        paths.append(Path(env.get("ProgramData") or "C:\\ProgramData") / "pixi" / "config.toml")
+        if env.get("APPDATA"):
+            paths.append(Path(env["APPDATA"]) / "pixi" / "config.toml")
+    elif platform == "darwin":
+        paths.append(Path("/etc/pixi/config.toml"))
+        if xdg:
+            paths.append(Path(xdg) / "pixi" / "config.toml")
+        paths.append(home / "Library" / "Application Support" / "pixi" / "config.toml")
+    else:
+        paths.append(Path("/etc/pixi/config.toml"))
+        paths.append((Path(xdg) if xdg else home / ".config") / "pixi" / "config.toml")
+    pixi_home = env.get("PIXI_HOME")
+    paths.append(Path(pixi_home) / "config.toml" if pixi_home else home / ".pixi" / "config.toml")
+    # The same file reached twice counts once, at its last (highest-priority) place.
+    unique: list[Path] = []
+    for p in paths:
+        if p in unique:
+            unique.remove(p)
+        unique.append(p)
+    return unique
+
+
+def _is_pixi_manifest(path: Path) -> bool:
+    if path.name == "pixi.toml":
+        return path.is_file()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    import tomllib  # here: most runs read no TOML, and tomllib (with datetime) costs ~10 ms to import
+
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return False
+    tool = doc.get("tool")
+    return isinstance(tool, dict) and "pixi" in tool
+
+
+def find_manifest(start: Path) -> Path | None:
+    """The manifest of the pixi workspace `start` (a folder or a manifest) is in: from it upward,
+    the first pixi.toml, or a pyproject.toml with a [tool.pixi] table, as pixi searches."""
+    start = start.absolute()
+    if start.is_file():
+        return start if _is_pixi_manifest(start) else None
+    for folder in (start, *start.parents):
+        for name in MANIFESTS:
+            if _is_pixi_manifest(folder / name):
+                return folder / name
+    return None
+
+
+def find_workspace(start: Path) -> Path | None:
+    """The folder of the pixi workspace `start` is in (see find_manifest)."""
+    manifest = find_manifest(start)
+    return manifest.parent if manifest is not None else None
+
+
+def config_locations(
+    env: dict[str, str], home: Path, workspace: Path | None = None, platform: str | None = None
+) -> list[Path]:
+    paths = global_config_locations(env, home, platform)
+    if workspace is not None:
+        paths.append(workspace / ".pixi" / "config.toml")
+    return paths
+
+
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
+
+
+def read_config_files(paths: list[Path], problems: list[str]) -> list[tuple[Path, dict[str, Any] | None]]:
+    """Each config file that exists, lowest priority first, with its TOML (None when it is not
+    valid TOML); why a file could not be read or parsed goes to `problems`."""
+    read: list[tuple[Path, dict[str, Any] | None]] = []
+    for path in paths:
+        try:
+            data = read_limited(path, MAX_CONFIG_BYTES)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except UnreadableFile as err:
+            problems.append(str(err))
+            continue
+        except OSError as err:
+            problems.append(f"cannot read {path}: {err.strerror}")
+            continue
+        import tomllib  # only once a config file exists (see _is_pixi_manifest)
+
+        try:
+            read.append((path, tomllib.loads(data.decode("utf-8"))))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+            problems.append(f"{path}: not valid TOML ({err})")
+            read.append((path, None))
+    return read
+
+
+def find_override_file(env: dict[str, str], home: Path, workspace: Path | None = None) -> OverrideLookup:
+    result = OverrideLookup(workspace=workspace)
+    for config, doc in read_config_files(config_locations(env, home, workspace), result.errors):
+        result.consulted.append(config)
+        if doc is None:
+            continue
+        for key in OVERRIDE_KEYS:
+            value = doc.get(key)
+            if isinstance(value, str) and value:
+                # Later (higher priority) files win.
+                result.path = Path(value).expanduser()
+                result.source = config
+            elif value is not None and not isinstance(value, str):
+                result.errors.append(f"{config}: {key} must be a string path")
+        for key in TLS_NO_VERIFY_KEYS:
+            if isinstance(doc.get(key), bool):
+                result.tls_no_verify = doc[key]
+    return result

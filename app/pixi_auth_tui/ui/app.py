@@ -1,0 +1,127 @@
+"""The application shell: environment, clock, stylesheet, help and the command palette.
+
+Everything on screen lives in `MainScreen` (the table, detail pane and their actions) and in
+the dialogs and screens it opens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import events
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
+from textual.worker import WorkerFailed
+
+from pixi_auth_tui.core.redact import safe
+from pixi_auth_tui.system.paths import Environment
+from pixi_auth_tui.ui import present
+from pixi_auth_tui.ui.collection import CHECK, IdleCollection
+from pixi_auth_tui.ui.dialogs.help import HelpScreen
+from pixi_auth_tui.ui.main_screen import MainScreen
+from pixi_auth_tui.ui.styles import stylesheet
+
+
+class AuthApp(App[None]):
+    TITLE = "pixi-auth-tui"
+    CSS_PATH = stylesheet("app.tcss")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    watch_seconds = 2.0  # how often the file stores are checked for changes by other programs
+
+    def __init__(self, environment: Environment, clock: Callable[[], float] = present.now) -> None:
+        super().__init__()
+        self.environment = environment
+        self.clock = clock
+        self.crash_report: Path | None = None
+        self.workspace_paths: list[Path] = []  # set when started inside a pixi workspace: shown first
+        self.collection = IdleCollection()  # started on mount, stopped on unmount
+        if environment.label == "demo":
+            self.sub_title = "demo data — nothing real is read or written"
+
+    # -- full garbage collections while nobody types (app/pixi_auth_tui/ui/collection.py) -------------
+
+    def on_mount(self) -> None:
+        self.collection.start()
+        self.set_interval(CHECK, self.collection.tick, name="idle collection")
+
+    def on_unmount(self) -> None:
+        self.collection.stop()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseEvent):
+            self.collection.busy()
+        await super().on_event(event)
+
+    # -- the exits: notifications and crashes --------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast (from any screen or worker) passes the redactor and is plain text:
+        keys, paths and server answers are never markup, so `[@click=…]` stays text."""
+        super().notify(safe(message, keep="\n"), title=safe(title), severity=severity, timeout=timeout, markup=False)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual would print a traceback with local variables (every loaded token) on exit.
+        Instead: a redacted report file, and one clear message on stderr."""
+        from pixi_auth_tui.system.crash import crash_message, write_report
+
+        self.collection.stop()  # Python's own collection thresholds back, whatever follows
+        self._return_code = 1
+        if self._exception is None:
+            self._exception = error  # Pilot re-raises it in tests
+            self._exception_event.set()
+        # A worker's failure wraps the real error (and its traceback): report that one.
+        cause = error.error if isinstance(error, WorkerFailed) and isinstance(error.error, Exception) else error
+        self.crash_report = write_report(cause, self.environment.env)
+        self._exit_renderables.append(Text(crash_message(cause, self.crash_report)))
+        self._close_messages_no_wait()
+
+    def get_default_screen(self) -> Screen:
+        return MainScreen(self.environment, self.clock, watch_seconds=self.watch_seconds)
+
+    @property
+    def main(self) -> MainScreen:
+        """The main screen (always the bottom of the stack)."""
+        screen = self.screen_stack[0]
+        assert isinstance(screen, MainScreen)
+        return screen
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        bindings = [b for b in self.screen.BINDINGS if isinstance(b, Binding)]
+        app_bindings = [b for b in self.BINDINGS if isinstance(b, Binding)]
+        self.push_screen(HelpScreen([*bindings, *app_bindings]))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's own commands, then one entry per action of the current screen, named
+        in words (`Filter`, not `slash`). Textual's "Keys" panel is left out: "Help" shows
+        every key of the screen, and two entries for one need confuse."""
+        yield from (command for command in super().get_system_commands(screen) if command.title != "Keys")
+        seen: set[str] = set()
+        for binding in screen.BINDINGS:
+            if not isinstance(binding, Binding) or binding.action in seen or binding.action == "clear":
+                continue
+            seen.add(binding.action)
+            action = getattr(screen, f"action_{binding.action}", None)
+            if action is not None:
+                yield SystemCommand(
+                    binding.description, f"{binding.description} (key {present.key_name(binding.key)})", action
+                )
+        yield SystemCommand("Help", "Show every key of this screen (key ?)", self.action_help)

@@ -1,0 +1,409 @@
+"""The credential form: add a credential, or edit / rotate one in place.
+
+Every field a kind needs is shown and reachable with Tab; focus starts on the first field a
+person can type into; Enter or Ctrl+S saves. Values are checked by `build_credential`, the
+same check the CLI's `set` runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input, Label, Select, Static
+
+from pixi_auth_tui.core.hostkeys import key_problem, normalise_login_key
+from pixi_auth_tui.core.model import EDITABLE_KINDS, KIND_LABELS, KINDS, Credential, field_value
+from pixi_auth_tui.core.redact import plain, safe
+from pixi_auth_tui.core.validation import (
+    FIELDS_BY_KIND,
+    SECRET_FIELDS,
+    build_credential,
+    host_kind_warning,
+    key_refusal,
+)
+from pixi_auth_tui.engine.inventory import Inventory, Row
+from pixi_auth_tui.probe.state import default_probe_url, url_problem
+from pixi_auth_tui.stores.base import Store
+from pixi_auth_tui.ui import present
+from pixi_auth_tui.ui.dialogs import box_css
+
+# Every typed field of every editable kind, once (Bearer and conda tokens share `token`).
+FIELD_LABELS = {f.name: f.prompt for kind in EDITABLE_KINDS for f in KINDS[kind].fields}
+ALL_FIELDS = tuple(FIELD_LABELS)
+
+
+# The add form's "Sign in (OAuth/OIDC)" kind: saving hands the host over to the sign-in dialog.
+SIGN_IN_KIND = "OAuth"
+
+
+@dataclass(frozen=True)
+class SignInStart:
+    key: str
+    store_id: str
+
+
+@dataclass(frozen=True)
+class FormResult:
+    key: str
+    credential: Credential
+    store_id: str
+    probe_url: str = ""  # a test URL typed in the form, remembered for the key
+
+
+class SingleLineInput(Input):
+    """An Input that refuses a multi-line paste instead of silently keeping its first line
+    (a token pasted with the text around it would otherwise be saved cut short)."""
+
+    class PasteRefused(Message):
+        def __init__(self, field: SingleLineInput, lines: int) -> None:
+            super().__init__()
+            self.field = field
+            self.lines = lines
+
+    def _on_paste(self, event: events.Paste) -> None:
+        # Textual runs Input's own paste handler after this one unless the default is prevented.
+        lines = event.text.rstrip("\r\n").splitlines()
+        if len(lines) > 1:
+            event.prevent_default()
+            event.stop()
+            self.post_message(self.PasteRefused(self, len(lines)))
+
+
+class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
+    """Add a credential, or edit / rotate one (`editing`): secrets left empty are kept."""
+
+    DEFAULT_CSS = (
+        box_css("CredentialForm", 74)
+        + """
+    CredentialForm .field-group { height: auto; }
+    CredentialForm .field-group.fixed { display: none; }
+    CredentialForm .hint { color: $text-muted; }
+    CredentialForm .warning { color: $warning; }
+    CredentialForm .hint, CredentialForm .warning, CredentialForm .error { display: none; }
+    """
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save"),
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+g", "use_suggestion", "Use suggested key"),
+    ]
+
+    def __init__(
+        self,
+        inventory: Inventory,
+        stores: list[Store],
+        default_store: Store,
+        home: Path,
+        editing: Row | None = None,
+        probe_url: str = "",
+    ) -> None:
+        super().__init__()
+        self.home = home
+        self.inventory = inventory
+        self.stores = stores
+        self.default_store = default_store if default_store in stores else stores[0]
+        self.editing = editing
+        self.probe_url = probe_url
+        self.suggestion: str | None = None
+        self.errors: dict[str, str] = {}  # field id → the message shown under it
+        self._http_confirmed = False
+        # The kind last set by the form itself (at first the default): a Select.Changed to any
+        # other value is the person's choice, which an s3:// key then no longer overrides.
+        self._kind_set_by_us = editing.entry.credential.kind if editing else "BearerToken"
+        self._kind_chosen = editing is not None
+
+    # -- layout --------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        editing = self.editing
+        kind = editing.entry.credential.kind if editing else "BearerToken"
+        title = (
+            f"Edit / rotate {editing.key} ({KIND_LABELS[kind]}) in {editing.store.name}"
+            if editing
+            else "Add a credential"
+        )
+        # Key, kind and store are fixed while editing (the title names them): not shown then.
+        fixed = "fixed" if editing else ""
+        with VerticalScroll(id="dialog"):
+            yield Label(Text(plain(title)), classes="title")
+            with Vertical(classes=f"field-group {fixed}"):
+                yield Label("Key (host or *.wildcard)")
+                yield SingleLineInput(value=editing.key if editing else "", id="key", disabled=editing is not None)
+                yield Static("", id="key-hint", classes="hint")
+                yield Static("", id="key-error", classes="error")
+                yield Label("Kind")
+                yield Select(
+                    [(KIND_LABELS[k], k) for k in EDITABLE_KINDS]
+                    + ([] if editing else [("Sign in (OAuth/OIDC)", SIGN_IN_KIND)]),
+                    value=kind,
+                    allow_blank=False,
+                    id="kind",
+                    disabled=editing is not None,
+                )
+                yield Static("", id="kind-warning", classes="warning")
+            for name in ALL_FIELDS:
+                with Vertical(id=f"group-{name}", classes="field-group"):
+                    yield Label(FIELD_LABELS[name])
+                    yield SingleLineInput(
+                        id=name,
+                        password=name in SECRET_FIELDS,
+                        placeholder="leave empty to keep the current value"
+                        if editing and name in SECRET_FIELDS
+                        else "",
+                        value=self._prefill(name),
+                    )
+                    yield Static("", id=f"{name}-error", classes="error")
+            with Vertical(classes=f"field-group {fixed}"):
+                yield Label("Store")
+                yield Select(
+                    [(Text(f"{s.name} — {present.display_path(s.location, self.home)}"), s.id) for s in self.stores],
+                    value=self.default_store.id,
+                    allow_blank=False,
+                    id="store",
+                    disabled=editing is not None,
+                )
+                yield Static("", id="store-warning", classes="warning")
+                yield Static("", id="store-error", classes="error")
+            yield Label("Test URL (optional: test before saving; remembered)")
+            yield SingleLineInput(
+                value=self.probe_url, placeholder="https://host/channel/noarch/repodata.json", id="probe-url"
+            )
+            yield Static("", id="probe-url-error", classes="error")
+            yield Static("", id="test-result", classes="hint")
+            with Horizontal(classes="buttons"):
+                yield Button("Save", variant="primary", id="save")
+                yield Button("Test", id="test")
+                yield Button("Rotate instead", variant="warning", id="rotate-instead")
+                yield Button("Cancel", id="cancel")
+        yield Footer()
+
+    def _prefill(self, name: str) -> str:
+        if self.editing is None or name in SECRET_FIELDS:
+            return ""
+        cred = self.editing.entry.credential
+        return field_value(cred, name) if name in FIELDS_BY_KIND.get(cred.kind, ()) else ""
+
+    def on_mount(self) -> None:
+        self.query_one("#rotate-instead").display = False
+        self._show_fields()
+        self._update_hints()
+        self.first_field().focus()
+
+    def first_field(self) -> Input:
+        """Where typing starts: the key when adding; the kind's first field when editing."""
+        if self.editing is None:
+            return self.query_one("#key", Input)
+        return self.query_one(f"#{FIELDS_BY_KIND[self._kind()][0]}", Input)
+
+    # -- live feedback -------------------------------------------------------------------
+
+    def _kind(self) -> str:
+        return str(self.query_one("#kind", Select).value)
+
+    def _show_fields(self) -> None:
+        wanted = FIELDS_BY_KIND.get(self._kind(), ())
+        for name in ALL_FIELDS:
+            self.query_one(f"#group-{name}").display = name in wanted
+        self.query_one("#test").display = self._kind() != SIGN_IN_KIND
+
+    @on(Select.Changed, "#kind")
+    def _kind_changed(self, event: Select.Changed) -> None:
+        if event.value != self._kind_set_by_us:
+            self._kind_chosen = True
+        self._show_fields()
+        self._update_hints()
+
+    @on(Input.Changed, "#key")
+    @on(Select.Changed, "#store")
+    def _key_changed(self) -> None:
+        self.query_one("#rotate-instead").display = False
+        key = self.query_one("#key", Input).value
+        # An s3:// key only makes sense with S3 keys: preselect it, unless a kind was chosen.
+        # prefix.dev users sign in with OAuth, as `pixi auth login prefix.dev` does.
+        # Only while the kind is still the form's own suggestion: a kind the person chose stays.
+        if self.editing is None and not self._kind_chosen and self._kind() == self._kind_set_by_us:
+            wanted = self._suggested_kind(key)
+            if self._kind() != wanted:
+                self._kind_set_by_us = wanted
+                self.query_one("#kind", Select).value = wanted
+        self._update_hints()
+
+    def _suggested_kind(self, key: str) -> str:
+        from pixi_auth_tui.oauth.info import is_prefix_dev
+
+        if key.lower().startswith("s3://"):
+            return "S3Credentials"
+        return SIGN_IN_KIND if key.strip() and is_prefix_dev(key.strip()) else "BearerToken"
+
+    def _update_hints(self) -> None:
+        key = self.query_one("#key", Input).value
+        offered_before = self.suggestion is not None
+        self.suggestion = None
+        hint = Text()
+        if key and self._kind() == SIGN_IN_KIND:
+            from pixi_auth_tui.oauth.info import oauth_login_key
+
+            hint.append(
+                f"Save opens the sign-in; the entry is stored under {oauth_login_key(key)}, as rattler's login does"
+            )
+        elif key and self.editing is None:
+            suggested = normalise_login_key(key)
+            # Only a key rattler can match is worth suggesting.
+            if suggested.changed and key_problem(suggested.key) is None:
+                self.suggestion = suggested.key
+                hint.append(f"`pixi auth login` would store this as {suggested.key} ({suggested.reason}) — ")
+                hint.append("Ctrl+G uses it", style="bold")
+        self._set_line("#key-hint", hint)
+        warning = host_kind_warning(key, self._kind()) if key and self._kind() != SIGN_IN_KIND else None
+        self._set_line("#kind-warning", Text(f"⚠ {warning}" if warning else ""))
+        # Never a silent plaintext write: say so when the keychain cannot take the secret.
+        choice = self.inventory.write_choice()
+        store_id = str(self.query_one("#store", Select).value)
+        plaintext = choice.warning if self.editing is None and store_id == choice.store.id else None
+        self._set_line("#store-warning", Text(f"⚠ {plaintext}" if plaintext else ""))
+        if (self.suggestion is not None) != offered_before:  # the footer rebuilds on every refresh
+            self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "use_suggestion":
+            return self.suggestion is not None
+        return True
+
+    def action_use_suggestion(self) -> None:
+        if self.suggestion is not None:
+            key = self.query_one("#key", Input)
+            key.value = self.suggestion
+            key.cursor_position = len(key.value)
+
+    @on(SingleLineInput.PasteRefused)
+    def _paste_refused(self, event: SingleLineInput.PasteRefused) -> None:
+        self._set_error(
+            event.field.id or "key", f"Refused a paste of {event.lines} lines: paste the one line it needs."
+        )
+
+    # -- saving --------------------------------------------------------------------------
+
+    def _set_error(self, name: str, message: str) -> None:
+        self.errors[name] = message
+        self._set_line(f"#{name}-error", Text(message))
+
+    def _set_line(self, selector: str, text: Text) -> None:
+        """Hints, warnings and errors take a line only while they have something to say."""
+        line = self.query_one(selector, Static)
+        # An update relayouts the whole form; per keystroke, only a line that changed pays it.
+        if line.content == text and line.display == bool(text.plain):
+            return
+        line.update(text)
+        line.display = bool(text.plain)
+
+    def _values(self) -> dict[str, str]:
+        return {name: self.query_one(f"#{name}", Input).value for name in ALL_FIELDS}
+
+    def action_save(self) -> None:
+        self._save()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self._save()
+
+    def _save(self, rotate: bool = False) -> None:
+        for name in (*ALL_FIELDS, "key", "store", "probe-url"):
+            self._set_error(name, "")
+        key = self.query_one("#key", Input).value
+        store_id = str(self.query_one("#store", Select).value)
+        if self._kind() == SIGN_IN_KIND:
+            if not key.strip():
+                self._set_error("key", "Give the host to sign in to")
+                return
+            self.dismiss(SignInStart(key.strip(), store_id))
+            return
+        ok = True
+        refusal = key_refusal(key)  # the same sentences `set` prints
+        if refusal:
+            self._set_error("key", refusal)
+            ok = False
+        previous = self.editing.entry.credential if self.editing else None
+        credential, errors = build_credential(self._kind(), self._values(), previous)
+        for name, message in errors.items():
+            self._set_error(name, message)
+            ok = False
+        probe_url = self.query_one("#probe-url", Input).value.strip()
+        if probe_url and (problem := url_problem(probe_url)):
+            self._set_error("probe-url", f"Give an http(s) URL, or leave it empty: {problem}.")
+            ok = False
+        if not ok or credential is None:
+            self._focus_first_error()
+            return
+        exists = any(e.key == key for e in self.inventory.snapshots[store_id].entries)
+        if exists and self.editing is None and not rotate:
+            store = self.inventory.store(store_id)
+            self._set_error("store", f"{key} is already in {store.name if store else store_id}. Rotate it instead?")
+            rotate_button = self.query_one("#rotate-instead", Button)
+            rotate_button.display = True
+            rotate_button.focus()
+            return
+        self.dismiss(FormResult(key, credential, store_id, probe_url))
+
+    def _focus_first_error(self) -> None:
+        for name in ("key", *ALL_FIELDS, "probe-url"):
+            field = self.query_one(f"#{name}", Input)
+            if self.errors.get(name) and field.focusable:
+                field.focus()
+                return
+
+    @on(Button.Pressed, "#test")
+    def _test_pressed(self) -> None:
+        key = self.query_one("#key", Input).value
+        previous = self.editing.entry.credential if self.editing else None
+        credential, errors = build_credential(self._kind(), self._values(), previous)
+        result = "#test-result"
+        if credential is None:
+            self._set_line(result, Text("Fill in the fields first: " + "; ".join(errors.values())))
+            return
+        url = self.query_one("#probe-url", Input).value.strip() or default_probe_url(key, credential)
+        if not url:
+            self._set_line(result, Text("Give a test URL: this key has no single host to ask."))
+            return
+        if url.startswith("http://") and not self._http_confirmed:
+            self._http_confirmed = True
+            self._set_line(
+                result, Text("⚠ plain http: the secret would travel unencrypted. Press Test again to send it.")
+            )
+            return
+        self._set_line(result, Text(safe(f"Testing {url} …"), style="italic"))
+        self.run_worker(self._probe(key, credential, url), exclusive=True, group="form-probe")
+
+    async def _probe(self, key: str, credential: Credential, url: str) -> None:
+        from pixi_auth_tui.probe.request import ProbeOptions, ProbeSetupError, probe
+
+        offline = getattr(getattr(self.app, "environment", None), "label", "") == "demo"
+        options = ProbeOptions(allow_http=self._http_confirmed, env=dict(self.inventory.env), offline=offline)
+        try:
+            outcome = await probe(key, credential, url, options)
+        except ProbeSetupError as err:
+            self._set_line("#test-result", Text(safe(f"Cannot test: {err}"), style="bold red"))
+            return
+        style = {"accepted": "green", "rejected": "bold red"}.get(outcome.verdict.value, "yellow")
+        status = f" (HTTP {outcome.status})" if outcome.status is not None else ""
+        self._set_line(
+            "#test-result",
+            Text(safe(f"{outcome.verdict.value}{status}: {outcome.message}\n{outcome.url}"), style=style),
+        )
+
+    @on(Button.Pressed, "#rotate-instead")
+    def _rotate_instead(self) -> None:
+        self._save(rotate=True)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

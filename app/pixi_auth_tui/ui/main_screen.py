@@ -1,0 +1,746 @@
+"""The main screen: the stores, the credential table and the detail pane, and every action
+on the selected entry.
+
+The widgets own their state (the table its rows, filter and sort; the pane its reveal) and
+report by messages; this screen owns the inventory, runs every store read and write in a
+thread worker (the event loop only draws) and opens the dialogs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Header, Input, ProgressBar, Static
+from textual.worker import Worker
+
+from pixi_auth_tui.audit.findings import Finding, FixHistory, run_audit
+from pixi_auth_tui.core.model import KINDS, is_oauth
+from pixi_auth_tui.core.redact import plain
+from pixi_auth_tui.engine.inventory import KEYCHAIN, FileSignature, Inventory, Row, Status, changed_files
+from pixi_auth_tui.engine.operations import (
+    Outcome,
+    delete_entry,
+    move_entry,
+    save_credential,
+    successor_after_delete,
+    with_secret,
+)
+from pixi_auth_tui.probe.state import FAILING, ProbeResult, ProbeState, Verdict, default_probe_url, result_key
+from pixi_auth_tui.stores.base import Ability, Store, StoreError, StoreState
+from pixi_auth_tui.system.paths import Environment
+from pixi_auth_tui.ui import present
+from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
+from pixi_auth_tui.ui.oauth_screens import OAuthActions
+from pixi_auth_tui.ui.reading import read_stores
+from pixi_auth_tui.ui.row_index import RowIndex
+from pixi_auth_tui.ui.widgets.credential_table import COLUMNS, CredentialTable, row_id
+from pixi_auth_tui.ui.widgets.detail_pane import DetailPane
+from pixi_auth_tui.ui.widgets.keys_footer import KeysFooter
+from pixi_auth_tui.ui.widgets.store_summary import StoreSummary
+
+if TYPE_CHECKING:
+    # Dialogs and the audit screen are imported when first opened: nobody waits for them at start.
+    from pixi_auth_tui.ui.audit_screen import AuditScreen
+    from pixi_auth_tui.ui.dialogs.credential_form import FormResult, SignInStart
+
+WRITABLE_STATES = (StoreState.OK, StoreState.MISSING)
+
+
+W = TypeVar("W", bound=Widget)
+
+
+def hidden(widget: W) -> W:
+    """Start a widget hidden: cheaper than hiding it after mount, which restyles the screen."""
+    widget.display = False
+    return widget
+
+
+class MainScreen(OAuthActions, Screen[None]):
+    AUTO_FOCUS = "CredentialTable"  # focused once at start, so the footer is laid out once
+    # Below 150 columns the detail pane moves under the table, so every column stays readable;
+    # below 100 columns or 30 rows the store list folds into one line. Applied before the first frame.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (100, "-medium"), (150, "-wide")]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (30, "-tall")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "add", "Add"),
+        Binding("e", "edit", "Edit"),
+        Binding("m", "move", "Move"),
+        Binding("d", "delete", "Delete"),
+        Binding("v", "reveal", "Reveal secret", show=False),
+        Binding("c", "copy", "Copy secret", show=False),
+        Binding("slash", "filter", "Filter"),
+        Binding("o", "sort", "Sort by next column", show=False),
+        Binding("O", "reverse_sort", "Reverse sort", show=False),
+        Binding("t", "test", "Test"),
+        Binding("U", "probe_url", "Change test URL", show=False),
+        Binding("T", "test_all", "Test all", show=False),
+        Binding("a", "audit", "Audit"),
+        Binding("w", "workspace", "Workspace", show=False),
+        Binding("l", "sign_in", "Sign in (OAuth)", show=False),
+        Binding("R", "oauth_refresh", "Refresh OAuth token now", show=False),
+        Binding("r", "refresh", "Refresh", show=False),
+        Binding("u", "unlock", "Unlock keychain", show=False),
+        Binding("escape", "clear", "Clear filter / stop tests", show=False),
+    ]
+
+    def __init__(self, environment: Environment, clock: Callable[[], float], watch_seconds: float = 2.0) -> None:
+        super().__init__()
+        self.watch_seconds = watch_seconds  # how often files are checked for changes by other programs
+        self.environment = environment
+        self.clock = clock
+        self.inventory: Inventory | None = None
+        self.probe_state: ProbeState | None = None
+        self.findings: list[Finding] = []
+        self.fix_history = FixHistory()  # outlives the audit screen: undo after reopening
+        self._test_all: Worker[None] | None = None
+
+    # -- layout ------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        self._apply_breakpoints()
+        home = self.environment.home
+        yield Header()
+        yield hidden(Static("", id="banner"))
+        yield StoreSummary(home, id="summary")
+        yield hidden(Input(placeholder="filter: key, kind, store, username — Esc clears", id="filter"))
+        with Horizontal(id="body"):
+            yield CredentialTable(self.clock, self.last_result, id="table")
+            yield DetailPane(home, self.clock, id="detail-pane")
+        yield hidden(Static("", id="more"))
+        yield hidden(Static("", id="empty"))
+        yield KeysFooter(compact=True)
+
+    def _apply_breakpoints(self) -> None:
+        """The breakpoint classes for the terminal's size, before anything is laid out.
+
+        Textual sets them when the screen gets its first Resize, which came after the first
+        frame: that frame was drawn in the layout of no breakpoint, then restyled and drawn
+        again. The same classes, from the same sizes: the Resize then changes nothing."""
+        horizontal = self.HORIZONTAL_BREAKPOINTS or []
+        vertical = self.VERTICAL_BREAKPOINTS or []
+        width, height = self.app.size
+        classes = dict.fromkeys((name for _, name in [*horizontal, *vertical]), False)
+        for name in [*self._get_breakpoint_classes(width, horizontal), *self._get_breakpoint_classes(height, vertical)]:
+            classes[name] = True
+        # No restyle now: the widgets composed next are styled once, with these classes (every
+        # rule naming them styles a descendant of the screen, none the screen itself).
+        self.update_classes(classes, update=False)
+
+    @property
+    def table(self) -> CredentialTable:
+        return self.query_one(CredentialTable)
+
+    @property
+    def detail(self) -> DetailPane:
+        return self.query_one(DetailPane)
+
+    def say(self, message: str, severity: SeverityLevel = "information", timeout: float = 5) -> None:
+        """A notification; its text is never read as markup (it names keys, URLs, users)."""
+        self.notify(message, severity=severity, timeout=timeout, markup=False)
+
+    def on_mount(self) -> None:
+        self.action_refresh()
+        self.set_interval(self.watch_seconds, self._watch_files)
+        self.set_interval(1.0, self.tick_token_detail)  # OAuth/JWT expiry countdown
+        if getattr(self.app, "workspace_paths", None):
+            self.action_workspace()
+
+    # OAuthActions (ui/oauth_screens) speaks to the app; on this screen these reach it.
+    def push_screen(self, screen: Screen[Any], callback: Callable[[Any], Any] | None = None) -> Any:
+        return self.app.push_screen(screen, callback)
+
+    def call_from_thread(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return self.app.call_from_thread(callback, *args, **kwargs)
+
+    @property
+    def screen_stack(self) -> list[Screen[Any]]:
+        return self.app.screen_stack
+
+    # -- loading -----------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        self._load()
+
+    def _watch_files(self) -> None:
+        """Another program (say `pixi auth login`) may rewrite a file while we show it."""
+        busy = any(w.group in ("load", "write") and w.is_running for w in self.workers)
+        inventory = self.inventory
+        if inventory is not None and not busy:
+            self._check_files(list(inventory.stores), inventory.files)
+
+    # The worker gets the stores (a handful) and the files' signatures, never the inventory:
+    # Textual keeps a worker's arguments, and would repr() them without the description.
+    @work(thread=True, exclusive=True, group="watch", description="check files for changes")
+    def _check_files(self, stores: list[Store], signature: FileSignature) -> None:
+        changed = changed_files(stores, signature)
+        if changed:
+            self.app.call_from_thread(self._reload_if_current, signature, ", ".join(s.name for s in changed))
+
+    def _reload_if_current(self, signature: FileSignature, names: str) -> None:
+        if self.inventory is not None and self.inventory.files is signature:  # not reloaded meanwhile
+            self._load(Outcome(f"{names} changed on disk (another program wrote it); reloaded"))
+
+    @work(thread=True, exclusive=True, group="load", description="load stores")
+    def _load(self, message: Outcome | None = None, select: tuple[str, str] | None = None) -> None:
+        self._read_and_show(message, select)
+
+    def _read_and_show(self, message: Outcome | None, select: tuple[str, str] | None) -> None:
+        """From a worker thread: the table first, then the audit badge (the audit of 10,000
+        entries takes tens of milliseconds, and nobody should wait for it to see the table)."""
+        read = read_stores(self.environment)
+        inventory = read.inventory
+        if self.probe_state is None:
+            self.probe_state = ProbeState.default(self.environment.env)
+        self.app.call_from_thread(self.show_inventory, inventory, message, select, read.index)
+        # The audit waits for the table's frame: on two cores it would otherwise compete with
+        # the first drawing of the rows.
+        drawn = threading.Event()
+        self.app.call_from_thread(self.call_after_refresh, drawn.set)
+        drawn.wait(timeout=5)
+        findings = run_audit(
+            inventory, self.environment.home, self.probe_state, now=self.clock(), backup_dir=self.backup_dir()
+        )
+        self.app.call_from_thread(self.set_findings, findings)
+
+    def show_inventory(
+        self,
+        inventory: Inventory,
+        message: Outcome | None = None,
+        select: tuple[str, str] | None = None,
+        index: RowIndex | None = None,
+    ) -> None:
+        self.inventory = inventory
+        banner = self.query_one("#banner", Static)
+        banner.display = inventory.blocked is not None
+        if inventory.blocked:
+            banner.update(Text(plain(f"⚠ {present.tilde(inventory.blocked, self.environment.home)}"), style="bold"))
+        self.query_one(StoreSummary).show(inventory)
+        self.table.show(inventory, select, index)
+        self._render_empty(inventory)
+        if message is not None:
+            self.say(message.message, "information" if message.ok else "warning", timeout=8)
+
+    def set_findings(self, findings: list[Finding]) -> None:
+        self.findings = findings
+        self.query_one(StoreSummary).show_findings(findings)
+
+    def _render_more(self) -> None:
+        table = self.table
+        more = self.query_one("#more", Static)
+        more.display = table.remaining > 0
+        if table.remaining:
+            more.update(
+                Text(
+                    f"{table.loaded} of {len(table.shown_rows)} rows shown — more load as you scroll; / filters",
+                    style="dim",
+                )
+            )
+
+    def _render_empty(self, inventory: Inventory) -> None:
+        empty = self.query_one("#empty", Static)
+        body = self.query_one("#body")
+        if inventory.rows:
+            body.display = True
+            empty.display = not self.table.shown_rows
+            if empty.display:
+                empty.update(Text(f"No entry matches “{plain(self.table.needle)}”. Esc clears the filter."))
+            return
+        body.display = False
+        empty.display = True
+        where = "\n".join(
+            f"  {i}. {s.name}: {plain(present.display_path(s.location, self.environment.home))}"
+            for i, s in enumerate(inventory.stores, 1)
+        )
+        empty.update(
+            Text(
+                f"No credentials are stored anywhere pixi looks.\n\npixi looks, in this order, in:\n{where}\n\n"
+                "Press n to add one."
+            )
+        )
+
+    # -- selection and detail ----------------------------------------------------------
+
+    def selected_row(self) -> Row | None:
+        return self.table.selected_row()
+
+    @on(CredentialTable.Highlighted)
+    def _highlighted(self, event: CredentialTable.Highlighted) -> None:
+        self._render_detail(event.row)
+        self._render_more()
+
+    def _render_detail(self, row: Row | None = None) -> None:
+        row = row if row is not None else self.selected_row()
+        result = self.last_result(row) if row else None
+        self.detail.show(row, self.inventory, result, self.probe_url_for(row) if row else None)
+
+    @on(CredentialTable.Chosen)
+    def _chosen(self, event: CredentialTable.Chosen) -> None:
+        """Enter on a row: edit it when it can be edited, else read its detail."""
+        if self._why_not_editable(event.row) is None:
+            self.action_edit()
+        else:
+            self.detail.focus()
+
+    def action_reveal(self) -> None:
+        self.detail.reveal()
+
+    def action_copy(self) -> None:
+        self.detail.copy()
+
+    # -- filter and sort ---------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.table.set_filter(event.value)
+        if self.inventory is not None:
+            self._render_empty(self.inventory)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.table.focus()
+
+    def action_clear(self) -> None:
+        if self.focused is self.detail:  # back from reading a detail (Enter on a read-only row)
+            self.table.focus()
+            return
+        if self._test_all is not None and self._test_all.is_running:
+            self._test_all.cancel()
+            self.say("Stopped testing; finished results are kept.")
+            return
+        self._clear_filter()
+
+    def _clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.display:
+            box.value = ""
+            box.display = False
+            self.table.focus()
+            self.table.set_filter("")
+            if self.inventory is not None:
+                self._render_empty(self.inventory)
+
+    def action_sort(self) -> None:
+        self.table.next_sort()
+
+    def action_reverse_sort(self) -> None:
+        self.table.reverse_sort()
+
+    @on(CredentialTable.SortChanged)
+    def _sorted(self, event: CredentialTable.SortChanged) -> None:
+        if event.column is None:
+            self.say("Sorted in pixi's lookup order.", timeout=2)
+        else:
+            direction = "descending" if event.reverse else "ascending"
+            self.say(f"Sorted by {COLUMNS[event.column]}, {direction} (o: next column, O: reverse).", timeout=2)
+
+    # -- writes ------------------------------------------------------------------------
+
+    def writable_stores(self) -> list[Store]:
+        assert self.inventory is not None
+        return [
+            s for s in self.inventory.stores if s.writable and self.inventory.snapshots[s.id].state in WRITABLE_STATES
+        ]
+
+    def action_add(self) -> None:
+        if self.inventory is None:
+            return
+        stores = self.writable_stores()
+        if not stores:
+            self.say("No store can be written: see the store list for why.", "error")
+            return
+        from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm
+
+        form = CredentialForm(
+            self.inventory, stores, default_store=self.inventory.default_write_store(), home=self.environment.home
+        )
+        self.app.push_screen(form, self._form_done)
+
+    def action_edit(self) -> None:
+        row = self.selected_row()
+        if row is None or self.inventory is None:
+            self.say("Select an entry first.", "warning")
+            return
+        problem = self._why_not_editable(row)
+        if problem is not None:
+            self.say(problem, "warning")
+            return
+        from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm
+
+        form = CredentialForm(
+            self.inventory,
+            [row.store],
+            default_store=row.store,
+            home=self.environment.home,
+            editing=row,
+            probe_url=self.probe_state.urls.get(row.key, "") if self.probe_state else "",
+        )
+        self.app.push_screen(form, self._form_done)
+
+    def _why_not_editable(self, row: Row, moving: bool = False) -> str | None:
+        spec = KINDS[row.entry.credential.kind]
+        if not spec.editable:
+            return f"{spec.label} entries are read-only here; delete is possible."
+        if not row.store.writable:
+            return f"{row.store.name} is read-only (as it is for rattler): edit it by hand."
+        snapshot = self.inventory.snapshots[row.store.id] if self.inventory else None
+        if not moving and snapshot is not None and snapshot.state not in WRITABLE_STATES:
+            return f"{row.store.name} cannot be written: {snapshot.message}"
+        return None
+
+    def _form_done(self, result: FormResult | SignInStart | None) -> None:
+        from pixi_auth_tui.ui.dialogs.credential_form import SignInStart
+
+        if isinstance(result, SignInStart):
+            return self.start_sign_in(result.key, result.store_id)
+        if result is None or self.inventory is None:
+            return
+        store = self.inventory.store(result.store_id)
+        assert store is not None
+        inventory = self.inventory
+        if result.probe_url:
+            self.remember_url(result.key, result.probe_url)
+        self.run_write(
+            lambda: save_credential(inventory, store, result.key, result.credential), select=(store.id, result.key)
+        )
+
+    def action_move(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            self.say("Select an entry first.", "warning")
+            return
+        problem = self._why_not_editable(row, moving=True)
+        if problem is not None:
+            self.say(problem, "warning")
+            return
+        targets = [s for s in self.writable_stores() if s.id != row.store.id]
+        if not targets:
+            self.say("There is no other writable store to move to.", "warning")
+            return
+
+        def chosen(target_id: str | None) -> None:
+            target = self.inventory.store(target_id) if target_id and self.inventory else None
+            if target is not None and self.inventory is not None:
+                inventory = self.inventory
+                self.run_write(lambda: move_entry(inventory, row, target), select=(target.id, row.key))
+
+        from pixi_auth_tui.ui.dialogs.move import MoveScreen
+
+        self.app.push_screen(MoveScreen(row, targets, self.environment.home), chosen)
+
+    def action_delete(self) -> None:
+        row = self.selected_row()
+        if row is None or self.inventory is None:
+            self.say("Select an entry first.", "warning")
+            return
+        if not row.store.writable:
+            self.say(f"{row.store.name} is read-only (as it is for rattler): edit it by hand.", "warning")
+            return
+        if is_oauth(row.entry.credential):
+            return self.sign_out(row)  # revoke at the provider, then remove
+        inventory = self.inventory
+        after = successor_after_delete(inventory, row)
+        if row.status is not Status.ACTIVE:
+            consequence = "pixi does not use this entry, so nothing changes for pixi."
+        elif after is None:
+            consequence = f"pixi will then send no credential for {row.key}."
+        elif after.key == row.key:
+            consequence = f"pixi will then use the entry for {row.key} in {after.store.name}."
+        else:
+            consequence = f"pixi will then use {after.key} in {after.store.name} for {row.key}."
+        question = f"Delete {row.key} from {row.store.name}?\n\n{consequence}"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_write(lambda: delete_entry(inventory, row))
+
+        self.app.push_screen(ConfirmScreen(question, confirm="Delete"), answered)
+
+    def run_write(self, operation: Callable[[], Outcome], select: tuple[str, str] | None = None) -> None:
+        self._write(operation, select)
+
+    @work(thread=True, exclusive=True, group="write", description="write")
+    def _write(self, operation: Callable[[], Outcome], select: tuple[str, str] | None) -> None:
+        try:
+            outcome: Outcome | None = operation()
+        except StoreError as err:
+            self.app.call_from_thread(self.say, f"Nothing changed: {err}", "error", 10)
+            outcome, select = None, None
+        # Re-read every store, so the table shows what is really there now.
+        self._read_and_show(outcome, select)
+
+    # -- audit -------------------------------------------------------------------------
+
+    def backup_dir(self) -> Path:
+        state = self.probe_state or ProbeState.default(self.environment.env)
+        return state.path.parent / "backups"
+
+    def action_audit(self) -> None:
+        from pixi_auth_tui.ui.audit_screen import AuditContext, AuditScreen
+
+        context = AuditContext(self.environment, self.clock, self.probe_state, self.backup_dir(), self.fix_history)
+        self.app.push_screen(AuditScreen(context, report_to=self), self._jump_to)
+
+    def on_audit_screen_reread(self, event: AuditScreen.Reread) -> None:
+        self.show_inventory(event.inventory)
+        self.set_findings(event.findings)
+
+    def action_workspace(self) -> None:
+        from pixi_auth_tui.ui.workspace_screen import WorkspaceContext, WorkspaceScreen
+
+        if self.probe_state is None:
+            self.probe_state = ProbeState.default(self.environment.env)
+        context = WorkspaceContext(self.environment, self.probe_state, self.action_refresh)
+        paths = getattr(self.app, "workspace_paths", None) or [Path.cwd()]
+        self.app.push_screen(WorkspaceScreen(paths, context), self._jump_to)
+
+    def _jump_to(self, target: tuple[str, str] | None) -> None:
+        if target is None:
+            return
+        self._clear_filter()
+        if self.table.select_entry(*target):
+            self.table.focus()
+        else:
+            self.say(f"{target[1]} is no longer in {target[0]}.", "warning")
+
+    # -- test connection ---------------------------------------------------------------
+
+    def last_result(self, row: Row) -> ProbeResult | None:
+        return self.probe_state.results.get(result_key(row.store.id, row.key)) if self.probe_state else None
+
+    def probe_url_for(self, row: Row) -> str | None:
+        remembered = self.probe_state.urls.get(row.key) if self.probe_state else None
+        return remembered or default_probe_url(row.key, row.entry.credential)
+
+    def remember_url(self, key: str, url: str) -> None:
+        if self.probe_state is not None:
+            self.probe_state.urls[key] = url
+            self._save_probe_state()
+
+    @work(thread=True, group="state")
+    def _save_probe_state(self) -> None:
+        if self.probe_state is not None:
+            self.probe_state.save()
+
+    def _refresh_row(self, row: Row) -> None:
+        self.table.refresh_result(row)
+        selected = self.selected_row()
+        if selected is not None and row_id(selected) == row_id(row):
+            self._render_detail(selected)
+
+    def action_probe_url(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            self.say("Select an entry first.", "warning")
+            return
+
+        def given(url: str | None) -> None:
+            if url:
+                self.remember_url(row.key, url)
+                self._render_detail()
+                self.say(f"Tests of {row.key} now request {url}.")
+
+        from pixi_auth_tui.ui.dialogs.probe_url import ProbeUrlScreen
+
+        self.app.push_screen(ProbeUrlScreen(row.key, self.probe_url_for(row) or "", run=False), given)
+
+    def action_test(self) -> None:
+        row = self.selected_row()
+        if row is None or self.probe_state is None:
+            self.say("Select an entry first.", "warning")
+            return
+        url = self.probe_url_for(row)
+        if url is None:
+            from pixi_auth_tui.ui.dialogs.probe_url import ProbeUrlScreen
+
+            # Wildcards and S3 keys need a concrete URL; remembered for next time.
+            self.app.push_screen(ProbeUrlScreen(row.key, ""), lambda given: self._test_with_url(row, given))
+            return
+        self._test_with_url(row, url)
+
+    def _test_with_url(self, row: Row, url: str | None) -> None:
+        if not url or self.probe_state is None:
+            return
+        if self.probe_state.urls.get(row.key) != url and url != default_probe_url(row.key, row.entry.credential):
+            self.remember_url(row.key, url)
+        if url.startswith("http://"):
+            question = f"{url} is plain http: the secret of {row.key} would travel unencrypted.\n\nSend it anyway?"
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._run_tests([row], allow_http=True)
+
+            self.app.push_screen(ConfirmScreen(question, confirm="Send"), answered)
+            return
+        self._run_tests([row], allow_http=False)
+
+    def action_test_all(self) -> None:
+        if self._test_all is not None and self._test_all.is_running:
+            self._test_all.cancel()
+            self.say("Stopped testing; finished results are kept.")
+            return
+        if self.inventory is None:
+            return
+        rows = [r for r in self.inventory.rows if r.status is Status.ACTIVE]
+        if not rows:
+            self.say("Nothing to test: pixi uses no stored credential.", "warning")
+            return
+        plain = [r for r in rows if (self.probe_url_for(r) or "").startswith("http://")]
+        if not plain:
+            self._run_tests(rows, allow_http=False)
+            return
+        names = ", ".join(r.key for r in plain[:5]) + ("…" if len(plain) > 5 else "")
+        question = (
+            f"{present.plural(len(plain), 'entry')} of these use plain http ({names}): their secrets would "
+            "travel unencrypted.\n\nSend those too? Skip tests the others only."
+        )
+
+        def answered(yes: bool | None) -> None:
+            # Skipping sends nothing to the plain-http entries and keeps their earlier results.
+            chosen = rows if yes else [r for r in rows if r not in plain]
+            self._run_tests(chosen, allow_http=bool(yes), skipped=0 if yes else len(plain))
+
+        self.app.push_screen(ConfirmScreen(question, confirm="Send", cancel="Skip them"), answered)
+
+    def _run_tests(self, rows: list[Row], allow_http: bool, skipped: int = 0) -> None:
+        if not rows:
+            self.say(f"Nothing tested: {present.plural(skipped, 'entry')} skipped (plain http).", "warning")
+            return
+        worker = self._probe_rows(rows, allow_http, skipped)
+        if len(rows) > 1 or skipped:
+            self._test_all = worker
+
+    async def _progress_bar(self) -> ProgressBar:
+        """Test all's progress bar, mounted with the first test: hidden and without a total,
+        Textual's bar animates (15 redraws a second) from the first frame on, for nobody."""
+        bars = self.query("#progress").results(ProgressBar)
+        bar = next(bars, None)
+        if bar is None:
+            bar = hidden(ProgressBar(id="progress", show_eta=False))
+            await self.mount(bar, after=self.query_one("#filter"))
+        return bar
+
+    @work(group="probe", description="test credentials")
+    async def _probe_rows(self, rows: list[Row], allow_http: bool, skipped: int) -> None:
+        from pixi_auth_tui.probe.request import (  # httpx: on first use
+            ProbeJob,
+            ProbeOptions,
+            ProbeSetupError,
+            probe_many,
+        )
+
+        assert self.probe_state is not None
+        # A secret listed by name only (macOS) is read now, as `test` does: testing is asking for it.
+        rows = [await asyncio.to_thread(_with_secret_if_readable, r) for r in rows]
+        rows = await self.refresh_before_test(rows)  # OAuth: refresh first when rattler would
+        state = self.probe_state
+        table = self.table
+        jobs = [ProbeJob(r.key, r.entry.credential, self.probe_url_for(r), str(i)) for i, r in enumerate(rows)]
+        progress = await self._progress_bar()
+        many = len(rows) > 1 or skipped > 0
+        if many:
+            progress.update(total=len(rows), progress=0)
+            progress.display = True
+        else:
+            self.say(f"Testing {rows[0].key}: {jobs[0].url or 'no URL'} …", timeout=3)
+        for row in rows:
+            table.testing.add(row_id(row))
+            self._refresh_row(row)
+        options = ProbeOptions(
+            allow_http=allow_http,
+            env=dict(self.environment.env),
+            generic_whoami=not many,
+            offline=self.environment.label == "demo",  # demo keys name real hosts: never contact them
+        )
+
+        def finished(job: ProbeJob, result: ProbeResult) -> None:
+            row = rows[int(job.ref)]
+            state.results[result_key(row.store.id, row.key)] = result
+            table.testing.discard(row_id(row))
+            self._refresh_row(row)
+            progress.advance(1)
+            if not many:
+                severity = "error" if result.verdict in FAILING else "information"
+                self.say(f"{row.key}: {result.message}\n{result.url}", severity, timeout=8)
+
+        try:
+            try:
+                results = await probe_many(jobs, options, on_result=finished)
+            except ProbeSetupError as err:
+                self.say(f"Cannot test: {err}", "error", 10)
+                return
+            if many:
+                self.say(probe_summary(results, skipped), timeout=8)
+        finally:
+            for row in rows:
+                if row_id(row) in table.testing:
+                    table.testing.discard(row_id(row))
+                    self._refresh_row(row)
+            progress.display = False
+            await asyncio.to_thread(state.save)
+
+    # -- keychain ----------------------------------------------------------------------
+
+    def action_unlock(self) -> None:
+        store = self.inventory.store(KEYCHAIN) if self.inventory else None
+        if store is None or Ability.UNLOCK not in store.abilities:
+            self.say("This keychain cannot be unlocked from here.", "warning")
+            return
+        assert self.inventory is not None
+        snapshot = self.inventory.snapshots[KEYCHAIN]
+        if snapshot.state is StoreState.OK:
+            self.say("The keychain is already unlocked.")
+            return
+        if snapshot.state is not StoreState.LOCKED:
+            self.say(f"The keychain cannot be unlocked: {snapshot.message}", "warning", 10)
+            return
+        self.say("Asking the keychain to unlock: answer its password prompt…", timeout=10)
+        self._unlock(store)
+
+    @work(thread=True, exclusive=True, group="write")
+    def _unlock(self, store: Store) -> None:
+        try:
+            unlocked = store.unlock()
+        except StoreError as err:
+            self.app.call_from_thread(self.say, f"The keychain stays locked: {err}", "error", 10)
+            return
+        if unlocked:
+            self.app.call_from_thread(self.say, "Keychain unlocked.")
+        else:
+            self.app.call_from_thread(self.say, "The keychain stays locked (the prompt was dismissed).", "warning")
+        self._read_and_show(None, None)
+
+
+def probe_summary(results: list[ProbeResult], skipped: int) -> str:
+    """`Tested 3: 2 accepted, 1 rejected; 1 skipped (plain http).` — every outcome counted."""
+    counts = Counter(r.verdict for r in results)
+    order = [v for v in Verdict if counts[v]]
+    parts = ", ".join(f"{counts[v]} {v.value}" for v in order)
+    tail = f"; {present.plural(skipped, 'entry')} skipped (plain http)" if skipped else ""
+    return f"Tested {len(results)}: {parts or 'nothing'}{tail}."
+
+
+def _with_secret_if_readable(row: Row) -> Row:
+    """The row with its secret read when the store reads on demand; as it is when that fails
+    (its test then says it was not read)."""
+    try:
+        return with_secret(row)
+    except StoreError:
+        return row

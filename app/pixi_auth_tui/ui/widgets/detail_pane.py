@@ -1,0 +1,230 @@
+"""The detail pane: everything known about the selected entry, its secret masked until asked.
+
+It owns the reveal (hidden again after a few seconds or on another row) and the copy. A
+keychain item listed by name only (macOS: a read may prompt) is read when either is asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.timer import Timer
+from textual.widgets import Static
+
+from pixi_auth_tui.core.model import (
+    KINDS,
+    Credential,
+    expires_at,
+    field_value,
+    is_readable,
+    masked_secret,
+    reading_problem,
+    secret_of,
+)
+from pixi_auth_tui.core.redact import plain
+from pixi_auth_tui.engine.inventory import Inventory, Row, order_note
+from pixi_auth_tui.probe.state import ProbeResult
+from pixi_auth_tui.stores.base import Ability, StoreError
+from pixi_auth_tui.ui import present
+from pixi_auth_tui.ui.oauth_screens import token_fields
+from pixi_auth_tui.ui.widgets.credential_table import VERDICT_STYLE, RowId, row_id
+
+REVEAL_SECONDS = 10.0
+STATUS_STYLE = {"active": "green", "shadowed": "yellow", "ignored": "red"}
+
+
+def describe(
+    row: Row,
+    inventory: Inventory,
+    *,
+    home: Path,
+    now: float,
+    result: ProbeResult | None,
+    probe_url: str | None,
+    revealed: bool,
+) -> Text:
+    """The detail of one entry. Every value is plain Text: keys, usernames and server
+    messages come from outside and are never read as markup."""
+    cred = row.entry.credential
+    text = Text()
+
+    def field(label: str, value: str, style: str = "") -> None:
+        text.append(f"{label:<12} ", style="bold")  # at least one space after a long label
+        text.append(f"{plain(value)}\n", style=style)  # outside text: escapes shown, never acted on
+
+    field("Key", row.key)
+    spec = KINDS[cred.kind]
+    field("Kind", spec.label)
+    field("Store", row.store.name)
+    field("Location", present.display_path(row.store.location, home))
+    note = order_note(inventory, row.store.id)
+    if note:
+        field("Order", present.tilde(note, home), "yellow")
+    field("Status", row.status.value, STATUS_STYLE[row.status.value])
+    field("Why", row.reason)
+    for typed in spec.fields:
+        if not typed.secret:  # a username or an access key id: shown as it is
+            field(typed.label, field_value(cred, typed.name))
+        elif typed.optional:  # an optional secret (an S3 session token): only whether it is there
+            field(typed.label, "yes" if field_value(cred, typed.name) else "no")
+    problem = reading_problem(cred)  # a misspelled variant, an entry rattler cannot read
+    if problem:
+        field("Problem", problem, "red")
+    token_lines = token_fields(cred, now)  # OAuth and JWT bearer: expiry countdown, claims
+    for label, value, style in token_lines:
+        field(label, value, style)
+    expiry = expires_at(cred)
+    if expiry is not None and not token_lines:
+        style = "bold red" if expiry <= now else ""
+        field("Expires", f"{present.absolute_time(expiry)} ({present.relative_expiry(expiry, now)})", style)
+    if row.entry.item_ref:
+        field("Item", row.entry.item_ref, "dim")
+    secret = secret_of(cred)
+    if secret is not None:
+        if revealed:
+            field("Secret", secret, "bold reverse")
+            text.append(f"(hidden again in {int(REVEAL_SECONDS)}s or when you leave the row)\n", style="dim")
+        else:
+            field("Secret", masked_secret(cred))
+            text.append("v reveals · c copies to the clipboard\n", style="dim")
+    elif not is_readable(cred) and Ability.READ_ON_DEMAND in row.store.abilities:
+        field("Secret", "(not read yet: the keychain may ask you first)")
+        text.append("v reads and reveals it · c reads and copies it\n", style="dim")
+    field("Test URL", probe_url or "(none yet: t asks for one)")
+    text.append("t tests it · U changes it\n", style="dim")
+    if result is not None:
+        text.append("\nLast test\n", style="bold")
+        text.append(f"  {result.verdict.value}: {plain(result.message)}\n", style=VERDICT_STYLE.get(result.verdict, ""))
+        if result.url:
+            text.append(f"  {plain(result.url)}\n", style="dim")
+        if result.status is not None:
+            text.append(f"  HTTP {result.status}", style="dim")
+            if result.latency_ms is not None:
+                text.append(f" in {result.latency_ms:.0f} ms", style="dim")
+            text.append(f"{', ' + result.tls if result.tls else ''}\n", style="dim")
+    others = [r for r in inventory.rows_for(row.key) if r is not row]
+    if others:
+        text.append("\nSame key elsewhere:\n", style="bold")
+        for other in others:
+            text.append(f"  {other.store.name}: {other.status.value}\n")
+    return text
+
+
+class DetailPane(VerticalScroll):
+    DEFAULT_CSS = """
+    DetailPane {
+        padding: 0 1;
+    }
+    """
+
+    def __init__(self, home: Path, clock: Callable[[], float], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.home = home
+        self.clock = clock
+        self.row: Row | None = None
+        self.inventory: Inventory | None = None
+        self.result: ProbeResult | None = None
+        self.probe_url: str | None = None
+        self.revealed = False
+        self._shown: RowId | None = None
+        self._hide_timer: Timer | None = None
+        # Secrets read on demand (asked for with v or c), kept for this session's view only.
+        self._read: dict[RowId, Credential] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="detail")
+
+    def show(
+        self, row: Row | None, inventory: Inventory | None, result: ProbeResult | None, probe_url: str | None
+    ) -> None:
+        new = row_id(row) if row is not None else None
+        if new != self._shown:
+            # Another row: the secret is hidden again and the pane starts at the top.
+            self._shown = new
+            self._hide()
+            self.scroll_home(animate=False)
+        if row is not None and new in self._read and not is_readable(row.entry.credential):
+            row = replace(row, entry=replace(row.entry, credential=self._read[new]))
+        self.row, self.inventory, self.result, self.probe_url = row, inventory, result, probe_url
+        self._redraw()
+
+    def text(self) -> Text:
+        if self.row is None or self.inventory is None:
+            return Text("No entry selected.", style="dim")
+        return describe(
+            self.row,
+            self.inventory,
+            home=self.home,
+            now=self.clock(),
+            result=self.result,
+            probe_url=self.probe_url,
+            revealed=self.revealed,
+        )
+
+    def _redraw(self) -> None:
+        self.query_one("#detail", Static).update(self.text())
+
+    def _hide(self) -> None:
+        self.revealed = False
+        if self._hide_timer is not None:
+            self._hide_timer.stop()
+            self._hide_timer = None
+
+    def _unread(self) -> bool:
+        """The selected entry's secret was not read yet, and its store reads it when asked."""
+        row = self.row
+        return (
+            row is not None and not is_readable(row.entry.credential) and Ability.READ_ON_DEMAND in row.store.abilities
+        )
+
+    @work(thread=True, exclusive=True, group="read-secret")
+    def _read_then(self, row: Row, then: Callable[[], None]) -> None:
+        """Read the secret off the event loop (it may wait on an OS prompt), then reveal or copy."""
+        try:
+            cred = row.store.read_secret(row.key)
+        except StoreError as err:
+            self.app.call_from_thread(self.notify, f"Nothing read: {err}", severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._secret_read, row, cred, then)
+
+    def _secret_read(self, row: Row, cred: Credential | None, then: Callable[[], None]) -> None:
+        if cred is None:
+            self.notify(f"{row.key} is no longer in {row.store.name}.", severity="warning", markup=False)
+            return
+        self._read[row_id(row)] = cred
+        if self.row is not None and row_id(self.row) == row_id(row):  # still the selected row
+            self.row = replace(row, entry=replace(row.entry, credential=cred))
+            then()
+
+    def reveal(self) -> None:
+        if self.row is not None and self._unread():
+            self._read_then(self.row, self.reveal)
+            return
+        if self.row is None or secret_of(self.row.entry.credential) is None:
+            self.notify("This entry has no secret to reveal.", severity="warning")
+            return
+        self._hide()
+        self.revealed = True
+        self._hide_timer = self.set_timer(REVEAL_SECONDS, self._hide_and_render)
+        self._redraw()
+
+    def _hide_and_render(self) -> None:
+        self._hide()
+        self._redraw()
+
+    def copy(self) -> None:
+        if self.row is not None and self._unread():
+            self._read_then(self.row, self.copy)
+            return
+        secret = secret_of(self.row.entry.credential) if self.row else None
+        if self.row is None or secret is None:
+            self.notify("This entry has no secret to copy.", severity="warning")
+            return
+        self.app.copy_to_clipboard(secret)
+        self.notify(f"Copied the secret of {self.row.key} to the clipboard.", markup=False)

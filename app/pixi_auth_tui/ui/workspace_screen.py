@@ -1,0 +1,309 @@
+"""The Workspace screen: every host the workspace makes pixi contact → the credential pixi
+sends → the verdict. Enter goes to the credential; `n` adds the missing one under the key
+`pixi auth login` would use; `t` asks every host now."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+from textual.worker import Worker
+
+from pixi_auth_tui.audit.findings import Severity
+from pixi_auth_tui.core.model import KIND_LABELS, KINDS
+from pixi_auth_tui.core.words import plural
+from pixi_auth_tui.engine.operations import save_credential
+from pixi_auth_tui.probe.state import ProbeState
+from pixi_auth_tui.stores.base import StoreError, StoreState
+from pixi_auth_tui.system.paths import Environment
+from pixi_auth_tui.ui import present
+from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
+from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm, FormResult, SignInStart
+from pixi_auth_tui.ui.widgets.widening_table import WideningTable
+from pixi_auth_tui.workspace.check import ProbePlan, run_check
+from pixi_auth_tui.workspace.findings import login_key
+from pixi_auth_tui.workspace.model import CheckReport, HostCheck
+from pixi_auth_tui.workspace.read import NotAWorkspace
+
+VERDICT_STYLE = {
+    "accepted": "green",
+    "public": "green",
+    "missing": "bold red",
+    "blocked": "bold red",
+    "rejected": "bold red",
+    "expired": "bold red",
+    "untested": "yellow",
+    "no credential": "dim",
+}
+SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
+COLUMNS = ("Host", "Verdict", "Credential pixi sends", "Used for")
+
+
+class PrefilledForm(CredentialForm):
+    """The add form with the key (and, for S3 buckets, the kind) already filled in."""
+
+    def __init__(self, key: str, kind: str, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.prefill_key = key
+        self.prefill_kind = kind
+
+    def on_mount(self) -> None:
+        # Runs before CredentialForm's own on_mount (Textual calls both): fill in afterwards.
+        self.call_after_refresh(self._fill)
+
+    def _fill(self) -> None:
+        self.query_one("#key", Input).value = self.prefill_key
+        self.query_one("#kind", Select).value = self.prefill_kind
+        self.query_one(f"#{KINDS[self.prefill_kind].fields[0].name}", Input).focus()
+
+
+@dataclass
+class WorkspaceContext:
+    """What the view needs from whoever opens it (the hook is these three and a push_screen)."""
+
+    environment: Environment
+    state: ProbeState  # shared with the main screen: a test here shows there too
+    on_change: Callable[[], None]  # re-read the stores elsewhere after a write or a test (event loop)
+
+
+class WorkspaceScreen(Screen[tuple[str, str] | None]):
+    """Dismisses with (store id, key) of the credential to go to, or None."""
+
+    DEFAULT_CSS = """
+    #ws-summary { height: auto; padding: 0 1; border-bottom: solid $primary 40%; }
+    #hosts { height: 2fr; }
+    #host-pane { height: 1fr; border-top: solid $primary 40%; padding: 0 1; }
+    """
+    BINDINGS: ClassVar = [
+        Binding("escape,w", "back", "Back"),
+        Binding("enter", "jump", "Go to credential"),
+        Binding("n", "add", "Add missing"),
+        Binding("t", "test", "Test host"),
+        Binding("T", "test_all", "Test all"),
+        Binding("r", "refresh", "Refresh"),
+    ]
+
+    def __init__(self, paths: list[Path], context: WorkspaceContext) -> None:
+        super().__init__()
+        self.paths = paths
+        self.context = context
+        self.report: CheckReport | None = None
+        self.running: Worker[None] | None = None  # the latest check (tests wait on it)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Reading the workspace…", id="ws-summary")
+        yield WideningTable(id="hosts", cursor_type="row", zebra_stripes=True)
+        with VerticalScroll(id="host-pane"):
+            yield Static("", id="host-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#hosts", DataTable)
+        for name in COLUMNS:
+            table.add_column(name, key=name)
+        table.focus()
+        self.action_refresh()
+
+    # -- running the check (worker threads: files, keychain and network) -----------------
+
+    def action_refresh(self) -> None:
+        self.running = self._check(None)
+
+    @work(thread=True, exclusive=True, group="workspace")
+    def _check(self, plan: ProbePlan | None, message: str | None = None) -> None:
+        self._run(plan, message)
+
+    def _run(self, plan: ProbePlan | None, message: str | None) -> None:
+        """The check, from a worker thread; the result is shown on the event loop."""
+        app = self.app
+        try:
+            report = run_check(self.paths, self.context.environment, self.context.state, plan)
+        except NotAWorkspace as err:
+            app.call_from_thread(self._no_workspace, str(err))
+            return
+        app.call_from_thread(self._show, report, message)
+        if plan is not None:
+            app.call_from_thread(self.context.on_change)  # the main table's "Last test" column too
+
+    def _no_workspace(self, reason: str) -> None:
+        self.query_one("#ws-summary", Static).update(Text(f"No pixi workspace here: {reason}"))
+
+    def _show(self, report: CheckReport, message: str | None) -> None:
+        counts = report.summary()
+        home = self.context.environment.home
+        line = Text()
+        for workspace in report.workspaces:
+            line.append(f"{workspace.name}", style="bold")
+            line.append(f"  {present.tilde(str(workspace.manifest), home)}")
+            line.append(f"  environments: {', '.join(workspace.environments)}\n", style="dim")
+        if report.inventory.blocked:
+            line.append(f"⚠ {present.tilde(report.inventory.blocked, home)}\n", style="bold red")
+        line.append(f"{len(report.hosts)} hosts · ")
+        line.append(f"{counts['missing']} missing", style="bold red" if counts["missing"] else "")
+        line.append(" · ")
+        line.append(f"{counts['rejected']} rejected", style="bold red" if counts["rejected"] else "")
+        line.append(" · " + plural(counts["warning"], "warning"), style="yellow" if counts["warning"] else "")
+        line.append("  — Enter: credential · n: add missing · t/T: test host/all", style="dim")
+        self.query_one("#ws-summary", Static).update(line)
+        table = self.query_one("#hosts", DataTable)
+        before = self.selected()  # the old report's host: keep it selected, wherever it moved
+        keep = next((i for i, h in enumerate(report.hosts) if before and h.host == before.host), 0)
+        self.report = report
+        table.clear()
+        for index, host in enumerate(report.hosts):
+            row = host.row
+            credential = f"{row.key} · {KIND_LABELS[row.entry.credential.kind]} · {row.store.name}" if row else "—"
+            table.add_row(
+                Text(host.host),
+                Text(host.verdict, style=VERDICT_STYLE.get(host.verdict, "yellow")),
+                Text(credential, style="" if row else "dim"),
+                Text(", ".join(host.kinds)),
+                key=str(index),
+            )
+        if report.hosts:
+            table.move_cursor(row=keep)
+        else:
+            self.query_one("#host-detail", Static).update("This workspace names no remote channel or index.")
+        self._render_detail()
+        if message:
+            self.notify(message, timeout=8, markup=False)
+
+    def selected(self) -> HostCheck | None:
+        table = self.query_one("#hosts", DataTable)
+        if self.report is None or not self.report.hosts or table.row_count == 0:
+            return None
+        index = table.cursor_row
+        return self.report.hosts[index] if 0 <= index < len(self.report.hosts) else None
+
+    @on(DataTable.RowHighlighted, "#hosts")
+    def _render_detail(self) -> None:
+        host = self.selected()
+        if host is None:
+            return
+        text = Text()
+        text.append(f"{host.host}  ", style="bold")
+        text.append(f"{host.verdict}\n", style=VERDICT_STYLE.get(host.verdict, "yellow"))
+        row = host.row
+        request = host.resolution.request if host.resolution else None
+        if row is not None:
+            text.append(f"pixi sends {row.key} from {row.store.name} ({KIND_LABELS[row.entry.credential.kind]})\n")
+        elif request is not None and request.note:
+            text.append(f"{request.note}\n", style="dim")
+        if host.last is not None:
+            text.append(f"last test: {host.last.verdict.value} — {host.last.message}\n")
+        if host.anonymous is not None and host.anonymous.status is not None:
+            text.append(f"without a credential: HTTP {host.anonymous.status}\n", style="dim")
+        for finding in host.findings:
+            text.append(f"\n{finding.title}\n", style=SEVERITY_STYLE[finding.severity])
+            text.append(f"{finding.explanation}\n")
+        text.append("\nURLs:\n", style="bold")
+        for need in host.needs:
+            via = f" → {need.requested}" if need.mirror else ""
+            text.append(f"  {need.what}: {need.url}{via}  ({need.source})\n")
+        self.query_one("#host-detail", Static).update(text)
+
+    # -- actions -------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    @on(DataTable.RowSelected, "#hosts")
+    def _row_selected(self) -> None:
+        # Enter on the focused table arrives as a row selection, not as the screen's binding.
+        self.action_jump()
+
+    def action_jump(self) -> None:
+        host = self.selected()
+        if host is None:
+            return
+        if host.row is None:
+            self.notify(
+                f"pixi sends no stored credential to {host.host}; n adds one.", severity="warning", markup=False
+            )
+            return
+        self.dismiss((host.row.store.id, host.row.key))
+
+    def action_add(self) -> None:
+        host = self.selected()
+        report = self.report
+        if host is None or report is None:
+            return
+        if host.row is not None:
+            self.notify(f"pixi already sends {host.row.key} to {host.host}; Enter goes to it.", markup=False)
+            return
+        inventory = report.inventory
+        usable = (StoreState.OK, StoreState.MISSING)
+        stores = [s for s in inventory.stores if s.writable and inventory.snapshots[s.id].state in usable]
+        if not stores:
+            self.notify("No store can be written: see the main screen for why.", severity="error")
+            return
+        key = login_key(host.host)
+        kind = "S3Credentials" if host.is_s3 else "BearerToken"
+        form = PrefilledForm(
+            key,
+            kind,
+            inventory=inventory,
+            stores=stores,
+            default_store=inventory.default_write_store(),
+            home=self.context.environment.home,
+        )
+        self.app.push_screen(form, self._save)
+
+    def _save(self, result: FormResult | SignInStart | None) -> None:
+        if isinstance(result, FormResult) and self.report is not None:
+            self.running = self._write(result, self.report)
+
+    @work(thread=True, exclusive=True, group="workspace")
+    def _write(self, result: FormResult, report: CheckReport) -> None:
+        app = self.app
+        store = report.inventory.store(result.store_id)
+        assert store is not None
+        try:
+            outcome = save_credential(report.inventory, store, result.key, result.credential)
+        except StoreError as err:
+            app.call_from_thread(self.notify, f"Nothing changed: {err}", severity="error", timeout=10, markup=False)
+            return
+        app.call_from_thread(self.context.on_change)  # the main table shows it too
+        self._run(None, outcome.message)
+
+    def action_test(self) -> None:
+        host = self.selected()
+        if host is not None:
+            self._confirm_and_test([host], f"Tested {host.host}.")
+
+    def action_test_all(self) -> None:
+        if self.report is not None and self.report.hosts:
+            self._confirm_and_test(self.report.hosts, f"Tested {len(self.report.hosts)} hosts.")
+
+    def _confirm_and_test(self, hosts: list[HostCheck], done: str) -> None:
+        """Plain http carries a secret unencrypted: only with a yes (the anonymous request needs none)."""
+        names = frozenset(h.host for h in hosts)
+        plain = [h.host for h in hosts if h.row is not None and _is_http(h.probe_url())]
+        if not plain:
+            self._test(names, False, done)
+            return
+        shown = f"{', '.join(plain[:5])}{'…' if len(plain) > 5 else ''}"
+        self.app.push_screen(
+            ConfirmScreen(
+                f"{shown}: plain http, the credential would travel unencrypted.\n\nSend it anyway?",
+                confirm="Send",
+            ),
+            lambda yes: self._test(names, bool(yes), done),
+        )
+
+    def _test(self, hosts: frozenset[str], allow_http: bool, done: str) -> None:
+        self.running = self._check(ProbePlan(allow_http=allow_http, hosts=hosts), done)
+
+
+def _is_http(url: str | None) -> bool:
+    return bool(url) and str(url).startswith("http://")

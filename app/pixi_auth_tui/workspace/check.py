@@ -1,0 +1,329 @@
+"""Workspace check: which hosts a pixi workspace needs, and will pixi authenticate to each?
+
+Every URL the workspace makes pixi fetch (channels, PyPI indexes, find-links, pixi.lock) goes
+through pixi's mirrors, is grouped by the host rattler keys credentials on, and is resolved with
+the same lookup as `resolve` (pixi_auth_tui.engine.inventory). The findings are pixi_auth_tui.workspace.findings'; the
+network is touched only by pixi_auth_tui.workspace.probe (`check --test`). No Textual here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pixi_auth_tui.audit.findings import SEVERITY_ORDER, Severity
+from pixi_auth_tui.core.hostkeys import host_of
+from pixi_auth_tui.core.model import public_identity
+from pixi_auth_tui.engine.inventory import (
+    OVERRIDE,
+    Inventory,
+    PreparedRequest,
+    Resolution,
+    discover_stores,
+    inventory_from,
+    load_inventory,
+)
+from pixi_auth_tui.probe.state import ProbeState, result_key
+from pixi_auth_tui.stores.jsonfile import JsonFileStore
+from pixi_auth_tui.system.paths import Environment
+from pixi_auth_tui.workspace.findings import host_findings, login_key, unused_findings, verdict_of, workspace_findings
+from pixi_auth_tui.workspace.model import (
+    AnonymousResult,
+    CheckFinding,
+    CheckReport,
+    HostCheck,
+    Need,
+    mask_url,
+)
+from pixi_auth_tui.workspace.probe import ProbePlan, load_anonymous, probe_hosts
+from pixi_auth_tui.workspace.read import (
+    DEFAULT_PYPI_INDEX,
+    Workspace,
+    apply_mirror,
+    channel_url,
+    load_workspace,
+    strip_userinfo,
+)
+
+__all__ = ["CheckReport", "ProbePlan", "build_report", "collect_needs", "report_json", "run_check"]
+
+
+# -- collecting what the workspace fetches ----------------------------------------------------
+
+
+def collect_needs(workspace: Workspace) -> list[Need]:
+    label = str(workspace.root)
+    mirrors = workspace.config.mirrors
+    prefix = "tool.pixi." if workspace.manifest.name == "pyproject.toml" else ""
+    raw: list[tuple[str, str, str, tuple[str, ...]]] = []  # (url, what, source, environments)
+    for name, feature in workspace.features.items():
+        section = f"[{prefix}feature.{name}]" if name != "default" else f"[{prefix}workspace]"
+        envs = tuple(workspace.environments_of(name))
+        for channel in feature.channels:
+            url = channel_url(channel)
+            if url is not None:
+                raw.append((url, "conda channel", f"{section} channels", envs))
+        pypi = feature.pypi
+        if pypi.index_url:
+            raw.append((_slash(pypi.index_url), "PyPI index", f"{section} pypi-options.index-url", envs))
+        elif name == "default" and _uses_pypi(workspace):
+            raw.append((DEFAULT_PYPI_INDEX, "PyPI index", "uv's default index (no index-url set)", envs))
+        for extra in pypi.extra_index_urls:
+            raw.append((_slash(extra), "PyPI extra index", f"{section} pypi-options.extra-index-urls", envs))
+        for link in pypi.find_links:
+            raw.append((link, "find-links", f"{section} pypi-options.find-links", envs))
+    for channel in workspace.build_channels:
+        url = channel_url(channel)
+        if url is not None:
+            raw.append((url, "build backend channel", f"[{prefix}package.build] channels", ()))
+    if workspace.lock is not None:
+        for locked in workspace.lock.urls:
+            what = "pixi.lock channel" if locked.what == "channel" else f"pixi.lock {locked.what}"
+            url = _slash(locked.url) if locked.what == "channel" else locked.url
+            raw.append((url, what, f"pixi.lock environment {locked.environment}", (locked.environment,)))
+    needs: list[Need] = []
+    seen: set[tuple[str, str, str]] = set()
+    for url, what, source, envs in raw:
+        if (url, what, source) in seen:
+            continue
+        seen.add((url, what, source))
+        requested, mirror = apply_mirror(url, mirrors)
+        shown, secret_in_url = mask_url(url)
+        shown_requested, _ = mask_url(requested)
+        needs.append(
+            Need(
+                shown,
+                shown_requested,
+                what,
+                source,
+                label,
+                envs,
+                mirror,
+                secret_in_url,
+                requested,
+            )
+        )
+    return needs
+
+
+def _uses_pypi(workspace: Workspace) -> bool:
+    return any(f.has_pypi_dependencies for f in workspace.features.values())
+
+
+def _slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def lookup_host(url: str) -> str | None:
+    """The host rattler keys on; for s3:// the bucket URL (its keys are URL prefixes)."""
+    host = host_of(url)
+    if host is None:
+        return None
+    if urlsplit(url).scheme.lower() == "s3":
+        return f"s3://{host}"
+    return host
+
+
+# -- the inventory pixi would use inside the workspace ----------------------------------------
+
+
+def workspace_inventory(environment: Environment, workspace: Workspace | None) -> Inventory:
+    """The stores pixi reads inside `workspace`: as load_inventory, but the workspace's
+    `.pixi/config.toml` may set its own authentication-override-file (it is merged last)."""
+    if "workspace" in {f.name for f in dataclasses.fields(Environment)}:
+        # Once pixi_auth_tui.system.paths.Environment carries the workspace (issue 11), the inventory itself
+        # reads the workspace's config: use exactly that, never a second opinion.
+        root = workspace.root if workspace is not None else None
+        return load_inventory(dataclasses.replace(environment, workspace=root))  # type: ignore[call-arg]
+    found = discover_stores(environment)
+    config = workspace.config if workspace else None
+    stores = found.stores
+    if config is not None and config.override_file is not None and config.override_file != found.override.path:
+        store = JsonFileStore(OVERRIDE, "override file", config.override_file)
+        existing = next((i for i, s in enumerate(stores) if s.id == OVERRIDE), None)
+        if existing is not None:
+            stores[existing] = store
+        else:
+            # Where discover_stores places the override file: right after RATTLER_AUTH_FILE, if any.
+            position = 1 if stores and stores[0].id == "auth-file" else 0
+            stores.insert(position, store)
+        found.override.path = config.override_file
+        found.override.source = config.override_source
+    found.override.tls_no_verify = found.override.tls_no_verify or bool(config and config.tls_no_verify)
+    inventory = inventory_from(stores, found.override)
+    inventory.env = dict(environment.env)
+    return inventory
+
+
+# -- the check ---------------------------------------------------------------------------------
+
+
+def load_workspaces(paths: list[Path], environment: Environment) -> list[Workspace]:
+    """Each path's workspace (raises NotAWorkspace); the same workspace named twice counts once."""
+    workspaces: list[Workspace] = []
+    for path in paths:
+        workspace = load_workspace(path, environment.env, environment.home)
+        if all(w.manifest != workspace.manifest for w in workspaces):
+            workspaces.append(workspace)
+    return workspaces
+
+
+def build_report(
+    workspaces: list[Workspace],
+    inventory: Inventory,
+    state: ProbeState,
+    anonymous: dict[str, AnonymousResult] | None = None,
+) -> CheckReport:
+    hosts: dict[str, HostCheck] = {}
+    findings: list[CheckFinding] = []
+    anonymous = anonymous if anonymous is not None else load_anonymous(state)
+    for workspace in workspaces:
+        findings.extend(workspace_findings(workspace, inventory))
+        for need in collect_needs(workspace):
+            host = lookup_host(need.raw_requested)
+            if host is None:
+                findings.append(
+                    CheckFinding(
+                        "bad-url",
+                        Severity.WARNING,
+                        f"Not a URL pixi can fetch: {need.url}",
+                        f"{need.source} names {need.url!r}, which has no host.",
+                        workspace=need.workspace,
+                    )
+                )
+                continue
+            check = hosts.setdefault(host, HostCheck(host))
+            check.needs.append(need)
+            if check.is_s3 and check.s3_option is None:
+                check.s3_option = workspace.s3_option(host[len("s3://") :])
+    for check in hosts.values():
+        check.resolution = _resolve(inventory, check.needs[0].raw_requested)
+        row = check.row
+        if row is not None:
+            check.last = state.results.get(result_key(row.store.id, row.key))
+        check.anonymous = anonymous.get(check.host)
+        check.findings = host_findings(check, inventory, workspaces)
+        check.verdict = verdict_of(check, inventory)
+        findings.extend(check.findings)
+    if len(workspaces) > 1:
+        findings.extend(unused_findings(inventory, hosts.values()))
+    ordered = sorted(hosts.values(), key=lambda h: (_verdict_rank(h), h.host))
+    findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.host or "", f.code))
+    return CheckReport(workspaces, ordered, findings, inventory)
+
+
+def _resolve(inventory: Inventory, url: str) -> Resolution:
+    """`resolve`, except that a URL's own `user:password@` wins: rattler then asks no store."""
+    clean, had_userinfo = strip_userinfo(url)
+    resolution = inventory.resolve(clean)
+    if had_userinfo:
+        note = "credentials written into the URL itself: sent as HTTP basic, no store consulted"
+        return Resolution(resolution.url, resolution.candidates, None, PreparedRequest("GET", clean, {}, note))
+    return resolution
+
+
+def _verdict_rank(check: HostCheck) -> int:
+    worst = min((SEVERITY_ORDER[f.severity] for f in check.findings), default=3)
+    return worst
+
+
+def run_check(
+    paths: list[Path],
+    environment: Environment,
+    state: ProbeState | None = None,
+    test: ProbePlan | None = None,
+) -> CheckReport:
+    """Read, resolve and (with `test`) test: the whole check, blocking (call from a worker)."""
+    workspaces = load_workspaces(paths, environment)
+    inventory = workspace_inventory(environment, workspaces[0] if len(workspaces) == 1 else None)
+    state = state or ProbeState.default(environment.env)
+    report = build_report(workspaces, inventory, state)
+    if test is not None:
+        anonymous = asyncio.run(probe_hosts(report, state, test))
+        report = build_report(workspaces, inventory, state, anonymous)
+    if len(workspaces) > 1:
+        for workspace in workspaces:
+            source = workspace.config.override_source
+            if source is not None and source.parent.parent == workspace.root:
+                report.findings.append(
+                    CheckFinding(
+                        "config-problem",
+                        Severity.INFO,
+                        "This workspace's own override file was not applied",
+                        f"{source} sets authentication-override-file, which only this workspace uses; checked "
+                        "together with others, hosts were resolved with the global stores. Check it alone.",
+                        workspace=str(workspace.root),
+                    )
+                )
+    return report
+
+
+# -- output ---------------------------------------------------------------------------------------
+
+
+def host_json(check: HostCheck) -> dict[str, Any]:
+    row = check.row
+    return {
+        "host": check.host,
+        "verdict": check.verdict,
+        "kinds": check.kinds,
+        "credential": None
+        if row is None
+        else {
+            "key": row.key,
+            "store": row.store.id,
+            "store_name": row.store.name,
+            "kind": row.entry.credential.kind,
+            "identity": public_identity(row.entry.credential),
+        },
+        "request": _request_json(check),
+        "keys_tried": check.resolution.candidates if check.resolution else [],
+        "login_key": login_key(check.host),
+        "last_test": None if check.last is None else check.last.to_json(),
+        "anonymous": None if check.anonymous is None else check.anonymous.to_json(),
+        "urls": [
+            {
+                "url": n.url,
+                "requested": n.requested,
+                "mirror": mask_url(n.mirror)[0] if n.mirror else None,
+                "what": n.what,
+                "source": n.source,
+                "workspace": n.workspace,
+                "environments": list(n.environments),
+            }
+            for n in check.needs
+        ],
+        "findings": [f.id for f in check.findings],
+    }
+
+
+def _request_json(check: HostCheck) -> dict[str, Any] | None:
+    request = check.resolution.request if check.resolution else None
+    if request is None:
+        return None
+    return {**vars(request), "url": mask_url(request.url)[0]}
+
+
+def report_json(report: CheckReport) -> dict[str, Any]:
+    return {
+        "summary": report.summary(),
+        "blocked": report.inventory.blocked,
+        "workspaces": [
+            {
+                "root": str(w.root),
+                "manifest": str(w.manifest),
+                "name": w.name,
+                "environments": w.environments,
+                "config_files": [str(p) for p in w.config.files],
+                "lock": None
+                if w.lock is None
+                else {"path": str(w.lock.path), "read": w.lock.problem is None, "problem": w.lock.problem},
+            }
+            for w in report.workspaces
+        ],
+        "hosts": [host_json(h) for h in report.hosts],
+        "findings": [f.to_json() for f in report.findings],
+    }

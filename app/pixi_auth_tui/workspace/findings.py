@@ -1,0 +1,303 @@
+"""The workspace check's findings: what will fail (`Fails`) and what is risky, per host."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from pixi_auth_tui.audit.findings import Severity
+from pixi_auth_tui.core.hostkeys import host_of, normalise_login_key
+from pixi_auth_tui.core.model import KINDS
+from pixi_auth_tui.engine.inventory import Inventory, Status
+from pixi_auth_tui.probe.state import FAILING
+from pixi_auth_tui.workspace.model import CheckFinding, Fails, HostCheck, mask_url
+from pixi_auth_tui.workspace.read import Workspace, strip_userinfo
+
+
+def login_key(host: str) -> str:
+    """The key `pixi auth login HOST` would store a credential for `host` under."""
+    return normalise_login_key(host).key
+
+
+def verdict_of(check: HostCheck, inventory: Inventory) -> str:
+    """One word for the host: what will happen when pixi fetches from it."""
+    if inventory.blocked and not check.is_pypi:
+        return "blocked"  # pixi cannot build its HTTP client without the store: every conda fetch fails
+    if any(f.fails is Fails.MISSING for f in check.findings):
+        return "missing"
+    if any(f.fails is Fails.REJECTED for f in check.findings):
+        return "rejected"
+    if check.row is not None:
+        return check.last.verdict.value if check.last else "untested"
+    if check.known_public:
+        return "public"
+    if check.anonymous is not None and check.anonymous.status is not None and 200 <= check.anonymous.status < 300:
+        return "public"
+    return "no credential"
+
+
+def workspace_findings(workspace: Workspace, inventory: Inventory) -> list[CheckFinding]:
+    label = str(workspace.root)
+    out: list[CheckFinding] = []
+    for problem in workspace.problems:
+        out.append(
+            CheckFinding(
+                "manifest-problem",
+                Severity.WARNING,
+                "Manifest content not understood",
+                f"{problem} — pixi may refuse this manifest; the check skipped it.",
+                workspace=label,
+            )
+        )
+    for problem in workspace.config.problems:
+        out.append(CheckFinding("config-problem", Severity.WARNING, "pixi config not understood", problem, None))
+        out[-1].workspace = label
+    lock = workspace.lock
+    if lock is not None and lock.problem:
+        out.append(
+            CheckFinding(
+                "lock-unread",
+                Severity.INFO,
+                "pixi.lock was not read",
+                f"{lock.problem}. Only the manifest's channels and indexes were checked.",
+                workspace=label,
+            )
+        )
+    config = workspace.config
+    if config.tls_no_verify:
+        out.append(
+            CheckFinding(
+                "tls-no-verify",
+                Severity.WARNING,
+                "pixi does not verify TLS certificates here",
+                "tls-no-verify is set in pixi's config, so pixi sends every credential below to whoever answers "
+                "for the host, unverified. The test in this tool still verifies.",
+                workspace=label,
+            )
+        )
+    declared = {f.pypi.index_url for f in workspace.features.values()} | {
+        u for f in workspace.features.values() for u in f.pypi.extra_index_urls
+    }
+    unused = [u for u in [config.pypi_index_url, *config.pypi_extra_index_urls] if u and u not in declared]
+    if unused:
+        shown = ", ".join(mask_url(u)[0] for u in unused)
+        out.append(
+            CheckFinding(
+                "pypi-config-unused",
+                Severity.INFO,
+                "pypi-config index URLs are not used by pixi install",
+                f"pixi's config names {shown}, but pixi only writes pypi-config's index URLs into new "
+                "manifests (pixi init); install uses the manifest's pypi-options.",
+                workspace=label,
+            )
+        )
+    if inventory.blocked:
+        out.append(
+            CheckFinding(
+                "store-blocked",
+                Severity.ERROR,
+                "pixi cannot load its credential store",
+                f"{inventory.blocked}. Conda downloads fail outright; PyPI requests (uv) go out without any "
+                "credential.",
+                workspace=label,
+                fails=Fails.MISSING,
+            )
+        )
+    return out
+
+
+def _tested_public(check: HostCheck) -> bool:
+    anonymous = check.anonymous
+    return anonymous is not None and anonymous.status is not None and 200 <= anonymous.status < 300
+
+
+def host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Workspace]) -> list[CheckFinding]:
+    out: list[CheckFinding] = []
+    row = check.row
+    host = check.host
+    first = check.needs[0]
+    workspace = first.workspace
+
+    def add(code: str, severity: Severity, title: str, explanation: str, fails: Fails | None = None) -> None:
+        out.append(
+            CheckFinding(
+                code,
+                severity,
+                title,
+                explanation,
+                host=host,
+                key=row.key if row else None,
+                store_id=row.store.id if row else None,
+                workspace=workspace,
+                fails=fails,
+            )
+        )
+
+    refused = check.anonymous is not None and check.anonymous.status in (401, 403)
+    if row is None and refused and not any(n.url_has_secret for n in check.needs):
+        assert check.anonymous is not None
+        tried = ", ".join(check.resolution.candidates if check.resolution else [])
+        answer = f"{check.anonymous.url} answered HTTP {check.anonymous.status} without a credential"
+        if check.is_s3 and aws_chain_configured(inventory.env):
+            # With s3-options and no stored key, rattler falls back to the AWS SDK's default chain.
+            add(
+                "missing-credential",
+                Severity.WARNING,
+                f"{host} refuses anonymous access; pixi will rely on the AWS default credentials",
+                f"{answer}. No S3 key is stored (keys tried: {tried}), so rattler uses the AWS SDK's default "
+                "chain (AWS_* variables or ~/.aws), which is configured here but not checked by this tool.",
+            )
+        else:
+            add(
+                "missing-credential",
+                Severity.ERROR,
+                f"{host} refuses anonymous access and no credential is stored for it",
+                f"{answer}, and pixi has none to send (keys tried: {tried}). "
+                f"Add one under {login_key(host)}, the key `pixi auth login {host}` stores "
+                f"(e.g. `pixi-auth-tui set {login_key(host)} --kind bearer`).",
+                Fails.MISSING,
+            )
+    if row is not None and check.last is not None and check.last.verdict in FAILING:
+        add(
+            "rejected",
+            Severity.ERROR,
+            f"The server rejects the credential pixi sends to {host}",
+            f"{row.key} in {row.store.name}: {check.last.message} (tested {_ago(check.last.tested_at)}).",
+            Fails.REJECTED,
+        )
+    if row is not None and check.last is None and not check.is_s3:
+        add(
+            "untested",
+            Severity.INFO,
+            f"The credential for {host} was never tested",
+            f"pixi sends {row.key} from {row.store.name}; run `check --test` to know whether the server accepts it.",
+        )
+    # S3: rattler uses the stored keys only for buckets with s3-options.
+    if check.is_s3:
+        bucket = host[len("s3://") :]
+        if check.s3_option is None:
+            add(
+                "s3-no-options",
+                Severity.WARNING,
+                f"No s3-options for bucket {bucket}: pixi ignores stored S3 keys",
+                "Without s3-options (endpoint-url, region, force-path-style) for this bucket, rattler uses the "
+                "AWS SDK's default credential chain (AWS_* variables, ~/.aws) and never the stored credential.",
+            )
+        elif row is not None and KINDS[row.entry.credential.kind].sends != "sigv4":
+            add(
+                "s3-wrong-kind",
+                Severity.ERROR,
+                f"The credential for {bucket} is not an S3 key pair",
+                f"{row.key} holds a {row.entry.credential.kind}; rattler's S3 middleware fails with "
+                "'unsupported authentication method' for it.",
+                Fails.MISSING,
+            )
+        elif row is None and refused:
+            pass  # already reported as missing-credential
+    # Mirrors: the credential is looked up for the mirror's host, after the rewrite.
+    originals: set[str | None] = set()
+    for need in check.needs:
+        if need.mirror is None or host_of(need.url) in originals:
+            continue  # one lookup per original host: every URL of a host resolves alike
+        originals.add(host_of(need.url))
+        original = inventory.resolve(strip_userinfo(need.url)[0])
+        if original.row is not None and (row is None or row.key != original.row.key):
+            sent = f"{row.key} from {row.store.name}" if row else "no credential"
+            add(
+                "mirror-bypass",
+                Severity.WARNING,
+                f"A mirror sends {need.url} to {host}, past the credential stored for the original",
+                f"pixi's mirrors rewrite {need.url} to {need.requested} before looking up credentials, so "
+                f"{original.row.key} is not used; pixi sends {sent} to {host}.",
+            )
+            break
+    # Over-broad wildcards: a secret that reaches more hosts than need it.
+    if row is not None and row.key.startswith("*."):
+        domain = row.key[2:]
+        if "." not in domain:
+            add(
+                "broad-wildcard",
+                Severity.WARNING,
+                f"{row.key} sends its secret to every host under .{domain}",
+                f"pixi uses {row.key} for {host} because no closer key exists; the same secret goes to any "
+                f".{domain} host a workspace names. Store it under {host} instead.",
+            )
+        elif check.known_public or _tested_public(check):
+            add(
+                "broad-wildcard",
+                Severity.WARNING,
+                f"{row.key} sends its secret to {host}, which needs none",
+                f"{host} is public, yet the wildcard {row.key} covers it, so pixi sends the secret there. "
+                f"Narrow the key to the private hosts.",
+            )
+    # Plain http: anything sent travels unencrypted.
+    plain = [n for n in check.needs if n.requested.startswith("http://")]
+    if plain:
+        with_secret = row is not None or any(n.url_has_secret for n in plain)
+        add(
+            "plain-http",
+            Severity.WARNING,
+            f"{host} is fetched over plain http" + (" with a credential" if with_secret else ""),
+            f"{plain[0].requested} ({plain[0].source}) is not encrypted"
+            + ("; the credential travels in clear text." if with_secret else "; anyone on the path can alter it."),
+        )
+    if any(n.url_has_secret for n in check.needs):
+        add(
+            "url-credentials",
+            Severity.WARNING,
+            f"A secret is written into a URL for {host}",
+            "A `user:password@` or `/t/<token>/` in the manifest or config is sent as is (no store is "
+            "consulted) and lives in a file that is usually committed. Store it with `pixi auth login` instead.",
+        )
+    # PyPI through uv: no credential → uv asks anonymously (or the keyring CLI).
+    quiet = check.known_public or _tested_public(check) or refused or any(n.url_has_secret for n in check.needs)
+    if check.is_pypi and row is None and not quiet:
+        provider = {w.config.keyring_provider for w in workspaces} - {None}
+        if "subprocess" in provider:
+            severity, how = Severity.INFO, "keyring-provider is 'subprocess', so uv asks the `keyring` CLI"
+        else:
+            severity, how = Severity.WARNING, "keyring-provider is not set, so nothing else supplies one"
+        add(
+            "pypi-no-credential",
+            severity,
+            f"uv reaches the PyPI index {host} without a credential",
+            f"pixi passes no stored credential for {host} to uv; {how}. "
+            "If the index is private, installs will fail; `check --test` tells.",
+        )
+    return out
+
+
+def aws_chain_configured(env: dict[str, str]) -> bool:
+    """Whether the AWS SDK's default chain would find credentials of its own (env or ~/.aws)."""
+    if any(env.get(name) for name in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE")):
+        return True
+    home = env.get("HOME")
+    files = [env.get("AWS_SHARED_CREDENTIALS_FILE"), env.get("AWS_CONFIG_FILE")]
+    if home:
+        files += [str(Path(home) / ".aws" / "credentials"), str(Path(home) / ".aws" / "config")]
+    return any(f and Path(f).is_file() for f in files)
+
+
+def unused_findings(inventory: Inventory, hosts: Iterable[HostCheck]) -> list[CheckFinding]:
+    used = {h.row.key for h in hosts if h.row is not None}
+    out: list[CheckFinding] = []
+    for row in inventory.rows:
+        if row.status is Status.ACTIVE and row.key not in used:
+            out.append(
+                CheckFinding(
+                    "unused-credential",
+                    Severity.INFO,
+                    f"No checked workspace uses {row.key}",
+                    f"{row.key} in {row.store.name} matches no host these workspaces fetch from.",
+                    key=row.key,
+                    store_id=row.store.id,
+                )
+            )
+    return out
+
+
+def _ago(timestamp: float) -> str:
+    if not timestamp:
+        return "earlier"
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(timestamp))

@@ -1,0 +1,171 @@
+"""The workspace check's data: what a workspace fetches, per host, and what is found.
+
+Kept apart from the reading (pixi_auth_tui.workspace.read), the checking (pixi_auth_tui.workspace.check), the findings
+(pixi_auth_tui.workspace.findings) and the probing (pixi_auth_tui.workspace.probe), which all share it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlsplit
+
+from pixi_auth_tui.audit.findings import Severity
+from pixi_auth_tui.engine.inventory import Inventory, Resolution, Row
+from pixi_auth_tui.probe.state import ProbeResult
+from pixi_auth_tui.workspace.read import S3Option, Workspace, strip_userinfo
+
+KNOWN_PUBLIC = (
+    "https://pypi.org/",
+    "https://files.pythonhosted.org/",
+    "https://conda.anaconda.org/conda-forge/",
+    "https://conda.anaconda.org/bioconda/",
+    "https://repo.prefix.dev/conda-forge/",
+)
+CONDA_TOKEN_IN_PATH = re.compile(r"/t/([^/]+)/")
+
+
+class Fails(StrEnum):
+    """What a finding means for `pixi install`, for `check --fail-on`."""
+
+    MISSING = "missing"  # a host needs a credential pixi will not send
+    REJECTED = "rejected"  # pixi sends a credential the server refuses
+
+
+@dataclass(frozen=True)
+class Need:
+    """One URL the workspace makes pixi fetch (secrets in it already masked)."""
+
+    url: str  # as the workspace names it
+    requested: str  # after pixi's mirrors: what is really fetched
+    what: str  # conda channel, PyPI index, PyPI extra index, find-links, pixi.lock …
+    source: str  # where it is written
+    workspace: str
+    environments: tuple[str, ...] = ()
+    mirror: str | None = None  # the mirror key that rewrote it
+    url_has_secret: bool = False  # user:password@ or /t/<token>/ in the manifest itself
+    raw_requested: str = ""  # unmasked, for resolution and probes only: never printed
+
+
+@dataclass
+class CheckFinding:
+    code: str
+    severity: Severity
+    title: str
+    explanation: str
+    host: str | None = None
+    key: str | None = None
+    store_id: str | None = None
+    workspace: str | None = None
+    fails: Fails | None = None
+
+    @property
+    def id(self) -> str:
+        return ":".join(part for part in (self.code, self.host or self.workspace or "", self.key or "") if part)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "code": self.code,
+            "severity": self.severity.value,
+            "fails": self.fails.value if self.fails else None,
+            "title": self.title,
+            "explanation": self.explanation,
+            "host": self.host,
+            "key": self.key,
+            "store": self.store_id,
+            "workspace": self.workspace,
+        }
+
+
+@dataclass
+class AnonymousResult:
+    url: str
+    status: int | None
+    message: str
+    tested_at: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"url": self.url, "status": self.status, "message": self.message, "tested_at": self.tested_at}
+
+
+@dataclass
+class HostCheck:
+    host: str  # the key rattler looks up from (a host, or s3://bucket)
+    needs: list[Need] = field(default_factory=list)
+    resolution: Resolution | None = None
+    s3_option: S3Option | None = None
+    last: ProbeResult | None = None
+    anonymous: AnonymousResult | None = None
+    verdict: str = ""
+    findings: list[CheckFinding] = field(default_factory=list)
+
+    @property
+    def row(self) -> Row | None:
+        return self.resolution.row if self.resolution else None
+
+    @property
+    def kinds(self) -> list[str]:
+        return sorted({n.what for n in self.needs})
+
+    @property
+    def is_s3(self) -> bool:
+        return self.host.startswith("s3://")
+
+    @property
+    def is_pypi(self) -> bool:
+        return any(n.what.startswith(("PyPI", "find-links")) or n.what == "pixi.lock pypi package" for n in self.needs)
+
+    @property
+    def known_public(self) -> bool:
+        return all(n.requested.startswith(KNOWN_PUBLIC) for n in self.needs)
+
+    def probe_url(self) -> str | None:
+        """A URL that shows whether the host lets a request in: repodata for a channel, the
+        index page for PyPI, else the first locked file; S3 through its endpoint."""
+        best: str | None = None
+        for need in sorted(self.needs, key=lambda n: n.what.startswith("pixi.lock")):
+            if need.what.endswith("channel"):
+                best = need.raw_requested + "noarch/repodata.json"
+                break
+            best = best or need.raw_requested
+        if best and self.is_s3:
+            return s3_http_url(best, self.s3_option)
+        return best
+
+
+@dataclass
+class CheckReport:
+    workspaces: list[Workspace]
+    hosts: list[HostCheck]
+    findings: list[CheckFinding]
+    inventory: Inventory
+
+    def summary(self) -> dict[str, int]:
+        counts = {s.value: 0 for s in Severity}
+        for finding in self.findings:
+            counts[finding.severity.value] += 1
+        counts["missing"] = sum(f.fails is Fails.MISSING for f in self.findings)
+        counts["rejected"] = sum(f.fails is Fails.REJECTED for f in self.findings)
+        return counts
+
+
+def mask_url(url: str) -> tuple[str, bool]:
+    """A URL fit to print: no `user:password@`, a `/t/<token>/` masked. Also: did it hold one?"""
+    clean, had_userinfo = strip_userinfo(url)
+    masked, count = CONDA_TOKEN_IN_PATH.subn("/t/•••/", clean)
+    return masked, had_userinfo or count > 0
+
+
+def s3_http_url(url: str, option: S3Option | None) -> str | None:
+    """`s3://bucket/key` → the endpoint URL rattler's S3 middleware asks (path or virtual style)."""
+    if option is None:
+        return None
+    parts = urlsplit(url)
+    bucket, key = parts.hostname or "", parts.path.lstrip("/")
+    endpoint = urlsplit(option.endpoint_url)
+    if option.force_path_style:
+        return f"{option.endpoint_url.rstrip('/')}/{bucket}/{key}"
+    return f"{endpoint.scheme}://{bucket}.{endpoint.netloc}/{key}"

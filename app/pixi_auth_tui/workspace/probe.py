@@ -1,0 +1,137 @@
+"""`check --test`: every host asked now, with the credential pixi sends and without any."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pixi_auth_tui.probe.state import ProbeState, Verdict, result_key
+from pixi_auth_tui.workspace.model import AnonymousResult, CheckReport, HostCheck, mask_url
+from pixi_auth_tui.workspace.read import strip_userinfo
+
+PROBE_CONCURRENCY = 16  # hosts asked at once by --test (two requests each, three with a credential)
+# Files whose body says nothing about a credential, and can be large: only status and headers are read.
+FILE_SUFFIXES = (".json", ".conda", ".tar.bz2", ".whl", ".tar.gz", ".zip")
+
+if TYPE_CHECKING:
+    import httpx
+
+
+def headers_only_for_files(client: httpx.AsyncClient) -> httpx.AsyncClient:
+    """`client`, except that a GET of a file (repodata, a package) returns once the headers are in.
+
+    The connection test reads whole bodies; a private channel's repodata.json can be tens of MB,
+    and the verdict only needs the status. The unread responses are closed with the client.
+    """
+    send = client.send
+
+    async def send_headers_only(request: httpx.Request, *, stream: bool = False, **kwargs: Any) -> httpx.Response:
+        if request.method == "GET" and request.url.path.endswith(FILE_SUFFIXES):
+            stream = True
+        return await send(request, stream=stream, **kwargs)
+
+    client.send = send_headers_only  # type: ignore[method-assign]
+    return client
+
+
+def anonymous_state_path(state: ProbeState) -> Path:
+    return state.path.parent / "anonymous.json"
+
+
+def load_anonymous(state: ProbeState) -> dict[str, AnonymousResult]:
+    try:
+        data = json.loads(anonymous_state_path(state).read_text(encoding="utf-8"))
+        return {str(host): AnonymousResult(**value) for host, value in data.items()}
+    except (OSError, ValueError, TypeError):
+        return {}
+
+
+def save_anonymous(state: ProbeState, results: dict[str, AnonymousResult]) -> None:
+    from pixi_auth_tui.stores.jsonfile import atomic_write
+
+    data = {host: result.to_json() for host, result in results.items()}
+    atomic_write(anonymous_state_path(state), json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
+
+
+# -- testing now --------------------------------------------------------------------------------
+
+
+@dataclass
+class ProbePlan:
+    allow_http: bool = False
+    timeout: float = 15.0
+    hosts: frozenset[str] | None = None  # only these hosts (None: every host)
+
+
+async def probe_hosts(
+    report: CheckReport,
+    state: ProbeState,
+    plan: ProbePlan,
+    on_result: Callable[[HostCheck], None] | None = None,
+) -> dict[str, AnonymousResult]:
+    """Test every host: with the credential pixi sends (the connection test, results kept where
+    `test` keeps them) and without any (kept beside them), so a host that needs a credential and
+    has none is found. Returns every anonymous result known, old and new."""
+    import httpx
+
+    from pixi_auth_tui.probe.request import ProbeOptions, make_client, probe
+
+    anonymous = load_anonymous(state)
+    base = ProbeOptions(
+        allow_http=plan.allow_http,
+        total_timeout=plan.timeout,
+        connect_timeout=min(5.0, plan.timeout),
+        env=dict(report.inventory.env),
+        generic_whoami=False,
+    )
+    limit = asyncio.Semaphore(PROBE_CONCURRENCY)
+    async with headers_only_for_files(make_client(base)) as client:
+
+        async def one(check: HostCheck) -> None:
+            async with limit:
+                await probe_host(check)
+            if on_result is not None:
+                on_result(check)
+
+        async def probe_host(check: HostCheck) -> None:
+            url = check.probe_url()
+            now = base.clock()
+            if url is None:
+                anonymous[check.host] = AnonymousResult(
+                    "", None, "no URL to test (an s3:// bucket needs s3-options)", now
+                )
+            else:
+                shown, _ = mask_url(url)
+                try:
+                    # Truly anonymous: without the URL's own user:password@ too. Only the status is
+                    # wanted: the body (repodata can be tens of MB) is never read.
+                    request = client.build_request("GET", strip_userinfo(url)[0])
+                    response = await asyncio.wait_for(client.send(request, stream=True), plan.timeout)
+                    await response.aclose()
+                    anonymous[check.host] = AnonymousResult(shown, response.status_code, "", now)
+                except (TimeoutError, httpx.HTTPError) as err:
+                    anonymous[check.host] = AnonymousResult(shown, None, type(err).__name__, now)
+            row = check.row
+            if row is not None and url is not None:
+                options = base
+                if check.s3_option is not None:
+                    options = ProbeOptions(**{**base.__dict__, "s3_region": check.s3_option.region})
+                result = await probe(row.key, row.entry.credential, url, options, client)
+                # A token written into the manifest's URL is no secret of the credential's: mask it too.
+                result.url = mask_url(result.url)[0]
+                result.final_url = mask_url(result.final_url)[0] if result.final_url else None
+                if result.verdict not in (Verdict.INSECURE, Verdict.NEEDS_URL):  # no news: keep the last
+                    state.results[result_key(row.store.id, row.key)] = result
+                if row.key not in state.urls and (row.key.startswith(("*.", "s3://")) or check.is_s3):
+                    state.urls[row.key] = url  # a concrete URL for `t` in the main screen
+
+        # Known public hosts (pypi.org, conda-forge …) need no test, and their repodata is huge.
+        chosen = [h for h in report.hosts if (plan.hosts is None or h.host in plan.hosts) and not h.known_public]
+        await asyncio.gather(*(one(check) for check in chosen))
+    state.save()
+    save_anonymous(state, anonymous)
+    return anonymous
