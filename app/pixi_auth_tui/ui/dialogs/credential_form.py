@@ -35,6 +35,7 @@ from pixi_auth_tui.probe.state import default_probe_url, url_problem
 from pixi_auth_tui.stores.base import Store
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs import box_css
+from pixi_auth_tui.ui.terminal_text import PlainInput
 
 # Every typed field of every editable kind, once (Bearer and conda tokens share `token`).
 FIELD_LABELS = {f.name: f.prompt for kind in EDITABLE_KINDS for f in KINDS[kind].fields}
@@ -59,7 +60,7 @@ class FormResult:
     probe_url: str = ""  # a test URL typed in the form, remembered for the key
 
 
-class SingleLineInput(Input):
+class SingleLineInput(PlainInput):
     """An Input that refuses a multi-line paste instead of silently keeping its first line
     (a token pasted with the text around it would otherwise be saved cut short)."""
 
