@@ -31,7 +31,7 @@ from pixi_auth_tui.core.validation import (
     key_refusal,
 )
 from pixi_auth_tui.engine.inventory import Inventory, Row
-from pixi_auth_tui.probe.state import default_probe_url, url_problem
+from pixi_auth_tui.probe.state import default_probe_url, remembered_url_problem
 from pixi_auth_tui.stores.base import Store
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs import box_css
@@ -339,7 +339,7 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
             self._set_error(name, message)
             ok = False
         probe_url = self.query_one("#probe-url", Input).value.strip()
-        if probe_url and (problem := url_problem(probe_url)):
+        if probe_url and (problem := remembered_url_problem(probe_url)):
             self._set_error("probe-url", f"Give an http(s) URL, or leave it empty: {problem}.")
             ok = False
         if not ok or credential is None:
