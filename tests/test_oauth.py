@@ -16,7 +16,8 @@ import httpx
 import pytest
 from pixi_auth_tui.cli import oauth as cli_oauth
 from pixi_auth_tui.cli.main import main
-from pixi_auth_tui.core.model import BearerToken, OAuth, loads_credential
+from pixi_auth_tui.core.model import BearerToken, OAuth
+from pixi_auth_tui.core.rattler_json import loads_credential
 from pixi_auth_tui.oauth import flow as oauth
 
 from tests.conftest import NO_BUS, rattler_fetch

@@ -429,17 +429,6 @@ def dumps_credential(cred: Credential) -> str:
     return compact_json(credential_to_json(cred))
 
 
-def loads_credential(text: str) -> Credential:
-    """A keychain secret, read as rattler reads it (serde_json; see rattler_json)."""
-    from pixi_auth_tui.core.rattler_json import SerdeError, parse_json, read_credential
-
-    try:
-        value = parse_json(text)
-    except SerdeError as err:
-        return Unrecognised(raw=text, reason=f"not JSON: {err}")
-    return read_credential(value)
-
-
 MISSPELLED_PROBLEM = f"spelled `{MISSPELLED_BASIC}`; rattler only accepts `BasicHTTP`"
 
 

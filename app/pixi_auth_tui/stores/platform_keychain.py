@@ -15,9 +15,9 @@ from pixi_auth_tui.core.model import (
     NotRead,
     dumps_credential,
     is_readable,
-    loads_credential,
     rattler_accepts,
 )
+from pixi_auth_tui.core.rattler_json import loads_credential
 from pixi_auth_tui.stores.base import Ability, Entry, Snapshot, Store, StoreError, StoreState
 
 

@@ -24,7 +24,8 @@ from jeepney import DBusAddress, HeaderFields, Message, MessageType, Parser, Pro
 from jeepney.bus import get_bus
 from jeepney.io.blocking import DBusConnection, open_dbus_connection, prep_socket
 
-from pixi_auth_tui.core.model import Credential, dumps_credential, loads_credential, rattler_accepts
+from pixi_auth_tui.core.model import Credential, dumps_credential, rattler_accepts
+from pixi_auth_tui.core.rattler_json import loads_credential
 from pixi_auth_tui.core.words import plural
 from pixi_auth_tui.stores import dbus_wire
 from pixi_auth_tui.stores.base import Ability, Entry, Snapshot, Store, StoreError, StoreState
