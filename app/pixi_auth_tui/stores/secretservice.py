@@ -101,9 +101,9 @@ class KeychainItem:
 class _Bus:
     """One connection to the session bus, counting the round trips it makes.
 
-    Its own socket (authenticated by jeepney) and framing: calls are written in batches and
-    every byte read is framed here, so the listing's per-item replies can be read by
-    `dbus_wire` and everything else by jeepney's parser."""
+    Its own socket (authenticated by jeepney) and framing: calls (built by jeepney) are written
+    in batches and every byte read is framed here, so the listing's per-item replies can be read
+    by `dbus_wire` and everything else by jeepney's parser."""
 
     def __init__(self, address: str | None) -> None:
         if not address:
@@ -139,10 +139,10 @@ class _Bus:
 
     def get_attributes(self, paths: list[str], then: Message | None = None) -> tuple[list[dict[str, str]], Any]:
         """Each item's `Attributes`, and the reply body of `then` sent after them in the same
-        pipeline. The per-item call and its reply are written and read by `dbus_wire`."""
+        pipeline. The per-item reply is read by `dbus_wire`."""
         serials = [next(self._serials) for _ in paths]
         payloads = [
-            dbus_wire.property_get(path, BUS_NAME, ITEM_IFACE, "Attributes", serial)
+            Properties(_item(path)).get("Attributes").serialise(serial)
             for path, serial in zip(paths, serials, strict=True)
         ]
         names = ["Get Attributes"] * len(paths)
