@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pixi_auth_tui.core.hostkeys import candidate_keys, host_of, redact_userinfo, url_userinfo
 from pixi_auth_tui.core.model import (
+    Credential,
     authorise,
     mask,
     mask_for,
@@ -152,8 +153,22 @@ class Inventory:
         """Where a new credential goes when nobody chose: where `pixi auth login` would put it."""
         return self.write_choice().store
 
-    def write_choice(self) -> WriteChoice:
-        """`pixi auth login`'s choice: RATTLER_AUTH_FILE if set, else the keychain, else credentials.json."""
+    def write_choice(self, credential: Credential | None = None) -> WriteChoice:
+        """`pixi auth login`'s choice: RATTLER_AUTH_FILE if set, else the keychain, else
+        credentials.json. Given the credential, also where it falls back when the chosen store
+        refuses it (Windows' size limit): credentials.json, as `pixi auth login` does."""
+        choice = self._first_choice()
+        refusal = choice.store.write_problem(credential) if credential is not None else None
+        credentials = self.store(CREDENTIALS)
+        if refusal and credentials is not None and credentials is not choice.store:
+            return WriteChoice(
+                credentials,
+                f"the keychain refuses it ({refusal})",
+                warning=f"stored in PLAIN TEXT in {credentials.location}",
+            )
+        return choice
+
+    def _first_choice(self) -> WriteChoice:
         auth = self.store(AUTH_FILE)
         if auth is not None:
             return WriteChoice(auth, "RATTLER_AUTH_FILE is set, so `pixi auth login` writes there")

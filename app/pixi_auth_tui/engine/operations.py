@@ -18,6 +18,8 @@ class Outcome:
     message: str
     ok: bool = True
     changed: bool = True  # False: nothing was written (and the message says so)
+    # After a delete: the entry pixi now uses instead (None: none, or the entry was not in use).
+    successor: Row | None = None
 
 
 def save_credential(
@@ -77,11 +79,20 @@ def successor_after_delete(inventory: Inventory, row: Row) -> Row | None:
     return first_active(rows, lookup_chain(row.key))
 
 
-def delete_entry(inventory: Inventory, row: Row) -> Outcome:
-    row.store.remove(row.key, expect=inventory.snapshots[row.store.id].version, item_ref=row.entry.item_ref)
-    after = successor_after_delete(inventory, row)
-    tail = f"; pixi now uses {after.key} in {after.store.name}" if after and row.status is Status.ACTIVE else ""
-    return Outcome(f"Deleted {row.key} from {row.store.name}{tail}")
+def delete_entry(inventory: Inventory, row: Row, *, as_seen: bool = True, by_key: bool = False) -> Outcome:
+    """Remove `row`'s entry from its store: the one delete of the UI and the CLI's `remove`.
+
+    `as_seen` (the UI: a person deletes what they saw) refuses a store changed since it was
+    read; the CLI, which shows nothing first, removes it from the store as it is. `by_key`
+    finds a keychain entry by its key when it is removed rather than by the item listed (the
+    CLI without --item); an item without a username has no key and is always found by its path.
+    """
+    after = successor_after_delete(inventory, row) if row.status is Status.ACTIVE else None
+    item_ref = None if by_key and row.key else row.entry.item_ref
+    expect = inventory.snapshots[row.store.id].version if as_seen else None
+    row.store.remove(row.key, expect=expect, item_ref=item_ref)
+    tail = f"; pixi now uses {after.key} in {after.store.name}" if after else ""
+    return Outcome(f"Deleted {row.key} from {row.store.name}{tail}", successor=after)
 
 
 def move_entry(inventory: Inventory, row: Row, target: Store) -> Outcome:
