@@ -22,7 +22,7 @@ from pixi_auth_tui.core.model import (
     rattler_accepts,
     send_problem,
 )
-from pixi_auth_tui.stores.base import Entry, Snapshot, Store, StoreState
+from pixi_auth_tui.stores.base import Ability, Entry, Snapshot, Store, StoreState
 from pixi_auth_tui.stores.jsonfile import JsonFileStore
 from pixi_auth_tui.stores.netrc import NetrcStore, netrc_path
 from pixi_auth_tui.system.paths import Environment, rattler_credentials_path
@@ -272,7 +272,7 @@ def _with_fallthrough(row: Row, winner: dict[str, Store]) -> Row:
 
 def blocking_problem(stores: list[Store], snapshots: dict[str, Snapshot]) -> str | None:
     for store in stores:
-        if isinstance(store, JsonFileStore) and snapshots[store.id].state in BAD_FILE_STATES:
+        if Ability.BLOCKS_WHEN_BAD in store.abilities and snapshots[store.id].state in BAD_FILE_STATES:
             return (
                 f"rattler cannot load {store.path} ({snapshots[store.id].message}), so pixi cannot build its "
                 "credential store at all: its conda requests fail with an error and its PyPI requests (uv) "
@@ -340,7 +340,8 @@ def _load_all(stores: list[Store], keys: frozenset[str] | None = None) -> dict[s
     def load(index: int) -> None:
         store = stores[index]
         try:
-            results[index] = store.load(keys) if keys is not None and isinstance(store, JsonFileStore) else store.load()
+            partial = keys is not None and Ability.PARTIAL_LOAD in store.abilities
+            results[index] = store.load_keys(keys) if partial and keys is not None else store.load()
         except BaseException as err:  # re-raised in the caller, as a pool would
             results[index] = err
 

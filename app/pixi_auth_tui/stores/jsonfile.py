@@ -255,7 +255,7 @@ def _keep_owner(fd: int, owner: tuple[int, int] | None, path: Path) -> None:
 
 
 class JsonFileStore(Store):
-    abilities = frozenset({Ability.REPAIR})
+    abilities = frozenset({Ability.REPAIR, Ability.PARTIAL_LOAD, Ability.BLOCKS_WHEN_BAD})
     path: Path
 
     def __init__(self, store_id: str, name: str, path: Path) -> None:
@@ -276,6 +276,9 @@ class JsonFileStore(Store):
             raise StoreError(str(err)) from err
         except OSError as err:
             raise StoreError(f"cannot read {self.path}: {err.strerror}") from err
+
+    def load_keys(self, keys: Collection[str]) -> Snapshot:
+        return self.load(keys)
 
     def load(self, keys: Collection[str] | None = None) -> Snapshot:
         """The file as rattler reads it. With `keys`, the snapshot's entries are only those of
