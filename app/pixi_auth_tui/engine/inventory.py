@@ -332,8 +332,8 @@ def gc_paused() -> Iterator[None]:
 
 def _load_all(stores: list[Store], keys: frozenset[str] | None = None) -> dict[str, Snapshot]:
     """Every store's snapshot, in order. Stores are independent: each loads in its own thread,
-    so the keychain's D-Bus round trips overlap the file reads. (Plain threads: importing
-    concurrent.futures costs the CLI ~10 ms, logging included.) With `keys`, a credentials
+    so the keychain's D-Bus round trips overlap the file reads. (Plain threads: concurrent.futures
+    would import logging into every CLI command; bench/RESULTS.md.) With `keys`, a credentials
     file's snapshot holds only those keys' entries (see JsonFileStore.load)."""
     results: list[Snapshot | BaseException | None] = [None] * len(stores)
 

@@ -66,7 +66,7 @@ class _Malformed(Exception):
 
 def _digest(data: bytes) -> str:
     # Only ever compared with another _digest in this process (a write's `expect`): BLAKE2b
-    # from its own small module, since hashlib's import loads OpenSSL (~2 ms of a `list`).
+    # from its own small module, since hashlib's import loads OpenSSL, which no `list` needs.
     return blake2b(data, digest_size=32).hexdigest()
 
 

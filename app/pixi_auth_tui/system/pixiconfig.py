@@ -71,7 +71,7 @@ def _is_pixi_manifest(path: Path) -> bool:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return False
-    import tomllib  # here: most runs read no TOML, and tomllib (with datetime) costs ~10 ms to import
+    import tomllib  # here: most runs read no TOML, and tomllib imports datetime too
 
     try:
         doc = tomllib.loads(text)
