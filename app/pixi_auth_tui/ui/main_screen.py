@@ -8,7 +8,6 @@ thread worker (the event loop only draws) and opens the dialogs.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -36,7 +35,6 @@ from pixi_auth_tui.engine.operations import (
     move_entry,
     save_credential,
     successor_after_delete,
-    with_secret,
 )
 from pixi_auth_tui.probe.state import FAILING, ProbeResult, ProbeState, Verdict, default_probe_url, result_key
 from pixi_auth_tui.stores.base import Ability, Store, StoreError, StoreState
@@ -640,40 +638,38 @@ class MainScreen(OAuthActions, Screen[None]):
 
     @work(group="probe", description="test credentials")
     async def _probe_rows(self, rows: list[Row], allow_http: bool, skipped: int) -> None:
-        from pixi_auth_tui.probe.request import (  # httpx: on first use
-            ProbeJob,
-            ProbeOptions,
-            ProbeSetupError,
-            probe_many,
-        )
+        from pixi_auth_tui.probe.request import ProbeOptions, ProbeSetupError  # httpx: on first use
+        from pixi_auth_tui.probe.sequence import test_rows
 
-        assert self.probe_state is not None
-        # A secret listed by name only (macOS) is read now, as `test` does: testing is asking for it.
-        rows = [await asyncio.to_thread(_with_secret_if_readable, r) for r in rows]
-        rows = await self.refresh_before_test(rows)  # OAuth: refresh first when rattler would
-        state = self.probe_state
+        assert self.probe_state is not None and self.inventory is not None
         table = self.table
-        jobs = [ProbeJob(r.key, r.entry.credential, self.probe_url_for(r), str(i)) for i, r in enumerate(rows)]
         progress = await self._progress_bar()
         many = len(rows) > 1 or skipped > 0
-        if many:
-            progress.update(total=len(rows), progress=0)
-            progress.display = True
-        else:
-            self.say(f"Testing {rows[0].key}: {jobs[0].url or 'no URL'} …", timeout=3)
-        for row in rows:
-            table.testing.add(row_id(row))
-            self._refresh_row(row)
         options = ProbeOptions(
             allow_http=allow_http,
             env=dict(self.environment.env),
             generic_whoami=not many,
             offline=self.environment.label == "demo",  # demo keys name real hosts: never contact them
         )
+        tested: list[Row] = []
 
-        def finished(job: ProbeJob, result: ProbeResult) -> None:
-            row = rows[int(job.ref)]
-            state.results[result_key(row.store.id, row.key)] = result
+        def ready(sent: list[Row], notes: list[str]) -> None:
+            # Secrets read and OAuth entries refreshed as `test` does: say so, then show the run.
+            for said in notes:
+                self.notify(said, markup=False, timeout=10)
+            if notes:
+                self.action_refresh()
+            tested.extend(sent)
+            if many:
+                progress.update(total=len(sent), progress=0)
+                progress.display = True
+            else:
+                self.say(f"Testing {sent[0].key}: {self.probe_url_for(sent[0]) or 'no URL'} …", timeout=3)
+            for row in sent:
+                table.testing.add(row_id(row))
+                self._refresh_row(row)
+
+        def finished(row: Row, result: ProbeResult) -> None:
             table.testing.discard(row_id(row))
             self._refresh_row(row)
             progress.advance(1)
@@ -683,19 +679,26 @@ class MainScreen(OAuthActions, Screen[None]):
 
         try:
             try:
-                results = await probe_many(jobs, options, on_result=finished)
+                _sent, results = await test_rows(
+                    self.inventory,
+                    rows,
+                    self.probe_state,
+                    options,
+                    url_for=self.probe_url_for,
+                    on_ready=ready,
+                    on_result=finished,
+                )
             except ProbeSetupError as err:
                 self.say(f"Cannot test: {err}", "error", 10)
                 return
             if many:
                 self.say(probe_summary(results, skipped), timeout=8)
         finally:
-            for row in rows:
+            for row in tested:
                 if row_id(row) in table.testing:
                     table.testing.discard(row_id(row))
                     self._refresh_row(row)
             progress.display = False
-            await asyncio.to_thread(state.save)
 
     # -- keychain ----------------------------------------------------------------------
 
@@ -736,12 +739,3 @@ def probe_summary(results: list[ProbeResult], skipped: int) -> str:
     parts = ", ".join(f"{counts[v]} {v.value}" for v in order)
     tail = f"; {present.plural(skipped, 'entry')} skipped (plain http)" if skipped else ""
     return f"Tested {len(results)}: {parts or 'nothing'}{tail}."
-
-
-def _with_secret_if_readable(row: Row) -> Row:
-    """The row with its secret read when the store reads on demand; as it is when that fails
-    (its test then says it was not read)."""
-    try:
-        return with_secret(row)
-    except StoreError:
-        return row
