@@ -5,6 +5,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_REJECTED, EXIT_FINDINGS =
 EXIT_UNVERIFIED, EXIT_NOT_TESTED = 6, 7
 
 STORE_CHOICES = ("keychain", "credentials", "auth-file", "override")
+# uv's own stores, for PyPI indexes only (`set`, `remove`, `test`; never OAuth).
+PYPI_STORE_CHOICES = ("keyring-pypi",)
 
 
 class UsageError(Exception):

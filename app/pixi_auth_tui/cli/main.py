@@ -56,6 +56,9 @@ from pixi_auth_tui.cli.common import (
     EXIT_USAGE as EXIT_USAGE,
 )
 from pixi_auth_tui.cli.common import (
+    PYPI_STORE_CHOICES,
+)
+from pixi_auth_tui.cli.common import (
     STORE_CHOICES as STORE_CHOICES,
 )
 from pixi_auth_tui.cli.common import (
@@ -219,15 +222,20 @@ def _add_set(sub: argparse._SubParsersAction) -> None:
         "set",
         help="add or rotate a credential; secrets come from a hidden prompt or stdin, never from arguments",
     )
-    p_set.add_argument("key", help="host or wildcard key, e.g. repo.prefix.dev or *.prefix.dev")
+    p_set.add_argument(
+        "key",
+        help="host or wildcard key, e.g. repo.prefix.dev or *.prefix.dev; "
+        "for --store keyring-pypi the keyring service: an index URL or host",
+    )
     p_set.add_argument("--kind", choices=sorted(KIND_CHOICES), required=True)
     for name, kinds in _typed_options().items():  # the kinds' non-secret fields (KindSpec.fields)
         p_set.add_argument(f"--{name.replace('_', '-')}", help=f"for --kind {' or '.join(kinds)}")
     p_set.add_argument(
         "--store",
-        choices=STORE_CHOICES,
+        choices=(*STORE_CHOICES, *PYPI_STORE_CHOICES),
         help="default: where `pixi auth login` writes (RATTLER_AUTH_FILE if set, "
-        "else the keychain, else credentials.json)",
+        "else the keychain, else credentials.json); keyring-pypi: a Python keyring entry uv reads "
+        "for PyPI indexes (`keyring set SERVICE USER`)",
     )
     p_set.add_argument(
         "--stdin",
@@ -242,7 +250,10 @@ def _add_test(sub: argparse._SubParsersAction) -> None:
     )
     p_test.add_argument("key", nargs="?", help="the key to test (the entry pixi uses for it)")
     p_test.add_argument("--all", action="store_true", help="test every credential pixi uses")
-    p_test.add_argument("--store", choices=(*STORE_CHOICES, "netrc"), help="test the entry in this store")
+    p_test.add_argument(
+        "--store", choices=(*STORE_CHOICES, "netrc", *PYPI_STORE_CHOICES), help="test the entry in this store"
+    )
+    p_test.add_argument("--username", help="keyring-pypi: the user name uv asks keyring for")
     p_test.add_argument("--url", help="the URL to request (needed for wildcard and s3 keys; remembered)")
     p_test.add_argument("--allow-http", action="store_true", help="allow sending the secret over plain http")
     p_test.add_argument("--timeout", type=float, default=15.0, help="seconds for the whole request (default 15)")
@@ -260,8 +271,9 @@ def _add_audit(sub: argparse._SubParsersAction) -> None:
 def _add_remove(sub: argparse._SubParsersAction) -> None:
     p_remove = sub.add_parser("remove", help="remove a credential from one store")
     p_remove.add_argument("key")
-    p_remove.add_argument("--store", choices=(*STORE_CHOICES, "netrc"))
+    p_remove.add_argument("--store", choices=(*STORE_CHOICES, "netrc", *PYPI_STORE_CHOICES))
     p_remove.add_argument("--item", help="keychain item path, to remove one of several duplicates")
+    p_remove.add_argument("--username", help="keyring-pypi: the user name of the entry")
 
 
 _ADD_LEAN: dict[str, Callable[[argparse._SubParsersAction], None]] = {
@@ -291,6 +303,10 @@ def print_inventory(inv: Inventory, out: TextIO) -> None:
     out.write("Stores, in pixi's lookup order:\n")
     for i, store in enumerate(inv.stores, 1):
         snap = inv.snapshots[store.id]
+        if store.chain != "conda" and inv.stores[i - 2].chain == "conda":
+            out.write(
+                "  then uv's own chain, for PyPI indexes only (when rattler's stores have nothing for the host):\n"
+            )
         out.write(f"  {i}. {store.name:<18} {snap.state.value:<11} {store.location}  ({snap.message})\n")
         note = order_note(inv, store.id)
         if note:
@@ -552,7 +568,9 @@ def environment_for(args: argparse.Namespace) -> Environment:
 
 
 def load_inventory_for(args: argparse.Namespace) -> Inventory:
-    return load_inventory(environment_for(args))
+    # uv's stores are read inside a workspace with PyPI indexes, and whenever a command names one.
+    pypi = True if getattr(args, "store", None) in PYPI_STORE_CHOICES else None
+    return load_inventory(environment_for(args), pypi=pypi)
 
 
 def main(
@@ -597,6 +615,16 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
         inv = load_inventory_for(args)
         if args.command == "list":
             return cmd_list(inv, args, out)
+        if getattr(args, "store", None) in PYPI_STORE_CHOICES and args.command in ("set", "remove", "test"):
+            from pixi_auth_tui.cli import pypi_keyring
+
+            if args.command == "set":
+                pypi_keyring.check_set_args(args)
+                cred = credential_from_args(args, _secret_reader(args.stdin, stdin, KIND_CHOICES[args.kind]))
+                return pypi_keyring.cmd_set_keyring(inv, args, cred, out, err)
+            if args.command == "remove":
+                return pypi_keyring.cmd_remove_keyring(inv, args, out)
+            return pypi_keyring.cmd_test_keyring(inv, args, out, err)
         if args.command == "set":
             return cmd_set(inv, args, out, err, stdin)
         if args.command == "remove":

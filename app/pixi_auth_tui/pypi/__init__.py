@@ -1,0 +1,1 @@
+"""PyPI indexes: the credentials uv sends under pixi (uv's own chain after rattler's layer)."""

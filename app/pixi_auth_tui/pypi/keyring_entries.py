@@ -1,0 +1,125 @@
+"""Python keyring entries for PyPI indexes: which (service, user name) pairs uv asks about.
+
+uv 0.11.15 (crates/uv-auth: middleware.rs, keyring.rs) asks the `keyring` executable only
+when pixi's `keyring-provider` is "subprocess" and the index URL carries a user name; it asks
+`keyring get SERVICE USER` for SERVICE = the index URL (user name and password removed, as
+the `url` crate writes it), then `host[:port]`, then — for a URL that is not https —
+`scheme://host[:port]`. Keyring cannot list its entries, so these pairs are what we look up.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from pixi_auth_tui.core.hostkeys import parse_url
+
+KEYRING_APPLICATION = "Python keyring library"  # the attribute Python keyring adds to its Secret Service items
+CONTROL = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+@dataclass(frozen=True)
+class KeyringQuery:
+    """One `keyring get SERVICE USER` uv may run, and the index URL it runs it for."""
+
+    service: str
+    username: str
+    index_url: str  # as the workspace writes it, without any password
+
+
+def keyring_services(url: str) -> list[str]:
+    """The services uv asks keyring about for `url`, in uv's order (empty: not a URL with a host)."""
+    parsed = parse_url(url)
+    if parsed is None or not parsed.hostname or parsed.protocol not in ("http:", "https:"):
+        return []
+    parsed.username = ""
+    parsed.password = ""
+    host = parsed.host  # with the port when it is not the scheme's default, as uv formats it
+    services = [parsed.href, host]
+    if parsed.protocol != "https:":
+        services.append(f"{parsed.protocol}//{host}")
+    return list(dict.fromkeys(services))
+
+
+def url_username(url: str) -> str | None:
+    """The user name written into `url` (percent-decoded, as uv reads it), or None."""
+    parsed = parse_url(url)
+    if parsed is None or not parsed.username:
+        return None
+    return unquote(parsed.username, errors="replace")
+
+
+def with_username(url: str, username: str) -> str:
+    """`url` with `username@` in it: what the index URL needs for uv to ask keyring."""
+    parsed = parse_url(url)
+    if parsed is None:
+        return url
+    parsed.username = username  # ada percent-encodes what a URL cannot hold as is
+    return parsed.href
+
+
+def queries_for(index_urls: list[str]) -> list[KeyringQuery]:
+    """Every (service, user) uv may ask keyring about for these index URLs, first seen first."""
+    found: dict[tuple[str, str], KeyringQuery] = {}
+    for url in index_urls:
+        user = url_username(url)
+        if not user:
+            continue  # uv skips keyring for a URL without a user name
+        shown = without_password(url)
+        for service in keyring_services(url):
+            found.setdefault((service, user), KeyringQuery(service, user, shown))
+    return list(found.values())
+
+
+def without_password(url: str) -> str:
+    parsed = parse_url(url)
+    if parsed is None or not parsed.password:
+        return url
+    parsed.password = ""
+    return parsed.href
+
+
+def without_userinfo(url: str) -> str:
+    """`url` without `user[:password]@`."""
+    parsed = parse_url(url)
+    if parsed is None or not (parsed.username or parsed.password):
+        return url
+    parsed.username = ""
+    parsed.password = ""
+    return parsed.href
+
+
+def service_problem(service: str) -> str | None:
+    """Why `service` is not a name uv could ask keyring about, or None.
+
+    uv asks for an index URL, a `host[:port]`, or `scheme://host[:port]`; anything else is
+    an entry uv never reads."""
+    if not service or service != service.strip():
+        return "a keyring service must not be empty or start or end with a space"
+    if CONTROL.search(service):
+        return "a keyring service must not hold control characters or line breaks"
+    if "://" in service:
+        services = keyring_services(service)
+        if not services:
+            return f"{service!r} is not an http(s) URL"
+        parsed = parse_url(service)
+        if parsed is not None and (parsed.username or parsed.password):
+            return "write the service without a user name or password: uv asks keyring without them"
+        if services[0] != service and not (services[0] == service + "/" and service.count("/") == 2):
+            return f"uv asks keyring for {services[0]!r}, the URL as it normalises it"
+        return None
+    services = keyring_services(f"https://{service}/")
+    if not services or services[1] != service:
+        return f"{service!r} is neither an index URL nor a host[:port] as uv asks keyring (lower case, no path)"
+    return None
+
+
+def services_note(service: str) -> str:
+    """Which requests a service answers for, in words."""
+    if "://" not in service:
+        return f"uv asks for {service} after the index URL itself: any index on this host"
+    parsed = parse_url(service)
+    if parsed is not None and parsed.pathname == "/" and not service.endswith("/"):
+        return f"uv asks for {service} last, for plain-http indexes on this host"
+    return f"uv asks for {service} first, for this index URL exactly"
