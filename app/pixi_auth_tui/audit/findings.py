@@ -317,6 +317,8 @@ def _keychain_findings(inventory: Inventory) -> list[Finding]:
 def _entry_findings(inventory: Inventory, now: float, state: ProbeState | None) -> list[Finding]:
     findings: list[Finding] = []
     for row in inventory.rows:
+        if row.store.chain != "conda":
+            continue  # uv's stores: their keys are keyring services, judged by `check` for PyPI indexes
         entry = row.entry
         cred = entry.credential
         sid, key = row.store.id, entry.key

@@ -109,6 +109,17 @@ async def check_keyring_entry(
     return outcome
 
 
+def index_url_for(store: object, service: str, username: str) -> str | None:
+    """The workspace's index URL uv asks keyring about with (service, username), or the service
+    itself when it is an index URL (a store without index URLs: the service only)."""
+    from pixi_auth_tui.pypi.keyring_entries import url_username
+
+    for url in getattr(store, "index_urls", []):
+        if service in keyring_services(url) and url_username(url) == username:
+            return without_userinfo(url)
+    return url_to_test(service, None)
+
+
 def result_verdict(test: KeyringTest) -> Verdict:
     """The verdict `test` exits with: the probe's, else not tested."""
     return test.result.verdict if test.result else Verdict.UNSUPPORTED

@@ -123,3 +123,28 @@ def services_note(service: str) -> str:
     if parsed is not None and parsed.pathname == "/" and not service.endswith("/"):
         return f"uv asks for {service} last, for plain-http indexes on this host"
     return f"uv asks for {service} first, for this index URL exactly"
+
+
+@dataclass(frozen=True)
+class IndexKeyring:
+    """What keyring gives uv for one index URL: the user uv asks with and the entry that answers."""
+
+    index_url: str  # without user name or password
+    username: str | None  # None: uv skips keyring for this index
+    service: str | None = None  # the service whose entry answers (None: no stored entry does)
+    origin: str = ""  # who supplies it ("Python keyring", "keyring plugin" …)
+    reason: str = ""  # the row's reason (the position in uv's chain, or why it is skipped)
+
+
+def index_keyring(index_url: str, rows: list[tuple[str, str | None, str, str, str]]) -> IndexKeyring:
+    """For `index_url` (as the workspace writes it), the keyring entry uv would get, from the
+    keyring store's rows as (service, user, status, origin, reason), in uv's order."""
+    user = url_username(index_url)
+    shown = without_userinfo(without_password(index_url))
+    if not user:
+        return IndexKeyring(shown, None)
+    for service in keyring_services(index_url):
+        for row_service, row_user, status, origin, reason in rows:
+            if (row_service, row_user) == (service, user) and status == "active":
+                return IndexKeyring(shown, user, service, origin, reason)
+    return IndexKeyring(shown, user)

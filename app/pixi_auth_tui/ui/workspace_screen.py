@@ -20,6 +20,7 @@ from textual.worker import Worker
 
 from pixi_auth_tui.audit.findings import Severity
 from pixi_auth_tui.core.model import KIND_LABELS, KINDS
+from pixi_auth_tui.core.redact import plain
 from pixi_auth_tui.core.words import plural
 from pixi_auth_tui.engine.operations import save_credential
 from pixi_auth_tui.probe.state import ProbeState
@@ -206,6 +207,8 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         for finding in host.findings:
             text.append(f"\n{finding.title}\n", style=SEVERITY_STYLE[finding.severity])
             text.append(f"{finding.explanation}\n")
+        if host.is_pypi and self.report is not None:
+            text.append_text(keyring_lines(host, self.report))
         text.append("\nURLs:\n", style="bold")
         for need in host.needs:
             via = f" → {need.requested}" if need.mirror else ""
@@ -307,3 +310,33 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
 
 def _is_http(url: str | None) -> bool:
     return bool(url) and str(url).startswith("http://")
+
+
+def keyring_lines(host: HostCheck, report: CheckReport) -> Text:
+    """What Python keyring gives uv for this host's PyPI indexes (uv asks it only when rattler's
+    stores, netrc and uv's credentials.toml have nothing), one line per index URL."""
+    from pixi_auth_tui.pypi.keyring_entries import index_keyring, with_username
+
+    rows = [
+        (r.key, r.entry.item_ref, r.status.value, r.entry.origin or "", r.reason)
+        for r in report.inventory.rows
+        if r.store.chain != "conda"
+    ]
+    text = Text()
+    seen: set[str] = set()
+    for need in host.needs:
+        if not (need.what.startswith(("PyPI", "find-links"))) or need.raw_requested in seen:
+            continue
+        seen.add(need.raw_requested)
+        found = index_keyring(need.raw_requested, rows)
+        where = f" ({', '.join(need.environments)})" if need.environments else ""
+        text.append(f"uv's keyring for {plain(found.index_url)}{plain(where)}: ", style="bold")
+        if found.username is None:
+            text.append("skipped — no user name in the URL; write it as ")
+            text.append(plain(with_username(found.index_url, "USER")), style="bold")
+        elif found.service is None:
+            text.append(f"nothing stored for {plain(found.username)}", style="yellow")
+        else:
+            text.append(plain(f"{found.service} as {found.username} ({found.origin}) — {found.reason}"))
+        text.append("\n")
+    return text
