@@ -110,3 +110,27 @@ async def test_add_form_offers_the_keyring_and_the_user_at_url_change(ui_env, si
         await settle(pilot)
         assert not isinstance(app.screen, CredentialForm)
         assert real_keyring(env, "get", "idx.example", "bob").stdout == "bob-pw-112233\n"
+
+
+@pytest.mark.keychain
+async def test_workspace_view_says_what_keyring_gives_uv_per_index(ui_env):
+    from pixi_auth_tui.ui.workspace_screen import WorkspaceScreen
+
+    from tests.test_workspace_ui import host_index
+    from tests.test_workspace_ui import settle as ws_settle
+
+    env, environment = ui_env
+    assert real_keyring(env, "set", "idx.example", "alice", secret="host-pw-55555\n").returncode == 0
+    app = AuthApp(environment)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_rows(pilot, 1)
+        await pilot.press("w")
+        await ws_settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, WorkspaceScreen)
+        screen.query_one("#hosts").move_cursor(row=host_index(screen, "idx.example"))
+        await ws_settle(pilot)
+        shown = str(screen.query_one("#host-detail").render())
+        assert "uv's keyring for https://idx.example/simple" in shown
+        assert "idx.example as alice (Python keyring)" in shown
+        assert "host-pw-55555" not in shown

@@ -134,17 +134,21 @@ class IndexKeyring:
     service: str | None = None  # the service whose entry answers (None: no stored entry does)
     origin: str = ""  # who supplies it ("Python keyring", "keyring plugin" …)
     reason: str = ""  # the row's reason (the position in uv's chain, or why it is skipped)
+    other_users: tuple[str, ...] = ()  # user names stored for its services that uv does not ask with
 
 
 def index_keyring(index_url: str, rows: list[tuple[str, str | None, str, str, str]]) -> IndexKeyring:
     """For `index_url` (as the workspace writes it), the keyring entry uv would get, from the
-    keyring store's rows as (service, user, status, origin, reason), in uv's order."""
+    keyring store's rows as (service, user, status, origin, reason): the first of uv's services,
+    in uv's order, with an entry for the URL's user that uv does not ignore."""
     user = url_username(index_url)
     shown = without_userinfo(without_password(index_url))
+    services = keyring_services(index_url)
+    others = tuple(dict.fromkeys(u for s, u, *_rest in rows if s in services and u and u != user))
     if not user:
-        return IndexKeyring(shown, None)
-    for service in keyring_services(index_url):
+        return IndexKeyring(shown, None, other_users=others)
+    for service in services:
         for row_service, row_user, status, origin, reason in rows:
-            if (row_service, row_user) == (service, user) and status == "active":
-                return IndexKeyring(shown, user, service, origin, reason)
-    return IndexKeyring(shown, user)
+            if (row_service, row_user) == (service, user) and status != "ignored":
+                return IndexKeyring(shown, user, service, origin, reason, others)
+    return IndexKeyring(shown, user, other_users=others)

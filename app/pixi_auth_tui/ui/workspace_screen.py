@@ -332,11 +332,12 @@ def keyring_lines(host: HostCheck, report: CheckReport) -> Text:
         where = f" ({', '.join(need.environments)})" if need.environments else ""
         text.append(f"uv's keyring for {plain(found.index_url)}{plain(where)}: ", style="bold")
         if found.username is None:
+            user = found.other_users[0] if found.other_users else "USER"
             text.append("skipped — no user name in the URL; write it as ")
-            text.append(plain(with_username(found.index_url, "USER")), style="bold")
+            text.append(plain(with_username(found.index_url, user)), style="bold")
         elif found.service is None:
             text.append(f"nothing stored for {plain(found.username)}", style="yellow")
         else:
-            text.append(plain(f"{found.service} as {found.username} ({found.origin}) — {found.reason}"))
+            text.append(plain(f"{found.service} as {found.username} ({found.origin})"))
         text.append("\n")
     return text
