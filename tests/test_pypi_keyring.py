@@ -199,14 +199,18 @@ def test_entries_written_by_the_real_keyring_are_listed(pypi_env, tmp_path, monk
     assert real_keyring(pypi_env, "set", "idx.example", "alice", secret="pw-host-123456\n").returncode == 0
     # A user name no index URL names: found through the Secret Service, and said why uv skips it.
     assert real_keyring(pypi_env, "set", "b.example", "carol", secret="pw-carol-123456\n").returncode == 0
+    # Outside text is data: a user name with an escape sequence and markup is shown escaped.
+    assert real_keyring(pypi_env, "set", "b.example", "[b]eve\x1b[2J", secret="pw-eve-123456\n").returncode == 0
     code, out, err = run("list")
     assert code == 0, err
+    assert "\x1b" not in out and "[b]eve\\x1b[2J" in out
     assert "then uv's own chain" in out and "Python keyring" in out
     assert "pw-alice-123456" not in out and "pw-host-123456" not in out
     lines = {line.split()[0]: line for line in out.splitlines() if "Python keyring  " in line}
     assert " active " in lines["https://idx.example/simple"]
     assert " shadowed " in lines["idx.example"] and "asked before this one" in lines["idx.example"]
-    assert " ignored " in lines["b.example"] and "https://carol@" in lines["b.example"]
+    carol = next(line for line in out.splitlines() if "carol" in line)
+    assert " ignored " in carol and "https://carol@" in carol
 
 
 @pytest.mark.keychain

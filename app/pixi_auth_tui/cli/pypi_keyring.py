@@ -7,7 +7,7 @@ import asyncio
 from typing import TextIO
 
 from pixi_auth_tui.cli.common import EXIT_NOT_FOUND, EXIT_NOT_TESTED, EXIT_OK, UsageError
-from pixi_auth_tui.core.model import KIND_LABELS, BasicHTTP, Credential
+from pixi_auth_tui.core.model import KIND_LABELS, Credential, field_value
 from pixi_auth_tui.core.redact import plain, write_json
 from pixi_auth_tui.engine.inventory import Inventory
 from pixi_auth_tui.pypi.keyring_entries import keyring_services, service_problem, url_username, with_username
@@ -65,19 +65,19 @@ def cmd_set_keyring(inv: Inventory, args: argparse.Namespace, cred: Credential, 
     from pixi_auth_tui.engine.operations import save_credential
 
     store = keyring_store(inv)
-    assert isinstance(cred, BasicHTTP)
-    _refresh(inv, store, args.key, cred.username)
+    user = field_value(cred, "username")
+    _refresh(inv, store, args.key, user)
     if inv.snapshots[store.id].state.value not in ("ok",):
         raise StoreError(f"{store.name} cannot be used: {inv.snapshots[store.id].message}")
     outcome = save_credential(inv, store, args.key, cred, as_seen=False)
     if outcome.changed:
         verb = "rotated" if outcome.message.startswith("Rotated") else "added"
         out.write(
-            f"{verb} {args.key} for {cred.username} ({KIND_LABELS[cred.kind]}) in {store.name} ({store.location})\n"
+            f"{verb} {args.key} for {user} ({KIND_LABELS[cred.kind]}) in {store.name} ({store.location})\n"
         )
     else:
         out.write(f"{outcome.message}\n")
-    for note in hints(inv, store, args.key, cred.username):
+    for note in hints(inv, store, args.key, user):
         err.write(f"note: {note}\n")
     return EXIT_OK
 

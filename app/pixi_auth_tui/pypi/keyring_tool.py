@@ -23,10 +23,14 @@ TIMEOUT = 60.0  # uv waits without a limit; a test must end (a plugin may prompt
 _BACKEND_LINE = re.compile(r"^(?P<name>[\w.]+) \(priority: (?P<priority>[-\d.e+]+)\)$")
 # Backends that store what was set; any other backend is a plugin that answers by itself.
 STORAGE_MODULES = ("keyring.backends.", "keyrings.alt.")
-_ENTRY_POINTS = (
+# What `keyring --list-backends` prints (keyring's public get_all_keyring(), after it loaded the
+# `keyring.backends` entry points), and those entry points with their distributions, in one run
+# of the Python that runs the `keyring` script: one interpreter start instead of two.
+_INSPECT = (
     "import json, importlib.metadata as m\n"
-    "print(json.dumps([[e.name, e.value, e.dist.name if e.dist else ''] "
-    "for e in m.entry_points(group='keyring.backends')]))"
+    "from keyring.backend import get_all_keyring\n"
+    "print(json.dumps({'backends': [str(k) for k in get_all_keyring()], 'entry_points': "
+    "[[e.name, e.value, e.dist.name if e.dist else ''] for e in m.entry_points(group='keyring.backends')]}))"
 )
 
 
@@ -165,35 +169,18 @@ def _interpreter(path: str) -> str | None:
     return None
 
 
-def _entry_points(path: str, env: dict[str, str], timeout: float) -> dict[str, str]:
-    """module → distribution of each `keyring.backends` entry point keyring's Python sees."""
-    python = _interpreter(path)
-    if python is None:
-        return {}
-    try:
-        run = subprocess.run(
-            [python, "-c", _ENTRY_POINTS], env=env, capture_output=True, text=True, timeout=timeout, check=False
-        )
-        found = json.loads(run.stdout) if run.returncode == 0 else []
-    except (OSError, subprocess.TimeoutExpired, ValueError):
-        return {}
-    return {str(value).split(":", 1)[0]: str(dist) for _name, value, dist in found}
-
-
 def inspect_keyring(env: dict[str, str], timeout: float = TIMEOUT) -> KeyringTool:
-    """Run `keyring --list-backends` as uv would find it, and read its plugins' entry points."""
+    """The `keyring` program uv would find: its backends (what `keyring --list-backends` prints)
+    and its plugins' distributions, read by the Python its script runs with; a script that does
+    not name its Python directly is asked `keyring --list-backends` itself."""
     path = find_keyring(env)
     if path is None:
         return KeyringTool(None, problem="no `keyring` command on PATH: uv cannot ask keyring (pip install keyring)")
+    python = _interpreter(path)
+    argv = [python, "-c", _INSPECT] if python else [path, "--list-backends"]
     try:
         run = subprocess.run(
-            [path, "--list-backends"],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
+            argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout, check=False
         )
     except subprocess.TimeoutExpired:
         return KeyringTool(path, problem=f"`keyring --list-backends` did not finish within {timeout:g}s")
@@ -202,8 +189,16 @@ def inspect_keyring(env: dict[str, str], timeout: float = TIMEOUT) -> KeyringToo
     if run.returncode != 0:
         last = (run.stderr.strip().splitlines() or ["no message"])[-1][:200]
         return KeyringTool(path, problem=f"`keyring --list-backends` failed: {last}")
-    backends = parse_backends(run.stdout)
-    entry_points = _entry_points(path, env, timeout)
+    entry_points: dict[str, str] = {}
+    text = run.stdout
+    if python:
+        try:
+            found = json.loads(run.stdout.strip().splitlines()[-1])
+            text = "\n".join(found["backends"])
+            entry_points = {str(value).split(":", 1)[0]: str(dist) for _name, value, dist in found["entry_points"]}
+        except (ValueError, KeyError, IndexError, TypeError):
+            return KeyringTool(path, problem="`keyring`'s Python gave an answer that cannot be read")
+    backends = parse_backends(text)
     plugins = []
     for backend in backends:
         if not backend.is_plugin:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pixi_auth_tui.core.model import BasicHTTP, Credential, NotRead
+from pixi_auth_tui.core.model import KINDS, BasicHTTP, Credential, NotRead, field_value, is_misspelled
 from pixi_auth_tui.pypi.keyring_entries import (
     KEYRING_APPLICATION,
     KeyringQuery,
@@ -262,9 +262,9 @@ class PythonKeyringStore(Store):
     # -- writing --------------------------------------------------------------------
 
     def write_problem(self, credential: Credential) -> str | None:
-        if not isinstance(credential, BasicHTTP) or credential.misspelled:
+        if KINDS[credential.kind].sends != "basic" or is_misspelled(credential):
             return "Python keyring holds a user name and a password (uv sends them as HTTP Basic): use --kind basic"
-        if not credential.username:
+        if not field_value(credential, "username"):
             return "keyring needs a user name: uv asks `keyring get SERVICE USER`"
         return None
 
@@ -272,15 +272,15 @@ class PythonKeyringStore(Store):
         problem = service_problem(key) or self.write_problem(credential)
         if problem:
             raise StoreError(problem)
-        assert isinstance(credential, BasicHTTP)
+        user, password = field_value(credential, "username"), field_value(credential, "password")
         backend = library_backend()
         self.backend = backend_name(backend)
         try:
-            existed = backend.get_password(key, credential.username) is not None
-            backend.set_password(key, credential.username, credential.password)
+            existed = backend.get_password(key, user) is not None
+            backend.set_password(key, user, password)
         except Exception as err:
             raise StoreError(f"keyring could not store it ({self.backend}): {_first_line(err)}") from err
-        self.ask(key, credential.username)
+        self.ask(key, user)
         return existed
 
     def remove(self, key: str, *, expect: str | None = None, item_ref: str | None = None) -> None:

@@ -41,6 +41,9 @@ FIELD_LABELS = {f.name: f.prompt for kind in EDITABLE_KINDS for f in KINDS[kind]
 ALL_FIELDS = tuple(FIELD_LABELS)
 
 
+KEY_LABEL = "Key (host or *.wildcard)"
+KEYRING_KEY_LABEL = "Keyring service (the index URL, or its host)"
+
 # The add form's "Sign in (OAuth/OIDC)" kind: saving hands the host over to the sign-in dialog.
 SIGN_IN_KIND = "OAuth"
 
@@ -136,7 +139,7 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         with VerticalScroll(id="dialog"):
             yield Label(Text(plain(title)), classes="title")
             with Vertical(classes=f"field-group {fixed}"):
-                yield Label("Key (host or *.wildcard)")
+                yield Label(KEY_LABEL, id="key-label")
                 yield SingleLineInput(value=editing.key if editing else "", id="key", disabled=editing is not None)
                 yield Static("", id="key-hint", classes="hint")
                 yield Static("", id="key-error", classes="error")
@@ -261,6 +264,10 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         offered_before = self.suggestion is not None
         self.suggestion = None
         hint = Text()
+        label = KEYRING_KEY_LABEL if self._pypi_store() is not None else KEY_LABEL
+        key_label = self.query_one("#key-label", Label)
+        if key_label.content != label:  # (an update relayouts the form: only when it changes)
+            key_label.update(label)
         if key and self._kind() == SIGN_IN_KIND:
             from pixi_auth_tui.oauth.info import oauth_login_key
 
@@ -268,7 +275,7 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
                 f"Save opens the sign-in; the entry is stored under {oauth_login_key(key)}, as rattler's login does"
             )
         elif self._pypi_store() is not None:
-            hint.append(self._keyring_hint(key))
+            hint.append(plain(self._keyring_hint(key)))  # typed text: escapes shown, never acted on
         elif key and self.editing is None:
             suggested = normalise_login_key(key)
             # Only a key rattler can match is worth suggesting.
