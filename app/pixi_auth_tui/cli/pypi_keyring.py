@@ -72,9 +72,7 @@ def cmd_set_keyring(inv: Inventory, args: argparse.Namespace, cred: Credential, 
     outcome = save_credential(inv, store, args.key, cred, as_seen=False)
     if outcome.changed:
         verb = "rotated" if outcome.message.startswith("Rotated") else "added"
-        out.write(
-            f"{verb} {args.key} for {user} ({KIND_LABELS[cred.kind]}) in {store.name} ({store.location})\n"
-        )
+        out.write(f"{verb} {args.key} for {user} ({KIND_LABELS[cred.kind]}) in {store.name} ({store.location})\n")
     else:
         out.write(f"{outcome.message}\n")
     for note in hints(inv, store, args.key, user):
