@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from pixi_auth_tui.cli import main as cli
-from pixi_auth_tui.pypi.keyring_entries import keyring_services, queries_for, service_problem, with_username
+from pixi_auth_tui.pypi.keyring_entries import keyring_services, queries_for, service_problem, user_at_advice
 from pixi_auth_tui.pypi.keyring_tool import parse_backends
 
 VENV_BIN = str(Path(sys.executable).parent)  # holds the real `keyring` command (a dependency)
@@ -71,11 +71,9 @@ def test_service_names(service, ok):
     assert (service_problem(service) is None) is ok
 
 
-def test_user_name_goes_into_the_url():
-    assert with_username("https://idx.example/simple", "oauth2accesstoken") == (
-        "https://oauth2accesstoken@idx.example/simple"
-    )
-    assert with_username("https://idx.example/simple", "a@b") == "https://a%40b@idx.example/simple"
+def test_user_name_advice_names_no_url_with_user_info():
+    advice = user_at_advice("https://old@idx.example/simple", "oauth2accesstoken")
+    assert advice == "put `oauth2accesstoken@` before the host in the index URL https://idx.example/simple"
 
 
 def test_backends_list_is_parsed():
@@ -210,7 +208,7 @@ def test_entries_written_by_the_real_keyring_are_listed(pypi_env, tmp_path, monk
     assert " active " in lines["https://idx.example/simple"]
     assert " shadowed " in lines["idx.example"] and "asked before this one" in lines["idx.example"]
     carol = next(line for line in out.splitlines() if "carol" in line)
-    assert " ignored " in carol and "https://carol@" in carol
+    assert " ignored " in carol and "put `carol@` before the host" in carol
 
 
 @pytest.mark.keychain
@@ -231,7 +229,8 @@ def test_add_rotate_remove_read_back_by_keyring_as_uv_runs_it(pypi_env, tmp_path
     )
     assert code == 0, err
     assert out.startswith(f"added {service} for alice")
-    assert "https://alice@idx.example/simple" in err  # the user@ change uv needs, said plainly
+    # the user@ change uv needs, said plainly (in words: every output masks a URL's user info)
+    assert "put `alice@` before the host in the index URL https://idx.example/simple" in err
     got = real_keyring(pypi_env, "get", service, "alice")
     assert (got.returncode, got.stdout) == (0, "first-pw-1234\n")
     code, out, err = run(

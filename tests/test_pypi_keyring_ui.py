@@ -104,7 +104,7 @@ async def test_add_form_offers_the_keyring_and_the_user_at_url_change(ui_env, si
         form.query_one("#username", Input).value = "bob"
         await settle(pilot)
         hint = str(form.query_one("#key-hint").render())
-        assert "https://bob@idx.example/simple" in hint
+        assert "put `bob@` before the host in the index URL https://idx.example/simple" in hint
         form.query_one("#password", Input).value = "bob-pw-112233"
         await pilot.press("ctrl+s")
         await settle(pilot)

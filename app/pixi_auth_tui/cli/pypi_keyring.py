@@ -10,7 +10,7 @@ from pixi_auth_tui.cli.common import EXIT_NOT_FOUND, EXIT_NOT_TESTED, EXIT_OK, U
 from pixi_auth_tui.core.model import KIND_LABELS, Credential, field_value
 from pixi_auth_tui.core.redact import plain, write_json
 from pixi_auth_tui.engine.inventory import Inventory
-from pixi_auth_tui.pypi.keyring_entries import keyring_services, service_problem, url_username, with_username
+from pixi_auth_tui.pypi.keyring_entries import keyring_services, service_problem, url_username, user_at_advice
 from pixi_auth_tui.pypi.keyring_tool import find_keyring
 from pixi_auth_tui.stores.base import StoreError
 from pixi_auth_tui.stores.pythonkeyring import STORE_ID, PythonKeyringStore
@@ -43,7 +43,7 @@ def hints(inv: Inventory, store: PythonKeyringStore, service: str, username: str
         )
     for url in store.index_urls:
         if service in keyring_services(url) and url_username(url) != username:
-            notes.append(f"uv asks keyring only with the user in the index URL: write {with_username(url, username)}")
+            notes.append(f"uv asks keyring only with the user in the index URL: {user_at_advice(url, username)}")
     if find_keyring(inv.env) is None:
         notes.append("no `keyring` command on PATH: uv runs that program, not a library (pipx install keyring)")
     return notes

@@ -50,13 +50,10 @@ def url_username(url: str) -> str | None:
     return unquote(parsed.username, errors="replace")
 
 
-def with_username(url: str, username: str) -> str:
-    """`url` with `username@` in it: what the index URL needs for uv to ask keyring."""
-    parsed = parse_url(url)
-    if parsed is None:
-        return url
-    parsed.username = username  # ada percent-encodes what a URL cannot hold as is
-    return parsed.href
+def user_at_advice(url: str, username: str) -> str:
+    """How to make uv ask keyring for `url`: its user name before the host. Said in words, not as
+    a URL with `user@` in it (every output masks a URL's user info: it may be a token)."""
+    return f"put `{username}@` before the host in the index URL {without_userinfo(url)}"
 
 
 def queries_for(index_urls: list[str]) -> list[KeyringQuery]:

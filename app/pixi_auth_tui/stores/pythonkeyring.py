@@ -229,7 +229,7 @@ class PythonKeyringStore(Store):
         if not any(q.service == service and q.username == user for q in self.queries if q.index_url):
             return (
                 f"no index URL of this workspace names the user {user!r} for this service: uv asks keyring only "
-                f"with a user name in the index URL (write it as https://{user}@…)"
+                f"with a user name in the index URL (put `{user}@` before the host)"
             )
         return None
 

@@ -315,7 +315,7 @@ def _is_http(url: str | None) -> bool:
 def keyring_lines(host: HostCheck, report: CheckReport) -> Text:
     """What Python keyring gives uv for this host's PyPI indexes (uv asks it only when rattler's
     stores, netrc and uv's credentials.toml have nothing), one line per index URL."""
-    from pixi_auth_tui.pypi.keyring_entries import index_keyring, with_username
+    from pixi_auth_tui.pypi.keyring_entries import index_keyring, user_at_advice
 
     rows = [
         (r.key, r.entry.item_ref, r.status.value, r.entry.origin or "", r.reason)
@@ -333,8 +333,8 @@ def keyring_lines(host: HostCheck, report: CheckReport) -> Text:
         text.append(f"uv's keyring for {plain(found.index_url)}{plain(where)}: ", style="bold")
         if found.username is None:
             user = found.other_users[0] if found.other_users else "USER"
-            text.append("skipped — no user name in the URL; write it as ")
-            text.append(plain(with_username(found.index_url, user)), style="bold")
+            text.append("skipped — no user name in the URL: ")
+            text.append(plain(user_at_advice(found.index_url, user)), style="bold")
         elif found.service is None:
             text.append(f"nothing stored for {plain(found.username)}", style="yellow")
         else:

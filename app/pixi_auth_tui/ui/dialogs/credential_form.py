@@ -297,7 +297,7 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
 
     def _keyring_hint(self, key: str) -> str:
         """What a Python keyring entry needs to reach uv: the service, and `user@` in the URL."""
-        from pixi_auth_tui.pypi.keyring_entries import keyring_services, service_problem, url_username, with_username
+        from pixi_auth_tui.pypi.keyring_entries import keyring_services, service_problem, url_username, user_at_advice
 
         service = key.strip()
         user = self.query_one("#username", Input).value.strip()
@@ -309,7 +309,7 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         urls = getattr(self._pypi_store(), "index_urls", [])
         for url in urls:
             if service in keyring_services(url) and user and url_username(url) != user:
-                return f"uv asks keyring only with the user in the index URL: write {with_username(url, user)}"
+                return f"uv asks keyring only with the user in the index URL: {user_at_advice(url, user)}"
         return f"uv runs `keyring get {service} {user or 'USER'}` for PyPI indexes (keyring-provider = subprocess)"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
