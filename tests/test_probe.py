@@ -1,8 +1,8 @@
 """Test connection against real servers on 127.0.0.1 (HTTP, HTTPS with a trustme CA, moto S3)."""
 
 import os
-import sys
 import ssl
+import sys
 import time
 
 import httpx
