@@ -8,9 +8,9 @@ import os
 import tomllib
 
 import pytest
-
 from pixi_auth_tui.system import preferences
 from pixi_auth_tui.ui.app import AuthApp
+
 from tests.conftest import make_env
 
 
