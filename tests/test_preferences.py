@@ -7,7 +7,6 @@ import json
 import os
 import tomllib
 
-import pytest
 from pixi_auth_tui.system import preferences
 from pixi_auth_tui.ui.app import AuthApp
 
@@ -123,15 +122,6 @@ def test_the_config_file_comes_from_the_option_the_variable_or_xdg(tmp_path):
     assert preferences.config_file(env, override="/y.toml") == preferences.Path("/y.toml")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads a file whatever its mode")
-def test_an_unreadable_config_is_one_line(tmp_path):
-    path = tmp_path / "config.toml"
-    path.write_text('theme = "nord"\n')
-    path.chmod(0)
-    prefs = preferences.load({}, override=str(path))
-    assert prefs.theme is None and len(prefs.problems) == 1
-
-
 def test_a_config_that_is_a_fifo_does_not_hang(tmp_path):
     path = tmp_path / "config.toml"
     os.mkfifo(path)
@@ -150,3 +140,21 @@ async def test_the_keymap_rebinds_an_action_by_its_id(home):
         await pilot.press("x")
         await pilot.pause()
         assert type(app.screen).__name__ == "CredentialForm"
+
+
+async def test_config_names_the_file_for_the_terminal_ui(home, tmp_path):
+    """`--config PATH` (the CLI hands it to build_app) is where choices are read and saved."""
+    from pixi_auth_tui.cli.main import build_parser
+    from pixi_auth_tui.ui.main import build_app
+
+    chosen = tmp_path / "elsewhere.toml"
+    chosen.write_text('theme = "nord"\n')
+    args = build_parser().parse_args(["--config", str(chosen)])
+    app = build_app(env_with_config(home), tmp_path, args.config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.theme == "nord"
+        app.theme = "gruvbox"
+        await pilot.pause()
+    assert tomllib.loads(chosen.read_text()) == {"theme": "gruvbox"}
+    assert not config_of(home).exists()
