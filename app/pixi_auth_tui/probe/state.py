@@ -6,6 +6,7 @@ importing the network stack; it is loaded when a test actually runs.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import asdict, dataclass
 from enum import StrEnum
@@ -13,9 +14,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pixi_auth_tui.core.model import KINDS, Credential
+from pixi_auth_tui.core.model import KINDS, Credential, dumps_credential, is_readable
 from pixi_auth_tui.core.redact import redact
-from pixi_auth_tui.system.safeio import read_limited
+from pixi_auth_tui.system.paths import state_folder
+from pixi_auth_tui.system.safeio import read_limited, replace_private_file
 
 
 class Verdict(StrEnum):
@@ -76,6 +78,9 @@ class ProbeResult:
     tls: str | None = None
     user: str | None = None
     tested_at: float = 0.0
+    # Which credential was tested: a salted, slow, one-way digest (never the secret). A result
+    # whose credential has changed since (rotated by us or by another program) is not shown.
+    fingerprint: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -87,6 +92,47 @@ class ProbeResult:
         data = dict(data)
         data["verdict"] = Verdict(data["verdict"])
         return cls(**data)
+
+
+# PBKDF2 rounds: a person-chosen password must not be guessable from the state file at the
+# speed of a plain hash, yet a table of results must still be checked quickly.
+_ROUNDS = 20_000
+
+
+@functools.lru_cache(maxsize=4096)
+def _digest(salt: str, material: str) -> str:
+    import hashlib
+
+    return hashlib.pbkdf2_hmac("sha256", material.encode("utf-8", "surrogatepass"), bytes.fromhex(salt), _ROUNDS)[
+        :16
+    ].hex()
+
+
+def fingerprint(cred: Credential, salt: str | None = None) -> str | None:
+    """`pbkdf2$<salt>$<digest>` of everything rattler would store for `cred` (None when its
+    secret was never read: a keychain item listed by name)."""
+    if not is_readable(cred):
+        return None
+    if salt is None:
+        import secrets
+
+        salt = secrets.token_hex(16)
+    return f"pbkdf2${salt}${_digest(salt, dumps_credential(cred))}"
+
+
+def belongs_to(result: ProbeResult, cred: Credential) -> bool:
+    """The result was made with exactly this credential. A result recorded without a
+    fingerprint (before they were kept) cannot be tied to any credential, so it is not shown;
+    nor can one be checked against a secret not read yet, which keeps its result."""
+    if not is_readable(cred):
+        return True
+    if not result.fingerprint or result.fingerprint.count("$") != 2:
+        return False
+    _scheme, salt, _digest_hex = result.fingerprint.split("$")
+    try:
+        return fingerprint(cred, salt) == result.fingerprint
+    except ValueError:  # not hex: not one of ours
+        return False
 
 
 def url_problem(url: str) -> str | None:
@@ -129,12 +175,17 @@ class ProbeState:
 
     @classmethod
     def default(cls, env: dict[str, str] | None = None) -> ProbeState:
-        base = (env or {}).get("XDG_STATE_HOME")
-        if base:
-            return cls(Path(base) / "pixi-auth-tui" / "state.json")
-        import platformdirs  # (only without XDG_STATE_HOME: it imports tempfile and shutil)
+        return cls(state_folder(env or {}) / "state.json")
 
-        return cls(Path(platformdirs.user_state_dir("pixi-auth-tui")) / "state.json")
+    def result_for(self, store_id: str, key: str, cred: Credential) -> ProbeResult | None:
+        """The last result of this entry, if it was made with the credential stored now."""
+        result = self.results.get(result_key(store_id, key))
+        return result if result is not None and belongs_to(result, cred) else None
+
+    def record(self, store_id: str, key: str, cred: Credential, result: ProbeResult) -> None:
+        """Keep `result` as the last of this entry, tied to the credential it tested."""
+        result.fingerprint = fingerprint(cred)
+        self.results[result_key(store_id, key)] = result
 
     def _read(self) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
         try:
@@ -160,8 +211,6 @@ class ProbeState:
     def save(self) -> None:
         """Merge into the file as it is now: the CLI and the UI may both have written it
         since we read it, and neither may clobber the other's URLs or results."""
-        from pixi_auth_tui.stores.jsonfile import atomic_write
-
         urls, results = self._read()
         urls.update({k: v for k, v in self.urls.items() if self._seen_urls.get(k) != v})
         ours = {k: r.to_json() for k, r in self.results.items()}
@@ -170,14 +219,16 @@ class ProbeState:
         urls = {k: redact(v) for k, v in urls.items()}
         results = {k: _redacted(v) for k, v in results.items()}
         data = {"probe_urls": urls, "results": results}
-        atomic_write(self.path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
+        # Our own file: created fresh and renamed into place, never written through a link.
+        replace_private_file(self.path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
         self._seen_urls, self._seen_results = dict(urls), dict(results)
         self.urls = dict(urls)
         self.results = {k: ProbeResult.from_json(v) for k, v in results.items()}
 
 
 def _redacted(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: redact(v) if isinstance(v, str) else v for k, v in data.items()}
+    # (the fingerprint is a digest, never a secret: redacting could only break it)
+    return {k: redact(v) if isinstance(v, str) and k != "fingerprint" else v for k, v in data.items()}
 
 
 def result_key(store_id: str, key: str) -> str:
