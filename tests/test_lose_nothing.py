@@ -87,6 +87,8 @@ async def test_move_onto_a_held_key_shows_both_keeps_one_backs_up_the_other_and_
         assert "…1111" in text and "…2222" in text
         assert "file-token" not in text and "keychain-token" not in text
         assert text.count("never tested") == 2
+        holders = str(app.screen.query_one("#holders").content)
+        assert "…2222 — pixi uses this one now" in holders and holders.count("pixi uses") == 1
         await pilot.press("1")  # keep the moved one
         await settle(pilot)
         assert keychain_items(keychain, key) == ['{"BearerToken":"file-token-aaaa1111"}']

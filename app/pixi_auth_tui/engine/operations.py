@@ -301,8 +301,11 @@ def move_entry(
                 f"the original in {row.store.name} was kept"
             )
     undo = MoveUndo(row.key, row.store.id, target.id, cred, there, left, row.entry.item_ref)
+    # What is removed must be what was copied (a rotation made meanwhile is kept) — except
+    # where each read may show a prompt (macOS), whose secret was read just now.
+    was = None if Ability.READ_ON_DEMAND in row.store.abilities else dumps_credential(cred)
     try:
-        row.store.remove(row.key, item_ref=row.entry.item_ref, was=dumps_credential(cred))
+        row.store.remove(row.key, item_ref=row.entry.item_ref, was=was)
     except StoreError as err:
         return Outcome(
             f"Copied {row.key} to {target.name}, but could not remove it from {row.store.name}: {err}. "

@@ -6,7 +6,6 @@ importing the network stack; it is loaded when a test actually runs.
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import asdict, dataclass
 from enum import StrEnum
@@ -17,7 +16,7 @@ from urllib.parse import urlsplit
 from pixi_auth_tui.core.model import KINDS, Credential, dumps_credential, is_readable
 from pixi_auth_tui.core.redact import redact
 from pixi_auth_tui.system.paths import state_folder
-from pixi_auth_tui.system.safeio import read_limited, replace_private_file
+from pixi_auth_tui.system.safeio import create_private_file, read_limited, replace_private_file
 
 
 class Verdict(StrEnum):
@@ -78,8 +77,8 @@ class ProbeResult:
     tls: str | None = None
     user: str | None = None
     tested_at: float = 0.0
-    # Which credential was tested: a salted, slow, one-way digest (never the secret). A result
-    # whose credential has changed since (rotated by us or by another program) is not shown.
+    # Which credential was tested: a keyed one-way digest (Fingerprints; never the secret). A
+    # result whose credential has changed since (rotated by us or by another program) is not shown.
     fingerprint: str | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -94,45 +93,64 @@ class ProbeResult:
         return cls(**data)
 
 
-# PBKDF2 rounds: a person-chosen password must not be guessable from the state file at the
-# speed of a plain hash, yet a table of results must still be checked quickly.
-_ROUNDS = 20_000
+class Fingerprints:
+    """Which credential a result was made with: an HMAC-SHA256 of everything rattler would
+    store for it, under a random key of this installation kept in its own 0600 file beside the
+    state file (never in it). The state file alone — attached to a bug report, say — so holds
+    nothing a secret could be guessed from; and it is never the secret itself."""
 
+    KEY_BYTES = 32
 
-@functools.lru_cache(maxsize=4096)
-def _digest(salt: str, material: str) -> str:
-    import hashlib
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "fingerprint.key"
+        self._key: bytes | None = None
 
-    return hashlib.pbkdf2_hmac("sha256", material.encode("utf-8", "surrogatepass"), bytes.fromhex(salt), _ROUNDS)[
-        :16
-    ].hex()
+    def _load(self, create: bool) -> bytes | None:
+        if self._key is not None:
+            return self._key
+        try:
+            key = read_limited(self.path, 1024)
+        except FileNotFoundError:
+            if not create:
+                return None
+            import secrets
 
+            key = secrets.token_bytes(self.KEY_BYTES)
+            try:
+                create_private_file(self.path, key)
+            except FileExistsError:  # another process of ours made it first: use that one
+                return self._load(create=False)
+            except OSError:
+                pass  # a read-only state folder: results are tied for this session only
+        except OSError:
+            return None
+        if len(key) != self.KEY_BYTES:
+            return None
+        self._key = key
+        return key
 
-def fingerprint(cred: Credential, salt: str | None = None) -> str | None:
-    """`pbkdf2$<salt>$<digest>` of everything rattler would store for `cred` (None when its
-    secret was never read: a keychain item listed by name)."""
-    if not is_readable(cred):
-        return None
-    if salt is None:
-        import secrets
+    def of(self, cred: Credential, create: bool = False) -> str | None:
+        """`hmac-sha256$<key id>$<digest>`; None for a secret never read (a keychain item
+        listed by name), or without a key (then no result can be tied to a credential)."""
+        if not is_readable(cred):
+            return None
+        key = self._load(create)
+        if key is None:
+            return None
+        import hashlib
+        import hmac
 
-        salt = secrets.token_hex(16)
-    return f"pbkdf2${salt}${_digest(salt, dumps_credential(cred))}"
+        key_id = hashlib.sha256(key).hexdigest()[:8]
+        digest = hmac.new(key, dumps_credential(cred).encode("utf-8", "surrogatepass"), hashlib.sha256)
+        return f"hmac-sha256${key_id}${digest.hexdigest()[:32]}"
 
-
-def belongs_to(result: ProbeResult, cred: Credential) -> bool:
-    """The result was made with exactly this credential. A result recorded without a
-    fingerprint (before they were kept) cannot be tied to any credential, so it is not shown;
-    nor can one be checked against a secret not read yet, which keeps its result."""
-    if not is_readable(cred):
-        return True
-    if not result.fingerprint or result.fingerprint.count("$") != 2:
-        return False
-    _scheme, salt, _digest_hex = result.fingerprint.split("$")
-    try:
-        return fingerprint(cred, salt) == result.fingerprint
-    except ValueError:  # not hex: not one of ours
-        return False
+    def belongs(self, result: ProbeResult, cred: Credential) -> bool:
+        """The result was made with exactly this credential. One recorded without a fingerprint
+        (before they were kept) cannot be tied to any credential, so it does not belong; a
+        secret not read yet cannot be compared, and keeps its result."""
+        if not is_readable(cred):
+            return True
+        return result.fingerprint is not None and result.fingerprint == self.of(cred)
 
 
 def url_problem(url: str) -> str | None:
@@ -169,6 +187,7 @@ class ProbeState:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.fingerprints = Fingerprints(path.parent)
         self.urls: dict[str, str] = {}
         self.results: dict[str, ProbeResult] = {}
         self.load()
@@ -180,11 +199,11 @@ class ProbeState:
     def result_for(self, store_id: str, key: str, cred: Credential) -> ProbeResult | None:
         """The last result of this entry, if it was made with the credential stored now."""
         result = self.results.get(result_key(store_id, key))
-        return result if result is not None and belongs_to(result, cred) else None
+        return result if result is not None and self.fingerprints.belongs(result, cred) else None
 
     def record(self, store_id: str, key: str, cred: Credential, result: ProbeResult) -> None:
         """Keep `result` as the last of this entry, tied to the credential it tested."""
-        result.fingerprint = fingerprint(cred)
+        result.fingerprint = self.fingerprints.of(cred, create=True)
         self.results[result_key(store_id, key)] = result
 
     def _read(self) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:

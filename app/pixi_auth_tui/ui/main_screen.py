@@ -239,7 +239,8 @@ class MainScreen(OAuthActions, Screen[None]):
         self.table.show(inventory, select, index)
         self._render_empty(inventory)
         if message is not None:
-            self.say(message.message, "information" if message.ok else "warning", timeout=8)
+            text = present.tilde(message.message, self.environment.home)
+            self.say(text, "information" if message.ok else "warning", timeout=8)
 
     def set_findings(self, findings: list[Finding]) -> None:
         self.findings = findings
@@ -474,6 +475,7 @@ class MainScreen(OAuthActions, Screen[None]):
         rows = self.inventory.rows if self.inventory else []
         there = next((r for r in rows if r.store.id == target.id and r.key == row.key), None)
         tests = (self.last_result(row), self.last_result(there) if there is not None else None)
+        active = row.status is Status.ACTIVE, there is not None and there.status is Status.ACTIVE
 
         def answered(keep: Keep | None) -> None:
             if keep is not None:
@@ -481,7 +483,9 @@ class MainScreen(OAuthActions, Screen[None]):
             else:
                 self.say("Nothing was moved.")
 
-        screen = KeepChoiceScreen(row.key, held.moving, held.there, tests, self.backup_dir(), self.environment.home)
+        screen = KeepChoiceScreen(
+            row.key, held.moving, held.there, tests, active, self.backup_dir(), self.environment.home
+        )
         self.app.push_screen(screen, answered)
 
     def action_undo_move(self) -> None:

@@ -51,6 +51,7 @@ class KeepChoiceScreen(ModalScreen[KeepAnswer | None]):
         moving: Holder,
         there: Holder,
         tests: tuple[ProbeResult | None, ProbeResult | None],
+        active: tuple[bool, bool],
         backup_dir: Path,
         home: Path,
     ) -> None:
@@ -59,19 +60,21 @@ class KeepChoiceScreen(ModalScreen[KeepAnswer | None]):
         self.moving = moving
         self.there = there
         self.tests = tests
+        self.active = active
         self.backup_dir = backup_dir
         self.home = home
 
     def compose(self) -> ComposeResult:
         where = present.display_path(str(self.backup_dir), self.home)
+        uses = [" — pixi uses this one now" if active else "" for active in self.active]
         with Vertical(id="dialog"):
             yield Label(Text(plain(f"{self.there.store_name} already holds {self.key}")), classes="title")
             yield Static(
                 Text(
                     plain(
-                        f"1. moving, from {self.moving.store_name}: {self.moving.shown}\n"
+                        f"1. moving, from {self.moving.store_name}: {self.moving.shown}{uses[0]}\n"
                         f"   last test: {last_test(self.tests[0])}\n"
-                        f"2. already in {self.there.store_name}: {self.there.shown}\n"
+                        f"2. already in {self.there.store_name}: {self.there.shown}{uses[1]}\n"
                         f"   last test: {last_test(self.tests[1])}\n\n"
                         f"Keep one; the other is saved to a private backup (0600) in {where}, "
                         "and z undoes the move.",
