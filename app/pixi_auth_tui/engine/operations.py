@@ -127,7 +127,9 @@ def save_credential(
         existed = store.set(key, credential, expect=inventory.snapshots[store.id].version if as_seen else None)
     else:
         try:
-            existed = store.set(key, credential, was=was_of(seen))
+            # (a secret listed by name only, never read, cannot be compared: written as the CLI does)
+            was = was_of(seen) if seen is None or is_readable(seen) else None
+            existed = store.set(key, credential, was=was)
         except EntryChanged:
             raise
         except ConflictError as err:
