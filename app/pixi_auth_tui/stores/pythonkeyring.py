@@ -18,7 +18,15 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pixi_auth_tui.core.model import KINDS, BasicHTTP, Credential, NotRead, field_value, is_misspelled
+from pixi_auth_tui.core.model import (
+    KINDS,
+    BasicHTTP,
+    Credential,
+    NotRead,
+    dumps_credential,
+    field_value,
+    is_misspelled,
+)
 from pixi_auth_tui.pypi.keyring_entries import (
     KEYRING_APPLICATION,
     KeyringQuery,
@@ -28,7 +36,7 @@ from pixi_auth_tui.pypi.keyring_entries import (
     url_username,
 )
 from pixi_auth_tui.pypi.keyring_tool import KeyringTool, inspect_keyring
-from pixi_auth_tui.stores.base import Entry, Snapshot, Store, StoreError, StoreState
+from pixi_auth_tui.stores.base import Entry, Snapshot, Store, StoreError, StoreState, entry_changed
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
@@ -268,7 +276,7 @@ class PythonKeyringStore(Store):
             return "keyring needs a user name: uv asks `keyring get SERVICE USER`"
         return None
 
-    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> bool:
+    def set(self, key: str, credential: Credential, *, expect: str | None = None, was: str | None = None) -> bool:
         problem = service_problem(key) or self.write_problem(credential)
         if problem:
             raise StoreError(problem)
@@ -276,14 +284,21 @@ class PythonKeyringStore(Store):
         backend = library_backend()
         self.backend = backend_name(backend)
         try:
-            existed = backend.get_password(key, user) is not None
+            current = backend.get_password(key, user)
+            existed = current is not None
+            # What the person saw must still be there (keyring has no lock of ours: checked just before).
+            entry_changed(key, _as_json(user, current), was, self.name)
             backend.set_password(key, user, password)
+        except StoreError:
+            raise
         except Exception as err:
             raise StoreError(f"keyring could not store it ({self.backend}): {_first_line(err)}") from err
         self.ask(key, user)
         return existed
 
-    def remove(self, key: str, *, expect: str | None = None, item_ref: str | None = None) -> None:
+    def remove(
+        self, key: str, *, expect: str | None = None, item_ref: str | None = None, was: str | None = None
+    ) -> None:
         users = [item_ref] if item_ref else [q.username for q in self.queries if q.service == key]
         if not users:
             raise StoreError(f"which user name? keyring stores one password per user for {key}")
@@ -292,10 +307,14 @@ class PythonKeyringStore(Store):
         removed = False
         for user in dict.fromkeys(users):
             try:
-                if backend.get_password(key, user) is None:
+                current = backend.get_password(key, user)
+                if current is None:
                     continue
+                entry_changed(key, _as_json(user, current), was, self.name)
                 backend.delete_password(key, user)
                 removed = True
+            except StoreError:
+                raise
             except Exception as err:
                 raise StoreError(f"keyring could not remove it ({self.backend}): {_first_line(err)}") from err
             if item_ref is None:
@@ -306,6 +325,11 @@ class PythonKeyringStore(Store):
 
     def describe(self) -> str:
         return f"{self.name} ({self.location})"
+
+
+def _as_json(user: str, password: str | None) -> list[str]:
+    """The entry as rattler's JSON (what `was` holds), or none."""
+    return [] if password is None else [dumps_credential(BasicHTTP(user, password))]
 
 
 def _state_for(err: Exception) -> StoreState:

@@ -875,7 +875,7 @@ class MainScreen(OAuthActions, Screen[None]):
         finally:
             table.testing.discard(row_id(row))
         if test.result is not None:
-            state.results[result_key(row.store.id, row.key)] = test.result
+            state.record(row.store.id, row.key, row.entry.credential, test.result)
             await asyncio.to_thread(state.save)
         self._refresh_row(row)
         lines = [*test.notes]
