@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from pixi_auth_tui.core.hostkeys import parse_url
+from pixi_auth_tui.core.whatwg import URL
 
 KEYRING_APPLICATION = "Python keyring library"  # the attribute Python keyring adds to its Secret Service items
 CONTROL = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
@@ -28,17 +29,27 @@ class KeyringQuery:
     index_url: str  # as the workspace writes it, without any password
 
 
+def _host_port(parsed: URL) -> str:
+    return parsed.host + (f":{parsed.port}" if parsed.port is not None else "")
+
+
+def _serialised(parsed: URL, username: str = "", password: str = "") -> str:
+    """The URL as the `url` crate writes it, with the given user info (none: what uv asks for)."""
+    query = parsed.rest.split("#", 1)[0].partition("?")
+    userinfo = (username + (f":{password}" if password else "") + "@") if username or password else ""
+    tail = f"?{query[2]}" if query[1] else ""
+    return f"{parsed.scheme}://{userinfo}{_host_port(parsed)}{parsed.path}{tail}"
+
+
 def keyring_services(url: str) -> list[str]:
     """The services uv asks keyring about for `url`, in uv's order (empty: not a URL with a host)."""
     parsed = parse_url(url)
-    if parsed is None or not parsed.hostname or parsed.protocol not in ("http:", "https:"):
+    if parsed is None or not parsed.host or parsed.scheme not in ("http", "https"):
         return []
-    parsed.username = ""
-    parsed.password = ""
-    host = parsed.host  # with the port when it is not the scheme's default, as uv formats it
-    services = [parsed.href, host]
-    if parsed.protocol != "https:":
-        services.append(f"{parsed.protocol}//{host}")
+    host = _host_port(parsed)  # with the port when it is not the scheme's default, as uv formats it
+    services = [_serialised(parsed), host]
+    if parsed.scheme != "https":
+        services.append(f"{parsed.scheme}://{host}")
     return list(dict.fromkeys(services))
 
 
@@ -71,20 +82,17 @@ def queries_for(index_urls: list[str]) -> list[KeyringQuery]:
 
 def without_password(url: str) -> str:
     parsed = parse_url(url)
-    if parsed is None or not parsed.password:
+    if parsed is None or not parsed.password or not parsed.host:
         return url
-    parsed.password = ""
-    return parsed.href
+    return _serialised(parsed, parsed.username)
 
 
 def without_userinfo(url: str) -> str:
     """`url` without `user[:password]@`."""
     parsed = parse_url(url)
-    if parsed is None or not (parsed.username or parsed.password):
+    if parsed is None or not (parsed.username or parsed.password) or not parsed.host:
         return url
-    parsed.username = ""
-    parsed.password = ""
-    return parsed.href
+    return _serialised(parsed)
 
 
 def service_problem(service: str) -> str | None:
@@ -117,7 +125,7 @@ def services_note(service: str) -> str:
     if "://" not in service:
         return f"uv asks for {service} after the index URL itself: any index on this host"
     parsed = parse_url(service)
-    if parsed is not None and parsed.pathname == "/" and not service.endswith("/"):
+    if parsed is not None and parsed.path == "/" and not service.endswith("/"):
         return f"uv asks for {service} last, for plain-http indexes on this host"
     return f"uv asks for {service} first, for this index URL exactly"
 

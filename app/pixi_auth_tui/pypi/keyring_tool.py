@@ -46,7 +46,7 @@ class KnownPlugin:
 
     def covers(self, url: str) -> bool:
         parsed = parse_url(url)
-        host = parsed.hostname if parsed is not None else ""
+        host = parsed.host if parsed is not None else ""
         return bool(host) and any(host == h.lstrip(".") or host.endswith(h) for h in self.hosts)
 
 
