@@ -20,6 +20,7 @@ from textual.worker import Worker
 
 from pixi_auth_tui.audit.findings import Severity
 from pixi_auth_tui.core.model import KIND_LABELS, KINDS
+from pixi_auth_tui.core.redact import plain
 from pixi_auth_tui.core.words import plural
 from pixi_auth_tui.engine.operations import save_credential
 from pixi_auth_tui.probe.state import ProbeState
@@ -173,10 +174,23 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         if report.hosts:
             table.move_cursor(row=keep)
         else:
-            self.query_one("#host-detail", Static).update("This workspace names no remote channel or index.")
+            self.query_one("#host-detail", Static).update(self._without_hosts(report))
         self._render_detail()
         if message:
             self.notify(message, timeout=8, markup=False)
+
+    @staticmethod
+    def _without_hosts(report: CheckReport) -> Text:
+        """No host to show: say why, first what could not be read (a manifest nested too deeply …)."""
+        text = Text()
+        unread = [f for f in report.findings if f.host is None and f.code in ("manifest-problem", "config-problem")]
+        for finding in unread:
+            text.append(f"{finding.title}\n", style=SEVERITY_STYLE[finding.severity])
+            text.append(f"{plain(finding.explanation)}\n\n")
+        text.append(
+            "No remote channel or index was read." if unread else "This workspace names no remote channel or index."
+        )
+        return text
 
     def selected(self) -> HostCheck | None:
         table = self.query_one("#hosts", DataTable)
