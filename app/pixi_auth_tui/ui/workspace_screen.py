@@ -33,6 +33,7 @@ from pixi_auth_tui.ui.widgets.widening_table import WideningTable
 from pixi_auth_tui.workspace.check import ProbePlan, run_check
 from pixi_auth_tui.workspace.findings import login_key
 from pixi_auth_tui.workspace.model import CheckReport, HostCheck
+from pixi_auth_tui.workspace.probe import PLAIN_HTTP_TOKEN
 from pixi_auth_tui.workspace.read import NotAWorkspace
 
 VERDICT_STYLE = {
@@ -217,6 +218,8 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
             text.append(f"last test: {host.last.verdict.value} — {host.last.message}\n")
         if host.anonymous is not None and host.anonymous.status is not None:
             text.append(f"without a credential: HTTP {host.anonymous.status}\n", style="dim")
+        elif host.anonymous is not None and host.anonymous.message == PLAIN_HTTP_TOKEN:
+            text.append(f"{PLAIN_HTTP_TOKEN}\n", style="yellow")
         for finding in host.findings:
             text.append(f"\n{finding.title}\n", style=SEVERITY_STYLE[finding.severity])
             text.append(f"{finding.explanation}\n")
