@@ -118,5 +118,5 @@ def test_a_crash_of_the_ui_exits_non_zero(home, monkeypatch):
         def run(self) -> None:
             return None
 
-    monkeypatch.setattr(ui_main, "build_app", lambda environment, cwd: Crashing())
+    monkeypatch.setattr(ui_main, "build_app", lambda environment, cwd, config=None: Crashing())
     assert ui_main.run_tui(make_env(home)) == 1
