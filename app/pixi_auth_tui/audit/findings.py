@@ -19,6 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from pixi_auth_tui.core import expiry as expiry_module
 from pixi_auth_tui.core.hostkeys import key_problem
 from pixi_auth_tui.core.model import (
     Credential,
@@ -381,7 +382,7 @@ def _entry_findings(inventory: Inventory, now: float, state: ProbeState | None) 
                         "expired",
                         Severity.ERROR if row.status is Status.ACTIVE else Severity.WARNING,
                         f"the token for {key} has expired",
-                        f"It expired {time.strftime('%Y-%m-%d', time.gmtime(expiry))}; rotate it.",
+                        f"It expired {expiry_module.utc(expiry, '%Y-%m-%d')}; rotate it.",
                         sid,
                         key,
                     )
@@ -394,7 +395,7 @@ def _entry_findings(inventory: Inventory, now: float, state: ProbeState | None) 
                         "expiring",
                         Severity.WARNING,
                         f"the token for {key} expires in {span}",
-                        f"It expires {time.strftime('%Y-%m-%d', time.gmtime(expiry))}.",
+                        f"It expires {expiry_module.utc(expiry, '%Y-%m-%d')}.",
                         sid,
                         key,
                     )

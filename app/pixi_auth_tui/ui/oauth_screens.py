@@ -76,6 +76,8 @@ def token_fields(cred: Credential, now: float) -> list[tuple[str, str, str]]:
                 style,
             )
         )
+    elif details.expiry_note:
+        lines.append(("Expires", details.expiry_note, "dim"))
     elif is_oauth(cred):
         lines.append(("Expires", "no expiry recorded", "dim"))
     if details.refresh_token is not None:

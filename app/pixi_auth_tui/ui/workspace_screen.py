@@ -33,6 +33,7 @@ from pixi_auth_tui.ui.widgets.widening_table import WideningTable
 from pixi_auth_tui.workspace.check import ProbePlan, run_check
 from pixi_auth_tui.workspace.findings import login_key
 from pixi_auth_tui.workspace.model import CheckReport, HostCheck
+from pixi_auth_tui.workspace.probe import PLAIN_HTTP_TOKEN
 from pixi_auth_tui.workspace.read import NotAWorkspace
 
 VERDICT_STYLE = {
@@ -174,10 +175,23 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         if report.hosts:
             table.move_cursor(row=keep)
         else:
-            self.query_one("#host-detail", Static).update("This workspace names no remote channel or index.")
+            self.query_one("#host-detail", Static).update(self._without_hosts(report))
         self._render_detail()
         if message:
             self.notify(message, timeout=8, markup=False)
+
+    @staticmethod
+    def _without_hosts(report: CheckReport) -> Text:
+        """No host to show: say why, first what could not be read (a manifest nested too deeply …)."""
+        text = Text()
+        unread = [f for f in report.findings if f.host is None and f.code in ("manifest-problem", "config-problem")]
+        for finding in unread:
+            text.append(f"{finding.title}\n", style=SEVERITY_STYLE[finding.severity])
+            text.append(f"{plain(finding.explanation)}\n\n")
+        text.append(
+            "No remote channel or index was read." if unread else "This workspace names no remote channel or index."
+        )
+        return text
 
     def selected(self) -> HostCheck | None:
         table = self.query_one("#hosts", DataTable)
@@ -204,6 +218,8 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
             text.append(f"last test: {host.last.verdict.value} — {host.last.message}\n")
         if host.anonymous is not None and host.anonymous.status is not None:
             text.append(f"without a credential: HTTP {host.anonymous.status}\n", style="dim")
+        elif host.anonymous is not None and host.anonymous.message == PLAIN_HTTP_TOKEN:
+            text.append(f"{PLAIN_HTTP_TOKEN}\n", style="yellow")
         for finding in host.findings:
             text.append(f"\n{finding.title}\n", style=SEVERITY_STYLE[finding.severity])
             text.append(f"{finding.explanation}\n")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from pathlib import Path
 
 from pixi_auth_tui.audit.findings import Severity
+from pixi_auth_tui.core import expiry
 from pixi_auth_tui.core.hostkeys import host_of, normalise_login_key
 from pixi_auth_tui.core.model import KINDS
 from pixi_auth_tui.core.urlmask import mask_url
@@ -299,6 +299,4 @@ def unused_findings(inventory: Inventory, hosts: Iterable[HostCheck]) -> list[Ch
 
 
 def _ago(timestamp: float) -> str:
-    if not timestamp:
-        return "earlier"
-    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(timestamp))
+    return (expiry.utc(timestamp) if timestamp else None) or "earlier"
