@@ -212,6 +212,19 @@ def _add_resolve(sub: argparse._SubParsersAction) -> None:
     p_resolve = sub.add_parser("resolve", help="which credential pixi would send for a URL, and how")
     p_resolve.add_argument("url")
     p_resolve.add_argument("--json", action="store_true")
+    p_resolve.add_argument(
+        "--pypi",
+        action="store_true",
+        help="URL is a PyPI index: rattler's layer, then uv's own chain (URL, netrc, credentials.toml, keyring)",
+    )
+    p_resolve.add_argument(
+        "--project", help="with --pypi: the project page uv requests first (<index>/<project>/; default: the URL)"
+    )
+    p_resolve.add_argument(
+        "--keyring-provider",
+        choices=("disabled", "subprocess"),
+        help="with --pypi: as pixi's --pypi-keyring-provider (default: pixi's pypi-config)",
+    )
 
 
 def _add_set(sub: argparse._SubParsersAction) -> None:
@@ -589,6 +602,10 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
             from pixi_auth_tui.cli.check import cmd_check
 
             return cmd_check(args, environment_for(args), out, err)
+        if args.command == "resolve" and getattr(args, "pypi", False):
+            from pixi_auth_tui.cli.pypi import cmd_resolve_pypi
+
+            return cmd_resolve_pypi(environment_for(args), args, out)
         if args.command == "resolve":
             # Only the rows of the keys rattler would try for this URL (every store still read whole).
             from pixi_auth_tui.core.hostkeys import candidate_keys
