@@ -300,3 +300,40 @@ def test_uv_sends_what_resolve_says(refusing_proxy, tmp_path: Path) -> None:
         if ours.winner is not None and first_anonymous != (ours.when != "first request"):
             problems.append(f"{case.name}: we say {ours.when!r}; uv's requests were {headers}")
     assert problems == []
+
+
+def test_rattlers_layer_is_what_py_rattler_sends(tmp_path: Path) -> None:
+    """pixi's layer in front of uv's: py-rattler shows what rattler's middleware puts on the
+    request (a wildcard key included), and that a rejected file leaves no rattler layer."""
+    from tests.oracle import STORE_FAILED, Case, basic, run_oracle
+
+    cases, sides = [], []
+    for n, (stores, netrc) in enumerate(
+        [
+            ({"*.idx.test": {"BasicHTTP": {"username": "w", "password": "wild-pw"}}}, None),
+            ({"p1.idx.test": {"BearerToken": "tok-0123456789"}}, "machine p1.idx.test login n password np\n"),
+            ({"p2.idx.test": {"BasicHttp": {"username": "x", "password": "y"}}}, "machine p2.idx.test login n password np\n"),
+        ]
+    ):
+        home = tmp_path / f"r{n}"
+        (home / ".rattler").mkdir(parents=True)
+        (home / ".rattler" / "credentials.json").write_text(json.dumps(stores))
+        if netrc:
+            (home / ".netrc").write_text(netrc)
+        host = f"p{n}.idx.test"
+        cases.append(Case(home, f"http://{host}/simple/c{n}", label=host))
+        sides.append(UvSide.load({"HOME": str(home)}, home, "disabled"))
+    outcomes = run_oracle(cases)
+    for case, side, outcome in zip(cases, sides, outcomes, strict=True):
+        inventory = load_inventory(case.environment())
+        ours = resolve_pypi(inventory, case.url, side)
+        rattler = ours.layers[0]
+        assert rattler.id == "rattler"
+        if STORE_FAILED in outcome.result:
+            # rattler cannot build its store: pixi drops its layer; uv's own netrc still answers.
+            assert rattler.outcome == "skipped" and ours.winner is not None and ours.winner.id == "netrc"
+            continue
+        sent = {r.authorization for r in outcome.requests}
+        cred = rattler.credential
+        expected = basic(cred.username, cred.password) if isinstance(cred, BasicHTTP) else f"Bearer {cred.token}"
+        assert sent == {expected} and ours.winner is rattler, case.label
