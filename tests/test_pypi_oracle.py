@@ -312,7 +312,10 @@ def test_rattlers_layer_is_what_py_rattler_sends(tmp_path: Path) -> None:
         [
             ({"*.idx.test": {"BasicHTTP": {"username": "w", "password": "wild-pw"}}}, None),
             ({"p1.idx.test": {"BearerToken": "tok-0123456789"}}, "machine p1.idx.test login n password np\n"),
-            ({"p2.idx.test": {"BasicHttp": {"username": "x", "password": "y"}}}, "machine p2.idx.test login n password np\n"),
+            (
+                {"p2.idx.test": {"BasicHttp": {"username": "x", "password": "y"}}},
+                "machine p2.idx.test login n password p\n",
+            ),
         ]
     ):
         home = tmp_path / f"r{n}"
