@@ -5,6 +5,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_REJECTED, EXIT_FINDINGS =
 EXIT_UNVERIFIED, EXIT_NOT_TESTED = 6, 7
 
 STORE_CHOICES = ("keychain", "credentials", "auth-file", "override")
+# uv's credentials.toml (PyPI indexes): `set`/`remove --store uv`, as `uv auth login/logout`.
+UV_STORE = "uv"
 
 
 class UsageError(Exception):

@@ -59,6 +59,9 @@ from pixi_auth_tui.cli.common import (
     STORE_CHOICES as STORE_CHOICES,
 )
 from pixi_auth_tui.cli.common import (
+    UV_STORE as UV_STORE,
+)
+from pixi_auth_tui.cli.common import (
     UsageError as UsageError,
 )
 from pixi_auth_tui.core.model import KIND_LABELS, KINDS, Credential, public_identity
@@ -154,7 +157,7 @@ def quick_args(argv: Sequence[str]) -> argparse.Namespace | None:
     if command == "list" and not values:
         return argparse.Namespace(**found)
     if command == "resolve" and len(values) == 1:
-        return argparse.Namespace(**found, url=values[0])
+        return argparse.Namespace(**found, url=values[0], pypi=False, project=None, keyring_provider=None)
     if command == "audit" and len(values) <= 1:
         return argparse.Namespace(**found, fail_on=values[0] if values else "error")
     return None
@@ -238,9 +241,10 @@ def _add_set(sub: argparse._SubParsersAction) -> None:
         p_set.add_argument(f"--{name.replace('_', '-')}", help=f"for --kind {' or '.join(kinds)}")
     p_set.add_argument(
         "--store",
-        choices=STORE_CHOICES,
+        choices=(*STORE_CHOICES, UV_STORE),
         help="default: where `pixi auth login` writes (RATTLER_AUTH_FILE if set, "
-        "else the keychain, else credentials.json)",
+        "else the keychain, else credentials.json); `uv`: uv's credentials.toml, for PyPI indexes, "
+        "as `uv auth login KEY` writes it (KEY an index URL or host)",
     )
     p_set.add_argument(
         "--stdin",
@@ -260,6 +264,13 @@ def _add_test(sub: argparse._SubParsersAction) -> None:
     p_test.add_argument("--allow-http", action="store_true", help="allow sending the secret over plain http")
     p_test.add_argument("--timeout", type=float, default=15.0, help="seconds for the whole request (default 15)")
     p_test.add_argument("--json", action="store_true")
+    p_test.add_argument(
+        "--pypi",
+        action="store_true",
+        help="KEY is a PyPI index URL: request it with the credential pixi's uv sends (and without)",
+    )
+    p_test.add_argument("--project", help="with --pypi: request <index>/<project>/ instead of the index root")
+    p_test.add_argument("--keyring-provider", choices=("disabled", "subprocess"), help="with --pypi: as for resolve")
 
 
 def _add_audit(sub: argparse._SubParsersAction) -> None:
@@ -273,8 +284,11 @@ def _add_audit(sub: argparse._SubParsersAction) -> None:
 def _add_remove(sub: argparse._SubParsersAction) -> None:
     p_remove = sub.add_parser("remove", help="remove a credential from one store")
     p_remove.add_argument("key")
-    p_remove.add_argument("--store", choices=(*STORE_CHOICES, "netrc"))
+    p_remove.add_argument("--store", choices=(*STORE_CHOICES, "netrc", UV_STORE))
     p_remove.add_argument("--item", help="keychain item path, to remove one of several duplicates")
+    p_remove.add_argument(
+        "--username", help="with --store uv: whose entry (default __token__, as `uv auth logout` takes it)"
+    )
 
 
 _ADD_LEAN: dict[str, Callable[[argparse._SubParsersAction], None]] = {
@@ -611,6 +625,17 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
             from pixi_auth_tui.core.hostkeys import candidate_keys
 
             return cmd_resolve(load_inventory(environment_for(args), keys=candidate_keys(args.url)), args, out)
+        if args.command == "test" and args.pypi:
+            from pixi_auth_tui.cli.pypi import cmd_test_pypi
+
+            return cmd_test_pypi(environment_for(args), args, out, err)
+        if args.command in ("set", "remove") and args.store == UV_STORE:
+            from pixi_auth_tui.cli.pypi import cmd_remove_uv, cmd_set_uv
+
+            if args.command == "set":
+                reader = _secret_reader(args.stdin, stdin, KIND_CHOICES[args.kind])
+                return cmd_set_uv(environment_for(args), args, out, reader)
+            return cmd_remove_uv(environment_for(args), args, out)
         inv = load_inventory_for(args)
         if args.command == "list":
             return cmd_list(inv, args, out)

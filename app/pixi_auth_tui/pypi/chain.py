@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from pixi_auth_tui.core.hostkeys import parse_url
-from pixi_auth_tui.core.model import KINDS, BasicHTTP, Credential, mask, masked_secret
+from pixi_auth_tui.core.model import KINDS, BasicHTTP, Credential, field_value, mask, masked_secret, secret_of
 from pixi_auth_tui.engine.inventory import Inventory, Resolution, describe_request
 from pixi_auth_tui.pypi import keyring_lookup, uv_netrc, uv_store
 
@@ -210,11 +210,12 @@ def resolve_pypi(
     layers.append(rattler)
     if rattler.outcome == "sends":
         cred = rattler.credential
-        if isinstance(cred, BasicHTTP) and not cred.password:
+        if cred is not None and _basic_user(cred) is not None and not secret_of(cred):
             # uv reads a Basic header without a password as a user name and looks further.
             rattler.outcome = "user name"
             rattler.detail += "; its password is empty, so uv takes it as a user name and looks for the password"
-            return _uv_chain(result, side, request_url, clean, scheme, host, host_port, cred.username, "first request")
+            user_only = _basic_user(cred)
+            return _uv_chain(result, side, request_url, clean, scheme, host, host_port, user_only, "first request")
         if cred is not None and KINDS[cred.kind].sends == "conda-path":  # (the path, not a header)
             result.notes.append(
                 "rattler puts this conda token into the path (/t/<token>/); uv sees no credential and, "
@@ -250,7 +251,7 @@ def _rattler_layer(inventory: Inventory, url: str) -> Layer:
         tried = ", ".join(resolution.candidates)
         return Layer(RATTLER, "nothing", f"no key in rattler's stores matches (keys tried: {tried})")
     cred = row.entry.credential
-    username = getattr(cred, "username", None) if isinstance(cred, BasicHTTP) else None
+    username = _basic_user(cred)
     return Layer(
         RATTLER,
         "sends",
@@ -288,9 +289,16 @@ def _uv_chain(
     return result
 
 
+def _basic_user(cred: Credential) -> str | None:
+    """The user name of an HTTP basic credential (None for any other kind)."""
+    spec = KINDS[cred.kind]
+    return field_value(cred, spec.identity) if spec.sends == "basic" and spec.identity else None
+
+
 def _authorization(cred: Credential) -> str:
-    if isinstance(cred, BasicHTTP):
-        return _basic_header(cred.username, cred.password)
+    user = _basic_user(cred)
+    if user is not None:
+        return _basic_header(user, secret_of(cred) or "")
     return f"Bearer {masked_secret(cred)}"
 
 

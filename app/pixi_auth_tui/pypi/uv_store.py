@@ -28,7 +28,6 @@ the real `uv auth login` / `uv auth logout`:
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import sys
 import tempfile
@@ -383,13 +382,11 @@ class UvStoreError(Exception):
 def locked(path: Path) -> Iterator[None]:
     """uv's own lock: an exclusive lock on `credentials.toml.lock` beside the file, so a
     running `uv auth login` and we never interleave."""
+    from pixi_auth_tui.stores.locking import exclusive  # (filelock: flock on POSIX, as uv's lock)
+
     _make_folder(path.parent)
-    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with exclusive(path.with_name(path.name + ".lock"), "uv's credentials.toml"):
         yield
-    finally:
-        os.close(fd)
 
 
 def _make_folder(folder: Path) -> None:
