@@ -5,7 +5,6 @@ The model is pixi_auth_tui.pypi.chain; this module only reads the options and pr
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from typing import TextIO
 
 from pixi_auth_tui.cli.common import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_OK, UsageError
@@ -81,10 +80,10 @@ def print_resolution(result: PypiResolution, out: TextIO) -> None:
 # -- `set` / `remove --store uv`: uv's credentials.toml ------------------------------------------
 
 
-def cmd_set_uv(environment: Environment, args: argparse.Namespace, out: TextIO, read: Callable[[str], str]) -> int:
+def cmd_set_uv(environment: Environment, args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     """`set KEY --store uv`: the entry `uv auth login KEY` would write, checked by the same
     `build_credential` as every other store (a token goes in as user `__token__`, as `--token`)."""
-    from pixi_auth_tui.cli.main import KIND_CHOICES, credential_from_args
+    from pixi_auth_tui.cli.setting import KIND_CHOICES, credential_from_args, secret_reader
     from pixi_auth_tui.core.model import KINDS, field_value, secret_of
     from pixi_auth_tui.pypi import uv_store
 
@@ -97,7 +96,7 @@ def cmd_set_uv(environment: Environment, args: argparse.Namespace, out: TextIO, 
         service = uv_store.login_service(args.key)
     except uv_store.ServiceError as err:
         raise UsageError(f"{args.key!r} is no index URL or host uv accepts: {err}") from err
-    cred = credential_from_args(args, read)
+    cred = credential_from_args(args, secret_reader(args.stdin, stdin, KIND_CHOICES[args.kind]))
     token = spec.sends == "bearer"
     username = uv_store.TOKEN_USER if token or not spec.identity else field_value(cred, spec.identity)
     password = secret_of(cred) or ""

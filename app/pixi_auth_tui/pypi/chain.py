@@ -27,6 +27,7 @@ from urllib.parse import unquote
 
 from pixi_auth_tui.core.hostkeys import parse_url
 from pixi_auth_tui.core.model import KINDS, BasicHTTP, Credential, field_value, mask, masked_secret, secret_of
+from pixi_auth_tui.core.urlmask import mask_urls
 from pixi_auth_tui.engine.inventory import Inventory, Resolution, describe_request
 from pixi_auth_tui.pypi import keyring_lookup, uv_netrc, uv_store
 
@@ -60,10 +61,10 @@ class Layer:
             "layer": self.id,
             "name": self.name,
             "outcome": self.outcome,
-            "detail": self.detail,
+            "detail": mask_urls(self.detail),
             "username": self.username,
             "secret": self.secret,
-            "where": self.where,
+            "where": None if self.where is None else mask_urls(self.where),
         }
 
 
@@ -90,9 +91,10 @@ class PypiResolution:
         return self.winner is not None and self.winner.outcome == "user name"
 
     def to_json(self) -> dict[str, Any]:
+        # URLs as the one masking shows them (a query's ?token=…, a bare user@ that may be a token)
         return {
-            "url": self.url,
-            "request_url": self.request_url,
+            "url": mask_urls(self.url),
+            "request_url": mask_urls(self.request_url),
             "host": self.host,
             "keyring_provider": self.keyring_provider,
             "sends_credential": self.sends_credential,
@@ -101,7 +103,7 @@ class PypiResolution:
             "authorization": self.authorization,
             "username": self.winner.username if self.winner else None,
             "layers": [layer.to_json() for layer in self.layers],
-            "notes": self.notes,
+            "notes": [mask_urls(note) for note in self.notes],
         }
 
 

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from pixi_auth_tui.audit.findings import SEVERITY_ORDER, Severity
 from pixi_auth_tui.core.hostkeys import host_of
 from pixi_auth_tui.core.model import public_identity
+from pixi_auth_tui.core.urlmask import mask_url, secret_beyond_user_name
 from pixi_auth_tui.engine.inventory import (
     OVERRIDE,
     Inventory,
@@ -38,7 +39,6 @@ from pixi_auth_tui.workspace.model import (
     HostCheck,
     Need,
     is_pypi_need,
-    mask_url,
 )
 from pixi_auth_tui.workspace.probe import ProbePlan, load_anonymous, probe_hosts
 from pixi_auth_tui.workspace.read import (
@@ -98,6 +98,9 @@ def collect_needs(workspace: Workspace) -> list[Need]:
         seen.add((url, what, source))
         requested, mirror = apply_mirror(url, mirrors)
         shown, secret_in_url = mask_url(url)
+        # A bare `user@` (Google Artifact Registry's `oauth2accesstoken@`) names a user, no secret:
+        # masked when shown, but no "secret in a URL" finding for it.
+        secret_in_url = secret_in_url and secret_beyond_user_name(url)
         shown_requested, _ = mask_url(requested)
         needs.append(
             Need(

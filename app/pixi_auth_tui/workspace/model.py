@@ -6,7 +6,6 @@ Kept apart from the reading (pixi_auth_tui.workspace.read), the checking (pixi_a
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -16,7 +15,7 @@ from pixi_auth_tui.audit.findings import Severity
 from pixi_auth_tui.engine.inventory import Inventory, Resolution, Row
 from pixi_auth_tui.probe.state import ProbeResult
 from pixi_auth_tui.pypi.chain import PypiResolution
-from pixi_auth_tui.workspace.read import S3Option, Workspace, strip_userinfo
+from pixi_auth_tui.workspace.read import S3Option, Workspace
 
 KNOWN_PUBLIC = (
     "https://pypi.org/",
@@ -25,7 +24,6 @@ KNOWN_PUBLIC = (
     "https://conda.anaconda.org/bioconda/",
     "https://repo.prefix.dev/conda-forge/",
 )
-CONDA_TOKEN_IN_PATH = re.compile(r"/t/([^/]+)/")
 
 
 class Fails(StrEnum):
@@ -175,29 +173,6 @@ class CheckReport:
         counts["missing"] = sum(f.fails is Fails.MISSING for f in self.findings)
         counts["rejected"] = sum(f.fails is Fails.REJECTED for f in self.findings)
         return counts
-
-
-def mask_url(url: str) -> tuple[str, bool]:
-    """A URL fit to print: no `user:password@` (a bare `user@` is kept: a user name, as in
-    `https://oauth2accesstoken@…/simple`, is no secret), a `/t/<token>/` masked. Also: did it
-    hold a secret?"""
-    user = bare_user(url)
-    clean, had_userinfo = strip_userinfo(url)
-    masked, count = CONDA_TOKEN_IN_PATH.subn("/t/•••/", clean)
-    if user is not None:
-        masked = masked.replace("://", f"://{user}@", 1)
-    return masked, (had_userinfo and user is None) or count > 0
-
-
-def bare_user(url: str) -> str | None:
-    """The user name of a URL written `scheme://user@host/…` (no password), as written."""
-    if "@" not in url:
-        return None
-    authority = url.split("://", 1)[-1].split("/", 1)[0]
-    userinfo, at, _host = authority.rpartition("@")
-    if not at or not userinfo or ":" in userinfo:
-        return None
-    return userinfo
 
 
 def s3_http_url(url: str, option: S3Option | None) -> str | None:
