@@ -117,7 +117,7 @@ HAND: list[Spec] = [
         store=_toml("http://{h}/", "su", "sp") + _toml("http://{h}/simple", "zed", "zp"),
     ),
     Spec(
-        "store-bare-host-breaks-file",
+        "store-host-port-is-a-scheme",
         "http://{h}/simple",
         store=_toml("{h}", "su", "sp") + _toml("http://{h}/", "b", "2"),
         local=True,

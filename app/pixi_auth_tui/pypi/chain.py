@@ -142,11 +142,7 @@ def _split_userinfo(url: str) -> tuple[str, str | None, str | None]:
         return url, None, None
     user = unquote(parsed.username, errors="replace") or None
     password = unquote(parsed.password, errors="replace") or None
-    if user is None and password is None:
-        return parsed.href, None, None  # as the url crate writes it (lower-case host, …)
-    parsed.username = ""
-    parsed.password = ""
-    return parsed.href, user, password
+    return uv_store.href(parsed), user, password  # as the url crate writes it (lower-case host, …)
 
 
 def _request_url(index: str, project: str | None) -> str:
@@ -166,14 +162,14 @@ def resolve_pypi(
     clean, user, password = _split_userinfo(url)
     parsed = parse_url(clean)
     shown = clean if user is None else clean.replace("://", f"://{user}@" if password is None else f"://{user}:•••@", 1)
-    if parsed is None or not parsed.hostname:
+    if parsed is None or not parsed.host:
         return PypiResolution(
             shown, shown, "", side.keyring_provider, [], None, error=f"not a URL with a host: {url!r}"
         )
     request_url = _request_url(clean, project)
-    host = parsed.hostname
-    scheme = parsed.protocol.rstrip(":")
-    host_port = host + (f":{parsed.port}" if parsed.port else "")
+    host = parsed.host
+    scheme = parsed.scheme
+    host_port = host + (f":{parsed.port}" if parsed.port is not None else "")
     result = PypiResolution(shown, request_url, host, side.keyring_provider, [], None)
     layers = result.layers
     if side.netrc.note:

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from pixi_auth_tui.core.model import BasicHTTP, BearerToken, Credential
+from pixi_auth_tui.core.whatwg import URL
 from pixi_auth_tui.system.safeio import UnreadableFile, read_limited
 
 FILE_NAME = "credentials.toml"
@@ -87,14 +88,24 @@ class ServiceError(ValueError):
     pass
 
 
-def parse_url(text: str) -> ServiceUrl | None:
-    from ada_url import URL
+def href(url: URL, userinfo: bool = False) -> str:
+    """The URL as the url crate serialises it (without its user name and password, unless asked)."""
+    user = ""
+    if userinfo and (url.username or url.password):
+        user = url.username + (f":{url.password}" if url.password else "") + "@"
+    port = f":{url.port}" if url.port is not None else ""
+    cut = min((i for i in (url.rest.find("?"), url.rest.find("#")) if i >= 0), default=len(url.rest))
+    return f"{url.scheme}://{user}{url.host}{port}{url.path}{url.rest[cut:]}"
 
-    try:
-        url = URL(text)
-    except ValueError:
-        return None
-    return ServiceUrl(url.href, url.protocol.rstrip(":"), url.hostname, url.port, url.pathname)
+
+def parse_url(text: str) -> ServiceUrl | None:
+    from pixi_auth_tui.core.hostkeys import parse_url as parse_whatwg
+
+    url = parse_whatwg(text)
+    if url is None:
+        return None  # (`host:port` parses, as a URL of scheme `host`: it matches nothing)
+    port = "" if url.port is None else str(url.port)
+    return ServiceUrl(href(url), url.scheme, url.host, port, url.path)
 
 
 def parse_service(text: str) -> ServiceUrl:

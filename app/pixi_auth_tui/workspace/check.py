@@ -27,7 +27,7 @@ from pixi_auth_tui.engine.inventory import (
     inventory_from,
     load_inventory,
 )
-from pixi_auth_tui.probe.state import ProbeState, result_key
+from pixi_auth_tui.probe.state import ProbeState
 from pixi_auth_tui.pypi.chain import UvSide, resolve_pypi
 from pixi_auth_tui.stores.jsonfile import JsonFileStore
 from pixi_auth_tui.system.paths import Environment
@@ -225,7 +225,7 @@ def build_report(
             check.pypi = resolve_pypi(inventory, pypi_need.uv_url or pypi_need.raw_requested, sides[provider])
         row = check.row
         if row is not None:
-            check.last = state.results.get(result_key(row.store.id, row.key))
+            check.last = state.result_for(row.store.id, row.key, row.entry.credential)
         check.anonymous = anonymous.get(check.host)
         check.findings = host_findings(check, inventory, workspaces)
         check.verdict = verdict_of(check, inventory)
