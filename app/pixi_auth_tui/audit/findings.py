@@ -171,7 +171,8 @@ def _store_findings(inventory: Inventory, home: Path, keychain_usable: bool) -> 
                         f"pixi ignores every credential in {store.name}",
                         f"rattler cannot parse {path} ({detail}). Because the file is parsed as a whole, rattler "
                         "refuses it and pixi cannot build its credential store: its conda requests fail with an "
-                        "error and its PyPI requests (uv) go out without credentials."
+                        "error and its PyPI requests (uv) go out without rattler's credentials (uv still sends "
+                        "what the URL, netrc, its credentials.toml or the keyring supply)."
                         + ("" if fixes else " Fix the file by hand; this tool will not write to it."),
                         store.id,
                         path=str(path),

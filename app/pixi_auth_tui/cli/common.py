@@ -15,6 +15,8 @@ EXIT_UNVERIFIED, EXIT_NOT_TESTED, EXIT_MISSING = 6, 7, 8
 STORE_CHOICES = ("keychain", "credentials", "auth-file", "override")
 # uv's own stores, for PyPI indexes only (`set`, `remove`, `test`; never OAuth).
 PYPI_STORE_CHOICES = ("keyring-pypi",)
+# uv's credentials.toml (PyPI indexes): `set`/`remove --store uv`, as `uv auth login/logout`.
+UV_STORE = "uv"
 
 
 class UsageError(Exception):

@@ -59,6 +59,7 @@ from pixi_auth_tui.cli.common import (
 )
 from pixi_auth_tui.cli.common import (
     PYPI_STORE_CHOICES,
+    UV_STORE,
     UsageError,
     environment_for,
 )
@@ -150,6 +151,19 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
             from pixi_auth_tui.cli.check import cmd_check
 
             return cmd_check(args, environment_for(args), out, err)
+        if getattr(args, "pypi", False) and args.command in ("resolve", "test"):
+            # A PyPI index: rattler's layer, then uv's own chain (app/pixi_auth_tui/pypi).
+            from pixi_auth_tui.cli.pypi import cmd_resolve_pypi, cmd_test_pypi
+
+            if args.command == "resolve":
+                return cmd_resolve_pypi(environment_for(args), args, out)
+            return cmd_test_pypi(environment_for(args), args, out, err)
+        if args.command in ("set", "remove") and args.store == UV_STORE:
+            from pixi_auth_tui.cli.pypi import cmd_remove_uv, cmd_set_uv
+
+            if args.command == "set":
+                return cmd_set_uv(environment_for(args), args, out, stdin)
+            return cmd_remove_uv(environment_for(args), args, out)
         if args.command == "resolve":
             # Only the rows of the keys rattler would try for this URL (every store still read whole).
             from pixi_auth_tui.core.hostkeys import candidate_keys
@@ -191,11 +205,11 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
 def _run_pypi_keyring(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     """`set`, `remove` and `test` of a Python keyring entry (--store keyring-pypi)."""
     from pixi_auth_tui.cli import pypi_keyring
-    from pixi_auth_tui.cli.setting import KIND_CHOICES, _secret_reader, credential_from_args
+    from pixi_auth_tui.cli.setting import KIND_CHOICES, credential_from_args, secret_reader
 
     if args.command == "set":
         pypi_keyring.check_set_args(args)  # before the secret is asked for
-        cred = credential_from_args(args, _secret_reader(args.stdin, stdin, KIND_CHOICES[args.kind]))
+        cred = credential_from_args(args, secret_reader(args.stdin, stdin, KIND_CHOICES[args.kind]))
         return pypi_keyring.cmd_set_keyring(inv, args, cred, out, err)
     if args.command == "remove":
         return pypi_keyring.cmd_remove_keyring(inv, args, out)

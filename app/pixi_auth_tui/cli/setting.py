@@ -7,7 +7,7 @@ import argparse
 from collections.abc import Callable
 from typing import TextIO
 
-from pixi_auth_tui.cli.common import EXIT_OK, PYPI_STORE_CHOICES, STORE_CHOICES, UsageError
+from pixi_auth_tui.cli.common import EXIT_OK, PYPI_STORE_CHOICES, STORE_CHOICES, UV_STORE, UsageError
 from pixi_auth_tui.core.model import KIND_LABELS, KINDS, Credential
 from pixi_auth_tui.core.words import plural
 from pixi_auth_tui.engine.inventory import Inventory, WriteChoice
@@ -40,10 +40,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         p_set.add_argument(f"--{name.replace('_', '-')}", help=f"for --kind {' or '.join(kinds)}")
     p_set.add_argument(
         "--store",
-        choices=(*STORE_CHOICES, *PYPI_STORE_CHOICES),
+        choices=(*STORE_CHOICES, *PYPI_STORE_CHOICES, UV_STORE),
         help="default: where `pixi auth login` writes (RATTLER_AUTH_FILE if set, "
         "else the keychain, else credentials.json); keyring-pypi: a Python keyring entry uv reads "
-        "for PyPI indexes (`keyring set SERVICE USER`)",
+        "for PyPI indexes (`keyring set SERVICE USER`); `uv`: uv's credentials.toml, for PyPI indexes, "
+        "as `uv auth login KEY` writes it (KEY an index URL or host)",
     )
     p_set.add_argument(
         "--stdin",
@@ -55,7 +56,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 SecretReader = Callable[[str], str]
 
 
-def _secret_reader(use_stdin: bool, stdin: TextIO, kind: str) -> SecretReader:
+def secret_reader(use_stdin: bool, stdin: TextIO, kind: str) -> SecretReader:
     if use_stdin:
         # Only "\n" ends a line (and "\r\n"): str.splitlines would also split at \x85, U+2028,
         # \x1c … and silently store the front of a secret. Those stay in and are refused.
@@ -115,7 +116,7 @@ def cmd_set(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO, 
     else:
         choice = inv.write_choice()
         store = choice.store
-    reader = _secret_reader(args.stdin, stdin, KIND_CHOICES[args.kind])
+    reader = secret_reader(args.stdin, stdin, KIND_CHOICES[args.kind])
     warned = False
     if choice is not None and choice.warning and not args.stdin:
         err.write(f"warning: {choice.warning}\n")  # before the person types the secret

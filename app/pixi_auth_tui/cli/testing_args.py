@@ -22,3 +22,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p_test.add_argument("--allow-http", action="store_true", help="allow sending the secret over plain http")
     p_test.add_argument("--timeout", type=float, default=15.0, help="seconds for the whole request (default 15)")
     p_test.add_argument("--json", action="store_true")
+    p_test.add_argument(
+        "--pypi",
+        action="store_true",
+        help="KEY is a PyPI index URL: request it with the credential pixi's uv sends (and without)",
+    )
+    p_test.add_argument("--project", help="with --pypi: request <index>/<project>/ instead of the index root")
+    p_test.add_argument("--keyring-provider", choices=("disabled", "subprocess"), help="with --pypi: as for resolve")

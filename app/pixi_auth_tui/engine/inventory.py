@@ -290,7 +290,7 @@ def blocking_problem(stores: list[Store], snapshots: dict[str, Snapshot]) -> str
             return (
                 f"rattler cannot load {store.path} ({snapshots[store.id].message}), so pixi cannot build its "
                 "credential store at all: its conda requests fail with an error and its PyPI requests (uv) "
-                "go out without credentials, whatever the other stores hold, until this file is fixed"
+                "go out without rattler's credentials (uv's own chain still runs) until this file is fixed"
             )
     return None
 

@@ -1,1 +1,2 @@
-"""PyPI indexes: the credentials uv sends under pixi (uv's own chain after rattler's layer)."""
+"""PyPI indexes as pixi reaches them through uv: rattler's layer, then uv's own chain (netrc as
+uv parses it, uv's credentials.toml, the keyring command). No Textual here."""

@@ -165,10 +165,12 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         for index, host in enumerate(report.hosts):
             row = host.row
             credential = f"{row.key} · {KIND_LABELS[row.entry.credential.kind]} · {row.store.name}" if row else "—"
+            from_uv = host.pypi_credential  # a PyPI index's credential from uv's own chain
+            credential = from_uv or credential
             table.add_row(
                 Text(host.host),
                 Text(host.verdict, style=VERDICT_STYLE.get(host.verdict, "yellow")),
-                Text(credential, style="" if row else "dim"),
+                Text(credential, style="" if row or from_uv else "dim"),
                 Text(", ".join(host.kinds)),
                 key=str(index),
             )
@@ -210,7 +212,14 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         text.append(f"{host.verdict}\n", style=VERDICT_STYLE.get(host.verdict, "yellow"))
         row = host.row
         request = host.resolution.request if host.resolution else None
-        if row is not None:
+        pypi = host.pypi
+        if pypi is not None:
+            # A PyPI index: the same chain `resolve --pypi` prints (rattler's layer, then uv's).
+            for layer in pypi.layers:
+                mark = "→ " if layer is pypi.winner else "  "
+                who = f" {layer.username}" if layer.username else ""
+                text.append(f"{mark}{layer.name}: {layer.outcome}{who}\n", style="" if layer is pypi.winner else "dim")
+        elif row is not None:
             text.append(f"pixi sends {row.key} from {row.store.name} ({KIND_LABELS[row.entry.credential.kind]})\n")
         elif request is not None and request.note:
             text.append(f"{request.note}\n", style="dim")
