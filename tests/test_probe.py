@@ -1,7 +1,9 @@
 """Test connection against real servers on 127.0.0.1 (HTTP, HTTPS with a trustme CA, moto S3)."""
 
+import asyncio
 import os
 import ssl
+import sys
 import time
 
 import httpx
@@ -99,6 +101,22 @@ async def test_timeout(http_server):
     assert r.verdict is Verdict.TIMEOUT and "0.5" in r.message
 
 
+async def test_a_request_cancelled_inside_the_http_stack_is_a_timeout_not_a_crash():
+    # httpx's own read timeout (anyio) can leave a stray cancellation on the request's task when
+    # it fires together with the probe's overall timeout; that race cannot be forced with a real
+    # server, so a transport that cancels its own task stands in for it.
+    async def cancel_own_task(request: httpx.Request) -> httpx.Response:
+        task = asyncio.current_task()
+        assert task is not None
+        task.cancel()
+        await asyncio.sleep(0)
+        return httpx.Response(200)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(cancel_own_task)) as client:
+        r = await probe("127.0.0.1", BearerToken("good-token"), "http://127.0.0.1:9/x", opts(), client=client)
+    assert r.verdict is Verdict.TIMEOUT
+
+
 async def test_no_server_is_a_network_error():
     r = await probe("127.0.0.1", BearerToken("t"), "http://127.0.0.1:9/x", opts())
     assert r.verdict is Verdict.NETWORK_ERROR
@@ -163,6 +181,17 @@ async def test_s3_keys_signed_with_sigv4(moto_s3):
     assert r.verdict is Verdict.ACCEPTED, r
     r = await probe("s3://channel", S3Credentials(key_id, "wrong-secret"), url, opts())
     assert r.verdict is Verdict.REJECTED
+
+
+async def test_s3_without_the_s3_extra_says_how_to_get_it_and_sends_nothing(http_server, monkeypatch):
+    """botocore is the `s3` extra: without it an S3 test is one clear line, and no request goes out."""
+    monkeypatch.setitem(sys.modules, "botocore", None)  # Python's own way of making an import fail
+    monkeypatch.delitem(sys.modules, "botocore.auth", raising=False)
+    before = len(http_server.seen)
+    r = await probe("s3://channel", S3Credentials("AKIDEXAMPLE", "s3cr3t-key-value"), f"{http_server.base}/c", opts())
+    assert r.verdict is Verdict.UNSUPPORTED
+    assert "pixi-auth-tui[s3]" in r.message and "botocore" in r.message
+    assert len(http_server.seen) == before
 
 
 async def test_probe_many_reports_each_as_it_finishes(http_server):

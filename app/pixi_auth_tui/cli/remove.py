@@ -5,15 +5,20 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from pixi_auth_tui.cli.common import EXIT_NOT_FOUND, EXIT_OK, STORE_CHOICES, UsageError
+from pixi_auth_tui.cli.common import EXIT_NOT_FOUND, EXIT_OK, PYPI_STORE_CHOICES, STORE_CHOICES, UV_STORE, UsageError
 from pixi_auth_tui.engine.inventory import Inventory
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p_remove = sub.add_parser("remove", help="remove a credential from one store")
     p_remove.add_argument("key")
-    p_remove.add_argument("--store", choices=(*STORE_CHOICES, "netrc"))
+    p_remove.add_argument("--store", choices=(*STORE_CHOICES, "netrc", *PYPI_STORE_CHOICES, UV_STORE))
     p_remove.add_argument("--item", help="keychain item path, to remove one of several duplicates")
+    p_remove.add_argument(
+        "--username",
+        help="keyring-pypi: the user name of the entry; "
+        "uv: whose entry (default __token__, as `uv auth logout` takes it)",
+    )
 
 
 def cmd_remove(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
@@ -35,8 +40,11 @@ def cmd_remove(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
     row = holders[0]
     # The UI's delete, on the store as it is now (nothing was shown first): the same successor
     # (rattler's lookup, wildcards included) is named.
-    after = delete_entry(inv, row, as_seen=False, by_key=args.item is None).successor
+    outcome = delete_entry(inv, row, as_seen=False, by_key=args.item is None)
+    after = outcome.successor
     out.write(f"removed {args.key} from {row.store.name} ({row.store.location})\n")
+    if outcome.note:
+        out.write(f"note: {outcome.note.lstrip('; ')}\n")
     if after is not None:
         what = "the entry" if after.key == row.key else after.key
         out.write(f"pixi now uses {what} in {after.store.name} for {args.key}\n")

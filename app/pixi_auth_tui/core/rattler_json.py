@@ -29,8 +29,12 @@ from pixi_auth_tui.core.model import (
     BearerToken,
     CondaToken,
     Credential,
+    NotRead,
     Unrecognised,
+    dumps_credential,
     parse_credential,
+    rattler_accepts,
+    reading_problem,
 )
 
 I64_MIN, I64_MAX = -(2**63), 2**63 - 1
@@ -336,3 +340,26 @@ def _dumps_slow(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ",".join(_dumps_slow(v) for v in value) + "]"
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def write_problem(cred: Credential, key: str | None = None) -> str | None:
+    """Why rattler could not read `cred` (stored under `key`) once we write it, or None.
+
+    Every write checks this first: the value is serialised as we would write it and read
+    back by the serde-faithful reader below, so each field must have rattler's type
+    (`String`, `Option<i64>` for `expires_at`: no float, no bool, nothing past the i64 range)
+    and no string may hold a lone surrogate. One bad entry would make rattler refuse the whole
+    file, and with it every credential in it.
+    """
+    if key is not None and has_lone_surrogate(key):
+        return "the key contains a lone surrogate (\\ud800–\\udfff), which rattler cannot read"
+    if isinstance(cred, NotRead):
+        return "the secret of this item was never read"
+    if not rattler_accepts(cred):
+        return reading_problem(cred) or "not a credential rattler can read"
+    try:
+        text = dumps_credential(cred)
+        problem = authentication_problem(parse_json(text))
+    except (SerdeError, TypeError, ValueError) as err:  # a value json cannot even write
+        return f"it cannot be written as rattler's JSON ({type(err).__name__})"
+    return f"rattler could not read it: {problem}" if problem else None

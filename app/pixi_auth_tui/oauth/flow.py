@@ -37,8 +37,11 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", _authlib_deprecate.AuthlibDeprecationWarning)
     from authlib.integrations.httpx_client import OAuth2Client, OAuthError
 
-from pixi_auth_tui.core.model import OAuth, dumps_credential, is_oauth, jwt_claims
+from pixi_auth_tui.core import expiry
+from pixi_auth_tui.core.model import OAuth, dumps_credential, is_oauth, is_readable, jwt_claims
+from pixi_auth_tui.core.validation import secret_problem
 from pixi_auth_tui.engine.inventory import Inventory, Row
+from pixi_auth_tui.oauth.bounded import Bounds, deadline_message
 from pixi_auth_tui.oauth.info import (
     DEFAULT_CLIENT_ID,
     DEFAULT_SCOPES,
@@ -48,10 +51,10 @@ from pixi_auth_tui.oauth.info import (
     LoginPlan,
     OAuthFailure,
     TokenDetails,
-    _int_or_none,
     clean,
     countdown,
     ensure_scheme,
+    foreign_url,
     is_loopback,
     is_prefix_dev,
     login_store,
@@ -85,29 +88,58 @@ __all__ = [
     "revoke",
     "token_details",
 ]
-from pixi_auth_tui.stores.base import Store, StoreError
+from pixi_auth_tui.engine.operations import current_entry, file_mode, mode_note, was_of
+from pixi_auth_tui.stores.base import ConflictError, Store, StoreError
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 HTTP_TIMEOUT = 30.0  # rattler's refresh timeout
 BROWSER_WAIT_SECONDS = 300.0  # rattler waits this long for the browser redirect
 
 
-def make_client(client_id: str, client_secret: str | None = None) -> OAuth2Client:
+def make_client(client_id: str, client_secret: str | None = None, bounds: Bounds | None = None) -> OAuth2Client:
+    """A client whose every request is bounded in size and in time (`oauth.bounded`)."""
+    bounds = bounds or Bounds()
     # A public client (no secret) authenticates with client_id in the body, as rattler does.
-    return OAuth2Client(
+    client = OAuth2Client(
         client_id=client_id,
         client_secret=client_secret,
         token_endpoint_auth_method="client_secret_basic" if client_secret else "none",
         revocation_endpoint_auth_method="client_secret_basic" if client_secret else "none",
         code_challenge_method="S256",
-        timeout=HTTP_TIMEOUT,
+        timeout=bounds.timeout(),
+        event_hooks=bounds.hooks(),
+        # A fresh connection per request, so each request's deadline can end its own socket.
+        limits=httpx.Limits(max_keepalive_connections=0),
         follow_redirects=False,
         trust_env=True,  # proxies and SSL_CERT_FILE, as rattler honours them
     )
+    # Authlib turns `expires_in` into an int itself, before we see the answer: it is checked first.
+    for hook in ("access_token_response", "refresh_token_response"):
+        client.register_compliance_hook(hook, _token_answer_checked)
+    return client
+
+
+def _token_answer_checked(response: httpx.Response) -> httpx.Response:
+    try:
+        body = response.json()
+    except ValueError:
+        return response  # not JSON: Authlib says so, and `_token_endpoint` words it
+    if isinstance(body, dict) and "error" not in body:
+        _lifetime(body)
+    return response
+
+
+def _lifetime(answer: dict[str, Any]) -> int | None:
+    """A token answer's `expires_in` as rattler reads it (`_expires_in`; None: absent). Authlib
+    also reads an `expires_at` (with `int()`): one that is not a time is refused before it does."""
+    lifetime = _expires_in(answer.get("expires_in"))
+    if answer.get("expires_at") is not None and expiry.unix_time(answer.get("expires_at")) is None:
+        raise OAuthFailure("provider", "the token endpoint's expires_at is not a time; nothing was stored")
+    return lifetime
 
 
 def _network(err: Exception, what: str) -> OAuthFailure:
-    text = (str(err) or type(err).__name__).splitlines()[0][:200]
+    text = deadline_message(err) or (str(err) or type(err).__name__).splitlines()[0][:200]
     return OAuthFailure("network", f"could not reach the {what}: {text}")
 
 
@@ -140,6 +172,11 @@ class ProviderInfo:
     device_authorization_endpoint: str | None = None
     revocation_endpoint: str | None = None
     userinfo_endpoint: str | None = None
+
+    @property
+    def anchors(self) -> tuple[str, str]:
+        """The origins a credential may travel to: the issuer's and its token endpoint's."""
+        return self.issuer, self.token_endpoint
 
 
 def discover(client: OAuth2Client, issuer: str) -> ProviderInfo:
@@ -174,6 +211,12 @@ def discover(client: OAuth2Client, issuer: str) -> ProviderInfo:
         userinfo_endpoint=endpoint("userinfo_endpoint"),
     )
     require_safe_url(info.token_endpoint, "token endpoint")
+    # The revocation endpoint is stored with the entry, and pixi's logout sends both tokens
+    # there: one that is plain http, or on another host, is refused before anything is stored.
+    if info.revocation_endpoint:
+        problem = foreign_url(info.revocation_endpoint, "revocation endpoint", info.anchors)
+        if problem:
+            raise OAuthFailure("discovery", f"{problem}; nothing was stored")
     return info
 
 
@@ -196,20 +239,48 @@ class Tokens:
 
 
 def tokens_from(response: dict[str, Any]) -> Tokens:
+    """The tokens of a token endpoint's answer, checked as a typed secret is: rattler would put
+    an access token holding a line break or ESC on every request, so it is refused, as is an
+    `expires_in` that is not a number of seconds (rattler's serde refuses those answers too)."""
     access = response.get("access_token")
     if not isinstance(access, str) or not access:
         raise OAuthFailure("provider", "the token endpoint's answer has no access token")
-    expires_in = response.get("expires_in")
     refresh = response.get("refresh_token")
+    for name, value in (("access token", access), ("refresh token", refresh)):
+        problem = secret_problem(value) if isinstance(value, str) and value else None
+        if problem:
+            raise OAuthFailure("provider", f"the token endpoint's {name} {problem}; nothing was stored")
+    lifetime = _lifetime(response)
     id_token = response.get("id_token")
     scope = response.get("scope")
     return Tokens(
         access_token=access,
         refresh_token=refresh if isinstance(refresh, str) and refresh else None,
-        expires_in=_int_or_none(expires_in),
+        expires_in=lifetime,
         id_token=id_token if isinstance(id_token, str) else None,
         scope=scope if isinstance(scope, str) else None,
     )
+
+
+# rattler reads `expires_in` as an i64 and stores `expires_at = now + expires_in` as an i64.
+_I64_MAX = 2**63 - 1
+
+
+def _expires_in(value: Any) -> int | None:
+    """`expires_in` as rattler's refresh reads it (`Option<i64>`): an integer or absent. A float
+    (`3600.0`, `1e30`), a string or a value whose `expires_at` would not fit an i64 is refused,
+    as rattler refuses the answer: stored, it would make rattler refuse the whole file."""
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise OAuthFailure(
+            "provider", "the token endpoint's answer has an `expires_in` that is not an integer; rattler refuses it"
+        )
+    if not -_I64_MAX <= value <= _I64_MAX - int(time.time()):
+        raise OAuthFailure(
+            "provider", "the token endpoint's answer has an `expires_in` too large for rattler's expiry (an i64)"
+        )
+    return value
 
 
 def credential_from(tokens: Tokens, info: ProviderInfo, client_id: str, now: float | None = None) -> OAuth:
@@ -295,7 +366,10 @@ class SignIn:
         info = self.discover()
         if not info.device_authorization_endpoint:
             raise OAuthFailure("unsupported", "the provider does not offer the device-code flow")
-        require_safe_url(info.device_authorization_endpoint, "device authorization endpoint")
+        # It receives the client's credentials (a confidential client's secret): the same rule as tokens.
+        problem = foreign_url(info.device_authorization_endpoint, "device authorization endpoint", info.anchors)
+        if problem:
+            raise OAuthFailure("discovery", problem)
         self._check_cancel()
         data = {"client_id": self.plan.client_id, "scope": " ".join(self.plan.scopes)}
         try:
@@ -318,9 +392,11 @@ class SignIn:
             raise OAuthFailure(
                 "provider", f"device authorization failed: {clean(code or f'HTTP {response.status_code}', 60)}"
             )
-        interval = body.get("interval")
-        expires_in = _int_or_none(body.get("expires_in"))
-        self.interval = int(interval) if isinstance(interval, int) and interval > 0 else 5
+        # RFC 8628: 5 s when no interval is given; an interval or lifetime that is not a sane
+        # number of seconds is read as absent.
+        interval = expiry.seconds(body.get("interval"), least=1)
+        expires_in = expiry.seconds(body.get("expires_in"))
+        self.interval = 5 if interval is None else interval
         return DeviceCode(
             user_code=clean(body.get("user_code", ""), 40),
             verification_uri=clean(body.get("verification_uri") or body.get("verification_url") or "", 500),
@@ -337,10 +413,15 @@ class SignIn:
         """Poll until approved, honouring `interval` and `slow_down` (+5 s each, RFC 8628 §3.5)."""
         info = self.discover()
         while True:
+            remaining = code.remaining()
+            if remaining <= 0:
+                raise OAuthFailure("expired", "the device code expired before sign-in was approved; start again")
+            # Never wait past the code's expiry (a provider may ask for an interval longer than
+            # the code lives): after the last wait, the expiry is said without another poll.
+            if poll_wait(self._cancelled, min(self.interval, remaining)):
+                self._check_cancel()
             if code.remaining() <= 0:
                 raise OAuthFailure("expired", "the device code expired before sign-in was approved; start again")
-            if poll_wait(self._cancelled, self.interval):
-                self._check_cancel()
             try:
                 with _token_endpoint():
                     response = self.client.fetch_token(
@@ -441,16 +522,19 @@ class SignIn:
     def _identity(self, tokens: Tokens) -> str | None:
         # userinfo is the provider's own word; the ID token's claims (unverified) are the fallback.
         claims: dict[str, Any] | None = None
-        if self.info and self.info.userinfo_endpoint:
+        userinfo = self.info.userinfo_endpoint if self.info else None
+        if self.info and userinfo and foreign_url(userinfo, "userinfo endpoint", self.info.anchors):
+            userinfo = None  # the access token goes nowhere else; the ID token says who signed in
+        if userinfo:
             try:
                 response = self.client.request(
                     "GET",
-                    self.info.userinfo_endpoint,
+                    userinfo,
                     headers={"Authorization": f"Bearer {tokens.access_token}"},
                     withhold_token=True,
                 )
                 claims = response.json() if response.status_code == 200 else None
-            except (httpx.HTTPError, ValueError):
+            except (httpx.HTTPError, ValueError, OAuthFailure):
                 claims = None
         if not isinstance(claims, dict) and tokens.id_token:
             claims = jwt_claims(tokens.id_token)
@@ -573,10 +657,9 @@ def revoke(cred: OAuth) -> list[str]:
     """RFC 7009: the refresh token first, then the access token. Returns what failed (empty: all done)."""
     if not cred.revocation_endpoint:
         return ["the provider has no revocation endpoint, so the tokens stay valid until they expire"]
-    try:
-        require_safe_url(cred.revocation_endpoint, "revocation endpoint")
-    except OAuthFailure as err:
-        return [str(err)]
+    problem = foreign_url(cred.revocation_endpoint, "revocation endpoint", (cred.token_endpoint,))
+    if problem:
+        return [f"{problem}: the tokens were not sent there"]
     problems: list[str] = []
     pairs = [
         ("refresh token", cred.refresh_token, "refresh_token"),
@@ -611,12 +694,38 @@ class RefreshOutcome:
 def store_sign_in(inventory: Inventory, result: SignInResult, store: Store | None = None) -> str:
     """Store the entry where `pixi auth login` would (or in `store`); returns what happened."""
     target = store or login_store(inventory)
-    snapshot = inventory.snapshots[target.id]
-    replaced = any(e.key == result.key for e in snapshot.entries)
-    target.set(result.key, result.credential, expect=snapshot.version)
+    seen = [e.credential for e in inventory.snapshots[target.id].entries if e.key == result.key]
+    before = file_mode(target)
+    kept = ""
+    try:
+        # Applied to the store as it is now, under its lock: keys written into it during the
+        # sign-in (however long the person took) are kept, and the fresh tokens are never dropped.
+        replaced = target.set(
+            result.key, result.credential, was=was_of(seen[0] if seen else None) if len(seen) <= 1 else None
+        )
+    except ConflictError:
+        # This very key was written meanwhile (another sign-in, say). The person asked for this
+        # sign-in, so it is stored; what it replaces is kept in a private backup first.
+        now = current_entry(target, result.key)
+        if now is not None and is_readable(now):
+            from pixi_auth_tui.engine.backups import backup_entries, backup_folder
+
+            try:
+                path = backup_entries(
+                    backup_folder(inventory.env), result.key, {target.name: now}, "replaced by a sign-in"
+                )
+            except OSError as err:
+                raise StoreError(
+                    f"{result.key} was written in {target.name} during the sign-in, and it could not be backed up "
+                    f"({err.strerror or err}), so it was left as it is and the new tokens were not stored"
+                ) from err
+            kept = f"; the entry written there during the sign-in is kept in the private backup {path}"
+        replaced = target.set(result.key, result.credential)
     who = f" as {result.identity}" if result.identity else ""
     verb = "replaced the entry" if replaced else "stored"
-    return f"Signed in to {result.key}{who}; {verb} in {target.name} ({target.location})"
+    return (
+        f"Signed in to {result.key}{who}; {verb} in {target.name} ({target.location}){kept}{mode_note(target, before)}"
+    )
 
 
 def refresh_row(inventory: Inventory, row: Row, force: bool = True) -> RefreshOutcome:
@@ -634,16 +743,18 @@ def refresh_row(inventory: Inventory, row: Row, force: bool = True) -> RefreshOu
     fresh = refresh_credential(cred)
     # Re-read just before writing: the store may have been written since `inventory` was read
     # (another refresh of ours, or pixi's own). Only our entry, unchanged, may be replaced.
-    snapshot = row.store.load()
-    current = [e for e in snapshot.entries if e.key == row.key and e.item_ref == row.entry.item_ref]
-    if len(current) != 1 or dumps_credential(current[0].credential) != dumps_credential(cred):
+    before = file_mode(row.store)
+    try:
+        # Only our entry, unchanged, may be replaced (compared under the store's lock): the store
+        # may have been written since (another refresh of ours, or pixi's own).
+        row.store.set(row.key, fresh, was=dumps_credential(cred))
+    except ConflictError as err:
         raise StoreError(
             f"{row.key} changed in {row.store.name} while it was being refreshed; nothing was written "
             "(the provider may have rotated the refresh token: sign in again if the next refresh fails)"
-        )
-    row.store.set(row.key, fresh, expect=snapshot.version)
+        ) from err
     until = f"; valid for {fresh.expires_at - int(time.time())} s" if fresh.expires_at else ""
-    return RefreshOutcome(f"Refreshed {row.key} in {row.store.name}{until}", fresh, True)
+    return RefreshOutcome(f"Refreshed {row.key} in {row.store.name}{until}{mode_note(row.store, before)}", fresh, True)
 
 
 def refresh_before_use(inventory: Inventory, row: Row) -> tuple[Row, str | None]:
@@ -665,7 +776,9 @@ def refresh_before_use(inventory: Inventory, row: Row) -> tuple[Row, str | None]
 
 def sign_out(inventory: Inventory, row: Row) -> str:
     """Remove the entry (after revocation, which the caller has already confirmed or skipped)."""
-    row.store.remove(row.key, expect=inventory.snapshots[row.store.id].version, item_ref=row.entry.item_ref)
+    was = dumps_credential(row.entry.credential) if is_readable(row.entry.credential) else None
+    expect = None if was is not None else inventory.snapshots[row.store.id].version
+    row.store.remove(row.key, expect=expect, item_ref=row.entry.item_ref, was=was)
     return f"Signed out of {row.key}: removed from {row.store.name}"
 
 

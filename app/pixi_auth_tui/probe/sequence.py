@@ -13,7 +13,7 @@ from pixi_auth_tui.engine.inventory import Inventory, Row
 from pixi_auth_tui.engine.operations import with_secret
 from pixi_auth_tui.oauth.info import needs_refresh
 from pixi_auth_tui.probe.request import ProbeJob, ProbeOptions, probe_many
-from pixi_auth_tui.probe.state import ProbeResult, ProbeState, result_key
+from pixi_auth_tui.probe.state import ProbeResult, ProbeState
 from pixi_auth_tui.stores.base import StoreError
 
 
@@ -38,8 +38,9 @@ def ready_rows(inventory: Inventory, rows: list[Row]) -> tuple[list[Row], list[s
 
 
 def keep_result(state: ProbeState, row: Row, result: ProbeResult) -> None:
-    """Where `test`, the table and `check` look for the last result of `row`'s entry."""
-    state.results[result_key(row.store.id, row.key)] = result
+    """Where `test`, the table and `check` look for the last result of `row`'s entry, tied to
+    the secret it tested (a rotation makes it stale)."""
+    state.record(row.store.id, row.key, row.entry.credential, result)
 
 
 async def test_rows(

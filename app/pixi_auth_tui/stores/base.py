@@ -73,6 +73,30 @@ class ConflictError(StoreError):
     """The store changed since it was read; nothing was written."""
 
 
+# `was` for a key that must not be in the store yet (an add, a move onto a free key).
+NO_ENTRY = ""
+
+
+def entry_changed(key: str, current: list[str], was: str | None, where: str) -> None:
+    """Raise ConflictError unless `key` holds exactly `was` (rattler's JSON of the credential a
+    person saw, or NO_ENTRY) in `where`; `current` is the JSON of each entry found for it now.
+
+    Called under the store's lock, so what is compared is what the write replaces: a write
+    made for one value never lands on another (another program's rotation is never reverted).
+    """
+    if was is None:
+        return
+    if was == NO_ENTRY and not current:
+        return
+    if current == [was]:
+        return
+    if was == NO_ENTRY:
+        raise ConflictError(f"{key} was added to {where} by another program meanwhile; nothing was written")
+    if not current:
+        raise ConflictError(f"{key} was removed from {where} by another program meanwhile; nothing was written")
+    raise ConflictError(f"{key} changed in {where} since it was read (another program wrote it); nothing was written")
+
+
 class Ability(StrEnum):
     """What a store can do, or how rattler treats it, beyond load/set/remove; declared by each
     store class, so callers ask `Ability.UNLOCK in store.abilities` instead of probing for
@@ -82,7 +106,7 @@ class Ability(StrEnum):
     DEDUPE = "dedupe"  # remove every item for a key but one
     REPAIR = "repair"  # rewrite entries of a file rattler rejects
     READ_ON_DEMAND = "read_secret"  # lists names only (a read may prompt); secrets read when asked
-    PARTIAL_LOAD = "partial_load"  # can load only some keys' entries (load_keys)
+    PARTIAL_LOAD = "load_keys"  # can load only some keys' entries
     # rattler reads it whole and builds its credential store with `?`: when it cannot read it,
     # pixi has no credential store at all (a credentials JSON file; netrc is ignored instead)
     BLOCKS_WHEN_BAD = "blocks_when_bad"
@@ -96,6 +120,9 @@ class Store(ABC):
     abilities: ClassVar[frozenset[Ability]] = frozenset()
     # The file behind a file store (watched for changes by other programs); None otherwise.
     path: Path | None = None
+    # Whose lookup reads it: "conda" (rattler's stores, in pixi's order) or "pypi" (uv's own
+    # chain, asked only for PyPI indexes after rattler's layer found nothing).
+    chain: ClassVar[str] = "conda"
 
     @abstractmethod
     def load(self) -> Snapshot: ...
@@ -105,15 +132,18 @@ class Store(ABC):
         raise StoreError(f"{self.name} loads whole")
 
     @abstractmethod
-    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> bool:
+    def set(self, key: str, credential: Credential, *, expect: str | None = None, was: str | None = None) -> bool:
         """Add or replace `key`; True when it replaced one (a rotation).
 
-        `expect` is the snapshot version the caller saw (a person editing what they saw);
-        None applies the change to the store as it is at the time of writing."""
+        `expect` is the snapshot version the caller saw (the whole store unchanged); `was` is
+        the entry the caller saw under `key` (rattler's JSON, or NO_ENTRY), checked under the
+        store's lock (see `entry_changed`). None applies the change to the store as it is."""
 
     @abstractmethod
-    def remove(self, key: str, *, expect: str | None = None, item_ref: str | None = None) -> None:
-        """Remove `key` (one keychain item when `item_ref` is given)."""
+    def remove(
+        self, key: str, *, expect: str | None = None, item_ref: str | None = None, was: str | None = None
+    ) -> None:
+        """Remove `key` (one keychain item when `item_ref` is given); `was` as for `set`."""
 
     def unlock(self) -> bool:
         """Ask to unlock; True when unlocked (only with Ability.UNLOCK)."""
@@ -134,6 +164,11 @@ class Store(ABC):
     def write_problem(self, credential: Credential) -> str | None:
         """Why this store would refuse `credential` (a size limit, say), or None: asked before
         choosing it, as `pixi auth login` falls back when the keychain refuses a write."""
+        return None
+
+    def chain_verdict(self, entry: Entry) -> tuple[str, str, str | None] | None:
+        """For a store outside rattler's chain: ("active" | "shadowed" | "ignored", why, the key
+        that shadows it); None: active unless its note says why not."""
         return None
 
     def describe(self) -> str:

@@ -8,9 +8,11 @@ thread worker (the event loop only draws) and opens the dialogs.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -19,6 +21,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widget import Widget
@@ -30,15 +33,21 @@ from pixi_auth_tui.core.model import KINDS, is_oauth
 from pixi_auth_tui.core.redact import plain
 from pixi_auth_tui.engine.inventory import KEYCHAIN, FileSignature, Inventory, Row, Status, changed_files
 from pixi_auth_tui.engine.operations import (
+    EntryChanged,
+    Keep,
+    MoveUndo,
     Outcome,
+    TargetHoldsKey,
     delete_entry,
     move_entry,
     save_credential,
     successor_after_delete,
+    undo_move,
 )
-from pixi_auth_tui.probe.state import FAILING, ProbeResult, ProbeState, Verdict, default_probe_url, result_key
+from pixi_auth_tui.probe.state import FAILING, ProbeResult, ProbeState, Verdict, default_probe_url
 from pixi_auth_tui.stores.base import Ability, Store, StoreError, StoreState
 from pixi_auth_tui.system.paths import Environment
+from pixi_auth_tui.system.preferences import DETAIL_PLACES, Preferences
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.oauth_screens import OAuthActions
@@ -74,29 +83,45 @@ class MainScreen(OAuthActions, Screen[None]):
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (100, "-medium"), (150, "-wide")]
     VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (30, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "add", "Add"),
-        Binding("e", "edit", "Edit"),
-        Binding("m", "move", "Move"),
-        Binding("d", "delete", "Delete"),
-        Binding("v", "reveal", "Reveal secret", show=False),
-        Binding("c", "copy", "Copy secret", show=False),
-        Binding("slash", "filter", "Filter"),
-        Binding("o", "sort", "Sort by next column", show=False),
-        Binding("O", "reverse_sort", "Reverse sort", show=False),
-        Binding("t", "test", "Test"),
-        Binding("U", "probe_url", "Change test URL", show=False),
-        Binding("T", "test_all", "Test all", show=False),
-        Binding("a", "audit", "Audit"),
-        Binding("w", "workspace", "Workspace", show=False),
-        Binding("l", "sign_in", "Sign in (OAuth)", show=False),
-        Binding("R", "oauth_refresh", "Refresh OAuth token now", show=False),
-        Binding("r", "refresh", "Refresh", show=False),
-        Binding("u", "unlock", "Unlock keychain", show=False),
-        Binding("escape", "clear", "Clear filter / stop tests", show=False),
+        Binding("n", "add", "Add", id="add"),
+        Binding("e", "edit", "Edit", id="edit"),
+        Binding("m", "move", "Move", id="move"),
+        Binding("d", "delete", "Delete", id="delete"),
+        Binding("v", "reveal", "Reveal secret", show=False, id="reveal"),
+        Binding("c", "copy", "Copy secret", show=False, id="copy"),
+        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("o", "sort", "Sort by next column", show=False, id="sort"),
+        Binding("O", "reverse_sort", "Reverse sort", show=False, id="reverse-sort"),
+        Binding("t", "test", "Test", id="test"),
+        Binding("U", "probe_url", "Change test URL", show=False, id="probe-url"),
+        Binding("T", "test_all", "Test all", show=False, id="test-all"),
+        Binding("a", "audit", "Audit", id="audit"),
+        Binding("w", "workspace", "Workspace", show=False, id="workspace"),
+        Binding("l", "sign_in", "Sign in (OAuth)", show=False, id="sign-in"),
+        Binding("R", "oauth_refresh", "Refresh OAuth token now", show=False, id="oauth-refresh"),
+        Binding("r", "refresh", "Refresh", show=False, id="refresh"),
+        Binding("u", "unlock", "Unlock keychain", show=False, id="unlock"),
+        Binding("z", "undo_move", "Undo the last move", show=False, id="undo-move"),
+        Binding("escape", "clear", "Clear filter / stop tests", show=False, id="clear"),
+        Binding("p", "next_detail_place", "Detail pane: beside / below / by width", show=False, id="detail-place"),
     ]
 
-    def __init__(self, environment: Environment, clock: Callable[[], float], watch_seconds: float = 2.0) -> None:
+    class Remember(Message):
+        """A choice of the person's to keep for the next session (see system/preferences)."""
+
+        def __init__(self, **choices: str | bool | None) -> None:
+            super().__init__()
+            self.choices = choices
+
+    def __init__(
+        self,
+        environment: Environment,
+        clock: Callable[[], float],
+        watch_seconds: float = 2.0,
+        preferences: Preferences | None = None,
+    ) -> None:
         super().__init__()
+        self.preferences = preferences or Preferences()
         self.watch_seconds = watch_seconds  # how often files are checked for changes by other programs
         self.environment = environment
         self.clock = clock
@@ -105,6 +130,7 @@ class MainScreen(OAuthActions, Screen[None]):
         self.findings: list[Finding] = []
         self.fix_history = FixHistory()  # outlives the audit screen: undo after reopening
         self._test_all: Worker[None] | None = None
+        self.moves: list[MoveUndo] = []  # what `z` puts back, newest last
 
     # -- layout ------------------------------------------------------------------------
 
@@ -116,7 +142,9 @@ class MainScreen(OAuthActions, Screen[None]):
         yield StoreSummary(home, id="summary")
         yield hidden(PlainInput(placeholder="filter: key, kind, store, username — Esc clears", id="filter"))
         with Horizontal(id="body"):
-            yield CredentialTable(self.clock, self.last_result, id="table")
+            table = CredentialTable(self.clock, self.last_result, id="table")
+            table.sort_column, table.sort_reverse = self._remembered_sort()
+            yield table
             yield DetailPane(home, self.clock, id="detail-pane")
         yield hidden(Static("", id="more"))
         yield hidden(Static("", id="empty"))
@@ -134,9 +162,29 @@ class MainScreen(OAuthActions, Screen[None]):
         classes = dict.fromkeys((name for _, name in [*horizontal, *vertical]), False)
         for name in [*self._get_breakpoint_classes(width, horizontal), *self._get_breakpoint_classes(height, vertical)]:
             classes[name] = True
+        for place in DETAIL_PLACES[1:]:
+            classes[f"-detail-{place}"] = self.preferences.detail_pane == place
         # No restyle now: the widgets composed next are styled once, with these classes (every
         # rule naming them styles a descendant of the screen, none the screen itself).
         self.update_classes(classes, update=False)
+
+    def _remembered_sort(self) -> tuple[int | None, bool]:
+        names = [name.lower() for name in COLUMNS]
+        chosen = (self.preferences.sort or "").lower()
+        return (names.index(chosen), self.preferences.sort_reverse) if chosen in names else (None, False)
+
+    def place_detail_pane(self, place: str) -> None:
+        """The detail pane beside the table, below it, or by the terminal's width ("auto")."""
+        for other in DETAIL_PLACES[1:]:
+            self.set_class(place == other, f"-detail-{other}")
+        self.preferences = replace(self.preferences, detail_pane=place)
+        self.post_message(self.Remember(detail_pane=place))
+        where = {"auto": "beside the table from 150 columns, below it otherwise"}.get(place, f"{place} the table")
+        self.say(f"Detail pane: {where}.", timeout=3)
+
+    def action_next_detail_place(self) -> None:
+        places = DETAIL_PLACES
+        self.place_detail_pane(places[(places.index(self.preferences.detail_pane) + 1) % len(places)])
 
     @property
     def table(self) -> CredentialTable:
@@ -230,7 +278,8 @@ class MainScreen(OAuthActions, Screen[None]):
         self.table.show(inventory, select, index)
         self._render_empty(inventory)
         if message is not None:
-            self.say(message.message, "information" if message.ok else "warning", timeout=8)
+            text = present.tilde(message.message, self.environment.home)
+            self.say(text, "information" if message.ok else "warning", timeout=8)
 
     def set_findings(self, findings: list[Finding]) -> None:
         self.findings = findings
@@ -344,6 +393,11 @@ class MainScreen(OAuthActions, Screen[None]):
 
     @on(CredentialTable.SortChanged)
     def _sorted(self, event: CredentialTable.SortChanged) -> None:
+        self.post_message(
+            self.Remember(
+                sort=None if event.column is None else COLUMNS[event.column].lower(), sort_reverse=event.reverse
+            )
+        )
         if event.column is None:
             self.say("Sorted in pixi's lookup order.", timeout=2)
         else:
@@ -417,7 +471,8 @@ class MainScreen(OAuthActions, Screen[None]):
         if result.probe_url:
             self.remember_url(result.key, result.probe_url)
         self.run_write(
-            lambda: save_credential(inventory, store, result.key, result.credential), select=(store.id, result.key)
+            lambda: save_credential(inventory, store, result.key, result.credential, seen=result.seen),
+            select=(store.id, result.key),
         )
 
     def action_move(self) -> None:
@@ -426,23 +481,81 @@ class MainScreen(OAuthActions, Screen[None]):
             self.say("Select an entry first.", "warning")
             return
         problem = self._why_not_editable(row, moving=True)
+        if row.store.chain != "conda":
+            problem = f"{row.store.name} entries are keyed by keyring service and user name: add it to a store anew."
         if problem is not None:
             self.say(problem, "warning")
             return
-        targets = [s for s in self.writable_stores() if s.id != row.store.id]
+        # Only rattler's stores: a host key is no keyring service, and uv's stores are not pixi's.
+        targets = [s for s in self.writable_stores() if s.id != row.store.id and s.chain == "conda"]
         if not targets:
             self.say("There is no other writable store to move to.", "warning")
             return
 
         def chosen(target_id: str | None) -> None:
             target = self.inventory.store(target_id) if target_id and self.inventory else None
-            if target is not None and self.inventory is not None:
-                inventory = self.inventory
-                self.run_write(lambda: move_entry(inventory, row, target), select=(target.id, row.key))
+            if target is not None:
+                self._move(row, target, None)
 
         from pixi_auth_tui.ui.dialogs.move import MoveScreen
 
         self.app.push_screen(MoveScreen(row, targets, self.environment.home), chosen)
+
+    def _move(self, row: Row, target: Store, keep: Keep | None) -> None:
+        if self.inventory is None:
+            return
+        inventory, backups = self.inventory, self.backup_dir()
+
+        def operation() -> Outcome:
+            try:
+                return move_entry(inventory, row, target, keep=keep, backup_dir=backups)
+            except TargetHoldsKey as held:  # nothing was written: the person chooses
+                self.app.call_from_thread(self._choose_keep, row, target, held)
+                return Outcome(f"{target.name} already holds {row.key}: choose which to keep", changed=False)
+
+        self.run_write(operation, select=(target.id, row.key))
+
+    def _choose_keep(self, row: Row, target: Store, held: TargetHoldsKey) -> None:
+        """The target already holds the key: show both, and let the person keep one."""
+        from pixi_auth_tui.ui.dialogs.keep_choice import KeepChoiceScreen
+
+        rows = self.inventory.rows if self.inventory else []
+        there = next((r for r in rows if r.store.id == target.id and r.key == row.key), None)
+        tests = (self.last_result(row), self.last_result(there) if there is not None else None)
+        active = row.status is Status.ACTIVE, there is not None and there.status is Status.ACTIVE
+
+        def answered(keep: Keep | None) -> None:
+            if keep is not None:
+                self._move(row, target, keep)
+            else:
+                self.say("Nothing was moved.")
+
+        screen = KeepChoiceScreen(
+            row.key, held.moving, held.there, tests, active, self.backup_dir(), self.environment.home
+        )
+        self.app.push_screen(screen, answered)
+
+    def action_undo_move(self) -> None:
+        if not self.moves or self.inventory is None:
+            self.say("No move to undo.", "warning")
+            return
+        undo, inventory = self.moves[-1], self.inventory
+
+        def operation() -> Outcome:
+            outcome = undo_move(inventory, undo)
+            self.app.call_from_thread(self._forget_move, undo)
+            return outcome
+
+        self.run_write(operation, select=(undo.source_id, undo.key))
+
+    def _forget_move(self, undo: MoveUndo) -> None:
+        if undo in self.moves:
+            self.moves.remove(undo)
+
+    def _reopen_edit(self, store_id: str, key: str) -> None:
+        """The entry changed under an open form: open it again on what is there now."""
+        if self.table.select_entry(store_id, key):
+            self.action_edit()
 
     def action_delete(self) -> None:
         row = self.selected_row()
@@ -456,7 +569,12 @@ class MainScreen(OAuthActions, Screen[None]):
             return self.sign_out(row)  # revoke at the provider, then remove
         inventory = self.inventory
         after = successor_after_delete(inventory, row)
-        if row.status is not Status.ACTIVE:
+        if row.store.chain != "conda":
+            consequence = (
+                f"`keyring get {row.key} {row.entry.item_ref}` will then find nothing: uv takes no password "
+                "from this entry for PyPI indexes."
+            )
+        elif row.status is not Status.ACTIVE:
             consequence = "pixi does not use this entry, so nothing changes for pixi."
         elif after is None:
             consequence = f"pixi will then send no credential for {row.key}."
@@ -477,13 +595,23 @@ class MainScreen(OAuthActions, Screen[None]):
 
     @work(thread=True, exclusive=True, group="write", description="write")
     def _write(self, operation: Callable[[], Outcome], select: tuple[str, str] | None) -> None:
+        reopen: tuple[str, str] | None = None
         try:
             outcome: Outcome | None = operation()
+        except EntryChanged as err:
+            # Another program changed the entry while the form was open: nothing was written.
+            self.app.call_from_thread(self.say, f"{err} The form is opened again on the new value.", "error", 12)
+            outcome, reopen = None, select if err.current is not None else None
         except StoreError as err:
             self.app.call_from_thread(self.say, f"Nothing changed: {err}", "error", 10)
             outcome, select = None, None
+        if outcome is not None and outcome.undo is not None:
+            self.app.call_from_thread(self.moves.append, outcome.undo)
+            outcome = replace(outcome, message=f"{outcome.message} (z undoes it)")
         # Re-read every store, so the table shows what is really there now.
         self._read_and_show(outcome, select)
+        if reopen is not None:
+            self.app.call_from_thread(self._reopen_edit, *reopen)
 
     # -- audit -------------------------------------------------------------------------
 
@@ -507,7 +635,14 @@ class MainScreen(OAuthActions, Screen[None]):
         if self.probe_state is None:
             self.probe_state = ProbeState.default(self.environment.env)
         context = WorkspaceContext(self.environment, self.probe_state, self.action_refresh)
-        paths = getattr(self.app, "workspace_paths", None) or [Path.cwd()]
+        remembered = Path(self.preferences.workspace) if self.preferences.workspace else None
+        paths = getattr(self.app, "workspace_paths", None) or (
+            [remembered] if remembered and remembered.exists() else []
+        )
+        paths = paths or [Path.cwd()]
+        if str(paths[0]) != self.preferences.workspace:
+            self.preferences = replace(self.preferences, workspace=str(paths[0]))
+            self.post_message(self.Remember(workspace=str(paths[0])))
         self.app.push_screen(WorkspaceScreen(paths, context), self._jump_to)
 
     def _jump_to(self, target: tuple[str, str] | None) -> None:
@@ -522,9 +657,13 @@ class MainScreen(OAuthActions, Screen[None]):
     # -- test connection ---------------------------------------------------------------
 
     def last_result(self, row: Row) -> ProbeResult | None:
-        return self.probe_state.results.get(result_key(row.store.id, row.key)) if self.probe_state else None
+        return self.probe_state.result_for(row.store.id, row.key, row.entry.credential) if self.probe_state else None
 
     def probe_url_for(self, row: Row) -> str | None:
+        if row.store.chain != "conda":  # a keyring entry is tested on the index URL uv asks it for
+            from pixi_auth_tui.probe.keyring_entry import index_url_for
+
+            return index_url_for(row.store, row.key, row.entry.item_ref or "")
         remembered = self.probe_state.urls.get(row.key) if self.probe_state else None
         return remembered or default_probe_url(row.key, row.entry.credential)
 
@@ -565,6 +704,8 @@ class MainScreen(OAuthActions, Screen[None]):
         if row is None or self.probe_state is None:
             self.say("Select an entry first.", "warning")
             return
+        if row.store.chain != "conda":
+            return self._test_keyring_row(row)
         url = self.probe_url_for(row)
         if url is None:
             from pixi_auth_tui.ui.dialogs.probe_url import ProbeUrlScreen
@@ -597,7 +738,8 @@ class MainScreen(OAuthActions, Screen[None]):
             return
         if self.inventory is None:
             return
-        rows = [r for r in self.inventory.rows if r.status is Status.ACTIVE]
+        # (Python keyring entries run `keyring` as uv does, which may mint or prompt: `t` tests one.)
+        rows = [r for r in self.inventory.rows if r.status is Status.ACTIVE and r.store.chain == "conda"]
         if not rows:
             self.say("Nothing to test: pixi uses no stored credential.", "warning")
             return
@@ -699,6 +841,52 @@ class MainScreen(OAuthActions, Screen[None]):
                     table.testing.discard(row_id(row))
                     self._refresh_row(row)
             progress.display = False
+
+    def _test_keyring_row(self, row: Row) -> None:
+        """A Python keyring entry: `keyring get` as uv runs it, then its index (plain http asked first)."""
+        from pixi_auth_tui.probe.keyring_entry import index_url_for
+
+        url = index_url_for(row.store, row.key, row.entry.item_ref or "")
+        if url is None:
+            self.say(f"No index URL of this workspace asks keyring for {row.key}: nothing to test.", "warning")
+            return
+        if url.startswith("http://"):
+            question = (
+                f"{url} is plain http: the password keyring gives uv would travel unencrypted.\n\nSend it anyway?"
+            )
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._keyring_test(row, url, allow_http=True)
+
+            self.app.push_screen(ConfirmScreen(question, confirm="Send"), answered)
+            return
+        self._keyring_test(row, url, allow_http=False)
+
+    @work(group="probe", description="test a keyring entry")
+    async def _keyring_test(self, row: Row, url: str, allow_http: bool) -> None:
+        from pixi_auth_tui.probe.keyring_entry import check_keyring_entry
+
+        assert self.probe_state is not None
+        state, table = self.probe_state, self.table
+        self.say(f"Running keyring get as uv would, then testing {url} …", timeout=3)
+        table.testing.add(row_id(row))
+        self._refresh_row(row)
+        try:
+            test = await check_keyring_entry(
+                row.key, row.entry.item_ref or "", url, dict(self.environment.env), allow_http=allow_http
+            )
+        finally:
+            table.testing.discard(row_id(row))
+        if test.result is not None:
+            state.record(row.store.id, row.key, row.entry.credential, test.result)
+            await asyncio.to_thread(state.save)
+        self._refresh_row(row)
+        lines = [*test.notes]
+        if test.result is not None:
+            lines.append(f"{test.result.verdict.value}: {test.result.message}")
+        severity = "error" if test.result is None or test.result.verdict in FAILING else "information"
+        self.say(f"{row.key}: " + "\n".join(lines or ["not tested"]), severity, timeout=10)
 
     # -- keychain ----------------------------------------------------------------------
 

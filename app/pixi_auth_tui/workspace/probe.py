@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from pixi_auth_tui.core.urlmask import mask_url
 from pixi_auth_tui.probe.state import ProbeState, Verdict
+from pixi_auth_tui.system.manifest import strip_userinfo
 from pixi_auth_tui.workspace.model import AnonymousResult, CheckReport, HostCheck
-from pixi_auth_tui.workspace.read import strip_userinfo
 
 PROBE_CONCURRENCY = 16  # hosts asked at once by --test (two requests each, three with a credential)
 # Files whose body says nothing about a credential, and can be large: only status and headers are read.
@@ -52,13 +52,26 @@ def load_anonymous(state: ProbeState) -> dict[str, AnonymousResult]:
 
 
 def save_anonymous(state: ProbeState, results: dict[str, AnonymousResult]) -> None:
-    from pixi_auth_tui.stores.jsonfile import atomic_write
+    from pixi_auth_tui.system.safeio import replace_private_file
 
     data = {host: result.to_json() for host, result in results.items()}
-    atomic_write(anonymous_state_path(state), json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
+    replace_private_file(anonymous_state_path(state), json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
 
 
 # -- testing now --------------------------------------------------------------------------------
+
+PLAIN_HTTP_TOKEN = (
+    "not tested: the URL holds a credential of its own (/t/…, user:password@ or ?token=) and is plain http; "
+    "it is sent only when plain http is allowed (--allow-http)"
+)
+
+
+def own_credential_refusal(url: str, allow_http: bool) -> str | None:
+    """Why a URL that carries its own credential (a conda token in the path, a password, a signed
+    query) is not requested: plain http without --allow-http, the rule for every credential."""
+    if allow_http or url[:5].lower() != "http:" or not mask_url(url)[1]:
+        return None
+    return PLAIN_HTTP_TOKEN
 
 
 @dataclass
@@ -106,6 +119,8 @@ async def probe_hosts(
                 anonymous[check.host] = AnonymousResult(
                     "", None, "no URL to test (an s3:// bucket needs s3-options)", now
                 )
+            elif unsent := own_credential_refusal(url, plan.allow_http):
+                anonymous[check.host] = AnonymousResult(mask_url(url)[0], None, unsent, now)
             else:
                 shown, _ = mask_url(url)
                 try:
