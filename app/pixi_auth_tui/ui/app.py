@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
-from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
@@ -21,7 +20,6 @@ from textual.worker import WorkerFailed
 from pixi_auth_tui.core.redact import safe
 from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.ui import present
-from pixi_auth_tui.ui.collection import CHECK, IdleCollection
 from pixi_auth_tui.ui.dialogs.help import HelpScreen
 from pixi_auth_tui.ui.main_screen import MainScreen
 from pixi_auth_tui.ui.styles import stylesheet
@@ -43,23 +41,8 @@ class AuthApp(App[None]):
         self.clock = clock
         self.crash_report: Path | None = None
         self.workspace_paths: list[Path] = []  # set when started inside a pixi workspace: shown first
-        self.collection = IdleCollection()  # started on mount, stopped on unmount
         if environment.label == "demo":
             self.sub_title = "demo data — nothing real is read or written"
-
-    # -- full garbage collections while nobody types (app/pixi_auth_tui/ui/collection.py) -------------
-
-    def on_mount(self) -> None:
-        self.collection.start()
-        self.set_interval(CHECK, self.collection.tick, name="idle collection")
-
-    def on_unmount(self) -> None:
-        self.collection.stop()
-
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key | events.MouseEvent):
-            self.collection.busy()
-        await super().on_event(event)
 
     # -- the exits: notifications and crashes --------------------------------------------
 
@@ -81,7 +64,6 @@ class AuthApp(App[None]):
         Instead: a redacted report file, and one clear message on stderr."""
         from pixi_auth_tui.system.crash import crash_message, write_report
 
-        self.collection.stop()  # Python's own collection thresholds back, whatever follows
         self._return_code = 1
         if self._exception is None:
             self._exception = error  # Pilot re-raises it in tests

@@ -68,6 +68,12 @@ def hidden(widget: W) -> W:
     return widget
 
 
+def breakpoint_class(size: int, breakpoints: list[tuple[int, str]]) -> str | None:
+    """The class of the widest breakpoint `size` reaches, as Textual picks it."""
+    reached = [(at, name) for at, name in breakpoints if size >= at]
+    return max(reached)[1] if reached else None
+
+
 class MainScreen(OAuthActions, Screen[None]):
     AUTO_FOCUS = "CredentialTable"  # focused once at start, so the footer is laid out once
     # Below 150 columns the detail pane moves under the table, so every column stays readable;
@@ -119,7 +125,6 @@ class MainScreen(OAuthActions, Screen[None]):
         with Horizontal(id="body"):
             yield CredentialTable(self.clock, self.last_result, id="table")
             yield DetailPane(home, self.clock, id="detail-pane")
-        yield hidden(Static("", id="more"))
         yield hidden(Static("", id="empty"))
         yield KeysFooter(compact=True)
 
@@ -133,8 +138,9 @@ class MainScreen(OAuthActions, Screen[None]):
         vertical = self.VERTICAL_BREAKPOINTS or []
         width, height = self.app.size
         classes = dict.fromkeys((name for _, name in [*horizontal, *vertical]), False)
-        for name in [*self._get_breakpoint_classes(width, horizontal), *self._get_breakpoint_classes(height, vertical)]:
-            classes[name] = True
+        for name in (breakpoint_class(width, horizontal), breakpoint_class(height, vertical)):
+            if name is not None:
+                classes[name] = True
         # No restyle now: the widgets composed next are styled once, with these classes (every
         # rule naming them styles a descendant of the screen, none the screen itself).
         self.update_classes(classes, update=False)
@@ -237,18 +243,6 @@ class MainScreen(OAuthActions, Screen[None]):
         self.findings = findings
         self.query_one(StoreSummary).show_findings(findings)
 
-    def _render_more(self) -> None:
-        table = self.table
-        more = self.query_one("#more", Static)
-        more.display = table.remaining > 0
-        if table.remaining:
-            more.update(
-                Text(
-                    f"{table.loaded} of {len(table.shown_rows)} rows shown — more load as you scroll; / filters",
-                    style="dim",
-                )
-            )
-
     def _render_empty(self, inventory: Inventory) -> None:
         empty = self.query_one("#empty", Static)
         body = self.query_one("#body")
@@ -279,7 +273,6 @@ class MainScreen(OAuthActions, Screen[None]):
     @on(CredentialTable.Highlighted)
     def _highlighted(self, event: CredentialTable.Highlighted) -> None:
         self._render_detail(event.row)
-        self._render_more()
 
     def _render_detail(self, row: Row | None = None) -> None:
         row = row if row is not None else self.selected_row()
