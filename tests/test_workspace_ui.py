@@ -40,12 +40,22 @@ def main_screen(app):
     return getattr(app, "main", app)
 
 
+CELL_WIDTH = 12.2  # the x of one terminal cell in Textual's SVG export (0.61 × its 20px font)
+
+
 def screen_lines(app) -> list[str]:
-    """The screen's text row by row, from Textual's SVG export (one <text> run per style span)."""
+    """The screen's text row by row, from Textual's SVG export (one <text> run per style span,
+    each at its cell: blank cells between runs are not exported as text)."""
     rows: dict[float, list[tuple[float, str]]] = {}
     for x, y, text in re.findall(r'<text[^>]*x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>', app.export_screenshot()):
         rows.setdefault(float(y), []).append((float(x), html.unescape(text).replace("\xa0", " ")))
-    return ["".join(text for _x, text in sorted(runs)) for _y, runs in sorted(rows.items())]
+    lines = []
+    for _y, runs in sorted(rows.items()):
+        line = ""
+        for x, text in sorted(runs):
+            line = line.ljust(round(x / CELL_WIDTH)) + text
+        lines.append(line)
+    return lines
 
 
 async def settle(pilot):
