@@ -557,8 +557,10 @@ async def test_form_can_test_before_saving(home, probe_servers):
         test_button.press()
         await until(
             pilot,
-            lambda: not any(
-                said in str(app.screen.query_one("#test-result").render()) for said in ("Testing", "plain http")
+            lambda: (
+                not any(
+                    said in str(app.screen.query_one("#test-result").render()) for said in ("Testing", "plain http")
+                )
             ),
             "tested",
         )
