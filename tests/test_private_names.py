@@ -157,17 +157,9 @@ def subclass_findings(path: Path) -> list[str]:
     return found
 
 
-# The command-line modules are being split into one module per command on another branch
-# (simplify-engine, issue 24), which removes the os._exit fast exit; they are checked once it
-# has landed. Every other module is checked now.
-PENDING = ("pixi_auth_tui/cli/",)
-
-
 def test_app_uses_no_private_name_of_another_package():
     found = []
     for path in sources():
-        if str(path.relative_to(APP)).startswith(PENDING):
-            continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         found += import_findings(tree, str(path.relative_to(APP)))
         found += subclass_findings(path)

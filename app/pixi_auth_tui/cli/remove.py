@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from pixi_auth_tui.cli.common import EXIT_NOT_FOUND, EXIT_OK, STORE_CHOICES, UsageError
+from pixi_auth_tui.cli.common import EXIT_NOT_FOUND, EXIT_OK, STORE_CHOICES, AddParser, UsageError
 from pixi_auth_tui.engine.inventory import Inventory, Status
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    p_remove = sub.add_parser("remove", help="remove a credential from one store")
+def add_parser(add: AddParser) -> None:
+    p_remove = add("remove", help="remove a credential from one store")
     p_remove.add_argument("key")
     p_remove.add_argument("--store", choices=(*STORE_CHOICES, "netrc"))
     p_remove.add_argument("--item", help="keychain item path, to remove one of several duplicates")
