@@ -617,3 +617,32 @@ async def test_audit_screen_fix_undo_and_jump(home):
         await settle(pilot)
         assert not isinstance(app.screen, AuditScreen)
         assert (app.main.selected_row().store.id, app.main.selected_row().key) == ("netrc", "c.example")
+
+
+async def test_looking_at_the_files_with_a_dialog_open_starts_no_worker(files_home, monkeypatch):
+    """The watcher looks at the files every 2 s. On a real terminal each Textual worker's start
+    and end redrew the whole screen while a dialog was open (32 KB twice a look at 160×48;
+    bench/tui_perf.py measures the idle bytes): the looks start no worker."""
+    from pixi_auth_tui.ui import main_screen
+    from textual.worker_manager import WorkerManager
+
+    checked: list[object] = []
+    real_changed_files = main_screen.changed_files
+    monkeypatch.setattr(main_screen, "changed_files", lambda *args: checked.append(1) or real_changed_files(*args))
+    app = AuthApp(make_env(files_home))
+    app.watch_seconds = 0.05
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, CredentialForm)
+        started: list[str] = []
+        add_worker = WorkerManager.add_worker
+        monkeypatch.setattr(
+            WorkerManager,
+            "add_worker",
+            lambda self, worker, **kw: (started.append(worker.name), add_worker(self, worker, **kw))[1],
+        )
+        looks = len(checked)
+        await until(pilot, lambda: len(checked) >= looks + 3, "three looks at the files")
+        assert started == []

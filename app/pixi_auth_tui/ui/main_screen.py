@@ -113,6 +113,8 @@ class MainScreen(OAuthActions, Screen[None]):
         self.findings: list[Finding] = []
         self.fix_history = FixHistory()  # outlives the audit screen: undo after reopening
         self._test_all: Worker[None] | None = None
+        self.checking_files = False  # a look at the files for changes is under way
+        self.files_checked = 0  # looks at the files for changes so far
 
     # -- layout ------------------------------------------------------------------------
 
@@ -181,20 +183,26 @@ class MainScreen(OAuthActions, Screen[None]):
     def action_refresh(self) -> None:
         self._load()
 
-    def _watch_files(self) -> None:
-        """Another program (say `pixi auth login`) may rewrite a file while we show it."""
+    async def _watch_files(self) -> None:
+        """Another program (say `pixi auth login`) may rewrite a file while we show it.
+
+        The files are looked at in a thread of asyncio's, not in a Textual worker: on a real
+        terminal each worker's start and end redrew the whole screen while a dialog was open
+        (checked on Textual 8.2; bench/tui_perf.py measures the bytes sent while idle)."""
         busy = any(w.group in ("load", "write") and w.is_running for w in self.workers)
         inventory = self.inventory
-        if inventory is not None and not busy:
-            self._check_files(list(inventory.stores), inventory.files)
-
-    # The worker gets the stores (a handful) and the files' signatures, never the inventory:
-    # Textual keeps a worker's arguments, and would repr() them without the description.
-    @work(thread=True, exclusive=True, group="watch", description="check files for changes")
-    def _check_files(self, stores: list[Store], signature: FileSignature) -> None:
-        changed = changed_files(stores, signature)
+        if inventory is None or busy or self.checking_files:
+            return
+        # The thread gets the stores (a handful) and the files' signatures, never the inventory.
+        stores, signature = list(inventory.stores), inventory.files
+        self.checking_files = True
+        try:
+            changed = await asyncio.to_thread(changed_files, stores, signature)
+        finally:
+            self.checking_files = False
+        self.files_checked += 1
         if changed:
-            self.app.call_from_thread(self._reload_if_current, signature, ", ".join(s.name for s in changed))
+            self._reload_if_current(signature, ", ".join(s.name for s in changed))
 
     def _reload_if_current(self, signature: FileSignature, names: str) -> None:
         if self.inventory is not None and self.inventory.files is signature:  # not reloaded meanwhile
