@@ -88,6 +88,18 @@ class Terminal:
         ends = [t for t, _ in self.frames if at < t <= end]
         return max(ends) if ends else None
 
+    def last_frame_before_pause(self, at: float, pause: float, limit: float) -> float | None:
+        """The end of the last frame after `at` that was followed by `pause` seconds without a
+        frame (a blinking cursor draws every 0.5 s: a shorter pause ends a key's frames)."""
+        end = at + limit
+        last: float | None = None
+        while (now := time.perf_counter()) < end and (last is None or now - last < pause):
+            self.read(end - now if last is None else min(pause - (now - last), end - now))
+            ends = [t for t, _ in self.frames if t > at]
+            if ends:
+                last = max(ends)
+        return last
+
     def bytes_within(self, seconds: float) -> tuple[int, int]:
         """Read for `seconds`: the bytes and frames that arrived."""
         size, frames = len(self.output), len(self.frames)

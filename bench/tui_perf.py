@@ -585,8 +585,105 @@ def bench_filter(files: int, repeats: int) -> None:
         f"ours {missing['ours']}, floor {missing['floor']}"
     )
     print(
-        f"  idle, filter box focused, 6 s: ours {spread(idle['ours'])} B/s, floor {spread(idle['floor'])} B/s "
-        "(the blinking cursor: both)"
+        "  idle 6 s, filter box focused, bytes/s: "
+        f"ours {' '.join(f'{v:.0f}' for v in idle['ours'])}, floor {' '.join(f'{v:.0f}' for v in idle['floor'])} "
+        "(both: the blinking cursor)"
+    )
+
+
+DIALOG_WINDOW = 3.0  # seconds the frames of opening a dialog are read for, at most
+IDLE_SECONDS = 8.0
+
+
+def dialog_floor_argv(home: Path) -> list[str]:
+    return [sys.executable, __file__, "--child", "dialog-floor", "--home", str(home)]
+
+
+def child_dialog_floor(home: Path) -> None:
+    """The floor: a bare Textual app with the same table, whose `n` opens a dialog of a title,
+    three inputs, two buttons and a footer (the add form of a two-field kind)."""
+    from pixi_auth_tui.ui.widgets.credential_table import COLUMNS
+    from pixi_auth_tui.ui.widgets.line_table import LineTable
+    from rich.text import Text
+    from textual.app import App, ComposeResult
+    from textual.binding import BindingType
+    from textual.containers import Vertical
+    from textual.screen import ModalScreen
+    from textual.widgets import Button, Footer, Input, Label
+
+    keys = list(json.loads((home / ".rattler" / "credentials.json").read_text()))
+
+    class Dialog(ModalScreen[None]):
+        BINDINGS: ClassVar[list[BindingType]] = [("escape", "dismiss", "Cancel"), ("ctrl+s", "dismiss", "Save")]
+
+        def compose(self) -> ComposeResult:
+            with Vertical():
+                yield Label("Add credential")
+                yield Input(placeholder="key")
+                yield Input(placeholder="token")
+                yield Input(placeholder="test URL")
+                yield Button("Save")
+                yield Button("Cancel")
+            yield Footer()
+
+    class Floor(App[None]):
+        BINDINGS: ClassVar[list[BindingType]] = [("n", "add", "Add")]
+
+        def compose(self) -> ComposeResult:
+            yield LineTable()
+            yield Footer()
+
+        def on_mount(self) -> None:
+            table = self.query_one(LineTable)
+            table.set_columns(COLUMNS)
+            table.set_rows(len(keys), lambda i: [Text(keys[i]), Text("bearer"), Text("credentials.json")])
+            table.focus()
+
+        def action_add(self) -> None:
+            self.push_screen(Dialog())
+
+    Floor().run()
+
+
+def open_dialog(argv: list[str], home: Path) -> tuple[float | None, float]:
+    """`n` → the end of the last frame of the dialog's opening, and bytes/s while it is open."""
+    from bench.pty_term import Terminal
+
+    term = Terminal(argv, app_env(home, None), home, SIZE)
+    try:
+        term.wait_for(b"example.", timeout=120)
+        term.drain(1.0, limit=5)
+        at, _ = term.press(b"n")
+        end = term.last_frame_before_pause(at, 0.3, DIALOG_WINDOW)
+        term.drain(0.6, limit=3)
+        idle_bytes, _frames = term.bytes_within(IDLE_SECONDS)
+    finally:
+        term.close()
+    return (None if end is None else end - at), idle_bytes / IDLE_SECONDS
+
+
+def bench_dialog(repeats: int, files: int) -> None:
+    home = make_home(files)
+    ours: list[float] = []
+    floor: list[float] = []
+    idle: dict[str, list[float]] = {"ours": [], "floor": []}
+    try:
+        open_dialog(dialog_floor_argv(home), home), open_dialog(APP_ARGV, home)  # warm-up
+        for _ in range(repeats):
+            for name, argv, into in (("floor", dialog_floor_argv(home), floor), ("ours", APP_ARGV, ours)):
+                took, rate = open_dialog(argv, home)
+                if took is not None:
+                    into.append(took)
+                idle[name].append(rate)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    print(f"\n`n` (add form) on a pty {SIZE[0]}×{SIZE[1]}, {files} entries: key → end of the opening's last frame")
+    print(f"  bare app, same table, a 3-input dialog : {spread(floor)}")
+    print(f"  pixi-auth-tui                          : {spread(ours)}")
+    print(
+        f"  idle {IDLE_SECONDS:.0f} s with the dialog open, bytes/s: ours "
+        f"{' '.join(f'{v:.0f}' for v in idle['ours'])}; floor {' '.join(f'{v:.0f}' for v in idle['floor'])} "
+        "(both: the blinking cursor)"
     )
 
 
@@ -638,10 +735,10 @@ def main() -> int:
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=("start", "keychain", "huge", "filter", "memory", "writes"),
-        default=["start", "keychain", "huge", "filter", "memory", "writes"],
+        choices=("start", "keychain", "huge", "filter", "dialog", "memory", "writes"),
+        default=["start", "keychain", "huge", "filter", "dialog", "memory", "writes"],
     )
-    parser.add_argument("--child", choices=("bare", "floor", "filter-floor"))
+    parser.add_argument("--child", choices=("bare", "floor", "filter-floor", "dialog-floor"))
     parser.add_argument("--bus")
     parser.add_argument("--home", type=Path)
     args = parser.parse_args()
@@ -654,6 +751,9 @@ def main() -> int:
     if args.child == "filter-floor":
         child_filter_floor(args.home)
         return 0
+    if args.child == "dialog-floor":
+        child_dialog_floor(args.home)
+        return 0
 
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, load {os.getloadavg()[0]:.1f}")
     if "start" in args.only:
@@ -664,6 +764,8 @@ def main() -> int:
         bench_huge(max(3, args.repeats // 2), 100_000)
     if "filter" in args.only:
         bench_filter(100_000, max(1, args.repeats // 2))
+    if "dialog" in args.only:
+        bench_dialog(args.repeats, 21)
     if "memory" in args.only:
         bench_memory(100_000)
     if "writes" in args.only:
