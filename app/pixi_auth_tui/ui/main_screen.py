@@ -12,6 +12,7 @@ import asyncio
 import threading
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -20,6 +21,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widget import Widget
@@ -31,16 +33,22 @@ from pixi_auth_tui.core.model import KINDS, is_oauth
 from pixi_auth_tui.core.redact import plain
 from pixi_auth_tui.engine.inventory import KEYCHAIN, FileSignature, Inventory, Row, Status, changed_files
 from pixi_auth_tui.engine.operations import (
+    EntryChanged,
+    Keep,
+    MoveUndo,
     Outcome,
+    TargetHoldsKey,
     delete_entry,
     move_entry,
     save_credential,
     successor_after_delete,
+    undo_move,
     with_secret,
 )
-from pixi_auth_tui.probe.state import FAILING, ProbeResult, ProbeState, Verdict, default_probe_url, result_key
+from pixi_auth_tui.probe.state import FAILING, ProbeResult, ProbeState, Verdict, default_probe_url
 from pixi_auth_tui.stores.base import Ability, Store, StoreError, StoreState
 from pixi_auth_tui.system.paths import Environment
+from pixi_auth_tui.system.preferences import DETAIL_PLACES, Preferences
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.oauth_screens import OAuthActions
@@ -82,29 +90,45 @@ class MainScreen(OAuthActions, Screen[None]):
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (100, "-medium"), (150, "-wide")]
     VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (30, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "add", "Add"),
-        Binding("e", "edit", "Edit"),
-        Binding("m", "move", "Move"),
-        Binding("d", "delete", "Delete"),
-        Binding("v", "reveal", "Reveal secret", show=False),
-        Binding("c", "copy", "Copy secret", show=False),
-        Binding("slash", "filter", "Filter"),
-        Binding("o", "sort", "Sort by next column", show=False),
-        Binding("O", "reverse_sort", "Reverse sort", show=False),
-        Binding("t", "test", "Test"),
-        Binding("U", "probe_url", "Change test URL", show=False),
-        Binding("T", "test_all", "Test all", show=False),
-        Binding("a", "audit", "Audit"),
-        Binding("w", "workspace", "Workspace", show=False),
-        Binding("l", "sign_in", "Sign in (OAuth)", show=False),
-        Binding("R", "oauth_refresh", "Refresh OAuth token now", show=False),
-        Binding("r", "refresh", "Refresh", show=False),
-        Binding("u", "unlock", "Unlock keychain", show=False),
-        Binding("escape", "clear", "Clear filter / stop tests", show=False),
+        Binding("n", "add", "Add", id="add"),
+        Binding("e", "edit", "Edit", id="edit"),
+        Binding("m", "move", "Move", id="move"),
+        Binding("d", "delete", "Delete", id="delete"),
+        Binding("v", "reveal", "Reveal secret", show=False, id="reveal"),
+        Binding("c", "copy", "Copy secret", show=False, id="copy"),
+        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("o", "sort", "Sort by next column", show=False, id="sort"),
+        Binding("O", "reverse_sort", "Reverse sort", show=False, id="reverse-sort"),
+        Binding("t", "test", "Test", id="test"),
+        Binding("U", "probe_url", "Change test URL", show=False, id="probe-url"),
+        Binding("T", "test_all", "Test all", show=False, id="test-all"),
+        Binding("a", "audit", "Audit", id="audit"),
+        Binding("w", "workspace", "Workspace", show=False, id="workspace"),
+        Binding("l", "sign_in", "Sign in (OAuth)", show=False, id="sign-in"),
+        Binding("R", "oauth_refresh", "Refresh OAuth token now", show=False, id="oauth-refresh"),
+        Binding("r", "refresh", "Refresh", show=False, id="refresh"),
+        Binding("u", "unlock", "Unlock keychain", show=False, id="unlock"),
+        Binding("z", "undo_move", "Undo the last move", show=False, id="undo-move"),
+        Binding("escape", "clear", "Clear filter / stop tests", show=False, id="clear"),
+        Binding("p", "next_detail_place", "Detail pane: beside / below / by width", show=False, id="detail-place"),
     ]
 
-    def __init__(self, environment: Environment, clock: Callable[[], float], watch_seconds: float = 2.0) -> None:
+    class Remember(Message):
+        """A choice of the person's to keep for the next session (see system/preferences)."""
+
+        def __init__(self, **choices: str | bool | None) -> None:
+            super().__init__()
+            self.choices = choices
+
+    def __init__(
+        self,
+        environment: Environment,
+        clock: Callable[[], float],
+        watch_seconds: float = 2.0,
+        preferences: Preferences | None = None,
+    ) -> None:
         super().__init__()
+        self.preferences = preferences or Preferences()
         self.watch_seconds = watch_seconds  # how often files are checked for changes by other programs
         self.environment = environment
         self.clock = clock
@@ -115,6 +139,7 @@ class MainScreen(OAuthActions, Screen[None]):
         self._test_all: Worker[None] | None = None
         self.checking_files = False  # a look at the files for changes is under way
         self.files_checked = 0  # looks at the files for changes so far
+        self.moves: list[MoveUndo] = []  # what `z` puts back, newest last
 
     # -- layout ------------------------------------------------------------------------
 
@@ -126,7 +151,9 @@ class MainScreen(OAuthActions, Screen[None]):
         yield StoreSummary(home, id="summary")
         yield hidden(PlainInput(placeholder="filter: key, kind, store, username — Esc clears", id="filter"))
         with Horizontal(id="body"):
-            yield CredentialTable(self.clock, self.last_result, id="table")
+            table = CredentialTable(self.clock, self.last_result, id="table")
+            table.sort_column, table.sort_reverse = self._remembered_sort()
+            yield table
             yield DetailPane(home, self.clock, id="detail-pane")
         yield hidden(Static("", id="empty"))
         yield KeysFooter(compact=True)
@@ -144,9 +171,29 @@ class MainScreen(OAuthActions, Screen[None]):
         for name in (breakpoint_class(width, horizontal), breakpoint_class(height, vertical)):
             if name is not None:
                 classes[name] = True
+        for place in DETAIL_PLACES[1:]:
+            classes[f"-detail-{place}"] = self.preferences.detail_pane == place
         # No restyle now: the widgets composed next are styled once, with these classes (every
         # rule naming them styles a descendant of the screen, none the screen itself).
         self.update_classes(classes, update=False)
+
+    def _remembered_sort(self) -> tuple[int | None, bool]:
+        names = [name.lower() for name in COLUMNS]
+        chosen = (self.preferences.sort or "").lower()
+        return (names.index(chosen), self.preferences.sort_reverse) if chosen in names else (None, False)
+
+    def place_detail_pane(self, place: str) -> None:
+        """The detail pane beside the table, below it, or by the terminal's width ("auto")."""
+        for other in DETAIL_PLACES[1:]:
+            self.set_class(place == other, f"-detail-{other}")
+        self.preferences = replace(self.preferences, detail_pane=place)
+        self.post_message(self.Remember(detail_pane=place))
+        where = {"auto": "beside the table from 150 columns, below it otherwise"}.get(place, f"{place} the table")
+        self.say(f"Detail pane: {where}.", timeout=3)
+
+    def action_next_detail_place(self) -> None:
+        places = DETAIL_PLACES
+        self.place_detail_pane(places[(places.index(self.preferences.detail_pane) + 1) % len(places)])
 
     @property
     def table(self) -> CredentialTable:
@@ -246,7 +293,8 @@ class MainScreen(OAuthActions, Screen[None]):
         self.table.show(inventory, select, index)
         self._render_empty(inventory)
         if message is not None:
-            self.say(message.message, "information" if message.ok else "warning", timeout=8)
+            text = present.tilde(message.message, self.environment.home)
+            self.say(text, "information" if message.ok else "warning", timeout=8)
 
     def set_findings(self, findings: list[Finding]) -> None:
         self.findings = findings
@@ -347,6 +395,11 @@ class MainScreen(OAuthActions, Screen[None]):
 
     @on(CredentialTable.SortChanged)
     def _sorted(self, event: CredentialTable.SortChanged) -> None:
+        self.post_message(
+            self.Remember(
+                sort=None if event.column is None else COLUMNS[event.column].lower(), sort_reverse=event.reverse
+            )
+        )
         if event.column is None:
             self.say("Sorted in pixi's lookup order.", timeout=2)
         else:
@@ -420,7 +473,8 @@ class MainScreen(OAuthActions, Screen[None]):
         if result.probe_url:
             self.remember_url(result.key, result.probe_url)
         self.run_write(
-            lambda: save_credential(inventory, store, result.key, result.credential), select=(store.id, result.key)
+            lambda: save_credential(inventory, store, result.key, result.credential, seen=result.seen),
+            select=(store.id, result.key),
         )
 
     def action_move(self) -> None:
@@ -439,13 +493,68 @@ class MainScreen(OAuthActions, Screen[None]):
 
         def chosen(target_id: str | None) -> None:
             target = self.inventory.store(target_id) if target_id and self.inventory else None
-            if target is not None and self.inventory is not None:
-                inventory = self.inventory
-                self.run_write(lambda: move_entry(inventory, row, target), select=(target.id, row.key))
+            if target is not None:
+                self._move(row, target, None)
 
         from pixi_auth_tui.ui.dialogs.move import MoveScreen
 
         self.app.push_screen(MoveScreen(row, targets, self.environment.home), chosen)
+
+    def _move(self, row: Row, target: Store, keep: Keep | None) -> None:
+        if self.inventory is None:
+            return
+        inventory, backups = self.inventory, self.backup_dir()
+
+        def operation() -> Outcome:
+            try:
+                return move_entry(inventory, row, target, keep=keep, backup_dir=backups)
+            except TargetHoldsKey as held:  # nothing was written: the person chooses
+                self.app.call_from_thread(self._choose_keep, row, target, held)
+                return Outcome(f"{target.name} already holds {row.key}: choose which to keep", changed=False)
+
+        self.run_write(operation, select=(target.id, row.key))
+
+    def _choose_keep(self, row: Row, target: Store, held: TargetHoldsKey) -> None:
+        """The target already holds the key: show both, and let the person keep one."""
+        from pixi_auth_tui.ui.dialogs.keep_choice import KeepChoiceScreen
+
+        rows = self.inventory.rows if self.inventory else []
+        there = next((r for r in rows if r.store.id == target.id and r.key == row.key), None)
+        tests = (self.last_result(row), self.last_result(there) if there is not None else None)
+        active = row.status is Status.ACTIVE, there is not None and there.status is Status.ACTIVE
+
+        def answered(keep: Keep | None) -> None:
+            if keep is not None:
+                self._move(row, target, keep)
+            else:
+                self.say("Nothing was moved.")
+
+        screen = KeepChoiceScreen(
+            row.key, held.moving, held.there, tests, active, self.backup_dir(), self.environment.home
+        )
+        self.app.push_screen(screen, answered)
+
+    def action_undo_move(self) -> None:
+        if not self.moves or self.inventory is None:
+            self.say("No move to undo.", "warning")
+            return
+        undo, inventory = self.moves[-1], self.inventory
+
+        def operation() -> Outcome:
+            outcome = undo_move(inventory, undo)
+            self.app.call_from_thread(self._forget_move, undo)
+            return outcome
+
+        self.run_write(operation, select=(undo.source_id, undo.key))
+
+    def _forget_move(self, undo: MoveUndo) -> None:
+        if undo in self.moves:
+            self.moves.remove(undo)
+
+    def _reopen_edit(self, store_id: str, key: str) -> None:
+        """The entry changed under an open form: open it again on what is there now."""
+        if self.table.select_entry(store_id, key):
+            self.action_edit()
 
     def action_delete(self) -> None:
         row = self.selected_row()
@@ -480,13 +589,23 @@ class MainScreen(OAuthActions, Screen[None]):
 
     @work(thread=True, exclusive=True, group="write", description="write")
     def _write(self, operation: Callable[[], Outcome], select: tuple[str, str] | None) -> None:
+        reopen: tuple[str, str] | None = None
         try:
             outcome: Outcome | None = operation()
+        except EntryChanged as err:
+            # Another program changed the entry while the form was open: nothing was written.
+            self.app.call_from_thread(self.say, f"{err} The form is opened again on the new value.", "error", 12)
+            outcome, reopen = None, select if err.current is not None else None
         except StoreError as err:
             self.app.call_from_thread(self.say, f"Nothing changed: {err}", "error", 10)
             outcome, select = None, None
+        if outcome is not None and outcome.undo is not None:
+            self.app.call_from_thread(self.moves.append, outcome.undo)
+            outcome = replace(outcome, message=f"{outcome.message} (z undoes it)")
         # Re-read every store, so the table shows what is really there now.
         self._read_and_show(outcome, select)
+        if reopen is not None:
+            self.app.call_from_thread(self._reopen_edit, *reopen)
 
     # -- audit -------------------------------------------------------------------------
 
@@ -510,7 +629,14 @@ class MainScreen(OAuthActions, Screen[None]):
         if self.probe_state is None:
             self.probe_state = ProbeState.default(self.environment.env)
         context = WorkspaceContext(self.environment, self.probe_state, self.action_refresh)
-        paths = getattr(self.app, "workspace_paths", None) or [Path.cwd()]
+        remembered = Path(self.preferences.workspace) if self.preferences.workspace else None
+        paths = getattr(self.app, "workspace_paths", None) or (
+            [remembered] if remembered and remembered.exists() else []
+        )
+        paths = paths or [Path.cwd()]
+        if str(paths[0]) != self.preferences.workspace:
+            self.preferences = replace(self.preferences, workspace=str(paths[0]))
+            self.post_message(self.Remember(workspace=str(paths[0])))
         self.app.push_screen(WorkspaceScreen(paths, context), self._jump_to)
 
     def _jump_to(self, target: tuple[str, str] | None) -> None:
@@ -525,7 +651,7 @@ class MainScreen(OAuthActions, Screen[None]):
     # -- test connection ---------------------------------------------------------------
 
     def last_result(self, row: Row) -> ProbeResult | None:
-        return self.probe_state.results.get(result_key(row.store.id, row.key)) if self.probe_state else None
+        return self.probe_state.result_for(row.store.id, row.key, row.entry.credential) if self.probe_state else None
 
     def probe_url_for(self, row: Row) -> str | None:
         remembered = self.probe_state.urls.get(row.key) if self.probe_state else None
@@ -674,7 +800,7 @@ class MainScreen(OAuthActions, Screen[None]):
 
         def finished(job: ProbeJob, result: ProbeResult) -> None:
             row = rows[int(job.ref)]
-            state.results[result_key(row.store.id, row.key)] = result
+            state.record(row.store.id, row.key, row.entry.credential, result)
             table.testing.discard(row_id(row))
             self._refresh_row(row)
             progress.advance(1)

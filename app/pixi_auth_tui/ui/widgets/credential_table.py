@@ -95,6 +95,9 @@ class CredentialTable(LineTable):
         self._now = clock()  # the time the shown cells were worked out at
         self._add_columns()
 
+    def on_mount(self) -> None:
+        self._add_columns()  # the sort may have been set (a remembered one) after construction
+
     def _add_columns(self) -> None:
         labels: list[Text] = []
         for index, name in enumerate(COLUMNS):
