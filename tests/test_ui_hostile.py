@@ -63,7 +63,7 @@ async def test_hostile_keys_and_filter_text_are_shown_escaped_never_as_markup(ho
         assert [r.key for r in app.main.table.shown_rows] == ["[/]", "[@click=app.quit]click me[/]"]
         await pilot.press("escape", "a")
         await settle(pilot)
-        assert "[@click=app.quit]click me[/]" in screen_text(app) or app.screen.query("DataTable")
+        assert "[@click=app.quit]click me[/]" in screen_text(app)  # the audit names the key as typed
     assert app.return_code in (None, 0)
 
 
