@@ -29,9 +29,9 @@ from pixi_auth_tui.core.model import (
     BearerToken,
     CondaToken,
     Credential,
-    NotRead,
     Unrecognised,
     dumps_credential,
+    is_readable,
     parse_credential,
     rattler_accepts,
     reading_problem,
@@ -353,7 +353,7 @@ def write_problem(cred: Credential, key: str | None = None) -> str | None:
     """
     if key is not None and has_lone_surrogate(key):
         return "the key contains a lone surrogate (\\ud800–\\udfff), which rattler cannot read"
-    if isinstance(cred, NotRead):
+    if not is_readable(cred):
         return "the secret of this item was never read"
     if not rattler_accepts(cred):
         return reading_problem(cred) or "not a credential rattler can read"

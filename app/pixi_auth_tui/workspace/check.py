@@ -265,6 +265,9 @@ def run_check(
     report = build_report(workspaces, inventory, state, environment=environment)
     if test is not None:
         anonymous = asyncio.run(probe_hosts(report, state, test))
+        # Read the stores again: the test refreshes an OAuth entry before sending it, as pixi
+        # would, and its result belongs to the credential now stored, not the one read before.
+        inventory = workspace_inventory(environment, workspaces[0] if len(workspaces) == 1 else None)
         report = build_report(workspaces, inventory, state, anonymous, environment)
     if len(workspaces) > 1:
         for workspace in workspaces:
