@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from pixi_auth_tui.audit.findings import apply_fix, run_audit, undo_fix
+from pixi_auth_tui.audit.findings import run_audit
+from pixi_auth_tui.audit.fixes import apply_fix, undo_fix
 from pixi_auth_tui.core.model import BasicHTTP, BearerToken, dumps_credential
 from pixi_auth_tui.engine.inventory import KEYCHAIN, load_inventory
 from pixi_auth_tui.ui.app import AuthApp

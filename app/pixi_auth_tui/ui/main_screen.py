@@ -28,7 +28,8 @@ from textual.widget import Widget
 from textual.widgets import Header, Input, ProgressBar, Static
 from textual.worker import Worker
 
-from pixi_auth_tui.audit.findings import Finding, FixHistory, run_audit
+from pixi_auth_tui.audit.findings import Finding, run_audit
+from pixi_auth_tui.audit.fixes import FixHistory
 from pixi_auth_tui.core.model import KINDS, is_oauth
 from pixi_auth_tui.core.redact import plain
 from pixi_auth_tui.engine.inventory import KEYCHAIN, FileSignature, Inventory, Row, Status, changed_files
