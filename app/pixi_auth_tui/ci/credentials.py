@@ -18,15 +18,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from pixi_auth_tui.core.model import (
-    BasicHTTP,
-    CondaToken,
-    Credential,
-    all_secrets,
-    credential_to_json,
-    path_encoded,
-    write_problem,
-)
+from pixi_auth_tui.core.model import Credential, all_secrets, authorise, credential_to_json, write_problem
 from pixi_auth_tui.core.rattler_json import SerdeError, authentication_problem, read_credential
 from pixi_auth_tui.core.redact import spellings
 from pixi_auth_tui.core.validation import build_credential, key_refusal
@@ -112,13 +104,16 @@ def _strings(value: object) -> list[str]:
 
 def mask_spellings(secret: str, credential: Credential | None = None) -> list[str]:
     """The secret and each spelling a log line may show it in: percent-encoded, JSON-escaped,
-    as a conda token in a URL path, and HTTP basic's base64 of `user:password`."""
+    and as the credential goes on a request (a conda token in the URL path, HTTP basic's base64
+    of `user:password`): `authorise`, the one description of that."""
     found = {secret, *spellings(secret)}
-    if isinstance(credential, CondaToken):
-        found.add(path_encoded(credential.token))
-    if isinstance(credential, BasicHTTP) and credential.password == secret:
-        pair = f"{credential.username}:{credential.password}".encode("utf-8", "surrogatepass")
-        found.add(base64.b64encode(pair).decode("ascii"))
+    if credential is not None:
+        plan = authorise(credential, "https://host.invalid/channel/")
+        if plan.basic is not None and plan.basic[1] == secret:
+            pair = f"{plan.basic[0]}:{plan.basic[1]}".encode("utf-8", "surrogatepass")
+            found.add(base64.b64encode(pair).decode("ascii"))
+        if "/t/" in plan.url:
+            found.add(plan.url.split("/t/", 1)[1].rsplit("/channel/", 1)[0])
     return sorted(s for s in found if s)
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pixi_auth_tui.ci.credentials import CiCredentials, document_of
-from pixi_auth_tui.core.model import BasicHTTP
+from pixi_auth_tui.core.model import authorise
 from pixi_auth_tui.stores.jsonfile import serialise_document
 from pixi_auth_tui.system.safeio import create_private_file
 
@@ -59,12 +59,13 @@ def _netrc_lines(credentials: CiCredentials) -> tuple[list[str], list[str]]:
     lines: list[str] = []
     skipped: list[str] = []
     for key, cred in credentials.entries.items():
-        if not isinstance(cred, BasicHTTP):
-            continue
+        plan = authorise(cred, f"https://{key}/")
+        if plan.basic is None:
+            continue  # netrc carries only a user and a password
         if key.startswith("*.") or "://" in key or ":" in key:
             skipped.append(f"{key} (netrc names exact hosts only)")
-        elif _netrc_safe(cred.username) and _netrc_safe(cred.password):
-            lines.append(f"machine {key} login {cred.username} password {cred.password}")
+        elif _netrc_safe(plan.basic[0]) and _netrc_safe(plan.basic[1]):
+            lines.append(f"machine {key} login {plan.basic[0]} password {plan.basic[1]}")
         else:
             skipped.append(f"{key} (a value netrc cannot carry: spaces, quotes or a backslash)")
     return lines, skipped
