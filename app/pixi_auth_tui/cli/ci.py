@@ -20,14 +20,14 @@ import os
 from pathlib import Path
 from typing import TextIO
 
-from pixi_auth_tui.cli.common import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
+from pixi_auth_tui.cli.common import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, AddParser
 from pixi_auth_tui.core.words import plural
 
 GITHUB_MASK = "::add-mask::"
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    p_ci = sub.add_parser("ci", help="CI runners: turn the job's secrets into pixi credentials, and remove them")
+def add_parser(add: AddParser) -> None:
+    p_ci = add("ci", help="CI runners: turn the job's secrets into pixi credentials, and remove them")
     ci_sub = p_ci.add_subparsers(dest="ci_command", required=True)
     p_setup = ci_sub.add_parser(
         "setup",

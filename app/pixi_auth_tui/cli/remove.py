@@ -5,12 +5,20 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from pixi_auth_tui.cli.common import EXIT_NOT_FOUND, EXIT_OK, PYPI_STORE_CHOICES, STORE_CHOICES, UV_STORE, UsageError
+from pixi_auth_tui.cli.common import (
+    EXIT_NOT_FOUND,
+    EXIT_OK,
+    PYPI_STORE_CHOICES,
+    STORE_CHOICES,
+    UV_STORE,
+    AddParser,
+    UsageError,
+)
 from pixi_auth_tui.engine.inventory import Inventory, Status
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    p_remove = sub.add_parser("remove", help="remove a credential from one store")
+def add_parser(add: AddParser) -> None:
+    p_remove = add("remove", help="remove a credential from one store")
     p_remove.add_argument("key")
     p_remove.add_argument("--store", choices=(*STORE_CHOICES, "netrc", *PYPI_STORE_CHOICES, UV_STORE))
     p_remove.add_argument("--item", help="keychain item path, to remove one of several duplicates")

@@ -7,7 +7,7 @@ import argparse
 from collections.abc import Callable
 from typing import TextIO
 
-from pixi_auth_tui.cli.common import EXIT_OK, PYPI_STORE_CHOICES, STORE_CHOICES, UV_STORE, UsageError
+from pixi_auth_tui.cli.common import EXIT_OK, PYPI_STORE_CHOICES, STORE_CHOICES, UV_STORE, AddParser, UsageError
 from pixi_auth_tui.core.model import KIND_LABELS, KINDS, Credential
 from pixi_auth_tui.core.words import plural
 from pixi_auth_tui.engine.inventory import Inventory, WriteChoice
@@ -25,8 +25,8 @@ def _typed_options() -> dict[str, list[str]]:
     return options
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    p_set = sub.add_parser(
+def add_parser(add: AddParser) -> None:
+    p_set = add(
         "set",
         help="add or rotate a credential; secrets come from a hidden prompt or stdin, never from arguments",
     )

@@ -19,13 +19,9 @@ import os
 from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from hashlib import blake2b
 from pathlib import Path
 from typing import Any
-
-try:
-    from _blake2 import blake2b
-except ImportError:  # a Python built without it
-    from hashlib import blake2b
 
 from pixi_auth_tui.core.model import (
     Credential,

@@ -77,6 +77,12 @@ def hidden(widget: W) -> W:
     return widget
 
 
+def breakpoint_class(size: int, breakpoints: list[tuple[int, str]]) -> str | None:
+    """The class of the widest breakpoint `size` reaches, as Textual picks it."""
+    reached = [(at, name) for at, name in breakpoints if size >= at]
+    return max(reached)[1] if reached else None
+
+
 class MainScreen(OAuthActions, Screen[None]):
     AUTO_FOCUS = "CredentialTable"  # focused once at start, so the footer is laid out once
     # Below 150 columns the detail pane moves under the table, so every column stays readable;
@@ -131,6 +137,8 @@ class MainScreen(OAuthActions, Screen[None]):
         self.findings: list[Finding] = []
         self.fix_history = FixHistory()  # outlives the audit screen: undo after reopening
         self._test_all: Worker[None] | None = None
+        self.checking_files = False  # a look at the files for changes is under way
+        self.files_checked = 0  # looks at the files for changes so far
         self.moves: list[MoveUndo] = []  # what `z` puts back, newest last
 
     # -- layout ------------------------------------------------------------------------
@@ -147,7 +155,6 @@ class MainScreen(OAuthActions, Screen[None]):
             table.sort_column, table.sort_reverse = self._remembered_sort()
             yield table
             yield DetailPane(home, self.clock, id="detail-pane")
-        yield hidden(Static("", id="more"))
         yield hidden(Static("", id="empty"))
         yield KeysFooter(compact=True)
 
@@ -161,8 +168,9 @@ class MainScreen(OAuthActions, Screen[None]):
         vertical = self.VERTICAL_BREAKPOINTS or []
         width, height = self.app.size
         classes = dict.fromkeys((name for _, name in [*horizontal, *vertical]), False)
-        for name in [*self._get_breakpoint_classes(width, horizontal), *self._get_breakpoint_classes(height, vertical)]:
-            classes[name] = True
+        for name in (breakpoint_class(width, horizontal), breakpoint_class(height, vertical)):
+            if name is not None:
+                classes[name] = True
         for place in DETAIL_PLACES[1:]:
             classes[f"-detail-{place}"] = self.preferences.detail_pane == place
         # No restyle now: the widgets composed next are styled once, with these classes (every
@@ -222,20 +230,26 @@ class MainScreen(OAuthActions, Screen[None]):
     def action_refresh(self) -> None:
         self._load()
 
-    def _watch_files(self) -> None:
-        """Another program (say `pixi auth login`) may rewrite a file while we show it."""
+    async def _watch_files(self) -> None:
+        """Another program (say `pixi auth login`) may rewrite a file while we show it.
+
+        The files are looked at in a thread of asyncio's, not in a Textual worker: on a real
+        terminal each worker's start and end redrew the whole screen while a dialog was open
+        (checked on Textual 8.2; bench/tui_perf.py measures the bytes sent while idle)."""
         busy = any(w.group in ("load", "write") and w.is_running for w in self.workers)
         inventory = self.inventory
-        if inventory is not None and not busy:
-            self._check_files(list(inventory.stores), inventory.files)
-
-    # The worker gets the stores (a handful) and the files' signatures, never the inventory:
-    # Textual keeps a worker's arguments, and would repr() them without the description.
-    @work(thread=True, exclusive=True, group="watch", description="check files for changes")
-    def _check_files(self, stores: list[Store], signature: FileSignature) -> None:
-        changed = changed_files(stores, signature)
+        if inventory is None or busy or self.checking_files:
+            return
+        # The thread gets the stores (a handful) and the files' signatures, never the inventory.
+        stores, signature = list(inventory.stores), inventory.files
+        self.checking_files = True
+        try:
+            changed = await asyncio.to_thread(changed_files, stores, signature)
+        finally:
+            self.checking_files = False
+        self.files_checked += 1
         if changed:
-            self.app.call_from_thread(self._reload_if_current, signature, ", ".join(s.name for s in changed))
+            self._reload_if_current(signature, ", ".join(s.name for s in changed))
 
     def _reload_if_current(self, signature: FileSignature, names: str) -> None:
         if self.inventory is not None and self.inventory.files is signature:  # not reloaded meanwhile
@@ -286,18 +300,6 @@ class MainScreen(OAuthActions, Screen[None]):
         self.findings = findings
         self.query_one(StoreSummary).show_findings(findings)
 
-    def _render_more(self) -> None:
-        table = self.table
-        more = self.query_one("#more", Static)
-        more.display = table.remaining > 0
-        if table.remaining:
-            more.update(
-                Text(
-                    f"{table.loaded} of {len(table.shown_rows)} rows shown — more load as you scroll; / filters",
-                    style="dim",
-                )
-            )
-
     def _render_empty(self, inventory: Inventory) -> None:
         empty = self.query_one("#empty", Static)
         body = self.query_one("#body")
@@ -328,7 +330,6 @@ class MainScreen(OAuthActions, Screen[None]):
     @on(CredentialTable.Highlighted)
     def _highlighted(self, event: CredentialTable.Highlighted) -> None:
         self._render_detail(event.row)
-        self._render_more()
 
     def _render_detail(self, row: Row | None = None) -> None:
         row = row if row is not None else self.selected_row()

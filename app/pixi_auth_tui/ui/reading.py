@@ -75,8 +75,8 @@ def read_stores(environment: Environment) -> Read:
     """Every store, and the indexes the table and detail pane ask (built here, off the event
     loop: at 100,000 entries they take hundreds of milliseconds the first frame would wait for)."""
     if gc.get_freeze_count():
-        # A reload: free the garbage waiting for a full collection first (the UI runs those
-        # when idle, app/pixi_auth_tui/ui/collection.py), or the freeze below would keep it for good.
+        # A reload: free the garbage waiting for a full collection first, or the freeze
+        # below would keep it for good.
         gc.collect()
     started = time.perf_counter()
     # Reading 100,000 entries makes a million objects, none of them garbage: the collector

@@ -76,7 +76,7 @@ class SingleLineInput(PlainInput):
             self.field = field
             self.lines = lines
 
-    def _on_paste(self, event: events.Paste) -> None:
+    def on_paste(self, event: events.Paste) -> None:
         # Textual runs Input's own paste handler after this one unless the default is prevented.
         lines = event.text.rstrip("\r\n").splitlines()
         if len(lines) > 1:
