@@ -110,8 +110,8 @@ async def test_breakpoints_are_set_before_the_first_layout(home, monkeypatch, si
 
 def test_the_workspace_found_at_start_is_the_one_workspace_read_finds(tmp_path):
     """The start's own search, beside workspace_read.find_manifest: the same answer everywhere."""
+    from pixi_auth_tui.system.manifest import NotAWorkspace, find_manifest
     from pixi_auth_tui.ui.main import workspace_manifest
-    from pixi_auth_tui.workspace.read import NotAWorkspace, find_manifest
 
     ws = tmp_path / "ws"
     (ws / "src" / "deep").mkdir(parents=True)

@@ -326,7 +326,8 @@ def make_client(
     options: ProbeOptions, concurrency: int = DEFAULT_CONCURRENCY, verify: ssl.SSLContext | bool | None = None
 ) -> httpx.AsyncClient:
     """One client for many probes: one SSLContext (building one loads the whole trust store,
-    about 25 ms), and a small connection pool per origin (probe/transport.py)."""
+    the slowest part of a first request), and a small connection pool per origin on asyncio
+    streams (probe_transport)."""
     verify = ssl_context(options) if verify is None else verify
     if verify is False:
         verify = httpx.create_ssl_context(verify=False)  # one for every origin's pool, as with True

@@ -25,6 +25,7 @@ from pixi_auth_tui.core.words import plural
 from pixi_auth_tui.engine.operations import save_credential
 from pixi_auth_tui.probe.state import ProbeState
 from pixi_auth_tui.stores.base import StoreError, StoreState
+from pixi_auth_tui.system.manifest import NotAWorkspace
 from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
@@ -34,7 +35,6 @@ from pixi_auth_tui.workspace.check import ProbePlan, run_check
 from pixi_auth_tui.workspace.findings import login_key
 from pixi_auth_tui.workspace.model import CheckReport, HostCheck
 from pixi_auth_tui.workspace.probe import PLAIN_HTTP_TOKEN
-from pixi_auth_tui.workspace.read import NotAWorkspace
 
 VERDICT_STYLE = {
     "accepted": "green",
