@@ -18,8 +18,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from pixi_auth_tui.core.model import Credential, all_secrets, authorise, credential_to_json, write_problem
-from pixi_auth_tui.core.rattler_json import SerdeError, authentication_problem, read_credential
+from pixi_auth_tui.core.model import Credential, all_secrets, authorise, credential_to_json
+from pixi_auth_tui.core.rattler_json import SerdeError, authentication_problem, read_credential, write_problem
 from pixi_auth_tui.core.redact import spellings
 from pixi_auth_tui.core.validation import build_credential, key_refusal
 
