@@ -13,6 +13,7 @@ Exit codes:
   7  `test`: a credential was not tested (its key does not cover the URL or it needs one, plain
      http needs --allow-http, the kind cannot be tested, --demo)
   8  `check`: a host the workspace needs has no credential (see app/pixi_auth_tui/cli/check.py)
+`ci setup` / `ci teardown` use 0, 1, 2 and 3 (see app/pixi_auth_tui/cli/ci.py).
  70  an internal error: one line on stderr and a redacted report file (see app/pixi_auth_tui/system/crash.py)
 
 Everything written to stdout and stderr passes the redactor (app/pixi_auth_tui/core/redact.py); text output
@@ -30,7 +31,7 @@ from collections.abc import Sequence
 from typing import IO, NoReturn, TextIO
 
 from pixi_auth_tui import __version__
-from pixi_auth_tui.cli import audit, listing, remove, resolve, setting, testing_args
+from pixi_auth_tui.cli import audit, ci, listing, remove, resolve, setting, testing_args
 from pixi_auth_tui.cli.audit import cmd_audit
 from pixi_auth_tui.cli.check_args import add_check_parser
 from pixi_auth_tui.cli.common import (  # re-exported: scripts and tests read the codes from cli
@@ -134,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     remove.add_parser(add)
     add_oauth_commands(add)  # login/refresh/logout/token
     add_check_parser(add)
+    ci.add_parser(add)
     return parser
 
 
@@ -164,6 +166,9 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
             from pixi_auth_tui.ui.main import run_tui
 
             return run_tui(environment_for(args), config=args.config)
+        if args.command == "ci":
+            environment = environment_for(args)
+            return ci.cmd_ci(args, dict(environment.env), environment.home, out, err)
         if args.command == "check":
             from pixi_auth_tui.cli.check import cmd_check
 
