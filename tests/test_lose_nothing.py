@@ -24,7 +24,7 @@ from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm
 from pixi_auth_tui.ui.dialogs.move import MoveScreen
 from textual.widgets import Input
 
-from tests.conftest import make_env, rattler_fetch, until
+from tests.conftest import make_env, rattler_fetch, said, until
 from tests.test_ui import last_test, screen_text, select_row, settle, write_json
 
 SIZES = [(120, 40), (80, 24)]
@@ -32,7 +32,7 @@ SIZE_IDS = ["120x40", "80x24"]
 
 
 def messages(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    return said(app)
 
 
 def credentials(home: Path) -> dict:
