@@ -9,6 +9,7 @@ import pytest
 from pixi_auth_tui.core.model import BasicHTTP, BearerToken, CondaToken, S3Credentials
 from pixi_auth_tui.engine.inventory import Status
 from pixi_auth_tui.ui.app import AuthApp
+from pixi_auth_tui.ui.commands import screen_commands
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm
 from pixi_auth_tui.ui.dialogs.help import HelpScreen
@@ -378,7 +379,7 @@ async def test_empty_state_help_and_palette(home):
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
-        titles = [c.title for c in app.get_system_commands(app.screen)]
+        titles = [c.title for c in app.get_system_commands(app.screen)] + [c.title for c in screen_commands(app.screen)]
         for wanted in ("Add", "Edit", "Move", "Delete", "Reveal secret", "Copy secret", "Filter", "Refresh", "Help"):
             assert wanted in titles
 

@@ -11,6 +11,7 @@ from pixi_auth_tui.probe.state import ProbeResult, ProbeState, Verdict
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.audit_screen import AuditScreen
+from pixi_auth_tui.ui.commands import screen_commands
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm
 from pixi_auth_tui.ui.dialogs.fix_choice import FixChoiceScreen
@@ -731,10 +732,12 @@ async def test_plurals_and_palette_names(home, size):
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         assert "Audit: 1 error, 3 warnings" in screen_text(app)
-        commands = list(app.get_system_commands(app.main))
-        titles = [c.title for c in commands]
+        system = list(app.get_system_commands(app.main))
+        actions = screen_commands(app.main)  # the palette's ScreenActions provider
+        titles = [c.title for c in system] + [c.title for c in actions]
+        callbacks = [c.callback for c in system] + [c.run for c in actions]
         assert len(titles) == len(set(titles)), titles  # one entry per action …
-        assert len({c.callback for c in commands}) == len(commands), titles  # … whatever its title
+        assert len(set(callbacks)) == len(callbacks), titles  # … whatever its title
         assert "Help" in titles and "Keys" not in titles  # Textual's keys panel would be a second help
         await pilot.press("ctrl+p")
         await settle(pilot)

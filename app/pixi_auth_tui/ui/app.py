@@ -25,6 +25,7 @@ from pixi_auth_tui.system.preferences import Preferences
 from pixi_auth_tui.system.preferences import load as load_preferences
 from pixi_auth_tui.system.preferences import save as save_preferences
 from pixi_auth_tui.ui import present
+from pixi_auth_tui.ui.commands import ScreenActions
 from pixi_auth_tui.ui.dialogs.help import HelpScreen
 from pixi_auth_tui.ui.main_screen import MainScreen
 from pixi_auth_tui.ui.styles import stylesheet
@@ -40,6 +41,7 @@ class AuthApp(App[None]):
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
     ]
+    COMMANDS = App.COMMANDS | {ScreenActions}
 
     watch_seconds = 2.0  # how often the file stores are checked for changes by other programs
 
@@ -146,18 +148,8 @@ class AuthApp(App[None]):
         self.push_screen(HelpScreen([*bindings, *app_bindings]))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """Textual's own commands, then one entry per action of the current screen, named
-        in words (`Filter`, not `slash`). Textual's "Keys" panel is left out: "Help" shows
-        every key of the screen, and two entries for one need confuse."""
+        """Textual's own commands and Help; the screen's actions come from the ScreenActions
+        provider. Textual's "Keys" panel is left out: "Help" shows every key of the screen, and
+        two entries for one need confuse."""
         yield from (command for command in super().get_system_commands(screen) if command.title != "Keys")
-        seen: set[str] = set()
-        for binding in screen.BINDINGS:
-            if not isinstance(binding, Binding) or binding.action in seen or binding.action == "clear":
-                continue
-            seen.add(binding.action)
-            action = getattr(screen, f"action_{binding.action}", None)
-            if action is not None:
-                yield SystemCommand(
-                    binding.description, f"{binding.description} (key {present.key_name(binding.key)})", action
-                )
         yield SystemCommand("Help", "Show every key of this screen (key ?)", self.action_help)
