@@ -7,11 +7,18 @@ machine does) showed cells cut at the titles' width for good. The LineTable meas
 draws; the paint is forced here at exactly that moment instead of waiting for load to cause it.
 """
 
+import threading
+
 import pytest
 from pixi_auth_tui.core.redact import plain
+from pixi_auth_tui.engine.inventory import Inventory
+from pixi_auth_tui.system.paths import Environment
+from pixi_auth_tui.ui import audit_screen
 from pixi_auth_tui.ui.audit_screen import AuditScreen
 from pixi_auth_tui.ui.scenes import SCENES, scene_app, settle
 from pixi_auth_tui.ui.widgets.line_table import LineTable
+
+from tests.conftest import until
 
 AUDIT = next(s for s in SCENES if s.name == "audit")
 
@@ -26,8 +33,8 @@ async def test_audit_rows_painted_before_the_tables_idle_show_whole_cells(
     show = AuditScreen._show
     painted_early: list[int] = []
 
-    def show_then_paint(screen: AuditScreen, *args: object) -> None:
-        show(screen, *args)
+    def show_then_paint(screen: AuditScreen, *args: object, **kwargs: object) -> None:
+        show(screen, *args, **kwargs)  # type: ignore[arg-type]
         # The compositor painting before the table's Idle: same call it makes, same caches.
         table = screen.query_one("#findings", LineTable)
         painted_early.append(len(table_lines(table)))
@@ -40,10 +47,43 @@ async def test_audit_rows_painted_before_the_tables_idle_show_whole_cells(
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, AuditScreen)
-        assert painted_early and painted_early[0] > 1  # the early paint did happen, over rows
+        assert painted_early and painted_early[-1] > 1  # the early paint (after the re-read) was over rows
         table = screen.query_one("#findings", LineTable)
         lines = table_lines(table)
         shown = screen.findings[: table.size.height - 1]  # the rows under the header line
         assert shown
         for finding, line in zip(shown, lines[1:], strict=False):
             assert plain(finding.title) in line, (finding.title, line)
+
+
+async def test_the_audit_shows_at_once_what_was_read_and_reads_again_behind_it(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`a` shows the findings the main screen already has, then reads every store again (the
+    keychain may be slow): the screen never waits for that read to show anything."""
+    held = threading.Event()
+    rereads: list[str] = []
+    load = audit_screen.load_inventory
+
+    def held_load(environment: Environment) -> Inventory:
+        rereads.append("started")
+        held.wait(timeout=120)  # (a hang guard only: the test releases it)
+        return load(environment)
+
+    monkeypatch.setattr(audit_screen, "load_inventory", held_load)
+    app = scene_app(AUDIT, tmp_path / "demo-home")
+    try:
+        async with app.run_test(size=AUDIT.size) as pilot:
+            await until(pilot, lambda: bool(app.main.findings), "the main screen's audit")
+            await pilot.press("a")
+            await until(pilot, lambda: bool(rereads), "the audit screen reads the stores again")
+            screen = app.screen
+            assert isinstance(screen, AuditScreen)
+            table = screen.query_one("#findings", LineTable)
+            assert table.row_count == len(app.main.findings) > 0  # shown while the read is held
+            assert "Auditing" not in str(screen.query_one("#audit-summary").render())
+            held.set()
+            await settle(pilot)
+            assert table.row_count == len(screen.findings) > 0
+    finally:
+        held.set()

@@ -46,6 +46,8 @@ class AuditContext:
     probe_state: ProbeState | None
     backup_dir: Path
     history: FixHistory  # kept by the main screen, so undo works after reopening
+    # What the main screen has already read and audited: shown at once, then read again behind it.
+    shown: tuple[Inventory, list[Finding]] | None = None
 
 
 class AuditScreen(Screen[tuple[str, str] | None]):
@@ -95,6 +97,8 @@ class AuditScreen(Screen[tuple[str, str] | None]):
         table = self.query_one("#findings", LineTable)
         table.set_columns(["Severity", "Finding", "Where"])
         table.focus()
+        if self.context.shown is not None:
+            self._show(*self.context.shown, message=None, ok=True, reread=False)
         self.action_refresh()
 
     def action_refresh(self) -> None:
@@ -113,8 +117,12 @@ class AuditScreen(Screen[tuple[str, str] | None]):
         )
         self.app.call_from_thread(self._show, inventory, findings, message, ok)
 
-    def _show(self, inventory: Inventory, findings: list[Finding], message: str | None, ok: bool) -> None:
-        self.report_to.post_message(self.Reread(inventory, findings))
+    def _show(
+        self, inventory: Inventory, findings: list[Finding], message: str | None, ok: bool, reread: bool = True
+    ) -> None:
+        if reread:
+            self.report_to.post_message(self.Reread(inventory, findings))
+        before = self.selected()  # kept selected across a refresh, wherever it moved
         self.inventory = inventory
         self.findings = findings
         counts = summary(findings)
@@ -137,7 +145,8 @@ class AuditScreen(Screen[tuple[str, str] | None]):
                     Text(plain(where)),
                 ]
             )
-        table.set_rows(len(rows), rows.__getitem__)
+        keep = next((i for i, f in enumerate(findings) if before is not None and f.id == before.id), 0)
+        table.set_rows(len(rows), rows.__getitem__, keep)
         if not findings:
             self.query_one("#finding-detail", Static).update(Text("Nothing to report."))
         self._render_detail()

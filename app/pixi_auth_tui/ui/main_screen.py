@@ -136,6 +136,7 @@ class MainScreen(Screen[None]):
         self.inventory: Inventory | None = None
         self.probe_state: ProbeState | None = None
         self.findings: list[Finding] = []
+        self.audited = False  # `findings` are those of the stores shown (the audit follows each read)
         self.fix_history = FixHistory()  # outlives the audit screen: undo after reopening
         self._test_all: Worker[None] | None = None
         self.checking_files = False  # a look at the files for changes is under way
@@ -303,6 +304,7 @@ class MainScreen(Screen[None]):
         index: RowIndex | None = None,
     ) -> None:
         self.inventory = inventory
+        self.audited = False  # until the audit of these stores arrives (set_findings)
         banner = self.query_one("#banner", Static)
         banner.display = inventory.blocked is not None
         if inventory.blocked:
@@ -316,6 +318,7 @@ class MainScreen(Screen[None]):
 
     def set_findings(self, findings: list[Finding]) -> None:
         self.findings = findings
+        self.audited = True
         self.query_one(StoreSummary).show_findings(findings)
 
     def _render_empty(self, inventory: Inventory) -> None:
@@ -650,7 +653,10 @@ class MainScreen(Screen[None]):
     def action_audit(self) -> None:
         from pixi_auth_tui.ui.audit_screen import AuditContext, AuditScreen
 
-        context = AuditContext(self.environment, self.clock, self.probe_state, self.backup_dir(), self.fix_history)
+        shown = (self.inventory, self.findings) if self.inventory is not None and self.audited else None
+        context = AuditContext(
+            self.environment, self.clock, self.probe_state, self.backup_dir(), self.fix_history, shown
+        )
         self.app.push_screen(AuditScreen(context, report_to=self), self._jump_to)
 
     def on_audit_screen_reread(self, event: AuditScreen.Reread) -> None:
