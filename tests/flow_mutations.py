@@ -37,6 +37,7 @@ def m(id: str, flow: str, what: str, edits: list[tuple[str, str, str]], *tests: 
 
 FORM = "app/pixi_auth_tui/ui/dialogs/credential_form.py"
 MAIN = "app/pixi_auth_tui/ui/main_screen.py"
+TESTS = "app/pixi_auth_tui/ui/widgets/connection_tests.py"
 TABLE = "app/pixi_auth_tui/ui/widgets/credential_table.py"
 
 MUTATIONS = [
@@ -138,7 +139,7 @@ MUTATIONS = [
         "T1",
         "Test: the URL tested is shown",
         "the result toast without the URL (the old `{key}: {message}`)",
-        [(MAIN, 'self.say(f"{row.key}: {result.message}\\n{result.url}"', 'self.say(f"{row.key}: {result.message}"')],
+        [(TESTS, 'self.say(f"{row.key}: {result.message}\\n{result.url}"', 'self.say(f"{row.key}: {result.message}"')],
         "test_t_says_and_shows_the_url_it_tests[120x40]",
         "test_t_says_and_shows_the_url_it_tests[80x24]",
     ),
@@ -146,7 +147,7 @@ MUTATIONS = [
         "T2",
         "Test: the probe URL of an entry can be seen and changed",
         "U's answer is not remembered",
-        [(MAIN, "            if url:\n                self.remember_url(row.key, url)\n", "            if url:\n")],
+        [(TESTS, "            if url:\n                self.remember_url(row.key, url)\n", "            if url:\n")],
         "test_the_test_url_is_shown_changed_and_remembered[120x40]",
         "test_the_test_url_is_shown_changed_and_remembered[80x24]",
     ),
@@ -154,7 +155,13 @@ MUTATIONS = [
         "T3",
         "Test: a URL typed in the form is remembered",
         "the form's test URL is dropped on save",
-        [(MAIN, "        if result.probe_url:\n            self.remember_url(result.key, result.probe_url)\n", "")],
+        [
+            (
+                MAIN,
+                "        if result.probe_url:\n            self.tests.remember_url(result.key, result.probe_url)\n",
+                "",
+            )
+        ],
         "test_a_url_typed_in_the_form_is_remembered[120x40]",
         "test_a_url_typed_in_the_form_is_remembered[80x24]",
     ),
@@ -178,7 +185,7 @@ MUTATIONS = [
         "Skip still tests every entry (the old callback ran them all)",
         [
             (
-                MAIN,
+                TESTS,
                 "            chosen = rows if yes else [r for r in rows if r not in plain]",
                 "            chosen = rows",
             )
@@ -192,7 +199,7 @@ MUTATIONS = [
         "only accepted and rejected are counted (the old summary)",
         [
             (
-                MAIN,
+                TESTS,
                 "    order = [v for v in Verdict if counts[v]]",
                 "    order = [v for v in (Verdict.ACCEPTED, Verdict.REJECTED) if counts[v]]",
             )
@@ -267,9 +274,8 @@ MUTATIONS = [
         [
             (
                 MAIN,
-                "            lambda: save_credential(inventory, store, result.key, result.credential),"
-                " select=(store.id, result.key)",
-                "            lambda: save_credential(inventory, store, result.key, result.credential)",
+                "seen=result.seen),\n            select=(store.id, result.key),\n",
+                "seen=result.seen),\n",
             )
         ],
         "test_the_cursor_lands_on_the_entry_just_added[120x40]",
@@ -331,9 +337,9 @@ MUTATIONS = [
         "the permissions fix promises a backup",
         [
             (
-                "app/pixi_auth_tui/audit/findings.py",
-                '        return "Only the permissions change; undo puts the old mode back."',
-                '        return "A backup is written first; undo restores it."',
+                "app/pixi_auth_tui/audit/fixes.py",
+                '    consequence = "Only the permissions change; undo puts the old mode back."',
+                '    consequence = "A backup is written first; undo restores it."',
             )
         ],
         "test_fix_wording_and_undo_after_reopening_the_audit_screen[120x40]",
@@ -397,8 +403,8 @@ MUTATIONS = [
         [
             (
                 MAIN,
-                "self.probe_state, self.backup_dir(), self.fix_history)",
-                "self.probe_state, self.backup_dir(), FixHistory())",
+                "self.probe_state, self.backup_dir(), self.fix_history, shown",
+                "self.probe_state, self.backup_dir(), FixHistory(), shown",
             )
         ],
         "test_fix_wording_and_undo_after_reopening_the_audit_screen[120x40]",
@@ -507,7 +513,7 @@ MUTATIONS = [
         "W2",
         'Words: palette entries named in words ("Filter", not "slash")',
         "the help text names the key as Textual spells it",
-        [("app/pixi_auth_tui/ui/app.py", "(key {present.key_name(binding.key)})", "(key {binding.key})")],
+        [("app/pixi_auth_tui/ui/commands.py", "(key {present.key_name(binding.key)})", "(key {binding.key})")],
         "test_plurals_and_palette_names[120x40]",
         "test_plurals_and_palette_names[80x24]",
     ),
@@ -518,10 +524,11 @@ MUTATIONS = [
         [
             (
                 MAIN,
-                '        Binding("slash", "filter", "Filter"),\n',
-                '        Binding("slash", "filter", "Filter"),\n        Binding("f", "filter", "Filter"),\n',
+                '        Binding("slash", "filter", "Filter", id="filter"),\n',
+                '        Binding("slash", "filter", "Filter", id="filter"),\n'
+                '        Binding("f", "filter", "Filter"),\n',
             ),
-            ("app/pixi_auth_tui/ui/app.py", "binding.action in seen or ", ""),
+            ("app/pixi_auth_tui/ui/commands.py", "binding.action in seen or ", ""),
         ],
         "test_plurals_and_palette_names[120x40]",
         "test_plurals_and_palette_names[80x24]",

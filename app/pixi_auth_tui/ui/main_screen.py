@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -25,8 +24,7 @@ from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Header, Input, ProgressBar, Static
-from textual.worker import Worker
+from textual.widgets import Header, Input, Static
 
 from pixi_auth_tui.audit.findings import Finding, run_audit
 from pixi_auth_tui.audit.fixes import FixHistory
@@ -45,16 +43,18 @@ from pixi_auth_tui.engine.operations import (
     successor_after_delete,
     undo_move,
 )
-from pixi_auth_tui.probe.state import FAILING, ProbeResult, ProbeState, Verdict, default_probe_url
+from pixi_auth_tui.probe.state import ProbeResult, ProbeState
 from pixi_auth_tui.stores.base import Ability, Store, StoreError, StoreState
 from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.system.preferences import DETAIL_PLACES, Preferences
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
+from pixi_auth_tui.ui.messages import ResultKept, Said, StoresChanged, Testing
 from pixi_auth_tui.ui.oauth_screens import OAuthFlows
 from pixi_auth_tui.ui.reading import read_stores
 from pixi_auth_tui.ui.row_index import RowIndex
 from pixi_auth_tui.ui.terminal_text import PlainInput
+from pixi_auth_tui.ui.widgets.connection_tests import ConnectionTests
 from pixi_auth_tui.ui.widgets.credential_table import COLUMNS, CredentialTable, row_id
 from pixi_auth_tui.ui.widgets.detail_pane import DetailPane
 from pixi_auth_tui.ui.widgets.keys_footer import KeysFooter
@@ -138,7 +138,6 @@ class MainScreen(Screen[None]):
         self.findings: list[Finding] = []
         self.audited = False  # `findings` are those of the stores shown (the audit follows each read)
         self.fix_history = FixHistory()  # outlives the audit screen: undo after reopening
-        self._test_all: Worker[None] | None = None
         self.checking_files = False  # a look at the files for changes is under way
         self.files_checked = 0  # looks at the files for changes so far
         self.moves: list[MoveUndo] = []  # what `z` puts back, newest last
@@ -152,6 +151,7 @@ class MainScreen(Screen[None]):
         yield hidden(Static("", id="banner"))
         yield StoreSummary(home, id="summary")
         yield hidden(PlainInput(placeholder="filter: key, kind, store, username — Esc clears", id="filter"))
+        yield ConnectionTests(self.environment)
         with Horizontal(id="body"):
             table = CredentialTable(self.clock, self.last_result, id="table")
             table.sort_column, table.sort_reverse = self._remembered_sort()
@@ -236,12 +236,12 @@ class MainScreen(Screen[None]):
             return
         self.oauth.refresh_now(self.inventory, row)
 
-    @on(OAuthFlows.Said)
-    def _oauth_said(self, event: OAuthFlows.Said) -> None:
+    @on(Said)
+    def _said(self, event: Said) -> None:
         self.say(event.text, event.severity, event.timeout)
 
-    @on(OAuthFlows.StoresChanged)
-    def _oauth_wrote(self) -> None:
+    @on(StoresChanged)
+    def _stores_changed(self) -> None:
         self.action_refresh()
 
     # -- loading -----------------------------------------------------------------------
@@ -305,6 +305,7 @@ class MainScreen(Screen[None]):
     ) -> None:
         self.inventory = inventory
         self.audited = False  # until the audit of these stores arrives (set_findings)
+        self.tests.inventory, self.tests.probe_state = inventory, self.probe_state
         banner = self.query_one("#banner", Static)
         banner.display = inventory.blocked is not None
         if inventory.blocked:
@@ -355,7 +356,7 @@ class MainScreen(Screen[None]):
     def _render_detail(self, row: Row | None = None) -> None:
         row = row if row is not None else self.selected_row()
         result = self.last_result(row) if row else None
-        self.detail.show(row, self.inventory, result, self.probe_url_for(row) if row else None)
+        self.detail.show(row, self.inventory, result, self.tests.probe_url_for(row) if row else None)
 
     @on(CredentialTable.Chosen)
     def _chosen(self, event: CredentialTable.Chosen) -> None:
@@ -392,9 +393,7 @@ class MainScreen(Screen[None]):
         if self.focused is self.detail:  # back from reading a detail (Enter on a read-only row)
             self.table.focus()
             return
-        if self._test_all is not None and self._test_all.is_running:
-            self._test_all.cancel()
-            self.say("Stopped testing; finished results are kept.")
+        if self.tests.stop():
             return
         self._clear_filter()
 
@@ -494,7 +493,7 @@ class MainScreen(Screen[None]):
         assert store is not None
         inventory = self.inventory
         if result.probe_url:
-            self.remember_url(result.key, result.probe_url)
+            self.tests.remember_url(result.key, result.probe_url)
         self.run_write(
             lambda: save_credential(inventory, store, result.key, result.credential, seen=result.seen),
             select=(store.id, result.key),
@@ -688,293 +687,52 @@ class MainScreen(Screen[None]):
         else:
             self.say(f"{target[1]} is no longer in {target[0]}.", "warning")
 
-    # -- test connection ---------------------------------------------------------------
+    # -- test connection (ui/widgets/connection_tests) ----------------------------------
+
+    @property
+    def tests(self) -> ConnectionTests:
+        return self.query_one(ConnectionTests)
 
     def last_result(self, row: Row) -> ProbeResult | None:
         return self.probe_state.result_for(row.store.id, row.key, row.entry.credential) if self.probe_state else None
-
-    def probe_url_for(self, row: Row) -> str | None:
-        if row.store.id == UV_STORE:  # uv's entry: tested on the workspace's index under its service
-            from pixi_auth_tui.pypi.uv_credentials import UvCredentialsStore, test_url
-
-            return test_url(row.store, row.entry) if isinstance(row.store, UvCredentialsStore) else row.key
-        if row.store.chain != "conda":  # a keyring entry is tested on the index URL uv asks it for
-            from pixi_auth_tui.probe.keyring_entry import index_url_for
-
-            return index_url_for(row.store, row.key, row.entry.item_ref or "")
-        remembered = self.probe_state.urls.get(row.key) if self.probe_state else None
-        return remembered or default_probe_url(row.key, row.entry.credential)
-
-    def remember_url(self, key: str, url: str) -> None:
-        if self.probe_state is not None:
-            self.probe_state.urls[key] = url
-            self._save_probe_state()
-
-    @work(thread=True, group="state")
-    def _save_probe_state(self) -> None:
-        if self.probe_state is not None:
-            self.probe_state.save()
-
-    def _refresh_row(self, row: Row) -> None:
-        self.table.refresh_result(row)
-        selected = self.selected_row()
-        if selected is not None and row_id(selected) == row_id(row):
-            self._render_detail(selected)
-
-    def action_probe_url(self) -> None:
-        row = self.selected_row()
-        if row is None:
-            self.say("Select an entry first.", "warning")
-            return
-
-        def given(url: str | None) -> None:
-            if url:
-                self.remember_url(row.key, url)
-                self._render_detail()
-                self.say(f"Tests of {row.key} now request {url}.")
-
-        from pixi_auth_tui.ui.dialogs.probe_url import ProbeUrlScreen
-
-        self.app.push_screen(ProbeUrlScreen(row.key, self.probe_url_for(row) or "", run=False), given)
 
     def action_test(self) -> None:
         row = self.selected_row()
         if row is None or self.probe_state is None:
             self.say("Select an entry first.", "warning")
             return
-        if row.store.id == UV_STORE:
-            return self._test_uv_row(row)
-        if row.store.chain != "conda":
-            return self._test_keyring_row(row)
-        url = self.probe_url_for(row)
-        if url is None:
-            from pixi_auth_tui.ui.dialogs.probe_url import ProbeUrlScreen
-
-            # Wildcards and S3 keys need a concrete URL; remembered for next time.
-            self.app.push_screen(ProbeUrlScreen(row.key, ""), lambda given: self._test_with_url(row, given))
-            return
-        self._test_with_url(row, url)
-
-    def _test_with_url(self, row: Row, url: str | None) -> None:
-        if not url or self.probe_state is None:
-            return
-        if self.probe_state.urls.get(row.key) != url and url != default_probe_url(row.key, row.entry.credential):
-            self.remember_url(row.key, url)
-        if url.startswith("http://"):
-            question = f"{url} is plain http: the secret of {row.key} would travel unencrypted.\n\nSend it anyway?"
-
-            def answered(yes: bool | None) -> None:
-                if yes:
-                    self._run_tests([row], allow_http=True)
-
-            self.app.push_screen(ConfirmScreen(question, confirm="Send"), answered)
-            return
-        self._run_tests([row], allow_http=False)
+        self.tests.test(row)
 
     def action_test_all(self) -> None:
-        if self._test_all is not None and self._test_all.is_running:
-            self._test_all.cancel()
-            self.say("Stopped testing; finished results are kept.")
+        self.tests.test_all()
+
+    def action_probe_url(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            self.say("Select an entry first.", "warning")
             return
-        if self.inventory is None:
-            return
-        # (Python keyring entries run `keyring` as uv does, which may mint or prompt: `t` tests one.)
-        rows = [r for r in self.inventory.rows if r.status is Status.ACTIVE and r.store.chain == "conda"]
-        if not rows:
-            self.say("Nothing to test: pixi uses no stored credential.", "warning")
-            return
-        plain = [r for r in rows if (self.probe_url_for(r) or "").startswith("http://")]
-        if not plain:
-            self._run_tests(rows, allow_http=False)
-            return
-        names = ", ".join(r.key for r in plain[:5]) + ("…" if len(plain) > 5 else "")
-        question = (
-            f"{present.plural(len(plain), 'entry')} of these use plain http ({names}): their secrets would "
-            "travel unencrypted.\n\nSend those too? Skip tests the others only."
-        )
+        self.tests.change_url(row)
 
-        def answered(yes: bool | None) -> None:
-            # Skipping sends nothing to the plain-http entries and keeps their earlier results.
-            chosen = rows if yes else [r for r in rows if r not in plain]
-            self._run_tests(chosen, allow_http=bool(yes), skipped=0 if yes else len(plain))
-
-        self.app.push_screen(ConfirmScreen(question, confirm="Send", cancel="Skip them"), answered)
-
-    def _run_tests(self, rows: list[Row], allow_http: bool, skipped: int = 0) -> None:
-        if not rows:
-            self.say(f"Nothing tested: {present.plural(skipped, 'entry')} skipped (plain http).", "warning")
-            return
-        worker = self._probe_rows(rows, allow_http, skipped)
-        if len(rows) > 1 or skipped:
-            self._test_all = worker
-
-    async def _progress_bar(self) -> ProgressBar:
-        """Test all's progress bar, mounted with the first test: hidden and without a total,
-        Textual's bar animates (15 redraws a second) from the first frame on, for nobody."""
-        bars = self.query("#progress").results(ProgressBar)
-        bar = next(bars, None)
-        if bar is None:
-            bar = hidden(ProgressBar(id="progress", show_eta=False))
-            await self.mount(bar, after=self.query_one("#filter"))
-        return bar
-
-    @work(group="probe", description="test credentials")
-    async def _probe_rows(self, rows: list[Row], allow_http: bool, skipped: int) -> None:
-        from pixi_auth_tui.probe.request import ProbeOptions, ProbeSetupError  # httpx: on first use
-        from pixi_auth_tui.probe.sequence import test_rows
-
-        assert self.probe_state is not None and self.inventory is not None
-        table = self.table
-        progress = await self._progress_bar()
-        many = len(rows) > 1 or skipped > 0
-        options = ProbeOptions(
-            allow_http=allow_http,
-            env=dict(self.environment.env),
-            generic_whoami=not many,
-            offline=self.environment.label == "demo",  # demo keys name real hosts: never contact them
-        )
-        tested: list[Row] = []
-
-        def ready(sent: list[Row], notes: list[str]) -> None:
-            # Secrets read and OAuth entries refreshed as `test` does: say so, then show the run.
-            for said in notes:
-                self.notify(said, markup=False, timeout=10)
-            if notes:
-                self.action_refresh()
-            tested.extend(sent)
-            if many:
-                progress.update(total=len(sent), progress=0)
-                progress.display = True
+    @on(Testing)
+    def _testing(self, event: Testing) -> None:
+        for row in event.rows:
+            if event.running:
+                self.table.testing.add(row_id(row))
+            elif row_id(row) in self.table.testing:
+                self.table.testing.discard(row_id(row))
             else:
-                self.say(f"Testing {sent[0].key}: {self.probe_url_for(sent[0]) or 'no URL'} …", timeout=3)
-            for row in sent:
-                table.testing.add(row_id(row))
-                self._refresh_row(row)
-
-        def finished(row: Row, result: ProbeResult) -> None:
-            table.testing.discard(row_id(row))
+                continue
             self._refresh_row(row)
-            progress.advance(1)
-            if not many:
-                severity = "error" if result.verdict in FAILING else "information"
-                self.say(f"{row.key}: {result.message}\n{result.url}", severity, timeout=8)
 
-        try:
-            try:
-                _sent, results = await test_rows(
-                    self.inventory,
-                    rows,
-                    self.probe_state,
-                    options,
-                    url_for=self.probe_url_for,
-                    on_ready=ready,
-                    on_result=finished,
-                )
-            except ProbeSetupError as err:
-                self.say(f"Cannot test: {err}", "error", 10)
-                return
-            if many:
-                self.say(probe_summary(results, skipped), timeout=8)
-        finally:
-            for row in tested:
-                if row_id(row) in table.testing:
-                    table.testing.discard(row_id(row))
-                    self._refresh_row(row)
-            progress.display = False
+    @on(ResultKept)
+    def _result_kept(self, event: ResultKept) -> None:
+        self._refresh_row(event.row)
 
-    def _test_uv_row(self, row: Row) -> None:
-        """An entry of uv's credentials.toml: its index asked with it, as uv sends it, and without."""
-        url = self.probe_url_for(row) or row.key
-        if url.startswith("http://"):
-            question = f"{url} is plain http: the secret of {row.key} would travel unencrypted.\n\nSend it anyway?"
-
-            def answered(yes: bool | None) -> None:
-                if yes:
-                    self._uv_test(row, url, allow_http=True)
-
-            self.app.push_screen(ConfirmScreen(question, confirm="Send"), answered)
-            return
-        self._uv_test(row, url, allow_http=False)
-
-    @work(group="probe", description="test an entry of uv's credentials.toml")
-    async def _uv_test(self, row: Row, url: str, allow_http: bool) -> None:
-        from pixi_auth_tui.core.hostkeys import host_of
-        from pixi_auth_tui.probe.request import ProbeOptions, ProbeSetupError, probe
-
-        assert self.probe_state is not None
-        state, table = self.probe_state, self.table
-        host = host_of(url)
-        if host is None:
-            self.say(f"{url} is not a URL with a host: nothing to test.", "warning")
-            return
-        self.say(f"Testing {url} as uv sends it …", timeout=3)
-        table.testing.add(row_id(row))
-        self._refresh_row(row)
-        options = ProbeOptions(
-            allow_http=allow_http,
-            env=dict(self.environment.env),
-            generic_whoami=False,
-            offline=self.environment.label == "demo",
-        )
-        try:
-            result = await probe(host, row.entry.credential, url, options)
-        except ProbeSetupError as err:
-            table.testing.discard(row_id(row))
-            self._refresh_row(row)
-            self.say(f"Cannot test: {err}", "error", 10)
-            return
-        table.testing.discard(row_id(row))
-        state.record(row.store.id, row.key, row.entry.credential, result)
-        await asyncio.to_thread(state.save)
-        self._refresh_row(row)
-        severity = "error" if result.verdict in FAILING else "information"
-        self.say(f"{row.key}: {result.verdict.value}: {result.message}\n{result.url}", severity, timeout=10)
-
-    def _test_keyring_row(self, row: Row) -> None:
-        """A Python keyring entry: `keyring get` as uv runs it, then its index (plain http asked first)."""
-        from pixi_auth_tui.probe.keyring_entry import index_url_for
-
-        url = index_url_for(row.store, row.key, row.entry.item_ref or "")
-        if url is None:
-            self.say(f"No index URL of this workspace asks keyring for {row.key}: nothing to test.", "warning")
-            return
-        if url.startswith("http://"):
-            question = (
-                f"{url} is plain http: the password keyring gives uv would travel unencrypted.\n\nSend it anyway?"
-            )
-
-            def answered(yes: bool | None) -> None:
-                if yes:
-                    self._keyring_test(row, url, allow_http=True)
-
-            self.app.push_screen(ConfirmScreen(question, confirm="Send"), answered)
-            return
-        self._keyring_test(row, url, allow_http=False)
-
-    @work(group="probe", description="test a keyring entry")
-    async def _keyring_test(self, row: Row, url: str, allow_http: bool) -> None:
-        from pixi_auth_tui.probe.keyring_entry import check_keyring_entry
-
-        assert self.probe_state is not None
-        state, table = self.probe_state, self.table
-        self.say(f"Running keyring get as uv would, then testing {url} …", timeout=3)
-        table.testing.add(row_id(row))
-        self._refresh_row(row)
-        try:
-            test = await check_keyring_entry(
-                row.key, row.entry.item_ref or "", url, dict(self.environment.env), allow_http=allow_http
-            )
-        finally:
-            table.testing.discard(row_id(row))
-        if test.result is not None:
-            state.record(row.store.id, row.key, row.entry.credential, test.result)
-            await asyncio.to_thread(state.save)
-        self._refresh_row(row)
-        lines = [*test.notes]
-        if test.result is not None:
-            lines.append(f"{test.result.verdict.value}: {test.result.message}")
-        severity = "error" if test.result is None or test.result.verdict in FAILING else "information"
-        self.say(f"{row.key}: " + "\n".join(lines or ["not tested"]), severity, timeout=10)
+    def _refresh_row(self, row: Row) -> None:
+        self.table.refresh_result(row)
+        selected = self.selected_row()
+        if selected is not None and row_id(selected) == row_id(row):
+            self._render_detail(selected)
 
     # -- keychain ----------------------------------------------------------------------
 
@@ -1006,12 +764,3 @@ class MainScreen(Screen[None]):
         else:
             self.app.call_from_thread(self.say, "The keychain stays locked (the prompt was dismissed).", "warning")
         self._read_and_show(None, None)
-
-
-def probe_summary(results: list[ProbeResult], skipped: int) -> str:
-    """`Tested 3: 2 accepted, 1 rejected; 1 skipped (plain http).` — every outcome counted."""
-    counts = Counter(r.verdict for r in results)
-    order = [v for v in Verdict if counts[v]]
-    parts = ", ".join(f"{counts[v]} {v.value}" for v in order)
-    tail = f"; {present.plural(skipped, 'entry')} skipped (plain http)" if skipped else ""
-    return f"Tested {len(results)}: {parts or 'nothing'}{tail}."

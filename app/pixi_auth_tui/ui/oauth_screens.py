@@ -21,7 +21,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
 from textual.widget import Widget
@@ -33,6 +32,7 @@ from pixi_auth_tui.oauth import info
 from pixi_auth_tui.oauth.info import LoginPlan, OAuthFailure
 from pixi_auth_tui.stores.base import Store, StoreError, StoreState
 from pixi_auth_tui.ui import present
+from pixi_auth_tui.ui.messages import Said, StoresChanged
 from pixi_auth_tui.ui.terminal_text import PlainInput
 
 if TYPE_CHECKING:
@@ -338,23 +338,13 @@ class SignInDialog(ModalScreen[str | None]):
 
 class OAuthFlows(Widget):
     """Sign in, refresh now and sign out. Has nothing to show itself: it opens its dialogs, runs
-    the protocol in workers and tells its screen by messages what happened (`Said`) and that the
-    stores changed (`StoresChanged`)."""
+    the protocol in workers and tells its screen by messages (ui/messages) what happened and
+    that the stores changed."""
 
     DEFAULT_CSS = "OAuthFlows { display: none; }"
 
-    class Said(Message):
-        def __init__(self, text: str, severity: SeverityLevel = "information", timeout: float = 5) -> None:
-            super().__init__()
-            self.text = text
-            self.severity: SeverityLevel = severity
-            self.timeout = timeout
-
-    class StoresChanged(Message):
-        """Something was written: read the stores again."""
-
     def _say(self, text: str, severity: SeverityLevel = "information", timeout: float = 5) -> None:
-        self.post_message(self.Said(text, severity, timeout))  # (thread-safe: workers use it too)
+        self.post_message(Said(text, severity, timeout))  # (thread-safe: workers use it too)
 
     @staticmethod
     def _sign_in_stores(inventory: Inventory) -> list[Store]:
@@ -385,7 +375,7 @@ class OAuthFlows(Widget):
             self._say("Sign-in cancelled; nothing was stored.")
             return
         self._say(message, timeout=10)
-        self.post_message(self.StoresChanged())
+        self.post_message(StoresChanged())
 
     @work(thread=True, exclusive=True, group="write")
     def refresh_now(self, inventory: Inventory, row: Row) -> None:
@@ -397,7 +387,7 @@ class OAuthFlows(Widget):
             self._say(f"Refresh of {row.key} failed: {failure}. The entry was left untouched.", "error", 10)
             return
         self._say(outcome.message)
-        self.post_message(self.StoresChanged())
+        self.post_message(StoresChanged())
 
     def sign_out(self, inventory: Inventory, row: Row) -> None:
         """Delete for OAuth entries: confirm, revoke at the provider, then remove."""
@@ -455,4 +445,4 @@ class OAuthFlows(Widget):
             self._say(f"Nothing removed: {err}", "error")
             return
         self._say(f"{message} ({how})")
-        self.post_message(self.StoresChanged())
+        self.post_message(StoresChanged())
