@@ -74,7 +74,11 @@ def describe(
         if row.entry.origin:
             field("Entry", row.entry.origin)
     elif pypi:  # a Python keyring entry: the call uv makes for it, and who wrote it
+        from pixi_auth_tui.pypi.keyring_store import PythonKeyringStore
+
         field("uv runs", f"keyring get {row.key} {row.entry.item_ref or ''}")
+        if isinstance(row.store, PythonKeyringStore) and row.store.tool is not None:
+            field("keyring", row.store.tool.summary(), "" if row.store.tool.path else "yellow")
         if row.entry.origin:
             field("Written by", row.entry.origin)
     for typed in spec.fields:
