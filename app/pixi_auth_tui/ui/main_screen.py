@@ -66,6 +66,7 @@ if TYPE_CHECKING:
 
 WRITABLE_STATES = (StoreState.OK, StoreState.MISSING)
 UV_STORE = "uv"  # uv's credentials.toml (pixi_auth_tui.pypi.uv_credentials.STORE_ID)
+UV_STORES = (UV_STORE, "netrc-uv")  # its entries and netrc as uv reads it: tested as uv sends them
 
 
 W = TypeVar("W", bound=Widget)
@@ -668,10 +669,13 @@ class MainScreen(OAuthActions, Screen[None]):
         return self.probe_state.result_for(row.store.id, row.key, row.entry.credential) if self.probe_state else None
 
     def probe_url_for(self, row: Row) -> str | None:
-        if row.store.id == UV_STORE:  # uv's entry: tested on the workspace's index under its service
-            from pixi_auth_tui.pypi.uv_credentials import UvCredentialsStore, test_url
+        if row.store.id in UV_STORES:  # uv's own entry: tested on the workspace's index it serves
+            from pixi_auth_tui.pypi.uv_credentials import UvCredentialsStore
+            from pixi_auth_tui.pypi.uv_netrc_store import UvNetrcStore
 
-            return test_url(row.store, row.entry) if isinstance(row.store, UvCredentialsStore) else row.key
+            if isinstance(row.store, UvCredentialsStore | UvNetrcStore):
+                return row.store.test_url(row.entry) or None
+            return None
         if row.store.chain != "conda":  # a keyring entry is tested on the index URL uv asks it for
             from pixi_auth_tui.probe.keyring_entry import index_url_for
 
@@ -716,7 +720,7 @@ class MainScreen(OAuthActions, Screen[None]):
         if row is None or self.probe_state is None:
             self.say("Select an entry first.", "warning")
             return
-        if row.store.id == UV_STORE:
+        if row.store.id in UV_STORES:
             return self._test_uv_row(row)
         if row.store.chain != "conda":
             return self._test_keyring_row(row)
@@ -858,7 +862,10 @@ class MainScreen(OAuthActions, Screen[None]):
 
     def _test_uv_row(self, row: Row) -> None:
         """An entry of uv's credentials.toml: its index asked with it, as uv sends it, and without."""
-        url = self.probe_url_for(row) or row.key
+        url = self.probe_url_for(row)
+        if not url:
+            self.say(f"No index of this workspace takes {row.key} from {row.store.name}: nothing to test.", "warning")
+            return
         if url.startswith("http://"):
             question = f"{url} is plain http: the secret of {row.key} would travel unencrypted.\n\nSend it anyway?"
 

@@ -69,7 +69,9 @@ def describe(
     field("Status", row.status.value, STATUS_STYLE[row.status.value])
     field("Why", row.reason)
     pypi = row.store.chain != "conda"
-    if pypi and row.store.id == "uv":  # uv's credentials.toml: asked by service and user name
+    if pypi and row.store.id == "netrc-uv":
+        field("uv reads", "this netrc with its own parser (step 3 of uv's chain; `default` entries too)")
+    elif pypi and row.store.id == "uv":  # uv's credentials.toml: asked by service and user name
         field("uv asks", "its credentials.toml, for indexes under this service (step 4 of uv's chain)")
         if row.entry.origin:
             field("Entry", row.entry.origin)
