@@ -879,15 +879,11 @@ class MainScreen(OAuthActions, Screen[None]):
 
     @work(group="probe", description="test an entry of uv's credentials.toml")
     async def _uv_test(self, row: Row, url: str, allow_http: bool) -> None:
-        from pixi_auth_tui.core.hostkeys import host_of
-        from pixi_auth_tui.probe.request import ProbeOptions, ProbeSetupError, probe
+        from pixi_auth_tui.probe.request import ProbeOptions, ProbeSetupError
+        from pixi_auth_tui.probe.uv_entry import check_uv_entry
 
         assert self.probe_state is not None
         state, table = self.probe_state, self.table
-        host = host_of(url)
-        if host is None:
-            self.say(f"{url} is not a URL with a host: nothing to test.", "warning")
-            return
         self.say(f"Testing {url} as uv sends it …", timeout=3)
         table.testing.add(row_id(row))
         self._refresh_row(row)
@@ -898,8 +894,8 @@ class MainScreen(OAuthActions, Screen[None]):
             offline=self.environment.label == "demo",
         )
         try:
-            result = await probe(host, row.entry.credential, url, options)
-        except ProbeSetupError as err:
+            result = await check_uv_entry(row.entry, url, options)
+        except (ProbeSetupError, ValueError) as err:
             table.testing.discard(row_id(row))
             self._refresh_row(row)
             self.say(f"Cannot test: {err}", "error", 10)
