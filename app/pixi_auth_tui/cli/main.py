@@ -62,7 +62,7 @@ from pixi_auth_tui.cli.common import (
     UsageError as UsageError,
 )
 from pixi_auth_tui.core.model import KIND_LABELS, KINDS, Credential, public_identity
-from pixi_auth_tui.core.redact import OutputError, SafeWriter, plain, safe, write_json
+from pixi_auth_tui.core.redact import LONG_SECRET_CHARS, OutputError, SafeWriter, plain, safe, write_json
 from pixi_auth_tui.core.words import plural
 from pixi_auth_tui.engine.inventory import Inventory, Status, WriteChoice, gc_paused, load_inventory, order_note
 from pixi_auth_tui.engine.inventory_json import (  # re-exported: tests read the JSON shapes from cli
@@ -430,6 +430,7 @@ def credential_from_args(args: argparse.Namespace, read: SecretReader) -> Creden
 def cmd_set(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     # (the writing commands' modules: imported when one runs, not by `list` and the like)
     from pixi_auth_tui.core.hostkeys import normalise_login_key
+    from pixi_auth_tui.core.model import all_secrets
     from pixi_auth_tui.core.validation import key_refusal
     from pixi_auth_tui.engine.operations import save_credential
 
@@ -471,6 +472,12 @@ def cmd_set(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO, 
         err.write(f"store chosen: {store.name}, because {choice.reason}\n")
         if choice.warning and not warned:
             err.write(f"warning: {choice.warning}\n")
+    if any(len(secret) < LONG_SECRET_CHARS for secret in all_secrets(cred)):
+        err.write(
+            f"warning: a secret shorter than {LONG_SECRET_CHARS} characters cannot be hidden in messages "
+            "(it is hidden only where it stands as a word of its own, a word of letters only not at all): "
+            "prefer a longer one\n"
+        )
     suggestion = normalise_login_key(args.key)
     if suggestion.changed:
         err.write(

@@ -19,9 +19,10 @@ _URL = re.compile(r"""[A-Za-z][A-Za-z0-9+.\-]*://[^\s"'`<>]*?(?=[.,;:!?)\]]*(?:[
 # conda's token in the path, with or without the slash after it (find-links end there).
 _CONDA_TOKEN = re.compile(r"/t/[^/?#]+")
 # A query or fragment parameter whose name says it carries a credential: `token`, `access_token`,
-# `X-Amz-Signature`, `api-key`, `client_secret`, `sig` … (whole words: `max-keys` is no key).
+# `X-Amz-Signature`, `api-key`, `client_secret`, `sig` … (whole words: `max-keys` is no key;
+# a device flow's `user_code` is what the person types, no secret).
 _CREDENTIAL_PARAMETER = re.compile(
-    r"([?&;#](?:[^=&#;]*[_.\-])?"
+    r"([?&;#](?!user[_-]?code=)(?:[^=&#;]*[_.\-])?"
     r"(?:token|password|passwd|pwd|secret|key|apikey|sig|signature|credential|credentials|auth|authorization"
     r"|session|sessionid|code)=)[^&#;]*",
     re.IGNORECASE,
