@@ -26,10 +26,14 @@ shown with control characters visibly escaped, never written raw to a terminal.
 from __future__ import annotations
 
 import base64
+import binascii
 import contextlib
+import functools
 import html
 import io
+import itertools
 import json
+import operator
 import re
 import threading
 import unicodedata
@@ -118,6 +122,19 @@ def _forms(secret: str) -> set[str]:
     return {form.lower() if form.isascii() else _lower(form) for form in forms if hideable(form)}
 
 
+_base64 = functools.partial(binascii.b2a_base64, newline=False)  # base64.b64encode, without its Python call
+_URL_SAFE = bytes.maketrans(b"+/", b"-_")
+
+
+def _unescaped_forms(secrets: set[str]) -> set[str]:
+    """`_forms` of many secrets of unescaped characters only (the common case) at once, mapped
+    in C: each, and its base64 (standard and URL-safe, without padding), lower-cased."""
+    encoded = list(map(bytes.rstrip, map(_base64, map(str.encode, secrets)), itertools.repeat(b"=")))
+    forms = set(secrets) | set(map(bytes.decode, encoded))
+    forms |= set(map(bytes.decode, map(bytes.translate, encoded, itertools.repeat(_URL_SAFE))))
+    return set(map(str.lower, filter(hideable, forms)))
+
+
 def hideable(secret: str) -> bool:
     """Whether `secret` can be hidden in text at all: long enough, and not a word of letters
     only that is short enough to be a common word (hiding it would point at it)."""
@@ -160,7 +177,7 @@ class _Automaton:
         from ahocorasick_rs import BytesAhoCorasick
 
         self.spellings = spellings
-        self.prefixes = list({spelling[:PREFIX_CHARS] for spelling in spellings})
+        self.prefixes = list(set(map(operator.itemgetter(slice(PREFIX_CHARS)), spellings)))
         self._encoded = [prefix.encode("utf-8") for prefix in self.prefixes]
         self._search = BytesAhoCorasick(self._encoded) if self.prefixes else None
         self._by_prefix: dict[str, dict[int, set[str]]] | None = None  # made on the first hit
@@ -196,7 +213,8 @@ class _Automaton:
                 if whole >= LONG_SECRET_CHARS or _stands_alone(view, start, start + whole):
                     found.append((start, start + whole))
             elif len(prefix) == PREFIX_CHARS:  # a long spelling's start, cut short: hide the rest of the word
-                found.append((start, _TOKEN_RUN.match(view, end).end()))
+                run = _TOKEN_RUN.match(view, end)  # (always matches: it may be empty)
+                found.append((start, run.end() if run else end))
         return found
 
 
@@ -279,7 +297,8 @@ class Redactor:
         if not new:
             return
         self._known |= new
-        spellings = set().union(*map(_forms, new)) - self._spellings
+        plain = set(filter(_UNESCAPED.fullmatch, new))
+        spellings = (_unescaped_forms(plain) | set().union(*map(_forms, new - plain))) - self._spellings
         self._spaced = self._spaced or any(" " in secret for secret in new)
         if spellings:
             self._spellings |= spellings

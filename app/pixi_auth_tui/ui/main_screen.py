@@ -119,7 +119,7 @@ class MainScreen(OAuthActions, Screen[None]):
         yield hidden(PlainInput(placeholder="filter: key, kind, store, username — Esc clears", id="filter"))
         with Horizontal(id="body"):
             yield CredentialTable(self.clock, self.last_result, id="table")
-            yield DetailPane(home, self.clock, id="detail-pane")
+            yield DetailPane(home, self.clock, env=self.environment.env, id="detail-pane")
         yield hidden(Static("", id="more"))
         yield hidden(Static("", id="empty"))
         yield KeysFooter(compact=True)
