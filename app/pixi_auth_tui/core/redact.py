@@ -38,7 +38,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Iterator
-from typing import TextIO
+from typing import Any, TextIO
 from urllib.parse import unquote
 
 from pixi_auth_tui.core.urlmask import mask_urls
@@ -170,17 +170,21 @@ def _decodings(word: str, spaced: bool) -> list[str]:
 
 
 class _Automaton:
-    """Every spelling, found in one pass over a text (Aho–Corasick, in Rust): a short spelling
+    """Every spelling, found in one pass over a text (Aho–Corasick, in C): a short spelling
     whole, a long one by its first PREFIX_CHARS characters."""
 
     def __init__(self, spellings: set[str]) -> None:
-        from ahocorasick_rs import BytesAhoCorasick
-
         self.spellings = spellings
-        self.prefixes = list(set(map(operator.itemgetter(slice(PREFIX_CHARS)), spellings)))
-        self._encoded = [prefix.encode("utf-8") for prefix in self.prefixes]
-        self._search = BytesAhoCorasick(self._encoded) if self.prefixes else None
+        self.search: Any = None
         self._by_prefix: dict[str, dict[int, set[str]]] | None = None  # made on the first hit
+        if spellings:
+            import ahocorasick  # (pyahocorasick; imported with the first secret)
+
+            search = ahocorasick.Automaton()
+            for prefix in set(map(operator.itemgetter(slice(PREFIX_CHARS)), spellings)):
+                search.add_word(prefix, prefix)
+            search.make_automaton()
+            self.search = search
 
     def _spellings_of(self, prefix: str) -> dict[int, set[str]]:
         """The spellings beginning with `prefix`, by length: where a prefix stands, they are
@@ -194,17 +198,11 @@ class _Automaton:
 
     def spans(self, view: str) -> list[tuple[int, int]]:
         """Where spellings stand in `view` (lower-cased text): (start, end) character offsets."""
-        if self._search is None:
+        if self.search is None:
             return []
-        data = view.encode("utf-8")
-        hits = self._search.find_matches_as_indexes(data, overlapping=True)
-        if not hits:
-            return []
-        if not view.isascii():  # byte offsets to character offsets (every hit starts a character)
-            hits = _in_characters(data, hits)
         found: list[tuple[int, int]] = []
-        for index, start, end in hits:
-            prefix = self.prefixes[index]
+        for last, prefix in self.search.iter(view):
+            start, end = last - len(prefix) + 1, last + 1
             whole = 0
             for length, spellings in self._spellings_of(prefix).items():
                 if length > whole and view[start : start + length] in spellings:
@@ -216,16 +214,6 @@ class _Automaton:
                 run = _TOKEN_RUN.match(view, end)  # (always matches: it may be empty)
                 found.append((start, run.end() if run else end))
         return found
-
-
-def _in_characters(data: bytes, hits: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-    offsets = sorted({offset for _index, start, end in hits for offset in (start, end)})
-    characters: dict[int, int] = {}
-    done = count = 0
-    for offset in offsets:
-        count += len(data[done:offset].decode("utf-8"))
-        characters[offset], done = count, offset
-    return [(index, characters[start], characters[end]) for index, start, end in hits]
 
 
 def _stands_alone(text: str, start: int, end: int) -> bool:
@@ -310,7 +298,7 @@ class Redactor:
         with self._lock:
             self._update()
             automaton, spaced = self._automaton, self._spaced
-        if not automaton.prefixes:
+        if automaton.search is None:
             return text
         spans = automaton.spans(_lower(text))
         spans += _encoded_word_spans(text, automaton, spaced)
