@@ -19,6 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from pixi_auth_tui.core import expiry as expiry_module
 from pixi_auth_tui.core.hostkeys import key_problem
 from pixi_auth_tui.core.model import (
     Credential,
@@ -170,7 +171,8 @@ def _store_findings(inventory: Inventory, home: Path, keychain_usable: bool) -> 
                         f"pixi ignores every credential in {store.name}",
                         f"rattler cannot parse {path} ({detail}). Because the file is parsed as a whole, rattler "
                         "refuses it and pixi cannot build its credential store: its conda requests fail with an "
-                        "error and its PyPI requests (uv) go out without credentials."
+                        "error and its PyPI requests (uv) go out without rattler's credentials (uv still sends "
+                        "what the URL, netrc, its credentials.toml or the keyring supply)."
                         + ("" if fixes else " Fix the file by hand; this tool will not write to it."),
                         store.id,
                         path=str(path),
@@ -319,6 +321,8 @@ def _keychain_findings(inventory: Inventory) -> list[Finding]:
 def _entry_findings(inventory: Inventory, now: float, state: ProbeState | None) -> list[Finding]:
     findings: list[Finding] = []
     for row in inventory.rows:
+        if row.store.chain != "conda":
+            continue  # uv's stores: their keys are keyring services, judged by `check` for PyPI indexes
         entry = row.entry
         cred = entry.credential
         sid, key = row.store.id, entry.key
@@ -379,7 +383,7 @@ def _entry_findings(inventory: Inventory, now: float, state: ProbeState | None) 
                         "expired",
                         Severity.ERROR if row.status is Status.ACTIVE else Severity.WARNING,
                         f"the token for {key} has expired",
-                        f"It expired {time.strftime('%Y-%m-%d', time.gmtime(expiry))}; rotate it.",
+                        f"It expired {expiry_module.utc(expiry, '%Y-%m-%d')}; rotate it.",
                         sid,
                         key,
                     )
@@ -392,7 +396,7 @@ def _entry_findings(inventory: Inventory, now: float, state: ProbeState | None) 
                         "expiring",
                         Severity.WARNING,
                         f"the token for {key} expires in {span}",
-                        f"It expires {time.strftime('%Y-%m-%d', time.gmtime(expiry))}.",
+                        f"It expires {expiry_module.utc(expiry, '%Y-%m-%d')}.",
                         sid,
                         key,
                     )

@@ -13,6 +13,10 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_REJECTED, EXIT_FINDINGS =
 EXIT_UNVERIFIED, EXIT_NOT_TESTED, EXIT_MISSING = 6, 7, 8
 
 STORE_CHOICES = ("keychain", "credentials", "auth-file", "override")
+# uv's own stores, for PyPI indexes only (`set`, `remove`, `test`; never OAuth).
+PYPI_STORE_CHOICES = ("keyring-pypi",)
+# uv's credentials.toml (PyPI indexes): `set`/`remove --store uv`, as `uv auth login/logout`.
+UV_STORE = "uv"
 
 
 class UsageError(Exception):

@@ -36,6 +36,10 @@ def print_inventory(inv: Inventory, out: TextIO) -> None:
     out.write("Stores, in pixi's lookup order:\n")
     for i, store in enumerate(inv.stores, 1):
         snap = inv.snapshots[store.id]
+        if store.chain != "conda" and inv.stores[i - 2].chain == "conda":
+            out.write(
+                "  then uv's own chain, for PyPI indexes only (when rattler's stores have nothing for the host):\n"
+            )
         out.write(f"  {i}. {store.name:<18} {snap.state.value:<11} {store.location}  ({snap.message})\n")
         note = order_note(inv, store.id)
         if note:

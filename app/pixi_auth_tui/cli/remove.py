@@ -5,15 +5,20 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from pixi_auth_tui.cli.common import EXIT_NOT_FOUND, EXIT_OK, STORE_CHOICES, UsageError
+from pixi_auth_tui.cli.common import EXIT_NOT_FOUND, EXIT_OK, PYPI_STORE_CHOICES, STORE_CHOICES, UV_STORE, UsageError
 from pixi_auth_tui.engine.inventory import Inventory, Status
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p_remove = sub.add_parser("remove", help="remove a credential from one store")
     p_remove.add_argument("key")
-    p_remove.add_argument("--store", choices=(*STORE_CHOICES, "netrc"))
+    p_remove.add_argument("--store", choices=(*STORE_CHOICES, "netrc", *PYPI_STORE_CHOICES, UV_STORE))
     p_remove.add_argument("--item", help="keychain item path, to remove one of several duplicates")
+    p_remove.add_argument(
+        "--username",
+        help="keyring-pypi: the user name of the entry; "
+        "uv: whose entry (default __token__, as `uv auth logout` takes it)",
+    )
 
 
 def cmd_remove(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:

@@ -16,6 +16,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p_resolve = sub.add_parser("resolve", help="which credential pixi would send for a URL, and how")
     p_resolve.add_argument("url")
     p_resolve.add_argument("--json", action="store_true")
+    p_resolve.add_argument(
+        "--pypi",
+        action="store_true",
+        help="URL is a PyPI index: rattler's layer, then uv's own chain (URL, netrc, credentials.toml, keyring)",
+    )
+    p_resolve.add_argument(
+        "--project", help="with --pypi: the project page uv requests first (<index>/<project>/; default: the URL)"
+    )
+    p_resolve.add_argument(
+        "--keyring-provider",
+        choices=("disabled", "subprocess"),
+        help="with --pypi: as pixi's --pypi-keyring-provider (default: pixi's pypi-config)",
+    )
 
 
 def cmd_resolve(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:

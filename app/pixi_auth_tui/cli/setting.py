@@ -7,7 +7,7 @@ import argparse
 from collections.abc import Callable
 from typing import TextIO
 
-from pixi_auth_tui.cli.common import EXIT_OK, STORE_CHOICES, UsageError
+from pixi_auth_tui.cli.common import EXIT_OK, PYPI_STORE_CHOICES, STORE_CHOICES, UV_STORE, UsageError
 from pixi_auth_tui.core.model import KIND_LABELS, KINDS, Credential, all_secrets
 from pixi_auth_tui.core.redact import LONG_SECRET_CHARS
 from pixi_auth_tui.core.words import plural
@@ -31,15 +31,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "set",
         help="add or rotate a credential; secrets come from a hidden prompt or stdin, never from arguments",
     )
-    p_set.add_argument("key", help="host or wildcard key, e.g. repo.prefix.dev or *.prefix.dev")
+    p_set.add_argument(
+        "key",
+        help="host or wildcard key, e.g. repo.prefix.dev or *.prefix.dev; "
+        "for --store keyring-pypi the keyring service: an index URL or host",
+    )
     p_set.add_argument("--kind", choices=sorted(KIND_CHOICES), required=True)
     for name, kinds in _typed_options().items():  # the kinds' non-secret fields (KindSpec.fields)
         p_set.add_argument(f"--{name.replace('_', '-')}", help=f"for --kind {' or '.join(kinds)}")
     p_set.add_argument(
         "--store",
-        choices=STORE_CHOICES,
+        choices=(*STORE_CHOICES, *PYPI_STORE_CHOICES, UV_STORE),
         help="default: where `pixi auth login` writes (RATTLER_AUTH_FILE if set, "
-        "else the keychain, else credentials.json)",
+        "else the keychain, else credentials.json); keyring-pypi: a Python keyring entry uv reads "
+        "for PyPI indexes (`keyring set SERVICE USER`); `uv`: uv's credentials.toml, for PyPI indexes, "
+        "as `uv auth login KEY` writes it (KEY an index URL or host)",
     )
     p_set.add_argument(
         "--stdin",
@@ -51,7 +57,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 SecretReader = Callable[[str], str]
 
 
-def _secret_reader(use_stdin: bool, stdin: TextIO, kind: str) -> SecretReader:
+def secret_reader(use_stdin: bool, stdin: TextIO, kind: str) -> SecretReader:
     if use_stdin:
         # Only "\n" ends a line (and "\r\n"): str.splitlines would also split at \x85, U+2028,
         # \x1c … and silently store the front of a secret. Those stay in and are refused.
@@ -111,7 +117,7 @@ def cmd_set(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO, 
     else:
         choice = inv.write_choice()
         store = choice.store
-    reader = _secret_reader(args.stdin, stdin, KIND_CHOICES[args.kind])
+    reader = secret_reader(args.stdin, stdin, KIND_CHOICES[args.kind])
     warned = False
     if choice is not None and choice.warning and not args.stdin:
         err.write(f"warning: {choice.warning}\n")  # before the person types the secret

@@ -10,12 +10,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, TypeGuard
 
+from pixi_auth_tui.core import expiry
 from pixi_auth_tui.core.redact import REDACTOR
 
 # The misspelling shown by pixi's docs; rattler rejects it (and the whole file).
@@ -570,34 +570,20 @@ def jwt_claims(token: str) -> dict[str, Any] | None:
     return claims if isinstance(claims, dict) else None
 
 
-# Times beyond year 9999 cannot be shown (or even converted on every platform).
-LATEST_TIME = 253_402_300_799
-# An `exp` this large is milliseconds (a common issuer mistake): seconds would be year 5138+.
-MILLISECONDS_FROM = 100_000_000_000
-
-
 def expires_at(cred: Credential) -> int | None:
     """Unix time the credential stops working, when it can be known offline.
 
-    A JWT `exp` in milliseconds is read as such; anything not a finite time in years
-    1970–9999 (a string, NaN, 10**30) counts as unknown rather than crashing a date format.
+    Read through `core.expiry.unix_time`: a JWT `exp` in milliseconds is read as such; anything
+    not a finite time in years 1970–9999 (a string, NaN, 10**30) counts as unknown.
     """
     if (type(cred) is BearerToken or type(cred) is CondaToken) and cred.token.count(".") != 2:
         return None  # not a JWT (not three dot-separated parts): nothing to read, and the common case
     if type(cred) is BasicHTTP:
         return None
-    expiry = KINDS[cred.kind].expiry
-    if expiry == "recorded" and isinstance(cred, OAuth):
-        return _bounded_time(cred.expires_at)
-    if expiry == "jwt":
+    kind_expiry = KINDS[cred.kind].expiry
+    if kind_expiry == "recorded" and isinstance(cred, OAuth):
+        return expiry.unix_time(cred.expires_at)
+    if kind_expiry == "jwt":
         claims = jwt_claims(secret_of(cred) or "")
-        exp = claims.get("exp") if claims else None
-        if isinstance(exp, (int, float)) and not isinstance(exp, bool) and math.isfinite(exp):
-            return _bounded_time(exp / 1000 if exp >= MILLISECONDS_FROM else exp)
+        return expiry.unix_time(claims.get("exp"), jwt=True) if claims else None
     return None
-
-
-def _bounded_time(value: float | None) -> int | None:
-    if value is None or not 0 <= value <= LATEST_TIME:
-        return None
-    return int(value)

@@ -76,8 +76,10 @@ class StoreSet:
     override: OverrideLookup
 
 
-def discover_stores(environment: Environment, keychain: Store | None = None) -> StoreSet:
-    """The stores pixi consults, in its order. `keychain` replaces the platform's (tests, --demo)."""
+def discover_stores(environment: Environment, keychain: Store | None = None, pypi: bool | None = None) -> StoreSet:
+    """The stores pixi consults, in its order. `keychain` replaces the platform's (tests, --demo).
+    uv's stores follow rattler's when the workspace has PyPI indexes (`pypi` None), always (True)
+    or never (False)."""
     stores: list[Store] = []
     # pixi means to put its override file after RATTLER_AUTH_FILE, but its check never matches
     # (see DOMAIN.md), so the override file is consulted first: we show what pixi does.
@@ -91,6 +93,10 @@ def discover_stores(environment: Environment, keychain: Store | None = None) -> 
     stores.append(keychain if keychain is not None else make_keychain_store(environment))
     stores.append(JsonFileStore(CREDENTIALS, "credentials.json", rattler_credentials_path(environment.home)))
     stores.append(NetrcStore(netrc_path(environment.env, environment.home)))
+    if pypi or (pypi is None and environment.workspace is not None):
+        from pixi_auth_tui.pypi.stores import discover_pypi_stores
+
+        stores += discover_pypi_stores(environment, wanted=bool(pypi))
     return StoreSet(stores, override)
 
 
@@ -202,6 +208,8 @@ def make_row(entry: Entry, store: Store, status: Status, reason: str, shadowed_b
 
 
 USED = "pixi uses this entry"
+PYPI_USED = "uv sends this for PyPI indexes when rattler has no credential for the host (conda channels never use it)"
+CONDA_CHAIN = "conda"
 
 
 def build_rows(stores: list[Store], snapshots: dict[str, Snapshot], keys: Collection[str] | None = None) -> list[Row]:
@@ -219,6 +227,9 @@ def build_rows(stores: list[Store], snapshots: dict[str, Snapshot], keys: Collec
     append = rows.append
     for store in stores:
         snapshot = snapshots[store.id]
+        if store.chain != CONDA_CHAIN:  # uv's own stores: not in rattler's lookup (see pypi_rows)
+            rows += pypi_rows(store, snapshot, entries_of(snapshot))
+            continue
         shadowed: dict[str, str] = {}  # reason, per winning store's name (one string for all its keys)
         for entry in entries_of(snapshot):
             # (_ignored_reason's first checks inline: at 100,000 entries a call per entry shows)
@@ -242,6 +253,24 @@ def build_rows(stores: list[Store], snapshots: dict[str, Snapshot], keys: Collec
     return rows
 
 
+def pypi_rows(store: Store, snapshot: Snapshot, entries: list[Entry]) -> list[Row]:
+    """Rows of a store only uv reads (after rattler's layer found nothing for the host): they
+    never take part in rattler's lookup; an entry the store knows uv never asks for is ignored."""
+    rows = []
+    for entry in entries:
+        verdict = store.chain_verdict(entry)
+        if snapshot.state in BAD_FILE_STATES:
+            rows.append(make_row(entry, store, Status.IGNORED, f"uv cannot read this store: {snapshot.message}"))
+        elif verdict is not None:
+            status, why, by = verdict
+            rows.append(make_row(entry, store, Status(status), why, store.id if by else None))
+        elif entry.note is not None:
+            rows.append(make_row(entry, store, Status.IGNORED, entry.note))
+        else:
+            rows.append(make_row(entry, store, Status.ACTIVE, PYPI_USED))
+    return rows
+
+
 def _with_fallthrough(row: Row, winner: dict[str, Store]) -> Row:
     """An ambiguous keychain key is skipped, not fatal: say where pixi goes instead."""
     if row.status is not Status.IGNORED or row.store.id != KEYCHAIN or "ambiguity" not in row.reason:
@@ -261,16 +290,20 @@ def blocking_problem(stores: list[Store], snapshots: dict[str, Snapshot]) -> str
             return (
                 f"rattler cannot load {store.path} ({snapshots[store.id].message}), so pixi cannot build its "
                 "credential store at all: its conda requests fail with an error and its PyPI requests (uv) "
-                "go out without credentials, whatever the other stores hold, until this file is fixed"
+                "go out without rattler's credentials (uv's own chain still runs) until this file is fixed"
             )
     return None
 
 
 def load_inventory(
-    environment: Environment, keychain: Store | None = None, keys: Collection[str] | None = None
+    environment: Environment,
+    keychain: Store | None = None,
+    keys: Collection[str] | None = None,
+    pypi: bool | None = None,
 ) -> Inventory:
-    """Every store read; the rows of every key, or with `keys` only of those (see Inventory.keys)."""
-    found = discover_stores(environment, keychain)
+    """Every store read; the rows of every key, or with `keys` only of those (see Inventory.keys).
+    uv's stores as `discover_stores` decides; never for `keys` (rattler's lookup) unless `pypi`."""
+    found = discover_stores(environment, keychain, False if keys is not None and pypi is None else pypi)
     inventory = inventory_from(found.stores, found.override, keys)
     inventory.env = dict(environment.env)
     return inventory
@@ -409,7 +442,7 @@ URL_USERINFO_NOTE = "credentials in the URL itself: rattler sends them as HTTP B
 def first_active(rows: list[Row], candidates: list[str]) -> Row | None:
     """The entry rattler sends for a request whose candidate keys are `candidates`: the
     first key, in order, that some store holds usably (the store order decided ACTIVE)."""
-    active = {r.key: r for r in rows if r.status is Status.ACTIVE}
+    active = {r.key: r for r in rows if r.status is Status.ACTIVE and r.store.chain == CONDA_CHAIN}
     return next((active[key] for key in candidates if key in active), None)
 
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -193,6 +193,24 @@ def _tls_of(response: httpx.Response) -> str | None:
     return f"verified, {ssl_object.version()}" if ssl_object is not None else None
 
 
+_T = TypeVar("_T")
+
+
+async def _outcome(task: asyncio.Future[_T], timeout: float) -> _T:
+    """The task's result within ``timeout``; a cancellation nobody asked of *this* task is a timeout.
+
+    httpx's read timeout (anyio's cancel scope) can leave a stray cancellation on a request's task
+    when it fires together with ours; that request timed out, it must not cancel the probe.
+    """
+    try:
+        return await asyncio.wait_for(task, timeout)
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            raise
+        raise TimeoutError from None
+
+
 async def probe(
     key: str,
     cred: Credential,
@@ -244,16 +262,16 @@ async def probe(
         anon_task = asyncio.ensure_future(_send(client, None, url, options))
         whoami_task = asyncio.ensure_future(who_am_i(client, key, cred, url, options))
         try:
-            response, final = await asyncio.wait_for(authed_task, options.total_timeout)
+            response, final = await _outcome(authed_task, options.total_timeout)
         finally:
             latency = (time.perf_counter() - started) * 1000
         try:
-            anonymous, _ = await asyncio.wait_for(anon_task, options.total_timeout)
+            anonymous, _ = await _outcome(anon_task, options.total_timeout)
             anon_status: int | None = anonymous.status_code
         except (TimeoutError, httpx.HTTPError, _RedirectedAway):
             anon_status = None
         try:
-            identity = await asyncio.wait_for(whoami_task, options.total_timeout)
+            identity = await _outcome(whoami_task, options.total_timeout)
         except (TimeoutError, httpx.HTTPError):
             identity = Identity()
         verdict, message = judge(_verdict_for(response.status_code, anon_status), identity)

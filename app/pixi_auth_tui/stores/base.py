@@ -114,6 +114,9 @@ class Store(ABC):
     abilities: ClassVar[frozenset[Ability]] = frozenset()
     # The file behind a file store (watched for changes by other programs); None otherwise.
     path: Path | None = None
+    # Whose lookup reads it: "conda" (rattler's stores, in pixi's order) or "pypi" (uv's own
+    # chain, asked only for PyPI indexes after rattler's layer found nothing).
+    chain: ClassVar[str] = "conda"
 
     @abstractmethod
     def load(self) -> Snapshot: ...
@@ -151,6 +154,11 @@ class Store(ABC):
     def write_problem(self, credential: Credential) -> str | None:
         """Why this store would refuse `credential` (a size limit, say), or None: asked before
         choosing it, as `pixi auth login` falls back when the keychain refuses a write."""
+        return None
+
+    def chain_verdict(self, entry: Entry) -> tuple[str, str, str | None] | None:
+        """For a store outside rattler's chain: ("active" | "shadowed" | "ignored", why, the key
+        that shadows it); None: active unless its note says why not."""
         return None
 
     def describe(self) -> str:

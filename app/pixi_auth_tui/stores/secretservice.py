@@ -364,6 +364,13 @@ class SecretServiceStore(Store):
             self._read_modified(bus, items)
             return items, len(locked)
 
+    def find_items(self, attributes: dict[str, str]) -> tuple[list[KeychainItem], int]:
+        """Every unlocked item whose attributes include `attributes`, with its secret, and how
+        many such items are locked (any program's items: Python keyring's, for one)."""
+        with self._bus() as bus:
+            unlocked, locked = self._search(bus, attributes)
+            return self._read_items(bus, unlocked, with_secrets=True), len(locked)
+
     def items_for(self, key: str) -> list[KeychainItem]:
         with self._bus() as bus:
             unlocked, locked = self._search(bus, item_attributes(key))

@@ -46,5 +46,7 @@ def run_tui(environment: Environment, config: str | None = None) -> int:
     ahead = KeychainAhead(environment)
     import pixi_auth_tui.ui.app  # noqa: F401
 
-    build_app(ahead.environment(), Path.cwd(), config).run()
-    return 0
+    app = build_app(ahead.environment(), Path.cwd(), config)
+    app.run()
+    # A crash sets a non-zero code (AuthApp._handle_exception); a normal quit leaves it unset.
+    return app.return_code or 0

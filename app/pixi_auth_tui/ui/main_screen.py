@@ -482,10 +482,13 @@ class MainScreen(OAuthActions, Screen[None]):
             self.say("Select an entry first.", "warning")
             return
         problem = self._why_not_editable(row, moving=True)
+        if row.store.chain != "conda":
+            problem = f"{row.store.name} entries are keyed by keyring service and user name: add it to a store anew."
         if problem is not None:
             self.say(problem, "warning")
             return
-        targets = [s for s in self.writable_stores() if s.id != row.store.id]
+        # Only rattler's stores: a host key is no keyring service, and uv's stores are not pixi's.
+        targets = [s for s in self.writable_stores() if s.id != row.store.id and s.chain == "conda"]
         if not targets:
             self.say("There is no other writable store to move to.", "warning")
             return
@@ -567,7 +570,12 @@ class MainScreen(OAuthActions, Screen[None]):
             return self.sign_out(row)  # revoke at the provider, then remove
         inventory = self.inventory
         after = successor_after_delete(inventory, row)
-        if row.status is not Status.ACTIVE:
+        if row.store.chain != "conda":
+            consequence = (
+                f"`keyring get {row.key} {row.entry.item_ref}` will then find nothing: uv takes no password "
+                "from this entry for PyPI indexes."
+            )
+        elif row.status is not Status.ACTIVE:
             consequence = "pixi does not use this entry, so nothing changes for pixi."
         elif after is None:
             consequence = f"pixi will then send no credential for {row.key}."
@@ -653,6 +661,10 @@ class MainScreen(OAuthActions, Screen[None]):
         return self.probe_state.result_for(row.store.id, row.key, row.entry.credential) if self.probe_state else None
 
     def probe_url_for(self, row: Row) -> str | None:
+        if row.store.chain != "conda":  # a keyring entry is tested on the index URL uv asks it for
+            from pixi_auth_tui.pypi.keyring_check import index_url_for
+
+            return index_url_for(row.store, row.key, row.entry.item_ref or "")
         remembered = self.probe_state.urls.get(row.key) if self.probe_state else None
         return remembered or default_probe_url(row.key, row.entry.credential)
 
@@ -693,6 +705,8 @@ class MainScreen(OAuthActions, Screen[None]):
         if row is None or self.probe_state is None:
             self.say("Select an entry first.", "warning")
             return
+        if row.store.chain != "conda":
+            return self._test_keyring_row(row)
         url = self.probe_url_for(row)
         if url is None:
             from pixi_auth_tui.ui.dialogs.probe_url import ProbeUrlScreen
@@ -725,7 +739,8 @@ class MainScreen(OAuthActions, Screen[None]):
             return
         if self.inventory is None:
             return
-        rows = [r for r in self.inventory.rows if r.status is Status.ACTIVE]
+        # (Python keyring entries run `keyring` as uv does, which may mint or prompt: `t` tests one.)
+        rows = [r for r in self.inventory.rows if r.status is Status.ACTIVE and r.store.chain == "conda"]
         if not rows:
             self.say("Nothing to test: pixi uses no stored credential.", "warning")
             return
@@ -822,6 +837,52 @@ class MainScreen(OAuthActions, Screen[None]):
                     self._refresh_row(row)
             progress.display = False
             await asyncio.to_thread(state.save)
+
+    def _test_keyring_row(self, row: Row) -> None:
+        """A Python keyring entry: `keyring get` as uv runs it, then its index (plain http asked first)."""
+        from pixi_auth_tui.pypi.keyring_check import index_url_for
+
+        url = index_url_for(row.store, row.key, row.entry.item_ref or "")
+        if url is None:
+            self.say(f"No index URL of this workspace asks keyring for {row.key}: nothing to test.", "warning")
+            return
+        if url.startswith("http://"):
+            question = (
+                f"{url} is plain http: the password keyring gives uv would travel unencrypted.\n\nSend it anyway?"
+            )
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._keyring_test(row, url, allow_http=True)
+
+            self.app.push_screen(ConfirmScreen(question, confirm="Send"), answered)
+            return
+        self._keyring_test(row, url, allow_http=False)
+
+    @work(group="probe", description="test a keyring entry")
+    async def _keyring_test(self, row: Row, url: str, allow_http: bool) -> None:
+        from pixi_auth_tui.pypi.keyring_check import check_keyring_entry
+
+        assert self.probe_state is not None
+        state, table = self.probe_state, self.table
+        self.say(f"Running keyring get as uv would, then testing {url} …", timeout=3)
+        table.testing.add(row_id(row))
+        self._refresh_row(row)
+        try:
+            test = await check_keyring_entry(
+                row.key, row.entry.item_ref or "", url, dict(self.environment.env), allow_http=allow_http
+            )
+        finally:
+            table.testing.discard(row_id(row))
+        if test.result is not None:
+            state.record(row.store.id, row.key, row.entry.credential, test.result)
+            await asyncio.to_thread(state.save)
+        self._refresh_row(row)
+        lines = [*test.notes]
+        if test.result is not None:
+            lines.append(f"{test.result.verdict.value}: {test.result.message}")
+        severity = "error" if test.result is None or test.result.verdict in FAILING else "information"
+        self.say(f"{row.key}: " + "\n".join(lines or ["not tested"]), severity, timeout=10)
 
     # -- keychain ----------------------------------------------------------------------
 

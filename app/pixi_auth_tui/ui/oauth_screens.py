@@ -76,6 +76,8 @@ def token_fields(cred: Credential, now: float) -> list[tuple[str, str, str]]:
                 style,
             )
         )
+    elif details.expiry_note:
+        lines.append(("Expires", details.expiry_note, "dim"))
     elif is_oauth(cred):
         lines.append(("Expires", "no expiry recorded", "dim"))
     if details.refresh_token is not None:
@@ -346,7 +348,11 @@ class OAuthActions:
         if self.inventory is None:
             return
         usable = (StoreState.OK, StoreState.MISSING)
-        stores = [s for s in self.inventory.stores if s.writable and self.inventory.snapshots[s.id].state in usable]
+        stores = [
+            s
+            for s in self.inventory.stores
+            if s.writable and s.chain == "conda" and self.inventory.snapshots[s.id].state in usable
+        ]
         if not stores:
             app.notify("No store can be written: see the store list for why.", severity="error")
             return
@@ -359,7 +365,11 @@ class OAuthActions:
         app: Any = self
         assert self.inventory is not None
         usable = (StoreState.OK, StoreState.MISSING)
-        stores = [s for s in self.inventory.stores if s.writable and self.inventory.snapshots[s.id].state in usable]
+        stores = [
+            s
+            for s in self.inventory.stores
+            if s.writable and s.chain == "conda" and self.inventory.snapshots[s.id].state in usable
+        ]
         chosen = self.inventory.store(store_id) if store_id else None
         default = chosen if chosen in stores else info.login_store(self.inventory)
         form = SignInForm(stores, default, self.environment.home, host)

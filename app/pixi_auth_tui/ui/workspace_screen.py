@@ -20,6 +20,7 @@ from textual.worker import Worker
 
 from pixi_auth_tui.audit.findings import Severity
 from pixi_auth_tui.core.model import KIND_LABELS, KINDS
+from pixi_auth_tui.core.redact import plain
 from pixi_auth_tui.core.words import plural
 from pixi_auth_tui.engine.operations import save_credential
 from pixi_auth_tui.probe.state import ProbeState
@@ -32,6 +33,7 @@ from pixi_auth_tui.ui.widgets.widening_table import WideningTable
 from pixi_auth_tui.workspace.check import ProbePlan, run_check
 from pixi_auth_tui.workspace.findings import login_key
 from pixi_auth_tui.workspace.model import CheckReport, HostCheck
+from pixi_auth_tui.workspace.probe import PLAIN_HTTP_TOKEN
 from pixi_auth_tui.workspace.read import NotAWorkspace
 
 VERDICT_STYLE = {
@@ -163,20 +165,35 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         for index, host in enumerate(report.hosts):
             row = host.row
             credential = f"{row.key} · {KIND_LABELS[row.entry.credential.kind]} · {row.store.name}" if row else "—"
+            from_uv = host.pypi_credential  # a PyPI index's credential from uv's own chain
+            credential = from_uv or credential
             table.add_row(
                 Text(host.host),
                 Text(host.verdict, style=VERDICT_STYLE.get(host.verdict, "yellow")),
-                Text(credential, style="" if row else "dim"),
+                Text(credential, style="" if row or from_uv else "dim"),
                 Text(", ".join(host.kinds)),
                 key=str(index),
             )
         if report.hosts:
             table.move_cursor(row=keep)
         else:
-            self.query_one("#host-detail", Static).update("This workspace names no remote channel or index.")
+            self.query_one("#host-detail", Static).update(self._without_hosts(report))
         self._render_detail()
         if message:
             self.notify(message, timeout=8, markup=False)
+
+    @staticmethod
+    def _without_hosts(report: CheckReport) -> Text:
+        """No host to show: say why, first what could not be read (a manifest nested too deeply …)."""
+        text = Text()
+        unread = [f for f in report.findings if f.host is None and f.code in ("manifest-problem", "config-problem")]
+        for finding in unread:
+            text.append(f"{finding.title}\n", style=SEVERITY_STYLE[finding.severity])
+            text.append(f"{plain(finding.explanation)}\n\n")
+        text.append(
+            "No remote channel or index was read." if unread else "This workspace names no remote channel or index."
+        )
+        return text
 
     def selected(self) -> HostCheck | None:
         table = self.query_one("#hosts", DataTable)
@@ -195,7 +212,14 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         text.append(f"{host.verdict}\n", style=VERDICT_STYLE.get(host.verdict, "yellow"))
         row = host.row
         request = host.resolution.request if host.resolution else None
-        if row is not None:
+        pypi = host.pypi
+        if pypi is not None:
+            # A PyPI index: the same chain `resolve --pypi` prints (rattler's layer, then uv's).
+            for layer in pypi.layers:
+                mark = "→ " if layer is pypi.winner else "  "
+                who = f" {layer.username}" if layer.username else ""
+                text.append(f"{mark}{layer.name}: {layer.outcome}{who}\n", style="" if layer is pypi.winner else "dim")
+        elif row is not None:
             text.append(f"pixi sends {row.key} from {row.store.name} ({KIND_LABELS[row.entry.credential.kind]})\n")
         elif request is not None and request.note:
             text.append(f"{request.note}\n", style="dim")
@@ -203,9 +227,13 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
             text.append(f"last test: {host.last.verdict.value} — {host.last.message}\n")
         if host.anonymous is not None and host.anonymous.status is not None:
             text.append(f"without a credential: HTTP {host.anonymous.status}\n", style="dim")
+        elif host.anonymous is not None and host.anonymous.message == PLAIN_HTTP_TOKEN:
+            text.append(f"{PLAIN_HTTP_TOKEN}\n", style="yellow")
         for finding in host.findings:
             text.append(f"\n{finding.title}\n", style=SEVERITY_STYLE[finding.severity])
             text.append(f"{finding.explanation}\n")
+        if host.is_pypi and self.report is not None:
+            text.append_text(keyring_lines(host, self.report))
         text.append("\nURLs:\n", style="bold")
         for need in host.needs:
             via = f" → {need.requested}" if need.mirror else ""
@@ -307,3 +335,34 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
 
 def _is_http(url: str | None) -> bool:
     return bool(url) and str(url).startswith("http://")
+
+
+def keyring_lines(host: HostCheck, report: CheckReport) -> Text:
+    """What Python keyring gives uv for this host's PyPI indexes (uv asks it only when rattler's
+    stores, netrc and uv's credentials.toml have nothing), one line per index URL."""
+    from pixi_auth_tui.pypi.keyring_entries import index_keyring, user_at_advice
+
+    rows = [
+        (r.key, r.entry.item_ref, r.status.value, r.entry.origin or "", r.reason)
+        for r in report.inventory.rows
+        if r.store.chain != "conda"
+    ]
+    text = Text()
+    seen: set[str] = set()
+    for need in host.needs:
+        if not (need.what.startswith(("PyPI", "find-links"))) or need.raw_requested in seen:
+            continue
+        seen.add(need.raw_requested)
+        found = index_keyring(need.raw_requested, rows)
+        where = f" ({', '.join(need.environments)})" if need.environments else ""
+        text.append(f"uv's keyring for {plain(found.index_url)}{plain(where)}: ", style="bold")
+        if found.username is None:
+            user = found.other_users[0] if found.other_users else "USER"
+            text.append("skipped — no user name in the URL: ")
+            text.append(plain(user_at_advice(found.index_url, user)), style="bold")
+        elif found.service is None:
+            text.append(f"nothing stored for {plain(found.username)}", style="yellow")
+        else:
+            text.append(plain(f"{found.service} as {found.username} ({found.origin})"))
+        text.append("\n")
+    return text

@@ -60,6 +60,19 @@ def save_anonymous(state: ProbeState, results: dict[str, AnonymousResult]) -> No
 
 # -- testing now --------------------------------------------------------------------------------
 
+PLAIN_HTTP_TOKEN = (
+    "not tested: the URL holds a credential of its own (/t/…, user:password@ or ?token=) and is plain http; "
+    "it is sent only when plain http is allowed (--allow-http)"
+)
+
+
+def own_credential_refusal(url: str, allow_http: bool) -> str | None:
+    """Why a URL that carries its own credential (a conda token in the path, a password, a signed
+    query) is not requested: plain http without --allow-http, the rule for every credential."""
+    if allow_http or url[:5].lower() != "http:" or not mask_url(url)[1]:
+        return None
+    return PLAIN_HTTP_TOKEN
+
 
 @dataclass
 class ProbePlan:
@@ -105,6 +118,8 @@ async def probe_hosts(
                 anonymous[check.host] = AnonymousResult(
                     "", None, "no URL to test (an s3:// bucket needs s3-options)", now
                 )
+            elif unsent := own_credential_refusal(url, plan.allow_http):
+                anonymous[check.host] = AnonymousResult(mask_url(url)[0], None, unsent, now)
             else:
                 shown, _ = mask_url(url)
                 try:
