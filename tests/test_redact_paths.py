@@ -23,6 +23,7 @@ from pixi_auth_tui.core.redact import (
     Redactor,
     _decodings,
     _forms,
+    _forms_of,
     _lower,
     _stands_alone,
 )
@@ -54,7 +55,7 @@ def _plain_search(forms: set[str], view: str) -> list[tuple[int, int]]:
 def reference(secrets: list[str], text: str, basic: list[tuple[str, str]] = ()) -> str:
     """Every spelling searched in the whole text, the slow and obvious way."""
     known = {s for s in secrets if s} | {base64.b64encode(f"{u}:{p}".encode()).decode() for u, p in basic}
-    forms = set().union(*map(_forms, known)) if known else set()
+    forms = set().union(*map(_forms_of, known))  # one by one, the general way
     spaced = any(" " in s for s in known)
     spans = _plain_search(forms, _lower(text))
     for word in _WORDS.finditer(text):
@@ -89,7 +90,7 @@ filler = st.text(ALPHABET + "xyz,{}[]", max_size=60)
 )
 def test_the_automaton_hides_what_a_plain_search_hides(secrets, parts, batches, cut):
     # Each spelling, upper-cased or cut short now and then, between random filler.
-    spellings = [form for secret in secrets for form in sorted(_forms(secret))]
+    spellings = [form for secret in secrets for form in sorted(_forms_of(secret))]
     variants = itertools.cycle([str.upper, lambda f: f[: max(PREFIX_CHARS, len(f) - cut)], lambda f: f])
     text = "".join(p + v(s) for p, s, v in zip(parts, spellings * len(parts), variants, strict=False))
     redactor = Redactor()
@@ -97,6 +98,14 @@ def test_the_automaton_hides_what_a_plain_search_hides(secrets, parts, batches, 
         redactor.add(*secrets[batch::batches])
         redactor.redact("warm-up text")
     assert redactor.redact(text) == reference(secrets, text)
+
+
+@settings(max_examples=200, deadline=None, phases=[Phase.generate])
+@given(secrets=st.lists(st.text(ALPHABET + "AZ~.+!#\x00\ud800", max_size=14), max_size=8))
+def test_a_batch_of_secrets_has_the_spellings_each_has_alone(secrets):
+    # A load's secrets are spelled out together (most of them in one joined text): exactly
+    # the spellings each secret has when worked out alone, the general way.
+    assert _forms(secrets) == set().union(*map(_forms_of, secrets))
 
 
 @settings(max_examples=100, deadline=None, phases=[Phase.generate])
@@ -116,7 +125,7 @@ def test_an_encoded_word_is_hidden_as_a_plain_search_of_its_decoding_finds(secre
     redactor.add(secret)
     out = redactor.redact(text)
     assert out == reference([secret], text)
-    if _forms(secret):  # (a secret too short or too common is never hidden)
+    if _forms_of(secret):  # (a secret too short or too common is never hidden)
         assert encoded not in out
 
 
@@ -178,3 +187,17 @@ def test_asking_whether_a_secret_is_known_keeps_it_hidden():
     redactor.add("asked-about-secret-1234")
     assert "asked-about-secret-1234" in redactor
     assert redactor.redact("x asked-about-secret-1234 y") == f"x {HIDDEN} y"
+
+
+def test_a_later_batch_never_changes_the_spellings_a_search_in_progress_reads():
+    # `redact` searches outside the lock with the automaton it took under it: a batch added
+    # meanwhile by another thread must build new sets, never grow the ones being read (a set
+    # changing size while the first hit groups it by prefix raises RuntimeError).
+    redactor = Redactor()
+    redactor.add("first-secret-0123456789")
+    redactor.redact("warm-up text")
+    in_use = redactor._automaton.spellings
+    before = set(in_use)
+    redactor.add("second-secret-0123456789")
+    redactor.redact("warm-up text")
+    assert in_use == before

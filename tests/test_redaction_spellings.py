@@ -52,6 +52,24 @@ def test_every_spelling_of_a_secret_is_hidden(name):
         assert "horse" not in out and "Kq7vLm2N" not in out.replace(HIDDEN, "")
 
 
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda s: "".join(f"&#{ord(c)};" for c in s),  # HTML entities
+        lambda s: "".join(f"\\u{ord(c):04x}" for c in s),  # JSON \uXXXX, the `\` and `/` too
+    ],
+    ids=["entities", "json-u-escapes"],
+)
+def test_a_secret_holding_an_escape_of_its_own_is_hidden_when_encoded(encode):
+    # A password holding a literal `\/`: decoding must not take the secret's own `\/` for an
+    # escape (JSON is read in one pass; the reading before JSON unescaping is searched too).
+    password = "pa\\/ss-w0rd-with-slash"
+    REDACTOR.add(password)
+    encoded = encode(password)
+    out = redact(f"server said: {encoded} (end)")
+    assert encoded not in out and HIDDEN in out
+
+
 def test_text_from_a_server_is_redacted_before_it_is_cut():
     REDACTOR.add(TOKEN)
     text = "e" * 190 + " " + TOKEN + " tail"  # the token crosses the 200-character cut

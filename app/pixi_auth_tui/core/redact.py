@@ -37,7 +37,7 @@ import operator
 import re
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any, TextIO
 from urllib.parse import unquote
 
@@ -90,9 +90,8 @@ def _plain_forms(secret: str) -> set[str]:
     return forms
 
 
-# Characters every escaping (URL, JSON, repr) leaves alone: a secret of only these has one spelling.
-_UNESCAPED = re.compile(r"[A-Za-z0-9._~-]+")
-# Characters JSON and repr (of the text and of its UTF-8 bytes) leave alone.
+# Characters JSON and repr (of the text and of its UTF-8 bytes) leave alone: a secret of only
+# these (nearly every token, password and header) is its own only plain spelling.
 _NO_BACKSLASH_FORMS = re.compile(r"[ !#-&(-\[\]-~]*")
 
 
@@ -106,33 +105,51 @@ def _backslash_forms(secret: str) -> set[str]:
     return forms
 
 
-def _forms(secret: str) -> set[str]:
+_base64 = functools.partial(binascii.b2a_base64, newline=False)  # base64.b64encode, without its Python call
+_URL_SAFE = bytes.maketrans(b"+/", b"-_")
+
+
+def _forms_of(secret: str) -> set[str]:
     """Every spelling of `secret` searched for by the automaton, lower-cased: the secret, each
-    line of a multi-line one, NFC and NFD, JSON and repr escapes, and base64 of it alone.
-    (Percent-encodings, entities and the rest are found by decoding the word they stand in.)"""
-    if _UNESCAPED.fullmatch(secret):  # the common case: one plain spelling, and its base64
-        forms = {secret}
-    else:
-        forms = _plain_forms(secret) | _backslash_forms(secret)
-        if not secret.isascii():
-            forms |= {unicodedata.normalize(form, secret) for form in ("NFC", "NFD")}
+    line of a multi-line one, NFC and NFD, JSON and repr escapes, and base64 of it alone
+    (standard and URL-safe, unpadded). Percent-encodings, entities and the rest are found by
+    decoding the word they stand in."""
+    forms = _plain_forms(secret) | _backslash_forms(secret)
+    if not secret.isascii():
+        forms |= {unicodedata.normalize(form, secret) for form in ("NFC", "NFD")}
     with contextlib.suppress(UnicodeEncodeError):  # a lone surrogate has no byte form
         encoded = base64.b64encode(secret.encode("utf-8")).decode("ascii").rstrip("=")
         forms |= {encoded, encoded.replace("+", "-").replace("/", "_")}
     return {form.lower() if form.isascii() else _lower(form) for form in forms if hideable(form)}
 
 
-_base64 = functools.partial(binascii.b2a_base64, newline=False)  # base64.b64encode, without its Python call
-_URL_SAFE = bytes.maketrans(b"+/", b"-_")
+# A batch of secrets, one a line, each printable ASCII with no quote or backslash.
+_PLAIN_LINES = re.compile(r"[ !#-&(-\[\]-~\n]*")
 
 
-def _unescaped_forms(secrets: set[str]) -> set[str]:
-    """`_forms` of many secrets of unescaped characters only (the common case) at once, mapped
-    in C: each, and its base64 (standard and URL-safe, without padding), lower-cased."""
-    encoded = list(map(bytes.rstrip, map(_base64, map(str.encode, secrets)), itertools.repeat(b"=")))
-    forms = set(secrets) | set(map(bytes.decode, encoded))
-    forms |= set(map(bytes.decode, map(bytes.translate, encoded, itertools.repeat(_URL_SAFE))))
-    return set(map(str.lower, filter(hideable, forms)))
+def _forms(secrets: Collection[str]) -> set[str]:
+    """`_forms_of` each of `secrets`. A load brings thousands at once, nearly all of them
+    printable ASCII of at least LONG_SECRET_CHARS characters with no quote or backslash: such
+    a secret's only spellings are itself and its base64, all hideable; those are worked out for
+    the whole batch at once, joined into one text (one check, one lower-casing, one URL-safe
+    translation), the rest one by one."""
+    secrets = set(secrets)
+    long = set(itertools.compress(secrets, map(LONG_SECRET_CHARS.__le__, map(len, secrets))))
+    joined = "\n".join(long)
+    # (each line break in the joined text must be one that joins: a secret may hold one)
+    if not (joined.isascii() and _PLAIN_LINES.fullmatch(joined) and joined.count("\n") == len(long) - 1):
+        long = set(filter(_NO_BACKSLASH_FORMS.fullmatch, filter(str.isascii, long)))
+        joined = "\n".join(long)
+    forms = set(joined.lower().split("\n")) if long else set()
+    # base64 of each, a line each (b2a_base64 ends each with one), unpadded, lower-cased
+    encoded = b"".join(map(binascii.b2a_base64, joined.encode().split(b"\n"))).replace(b"=", b"").lower()
+    forms.update(encoded.decode().split("\n"))
+    if b"+" in encoded or b"/" in encoded:
+        forms.update(encoded.translate(_URL_SAFE).decode().split("\n"))
+    for secret in secrets - long:
+        forms |= _forms_of(secret)
+    forms.discard("")
+    return forms
 
 
 def hideable(secret: str) -> bool:
@@ -143,11 +160,13 @@ def hideable(secret: str) -> bool:
     return len(secret) >= LONG_SECRET_CHARS or not secret.isalpha()
 
 
-_JSON_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})")
+_JSON_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\/")
 
 
 def _unescape(match: re.Match[str]) -> str:
-    return chr(int(match.group(1), 16))
+    # One pass, as a JSON reader reads: `\u005c\u002f` is a backslash and a slash, `\/` a slash.
+    code = match.group(1)
+    return "/" if code is None else chr(int(code, 16))
 
 
 def _decodings(word: str, spaced: bool) -> list[str]:
@@ -156,9 +175,10 @@ def _decodings(word: str, spaced: bool) -> list[str]:
     hold a `%` of its own, so each level is a reading — and, when a secret holds a space,
     each level read with `+` as a space."""
     text = html.unescape(word)
-    if "\\" in text:
-        text = _JSON_ESCAPE.sub(_unescape, text).replace("\\/", "/")
     readings = [text]
+    if "\\" in text:  # (a secret may hold a `\/` of its own: the reading before this is kept)
+        text = _JSON_ESCAPE.sub(_unescape, text)
+        readings.append(text)
     for _ in range(3):  # over-encoded: %2570 is %70 is p
         if "%" not in text:
             break
@@ -189,12 +209,16 @@ class _Automaton:
     def _spellings_of(self, prefix: str) -> dict[int, set[str]]:
         """The spellings beginning with `prefix`, by length: where a prefix stands, they are
         compared whole (one slice and one set lookup per length)."""
-        if self._by_prefix is None:
-            self._by_prefix = {}
+        by_prefix = self._by_prefix
+        if by_prefix is None:
+            # Built whole before it is published: another thread searching at the same time
+            # sees either none or all of it (it may build its own; both are the same).
+            by_prefix = {}
             for spelling in self.spellings:
-                lengths = self._by_prefix.setdefault(spelling[:PREFIX_CHARS], {})
+                lengths = by_prefix.setdefault(spelling[:PREFIX_CHARS], {})
                 lengths.setdefault(len(spelling), set()).add(spelling)
-        return self._by_prefix[prefix]
+            self._by_prefix = by_prefix
+        return by_prefix[prefix]
 
     def spans(self, view: str) -> list[tuple[int, int]]:
         """Where spellings stand in `view` (lower-cased text): (start, end) character offsets."""
@@ -276,20 +300,20 @@ class Redactor:
             return
         pending, basic = self._pending, self._pending_basic
         self._pending, self._pending_basic = [], []
-        new = {secret for secret in pending if secret} - self._known
-        headers = {
-            base64.b64encode(f"{user}:{password}".encode("utf-8", "surrogatepass")).decode("ascii")
-            for user, password in basic
-        }
-        new |= headers - self._known
+        new = set(filter(None, pending))  # neither None nor ""
+        if basic:  # base64("user:password") of each, mapped in C
+            header = map(str.encode, map(":".join, basic), itertools.repeat("utf-8"), itertools.repeat("surrogatepass"))
+            new.update(map(bytes.decode, map(_base64, header)))
+        new -= self._known
         if not new:
             return
         self._known |= new
-        plain = set(filter(_UNESCAPED.fullmatch, new))
-        spellings = (_unescaped_forms(plain) | set().union(*map(_forms, new - plain))) - self._spellings
-        self._spaced = self._spaced or any(" " in secret for secret in new)
-        if spellings:
-            self._spellings |= spellings
+        spellings = _forms(new)
+        self._spaced = self._spaced or any(map(operator.contains, new, itertools.repeat(" ")))
+        if not spellings <= self._spellings:
+            # A new set, never the one the automaton in use holds: a search in another thread
+            # may be reading that one (see _spellings_of).
+            self._spellings = self._spellings | spellings if self._spellings else spellings
             self._automaton = _Automaton(self._spellings)
 
     def redact(self, text: str) -> str:
