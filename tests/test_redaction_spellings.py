@@ -70,6 +70,18 @@ def test_a_secret_holding_an_escape_of_its_own_is_hidden_when_encoded(encode):
     assert encoded not in out and HIDDEN in out
 
 
+def test_a_known_secret_in_a_url_is_hidden_whole_and_the_url_still_masked():
+    # A hostile server's redirect echoing the password in a `token=` parameter: masking the
+    # parameter first cut the password at its space, and its tail was then no known spelling
+    # ("token=••• horse/battery&staple é"). Known secrets are hidden first, then URLs masked —
+    # across the mark, so a conda token after a hidden password is masked too.
+    REDACTOR.add(PASSWORD)
+    out = redact(f"redirected to http://127.0.0.1:1/next?token={PASSWORD}&x=1 (refused)")
+    assert out == "redirected to http://127.0.0.1:1/next?token=•••&x=1 (refused)"
+    out = redact(f"not fetched: https://alice:{PASSWORD}@host.example/t/unknown-tok-0123/chan")
+    assert "horse" not in out and "unknown-tok" not in out
+
+
 def test_text_from_a_server_is_redacted_before_it_is_cut():
     REDACTOR.add(TOKEN)
     text = "e" * 190 + " " + TOKEN + " tail"  # the token crosses the 200-character cut

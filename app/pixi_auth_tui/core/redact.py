@@ -4,7 +4,7 @@ Every credential object registers its secrets here when it is created (see model
 does every other secret the process holds or sends (an OAuth client secret, a device code), so
 the redactor knows them all. Everything that leaves the process — CLI stdout/stderr,
 notifications, crash reports, the state file, backup names — goes through `redact`, which
-first masks the secrets written into URLs (core/urlmask.py), then hides every known secret.
+first hides every known secret, then masks the secrets written into URLs (core/urlmask.py).
 
 How a secret is found, in one search:
 - its spellings (the secret; each line of a multi-line one; NFC and NFD; base64 of it alone and
@@ -41,9 +41,8 @@ from collections.abc import Collection, Iterator
 from typing import Any, TextIO
 from urllib.parse import unquote
 
-from pixi_auth_tui.core.urlmask import mask_urls
+from pixi_auth_tui.core.urlmask import HIDDEN, mask_urls
 
-HIDDEN = "<hidden>"  # ASCII: safe on any terminal encoding, and not markup
 # Shorter strings are too common to hide inside free text without mangling it.
 MIN_SECRET_CHARS = 6
 # Spellings of at least this many characters are hidden wherever they stand in a text;
@@ -377,8 +376,10 @@ REDACTOR = Redactor()
 
 
 def redact(text: str) -> str:
-    """Every URL's own secrets masked, then every known secret hidden."""
-    return REDACTOR.redact(mask_urls(text))
+    """Every known secret hidden, then every URL's own secrets masked. In this order: masking
+    first could cut a known secret (a `token=` value ends at a space the secret holds) and
+    leave its tail, no longer a known spelling, standing."""
+    return mask_urls(REDACTOR.redact(text))
 
 
 # Opaque token-like words in text from a server: long runs of token characters mixing letters and
