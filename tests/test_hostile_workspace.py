@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 from pixi_auth_tui.system import pixiconfig
+from pixi_auth_tui.system.manifest import read_manifest
 from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.main import build_app
 from pixi_auth_tui.ui.workspace_screen import WorkspaceScreen
-from pixi_auth_tui.workspace.read import read_manifest
 
 from tests.conftest import NO_BUS, make_env
 from tests.test_ui import screen_text, settle

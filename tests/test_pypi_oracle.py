@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from pixi_auth_tui.core.model import BasicHTTP, BearerToken
 from pixi_auth_tui.engine.inventory import load_inventory
-from pixi_auth_tui.pypi.chain import PypiResolution, UvSide, resolve_pypi
+from pixi_auth_tui.engine.pypi_chain import PypiResolution, UvSide, resolve_pypi
 from pixi_auth_tui.system.paths import Environment
 
 from tests.conftest import refuse_real_home

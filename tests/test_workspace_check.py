@@ -13,8 +13,8 @@ import jsonschema
 import pytest
 from pixi_auth_tui.core.model import BasicHTTP, BearerToken, S3Credentials
 from pixi_auth_tui.probe.state import ProbeState
+from pixi_auth_tui.system.manifest import apply_mirror, channel_url, find_manifest, read_manifest
 from pixi_auth_tui.workspace.check import ProbePlan, collect_needs, report_json, run_check
-from pixi_auth_tui.workspace.read import apply_mirror, channel_url, find_manifest, read_manifest
 
 from tests.conftest import NO_BUS, make_env
 from tests.workspace_fixtures import (

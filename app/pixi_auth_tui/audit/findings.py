@@ -40,8 +40,8 @@ from pixi_auth_tui.engine.inventory import AUTH_FILE, KEYCHAIN, NETRC, OVERRIDE,
 from pixi_auth_tui.engine.operations import MoveUndo, Outcome, TargetHoldsKey, move_entry, undo_move
 from pixi_auth_tui.probe.state import FAILING, ProbeState
 from pixi_auth_tui.stores.base import Ability, ConflictError, StoreError, StoreState
-from pixi_auth_tui.stores.jsonfile import JsonFileStore, atomic_write, parse_document
-from pixi_auth_tui.stores.netrc import DEFAULT_KEY, NetrcStore
+from pixi_auth_tui.stores.jsonfile import atomic_write, parse_document
+from pixi_auth_tui.stores.netrc import DEFAULT_KEY
 
 SOON = 7 * 86400
 
@@ -146,8 +146,8 @@ def _store_findings(inventory: Inventory, home: Path, keychain_usable: bool) -> 
     findings: list[Finding] = []
     for store in inventory.stores:
         snap = inventory.snapshots[store.id]
-        if isinstance(store, JsonFileStore):
-            path = store.path
+        path = store.path
+        if path is not None and Ability.BLOCKS_WHEN_BAD in store.abilities:  # a credentials file
             if snap.state in (StoreState.MALFORMED, StoreState.REJECTED):
                 misspelled = [e.key for e in snap.entries if is_misspelled(e.credential)]
                 only_spelling = snap.state is StoreState.REJECTED and len(misspelled) == len(snap.problems)
@@ -210,30 +210,30 @@ def _store_findings(inventory: Inventory, home: Path, keychain_usable: bool) -> 
                         fixes=fixes,
                     )
                 )
-        elif isinstance(store, NetrcStore):
+        elif path is not None and not store.writable:  # a file rattler only reads (netrc)
             if snap.state in (StoreState.REJECTED, StoreState.MALFORMED):
                 findings.append(
                     Finding(
                         "unreadable-netrc",
                         Severity.WARNING,
                         "rattler ignores the whole netrc",
-                        f"{store.path} has lines rattler cannot parse ({'; '.join(snap.problems)}), so rattler "
+                        f"{path} has lines rattler cannot parse ({'; '.join(snap.problems)}), so rattler "
                         "uses none of its machines.",
                         store.id,
-                        path=str(store.path),
+                        path=str(path),
                     )
                 )
             if snap.entries:
-                findings += _permission_findings(store.id, store.name, store.path, home, tighten_folder=False)
+                findings += _permission_findings(store.id, store.name, path, home, tighten_folder=False)
                 findings.append(
                     Finding(
                         "plaintext-secrets",
                         Severity.WARNING,
                         f"{plural(len(snap.entries), 'password')} in plain text in netrc",
-                        f"{store.path} keeps passwords unencrypted; rattler only reads it. Move them with "
+                        f"{path} keeps passwords unencrypted; rattler only reads it. Move them with "
                         "`pixi-auth-tui set` into the keychain and remove the lines by hand.",
                         store.id,
-                        path=str(store.path),
+                        path=str(path),
                     )
                 )
         elif store.id == KEYCHAIN:
@@ -497,7 +497,7 @@ def backup_files(inventory: Inventory, backup_dir: Path | None) -> list[Path]:
     """Backups this tool wrote: `<file>.bak-*` next to each credentials file, keychain items in backup_dir."""
     found: list[Path] = []
     for store in inventory.stores:
-        if isinstance(store, JsonFileStore):
+        if store.path is not None and Ability.REPAIR in store.abilities:  # files a fix rewrites
             found += sorted(store.path.parent.glob(f"{glob_escape(store.path.name)}.bak-*"))
     if backup_dir is not None:
         found += sorted(backup_dir.glob("keychain-*.json")) + sorted(backup_dir.glob(ENTRY_BACKUP_GLOB))
@@ -625,17 +625,18 @@ def apply_fix(inventory: Inventory, finding: Finding, fix_id: str, backup_dir: P
         target.unlink()
         return Outcome(f"Deleted the backup {target}"), FixRecord(str(target), undoable=False)
     store = inventory.store(finding.store_id or "")
-    if fix_id == "rewrite-spelling" and isinstance(store, JsonFileStore):
+    path = store.path if store is not None else None
+    if fix_id == "rewrite-spelling" and store is not None and path is not None and Ability.REPAIR in store.abilities:
         snap = inventory.snapshots[store.id]
-        backup = backup_file(store.path)
+        backup = backup_file(path)
         repaired: dict[str, Credential] = {
             e.key: respelled(e.credential) for e in snap.entries if is_misspelled(e.credential)
         }
         store.repair(repaired, expect=snap.version)
         return Outcome(f"Rewrote {plural(len(repaired), 'entry')}; backup: {backup}"), FixRecord(
-            str(store.path), str(backup), digest_after=_digest_of(store.path), store_id=store.id
+            str(path), str(backup), digest_after=_digest_of(path), store_id=store.id
         )
-    if fix_id == "move-to-keychain" and isinstance(store, JsonFileStore):
+    if fix_id == "move-to-keychain" and store is not None and path is not None:
         keychain = inventory.store(KEYCHAIN)
         if keychain is None:
             raise StoreError("no keychain to move to")
@@ -666,7 +667,7 @@ def apply_fix(inventory: Inventory, finding: Finding, fix_id: str, backup_dir: P
                 problems.append(outcome.message)
         message = f"Moved {plural(len(moved), 'entry')} into the keychain (no plaintext copy kept)"
         return Outcome(message + ("; " + "; ".join(problems) if problems else ""), ok=not problems), FixRecord(
-            str(store.path), moved_to_keychain=tuple(moved), store_id=store.id
+            str(path), moved_to_keychain=tuple(moved), store_id=store.id
         )
     if fix_id.startswith("dedupe:") and store is not None and Ability.DEDUPE in store.abilities and finding.key:
         keep = fix_id.split(":", 1)[1]
@@ -732,7 +733,7 @@ def _move_back_from_keychain(record: FixRecord, inventory: Inventory) -> Outcome
     """Each move undone exactly (engine.operations.undo_move): the file's entry back, and the
     keychain as it was — an item it held before the fix is kept (restored), never deleted."""
     store = inventory.store(record.store_id or "")
-    if not isinstance(store, JsonFileStore) or inventory.store(KEYCHAIN) is None:
+    if store is None or store.path is None or inventory.store(KEYCHAIN) is None:
         raise StoreError("the file or the keychain is no longer available; nothing was moved back")
     moved, problems = 0, []
     for undo in record.moved_to_keychain:

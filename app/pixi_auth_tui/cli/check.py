@@ -22,11 +22,11 @@ from pixi_auth_tui.core.model import KIND_LABELS
 from pixi_auth_tui.core.redact import write_json
 from pixi_auth_tui.core.words import plural
 from pixi_auth_tui.probe.state import ProbeState
+from pixi_auth_tui.system.manifest import NotAWorkspace
 from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.workspace.check import ProbePlan, report_json, run_check
 from pixi_auth_tui.workspace.model import CheckReport, Fails
 from pixi_auth_tui.workspace.probe import PLAIN_HTTP_TOKEN
-from pixi_auth_tui.workspace.read import NotAWorkspace
 
 
 def exit_code(report: CheckReport, fail_on: str) -> int:

@@ -5,6 +5,7 @@ modules, never the reverse."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 from pixi_auth_tui.system.paths import Environment
@@ -17,6 +18,10 @@ STORE_CHOICES = ("keychain", "credentials", "auth-file", "override")
 PYPI_STORE_CHOICES = ("keyring-pypi",)
 # uv's credentials.toml (PyPI indexes): `set`/`remove --store uv`, as `uv auth login/logout`.
 UV_STORE = "uv"
+
+
+# What each command's module is given to add its parser: the program's subparsers' add_parser.
+AddParser = Callable[..., argparse.ArgumentParser]
 
 
 class UsageError(Exception):

@@ -13,6 +13,7 @@ Exit codes:
   7  `test`: a credential was not tested (its key does not cover the URL or it needs one, plain
      http needs --allow-http, the kind cannot be tested, --demo)
   8  `check`: a host the workspace needs has no credential (see app/pixi_auth_tui/cli/check.py)
+`ci setup` / `ci teardown` use 0, 1, 2 and 3 (see app/pixi_auth_tui/cli/ci.py).
  70  an internal error: one line on stderr and a redacted report file (see app/pixi_auth_tui/system/crash.py)
 
 Everything written to stdout and stderr passes the redactor (app/pixi_auth_tui/core/redact.py); text output
@@ -27,10 +28,10 @@ import gc
 import os
 import sys
 from collections.abc import Sequence
-from typing import IO, TextIO
+from typing import IO, NoReturn, TextIO
 
 from pixi_auth_tui import __version__
-from pixi_auth_tui.cli import audit, listing, remove, resolve, setting, testing_args
+from pixi_auth_tui.cli import audit, ci, listing, remove, resolve, setting, testing_args
 from pixi_auth_tui.cli.audit import cmd_audit
 from pixi_auth_tui.cli.check_args import add_check_parser
 from pixi_auth_tui.cli.common import (  # re-exported: scripts and tests read the codes from cli
@@ -77,10 +78,26 @@ READING_COMMANDS = ("list", "resolve", "audit")
 
 
 class _Parser(argparse.ArgumentParser):
-    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
-        # argparse echoes arguments in its errors: they pass the same gate as all output.
+    """argparse echoes arguments in its usage errors: all it prints passes the same gate as all
+    output (its usage, help and exit messages, through their public methods)."""
+
+    def print_usage(self, file: IO[str] | None = None) -> None:
+        _write(self.format_usage(), file or sys.stdout)
+
+    def print_help(self, file: IO[str] | None = None) -> None:
+        _write(self.format_help(), file or sys.stdout)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
         if message:
-            (file or sys.stderr).write(safe(message, keep="\n\t"))
+            _write(message, sys.stderr)
+        sys.exit(status)
+
+
+def _write(message: str, file: IO[str]) -> None:
+    """As argparse writes: nothing when the stream is gone."""
+    if message:
+        with contextlib.suppress(AttributeError, OSError):
+            file.write(safe(message, keep="\n\t"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -109,14 +126,16 @@ def build_parser() -> argparse.ArgumentParser:
         "default: $PIXI_AUTH_TUI_CONFIG, else the user config folder",
     )
     sub = parser.add_subparsers(dest="command")
-    listing.add_parser(sub)
-    resolve.add_parser(sub)
-    setting.add_parser(sub)
-    testing_args.add_parser(sub)
-    audit.add_parser(sub)
-    remove.add_parser(sub)
-    add_oauth_commands(sub)  # login/refresh/logout/token
-    add_check_parser(sub)
+    add = sub.add_parser  # (argparse's subparsers action is a private class: its method is public)
+    listing.add_parser(add)
+    resolve.add_parser(add)
+    setting.add_parser(add)
+    testing_args.add_parser(add)
+    audit.add_parser(add)
+    remove.add_parser(add)
+    add_oauth_commands(add)  # login/refresh/logout/token
+    add_check_parser(add)
+    ci.add_parser(add)
     return parser
 
 
@@ -147,6 +166,9 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
             from pixi_auth_tui.ui.main import run_tui
 
             return run_tui(environment_for(args), config=args.config)
+        if args.command == "ci":
+            environment = environment_for(args)
+            return ci.cmd_ci(args, dict(environment.env), environment.home, out, err)
         if args.command == "check":
             from pixi_auth_tui.cli.check import cmd_check
 

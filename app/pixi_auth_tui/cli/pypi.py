@@ -1,6 +1,6 @@
 """`resolve URL --pypi`: what pixi sends to a PyPI index through uv, layer by layer, and why.
 
-The model is pixi_auth_tui.pypi.chain; this module only reads the options and prints."""
+The model is pixi_auth_tui.engine.pypi_chain; this module only reads the options and prints."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import TextIO
 from pixi_auth_tui.cli.common import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_OK, UsageError
 from pixi_auth_tui.core.redact import plain, write_json
 from pixi_auth_tui.engine.inventory import load_inventory
-from pixi_auth_tui.pypi.chain import PypiResolution, UvSide, keyring_provider_for, resolve_pypi
+from pixi_auth_tui.engine.pypi_chain import PypiResolution, UvSide, keyring_provider_for, resolve_pypi
 from pixi_auth_tui.system.paths import Environment
 
 PROVIDERS = ("disabled", "subprocess")

@@ -11,9 +11,9 @@ from pixi_auth_tui.core.model import KIND_LABELS, Credential, field_value
 from pixi_auth_tui.core.redact import plain, write_json
 from pixi_auth_tui.engine.inventory import Inventory
 from pixi_auth_tui.pypi.keyring_entries import keyring_services, service_problem, url_username, user_at_advice
+from pixi_auth_tui.pypi.keyring_store import STORE_ID, PythonKeyringStore
 from pixi_auth_tui.pypi.keyring_tool import find_keyring
 from pixi_auth_tui.stores.base import StoreError
-from pixi_auth_tui.stores.pythonkeyring import STORE_ID, PythonKeyringStore
 
 
 def keyring_store(inv: Inventory) -> PythonKeyringStore:
@@ -100,7 +100,7 @@ def cmd_remove_keyring(inv: Inventory, args: argparse.Namespace, out: TextIO) ->
 
 def cmd_test_keyring(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from pixi_auth_tui.cli.testing import exit_code
-    from pixi_auth_tui.pypi.keyring_check import check_keyring_entry
+    from pixi_auth_tui.probe.keyring_entry import check_keyring_entry
 
     if not args.key:
         raise UsageError("give the keyring service to test (an index URL or host)")

@@ -7,11 +7,11 @@ import argparse
 from collections.abc import Callable
 from typing import TextIO
 
-from pixi_auth_tui.cli.common import EXIT_OK, PYPI_STORE_CHOICES, STORE_CHOICES, UV_STORE, UsageError
+from pixi_auth_tui.cli.common import EXIT_OK, PYPI_STORE_CHOICES, STORE_CHOICES, UV_STORE, AddParser, UsageError
 from pixi_auth_tui.core.model import KIND_LABELS, KINDS, Credential, all_secrets
 from pixi_auth_tui.core.redact import LONG_SECRET_CHARS
 from pixi_auth_tui.core.words import plural
-from pixi_auth_tui.engine.inventory import Inventory, WriteChoice
+from pixi_auth_tui.engine.inventory import Inventory
 
 KIND_CHOICES = {spec.cli: name for name, spec in KINDS.items() if spec.cli}
 
@@ -26,8 +26,8 @@ def _typed_options() -> dict[str, list[str]]:
     return options
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    p_set = sub.add_parser(
+def add_parser(add: AddParser) -> None:
+    p_set = add(
         "set",
         help="add or rotate a credential; secrets come from a hidden prompt or stdin, never from arguments",
     )
@@ -123,15 +123,12 @@ def cmd_set(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO, 
         err.write(f"warning: {choice.warning}\n")  # before the person types the secret
         warned = True
     cred = credential_from_args(args, reader)
-    refusal = store.write_problem(cred) if choice is not None else None
-    if choice is not None and refusal and inv.store("credentials") is not None:
-        # `pixi auth login` falls back to credentials.json when the keychain refuses the write.
-        store = inv.store("credentials")
-        assert store is not None
-        choice = WriteChoice(
-            store, f"the keychain refuses it ({refusal})", warning=f"stored in PLAIN TEXT in {store.location}"
-        )
-        warned = False
+    if choice is not None:
+        # Where `pixi auth login` would put this very credential (it falls back to
+        # credentials.json when the keychain refuses the write).
+        final = inv.write_choice(cred)
+        if final.store is not store:
+            choice, store, warned = final, final.store, False
     # The CLI shows nothing it could have read stale: the store applies the change to what it
     # holds under its lock (re-read, then write), and reports whether the key was there.
     outcome = save_credential(inv, store, args.key, cred, as_seen=False)

@@ -3,15 +3,11 @@ that building the parser never imports the HTTP client."""
 
 from __future__ import annotations
 
-import argparse
-
-from pixi_auth_tui.cli.common import PYPI_STORE_CHOICES, STORE_CHOICES
+from pixi_auth_tui.cli.common import PYPI_STORE_CHOICES, STORE_CHOICES, AddParser
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    p_test = sub.add_parser(
-        "test", help="make a real authenticated request and say whether the server accepts the credential"
-    )
+def add_parser(add: AddParser) -> None:
+    p_test = add("test", help="make a real authenticated request and say whether the server accepts the credential")
     p_test.add_argument("key", nargs="?", help="the key to test (the entry pixi uses for it)")
     p_test.add_argument("--all", action="store_true", help="test every credential pixi uses")
     p_test.add_argument(

@@ -39,7 +39,7 @@ import threading
 import unicodedata
 from collections.abc import Collection, Iterator
 from typing import Any, TextIO
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from pixi_auth_tui.core.urlmask import HIDDEN, mask_urls
 
@@ -108,18 +108,36 @@ _base64 = functools.partial(binascii.b2a_base64, newline=False)  # base64.b64enc
 _URL_SAFE = bytes.maketrans(b"+/", b"-_")
 
 
-def _forms_of(secret: str) -> set[str]:
-    """Every spelling of `secret` searched for by the automaton, lower-cased: the secret, each
-    line of a multi-line one, NFC and NFD, JSON and repr escapes, and base64 of it alone
-    (standard and URL-safe, unpadded). Percent-encodings, entities and the rest are found by
-    decoding the word they stand in."""
+def _exact_forms(secret: str) -> set[str]:
+    """The spellings of `secret` in their own case: the secret, each line of a multi-line one,
+    NFC and NFD, JSON and repr escapes, and base64 of it alone (standard and URL-safe,
+    unpadded)."""
     forms = _plain_forms(secret) | _backslash_forms(secret)
     if not secret.isascii():
         forms |= {unicodedata.normalize(form, secret) for form in ("NFC", "NFD")}
     with contextlib.suppress(UnicodeEncodeError):  # a lone surrogate has no byte form
         encoded = base64.b64encode(secret.encode("utf-8")).decode("ascii").rstrip("=")
         forms |= {encoded, encoded.replace("+", "-").replace("/", "_")}
-    return {form.lower() if form.isascii() else _lower(form) for form in forms if hideable(form)}
+    return forms
+
+
+def _forms_of(secret: str) -> set[str]:
+    """Every spelling of `secret` searched for by the automaton, lower-cased (the text searched
+    is lower-cased too). Percent-encodings, entities and the rest are found by decoding the
+    word they stand in."""
+    return {form.lower() if form.isascii() else _lower(form) for form in _exact_forms(secret) if hideable(form)}
+
+
+def spellings(secret: str) -> set[str]:
+    """The spellings of `secret` a log may show, exactly as they would stand: those above and
+    its percent-encodings — what another gate that matches exact strings (a CI runner's log
+    masks) must hide. (This gate also finds other cases and deeper escapes, which such a gate
+    cannot.)"""
+    forms = _exact_forms(secret)
+    with contextlib.suppress(UnicodeEncodeError):
+        data = secret.encode("utf-8")
+        forms |= {quote(data, safe=""), quote(data)}
+    return set(filter(hideable, forms))
 
 
 # A batch of secrets, one a line, each printable ASCII with no quote or backslash.

@@ -15,13 +15,14 @@ from pathlib import Path
 
 from pixi_auth_tui.core.hostkeys import candidate_keys, host_of, redact_userinfo, url_userinfo
 from pixi_auth_tui.core.model import (
+    Credential,
     authorise,
     mask,
     mask_for,
     rattler_accepts,
     send_problem,
 )
-from pixi_auth_tui.stores.base import Entry, Snapshot, Store, StoreState
+from pixi_auth_tui.stores.base import Ability, Entry, Snapshot, Store, StoreState
 from pixi_auth_tui.stores.jsonfile import JsonFileStore
 from pixi_auth_tui.stores.netrc import NetrcStore, netrc_path
 from pixi_auth_tui.system.paths import Environment, rattler_credentials_path
@@ -158,8 +159,22 @@ class Inventory:
         """Where a new credential goes when nobody chose: where `pixi auth login` would put it."""
         return self.write_choice().store
 
-    def write_choice(self) -> WriteChoice:
-        """`pixi auth login`'s choice: RATTLER_AUTH_FILE if set, else the keychain, else credentials.json."""
+    def write_choice(self, credential: Credential | None = None) -> WriteChoice:
+        """`pixi auth login`'s choice: RATTLER_AUTH_FILE if set, else the keychain, else
+        credentials.json. Given the credential, also where it falls back when the chosen store
+        refuses it (Windows' size limit): credentials.json, as `pixi auth login` does."""
+        choice = self._first_choice()
+        refusal = choice.store.write_problem(credential) if credential is not None else None
+        credentials = self.store(CREDENTIALS)
+        if refusal and credentials is not None and credentials is not choice.store:
+            return WriteChoice(
+                credentials,
+                f"the keychain refuses it ({refusal})",
+                warning=f"stored in PLAIN TEXT in {credentials.location}",
+            )
+        return choice
+
+    def _first_choice(self) -> WriteChoice:
         auth = self.store(AUTH_FILE)
         if auth is not None:
             return WriteChoice(auth, "RATTLER_AUTH_FILE is set, so `pixi auth login` writes there")
@@ -286,7 +301,7 @@ def _with_fallthrough(row: Row, winner: dict[str, Store]) -> Row:
 
 def blocking_problem(stores: list[Store], snapshots: dict[str, Snapshot]) -> str | None:
     for store in stores:
-        if isinstance(store, JsonFileStore) and snapshots[store.id].state in BAD_FILE_STATES:
+        if Ability.BLOCKS_WHEN_BAD in store.abilities and snapshots[store.id].state in BAD_FILE_STATES:
             return (
                 f"rattler cannot load {store.path} ({snapshots[store.id].message}), so pixi cannot build its "
                 "credential store at all: its conda requests fail with an error and its PyPI requests (uv) "
@@ -350,15 +365,16 @@ def gc_paused() -> Iterator[None]:
 
 def _load_all(stores: list[Store], keys: frozenset[str] | None = None) -> dict[str, Snapshot]:
     """Every store's snapshot, in order. Stores are independent: each loads in its own thread,
-    so the keychain's D-Bus round trips overlap the file reads. (Plain threads: importing
-    concurrent.futures costs the CLI ~10 ms, logging included.) With `keys`, a credentials
+    so the keychain's D-Bus round trips overlap the file reads. (Plain threads: concurrent.futures
+    would import logging into every CLI command; bench/RESULTS.md.) With `keys`, a credentials
     file's snapshot holds only those keys' entries (see JsonFileStore.load)."""
     results: list[Snapshot | BaseException | None] = [None] * len(stores)
 
     def load(index: int) -> None:
         store = stores[index]
         try:
-            results[index] = store.load(keys) if keys is not None and isinstance(store, JsonFileStore) else store.load()
+            partial = keys is not None and Ability.PARTIAL_LOAD in store.abilities
+            results[index] = store.load_keys(keys) if partial and keys is not None else store.load()
         except BaseException as err:  # re-raised in the caller, as a pool would
             results[index] = err
 

@@ -20,7 +20,7 @@ class PypiSettings:
 def workspace_pypi(environment: Environment) -> PypiSettings:
     """The index URLs of every feature (index-url, extra-index-urls, find-links) and of pixi's
     config, and the keyring provider; empty outside a workspace or when it cannot be read."""
-    from pixi_auth_tui.workspace.read import find_manifest, read_config, read_manifest
+    from pixi_auth_tui.system.manifest import find_manifest, read_config, read_manifest
 
     settings = PypiSettings()
     if environment.workspace is None:
@@ -43,7 +43,7 @@ def workspace_pypi(environment: Environment) -> PypiSettings:
 def discover_pypi_stores(environment: Environment, wanted: bool = False) -> list[Store]:
     """uv's stores, after rattler's, when the workspace has PyPI indexes (or `wanted`: a command
     that names one of them)."""
-    from pixi_auth_tui.stores.pythonkeyring import PythonKeyringStore
+    from pixi_auth_tui.pypi.keyring_store import PythonKeyringStore
 
     settings = workspace_pypi(environment)
     if not settings.index_urls and not wanted:

@@ -14,8 +14,8 @@ if TYPE_CHECKING:
 
 def workspace_manifest(cwd: Path) -> Path | None:
     """The manifest of the pixi workspace `cwd` is in, as `workspace_read.find_manifest` finds
-    it (None where that raises), without importing workspace_read and tomllib on every start
-    (~4 ms): the workspace view needs them only inside a workspace."""
+    it (None where that raises), without importing workspace_read and tomllib on every start:
+    the workspace view needs them only inside a workspace."""
     try:
         start = cwd.expanduser().resolve()
         if not start.exists():

@@ -9,7 +9,6 @@ formats. Outside text (codes, URLs, provider messages) is always passed as `Text
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 import webbrowser
@@ -470,23 +469,6 @@ class OAuthActions:
             return
         app.call_from_thread(app.notify, f"{message} ({how})", markup=False)
         app.call_from_thread(app.action_refresh)
-
-    async def refresh_before_test(self, rows: list[Row]) -> list[Row]:
-        """As rattler does before a request: OAuth entries within 300 s of expiry are refreshed first."""
-        app: Any = self
-        if self.inventory is None or not any(
-            is_oauth(cred := r.entry.credential) and info.needs_refresh(cred) for r in rows
-        ):
-            return rows
-        from pixi_auth_tui.oauth import flow as oauth
-
-        inventory = self.inventory
-        done = [await asyncio.to_thread(oauth.refresh_before_use, inventory, row) for row in rows]
-        for _row, said in done:
-            if said:
-                app.notify(said, markup=False, timeout=10)
-        app.action_refresh()
-        return [row for row, _said in done]
 
     def tick_token_detail(self) -> None:
         """Keep the expiry countdown of the selected token entry current."""

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+from textual.widgets import Footer, Header, Input, Select, Static
 from textual.worker import Worker
 
 from pixi_auth_tui.audit.findings import Severity
@@ -25,16 +25,16 @@ from pixi_auth_tui.core.words import plural
 from pixi_auth_tui.engine.operations import save_credential
 from pixi_auth_tui.probe.state import ProbeState
 from pixi_auth_tui.stores.base import StoreError, StoreState
+from pixi_auth_tui.system.manifest import NotAWorkspace
 from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm, FormResult, SignInStart
-from pixi_auth_tui.ui.widgets.widening_table import WideningTable
+from pixi_auth_tui.ui.widgets.line_table import LineTable
 from pixi_auth_tui.workspace.check import ProbePlan, run_check
 from pixi_auth_tui.workspace.findings import login_key
 from pixi_auth_tui.workspace.model import CheckReport, HostCheck
 from pixi_auth_tui.workspace.probe import PLAIN_HTTP_TOKEN
-from pixi_auth_tui.workspace.read import NotAWorkspace
 
 VERDICT_STYLE = {
     "accepted": "green",
@@ -104,15 +104,14 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Reading the workspace…", id="ws-summary")
-        yield WideningTable(id="hosts", cursor_type="row", zebra_stripes=True)
+        yield LineTable(id="hosts")
         with VerticalScroll(id="host-pane"):
             yield Static("", id="host-detail")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#hosts", DataTable)
-        for name in COLUMNS:
-            table.add_column(name, key=name)
+        table = self.query_one("#hosts", LineTable)
+        table.set_columns(COLUMNS)
         table.focus()
         self.action_refresh()
 
@@ -157,26 +156,26 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         line.append(" · " + plural(counts["warning"], "warning"), style="yellow" if counts["warning"] else "")
         line.append("  — Enter: credential · n: add missing · t/T: test host/all", style="dim")
         self.query_one("#ws-summary", Static).update(line)
-        table = self.query_one("#hosts", DataTable)
+        table = self.query_one("#hosts", LineTable)
         before = self.selected()  # the old report's host: keep it selected, wherever it moved
         keep = next((i for i, h in enumerate(report.hosts) if before and h.host == before.host), 0)
         self.report = report
-        table.clear()
-        for index, host in enumerate(report.hosts):
+        rows: list[list[Text]] = []
+        for host in report.hosts:
             row = host.row
             credential = f"{row.key} · {KIND_LABELS[row.entry.credential.kind]} · {row.store.name}" if row else "—"
             from_uv = host.pypi_credential  # a PyPI index's credential from uv's own chain
             credential = from_uv or credential
-            table.add_row(
-                Text(host.host),
-                Text(host.verdict, style=VERDICT_STYLE.get(host.verdict, "yellow")),
-                Text(credential, style="" if row or from_uv else "dim"),
-                Text(", ".join(host.kinds)),
-                key=str(index),
+            rows.append(
+                [
+                    Text(host.host),
+                    Text(host.verdict, style=VERDICT_STYLE.get(host.verdict, "yellow")),
+                    Text(credential, style="" if row or from_uv else "dim"),
+                    Text(", ".join(host.kinds)),
+                ]
             )
-        if report.hosts:
-            table.move_cursor(row=keep)
-        else:
+        table.set_rows(len(rows), rows.__getitem__, keep)
+        if not report.hosts:
             self.query_one("#host-detail", Static).update(self._without_hosts(report))
         self._render_detail()
         if message:
@@ -196,13 +195,13 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         return text
 
     def selected(self) -> HostCheck | None:
-        table = self.query_one("#hosts", DataTable)
+        table = self.query_one("#hosts", LineTable)
         if self.report is None or not self.report.hosts or table.row_count == 0:
             return None
         index = table.cursor_row
         return self.report.hosts[index] if 0 <= index < len(self.report.hosts) else None
 
-    @on(DataTable.RowHighlighted, "#hosts")
+    @on(LineTable.RowHighlighted, "#hosts")
     def _render_detail(self) -> None:
         host = self.selected()
         if host is None:
@@ -245,7 +244,7 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
     def action_back(self) -> None:
         self.dismiss(None)
 
-    @on(DataTable.RowSelected, "#hosts")
+    @on(LineTable.RowSelected, "#hosts")
     def _row_selected(self) -> None:
         # Enter on the focused table arrives as a row selection, not as the screen's binding.
         self.action_jump()

@@ -27,9 +27,17 @@ from pixi_auth_tui.engine.inventory import (
     inventory_from,
     load_inventory,
 )
+from pixi_auth_tui.engine.pypi_chain import UvSide, resolve_pypi
 from pixi_auth_tui.probe.state import ProbeState
-from pixi_auth_tui.pypi.chain import UvSide, resolve_pypi
 from pixi_auth_tui.stores.jsonfile import JsonFileStore
+from pixi_auth_tui.system.manifest import (
+    DEFAULT_PYPI_INDEX,
+    Workspace,
+    apply_mirror,
+    channel_url,
+    load_workspace,
+    strip_userinfo,
+)
 from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.workspace.findings import host_findings, login_key, unused_findings, verdict_of, workspace_findings
 from pixi_auth_tui.workspace.model import (
@@ -41,14 +49,6 @@ from pixi_auth_tui.workspace.model import (
     is_pypi_need,
 )
 from pixi_auth_tui.workspace.probe import ProbePlan, load_anonymous, probe_hosts
-from pixi_auth_tui.workspace.read import (
-    DEFAULT_PYPI_INDEX,
-    Workspace,
-    apply_mirror,
-    channel_url,
-    load_workspace,
-    strip_userinfo,
-)
 
 __all__ = ["CheckReport", "ProbePlan", "build_report", "collect_needs", "report_json", "run_check"]
 
@@ -265,6 +265,9 @@ def run_check(
     report = build_report(workspaces, inventory, state, environment=environment)
     if test is not None:
         anonymous = asyncio.run(probe_hosts(report, state, test))
+        # Read the stores again: the test refreshes an OAuth entry before sending it, as pixi
+        # would, and its result belongs to the credential now stored, not the one read before.
+        inventory = workspace_inventory(environment, workspaces[0] if len(workspaces) == 1 else None)
         report = build_report(workspaces, inventory, state, anonymous, environment)
     if len(workspaces) > 1:
         for workspace in workspaces:

@@ -12,8 +12,8 @@ from pixi_auth_tui.core.model import KINDS
 from pixi_auth_tui.core.urlmask import mask_url
 from pixi_auth_tui.engine.inventory import Inventory, Status
 from pixi_auth_tui.probe.state import FAILING
+from pixi_auth_tui.system.manifest import Workspace, strip_userinfo
 from pixi_auth_tui.workspace.model import CheckFinding, Fails, HostCheck
-from pixi_auth_tui.workspace.read import Workspace, strip_userinfo
 
 
 def login_key(host: str) -> str:

@@ -1,6 +1,6 @@
 """The workspace check's data: what a workspace fetches, per host, and what is found.
 
-Kept apart from the reading (pixi_auth_tui.workspace.read), the checking (pixi_auth_tui.workspace.check), the findings
+Kept apart from the reading (pixi_auth_tui.system.manifest), the checking (pixi_auth_tui.workspace.check), the findings
 (pixi_auth_tui.workspace.findings) and the probing (pixi_auth_tui.workspace.probe), which all share it.
 """
 
@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 
 from pixi_auth_tui.audit.findings import Severity
 from pixi_auth_tui.engine.inventory import Inventory, Resolution, Row
+from pixi_auth_tui.engine.pypi_chain import PypiResolution
 from pixi_auth_tui.probe.state import ProbeResult
-from pixi_auth_tui.pypi.chain import PypiResolution
-from pixi_auth_tui.workspace.read import S3Option, Workspace
+from pixi_auth_tui.system.manifest import S3Option, Workspace
 
 KNOWN_PUBLIC = (
     "https://pypi.org/",

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from pixi_auth_tui.core.urlmask import mask_url
 from pixi_auth_tui.probe.state import ProbeState, Verdict
+from pixi_auth_tui.system.manifest import strip_userinfo
 from pixi_auth_tui.workspace.model import AnonymousResult, CheckReport, HostCheck
-from pixi_auth_tui.workspace.read import strip_userinfo
 
 PROBE_CONCURRENCY = 16  # hosts asked at once by --test (two requests each, three with a credential)
 # Files whose body says nothing about a credential, and can be large: only status and headers are read.
@@ -93,6 +93,7 @@ async def probe_hosts(
     import httpx
 
     from pixi_auth_tui.probe.request import ProbeOptions, make_client, probe
+    from pixi_auth_tui.probe.sequence import keep_result, ready_rows
 
     anonymous = load_anonymous(state)
     base = ProbeOptions(
@@ -131,7 +132,7 @@ async def probe_hosts(
                     anonymous[check.host] = AnonymousResult(shown, response.status_code, "", now)
                 except (TimeoutError, httpx.HTTPError) as err:
                     anonymous[check.host] = AnonymousResult(shown, None, type(err).__name__, now)
-            row = check.row
+            row = sent.get(id(check))
             if row is not None and url is not None:
                 options = base
                 if check.s3_option is not None:
@@ -141,7 +142,7 @@ async def probe_hosts(
                 result.url = mask_url(result.url)[0]
                 result.final_url = mask_url(result.final_url)[0] if result.final_url else None
                 if result.verdict not in (Verdict.INSECURE, Verdict.NEEDS_URL):  # no news: keep the last
-                    state.record(row.store.id, row.key, row.entry.credential, result)
+                    keep_result(state, row, result)
                 # (never a URL holding a secret of its own: the state file is no place for it)
                 if (
                     row.key not in state.urls
@@ -152,6 +153,10 @@ async def probe_hosts(
 
         # Known public hosts (pypi.org, conda-forge …) need no test, and their repodata is huge.
         chosen = [h for h in report.hosts if (plan.hosts is None or h.host in plan.hosts) and not h.known_public]
+        # Each credential as `test` sends it: its secret read, an OAuth entry refreshed first.
+        with_rows = [h for h in chosen if h.row is not None]
+        ready, _notes = await asyncio.to_thread(ready_rows, report.inventory, [h.row for h in with_rows if h.row])
+        sent = {id(check): row for check, row in zip(with_rows, ready, strict=True)}
         await asyncio.gather(*(one(check) for check in chosen))
     state.save()
     save_anonymous(state, anonymous)

@@ -76,7 +76,7 @@ class SingleLineInput(PlainInput):
             self.field = field
             self.lines = lines
 
-    def _on_paste(self, event: events.Paste) -> None:
+    def on_paste(self, event: events.Paste) -> None:
         # Textual runs Input's own paste handler after this one unless the default is prevented.
         lines = event.text.rstrip("\r\n").splitlines()
         if len(lines) > 1:
@@ -399,6 +399,18 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         if not ok or credential is None:
             self._focus_first_error()
             return
+        if pypi is None and self.editing is None and store_id == self.inventory.write_choice().store.id:
+            # The store `pixi auth login` would choose may refuse this very credential (Windows'
+            # size limit): then it goes where the login falls back, said before anything is written.
+            choice = self.inventory.write_choice(credential)
+            if choice.store.id != store_id:
+                self.query_one("#store", Select).value = choice.store.id
+                self._set_error(
+                    "store",
+                    f"{choice.reason.capitalize()}: Save again to store it in {choice.store.name}, "
+                    f"in PLAIN TEXT ({choice.store.location}), as `pixi auth login` does.",
+                )
+                return
         user = field_value(credential, "username") if pypi is not None else None
         exists = any(
             e.key == key and (pypi is None or e.item_ref == user) for e in self.inventory.snapshots[store_id].entries

@@ -124,7 +124,7 @@ class UvSide:
 
 def keyring_provider_for(env: dict[str, str], home: Path, workspace: Path | None) -> tuple[str, list[str]]:
     """pixi's `pypi-config.keyring-provider` (global files, then the workspace's .pixi/config.toml)."""
-    from pixi_auth_tui.workspace.read import read_config
+    from pixi_auth_tui.system.manifest import read_config
 
     config = read_config(workspace, env, home)
     return config.keyring_provider or "disabled", config.problems
