@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from pixi_auth_tui.ui.app import AuthApp
 
-from tests.conftest import make_env, skip_unless_ci
+from tests.conftest import make_env, skip_unless_ci, until
 from tests.test_ui import select_row, settle
 
 SECRET = "pfx_clipboard-secret-0123456789"
@@ -94,15 +94,6 @@ def recording(app) -> list[str]:
     return said
 
 
-async def wait_until(pilot, condition):
-    for _ in range(600):  # a bound against a hang only; each turn waits for the app to be idle
-        if condition():
-            return
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    raise AssertionError("the condition never held")
-
-
 async def test_copy_uses_the_system_clipboard_and_clears_it_if_still_ours(home, x_clipboard):
     path, display = x_clipboard
     app = AuthApp(make_env(one_entry_home(home), PATH=path, DISPLAY=display))
@@ -114,18 +105,18 @@ async def test_copy_uses_the_system_clipboard_and_clears_it_if_still_ours(home, 
         app.main.detail.clear_seconds = 0.2
         select_row(app, "copy.example", "credentials")
         await pilot.press("c")
-        await wait_until(pilot, lambda: any("Copied" in s for s in said))
+        await until(pilot, lambda: any("Copied" in s for s in said), "the copy is told")
         assert "(xclip)" in said[0] and not sent  # not the terminal's OSC 52
-        await wait_until(pilot, lambda: any("Cleared" in s for s in said))
+        await until(pilot, lambda: any("Cleared" in s for s in said), "the clearing is told")
         assert clipboard_text(path, display) == ""
         # Copied again, and the person copies something else before the timer: that stays.
         said.clear()
         app.main.detail.clear_seconds = 0.5
         await pilot.press("c")
-        await wait_until(pilot, lambda: any("Copied" in s for s in said))
+        await until(pilot, lambda: any("Copied" in s for s in said), "the copy is told")
         assert clipboard_text(path, display) == SECRET
         put(path, display, "the person's own text")
-        await wait_until(pilot, lambda: app.main.detail.clear_outcomes[-1:] == [False])
+        await until(pilot, lambda: app.main.detail.clear_outcomes[-1:] == [False], "the timer left the clipboard")
         assert clipboard_text(path, display) == "the person's own text"
 
 
@@ -143,7 +134,7 @@ async def test_without_a_clipboard_tool_copy_says_it_may_not_have_worked(home, t
             app.copy_to_clipboard = sent.append
             select_row(app, "copy.example", "credentials")
             await pilot.press("c")
-            await wait_until(pilot, lambda said=said: bool(said))
+            await until(pilot, lambda said=said: bool(said), "the copy is told")
             assert sent == [SECRET]  # the terminal was asked (OSC 52) …
             assert "may not have worked" in said[0] and "Copied" not in said[0]  # … and said so honestly
             if env:

@@ -13,7 +13,8 @@ Exit codes:
   7  `test`: a credential was not tested (its key does not cover the URL or it needs one, plain
      http needs --allow-http, the kind cannot be tested, --demo)
   8  `check`: a host the workspace needs has no credential (see app/pixi_auth_tui/cli/check.py)
-`ci setup` / `ci teardown` use 0, 1, 2 and 3 (see app/pixi_auth_tui/cli/ci.py).
+`ci setup` / `ci teardown` use 0, 1, 2 and 3 (see app/pixi_auth_tui/cli/ci.py); `status` 0, 1, 3 and 4
+(see app/pixi_auth_tui/cli/status.py).
  70  an internal error: one line on stderr and a redacted report file (see app/pixi_auth_tui/system/crash.py)
 
 Everything written to stdout and stderr passes the redactor (app/pixi_auth_tui/core/redact.py); text output
@@ -31,7 +32,7 @@ from collections.abc import Sequence
 from typing import IO, NoReturn, TextIO
 
 from pixi_auth_tui import __version__
-from pixi_auth_tui.cli import audit, ci, listing, remove, resolve, setting, testing_args
+from pixi_auth_tui.cli import audit, ci, listing, remove, resolve, setting, status, testing_args
 from pixi_auth_tui.cli.audit import cmd_audit
 from pixi_auth_tui.cli.check_args import add_check_parser
 from pixi_auth_tui.cli.common import (  # re-exported: scripts and tests read the codes from cli
@@ -74,7 +75,7 @@ from pixi_auth_tui.engine.inventory import Inventory, gc_paused, load_inventory
 from pixi_auth_tui.stores.base import StoreError
 
 # The commands that only read, which scripts call in loops (see main).
-READING_COMMANDS = ("list", "resolve", "audit")
+READING_COMMANDS = ("list", "resolve", "audit", "status")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -136,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_oauth_commands(add)  # login/refresh/logout/token
     add_check_parser(add)
     ci.add_parser(add)
+    status.add_parser(add)
     return parser
 
 
@@ -186,6 +188,14 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
             if args.command == "set":
                 return cmd_set_uv(environment_for(args), args, out, stdin)
             return cmd_remove_uv(environment_for(args), args, out)
+        if args.command == "resolve" and not args.conda:
+            # A URL under one of the workspace's PyPI indexes is answered as pixi sends it, through uv.
+            from pixi_auth_tui.cli.pypi import cmd_resolve_pypi, workspace_index_for
+
+            environment = environment_for(args)
+            index = workspace_index_for(environment, args.url)
+            if index is not None:
+                return cmd_resolve_pypi(environment, args, out, index)
         if args.command == "resolve":
             # Only the rows of the keys rattler would try for this URL (every store still read whole).
             from pixi_auth_tui.core.hostkeys import candidate_keys
@@ -204,6 +214,8 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
             return cmd_remove(inv, args, out)
         if args.command == "audit":
             return cmd_audit(inv, args, out)
+        if args.command == "status":
+            return status.cmd_status(inv, args, out)
         if args.command in ("login", "refresh", "logout", "token"):
             from pixi_auth_tui.cli.oauth import run as run_oauth
 

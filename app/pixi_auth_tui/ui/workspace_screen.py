@@ -45,6 +45,7 @@ VERDICT_STYLE = {
     "expired": "bold red",
     "untested": "yellow",
     "no credential": "dim",
+    "ci sign-in": "green",  # no stored credential: pixi signs in with the CI job's OIDC identity
 }
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
 COLUMNS = ("Host", "Verdict", "Credential pixi sends", "Used for")
@@ -344,7 +345,7 @@ def keyring_lines(host: HostCheck, report: CheckReport) -> Text:
     rows = [
         (r.key, r.entry.item_ref, r.status.value, r.entry.origin or "", r.reason)
         for r in report.inventory.rows
-        if r.store.chain != "conda"
+        if r.store.id == "keyring-pypi"
     ]
     text = Text()
     seen: set[str] = set()
