@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from pixi_auth_tui.ui.dialogs.credential_form import FormResult, SignInStart
 
 WRITABLE_STATES = (StoreState.OK, StoreState.MISSING)
+UV_STORE = "uv"  # uv's credentials.toml (pixi_auth_tui.pypi.uv_credentials.STORE_ID)
 
 
 W = TypeVar("W", bound=Widget)
@@ -483,7 +484,7 @@ class MainScreen(OAuthActions, Screen[None]):
             return
         problem = self._why_not_editable(row, moving=True)
         if row.store.chain != "conda":
-            problem = f"{row.store.name} entries are keyed by keyring service and user name: add it to a store anew."
+            problem = f"{row.store.name} entries belong to uv's chain (a service and a user name): add it anew."
         if problem is not None:
             self.say(problem, "warning")
             return
@@ -570,7 +571,13 @@ class MainScreen(OAuthActions, Screen[None]):
             return self.sign_out(row)  # revoke at the provider, then remove
         inventory = self.inventory
         after = successor_after_delete(inventory, row)
-        if row.store.chain != "conda":
+        if row.store.id == UV_STORE:
+            who = f" for {row.entry.item_ref}" if row.entry.item_ref else ""
+            consequence = (
+                f"uv will then find nothing in its credentials.toml under {row.key}{who} "
+                "(the same as `uv auth logout`)."
+            )
+        elif row.store.chain != "conda":
             consequence = (
                 f"`keyring get {row.key} {row.entry.item_ref}` will then find nothing: uv takes no password "
                 "from this entry for PyPI indexes."
@@ -661,6 +668,10 @@ class MainScreen(OAuthActions, Screen[None]):
         return self.probe_state.result_for(row.store.id, row.key, row.entry.credential) if self.probe_state else None
 
     def probe_url_for(self, row: Row) -> str | None:
+        if row.store.id == UV_STORE:  # uv's entry: tested on the workspace's index under its service
+            from pixi_auth_tui.pypi.uv_credentials import UvCredentialsStore, test_url
+
+            return test_url(row.store, row.entry) if isinstance(row.store, UvCredentialsStore) else row.key
         if row.store.chain != "conda":  # a keyring entry is tested on the index URL uv asks it for
             from pixi_auth_tui.probe.keyring_entry import index_url_for
 
@@ -705,6 +716,8 @@ class MainScreen(OAuthActions, Screen[None]):
         if row is None or self.probe_state is None:
             self.say("Select an entry first.", "warning")
             return
+        if row.store.id == UV_STORE:
+            return self._test_uv_row(row)
         if row.store.chain != "conda":
             return self._test_keyring_row(row)
         url = self.probe_url_for(row)
@@ -842,6 +855,54 @@ class MainScreen(OAuthActions, Screen[None]):
                     table.testing.discard(row_id(row))
                     self._refresh_row(row)
             progress.display = False
+
+    def _test_uv_row(self, row: Row) -> None:
+        """An entry of uv's credentials.toml: its index asked with it, as uv sends it, and without."""
+        url = self.probe_url_for(row) or row.key
+        if url.startswith("http://"):
+            question = f"{url} is plain http: the secret of {row.key} would travel unencrypted.\n\nSend it anyway?"
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._uv_test(row, url, allow_http=True)
+
+            self.app.push_screen(ConfirmScreen(question, confirm="Send"), answered)
+            return
+        self._uv_test(row, url, allow_http=False)
+
+    @work(group="probe", description="test an entry of uv's credentials.toml")
+    async def _uv_test(self, row: Row, url: str, allow_http: bool) -> None:
+        from pixi_auth_tui.core.hostkeys import host_of
+        from pixi_auth_tui.probe.request import ProbeOptions, ProbeSetupError, probe
+
+        assert self.probe_state is not None
+        state, table = self.probe_state, self.table
+        host = host_of(url)
+        if host is None:
+            self.say(f"{url} is not a URL with a host: nothing to test.", "warning")
+            return
+        self.say(f"Testing {url} as uv sends it …", timeout=3)
+        table.testing.add(row_id(row))
+        self._refresh_row(row)
+        options = ProbeOptions(
+            allow_http=allow_http,
+            env=dict(self.environment.env),
+            generic_whoami=False,
+            offline=self.environment.label == "demo",
+        )
+        try:
+            result = await probe(host, row.entry.credential, url, options)
+        except ProbeSetupError as err:
+            table.testing.discard(row_id(row))
+            self._refresh_row(row)
+            self.say(f"Cannot test: {err}", "error", 10)
+            return
+        table.testing.discard(row_id(row))
+        state.record(row.store.id, row.key, row.entry.credential, result)
+        await asyncio.to_thread(state.save)
+        self._refresh_row(row)
+        severity = "error" if result.verdict in FAILING else "information"
+        self.say(f"{row.key}: {result.verdict.value}: {result.message}\n{result.url}", severity, timeout=10)
 
     def _test_keyring_row(self, row: Row) -> None:
         """A Python keyring entry: `keyring get` as uv runs it, then its index (plain http asked first)."""

@@ -69,7 +69,11 @@ def describe(
     field("Status", row.status.value, STATUS_STYLE[row.status.value])
     field("Why", row.reason)
     pypi = row.store.chain != "conda"
-    if pypi:  # a Python keyring entry: the call uv makes for it, and who wrote it
+    if pypi and row.store.id == "uv":  # uv's credentials.toml: asked by service and user name
+        field("uv asks", "its credentials.toml, for indexes under this service (step 4 of uv's chain)")
+        if row.entry.origin:
+            field("Entry", row.entry.origin)
+    elif pypi:  # a Python keyring entry: the call uv makes for it, and who wrote it
         field("uv runs", f"keyring get {row.key} {row.entry.item_ref or ''}")
         if row.entry.origin:
             field("Written by", row.entry.origin)
