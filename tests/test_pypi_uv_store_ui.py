@@ -17,6 +17,7 @@ from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm
 from textual.widgets import Input, Select
 
+from tests.conftest import until
 from tests.test_pypi_cli import run
 from tests.test_pypi_stores import uv, uv_env
 from tests.test_ui import screen_text, settle
@@ -52,11 +53,10 @@ def uv_rows(app):
 
 
 async def wait_rows(pilot, count):
-    for _ in range(2000):
-        if pilot.app.main.inventory is not None and len(uv_rows(pilot.app)) == count:
-            return
-        await pilot.pause(0.01)
-    raise AssertionError(f"never {count} rows of uv's store: {[n.message for n in pilot.app._notifications]}")
+    def shown() -> bool:
+        return pilot.app.main.inventory is not None and len(uv_rows(pilot.app)) == count
+
+    await until(pilot, shown, f"{count} rows of uv's store")
 
 
 def test_list_shows_uv_store_in_the_chain_with_what_shadows_it(home: Path, tmp_path: Path, monkeypatch) -> None:

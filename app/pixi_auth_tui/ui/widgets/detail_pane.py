@@ -29,6 +29,7 @@ from pixi_auth_tui.core.model import (
 )
 from pixi_auth_tui.core.redact import plain
 from pixi_auth_tui.engine.inventory import Inventory, Row, order_note
+from pixi_auth_tui.oauth.info import token_details
 from pixi_auth_tui.probe.state import ProbeResult
 from pixi_auth_tui.stores.base import Ability, StoreError
 from pixi_auth_tui.ui import present
@@ -148,6 +149,15 @@ class DetailPane(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="detail")
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self._tick)
+
+    def _tick(self) -> None:
+        """Keep the expiry countdown of a token entry current (only while it is in view)."""
+        row = self.row
+        if row is not None and self.screen.is_current and token_details(row.entry.credential) is not None:
+            self._redraw()
 
     def show(
         self, row: Row | None, inventory: Inventory | None, result: ProbeResult | None, probe_url: str | None
