@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v dbus-daemon >/dev/null 2>&1 || missing+=(dbus)
 command -v gnome-keyring-daemon >/dev/null 2>&1 || missing+=(gnome-keyring)
+command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb)  # the copy test's X display (tests/test_clipboard.py)
+command -v xclip >/dev/null 2>&1 || missing+=(xclip)
 python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
 if ((${#missing[@]})); then
     sudo=""
@@ -19,5 +21,10 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 # Editable: the tests import pixi_auth_tui from this tree (app/ mapped to that name), never a stale copy.
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+if [ "${PIXI_AUTH_TUI_TEXTUAL:-}" = newest ]; then
+    # .ci/newest-textual: the newest Textual, whatever our upper bound says (pip warns of the conflict)
+    .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade textual
+    .venv/bin/python -c "import importlib.metadata as m; print('textual', m.version('textual'))"
+fi
 # Two workers: one per core; each starts its own private keyring daemon.
 exec .venv/bin/python -m pytest -n 2 -p no:cacheprovider "$@"

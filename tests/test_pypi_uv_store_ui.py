@@ -17,6 +17,7 @@ from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm
 from textual.widgets import Input, Select
 
+from tests.conftest import until
 from tests.test_pypi_cli import index_server, run  # noqa: F401 (a fixture)
 from tests.test_pypi_stores import uv, uv_env
 from tests.test_ui import screen_text, settle
@@ -52,11 +53,10 @@ def uv_rows(app):
 
 
 async def wait_rows(pilot, count):
-    for _ in range(2000):
-        if pilot.app.main.inventory is not None and len(uv_rows(pilot.app)) == count:
-            return
-        await pilot.pause(0.01)
-    raise AssertionError(f"never {count} rows of uv's store: {[n.message for n in pilot.app._notifications]}")
+    def shown() -> bool:
+        return pilot.app.main.inventory is not None and len(uv_rows(pilot.app)) == count
+
+    await until(pilot, shown, f"{count} rows of uv's store")
 
 
 def test_list_shows_uv_store_in_the_chain_with_what_shadows_it(home: Path, tmp_path: Path, monkeypatch) -> None:
@@ -192,11 +192,11 @@ async def test_netrc_as_uv_reads_it_is_tested_from_the_ui(home: Path, tmp_path: 
     root = workspace(tmp_path / "ws", [index_server])
     app = AuthApp(Environment(home=home, env={**os.environ, "HOME": str(home)}, workspace=root))
     async with app.run_test(size=(80, 24)) as pilot:
-        for _ in range(2000):
+        def shown() -> bool:
             inventory = app.main.inventory
-            if inventory is not None and any(r.store.id == "netrc-uv" for r in inventory.rows):
-                break
-            await pilot.pause(0.01)
+            return inventory is not None and any(r.store.id == "netrc-uv" for r in inventory.rows)
+
+        await until(pilot, shown, "the rows of netrc as uv reads it")
         await settle(pilot)
         assert app.main.inventory is not None
         assert app.main.inventory.snapshots["netrc"].state.value == "malformed"

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from rich.text import Text
 from textual import on, work
@@ -28,7 +28,8 @@ from textual.widget import Widget
 from textual.widgets import Header, Input, ProgressBar, Static
 from textual.worker import Worker
 
-from pixi_auth_tui.audit.findings import Finding, FixHistory, run_audit
+from pixi_auth_tui.audit.findings import Finding, run_audit
+from pixi_auth_tui.audit.fixes import FixHistory
 from pixi_auth_tui.core.model import KINDS, is_oauth
 from pixi_auth_tui.core.redact import plain
 from pixi_auth_tui.engine.inventory import KEYCHAIN, FileSignature, Inventory, Row, Status, changed_files
@@ -50,7 +51,7 @@ from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.system.preferences import DETAIL_PLACES, Preferences
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
-from pixi_auth_tui.ui.oauth_screens import OAuthActions
+from pixi_auth_tui.ui.oauth_screens import OAuthFlows
 from pixi_auth_tui.ui.reading import read_stores
 from pixi_auth_tui.ui.row_index import RowIndex
 from pixi_auth_tui.ui.terminal_text import PlainInput
@@ -84,7 +85,7 @@ def breakpoint_class(size: int, breakpoints: list[tuple[int, str]]) -> str | Non
     return max(reached)[1] if reached else None
 
 
-class MainScreen(OAuthActions, Screen[None]):
+class MainScreen(Screen[None]):
     AUTO_FOCUS = "CredentialTable"  # focused once at start, so the footer is laid out once
     # Below 150 columns the detail pane moves under the table, so every column stays readable;
     # below 100 columns or 30 rows the store list folds into one line. Applied before the first frame.
@@ -155,9 +156,10 @@ class MainScreen(OAuthActions, Screen[None]):
             table = CredentialTable(self.clock, self.last_result, id="table")
             table.sort_column, table.sort_reverse = self._remembered_sort()
             yield table
-            yield DetailPane(home, self.clock, id="detail-pane")
+            yield DetailPane(home, self.clock, env=self.environment.env, id="detail-pane")
         yield hidden(Static("", id="empty"))
         yield KeysFooter(compact=True)
+        yield OAuthFlows()
 
     def _apply_breakpoints(self) -> None:
         """The breakpoint classes for the terminal's size, before anything is laid out.
@@ -204,6 +206,10 @@ class MainScreen(OAuthActions, Screen[None]):
     def detail(self) -> DetailPane:
         return self.query_one(DetailPane)
 
+    @property
+    def oauth(self) -> OAuthFlows:
+        return self.query_one(OAuthFlows)
+
     def say(self, message: str, severity: SeverityLevel = "information", timeout: float = 5) -> None:
         """A notification; its text is never read as markup (it names keys, URLs, users)."""
         self.notify(message, severity=severity, timeout=timeout, markup=False)
@@ -211,20 +217,32 @@ class MainScreen(OAuthActions, Screen[None]):
     def on_mount(self) -> None:
         self.action_refresh()
         self.set_interval(self.watch_seconds, self._watch_files)
-        self.set_interval(1.0, self.tick_token_detail)  # OAuth/JWT expiry countdown
         if getattr(self.app, "workspace_paths", None):
             self.action_workspace()
 
-    # OAuthActions (ui/oauth_screens) speaks to the app; on this screen these reach it.
-    def push_screen(self, screen: Screen[Any], callback: Callable[[Any], Any] | None = None) -> Any:
-        return self.app.push_screen(screen, callback)
+    # -- OAuth ------------------------------------------------------------------------
 
-    def call_from_thread(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        return self.app.call_from_thread(callback, *args, **kwargs)
+    def action_sign_in(self) -> None:
+        if self.inventory is None:
+            return
+        row = self.selected_row()
+        host = row.key if row is not None and is_oauth(row.entry.credential) else ""
+        self.oauth.sign_in(self.inventory, self.environment.home, host)
 
-    @property
-    def screen_stack(self) -> list[Screen[Any]]:
-        return self.app.screen_stack
+    def action_oauth_refresh(self) -> None:
+        row = self.selected_row()
+        if row is None or not is_oauth(row.entry.credential) or self.inventory is None:
+            self.say("Select an OAuth entry to refresh.", "warning")
+            return
+        self.oauth.refresh_now(self.inventory, row)
+
+    @on(OAuthFlows.Said)
+    def _oauth_said(self, event: OAuthFlows.Said) -> None:
+        self.say(event.text, event.severity, event.timeout)
+
+    @on(OAuthFlows.StoresChanged)
+    def _oauth_wrote(self) -> None:
+        self.action_refresh()
 
     # -- loading -----------------------------------------------------------------------
 
@@ -465,7 +483,9 @@ class MainScreen(OAuthActions, Screen[None]):
         from pixi_auth_tui.ui.dialogs.credential_form import SignInStart
 
         if isinstance(result, SignInStart):
-            return self.start_sign_in(result.key, result.store_id)
+            if self.inventory is not None:
+                self.oauth.sign_in(self.inventory, self.environment.home, result.key, result.store_id)
+            return None
         if result is None or self.inventory is None:
             return
         store = self.inventory.store(result.store_id)
@@ -569,7 +589,7 @@ class MainScreen(OAuthActions, Screen[None]):
             self.say(f"{row.store.name} is read-only (as it is for rattler): edit it by hand.", "warning")
             return
         if is_oauth(row.entry.credential):
-            return self.sign_out(row)  # revoke at the provider, then remove
+            return self.oauth.sign_out(self.inventory, row)  # revoke at the provider, then remove
         inventory = self.inventory
         after = successor_after_delete(inventory, row)
         if row.store.id == UV_STORE:
