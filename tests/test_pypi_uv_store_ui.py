@@ -192,6 +192,7 @@ async def test_netrc_as_uv_reads_it_is_tested_from_the_ui(home: Path, tmp_path: 
     root = workspace(tmp_path / "ws", [index_server])
     app = AuthApp(Environment(home=home, env={**os.environ, "HOME": str(home)}, workspace=root))
     async with app.run_test(size=(80, 24)) as pilot:
+
         def shown() -> bool:
             inventory = app.main.inventory
             return inventory is not None and any(r.store.id == "netrc-uv" for r in inventory.rows)
