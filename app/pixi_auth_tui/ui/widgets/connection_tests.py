@@ -9,8 +9,8 @@ import asyncio
 from collections import Counter
 
 from textual import work
+from textual.containers import Vertical
 from textual.notifications import SeverityLevel
-from textual.widget import Widget
 from textual.widgets import ProgressBar
 from textual.worker import Worker
 
@@ -25,7 +25,9 @@ UV_STORE = "uv"  # uv's credentials.toml (pixi_auth_tui.pypi.uv_credentials.STOR
 UV_STORES = (UV_STORE, "netrc-uv")  # its entries and netrc as uv reads it: tested as uv sends them
 
 
-class ConnectionTests(Widget):
+class ConnectionTests(Vertical):
+    """Shows only Test all's progress bar (a container: nothing of its own is drawn)."""
+
     DEFAULT_CSS = "ConnectionTests { height: auto; }"
 
     def __init__(self, environment: Environment) -> None:
