@@ -30,12 +30,25 @@ from pixi_auth_tui.core.model import (
     is_readable,
     parse_credential,
     rattler_accepts,
+    reading_problem,
     respelled,
     secret_of,
 )
 from pixi_auth_tui.core.redact import redact
 from pixi_auth_tui.core.words import plural
-from pixi_auth_tui.engine.inventory import AUTH_FILE, KEYCHAIN, NETRC, OVERRIDE, Inventory, Row, Status, inventory_from
+from pixi_auth_tui.engine.inventory import (
+    AUTH_FILE,
+    KEYCHAIN,
+    NETRC,
+    OVERRIDE,
+    WINNING,
+    Inventory,
+    Row,
+    Status,
+    fallthrough,
+    inventory_from,
+    tilde_note,
+)
 from pixi_auth_tui.engine.operations import Outcome, move_entry
 from pixi_auth_tui.probe.state import FAILING, ProbeState, result_key
 from pixi_auth_tui.stores.base import Ability, StoreError, StoreState
@@ -70,6 +83,8 @@ def consequence(fix: Fix) -> str:
             "The other items are deleted from the keychain; a secret that differs from the one kept is "
             "first saved to a private (0600) backup file. Undo cannot bring deleted keychain items back."
         )
+    if fix.id == "respell-keychain":
+        return "Nothing else changes; there is no undo (rattler cannot read the old spelling)."
     if fix.id == "move-to-keychain":
         return (
             "No backup file is written (it would be another plaintext copy of the secrets); "
@@ -219,7 +234,7 @@ def _store_findings(inventory: Inventory, home: Path, keychain_usable: bool) -> 
                         path=str(store.path),
                     )
                 )
-            if snap.entries:
+            if snap.entries and store.path is not None:
                 findings += _permission_findings(store.id, store.name, store.path, home, tighten_folder=False)
                 findings.append(
                     Finding(
@@ -314,6 +329,54 @@ def _keychain_findings(inventory: Inventory) -> list[Finding]:
     return findings
 
 
+def _expired_fix(row: Row) -> str:
+    """What to do about an expired entry: rotate a token; refresh or sign in again for OAuth."""
+    cred = row.entry.credential
+    if not is_oauth(cred):
+        return "rotate it."
+    if row.status is Status.BLOCKING:
+        return (
+            "it has no refresh token, so pixi sends no credential for its hosts and does not fall back to a "
+            f"wildcard or a later store. Sign in again (`l`, or `pixi-auth-tui login {row.key}`)."
+        )
+    return (
+        "rattler refreshes it before its next request, and sends nothing (no fallback) if the provider refuses. "
+        f"Refresh it now (`R`, or `pixi-auth-tui refresh {row.key}`) to know; if that fails, sign in again."
+    )
+
+
+def _unreadable_keychain_item(inventory: Inventory, row: Row) -> Finding:
+    """A keychain item rattler skips (it goes on to the next store): why, what pixi uses
+    instead, and the repair (a misspelled `BasicHttp` is rewritten in rattler's spelling)."""
+    cred, key = row.entry.credential, row.key
+    fixes = (
+        [
+            Fix(
+                "respell-keychain",
+                "Rewrite as BasicHTTP",
+                f"Rewrite the keychain item for {key} from `BasicHttp` to `BasicHTTP` in place: the same "
+                "username and password, in the spelling rattler reads.",
+            )
+        ]
+        if is_misspelled(cred)
+        else []
+    )
+    winner = inventory.active_row(key)
+    instead = fallthrough(winner.store if winner is not None else None)
+    return Finding(
+        "unreadable-entry",
+        Severity.WARNING,
+        f"keychain item for {key} is not a credential rattler can read",
+        f"rattler cannot parse its secret ({reading_problem(cred)}) and skips it"
+        + f": {instead}."
+        + ("" if fixes else " Replace it (`e`, or `pixi-auth-tui set`) or delete it (`d`, or `pixi-auth-tui remove`)."),
+        KEYCHAIN,
+        key,
+        item_ref=row.entry.item_ref,
+        fixes=fixes,
+    )
+
+
 def _entry_findings(inventory: Inventory, now: float, state: ProbeState | None) -> list[Finding]:
     findings: list[Finding] = []
     for row in inventory.rows:
@@ -346,17 +409,8 @@ def _entry_findings(inventory: Inventory, now: float, state: ProbeState | None) 
                 )
             )
             continue
-        if sid == KEYCHAIN and not rattler_accepts(cred):
-            findings.append(
-                Finding(
-                    "unreadable-entry",
-                    Severity.WARNING,
-                    f"keychain item for {key} is not a credential",
-                    "rattler cannot parse its secret and skips it.",
-                    sid,
-                    key,
-                )
-            )
+        if sid == KEYCHAIN and not rattler_accepts(cred) and is_readable(cred):
+            findings.append(_unreadable_keychain_item(inventory, row))
         problem = key_problem(key)
         if problem:
             findings.append(
@@ -375,9 +429,9 @@ def _entry_findings(inventory: Inventory, now: float, state: ProbeState | None) 
                 findings.append(
                     Finding(
                         "expired",
-                        Severity.ERROR if row.status is Status.ACTIVE else Severity.WARNING,
+                        Severity.ERROR if row.status in WINNING else Severity.WARNING,
                         f"the token for {key} has expired",
-                        f"It expired {time.strftime('%Y-%m-%d', time.gmtime(expiry))}; rotate it.",
+                        f"It expired {time.strftime('%Y-%m-%d', time.gmtime(expiry))}; {_expired_fix(row)}",
                         sid,
                         key,
                     )
@@ -463,6 +517,20 @@ def _environment_findings(inventory: Inventory) -> list[Finding]:
                     Severity.WARNING,
                     f"{store.name} points at a missing file",
                     f"{store.location} does not exist, so it adds nothing.",
+                    store_id,
+                    path=store.location,
+                )
+            )
+    for store_id in (AUTH_FILE, OVERRIDE):
+        store = inventory.store(store_id)
+        tilde = tilde_note(inventory, store_id) if store is not None else None
+        if store is not None and tilde is not None:
+            findings.append(
+                Finding(
+                    "literal-tilde",
+                    Severity.WARNING,
+                    f"{store.name} starts with a literal `~`",
+                    f"{tilde}.",
                     store_id,
                     path=store.location,
                 )
@@ -655,6 +723,15 @@ def apply_fix(inventory: Inventory, finding: Finding, fix_id: str, backup_dir: P
         return Outcome(message + ("; " + "; ".join(problems) if problems else ""), ok=not problems), FixRecord(
             str(store.path), moved_to_keychain=tuple(moved), store_id=store.id
         )
+    if fix_id == "respell-keychain" and store is not None and finding.key is not None:
+        item = next((r for r in inventory.rows_for(finding.key) if r.store.id == store.id), None)
+        if item is None or not is_misspelled(item.entry.credential):
+            raise StoreError("that keychain item changed since the audit; refresh and audit again")
+        store.set(finding.key, respelled(item.entry.credential))
+        # Undoing would write back what rattler cannot read: there is nothing to undo to.
+        return Outcome(f"Rewrote the keychain item for {finding.key} as BasicHTTP"), FixRecord(
+            f"keychain:{finding.key}", undoable=False
+        )
     if fix_id.startswith("dedupe:") and store is not None and Ability.DEDUPE in store.abilities and finding.key:
         keep = fix_id.split(":", 1)[1]
         rows = [r for r in inventory.rows_for(finding.key) if r.store.id == store.id]
@@ -694,6 +771,8 @@ def undo_fix(record: FixRecord, inventory: Inventory | None = None) -> Outcome:
     """Undo a fix — unless something changed after it, which undo would silently discard."""
     target = Path(record.target)
     if not record.undoable:
+        if record.target.startswith("keychain:"):
+            raise StoreError("a respelled keychain item is not undone: rattler cannot read the old spelling")
         raise StoreError("a deleted backup cannot be restored")
     if record.previous_mode is not None:
         now_mode = _mode(target)

@@ -64,7 +64,14 @@ from pixi_auth_tui.cli.common import (
 from pixi_auth_tui.core.model import KIND_LABELS, KINDS, Credential, public_identity
 from pixi_auth_tui.core.redact import OutputError, SafeWriter, plain, safe, write_json
 from pixi_auth_tui.core.words import plural
-from pixi_auth_tui.engine.inventory import Inventory, Status, WriteChoice, gc_paused, load_inventory, order_note
+from pixi_auth_tui.engine.inventory import (
+    WINNING,
+    Inventory,
+    WriteChoice,
+    gc_paused,
+    load_inventory,
+    order_note,
+)
 from pixi_auth_tui.engine.inventory_json import (  # re-exported: tests read the JSON shapes from cli
     inventory_json as inventory_json,
 )
@@ -368,11 +375,14 @@ def cmd_resolve(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
         if res.blocked:
             out.write("Request:    none with credentials: pixi stops before choosing one (see below)\n")
         elif res.request:
-            out.write(f"Request:    {res.request.method} {res.request.url}\n")
+            nothing = " — with NO credential" if res.blocking else ""
+            out.write(f"Request:    {res.request.method} {res.request.url}{nothing}\n")
             for name, value in res.request.headers.items():
                 out.write(f"            {name}: {value}\n")
             if res.request.note and res.userinfo is None:
                 out.write(f"            ({res.request.note})\n")
+            if res.request.refresh_first:
+                out.write(f"            (first: {res.request.refresh_first})\n")
         note = order_note(inv, res.row.store.id) if res.row else None
         if note:
             out.write(f"Note:       {note}\n")
@@ -500,7 +510,7 @@ def cmd_remove(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
     if args.item is None and row.entry.item_ref is not None and not row.key:
         args.item = row.entry.item_ref  # a keychain item without a username is found by its path
     # The same successor (rattler's lookup, wildcards included) as the UI's delete names.
-    after = successor_after_delete(inv, row) if row.status is Status.ACTIVE else None
+    after = successor_after_delete(inv, row) if row.status in WINNING else None
     row.store.remove(args.key, expect=None, item_ref=args.item)
     out.write(f"removed {args.key} from {row.store.name} ({row.store.location})\n")
     if after is not None:

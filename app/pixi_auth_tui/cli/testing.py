@@ -16,7 +16,7 @@ from pixi_auth_tui.cli.common import (
     UsageError,
 )
 from pixi_auth_tui.core.redact import write_json
-from pixi_auth_tui.engine.inventory import Inventory, Row, Status
+from pixi_auth_tui.engine.inventory import WINNING, Inventory, Row
 from pixi_auth_tui.engine.operations import with_secret
 from pixi_auth_tui.probe.request import ProbeJob, ProbeOptions, ProbeSetupError, probe_many
 from pixi_auth_tui.probe.state import (
@@ -35,10 +35,10 @@ def rows_to_test(inv: Inventory, args: argparse.Namespace) -> list[Row]:
     if args.all == bool(args.key):
         raise UsageError("give a KEY or --all")
     if args.all:
-        return [r for r in inv.rows if r.status is Status.ACTIVE]
+        return [r for r in inv.rows if r.status in WINNING]
     rows = [r for r in inv.rows if r.key == args.key and (args.store is None or r.store.id == args.store)]
     if args.store is None:
-        rows = [r for r in rows if r.status is Status.ACTIVE] or rows[:1]
+        rows = [r for r in rows if r.status in WINNING] or rows[:1]
     return rows[:1]
 
 

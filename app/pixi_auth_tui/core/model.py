@@ -440,6 +440,23 @@ def loads_credential(text: str) -> Credential:
     return read_credential(value)
 
 
+def loads_keychain_secret(data: bytes | None) -> Credential:
+    """A keychain item's secret bytes, read as rattler reads them: text first (the keyring
+    crate refuses bytes that are not UTF-8, and rattler then skips the item), then JSON."""
+    text = (data or b"").decode("utf-8", errors="replace")
+    if data and "\ufffd" in text and _not_utf8(data):
+        return Unrecognised(raw=text, reason="the secret is not UTF-8 text")
+    return loads_credential(text)
+
+
+def _not_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
 MISSPELLED_PROBLEM = f"spelled `{MISSPELLED_BASIC}`; rattler only accepts `BasicHTTP`"
 
 
@@ -576,3 +593,43 @@ def _bounded_time(value: float | None) -> int | None:
     if value is None or not 0 <= value <= LATEST_TIME:
         return None
     return int(value)
+
+
+# -- what rattler does with an OAuth entry before sending it (rattler's oauth_refresh) -------------
+
+# rattler refreshes an access token that expires within this many seconds.
+REFRESH_SKEW_SECONDS = 300
+
+
+def oauth_expired(cred: Credential, now: float) -> bool:
+    """rattler's `is_expired`: `expires_at <= now` (never without a recorded expiry)."""
+    return is_oauth(cred) and cred.expires_at is not None and cred.expires_at <= int(now)
+
+
+def oauth_sends_nothing(cred: Credential, now: float) -> str | None:
+    """Why rattler sends no credential at all for this entry (None: it sends one).
+
+    An expired OAuth entry without a refresh token cannot be refreshed, and rattler does not
+    attach an expired token; nor does it fall back to a wildcard or a later store: the lookup
+    already matched this key (tests/test_differential.py, with py-rattler)."""
+    if oauth_expired(cred, now) and is_oauth(cred) and not cred.refresh_token:
+        return (
+            "the OAuth access token has expired and there is no refresh token, so rattler sends no credential "
+            "for this key's hosts (and does not fall back to a wildcard or a later store); sign in again"
+        )
+    return None
+
+
+def oauth_refresh_first(cred: Credential, now: float) -> str | None:
+    """What rattler does first with an OAuth entry due for refresh (None: sent as it is)."""
+    if not is_oauth(cred) or cred.expires_at is None or not cred.refresh_token:
+        return None
+    if oauth_expired(cred, now):
+        return (
+            "the access token has expired: rattler refreshes it through the token endpoint first, and if the "
+            "provider refuses, sends no credential (no fallback to a wildcard or a later store); refresh it now "
+            "to know"
+        )
+    if cred.expires_at - int(now) < REFRESH_SKEW_SECONDS:
+        return "the access token expires within 300 s: rattler refreshes it first (the old one is sent if that fails)"
+    return None

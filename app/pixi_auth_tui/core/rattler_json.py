@@ -97,7 +97,7 @@ def _string_problem(value: Any, where: str) -> str | None:
     if not isinstance(value, str):
         return f"{where} must be a string, not {type_name(value)}"
     if has_lone_surrogate(value):
-        return f"{where} contains a lone surrogate escape (\\ud800–\\udfff), which serde_json rejects"
+        return f"{where} contains a lone surrogate escape (U+D800–U+DFFF), which serde_json rejects"
     return None
 
 

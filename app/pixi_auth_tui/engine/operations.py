@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from pixi_auth_tui.core.hostkeys import candidate_keys
 from pixi_auth_tui.core.model import Credential, dumps_credential, is_readable, rattler_accepts
-from pixi_auth_tui.engine.inventory import Inventory, Row, Status, build_rows, first_active
+from pixi_auth_tui.engine.inventory import WINNING, Inventory, Row, build_rows, first_active
 from pixi_auth_tui.stores.base import Ability, Store, StoreError
 
 
@@ -33,9 +33,14 @@ def save_credential(
     existing = [e for e in inventory.snapshots[store.id].entries if e.key == key]
     # A secret listed by name only (macOS) is not read just to compare: the rotation is written.
     same = len(existing) == 1 and is_readable(existing[0].credential)
-    if same and dumps_credential(existing[0].credential) == dumps_credential(credential):
+    # An entry rattler cannot read (a `BasicHttp` spelling) saved unchanged is repaired: the
+    # write puts it in rattler's spelling.
+    repair = same and not rattler_accepts(existing[0].credential)
+    if same and not repair and dumps_credential(existing[0].credential) == dumps_credential(credential):
         return Outcome(f"Nothing changed: {key} in {store.name} already holds exactly this", changed=False)
     existed = store.set(key, credential, expect=inventory.snapshots[store.id].version if as_seen else None)
+    if repair:
+        return Outcome(f"Repaired {key} in {store.name}: rewritten in the spelling rattler reads")
     return Outcome(f"{'Rotated' if existed else 'Added'} {key} in {store.name}")
 
 
@@ -80,7 +85,7 @@ def successor_after_delete(inventory: Inventory, row: Row) -> Row | None:
 def delete_entry(inventory: Inventory, row: Row) -> Outcome:
     row.store.remove(row.key, expect=inventory.snapshots[row.store.id].version, item_ref=row.entry.item_ref)
     after = successor_after_delete(inventory, row)
-    tail = f"; pixi now uses {after.key} in {after.store.name}" if after and row.status is Status.ACTIVE else ""
+    tail = f"; pixi now uses {after.key} in {after.store.name}" if after and row.status in WINNING else ""
     return Outcome(f"Deleted {row.key} from {row.store.name}{tail}")
 
 

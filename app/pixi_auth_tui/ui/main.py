@@ -44,5 +44,10 @@ def run_tui(environment: Environment) -> int:
     ahead = KeychainAhead(environment)
     import pixi_auth_tui.ui.app  # noqa: F401
 
-    build_app(ahead.environment(), Path.cwd()).run()
-    return 0
+    app = build_app(ahead.environment(), Path.cwd())
+    app.run()
+    if app.crash_report is not None:
+        from pixi_auth_tui.system.crash import EXIT_CRASH
+
+        return EXIT_CRASH  # as the CLI's: a crash is never a success
+    return app.return_code or 0

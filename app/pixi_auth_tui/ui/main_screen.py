@@ -29,7 +29,7 @@ from textual.worker import Worker
 from pixi_auth_tui.audit.findings import Finding, FixHistory, run_audit
 from pixi_auth_tui.core.model import KINDS, is_oauth
 from pixi_auth_tui.core.redact import plain
-from pixi_auth_tui.engine.inventory import KEYCHAIN, FileSignature, Inventory, Row, Status, changed_files
+from pixi_auth_tui.engine.inventory import KEYCHAIN, WINNING, FileSignature, Inventory, Row, Status, changed_files
 from pixi_auth_tui.engine.operations import (
     Outcome,
     delete_entry,
@@ -457,7 +457,11 @@ class MainScreen(OAuthActions, Screen[None]):
             return self.sign_out(row)  # revoke at the provider, then remove
         inventory = self.inventory
         after = successor_after_delete(inventory, row)
-        if row.status is not Status.ACTIVE:
+        if row.status is Status.BLOCKING:
+            consequence = f"pixi then stops matching this entry for {row.key}" + (
+                f" and uses {after.key} in {after.store.name}." if after else " and still sends no credential."
+            )
+        elif row.status is not Status.ACTIVE:
             consequence = "pixi does not use this entry, so nothing changes for pixi."
         elif after is None:
             consequence = f"pixi will then send no credential for {row.key}."
@@ -598,7 +602,7 @@ class MainScreen(OAuthActions, Screen[None]):
             return
         if self.inventory is None:
             return
-        rows = [r for r in self.inventory.rows if r.status is Status.ACTIVE]
+        rows = [r for r in self.inventory.rows if r.status in WINNING]
         if not rows:
             self.say("Nothing to test: pixi uses no stored credential.", "warning")
             return

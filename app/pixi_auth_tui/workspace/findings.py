@@ -9,7 +9,7 @@ from pathlib import Path
 from pixi_auth_tui.audit.findings import Severity
 from pixi_auth_tui.core.hostkeys import host_of, normalise_login_key
 from pixi_auth_tui.core.model import KINDS
-from pixi_auth_tui.engine.inventory import Inventory, Status
+from pixi_auth_tui.engine.inventory import WINNING, Inventory
 from pixi_auth_tui.probe.state import FAILING
 from pixi_auth_tui.workspace.model import CheckFinding, Fails, HostCheck, mask_url
 from pixi_auth_tui.workspace.read import Workspace, strip_userinfo
@@ -158,6 +158,15 @@ def host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Works
                 f"(e.g. `pixi-auth-tui set {login_key(host)} --kind bearer`).",
                 Fails.MISSING,
             )
+    blocking = check.resolution.blocking if check.resolution is not None else None
+    if row is not None and blocking and not check.is_s3:  # (S3: the s3-wrong-kind finding below)
+        add(
+            "credential-not-sent",
+            Severity.ERROR,
+            f"pixi matches {row.key} for {host} but sends no credential",
+            f"{row.key} in {row.store.name}: {blocking}.",
+            Fails.MISSING,
+        )
     if row is not None and check.last is not None and check.last.verdict in FAILING:
         add(
             "rejected",
@@ -283,7 +292,7 @@ def unused_findings(inventory: Inventory, hosts: Iterable[HostCheck]) -> list[Ch
     used = {h.row.key for h in hosts if h.row is not None}
     out: list[CheckFinding] = []
     for row in inventory.rows:
-        if row.status is Status.ACTIVE and row.key not in used:
+        if row.status in WINNING and row.key not in used:
             out.append(
                 CheckFinding(
                     "unused-credential",

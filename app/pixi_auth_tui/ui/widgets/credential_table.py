@@ -184,6 +184,8 @@ class CredentialTable(WideningTable):
         style = "" if row.status is Status.ACTIVE else "dim"
         if row.status is Status.IGNORED:
             style = "dim red"
+        elif row.status is Status.BLOCKING:
+            style = "red"  # matched, but nothing is sent for its hosts
         cells = [Text(cell, style=style) for cell in present.row_cells(row, now)]
         if present.expired(row, now):
             # A credential that no longer works: its Expires cell, and its key, which is on
