@@ -116,7 +116,7 @@ def cli_resolve(inv: Inventory, url: str) -> tuple:
     import argparse
     import io
 
-    from pixi_auth_tui.cli.main import cmd_resolve
+    from pixi_auth_tui.cli.resolve import cmd_resolve
 
     out = io.StringIO()
     cmd_resolve(inv, argparse.Namespace(url=url, json=True), out)

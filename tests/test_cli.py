@@ -256,108 +256,6 @@ def test_resolve_promises_no_request_when_a_rejected_file_stops_pixi(home):
     assert "(1 entry)" in listed and "1 entries" not in listed
 
 
-# -- the lean parser of the reading commands reads every line as the full one does -----------
-
-PARSED_LINES = [
-    ["list"],
-    ["list", "--json"],
-    ["--demo", "list", "--json"],
-    ["--workspace", "ws", "audit", "--fail-on", "warning"],
-    ["--workspace=ws", "resolve", "https://x.example/a", "--json"],
-    ["resolve", "--json", "https://x.example/a"],
-    ["audit", "--json", "--fail-on", "error"],
-    ["--workspace", "list", "audit"],  # `list` is the workspace here: the command is audit
-    ["list", "--bogus"],
-    ["list", "extra"],
-    ["resolve"],
-    ["audit", "--fail-on", "never"],
-    ["--demo", "lis"],
-    ["--dem", "list"],  # an abbreviation: left to the full parser
-    ["list", "--demo"],
-    ["list", "-h"],
-    ["audit", "--help"],
-    ["resolve", "--", "https://x.example/a"],
-    ["resolve", "-x"],
-    ["--workspace", "-x", "list"],
-]
-
-
-def parse_outcome(parser, line):
-    """(namespace or exit code, stdout, stderr) of parsing `line`."""
-    import contextlib
-    import io
-
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            result = vars(parser.parse_args(line))
-        except SystemExit as stop:
-            result = stop.code
-    return result, out.getvalue(), err.getvalue()
-
-
-@pytest.mark.parametrize("line", PARSED_LINES, ids=" ".join)
-def test_the_lean_parser_reads_each_line_as_the_full_parser(line, monkeypatch):
-    from pixi_auth_tui.cli import main as cli
-
-    monkeypatch.setenv("COLUMNS", "100")  # argparse wraps usage lines at the terminal's width
-    lean = cli.lean_command(line)
-    assert parse_outcome(cli.build_parser(lean), line) == parse_outcome(cli.build_parser(), line)
-    if line[:1] == ["list"] or line[:2] == ["--demo", "list"]:
-        assert lean == "list"  # the fast path is taken where it can be
-
-
-def test_every_command_is_named_in_the_lean_parser_in_order():
-    from pixi_auth_tui.cli import main as cli
-
-    (full,) = [a for a in cli.build_parser()._actions if a.dest == "command"]
-    assert tuple(full.choices) == cli.COMMANDS
-    for only in cli.LEAN_COMMANDS:
-        (lean,) = [a for a in cli.build_parser(only)._actions if a.dest == "command"]
-        assert tuple(lean.choices) == cli.COMMANDS
-
-
-QUICK_LINES = [
-    ["list"],
-    ["list", "--json"],
-    ["list", "--json", "--json"],
-    ["--demo", "list"],
-    ["--workspace", "ws", "--demo", "list", "--json"],
-    ["--workspace=-odd", "audit"],
-    ["audit", "--json"],
-    ["audit", "--fail-on", "warning", "--json"],
-    ["audit", "--json", "--fail-on", "error"],
-    ["resolve", "https://x.example/a"],
-    ["resolve", "--json", "https://x.example/a"],
-    ["resolve", "", "--json"],
-]
-
-
-@pytest.mark.parametrize("line", QUICK_LINES + PARSED_LINES, ids=" ".join)
-def test_quick_args_reads_a_line_as_argparse_or_leaves_it(line, monkeypatch):
-    from pixi_auth_tui.cli import main as cli
-
-    monkeypatch.setenv("COLUMNS", "100")
-    quick = cli.quick_args(line)
-    if line in QUICK_LINES:
-        assert quick is not None  # the quick path is taken where it can be
-    if quick is not None:
-        assert parse_outcome(cli.build_parser(), line) == (vars(quick), "", "")
-
-
-words = st.sampled_from(["list", "resolve", "audit", "set", "--json", "--demo", "--workspace", "--fail-on", "warning"])
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(words | st.sampled_from(["-x", "--js", "u", "", "--workspace=w", "error"]), max_size=6))
-def test_quick_args_never_reads_a_line_otherwise_than_argparse(line):
-    from pixi_auth_tui.cli import main as cli
-
-    quick = cli.quick_args(line)
-    if quick is not None:
-        assert parse_outcome(cli.build_parser(), line)[0] == vars(quick)
-
-
 def reference_table(headers, rows):
     """The table as first written (a ljust per cell, a printable check per cell): the reference."""
     from pixi_auth_tui.core.redact import plain
@@ -379,10 +277,10 @@ cells = st.text(st.sampled_from("ab \u00a0\t\n\x1b\u202e\u2028é名\ud800"), max
 def test_the_table_is_padded_and_escaped_as_before(rows):
     import io
 
-    from pixi_auth_tui.cli import main as cli
+    from pixi_auth_tui.cli.listing import _table
 
     out = io.StringIO()
-    cli._table(["KEY", "K", "NOTE"], rows, out)
+    _table(["KEY", "K", "NOTE"], rows, out)
     assert out.getvalue() == reference_table(["KEY", "K", "NOTE"], rows)
 
 
@@ -394,8 +292,8 @@ def write_many_tokens(home) -> None:
 
 
 def test_a_reading_command_writes_all_its_output_before_the_process_ends(home):
-    """list/resolve/audit end the process without tearing the heap down (cli.finish): what
-    they print must all be out first, through a pipe larger than its buffer."""
+    """What list/resolve/audit print is all out when the process ends, through a pipe larger
+    than its buffer, and the same as the command writes in-process."""
     import io
 
     from pixi_auth_tui.cli import main as cli

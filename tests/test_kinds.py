@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from pixi_auth_tui.cli import main as cli
+from pixi_auth_tui.cli.setting import KIND_CHOICES
 from pixi_auth_tui.core.model import (
     KIND_LABELS,
     KINDS,
@@ -194,7 +195,7 @@ BAD_INPUTS = [
 
 
 def cli_refusal(kind: str, key: str, values: dict[str, str]) -> tuple[int, str]:
-    spec = KINDS[cli.KIND_CHOICES[kind]]
+    spec = KINDS[KIND_CHOICES[kind]]
     argv = ["set", key, "--kind", kind, "--stdin"]
     for field in spec.fields:
         if not field.secret:
@@ -219,7 +220,7 @@ async def test_set_and_the_form_refuse_the_same_values_with_the_same_sentence(ho
         form = app.screen
         assert isinstance(form, CredentialForm)
         for case, kind, key, values, sentence in BAD_INPUTS:
-            form.query_one("#kind", Select).value = cli.KIND_CHOICES[kind]
+            form.query_one("#kind", Select).value = KIND_CHOICES[kind]
             await pilot.pause()
             form.query_one("#key", Input).value = key
             for name in ALL_FIELDS:

@@ -175,7 +175,7 @@ def test_set_falls_back_to_credentials_json_when_the_blob_is_too_large(home):
     import argparse
     import io
 
-    from pixi_auth_tui.cli.main import cmd_set
+    from pixi_auth_tui.cli.setting import cmd_set
     from pixi_auth_tui.engine.inventory import load_inventory
 
     from tests.conftest import make_env

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from pixi_auth_tui.audit.findings import Severity
+from pixi_auth_tui.cli.common import EXIT_FINDINGS, EXIT_MISSING, EXIT_NOT_FOUND, EXIT_OK, EXIT_REJECTED
 from pixi_auth_tui.core.model import KIND_LABELS
 from pixi_auth_tui.core.redact import write_json
 from pixi_auth_tui.core.words import plural
@@ -25,10 +26,6 @@ from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.workspace.check import ProbePlan, report_json, run_check
 from pixi_auth_tui.workspace.model import CheckReport, Fails
 from pixi_auth_tui.workspace.read import NotAWorkspace
-
-# The numbers app/pixi_auth_tui/cli/main.py documents; kept here because cli imports this module, never the reverse.
-EXIT_OK, EXIT_NOT_FOUND, EXIT_REJECTED, EXIT_FINDINGS = 0, 3, 4, 5
-EXIT_MISSING = 8
 
 
 def exit_code(report: CheckReport, fail_on: str) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from pixi_auth_tui.cli.common import STORE_CHOICES
-from pixi_auth_tui.oauth.info import DEFAULT_CLIENT_ID, FLOWS
+from pixi_auth_tui.oauth import DEFAULT_CLIENT_ID, FLOWS
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:

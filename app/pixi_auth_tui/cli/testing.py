@@ -16,6 +16,7 @@ from pixi_auth_tui.cli.common import (
     UsageError,
 )
 from pixi_auth_tui.core.redact import write_json
+from pixi_auth_tui.core.urlmask import mask_url
 from pixi_auth_tui.engine.inventory import WINNING, Inventory, Row
 from pixi_auth_tui.engine.operations import with_secret
 from pixi_auth_tui.probe.request import ProbeJob, ProbeOptions, ProbeSetupError, probe_many
@@ -55,7 +56,7 @@ def cmd_test(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO)
 
     rows = [refresh_before_use(inv, r, err) for r in rows]
     state = ProbeState.default(dict(inv.env))
-    if args.url and args.key:
+    if args.url and args.key and not mask_url(args.url)[1]:  # a URL holding a secret is not stored
         state.urls[args.key] = args.url
     creds = [with_secret(r).entry.credential for r in rows]
     jobs = [

@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterator
 from typing import TextIO
 from urllib.parse import quote
 
+from pixi_auth_tui.core.urlmask import mask_urls
+
 HIDDEN = "<hidden>"  # ASCII: safe on any terminal encoding, and not markup
 # Shorter strings are too common to hide inside free text without mangling it; the scan
 # test and the validation (a secret is at least this long to be hidden) agree on it.
@@ -363,7 +365,8 @@ REDACTOR = Redactor()
 
 
 def redact(text: str) -> str:
-    return REDACTOR.redact(text)
+    """Every URL's own secrets masked, then every known secret hidden."""
+    return REDACTOR.redact(mask_urls(text))
 
 
 # -- outside text is text ---------------------------------------------------------------------

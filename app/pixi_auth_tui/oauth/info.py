@@ -13,12 +13,12 @@ from urllib.parse import urlsplit
 
 from pixi_auth_tui.core.model import KINDS, REFRESH_SKEW_SECONDS, Credential, OAuth, is_oauth, jwt_claims, secret_of
 from pixi_auth_tui.engine.inventory import AUTH_FILE, CREDENTIALS, KEYCHAIN, Inventory
+from pixi_auth_tui.oauth import DEFAULT_CLIENT_ID as DEFAULT_CLIENT_ID
+from pixi_auth_tui.oauth import FLOWS as FLOWS
 from pixi_auth_tui.stores.base import Store, StoreState
 
-DEFAULT_CLIENT_ID = "rattler"
 DEFAULT_SCOPES = ("openid", "profile", "offline_access")
 PREFIX_DEV_SCOPES = ("openid", "profile", "offline_access", "channel:read", "channel:upload")
-FLOWS = ("device-code", "auth-code", "auto")
 
 
 class OAuthFailure(Exception):

@@ -32,6 +32,7 @@ from pixi_auth_tui.core.model import (
     send_problem,
 )
 from pixi_auth_tui.core.redact import redact
+from pixi_auth_tui.core.urlmask import mask_urls
 from pixi_auth_tui.probe.state import EXPLANATION, ProbeResult, Verdict, url_problem
 from pixi_auth_tui.probe.transport import PoolPerOrigin, origin_transport
 
@@ -75,6 +76,7 @@ def origin(url: str) -> tuple[str, str, int | None]:
 
 
 def masked_url(url: str, cred: Credential) -> str:
+    url = mask_urls(url)
     for secret in all_secrets(cred):
         for form in (secret, path_encoded(secret)):  # a conda token travels percent-encoded
             if form and form in url:

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from pixi_auth_tui.core.model import KINDS, Credential
 from pixi_auth_tui.core.redact import redact
+from pixi_auth_tui.core.urlmask import mask_url
 from pixi_auth_tui.system.safeio import read_limited
 
 
@@ -106,6 +107,16 @@ def url_problem(url: str) -> str | None:
             "credential, so it cannot test one — remove the user@ part"
         )
     return None
+
+
+def remembered_url_problem(url: str) -> str | None:
+    """Why `url` cannot be remembered as a key's test URL (in the state file), or None."""
+    if mask_url(url)[1]:
+        return (
+            "the URL carries a token (/t/… or a parameter such as ?token=), which would be stored with it; "
+            "give it without: the test sends the stored credential"
+        )
+    return url_problem(url)
 
 
 def default_probe_url(key: str, cred: Credential) -> str | None:

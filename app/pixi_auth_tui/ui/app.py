@@ -6,7 +6,7 @@ the dialogs and screens it opens.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -14,6 +14,7 @@ from rich.text import Text
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import WorkerFailed
@@ -25,6 +26,9 @@ from pixi_auth_tui.ui.collection import CHECK, IdleCollection
 from pixi_auth_tui.ui.dialogs.help import HelpScreen
 from pixi_auth_tui.ui.main_screen import MainScreen
 from pixi_auth_tui.ui.styles import stylesheet
+from pixi_auth_tui.ui.terminal_text import ControlFilter
+
+CONTROL_FILTER = ControlFilter()
 
 
 class AuthApp(App[None]):
@@ -91,6 +95,11 @@ class AuthApp(App[None]):
         self.crash_report = write_report(cause, self.environment.env)
         self._exit_renderables.append(Text(crash_message(cause, self.crash_report)))
         self._close_messages_no_wait()
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, then the last gate: no control character of any drawn text
+        reaches the terminal (app/pixi_auth_tui/ui/terminal_text.py)."""
+        return [*super().get_line_filters(), CONTROL_FILTER]
 
     def get_default_screen(self) -> Screen:
         return MainScreen(self.environment, self.clock, watch_seconds=self.watch_seconds)

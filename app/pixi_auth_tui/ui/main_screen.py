@@ -46,6 +46,7 @@ from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.oauth_screens import OAuthActions
 from pixi_auth_tui.ui.reading import read_stores
 from pixi_auth_tui.ui.row_index import RowIndex
+from pixi_auth_tui.ui.terminal_text import PlainInput
 from pixi_auth_tui.ui.widgets.credential_table import COLUMNS, CredentialTable, row_id
 from pixi_auth_tui.ui.widgets.detail_pane import DetailPane
 from pixi_auth_tui.ui.widgets.keys_footer import KeysFooter
@@ -115,7 +116,7 @@ class MainScreen(OAuthActions, Screen[None]):
         yield Header()
         yield hidden(Static("", id="banner"))
         yield StoreSummary(home, id="summary")
-        yield hidden(Input(placeholder="filter: key, kind, store, username — Esc clears", id="filter"))
+        yield hidden(PlainInput(placeholder="filter: key, kind, store, username — Esc clears", id="filter"))
         with Horizontal(id="body"):
             yield CredentialTable(self.clock, self.last_result, id="table")
             yield DetailPane(home, self.clock, id="detail-pane")

@@ -33,6 +33,7 @@ from pixi_auth_tui.oauth import info
 from pixi_auth_tui.oauth.info import LoginPlan, OAuthFailure
 from pixi_auth_tui.stores.base import Store, StoreError, StoreState
 from pixi_auth_tui.ui import present
+from pixi_auth_tui.ui.terminal_text import PlainInput
 
 if TYPE_CHECKING:
     from pixi_auth_tui.oauth.flow import DeviceCode
@@ -132,16 +133,16 @@ class SignInForm(ModalScreen[SignInRequest | None]):
         with VerticalScroll(id="signin-form"):
             yield Label("Sign in (OAuth/OIDC)", classes="title")
             yield Label("Host (e.g. prefix.dev)")
-            yield Input(value=self.host, id="host")
+            yield PlainInput(value=self.host, id="host")
             yield Static("", id="host-hint", classes="hint")
             yield Label("Issuer URL (empty: https://HOST)")
-            yield Input(id="issuer")
+            yield PlainInput(id="issuer")
             yield Label("Client id (empty: rattler)")
-            yield Input(id="client-id")
+            yield PlainInput(id="client-id")
             yield Label("Scopes, space-separated (empty: the host's defaults)")
-            yield Input(id="scopes")
+            yield PlainInput(id="scopes")
             yield Label("Client secret (confidential clients only; never shown)")
-            yield Input(id="client-secret", password=True)
+            yield PlainInput(id="client-secret", password=True)
             yield Label("Flow")
             yield Select(
                 [(label, flow) for flow, label in FLOW_LABELS.items()],

@@ -13,11 +13,12 @@ from pixi_auth_tui.engine.inventory import Row
 
 
 def display_path(location: str, home: Path) -> str:
-    """`/home/me/.rattler/credentials.json` → `~/.rattler/credentials.json`."""
+    """`/home/me/.rattler/credentials.json` → `~/.rattler/credentials.json` (a path comes from
+    the environment: shown with its control characters escaped)."""
     try:
-        return "~/" + str(Path(location).relative_to(home))
+        return plain("~/" + str(Path(location).relative_to(home)))
     except ValueError:
-        return location
+        return plain(location)
 
 
 def tilde(text: str, home: Path) -> str:

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from pixi_auth_tui.audit.findings import SEVERITY_ORDER, Severity
 from pixi_auth_tui.core.hostkeys import host_of
 from pixi_auth_tui.core.model import public_identity
+from pixi_auth_tui.core.urlmask import mask_url
 from pixi_auth_tui.engine.inventory import (
     OVERRIDE,
     Inventory,
@@ -36,7 +37,6 @@ from pixi_auth_tui.workspace.model import (
     CheckReport,
     HostCheck,
     Need,
-    mask_url,
 )
 from pixi_auth_tui.workspace.probe import ProbePlan, load_anonymous, probe_hosts
 from pixi_auth_tui.workspace.read import (

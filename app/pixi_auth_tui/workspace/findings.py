@@ -9,9 +9,10 @@ from pathlib import Path
 from pixi_auth_tui.audit.findings import Severity
 from pixi_auth_tui.core.hostkeys import host_of, normalise_login_key
 from pixi_auth_tui.core.model import KINDS
+from pixi_auth_tui.core.urlmask import mask_url
 from pixi_auth_tui.engine.inventory import WINNING, Inventory
 from pixi_auth_tui.probe.state import FAILING
-from pixi_auth_tui.workspace.model import CheckFinding, Fails, HostCheck, mask_url
+from pixi_auth_tui.workspace.model import CheckFinding, Fails, HostCheck
 from pixi_auth_tui.workspace.read import Workspace, strip_userinfo
 
 

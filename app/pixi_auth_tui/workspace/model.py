@@ -6,7 +6,6 @@ Kept apart from the reading (pixi_auth_tui.workspace.read), the checking (pixi_a
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -15,7 +14,7 @@ from urllib.parse import urlsplit
 from pixi_auth_tui.audit.findings import Severity
 from pixi_auth_tui.engine.inventory import Inventory, Resolution, Row
 from pixi_auth_tui.probe.state import ProbeResult
-from pixi_auth_tui.workspace.read import S3Option, Workspace, strip_userinfo
+from pixi_auth_tui.workspace.read import S3Option, Workspace
 
 KNOWN_PUBLIC = (
     "https://pypi.org/",
@@ -24,7 +23,6 @@ KNOWN_PUBLIC = (
     "https://conda.anaconda.org/bioconda/",
     "https://repo.prefix.dev/conda-forge/",
 )
-CONDA_TOKEN_IN_PATH = re.compile(r"/t/([^/]+)/")
 
 
 class Fails(StrEnum):
@@ -150,13 +148,6 @@ class CheckReport:
         counts["missing"] = sum(f.fails is Fails.MISSING for f in self.findings)
         counts["rejected"] = sum(f.fails is Fails.REJECTED for f in self.findings)
         return counts
-
-
-def mask_url(url: str) -> tuple[str, bool]:
-    """A URL fit to print: no `user:password@`, a `/t/<token>/` masked. Also: did it hold one?"""
-    clean, had_userinfo = strip_userinfo(url)
-    masked, count = CONDA_TOKEN_IN_PATH.subn("/t/•••/", clean)
-    return masked, had_userinfo or count > 0
 
 
 def s3_http_url(url: str, option: S3Option | None) -> str | None:

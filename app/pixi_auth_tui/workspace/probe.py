@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pixi_auth_tui.core.urlmask import mask_url
 from pixi_auth_tui.probe.state import ProbeState, Verdict, result_key
-from pixi_auth_tui.workspace.model import AnonymousResult, CheckReport, HostCheck, mask_url
+from pixi_auth_tui.workspace.model import AnonymousResult, CheckReport, HostCheck
 from pixi_auth_tui.workspace.read import strip_userinfo
 
 PROBE_CONCURRENCY = 16  # hosts asked at once by --test (two requests each, three with a credential)
@@ -126,7 +127,12 @@ async def probe_hosts(
                 result.final_url = mask_url(result.final_url)[0] if result.final_url else None
                 if result.verdict not in (Verdict.INSECURE, Verdict.NEEDS_URL):  # no news: keep the last
                     state.results[result_key(row.store.id, row.key)] = result
-                if row.key not in state.urls and (row.key.startswith(("*.", "s3://")) or check.is_s3):
+                # (never a URL holding a secret of its own: the state file is no place for it)
+                if (
+                    row.key not in state.urls
+                    and (row.key.startswith(("*.", "s3://")) or check.is_s3)
+                    and not mask_url(url)[1]
+                ):
                     state.urls[row.key] = url  # a concrete URL for `t` in the main screen
 
         # Known public hosts (pypi.org, conda-forge …) need no test, and their repodata is huge.

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from pixi_auth_tui.core.urlmask import mask_urls
 from pixi_auth_tui.system import pixiconfig as pixiconfig
 from pixi_auth_tui.system.pixiconfig import OVERRIDE_KEYS, TLS_NO_VERIFY_KEYS, config_locations, read_config_files
 
@@ -110,7 +111,7 @@ PYPI_OPTION_KEYS = frozenset(
 def _unknown_keys(table: dict[str, Any], known: frozenset[str], where: str, problems: list[str]) -> None:
     for key in table:
         if key not in known:
-            problems.append(f"{where}: unknown key {key!r} (pixi refuses a manifest with unknown keys)")
+            problems.append(f"{where}: unknown key {mask_urls(key)!r} (pixi refuses a manifest with unknown keys)")
 
 
 @dataclass(frozen=True)

@@ -31,10 +31,11 @@ from pixi_auth_tui.core.validation import (
     key_refusal,
 )
 from pixi_auth_tui.engine.inventory import Inventory, Row
-from pixi_auth_tui.probe.state import default_probe_url, url_problem
+from pixi_auth_tui.probe.state import default_probe_url, remembered_url_problem
 from pixi_auth_tui.stores.base import Store
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs import box_css
+from pixi_auth_tui.ui.terminal_text import PlainInput
 
 # Every typed field of every editable kind, once (Bearer and conda tokens share `token`).
 FIELD_LABELS = {f.name: f.prompt for kind in EDITABLE_KINDS for f in KINDS[kind].fields}
@@ -59,7 +60,7 @@ class FormResult:
     probe_url: str = ""  # a test URL typed in the form, remembered for the key
 
 
-class SingleLineInput(Input):
+class SingleLineInput(PlainInput):
     """An Input that refuses a multi-line paste instead of silently keeping its first line
     (a token pasted with the text around it would otherwise be saved cut short)."""
 
@@ -338,7 +339,7 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
             self._set_error(name, message)
             ok = False
         probe_url = self.query_one("#probe-url", Input).value.strip()
-        if probe_url and (problem := url_problem(probe_url)):
+        if probe_url and (problem := remembered_url_problem(probe_url)):
             self._set_error("probe-url", f"Give an http(s) URL, or leave it empty: {problem}.")
             ok = False
         if not ok or credential is None:

@@ -13,8 +13,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from pixi_auth_tui.core.redact import plain
-from pixi_auth_tui.probe.state import url_problem
+from pixi_auth_tui.probe.state import remembered_url_problem
 from pixi_auth_tui.ui.dialogs import box_css
+from pixi_auth_tui.ui.terminal_text import PlainInput
 
 
 class ProbeUrlScreen(ModalScreen[str | None]):
@@ -39,7 +40,7 @@ class ProbeUrlScreen(ModalScreen[str | None]):
                     "(wildcard and S3 keys have no single host of their own). It is remembered for next time."
                 )
             )
-            yield Input(value=self.default, placeholder="https://host/channel/noarch/repodata.json", id="url")
+            yield PlainInput(value=self.default, placeholder="https://host/channel/noarch/repodata.json", id="url")
             yield Static("", id="url-error", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button(verb, variant="primary", id="go")
@@ -53,7 +54,7 @@ class ProbeUrlScreen(ModalScreen[str | None]):
     @on(Button.Pressed, "#go")
     def _go(self) -> None:
         url = self.query_one("#url", Input).value.strip()
-        problem = url_problem(url)
+        problem = remembered_url_problem(url)
         if problem:
             self.query_one("#url-error", Static).update(Text(plain(f"Give an http(s) URL: {problem}.")))
             return
