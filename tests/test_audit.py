@@ -88,8 +88,11 @@ def prepared(home, keychain, keyring_daemon):
     )
     state = ProbeState.default({"XDG_STATE_HOME": str(home / ".local/state")})
     state.urls["127.0.0.1"] = "http://127.0.0.1:1/chan"
-    state.results["credentials:127.0.0.1"] = ProbeResult(
-        "127.0.0.1", "http://127.0.0.1:1/chan", Verdict.REJECTED, "rejected"
+    state.record(
+        "credentials",
+        "127.0.0.1",
+        BearerToken(SECRETS[0]),
+        ProbeResult("127.0.0.1", "http://127.0.0.1:1/chan", Verdict.REJECTED, "rejected"),
     )
     state.save()
     env = make_env(

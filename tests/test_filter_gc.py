@@ -145,7 +145,8 @@ async def test_cells_drawn_directly_are_the_cells_textual_draws(tmp_path):
         await settle(pilot)
         table = app.main.table
         for row, verdict in zip(table.shown_rows, Verdict, strict=False):
-            app.main.probe_state.results[f"{row.store.id}:{row.key}"] = ProbeResult(row.key, "https://x/", verdict, "m")
+            result = ProbeResult(row.key, "https://x/", verdict, "m")
+            app.main.probe_state.record(row.store.id, row.key, row.entry.credential, result)
         table.testing.add((table.shown_rows[1].store.id, table.shown_rows[1].key, table.shown_rows[1].entry.item_ref))
         table.render_rows()
         await pilot.pause()

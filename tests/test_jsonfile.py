@@ -30,7 +30,9 @@ def test_new_file_is_created_private_with_rattlers_bytes(home):
     assert [p.name for p in path.parent.iterdir() if "pixi-auth-tui" in p.name] == []
 
 
-def test_existing_mode_is_kept_and_other_entries_preserved(home):
+def test_a_rewrite_leaves_the_file_0600_as_rattlers_does_and_other_entries_preserved(home):
+    """rattler rewrites through a fresh temp file, so its result is 0600 whatever the old mode
+    (issue 22, item 12): ours too — a file of secrets left 0640 by a rewrite helps nobody."""
     path = home / "auth.json"
     original = {
         "z.example": {"GoogleCloud": None},
@@ -48,7 +50,7 @@ def test_existing_mode_is_kept_and_other_entries_preserved(home):
     store.remove("z.example", expect=snap.version)
     store.remove("weird.example", expect=store.load().version)
     store.set("new.example", BearerToken("n"), expect=store.load().version)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert path.read_text() == '{"keep.example":{"CondaToken":"c"},"new.example":{"BearerToken":"n"}}'
 
 

@@ -396,7 +396,8 @@ async def test_write_error_is_a_notification_not_a_traceback(files_home):
         await pilot.press("y")
         await settle(pilot)
         messages = [n.message for n in app._notifications]
-        assert any("changed on disk" in m for m in messages)
+        # refused: the entry the person confirmed is no longer what the file holds
+        assert any("was removed from" in m and "by another program" in m for m in messages)
         # the table now shows the file as it really is
         assert [r.key for r in app.main.table.shown_rows] == ["other.example", "shared.example"]
     assert json.loads(path.read_text()) == {"other.example": {"BearerToken": "theirs"}}

@@ -406,7 +406,7 @@ async def test_every_column_is_readable_at_120_columns(tmp_path):
         table = app.main.table
         for row, verdict in zip(table.shown_rows, [*reversed(Verdict)], strict=False):
             result = ProbeResult(row.key, "https://x/", verdict, "m")
-            app.main.probe_state.results[f"{row.store.id}:{row.key}"] = result
+            app.main.probe_state.record(row.store.id, row.key, row.entry.credential, result)
         table.render_rows()
         await pilot.pause()
         widths = [column.get_render_width(table) for column in table.columns.values()]

@@ -34,8 +34,8 @@ from pixi_auth_tui.core.model import (
     respelled,
     secret_of,
 )
-from pixi_auth_tui.core.redact import redact
 from pixi_auth_tui.core.words import plural
+from pixi_auth_tui.engine.backups import ENTRY_BACKUP_GLOB, file_safe
 from pixi_auth_tui.engine.inventory import (
     AUTH_FILE,
     KEYCHAIN,
@@ -49,9 +49,9 @@ from pixi_auth_tui.engine.inventory import (
     inventory_from,
     tilde_note,
 )
-from pixi_auth_tui.engine.operations import Outcome, move_entry
-from pixi_auth_tui.probe.state import FAILING, ProbeState, result_key
-from pixi_auth_tui.stores.base import Ability, StoreError, StoreState
+from pixi_auth_tui.engine.operations import MoveUndo, Outcome, TargetHoldsKey, move_entry, undo_move
+from pixi_auth_tui.probe.state import FAILING, ProbeState
+from pixi_auth_tui.stores.base import Ability, ConflictError, StoreError, StoreState
 from pixi_auth_tui.stores.jsonfile import JsonFileStore, atomic_write, parse_document
 from pixi_auth_tui.stores.netrc import DEFAULT_KEY, NetrcStore
 
@@ -87,8 +87,9 @@ def consequence(fix: Fix) -> str:
         return "Nothing else changes; there is no undo (rattler cannot read the old spelling)."
     if fix.id == "move-to-keychain":
         return (
-            "No backup file is written (it would be another plaintext copy of the secrets); "
-            "undo moves the entries back into the file."
+            "No backup file is written (it would be another plaintext copy of the secrets); a key the keychain "
+            "already holds with a different credential is left in the file. Undo puts the file and the keychain "
+            "back as they were."
         )
     return "The file is first copied to a private (0600) backup next to it; undo restores that copy."
 
@@ -201,8 +202,9 @@ def _store_findings(inventory: Inventory, home: Path, keychain_usable: bool) -> 
                             "Move into the keychain",
                             f"Move the {plural(len(secrets), 'entry')} of {path} "
                             "into the keychain one by one (each is read back from the keychain before it is "
-                            "removed from the file). No backup file is written — it would be another "
-                            "plaintext copy; undo moves them back.",
+                            "removed from the file). A key the keychain already holds with a different "
+                            "credential is left in the file, never overwritten. No backup file is written — it "
+                            "would be another plaintext copy; undo moves them back.",
                         )
                     ]
                     if keychain_usable and snap.state is StoreState.OK
@@ -473,7 +475,7 @@ def _entry_findings(inventory: Inventory, now: float, state: ProbeState | None) 
                         key,
                     )
                 )
-            result = state.results.get(result_key(sid, key))
+            result = state.result_for(sid, key, cred)
             if result is not None and result.verdict in FAILING:
                 findings.append(
                     Finding(
@@ -562,7 +564,7 @@ def backup_files(inventory: Inventory, backup_dir: Path | None) -> list[Path]:
         if isinstance(store, JsonFileStore):
             found += sorted(store.path.parent.glob(f"{glob_escape(store.path.name)}.bak-*"))
     if backup_dir is not None:
-        found += sorted(backup_dir.glob("keychain-*.json"))
+        found += sorted(backup_dir.glob("keychain-*.json")) + sorted(backup_dir.glob(ENTRY_BACKUP_GLOB))
     return found
 
 
@@ -617,7 +619,7 @@ class FixRecord:
     previous_mode: int | None = None
     mode_after: int | None = None
     digest_after: str | None = None  # the file as the fix left it
-    moved_to_keychain: tuple[str, ...] = ()  # keys a move-to-keychain moved
+    moved_to_keychain: tuple[MoveUndo, ...] = ()  # what each move of a move-to-keychain changed
     store_id: str | None = None
     undoable: bool = True
 
@@ -701,7 +703,7 @@ def apply_fix(inventory: Inventory, finding: Finding, fix_id: str, backup_dir: P
         keychain = inventory.store(KEYCHAIN)
         if keychain is None:
             raise StoreError("no keychain to move to")
-        moved: list[str] = []
+        moved: list[MoveUndo] = []
         problems: list[str] = []
         current = inventory
         for row in [r for r in inventory.rows if r.store.id == store.id and rattler_accepts(r.entry.credential)]:
@@ -711,12 +713,19 @@ def apply_fix(inventory: Inventory, finding: Finding, fix_id: str, backup_dir: P
             if fresh is None:
                 continue
             try:
+                # A key the keychain already holds with another credential is never overwritten.
                 outcome = move_entry(current, fresh, keychain)
+            except TargetHoldsKey:
+                problems.append(
+                    f"{row.key}: the keychain already holds a different credential for it, so it was left in "
+                    f"{store.name} (select it and press m to choose which to keep)"
+                )
+                continue
             except StoreError as err:
                 problems.append(f"{row.key}: {err}")
                 continue
-            if outcome.ok:
-                moved.append(row.key)
+            if outcome.ok and outcome.undo is not None:
+                moved.append(outcome.undo)
             else:
                 problems.append(outcome.message)
         message = f"Moved {plural(len(moved), 'entry')} into the keychain (no plaintext copy kept)"
@@ -746,25 +755,20 @@ def apply_fix(inventory: Inventory, finding: Finding, fix_id: str, backup_dir: P
         backup_path = None
         if others:
             # A secret that exists nowhere else is never simply deleted: keep a private copy.
-            from pixi_auth_tui.system.safeio import make_private_folder  # (with platform and traceback: fixes only)
+            from pixi_auth_tui.system.safeio import create_private_file  # (fixes only)
 
-            make_private_folder(backup_dir)
-            backup_path = backup_dir / f"keychain-{_file_safe(finding.key)}-{time.strftime('%Y%m%dT%H%M%S')}.json"
+            backup_path = backup_dir / f"keychain-{file_safe(finding.key)}-{time.strftime('%Y%m%dT%H%M%S')}.json"
             data = {r.entry.item_ref: json.loads(dumps_credential(r.entry.credential)) for r in others}
-            fd = os.open(backup_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as out:
-                json.dump({"key": finding.key, "items": data}, out)
+            # A fresh 0600 file in our private folder, never written through a link.
+            create_private_file(
+                backup_path, json.dumps({"key": finding.key, "items": data}).encode("utf-8"), base=backup_dir.parent
+            )
         removed = store.dedupe(finding.key, keep)
         tail = f"; the differing secrets are saved in {backup_path}" if backup_path else ""
         return Outcome(f"Removed {plural(removed, 'duplicate item')} for {finding.key}{tail}"), FixRecord(
             f"keychain:{finding.key}", str(backup_path) if backup_path else None
         )
     raise StoreError(f"cannot apply {fix_id} here")
-
-
-def _file_safe(key: str) -> str:
-    """A key as part of a file name: no path separators, no controls, never a secret."""
-    return "".join(ch if ch.isalnum() or ch in ".-_" else "_" for ch in redact(key))[:80]
 
 
 def undo_fix(record: FixRecord, inventory: Inventory | None = None) -> Outcome:
@@ -800,26 +804,20 @@ def undo_fix(record: FixRecord, inventory: Inventory | None = None) -> Outcome:
 
 
 def _move_back_from_keychain(record: FixRecord, inventory: Inventory) -> Outcome:
-    """Each moved key goes back from the keychain — as it is there now, so a later rotation is kept."""
+    """Each move undone exactly (engine.operations.undo_move): the file's entry back, and the
+    keychain as it was — an item it held before the fix is kept (restored), never deleted."""
     store = inventory.store(record.store_id or "")
-    keychain = inventory.store(KEYCHAIN)
-    if not isinstance(store, JsonFileStore) or keychain is None:
+    if not isinstance(store, JsonFileStore) or inventory.store(KEYCHAIN) is None:
         raise StoreError("the file or the keychain is no longer available; nothing was moved back")
     moved, problems = 0, []
-    for key in record.moved_to_keychain:
-        current = inventory_from(inventory.stores, inventory.override)
-        in_file = any(e.key == key for e in current.snapshots[store.id].entries)
-        in_keychain = [r for r in current.rows if r.store.id == KEYCHAIN and r.key == key]
-        if in_file:
-            problems.append(f"{key} is in {store.name} again (written after the fix); left as it is")
-            continue
-        if len(in_keychain) != 1:
-            problems.append(f"{key} is no longer (exactly once) in the keychain; left as it is")
-            continue
+    for undo in record.moved_to_keychain:
         try:
-            outcome = move_entry(current, in_keychain[0], store)
+            outcome = undo_move(inventory, undo)
+        except ConflictError:
+            problems.append(f"{undo.key} is in {store.name} again (written after the fix); left as it is")
+            continue
         except StoreError as err:
-            problems.append(f"{key}: {err}")
+            problems.append(f"{undo.key}: {err}")
             continue
         moved += outcome.ok
         if not outcome.ok:

@@ -37,8 +37,13 @@ def cmd_remove(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
         args.item = row.entry.item_ref  # a keychain item without a username is found by its path
     # The same successor (rattler's lookup, wildcards included) as the UI's delete names.
     after = successor_after_delete(inv, row) if row.status in WINNING else None
+    from pixi_auth_tui.engine.operations import file_mode, mode_note
+
+    before = file_mode(row.store)
     row.store.remove(args.key, expect=None, item_ref=args.item)
     out.write(f"removed {args.key} from {row.store.name} ({row.store.location})\n")
+    if note := mode_note(row.store, before):
+        out.write(f"note: {note.lstrip('; ')}\n")
     if after is not None:
         what = "the entry" if after.key == row.key else after.key
         out.write(f"pixi now uses {what} in {after.store.name} for {args.key}\n")

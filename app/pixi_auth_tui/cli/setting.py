@@ -133,6 +133,8 @@ def cmd_set(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO, 
         out.write(f"{verb} {args.key} ({KIND_LABELS[cred.kind]}) in {store.name} ({store.location})\n")
     else:
         out.write(f"{outcome.message}\n")
+    if outcome.note:
+        err.write(f"note: {outcome.note}\n")
     if choice is not None:
         err.write(f"store chosen: {store.name}, because {choice.reason}\n")
         if choice.warning and not warned:

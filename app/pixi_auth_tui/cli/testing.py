@@ -27,7 +27,6 @@ from pixi_auth_tui.probe.state import (
     ProbeState,
     Verdict,
     default_probe_url,
-    result_key,
     url_problem,
 )
 
@@ -76,8 +75,8 @@ def cmd_test(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO)
     except ProbeSetupError as exc:
         err.write(f"pixi-auth-tui: cannot test: {exc}\n")
         return EXIT_FAILED
-    for row, res in zip(rows, results, strict=True):
-        state.results[result_key(row.store.id, row.key)] = res
+    for row, cred, res in zip(rows, creds, results, strict=True):
+        state.record(row.store.id, row.key, cred, res)
     state.save()
     if inv.override.tls_no_verify:
         err.write("note: pixi's config sets tls-no-verify, so pixi does not check certificates; this test does\n")

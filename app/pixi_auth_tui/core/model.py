@@ -488,6 +488,31 @@ def rattler_accepts(cred: Credential) -> bool:
     return type(cred) in _ALWAYS_READ or reading_problem(cred) is None
 
 
+def write_problem(cred: Credential, key: str | None = None) -> str | None:
+    """Why rattler could not read `cred` (stored under `key`) once we write it, or None.
+
+    Every write checks this first: the value is serialised as we would write it and read
+    back by the serde-faithful reader (rattler_json), so each field must have rattler's type
+    (`String`, `Option<i64>` for `expires_at`: no float, no bool, nothing past the i64 range)
+    and no string may hold a lone surrogate. One bad entry would make rattler refuse the whole
+    file, and with it every credential in it.
+    """
+    from pixi_auth_tui.core.rattler_json import SerdeError, authentication_problem, has_lone_surrogate, parse_json
+
+    if key is not None and has_lone_surrogate(key):
+        return "the key contains a lone surrogate (\\ud800–\\udfff), which rattler cannot read"
+    if isinstance(cred, NotRead):
+        return "the secret of this item was never read"
+    if not rattler_accepts(cred):
+        return reading_problem(cred) or "not a credential rattler can read"
+    try:
+        text = dumps_credential(cred)
+        problem = authentication_problem(parse_json(text))
+    except (SerdeError, TypeError, ValueError) as err:  # a value json cannot even write
+        return f"it cannot be written as rattler's JSON ({type(err).__name__})"
+    return f"rattler could not read it: {problem}" if problem else None
+
+
 def is_readable(cred: Credential) -> bool:
     """False for a keychain item listed by name whose secret was not read yet (NotRead)."""
     return not isinstance(cred, NotRead)

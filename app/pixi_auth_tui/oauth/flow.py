@@ -37,7 +37,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", _authlib_deprecate.AuthlibDeprecationWarning)
     from authlib.integrations.httpx_client import OAuth2Client, OAuthError
 
-from pixi_auth_tui.core.model import OAuth, dumps_credential, is_oauth, jwt_claims
+from pixi_auth_tui.core.model import OAuth, dumps_credential, is_oauth, is_readable, jwt_claims
 from pixi_auth_tui.engine.inventory import Inventory, Row
 from pixi_auth_tui.oauth.info import (
     DEFAULT_CLIENT_ID,
@@ -85,7 +85,8 @@ __all__ = [
     "revoke",
     "token_details",
 ]
-from pixi_auth_tui.stores.base import Store, StoreError
+from pixi_auth_tui.engine.operations import current_entry, file_mode, mode_note, was_of
+from pixi_auth_tui.stores.base import ConflictError, Store, StoreError
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 HTTP_TIMEOUT = 30.0  # rattler's refresh timeout
@@ -206,10 +207,31 @@ def tokens_from(response: dict[str, Any]) -> Tokens:
     return Tokens(
         access_token=access,
         refresh_token=refresh if isinstance(refresh, str) and refresh else None,
-        expires_in=_int_or_none(expires_in),
+        expires_in=_expires_in(expires_in),
         id_token=id_token if isinstance(id_token, str) else None,
         scope=scope if isinstance(scope, str) else None,
     )
+
+
+# rattler reads `expires_in` as an i64 and stores `expires_at = now + expires_in` as an i64.
+_I64_MAX = 2**63 - 1
+
+
+def _expires_in(value: Any) -> int | None:
+    """`expires_in` as rattler's refresh reads it (`Option<i64>`): an integer or absent. A float
+    (`3600.0`, `1e30`), a string or a value whose `expires_at` would not fit an i64 is refused,
+    as rattler refuses the answer: stored, it would make rattler refuse the whole file."""
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise OAuthFailure(
+            "provider", "the token endpoint's answer has an `expires_in` that is not an integer; rattler refuses it"
+        )
+    if not -_I64_MAX <= value <= _I64_MAX - int(time.time()):
+        raise OAuthFailure(
+            "provider", "the token endpoint's answer has an `expires_in` too large for rattler's expiry (an i64)"
+        )
+    return value
 
 
 def credential_from(tokens: Tokens, info: ProviderInfo, client_id: str, now: float | None = None) -> OAuth:
@@ -611,12 +633,38 @@ class RefreshOutcome:
 def store_sign_in(inventory: Inventory, result: SignInResult, store: Store | None = None) -> str:
     """Store the entry where `pixi auth login` would (or in `store`); returns what happened."""
     target = store or login_store(inventory)
-    snapshot = inventory.snapshots[target.id]
-    replaced = any(e.key == result.key for e in snapshot.entries)
-    target.set(result.key, result.credential, expect=snapshot.version)
+    seen = [e.credential for e in inventory.snapshots[target.id].entries if e.key == result.key]
+    before = file_mode(target)
+    kept = ""
+    try:
+        # Applied to the store as it is now, under its lock: keys written into it during the
+        # sign-in (however long the person took) are kept, and the fresh tokens are never dropped.
+        replaced = target.set(
+            result.key, result.credential, was=was_of(seen[0] if seen else None) if len(seen) <= 1 else None
+        )
+    except ConflictError:
+        # This very key was written meanwhile (another sign-in, say). The person asked for this
+        # sign-in, so it is stored; what it replaces is kept in a private backup first.
+        now = current_entry(target, result.key)
+        if now is not None and is_readable(now):
+            from pixi_auth_tui.engine.backups import backup_entries, backup_folder
+
+            try:
+                path = backup_entries(
+                    backup_folder(inventory.env), result.key, {target.name: now}, "replaced by a sign-in"
+                )
+            except OSError as err:
+                raise StoreError(
+                    f"{result.key} was written in {target.name} during the sign-in, and it could not be backed up "
+                    f"({err.strerror or err}), so it was left as it is and the new tokens were not stored"
+                ) from err
+            kept = f"; the entry written there during the sign-in is kept in the private backup {path}"
+        replaced = target.set(result.key, result.credential)
     who = f" as {result.identity}" if result.identity else ""
     verb = "replaced the entry" if replaced else "stored"
-    return f"Signed in to {result.key}{who}; {verb} in {target.name} ({target.location})"
+    return (
+        f"Signed in to {result.key}{who}; {verb} in {target.name} ({target.location}){kept}{mode_note(target, before)}"
+    )
 
 
 def refresh_row(inventory: Inventory, row: Row, force: bool = True) -> RefreshOutcome:
@@ -634,16 +682,18 @@ def refresh_row(inventory: Inventory, row: Row, force: bool = True) -> RefreshOu
     fresh = refresh_credential(cred)
     # Re-read just before writing: the store may have been written since `inventory` was read
     # (another refresh of ours, or pixi's own). Only our entry, unchanged, may be replaced.
-    snapshot = row.store.load()
-    current = [e for e in snapshot.entries if e.key == row.key and e.item_ref == row.entry.item_ref]
-    if len(current) != 1 or dumps_credential(current[0].credential) != dumps_credential(cred):
+    before = file_mode(row.store)
+    try:
+        # Only our entry, unchanged, may be replaced (compared under the store's lock): the store
+        # may have been written since (another refresh of ours, or pixi's own).
+        row.store.set(row.key, fresh, was=dumps_credential(cred))
+    except ConflictError as err:
         raise StoreError(
             f"{row.key} changed in {row.store.name} while it was being refreshed; nothing was written "
             "(the provider may have rotated the refresh token: sign in again if the next refresh fails)"
-        )
-    row.store.set(row.key, fresh, expect=snapshot.version)
+        ) from err
     until = f"; valid for {fresh.expires_at - int(time.time())} s" if fresh.expires_at else ""
-    return RefreshOutcome(f"Refreshed {row.key} in {row.store.name}{until}", fresh, True)
+    return RefreshOutcome(f"Refreshed {row.key} in {row.store.name}{until}{mode_note(row.store, before)}", fresh, True)
 
 
 def refresh_before_use(inventory: Inventory, row: Row) -> tuple[Row, str | None]:
@@ -665,7 +715,9 @@ def refresh_before_use(inventory: Inventory, row: Row) -> tuple[Row, str | None]
 
 def sign_out(inventory: Inventory, row: Row) -> str:
     """Remove the entry (after revocation, which the caller has already confirmed or skipped)."""
-    row.store.remove(row.key, expect=inventory.snapshots[row.store.id].version, item_ref=row.entry.item_ref)
+    was = dumps_credential(row.entry.credential) if is_readable(row.entry.credential) else None
+    expect = None if was is not None else inventory.snapshots[row.store.id].version
+    row.store.remove(row.key, expect=expect, item_ref=row.entry.item_ref, was=was)
     return f"Signed out of {row.key}: removed from {row.store.name}"
 
 

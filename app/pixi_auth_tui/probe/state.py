@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pixi_auth_tui.core.model import KINDS, Credential
+from pixi_auth_tui.core.model import KINDS, Credential, dumps_credential, is_readable
 from pixi_auth_tui.core.redact import redact
 from pixi_auth_tui.core.urlmask import mask_url
-from pixi_auth_tui.system.safeio import read_limited
+from pixi_auth_tui.system.paths import state_folder
+from pixi_auth_tui.system.safeio import create_private_file, read_limited, replace_private_file
 
 
 class Verdict(StrEnum):
@@ -77,6 +78,9 @@ class ProbeResult:
     tls: str | None = None
     user: str | None = None
     tested_at: float = 0.0
+    # Which credential was tested: a keyed one-way digest (Fingerprints; never the secret). A
+    # result whose credential has changed since (rotated by us or by another program) is not shown.
+    fingerprint: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -88,6 +92,66 @@ class ProbeResult:
         data = dict(data)
         data["verdict"] = Verdict(data["verdict"])
         return cls(**data)
+
+
+class Fingerprints:
+    """Which credential a result was made with: an HMAC-SHA256 of everything rattler would
+    store for it, under a random key of this installation kept in its own 0600 file beside the
+    state file (never in it). The state file alone — attached to a bug report, say — so holds
+    nothing a secret could be guessed from; and it is never the secret itself."""
+
+    KEY_BYTES = 32
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "fingerprint.key"
+        self._key: bytes | None = None
+
+    def _load(self, create: bool) -> bytes | None:
+        if self._key is not None:
+            return self._key
+        try:
+            key = read_limited(self.path, 1024)
+        except FileNotFoundError:
+            if not create:
+                return None
+            import secrets
+
+            key = secrets.token_bytes(self.KEY_BYTES)
+            try:
+                create_private_file(self.path, key)
+            except FileExistsError:  # another process of ours made it first: use that one
+                return self._load(create=False)
+            except OSError:
+                pass  # a read-only state folder: results are tied for this session only
+        except OSError:
+            return None
+        if len(key) != self.KEY_BYTES:
+            return None
+        self._key = key
+        return key
+
+    def of(self, cred: Credential, create: bool = False) -> str | None:
+        """`hmac-sha256$<key id>$<digest>`; None for a secret never read (a keychain item
+        listed by name), or without a key (then no result can be tied to a credential)."""
+        if not is_readable(cred):
+            return None
+        key = self._load(create)
+        if key is None:
+            return None
+        import hashlib
+        import hmac
+
+        key_id = hashlib.sha256(key).hexdigest()[:8]
+        digest = hmac.new(key, dumps_credential(cred).encode("utf-8", "surrogatepass"), hashlib.sha256)
+        return f"hmac-sha256${key_id}${digest.hexdigest()[:32]}"
+
+    def belongs(self, result: ProbeResult, cred: Credential) -> bool:
+        """The result was made with exactly this credential. One recorded without a fingerprint
+        (before they were kept) cannot be tied to any credential, so it does not belong; a
+        secret not read yet cannot be compared, and keeps its result."""
+        if not is_readable(cred):
+            return True
+        return result.fingerprint is not None and result.fingerprint == self.of(cred)
 
 
 def url_problem(url: str) -> str | None:
@@ -134,18 +198,24 @@ class ProbeState:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.fingerprints = Fingerprints(path.parent)
         self.urls: dict[str, str] = {}
         self.results: dict[str, ProbeResult] = {}
         self.load()
 
     @classmethod
     def default(cls, env: dict[str, str] | None = None) -> ProbeState:
-        base = (env or {}).get("XDG_STATE_HOME")
-        if base:
-            return cls(Path(base) / "pixi-auth-tui" / "state.json")
-        import platformdirs  # (only without XDG_STATE_HOME: it imports tempfile and shutil)
+        return cls(state_folder(env or {}) / "state.json")
 
-        return cls(Path(platformdirs.user_state_dir("pixi-auth-tui")) / "state.json")
+    def result_for(self, store_id: str, key: str, cred: Credential) -> ProbeResult | None:
+        """The last result of this entry, if it was made with the credential stored now."""
+        result = self.results.get(result_key(store_id, key))
+        return result if result is not None and self.fingerprints.belongs(result, cred) else None
+
+    def record(self, store_id: str, key: str, cred: Credential, result: ProbeResult) -> None:
+        """Keep `result` as the last of this entry, tied to the credential it tested."""
+        result.fingerprint = self.fingerprints.of(cred, create=True)
+        self.results[result_key(store_id, key)] = result
 
     def _read(self) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
         try:
@@ -171,8 +241,6 @@ class ProbeState:
     def save(self) -> None:
         """Merge into the file as it is now: the CLI and the UI may both have written it
         since we read it, and neither may clobber the other's URLs or results."""
-        from pixi_auth_tui.stores.jsonfile import atomic_write
-
         urls, results = self._read()
         urls.update({k: v for k, v in self.urls.items() if self._seen_urls.get(k) != v})
         ours = {k: r.to_json() for k, r in self.results.items()}
@@ -181,14 +249,16 @@ class ProbeState:
         urls = {k: redact(v) for k, v in urls.items()}
         results = {k: _redacted(v) for k, v in results.items()}
         data = {"probe_urls": urls, "results": results}
-        atomic_write(self.path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
+        # Our own file: created fresh and renamed into place, never written through a link.
+        replace_private_file(self.path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
         self._seen_urls, self._seen_results = dict(urls), dict(results)
         self.urls = dict(urls)
         self.results = {k: ProbeResult.from_json(v) for k, v in results.items()}
 
 
 def _redacted(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: redact(v) if isinstance(v, str) else v for k, v in data.items()}
+    # (the fingerprint is a digest, never a secret: redacting could only break it)
+    return {k: redact(v) if isinstance(v, str) and k != "fingerprint" else v for k, v in data.items()}
 
 
 def result_key(store_id: str, key: str) -> str:

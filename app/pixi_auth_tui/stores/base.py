@@ -72,6 +72,30 @@ class ConflictError(StoreError):
     """The store changed since it was read; nothing was written."""
 
 
+# `was` for a key that must not be in the store yet (an add, a move onto a free key).
+NO_ENTRY = ""
+
+
+def entry_changed(key: str, current: list[str], was: str | None, where: str) -> None:
+    """Raise ConflictError unless `key` holds exactly `was` (rattler's JSON of the credential a
+    person saw, or NO_ENTRY) in `where`; `current` is the JSON of each entry found for it now.
+
+    Called under the store's lock, so what is compared is what the write replaces: a write
+    made for one value never lands on another (another program's rotation is never reverted).
+    """
+    if was is None:
+        return
+    if was == NO_ENTRY and not current:
+        return
+    if current == [was]:
+        return
+    if was == NO_ENTRY:
+        raise ConflictError(f"{key} was added to {where} by another program meanwhile; nothing was written")
+    if not current:
+        raise ConflictError(f"{key} was removed from {where} by another program meanwhile; nothing was written")
+    raise ConflictError(f"{key} changed in {where} since it was read (another program wrote it); nothing was written")
+
+
 class Ability(StrEnum):
     """What a store can do beyond load/set/remove; declared by each store class, so callers
     ask `Ability.UNLOCK in store.abilities` instead of probing for methods."""
@@ -95,15 +119,18 @@ class Store(ABC):
     def load(self) -> Snapshot: ...
 
     @abstractmethod
-    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> bool:
+    def set(self, key: str, credential: Credential, *, expect: str | None = None, was: str | None = None) -> bool:
         """Add or replace `key`; True when it replaced one (a rotation).
 
-        `expect` is the snapshot version the caller saw (a person editing what they saw);
-        None applies the change to the store as it is at the time of writing."""
+        `expect` is the snapshot version the caller saw (the whole store unchanged); `was` is
+        the entry the caller saw under `key` (rattler's JSON, or NO_ENTRY), checked under the
+        store's lock (see `entry_changed`). None applies the change to the store as it is."""
 
     @abstractmethod
-    def remove(self, key: str, *, expect: str | None = None, item_ref: str | None = None) -> None:
-        """Remove `key` (one keychain item when `item_ref` is given)."""
+    def remove(
+        self, key: str, *, expect: str | None = None, item_ref: str | None = None, was: str | None = None
+    ) -> None:
+        """Remove `key` (one keychain item when `item_ref` is given); `was` as for `set`."""
 
     def unlock(self) -> bool:
         """Ask to unlock; True when unlocked (only with Ability.UNLOCK)."""

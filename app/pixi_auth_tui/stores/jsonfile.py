@@ -16,7 +16,6 @@ import errno
 import itertools
 import operator
 import os
-import stat
 from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -28,7 +27,14 @@ try:
 except ImportError:  # a Python built without it
     from hashlib import blake2b
 
-from pixi_auth_tui.core.model import Credential, credential_to_json, rattler_accepts, reading_problem
+from pixi_auth_tui.core.model import (
+    Credential,
+    credential_to_json,
+    dumps_credential,
+    rattler_accepts,
+    reading_problem,
+    write_problem,
+)
 from pixi_auth_tui.core.rattler_json import (
     Pairs,
     SerdeError,
@@ -49,9 +55,10 @@ from pixi_auth_tui.stores.base import (
     Store,
     StoreError,
     StoreState,
+    entry_changed,
     make_entry,
 )
-from pixi_auth_tui.stores.locking import exclusive
+from pixi_auth_tui.stores.locking import exclusive, file_lock_path
 from pixi_auth_tui.system.safeio import UnreadableFile, read_limited
 
 ABSENT = "absent"  # version of a file that does not exist
@@ -133,8 +140,8 @@ def serialise_document(doc: dict[str, Any]) -> bytes:
 
 
 def lock_path(path: Path) -> Path:
-    # rattler locks `<file with extension .lock>` (Rust's Path::with_extension).
-    return path.with_suffix(".lock")
+    """Our lock for writing `path`: in our own state folder, never beside the user's file."""
+    return file_lock_path(path)
 
 
 def _locked(path: Path) -> contextlib.AbstractContextManager[None]:
@@ -196,19 +203,19 @@ def write_target(path: Path) -> Path:
 def atomic_write(path: Path, data: bytes) -> None:
     """Replace `path` with `data` so readers only ever see the old or the new file.
 
-    A symlink is written through to its target; the target's mode and owner are kept.
+    A symlink is written through to its target; the target's owner is kept, and the result
+    is 0600 whatever the old mode, as rattler's own rewrite (a fresh temp file renamed into
+    place) leaves it: the file holds secrets, and pixi itself would tighten it on its next write.
     """
     path = write_target(path)
     folder = path.parent
     _ensure_folder(folder)
     clean_stale_temp_files(folder, path.name)
     owner: tuple[int, int] | None = None
-    try:
+    mode = 0o600
+    with contextlib.suppress(FileNotFoundError):
         info = path.stat()
-        mode = stat.S_IMODE(info.st_mode)
         owner = (info.st_uid, info.st_gid)
-    except FileNotFoundError:
-        mode = 0o600
     import tempfile  # (writes only)
 
     try:
@@ -355,21 +362,26 @@ class JsonFileStore(Store):
             change(doc)
             atomic_write(self.path, serialise_document(doc))
 
-    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> bool:
-        if not rattler_accepts(credential):
-            raise StoreError("refusing to write a credential rattler cannot read")
+    def set(self, key: str, credential: Credential, *, expect: str | None = None, was: str | None = None) -> bool:
+        problem = write_problem(credential, key)
+        if problem:
+            raise StoreError(f"refusing to write {key}: {problem}; nothing was written")
         existed = False
 
         def put(doc: dict[str, Any]) -> None:
             nonlocal existed
             existed = key in doc
+            entry_changed(key, _current(doc, key), was, str(self.path))
             doc[key] = credential_to_json(credential)
 
         self._update(put, expect)
         return existed
 
-    def remove(self, key: str, *, expect: str | None = None, item_ref: str | None = None) -> None:
+    def remove(
+        self, key: str, *, expect: str | None = None, item_ref: str | None = None, was: str | None = None
+    ) -> None:
         def drop(doc: dict[str, Any]) -> None:
+            entry_changed(key, _current(doc, key), was, str(self.path))
             if key not in doc:
                 raise StoreError(f"{key} is not in {self.path}")
             del doc[key]
@@ -385,6 +397,11 @@ class JsonFileStore(Store):
                 doc[key] = credential_to_json(cred)
 
         self._update(rewrite, expect, allow_rejected=True)
+
+
+def _current(doc: dict[str, Any], key: str) -> list[str]:
+    """rattler's JSON of the entry under `key` in a document being rewritten ([] when absent)."""
+    return [dumps_credential(read_credential(doc[key]))] if key in doc else []
 
 
 def _problem_text(cred: Credential) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 
-from pixi_auth_tui.core.model import Credential, dumps_credential, loads_credential, rattler_accepts
-from pixi_auth_tui.stores.base import Ability, Entry, Snapshot, Store, StoreError, StoreState
+from pixi_auth_tui.core.model import Credential, dumps_credential, loads_credential, write_problem
+from pixi_auth_tui.stores.base import Ability, Entry, Snapshot, Store, StoreError, StoreState, entry_changed
 
 
 class MemoryKeychainStore(Store):
@@ -33,18 +33,27 @@ class MemoryKeychainStore(Store):
     def _refs(self, key: str) -> list[str]:
         return [ref for ref, (k, _secret) in self.items.items() if k == key]
 
-    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> bool:
-        if not rattler_accepts(credential):
-            raise StoreError("refusing to write a credential rattler cannot read")
+    def _current(self, refs: list[str]) -> list[str]:
+        return [dumps_credential(loads_credential(self.items[ref][1])) for ref in refs]
+
+    def set(self, key: str, credential: Credential, *, expect: str | None = None, was: str | None = None) -> bool:
+        problem = write_problem(credential, key)
+        if problem:
+            raise StoreError(f"refusing to write {key}: {problem}; nothing was written")
         refs = self._refs(key)
         if len(refs) > 1:
             raise StoreError(f"{len(refs)} keychain items match {key}; remove the duplicates first")
+        entry_changed(key, self._current(refs), was, self.name)
         ref = refs[0] if refs else f"/demo/item/{next(self._serial)}"
         self.items[ref] = (key, dumps_credential(credential))
         return bool(refs)
 
-    def remove(self, key: str, *, expect: str | None = None, item_ref: str | None = None) -> None:
+    def remove(
+        self, key: str, *, expect: str | None = None, item_ref: str | None = None, was: str | None = None
+    ) -> None:
         refs = [item_ref] if item_ref else self._refs(key)
+        if was is not None:
+            entry_changed(key, self._current([r for r in refs if r in self.items]), was, self.name)
         if not refs or any(r not in self.items for r in refs):
             raise StoreError(f"{key} is not in the keychain")
         if len(refs) > 1:

@@ -261,8 +261,10 @@ class NetrcStore(Store):
             )
         return Snapshot(self.id, StoreState.OK, f"{len(entries)} machines", entries)
 
-    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> bool:
+    def set(self, key: str, credential: Credential, *, expect: str | None = None, was: str | None = None) -> bool:
         raise StoreError("netrc is read-only here, as it is for rattler; edit it by hand")
 
-    def remove(self, key: str, *, expect: str | None = None, item_ref: str | None = None) -> None:
+    def remove(
+        self, key: str, *, expect: str | None = None, item_ref: str | None = None, was: str | None = None
+    ) -> None:
         raise StoreError("netrc is read-only here, as it is for rattler; edit it by hand")

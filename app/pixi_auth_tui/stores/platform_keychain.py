@@ -14,11 +14,11 @@ from pixi_auth_tui.core.model import (
     Credential,
     NotRead,
     dumps_credential,
-    is_readable,
     loads_credential,
     rattler_accepts,
+    write_problem,
 )
-from pixi_auth_tui.stores.base import Ability, Entry, Snapshot, Store, StoreError, StoreState
+from pixi_auth_tui.stores.base import Ability, Entry, Snapshot, Store, StoreError, StoreState, entry_changed
 
 
 class NativeKeychain(Protocol):
@@ -71,22 +71,34 @@ class PlatformKeychainStore(Store):
             raise StoreError(f"keychain read failed: {err}") from err
         return None if secret is None else loads_credential(secret)
 
-    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> bool:
-        if not rattler_accepts(credential) or not is_readable(credential):
-            raise StoreError("refusing to write a credential rattler cannot read")
+    def set(self, key: str, credential: Credential, *, expect: str | None = None, was: str | None = None) -> bool:
+        problem = write_problem(credential, key)
+        if problem:
+            raise StoreError(f"refusing to write {key}: {problem}; nothing was written")
         problem = self.write_problem(credential)
         if problem:
             raise StoreError(problem)
         try:
             existed = key in self.native.list_keys()
+            self._check_was(key, existed, was)
             # One item per (service, key) on these platforms: writing replaces in place.
             self.native.write(key, dumps_credential(credential))
             return existed
         except NativeKeychainError as err:
             raise StoreError(f"keychain write failed: {err}") from err
 
-    def remove(self, key: str, *, expect: str | None = None, item_ref: str | None = None) -> None:
+    def _check_was(self, key: str, existed: bool, was: str | None) -> None:
+        """No lock can order us with other programs here; the item is compared just before."""
+        if was is None:
+            return
+        current = self._read_now(key) if existed else None
+        entry_changed(key, [] if current is None else [dumps_credential(current)], was, self.name)
+
+    def remove(
+        self, key: str, *, expect: str | None = None, item_ref: str | None = None, was: str | None = None
+    ) -> None:
         try:
+            self._check_was(key, key in self.native.list_keys(), was)
             if key not in self.native.list_keys():
                 raise StoreError(f"{key} is not in the keychain")
             self.native.delete(key)

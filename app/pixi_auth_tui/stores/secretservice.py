@@ -28,12 +28,12 @@ from pixi_auth_tui.core.model import (
     Credential,
     dumps_credential,
     loads_keychain_secret,
-    rattler_accepts,
     reading_problem,
+    write_problem,
 )
 from pixi_auth_tui.core.words import plural
 from pixi_auth_tui.stores import dbus_wire
-from pixi_auth_tui.stores.base import Ability, Entry, Snapshot, Store, StoreError, StoreState
+from pixi_auth_tui.stores.base import Ability, Entry, Snapshot, Store, StoreError, StoreState, entry_changed
 from pixi_auth_tui.stores.locking import exclusive, keychain_lock_path
 
 SERVICE = "rattler"
@@ -450,10 +450,22 @@ class SecretServiceStore(Store):
             )
         return Snapshot(self.id, StoreState.OK, f"{len(entries)} items", entries, problems=problems)
 
-    def set(self, key: str, credential: Credential, *, expect: str | None = None) -> bool:
+    def _check_was(self, bus: _Bus, key: str, paths: list[str], was: str | None) -> None:
+        """Compare, under our keychain lock, the items now found for `key` with what the caller saw."""
+        if was is None:
+            return
+        current = [
+            dumps_credential(loads_keychain_secret(item.secret))  # read as `load` reads it
+            for item in self._read_items(bus, paths, with_secrets=True)
+            if item.secret is not None
+        ]
+        entry_changed(key, current, was, self.name)
+
+    def set(self, key: str, credential: Credential, *, expect: str | None = None, was: str | None = None) -> bool:
         self._take_ahead()  # what it read may predate this write
-        if not rattler_accepts(credential):
-            raise StoreError("refusing to write a credential rattler cannot read")
+        problem = write_problem(credential, key)
+        if problem:
+            raise StoreError(f"refusing to write {key}: {problem}; nothing was written")
         secret = dumps_credential(credential).encode("utf-8")
         with exclusive(self.lock_path, "the keychain"), self._bus() as bus:
             unlocked, locked = self._search(bus, item_attributes(key))
@@ -465,6 +477,7 @@ class SecretServiceStore(Store):
                 )
             if locked:
                 raise KeychainLocked(f"the keychain item for {key} is locked; unlock the keychain first")
+            self._check_was(bus, key, unlocked, was)
             session = self._open_session(bus)
             payload = _encrypt(session, secret)
             if matches:
@@ -496,13 +509,19 @@ class SecretServiceStore(Store):
             raise KeychainLocked("the default keyring is locked; unlock it first — nothing was written")
         return str(path)
 
-    def remove(self, key: str, *, expect: str | None = None, item_ref: str | None = None) -> None:
+    def remove(
+        self, key: str, *, expect: str | None = None, item_ref: str | None = None, was: str | None = None
+    ) -> None:
         self._take_ahead()
         with exclusive(self.lock_path, "the keychain"), self._bus() as bus:
             # An item path is checked against every rattler item: an item without a
             # `username` attribute matches no key, yet must stay removable.
             unlocked, locked = self._search(bus, {"service": SERVICE} if item_ref else item_attributes(key))
             matches = unlocked + locked
+            if item_ref is None:
+                self._check_was(bus, key, unlocked, was)
+            else:
+                self._check_was(bus, key, [item_ref] if item_ref in unlocked else [], was)
             if item_ref is not None:
                 if item_ref not in matches:
                     raise StoreError(f"that keychain item for {key} no longer exists; refresh")

@@ -17,20 +17,10 @@ from pathlib import Path
 
 from pixi_auth_tui import __version__
 from pixi_auth_tui.core.redact import plain, redact, safe
-from pixi_auth_tui.system.safeio import make_private_folder
+from pixi_auth_tui.system.paths import state_folder
+from pixi_auth_tui.system.safeio import create_private_file
 
 EXIT_CRASH = 70  # EX_SOFTWARE: an internal error, distinct from every documented outcome
-
-
-def state_folder(env: Mapping[str, str] | None = None) -> Path:
-    """The app's own state folder (probe state, backups of keychain items, crash reports)."""
-    env = os.environ if env is None else env
-    base = env.get("XDG_STATE_HOME")
-    if base:
-        return Path(base) / "pixi-auth-tui"
-    import platformdirs
-
-    return Path(platformdirs.user_state_dir("pixi-auth-tui"))
 
 
 def report_text(error: BaseException) -> str:
@@ -47,13 +37,17 @@ def report_text(error: BaseException) -> str:
 def write_report(error: BaseException, env: Mapping[str, str] | None = None) -> Path | None:
     """Write the redacted report; None when even that is impossible (read-only disk …)."""
     try:
-        folder = state_folder(env) / "crash-reports"
-        make_private_folder(folder)
-        path = folder / f"crash-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.getpid()}.txt"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as out:
-            out.write(report_text(error))
-        return path
+        base = state_folder(env)
+        stamp = f"crash-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.getpid()}"
+        data = report_text(error).encode("utf-8", "backslashreplace")
+        for n in range(100):  # a fresh file, never one already there (nor through a link)
+            path = base / "crash-reports" / (f"{stamp}.txt" if n == 0 else f"{stamp}-{n}.txt")
+            try:
+                create_private_file(path, data, base)
+            except FileExistsError:
+                continue
+            return path
+        return None
     except OSError:
         return None
 

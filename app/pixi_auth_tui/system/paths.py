@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,17 @@ class Environment:
     def get(self, name: str) -> str | None:
         value = self.env.get(name)
         return value if value else None
+
+
+def state_folder(env: Mapping[str, str] | None = None) -> Path:
+    """The app's own state folder: probe state, locks, backups, crash reports (never the user's)."""
+    env = os.environ if env is None else env
+    base = env.get("XDG_STATE_HOME")
+    if base:
+        return Path(base) / "pixi-auth-tui"
+    import platformdirs  # (only without XDG_STATE_HOME: it imports tempfile and shutil)
+
+    return Path(platformdirs.user_state_dir("pixi-auth-tui"))
 
 
 def rattler_credentials_path(home: Path) -> Path:

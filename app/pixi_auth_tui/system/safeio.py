@@ -7,6 +7,8 @@ without blocking, refuses anything that is not a regular file, and reads at most
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import os
 import stat
 from pathlib import Path
@@ -69,3 +71,88 @@ def make_private_folder(folder: Path) -> None:
         except FileExistsError:
             continue
         os.chmod(path, 0o700)  # mkdir's mode is filtered by the umask
+
+
+# -- our own files (state, locks, crash reports, backups) ---------------------------------------
+#
+# Nobody else may choose where these land: a symlink planted at one of their paths would make
+# us overwrite (or truncate, or fill with secrets) whatever it points at. So they live in
+# folders that are ours and private, are created fresh (O_EXCL, never through a link) and
+# replace the old file by rename, which replaces a link itself rather than its target.
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+class NotOurs(OSError):
+    """A path of ours is a link, or not ours: the message is one line for a person."""
+
+
+def own_folder(folder: Path, base: Path | None = None) -> Path:
+    """`folder`, created 0700 when missing, after checking it is a real folder (not a symlink)
+    that belongs to this user and that nobody else can write; it is tightened to 0700. With
+    `base` (our state folder), every folder from `base` down to `folder` is checked so."""
+    make_private_folder(folder)
+    if base is not None and base != folder and base in folder.parents:
+        own_folder(folder.parent, base)
+    info = os.lstat(folder)
+    if stat.S_ISLNK(info.st_mode):
+        raise NotOurs(f"{folder} is a symlink; this tool keeps its own files only in a folder of its own")
+    if not stat.S_ISDIR(info.st_mode):
+        raise NotOurs(f"{folder} is not a folder")
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise NotOurs(f"{folder} belongs to another user (uid {info.st_uid}); nothing was written there")
+    if stat.S_IMODE(info.st_mode) & 0o077:
+        os.chmod(folder, 0o700)
+    return folder
+
+
+def create_private_file(path: Path, data: bytes, base: Path | None = None) -> None:
+    """Write `data` to a new 0600 file at `path`; fails (FileExistsError) when anything, a
+    symlink included, is already there: nothing is ever written through a link."""
+    own_folder(path.parent, base)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise
+
+
+def replace_private_file(path: Path, data: bytes, base: Path | None = None) -> None:
+    """Replace our own file `path` with `data` (0600) atomically: a fresh temp file beside it,
+    then a rename, which replaces a symlink planted at `path` instead of writing through it."""
+    folder = own_folder(path.parent, base)
+    for attempt in itertools.count():
+        tmp = folder / f".{path.name}.{os.getpid()}.{attempt}.tmp"
+        try:
+            create_private_file(tmp, data)
+        except FileExistsError:
+            continue
+        break
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def prepare_lock_file(path: Path, base: Path | None = None) -> None:
+    """Make sure the lock file `path` is a regular file of ours, created fresh if missing, so
+    a lock library opening it (with O_TRUNC) never truncates a file a planted link points at."""
+    own_folder(path.parent, base)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, 0o600)
+    except FileExistsError:
+        info = os.lstat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotOurs(f"{path} is not a regular file (a symlink?); it was not used as a lock") from None
+        if hasattr(os, "getuid") and info.st_uid != os.getuid():
+            raise NotOurs(f"{path} belongs to another user; it was not used as a lock") from None
+        return
+    os.close(fd)

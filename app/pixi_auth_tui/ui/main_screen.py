@@ -12,6 +12,7 @@ import asyncio
 import threading
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -31,14 +32,19 @@ from pixi_auth_tui.core.model import KINDS, is_oauth
 from pixi_auth_tui.core.redact import plain
 from pixi_auth_tui.engine.inventory import KEYCHAIN, WINNING, FileSignature, Inventory, Row, Status, changed_files
 from pixi_auth_tui.engine.operations import (
+    EntryChanged,
+    Keep,
+    MoveUndo,
     Outcome,
+    TargetHoldsKey,
     delete_entry,
     move_entry,
     save_credential,
     successor_after_delete,
+    undo_move,
     with_secret,
 )
-from pixi_auth_tui.probe.state import FAILING, ProbeResult, ProbeState, Verdict, default_probe_url, result_key
+from pixi_auth_tui.probe.state import FAILING, ProbeResult, ProbeState, Verdict, default_probe_url
 from pixi_auth_tui.stores.base import Ability, Store, StoreError, StoreState
 from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.ui import present
@@ -94,6 +100,7 @@ class MainScreen(OAuthActions, Screen[None]):
         Binding("R", "oauth_refresh", "Refresh OAuth token now", show=False),
         Binding("r", "refresh", "Refresh", show=False),
         Binding("u", "unlock", "Unlock keychain", show=False),
+        Binding("z", "undo_move", "Undo the last move", show=False),
         Binding("escape", "clear", "Clear filter / stop tests", show=False),
     ]
 
@@ -107,6 +114,7 @@ class MainScreen(OAuthActions, Screen[None]):
         self.findings: list[Finding] = []
         self.fix_history = FixHistory()  # outlives the audit screen: undo after reopening
         self._test_all: Worker[None] | None = None
+        self.moves: list[MoveUndo] = []  # what `z` puts back, newest last
 
     # -- layout ------------------------------------------------------------------------
 
@@ -232,7 +240,8 @@ class MainScreen(OAuthActions, Screen[None]):
         self.table.show(inventory, select, index)
         self._render_empty(inventory)
         if message is not None:
-            self.say(message.message, "information" if message.ok else "warning", timeout=8)
+            text = present.tilde(message.message, self.environment.home)
+            self.say(text, "information" if message.ok else "warning", timeout=8)
 
     def set_findings(self, findings: list[Finding]) -> None:
         self.findings = findings
@@ -419,7 +428,8 @@ class MainScreen(OAuthActions, Screen[None]):
         if result.probe_url:
             self.remember_url(result.key, result.probe_url)
         self.run_write(
-            lambda: save_credential(inventory, store, result.key, result.credential), select=(store.id, result.key)
+            lambda: save_credential(inventory, store, result.key, result.credential, seen=result.seen),
+            select=(store.id, result.key),
         )
 
     def action_move(self) -> None:
@@ -438,13 +448,68 @@ class MainScreen(OAuthActions, Screen[None]):
 
         def chosen(target_id: str | None) -> None:
             target = self.inventory.store(target_id) if target_id and self.inventory else None
-            if target is not None and self.inventory is not None:
-                inventory = self.inventory
-                self.run_write(lambda: move_entry(inventory, row, target), select=(target.id, row.key))
+            if target is not None:
+                self._move(row, target, None)
 
         from pixi_auth_tui.ui.dialogs.move import MoveScreen
 
         self.app.push_screen(MoveScreen(row, targets, self.environment.home), chosen)
+
+    def _move(self, row: Row, target: Store, keep: Keep | None) -> None:
+        if self.inventory is None:
+            return
+        inventory, backups = self.inventory, self.backup_dir()
+
+        def operation() -> Outcome:
+            try:
+                return move_entry(inventory, row, target, keep=keep, backup_dir=backups)
+            except TargetHoldsKey as held:  # nothing was written: the person chooses
+                self.app.call_from_thread(self._choose_keep, row, target, held)
+                return Outcome(f"{target.name} already holds {row.key}: choose which to keep", changed=False)
+
+        self.run_write(operation, select=(target.id, row.key))
+
+    def _choose_keep(self, row: Row, target: Store, held: TargetHoldsKey) -> None:
+        """The target already holds the key: show both, and let the person keep one."""
+        from pixi_auth_tui.ui.dialogs.keep_choice import KeepChoiceScreen
+
+        rows = self.inventory.rows if self.inventory else []
+        there = next((r for r in rows if r.store.id == target.id and r.key == row.key), None)
+        tests = (self.last_result(row), self.last_result(there) if there is not None else None)
+        active = row.status in WINNING, there is not None and there.status in WINNING
+
+        def answered(keep: Keep | None) -> None:
+            if keep is not None:
+                self._move(row, target, keep)
+            else:
+                self.say("Nothing was moved.")
+
+        screen = KeepChoiceScreen(
+            row.key, held.moving, held.there, tests, active, self.backup_dir(), self.environment.home
+        )
+        self.app.push_screen(screen, answered)
+
+    def action_undo_move(self) -> None:
+        if not self.moves or self.inventory is None:
+            self.say("No move to undo.", "warning")
+            return
+        undo, inventory = self.moves[-1], self.inventory
+
+        def operation() -> Outcome:
+            outcome = undo_move(inventory, undo)
+            self.app.call_from_thread(self._forget_move, undo)
+            return outcome
+
+        self.run_write(operation, select=(undo.source_id, undo.key))
+
+    def _forget_move(self, undo: MoveUndo) -> None:
+        if undo in self.moves:
+            self.moves.remove(undo)
+
+    def _reopen_edit(self, store_id: str, key: str) -> None:
+        """The entry changed under an open form: open it again on what is there now."""
+        if self.table.select_entry(store_id, key):
+            self.action_edit()
 
     def action_delete(self) -> None:
         row = self.selected_row()
@@ -483,13 +548,23 @@ class MainScreen(OAuthActions, Screen[None]):
 
     @work(thread=True, exclusive=True, group="write", description="write")
     def _write(self, operation: Callable[[], Outcome], select: tuple[str, str] | None) -> None:
+        reopen: tuple[str, str] | None = None
         try:
             outcome: Outcome | None = operation()
+        except EntryChanged as err:
+            # Another program changed the entry while the form was open: nothing was written.
+            self.app.call_from_thread(self.say, f"{err} The form is opened again on the new value.", "error", 12)
+            outcome, reopen = None, select if err.current is not None else None
         except StoreError as err:
             self.app.call_from_thread(self.say, f"Nothing changed: {err}", "error", 10)
             outcome, select = None, None
+        if outcome is not None and outcome.undo is not None:
+            self.app.call_from_thread(self.moves.append, outcome.undo)
+            outcome = replace(outcome, message=f"{outcome.message} (z undoes it)")
         # Re-read every store, so the table shows what is really there now.
         self._read_and_show(outcome, select)
+        if reopen is not None:
+            self.app.call_from_thread(self._reopen_edit, *reopen)
 
     # -- audit -------------------------------------------------------------------------
 
@@ -528,7 +603,7 @@ class MainScreen(OAuthActions, Screen[None]):
     # -- test connection ---------------------------------------------------------------
 
     def last_result(self, row: Row) -> ProbeResult | None:
-        return self.probe_state.results.get(result_key(row.store.id, row.key)) if self.probe_state else None
+        return self.probe_state.result_for(row.store.id, row.key, row.entry.credential) if self.probe_state else None
 
     def probe_url_for(self, row: Row) -> str | None:
         remembered = self.probe_state.urls.get(row.key) if self.probe_state else None
@@ -677,7 +752,7 @@ class MainScreen(OAuthActions, Screen[None]):
 
         def finished(job: ProbeJob, result: ProbeResult) -> None:
             row = rows[int(job.ref)]
-            state.results[result_key(row.store.id, row.key)] = result
+            state.record(row.store.id, row.key, row.entry.credential, result)
             table.testing.discard(row_id(row))
             self._refresh_row(row)
             progress.advance(1)

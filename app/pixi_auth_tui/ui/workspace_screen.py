@@ -269,7 +269,7 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         store = report.inventory.store(result.store_id)
         assert store is not None
         try:
-            outcome = save_credential(report.inventory, store, result.key, result.credential)
+            outcome = save_credential(report.inventory, store, result.key, result.credential, seen=result.seen)
         except StoreError as err:
             app.call_from_thread(self.notify, f"Nothing changed: {err}", severity="error", timeout=10, markup=False)
             return

@@ -27,7 +27,7 @@ from pixi_auth_tui.engine.inventory import (
     inventory_from,
     load_inventory,
 )
-from pixi_auth_tui.probe.state import ProbeState, result_key
+from pixi_auth_tui.probe.state import ProbeState
 from pixi_auth_tui.stores.jsonfile import JsonFileStore
 from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.workspace.findings import host_findings, login_key, unused_findings, verdict_of, workspace_findings
@@ -203,7 +203,7 @@ def build_report(
         check.resolution = _resolve(inventory, check.needs[0].raw_requested)
         row = check.row
         if row is not None:
-            check.last = state.results.get(result_key(row.store.id, row.key))
+            check.last = state.result_for(row.store.id, row.key, row.entry.credential)
         check.anonymous = anonymous.get(check.host)
         check.findings = host_findings(check, inventory, workspaces)
         check.verdict = verdict_of(check, inventory)

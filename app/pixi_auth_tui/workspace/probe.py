@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pixi_auth_tui.core.urlmask import mask_url
-from pixi_auth_tui.probe.state import ProbeState, Verdict, result_key
+from pixi_auth_tui.probe.state import ProbeState, Verdict
 from pixi_auth_tui.workspace.model import AnonymousResult, CheckReport, HostCheck
 from pixi_auth_tui.workspace.read import strip_userinfo
 
@@ -52,10 +52,10 @@ def load_anonymous(state: ProbeState) -> dict[str, AnonymousResult]:
 
 
 def save_anonymous(state: ProbeState, results: dict[str, AnonymousResult]) -> None:
-    from pixi_auth_tui.stores.jsonfile import atomic_write
+    from pixi_auth_tui.system.safeio import replace_private_file
 
     data = {host: result.to_json() for host, result in results.items()}
-    atomic_write(anonymous_state_path(state), json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
+    replace_private_file(anonymous_state_path(state), json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
 
 
 # -- testing now --------------------------------------------------------------------------------
@@ -126,7 +126,7 @@ async def probe_hosts(
                 result.url = mask_url(result.url)[0]
                 result.final_url = mask_url(result.final_url)[0] if result.final_url else None
                 if result.verdict not in (Verdict.INSECURE, Verdict.NEEDS_URL):  # no news: keep the last
-                    state.results[result_key(row.store.id, row.key)] = result
+                    state.record(row.store.id, row.key, row.entry.credential, result)
                 # (never a URL holding a secret of its own: the state file is no place for it)
                 if (
                     row.key not in state.urls

@@ -58,6 +58,9 @@ class FormResult:
     credential: Credential
     store_id: str
     probe_url: str = ""  # a test URL typed in the form, remembered for the key
+    # The entry the form was opened on (None: an add, the key was free): the write is refused
+    # if the store holds anything else by then (another program rotated it meanwhile).
+    seen: Credential | None = None
 
 
 class SingleLineInput(PlainInput):
@@ -353,7 +356,12 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
             rotate_button.display = True
             rotate_button.focus()
             return
-        self.dismiss(FormResult(key, credential, store_id, probe_url))
+        if self.editing is not None:
+            seen: Credential | None = self.editing.entry.credential
+        else:  # an add, or "Rotate instead" of the entry this form was shown
+            found = [e for e in self.inventory.snapshots[store_id].entries if e.key == key]
+            seen = found[0].credential if found else None
+        self.dismiss(FormResult(key, credential, store_id, probe_url, seen))
 
     def _focus_first_error(self) -> None:
         for name in ("key", *ALL_FIELDS, "probe-url"):
