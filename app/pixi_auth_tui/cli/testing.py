@@ -27,6 +27,7 @@ from pixi_auth_tui.probe.state import (
     ProbeState,
     Verdict,
     default_probe_url,
+    probe_url_problem,
     url_problem,
 )
 
@@ -55,7 +56,8 @@ def cmd_test(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO)
 
     rows = [refresh_before_use(inv, r, err) for r in rows]
     state = ProbeState.default(dict(inv.env))
-    if args.url and args.key and not mask_url(args.url)[1]:  # a URL holding a secret is not stored
+    covered = rows and probe_url_problem(args.key, rows[0].entry.credential, args.url) is None
+    if args.url and args.key and covered and not mask_url(args.url)[1]:  # never a secret, only a covered host
         state.urls[args.key] = args.url
     creds = [with_secret(r).entry.credential for r in rows]
     jobs = [

@@ -44,7 +44,14 @@ from pixi_auth_tui.engine.operations import (
     undo_move,
     with_secret,
 )
-from pixi_auth_tui.probe.state import FAILING, ProbeResult, ProbeState, Verdict, default_probe_url
+from pixi_auth_tui.probe.state import (
+    FAILING,
+    ProbeResult,
+    ProbeState,
+    Verdict,
+    default_probe_url,
+    probe_url_problem,
+)
 from pixi_auth_tui.stores.base import Ability, Store, StoreError, StoreState
 from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.ui import present
@@ -57,6 +64,9 @@ from pixi_auth_tui.ui.widgets.credential_table import COLUMNS, CredentialTable, 
 from pixi_auth_tui.ui.widgets.detail_pane import DetailPane
 from pixi_auth_tui.ui.widgets.keys_footer import KeysFooter
 from pixi_auth_tui.ui.widgets.store_summary import StoreSummary
+
+# `r`'s outcome: said once the stores are read, with what was found.
+REREAD = Outcome("Re-read every store")
 
 if TYPE_CHECKING:
     # Dialogs and the audit screen are imported when first opened: nobody waits for them at start.
@@ -181,7 +191,7 @@ class MainScreen(OAuthActions, Screen[None]):
     # -- loading -----------------------------------------------------------------------
 
     def action_refresh(self) -> None:
-        self._load()
+        self._load(REREAD)
 
     def _watch_files(self) -> None:
         """Another program (say `pixi auth login`) may rewrite a file while we show it."""
@@ -239,7 +249,10 @@ class MainScreen(OAuthActions, Screen[None]):
         self.query_one(StoreSummary).show(inventory)
         self.table.show(inventory, select, index)
         self._render_empty(inventory)
-        if message is not None:
+        if message is REREAD:
+            entries = present.plural(len(inventory.rows), "entry")
+            self.say(f"Re-read {present.plural(len(inventory.stores), 'store')}: {entries}.", timeout=4)
+        elif message is not None:
             text = present.tilde(message.message, self.environment.home)
             self.say(text, "information" if message.ok else "warning", timeout=8)
 
@@ -425,7 +438,7 @@ class MainScreen(OAuthActions, Screen[None]):
         store = self.inventory.store(result.store_id)
         assert store is not None
         inventory = self.inventory
-        if result.probe_url:
+        if result.probe_url and probe_url_problem(result.key, result.credential, result.probe_url) is None:
             self.remember_url(result.key, result.probe_url)
         self.run_write(
             lambda: save_credential(inventory, store, result.key, result.credential, seen=result.seen),
@@ -639,7 +652,8 @@ class MainScreen(OAuthActions, Screen[None]):
 
         from pixi_auth_tui.ui.dialogs.probe_url import ProbeUrlScreen
 
-        self.app.push_screen(ProbeUrlScreen(row.key, self.probe_url_for(row) or "", run=False), given)
+        screen = ProbeUrlScreen(row.key, self.probe_url_for(row) or "", run=False, credential=row.entry.credential)
+        self.app.push_screen(screen, given)
 
     def action_test(self) -> None:
         row = self.selected_row()
@@ -651,7 +665,8 @@ class MainScreen(OAuthActions, Screen[None]):
             from pixi_auth_tui.ui.dialogs.probe_url import ProbeUrlScreen
 
             # Wildcards and S3 keys need a concrete URL; remembered for next time.
-            self.app.push_screen(ProbeUrlScreen(row.key, ""), lambda given: self._test_with_url(row, given))
+            screen = ProbeUrlScreen(row.key, "", credential=row.entry.credential)
+            self.app.push_screen(screen, lambda given: self._test_with_url(row, given))
             return
         self._test_with_url(row, url)
 

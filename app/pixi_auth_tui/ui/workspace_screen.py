@@ -20,6 +20,7 @@ from textual.worker import Worker
 
 from pixi_auth_tui.audit.findings import Severity
 from pixi_auth_tui.core.model import KIND_LABELS, KINDS
+from pixi_auth_tui.core.redact import plain
 from pixi_auth_tui.core.words import plural
 from pixi_auth_tui.engine.operations import save_credential
 from pixi_auth_tui.probe.state import ProbeState
@@ -41,6 +42,10 @@ VERDICT_STYLE = {
     "blocked": "bold red",
     "rejected": "bold red",
     "expired": "bold red",
+    "unreachable": "bold red",
+    "TLS error": "bold red",
+    "network error": "bold red",
+    "timeout": "bold red",
     "untested": "yellow",
     "no credential": "dim",
 }
@@ -203,6 +208,8 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
             text.append(f"last test: {host.last.verdict.value} — {host.last.message}\n")
         if host.anonymous is not None and host.anonymous.status is not None:
             text.append(f"without a credential: HTTP {host.anonymous.status}\n", style="dim")
+        elif host.anonymous is not None and host.anonymous.failed:
+            text.append(f"without a credential: {plain(host.anonymous.message)}\n", style="bold red")
         for finding in host.findings:
             text.append(f"\n{finding.title}\n", style=SEVERITY_STYLE[finding.severity])
             text.append(f"{finding.explanation}\n")

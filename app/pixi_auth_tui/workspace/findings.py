@@ -11,9 +11,12 @@ from pixi_auth_tui.core.hostkeys import host_of, normalise_login_key
 from pixi_auth_tui.core.model import KINDS
 from pixi_auth_tui.core.urlmask import mask_url
 from pixi_auth_tui.engine.inventory import WINNING, Inventory
-from pixi_auth_tui.probe.state import FAILING
+from pixi_auth_tui.probe.state import FAILING, Verdict
 from pixi_auth_tui.workspace.model import CheckFinding, Fails, HostCheck
 from pixi_auth_tui.workspace.read import Workspace, strip_userinfo
+
+# A test that got no answer: the host itself is the problem, whatever the credential.
+UNREACHABLE_VERDICTS = frozenset({Verdict.NETWORK_ERROR, Verdict.TLS_ERROR, Verdict.TIMEOUT})
 
 
 def login_key(host: str) -> str:
@@ -29,6 +32,8 @@ def verdict_of(check: HostCheck, inventory: Inventory) -> str:
         return "missing"
     if any(f.fails is Fails.REJECTED for f in check.findings):
         return "rejected"
+    if check.row is None and any(f.fails is Fails.UNREACHABLE for f in check.findings):
+        return "unreachable"
     if check.row is not None:
         return check.last.verdict.value if check.last else "untested"
     if check.known_public:
@@ -167,6 +172,25 @@ def host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Works
             f"pixi matches {row.key} for {host} but sends no credential",
             f"{row.key} in {row.store.name}: {blocking}.",
             Fails.MISSING,
+        )
+    unreachable = UNREACHABLE_VERDICTS
+    if row is None and check.anonymous is not None and check.anonymous.failed:
+        add(
+            "unreachable",
+            Severity.ERROR,
+            f"{host} could not be reached",
+            f"{check.anonymous.url}: {check.anonymous.message}. pixi install needs this host; whether it wants a "
+            "credential could not be told.",
+            Fails.UNREACHABLE,
+        )
+    elif row is not None and check.last is not None and check.last.verdict in unreachable:
+        add(
+            "unreachable",
+            Severity.ERROR,
+            f"{host} could not be reached",
+            f"{check.last.url}: {check.last.message}. pixi install needs this host; whether it accepts "
+            f"{row.key} could not be told.",
+            Fails.UNREACHABLE,
         )
     if row is not None and check.last is not None and check.last.verdict in FAILING:
         add(

@@ -30,6 +30,7 @@ class Fails(StrEnum):
 
     MISSING = "missing"  # a host needs a credential pixi will not send
     REJECTED = "rejected"  # pixi sends a credential the server refuses
+    UNREACHABLE = "unreachable"  # the host could not be reached when tested (network, TLS, timeout)
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,11 @@ class AnonymousResult:
 
     def to_json(self) -> dict[str, Any]:
         return {"url": self.url, "status": self.status, "message": self.message, "tested_at": self.tested_at}
+
+    @property
+    def failed(self) -> bool:
+        """The request got no answer (a network or TLS error, a timeout): nothing is known."""
+        return self.status is None and bool(self.url)
 
 
 @dataclass

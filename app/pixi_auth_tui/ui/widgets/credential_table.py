@@ -156,7 +156,10 @@ class CredentialTable(WideningTable):
             target = position_in(self.level, before.positions[cursor]) or 0
         else:
             keep = row_id(selected)
-            target = next((i for i, r in enumerate(self.shown_rows) if row_id(r) == keep), 0)
+            # The selected row gone (deleted, here or by another program): the cursor stays where
+            # it was, on the row that took its place, never back at the top.
+            stay = min(max(cursor, 0), max(len(self.shown_rows) - 1, 0))
+            target = next((i for i, r in enumerate(self.shown_rows) if row_id(r) == keep), stay)
         start, end = self.window_start, self.window_start + self.loaded
         held_now = self.shown_rows[start:end]
         keep = (
