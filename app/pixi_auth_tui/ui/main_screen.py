@@ -108,7 +108,7 @@ class MainScreen(OAuthActions, Screen[None]):
         Binding("w", "workspace", "Workspace", show=False),
         Binding("l", "sign_in", "Sign in (OAuth)", show=False),
         Binding("R", "oauth_refresh", "Refresh OAuth token now", show=False),
-        Binding("r", "refresh", "Refresh", show=False),
+        Binding("r", "reread", "Refresh", show=False),
         Binding("u", "unlock", "Unlock keychain", show=False),
         Binding("z", "undo_move", "Undo the last move", show=False),
         Binding("escape", "clear", "Clear filter / stop tests", show=False),
@@ -191,6 +191,10 @@ class MainScreen(OAuthActions, Screen[None]):
     # -- loading -----------------------------------------------------------------------
 
     def action_refresh(self) -> None:
+        self._load()
+
+    def action_reread(self) -> None:
+        """`r`: re-read every store, and say what was found."""
         self._load(REREAD)
 
     def _watch_files(self) -> None:

@@ -11,7 +11,6 @@ from pathlib import Path
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.geometry import Size
 from textual.widgets import Static
 
 from pixi_auth_tui.audit.findings import Finding, summary
@@ -32,17 +31,13 @@ STATE_STYLE = {
 
 
 def store_lines(inventory: Inventory, home: Path) -> Text:
-    # Columns as wide as their longest value and a space: a long store name (RATTLER_AUTH_FILE)
-    # or state (unavailable) never runs into the next column.
-    name_width = max((len(s.name) for s in inventory.stores), default=0) + 1
-    state_width = max((len(inventory.snapshots[s.id].state.value) for s in inventory.stores), default=0) + 1
     lines = Text()
     for i, store in enumerate(inventory.stores, 1):
         snap = inventory.snapshots[store.id]
         if i > 1:
             lines.append("\n")
-        lines.append(f"{i} {plain(store.name):<{name_width}}", style="bold")
-        lines.append(f"{snap.state.value:<{state_width}}", style=STATE_STYLE[snap.state])
+        lines.append(f"{i} {store.name:<17}", style="bold")
+        lines.append(f"{snap.state.value:<11}", style=STATE_STYLE[snap.state])
         count = len(snap.entries)
         lines.append(f"{count:>4} {'entry  ' if count == 1 else 'entries'}  ")
         lines.append(plain(present.display_path(store.location, home)))
@@ -53,62 +48,21 @@ def store_lines(inventory: Inventory, home: Path) -> Text:
     return lines
 
 
-def store_parts(inventory: Inventory) -> list[Text]:
-    """`1 credentials.json 3`, `2 keychain locked (u unlocks)`, …: one part per store."""
-    parts = []
+def store_line(inventory: Inventory) -> Text:
+    """`1 credentials.json ok 3 · 2 keychain locked (u unlocks) · …` on one line."""
+    line = Text()
     for i, store in enumerate(inventory.stores, 1):
         snap = inventory.snapshots[store.id]
-        part = Text(f"{i} {plain(store.name)} ", style="bold")
+        if i > 1:
+            line.append(" · ", style="dim")
+        line.append(f"{i} {store.name} ", style="bold")
         if snap.state is StoreState.OK:
-            part.append(str(len(snap.entries)))
+            line.append(str(len(snap.entries)))
         else:
-            part.append(snap.state.value, style=STATE_STYLE[snap.state])
+            line.append(snap.state.value, style=STATE_STYLE[snap.state])
         if store.id == KEYCHAIN and snap.state is StoreState.LOCKED:
-            part.append(" (u unlocks)")
-        parts.append(part)
-    return parts
-
-
-SEPARATOR = " · "
-
-
-def store_line(inventory: Inventory, width: int | None = None) -> Text:
-    """The parts on one line, or, where `width` is too narrow, on as many lines as they need,
-    broken only between stores: every store is named at 80 columns too."""
-    line = Text()
-    used = 0
-    for part in store_parts(inventory):
-        if used and width is not None and used + len(SEPARATOR) + part.cell_len > width:
-            line.append("\n")
-            used = 0
-        elif used:
-            line.append(SEPARATOR, style="dim")
-            used += len(SEPARATOR)
-        line.append_text(part)
-        used += part.cell_len
+            line.append(" (u unlocks)")
     return line
-
-
-class FoldedStores(Static):
-    """The store list folded into as few lines as the width allows (small terminals)."""
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__("Reading stores…", id=id)
-        self.inventory: Inventory | None = None
-
-    def show(self, inventory: Inventory) -> None:
-        self.inventory = inventory
-        self.refresh(layout=True)
-
-    def render(self) -> Text | str:
-        if self.inventory is None:
-            return "Reading stores…"
-        return store_line(self.inventory, self.content_region.width or None)
-
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        if self.inventory is None:
-            return 1
-        return store_line(self.inventory, width).plain.count("\n") + 1
 
 
 def badge_text(findings: list[Finding]) -> Text:
@@ -135,9 +89,7 @@ class StoreSummary(Vertical):
     StoreSummary #stores-short { display: none; }
     .-narrow StoreSummary, .-short StoreSummary { border-bottom: none; }
     .-narrow StoreSummary #stores-long, .-short StoreSummary #stores-long { display: none; }
-    .-narrow StoreSummary #stores-short, .-short StoreSummary #stores-short {
-        display: block; height: auto; max-height: 2;
-    }
+    .-narrow StoreSummary #stores-short, .-short StoreSummary #stores-short { display: block; height: 1; }
     StoreSummary #badge { height: 1; }
     """
 
@@ -147,12 +99,12 @@ class StoreSummary(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("Reading stores…", id="stores-long")
-        yield FoldedStores(id="stores-short")
+        yield Static("Reading stores…", id="stores-short")
         yield Static("", id="badge")
 
     def show(self, inventory: Inventory) -> None:
         self.query_one("#stores-long", Static).update(store_lines(inventory, self.home))
-        self.query_one("#stores-short", FoldedStores).show(inventory)
+        self.query_one("#stores-short", Static).update(store_line(inventory))
 
     def show_findings(self, findings: list[Finding]) -> None:
         self.query_one("#badge", Static).update(badge_text(findings))
