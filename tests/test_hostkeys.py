@@ -98,7 +98,7 @@ def test_keys_rattler_can_never_match_say_what_rattler_sees():
 @given(st.from_regex(r"(?:[a-z0-9x-]{1,6}\.){0,3}[a-z0-9x-]{1,6}\.?", fullmatch=True))
 def test_the_fast_path_for_plain_hosts_agrees_with_the_whatwg_parser(host):
     parsed = parse_url(f"http://{host}/")
-    expected = parsed.hostname if parsed is not None and not parsed.port else None
+    expected = parsed.host if parsed is not None and not parsed.port else None
     assert normalise_host(host) == expected
 
 

@@ -2,6 +2,7 @@
 
 import os
 import ssl
+import sys
 import time
 
 import httpx
@@ -163,6 +164,17 @@ async def test_s3_keys_signed_with_sigv4(moto_s3):
     assert r.verdict is Verdict.ACCEPTED, r
     r = await probe("s3://channel", S3Credentials(key_id, "wrong-secret"), url, opts())
     assert r.verdict is Verdict.REJECTED
+
+
+async def test_s3_without_the_s3_extra_says_how_to_get_it_and_sends_nothing(http_server, monkeypatch):
+    """botocore is the `s3` extra: without it an S3 test is one clear line, and no request goes out."""
+    monkeypatch.setitem(sys.modules, "botocore", None)  # Python's own way of making an import fail
+    monkeypatch.delitem(sys.modules, "botocore.auth", raising=False)
+    before = len(http_server.seen)
+    r = await probe("s3://channel", S3Credentials("AKIDEXAMPLE", "s3cr3t-key-value"), f"{http_server.base}/c", opts())
+    assert r.verdict is Verdict.UNSUPPORTED
+    assert "pixi-auth-tui[s3]" in r.message and "botocore" in r.message
+    assert len(http_server.seen) == before
 
 
 async def test_probe_many_reports_each_as_it_finishes(http_server):

@@ -100,6 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="the pixi workspace whose .pixi/config.toml applies (default: the one the current directory is in)",
     )
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="the terminal UI's config.toml (theme, sort, …; keymap.toml beside it); "
+        "default: $PIXI_AUTH_TUI_CONFIG, else the user config folder",
+    )
     sub = parser.add_subparsers(dest="command")
     listing.add_parser(sub)
     resolve.add_parser(sub)
@@ -138,7 +144,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
         if args.command is None:
             from pixi_auth_tui.ui.main import run_tui
 
-            return run_tui(environment_for(args))
+            return run_tui(environment_for(args), config=args.config)
         if args.command == "check":
             from pixi_auth_tui.cli.check import cmd_check
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-if TYPE_CHECKING:
-    from ada_url import URL
+from pixi_auth_tui.core.whatwg import URL, HostKind, URLError, parse
 
 _LABEL_TEXT = r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)"
 # Every dot-separated label valid, an optional final dot (one regex, not one per label).
@@ -32,12 +30,10 @@ def _is_ip(host: str) -> bool:
 
 
 def parse_url(url: str) -> URL | None:
-    """`url` parsed by the WHATWG URL standard (ada), as Rust's `url` crate parses it; None if invalid."""
-    from ada_url import URL  # imported on first use: listing and auditing plain host keys never parse
-
+    """`url` parsed by the WHATWG URL standard, as Rust's `url` crate parses it; None if invalid."""
     try:
-        return URL(url)
-    except ValueError:
+        return parse(url)
+    except URLError:
         return None
 
 
@@ -45,9 +41,9 @@ def host_of(url: str) -> str | None:
     """The host rattler keys on: WHATWG-normalised (lower case, IDN as punycode, IPv4 shorthand
     and integer forms canonicalised, IPv6 compressed in brackets, percent-decoded); None if none."""
     parsed = parse_url(url)
-    if parsed is None or not parsed.hostname:
+    if parsed is None or not parsed.host:
         return None
-    return parsed.hostname
+    return parsed.host
 
 
 def url_userinfo(url: str) -> tuple[str, str] | None:
@@ -91,21 +87,21 @@ def normalise_host(host: str) -> str | None:
     if not host or any(c in host for c in "/?#@\\") or host != host.strip():
         return None
     parsed = parse_url(f"http://{host}/")
-    if parsed is None or parsed.port or not parsed.hostname:
+    if parsed is None or parsed.port or not parsed.host:
         return None
-    return parsed.hostname
+    return parsed.host
 
 
 def candidate_keys(url: str) -> list[str]:
     """Every key rattler tries for `url`, in its order (see rattler's get_by_url_with_host)."""
     parsed = parse_url(url)
-    if parsed is None or not parsed.hostname:
+    if parsed is None or not parsed.host:
         return []
-    host = parsed.hostname
+    host = parsed.host
     keys = [host]
-    if parsed.protocol == "s3:":
+    if parsed.scheme == "s3":
         # The URL itself, then shortened one path segment at a time, down to s3://bucket.
-        current = parsed.href.split("?", 1)[0].split("#", 1)[0]
+        current = parsed.without_query()
         root = f"s3://{host}"
         while len(current) >= len(root):
             keys.append(current)
@@ -113,9 +109,7 @@ def candidate_keys(url: str) -> list[str]:
                 break
             current = current.rsplit("/", 1)[0]
         return keys
-    from ada_url import HostType
-
-    if parsed.host_type != HostType.DEFAULT:
+    if parsed.host_kind not in (HostKind.DOMAIN, HostKind.OPAQUE):
         return keys  # `Url::domain()` is None for IP addresses: no wildcard lookup.
     domain = host
     while True:

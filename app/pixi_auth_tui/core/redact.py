@@ -100,73 +100,61 @@ def _utf8(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-def _is_delimiter(data: bytes, start: int, end: int) -> bool:
-    """The character at data[start:end] (UTF-8) ends a word, as _WORD sees it."""
-    return _WORD.match(data[start:end].decode("utf-8", "surrogatepass")) is None
-
-
-def _stands_alone(data: bytes, start: int, end: int) -> bool:
-    """data[start:end] (a whole word-like spelling) is a whole word of `data`: the characters
+def _stands_alone(text: str, start: int, end: int) -> bool:
+    """text[start:end] (a whole word-like spelling) is a whole word of `text`: the characters
     either side are word delimiters (or the text ends); `.` and `!` ending a sentence after it
     count as its end (`s3cr3t.` is the word, `s3cr3t.example` a host name)."""
-    if start > 0:
-        lead = start - 1
-        while lead > 0 and 0x80 <= data[lead] < 0xC0:  # back to the first byte of that character
-            lead -= 1
-        if not _is_delimiter(data, lead, start):
-            return False
-    while end < len(data) and data[end] in b".!":  # a sentence's end is no part of the word
+    if start > 0 and _WORD.match(text, start - 1, start) is not None:
+        return False
+    while end < len(text) and text[end] in ".!":  # a sentence's end is no part of the word
         end += 1
-    if end < len(data):
-        first = data[end]
-        width = 1 if first < 0x80 else 2 if first < 0xE0 else 3 if first < 0xF0 else 4
-        if not _is_delimiter(data, end, end + width):
-            return False
-    return True
+    return end == len(text) or _WORD.match(text, end, end + 1) is None
 
 
-# The automaton searches for each spelling's first bytes only (its anchor); where an anchor
-# stands, the spellings it begins are compared whole. Secrets often share their first bytes
-# (`pfx_`, `ghp_`, a JWT's header), so there are fewer anchors than spellings, and shorter ones:
-# the automaton is built faster, and it is built for every large text a process writes first.
-_ANCHOR_BYTES = 8
+# The automaton searches for each spelling's first characters only (its anchor); where an
+# anchor stands, the spellings it begins are compared whole. Secrets often share their first
+# characters (`pfx_`, `ghp_`, a JWT's header), so there are fewer anchors than spellings, and
+# shorter ones: the automaton is built faster, and it is built for every large text a process writes first.
+_ANCHOR_CHARS = 8
 
 
 class _Automaton:
-    """A fixed set of spellings, all found in one pass over a text (Aho–Corasick, in Rust)."""
+    """A fixed set of spellings, all found in one pass over a text (Aho–Corasick, in C)."""
 
     def __init__(self, spellings: list[str]) -> None:
-        from ahocorasick_rs import BytesAhoCorasick  # (imported with the first large text)
-
         self.spellings = spellings
-        # (mapped in C: a Python call per spelling costs more than the automaton)
-        self._encoded = list(map(str.encode, spellings, itertools.repeat("utf-8"), itertools.repeat("surrogatepass")))
-        self._anchors = list(dict.fromkeys(map(operator.itemgetter(slice(_ANCHOR_BYTES)), self._encoded)))
-        self._search = BytesAhoCorasick(self._anchors) if spellings else None
-        self._by_anchor: dict[bytes, dict[int, dict[bytes, str]]] | None = None  # made on the first hit
+        self._search = None
+        self._by_anchor: dict[str, dict[int, set[str]]] | None = None  # made on the first hit
+        if spellings:
+            import ahocorasick  # (imported with the first large text)
 
-    def _spellings_of(self, anchor: bytes) -> dict[int, dict[bytes, str]]:
-        """The spellings beginning with `anchor`, by length in bytes: encoded → spelling."""
+            search = ahocorasick.Automaton()
+            for anchor in dict.fromkeys(spelling[:_ANCHOR_CHARS] for spelling in spellings):
+                search.add_word(anchor, anchor)
+            search.make_automaton()
+            self._search = search
+
+    def _spellings_of(self, anchor: str) -> dict[int, set[str]]:
+        """The spellings beginning with `anchor`, by length."""
         if self._by_anchor is None:
             self._by_anchor = {}
-            for form, encoded in zip(self.spellings, self._encoded, strict=True):
-                by_length = self._by_anchor.setdefault(encoded[:_ANCHOR_BYTES], {})
-                by_length.setdefault(len(encoded), {})[encoded] = form
+            for form in self.spellings:
+                self._by_anchor.setdefault(form[:_ANCHOR_CHARS], {}).setdefault(len(form), set()).add(form)
         return self._by_anchor[anchor]
 
-    def find(self, data: bytes, words: set[str], found: set[str]) -> None:
-        """Adds to `found` each spelling in `data`: anywhere, or for one in `words` (short and
+    def find(self, text: str, words: set[str], found: set[str]) -> None:
+        """Adds to `found` each spelling in `text`: anywhere, or for one in `words` (short and
         word-like) where it stands as a whole word."""
         if self._search is None:
             return
-        anchors = self._anchors
-        for index, start, _end in self._search.find_matches_as_indexes(data, overlapping=True):
-            for length, spellings in self._spellings_of(anchors[index]).items():
-                form = spellings.get(data[start : start + length])
+        for end, anchor in self._search.iter(text):
+            start = end + 1 - len(anchor)
+            for length, spellings in self._spellings_of(anchor).items():
+                form = text[start : start + length]
                 if (
-                    form is not None
+                    form in spellings
                     and form not in found
-                    and (form not in words or _stands_alone(data, start, start + length))
+                    and (form not in words or _stands_alone(text, start, start + length))
                 ):
                     found.add(form)
 
@@ -317,13 +305,12 @@ class Redactor:
             # checked below as the automaton would check them.
             waiting = list(itertools.compress(self._unindexed, map(text.__contains__, self._unindexed)))
             if waiting:
-                _Automaton(waiting).find(_utf8(text), self._words, found)
+                _Automaton(waiting).find(text, self._words, found)
         elif self._unindexed:
             self._index()
         if self._main.spellings or self._recent.spellings:
-            data = _utf8(text)
-            self._main.find(data, self._words, found)
-            self._recent.find(data, self._words, found)
+            self._main.find(text, self._words, found)
+            self._recent.find(text, self._words, found)
         return found
 
     def redact(self, text: str) -> str:

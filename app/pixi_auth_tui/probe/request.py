@@ -116,6 +116,21 @@ def _authorise(
     return plan.url, encoded, httpx.BasicAuth(*plan.basic) if plan.basic else None
 
 
+# botocore is the `s3` extra: tens of megabytes that only this signature needs.
+S3_SIGNER_MISSING = (
+    "S3 requests are signed with botocore, which is not installed: "
+    "install pixi-auth-tui[s3] (pip/uv) or add botocore (conda) to test S3 credentials"
+)
+
+
+def s3_signer_installed() -> bool:
+    try:
+        import botocore.auth  # noqa: F401  (the signer itself: imported for the S3 test anyway)
+    except ImportError:
+        return False
+    return True
+
+
 def sigv4_headers(keys: tuple[str, str, str | None], method: str, url: str, region: str) -> dict[str, str]:
     """AWS Signature V4 via botocore (a maintained signer, not hand-rolled crypto) with
     (access key id, secret access key, session token)."""
@@ -216,6 +231,8 @@ async def probe(
         )
     if urlsplit(url).scheme == "http" and not options.allow_http:
         return result(Verdict.INSECURE, shown)
+    if KINDS[cred.kind].sends == "sigv4" and not s3_signer_installed():
+        return result(Verdict.UNSUPPORTED, shown, S3_SIGNER_MISSING)
 
     own_client = client is None
     if client is None:

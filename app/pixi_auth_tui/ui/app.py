@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
-from textual import events
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.filter import LineFilter
@@ -21,6 +21,9 @@ from textual.worker import WorkerFailed
 
 from pixi_auth_tui.core.redact import safe
 from pixi_auth_tui.system.paths import Environment
+from pixi_auth_tui.system.preferences import Preferences
+from pixi_auth_tui.system.preferences import load as load_preferences
+from pixi_auth_tui.system.preferences import save as save_preferences
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.collection import CHECK, IdleCollection
 from pixi_auth_tui.ui.dialogs.help import HelpScreen
@@ -41,8 +44,16 @@ class AuthApp(App[None]):
 
     watch_seconds = 2.0  # how often the file stores are checked for changes by other programs
 
-    def __init__(self, environment: Environment, clock: Callable[[], float] = present.now) -> None:
+    def __init__(
+        self,
+        environment: Environment,
+        clock: Callable[[], float] = present.now,
+        preferences: Preferences | None = None,
+    ) -> None:
         super().__init__()
+        self.preferences = preferences if preferences is not None else load_preferences(environment.env)
+        self.preference_problems = list(self.preferences.problems)
+        self._apply_preferences()
         self.environment = environment
         self.clock = clock
         self.crash_report: Path | None = None
@@ -53,7 +64,38 @@ class AuthApp(App[None]):
 
     # -- full garbage collections while nobody types (app/pixi_auth_tui/ui/collection.py) -------------
 
+    # -- the person's choices, kept across sessions (system/preferences) ------------------
+
+    def _apply_preferences(self) -> None:
+        theme = self.preferences.theme
+        if theme is not None and theme in self.available_themes:
+            self.theme = theme
+        elif theme is not None:
+            self.preference_problems.append(f"unknown theme {safe(theme)!r} in the config; using the default")
+        known = {b.id for b in [*MainScreen.BINDINGS, *self.BINDINGS] if isinstance(b, Binding) and b.id}
+        unknown = sorted(set(self.preferences.keymap) - known)
+        if unknown:
+            self.preference_problems.append(
+                f"keymap.toml: no action with the id {', '.join(map(safe, unknown))}; ids: {', '.join(sorted(known))}"
+            )
+        self.set_keymap({k: v for k, v in self.preferences.keymap.items() if k in known})
+
+    def watch_theme(self, theme: str) -> None:
+        if theme != self.preferences.theme:
+            self.remember(theme=theme)
+
+    def remember(self, **choices: str | bool | None) -> None:
+        self.preferences, problem = save_preferences(self.preferences, **choices)
+        if problem:
+            self.notify(problem, severity="warning")
+
+    @on(MainScreen.Remember)
+    def _remember(self, event: MainScreen.Remember) -> None:
+        self.remember(**event.choices)
+
     def on_mount(self) -> None:
+        for problem in self.preference_problems:
+            self.notify(problem, severity="warning", timeout=10)
         self.collection.start()
         self.set_interval(CHECK, self.collection.tick, name="idle collection")
 
@@ -102,7 +144,7 @@ class AuthApp(App[None]):
         return [*super().get_line_filters(), CONTROL_FILTER]
 
     def get_default_screen(self) -> Screen:
-        return MainScreen(self.environment, self.clock, watch_seconds=self.watch_seconds)
+        return MainScreen(self.environment, self.clock, watch_seconds=self.watch_seconds, preferences=self.preferences)
 
     @property
     def main(self) -> MainScreen:

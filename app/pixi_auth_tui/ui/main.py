@@ -25,11 +25,13 @@ def workspace_manifest(cwd: Path) -> Path | None:
         return None
 
 
-def build_app(environment: Environment, cwd: Path) -> AuthApp:
-    """The app; started inside a pixi workspace (not on demo data), its Workspace view comes first."""
+def build_app(environment: Environment, cwd: Path, config: str | None = None) -> AuthApp:
+    """The app; started inside a pixi workspace (not on demo data), its Workspace view comes first.
+    `config` names the config.toml of the person's choices (`--config`)."""
+    from pixi_auth_tui.system.preferences import load as load_preferences
     from pixi_auth_tui.ui.app import AuthApp
 
-    app = AuthApp(environment)
+    app = AuthApp(environment, preferences=load_preferences(environment.env, config))
     if environment.label != "demo":
         manifest = workspace_manifest(cwd)
         if manifest is not None:
@@ -37,14 +39,14 @@ def build_app(environment: Environment, cwd: Path) -> AuthApp:
     return app
 
 
-def run_tui(environment: Environment) -> int:
+def run_tui(environment: Environment, config: str | None = None) -> int:
     from pixi_auth_tui.ui.reading import KeychainAhead
 
     # The keychain starts listing before Textual is imported, and lists while it is.
     ahead = KeychainAhead(environment)
     import pixi_auth_tui.ui.app  # noqa: F401
 
-    app = build_app(ahead.environment(), Path.cwd())
+    app = build_app(ahead.environment(), Path.cwd(), config)
     app.run()
     if app.crash_report is not None:
         from pixi_auth_tui.system.crash import EXIT_CRASH

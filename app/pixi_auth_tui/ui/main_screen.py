@@ -21,6 +21,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widget import Widget
@@ -54,6 +55,7 @@ from pixi_auth_tui.probe.state import (
 )
 from pixi_auth_tui.stores.base import Ability, Store, StoreError, StoreState
 from pixi_auth_tui.system.paths import Environment
+from pixi_auth_tui.system.preferences import DETAIL_PLACES, Preferences
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.oauth_screens import OAuthActions
@@ -92,30 +94,45 @@ class MainScreen(OAuthActions, Screen[None]):
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (100, "-medium"), (150, "-wide")]
     VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (30, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "add", "Add"),
-        Binding("e", "edit", "Edit"),
-        Binding("m", "move", "Move"),
-        Binding("d", "delete", "Delete"),
-        Binding("v", "reveal", "Reveal secret", show=False),
-        Binding("c", "copy", "Copy secret", show=False),
-        Binding("slash", "filter", "Filter"),
-        Binding("o", "sort", "Sort by next column", show=False),
-        Binding("O", "reverse_sort", "Reverse sort", show=False),
-        Binding("t", "test", "Test"),
-        Binding("U", "probe_url", "Change test URL", show=False),
-        Binding("T", "test_all", "Test all", show=False),
-        Binding("a", "audit", "Audit"),
-        Binding("w", "workspace", "Workspace", show=False),
-        Binding("l", "sign_in", "Sign in (OAuth)", show=False),
-        Binding("R", "oauth_refresh", "Refresh OAuth token now", show=False),
-        Binding("r", "reread", "Refresh", show=False),
-        Binding("u", "unlock", "Unlock keychain", show=False),
-        Binding("z", "undo_move", "Undo the last move", show=False),
-        Binding("escape", "clear", "Clear filter / stop tests", show=False),
+        Binding("n", "add", "Add", id="add"),
+        Binding("e", "edit", "Edit", id="edit"),
+        Binding("m", "move", "Move", id="move"),
+        Binding("d", "delete", "Delete", id="delete"),
+        Binding("v", "reveal", "Reveal secret", show=False, id="reveal"),
+        Binding("c", "copy", "Copy secret", show=False, id="copy"),
+        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("o", "sort", "Sort by next column", show=False, id="sort"),
+        Binding("O", "reverse_sort", "Reverse sort", show=False, id="reverse-sort"),
+        Binding("t", "test", "Test", id="test"),
+        Binding("U", "probe_url", "Change test URL", show=False, id="probe-url"),
+        Binding("T", "test_all", "Test all", show=False, id="test-all"),
+        Binding("a", "audit", "Audit", id="audit"),
+        Binding("w", "workspace", "Workspace", show=False, id="workspace"),
+        Binding("l", "sign_in", "Sign in (OAuth)", show=False, id="sign-in"),
+        Binding("R", "oauth_refresh", "Refresh OAuth token now", show=False, id="oauth-refresh"),
+        Binding("r", "reread", "Refresh", show=False, id="refresh"),
+        Binding("u", "unlock", "Unlock keychain", show=False, id="unlock"),
+        Binding("z", "undo_move", "Undo the last move", show=False, id="undo-move"),
+        Binding("escape", "clear", "Clear filter / stop tests", show=False, id="clear"),
+        Binding("p", "next_detail_place", "Detail pane: beside / below / by width", show=False, id="detail-place"),
     ]
 
-    def __init__(self, environment: Environment, clock: Callable[[], float], watch_seconds: float = 2.0) -> None:
+    class Remember(Message):
+        """A choice of the person's to keep for the next session (see system/preferences)."""
+
+        def __init__(self, **choices: str | bool | None) -> None:
+            super().__init__()
+            self.choices = choices
+
+    def __init__(
+        self,
+        environment: Environment,
+        clock: Callable[[], float],
+        watch_seconds: float = 2.0,
+        preferences: Preferences | None = None,
+    ) -> None:
         super().__init__()
+        self.preferences = preferences or Preferences()
         self.watch_seconds = watch_seconds  # how often files are checked for changes by other programs
         self.environment = environment
         self.clock = clock
@@ -136,7 +153,9 @@ class MainScreen(OAuthActions, Screen[None]):
         yield StoreSummary(home, id="summary")
         yield hidden(PlainInput(placeholder="filter: key, kind, store, username — Esc clears", id="filter"))
         with Horizontal(id="body"):
-            yield CredentialTable(self.clock, self.last_result, id="table")
+            table = CredentialTable(self.clock, self.last_result, id="table")
+            table.sort_column, table.sort_reverse = self._remembered_sort()
+            yield table
             yield DetailPane(home, self.clock, id="detail-pane")
         yield hidden(Static("", id="more"))
         yield hidden(Static("", id="empty"))
@@ -154,9 +173,29 @@ class MainScreen(OAuthActions, Screen[None]):
         classes = dict.fromkeys((name for _, name in [*horizontal, *vertical]), False)
         for name in [*self._get_breakpoint_classes(width, horizontal), *self._get_breakpoint_classes(height, vertical)]:
             classes[name] = True
+        for place in DETAIL_PLACES[1:]:
+            classes[f"-detail-{place}"] = self.preferences.detail_pane == place
         # No restyle now: the widgets composed next are styled once, with these classes (every
         # rule naming them styles a descendant of the screen, none the screen itself).
         self.update_classes(classes, update=False)
+
+    def _remembered_sort(self) -> tuple[int | None, bool]:
+        names = [name.lower() for name in COLUMNS]
+        chosen = (self.preferences.sort or "").lower()
+        return (names.index(chosen), self.preferences.sort_reverse) if chosen in names else (None, False)
+
+    def place_detail_pane(self, place: str) -> None:
+        """The detail pane beside the table, below it, or by the terminal's width ("auto")."""
+        for other in DETAIL_PLACES[1:]:
+            self.set_class(place == other, f"-detail-{other}")
+        self.preferences = replace(self.preferences, detail_pane=place)
+        self.post_message(self.Remember(detail_pane=place))
+        where = {"auto": "beside the table from 150 columns, below it otherwise"}.get(place, f"{place} the table")
+        self.say(f"Detail pane: {where}.", timeout=3)
+
+    def action_next_detail_place(self) -> None:
+        places = DETAIL_PLACES
+        self.place_detail_pane(places[(places.index(self.preferences.detail_pane) + 1) % len(places)])
 
     @property
     def table(self) -> CredentialTable:
@@ -372,6 +411,11 @@ class MainScreen(OAuthActions, Screen[None]):
 
     @on(CredentialTable.SortChanged)
     def _sorted(self, event: CredentialTable.SortChanged) -> None:
+        self.post_message(
+            self.Remember(
+                sort=None if event.column is None else COLUMNS[event.column].lower(), sort_reverse=event.reverse
+            )
+        )
         if event.column is None:
             self.say("Sorted in pixi's lookup order.", timeout=2)
         else:
@@ -605,7 +649,14 @@ class MainScreen(OAuthActions, Screen[None]):
         if self.probe_state is None:
             self.probe_state = ProbeState.default(self.environment.env)
         context = WorkspaceContext(self.environment, self.probe_state, self.action_refresh)
-        paths = getattr(self.app, "workspace_paths", None) or [Path.cwd()]
+        remembered = Path(self.preferences.workspace) if self.preferences.workspace else None
+        paths = getattr(self.app, "workspace_paths", None) or (
+            [remembered] if remembered and remembered.exists() else []
+        )
+        paths = paths or [Path.cwd()]
+        if str(paths[0]) != self.preferences.workspace:
+            self.preferences = replace(self.preferences, workspace=str(paths[0]))
+            self.post_message(self.Remember(workspace=str(paths[0])))
         self.app.push_screen(WorkspaceScreen(paths, context), self._jump_to)
 
     def _jump_to(self, target: tuple[str, str] | None) -> None:
