@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 
 from pixi_auth_tui.probe.state import ProbeState
+from pixi_auth_tui.system.manifest import read_lock
 from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.workspace.check import run_check
-from pixi_auth_tui.workspace.read import read_lock
 
 MANIFEST = """[workspace]
 channels = ["conda-forge", "https://repo.example.org/private"]

@@ -11,6 +11,7 @@ py-rattler's requests prove which token it sent.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import secrets
@@ -63,6 +64,16 @@ class Provider:
     )
     device_script: list[str] = field(default_factory=list)  # script given to the next device code
     token_nonsense: bool = False  # the token endpoint answers 200 with a body that is no JSON
+    # A hostile provider (issue 23): what its answers hold instead of, or beside, the honest ones.
+    token_raw: bytes | None = None  # the token endpoint's 200 answer, byte for byte
+    token_extra: dict[str, object] = field(default_factory=dict)  # merged into issued tokens
+    drip_seconds: float = 0.0  # > 0: the token endpoint sends its whole answer a byte at a time
+    discovery_extra: dict[str, object] = field(default_factory=dict)  # merged into the metadata
+    discovery_padding: int = 0  # bytes of filler in the metadata
+    discovery_unsized: bool = False  # the metadata is sent without Content-Length, then closed
+    device_extra: dict[str, object] = field(default_factory=dict)  # merged into device answers
+    userinfo_auth: list[str | None] = field(default_factory=list)
+    drip_cut: threading.Event = field(default_factory=threading.Event)  # the client hung up mid-drip
     devices: dict[str, Device] = field(default_factory=dict)
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
     access: dict[str, Grant] = field(default_factory=dict)
@@ -84,6 +95,11 @@ class Provider:
         with self.lock:
             self.access_lifetime, self.device_interval, self.device_expires_in = 3600, 1, 600
             self.rotate_refresh, self.revocation_status, self.token_nonsense = True, 200, False
+            self.token_raw, self.drip_seconds, self.discovery_padding, self.discovery_unsized = None, 0.0, 0, False
+            for extra in (self.token_extra, self.discovery_extra, self.device_extra):
+                extra.clear()
+            self.userinfo_auth.clear()
+            self.drip_cut.clear()
             for store in (self.devices, self.codes, self.access, self.refresh):
                 store.clear()
             for log in (self.device_script, self.token_requests, self.revocations, self.channel_auth):
@@ -115,20 +131,26 @@ class Provider:
 
     def discovery(self) -> dict[str, object]:
         base = self.issuer
-        return {
-            "issuer": base,
-            "authorization_endpoint": f"{base}/authorize",
-            "token_endpoint": f"{base}/token",
-            "device_authorization_endpoint": f"{base}/device",
-            "revocation_endpoint": f"{base}/revoke",
-            "userinfo_endpoint": f"{base}/userinfo",
-            "jwks_uri": f"{base}/jwks",
-            "response_types_supported": ["code"],
-            "grant_types_supported": ["authorization_code", "refresh_token", DEVICE_GRANT],
-            "code_challenge_methods_supported": ["S256"],
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["HS256"],
-        }
+        padding = {"x-padding": "p" * self.discovery_padding} if self.discovery_padding else {}
+        return (
+            padding
+            | self.discovery_extra
+            | {
+                "issuer": base,
+                "authorization_endpoint": f"{base}/authorize",
+                "token_endpoint": f"{base}/token",
+                "device_authorization_endpoint": f"{base}/device",
+                "revocation_endpoint": f"{base}/revoke",
+                "userinfo_endpoint": f"{base}/userinfo",
+                "jwks_uri": f"{base}/jwks",
+                "response_types_supported": ["code"],
+                "grant_types_supported": ["authorization_code", "refresh_token", DEVICE_GRANT],
+                "code_challenge_methods_supported": ["S256"],
+                "subject_types_supported": ["public"],
+                "id_token_signing_alg_values_supported": ["HS256"],
+            }
+            | self.discovery_extra
+        )
 
     def _issue(self, client_id: str, scope: str) -> dict[str, object]:
         now = int(time.time())
@@ -149,7 +171,7 @@ class Provider:
             "refresh_token": refresh,
             "id_token": id_token,
             "scope": scope,
-        }
+        } | self.token_extra
 
     def client_of(self, form: dict[str, str], authorization: str | None) -> str | None:
         """The authenticated client id, or None when client authentication fails."""
@@ -226,7 +248,7 @@ class Provider:
             "verification_uri_complete": f"{self.issuer}/activate?user_code={user_code}",
             "expires_in": self.device_expires_in,
             "interval": self.device_interval,
-        }
+        } | self.device_extra
 
     def authorize(self, query: dict[str, str]) -> str:
         """Auto-approves (the test's browser is already signed in) and returns the redirect."""
@@ -271,7 +293,13 @@ def start_provider() -> tuple[Provider, ThreadingHTTPServer]:
             auth = self.headers.get("Authorization")
             path = urlsplit(self.path).path
             with provider.lock:
-                if path == "/token" and provider.token_nonsense:
+                drip = path == "/token" and provider.drip_seconds > 0
+                if path == "/token" and provider.token_raw is not None:
+                    status, answer = provider.token(form, auth)
+                    self._raw(200 if status == 200 else status, provider.token_raw, "application/json", True)
+                elif drip:
+                    status, answer = provider.token(form, auth)
+                elif path == "/token" and provider.token_nonsense:
                     self._raw(200, b"<html>maintenance</html>", "application/json", True)
                 elif path == "/token":
                     self._json(*provider.token(form, auth))
@@ -281,6 +309,20 @@ def start_provider() -> tuple[Provider, ThreadingHTTPServer]:
                     self._json(provider.revoke(form), {})
                 else:
                     self._json(404, {})
+            if drip:  # outside the lock: the drip takes long, and other requests go on meanwhile
+                self._drip(status, json.dumps(answer).encode())
+
+        def _drip(self, status: int, raw: bytes) -> None:
+            head = f"HTTP/1.1 {status} OK\r\nContent-Type: application/json\r\nContent-Length: {len(raw)}\r\n\r\n"
+            try:
+                for byte in head.encode() + raw:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    if provider.drip_cut.wait(provider.drip_seconds):
+                        break
+            except OSError:
+                provider.drip_cut.set()
+            self.close_connection = True
 
         def do_HEAD(self) -> None:
             self.do_GET(body=False)
@@ -289,7 +331,15 @@ def start_provider() -> tuple[Provider, ThreadingHTTPServer]:
             parts = urlsplit(self.path)
             auth = self.headers.get("Authorization")
             with provider.lock:
-                if parts.path == "/.well-known/openid-configuration":
+                if parts.path == "/.well-known/openid-configuration" and provider.discovery_unsized:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    with contextlib.suppress(OSError):  # the client may hang up: that is the point
+                        self.wfile.write(json.dumps(provider.discovery()).encode())
+                    self.close_connection = True
+                elif parts.path == "/.well-known/openid-configuration":
                     self._json(200, provider.discovery())
                 elif parts.path == "/authorize":
                     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
@@ -298,6 +348,7 @@ def start_provider() -> tuple[Provider, ThreadingHTTPServer]:
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                 elif parts.path == "/userinfo":
+                    provider.userinfo_auth.append(auth)
                     token = (auth or "").removeprefix("Bearer ")
                     live = token in provider.live_access_tokens()
                     self._json(200 if live else 401, provider.user if live else {"error": "invalid_token"})
@@ -322,7 +373,8 @@ def start_provider() -> tuple[Provider, ThreadingHTTPServer]:
             self.send_header("Content-Length", str(len(raw)))
             self.end_headers()
             if body:
-                self.wfile.write(raw)
+                with contextlib.suppress(OSError):  # a client that refuses a huge answer hangs up
+                    self.wfile.write(raw)
 
         def log_message(self, *args: object) -> None:
             pass

@@ -14,7 +14,7 @@ from pixi_auth_tui.engine.inventory import load_inventory
 from pixi_auth_tui.stores.base import StoreError
 from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.audit_screen import AuditScreen
-from textual.widgets import DataTable
+from pixi_auth_tui.ui.widgets.line_table import LineTable
 
 from tests.conftest import make_env
 
@@ -119,7 +119,7 @@ async def test_undo_history_survives_leaving_the_audit_screen(home):
         screen = app.screen
         assert isinstance(screen, AuditScreen)
         codes = [f.code for f in screen.findings]
-        screen.query_one("#findings", DataTable).move_cursor(row=codes.index("unreadable-file"))
+        screen.query_one("#findings", LineTable).move_cursor(row=codes.index("unreadable-file"))
         await pilot.press("f")
         await settle()
         await pilot.press("y")

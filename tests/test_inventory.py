@@ -97,7 +97,8 @@ def test_malformed_file_blocks_rattler_but_hides_no_store(home):
     (home / ".netrc").write_text("machine a.example login u password p\n")
     inv = load_inventory(make_env(home), keychain=MemoryKeychainStore([("k.example", '{"BearerToken":"t"}')]))
     assert inv.snapshots[CREDENTIALS].state.value == "malformed"
-    assert "credentials.json" in inv.blocked and "without credentials" in inv.blocked
+    assert "credentials.json" in inv.blocked and "without rattler's credentials" in inv.blocked
+    assert "uv's own chain still runs" in inv.blocked  # PyPI requests still get netrc's, uv's store's …
     assert {r.key for r in inv.rows} == {"a.example", "k.example"}
 
 

@@ -13,12 +13,12 @@ from pixi_auth_tui.core.model import (
     credential_to_json,
     dumps_credential,
     expires_at,
-    loads_credential,
     mask,
     parse_credential,
     public_identity,
     rattler_accepts,
 )
+from pixi_auth_tui.core.rattler_json import loads_credential
 
 text = st.text(min_size=0, max_size=40)
 opt_text = st.none() | text

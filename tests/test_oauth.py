@@ -16,7 +16,8 @@ import httpx
 import pytest
 from pixi_auth_tui.cli import oauth as cli_oauth
 from pixi_auth_tui.cli.main import main
-from pixi_auth_tui.core.model import BearerToken, OAuth, loads_credential
+from pixi_auth_tui.core.model import BearerToken, OAuth
+from pixi_auth_tui.core.rattler_json import loads_credential
 from pixi_auth_tui.oauth import flow as oauth
 
 from tests.conftest import NO_BUS, rattler_fetch
@@ -425,3 +426,25 @@ def test_auto_flow_falls_back_to_the_device_code_without_a_browser(provider, hom
     assert code == 0, err
     assert "enter the code" in err and len(provider.devices) == 1 and not provider.codes
     assert entry(home).access_token in provider.live_access_tokens()
+
+
+def test_check_test_sends_what_pixi_would_refreshing_first(provider, home, waits, tmp_path):
+    """`check --test` runs `test`'s sequence: an OAuth entry rattler would refresh before the
+    request is refreshed (and written back) before the host is asked, as pixi would send it."""
+    provider.access_lifetime = 60
+    provider.device_script[:] = ["approve"]
+    assert login(provider)[0] == 0
+    old = entry(home)
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    (workspace / "pixi.toml").write_text(
+        f'[workspace]\nname = "w"\nchannels = ["{provider.channel_url()}"]\nplatforms = ["linux-64"]\n'
+    )
+    code, out, err = cli("check", "--test", "--allow-http", str(workspace))
+    refreshed = entry(home)
+    assert refreshed.access_token != old.access_token, out + err
+    # (the anonymous request of the same test may arrive last: order is not part of it)
+    assert f"Bearer {refreshed.access_token}" in provider.channel_auth
+    assert f"Bearer {old.access_token}" not in provider.channel_auth
+    assert code == 0 and "ACCEPTED" in out, out + err
+    assert_no_secrets(provider, home, out, err)

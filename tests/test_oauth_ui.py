@@ -8,7 +8,8 @@ import json
 import threading
 
 import pytest
-from pixi_auth_tui.core.model import OAuth, loads_credential
+from pixi_auth_tui.core.model import OAuth
+from pixi_auth_tui.core.rattler_json import loads_credential
 from pixi_auth_tui.oauth import flow as oauth
 from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen

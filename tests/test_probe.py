@@ -1,5 +1,6 @@
 """Test connection against real servers on 127.0.0.1 (HTTP, HTTPS with a trustme CA, moto S3)."""
 
+import asyncio
 import os
 import ssl
 import sys
@@ -98,6 +99,22 @@ async def test_timeout(http_server):
         "127.0.0.1", BearerToken("good-token"), f"{http_server.base}/slow", opts(total_timeout=0.5, connect_timeout=0.5)
     )
     assert r.verdict is Verdict.TIMEOUT and "0.5" in r.message
+
+
+async def test_a_request_cancelled_inside_the_http_stack_is_a_timeout_not_a_crash():
+    # httpx's own read timeout (anyio) can leave a stray cancellation on the request's task when
+    # it fires together with the probe's overall timeout; that race cannot be forced with a real
+    # server, so a transport that cancels its own task stands in for it.
+    async def cancel_own_task(request: httpx.Request) -> httpx.Response:
+        task = asyncio.current_task()
+        assert task is not None
+        task.cancel()
+        await asyncio.sleep(0)
+        return httpx.Response(200)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(cancel_own_task)) as client:
+        r = await probe("127.0.0.1", BearerToken("good-token"), "http://127.0.0.1:9/x", opts(), client=client)
+    assert r.verdict is Verdict.TIMEOUT
 
 
 async def test_no_server_is_a_network_error():

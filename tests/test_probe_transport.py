@@ -15,9 +15,9 @@ import pytest
 import trustme
 from pixi_auth_tui.core.model import BearerToken
 from pixi_auth_tui.probe import request as probe_module
+from pixi_auth_tui.probe import transport as transport_module
 from pixi_auth_tui.probe.request import PER_HOST_CONCURRENCY, ProbeJob, ProbeOptions, make_client, probe_many
 from pixi_auth_tui.probe.state import Verdict
-from pixi_auth_tui.probe.transport import AsyncioStream
 
 from tests.servers import _TLSThreadingServer
 
@@ -100,16 +100,18 @@ async def test_many_hosts_share_one_ssl_context_and_each_origin_has_its_own_pool
     assert all(r.tls and r.tls.startswith("verified") for r in results)  # TLS verified, as rattler does
     assert built == [1]  # one trust store loaded for the whole run, not one per host or client
 
+    made: list[transport_module.PoolPerOrigin] = []
+    real_pool = probe_module.PoolPerOrigin
+    monkeypatch.setattr(probe_module, "PoolPerOrigin", lambda make: made.append(real_pool(make)) or made[-1])
     client = make_client(options)
     try:
         for host, port, _counting in servers:
             response = await client.get(f"https://{host}:{port}/x")
             assert response.status_code == 401
-            # on asyncio's own TLS transport, verified against the run's one SSLContext
-            stream = response.extensions["network_stream"]
-            assert isinstance(stream, AsyncioStream) and stream.get_extra_info("ssl_object") is not None
+            # verified against the run's one SSLContext
+            assert response.extensions["network_stream"].get_extra_info("ssl_object") is not None
         # one pool per origin: a pool never looks through another host's connections
-        assert len(client._transport._pools) == len(servers)  # type: ignore[attr-defined]
+        assert len(made) == 1 and made[0].origins == len(servers)
     finally:
         await client.aclose()
 

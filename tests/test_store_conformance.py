@@ -82,8 +82,11 @@ def test_abilities_are_declared_not_probed(store):
         Ability.DEDUPE: lambda: store.dedupe("none.example", "/no/item"),
         Ability.REPAIR: lambda: store.repair({}, expect=store.load().version),
         Ability.READ_ON_DEMAND: lambda: store.read_secret("none.example"),
+        Ability.PARTIAL_LOAD: lambda: store.load_keys(["none.example"]),
     }
-    assert set(calls) == set(Ability)
+    # BLOCKS_WHEN_BAD is how rattler treats the store, not a method: declared by the credentials files
+    assert set(calls) | {Ability.BLOCKS_WHEN_BAD} == set(Ability)
+    assert (Ability.BLOCKS_WHEN_BAD in store.abilities) == isinstance(store, JsonFileStore)
     for ability, call in calls.items():
         own = getattr(type(store), ability.value) is not getattr(Store, ability.value)
         assert own == (ability in store.abilities), ability

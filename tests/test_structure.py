@@ -1,91 +1,69 @@
-"""The shape of the code: no module imports itself back through another (not even lazily,
-inside a function), and the credential engine never imports Textual."""
+"""The shape of the code, as import-linter's contracts in pyproject.toml state it: the layers
+(core at the bottom, then system, stores, engine, oauth, probe, audit, workspace, ui, cli on
+top), no import cycle between the modules of a package (lazy imports inside functions count
+too), and no Textual or Rich outside the UI. Plus the README's key table against the app."""
 
-import ast
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent / "app" / "pixi_auth_tui"
-PACKAGE = "pixi_auth_tui"
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "app" / "pixi_auth_tui"
 
 
-def module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT).with_suffix("").parts
-    if parts[-1] == "__init__":
-        parts = parts[:-1]
-    return ".".join((PACKAGE, *parts))
+def lint_imports(package_parent: Path) -> subprocess.CompletedProcess[str]:
+    """import-linter with the project's contracts, over the package found in `package_parent`."""
+    script = Path(sys.executable).with_name("lint-imports")
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(package_parent), "NO_COLOR": "1"}
+    return subprocess.run(
+        [str(script), str(ROOT / "pyproject.toml"), "--no-cache"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
-MODULES = {module_name(p): p for p in ROOT.rglob("*.py")}
+def test_the_import_contracts_are_kept():
+    run = lint_imports(ROOT / "app")
+    assert run.returncode == 0, run.stdout + run.stderr
 
 
-def imports_of(path: Path) -> set[str]:
-    """Every pixi_auth_tui module `path` imports, at the top or inside a function."""
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names = [f"{node.module}.{alias.name}" for alias in node.names] + [node.module]
-        else:
-            continue
-        for name in names:
-            if name in MODULES:
-                found.add(name)
-    return found
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory):
+    """A copy of the package with one import that breaks each contract."""
+    parent = tmp_path_factory.mktemp("broken")
+    copy = parent / "pixi_auth_tui"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    additions = {
+        "engine/demo.py": "import textual  # noqa\n",  # the engine never imports Textual
+        "core/words.py": "from pixi_auth_tui.stores import base  # noqa\n",  # core imports nothing of ours
+        "probe/state.py": "from pixi_auth_tui.audit import findings  # noqa\n",  # a layer above
+        "stores/memory.py": "from pixi_auth_tui.stores import netrc  # noqa\n",
+        "stores/netrc.py": "from pixi_auth_tui.stores import memory  # noqa\n",  # a cycle in stores
+    }
+    for name, line in additions.items():
+        path = copy / name
+        path.write_text(path.read_text() + line)
+    return lint_imports(parent)
 
 
-def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-    path: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        path.append(node)
-        for nxt in sorted(graph[node]):
-            if state.get(nxt) == 1:
-                return [*path[path.index(nxt) :], nxt]
-            if nxt not in state and (cycle := visit(nxt)):
-                return cycle
-        path.pop()
-        state[node] = 2
-        return None
-
-    for start in sorted(graph):
-        if start not in state and (cycle := visit(start)):
-            return cycle
-    return None
-
-
-def graph() -> dict[str, set[str]]:
-    # A package's own __init__ is not an edge: importing a.b runs a/__init__ first anyway.
-    return {name: {m for m in imports_of(path) if not name.startswith(m + ".")} for name, path in MODULES.items()}
-
-
-# model ↔ rattler_json (merged from issue 11): model reads keychain secrets through
-# rattler_json lazily, rattler_json builds model's classes. Known, left for its owner to untie.
-KNOWN_CYCLES = {("pixi_auth_tui.core.model", "pixi_auth_tui.core.rattler_json")}
-
-
-def test_no_import_cycles():
-    edges = graph()
-    for a, b in KNOWN_CYCLES:
-        edges[a].discard(b)
-    assert find_cycle(edges) is None
-
-
-def test_the_cycle_finder_finds_one():
-    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
-
-
-def test_the_engine_has_no_textual_imports():
-    for name, path in MODULES.items():
-        if name.startswith(f"{PACKAGE}.ui"):
-            continue
-        tree = ast.parse(path.read_text())
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom | ast.Import):
-                modules = [node.module] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
-                assert not any(m and m.split(".")[0] in ("textual", "rich") for m in modules), name
+@pytest.mark.parametrize(
+    "broken_line",
+    [
+        "pixi_auth_tui.engine is not allowed to import textual",
+        "pixi_auth_tui.core.words -> pixi_auth_tui.stores.base",
+        "pixi_auth_tui.probe.state -> pixi_auth_tui.audit.findings",
+        "No cycles are allowed in pixi_auth_tui.stores",
+    ],
+)
+def test_the_contracts_catch_a_wrong_import(broken, broken_line):
+    assert broken.returncode != 0
+    assert broken_line in broken.stdout, broken.stdout
 
 
 def test_the_readme_key_table_matches_the_app():
@@ -95,7 +73,7 @@ def test_the_readme_key_table_matches_the_app():
     from pixi_auth_tui.ui.app import AuthApp
     from pixi_auth_tui.ui.main_screen import MainScreen
 
-    readme = (ROOT.parent.parent / "README.md").read_text()
+    readme = (ROOT / "README.md").read_text()
     table = readme[readme.index("| key | action |") :].split("\n\n", 1)[0]
     documented = {key for line in table.splitlines()[2:] for key in re.findall(r"`([^`]+)`", line.split(" | ")[0])}
     bound = {present.key_name(b.key) for b in [*MainScreen.BINDINGS, *AuthApp.BINDINGS]}  # type: ignore[union-attr]

@@ -1,5 +1,5 @@
-"""The credential table's index and row window (issue 16): cached orders, narrowed matches and a
-window of rows must show exactly what a plain filter-then-sort over every row shows."""
+"""The credential table's index and the rows it draws (issue 16): cached orders, narrowed matches
+and the lines on screen must show exactly what a plain filter-then-sort over every row shows."""
 
 import random
 
@@ -8,18 +8,21 @@ from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.row_index import RowIndex, column_key, position_in
 from pixi_auth_tui.ui.scenes import SCENES, scene_app
-from pixi_auth_tui.ui.widgets.credential_table import COLUMNS, ROW_WINDOW, verdict_cell
+from pixi_auth_tui.ui.widgets.credential_table import COLUMNS, verdict_cell
+from pixi_auth_tui.ui.widgets.line_table import MEASURE
 
 from tests.conftest import make_env
 from tests.test_ui import settle, write_json
 
 
-def assert_table_holds_its_window(table) -> None:
-    """The DataTable's rows are exactly shown_rows[window_start:…], and the cursor's row is the
-    selected one (kept rows and redrawn rows alike)."""
-    held = table.shown_rows[table.window_start : table.window_start + table.row_count]
-    assert [table.get_row_at(i)[0].plain for i in range(table.row_count)] == [r.key for r in held]
-    assert table.selected_row() is table.shown_rows[table.window_start + table.cursor_row]
+def assert_table_shows_its_rows(table) -> None:
+    """The lines on screen are shown_rows from the scroll position down (their keys, as drawn),
+    and the cursor's row is the selected one."""
+    top = int(table.scroll_y)
+    on_screen = table.shown_rows[top : top + table.size.height - 1]
+    drawn = [table.render_line(y).text.split()[0] for y in range(1, len(on_screen) + 1)]
+    assert drawn == [r.key for r in on_screen]
+    assert table.selected_row() is table.shown_rows[table.cursor_row]
 
 
 def brute_force(rows: list[Row], needle: str) -> list[Row]:
@@ -123,7 +126,7 @@ async def test_sorted_filter_shows_the_rows_of_filter_then_sort_and_keeps_the_se
         await pilot.pause()
         kind = [r for r in sorted(brute_force(rows, "user3"), key=lambda r: present.row_cells(r, 0)[1].lower())]
         assert table.shown_rows == kind
-        assert_table_holds_its_window(table)
+        assert_table_shows_its_rows(table)
         table.focus()
         table.select_index(5)
         chosen = table.selected_row()
@@ -132,20 +135,20 @@ async def test_sorted_filter_shows_the_rows_of_filter_then_sort_and_keeps_the_se
         await pilot.pause()
         assert table.shown_rows == sorted(brute_force(rows, "user"), key=lambda r: present.row_cells(r, 0)[1].lower())
         assert table.selected_row() is chosen
-        assert_table_holds_its_window(table)
+        assert_table_shows_its_rows(table)
         for key in ("backspace", "backspace", "backspace", "backspace", "h", "o", "s", "t", "backspace"):
             await pilot.press(key)
             await pilot.pause()
-            assert_table_holds_its_window(table)
+            assert_table_shows_its_rows(table)
             assert table.shown_rows == sorted(
                 brute_force(rows, table.needle), key=lambda r: present.row_cells(r, 0)[1].lower()
             )
 
 
-async def test_end_holds_a_window_at_the_bottom_and_moving_up_from_it_loads_the_rows_above(home):
-    """`End` over many rows shows the last row without handing every row to the table; walking
-    up out of that window shows each row above in turn, and Home goes back to the first."""
-    entries = 6 * ROW_WINDOW
+async def test_end_shows_the_last_row_and_moving_up_from_it_shows_each_row_above(home):
+    """`End` over many rows shows the last row without working out the cells of every row;
+    walking up shows each row above in turn, and Home goes back to the first."""
+    entries = 6 * MEASURE
     app = AuthApp(make_env(many_rows_home(home, entries)))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -154,9 +157,9 @@ async def test_end_holds_a_window_at_the_bottom_and_moving_up_from_it_loads_the_
         await pilot.press("end")
         await pilot.pause()
         assert table.selected_row() is shown[-1]
-        assert table.row_count <= 2 * ROW_WINDOW < len(shown)
+        assert len(table.cached_rows()) <= 2 * MEASURE < len(shown)
         last = len(shown) - 1
-        for step in range(1, ROW_WINDOW // 2 + 20):  # through the window's top edge (its preload zone)
+        for step in range(1, 60):  # past the top of the screen
             await pilot.press("up")
             assert table.selected_row() is shown[last - step], step
             assert app.main.detail.row is shown[last - step]
@@ -168,5 +171,5 @@ async def test_end_holds_a_window_at_the_bottom_and_moving_up_from_it_loads_the_
         target = table.selected_row()
         await pilot.press("slash", "e", "end", "backspace")
         await pilot.pause()
-        assert table.selected_row() is target and table.row_count <= 2 * ROW_WINDOW
-        assert_table_holds_its_window(table)
+        assert table.selected_row() is target and len(table.cached_rows()) <= 2 * MEASURE
+        assert_table_shows_its_rows(table)

@@ -1,23 +1,22 @@
 """A table is pictured at its final column widths, whenever the screen happens to paint (the
-audit table here; the credential and workspace tables are the same WideningTable).
+audit table here; the credential and workspace tables are the same LineTable).
 
-Textual's DataTable measures new rows on its next idle, and caches each rendered cell under a
-key that does not hold the column's width. A paint between add_row and that idle (what a loaded
-machine does: the compositor runs before the table's queue drains) cached cells at the titles'
-width, and the measurement never reached the screen: the audit snapshot was stable and wrong.
-Here the paint is forced at exactly that moment instead of waiting for load to cause it.
+Textual's DataTable measured new rows on its next idle, and cached each rendered cell under a
+key that did not hold the column's width: a paint between add_row and that idle (what a loaded
+machine does) showed cells cut at the titles' width for good. The LineTable measures before it
+draws; the paint is forced here at exactly that moment instead of waiting for load to cause it.
 """
 
 import pytest
 from pixi_auth_tui.core.redact import plain
 from pixi_auth_tui.ui.audit_screen import AuditScreen
 from pixi_auth_tui.ui.scenes import SCENES, scene_app, settle
-from textual.widgets import DataTable
+from pixi_auth_tui.ui.widgets.line_table import LineTable
 
 AUDIT = next(s for s in SCENES if s.name == "audit")
 
 
-def table_lines(table: DataTable) -> list[str]:
+def table_lines(table: LineTable) -> list[str]:
     return [table.render_line(y).text for y in range(table.size.height)]
 
 
@@ -30,7 +29,7 @@ async def test_audit_rows_painted_before_the_tables_idle_show_whole_cells(
     def show_then_paint(screen: AuditScreen, *args: object) -> None:
         show(screen, *args)
         # The compositor painting before the table's Idle: same call it makes, same caches.
-        table = screen.query_one("#findings", DataTable)
+        table = screen.query_one("#findings", LineTable)
         painted_early.append(len(table_lines(table)))
 
     monkeypatch.setattr(AuditScreen, "_show", show_then_paint)
@@ -42,7 +41,7 @@ async def test_audit_rows_painted_before_the_tables_idle_show_whole_cells(
         screen = app.screen
         assert isinstance(screen, AuditScreen)
         assert painted_early and painted_early[0] > 1  # the early paint did happen, over rows
-        table = screen.query_one("#findings", DataTable)
+        table = screen.query_one("#findings", LineTable)
         lines = table_lines(table)
         shown = screen.findings[: table.size.height - 1]  # the rows under the header line
         assert shown

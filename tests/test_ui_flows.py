@@ -409,7 +409,7 @@ async def test_every_column_is_readable_at_120_columns(tmp_path):
             app.main.probe_state.record(row.store.id, row.key, row.entry.credential, result)
         table.render_rows()
         await pilot.pause()
-        widths = [column.get_render_width(table) for column in table.columns.values()]
+        widths = [width + 2 for width in table.widths]  # (a blank each side)
         assert sum(widths) <= table.size.width, widths
 
 
@@ -458,10 +458,10 @@ async def test_table_keys_enter_home_end_and_the_detail_pane_starts_at_the_top(t
 def visible_styles(table, index: int) -> list[str]:
     """The styles of row `index`'s cells that are on screen (the table scrolled to its left)."""
     styles, right = [], 0
-    for column, width in enumerate(c.get_render_width(table) for c in table.ordered_columns):
+    for column, width in enumerate(w + 2 for w in table.widths):
         right += width
         if right <= table.scrollable_content_region.width:
-            cell = table.get_cell_at((index, column))
+            cell = table.cells(index)[column]
             styles.append(" ".join([str(cell.style), *(str(span.style) for span in cell.spans)]))
     return styles
 
@@ -476,11 +476,11 @@ async def test_expired_credentials_stand_out(tmp_path, size):
             marked = any("bold red" in style for style in visible_styles(table, index))
             assert marked == (row.key == "private.example.net"), (row.key, visible_styles(table, index))
         expired = next(i for i, r in enumerate(table.shown_rows) if r.key == "private.example.net")
-        assert table.get_cell_at((expired, COLUMNS.index("Expires"))).plain == "expired 3d ago"
+        assert table.cells(expired)[COLUMNS.index("Expires")].plain == "expired 3d ago"
 
 
 def header(table, column: int) -> str:
-    return str(list(table.columns.values())[column].label)
+    return str(table.labels[column])
 
 
 def sort_key(table, column: int):
@@ -526,7 +526,7 @@ async def test_sorting_shows_its_column_and_direction_and_does_what_the_readme_s
         assert [header(table, c) for c in range(len(COLUMNS))] == list(COLUMNS)
         assert messages(app)[-1] == "Sorted in pixi's lookup order."
         # header clicks on Kind: sort, reverse, lookup order
-        x = table.columns[table.ordered_columns[0].key].get_render_width(table) + 1
+        x = table.widths[0] + 2 + 1
         for expected in ("Kind ▲", "Kind ▼", "Kind"):
             await pilot.click(CredentialTable, offset=(x, 0))
             await pilot.pause()

@@ -13,8 +13,8 @@ import jsonschema
 import pytest
 from pixi_auth_tui.core.model import BasicHTTP, BearerToken, S3Credentials
 from pixi_auth_tui.probe.state import ProbeState
+from pixi_auth_tui.system.manifest import apply_mirror, channel_url, find_manifest, read_manifest
 from pixi_auth_tui.workspace.check import ProbePlan, collect_needs, report_json, run_check
-from pixi_auth_tui.workspace.read import apply_mirror, channel_url, find_manifest, read_manifest
 
 from tests.conftest import NO_BUS, make_env
 from tests.workspace_fixtures import (
@@ -345,7 +345,8 @@ x = "*"
     corp = next(h for h in data["hosts"] if h["host"] == "files.corp.example.net")
     assert corp["credential"] is None and "written into the URL" in corp["request"]["note"]
 
-    # keyring-provider = "subprocess" in the workspace config: uv asks the keyring CLI.
+    # keyring-provider = "subprocess" in the workspace config, but the index URL names no user:
+    # uv never runs the keyring CLI then ("Skipping keyring fetch … without username").
     (root / ".pixi").mkdir()
     config = 'tls-no-verify = true\n[pypi-config]\nkeyring-provider = "subprocess"\nindex-url = "https://idx.example"\n'
     (root / ".pixi" / "config.toml").write_text(config)
@@ -356,8 +357,11 @@ x = "*"
     assert "https://idx.example" in codes["pypi-config-unused"][0]["explanation"]  # only `pixi init` uses it
     assert "not valid TOML" in codes["config-problem"][0]["explanation"]
     assert {f["host"]: f["key"] for f in codes["untested"]} == {"pypi.org": "*.org", "conda.anaconda.org": "*.org"}
-    assert codes["pypi-no-credential"][0]["severity"] == "info"
-    assert "subprocess" in codes["pypi-no-credential"][0]["explanation"]
+    assert codes["pypi-no-credential"][0]["severity"] == "warning"
+    assert "the URL names no user" in codes["pypi-no-credential"][0]["explanation"]
+    (no_user,) = codes["pypi-keyring-no-user"]
+    assert no_user["severity"] == "warning" and no_user["host"] == "pypi.internal.example.com"
+    assert "https://USER@pypi.internal.example.com/simple" in no_user["explanation"]
 
 
 def test_several_workspaces_report_unused_credentials_and_a_broken_store(home, tmp_path):

@@ -10,8 +10,9 @@ import re
 import pytest
 from pixi_auth_tui.core.model import BearerToken
 from pixi_auth_tui.ui.app import AuthApp
+from pixi_auth_tui.ui.widgets.line_table import LineTable
 from pixi_auth_tui.ui.workspace_screen import PrefilledForm, WorkspaceScreen
-from textual.widgets import DataTable, Input, Select
+from textual.widgets import Input, Select
 
 from tests.conftest import make_env
 from tests.test_ui import screen_text
@@ -39,12 +40,22 @@ def main_screen(app):
     return getattr(app, "main", app)
 
 
+CELL_WIDTH = 12.2  # the x of one terminal cell in Textual's SVG export (0.61 × its 20px font)
+
+
 def screen_lines(app) -> list[str]:
-    """The screen's text row by row, from Textual's SVG export (one <text> run per style span)."""
+    """The screen's text row by row, from Textual's SVG export (one <text> run per style span,
+    each at its cell: blank cells between runs are not exported as text)."""
     rows: dict[float, list[tuple[float, str]]] = {}
     for x, y, text in re.findall(r'<text[^>]*x="([\d.]+)" y="([\d.]+)"[^>]*>(.*?)</text>', app.export_screenshot()):
         rows.setdefault(float(y), []).append((float(x), html.unescape(text).replace("\xa0", " ")))
-    return ["".join(text for _x, text in sorted(runs)) for _y, runs in sorted(rows.items())]
+    lines = []
+    for _y, runs in sorted(rows.items()):
+        line = ""
+        for x, text in sorted(runs):
+            line = line.ljust(round(x / CELL_WIDTH)) + text
+        lines.append(line)
+    return lines
 
 
 async def settle(pilot):
@@ -75,7 +86,7 @@ async def test_workspace_view_first_then_jump_add_and_test(workspace_app, home, 
         assert verdicts["127.0.0.1"] == "untested" and verdicts["s3://chan"] == "no credential"
 
         # Enter on a host with a credential goes to that credential on the main screen.
-        table = screen.query_one("#hosts", DataTable)
+        table = screen.query_one("#hosts", LineTable)
         table.move_cursor(row=host_index(screen, "127.0.0.1"))
         await pilot.press("enter")
         await settle(pilot)
@@ -88,7 +99,7 @@ async def test_workspace_view_first_then_jump_add_and_test(workspace_app, home, 
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, WorkspaceScreen)
-        screen.query_one("#hosts", DataTable).move_cursor(row=host_index(screen, "127.0.0.2"))
+        screen.query_one("#hosts", LineTable).move_cursor(row=host_index(screen, "127.0.0.2"))
         await pilot.press("n")
         await settle(pilot)
         form = app.screen
@@ -140,7 +151,7 @@ async def test_workspace_view_fits_80x24_and_says_what_is_missing(workspace_app,
         await settle(pilot)
         # The missing credentials come first, and are said plainly, at 80 columns.
         assert screen.report.hosts[0].host == "127.0.0.2" and screen.report.hosts[0].verdict == "missing"
-        screen.query_one("#hosts", DataTable).move_cursor(row=0)
+        screen.query_one("#hosts", LineTable).move_cursor(row=0)
         await settle(pilot)
         text = screen_text(app)
         assert "127.0.0.2" in text and "missing" in text

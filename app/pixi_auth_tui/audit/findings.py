@@ -19,6 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from pixi_auth_tui.core import expiry as expiry_module
 from pixi_auth_tui.core.hostkeys import key_problem
 from pixi_auth_tui.core.model import (
     Credential,
@@ -52,8 +53,8 @@ from pixi_auth_tui.engine.inventory import (
 from pixi_auth_tui.engine.operations import MoveUndo, Outcome, TargetHoldsKey, move_entry, undo_move
 from pixi_auth_tui.probe.state import FAILING, ProbeState
 from pixi_auth_tui.stores.base import Ability, ConflictError, StoreError, StoreState
-from pixi_auth_tui.stores.jsonfile import JsonFileStore, atomic_write, parse_document
-from pixi_auth_tui.stores.netrc import DEFAULT_KEY, NetrcStore
+from pixi_auth_tui.stores.jsonfile import atomic_write, parse_document
+from pixi_auth_tui.stores.netrc import DEFAULT_KEY
 
 SOON = 7 * 86400
 
@@ -160,8 +161,8 @@ def _store_findings(inventory: Inventory, home: Path, keychain_usable: bool) -> 
     findings: list[Finding] = []
     for store in inventory.stores:
         snap = inventory.snapshots[store.id]
-        if isinstance(store, JsonFileStore):
-            path = store.path
+        path = store.path
+        if path is not None and Ability.BLOCKS_WHEN_BAD in store.abilities:  # a credentials file
             if snap.state in (StoreState.MALFORMED, StoreState.REJECTED):
                 misspelled = [e.key for e in snap.entries if is_misspelled(e.credential)]
                 only_spelling = snap.state is StoreState.REJECTED and len(misspelled) == len(snap.problems)
@@ -185,7 +186,8 @@ def _store_findings(inventory: Inventory, home: Path, keychain_usable: bool) -> 
                         f"pixi ignores every credential in {store.name}",
                         f"rattler cannot parse {path} ({detail}). Because the file is parsed as a whole, rattler "
                         "refuses it and pixi cannot build its credential store: its conda requests fail with an "
-                        "error and its PyPI requests (uv) go out without credentials."
+                        "error and its PyPI requests (uv) go out without rattler's credentials (uv still sends "
+                        "what the URL, netrc, its credentials.toml or the keyring supply)."
                         + ("" if fixes else " Fix the file by hand; this tool will not write to it."),
                         store.id,
                         path=str(path),
@@ -223,30 +225,30 @@ def _store_findings(inventory: Inventory, home: Path, keychain_usable: bool) -> 
                         fixes=fixes,
                     )
                 )
-        elif isinstance(store, NetrcStore):
+        elif path is not None and not store.writable:  # a file rattler only reads (netrc)
             if snap.state in (StoreState.REJECTED, StoreState.MALFORMED):
                 findings.append(
                     Finding(
                         "unreadable-netrc",
                         Severity.WARNING,
                         "rattler ignores the whole netrc",
-                        f"{store.path} has lines rattler cannot parse ({'; '.join(snap.problems)}), so rattler "
+                        f"{path} has lines rattler cannot parse ({'; '.join(snap.problems)}), so rattler "
                         "uses none of its machines.",
                         store.id,
-                        path=str(store.path),
+                        path=str(path),
                     )
                 )
-            if snap.entries and store.path is not None:
-                findings += _permission_findings(store.id, store.name, store.path, home, tighten_folder=False)
+            if snap.entries:
+                findings += _permission_findings(store.id, store.name, path, home, tighten_folder=False)
                 findings.append(
                     Finding(
                         "plaintext-secrets",
                         Severity.WARNING,
                         f"{plural(len(snap.entries), 'password')} in plain text in netrc",
-                        f"{store.path} keeps passwords unencrypted; rattler only reads it. Move them with "
+                        f"{path} keeps passwords unencrypted; rattler only reads it. Move them with "
                         "`pixi-auth-tui set` into the keychain and remove the lines by hand.",
                         store.id,
-                        path=str(store.path),
+                        path=str(path),
                     )
                 )
         elif store.id == KEYCHAIN:
@@ -382,6 +384,8 @@ def _unreadable_keychain_item(inventory: Inventory, row: Row) -> Finding:
 def _entry_findings(inventory: Inventory, now: float, state: ProbeState | None) -> list[Finding]:
     findings: list[Finding] = []
     for row in inventory.rows:
+        if row.store.chain != "conda":
+            continue  # uv's stores: their keys are keyring services, judged by `check` for PyPI indexes
         entry = row.entry
         cred = entry.credential
         sid, key = row.store.id, entry.key
@@ -433,7 +437,7 @@ def _entry_findings(inventory: Inventory, now: float, state: ProbeState | None) 
                         "expired",
                         Severity.ERROR if row.status in WINNING else Severity.WARNING,
                         f"the token for {key} has expired",
-                        f"It expired {time.strftime('%Y-%m-%d', time.gmtime(expiry))}; {_expired_fix(row)}",
+                        f"It expired {expiry_module.utc(expiry, '%Y-%m-%d')}; {_expired_fix(row)}",
                         sid,
                         key,
                     )
@@ -446,7 +450,7 @@ def _entry_findings(inventory: Inventory, now: float, state: ProbeState | None) 
                         "expiring",
                         Severity.WARNING,
                         f"the token for {key} expires in {span}",
-                        f"It expires {time.strftime('%Y-%m-%d', time.gmtime(expiry))}.",
+                        f"It expires {expiry_module.utc(expiry, '%Y-%m-%d')}.",
                         sid,
                         key,
                     )
@@ -561,7 +565,7 @@ def backup_files(inventory: Inventory, backup_dir: Path | None) -> list[Path]:
     """Backups this tool wrote: `<file>.bak-*` next to each credentials file, keychain items in backup_dir."""
     found: list[Path] = []
     for store in inventory.stores:
-        if isinstance(store, JsonFileStore):
+        if store.path is not None and Ability.REPAIR in store.abilities:  # files a fix rewrites
             found += sorted(store.path.parent.glob(f"{glob_escape(store.path.name)}.bak-*"))
     if backup_dir is not None:
         found += sorted(backup_dir.glob("keychain-*.json")) + sorted(backup_dir.glob(ENTRY_BACKUP_GLOB))
@@ -689,17 +693,18 @@ def apply_fix(inventory: Inventory, finding: Finding, fix_id: str, backup_dir: P
         target.unlink()
         return Outcome(f"Deleted the backup {target}"), FixRecord(str(target), undoable=False)
     store = inventory.store(finding.store_id or "")
-    if fix_id == "rewrite-spelling" and isinstance(store, JsonFileStore):
+    path = store.path if store is not None else None
+    if fix_id == "rewrite-spelling" and store is not None and path is not None and Ability.REPAIR in store.abilities:
         snap = inventory.snapshots[store.id]
-        backup = backup_file(store.path)
+        backup = backup_file(path)
         repaired: dict[str, Credential] = {
             e.key: respelled(e.credential) for e in snap.entries if is_misspelled(e.credential)
         }
         store.repair(repaired, expect=snap.version)
         return Outcome(f"Rewrote {plural(len(repaired), 'entry')}; backup: {backup}"), FixRecord(
-            str(store.path), str(backup), digest_after=_digest_of(store.path), store_id=store.id
+            str(path), str(backup), digest_after=_digest_of(path), store_id=store.id
         )
-    if fix_id == "move-to-keychain" and isinstance(store, JsonFileStore):
+    if fix_id == "move-to-keychain" and store is not None and path is not None:
         keychain = inventory.store(KEYCHAIN)
         if keychain is None:
             raise StoreError("no keychain to move to")
@@ -730,7 +735,7 @@ def apply_fix(inventory: Inventory, finding: Finding, fix_id: str, backup_dir: P
                 problems.append(outcome.message)
         message = f"Moved {plural(len(moved), 'entry')} into the keychain (no plaintext copy kept)"
         return Outcome(message + ("; " + "; ".join(problems) if problems else ""), ok=not problems), FixRecord(
-            str(store.path), moved_to_keychain=tuple(moved), store_id=store.id
+            str(path), moved_to_keychain=tuple(moved), store_id=store.id
         )
     if fix_id == "respell-keychain" and store is not None and finding.key is not None:
         item = next((r for r in inventory.rows_for(finding.key) if r.store.id == store.id), None)
@@ -807,7 +812,7 @@ def _move_back_from_keychain(record: FixRecord, inventory: Inventory) -> Outcome
     """Each move undone exactly (engine.operations.undo_move): the file's entry back, and the
     keychain as it was — an item it held before the fix is kept (restored), never deleted."""
     store = inventory.store(record.store_id or "")
-    if not isinstance(store, JsonFileStore) or inventory.store(KEYCHAIN) is None:
+    if store is None or store.path is None or inventory.store(KEYCHAIN) is None:
         raise StoreError("the file or the keychain is no longer available; nothing was moved back")
     moved, problems = 0, []
     for undo in record.moved_to_keychain:

@@ -30,10 +30,11 @@ from pixi_auth_tui.core.model import KIND_LABELS
 from pixi_auth_tui.core.redact import write_json
 from pixi_auth_tui.core.words import plural
 from pixi_auth_tui.probe.state import ProbeState
+from pixi_auth_tui.system.manifest import NotAWorkspace
 from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.workspace.check import ProbePlan, report_json, run_check
 from pixi_auth_tui.workspace.model import CheckReport, Fails
-from pixi_auth_tui.workspace.read import NotAWorkspace
+from pixi_auth_tui.workspace.probe import PLAIN_HTTP_TOKEN
 
 
 def exit_code(report: CheckReport, fail_on: str) -> int:
@@ -105,6 +106,8 @@ def print_report(report: CheckReport, stream: TextIO) -> None:
             out.write(f"    last test: {host.last.verdict.value} — {host.last.message}\n")
         if host.anonymous is not None and host.anonymous.status is not None:
             out.write(f"    without a credential: HTTP {host.anonymous.status}\n")
+        elif host.anonymous is not None and host.anonymous.message == PLAIN_HTTP_TOKEN:
+            out.write(f"    {PLAIN_HTTP_TOKEN}\n")
         elif host.anonymous is not None and host.anonymous.failed:
             out.write(f"    without a credential: {host.anonymous.message}\n")
     if report.findings:

@@ -3,13 +3,13 @@ any command never imports the workspace reader (see app/pixi_auth_tui/cli/check.
 
 from __future__ import annotations
 
-from typing import Any
+from pixi_auth_tui.cli.common import AddParser
 
 FAIL_ON = ("missing", "rejected", "warning")
 
 
-def add_check_parser(sub: Any) -> None:
-    p = sub.add_parser(
+def add_check_parser(add: AddParser) -> None:
+    p = add(
         "check",
         help="which hosts a pixi workspace needs, the credential pixi sends to each, and what will fail",
     )

@@ -5,6 +5,7 @@ modules, never the reverse."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 from pixi_auth_tui.system.paths import Environment
@@ -13,6 +14,14 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_REJECTED, EXIT_FINDINGS =
 EXIT_UNVERIFIED, EXIT_NOT_TESTED, EXIT_MISSING = 6, 7, 8
 
 STORE_CHOICES = ("keychain", "credentials", "auth-file", "override")
+# uv's own stores, for PyPI indexes only (`set`, `remove`, `test`; never OAuth).
+PYPI_STORE_CHOICES = ("keyring-pypi",)
+# uv's credentials.toml (PyPI indexes): `set`/`remove --store uv`, as `uv auth login/logout`.
+UV_STORE = "uv"
+
+
+# What each command's module is given to add its parser: the program's subparsers' add_parser.
+AddParser = Callable[..., argparse.ArgumentParser]
 
 
 class UsageError(Exception):

@@ -7,15 +7,15 @@ import itertools
 from collections.abc import Sequence
 from typing import TextIO
 
-from pixi_auth_tui.cli.common import EXIT_OK
+from pixi_auth_tui.cli.common import EXIT_OK, AddParser
 from pixi_auth_tui.core.model import KIND_LABELS, public_identity
 from pixi_auth_tui.core.redact import plain, write_json
 from pixi_auth_tui.engine.inventory import Inventory, order_note
 from pixi_auth_tui.engine.inventory_json import inventory_json, inventory_json_text
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    p_list = sub.add_parser("list", help="every stored credential, in pixi's lookup order (secrets masked)")
+def add_parser(add: AddParser) -> None:
+    p_list = add("list", help="every stored credential, in pixi's lookup order (secrets masked)")
     p_list.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -36,6 +36,10 @@ def print_inventory(inv: Inventory, out: TextIO) -> None:
     out.write("Stores, in pixi's lookup order:\n")
     for i, store in enumerate(inv.stores, 1):
         snap = inv.snapshots[store.id]
+        if store.chain != "conda" and inv.stores[i - 2].chain == "conda":
+            out.write(
+                "  then uv's own chain, for PyPI indexes only (when rattler's stores have nothing for the host):\n"
+            )
         out.write(f"  {i}. {store.name:<18} {snap.state.value:<11} {store.location}  ({snap.message})\n")
         note = order_note(inv, store.id)
         if note:

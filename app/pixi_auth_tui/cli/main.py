@@ -27,7 +27,7 @@ import gc
 import os
 import sys
 from collections.abc import Sequence
-from typing import IO, TextIO
+from typing import IO, NoReturn, TextIO
 
 from pixi_auth_tui import __version__
 from pixi_auth_tui.cli import audit, listing, remove, resolve, setting, testing_args
@@ -58,6 +58,8 @@ from pixi_auth_tui.cli.common import (
     EXIT_USAGE as EXIT_USAGE,
 )
 from pixi_auth_tui.cli.common import (
+    PYPI_STORE_CHOICES,
+    UV_STORE,
     UsageError,
     environment_for,
 )
@@ -67,7 +69,7 @@ from pixi_auth_tui.cli.remove import cmd_remove
 from pixi_auth_tui.cli.resolve import cmd_resolve
 from pixi_auth_tui.cli.setting import cmd_set
 from pixi_auth_tui.core.redact import OutputError, SafeWriter, safe
-from pixi_auth_tui.engine.inventory import gc_paused, load_inventory
+from pixi_auth_tui.engine.inventory import Inventory, gc_paused, load_inventory
 from pixi_auth_tui.stores.base import StoreError
 
 # The commands that only read, which scripts call in loops (see main).
@@ -75,10 +77,26 @@ READING_COMMANDS = ("list", "resolve", "audit")
 
 
 class _Parser(argparse.ArgumentParser):
-    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
-        # argparse echoes arguments in its errors: they pass the same gate as all output.
+    """argparse echoes arguments in its usage errors: all it prints passes the same gate as all
+    output (its usage, help and exit messages, through their public methods)."""
+
+    def print_usage(self, file: IO[str] | None = None) -> None:
+        _write(self.format_usage(), file or sys.stdout)
+
+    def print_help(self, file: IO[str] | None = None) -> None:
+        _write(self.format_help(), file or sys.stdout)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
         if message:
-            (file or sys.stderr).write(safe(message, keep="\n\t"))
+            _write(message, sys.stderr)
+        sys.exit(status)
+
+
+def _write(message: str, file: IO[str]) -> None:
+    """As argparse writes: nothing when the stream is gone."""
+    if message:
+        with contextlib.suppress(AttributeError, OSError):
+            file.write(safe(message, keep="\n\t"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -107,14 +125,15 @@ def build_parser() -> argparse.ArgumentParser:
         "default: $PIXI_AUTH_TUI_CONFIG, else the user config folder",
     )
     sub = parser.add_subparsers(dest="command")
-    listing.add_parser(sub)
-    resolve.add_parser(sub)
-    setting.add_parser(sub)
-    testing_args.add_parser(sub)
-    audit.add_parser(sub)
-    remove.add_parser(sub)
-    add_oauth_commands(sub)  # login/refresh/logout/token
-    add_check_parser(sub)
+    add = sub.add_parser  # (argparse's subparsers action is a private class: its method is public)
+    listing.add_parser(add)
+    resolve.add_parser(add)
+    setting.add_parser(add)
+    testing_args.add_parser(add)
+    audit.add_parser(add)
+    remove.add_parser(add)
+    add_oauth_commands(add)  # login/refresh/logout/token
+    add_check_parser(add)
     return parser
 
 
@@ -149,12 +168,29 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
             from pixi_auth_tui.cli.check import cmd_check
 
             return cmd_check(args, environment_for(args), out, err)
+        if getattr(args, "pypi", False) and args.command in ("resolve", "test"):
+            # A PyPI index: rattler's layer, then uv's own chain (app/pixi_auth_tui/pypi).
+            from pixi_auth_tui.cli.pypi import cmd_resolve_pypi, cmd_test_pypi
+
+            if args.command == "resolve":
+                return cmd_resolve_pypi(environment_for(args), args, out)
+            return cmd_test_pypi(environment_for(args), args, out, err)
+        if args.command in ("set", "remove") and args.store == UV_STORE:
+            from pixi_auth_tui.cli.pypi import cmd_remove_uv, cmd_set_uv
+
+            if args.command == "set":
+                return cmd_set_uv(environment_for(args), args, out, stdin)
+            return cmd_remove_uv(environment_for(args), args, out)
         if args.command == "resolve":
             # Only the rows of the keys rattler would try for this URL (every store still read whole).
             from pixi_auth_tui.core.hostkeys import candidate_keys
 
             return cmd_resolve(load_inventory(environment_for(args), keys=candidate_keys(args.url)), args, out)
-        inv = load_inventory(environment_for(args))
+        # uv's stores are read inside a workspace with PyPI indexes, and whenever a command names one.
+        pypi_store = getattr(args, "store", None) in PYPI_STORE_CHOICES
+        inv = load_inventory(environment_for(args), pypi=True if pypi_store else None)
+        if pypi_store and args.command in ("set", "remove", "test"):
+            return _run_pypi_keyring(inv, args, out, err, stdin)
         if args.command == "list":
             return cmd_list(inv, args, out)
         if args.command == "set":
@@ -181,6 +217,20 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
         err.write("pixi-auth-tui: interrupted; nothing was written\n")
         return EXIT_FAILED
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def _run_pypi_keyring(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    """`set`, `remove` and `test` of a Python keyring entry (--store keyring-pypi)."""
+    from pixi_auth_tui.cli import pypi_keyring
+    from pixi_auth_tui.cli.setting import KIND_CHOICES, credential_from_args, secret_reader
+
+    if args.command == "set":
+        pypi_keyring.check_set_args(args)  # before the secret is asked for
+        cred = credential_from_args(args, secret_reader(args.stdin, stdin, KIND_CHOICES[args.kind]))
+        return pypi_keyring.cmd_set_keyring(inv, args, cred, out, err)
+    if args.command == "remove":
+        return pypi_keyring.cmd_remove_keyring(inv, args, out)
+    return pypi_keyring.cmd_test_keyring(inv, args, out, err)
 
 
 def _discard_stdout() -> None:

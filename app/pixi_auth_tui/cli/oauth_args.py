@@ -3,14 +3,12 @@ the commands themselves, in cli_oauth, load the OAuth libraries only when run)."
 
 from __future__ import annotations
 
-import argparse
-
-from pixi_auth_tui.cli.common import STORE_CHOICES
+from pixi_auth_tui.cli.common import STORE_CHOICES, AddParser
 from pixi_auth_tui.oauth import DEFAULT_CLIENT_ID, FLOWS
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:
-    p_login = sub.add_parser(
+def add_commands(add: AddParser) -> None:
+    p_login = add(
         "login",
         help="sign in with OAuth/OIDC (device code or browser) and store the entry as `pixi auth login` does",
     )
@@ -27,14 +25,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     secret.add_argument("--client-secret-stdin", action="store_true", help="read a client secret from stdin")
     p_login.add_argument("--store", choices=STORE_CHOICES, help="default: where `pixi auth login` would store")
 
-    p_refresh = sub.add_parser("refresh", help="refresh an OAuth entry now and write it back in place")
+    p_refresh = add("refresh", help="refresh an OAuth entry now and write it back in place")
     p_refresh.add_argument("host")
     p_refresh.add_argument("--store", choices=STORE_CHOICES)
 
-    p_logout = sub.add_parser("logout", help="revoke OAuth tokens at the provider (RFC 7009), then remove the entry")
+    p_logout = add("logout", help="revoke OAuth tokens at the provider (RFC 7009), then remove the entry")
     p_logout.add_argument("host")
     p_logout.add_argument("--store", choices=STORE_CHOICES)
     p_logout.add_argument("--yes", action="store_true", help="remove locally even when revocation fails")
 
-    p_token = sub.add_parser("token", help="print the token pixi would send for HOST (refreshing it first if due)")
+    p_token = add("token", help="print the token pixi would send for HOST (refreshing it first if due)")
     p_token.add_argument("host")

@@ -5,17 +5,30 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from pixi_auth_tui.cli.common import EXIT_NOT_FOUND, EXIT_OK, UsageError
+from pixi_auth_tui.cli.common import EXIT_NOT_FOUND, EXIT_OK, AddParser, UsageError
 from pixi_auth_tui.core.model import KIND_LABELS
 from pixi_auth_tui.core.redact import write_json
 from pixi_auth_tui.engine.inventory import Inventory, order_note
 from pixi_auth_tui.engine.inventory_json import row_json
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    p_resolve = sub.add_parser("resolve", help="which credential pixi would send for a URL, and how")
+def add_parser(add: AddParser) -> None:
+    p_resolve = add("resolve", help="which credential pixi would send for a URL, and how")
     p_resolve.add_argument("url")
     p_resolve.add_argument("--json", action="store_true")
+    p_resolve.add_argument(
+        "--pypi",
+        action="store_true",
+        help="URL is a PyPI index: rattler's layer, then uv's own chain (URL, netrc, credentials.toml, keyring)",
+    )
+    p_resolve.add_argument(
+        "--project", help="with --pypi: the project page uv requests first (<index>/<project>/; default: the URL)"
+    )
+    p_resolve.add_argument(
+        "--keyring-provider",
+        choices=("disabled", "subprocess"),
+        help="with --pypi: as pixi's --pypi-keyring-provider (default: pixi's pypi-config)",
+    )
 
 
 def cmd_resolve(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:

@@ -7,10 +7,10 @@ import argparse
 from collections.abc import Callable
 from typing import TextIO
 
-from pixi_auth_tui.cli.common import EXIT_OK, STORE_CHOICES, UsageError
+from pixi_auth_tui.cli.common import EXIT_OK, PYPI_STORE_CHOICES, STORE_CHOICES, UV_STORE, AddParser, UsageError
 from pixi_auth_tui.core.model import KIND_LABELS, KINDS, Credential
 from pixi_auth_tui.core.words import plural
-from pixi_auth_tui.engine.inventory import Inventory, WriteChoice
+from pixi_auth_tui.engine.inventory import Inventory
 
 KIND_CHOICES = {spec.cli: name for name, spec in KINDS.items() if spec.cli}
 
@@ -25,20 +25,26 @@ def _typed_options() -> dict[str, list[str]]:
     return options
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    p_set = sub.add_parser(
+def add_parser(add: AddParser) -> None:
+    p_set = add(
         "set",
         help="add or rotate a credential; secrets come from a hidden prompt or stdin, never from arguments",
     )
-    p_set.add_argument("key", help="host or wildcard key, e.g. repo.prefix.dev or *.prefix.dev")
+    p_set.add_argument(
+        "key",
+        help="host or wildcard key, e.g. repo.prefix.dev or *.prefix.dev; "
+        "for --store keyring-pypi the keyring service: an index URL or host",
+    )
     p_set.add_argument("--kind", choices=sorted(KIND_CHOICES), required=True)
     for name, kinds in _typed_options().items():  # the kinds' non-secret fields (KindSpec.fields)
         p_set.add_argument(f"--{name.replace('_', '-')}", help=f"for --kind {' or '.join(kinds)}")
     p_set.add_argument(
         "--store",
-        choices=STORE_CHOICES,
+        choices=(*STORE_CHOICES, *PYPI_STORE_CHOICES, UV_STORE),
         help="default: where `pixi auth login` writes (RATTLER_AUTH_FILE if set, "
-        "else the keychain, else credentials.json)",
+        "else the keychain, else credentials.json); keyring-pypi: a Python keyring entry uv reads "
+        "for PyPI indexes (`keyring set SERVICE USER`); `uv`: uv's credentials.toml, for PyPI indexes, "
+        "as `uv auth login KEY` writes it (KEY an index URL or host)",
     )
     p_set.add_argument(
         "--stdin",
@@ -50,7 +56,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 SecretReader = Callable[[str], str]
 
 
-def _secret_reader(use_stdin: bool, stdin: TextIO, kind: str) -> SecretReader:
+def secret_reader(use_stdin: bool, stdin: TextIO, kind: str) -> SecretReader:
     if use_stdin:
         # Only "\n" ends a line (and "\r\n"): str.splitlines would also split at \x85, U+2028,
         # \x1c … and silently store the front of a secret. Those stay in and are refused.
@@ -110,21 +116,18 @@ def cmd_set(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO, 
     else:
         choice = inv.write_choice()
         store = choice.store
-    reader = _secret_reader(args.stdin, stdin, KIND_CHOICES[args.kind])
+    reader = secret_reader(args.stdin, stdin, KIND_CHOICES[args.kind])
     warned = False
     if choice is not None and choice.warning and not args.stdin:
         err.write(f"warning: {choice.warning}\n")  # before the person types the secret
         warned = True
     cred = credential_from_args(args, reader)
-    refusal = store.write_problem(cred) if choice is not None else None
-    if choice is not None and refusal and inv.store("credentials") is not None:
-        # `pixi auth login` falls back to credentials.json when the keychain refuses the write.
-        store = inv.store("credentials")
-        assert store is not None
-        choice = WriteChoice(
-            store, f"the keychain refuses it ({refusal})", warning=f"stored in PLAIN TEXT in {store.location}"
-        )
-        warned = False
+    if choice is not None:
+        # Where `pixi auth login` would put this very credential (it falls back to
+        # credentials.json when the keychain refuses the write).
+        final = inv.write_choice(cred)
+        if final.store is not store:
+            choice, store, warned = final, final.store, False
     # The CLI shows nothing it could have read stale: the store applies the change to what it
     # holds under its lock (re-read, then write), and reports whether the key was there.
     outcome = save_credential(inv, store, args.key, cred, as_seen=False)

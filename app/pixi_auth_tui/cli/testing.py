@@ -18,8 +18,8 @@ from pixi_auth_tui.cli.common import (
 from pixi_auth_tui.core.redact import write_json
 from pixi_auth_tui.core.urlmask import mask_url
 from pixi_auth_tui.engine.inventory import WINNING, Inventory, Row
-from pixi_auth_tui.engine.operations import with_secret
-from pixi_auth_tui.probe.request import ProbeJob, ProbeOptions, ProbeSetupError, probe_many
+from pixi_auth_tui.probe.request import ProbeOptions, ProbeSetupError
+from pixi_auth_tui.probe.sequence import test_rows
 from pixi_auth_tui.probe.state import (
     FAILING,
     UNVERIFIED,
@@ -52,18 +52,10 @@ def cmd_test(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO)
     if not rows:
         err.write(f"pixi-auth-tui: no stored credential for {args.key}\n")
         return EXIT_NOT_FOUND
-    from pixi_auth_tui.cli.oauth import refresh_before_use  # OAuth: refresh first when rattler would
-
-    rows = [refresh_before_use(inv, r, err) for r in rows]
     state = ProbeState.default(dict(inv.env))
     covered = rows and probe_url_problem(args.key, rows[0].entry.credential, args.url) is None
     if args.url and args.key and covered and not mask_url(args.url)[1]:  # never a secret, only a covered host
         state.urls[args.key] = args.url
-    creds = [with_secret(r).entry.credential for r in rows]
-    jobs = [
-        ProbeJob(r.key, cred, state.urls.get(r.key) or default_probe_url(r.key, cred), str(i))
-        for i, (r, cred) in enumerate(zip(rows, creds, strict=True))
-    ]
     options = ProbeOptions(
         allow_http=args.allow_http,
         total_timeout=args.timeout,
@@ -72,14 +64,19 @@ def cmd_test(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO)
         generic_whoami=not args.all,
         offline=bool(getattr(args, "demo", False)),
     )
+
+    def say(_rows: list[Row], notes: list[str]) -> None:  # what an OAuth refresh did, first
+        for note in notes:
+            err.write(note + "\n")
+
+    def url_for(row: Row) -> str | None:
+        return state.urls.get(row.key) or default_probe_url(row.key, row.entry.credential)
+
     try:
-        results = asyncio.run(probe_many(jobs, options))
+        rows, results = asyncio.run(test_rows(inv, rows, state, options, url_for=url_for, on_ready=say))
     except ProbeSetupError as exc:
         err.write(f"pixi-auth-tui: cannot test: {exc}\n")
         return EXIT_FAILED
-    for row, cred, res in zip(rows, creds, results, strict=True):
-        state.record(row.store.id, row.key, cred, res)
-    state.save()
     if inv.override.tls_no_verify:
         err.write("note: pixi's config sets tls-no-verify, so pixi does not check certificates; this test does\n")
     if args.json:

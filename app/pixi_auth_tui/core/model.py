@@ -10,12 +10,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, TypeGuard
 
+from pixi_auth_tui.core import expiry
 from pixi_auth_tui.core.redact import REDACTOR
 
 # The misspelling shown by pixi's docs; rattler rejects it (and the whole file).
@@ -429,34 +429,6 @@ def dumps_credential(cred: Credential) -> str:
     return compact_json(credential_to_json(cred))
 
 
-def loads_credential(text: str) -> Credential:
-    """A keychain secret, read as rattler reads it (serde_json; see rattler_json)."""
-    from pixi_auth_tui.core.rattler_json import SerdeError, parse_json, read_credential
-
-    try:
-        value = parse_json(text)
-    except SerdeError as err:
-        return Unrecognised(raw=text, reason=f"not JSON: {err}")
-    return read_credential(value)
-
-
-def loads_keychain_secret(data: bytes | None) -> Credential:
-    """A keychain item's secret bytes, read as rattler reads them: text first (the keyring
-    crate refuses bytes that are not UTF-8, and rattler then skips the item), then JSON."""
-    text = (data or b"").decode("utf-8", errors="replace")
-    if data and "\ufffd" in text and _not_utf8(data):
-        return Unrecognised(raw=text, reason="the secret is not UTF-8 text")
-    return loads_credential(text)
-
-
-def _not_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return True
-    return False
-
-
 MISSPELLED_PROBLEM = f"spelled `{MISSPELLED_BASIC}`; rattler only accepts `BasicHTTP`"
 
 
@@ -486,31 +458,6 @@ _ALWAYS_READ = frozenset({BearerToken, CondaToken, S3Credentials, OAuth})
 
 def rattler_accepts(cred: Credential) -> bool:
     return type(cred) in _ALWAYS_READ or reading_problem(cred) is None
-
-
-def write_problem(cred: Credential, key: str | None = None) -> str | None:
-    """Why rattler could not read `cred` (stored under `key`) once we write it, or None.
-
-    Every write checks this first: the value is serialised as we would write it and read
-    back by the serde-faithful reader (rattler_json), so each field must have rattler's type
-    (`String`, `Option<i64>` for `expires_at`: no float, no bool, nothing past the i64 range)
-    and no string may hold a lone surrogate. One bad entry would make rattler refuse the whole
-    file, and with it every credential in it.
-    """
-    from pixi_auth_tui.core.rattler_json import SerdeError, authentication_problem, has_lone_surrogate, parse_json
-
-    if key is not None and has_lone_surrogate(key):
-        return "the key contains a lone surrogate (\\ud800–\\udfff), which rattler cannot read"
-    if isinstance(cred, NotRead):
-        return "the secret of this item was never read"
-    if not rattler_accepts(cred):
-        return reading_problem(cred) or "not a credential rattler can read"
-    try:
-        text = dumps_credential(cred)
-        problem = authentication_problem(parse_json(text))
-    except (SerdeError, TypeError, ValueError) as err:  # a value json cannot even write
-        return f"it cannot be written as rattler's JSON ({type(err).__name__})"
-    return f"rattler could not read it: {problem}" if problem else None
 
 
 def is_readable(cred: Credential) -> bool:
@@ -587,37 +534,23 @@ def jwt_claims(token: str) -> dict[str, Any] | None:
     return claims if isinstance(claims, dict) else None
 
 
-# Times beyond year 9999 cannot be shown (or even converted on every platform).
-LATEST_TIME = 253_402_300_799
-# An `exp` this large is milliseconds (a common issuer mistake): seconds would be year 5138+.
-MILLISECONDS_FROM = 100_000_000_000
-
-
 def expires_at(cred: Credential) -> int | None:
     """Unix time the credential stops working, when it can be known offline.
 
-    A JWT `exp` in milliseconds is read as such; anything not a finite time in years
-    1970–9999 (a string, NaN, 10**30) counts as unknown rather than crashing a date format.
+    Read through `core.expiry.unix_time`: a JWT `exp` in milliseconds is read as such; anything
+    not a finite time in years 1970–9999 (a string, NaN, 10**30) counts as unknown.
     """
     if (type(cred) is BearerToken or type(cred) is CondaToken) and cred.token.count(".") != 2:
         return None  # not a JWT (not three dot-separated parts): nothing to read, and the common case
     if type(cred) is BasicHTTP:
         return None
-    expiry = KINDS[cred.kind].expiry
-    if expiry == "recorded" and isinstance(cred, OAuth):
-        return _bounded_time(cred.expires_at)
-    if expiry == "jwt":
+    kind_expiry = KINDS[cred.kind].expiry
+    if kind_expiry == "recorded" and isinstance(cred, OAuth):
+        return expiry.unix_time(cred.expires_at)
+    if kind_expiry == "jwt":
         claims = jwt_claims(secret_of(cred) or "")
-        exp = claims.get("exp") if claims else None
-        if isinstance(exp, (int, float)) and not isinstance(exp, bool) and math.isfinite(exp):
-            return _bounded_time(exp / 1000 if exp >= MILLISECONDS_FROM else exp)
+        return expiry.unix_time(claims.get("exp"), jwt=True) if claims else None
     return None
-
-
-def _bounded_time(value: float | None) -> int | None:
-    if value is None or not 0 <= value <= LATEST_TIME:
-        return None
-    return int(value)
 
 
 # -- what rattler does with an OAuth entry before sending it (rattler's oauth_refresh) -------------

@@ -22,9 +22,20 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-# (at the top, not per call: an import statement per entry costs ~1 µs at 100,000 entries)
-from pixi_auth_tui.core.model import KINDS, BasicHTTP, BearerToken, CondaToken, path_encoded, path_unchanged
-from pixi_auth_tui.core.redact import REDACTOR
+from pixi_auth_tui.core.model import (
+    KINDS,
+    MISSPELLED_BASIC,
+    BasicHTTP,
+    BearerToken,
+    CondaToken,
+    Credential,
+    Unrecognised,
+    dumps_credential,
+    is_readable,
+    parse_credential,
+    rattler_accepts,
+    reading_problem,
+)
 
 I64_MIN, I64_MAX = -(2**63), 2**63 - 1
 # rattler's variants, and the struct ones' (field, type) in serde's declaration order (`?` marks
@@ -222,48 +233,29 @@ def _common_credential(value: Any) -> Any:
     return None
 
 
-_new = object.__new__
-
-
 def read_credentials(values: list[Any]) -> list[Any]:
-    """`read_credential` of each value, in order, for a whole file at 10,000 entries.
+    """`read_credential` of each value, in order (a whole file). Each credential is built by its
+    own class, whose `__post_init__` is the one place that hands its secrets to the redactor."""
+    return [read_credential(value) for value in values]
 
-    The shapes nearly every file holds (a token; a user and password; ASCII, so no lone
-    surrogate) are built here without their dataclass `__init__`, and their secrets registered
-    with the redactor in one call, exactly as each credential's `__post_init__` registers them
-    (tests/test_rattler_json_fast.py compares the two on generated values)."""
-    out: list[Any] = []
-    append = out.append
-    secrets: list[str] = []
-    basic: list[tuple[str, str]] = []
-    for value in values:
-        if type(value) is Pairs and len(value) == 1:
-            variant, payload = value[0]
-            if type(payload) is str:
-                if payload.isascii() and (variant == "BearerToken" or variant == "CondaToken"):
-                    cred = _new(BearerToken if variant == "BearerToken" else CondaToken)
-                    cred.__dict__["token"] = payload
-                    append(cred)
-                    secrets.append(payload)
-                    if variant == "CondaToken" and not path_unchanged(payload):
-                        secrets.append(path_encoded(payload))  # as a URL carries it
-                    continue
-            elif variant == "BasicHTTP" and type(payload) is Pairs and len(payload) == 2:
-                (first, a), (second, b) = payload
-                if type(a) is str and type(b) is str and a.isascii() and b.isascii():
-                    pair = (a, b) if first == "username" and second == "password" else None
-                    if first == "password" and second == "username":
-                        pair = (b, a)
-                    if pair is not None:
-                        cred = _new(BasicHTTP)
-                        cred.__dict__.update(username=pair[0], password=pair[1], misspelled=False)
-                        append(cred)
-                        basic.append(pair)
-                        continue
-        append(read_credential(value))
-    REDACTOR.add(*secrets)
-    REDACTOR.add_basics(basic)
-    return out
+
+def loads_credential(text: str) -> Credential:
+    """A keychain secret, read as rattler reads it (serde_json)."""
+    try:
+        value = parse_json(text)
+    except SerdeError as err:
+        return Unrecognised(raw=text, reason=f"not JSON: {err}")
+    return read_credential(value)
+
+
+def loads_keychain_secret(data: bytes | None) -> Credential:
+    """A keychain item's secret bytes, read as rattler reads them: text first (the keyring
+    crate refuses bytes that are not UTF-8, and rattler then skips the item), then JSON."""
+    try:
+        text = (data or b"").decode("utf-8")
+    except UnicodeDecodeError:
+        return Unrecognised(raw=(data or b"").decode("utf-8", errors="replace"), reason="the secret is not UTF-8 text")
+    return loads_credential(text)
 
 
 def read_credential(value: Any) -> Any:
@@ -274,8 +266,6 @@ def read_credential(value: Any) -> Any:
 
 def read_credential_strictly(value: Any) -> Any:
     """`read_credential` through the full serde check, for any shape."""
-    from pixi_auth_tui.core.model import MISSPELLED_BASIC, Unrecognised, parse_credential
-
     problem = authentication_problem(value)
     if problem is None:
         return parse_credential(canonical(value))
@@ -360,3 +350,26 @@ def _dumps_slow(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ",".join(_dumps_slow(v) for v in value) + "]"
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def write_problem(cred: Credential, key: str | None = None) -> str | None:
+    """Why rattler could not read `cred` (stored under `key`) once we write it, or None.
+
+    Every write checks this first: the value is serialised as we would write it and read
+    back by the serde-faithful reader below, so each field must have rattler's type
+    (`String`, `Option<i64>` for `expires_at`: no float, no bool, nothing past the i64 range)
+    and no string may hold a lone surrogate. One bad entry would make rattler refuse the whole
+    file, and with it every credential in it.
+    """
+    if key is not None and has_lone_surrogate(key):
+        return "the key contains a lone surrogate (\\ud800–\\udfff), which rattler cannot read"
+    if not is_readable(cred):
+        return "the secret of this item was never read"
+    if not rattler_accepts(cred):
+        return reading_problem(cred) or "not a credential rattler can read"
+    try:
+        text = dumps_credential(cred)
+        problem = authentication_problem(parse_json(text))
+    except (SerdeError, TypeError, ValueError) as err:  # a value json cannot even write
+        return f"it cannot be written as rattler's JSON ({type(err).__name__})"
+    return f"rattler could not read it: {problem}" if problem else None

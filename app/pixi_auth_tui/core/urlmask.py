@@ -55,3 +55,15 @@ def mask_url(url: str) -> tuple[str, bool]:
     """A URL fit to print or store, and whether it held a secret."""
     masked = mask_urls(url)
     return masked, masked != url
+
+
+def secret_beyond_user_name(url: str) -> bool:
+    """Whether `url` holds a secret other than a bare user name: `https://user@host/…` names a
+    user (Google Artifact Registry's `oauth2accesstoken@`, the `user@` uv needs to ask the
+    keyring), where `user:password@`, `/t/<token>` and credential parameters are secrets. The
+    user name is still masked when shown (it may be a token used as one)."""
+    scheme, sep, rest = url.partition("://")
+    at = rest.rfind("@")
+    if sep and at > 0 and ":" not in rest[:at] and "/" not in rest[:at]:
+        url = f"{scheme}://{rest[at + 1 :]}"
+    return mask_url(url)[1]

@@ -28,7 +28,7 @@ from pixi_auth_tui.core.model import (
     reading_problem,
     send_problem,
 )
-from pixi_auth_tui.stores.base import Entry, Snapshot, Store, StoreState
+from pixi_auth_tui.stores.base import Ability, Entry, Snapshot, Store, StoreState
 from pixi_auth_tui.stores.jsonfile import JsonFileStore
 from pixi_auth_tui.stores.netrc import NetrcStore, netrc_path
 from pixi_auth_tui.system.paths import Environment, literal_tilde, rattler_credentials_path
@@ -90,8 +90,10 @@ class StoreSet:
     override: OverrideLookup
 
 
-def discover_stores(environment: Environment, keychain: Store | None = None) -> StoreSet:
-    """The stores pixi consults, in its order. `keychain` replaces the platform's (tests, --demo)."""
+def discover_stores(environment: Environment, keychain: Store | None = None, pypi: bool | None = None) -> StoreSet:
+    """The stores pixi consults, in its order. `keychain` replaces the platform's (tests, --demo).
+    uv's stores follow rattler's when the workspace has PyPI indexes (`pypi` None), always (True)
+    or never (False)."""
     stores: list[Store] = []
     # pixi means to put its override file after RATTLER_AUTH_FILE, but its check never matches
     # (see DOMAIN.md), so the override file is consulted first: we show what pixi does.
@@ -107,6 +109,10 @@ def discover_stores(environment: Environment, keychain: Store | None = None) -> 
     stores.append(keychain if keychain is not None else make_keychain_store(environment))
     stores.append(JsonFileStore(CREDENTIALS, "credentials.json", rattler_credentials_path(environment.home)))
     stores.append(NetrcStore(netrc_path(environment.env, environment.home)))
+    if pypi or (pypi is None and environment.workspace is not None):
+        from pixi_auth_tui.pypi.stores import discover_pypi_stores
+
+        stores += discover_pypi_stores(environment, wanted=bool(pypi))
     return StoreSet(stores, override)
 
 
@@ -188,8 +194,22 @@ class Inventory:
         """Where a new credential goes when nobody chose: where `pixi auth login` would put it."""
         return self.write_choice().store
 
-    def write_choice(self) -> WriteChoice:
-        """`pixi auth login`'s choice: RATTLER_AUTH_FILE if set, else the keychain, else credentials.json."""
+    def write_choice(self, credential: Credential | None = None) -> WriteChoice:
+        """`pixi auth login`'s choice: RATTLER_AUTH_FILE if set, else the keychain, else
+        credentials.json. Given the credential, also where it falls back when the chosen store
+        refuses it (Windows' size limit): credentials.json, as `pixi auth login` does."""
+        choice = self._first_choice()
+        refusal = choice.store.write_problem(credential) if credential is not None else None
+        credentials = self.store(CREDENTIALS)
+        if refusal and credentials is not None and credentials is not choice.store:
+            return WriteChoice(
+                credentials,
+                f"the keychain refuses it ({refusal})",
+                warning=f"stored in PLAIN TEXT in {credentials.location}",
+            )
+        return choice
+
+    def _first_choice(self) -> WriteChoice:
         auth = self.store(AUTH_FILE)
         if auth is not None:
             return WriteChoice(auth, "RATTLER_AUTH_FILE is set, so `pixi auth login` writes there")
@@ -246,6 +266,8 @@ def make_row(entry: Entry, store: Store, status: Status, reason: str, shadowed_b
 
 
 USED = "pixi uses this entry"
+PYPI_USED = "uv sends this for PyPI indexes when rattler has no credential for the host (conda channels never use it)"
+CONDA_CHAIN = "conda"
 
 
 def build_rows(
@@ -271,6 +293,9 @@ def build_rows(
     append = rows.append
     for store in stores:
         snapshot = snapshots[store.id]
+        if store.chain != CONDA_CHAIN:  # uv's own stores: not in rattler's lookup (see pypi_rows)
+            rows += pypi_rows(store, snapshot, entries_of(snapshot))
+            continue
         shadowed: dict[str, str] = {}  # reason, per winning store's name (one string for all its keys)
         for entry in entries_of(snapshot):
             # (_ignored_reason's first checks inline: at 100,000 entries a call per entry shows)
@@ -325,6 +350,24 @@ def fallthrough(then: Store | None) -> str:
     return "no later store has this key, so pixi sends none for it (a wildcard key may still apply)"
 
 
+def pypi_rows(store: Store, snapshot: Snapshot, entries: list[Entry]) -> list[Row]:
+    """Rows of a store only uv reads (after rattler's layer found nothing for the host): they
+    never take part in rattler's lookup; an entry the store knows uv never asks for is ignored."""
+    rows = []
+    for entry in entries:
+        verdict = store.chain_verdict(entry)
+        if snapshot.state in BAD_FILE_STATES:
+            rows.append(make_row(entry, store, Status.IGNORED, f"uv cannot read this store: {snapshot.message}"))
+        elif verdict is not None:
+            status, why, by = verdict
+            rows.append(make_row(entry, store, Status(status), why, store.id if by else None))
+        elif entry.note is not None:
+            rows.append(make_row(entry, store, Status.IGNORED, entry.note))
+        else:
+            rows.append(make_row(entry, store, Status.ACTIVE, PYPI_USED))
+    return rows
+
+
 def _with_fallthrough(row: Row, winner: dict[str, Store]) -> Row:
     """A keychain item rattler skips is not fatal: say where pixi goes instead."""
     if not _skipped_keychain_item(row):
@@ -336,20 +379,24 @@ def _with_fallthrough(row: Row, winner: dict[str, Store]) -> Row:
 
 def blocking_problem(stores: list[Store], snapshots: dict[str, Snapshot]) -> str | None:
     for store in stores:
-        if isinstance(store, JsonFileStore) and snapshots[store.id].state in BAD_FILE_STATES:
+        if Ability.BLOCKS_WHEN_BAD in store.abilities and snapshots[store.id].state in BAD_FILE_STATES:
             return (
                 f"rattler cannot load {store.path} ({snapshots[store.id].message}), so pixi cannot build its "
                 "credential store at all: its conda requests fail with an error and its PyPI requests (uv) "
-                "go out without credentials, whatever the other stores hold, until this file is fixed"
+                "go out without rattler's credentials (uv's own chain still runs) until this file is fixed"
             )
     return None
 
 
 def load_inventory(
-    environment: Environment, keychain: Store | None = None, keys: Collection[str] | None = None
+    environment: Environment,
+    keychain: Store | None = None,
+    keys: Collection[str] | None = None,
+    pypi: bool | None = None,
 ) -> Inventory:
-    """Every store read; the rows of every key, or with `keys` only of those (see Inventory.keys)."""
-    found = discover_stores(environment, keychain)
+    """Every store read; the rows of every key, or with `keys` only of those (see Inventory.keys).
+    uv's stores as `discover_stores` decides; never for `keys` (rattler's lookup) unless `pypi`."""
+    found = discover_stores(environment, keychain, False if keys is not None and pypi is None else pypi)
     inventory = inventory_from(found.stores, found.override, keys)
     inventory.env = dict(environment.env)
     return inventory
@@ -396,15 +443,16 @@ def gc_paused() -> Iterator[None]:
 
 def _load_all(stores: list[Store], keys: frozenset[str] | None = None) -> dict[str, Snapshot]:
     """Every store's snapshot, in order. Stores are independent: each loads in its own thread,
-    so the keychain's D-Bus round trips overlap the file reads. (Plain threads: importing
-    concurrent.futures costs the CLI ~10 ms, logging included.) With `keys`, a credentials
+    so the keychain's D-Bus round trips overlap the file reads. (Plain threads: concurrent.futures
+    would import logging into every CLI command; bench/RESULTS.md.) With `keys`, a credentials
     file's snapshot holds only those keys' entries (see JsonFileStore.load)."""
     results: list[Snapshot | BaseException | None] = [None] * len(stores)
 
     def load(index: int) -> None:
         store = stores[index]
         try:
-            results[index] = store.load(keys) if keys is not None and isinstance(store, JsonFileStore) else store.load()
+            partial = keys is not None and Ability.PARTIAL_LOAD in store.abilities
+            results[index] = store.load_keys(keys) if partial and keys is not None else store.load()
         except BaseException as err:  # re-raised in the caller, as a pool would
             results[index] = err
 
@@ -507,7 +555,7 @@ URL_USERINFO_NOTE = "credentials in the URL itself: rattler sends them as HTTP B
 def first_active(rows: list[Row], candidates: list[str]) -> Row | None:
     """The entry rattler sends for a request whose candidate keys are `candidates`: the
     first key, in order, that some store holds usably (the store order decided ACTIVE)."""
-    active = {r.key: r for r in rows if r.status in WINNING}
+    active = {r.key: r for r in rows if r.status in WINNING and r.store.chain == CONDA_CHAIN}
     return next((active[key] for key in candidates if key in active), None)
 
 

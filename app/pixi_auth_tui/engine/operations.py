@@ -34,6 +34,8 @@ class Outcome:
     changed: bool = True  # False: nothing was written (and the message says so)
     undo: MoveUndo | None = None  # what puts the stores back as they were (a move)
     note: str = ""  # said besides: a file whose mode the rewrite changed (already in `message`)
+    # After a delete: the entry pixi now uses instead (None: none, or the entry was not in use).
+    successor: Row | None = None
 
 
 class EntryChanged(ConflictError):
@@ -187,15 +189,23 @@ def _was(row: Row) -> str | None:
     return dumps_credential(row.entry.credential) if is_readable(row.entry.credential) else None
 
 
-def delete_entry(inventory: Inventory, row: Row) -> Outcome:
-    was = _was(row)
+def delete_entry(inventory: Inventory, row: Row, *, as_seen: bool = True, by_key: bool = False) -> Outcome:
+    """Remove `row`'s entry from its store: the one delete of the UI and the CLI's `remove`.
+
+    `as_seen` (the UI: a person deletes what they saw) refuses an entry rotated or a store changed
+    since it was read; the CLI, which shows nothing first, removes it from the store as it is.
+    `by_key` finds a keychain entry by its key rather than by the item listed (the CLI without
+    --item); an item without a username has no key and is always found by its path.
+    """
+    after = successor_after_delete(inventory, row) if row.status in WINNING else None
+    was = _was(row) if as_seen else None
+    expect = inventory.snapshots[row.store.id].version if as_seen and was is None else None
+    item_ref = None if by_key and row.key else row.entry.item_ref
     before = file_mode(row.store)
-    # The entry the person confirmed must be what goes: a rotation made meanwhile is refused.
-    expect = None if was is not None else inventory.snapshots[row.store.id].version
-    row.store.remove(row.key, expect=expect, item_ref=row.entry.item_ref, was=was)
-    after = successor_after_delete(inventory, row)
-    tail = f"; pixi now uses {after.key} in {after.store.name}" if after and row.status in WINNING else ""
-    return Outcome(f"Deleted {row.key} from {row.store.name}{tail}{mode_note(row.store, before)}")
+    row.store.remove(row.key, expect=expect, item_ref=item_ref, was=was)
+    note = mode_note(row.store, before)
+    tail = f"; pixi now uses {after.key} in {after.store.name}" if after else ""
+    return Outcome(f"Deleted {row.key} from {row.store.name}{tail}{note}", successor=after, note=note)
 
 
 # -- moving -------------------------------------------------------------------------------------

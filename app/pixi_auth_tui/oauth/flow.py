@@ -37,8 +37,11 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", _authlib_deprecate.AuthlibDeprecationWarning)
     from authlib.integrations.httpx_client import OAuth2Client, OAuthError
 
+from pixi_auth_tui.core import expiry
 from pixi_auth_tui.core.model import OAuth, dumps_credential, is_oauth, is_readable, jwt_claims
+from pixi_auth_tui.core.validation import secret_problem
 from pixi_auth_tui.engine.inventory import Inventory, Row
+from pixi_auth_tui.oauth.bounded import Bounds, deadline_message
 from pixi_auth_tui.oauth.info import (
     DEFAULT_CLIENT_ID,
     DEFAULT_SCOPES,
@@ -48,10 +51,10 @@ from pixi_auth_tui.oauth.info import (
     LoginPlan,
     OAuthFailure,
     TokenDetails,
-    _int_or_none,
     clean,
     countdown,
     ensure_scheme,
+    foreign_url,
     is_loopback,
     is_prefix_dev,
     login_store,
@@ -93,22 +96,50 @@ HTTP_TIMEOUT = 30.0  # rattler's refresh timeout
 BROWSER_WAIT_SECONDS = 300.0  # rattler waits this long for the browser redirect
 
 
-def make_client(client_id: str, client_secret: str | None = None) -> OAuth2Client:
+def make_client(client_id: str, client_secret: str | None = None, bounds: Bounds | None = None) -> OAuth2Client:
+    """A client whose every request is bounded in size and in time (`oauth.bounded`)."""
+    bounds = bounds or Bounds()
     # A public client (no secret) authenticates with client_id in the body, as rattler does.
-    return OAuth2Client(
+    client = OAuth2Client(
         client_id=client_id,
         client_secret=client_secret,
         token_endpoint_auth_method="client_secret_basic" if client_secret else "none",
         revocation_endpoint_auth_method="client_secret_basic" if client_secret else "none",
         code_challenge_method="S256",
-        timeout=HTTP_TIMEOUT,
+        timeout=bounds.timeout(),
+        event_hooks=bounds.hooks(),
+        # A fresh connection per request, so each request's deadline can end its own socket.
+        limits=httpx.Limits(max_keepalive_connections=0),
         follow_redirects=False,
         trust_env=True,  # proxies and SSL_CERT_FILE, as rattler honours them
     )
+    # Authlib turns `expires_in` into an int itself, before we see the answer: it is checked first.
+    for hook in ("access_token_response", "refresh_token_response"):
+        client.register_compliance_hook(hook, _token_answer_checked)
+    return client
+
+
+def _token_answer_checked(response: httpx.Response) -> httpx.Response:
+    try:
+        body = response.json()
+    except ValueError:
+        return response  # not JSON: Authlib says so, and `_token_endpoint` words it
+    if isinstance(body, dict) and "error" not in body:
+        _lifetime(body)
+    return response
+
+
+def _lifetime(answer: dict[str, Any]) -> int | None:
+    """A token answer's `expires_in` as rattler reads it (`_expires_in`; None: absent). Authlib
+    also reads an `expires_at` (with `int()`): one that is not a time is refused before it does."""
+    lifetime = _expires_in(answer.get("expires_in"))
+    if answer.get("expires_at") is not None and expiry.unix_time(answer.get("expires_at")) is None:
+        raise OAuthFailure("provider", "the token endpoint's expires_at is not a time; nothing was stored")
+    return lifetime
 
 
 def _network(err: Exception, what: str) -> OAuthFailure:
-    text = (str(err) or type(err).__name__).splitlines()[0][:200]
+    text = deadline_message(err) or (str(err) or type(err).__name__).splitlines()[0][:200]
     return OAuthFailure("network", f"could not reach the {what}: {text}")
 
 
@@ -141,6 +172,11 @@ class ProviderInfo:
     device_authorization_endpoint: str | None = None
     revocation_endpoint: str | None = None
     userinfo_endpoint: str | None = None
+
+    @property
+    def anchors(self) -> tuple[str, str]:
+        """The origins a credential may travel to: the issuer's and its token endpoint's."""
+        return self.issuer, self.token_endpoint
 
 
 def discover(client: OAuth2Client, issuer: str) -> ProviderInfo:
@@ -175,6 +211,12 @@ def discover(client: OAuth2Client, issuer: str) -> ProviderInfo:
         userinfo_endpoint=endpoint("userinfo_endpoint"),
     )
     require_safe_url(info.token_endpoint, "token endpoint")
+    # The revocation endpoint is stored with the entry, and pixi's logout sends both tokens
+    # there: one that is plain http, or on another host, is refused before anything is stored.
+    if info.revocation_endpoint:
+        problem = foreign_url(info.revocation_endpoint, "revocation endpoint", info.anchors)
+        if problem:
+            raise OAuthFailure("discovery", f"{problem}; nothing was stored")
     return info
 
 
@@ -197,17 +239,24 @@ class Tokens:
 
 
 def tokens_from(response: dict[str, Any]) -> Tokens:
+    """The tokens of a token endpoint's answer, checked as a typed secret is: rattler would put
+    an access token holding a line break or ESC on every request, so it is refused, as is an
+    `expires_in` that is not a number of seconds (rattler's serde refuses those answers too)."""
     access = response.get("access_token")
     if not isinstance(access, str) or not access:
         raise OAuthFailure("provider", "the token endpoint's answer has no access token")
-    expires_in = response.get("expires_in")
     refresh = response.get("refresh_token")
+    for name, value in (("access token", access), ("refresh token", refresh)):
+        problem = secret_problem(value) if isinstance(value, str) and value else None
+        if problem:
+            raise OAuthFailure("provider", f"the token endpoint's {name} {problem}; nothing was stored")
+    lifetime = _lifetime(response)
     id_token = response.get("id_token")
     scope = response.get("scope")
     return Tokens(
         access_token=access,
         refresh_token=refresh if isinstance(refresh, str) and refresh else None,
-        expires_in=_expires_in(expires_in),
+        expires_in=lifetime,
         id_token=id_token if isinstance(id_token, str) else None,
         scope=scope if isinstance(scope, str) else None,
     )
@@ -317,7 +366,10 @@ class SignIn:
         info = self.discover()
         if not info.device_authorization_endpoint:
             raise OAuthFailure("unsupported", "the provider does not offer the device-code flow")
-        require_safe_url(info.device_authorization_endpoint, "device authorization endpoint")
+        # It receives the client's credentials (a confidential client's secret): the same rule as tokens.
+        problem = foreign_url(info.device_authorization_endpoint, "device authorization endpoint", info.anchors)
+        if problem:
+            raise OAuthFailure("discovery", problem)
         self._check_cancel()
         data = {"client_id": self.plan.client_id, "scope": " ".join(self.plan.scopes)}
         try:
@@ -340,9 +392,11 @@ class SignIn:
             raise OAuthFailure(
                 "provider", f"device authorization failed: {clean(code or f'HTTP {response.status_code}', 60)}"
             )
-        interval = body.get("interval")
-        expires_in = _int_or_none(body.get("expires_in"))
-        self.interval = int(interval) if isinstance(interval, int) and interval > 0 else 5
+        # RFC 8628: 5 s when no interval is given; an interval or lifetime that is not a sane
+        # number of seconds is read as absent.
+        interval = expiry.seconds(body.get("interval"), least=1)
+        expires_in = expiry.seconds(body.get("expires_in"))
+        self.interval = 5 if interval is None else interval
         return DeviceCode(
             user_code=clean(body.get("user_code", ""), 40),
             verification_uri=clean(body.get("verification_uri") or body.get("verification_url") or "", 500),
@@ -359,10 +413,15 @@ class SignIn:
         """Poll until approved, honouring `interval` and `slow_down` (+5 s each, RFC 8628 §3.5)."""
         info = self.discover()
         while True:
+            remaining = code.remaining()
+            if remaining <= 0:
+                raise OAuthFailure("expired", "the device code expired before sign-in was approved; start again")
+            # Never wait past the code's expiry (a provider may ask for an interval longer than
+            # the code lives): after the last wait, the expiry is said without another poll.
+            if poll_wait(self._cancelled, min(self.interval, remaining)):
+                self._check_cancel()
             if code.remaining() <= 0:
                 raise OAuthFailure("expired", "the device code expired before sign-in was approved; start again")
-            if poll_wait(self._cancelled, self.interval):
-                self._check_cancel()
             try:
                 with _token_endpoint():
                     response = self.client.fetch_token(
@@ -463,16 +522,19 @@ class SignIn:
     def _identity(self, tokens: Tokens) -> str | None:
         # userinfo is the provider's own word; the ID token's claims (unverified) are the fallback.
         claims: dict[str, Any] | None = None
-        if self.info and self.info.userinfo_endpoint:
+        userinfo = self.info.userinfo_endpoint if self.info else None
+        if self.info and userinfo and foreign_url(userinfo, "userinfo endpoint", self.info.anchors):
+            userinfo = None  # the access token goes nowhere else; the ID token says who signed in
+        if userinfo:
             try:
                 response = self.client.request(
                     "GET",
-                    self.info.userinfo_endpoint,
+                    userinfo,
                     headers={"Authorization": f"Bearer {tokens.access_token}"},
                     withhold_token=True,
                 )
                 claims = response.json() if response.status_code == 200 else None
-            except (httpx.HTTPError, ValueError):
+            except (httpx.HTTPError, ValueError, OAuthFailure):
                 claims = None
         if not isinstance(claims, dict) and tokens.id_token:
             claims = jwt_claims(tokens.id_token)
@@ -595,10 +657,9 @@ def revoke(cred: OAuth) -> list[str]:
     """RFC 7009: the refresh token first, then the access token. Returns what failed (empty: all done)."""
     if not cred.revocation_endpoint:
         return ["the provider has no revocation endpoint, so the tokens stay valid until they expire"]
-    try:
-        require_safe_url(cred.revocation_endpoint, "revocation endpoint")
-    except OAuthFailure as err:
-        return [str(err)]
+    problem = foreign_url(cred.revocation_endpoint, "revocation endpoint", (cred.token_endpoint,))
+    if problem:
+        return [f"{problem}: the tokens were not sent there"]
     problems: list[str] = []
     pairs = [
         ("refresh token", cred.refresh_token, "refresh_token"),

@@ -11,7 +11,17 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from pixi_auth_tui.core.model import KINDS, REFRESH_SKEW_SECONDS, Credential, OAuth, is_oauth, jwt_claims, secret_of
+from pixi_auth_tui.core import expiry
+from pixi_auth_tui.core.model import (
+    KINDS,
+    REFRESH_SKEW_SECONDS,
+    Credential,
+    OAuth,
+    expires_at,
+    is_oauth,
+    jwt_claims,
+    secret_of,
+)
 from pixi_auth_tui.engine.inventory import AUTH_FILE, CREDENTIALS, KEYCHAIN, Inventory
 from pixi_auth_tui.oauth import DEFAULT_CLIENT_ID as DEFAULT_CLIENT_ID
 from pixi_auth_tui.oauth import FLOWS as FLOWS
@@ -146,14 +156,47 @@ def is_loopback(url: str) -> bool:
 
 def require_safe_url(url: str, what: str) -> None:
     """Tokens only travel over https (plain http only to this machine)."""
+    problem = unsafe_url(url, what)
+    if problem:
+        raise OAuthFailure("usage", problem)
+
+
+def unsafe_url(url: str, what: str) -> str | None:
+    """Why no token may travel to `url` (None: https, or plain http to this machine)."""
     scheme = urlsplit(url).scheme.lower()
     if scheme == "https" or (scheme == "http" and is_loopback(url)):
-        return
-    raise OAuthFailure("usage", f"the {what} {url!r} is not https: tokens would travel unencrypted")
+        return None
+    return f"the {what} {url!r} is not https: tokens would travel unencrypted"
 
 
-def _int_or_none(value: Any) -> int | None:
-    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: str) -> tuple[str, str, int] | None:
+    """rattler's origin of a URL (challenge_middleware's `origin_key`): scheme, host and the
+    port or the scheme's default; None for a URL without them."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or _DEFAULT_PORTS.get(scheme)
+    except ValueError:
+        return None
+    if not parts.hostname or port is None:
+        return None
+    return scheme, parts.hostname.lower(), port
+
+
+def foreign_url(url: str, what: str, anchors: tuple[str, ...]) -> str | None:
+    """Why a credential may not be sent to `url`: not https (plain http only to this machine),
+    or on another origin than every one of `anchors` (the issuer, the token endpoint). rattler
+    never hands a token for one origin to another; neither do we. None: it may."""
+    problem = unsafe_url(url, what)
+    if problem:
+        return problem
+    own = origin(url)
+    if own is None or own not in {origin(anchor) for anchor in anchors}:
+        return f"the {what} {url!r} is on another host than the issuer and its token endpoint"
+    return None
 
 
 def needs_refresh(cred: OAuth, now: float | None = None) -> bool:
@@ -177,6 +220,8 @@ class TokenDetails:
     token_endpoint: str | None = None
     revocation_endpoint: str | None = None
     refresh_due: bool = False
+    # An OAuth `expires_at` outside years 1970–9999, said in words (`expires_at` is then None).
+    expiry_note: str | None = None
 
 
 def _strings(value: Any) -> list[str]:
@@ -198,11 +243,11 @@ def token_details(cred: Credential, now: float | None = None) -> TokenDetails | 
         return None
     scope = claims.get("scope")
     scopes = sorted(set((scope.split() if isinstance(scope, str) else []) + _strings(claims.get("scp"))))
-    jwt_exp = _int_or_none(claims.get("exp"))
+    jwt_exp = expiry.unix_time(claims.get("exp"), jwt=True)
     client = claims.get("client_id") or claims.get("azp")
     if is_oauth(cred):
         return TokenDetails(
-            expires_at=cred.expires_at if cred.expires_at is not None else jwt_exp,
+            expires_at=expires_at(cred) if cred.expires_at is not None else jwt_exp,
             refresh_token=cred.refresh_token is not None,
             issuer=claims.get("iss") if isinstance(claims.get("iss"), str) else None,
             client_id=cred.client_id,
@@ -212,6 +257,9 @@ def token_details(cred: Credential, now: float | None = None) -> TokenDetails | 
             token_endpoint=cred.token_endpoint,
             revocation_endpoint=cred.revocation_endpoint,
             refresh_due=needs_refresh(cred, now),
+            expiry_note=expiry.unshowable(cred.expires_at)
+            if cred.expires_at is not None and expires_at(cred) is None
+            else None,
         )
     return TokenDetails(
         expires_at=jwt_exp,
@@ -228,6 +276,8 @@ def countdown(expires_at: int | None, now: float | None = None) -> str:
     """`expires in 1h 02m 05s` / `expired 3m 10s ago` / `no expiry recorded`."""
     if expires_at is None:
         return "no expiry recorded"
+    if expiry.unix_time(expires_at) is None:
+        return expiry.unshowable(expires_at)
     delta = int(expires_at - (time.time() if now is None else now))
     span = abs(delta)
     hours, rest = divmod(span, 3600)

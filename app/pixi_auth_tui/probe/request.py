@@ -14,8 +14,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
+from urllib.request import getproxies
 
 import httpx
 
@@ -193,6 +194,24 @@ def _tls_of(response: httpx.Response) -> str | None:
     return f"verified, {ssl_object.version()}" if ssl_object is not None else None
 
 
+_T = TypeVar("_T")
+
+
+async def _outcome(task: asyncio.Future[_T], timeout: float) -> _T:
+    """The task's result within ``timeout``; a cancellation nobody asked of *this* task is a timeout.
+
+    httpx's read timeout (anyio's cancel scope) can leave a stray cancellation on a request's task
+    when it fires together with ours; that request timed out, it must not cancel the probe.
+    """
+    try:
+        return await asyncio.wait_for(task, timeout)
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            raise
+        raise TimeoutError from None
+
+
 async def probe(
     key: str,
     cred: Credential,
@@ -244,16 +263,16 @@ async def probe(
         anon_task = asyncio.ensure_future(_send(client, None, url, options))
         whoami_task = asyncio.ensure_future(who_am_i(client, key, cred, url, options))
         try:
-            response, final = await asyncio.wait_for(authed_task, options.total_timeout)
+            response, final = await _outcome(authed_task, options.total_timeout)
         finally:
             latency = (time.perf_counter() - started) * 1000
         try:
-            anonymous, _ = await asyncio.wait_for(anon_task, options.total_timeout)
+            anonymous, _ = await _outcome(anon_task, options.total_timeout)
             anon_status: int | None = anonymous.status_code
         except (TimeoutError, httpx.HTTPError, _RedirectedAway):
             anon_status = None
         try:
-            identity = await asyncio.wait_for(whoami_task, options.total_timeout)
+            identity = await _outcome(whoami_task, options.total_timeout)
         except (TimeoutError, httpx.HTTPError):
             identity = Identity()
         verdict, message = judge(_verdict_for(response.status_code, anon_status), identity)
@@ -314,12 +333,21 @@ def make_client(
     options: ProbeOptions, concurrency: int = DEFAULT_CONCURRENCY, verify: ssl.SSLContext | bool | None = None
 ) -> httpx.AsyncClient:
     """One client for many probes: one SSLContext (building one loads the whole trust store,
-    about 25 ms), and a small connection pool per origin on asyncio streams (probe_transport)."""
+    the slowest part of a first request), and a small connection pool per origin on asyncio
+    streams (probe_transport)."""
     verify = ssl_context(options) if verify is None else verify
     if verify is False:
         verify = httpx.create_ssl_context(verify=False)  # one for every origin's pool, as with True
     # Each probe has up to three requests in flight (credentialed, anonymous, who-am-I), and
     # connections are not kept: a key's host rarely sees another request in the same run.
+    per_origin = httpx.Limits(max_connections=3 * PER_HOST_CONCURRENCY + 2, max_keepalive_connections=0)
+    # The direct route gets a pool per origin, mounted for every URL. httpx tries the
+    # environment's proxies first (its http:// and https:// mounts are more specific than
+    # all://), and hosts in NO_PROXY take its own direct pool. An ALL_PROXY of the environment
+    # is mounted as all:// too: then it stays, and only NO_PROXY hosts go direct.
+    mounts: dict[str, httpx.AsyncBaseTransport | None] = {}
+    if "all" not in getproxies():
+        mounts["all://"] = PoolPerOrigin(lambda: origin_transport(verify, per_origin))
     client = httpx.AsyncClient(
         verify=verify,
         timeout=httpx.Timeout(options.total_timeout, connect=options.connect_timeout),
@@ -327,11 +355,8 @@ def make_client(
         trust_env=True,  # HTTP(S)_PROXY / NO_PROXY, as rattler honours them
         # These limits are the proxies' pools (every request through a proxy shares one).
         limits=httpx.Limits(max_connections=3 * concurrency + 8, max_keepalive_connections=0),
+        mounts=mounts,
     )
-    # The direct (unproxied) route gets a pool per origin. Set after construction: httpx turns
-    # off the environment's proxies when a transport is passed in, and they must stay on.
-    per_origin = httpx.Limits(max_connections=3 * PER_HOST_CONCURRENCY + 2, max_keepalive_connections=0)
-    client._transport = PoolPerOrigin(lambda: origin_transport(verify, per_origin))
     return client
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -97,13 +98,18 @@ def entry_changed(key: str, current: list[str], was: str | None, where: str) -> 
 
 
 class Ability(StrEnum):
-    """What a store can do beyond load/set/remove; declared by each store class, so callers
-    ask `Ability.UNLOCK in store.abilities` instead of probing for methods."""
+    """What a store can do, or how rattler treats it, beyond load/set/remove; declared by each
+    store class, so callers ask `Ability.UNLOCK in store.abilities` instead of probing for
+    methods or asking which class a store is. (Whether it is a file: `Store.path`.)"""
 
     UNLOCK = "unlock"  # ask the OS to unlock it (it shows its own prompt)
     DEDUPE = "dedupe"  # remove every item for a key but one
     REPAIR = "repair"  # rewrite entries of a file rattler rejects
     READ_ON_DEMAND = "read_secret"  # lists names only (a read may prompt); secrets read when asked
+    PARTIAL_LOAD = "load_keys"  # can load only some keys' entries
+    # rattler reads it whole and builds its credential store with `?`: when it cannot read it,
+    # pixi has no credential store at all (a credentials JSON file; netrc is ignored instead)
+    BLOCKS_WHEN_BAD = "blocks_when_bad"
 
 
 class Store(ABC):
@@ -114,9 +120,16 @@ class Store(ABC):
     abilities: ClassVar[frozenset[Ability]] = frozenset()
     # The file behind a file store (watched for changes by other programs); None otherwise.
     path: Path | None = None
+    # Whose lookup reads it: "conda" (rattler's stores, in pixi's order) or "pypi" (uv's own
+    # chain, asked only for PyPI indexes after rattler's layer found nothing).
+    chain: ClassVar[str] = "conda"
 
     @abstractmethod
     def load(self) -> Snapshot: ...
+
+    def load_keys(self, keys: Collection[str]) -> Snapshot:
+        """A snapshot whose entries are only those of `keys` (only with Ability.PARTIAL_LOAD)."""
+        raise StoreError(f"{self.name} loads whole")
 
     @abstractmethod
     def set(self, key: str, credential: Credential, *, expect: str | None = None, was: str | None = None) -> bool:
@@ -151,6 +164,11 @@ class Store(ABC):
     def write_problem(self, credential: Credential) -> str | None:
         """Why this store would refuse `credential` (a size limit, say), or None: asked before
         choosing it, as `pixi auth login` falls back when the keychain refuses a write."""
+        return None
+
+    def chain_verdict(self, entry: Entry) -> tuple[str, str, str | None] | None:
+        """For a store outside rattler's chain: ("active" | "shadowed" | "ignored", why, the key
+        that shadows it); None: active unless its note says why not."""
         return None
 
     def describe(self) -> str:

@@ -1,11 +1,12 @@
-"""D-Bus framing, and the one call and reply a keychain listing repeats per item, by hand.
+"""D-Bus framing, and the one reply a keychain listing reads per item, by hand.
 
-Listing 1,000 items sends 1,000 `Properties.Get(Item, "Attributes")` calls and reads 1,000
-replies holding an `a{ss}`. jeepney's general marshaller spends about 30 µs on each call and
-25 µs on each reply, half of the listing's CPU in this process, CPU the UI's start is waiting
-for. These functions write and read exactly those two shapes with `struct`; a message of any
-other shape (an error, a signal, a big-endian sender) returns None here and is parsed by
-jeepney. tests/test_dbus_wire.py checks both against jeepney, byte for byte and value for value.
+Listing 1,000 items reads 1,000 replies to `Properties.Get(Item, "Attributes")`, each holding
+an `a{ss}`. This module reads exactly that shape with `struct`, and frames the byte stream into
+messages; a message of any other shape (an error, a signal, a big-endian sender) returns None
+here and is parsed by jeepney, as every call is built by jeepney. It stays because reading
+those replies with jeepney's general parser cost the listing a large share of its own CPU
+(bench/RESULTS.md, "Issue 24: the D-Bus encoder"). tests/test_dbus_wire.py checks it against
+jeepney value for value.
 
 Wire format (D-Bus specification, "Message Format"): a 12-byte fixed header, the header fields
 as an array of (code, variant) structs each aligned to 8, padding to 8, then the body;
@@ -18,9 +19,8 @@ import struct
 
 FIXED_HEADER = 16  # the fixed part and the header fields' array length
 LITTLE = ord("l")
-METHOD_CALL, METHOD_RETURN = 1, 2
+METHOD_RETURN = 2
 PATH, INTERFACE, MEMBER, ERROR_NAME, REPLY_SERIAL, DESTINATION, SENDER, SIGNATURE = range(1, 9)
-PROPERTIES = b"org.freedesktop.DBus.Properties"
 
 # Each header field's type, as the D-Bus specification gives it (as a one-type signature);
 # UNIX_FDS (9) is left out: a listing is never sent file descriptors, jeepney reads such a reply.
@@ -36,35 +36,6 @@ _FIELD_TYPES = {
 }
 _U32 = struct.Struct("<I")
 _FIXED = struct.Struct("<cBBBIII")
-
-
-def _pad(length: int, align: int) -> bytes:
-    return b"\0" * (-length % align)
-
-
-def _string_field(out: bytearray, code: int, type_code: bytes, value: bytes) -> None:
-    out += _pad(len(out), 8)
-    out += bytes((code, 1)) + type_code + b"\0"  # 4 bytes: the string's length is 4-aligned
-    out += _U32.pack(len(value)) + value + b"\0"
-
-
-def property_get(path: str, destination: str, interface: str, name: str, serial: int) -> bytes:
-    """`org.freedesktop.DBus.Properties.Get(interface, name)` on `path`, as jeepney's
-    `Properties(DBusAddress(path, destination, …)).get(name).serialise(serial)` writes it."""
-    iface, prop = interface.encode(), name.encode()
-    body = bytearray(_U32.pack(len(iface)) + iface + b"\0")
-    body += _pad(len(body), 4)
-    body += _U32.pack(len(prop)) + prop + b"\0"
-    fields = bytearray(_FIXED.size)  # placeholder for the fixed header, so alignment counts from 0
-    _string_field(fields, PATH, b"o", path.encode())
-    _string_field(fields, INTERFACE, b"s", PROPERTIES)
-    _string_field(fields, MEMBER, b"s", b"Get")
-    _string_field(fields, DESTINATION, b"s", destination.encode())
-    fields += _pad(len(fields), 8)
-    fields += bytes((SIGNATURE, 1)) + b"g\0" + b"\x02ss\0"
-    fields[: _FIXED.size] = _FIXED.pack(b"l", METHOD_CALL, 0, 1, len(body), serial, len(fields) - FIXED_HEADER)
-    fields += _pad(len(fields), 8)
-    return bytes(fields + body)
 
 
 def message_size(data: bytes | bytearray, offset: int = 0) -> int:

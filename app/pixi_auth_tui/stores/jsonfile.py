@@ -19,13 +19,9 @@ import os
 from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from hashlib import blake2b
 from pathlib import Path
 from typing import Any
-
-try:
-    from _blake2 import blake2b
-except ImportError:  # a Python built without it
-    from hashlib import blake2b
 
 from pixi_auth_tui.core.model import (
     Credential,
@@ -33,7 +29,6 @@ from pixi_auth_tui.core.model import (
     dumps_credential,
     rattler_accepts,
     reading_problem,
-    write_problem,
 )
 from pixi_auth_tui.core.rattler_json import (
     Pairs,
@@ -46,6 +41,7 @@ from pixi_auth_tui.core.rattler_json import (
     read_credential,
     read_credentials,
     type_name,
+    write_problem,
 )
 from pixi_auth_tui.core.words import plural
 from pixi_auth_tui.stores.base import (
@@ -73,7 +69,7 @@ class _Malformed(Exception):
 
 def _digest(data: bytes) -> str:
     # Only ever compared with another _digest in this process (a write's `expect`): BLAKE2b
-    # from its own small module, since hashlib's import loads OpenSSL (~2 ms of a `list`).
+    # from its own small module, since hashlib's import loads OpenSSL, which no `list` needs.
     return blake2b(data, digest_size=32).hexdigest()
 
 
@@ -262,7 +258,7 @@ def _keep_owner(fd: int, owner: tuple[int, int] | None, path: Path) -> None:
 
 
 class JsonFileStore(Store):
-    abilities = frozenset({Ability.REPAIR})
+    abilities = frozenset({Ability.REPAIR, Ability.PARTIAL_LOAD, Ability.BLOCKS_WHEN_BAD})
     path: Path
 
     def __init__(self, store_id: str, name: str, path: Path) -> None:
@@ -283,6 +279,9 @@ class JsonFileStore(Store):
             raise StoreError(str(err)) from err
         except OSError as err:
             raise StoreError(f"cannot read {self.path}: {err.strerror}") from err
+
+    def load_keys(self, keys: Collection[str]) -> Snapshot:
+        return self.load(keys)
 
     def load(self, keys: Collection[str] | None = None) -> Snapshot:
         """The file as rattler reads it. With `keys`, the snapshot's entries are only those of

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import itertools
 
-from pixi_auth_tui.core.model import Credential, dumps_credential, loads_credential, write_problem
+from pixi_auth_tui.core.model import Credential, dumps_credential
+from pixi_auth_tui.core.rattler_json import loads_credential, write_problem
 from pixi_auth_tui.stores.base import Ability, Entry, Snapshot, Store, StoreError, StoreState, entry_changed
 
 

@@ -107,8 +107,8 @@ def parse_netrc(text: str) -> NetrcParse:
 
 def _parse_words(text: str) -> NetrcParse | None:
     """`parse_netrc_fully` for the files nearly everyone has — ASCII, no `macdef`, nothing
-    rattler stops at — from str.split() per line instead of a regex per word (at 5,000
-    machines the lexer took ~30 ms); None for any other file, and at the first error, so that
+    rattler stops at — from str.split() per line instead of a regex per word (the lexer's cost
+    grew with every machine: bench/RESULTS.md); None for any other file, and at the first error, so that
     every message comes from the full parser (tests/test_netrc_and_config.py compares them)."""
     if not text.isascii() or "macdef" in text or any(ch in text for ch in _SPLIT_ONLY):
         return None

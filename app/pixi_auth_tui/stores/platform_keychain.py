@@ -14,10 +14,9 @@ from pixi_auth_tui.core.model import (
     Credential,
     NotRead,
     dumps_credential,
-    loads_credential,
     rattler_accepts,
-    write_problem,
 )
+from pixi_auth_tui.core.rattler_json import loads_credential, write_problem
 from pixi_auth_tui.stores.base import Ability, Entry, Snapshot, Store, StoreError, StoreState, entry_changed
 
 

@@ -24,13 +24,8 @@ from jeepney import DBusAddress, HeaderFields, Message, MessageType, Parser, Pro
 from jeepney.bus import get_bus
 from jeepney.io.blocking import DBusConnection, open_dbus_connection, prep_socket
 
-from pixi_auth_tui.core.model import (
-    Credential,
-    dumps_credential,
-    loads_keychain_secret,
-    reading_problem,
-    write_problem,
-)
+from pixi_auth_tui.core.model import Credential, dumps_credential, reading_problem
+from pixi_auth_tui.core.rattler_json import loads_keychain_secret, write_problem
 from pixi_auth_tui.core.words import plural
 from pixi_auth_tui.stores import dbus_wire
 from pixi_auth_tui.stores.base import Ability, Entry, Snapshot, Store, StoreError, StoreState, entry_changed
@@ -106,9 +101,9 @@ class KeychainItem:
 class _Bus:
     """One connection to the session bus, counting the round trips it makes.
 
-    Its own socket (authenticated by jeepney) and framing: calls are written in batches and
-    every byte read is framed here, so the listing's per-item replies can be read by
-    `dbus_wire` and everything else by jeepney's parser."""
+    Its own socket (authenticated by jeepney) and framing: calls (built by jeepney) are written
+    in batches and every byte read is framed here, so the listing's per-item replies can be read
+    by `dbus_wire` and everything else by jeepney's parser."""
 
     def __init__(self, address: str | None) -> None:
         if not address:
@@ -144,10 +139,10 @@ class _Bus:
 
     def get_attributes(self, paths: list[str], then: Message | None = None) -> tuple[list[dict[str, str]], Any]:
         """Each item's `Attributes`, and the reply body of `then` sent after them in the same
-        pipeline. The per-item call and its reply are written and read by `dbus_wire`."""
+        pipeline. The per-item reply is read by `dbus_wire`."""
         serials = [next(self._serials) for _ in paths]
         payloads = [
-            dbus_wire.property_get(path, BUS_NAME, ITEM_IFACE, "Attributes", serial)
+            Properties(_item(path)).get("Attributes").serialise(serial)
             for path, serial in zip(paths, serials, strict=True)
         ]
         names = ["Get Attributes"] * len(paths)
@@ -369,6 +364,13 @@ class SecretServiceStore(Store):
             items = self._read_items(bus, unlocked, with_secrets=True)
             self._read_modified(bus, items)
             return items, len(locked)
+
+    def find_items(self, attributes: dict[str, str]) -> tuple[list[KeychainItem], int]:
+        """Every unlocked item whose attributes include `attributes`, with its secret, and how
+        many such items are locked (any program's items: Python keyring's, for one)."""
+        with self._bus() as bus:
+            unlocked, locked = self._search(bus, attributes)
+            return self._read_items(bus, unlocked, with_secrets=True), len(locked)
 
     def items_for(self, key: str) -> list[KeychainItem]:
         with self._bus() as bus:

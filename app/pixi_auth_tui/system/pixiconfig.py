@@ -68,6 +68,33 @@ def global_config_locations(env: dict[str, str], home: Path, platform: str | Non
     return unique
 
 
+MAX_TOML_BYTES = 16 * 1024 * 1024  # a manifest or config file; pixi's own are a few KiB
+
+
+class BadToml(ValueError):
+    """A TOML file that cannot be read: the message is one line for a person, naming the file."""
+
+
+def read_toml(path: Path, max_bytes: int = MAX_TOML_BYTES) -> dict[str, Any]:
+    """A manifest's or config file's TOML, read through the bounded reader (a FIFO, a device
+    or a link to /dev/zero is refused unread; at most `max_bytes`).
+
+    FileNotFoundError/NotADirectoryError: absent. UnreadableFile, OSError: cannot be read.
+    BadToml: not UTF-8, not TOML, or nested too deeply for tomllib (it recurses per level).
+    """
+    data = read_limited(path, max_bytes)
+    import tomllib  # here: most runs read no TOML, and tomllib (with datetime) costs ~10 ms to import
+
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise BadToml(f"{path}: not UTF-8 text (byte {err.start})") from err
+    except tomllib.TOMLDecodeError as err:
+        raise BadToml(f"{path}: not valid TOML ({err})") from err
+    except RecursionError as err:
+        raise BadToml(f"{path}: nested too deeply to be read") from err
+
+
 # clap's BoolishValueParser, which reads PIXI_NO_CONFIG (case-insensitive).
 TRUE_WORDS = frozenset({"y", "yes", "t", "true", "on", "1"})
 FALSE_WORDS = frozenset({"n", "no", "f", "false", "off", "0"})
@@ -90,15 +117,9 @@ def _is_pixi_manifest(path: Path) -> bool:
     if path.name == "pixi.toml":
         return path.is_file()
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
-    import tomllib  # here: most runs read no TOML, and tomllib (with datetime) costs ~10 ms to import
-
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
-        return False
+        doc = read_toml(path)
+    except (OSError, BadToml):
+        return False  # no pixi manifest that can be read: the search goes on upward, as pixi's does
     tool = doc.get("tool")
     return isinstance(tool, dict) and "pixi" in tool
 
@@ -131,16 +152,13 @@ def config_locations(
     return paths
 
 
-MAX_CONFIG_BYTES = 16 * 1024 * 1024
-
-
 def read_config_files(paths: list[Path], problems: list[str]) -> list[tuple[Path, dict[str, Any] | None]]:
     """Each config file that exists, lowest priority first, with its TOML (None when it is not
     valid TOML); why a file could not be read or parsed goes to `problems`."""
     read: list[tuple[Path, dict[str, Any] | None]] = []
     for path in paths:
         try:
-            data = read_limited(path, MAX_CONFIG_BYTES)
+            doc = read_toml(path)
         except (FileNotFoundError, NotADirectoryError):
             continue
         except UnreadableFile as err:
@@ -149,12 +167,8 @@ def read_config_files(paths: list[Path], problems: list[str]) -> list[tuple[Path
         except OSError as err:
             problems.append(f"cannot read {path}: {err.strerror}")
             continue
-        import tomllib  # only once a config file exists (see _is_pixi_manifest)
-
-        try:
-            doc = tomllib.loads(data.decode("utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-            problems.append(f"{path}: not valid TOML ({err}); pixi skips the whole file")
+        except BadToml as err:
+            problems.append(f"{err}; pixi skips the whole file")
             read.append((path, None))
             continue
         from pixi_auth_tui.system.pixischema import config_problem

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.filter import LineFilter
@@ -25,7 +25,6 @@ from pixi_auth_tui.system.preferences import Preferences
 from pixi_auth_tui.system.preferences import load as load_preferences
 from pixi_auth_tui.system.preferences import save as save_preferences
 from pixi_auth_tui.ui import present
-from pixi_auth_tui.ui.collection import CHECK, IdleCollection
 from pixi_auth_tui.ui.dialogs.help import HelpScreen
 from pixi_auth_tui.ui.main_screen import MainScreen
 from pixi_auth_tui.ui.styles import stylesheet
@@ -58,11 +57,8 @@ class AuthApp(App[None]):
         self.clock = clock
         self.crash_report: Path | None = None
         self.workspace_paths: list[Path] = []  # set when started inside a pixi workspace: shown first
-        self.collection = IdleCollection()  # started on mount, stopped on unmount
         if environment.label == "demo":
             self.sub_title = "demo data — nothing real is read or written"
-
-    # -- full garbage collections while nobody types (app/pixi_auth_tui/ui/collection.py) -------------
 
     # -- the person's choices, kept across sessions (system/preferences) ------------------
 
@@ -96,16 +92,6 @@ class AuthApp(App[None]):
     def on_mount(self) -> None:
         for problem in self.preference_problems:
             self.notify(problem, severity="warning", timeout=10)
-        self.collection.start()
-        self.set_interval(CHECK, self.collection.tick, name="idle collection")
-
-    def on_unmount(self) -> None:
-        self.collection.stop()
-
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key | events.MouseEvent):
-            self.collection.busy()
-        await super().on_event(event)
 
     # -- the exits: notifications and crashes --------------------------------------------
 
@@ -127,7 +113,6 @@ class AuthApp(App[None]):
         Instead: a redacted report file, and one clear message on stderr."""
         from pixi_auth_tui.system.crash import crash_message, write_report
 
-        self.collection.stop()  # Python's own collection thresholds back, whatever follows
         self._return_code = 1
         if self._exception is None:
             self._exception = error  # Pilot re-raises it in tests

@@ -20,7 +20,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import Footer, Header, Static
 
 from pixi_auth_tui.audit.findings import (
     Finding,
@@ -40,7 +40,7 @@ from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.dialogs.fix_choice import FixChoiceScreen
-from pixi_auth_tui.ui.widgets.widening_table import WideningTable
+from pixi_auth_tui.ui.widgets.line_table import LineTable
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
 
@@ -94,16 +94,14 @@ class AuditScreen(Screen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Auditing…", id="audit-summary")
-        yield WideningTable(id="findings", cursor_type="row", zebra_stripes=True)
+        yield LineTable(id="findings")
         with VerticalScroll(id="finding-pane"):
             yield Static("", id="finding-detail")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#findings", DataTable)
-        table.add_column("Severity", key="severity")
-        table.add_column("Finding", key="title")
-        table.add_column("Where", key="where")
+        table = self.query_one("#findings", LineTable)
+        table.set_columns(["Severity", "Finding", "Where"])
         table.focus()
         self.action_refresh()
 
@@ -134,18 +132,20 @@ class AuditScreen(Screen[tuple[str, str] | None]):
             line.append(present.plural(counts[severity.value], names[severity]) + "  ", style=SEVERITY_STYLE[severity])
         line.append("· Enter: go to entry · f: fix · z: undo last fix · Esc: back", style="dim")
         self.query_one("#audit-summary", Static).update(line)
-        table = self.query_one("#findings", DataTable)
-        table.clear()
+        table = self.query_one("#findings", LineTable)
         home = self.context.environment.home
-        for index, finding in enumerate(findings):
+        rows: list[list[Text]] = []
+        for finding in findings:
             where = " · ".join(x for x in (finding.key, present.tilde(finding.path or "", home)) if x)
             fixable = " (fix)" if finding.fixes else ""
-            table.add_row(
-                Text(finding.severity.value, style=SEVERITY_STYLE[finding.severity]),
-                Text(plain(finding.title) + fixable),
-                Text(plain(where)),
-                key=str(index),
+            rows.append(
+                [
+                    Text(finding.severity.value, style=SEVERITY_STYLE[finding.severity]),
+                    Text(plain(finding.title) + fixable),
+                    Text(plain(where)),
+                ]
             )
+        table.set_rows(len(rows), rows.__getitem__)
         if not findings:
             self.query_one("#finding-detail", Static).update(Text("Nothing to report."))
         self._render_detail()
@@ -153,13 +153,13 @@ class AuditScreen(Screen[tuple[str, str] | None]):
             self.notify(message, severity="information" if ok else "error", timeout=10, markup=False)
 
     def selected(self) -> Finding | None:
-        table = self.query_one("#findings", DataTable)
+        table = self.query_one("#findings", LineTable)
         if not self.findings or table.row_count == 0:
             return None
         index = table.cursor_row
         return self.findings[index] if 0 <= index < len(self.findings) else None
 
-    @on(DataTable.RowHighlighted, "#findings")
+    @on(LineTable.RowHighlighted, "#findings")
     def _render_detail(self) -> None:
         finding = self.selected()
         if finding is None:
@@ -178,7 +178,7 @@ class AuditScreen(Screen[tuple[str, str] | None]):
     def action_back(self) -> None:
         self.dismiss(None)
 
-    @on(DataTable.RowSelected, "#findings")
+    @on(LineTable.RowSelected, "#findings")
     def _row_selected(self) -> None:
         # Enter on the focused table arrives as a row selection, not as the screen's binding.
         self.action_jump()

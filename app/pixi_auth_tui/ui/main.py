@@ -14,8 +14,8 @@ if TYPE_CHECKING:
 
 def workspace_manifest(cwd: Path) -> Path | None:
     """The manifest of the pixi workspace `cwd` is in, as `workspace_read.find_manifest` finds
-    it (None where that raises), without importing workspace_read and tomllib on every start
-    (~4 ms): the workspace view needs them only inside a workspace."""
+    it (None where that raises), without importing workspace_read and tomllib on every start:
+    the workspace view needs them only inside a workspace."""
     try:
         start = cwd.expanduser().resolve()
         if not start.exists():
@@ -48,8 +48,5 @@ def run_tui(environment: Environment, config: str | None = None) -> int:
 
     app = build_app(ahead.environment(), Path.cwd(), config)
     app.run()
-    if app.crash_report is not None:
-        from pixi_auth_tui.system.crash import EXIT_CRASH
-
-        return EXIT_CRASH  # as the CLI's: a crash is never a success
+    # A crash sets a non-zero code (AuthApp._handle_exception); a normal quit leaves it unset.
     return app.return_code or 0

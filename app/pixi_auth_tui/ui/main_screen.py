@@ -43,7 +43,6 @@ from pixi_auth_tui.engine.operations import (
     save_credential,
     successor_after_delete,
     undo_move,
-    with_secret,
 )
 from pixi_auth_tui.probe.state import (
     FAILING,
@@ -85,6 +84,12 @@ def hidden(widget: W) -> W:
     """Start a widget hidden: cheaper than hiding it after mount, which restyles the screen."""
     widget.display = False
     return widget
+
+
+def breakpoint_class(size: int, breakpoints: list[tuple[int, str]]) -> str | None:
+    """The class of the widest breakpoint `size` reaches, as Textual picks it."""
+    reached = [(at, name) for at, name in breakpoints if size >= at]
+    return max(reached)[1] if reached else None
 
 
 class MainScreen(OAuthActions, Screen[None]):
@@ -141,6 +146,8 @@ class MainScreen(OAuthActions, Screen[None]):
         self.findings: list[Finding] = []
         self.fix_history = FixHistory()  # outlives the audit screen: undo after reopening
         self._test_all: Worker[None] | None = None
+        self.checking_files = False  # a look at the files for changes is under way
+        self.files_checked = 0  # looks at the files for changes so far
         self.moves: list[MoveUndo] = []  # what `z` puts back, newest last
 
     # -- layout ------------------------------------------------------------------------
@@ -157,7 +164,6 @@ class MainScreen(OAuthActions, Screen[None]):
             table.sort_column, table.sort_reverse = self._remembered_sort()
             yield table
             yield DetailPane(home, self.clock, id="detail-pane")
-        yield hidden(Static("", id="more"))
         yield hidden(Static("", id="empty"))
         yield KeysFooter(compact=True)
 
@@ -171,8 +177,9 @@ class MainScreen(OAuthActions, Screen[None]):
         vertical = self.VERTICAL_BREAKPOINTS or []
         width, height = self.app.size
         classes = dict.fromkeys((name for _, name in [*horizontal, *vertical]), False)
-        for name in [*self._get_breakpoint_classes(width, horizontal), *self._get_breakpoint_classes(height, vertical)]:
-            classes[name] = True
+        for name in (breakpoint_class(width, horizontal), breakpoint_class(height, vertical)):
+            if name is not None:
+                classes[name] = True
         for place in DETAIL_PLACES[1:]:
             classes[f"-detail-{place}"] = self.preferences.detail_pane == place
         # No restyle now: the widgets composed next are styled once, with these classes (every
@@ -236,20 +243,26 @@ class MainScreen(OAuthActions, Screen[None]):
         """`r`: re-read every store, and say what was found."""
         self._load(REREAD)
 
-    def _watch_files(self) -> None:
-        """Another program (say `pixi auth login`) may rewrite a file while we show it."""
+    async def _watch_files(self) -> None:
+        """Another program (say `pixi auth login`) may rewrite a file while we show it.
+
+        The files are looked at in a thread of asyncio's, not in a Textual worker: on a real
+        terminal each worker's start and end redrew the whole screen while a dialog was open
+        (checked on Textual 8.2; bench/tui_perf.py measures the bytes sent while idle)."""
         busy = any(w.group in ("load", "write") and w.is_running for w in self.workers)
         inventory = self.inventory
-        if inventory is not None and not busy:
-            self._check_files(list(inventory.stores), inventory.files)
-
-    # The worker gets the stores (a handful) and the files' signatures, never the inventory:
-    # Textual keeps a worker's arguments, and would repr() them without the description.
-    @work(thread=True, exclusive=True, group="watch", description="check files for changes")
-    def _check_files(self, stores: list[Store], signature: FileSignature) -> None:
-        changed = changed_files(stores, signature)
+        if inventory is None or busy or self.checking_files:
+            return
+        # The thread gets the stores (a handful) and the files' signatures, never the inventory.
+        stores, signature = list(inventory.stores), inventory.files
+        self.checking_files = True
+        try:
+            changed = await asyncio.to_thread(changed_files, stores, signature)
+        finally:
+            self.checking_files = False
+        self.files_checked += 1
         if changed:
-            self.app.call_from_thread(self._reload_if_current, signature, ", ".join(s.name for s in changed))
+            self._reload_if_current(signature, ", ".join(s.name for s in changed))
 
     def _reload_if_current(self, signature: FileSignature, names: str) -> None:
         if self.inventory is not None and self.inventory.files is signature:  # not reloaded meanwhile
@@ -303,18 +316,6 @@ class MainScreen(OAuthActions, Screen[None]):
         self.findings = findings
         self.query_one(StoreSummary).show_findings(findings)
 
-    def _render_more(self) -> None:
-        table = self.table
-        more = self.query_one("#more", Static)
-        more.display = table.remaining > 0
-        if table.remaining:
-            more.update(
-                Text(
-                    f"{table.loaded} of {len(table.shown_rows)} rows shown — more load as you scroll; / filters",
-                    style="dim",
-                )
-            )
-
     def _render_empty(self, inventory: Inventory) -> None:
         empty = self.query_one("#empty", Static)
         body = self.query_one("#body")
@@ -345,7 +346,6 @@ class MainScreen(OAuthActions, Screen[None]):
     @on(CredentialTable.Highlighted)
     def _highlighted(self, event: CredentialTable.Highlighted) -> None:
         self._render_detail(event.row)
-        self._render_more()
 
     def _render_detail(self, row: Row | None = None) -> None:
         row = row if row is not None else self.selected_row()
@@ -499,10 +499,13 @@ class MainScreen(OAuthActions, Screen[None]):
             self.say("Select an entry first.", "warning")
             return
         problem = self._why_not_editable(row, moving=True)
+        if row.store.chain != "conda":
+            problem = f"{row.store.name} entries are keyed by keyring service and user name: add it to a store anew."
         if problem is not None:
             self.say(problem, "warning")
             return
-        targets = [s for s in self.writable_stores() if s.id != row.store.id]
+        # Only rattler's stores: a host key is no keyring service, and uv's stores are not pixi's.
+        targets = [s for s in self.writable_stores() if s.id != row.store.id and s.chain == "conda"]
         if not targets:
             self.say("There is no other writable store to move to.", "warning")
             return
@@ -584,7 +587,12 @@ class MainScreen(OAuthActions, Screen[None]):
             return self.sign_out(row)  # revoke at the provider, then remove
         inventory = self.inventory
         after = successor_after_delete(inventory, row)
-        if row.status is Status.BLOCKING:
+        if row.store.chain != "conda":
+            consequence = (
+                f"`keyring get {row.key} {row.entry.item_ref}` will then find nothing: uv takes no password "
+                "from this entry for PyPI indexes."
+            )
+        elif row.status is Status.BLOCKING:
             consequence = f"pixi then stops matching this entry for {row.key}" + (
                 f" and uses {after.key} in {after.store.name}." if after else " and still sends no credential."
             )
@@ -674,6 +682,10 @@ class MainScreen(OAuthActions, Screen[None]):
         return self.probe_state.result_for(row.store.id, row.key, row.entry.credential) if self.probe_state else None
 
     def probe_url_for(self, row: Row) -> str | None:
+        if row.store.chain != "conda":  # a keyring entry is tested on the index URL uv asks it for
+            from pixi_auth_tui.probe.keyring_entry import index_url_for
+
+            return index_url_for(row.store, row.key, row.entry.item_ref or "")
         remembered = self.probe_state.urls.get(row.key) if self.probe_state else None
         return remembered or default_probe_url(row.key, row.entry.credential)
 
@@ -715,6 +727,8 @@ class MainScreen(OAuthActions, Screen[None]):
         if row is None or self.probe_state is None:
             self.say("Select an entry first.", "warning")
             return
+        if row.store.chain != "conda":
+            return self._test_keyring_row(row)
         url = self.probe_url_for(row)
         if url is None:
             from pixi_auth_tui.ui.dialogs.probe_url import ProbeUrlScreen
@@ -748,7 +762,8 @@ class MainScreen(OAuthActions, Screen[None]):
             return
         if self.inventory is None:
             return
-        rows = [r for r in self.inventory.rows if r.status in WINNING]
+        # (Python keyring entries run `keyring` as uv does, which may mint or prompt: `t` tests one.)
+        rows = [r for r in self.inventory.rows if r.status in WINNING and r.store.chain == "conda"]
         if not rows:
             self.say("Nothing to test: pixi uses no stored credential.", "warning")
             return
@@ -789,40 +804,38 @@ class MainScreen(OAuthActions, Screen[None]):
 
     @work(group="probe", description="test credentials")
     async def _probe_rows(self, rows: list[Row], allow_http: bool, skipped: int) -> None:
-        from pixi_auth_tui.probe.request import (  # httpx: on first use
-            ProbeJob,
-            ProbeOptions,
-            ProbeSetupError,
-            probe_many,
-        )
+        from pixi_auth_tui.probe.request import ProbeOptions, ProbeSetupError  # httpx: on first use
+        from pixi_auth_tui.probe.sequence import test_rows
 
-        assert self.probe_state is not None
-        # A secret listed by name only (macOS) is read now, as `test` does: testing is asking for it.
-        rows = [await asyncio.to_thread(_with_secret_if_readable, r) for r in rows]
-        rows = await self.refresh_before_test(rows)  # OAuth: refresh first when rattler would
-        state = self.probe_state
+        assert self.probe_state is not None and self.inventory is not None
         table = self.table
-        jobs = [ProbeJob(r.key, r.entry.credential, self.probe_url_for(r), str(i)) for i, r in enumerate(rows)]
         progress = await self._progress_bar()
         many = len(rows) > 1 or skipped > 0
-        if many:
-            progress.update(total=len(rows), progress=0)
-            progress.display = True
-        else:
-            self.say(f"Testing {rows[0].key}: {jobs[0].url or 'no URL'} …", timeout=3)
-        for row in rows:
-            table.testing.add(row_id(row))
-            self._refresh_row(row)
         options = ProbeOptions(
             allow_http=allow_http,
             env=dict(self.environment.env),
             generic_whoami=not many,
             offline=self.environment.label == "demo",  # demo keys name real hosts: never contact them
         )
+        tested: list[Row] = []
 
-        def finished(job: ProbeJob, result: ProbeResult) -> None:
-            row = rows[int(job.ref)]
-            state.record(row.store.id, row.key, row.entry.credential, result)
+        def ready(sent: list[Row], notes: list[str]) -> None:
+            # Secrets read and OAuth entries refreshed as `test` does: say so, then show the run.
+            for said in notes:
+                self.notify(said, markup=False, timeout=10)
+            if notes:
+                self.action_refresh()
+            tested.extend(sent)
+            if many:
+                progress.update(total=len(sent), progress=0)
+                progress.display = True
+            else:
+                self.say(f"Testing {sent[0].key}: {self.probe_url_for(sent[0]) or 'no URL'} …", timeout=3)
+            for row in sent:
+                table.testing.add(row_id(row))
+                self._refresh_row(row)
+
+        def finished(row: Row, result: ProbeResult) -> None:
             table.testing.discard(row_id(row))
             self._refresh_row(row)
             progress.advance(1)
@@ -832,19 +845,72 @@ class MainScreen(OAuthActions, Screen[None]):
 
         try:
             try:
-                results = await probe_many(jobs, options, on_result=finished)
+                _sent, results = await test_rows(
+                    self.inventory,
+                    rows,
+                    self.probe_state,
+                    options,
+                    url_for=self.probe_url_for,
+                    on_ready=ready,
+                    on_result=finished,
+                )
             except ProbeSetupError as err:
                 self.say(f"Cannot test: {err}", "error", 10)
                 return
             if many:
                 self.say(probe_summary(results, skipped), timeout=8)
         finally:
-            for row in rows:
+            for row in tested:
                 if row_id(row) in table.testing:
                     table.testing.discard(row_id(row))
                     self._refresh_row(row)
             progress.display = False
+
+    def _test_keyring_row(self, row: Row) -> None:
+        """A Python keyring entry: `keyring get` as uv runs it, then its index (plain http asked first)."""
+        from pixi_auth_tui.probe.keyring_entry import index_url_for
+
+        url = index_url_for(row.store, row.key, row.entry.item_ref or "")
+        if url is None:
+            self.say(f"No index URL of this workspace asks keyring for {row.key}: nothing to test.", "warning")
+            return
+        if url.startswith("http://"):
+            question = (
+                f"{url} is plain http: the password keyring gives uv would travel unencrypted.\n\nSend it anyway?"
+            )
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._keyring_test(row, url, allow_http=True)
+
+            self.app.push_screen(ConfirmScreen(question, confirm="Send"), answered)
+            return
+        self._keyring_test(row, url, allow_http=False)
+
+    @work(group="probe", description="test a keyring entry")
+    async def _keyring_test(self, row: Row, url: str, allow_http: bool) -> None:
+        from pixi_auth_tui.probe.keyring_entry import check_keyring_entry
+
+        assert self.probe_state is not None
+        state, table = self.probe_state, self.table
+        self.say(f"Running keyring get as uv would, then testing {url} …", timeout=3)
+        table.testing.add(row_id(row))
+        self._refresh_row(row)
+        try:
+            test = await check_keyring_entry(
+                row.key, row.entry.item_ref or "", url, dict(self.environment.env), allow_http=allow_http
+            )
+        finally:
+            table.testing.discard(row_id(row))
+        if test.result is not None:
+            state.record(row.store.id, row.key, row.entry.credential, test.result)
             await asyncio.to_thread(state.save)
+        self._refresh_row(row)
+        lines = [*test.notes]
+        if test.result is not None:
+            lines.append(f"{test.result.verdict.value}: {test.result.message}")
+        severity = "error" if test.result is None or test.result.verdict in FAILING else "information"
+        self.say(f"{row.key}: " + "\n".join(lines or ["not tested"]), severity, timeout=10)
 
     # -- keychain ----------------------------------------------------------------------
 
@@ -885,12 +951,3 @@ def probe_summary(results: list[ProbeResult], skipped: int) -> str:
     parts = ", ".join(f"{counts[v]} {v.value}" for v in order)
     tail = f"; {present.plural(skipped, 'entry')} skipped (plain http)" if skipped else ""
     return f"Tested {len(results)}: {parts or 'nothing'}{tail}."
-
-
-def _with_secret_if_readable(row: Row) -> Row:
-    """The row with its secret read when the store reads on demand; as it is when that fails
-    (its test then says it was not read)."""
-    try:
-        return with_secret(row)
-    except StoreError:
-        return row

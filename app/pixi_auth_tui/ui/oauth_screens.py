@@ -9,7 +9,6 @@ formats. Outside text (codes, URLs, provider messages) is always passed as `Text
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 import webbrowser
@@ -76,6 +75,8 @@ def token_fields(cred: Credential, now: float) -> list[tuple[str, str, str]]:
                 style,
             )
         )
+    elif details.expiry_note:
+        lines.append(("Expires", details.expiry_note, "dim"))
     elif is_oauth(cred):
         lines.append(("Expires", "no expiry recorded", "dim"))
     if details.refresh_token is not None:
@@ -357,7 +358,11 @@ class OAuthActions:
         if self.inventory is None:
             return
         usable = (StoreState.OK, StoreState.MISSING)
-        stores = [s for s in self.inventory.stores if s.writable and self.inventory.snapshots[s.id].state in usable]
+        stores = [
+            s
+            for s in self.inventory.stores
+            if s.writable and s.chain == "conda" and self.inventory.snapshots[s.id].state in usable
+        ]
         if not stores:
             app.notify("No store can be written: see the store list for why.", severity="error")
             return
@@ -370,7 +375,11 @@ class OAuthActions:
         app: Any = self
         assert self.inventory is not None
         usable = (StoreState.OK, StoreState.MISSING)
-        stores = [s for s in self.inventory.stores if s.writable and self.inventory.snapshots[s.id].state in usable]
+        stores = [
+            s
+            for s in self.inventory.stores
+            if s.writable and s.chain == "conda" and self.inventory.snapshots[s.id].state in usable
+        ]
         chosen = self.inventory.store(store_id) if store_id else None
         default = chosen if chosen in stores else info.login_store(self.inventory)
         form = SignInForm(stores, default, self.environment.home, host)
@@ -471,23 +480,6 @@ class OAuthActions:
             return
         app.call_from_thread(app.notify, f"{message} ({how})", markup=False)
         app.call_from_thread(app.action_refresh)
-
-    async def refresh_before_test(self, rows: list[Row]) -> list[Row]:
-        """As rattler does before a request: OAuth entries within 300 s of expiry are refreshed first."""
-        app: Any = self
-        if self.inventory is None or not any(
-            is_oauth(cred := r.entry.credential) and info.needs_refresh(cred) for r in rows
-        ):
-            return rows
-        from pixi_auth_tui.oauth import flow as oauth
-
-        inventory = self.inventory
-        done = [await asyncio.to_thread(oauth.refresh_before_use, inventory, row) for row in rows]
-        for _row, said in done:
-            if said:
-                app.notify(said, markup=False, timeout=10)
-        app.action_refresh()
-        return [row for row, _said in done]
 
     def tick_token_detail(self) -> None:
         """Keep the expiry countdown of the selected token entry current."""

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
+from pixi_auth_tui.core import expiry
 from pixi_auth_tui.core.model import KINDS, expires_at, public_identity
 from pixi_auth_tui.core.redact import plain
 from pixi_auth_tui.core.words import plural  # noqa: F401 (re-exported for the UI)
@@ -40,8 +40,8 @@ def relative_expiry(ts: int | None, now: float) -> str:
     return f"in {amount}" if delta >= 0 else f"expired {amount} ago"
 
 
-def absolute_time(ts: int) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC")
+def absolute_time(ts: float) -> str:
+    return expiry.utc(ts) or f"not a date in years 1970–9999 ({ts:.0f})"
 
 
 def status_text(row: Row) -> str:

@@ -1,8 +1,8 @@
 """Reading every store for the UI, with the table's indexes (no Textual: it runs in a worker).
 
-(Starting the *file* read in a thread before Textual is imported was tried and measured: at
-100,000 entries the reading thread holds the GIL while the main thread imports, and the first
-frame came after 3.1 s instead of 0.7 s. So the files are read from the mounted screen. The
+(Starting the *file* read in a thread before Textual is imported was tried and measured
+(bench/RESULTS.md): the reading thread holds the GIL while the main thread imports, and the
+first frame came much later. So the files are read from the mounted screen. The
 keychain is different: its listing mostly waits for the keychain daemon, one attribute read per
 item, so it starts before Textual is imported (`KeychainAhead`) and overlaps its start.)
 """
@@ -40,8 +40,8 @@ class KeychainAhead:
     draws. `environment()` hands that same store to every read of the session; the first read
     gets what it listed.
 
-    The store is made in the thread too: its module imports jeepney (~10 ms the main thread
-    would spend before Textual's import). A keychain the environment already names (the
+    The store is made in the thread too: its module imports jeepney, which the main thread
+    would otherwise import before Textual's import. A keychain the environment already names (the
     demo's, a test's) and the other platforms' are left as they are."""
 
     def __init__(self, environment: Environment) -> None:
@@ -75,19 +75,19 @@ def read_stores(environment: Environment) -> Read:
     """Every store, and the indexes the table and detail pane ask (built here, off the event
     loop: at 100,000 entries they take hundreds of milliseconds the first frame would wait for)."""
     if gc.get_freeze_count():
-        # A reload: free the garbage waiting for a full collection first (the UI runs those
-        # when idle, app/pixi_auth_tui/ui/collection.py), or the freeze below would keep it for good.
+        # A reload: free the garbage waiting for a full collection first, or the freeze
+        # below would keep it for good.
         gc.collect()
     started = time.perf_counter()
     # Reading 100,000 entries makes a million objects, none of them garbage: the collector
-    # would walk them all several times (0.1–0.3 s each) while they are built.
+    # would walk them all several times while they are built.
     with gc_paused():
         inventory = load_inventory(environment)
         index = RowIndex(inventory.rows)
         inventory.rows_for("")  # builds the index by key
         # What was read lives until the next reload and holds no reference cycles: out of
-        # the collector's sight, a full collection no longer walks every row (0.1–0.6 s while
-        # someone types). Reference counting still frees it after a reload.
+        # the collector's sight, a full collection no longer walks every row while someone
+        # types. Reference counting still frees it after a reload.
         gc.freeze()
     timings = environment.get(TIMINGS_VARIABLE)
     if timings:

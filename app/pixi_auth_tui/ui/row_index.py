@@ -153,7 +153,7 @@ class RowIndex:
             cell = key(column)
             keys = [cell(r) for r in self.rows]
             # Tuples of strings and integers: after one look the collector no longer tracks them
-            # (lists of 100,000 would be walked at every full collection, ~7 ms each).
+            # (lists of 100,000 would be walked at every full collection).
             sequence = tuple(sorted(range(len(self.rows)), key=keys.__getitem__, reverse=reverse))
             found = Order(tuple(map(self.texts.__getitem__, sequence)), self.rows, sequence)
             self._orders[(column, reverse)] = found

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+from textual.widgets import Footer, Header, Input, Select, Static
 from textual.worker import Worker
 
 from pixi_auth_tui.audit.findings import Severity
@@ -25,15 +25,16 @@ from pixi_auth_tui.core.words import plural
 from pixi_auth_tui.engine.operations import save_credential
 from pixi_auth_tui.probe.state import ProbeState
 from pixi_auth_tui.stores.base import StoreError, StoreState
+from pixi_auth_tui.system.manifest import NotAWorkspace
 from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm, FormResult, SignInStart
-from pixi_auth_tui.ui.widgets.widening_table import WideningTable
+from pixi_auth_tui.ui.widgets.line_table import LineTable
 from pixi_auth_tui.workspace.check import ProbePlan, run_check
 from pixi_auth_tui.workspace.findings import login_key
 from pixi_auth_tui.workspace.model import CheckReport, HostCheck
-from pixi_auth_tui.workspace.read import NotAWorkspace
+from pixi_auth_tui.workspace.probe import PLAIN_HTTP_TOKEN
 
 VERDICT_STYLE = {
     "accepted": "green",
@@ -107,15 +108,14 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Reading the workspace…", id="ws-summary")
-        yield WideningTable(id="hosts", cursor_type="row", zebra_stripes=True)
+        yield LineTable(id="hosts")
         with VerticalScroll(id="host-pane"):
             yield Static("", id="host-detail")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#hosts", DataTable)
-        for name in COLUMNS:
-            table.add_column(name, key=name)
+        table = self.query_one("#hosts", LineTable)
+        table.set_columns(COLUMNS)
         table.focus()
         self.action_refresh()
 
@@ -160,37 +160,52 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         line.append(" · " + plural(counts["warning"], "warning"), style="yellow" if counts["warning"] else "")
         line.append("  — Enter: credential · n: add missing · t/T: test host/all", style="dim")
         self.query_one("#ws-summary", Static).update(line)
-        table = self.query_one("#hosts", DataTable)
+        table = self.query_one("#hosts", LineTable)
         before = self.selected()  # the old report's host: keep it selected, wherever it moved
         keep = next((i for i, h in enumerate(report.hosts) if before and h.host == before.host), 0)
         self.report = report
-        table.clear()
-        for index, host in enumerate(report.hosts):
+        rows: list[list[Text]] = []
+        for host in report.hosts:
             row = host.row
             credential = f"{row.key} · {KIND_LABELS[row.entry.credential.kind]} · {row.store.name}" if row else "—"
-            table.add_row(
-                Text(host.host),
-                Text(host.verdict, style=VERDICT_STYLE.get(host.verdict, "yellow")),
-                Text(credential, style="" if row else "dim"),
-                Text(", ".join(host.kinds)),
-                key=str(index),
+            from_uv = host.pypi_credential  # a PyPI index's credential from uv's own chain
+            credential = from_uv or credential
+            rows.append(
+                [
+                    Text(host.host),
+                    Text(host.verdict, style=VERDICT_STYLE.get(host.verdict, "yellow")),
+                    Text(credential, style="" if row or from_uv else "dim"),
+                    Text(", ".join(host.kinds)),
+                ]
             )
-        if report.hosts:
-            table.move_cursor(row=keep)
-        else:
-            self.query_one("#host-detail", Static).update("This workspace names no remote channel or index.")
+        table.set_rows(len(rows), rows.__getitem__, keep)
+        if not report.hosts:
+            self.query_one("#host-detail", Static).update(self._without_hosts(report))
         self._render_detail()
         if message:
             self.notify(message, timeout=8, markup=False)
 
+    @staticmethod
+    def _without_hosts(report: CheckReport) -> Text:
+        """No host to show: say why, first what could not be read (a manifest nested too deeply …)."""
+        text = Text()
+        unread = [f for f in report.findings if f.host is None and f.code in ("manifest-problem", "config-problem")]
+        for finding in unread:
+            text.append(f"{finding.title}\n", style=SEVERITY_STYLE[finding.severity])
+            text.append(f"{plain(finding.explanation)}\n\n")
+        text.append(
+            "No remote channel or index was read." if unread else "This workspace names no remote channel or index."
+        )
+        return text
+
     def selected(self) -> HostCheck | None:
-        table = self.query_one("#hosts", DataTable)
+        table = self.query_one("#hosts", LineTable)
         if self.report is None or not self.report.hosts or table.row_count == 0:
             return None
         index = table.cursor_row
         return self.report.hosts[index] if 0 <= index < len(self.report.hosts) else None
 
-    @on(DataTable.RowHighlighted, "#hosts")
+    @on(LineTable.RowHighlighted, "#hosts")
     def _render_detail(self) -> None:
         host = self.selected()
         if host is None:
@@ -200,7 +215,14 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         text.append(f"{host.verdict}\n", style=VERDICT_STYLE.get(host.verdict, "yellow"))
         row = host.row
         request = host.resolution.request if host.resolution else None
-        if row is not None:
+        pypi = host.pypi
+        if pypi is not None:
+            # A PyPI index: the same chain `resolve --pypi` prints (rattler's layer, then uv's).
+            for layer in pypi.layers:
+                mark = "→ " if layer is pypi.winner else "  "
+                who = f" {layer.username}" if layer.username else ""
+                text.append(f"{mark}{layer.name}: {layer.outcome}{who}\n", style="" if layer is pypi.winner else "dim")
+        elif row is not None:
             text.append(f"pixi sends {row.key} from {row.store.name} ({KIND_LABELS[row.entry.credential.kind]})\n")
         elif request is not None and request.note:
             text.append(f"{request.note}\n", style="dim")
@@ -208,11 +230,15 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
             text.append(f"last test: {host.last.verdict.value} — {host.last.message}\n")
         if host.anonymous is not None and host.anonymous.status is not None:
             text.append(f"without a credential: HTTP {host.anonymous.status}\n", style="dim")
+        elif host.anonymous is not None and host.anonymous.message == PLAIN_HTTP_TOKEN:
+            text.append(f"{PLAIN_HTTP_TOKEN}\n", style="yellow")
         elif host.anonymous is not None and host.anonymous.failed:
             text.append(f"without a credential: {plain(host.anonymous.message)}\n", style="bold red")
         for finding in host.findings:
             text.append(f"\n{finding.title}\n", style=SEVERITY_STYLE[finding.severity])
             text.append(f"{finding.explanation}\n")
+        if host.is_pypi and self.report is not None:
+            text.append_text(keyring_lines(host, self.report))
         text.append("\nURLs:\n", style="bold")
         for need in host.needs:
             via = f" → {need.requested}" if need.mirror else ""
@@ -224,7 +250,7 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
     def action_back(self) -> None:
         self.dismiss(None)
 
-    @on(DataTable.RowSelected, "#hosts")
+    @on(LineTable.RowSelected, "#hosts")
     def _row_selected(self) -> None:
         # Enter on the focused table arrives as a row selection, not as the screen's binding.
         self.action_jump()
@@ -314,3 +340,34 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
 
 def _is_http(url: str | None) -> bool:
     return bool(url) and str(url).startswith("http://")
+
+
+def keyring_lines(host: HostCheck, report: CheckReport) -> Text:
+    """What Python keyring gives uv for this host's PyPI indexes (uv asks it only when rattler's
+    stores, netrc and uv's credentials.toml have nothing), one line per index URL."""
+    from pixi_auth_tui.pypi.keyring_entries import index_keyring, user_at_advice
+
+    rows = [
+        (r.key, r.entry.item_ref, r.status.value, r.entry.origin or "", r.reason)
+        for r in report.inventory.rows
+        if r.store.chain != "conda"
+    ]
+    text = Text()
+    seen: set[str] = set()
+    for need in host.needs:
+        if not (need.what.startswith(("PyPI", "find-links"))) or need.raw_requested in seen:
+            continue
+        seen.add(need.raw_requested)
+        found = index_keyring(need.raw_requested, rows)
+        where = f" ({', '.join(need.environments)})" if need.environments else ""
+        text.append(f"uv's keyring for {plain(found.index_url)}{plain(where)}: ", style="bold")
+        if found.username is None:
+            user = found.other_users[0] if found.other_users else "USER"
+            text.append("skipped — no user name in the URL: ")
+            text.append(plain(user_at_advice(found.index_url, user)), style="bold")
+        elif found.service is None:
+            text.append(f"nothing stored for {plain(found.username)}", style="yellow")
+        else:
+            text.append(plain(f"{found.service} as {found.username} ({found.origin})"))
+        text.append("\n")
+    return text

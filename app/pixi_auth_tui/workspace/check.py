@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from pixi_auth_tui.audit.findings import SEVERITY_ORDER, Severity
 from pixi_auth_tui.core.hostkeys import host_of
 from pixi_auth_tui.core.model import public_identity
-from pixi_auth_tui.core.urlmask import mask_url
+from pixi_auth_tui.core.urlmask import mask_url, secret_beyond_user_name
 from pixi_auth_tui.engine.inventory import (
     OVERRIDE,
     Inventory,
@@ -27,8 +27,17 @@ from pixi_auth_tui.engine.inventory import (
     inventory_from,
     load_inventory,
 )
+from pixi_auth_tui.engine.pypi_chain import UvSide, resolve_pypi
 from pixi_auth_tui.probe.state import ProbeState
 from pixi_auth_tui.stores.jsonfile import JsonFileStore
+from pixi_auth_tui.system.manifest import (
+    DEFAULT_PYPI_INDEX,
+    Workspace,
+    apply_mirror,
+    channel_url,
+    load_workspace,
+    strip_userinfo,
+)
 from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.workspace.findings import host_findings, login_key, unused_findings, verdict_of, workspace_findings
 from pixi_auth_tui.workspace.model import (
@@ -37,16 +46,9 @@ from pixi_auth_tui.workspace.model import (
     CheckReport,
     HostCheck,
     Need,
+    is_pypi_need,
 )
 from pixi_auth_tui.workspace.probe import ProbePlan, load_anonymous, probe_hosts
-from pixi_auth_tui.workspace.read import (
-    DEFAULT_PYPI_INDEX,
-    Workspace,
-    apply_mirror,
-    channel_url,
-    load_workspace,
-    strip_userinfo,
-)
 
 __all__ = ["CheckReport", "ProbePlan", "build_report", "collect_needs", "report_json", "run_check"]
 
@@ -59,6 +61,7 @@ def collect_needs(workspace: Workspace) -> list[Need]:
     mirrors = workspace.config.mirrors
     prefix = "tool.pixi." if workspace.manifest.name == "pyproject.toml" else ""
     raw: list[tuple[str, str, str, tuple[str, ...]]] = []  # (url, what, source, environments)
+    as_written: dict[str, str] = {}  # an index URL with its slash → as the manifest writes it (uv's form)
     for name, feature in workspace.features.items():
         section = f"[{prefix}feature.{name}]" if name != "default" else f"[{prefix}workspace]"
         envs = tuple(workspace.environments_of(name))
@@ -67,6 +70,9 @@ def collect_needs(workspace: Workspace) -> list[Need]:
             if url is not None:
                 raw.append((url, "conda channel", f"{section} channels", envs))
         pypi = feature.pypi
+        for index in (pypi.index_url, *pypi.extra_index_urls):
+            if index:
+                as_written[_slash(index)] = index
         if pypi.index_url:
             raw.append((_slash(pypi.index_url), "PyPI index", f"{section} pypi-options.index-url", envs))
         elif name == "default" and _uses_pypi(workspace):
@@ -92,6 +98,9 @@ def collect_needs(workspace: Workspace) -> list[Need]:
         seen.add((url, what, source))
         requested, mirror = apply_mirror(url, mirrors)
         shown, secret_in_url = mask_url(url)
+        # A bare `user@` (Google Artifact Registry's `oauth2accesstoken@`) names a user, no secret:
+        # masked when shown, but no "secret in a URL" finding for it.
+        secret_in_url = secret_in_url and secret_beyond_user_name(url)
         shown_requested, _ = mask_url(requested)
         needs.append(
             Need(
@@ -104,6 +113,8 @@ def collect_needs(workspace: Workspace) -> list[Need]:
                 mirror,
                 secret_in_url,
                 requested,
+                # uv asks the keyring for the index URL as written (unless a mirror moved it)
+                as_written.get(url, url) if mirror is None else requested,
             )
         )
     return needs
@@ -176,7 +187,10 @@ def build_report(
     inventory: Inventory,
     state: ProbeState,
     anonymous: dict[str, AnonymousResult] | None = None,
+    environment: Environment | None = None,
 ) -> CheckReport:
+    """With `environment`, PyPI hosts are also resolved through uv's own chain (netrc as uv
+    reads it, its credentials.toml, the keyring command), as pixi's uv sends them."""
     hosts: dict[str, HostCheck] = {}
     findings: list[CheckFinding] = []
     anonymous = anonymous if anonymous is not None else load_anonymous(state)
@@ -199,8 +213,16 @@ def build_report(
             check.needs.append(need)
             if check.is_s3 and check.s3_option is None:
                 check.s3_option = workspace.s3_option(host[len("s3://") :])
+    sides: dict[str, UvSide] = {}
+    providers = {str(w.root): w.config.keyring_provider for w in workspaces}
     for check in hosts.values():
         check.resolution = _resolve(inventory, check.needs[0].raw_requested)
+        pypi_need = next((n for n in check.needs if is_pypi_need(n)), None)
+        if environment is not None and pypi_need is not None:
+            provider = providers.get(pypi_need.workspace) or "disabled"
+            if provider not in sides:
+                sides[provider] = UvSide.load(environment.env, environment.home, provider)
+            check.pypi = resolve_pypi(inventory, pypi_need.uv_url or pypi_need.raw_requested, sides[provider])
         row = check.row
         if row is not None:
             check.last = state.result_for(row.store.id, row.key, row.entry.credential)
@@ -240,10 +262,13 @@ def run_check(
     workspaces = load_workspaces(paths, environment)
     inventory = workspace_inventory(environment, workspaces[0] if len(workspaces) == 1 else None)
     state = state or ProbeState.default(environment.env)
-    report = build_report(workspaces, inventory, state)
+    report = build_report(workspaces, inventory, state, environment=environment)
     if test is not None:
         anonymous = asyncio.run(probe_hosts(report, state, test))
-        report = build_report(workspaces, inventory, state, anonymous)
+        # Read the stores again: the test refreshes an OAuth entry before sending it, as pixi
+        # would, and its result belongs to the credential now stored, not the one read before.
+        inventory = workspace_inventory(environment, workspaces[0] if len(workspaces) == 1 else None)
+        report = build_report(workspaces, inventory, state, anonymous, environment)
     if len(workspaces) > 1:
         for workspace in workspaces:
             source = workspace.config.override_source
@@ -297,6 +322,7 @@ def host_json(check: HostCheck) -> dict[str, Any]:
             for n in check.needs
         ],
         "findings": [f.id for f in check.findings],
+        "pypi": None if check.pypi is None else check.pypi.to_json(),
     }
 
 

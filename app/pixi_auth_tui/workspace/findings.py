@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from pathlib import Path
 
 from pixi_auth_tui.audit.findings import Severity
+from pixi_auth_tui.core import expiry
 from pixi_auth_tui.core.hostkeys import host_of, normalise_login_key
 from pixi_auth_tui.core.model import KINDS
 from pixi_auth_tui.core.urlmask import mask_url
 from pixi_auth_tui.engine.inventory import WINNING, Inventory
-from pixi_auth_tui.probe.state import FAILING, Verdict
-from pixi_auth_tui.workspace.model import CheckFinding, Fails, HostCheck
-from pixi_auth_tui.workspace.read import Workspace, strip_userinfo
-
-# A test that got no answer: the host itself is the problem, whatever the credential.
-UNREACHABLE_VERDICTS = frozenset({Verdict.NETWORK_ERROR, Verdict.TLS_ERROR, Verdict.TIMEOUT})
+from pixi_auth_tui.probe.state import FAILING
+from pixi_auth_tui.system.manifest import Workspace, strip_userinfo
+from pixi_auth_tui.workspace.model import UNREACHABLE_VERDICTS, CheckFinding, Fails, HostCheck
 
 
 def login_key(host: str) -> str:
@@ -36,6 +33,8 @@ def verdict_of(check: HostCheck, inventory: Inventory) -> str:
         return "unreachable"
     if check.row is not None:
         return check.last.verdict.value if check.last else "untested"
+    if check.sends_credential:
+        return "untested"  # a PyPI credential from uv's own chain: `test` of the index tells
     if check.known_public:
         return "public"
     if check.anonymous is not None and check.anonymous.status is not None and 200 <= check.anonymous.status < 300:
@@ -104,8 +103,8 @@ def workspace_findings(workspace: Workspace, inventory: Inventory) -> list[Check
                 "store-blocked",
                 Severity.ERROR,
                 "pixi cannot load its credential store",
-                f"{inventory.blocked}. Conda downloads fail outright; PyPI requests (uv) go out without any "
-                "credential.",
+                f"{inventory.blocked}. Conda downloads fail outright; pixi drops rattler's layer for PyPI "
+                "requests, so uv sends only what its own chain finds (see each index).",
                 workspace=label,
                 fails=Fails.MISSING,
             )
@@ -141,7 +140,7 @@ def host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Works
         )
 
     refused = check.anonymous is not None and check.anonymous.status in (401, 403)
-    if row is None and refused and not any(n.url_has_secret for n in check.needs):
+    if not check.sends_credential and refused and not any(n.url_has_secret for n in check.needs):
         assert check.anonymous is not None
         tried = ", ".join(check.resolution.candidates if check.resolution else [])
         answer = f"{check.anonymous.url} answered HTTP {check.anonymous.status} without a credential"
@@ -153,6 +152,16 @@ def host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Works
                 f"{host} refuses anonymous access; pixi will rely on the AWS default credentials",
                 f"{answer}. No S3 key is stored (keys tried: {tried}), so rattler uses the AWS SDK's default "
                 "chain (AWS_* variables or ~/.aws), which is configured here but not checked by this tool.",
+            )
+        elif check.pypi is not None:
+            add(
+                "missing-credential",
+                Severity.ERROR,
+                f"{host} refuses anonymous access and pixi's uv finds no credential for it",
+                f"{answer}. {pypi_chain_summary(check)}. Store one where uv finds it, e.g. "
+                f"`pixi-auth-tui set {host} --kind basic --username USER --store uv` (uv's credentials.toml), "
+                f"or under {login_key(host)} in rattler's stores.",
+                Fails.MISSING,
             )
         else:
             add(
@@ -284,21 +293,28 @@ def host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Works
             "A `user:password@` or `/t/<token>/` in the manifest or config is sent as is (no store is "
             "consulted) and lives in a file that is usually committed. Store it with `pixi auth login` instead.",
         )
-    # PyPI through uv: no credential → uv asks anonymously (or the keyring CLI).
-    quiet = check.known_public or _tested_public(check) or refused or any(n.url_has_secret for n in check.needs)
-    if check.is_pypi and row is None and not quiet:
-        provider = {w.config.keyring_provider for w in workspaces} - {None}
-        if "subprocess" in provider:
-            severity, how = Severity.INFO, "keyring-provider is 'subprocess', so uv asks the `keyring` CLI"
-        else:
-            severity, how = Severity.WARNING, "keyring-provider is not set, so nothing else supplies one"
-        add(
-            "pypi-no-credential",
-            severity,
-            f"uv reaches the PyPI index {host} without a credential",
-            f"pixi passes no stored credential for {host} to uv; {how}. "
-            "If the index is private, installs will fail; `check --test` tells.",
-        )
+    # PyPI through uv: what uv's own chain finds when rattler's layer has nothing.
+    pypi = check.pypi
+    public = check.known_public or _tested_public(check)
+    if pypi is not None and not pypi.sends_credential and not public:
+        keyring = next((layer for layer in pypi.layers if layer.id == "keyring"), None)
+        if keyring is not None and keyring.outcome == "skipped":
+            add(
+                "pypi-keyring-no-user",
+                Severity.WARNING,
+                f"uv never asks the keyring for {host}: the index URL names no user",
+                'pypi-config.keyring-provider is "subprocess", but uv runs `keyring get` only for a URL '
+                'with a user name ("Skipping keyring fetch … without username"). Add `user@` to the index '
+                f"URL, e.g. {_with_user(pypi.url)}, and store the password with `keyring set "
+                f"{pypi.url} USER` (for Google Artifact Registry the user is `oauth2accesstoken`).",
+            )
+        if not refused and not any(n.url_has_secret for n in check.needs):
+            add(
+                "pypi-no-credential",
+                Severity.WARNING,
+                f"uv reaches the PyPI index {host} without a credential",
+                f"{pypi_chain_summary(check)}. If the index is private, installs will fail; `check --test` tells.",
+            )
     return out
 
 
@@ -332,6 +348,29 @@ def unused_findings(inventory: Inventory, hosts: Iterable[HostCheck]) -> list[Ch
 
 
 def _ago(timestamp: float) -> str:
-    if not timestamp:
-        return "earlier"
-    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(timestamp))
+    return (expiry.utc(timestamp) if timestamp else None) or "earlier"
+
+
+def pypi_chain_summary(check: HostCheck) -> str:
+    """One sentence: what each layer of pixi's PyPI chain found for this index."""
+    pypi = check.pypi
+    if pypi is None:
+        return ""
+    parts = []
+    for layer in pypi.layers:
+        part = f"{layer.name}: {layer.outcome}"
+        if layer.id == "keyring" and layer.outcome == "not consulted" and pypi.keyring_provider != "subprocess":
+            part += ' (keyring-provider is not set to "subprocess")'
+        elif layer.id == "keyring" and layer.outcome == "skipped":
+            part += " (the URL names no user)"
+        elif layer.outcome == "refused":
+            part += f" ({layer.detail})"
+        parts.append(part)
+    if pypi.sends_user_only and pypi.winner is not None:
+        parts.append(f"so uv sends only the user name {pypi.winner.username!r}, without a password")
+    return "pixi's uv chain for it — " + "; ".join(parts)
+
+
+def _with_user(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    return f"{scheme}{sep}USER@{rest}" if sep else url

@@ -1,6 +1,6 @@
 """The workspace check's data: what a workspace fetches, per host, and what is found.
 
-Kept apart from the reading (pixi_auth_tui.workspace.read), the checking (pixi_auth_tui.workspace.check), the findings
+Kept apart from the reading (pixi_auth_tui.system.manifest), the checking (pixi_auth_tui.workspace.check), the findings
 (pixi_auth_tui.workspace.findings) and the probing (pixi_auth_tui.workspace.probe), which all share it.
 """
 
@@ -13,8 +13,9 @@ from urllib.parse import urlsplit
 
 from pixi_auth_tui.audit.findings import Severity
 from pixi_auth_tui.engine.inventory import Inventory, Resolution, Row
-from pixi_auth_tui.probe.state import ProbeResult
-from pixi_auth_tui.workspace.read import S3Option, Workspace
+from pixi_auth_tui.engine.pypi_chain import PypiResolution
+from pixi_auth_tui.probe.state import ProbeResult, Verdict
+from pixi_auth_tui.system.manifest import S3Option, Workspace
 
 KNOWN_PUBLIC = (
     "https://pypi.org/",
@@ -46,6 +47,12 @@ class Need:
     mirror: str | None = None  # the mirror key that rewrote it
     url_has_secret: bool = False  # user:password@ or /t/<token>/ in the manifest itself
     raw_requested: str = ""  # unmasked, for resolution and probes only: never printed
+    uv_url: str = ""  # unmasked, the URL as uv gets it (a PyPI index as written): never printed
+
+
+def is_pypi_need(need: Need) -> bool:
+    """Fetched by uv (an index, find-links, a locked PyPI file), not by rattler."""
+    return need.what.startswith(("PyPI", "find-links")) or need.what == "pixi.lock pypi package"
 
 
 @dataclass
@@ -79,6 +86,10 @@ class CheckFinding:
         }
 
 
+# A test that got no answer: the host itself is the problem, whatever the credential.
+UNREACHABLE_VERDICTS = frozenset({Verdict.NETWORK_ERROR, Verdict.TLS_ERROR, Verdict.TIMEOUT})
+
+
 @dataclass
 class AnonymousResult:
     url: str
@@ -91,8 +102,10 @@ class AnonymousResult:
 
     @property
     def failed(self) -> bool:
-        """The request got no answer (a network or TLS error, a timeout): nothing is known."""
-        return self.status is None and bool(self.url)
+        """The request got no answer (a network or TLS error, a timeout): nothing is known.
+        (Not a request left unsent, e.g. a plain-http URL holding a token of its own.)"""
+        reason = self.message.partition(":")[0]
+        return self.status is None and bool(self.url) and any(reason == v.value for v in UNREACHABLE_VERDICTS)
 
 
 @dataclass
@@ -105,10 +118,28 @@ class HostCheck:
     anonymous: AnonymousResult | None = None
     verdict: str = ""
     findings: list[CheckFinding] = field(default_factory=list)
+    # For a PyPI index: what pixi sends through uv (rattler's layer, then uv's own chain).
+    pypi: PypiResolution | None = None
 
     @property
     def row(self) -> Row | None:
         return self.resolution.row if self.resolution else None
+
+    @property
+    def pypi_credential(self) -> str | None:
+        """For a PyPI index whose credential comes from uv's own chain (not rattler's stores):
+        where from and for which user, e.g. "netrc (as uv reads it) · alice"."""
+        pypi = self.pypi
+        if pypi is None or pypi.winner is None or pypi.winner.id == "rattler" or not pypi.sends_credential:
+            return None
+        return " · ".join(x for x in (pypi.winner.name, pypi.winner.username) if x)
+
+    @property
+    def sends_credential(self) -> bool:
+        """Whether pixi sends a credential here: rattler's entry, or for PyPI anything uv finds."""
+        if self.pypi is not None:
+            return self.pypi.sends_credential
+        return self.row is not None
 
     @property
     def kinds(self) -> list[str]:
@@ -120,7 +151,7 @@ class HostCheck:
 
     @property
     def is_pypi(self) -> bool:
-        return any(n.what.startswith(("PyPI", "find-links")) or n.what == "pixi.lock pypi package" for n in self.needs)
+        return any(is_pypi_need(n) for n in self.needs)
 
     @property
     def known_public(self) -> bool:

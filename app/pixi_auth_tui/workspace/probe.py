@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from pixi_auth_tui.core.urlmask import mask_url
 from pixi_auth_tui.probe.state import ProbeState, Verdict
+from pixi_auth_tui.system.manifest import strip_userinfo
 from pixi_auth_tui.workspace.model import AnonymousResult, CheckReport, HostCheck
-from pixi_auth_tui.workspace.read import strip_userinfo
 
 PROBE_CONCURRENCY = 16  # hosts asked at once by --test (two requests each, three with a credential)
 # Files whose body says nothing about a credential, and can be large: only status and headers are read.
@@ -60,6 +60,19 @@ def save_anonymous(state: ProbeState, results: dict[str, AnonymousResult]) -> No
 
 # -- testing now --------------------------------------------------------------------------------
 
+PLAIN_HTTP_TOKEN = (
+    "not tested: the URL holds a credential of its own (/t/…, user:password@ or ?token=) and is plain http; "
+    "it is sent only when plain http is allowed (--allow-http)"
+)
+
+
+def own_credential_refusal(url: str, allow_http: bool) -> str | None:
+    """Why a URL that carries its own credential (a conda token in the path, a password, a signed
+    query) is not requested: plain http without --allow-http, the rule for every credential."""
+    if allow_http or url[:5].lower() != "http:" or not mask_url(url)[1]:
+        return None
+    return PLAIN_HTTP_TOKEN
+
 
 @dataclass
 class ProbePlan:
@@ -80,6 +93,7 @@ async def probe_hosts(
     import httpx
 
     from pixi_auth_tui.probe.request import ProbeOptions, connection_failure, make_client, probe
+    from pixi_auth_tui.probe.sequence import keep_result, ready_rows
 
     anonymous = load_anonymous(state)
     base = ProbeOptions(
@@ -105,6 +119,8 @@ async def probe_hosts(
                 anonymous[check.host] = AnonymousResult(
                     "", None, "no URL to test (an s3:// bucket needs s3-options)", now
                 )
+            elif unsent := own_credential_refusal(url, plan.allow_http):
+                anonymous[check.host] = AnonymousResult(mask_url(url)[0], None, unsent, now)
             else:
                 shown, _ = mask_url(url)
                 try:
@@ -117,7 +133,7 @@ async def probe_hosts(
                 except (TimeoutError, httpx.HTTPError) as err:
                     verdict, message = connection_failure(err, plan.timeout)
                     anonymous[check.host] = AnonymousResult(shown, None, f"{verdict.value}: {message}", now)
-            row = check.row
+            row = sent.get(id(check))
             if row is not None and url is not None:
                 options = base
                 if check.s3_option is not None:
@@ -127,7 +143,7 @@ async def probe_hosts(
                 result.url = mask_url(result.url)[0]
                 result.final_url = mask_url(result.final_url)[0] if result.final_url else None
                 if result.verdict not in (Verdict.INSECURE, Verdict.NEEDS_URL):  # no news: keep the last
-                    state.record(row.store.id, row.key, row.entry.credential, result)
+                    keep_result(state, row, result)
                 # (never a URL holding a secret of its own: the state file is no place for it)
                 if (
                     row.key not in state.urls
@@ -138,6 +154,10 @@ async def probe_hosts(
 
         # Known public hosts (pypi.org, conda-forge …) need no test, and their repodata is huge.
         chosen = [h for h in report.hosts if (plan.hosts is None or h.host in plan.hosts) and not h.known_public]
+        # Each credential as `test` sends it: its secret read, an OAuth entry refreshed first.
+        with_rows = [h for h in chosen if h.row is not None]
+        ready, _notes = await asyncio.to_thread(ready_rows, report.inventory, [h.row for h in with_rows if h.row])
+        sent = {id(check): row for check, row in zip(with_rows, ready, strict=True)}
         await asyncio.gather(*(one(check) for check in chosen))
     state.save()
     save_anonymous(state, anonymous)

@@ -42,6 +42,9 @@ FIELD_LABELS = {f.name: f.prompt for kind in EDITABLE_KINDS for f in KINDS[kind]
 ALL_FIELDS = tuple(FIELD_LABELS)
 
 
+KEY_LABEL = "Key (host or *.wildcard)"
+KEYRING_KEY_LABEL = "Keyring service (the index URL, or its host)"
+
 # The add form's "Sign in (OAuth/OIDC)" kind: saving hands the host over to the sign-in dialog.
 SIGN_IN_KIND = "OAuth"
 
@@ -73,7 +76,7 @@ class SingleLineInput(PlainInput):
             self.field = field
             self.lines = lines
 
-    def _on_paste(self, event: events.Paste) -> None:
+    def on_paste(self, event: events.Paste) -> None:
         # Textual runs Input's own paste handler after this one unless the default is prevented.
         lines = event.text.rstrip("\r\n").splitlines()
         if len(lines) > 1:
@@ -140,7 +143,7 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         with VerticalScroll(id="dialog"):
             yield Label(Text(plain(title)), classes="title")
             with Vertical(classes=f"field-group {fixed}"):
-                yield Label("Key (host or *.wildcard)")
+                yield Label(KEY_LABEL, id="key-label")
                 yield SingleLineInput(value=editing.key if editing else "", id="key", disabled=editing is not None)
                 yield Static("", id="key-hint", classes="hint")
                 yield Static("", id="key-error", classes="error")
@@ -198,6 +201,9 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
 
     def on_mount(self) -> None:
         self.query_one("#rotate-instead").display = False
+        if self.editing is not None and self.editing.store.chain != "conda":
+            # A keyring entry is its service and user name: only the password can be rotated.
+            self.query_one("#username", Input).disabled = True
         self._show_fields()
         self._update_hints()
         self.first_field().focus()
@@ -206,7 +212,8 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         """Where typing starts: the key when adding; the kind's first field when editing."""
         if self.editing is None:
             return self.query_one("#key", Input)
-        return self.query_one(f"#{FIELDS_BY_KIND[self._kind()][0]}", Input)
+        fields = [self.query_one(f"#{name}", Input) for name in FIELDS_BY_KIND[self._kind()]]
+        return next((field for field in fields if not field.disabled), fields[0])
 
     # -- live feedback -------------------------------------------------------------------
 
@@ -227,6 +234,7 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         self._update_hints()
 
     @on(Input.Changed, "#key")
+    @on(Input.Changed, "#username")
     @on(Select.Changed, "#store")
     def _key_changed(self) -> None:
         self.query_one("#rotate-instead").display = False
@@ -241,9 +249,16 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
                 self.query_one("#kind", Select).value = wanted
         self._update_hints()
 
+    def _pypi_store(self) -> Store | None:
+        """The chosen store when it is one of uv's (Python keyring), else None."""
+        store = self.inventory.store(str(self.query_one("#store", Select).value))
+        return store if store is not None and store.chain != "conda" else None
+
     def _suggested_kind(self, key: str) -> str:
         from pixi_auth_tui.oauth.info import is_prefix_dev
 
+        if self._pypi_store() is not None:
+            return "BasicHTTP"  # keyring answers uv with a password for a user name
         if key.lower().startswith("s3://"):
             return "S3Credentials"
         return SIGN_IN_KIND if key.strip() and is_prefix_dev(key.strip()) else "BearerToken"
@@ -253,12 +268,18 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         offered_before = self.suggestion is not None
         self.suggestion = None
         hint = Text()
+        label = KEYRING_KEY_LABEL if self._pypi_store() is not None else KEY_LABEL
+        key_label = self.query_one("#key-label", Label)
+        if key_label.content != label:  # (an update relayouts the form: only when it changes)
+            key_label.update(label)
         if key and self._kind() == SIGN_IN_KIND:
             from pixi_auth_tui.oauth.info import oauth_login_key
 
             hint.append(
                 f"Save opens the sign-in; the entry is stored under {oauth_login_key(key)}, as rattler's login does"
             )
+        elif self._pypi_store() is not None:
+            hint.append(plain(self._keyring_hint(key)))  # typed text: escapes shown, never acted on
         elif key and self.editing is None:
             suggested = normalise_login_key(key)
             # Only a key rattler can match is worth suggesting.
@@ -276,6 +297,23 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         self._set_line("#store-warning", Text(f"⚠ {plaintext}" if plaintext else ""))
         if (self.suggestion is not None) != offered_before:  # the footer rebuilds on every refresh
             self.refresh_bindings()
+
+    def _keyring_hint(self, key: str) -> str:
+        """What a Python keyring entry needs to reach uv: the service, and `user@` in the URL."""
+        from pixi_auth_tui.pypi.keyring_entries import keyring_services, service_problem, url_username, user_at_advice
+
+        service = key.strip()
+        user = self.query_one("#username", Input).value.strip()
+        if not service:
+            return "Key: the keyring service uv asks — the index URL (https://host/simple) or the host"
+        problem = service_problem(service)
+        if problem:
+            return problem
+        urls = getattr(self._pypi_store(), "index_urls", [])
+        for url in urls:
+            if service in keyring_services(url) and user and url_username(url) != user:
+                return f"uv asks keyring only with the user in the index URL: {user_at_advice(url, user)}"
+        return f"uv runs `keyring get {service} {user or 'USER'}` for PyPI indexes (keyring-provider = subprocess)"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "use_suggestion":
@@ -332,12 +370,25 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
             self.dismiss(SignInStart(key.strip(), store_id))
             return
         ok = True
-        refusal = key_refusal(key)  # the same sentences `set` prints
+        pypi = self._pypi_store()
+        refusal = key_refusal(key) if pypi is None else _service_refusal(key)  # the sentences `set` prints
         if refusal:
             self._set_error("key", refusal)
             ok = False
+        if pypi is not None and self._kind() != "BasicHTTP":
+            self._set_error("store", f"{pypi.name} holds a user name and a password: choose Username + password")
+            ok = False
         previous = self.editing.entry.credential if self.editing else None
         credential, errors = build_credential(self._kind(), self._values(), previous)
+        renamed = (
+            pypi is not None
+            and self.editing is not None
+            and credential is not None
+            and field_value(credential, "username") != field_value(self.editing.entry.credential, "username")
+        )
+        if renamed:
+            errors = {**errors, "username": "The user name is part of a keyring entry: add a new entry instead"}
+            credential = None
         for name, message in errors.items():
             self._set_error(name, message)
             ok = False
@@ -348,7 +399,22 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         if not ok or credential is None:
             self._focus_first_error()
             return
-        exists = any(e.key == key for e in self.inventory.snapshots[store_id].entries)
+        if pypi is None and self.editing is None and store_id == self.inventory.write_choice().store.id:
+            # The store `pixi auth login` would choose may refuse this very credential (Windows'
+            # size limit): then it goes where the login falls back, said before anything is written.
+            choice = self.inventory.write_choice(credential)
+            if choice.store.id != store_id:
+                self.query_one("#store", Select).value = choice.store.id
+                self._set_error(
+                    "store",
+                    f"{choice.reason.capitalize()}: Save again to store it in {choice.store.name}, "
+                    f"in PLAIN TEXT ({choice.store.location}), as `pixi auth login` does.",
+                )
+                return
+        user = field_value(credential, "username") if pypi is not None else None
+        exists = any(
+            e.key == key and (pypi is None or e.item_ref == user) for e in self.inventory.snapshots[store_id].entries
+        )
         if exists and self.editing is None and not rotate:
             store = self.inventory.store(store_id)
             self._set_error("store", f"{key} is already in {store.name if store else store_id}. Rotate it instead?")
@@ -380,6 +446,16 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
             self._set_line(result, Text("Fill in the fields first: " + "; ".join(errors.values())))
             return
         url = self.query_one("#probe-url", Input).value.strip() or default_probe_url(key, credential)
+        if self._pypi_store() is not None:
+            from pixi_auth_tui.core.hostkeys import host_of
+            from pixi_auth_tui.pypi.keyring_entries import keyring_services
+
+            # A keyring service is asked for index URLs: test one it answers for, as uv sends it.
+            url = self.query_one("#probe-url", Input).value.strip() or (key if "://" in key else "")
+            if not url or key.strip() not in keyring_services(url):
+                self._set_line(result, Text("Give the index URL this keyring entry answers for as the test URL."))
+                return
+            key = host_of(url) or key
         if not url:
             self._set_line(result, Text("Give a test URL: this key has no single host to ask."))
             return
@@ -417,3 +493,10 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def _service_refusal(key: str) -> str | None:
+    from pixi_auth_tui.pypi.keyring_entries import service_problem
+
+    problem = service_problem(key)
+    return f"Invalid keyring service: {problem}" if problem else None

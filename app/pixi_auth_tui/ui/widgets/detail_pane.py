@@ -68,6 +68,11 @@ def describe(
         field("Order", present.tilde(note, home), "yellow")
     field("Status", row.status.value, STATUS_STYLE[row.status.value])
     field("Why", row.reason)
+    pypi = row.store.chain != "conda"
+    if pypi:  # a Python keyring entry: the call uv makes for it, and who wrote it
+        field("uv runs", f"keyring get {row.key} {row.entry.item_ref or ''}")
+        if row.entry.origin:
+            field("Written by", row.entry.origin)
     for typed in spec.fields:
         if not typed.secret:  # a username or an access key id: shown as it is
             field(typed.label, field_value(cred, typed.name))
@@ -83,7 +88,7 @@ def describe(
     if expiry is not None and not token_lines:
         style = "bold red" if expiry <= now else ""
         field("Expires", f"{present.absolute_time(expiry)} ({present.relative_expiry(expiry, now)})", style)
-    if row.entry.item_ref:
+    if row.entry.item_ref and not pypi:
         field("Item", row.entry.item_ref, "dim")
     secret = secret_of(cred)
     if secret is not None:

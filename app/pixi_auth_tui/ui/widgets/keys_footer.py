@@ -1,32 +1,42 @@
-"""The Footer (ui/widgets/footer.py: Textual's, without the dead keys it keeps), rebuilt only
-when the keys it shows change.
+"""Textual's Footer, rebuilt only when the keys it shows change.
 
-Textual (checked on 8.2) rebuilds the Footer — every FooterKey widget anew — whenever its
-screen publishes `bindings_updated`: on each focus change and screen activation, even when the
-keys shown stay the same. The main screen built it three times at start (empty in the first
-frame, then twice more, ~8 ms each, just when the first key press waits). Here the keys are
-there in the first frame, and a rebuild happens only when what it would show differs (as when
-the filter box takes the focus, and with it the keys typed into it).
+Textual (checked on 8.2) rebuilds the Footer — every key widget anew — whenever its screen
+publishes `bindings_updated`: on each focus change and screen activation, even when the keys
+shown stay the same. Here a rebuild happens only when what it would show differs (as when the
+filter box takes the focus, and with it the keys typed into it).
+
+Textual issue 6666 (open; checked on 8.2): each key the Footer builds registers a watcher of
+the Footer's `compact` on the Footer, and the Footer drops the watchers of keys it has replaced
+only when `compact` changes, which it never does here, so every rebuild kept the old keys and
+all they rendered. After a rebuild, `mutate_reactive` runs the `compact` watchers once with
+the same value, which is when Textual drops the closed keys' entries. Only on the Textual
+versions known to have the issue.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import cast
+from importlib.metadata import version
 
 from textual.app import ComposeResult
-from textual.reactive import Reactive
 from textual.screen import Screen
+from textual.widgets import Footer
 
-from pixi_auth_tui.ui.widgets.footer import Footer
+
+def has_issue_6666(textual_version: str) -> bool:
+    """Textual versions whose Footer keeps the watchers of the keys it replaced (all of 8.x)."""
+    major = int(textual_version.split(".", 1)[0])
+    return major < 9
+
+
+ISSUE_6666 = has_issue_6666(version("textual"))
 
 
 class KeysFooter(Footer):
     def __init__(self, *, compact: bool = False, id: str | None = None) -> None:
         super().__init__(compact=compact, id=id)
-        self._shown: Hashable | None = None  # what the last compose showed (None: nothing yet)
-        # Compose the keys in the first frame: the screen's bindings are known at mount.
-        self.set_reactive(cast("Reactive[bool]", Footer._bindings_ready), True)
+        self.shown: Hashable | None = None  # what the last compose showed (None: nothing yet)
+        self.rebuilding = False  # a rebuild is on its way: it will read the bindings of its time
 
     def shown_keys(self) -> Hashable:
         """Everything `Footer.compose` reads to build its keys, in its order."""
@@ -56,17 +66,22 @@ class KeysFooter(Footer):
         return (keys, palette, self.show_command_palette, app.ENABLE_COMMAND_PALETTE)
 
     def compose(self) -> ComposeResult:
-        self._shown = self.shown_keys()
-        yield from super().compose()
+        self.rebuilding = False
+        keys = self.shown_keys()
+        built = list(super().compose())  # nothing until the screen said its bindings are ready
+        self.shown = keys if built else None
+        yield from built
 
     def bindings_changed(self, screen: Screen) -> None:
-        # As Footer.bindings_changed, but the rebuild is skipped when the keys are the same.
-        self._bindings_ready = True
-        if not screen.app.app_focus:
+        # As Footer.bindings_changed, but no rebuild when the keys shown would be the same, nor
+        # a second one while one is on its way.
+        mine = self.is_attached and screen is self.screen
+        if mine and (self.rebuilding or (self.shown is not None and self.shown_keys() == self.shown)):
             return
-        if self.is_attached and screen is self.screen:
-            self.call_after_refresh(self._recompose_if_changed)
+        super().bindings_changed(screen)
+        self.rebuilding = mine and screen.app.app_focus  # (Footer rebuilds only then)
 
-    async def _recompose_if_changed(self) -> None:
-        if self.is_attached and self.shown_keys() != self._shown:
-            await self.recompose()
+    async def recompose(self) -> None:
+        await super().recompose()
+        if ISSUE_6666:
+            self.mutate_reactive(Footer.compact)

@@ -45,6 +45,8 @@ def store_lines(inventory: Inventory, home: Path) -> Text:
             lines.append(f"  {plain(snap.message)}", style="italic")
         if store.id == KEYCHAIN and snap.state is StoreState.LOCKED:
             lines.append("  — press u to unlock", style="bold")
+        if store.chain != "conda":
+            lines.append("  (uv, PyPI indexes only: after rattler's stores)", style="dim")
     return lines
 
 

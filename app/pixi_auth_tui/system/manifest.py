@@ -11,7 +11,6 @@ read here (merged as pixi merges: later files win per key, mirrors and s3-option
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pixi_auth_tui.core.urlmask import mask_urls
 from pixi_auth_tui.system import pixiconfig as pixiconfig
 from pixi_auth_tui.system.pixiconfig import OVERRIDE_KEYS, TLS_NO_VERIFY_KEYS, config_locations, read_config_files
+from pixi_auth_tui.system.safeio import UnreadableFile
 
 # pixi's channel config is not configurable (serde-skipped in pixi_config): the default alias.
 CHANNEL_ALIAS = "https://conda.anaconda.org/"
@@ -198,7 +198,7 @@ class NotAWorkspace(Exception):
 
 def _pixi_table(manifest: Path) -> dict[str, Any] | None:
     """The manifest's pixi content, or None when it is a pyproject.toml without [tool.pixi]."""
-    data = tomllib.loads(manifest.read_text(encoding="utf-8"))
+    data = pixiconfig.read_toml(manifest)
     if manifest.name == "pyproject.toml":
         tool = data.get("tool")
         pixi = tool.get("pixi") if isinstance(tool, dict) else None
@@ -330,11 +330,11 @@ def read_manifest(manifest: Path) -> Workspace:
     problems = workspace.problems
     try:
         pixi = _pixi_table(manifest)
-    except (OSError, UnicodeDecodeError) as err:
-        problems.append(f"{manifest}: cannot be read ({err})")
+    except (UnreadableFile, pixiconfig.BadToml) as err:
+        problems.append(str(err))  # (each names the file)
         return workspace
-    except tomllib.TOMLDecodeError as err:
-        problems.append(f"{manifest}: not valid TOML ({err})")
+    except OSError as err:
+        problems.append(f"{manifest}: cannot be read ({err.strerror or err})")
         return workspace
     if pixi is None:
         problems.append(f"{manifest}: no [tool.pixi] table")

@@ -1,0 +1,183 @@
+"""`resolve URL --pypi`: what pixi sends to a PyPI index through uv, layer by layer, and why.
+
+The model is pixi_auth_tui.engine.pypi_chain; this module only reads the options and prints."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TextIO
+
+from pixi_auth_tui.cli.common import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_OK, UsageError
+from pixi_auth_tui.core.redact import plain, write_json
+from pixi_auth_tui.engine.inventory import load_inventory
+from pixi_auth_tui.engine.pypi_chain import PypiResolution, UvSide, keyring_provider_for, resolve_pypi
+from pixi_auth_tui.system.paths import Environment
+
+PROVIDERS = ("disabled", "subprocess")
+
+
+def pypi_resolution(environment: Environment, url: str, provider: str | None, project: str | None) -> PypiResolution:
+    problems: list[str] = []
+    if provider is None:
+        provider, problems = keyring_provider_for(environment.env, environment.home, environment.workspace)
+        source = "pixi's config"
+    else:
+        source = "--keyring-provider"
+    inventory = load_inventory(environment)
+    side = UvSide.load(environment.env, environment.home, provider)
+    result = resolve_pypi(inventory, url, side, project)
+    result.notes.append(f"keyring-provider {provider!r} (from {source})")
+    result.notes.extend(problems)
+    return result
+
+
+def cmd_resolve_pypi(environment: Environment, args: argparse.Namespace, out: TextIO) -> int:
+    result = pypi_resolution(environment, args.url, args.keyring_provider, args.project)
+    if result.error:
+        raise UsageError(result.error)
+    if args.json:
+        write_json(out, result.to_json())
+    else:
+        print_resolution(result, out)
+    return EXIT_OK if result.sends_credential else EXIT_NOT_FOUND
+
+
+def print_resolution(result: PypiResolution, out: TextIO) -> None:
+    out.write(f"URL:        {result.url}  (a PyPI index: pixi sends through uv)\n")
+    winner = result.winner
+    if winner is None:
+        out.write("Sends:      no credential — pixi's uv asks anonymously\n")
+    elif result.sends_user_only:
+        out.write(f"Sends:      only the user name {winner.username!r} (no password found) — {result.authorization}\n")
+    else:
+        out.write(f"Sends:      {winner.name}: {winner.detail}\n")
+    request = f"GET {result.request_url}"
+    if result.authorization:
+        out.write(f"Request:    {request}\n            Authorization: {result.authorization}\n")
+    else:
+        out.write(f"Request:    {request}\n")
+    if result.when:
+        why = (
+            "with the first request"
+            if result.when == "first request"
+            else "after the server refuses the anonymous request (401, 403 or 404)"
+        )
+        out.write(f"When:       {why}\n")
+    out.write("Chain, in the order pixi and uv consult it:\n")
+    width = max(len(layer.name) for layer in result.layers) if result.layers else 0
+    for number, layer in enumerate(result.layers, 1):
+        mark = " <- used" if layer is winner else ""
+        who = f" {layer.username}" if layer.username else ""
+        secret = f" {layer.secret}" if layer.secret else ""
+        out.write(f"  {number}. {layer.name:<{width}}  {layer.outcome}{who}{secret}{mark}\n")
+        out.write(f"       {plain(layer.detail)}\n")
+        if layer.where and layer.where not in layer.detail:
+            out.write(f"       ({plain(layer.where)})\n")
+    for note in result.notes:
+        out.write(f"Note:       {plain(note)}\n")
+
+
+# -- `set` / `remove --store uv`: uv's credentials.toml ------------------------------------------
+
+
+def cmd_set_uv(environment: Environment, args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    """`set KEY --store uv`: the entry `uv auth login KEY` would write, checked by the same
+    `build_credential` as every other store (a token goes in as user `__token__`, as `--token`)."""
+    from pixi_auth_tui.cli.setting import KIND_CHOICES, credential_from_args, secret_reader
+    from pixi_auth_tui.core.model import KINDS, field_value, secret_of
+    from pixi_auth_tui.pypi import uv_store
+
+    spec = KINDS[KIND_CHOICES[args.kind]]
+    if spec.sends not in ("basic", "bearer"):
+        raise UsageError(
+            "uv's credentials.toml holds a user name and password (--kind basic) or a token (--kind bearer)"
+        )
+    try:
+        service = uv_store.login_service(args.key)
+    except uv_store.ServiceError as err:
+        raise UsageError(f"{args.key!r} is no index URL or host uv accepts: {err}") from err
+    cred = credential_from_args(args, secret_reader(args.stdin, stdin, KIND_CHOICES[args.kind]))
+    token = spec.sends == "bearer"
+    username = uv_store.TOKEN_USER if token or not spec.identity else field_value(cred, spec.identity)
+    password = secret_of(cred) or ""
+    path = uv_store.credentials_path(environment.env, environment.home)
+    try:
+        outcome = uv_store.save(path, args.key, username, password)
+    except uv_store.UvStoreError as err:
+        raise UsageError(str(err)) from err
+    except OSError as err:
+        out.write(f"nothing was written: {err.strerror or err}\n")
+        return EXIT_FAILED
+    out.write(f"{outcome.message} in uv's credentials.toml ({path})\n")
+    if service.href.rstrip("/") != args.key.rstrip("/"):
+        out.write(f"stored under {service.href}, as `uv auth login {args.key}` stores it\n")
+    if token:
+        out.write("uv sends it as HTTP basic with the user __token__ (as `uv auth login --token` stores it)\n")
+    return EXIT_OK
+
+
+def cmd_remove_uv(environment: Environment, args: argparse.Namespace, out: TextIO) -> int:
+    from pixi_auth_tui.pypi import uv_store
+
+    path = uv_store.credentials_path(environment.env, environment.home)
+    try:
+        outcome = uv_store.remove(path, args.key, args.username)
+    except uv_store.UvStoreError as err:
+        raise UsageError(str(err)) from err
+    out.write(f"{outcome.message}\n")
+    return EXIT_OK if outcome.changed else EXIT_NOT_FOUND
+
+
+# -- `test URL --pypi`: the index asked the way uv asks it --------------------------------------
+
+
+def cmd_test_pypi(environment: Environment, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """GET the index root (or `<index>/<project>/`) with the credential pixi's uv would send and
+    without it: the same probe and verdicts as `test` of a conda credential."""
+    import asyncio
+
+    from pixi_auth_tui.cli.common import EXIT_NOT_TESTED
+    from pixi_auth_tui.cli.testing import exit_code
+    from pixi_auth_tui.core.model import BasicHTTP
+    from pixi_auth_tui.probe.request import ProbeOptions, ProbeSetupError, probe
+
+    if not args.key or args.all:
+        raise UsageError("test --pypi takes the index URL: test URL --pypi")
+    result = pypi_resolution(environment, args.key, args.keyring_provider, args.project)
+    if result.error:
+        raise UsageError(result.error)
+    winner = result.winner
+    cred = winner.credential if winner is not None else None
+    if cred is None and result.sends_user_only and winner is not None and winner.username:
+        cred = BasicHTTP(winner.username, "")  # uv sends the user name alone: so does the test
+    url = result.request_url if args.project else result.request_url.rstrip("/") + "/"
+    if cred is None:
+        out.write(f"{result.host}: NOT TESTED — pixi's uv sends no credential to {url}\n")
+        print_resolution(result, out)
+        return EXIT_NOT_TESTED
+    options = ProbeOptions(
+        allow_http=args.allow_http,
+        total_timeout=args.timeout,
+        connect_timeout=min(5.0, args.timeout),
+        env=dict(environment.env),
+        generic_whoami=False,
+    )
+    try:
+        res = asyncio.run(probe(result.host, cred, url, options))
+    except ProbeSetupError as exc:
+        err.write(f"pixi-auth-tui: cannot test: {exc}\n")
+        return EXIT_FAILED
+    assert winner is not None
+    if args.json:
+        write_json(out, {"index": result.url, "layer": winner.id, "username": winner.username, **res.to_json()})
+    else:
+        who = f" as {winner.username}" if winner.username else ""
+        where = f": {winner.where}" if winner.where else ""
+        out.write(f"{result.host} ({winner.name}{where}{who}): {res.verdict.value.upper()} — {res.message}\n")
+        if res.url:
+            line = f"  {res.url}"
+            if res.status is not None:
+                anon = f", without credential {res.anonymous_status}" if res.anonymous_status is not None else ""
+                line += f" → HTTP {res.status}{anon}"
+            out.write(line + "\n")
+    return exit_code([res])

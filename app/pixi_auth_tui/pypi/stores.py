@@ -1,0 +1,61 @@
+"""The PyPI-side stores uv reads under pixi, after rattler's: found for the workspace's indexes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pixi_auth_tui.pypi.keyring_entries import keyring_services, queries_for, without_password
+from pixi_auth_tui.stores.base import Store
+from pixi_auth_tui.system.paths import Environment
+
+
+@dataclass
+class PypiSettings:
+    """What the workspace tells about its PyPI indexes (pixi's manifest and config files)."""
+
+    index_urls: list[str] = field(default_factory=list)  # as written (may hold a user name)
+    keyring_provider: str | None = None  # pixi's pypi-config.keyring-provider
+
+
+def workspace_pypi(environment: Environment) -> PypiSettings:
+    """The index URLs of every feature (index-url, extra-index-urls, find-links) and of pixi's
+    config, and the keyring provider; empty outside a workspace or when it cannot be read."""
+    from pixi_auth_tui.system.manifest import find_manifest, read_config, read_manifest
+
+    settings = PypiSettings()
+    if environment.workspace is None:
+        return settings
+    try:
+        workspace = read_manifest(find_manifest(environment.workspace))
+        config = read_config(workspace.root, environment.env, environment.home)
+    except Exception:  # a manifest `check` reports; the stores stay readable without it
+        return settings
+    urls: list[str] = []
+    for feature in workspace.features.values():
+        options = feature.pypi
+        urls += [u for u in (options.index_url, *options.extra_index_urls, *options.find_links) if u]
+    urls += [u for u in (config.pypi_index_url, *config.pypi_extra_index_urls) if u]
+    settings.index_urls = list(dict.fromkeys(urls))
+    settings.keyring_provider = config.keyring_provider
+    return settings
+
+
+def discover_pypi_stores(environment: Environment, wanted: bool = False) -> list[Store]:
+    """uv's stores, after rattler's, when the workspace has PyPI indexes (or `wanted`: a command
+    that names one of them)."""
+    from pixi_auth_tui.pypi.keyring_store import PythonKeyringStore
+
+    settings = workspace_pypi(environment)
+    if not settings.index_urls and not wanted:
+        return []
+    services = [s for url in settings.index_urls for s in keyring_services(url)]
+    return [
+        PythonKeyringStore(
+            queries_for(settings.index_urls),
+            services,
+            keyring_provider=settings.keyring_provider,
+            bus_address=environment.get("DBUS_SESSION_BUS_ADDRESS"),
+            index_urls=[without_password(u) for u in settings.index_urls],
+            env=environment.env,
+        )
+    ]

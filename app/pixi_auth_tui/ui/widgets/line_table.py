@@ -1,0 +1,373 @@
+"""A table of one-line rows drawn with Textual's Line API (`ScrollView.render_line`).
+
+Only the lines on screen are built, from a row source (a count and a function giving the cells
+of row i), so a table of 100,000 rows costs what a screenful costs. Public Textual API only:
+the look follows DataTable's (header, zebra stripes, row cursor, the cursor's colours when
+focused or not), the keys move a row cursor, a click highlights a row and a second click on it
+chooses it, a click on a title selects that column.
+
+Columns widen to the widest cell seen (the rows on screen and a window below them), never
+narrow while the columns stay the same: a column that jumped while someone scrolls or types
+would move every other column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import ClassVar
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+PADDING = 1  # blank cells each side of a column, as DataTable's default cell padding
+MEASURE = 80  # rows measured for the column widths, from the top of the view
+CACHED_ROWS = 2_000  # rows whose cells are kept; the cache starts again past it
+
+CellSource = Callable[[int], Sequence[Text]]
+
+
+def text_width(text: Text) -> int:
+    """A one-line cell's width on screen (its widest line, should it have several)."""
+    return max(map(cell_len, text.plain.splitlines()), default=0)
+
+
+class LineTable(ScrollView, can_focus=True):
+    """Posts `RowHighlighted` when the cursor moves to another row, `RowSelected` on Enter or
+    a second click on the highlighted row, and `HeaderSelected` on a click on a title."""
+
+    DEFAULT_CSS = """
+    LineTable {
+        background: $surface;
+        color: $foreground;
+        height: auto;
+        max-height: 100%;
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .line-table--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+            & > .line-table--header {
+                background-tint: $foreground 5%;
+            }
+        }
+        &:dark > .line-table--even-row {
+            background: $surface-darken-1 40%;
+        }
+        & > .line-table--header {
+            text-style: bold;
+            background: $panel;
+            color: $foreground;
+        }
+        &:ansi > .line-table--header {
+            background: ansi_bright_blue;
+            color: ansi_default;
+        }
+        & > .line-table--odd-row {
+        }
+        & > .line-table--even-row {
+            background: $surface-lighten-1 50%;
+        }
+        & > .line-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+    }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "line-table--header",
+        "line-table--odd-row",
+        "line-table--even-row",
+        "line-table--cursor",
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Select", show=False),
+        Binding("up", "cursor_up", "Cursor up", show=False),
+        Binding("down", "cursor_down", "Cursor down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "first_row", "First row", show=False),
+        Binding("end", "last_row", "Last row", show=False),
+    ]
+
+    class RowHighlighted(Message):
+        def __init__(self, table: LineTable, cursor_row: int) -> None:
+            super().__init__()
+            self.table = table
+            self.cursor_row = cursor_row
+
+        @property
+        def control(self) -> LineTable:
+            return self.table
+
+    class RowSelected(Message):
+        def __init__(self, table: LineTable, cursor_row: int) -> None:
+            super().__init__()
+            self.table = table
+            self.cursor_row = cursor_row
+
+        @property
+        def control(self) -> LineTable:
+            return self.table
+
+    class HeaderSelected(Message):
+        def __init__(self, table: LineTable, column_index: int) -> None:
+            super().__init__()
+            self.table = table
+            self.column_index = column_index
+
+        @property
+        def control(self) -> LineTable:
+            return self.table
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.labels: list[Text] = []
+        self.widths: list[int] = []  # each column's content width (padding not counted)
+        self.row_count = 0
+        self.cursor_row = 0
+        self._source: CellSource = lambda _index: ()
+        self._cell_cache: dict[int, Sequence[Text]] = {}  # cells of the rows asked so far
+        self._measured: set[int] = set()  # rows whose cells widened the columns already
+        self._strips: dict[tuple[int, bool], Strip] = {}  # drawn rows (row, cursor?) at these widths
+        self._styles: dict[str, Style] | None = None  # the component styles, worked out once per look
+
+    # -- content ---------------------------------------------------------------------------
+
+    def set_columns(self, labels: Sequence[Text | str]) -> None:
+        """The titles (columns start as wide as them, and widen with the cells)."""
+        self.labels = [label if isinstance(label, Text) else Text(label) for label in labels]
+        self.widths = [text_width(label) for label in self.labels]
+        self._measured.clear()
+        self._redraw()
+
+    def set_rows(self, count: int, source: CellSource, cursor_row: int = 0) -> None:
+        """Show `count` rows whose cells `source(i)` gives, with the cursor on `cursor_row`."""
+        self.row_count = count
+        self._source = source
+        self._cell_cache.clear()
+        self._measured.clear()
+        self.cursor_row = max(0, min(cursor_row, count - 1))
+        self._redraw()
+        self._scroll_to_cursor()
+        self.post_message(self.RowHighlighted(self, self.cursor_row))
+
+    def refresh_rows(self, rows: Sequence[int] | None = None) -> None:
+        """Ask the source again for the cells of `rows` (every row when None)."""
+        if rows is None:
+            self._cell_cache.clear()
+            self._measured.clear()
+            self._redraw()
+            return
+        for row in rows:
+            self._cell_cache.pop(row, None)
+            self._measured.discard(row)
+            self._strips.pop((row, False), None)
+            self._strips.pop((row, True), None)
+            self.refresh_line(row)
+
+    def cached_rows(self) -> list[int]:
+        """The rows whose cells the table holds (asked of the source since the rows were set)."""
+        return list(self._cell_cache)
+
+    def cells(self, row: int) -> Sequence[Text]:
+        cells = self._cell_cache.get(row)
+        if cells is None:
+            if len(self._cell_cache) >= CACHED_ROWS:
+                self._cell_cache.clear()
+            cells = self._cell_cache[row] = self._source(row)
+        return cells
+
+    def _redraw(self) -> None:
+        self._strips.clear()
+        self._update_virtual_size()
+        self.refresh()
+
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(self.table_width, self.row_count + 1)
+
+    @property
+    def table_width(self) -> int:
+        return sum(width + 2 * PADDING for width in self.widths)
+
+    def _measure(self, first: int, last: int) -> None:
+        """Widen the columns to the cells of rows first…last."""
+        widths = self.widths
+        widened = False
+        for row in range(first, min(last, self.row_count)):
+            if row in self._measured:
+                continue
+            self._measured.add(row)
+            for column, cell in enumerate(self.cells(row)[: len(widths)]):
+                width = text_width(cell)
+                if width > widths[column]:
+                    widths[column] = width
+                    widened = True
+        if widened:
+            self._strips.clear()
+            self._update_virtual_size()
+
+    # -- the cursor ------------------------------------------------------------------------
+
+    def move_cursor(self, row: int) -> None:
+        row = max(0, min(row, self.row_count - 1))
+        if row != self.cursor_row:
+            self.refresh_line(self.cursor_row)
+            self.cursor_row = row
+            self.refresh_line(row)
+            self.post_message(self.RowHighlighted(self, row))
+        self._scroll_to_cursor()
+
+    def refresh_line(self, row: int) -> None:
+        """Repaint `row`, if it is on screen."""
+        y = row - int(self.scroll_y) + 1
+        if 1 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    @property
+    def page_rows(self) -> int:
+        """Rows on screen below the titles."""
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _scroll_to_cursor(self) -> None:
+        top, page = int(self.scroll_y), self.page_rows
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+        elif self.cursor_row >= top + page:
+            self.scroll_to(y=self.cursor_row - page + 1, animate=False, immediate=True)
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(self.cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self.cursor_row + 1)
+
+    def action_page_up(self) -> None:
+        self.move_cursor(self.cursor_row - self.page_rows)
+
+    def action_page_down(self) -> None:
+        self.move_cursor(self.cursor_row + self.page_rows)
+
+    def action_first_row(self) -> None:
+        self.move_cursor(0)
+
+    def action_last_row(self) -> None:
+        self.move_cursor(self.row_count - 1)
+
+    def action_select_cursor(self) -> None:
+        if self.row_count:
+            self.post_message(self.RowSelected(self, self.cursor_row))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        if offset.y == 0:
+            x = offset.x + int(self.scroll_x)
+            for column, width in enumerate(self.widths):
+                x -= width + 2 * PADDING
+                if x < 0:
+                    self.post_message(self.HeaderSelected(self, column))
+                    return
+            return
+        row = int(self.scroll_y) + offset.y - 1
+        if row >= self.row_count:
+            return
+        if row == self.cursor_row:
+            self.post_message(self.RowSelected(self, row))
+        else:
+            self.move_cursor(row)
+
+    # -- drawing ---------------------------------------------------------------------------
+
+    def on_focus(self) -> None:
+        self._restyle()
+
+    def on_blur(self) -> None:
+        self._restyle()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._restyle()
+
+    def _restyle(self) -> None:
+        self._styles = None
+        self._strips.clear()
+        self.refresh()
+
+    def _style(self, name: str) -> Style:
+        styles = self._styles
+        if styles is None:
+            styles = self._styles = {}
+        style = styles.get(name)
+        if style is None:
+            style = styles[name] = self.get_component_rich_style(f"line-table--{name}")
+        return style
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The columns widen before any line of this frame is drawn, so every line agrees.
+        top = int(self.scroll_y)
+        self._measure(top, top + max(MEASURE, self.size.height))
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        scroll_x = int(self.scroll_x)
+        if y == 0:
+            strip = self._header()
+        else:
+            row = int(self.scroll_y) + y - 1
+            if row >= self.row_count:
+                return Strip.blank(width, self.rich_style)
+            cursor = row == self.cursor_row
+            strip = self._strips.get((row, cursor))
+            if strip is None:
+                strip = self._strips[(row, cursor)] = self._row(row, cursor)
+        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+
+    def _header(self) -> Strip:
+        return self._line(self.labels, self._style("header"), Style.null())
+
+    def _row(self, row: int, cursor: bool) -> Strip:
+        base = self._style("odd-row" if row % 2 else "even-row")
+        over = Style.null()
+        if cursor:
+            cursor_style = self._style("cursor")
+            base += cursor_style
+            over = Style.from_color(color=cursor_style.color)  # the cursor's colour wins over a cell's
+        return self._line(self.cells(row), base, over)
+
+    def _line(self, cells: Sequence[Text], base: Style, over: Style) -> Strip:
+        """The cells at the columns' widths, then the row's style out to the widget's edge."""
+        console = self.app.console
+        segments: list[Segment] = []
+        pad = Segment(" " * PADDING, base + over)
+        for cell, width in zip(cells, self.widths, strict=False):
+            text = cell.copy()
+            text.no_wrap = True
+            text.end = ""
+            text.truncate(width, overflow="ellipsis")
+            segments.append(pad)
+            # Text.render leaves the text's own style to its caller; its spans come styled.
+            under = base + console.get_style(text.style) if text.style else base
+            for segment in text.render(console):
+                style = under + segment.style if segment.style else under
+                segments.append(Segment(segment.text, style + over))
+            blank = width - cell_len(text.plain)
+            if blank > 0:  # the rest of the column, in the row's style (as Rich pads a line)
+                segments.append(Segment(" " * blank, base + over))
+            segments.append(pad)
+        filler = max(0, self.size.width - self.table_width)
+        if filler:
+            segments.append(Segment(" " * filler, base))
+        return Strip(segments)
