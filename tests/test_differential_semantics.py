@@ -201,12 +201,43 @@ def test_keys_rattler_never_matches_are_never_used(tmp_path):
     assert load_inventory(cases[-1].environment()).rows[0].status is Status.ACTIVE
 
 
+def test_the_audit_says_never_only_of_keys_rattler_never_matches(tmp_path):
+    """A too-broad key (`*.com`, `*.`) is matched, and sent, by rattler: the audit warns that it
+    matches too much, never that pixi does not use it; the keys it never matches say so."""
+    broad = {"*.com": "http://x.example.com/", "*.": "http://foo./"}
+    doc = {key: {"BearerToken": f"broad-{i}"} for i, key in enumerate(broad)}
+    doc |= {key: {"BearerToken": f"never-{i}"} for i, key in enumerate(NEVER_MATCHED)}
+    cases = []
+    for n, url in enumerate(broad.values()):
+        case_home = _home(tmp_path, n)
+        (case_home / ".rattler/credentials.json").write_text(json.dumps(doc))
+        cases.append(Case(case_home, f"{url}c{n}", label=url))
+    outcomes = run_oracle(cases)
+    for (key, _url), outcome in zip(broad.items(), outcomes, strict=True):
+        assert {r.authorization for r in outcome.requests} == {f"Bearer {doc[key]['BearerToken']}"}, key
+    assert check_all(cases) == []
+    from pixi_auth_tui.audit.findings import run_audit
+
+    inv = load_inventory(cases[0].environment())
+    findings = run_audit(inv, cases[0].home, None)
+    by_key: dict[str, list] = {}
+    for f in findings:
+        if f.key is not None:
+            by_key.setdefault(f.key, []).append(f)
+    for key in broad:
+        titles = [f.title for f in by_key.get(key, [])]
+        assert not any("never" in t for t in titles), (key, titles)
+        assert [f.code for f in by_key[key] if f.code == "broad-key"] == ["broad-key"], (key, titles)
+    for key in NEVER_MATCHED:
+        assert any(f.code == "unmatchable-key" and "never" in f.title for f in by_key.get(key, [])), key
+
+
 S3_OPTIONS = '[s3-options.bucket]\nendpoint-url = "http://s3.test"\nregion = "us-east-1"\nforce-path-style = true\n'
 BASIC = {"username": "u", "password": "p"}
 S3_KEYS = {"S3Credentials": {"access_key_id": "AK", "secret_access_key": "SK-secret", "session_token": None}}
 
 
-def test_the_wrong_kind_for_the_urls_scheme_sends_nothing(tmp_path):
+def test_the_wrong_kind_for_the_urls_scheme_sends_nothing(tmp_path, monkeypatch):
     scenarios = [
         ("a bearer token under s3://bucket, with s3-options", "s3://bucket/c0", {"s3://bucket": {"BearerToken": "b"}}),
         ("a bearer token under the bucket's name", "s3://bucket/c1", {"bucket": {"BearerToken": "b"}}),
@@ -232,6 +263,22 @@ def test_the_wrong_kind_for_the_urls_scheme_sends_nothing(tmp_path):
         assert not res.sends_credential
     res = load_inventory(cases[3].environment()).resolve(cases[3].url)
     assert res.request and res.request.headers == {} and not res.sends_credential
+    # `list` says it too: an s3:// key only ever serves s3:// URLs, so the entry never works, and
+    # the lookup stops at it (rattler does not go on to another key or store).
+    for case in (cases[0], cases[2]):
+        (row,) = load_inventory(case.environment()).rows_for("s3://bucket")
+        assert row.status is Status.BLOCKING and "not S3" in row.reason, row
+        monkeypatch.setenv("HOME", str(case.home))
+        code, out, _err = cli("list", "--json")
+        (entry,) = json.loads(out)["entries"]
+        assert code == 0 and entry["status"] == "blocking" and "not S3 credentials" in entry["reason"]
+        code, out, _err = cli("list")
+        assert "blocking" in out and "not S3" in out, out
+        code, out, _err = cli("resolve", case.url)
+        assert code == 3 and "rattler fails" in out and "with NO credential" not in out, out
+    # A host key may serve https://bucket/… as well: it stays active.
+    (row,) = load_inventory(cases[1].environment()).rows_for("bucket")
+    assert row.status is Status.ACTIVE
 
 
 # 9. `~` is not expanded: `~/x` is a folder literally named `~` in the working directory.

@@ -72,7 +72,7 @@ def test_no_raw_control_character_reaches_the_terminal_from_any_widget(home):
     term.wait_for("Delete", term.send("\x1b"))
     # the `U` dialog: the URL read from the state file; then a pasted URL, saved (a notification)
     term.wait_for("https://a/", term.send("U"))
-    term.paste(f"https://a.example/x{PASTED}")
+    term.paste(f"https://a-user.example/x{PASTED}")  # a host the key covers (U refuses others)
     term.wait_for("now request", term.send("\r"))
     # the S3 entry's edit form: its access key id
     term.send("\x1b[B\x1b[B")  # down twice: the S3 row is last in the file

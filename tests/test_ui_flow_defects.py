@@ -69,6 +69,39 @@ async def test_the_forms_test_result_shows_its_url_on_a_line_of_its_own(home, pr
         await pilot.press("escape")
 
 
+def five_stores(home, tmp_path) -> dict[str, str]:
+    """Every store pixi reads, the two optional files included: the longest store list."""
+    override = home / "override.json"
+    override.write_text('{"o.test":{"BearerToken":"override-token"}}')
+    (home / ".pixi").mkdir()
+    (home / ".pixi/config.toml").write_text(f'authentication-override-file = "{override}"\n')
+    auth = tmp_path / "auth.json"
+    auth.write_text('{"a.test":{"BearerToken":"auth-file-token"}}')
+    creds(home, {"c.test": {"BearerToken": "creds-token"}})
+    return {"RATTLER_AUTH_FILE": str(auth)}
+
+
+async def test_the_folded_store_line_names_every_store_at_80x24(home, tmp_path):
+    app = AuthApp(make_env(home, **five_stores(home, tmp_path)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        names = [s.name for s in app.main.inventory.stores]
+        assert names[:2] == ["override file", "RATTLER_AUTH_FILE"] and names[-1] == "netrc"
+        for number, name in enumerate(names, 1):
+            assert f"{number} {name}" in text, f"store {number} ({name}) is not shown at 80x24"
+        assert f"{len(names)} netrc missing" in text
+
+
+@pytest.mark.parametrize("size", [(100, 40), (120, 40)], ids=["100x40", "120x40"])
+async def test_a_long_store_name_never_runs_into_its_state(home, tmp_path, size):
+    app = AuthApp(make_env(home, **five_stores(home, tmp_path)))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "2 RATTLER_AUTH_FILE ok" in text, text
+
+
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 async def test_the_sign_in_form_has_its_own_footer_and_says_it_scrolls(home, size):
     app = AuthApp(make_env(home))

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pixi_auth_tui.core import expiry as expiry_module
-from pixi_auth_tui.core.hostkeys import key_problem
+from pixi_auth_tui.core.hostkeys import key_problem, never_matched
 from pixi_auth_tui.core.model import (
     Credential,
     all_secrets,
@@ -419,12 +419,23 @@ def _entry_findings(inventory: Inventory, now: float, state: ProbeState | None) 
             findings.append(_unreadable_keychain_item(inventory, row))
         problem = key_problem(key)
         if problem:
+            never = never_matched(key)
             findings.append(
                 Finding(
                     "unmatchable-key",
                     Severity.WARNING,
                     f"pixi never matches the key {key!r}",
-                    f"The key {problem}.",
+                    f"The key {never}.",
+                    sid,
+                    key,
+                )
+                if never is not None
+                # Matched, and sent, by rattler (its wildcard walk reaches it): it matches too much.
+                else Finding(
+                    "broad-key",
+                    Severity.WARNING,
+                    f"the key {key!r} matches too many hosts",
+                    f"The key {problem}: pixi sends this credential to every one of them.",
                     sid,
                     key,
                 )

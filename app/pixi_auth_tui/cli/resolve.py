@@ -68,7 +68,11 @@ def cmd_resolve(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
         if res.blocked:
             out.write("Request:    none with credentials: pixi stops before choosing one (see below)\n")
         elif res.request:
-            nothing = " — with NO credential" if res.blocking else ""
+            nothing = ""
+            if res.request.fails:
+                nothing = " — NOT SENT: rattler fails this request before sending it"
+            elif res.blocking:
+                nothing = " — with NO credential"
             out.write(f"Request:    {res.request.method} {res.request.url}{nothing}\n")
             for name, value in res.request.headers.items():
                 out.write(f"            {name}: {value}\n")

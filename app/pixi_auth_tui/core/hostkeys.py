@@ -200,6 +200,8 @@ def full_key_problem(key: str) -> str | None:
     if "/" in key:
         return "contains a path: rattler keys are hosts only"
     host = key[2:] if key.startswith("*.") else key
+    if key == "*.":
+        return "matches every host written with a final dot (`example.org.`)"
     if ":" in host and not host.startswith("["):
         return "contains a port: rattler keys are hosts without ports"
     if "*" in host:

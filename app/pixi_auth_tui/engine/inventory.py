@@ -266,6 +266,7 @@ def make_row(entry: Entry, store: Store, status: Status, reason: str, shadowed_b
 
 
 USED = "pixi uses this entry"
+SENDS_NOTHING = "pixi matches this entry but sends nothing: "
 PYPI_USED = "uv sends this for PyPI indexes when rattler has no credential for the host (conda channels never use it)"
 CONDA_CHAIN = "conda"
 
@@ -319,6 +320,10 @@ def build_rows(
                 winner[key] = store
                 if type(entry.credential) is OAuth:
                     append(_oauth_row(entry, store, now))
+                elif key[:5].lower() == "s3://" and not KINDS[entry.credential.kind].endpoint_named:
+                    # Only s3:// URLs reach an s3:// key, and rattler fails those for anything but
+                    # S3 keys (no fallback to another key or store).
+                    append(make_row(entry, store, Status.BLOCKING, SENDS_NOTHING + NOT_S3))
                 else:
                     append(make_row(entry, store, Status.ACTIVE, USED))
     if KEYCHAIN in snapshots:
@@ -330,7 +335,7 @@ def _oauth_row(entry: Entry, store: Store, now: float) -> Row:
     """The winning row of an OAuth entry: BLOCKING when rattler can send nothing for it."""
     blocks = oauth_sends_nothing(entry.credential, now)
     if blocks is not None:
-        return make_row(entry, store, Status.BLOCKING, f"pixi matches this entry but sends nothing: {blocks}")
+        return make_row(entry, store, Status.BLOCKING, SENDS_NOTHING + blocks)
     first = oauth_refresh_first(entry.credential, now)
     return make_row(entry, store, Status.ACTIVE, f"{USED}; {first}" if first else USED)
 

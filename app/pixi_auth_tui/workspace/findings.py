@@ -232,8 +232,8 @@ def host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Works
                 "s3-wrong-kind",
                 Severity.ERROR,
                 f"The credential for {bucket} is not an S3 key pair",
-                f"{row.key} holds a {row.entry.credential.kind}; rattler's S3 middleware fails with "
-                "'unsupported authentication method' for it.",
+                f"{row.key} holds a {row.entry.credential.kind}; rattler fails the request without sending it "
+                '("the credentials stored for … are not S3 credentials").',
                 Fails.MISSING,
             )
         elif row is None and refused:
