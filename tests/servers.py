@@ -8,7 +8,7 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from pixi_auth_tui.core.model import BasicHTTP, BearerToken, CondaToken, Credential
 
@@ -281,3 +281,31 @@ def moto_s3_user(endpoint: str, user: str) -> tuple[str, str, Any]:
         aws_secret_access_key=key["SecretAccessKey"],
     )
     return key["AccessKeyId"], key["SecretAccessKey"], s3
+
+
+# -- a CI's OIDC id-token endpoint ------------------------------------------------------------
+
+
+class IdTokenEndpoint:
+    """GitHub's ACTIONS_ID_TOKEN_REQUEST_URL on 127.0.0.1: /ok hands out a token, /deny answers 403."""
+
+    def __init__(self, token: str) -> None:
+        self.seen: list[tuple[str, dict, str | None]] = []
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                endpoint.seen.append((parts.path, parse_qs(parts.query), self.headers.get("Authorization")))
+                body = json.dumps({"value": token}).encode() if parts.path == "/ok" else b"{}"
+                self.send_response(200 if parts.path == "/ok" else 403)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"

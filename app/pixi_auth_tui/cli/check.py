@@ -18,16 +18,19 @@ from pathlib import Path
 from typing import TextIO
 
 from pixi_auth_tui.audit.findings import Severity
+from pixi_auth_tui.ci.detect import detect_ci
 from pixi_auth_tui.cli.common import (
+    EXIT_FAILED,
     EXIT_FINDINGS,
     EXIT_MISSING,
     EXIT_NOT_FOUND,
     EXIT_OK,
     EXIT_REJECTED,
+    EXIT_USAGE,
 )
 from pixi_auth_tui.cli.common import EXIT_UNVERIFIED as EXIT_UNREACHABLE
 from pixi_auth_tui.core.model import KIND_LABELS
-from pixi_auth_tui.core.redact import write_json
+from pixi_auth_tui.core.redact import redact, write_json
 from pixi_auth_tui.core.words import plural
 from pixi_auth_tui.probe.state import ProbeState
 from pixi_auth_tui.system.manifest import NotAWorkspace
@@ -62,10 +65,37 @@ def cmd_check(args: argparse.Namespace, environment: Environment, out: TextIO, e
         err.write(f"pixi-auth-tui: {exc}\n")
         return EXIT_NOT_FOUND
     code = exit_code(report, args.fail_on)
+    ci = detect_ci(environment.env)
     if args.json:
         write_json(out, {**report_json(report), "exit_code": code})
     else:
+        if ci.on_ci:
+            out.write(f"{ci.name}: prefix.dev sign-in with the CI's identity: {ci.oidc} — {ci.detail}\n")
         print_report(report, out)
+    if args.annotations or args.step_summary is not None:
+        return _ci_output(args, report, code, environment, out, err)
+    return code
+
+
+def _ci_output(
+    args: argparse.Namespace, report: CheckReport, code: int, environment: Environment, out: TextIO, err: TextIO
+) -> int:
+    from pixi_auth_tui.cli.check_ci import github_annotations, step_summary
+
+    if args.annotations:
+        for line in github_annotations(report, Path.cwd()):
+            out.write(line + "\n")
+    if args.step_summary is not None:
+        target = args.step_summary or environment.env.get("GITHUB_STEP_SUMMARY", "")
+        if not target:
+            err.write("pixi-auth-tui: --step-summary: no FILE given and GITHUB_STEP_SUMMARY is not set\n")
+            return EXIT_USAGE if code == EXIT_OK else code
+        try:
+            with open(target, "a", encoding="utf-8") as summary:
+                summary.write(redact(step_summary(report, code)))
+        except OSError as exc:
+            err.write(f"pixi-auth-tui: --step-summary: cannot write {target}: {exc.strerror or exc}\n")
+            return EXIT_FAILED if code == EXIT_OK else code
     return code
 
 

@@ -18,6 +18,18 @@ def add_check_parser(add: AddParser) -> None:
         "--workspace", action="append", default=[], dest="workspace_paths", metavar="PATH", help="same as PATH"
     )
     p.add_argument("--json", action="store_true", help="machine-readable report")
+    p.add_argument(
+        "--annotations",
+        action="store_true",
+        help="also print each finding as a GitHub Actions annotation (::error file=pixi.toml,line=…::)",
+    )
+    p.add_argument(
+        "--step-summary",
+        metavar="FILE",
+        nargs="?",
+        const="",
+        help="append the report as Markdown to FILE (default: $GITHUB_STEP_SUMMARY)",
+    )
     p.add_argument("--test", action="store_true", help="ask every host now, with and without the credential")
     p.add_argument("--allow-http", action="store_true", help="with --test: send credentials over plain http too")
     p.add_argument("--timeout", type=float, default=15.0, help="seconds per request with --test (default 15)")

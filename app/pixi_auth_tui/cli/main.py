@@ -13,6 +13,8 @@ Exit codes:
   7  `test`: a credential was not tested (its key does not cover the URL or it needs one, plain
      http needs --allow-http, the kind cannot be tested, --demo)
   8  `check`: a host the workspace needs has no credential (see app/pixi_auth_tui/cli/check.py)
+`ci setup` / `ci teardown` use 0, 1, 2 and 3 (see app/pixi_auth_tui/cli/ci.py); `status` 0, 1, 3 and 4
+(see app/pixi_auth_tui/cli/status.py).
  70  an internal error: one line on stderr and a redacted report file (see app/pixi_auth_tui/system/crash.py)
 
 Everything written to stdout and stderr passes the redactor (app/pixi_auth_tui/core/redact.py); text output
@@ -30,7 +32,7 @@ from collections.abc import Sequence
 from typing import IO, NoReturn, TextIO
 
 from pixi_auth_tui import __version__
-from pixi_auth_tui.cli import audit, listing, remove, resolve, setting, testing_args
+from pixi_auth_tui.cli import audit, ci, listing, remove, resolve, setting, status, testing_args
 from pixi_auth_tui.cli.audit import cmd_audit
 from pixi_auth_tui.cli.check_args import add_check_parser
 from pixi_auth_tui.cli.common import (  # re-exported: scripts and tests read the codes from cli
@@ -73,7 +75,7 @@ from pixi_auth_tui.engine.inventory import Inventory, gc_paused, load_inventory
 from pixi_auth_tui.stores.base import StoreError
 
 # The commands that only read, which scripts call in loops (see main).
-READING_COMMANDS = ("list", "resolve", "audit")
+READING_COMMANDS = ("list", "resolve", "audit", "status")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -134,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     remove.add_parser(add)
     add_oauth_commands(add)  # login/refresh/logout/token
     add_check_parser(add)
+    ci.add_parser(add)
+    status.add_parser(add)
     return parser
 
 
@@ -164,6 +168,9 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
             from pixi_auth_tui.ui.main import run_tui
 
             return run_tui(environment_for(args), config=args.config)
+        if args.command == "ci":
+            environment = environment_for(args)
+            return ci.cmd_ci(args, dict(environment.env), environment.home, out, err)
         if args.command == "check":
             from pixi_auth_tui.cli.check import cmd_check
 
@@ -199,6 +206,8 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
             return cmd_remove(inv, args, out)
         if args.command == "audit":
             return cmd_audit(inv, args, out)
+        if args.command == "status":
+            return status.cmd_status(inv, args, out)
         if args.command in ("login", "refresh", "logout", "token"):
             from pixi_auth_tui.cli.oauth import run as run_oauth
 

@@ -41,6 +41,12 @@ def _forms(secret: str) -> set[str]:
     return _plain_forms(secret) | _percent_forms(secret) | _backslash_forms(secret)
 
 
+def spellings(secret: str) -> set[str]:
+    """The spellings of `secret` this gate hides (the secret, its lines, percent- and
+    JSON/repr-escapes): what another gate — a CI runner's log masks — must hide too."""
+    return _forms(secret)
+
+
 def _plain_forms(secret: str) -> set[str]:
     """The spellings that need no escape character: the secret, and for a secret with a line
     break each of its lines (a multi-line secret is often echoed up to the break)."""

@@ -49,6 +49,7 @@ VERDICT_STYLE = {
     "timeout": "bold red",
     "untested": "yellow",
     "no credential": "dim",
+    "ci sign-in": "green",  # no stored credential: pixi signs in with the CI job's OIDC identity
 }
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
 COLUMNS = ("Host", "Verdict", "Credential pixi sends", "Used for")

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pixi_auth_tui.audit.findings import SEVERITY_ORDER, Severity
+from pixi_auth_tui.ci.detect import CiContext, detect_ci, is_prefix_dev_url
 from pixi_auth_tui.core.hostkeys import host_of
 from pixi_auth_tui.core.model import public_identity
 from pixi_auth_tui.core.urlmask import mask_url, secret_beyond_user_name
@@ -188,6 +189,7 @@ def build_report(
     state: ProbeState,
     anonymous: dict[str, AnonymousResult] | None = None,
     environment: Environment | None = None,
+    ci_tokens: dict[str, tuple[bool | None, str]] | None = None,
 ) -> CheckReport:
     """With `environment`, PyPI hosts are also resolved through uv's own chain (netrc as uv
     reads it, its credentials.toml, the keyring command), as pixi's uv sends them."""
@@ -214,6 +216,8 @@ def build_report(
             if check.is_s3 and check.s3_option is None:
                 check.s3_option = workspace.s3_option(host[len("s3://") :])
     sides: dict[str, UvSide] = {}
+    ci = detect_ci(inventory.env)
+    ci_tokens = ci_tokens or {}
     providers = {str(w.root): w.config.keyring_provider for w in workspaces}
     for check in hosts.values():
         check.resolution = _resolve(inventory, check.needs[0].raw_requested)
@@ -226,6 +230,8 @@ def build_report(
         row = check.row
         if row is not None:
             check.last = state.result_for(row.store.id, row.key, row.entry.credential)
+        check.ci_sign_in = ci_sign_in(check, ci)
+        check.ci_token = ci_tokens.get(check.host) if check.ci_sign_in else None
         check.anonymous = anonymous.get(check.host)
         check.findings = host_findings(check, inventory, workspaces)
         check.verdict = verdict_of(check, inventory)
@@ -235,6 +241,17 @@ def build_report(
     ordered = sorted(hosts.values(), key=lambda h: (_verdict_rank(h), h.host))
     findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.host or "", f.code))
     return CheckReport(workspaces, ordered, findings, inventory)
+
+
+def ci_sign_in(check: HostCheck, ci: CiContext) -> str | None:
+    """On a runner, for a host pixi sends no credential to whose conda URLs are on prefix.dev:
+    whether pixi's CI sign-in answers its challenge (ci.detect); None where it does not apply."""
+    if not ci.on_ci or check.row is not None or check.resolution is None or check.resolution.userinfo:
+        return None
+    conda = [n for n in check.needs if not is_pypi_need(n)]
+    if not conda or not all(is_prefix_dev_url(n.raw_requested) for n in conda):
+        return None
+    return ci.oidc if ci.oidc in ("yes", "unknown") else "no"
 
 
 def _resolve(inventory: Inventory, url: str) -> Resolution:
@@ -268,7 +285,15 @@ def run_check(
         # Read the stores again: the test refreshes an OAuth entry before sending it, as pixi
         # would, and its result belongs to the credential now stored, not the one read before.
         inventory = workspace_inventory(environment, workspaces[0] if len(workspaces) == 1 else None)
-        report = build_report(workspaces, inventory, state, anonymous, environment)
+        tokens: dict[str, tuple[bool | None, str]] = {}
+        signing = [h.host for h in report.hosts if h.ci_sign_in in ("yes", "unknown")]
+        if signing:
+            from pixi_auth_tui.ci.oidc import try_id_token
+
+            # One request to the CI: the job's permission is the same for every host.
+            answer = try_id_token(detect_ci(inventory.env), inventory.env, test.timeout)
+            tokens = dict.fromkeys(signing, answer)
+        report = build_report(workspaces, inventory, state, anonymous, environment, tokens)
     if len(workspaces) > 1:
         for workspace in workspaces:
             source = workspace.config.override_source
@@ -323,6 +348,10 @@ def host_json(check: HostCheck) -> dict[str, Any]:
         ],
         "findings": [f.id for f in check.findings],
         "pypi": None if check.pypi is None else check.pypi.to_json(),
+        "ci_sign_in": check.ci_sign_in,
+        "ci_id_token": None
+        if check.ci_token is None
+        else {"obtained": check.ci_token[0], "message": check.ci_token[1]},
     }
 
 
@@ -334,7 +363,9 @@ def _request_json(check: HostCheck) -> dict[str, Any] | None:
 
 
 def report_json(report: CheckReport) -> dict[str, Any]:
+    ci = detect_ci(report.inventory.env)
     return {
+        "ci": None if not ci.on_ci else {"provider": ci.provider, "oidc": ci.oidc, "detail": ci.detail},
         "summary": report.summary(),
         "blocked": report.inventory.blocked,
         "workspaces": [

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pixi_auth_tui.audit.findings import Severity
+from pixi_auth_tui.ci.detect import detect_ci
 from pixi_auth_tui.core import expiry
 from pixi_auth_tui.core.hostkeys import host_of, normalise_login_key
 from pixi_auth_tui.core.model import KINDS
@@ -31,6 +32,8 @@ def verdict_of(check: HostCheck, inventory: Inventory) -> str:
         return "rejected"
     if check.row is None and any(f.fails is Fails.UNREACHABLE for f in check.findings):
         return "unreachable"
+    if check.ci_sign_in in ("yes", "unknown") and check.row is None:
+        return "ci sign-in"  # no stored credential: pixi signs in with the job's OIDC identity
     if check.row is not None:
         return check.last.verdict.value if check.last else "untested"
     if check.sends_credential:
@@ -140,7 +143,34 @@ def host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Works
         )
 
     refused = check.anonymous is not None and check.anonymous.status in (401, 403)
-    if not check.sends_credential and refused and not any(n.url_has_secret for n in check.needs):
+    signs_in = check.ci_sign_in in ("yes", "unknown")
+    if check.ci_sign_in is not None:
+        ci = detect_ci(inventory.env)
+        token_ok, token_said = check.ci_token if check.ci_token is not None else (None, "")
+        if signs_in and token_ok is False:
+            add(
+                "ci-sign-in-failed",
+                Severity.ERROR,
+                f"pixi cannot sign in to {host}: the job got no OIDC ID token",
+                f"No credential is stored for {host}, so pixi would sign in through {ci.name}, but {token_said}.",
+                Fails.MISSING,
+            )
+        elif signs_in:
+            add(
+                "ci-sign-in",
+                Severity.INFO,
+                f"pixi will sign in to {host} with {ci.name}'s OIDC identity",
+                f"No credential is stored for {host}; when it answers 401/403, pixi mints a prefix.dev token: "
+                f"{token_said or ci.detail}. Only conda channels: pixi's PyPI requests do not sign in.",
+            )
+        elif not refused:
+            add(
+                "ci-no-id-token",
+                Severity.WARNING,
+                f"{host} has no credential and this job cannot sign in to prefix.dev",
+                f"If the channel is private, pixi install fails here: {ci.detail}.",
+            )
+    if not check.sends_credential and refused and not signs_in and not any(n.url_has_secret for n in check.needs):
         assert check.anonymous is not None
         tried = ", ".join(check.resolution.candidates if check.resolution else [])
         answer = f"{check.anonymous.url} answered HTTP {check.anonymous.status} without a credential"
@@ -164,13 +194,14 @@ def host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Works
                 Fails.MISSING,
             )
         else:
+            cannot = f" This job cannot sign in instead: {detect_ci(inventory.env).detail}." if check.ci_sign_in else ""
             add(
                 "missing-credential",
                 Severity.ERROR,
                 f"{host} refuses anonymous access and no credential is stored for it",
                 f"{answer}, and pixi has none to send (keys tried: {tried}). "
                 f"Add one under {login_key(host)}, the key `pixi auth login {host}` stores "
-                f"(e.g. `pixi-auth-tui set {login_key(host)} --kind bearer`).",
+                f"(e.g. `pixi-auth-tui set {login_key(host)} --kind bearer`).{cannot}",
                 Fails.MISSING,
             )
     blocking = check.resolution.blocking if check.resolution is not None else None

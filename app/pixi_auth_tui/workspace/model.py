@@ -120,6 +120,11 @@ class HostCheck:
     findings: list[CheckFinding] = field(default_factory=list)
     # For a PyPI index: what pixi sends through uv (rattler's layer, then uv's own chain).
     pypi: PypiResolution | None = None
+    # On a CI runner, for a prefix.dev channel pixi would send nothing to: whether pixi signs in
+    # with the job's OIDC identity instead ("yes", "no", "unknown", see ci.detect), and, after
+    # `check --test`, what asking the CI for an ID token gave (ok, message).
+    ci_sign_in: str | None = None
+    ci_token: tuple[bool | None, str] | None = None
 
     @property
     def row(self) -> Row | None:

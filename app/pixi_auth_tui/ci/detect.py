@@ -1,0 +1,120 @@
+"""Which CI this process runs on, and whether pixi can sign in to prefix.dev with its OIDC identity.
+
+pixi (since 0.71.1) layers rattler's `AuthChallengeMiddleware` after its credential lookup for
+conda requests (not for PyPI requests: pixi's uv middlewares carry only the credential lookup).
+The rules, from rattler's `trusted_publishing.rs` / `challenge_middleware.rs` and the
+`ambient-id` crate (0.0.11) it asks for the identity:
+- only a request that carries no `Authorization` header (no stored credential matched; a conda
+  token in the path does not count) and is answered with a `WWW-Authenticate: Bearer` challenge;
+- only `https` URLs on `prefix.dev` or a true subdomain (`*.prefix.dev`; no lookalikes, no
+  trailing dot);
+- the OIDC ID token is asked for audience `prefix.dev`; detectors in ambient-id's order, the
+  first one present decides: GCP (`GOOGLE_SERVICE_ACCOUNT_NAME`, or a Google VM), GitHub Actions
+  (`GITHUB_ACTIONS=true`: `ACTIONS_ID_TOKEN_REQUEST_URL` and `_TOKEN`, present only with
+  `permissions: id-token: write`), GitLab CI (`GITLAB_CI=true`: the `PREFIX_DEV_ID_TOKEN`
+  variable from an `id_tokens:` block with `aud: prefix.dev`), Buildkite and CircleCI (their
+  agents' commands);
+- the token is exchanged with `POST https://<the challenged host>/api/oidc/mint_token`
+  (`{"token": …}`); the answer's body is the bearer token, sent on one replay of the request.
+A failure anywhere is only logged: pixi then sees the original 401/403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+AUDIENCE = "prefix.dev"
+MINT_PATH = "/api/oidc/mint_token"
+GITLAB_ID_TOKEN = "PREFIX_DEV_ID_TOKEN"  # ambient-id: the audience upper-cased, non-alphanumerics `_`
+
+
+@dataclass(frozen=True)
+class CiContext:
+    """The runner as pixi's prefix.dev sign-in sees it."""
+
+    provider: str | None  # github, gitlab, gcp, buildkite, circleci, ci (another, CI=true), None
+    name: str  # for people: "GitHub Actions"
+    # Whether the job can mint an OIDC ID token for prefix.dev: "yes", "no", "unknown" (the
+    # provider's agent decides at run time), or "none" (not a CI ambient-id knows).
+    oidc: str
+    detail: str  # one sentence: how, or what is missing and the fix
+
+    @property
+    def on_ci(self) -> bool:
+        return self.provider is not None
+
+    @property
+    def can_sign_in(self) -> bool:
+        return self.oidc in ("yes", "unknown")
+
+
+def _is_true(env: Mapping[str, str], name: str) -> bool:
+    return env.get(name) == "true"  # exactly "true", as ambient-id compares
+
+
+def detect_ci(env: Mapping[str, str]) -> CiContext:
+    if env.get("GOOGLE_SERVICE_ACCOUNT_NAME"):
+        return CiContext(
+            "gcp",
+            "Google Cloud",
+            "unknown",
+            "GOOGLE_SERVICE_ACCOUNT_NAME is set: pixi asks Google's metadata server for an identity "
+            "token for that service account (not checked here)",
+        )
+    if _is_true(env, "GITHUB_ACTIONS"):
+        missing = [n for n in ("ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN") if not env.get(n)]
+        if missing:
+            return CiContext(
+                "github",
+                "GitHub Actions",
+                "no",
+                "this job lacks `id-token: write` (no " + " or ".join(missing) + "): add `permissions: "
+                "id-token: write` to the job so pixi can sign in to prefix.dev with the workflow's identity",
+            )
+        return CiContext(
+            "github",
+            "GitHub Actions",
+            "yes",
+            "the job has `id-token: write`: pixi mints a prefix.dev token from the workflow's OIDC identity "
+            "(the workspace must be registered as a trusted publisher on prefix.dev)",
+        )
+    if _is_true(env, "GITLAB_CI"):
+        if not env.get(GITLAB_ID_TOKEN):
+            return CiContext(
+                "gitlab",
+                "GitLab CI",
+                "no",
+                f"no {GITLAB_ID_TOKEN}: add `id_tokens: {{{GITLAB_ID_TOKEN}: {{aud: prefix.dev}}}}` to the job "
+                "so pixi can sign in to prefix.dev with the pipeline's identity",
+            )
+        return CiContext(
+            "gitlab",
+            "GitLab CI",
+            "yes",
+            f"{GITLAB_ID_TOKEN} is set: pixi exchanges it for a prefix.dev token",
+        )
+    if _is_true(env, "BUILDKITE"):
+        return CiContext(
+            "buildkite", "Buildkite", "unknown", "pixi asks `buildkite-agent oidc request-token` (not checked here)"
+        )
+    if _is_true(env, "CIRCLECI"):
+        return CiContext("circleci", "CircleCI", "unknown", "pixi asks `circleci run oidc get` (not checked here)")
+    if env.get("CI", "").lower() in ("true", "1", "yes"):
+        return CiContext(
+            "ci",
+            "CI",
+            "none",
+            "this CI has no OIDC identity pixi knows (GitHub Actions, GitLab CI, Buildkite, CircleCI, "
+            "Google Cloud): prefix.dev needs a stored credential",
+        )
+    return CiContext(None, "", "none", "")
+
+
+def is_prefix_dev_url(url: str) -> bool:
+    """Whether pixi's CI sign-in may answer a challenge from `url`: https on prefix.dev or a
+    true subdomain, compared as rattler does (a trailing dot fails closed)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    return parts.scheme.lower() == "https" and (host == "prefix.dev" or host.endswith(".prefix.dev"))
