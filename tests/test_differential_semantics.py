@@ -167,6 +167,22 @@ def test_expired_oauth_that_cannot_be_refreshed_sends_nothing_and_blocks_the_hos
     assert refreshable.request and refreshable.request.refresh_first and "refresh" in refreshable.request.refresh_first
 
 
+def test_status_says_a_matched_entry_that_sends_nothing_fails(home):
+    """`status` names what pixi sends: an entry rattler matches but sends nothing for (expired
+    OAuth without a refresh token, a bearer token under an s3:// key) fails, listed or asked."""
+    (home / ".rattler").mkdir()
+    doc = {"a.test": _oauth(int(time.time()) - 100, None), "s3://bucket": {"BearerToken": "bearer-token-123"}}
+    (home / ".rattler/credentials.json").write_text(json.dumps(doc))
+    code, out, _ = cli("status", "--json")
+    hosts = {h["host"]: h for h in json.loads(out)["hosts"]}
+    assert set(hosts) == {"a.test", "s3://bucket"}, hosts
+    assert hosts["a.test"]["state"] == "expired" and "sign in again" in hosts["a.test"]["note"]
+    assert hosts["s3://bucket"]["state"] == "not-sent" and "not S3" in hosts["s3://bucket"]["note"]
+    assert code == 4
+    code, out, _ = cli("status", "s3://bucket/chan")
+    assert code == 4 and "sends nothing" in out and "pixi sends s3://bucket" not in out, out
+
+
 def test_resolve_says_an_expired_oauth_entry_sends_nothing(home):
     (home / ".rattler").mkdir()
     doc = {"a.test": _oauth(int(time.time()) - 100, None), "*.test": {"BearerToken": "wild-token-123"}}
