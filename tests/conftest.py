@@ -7,6 +7,8 @@ import json
 import os
 import subprocess
 import sys
+import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
@@ -184,12 +186,13 @@ def rattler_fetch(
 
 async def until(pilot, condition, what: str) -> None:
     """Wait for workers, watchers and servers, never a fixed time: the condition decides. The
-    bound (2,000 pauses) is there only to end a test that would otherwise hang."""
-    for _ in range(2000):
-        if condition():
-            return
+    bound only ends a test that would otherwise hang: generous, so a loaded machine (CI's two
+    cores running two workers, each with a keyring daemon and servers) never trips it."""
+    give_up = time.monotonic() + 180
+    while not condition():
+        if time.monotonic() > give_up:
+            raise AssertionError(f"never happened: {what}")
         await pilot.pause(0.01)
-    raise AssertionError(f"never happened: {what}")
 
 
 @pytest.fixture(scope="module")
@@ -211,3 +214,26 @@ def http_server():
     server = start_scripted_server(state)
     yield state
     server.shutdown()
+
+
+_SAID: weakref.WeakKeyDictionary[object, list[str]] = weakref.WeakKeyDictionary()
+
+
+@pytest.fixture(autouse=True)
+def _record_notifications(monkeypatch):
+    """Every notification an app shows, kept for `said(app)`: through Textual's public `notify`,
+    never its private list of notifications."""
+    from textual.app import App
+
+    shown = App.notify
+
+    def notify(self, message, *args, **kwargs):
+        _SAID.setdefault(self, []).append(str(message))
+        return shown(self, message, *args, **kwargs)
+
+    monkeypatch.setattr(App, "notify", notify)
+
+
+def said(app) -> list[str]:
+    """The messages `app` has notified, oldest first."""
+    return list(_SAID.get(app, []))

@@ -19,5 +19,10 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 # Editable: the tests import pixi_auth_tui from this tree (app/ mapped to that name), never a stale copy.
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+if [ "${PIXI_AUTH_TUI_TEXTUAL:-}" = newest ]; then
+    # .ci/newest-textual: the newest Textual, whatever our upper bound says (pip warns of the conflict)
+    .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade textual
+    .venv/bin/python -c "import importlib.metadata as m; print('textual', m.version('textual'))"
+fi
 # Two workers: one per core; each starts its own private keyring daemon.
 exec .venv/bin/python -m pytest -n 2 -p no:cacheprovider "$@"

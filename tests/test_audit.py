@@ -15,7 +15,8 @@ import keyring.backends.SecretService
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pixi_auth_tui.audit.findings import Severity, apply_fix, run_audit, undo_fix
+from pixi_auth_tui.audit.findings import Severity, run_audit
+from pixi_auth_tui.audit.fixes import apply_fix, undo_fix
 from pixi_auth_tui.core.model import BasicHTTP, BearerToken, CondaToken
 from pixi_auth_tui.engine.inventory import load_inventory
 from pixi_auth_tui.probe.state import ProbeResult, ProbeState, Verdict
@@ -281,3 +282,27 @@ def test_shadowed_copies_are_told_apart_as_their_serialised_forms(data):
     )
     a, b = data.draw(creds), data.draw(creds)
     assert _same_credential(a, b) == (dumps_credential(a) == dumps_credential(b))
+
+
+def test_every_fix_is_declared_once_with_its_offer_apply_undo_and_consequence():
+    """Fixes are a registry (audit/fixes.py), as credential kinds are: a finding only offers them."""
+    import ast
+
+    from pixi_auth_tui.audit import fixes
+
+    kinds = [cls for cls in vars(fixes).values() if isinstance(cls, type) and issubclass(cls, fixes.FixKind)]
+    concrete = {cls.id: cls for cls in kinds if getattr(cls, "id", None)}
+    assert set(fixes.FIXES) == set(concrete)
+    for fix_id, kind in fixes.FIXES.items():
+        assert type(kind) is concrete[fix_id] and kind.consequence and hasattr(kind, "offer")
+    # No fix is spelled out anywhere else: every Fix(...) is built by its kind's offer.
+    app = Path(fixes.__file__).parents[1]
+    for path in app.rglob("*.py"):
+        if path == Path(fixes.__file__):
+            continue
+        calls = [
+            n.lineno
+            for n in ast.walk(ast.parse(path.read_text()))
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "Fix"
+        ]
+        assert calls == [], f"{path.relative_to(app)} builds a Fix by hand at lines {calls}"

@@ -8,7 +8,8 @@ import os
 from pathlib import Path
 
 import pytest
-from pixi_auth_tui.audit.findings import apply_fix, run_audit, undo_fix
+from pixi_auth_tui.audit.findings import run_audit
+from pixi_auth_tui.audit.fixes import apply_fix, undo_fix
 from pixi_auth_tui.core.model import BearerToken
 from pixi_auth_tui.engine.inventory import load_inventory
 from pixi_auth_tui.stores.base import StoreError

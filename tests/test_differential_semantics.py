@@ -106,7 +106,8 @@ def test_a_keychain_secret_rattler_cannot_parse_is_skipped_as_rattler_skips_it(
 
 @pytest.mark.keychain
 def test_the_audit_repairs_a_misspelled_keychain_item_in_place(home, keychain, keyring_daemon):
-    from pixi_auth_tui.audit.findings import apply_fix, run_audit
+    from pixi_auth_tui.audit.findings import run_audit
+    from pixi_auth_tui.audit.fixes import apply_fix
 
     _item(keyring_daemon.address, "m.test", KEYCHAIN_SECRETS["BasicHttp, the spelling pixi's docs show"])
     env = Case(home, "http://m.test/c0").environment(keychain)

@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from pixi_auth_tui.audit.findings import apply_fix, run_audit, undo_fix
+from pixi_auth_tui.audit.findings import run_audit
+from pixi_auth_tui.audit.fixes import apply_fix, undo_fix
 from pixi_auth_tui.core.model import BasicHTTP, BearerToken, dumps_credential
 from pixi_auth_tui.engine.inventory import KEYCHAIN, load_inventory
 from pixi_auth_tui.ui.app import AuthApp
@@ -23,7 +24,7 @@ from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm
 from pixi_auth_tui.ui.dialogs.move import MoveScreen
 from textual.widgets import Input
 
-from tests.conftest import make_env, rattler_fetch, until
+from tests.conftest import make_env, rattler_fetch, said, until
 from tests.test_ui import last_test, screen_text, select_row, settle, write_json
 
 SIZES = [(120, 40), (80, 24)]
@@ -31,7 +32,7 @@ SIZE_IDS = ["120x40", "80x24"]
 
 
 def messages(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    return said(app)
 
 
 def credentials(home: Path) -> dict:

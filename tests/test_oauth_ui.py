@@ -16,7 +16,7 @@ from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.oauth_screens import SignInDialog, SignInForm
 from textual.widgets import Input, Static
 
-from tests.conftest import make_env, rattler_fetch, until
+from tests.conftest import make_env, rattler_fetch, said, until
 from tests.oidc_provider import Provider
 from tests.test_ui import screen_text, select_row, settle
 
@@ -160,7 +160,7 @@ async def test_refresh_now_and_a_revoked_refresh_token(provider, home):
         await pilot.press("R")
         await settle(pilot)
         assert (home / ".rattler/credentials.json").read_bytes() == raw
-        messages = " ".join(str(n.message) for n in app._notifications)
+        messages = " ".join(said(app))
         assert "expired or revoked: sign in again" in messages and "left untouched" in messages
         assert no_secrets(provider, messages + screen_text(app))
 
@@ -205,7 +205,7 @@ async def test_test_refreshes_first_when_rattler_would(provider, home):
         assert isinstance(app.screen, ConfirmScreen)  # plain http to 127.0.0.1: asked first
         await pilot.click("#confirm")
         await settle(pilot)
-        messages = " ".join(str(n.message) for n in app._notifications)
+        messages = " ".join(said(app))
         assert "rattler refreshes it first" in messages
         after = entry(home)
         assert after.access_token != before.access_token

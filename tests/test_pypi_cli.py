@@ -42,6 +42,31 @@ def test_resolve_pypi_text_json_and_exit_codes(home: Path) -> None:
     assert code == 2 and "not a URL" in err
 
 
+def test_resolve_answers_a_workspace_index_as_uv_sends_it(home: Path, tmp_path: Path, monkeypatch) -> None:
+    """Without --pypi, a URL under one of the workspace's PyPI indexes is answered with uv's
+    chain, for the index as the workspace writes it (its `alice@` included); other URLs, and
+    --conda, keep rattler's lookup."""
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "pixi.toml").write_text(
+        '[workspace]\nname = "w"\nchannels = []\nplatforms = ["linux-64"]\n'
+        '[pypi-options]\nindex-url = "https://alice@idx.example.com/simple"\n'
+    )
+    (home / ".netrc").write_text("machine idx.example.com login alice password netrc-pw-123456\n")
+    monkeypatch.chdir(root)
+    code, out, _ = run("resolve", "https://idx.example.com/simple/numpy/", "--json")
+    said = json.loads(out)
+    assert code == 0 and said["layer"] == "netrc" and said["username"] == "alice"
+    assert said["request_url"] == "https://idx.example.com/simple/numpy/" and said["when"] == "first request"
+    assert "a PyPI index of this workspace" in said["notes"][0]
+    for argv in (("https://idx.example.com/elsewhere",), ("https://idx.example.com/simple", "--conda")):
+        code, out, _ = run("resolve", *argv, "--json")
+        assert code == 0 and json.loads(out)["match"]["store"] == "netrc"  # rattler's answer, not uv's
+    with pytest.raises(SystemExit) as usage:
+        run("resolve", "https://idx.example.com/simple", "--pypi", "--conda")
+    assert usage.value.code == 2
+
+
 def test_set_and_remove_store_uv_write_what_uv_writes(home: Path, tmp_path: Path) -> None:
     code, out, _ = run(
         "set", "https://idx.example.com/simple", "--kind", "basic", "--username", "alice", "--store", "uv", "--stdin",

@@ -14,6 +14,7 @@ from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm
 from textual.widgets import Input, Select
 
+from tests.conftest import until
 from tests.test_pypi_keyring import VENV_BIN, real_keyring, wipe_python_keyring_items, workspace
 from tests.test_ui import screen_text, settle
 
@@ -35,13 +36,10 @@ def keyring_rows(app):
 
 
 async def wait_rows(pilot, count):
-    for _ in range(2000):
-        inventory = pilot.app.main.inventory
-        if inventory is not None and len(keyring_rows(pilot.app)) == count:
-            return
-        await pilot.pause(0.01)
-    notes = [n.message for n in pilot.app._notifications]
-    raise AssertionError(f"never {count} keyring rows: {notes}")
+    def shown() -> bool:
+        return pilot.app.main.inventory is not None and len(keyring_rows(pilot.app)) == count
+
+    await until(pilot, shown, f"{count} keyring rows")
 
 
 @pytest.mark.keychain

@@ -166,7 +166,11 @@ def test_uv_netrc_parser_rules(tmp_path: Path) -> None:
 
 
 def test_keyring_command_as_uv_runs_it(tmp_path: Path) -> None:
-    from pixi_auth_tui.pypi.keyring_lookup import KeyringTrace, keyring_urls, lookup
+    """One home for `keyring get` (keyring_tool): uv's services in its order, the first answer,
+    trailing white space trimmed as Rust's trim_end trims it (a trailing \\x1f stays: Python's
+    rstrip() took it off, so `test` sent another password than uv sends — failed before)."""
+    from pixi_auth_tui.pypi.keyring_entries import keyring_services
+    from pixi_auth_tui.pypi.keyring_tool import find_keyring, uv_keyring_lookup
 
     tests = Path(__file__).resolve().parent
     env = {
@@ -176,16 +180,13 @@ def test_keyring_command_as_uv_runs_it(tmp_path: Path) -> None:
         "FAKE_KEYRING_FILE": str(tmp_path / "k.json"),
         "HOME": str(tmp_path),
     }
-    (tmp_path / "k.json").write_text('{"idx.example.com\\u0000bob": "pw \\n"}')
-    assert keyring_urls("https://idx.example.com/simple", "https", "idx.example.com") == [
-        "https://idx.example.com/simple",
-        "idx.example.com",
-    ]  # no scheme://host step for https
-    assert keyring_urls("http://h:8/simple", "http", "h:8")[-1] == "http://h:8"
-    trace = KeyringTrace()
-    answer = lookup(keyring_urls("https://idx.example.com/simple", "https", "idx.example.com"), "bob", env, trace)
-    assert answer is not None and answer.service == "idx.example.com" and answer.credential.password == "pw"
-    assert [outcome for _service, outcome in trace.calls] == ["nothing (exit 1)", "a password"]
-    assert lookup(["x"], "bob", {**env, "PATH": str(tmp_path)}, trace) is None and "no `keyring`" in (
-        trace.problem or ""
-    )
+    (tmp_path / "k.json").write_text('{"idx.example.com\\u0000bob": "pw\\u001f \\n"}')
+    services = keyring_services("https://idx.example.com/simple")
+    assert services == ["https://idx.example.com/simple", "idx.example.com"]  # no scheme://host for https
+    assert keyring_services("http://h:8/simple")[-1] == "http://h:8"
+    keyring = find_keyring(env)
+    assert keyring is not None
+    answers = uv_keyring_lookup(keyring, env, services, "bob")
+    assert [a.outcome for a in answers] == ["nothing (exit 1)", "a password"]
+    assert answers[-1].service == "idx.example.com" and answers[-1].password == "pw\x1f"
+    assert find_keyring({**env, "PATH": str(tmp_path)}) is None

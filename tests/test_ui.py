@@ -18,7 +18,7 @@ from pixi_auth_tui.ui.widgets.credential_table import row_id, verdict_cell
 from pixi_auth_tui.ui.widgets.line_table import LineTable
 from textual.widgets import Button, Input, Select
 
-from tests.conftest import make_env, rattler_fetch, until
+from tests.conftest import make_env, rattler_fetch, said, until
 
 SECRET = "pfx_UI-SECRET-0123456789abcdefXq7f"
 
@@ -396,7 +396,7 @@ async def test_write_error_is_a_notification_not_a_traceback(files_home):
         await pilot.pause()
         await pilot.press("y")
         await settle(pilot)
-        messages = [n.message for n in app._notifications]
+        messages = said(app)
         # refused: the entry the person confirmed is no longer what the file holds
         assert any("was removed from" in m and "by another program" in m for m in messages)
         # the table now shows the file as it really is
@@ -426,16 +426,16 @@ async def test_a_change_by_another_program_is_noticed_and_shown(files_home, monk
         # Textual files a notification from a message of its own, a moment after the rows
         await until(
             pilot,
-            lambda: any("changed on disk" in n.message and "reloaded" in n.message for n in app._notifications),
+            lambda: any("changed on disk" in m and "reloaded" in m for m in said(app)),
             "the reload said why",
         )
         await settle(pilot)
         # nothing changed since: no second reload (over three more checks of the files), no write of ours
-        reloads = sum("changed on disk" in n.message for n in app._notifications)
+        reloads = sum("changed on disk" in m for m in said(app))
         checks = len(checked)
         await until(pilot, lambda: len(checked) >= checks + 3, "three more checks of the files")
         await settle(pilot)
-        assert sum("changed on disk" in n.message for n in app._notifications) == reloads
+        assert sum("changed on disk" in m for m in said(app)) == reloads
     assert path.read_bytes() == written
 
 
@@ -477,11 +477,11 @@ async def test_t_tests_the_selected_row(home, probe_servers):
         row = app.main.table.shown_rows[0]
         assert last_test(app, row) == "accepted"
         assert "accepted" in detail(app) and "HTTP 200" in detail(app)
-        assert any("accepted" in n.message for n in app._notifications)
+        assert any("accepted" in m for m in said(app))
         # the URL tested is said when the test starts and beside its result
         url = f"{server.base}/private/noarch/repodata.json"
-        assert any(str(n.message) == f"Testing 127.0.0.1: {url} …" for n in app._notifications)
-        assert any(str(n.message).endswith(f"\n{url}") for n in app._notifications)
+        assert f"Testing 127.0.0.1: {url} …" in said(app)
+        assert any(m.endswith(f"\n{url}") for m in said(app))
         assert url in detail(app)
     saved = (home / ".local/state/pixi-auth-tui/state.json").read_text()
     assert "accepted" in saved and "good-token" not in saved
@@ -540,7 +540,7 @@ async def test_T_tests_all_with_progress_and_can_be_cancelled(home, probe_server
         await settle(pilot)
         verdicts = {r.key: last_test(app, r) for r in app.main.table.shown_rows}
         assert verdicts == {"127.0.0.1": "accepted", "127.0.0.2": "rejected", "127.0.0.3": "accepted"}
-        assert any("1 rejected" in n.message for n in app._notifications)
+        assert any("1 rejected" in m for m in said(app))
 
 
 async def test_form_can_test_before_saving(home, probe_servers):

@@ -23,7 +23,7 @@ from textual.geometry import Region
 from textual.widgets import Button, Input, Label, OptionList, Select
 from textual.widgets._footer import FooterKey
 
-from tests.conftest import make_env
+from tests.conftest import make_env, said
 from tests.test_ui import detail, screen_text, select_row, settle, write_json
 
 SIZES = [(120, 40), (80, 24)]
@@ -52,7 +52,7 @@ SECRETS = {
 
 
 def messages(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    return said(app)
 
 
 def credentials(home):

@@ -1,42 +1,45 @@
 """Audit: which hosts hold secrets on this machine, what is wrong with them, and fixes.
 
-Every fix is described before it runs (`consequence` says what it does besides itself) and
-never deletes a secret that is not stored somewhere else. A fix that rewrites a file writes a
-backup first (next to the file, 0600, timestamped); moving entries into the keychain writes
-none (a backup would be the very plaintext copy the move removes) and is undone by moving
-them back. Undo never discards a change made after the fix: it refuses, saying why, or
-re-applies on top of it.
+Each finding offers the fixes that apply to it; the fixes themselves (apply, undo, what they do
+besides themselves) are declared in audit/fixes.py.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import stat
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from pixi_auth_tui.audit.fixes import (
+    ChmodFile,
+    ChmodFolder,
+    Fix,
+    KeepOneItem,
+    MoveToKeychain,
+    RemoveBackup,
+    RespellKeychainItem,
+    RewriteSpelling,
+    mode_of,
+    secrets_in_backup,
+    stored_secrets,
+)
 from pixi_auth_tui.core import expiry as expiry_module
 from pixi_auth_tui.core.hostkeys import key_problem, never_matched
 from pixi_auth_tui.core.model import (
     Credential,
-    all_secrets,
     dumps_credential,
     expires_at,
     is_misspelled,
     is_oauth,
     is_readable,
-    parse_credential,
     rattler_accepts,
     reading_problem,
-    respelled,
     secret_of,
 )
 from pixi_auth_tui.core.words import plural
-from pixi_auth_tui.engine.backups import ENTRY_BACKUP_GLOB, file_safe
+from pixi_auth_tui.engine.backups import ENTRY_BACKUP_GLOB
 from pixi_auth_tui.engine.inventory import (
     AUTH_FILE,
     KEYCHAIN,
@@ -47,13 +50,10 @@ from pixi_auth_tui.engine.inventory import (
     Row,
     Status,
     fallthrough,
-    inventory_from,
     tilde_note,
 )
-from pixi_auth_tui.engine.operations import MoveUndo, Outcome, TargetHoldsKey, move_entry, undo_move
 from pixi_auth_tui.probe.state import FAILING, ProbeState
-from pixi_auth_tui.stores.base import Ability, ConflictError, StoreError, StoreState
-from pixi_auth_tui.stores.jsonfile import atomic_write, parse_document
+from pixi_auth_tui.stores.base import Ability, StoreState
 from pixi_auth_tui.stores.netrc import DEFAULT_KEY
 
 SOON = 7 * 86400
@@ -66,33 +66,6 @@ class Severity(StrEnum):
 
 
 SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-
-
-@dataclass(frozen=True)
-class Fix:
-    id: str
-    label: str
-    preview: str  # what will happen, shown before it runs
-
-
-def consequence(fix: Fix) -> str:
-    """What happens besides the fix itself, as the fix really does it."""
-    if fix.id in ("chmod-file", "chmod-folder"):
-        return "Only the permissions change; undo puts the old mode back."
-    if fix.id.startswith("dedupe:"):
-        return (
-            "The other items are deleted from the keychain; a secret that differs from the one kept is "
-            "first saved to a private (0600) backup file. Undo cannot bring deleted keychain items back."
-        )
-    if fix.id == "respell-keychain":
-        return "Nothing else changes; there is no undo (rattler cannot read the old spelling)."
-    if fix.id == "move-to-keychain":
-        return (
-            "No backup file is written (it would be another plaintext copy of the secrets); a key the keychain "
-            "already holds with a different credential is left in the file. Undo puts the file and the keychain "
-            "back as they were."
-        )
-    return "The file is first copied to a private (0600) backup next to it; undo restores that copy."
 
 
 @dataclass
@@ -123,13 +96,6 @@ class Finding:
             "path": self.path,
             "fixes": [{"id": f.id, "label": f.label, "preview": f.preview} for f in self.fixes],
         }
-
-
-def _mode(path: Path) -> int | None:
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        return None
 
 
 def _is_private_folder(folder: Path, home: Path) -> bool:
@@ -166,18 +132,7 @@ def _store_findings(inventory: Inventory, home: Path, keychain_usable: bool) -> 
             if snap.state in (StoreState.MALFORMED, StoreState.REJECTED):
                 misspelled = [e.key for e in snap.entries if is_misspelled(e.credential)]
                 only_spelling = snap.state is StoreState.REJECTED and len(misspelled) == len(snap.problems)
-                fixes = (
-                    [
-                        Fix(
-                            "rewrite-spelling",
-                            "Rewrite as BasicHTTP",
-                            f"Back up {path}, then rewrite {', '.join(misspelled)} from `BasicHttp` to `BasicHTTP`; "
-                            "every other entry stays byte-for-byte as it is.",
-                        )
-                    ]
-                    if only_spelling
-                    else []
-                )
+                fixes = [RewriteSpelling.offer(path, misspelled)] if only_spelling else []
                 detail = "; ".join(snap.problems) if snap.problems else snap.message
                 findings.append(
                     Finding(
@@ -198,17 +153,7 @@ def _store_findings(inventory: Inventory, home: Path, keychain_usable: bool) -> 
             secrets = [e for e in snap.entries if secret_of(e.credential)]
             if secrets:
                 fixes = (
-                    [
-                        Fix(
-                            "move-to-keychain",
-                            "Move into the keychain",
-                            f"Move the {plural(len(secrets), 'entry')} of {path} "
-                            "into the keychain one by one (each is read back from the keychain before it is "
-                            "removed from the file). A key the keychain already holds with a different "
-                            "credential is left in the file, never overwritten. No backup file is written — it "
-                            "would be another plaintext copy; undo moves them back.",
-                        )
-                    ]
+                    [MoveToKeychain.offer(path, len(secrets))]
                     if keychain_usable and snap.state is StoreState.OK
                     else []
                 )
@@ -260,7 +205,7 @@ def _permission_findings(
     store_id: str, name: str, path: Path, home: Path, tighten_folder: bool = True
 ) -> list[Finding]:
     findings: list[Finding] = []
-    mode = _mode(path)
+    mode = mode_of(path)
     if mode is not None and mode & 0o077:
         findings.append(
             Finding(
@@ -270,11 +215,11 @@ def _permission_findings(
                 f"{path} has mode {mode:04o}; credentials files should be 0600 (owner only).",
                 store_id,
                 path=str(path),
-                fixes=[Fix("chmod-file", "chmod 0600", f"Change {path} from {mode:04o} to 0600.")],
+                fixes=[ChmodFile.offer(path, mode)],
             )
         )
     folder = path.parent
-    folder_mode = _mode(folder)
+    folder_mode = mode_of(folder)
     if tighten_folder and folder_mode is not None and folder_mode & 0o077 and _is_private_folder(folder, home):
         findings.append(
             Finding(
@@ -284,7 +229,7 @@ def _permission_findings(
                 f"{folder} has mode {folder_mode:04o}; others can list it and see when credentials change.",
                 store_id,
                 path=str(folder),
-                fixes=[Fix("chmod-folder", "chmod 0700", f"Change {folder} from {folder_mode:04o} to 0700.")],
+                fixes=[ChmodFolder.offer(folder, folder_mode)],
             )
         )
     return findings
@@ -305,18 +250,7 @@ def _keychain_findings(inventory: Inventory) -> list[Finding]:
         if len(rows) < 2:
             continue
         same = len({dumps_credential(r.entry.credential) for r in rows}) == 1
-        fixes = [
-            Fix(
-                f"dedupe:{r.entry.item_ref}",
-                f"Keep item {i + 1}",
-                f"Keep {r.entry.item_ref} (made rattler-style: exactly service+username, rattler's label) and "
-                "delete the other "
-                + ("item" if len(rows) == 2 else "items")
-                + ("" if same else "; their differing secrets are first saved to a 0600 backup file")
-                + ".",
-            )
-            for i, r in enumerate(rows)
-        ]
+        fixes = [KeepOneItem.offer(r.entry.item_ref or "", i + 1, len(rows) - 1, same) for i, r in enumerate(rows)]
         findings.append(
             Finding(
                 "duplicate-keychain",
@@ -353,18 +287,7 @@ def _unreadable_keychain_item(inventory: Inventory, row: Row) -> Finding:
     """A keychain item rattler skips (it goes on to the next store): why, what pixi uses
     instead, and the repair (a misspelled `BasicHttp` is rewritten in rattler's spelling)."""
     cred, key = row.entry.credential, row.key
-    fixes = (
-        [
-            Fix(
-                "respell-keychain",
-                "Rewrite as BasicHTTP",
-                f"Rewrite the keychain item for {key} from `BasicHttp` to `BasicHTTP` in place: the same "
-                "username and password, in the spelling rattler reads.",
-            )
-        ]
-        if is_misspelled(cred)
-        else []
-    )
+    fixes = [RespellKeychainItem.offer(key)] if is_misspelled(cred) else []
     winner = inventory.active_row(key)
     instead = fallthrough(winner.store if winner is not None else None)
     return Finding(
@@ -560,18 +483,6 @@ def _environment_findings(inventory: Inventory) -> list[Finding]:
 # -- leftover backups -----------------------------------------------------------------------
 
 
-def _secrets_in_backup(path: Path) -> list[str] | None:
-    """Every secret a backup of ours holds (a credentials-file copy or a keychain-items file)."""
-    try:
-        if path.stat().st_size > 64 * 1024 * 1024 or not path.is_file():
-            return None
-        doc = parse_document(path.read_bytes())
-    except Exception:  # OSError or the parser's own error: an unreadable backup is skipped, never fatal
-        return None
-    values = doc.get("items", {}).values() if isinstance(doc.get("items"), dict) else doc.values()
-    return [secret for value in values for secret in all_secrets(parse_credential(value))]
-
-
 def backup_files(inventory: Inventory, backup_dir: Path | None) -> list[Path]:
     """Backups this tool wrote: `<file>.bak-*` next to each credentials file, keychain items in backup_dir."""
     found: list[Path] = []
@@ -591,11 +502,11 @@ def _backup_findings(inventory: Inventory, backup_dir: Path | None) -> list[Find
     stored: set[str] | None = None  # every secret stored: only worked out once a backup holds one
     findings: list[Finding] = []
     for path in backup_files(inventory, backup_dir):
-        secrets = _secrets_in_backup(path)
+        secrets = secrets_in_backup(path)
         if not secrets:
             continue
         if stored is None:
-            stored = {secret for row in inventory.rows for secret in all_secrets(row.entry.credential)}
+            stored = stored_secrets(inventory)
         elsewhere = all(secret in stored for secret in secrets)
         findings.append(
             Finding(
@@ -610,9 +521,7 @@ def _backup_findings(inventory: Inventory, backup_dir: Path | None) -> list[Find
                     "(pixi-auth-tui set), then delete it by hand."
                 ),
                 path=str(path),
-                fixes=[Fix("remove-backup", "Delete the backup", f"Delete {path}. This cannot be undone.")]
-                if elsewhere
-                else [],
+                fixes=[RemoveBackup.offer(path)] if elsewhere else [],
             )
         )
     return findings
@@ -620,223 +529,3 @@ def _backup_findings(inventory: Inventory, backup_dir: Path | None) -> list[Find
 
 def summary(findings: list[Finding]) -> dict[str, int]:
     return {s.value: sum(f.severity is s for f in findings) for s in Severity}
-
-
-# -- fixes -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FixRecord:
-    """Enough to undo a fix — and to notice when something changed after it."""
-
-    target: str
-    backup: str | None = None
-    previous_mode: int | None = None
-    mode_after: int | None = None
-    digest_after: str | None = None  # the file as the fix left it
-    moved_to_keychain: tuple[MoveUndo, ...] = ()  # what each move of a move-to-keychain changed
-    store_id: str | None = None
-    undoable: bool = True
-
-
-class FixHistory:
-    """The fixes applied in this session, newest last. Lives with the app, not with a screen,
-    so leaving the audit screen does not forget what can be undone."""
-
-    def __init__(self) -> None:
-        self.records: list[FixRecord] = []
-
-    def __bool__(self) -> bool:
-        return bool(self.records)
-
-    def push(self, record: FixRecord) -> None:
-        self.records.append(record)
-
-    def last(self) -> FixRecord:
-        return self.records[-1]
-
-    def pop(self) -> FixRecord:
-        return self.records.pop()
-
-
-def _digest_of(path: Path) -> str | None:
-    import hashlib
-
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
-
-
-def backup_file(path: Path, now: float | None = None) -> Path:
-    """A timestamped 0600 copy next to `path`."""
-    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now or time.time()))
-    backup = path.with_name(f"{path.name}.bak-{stamp}")
-    n = 1
-    while backup.exists():
-        backup = path.with_name(f"{path.name}.bak-{stamp}-{n}")
-        n += 1
-    fd = os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(path.read_bytes())
-        out.flush()
-        os.fsync(out.fileno())
-    return backup
-
-
-def apply_fix(inventory: Inventory, finding: Finding, fix_id: str, backup_dir: Path) -> tuple[Outcome, FixRecord]:
-    if fix_id not in {f.id for f in finding.fixes}:
-        raise StoreError(f"{fix_id} is not a fix for this finding")
-    if fix_id in ("chmod-file", "chmod-folder"):
-        target = Path(finding.path or "")
-        previous = _mode(target)
-        wanted = 0o600 if fix_id == "chmod-file" else 0o700
-        os.chmod(target, wanted)
-        return Outcome(f"{target} is now {wanted:04o}"), FixRecord(
-            str(target), previous_mode=previous, mode_after=wanted
-        )
-    if fix_id == "remove-backup":
-        target = Path(finding.path or "")
-        secrets = _secrets_in_backup(target) or []
-        stored = {secret for row in inventory.rows for secret in all_secrets(row.entry.credential)}
-        if not all(secret in stored for secret in secrets):
-            raise StoreError(f"{target} holds a secret stored nowhere else now; it was kept")
-        target.unlink()
-        return Outcome(f"Deleted the backup {target}"), FixRecord(str(target), undoable=False)
-    store = inventory.store(finding.store_id or "")
-    path = store.path if store is not None else None
-    if fix_id == "rewrite-spelling" and store is not None and path is not None and Ability.REPAIR in store.abilities:
-        snap = inventory.snapshots[store.id]
-        backup = backup_file(path)
-        repaired: dict[str, Credential] = {
-            e.key: respelled(e.credential) for e in snap.entries if is_misspelled(e.credential)
-        }
-        store.repair(repaired, expect=snap.version)
-        return Outcome(f"Rewrote {plural(len(repaired), 'entry')}; backup: {backup}"), FixRecord(
-            str(path), str(backup), digest_after=_digest_of(path), store_id=store.id
-        )
-    if fix_id == "move-to-keychain" and store is not None and path is not None:
-        keychain = inventory.store(KEYCHAIN)
-        if keychain is None:
-            raise StoreError("no keychain to move to")
-        moved: list[MoveUndo] = []
-        problems: list[str] = []
-        current = inventory
-        for row in [r for r in inventory.rows if r.store.id == store.id and rattler_accepts(r.entry.credential)]:
-            # Each move re-reads both stores, so every step compares against what is on disk now.
-            current = inventory_from(inventory.stores, inventory.override)
-            fresh = next((r for r in current.rows if r.store.id == store.id and r.key == row.key), None)
-            if fresh is None:
-                continue
-            try:
-                # A key the keychain already holds with another credential is never overwritten.
-                outcome = move_entry(current, fresh, keychain)
-            except TargetHoldsKey:
-                problems.append(
-                    f"{row.key}: the keychain already holds a different credential for it, so it was left in "
-                    f"{store.name} (select it and press m to choose which to keep)"
-                )
-                continue
-            except StoreError as err:
-                problems.append(f"{row.key}: {err}")
-                continue
-            if outcome.ok and outcome.undo is not None:
-                moved.append(outcome.undo)
-            else:
-                problems.append(outcome.message)
-        message = f"Moved {plural(len(moved), 'entry')} into the keychain (no plaintext copy kept)"
-        return Outcome(message + ("; " + "; ".join(problems) if problems else ""), ok=not problems), FixRecord(
-            str(path), moved_to_keychain=tuple(moved), store_id=store.id
-        )
-    if fix_id == "respell-keychain" and store is not None and finding.key is not None:
-        item = next((r for r in inventory.rows_for(finding.key) if r.store.id == store.id), None)
-        if item is None or not is_misspelled(item.entry.credential):
-            raise StoreError("that keychain item changed since the audit; refresh and audit again")
-        store.set(finding.key, respelled(item.entry.credential))
-        # Undoing would write back what rattler cannot read: there is nothing to undo to.
-        return Outcome(f"Rewrote the keychain item for {finding.key} as BasicHTTP"), FixRecord(
-            f"keychain:{finding.key}", undoable=False
-        )
-    if fix_id.startswith("dedupe:") and store is not None and Ability.DEDUPE in store.abilities and finding.key:
-        keep = fix_id.split(":", 1)[1]
-        rows = [r for r in inventory.rows_for(finding.key) if r.store.id == store.id]
-        kept = next((r for r in rows if r.entry.item_ref == keep), None)
-        if kept is None:
-            raise StoreError("that keychain item no longer exists; refresh and audit again")
-        others = [
-            r
-            for r in rows
-            if r is not kept and dumps_credential(r.entry.credential) != dumps_credential(kept.entry.credential)
-        ]
-        backup_path = None
-        if others:
-            # A secret that exists nowhere else is never simply deleted: keep a private copy.
-            from pixi_auth_tui.system.safeio import create_private_file  # (fixes only)
-
-            backup_path = backup_dir / f"keychain-{file_safe(finding.key)}-{time.strftime('%Y%m%dT%H%M%S')}.json"
-            data = {r.entry.item_ref: json.loads(dumps_credential(r.entry.credential)) for r in others}
-            # A fresh 0600 file in our private folder, never written through a link.
-            create_private_file(
-                backup_path, json.dumps({"key": finding.key, "items": data}).encode("utf-8"), base=backup_dir.parent
-            )
-        removed = store.dedupe(finding.key, keep)
-        tail = f"; the differing secrets are saved in {backup_path}" if backup_path else ""
-        return Outcome(f"Removed {plural(removed, 'duplicate item')} for {finding.key}{tail}"), FixRecord(
-            f"keychain:{finding.key}", str(backup_path) if backup_path else None
-        )
-    raise StoreError(f"cannot apply {fix_id} here")
-
-
-def undo_fix(record: FixRecord, inventory: Inventory | None = None) -> Outcome:
-    """Undo a fix — unless something changed after it, which undo would silently discard."""
-    target = Path(record.target)
-    if not record.undoable:
-        if record.target.startswith("keychain:"):
-            raise StoreError("a respelled keychain item is not undone: rattler cannot read the old spelling")
-        raise StoreError("a deleted backup cannot be restored")
-    if record.previous_mode is not None:
-        now_mode = _mode(target)
-        if record.mode_after is not None and now_mode != record.mode_after:
-            raise StoreError(
-                f"{target} has changed mode since the fix ({now_mode:04o} now); undo would discard that"
-                if now_mode is not None
-                else f"{target} no longer exists"
-            )
-        os.chmod(target, record.previous_mode)
-        return Outcome(f"{target} is back to mode {record.previous_mode:04o}")
-    if record.moved_to_keychain:
-        if inventory is None:
-            raise StoreError("undoing a move needs the current stores")
-        return _move_back_from_keychain(record, inventory)
-    if record.backup is None or record.target.startswith("keychain:"):
-        raise StoreError("this fix has no file to restore; removed keychain items are in the backup named when it ran")
-    if record.digest_after is not None and _digest_of(target) != record.digest_after:
-        raise StoreError(
-            f"{target} changed after the fix (another program or a later edit wrote it); restoring the backup "
-            f"would discard that change, so nothing was restored. The backup is {record.backup}"
-        )
-    atomic_write(target, Path(record.backup).read_bytes())
-    return Outcome(f"Restored {target} from {record.backup}")
-
-
-def _move_back_from_keychain(record: FixRecord, inventory: Inventory) -> Outcome:
-    """Each move undone exactly (engine.operations.undo_move): the file's entry back, and the
-    keychain as it was — an item it held before the fix is kept (restored), never deleted."""
-    store = inventory.store(record.store_id or "")
-    if store is None or store.path is None or inventory.store(KEYCHAIN) is None:
-        raise StoreError("the file or the keychain is no longer available; nothing was moved back")
-    moved, problems = 0, []
-    for undo in record.moved_to_keychain:
-        try:
-            outcome = undo_move(inventory, undo)
-        except ConflictError:
-            problems.append(f"{undo.key} is in {store.name} again (written after the fix); left as it is")
-            continue
-        except StoreError as err:
-            problems.append(f"{undo.key}: {err}")
-            continue
-        moved += outcome.ok
-        if not outcome.ok:
-            problems.append(outcome.message)
-    message = f"Moved {moved} entr{'y' if moved == 1 else 'ies'} back from the keychain to {store.path}"
-    return Outcome(message + ("; " + "; ".join(problems) if problems else ""), ok=not problems)

@@ -188,6 +188,14 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
             if args.command == "set":
                 return cmd_set_uv(environment_for(args), args, out, stdin)
             return cmd_remove_uv(environment_for(args), args, out)
+        if args.command == "resolve" and not args.conda:
+            # A URL under one of the workspace's PyPI indexes is answered as pixi sends it, through uv.
+            from pixi_auth_tui.cli.pypi import cmd_resolve_pypi, workspace_index_for
+
+            environment = environment_for(args)
+            index = workspace_index_for(environment, args.url)
+            if index is not None:
+                return cmd_resolve_pypi(environment, args, out, index)
         if args.command == "resolve":
             # Only the rows of the keys rattler would try for this URL (every store still read whole).
             from pixi_auth_tui.core.hostkeys import candidate_keys

@@ -10,13 +10,39 @@ from typing import TextIO
 from pixi_auth_tui.cli.common import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_OK, UsageError
 from pixi_auth_tui.core.redact import plain, write_json
 from pixi_auth_tui.engine.inventory import load_inventory
-from pixi_auth_tui.engine.pypi_chain import PypiResolution, UvSide, keyring_provider_for, resolve_pypi
+from pixi_auth_tui.engine.pypi_chain import (
+    IndexMatch,
+    PypiResolution,
+    UvSide,
+    keyring_provider_for,
+    resolve_pypi,
+    workspace_index,
+)
 from pixi_auth_tui.system.paths import Environment
 
 PROVIDERS = ("disabled", "subprocess")
 
 
-def pypi_resolution(environment: Environment, url: str, provider: str | None, project: str | None) -> PypiResolution:
+def workspace_index_for(environment: Environment, url: str) -> IndexMatch | None:
+    """The workspace's PyPI index (index-url, extra-index-urls, find-links of any feature, or
+    pixi's pypi-config) that `url` is or lies under: `resolve` answers for it as uv sends."""
+    if environment.workspace is None:
+        return None
+    from pixi_auth_tui.pypi.stores import workspace_pypi
+
+    return workspace_index(url, workspace_pypi(environment).index_urls)
+
+
+def pypi_resolution(
+    environment: Environment,
+    url: str,
+    provider: str | None,
+    project: str | None,
+    index: IndexMatch | None = None,
+) -> PypiResolution:
+    """`url` resolved through rattler's layer and uv's chain; with `index` (the workspace's index
+    it lies under), as pixi asks it: the index URL as the workspace writes it (its user name
+    too), for the asked URL."""
     problems: list[str] = []
     if provider is None:
         provider, problems = keyring_provider_for(environment.env, environment.home, environment.workspace)
@@ -25,14 +51,33 @@ def pypi_resolution(environment: Environment, url: str, provider: str | None, pr
         source = "--keyring-provider"
     inventory = load_inventory(environment)
     side = UvSide.load(environment.env, environment.home, provider)
-    result = resolve_pypi(inventory, url, side, project)
+    if index is not None and not _has_userinfo(url):
+        request = None if project else index.request_url
+        result = resolve_pypi(inventory, index.index_url, side, project, request_url=request)
+    else:
+        result = resolve_pypi(inventory, url, side, project)
+    if index is not None:
+        result.notes.insert(
+            0,
+            f"a PyPI index of this workspace ({index.index_url}): answered as pixi sends it through uv "
+            "(--conda: rattler's lookup alone)",
+        )
     result.notes.append(f"keyring-provider {provider!r} (from {source})")
     result.notes.extend(problems)
     return result
 
 
-def cmd_resolve_pypi(environment: Environment, args: argparse.Namespace, out: TextIO) -> int:
-    result = pypi_resolution(environment, args.url, args.keyring_provider, args.project)
+def _has_userinfo(url: str) -> bool:
+    from pixi_auth_tui.core.hostkeys import parse_url
+
+    parsed = parse_url(url)
+    return parsed is not None and bool(parsed.username or parsed.password)
+
+
+def cmd_resolve_pypi(
+    environment: Environment, args: argparse.Namespace, out: TextIO, index: IndexMatch | None = None
+) -> int:
+    result = pypi_resolution(environment, args.url, args.keyring_provider, args.project, index)
     if result.error:
         raise UsageError(result.error)
     if args.json:

@@ -16,10 +16,17 @@ def add_parser(add: AddParser) -> None:
     p_resolve = add("resolve", help="which credential pixi would send for a URL, and how")
     p_resolve.add_argument("url")
     p_resolve.add_argument("--json", action="store_true")
-    p_resolve.add_argument(
+    mode = p_resolve.add_mutually_exclusive_group()
+    mode.add_argument(
         "--pypi",
         action="store_true",
         help="URL is a PyPI index: rattler's layer, then uv's own chain (URL, netrc, credentials.toml, keyring)",
+    )
+    mode.add_argument(
+        "--conda",
+        action="store_true",
+        help="rattler's lookup alone, as for a conda channel, even for a PyPI index of the workspace "
+        "(which is otherwise answered as with --pypi)",
     )
     p_resolve.add_argument(
         "--project", help="with --pypi: the project page uv requests first (<index>/<project>/; default: the URL)"

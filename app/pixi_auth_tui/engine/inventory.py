@@ -109,7 +109,7 @@ def discover_stores(environment: Environment, keychain: Store | None = None, pyp
     stores.append(keychain if keychain is not None else make_keychain_store(environment))
     stores.append(JsonFileStore(CREDENTIALS, "credentials.json", rattler_credentials_path(environment.home)))
     stores.append(NetrcStore(netrc_path(environment.env, environment.home)))
-    if pypi or (pypi is None and environment.workspace is not None):
+    if pypi or pypi is None:  # (outside a workspace: uv's credentials.toml when it exists)
         from pixi_auth_tui.pypi.stores import discover_pypi_stores
 
         stores += discover_pypi_stores(environment, wanted=bool(pypi))
@@ -295,7 +295,8 @@ def build_rows(
     for store in stores:
         snapshot = snapshots[store.id]
         if store.chain != CONDA_CHAIN:  # uv's own stores: not in rattler's lookup (see pypi_rows)
-            rows += pypi_rows(store, snapshot, entries_of(snapshot))
+            rattler = None if blocking_problem(stores, snapshots) else rows
+            rows += pypi_rows(store, snapshot, entries_of(snapshot), rattler)
             continue
         shadowed: dict[str, str] = {}  # reason, per winning store's name (one string for all its keys)
         for entry in entries_of(snapshot):
@@ -355,21 +356,35 @@ def fallthrough(then: Store | None) -> str:
     return "no later store has this key, so pixi sends none for it (a wildcard key may still apply)"
 
 
-def pypi_rows(store: Store, snapshot: Snapshot, entries: list[Entry]) -> list[Row]:
+def pypi_rows(store: Store, snapshot: Snapshot, entries: list[Entry], rattler: list[Row] | None = None) -> list[Row]:
     """Rows of a store only uv reads (after rattler's layer found nothing for the host): they
-    never take part in rattler's lookup; an entry the store knows uv never asks for is ignored."""
+    never take part in rattler's lookup; an entry the store knows uv never asks for is ignored.
+    With `rattler` (the rows of rattler's stores; None when pixi drops that layer), an entry uv
+    would send on a request without a user name is shadowed where rattler has a credential
+    for the host: pixi's layer sets the header first and uv keeps it."""
     rows = []
+    active: dict[str, Row] | None = None
     for entry in entries:
         verdict = store.chain_verdict(entry)
         if snapshot.state in BAD_FILE_STATES:
             rows.append(make_row(entry, store, Status.IGNORED, f"uv cannot read this store: {snapshot.message}"))
-        elif verdict is not None:
+            continue
+        if verdict is None and entry.note is None:
+            verdict = ("active", PYPI_USED, None)
+        url = store.anonymous_url(entry) if rattler is not None and verdict and verdict[0] == "active" else None
+        if url is not None and rattler is not None:
+            if active is None:
+                active = {r.key: r for r in rattler if r.status is Status.ACTIVE and r.store.chain == CONDA_CHAIN}
+            winner = next((active[key] for key in candidate_keys(url) if key in active), None)
+            if winner is not None:
+                why = f"rattler's {winner.key} in {winner.store.name} goes first for {url} (pixi's layer; uv keeps it)"
+                rows.append(make_row(entry, store, Status.SHADOWED, why, winner.store.id))
+                continue
+        if verdict is not None:
             status, why, by = verdict
             rows.append(make_row(entry, store, Status(status), why, store.id if by else None))
-        elif entry.note is not None:
-            rows.append(make_row(entry, store, Status.IGNORED, entry.note))
         else:
-            rows.append(make_row(entry, store, Status.ACTIVE, PYPI_USED))
+            rows.append(make_row(entry, store, Status.IGNORED, entry.note or ""))
     return rows
 
 

@@ -29,7 +29,8 @@ from pixi_auth_tui.core.hostkeys import parse_url
 from pixi_auth_tui.core.model import KINDS, BasicHTTP, Credential, field_value, mask, masked_secret, secret_of
 from pixi_auth_tui.core.urlmask import mask_urls
 from pixi_auth_tui.engine.inventory import Inventory, Resolution, describe_request
-from pixi_auth_tui.pypi import keyring_lookup, uv_netrc, uv_store
+from pixi_auth_tui.pypi import keyring_tool, uv_netrc, uv_store
+from pixi_auth_tui.pypi.keyring_entries import keyring_services
 
 RATTLER, URL, NETRC, UV_STORE, KEYRING = "rattler", "url", "netrc", "uv-store", "keyring"
 LAYER_NAMES = {
@@ -156,8 +157,10 @@ def resolve_pypi(
     url: str,
     side: UvSide,
     project: str | None = None,
+    request_url: str | None = None,
 ) -> PypiResolution:
-    """What pixi sends for a request to the index `url` (for `project`'s page, or the URL itself).
+    """What pixi sends for a request to the index `url` (for `project`'s page, or the URL itself;
+    `request_url`: a URL under the index, as written without user info).
     With `inventory` None, uv alone (no pixi around it: no rattler layer)."""
     clean, user, password = _split_userinfo(url)
     parsed = parse_url(clean)
@@ -166,7 +169,7 @@ def resolve_pypi(
         return PypiResolution(
             shown, shown, "", side.keyring_provider, [], None, error=f"not a URL with a host: {url!r}"
         )
-    request_url = _request_url(clean, project)
+    request_url = request_url or _request_url(clean, project)
     host = parsed.host
     scheme = parsed.scheme
     host_port = host + (f":{parsed.port}" if parsed.port is not None else "")
@@ -227,6 +230,32 @@ def resolve_pypi(
         _later_shadowed(result, side, request_url, clean, scheme, host, host_port, None)
         return result
     return _uv_chain(result, side, request_url, clean, scheme, host, host_port, None, "after 401/403/404")
+
+
+@dataclass(frozen=True)
+class IndexMatch:
+    """A workspace's PyPI index that a URL is, or lies under."""
+
+    index_url: str  # as the workspace writes it (its user name kept: uv sends it)
+    request_url: str  # the asked URL, without user info, as the url crate writes it
+
+
+def workspace_index(url: str, index_urls: list[str]) -> IndexMatch | None:
+    """The index of `index_urls` that `url` is or lies under (same scheme, host and port; the
+    index's path a prefix of the URL's), the longest first; None when it names none of them."""
+    asked = uv_store.parse_url(url)
+    if asked is None or asked.scheme not in ("http", "https"):
+        return None
+    best: tuple[int, str] | None = None
+    for index in index_urls:
+        parsed = uv_store.parse_url(index)
+        if parsed is None or (parsed.scheme, parsed.host, parsed.port) != (asked.scheme, asked.host, asked.port):
+            continue
+        root = parsed.path.rstrip("/")
+        under = asked.path.rstrip("/") == root or asked.path.startswith(root + "/")
+        if under and (best is None or len(root) > best[0]):
+            best = (len(root), index)
+    return None if best is None else IndexMatch(best[1], asked.href)
 
 
 def describe_request_for(inventory: Inventory, url: str) -> Any:
@@ -416,24 +445,26 @@ def _keyring_layer(
             'uv asks the keyring only when the URL names a user ("Skipping keyring fetch … without '
             'username"): write the user into the index URL, e.g. https://USER@host/simple',
         )
-    urls = keyring_lookup.keyring_urls(index_url, scheme, host_port)
+    urls = keyring_services(index_url)
+    if not urls:
+        return Layer(KEYRING, "nothing", "uv asks keyring only for http(s) index URLs")
     asked = ", then ".join(f"`keyring get {u} {username}`" for u in urls)
     if not side.run_keyring:
         return Layer(KEYRING, "not consulted", f"uv would run {asked} (not run here)")
-    trace = keyring_lookup.KeyringTrace()
-    answer = keyring_lookup.lookup(urls, username, side.env, trace)
-    if trace.problem:
-        return Layer(KEYRING, "nothing", trace.problem)
-    runs = "; ".join(f"{service}: {outcome}" for service, outcome in trace.calls)
-    if answer is None:
-        return Layer(KEYRING, "nothing", f"ran {asked} — {runs}", where=trace.executable)
-    cred = answer.credential
+    executable = keyring_tool.find_keyring(side.env)
+    if executable is None:
+        return Layer(KEYRING, "nothing", "no `keyring` command on PATH: uv warns and gets nothing from the keyring")
+    answers = keyring_tool.uv_keyring_lookup(executable, side.env, urls, username)
+    runs = "; ".join(f"{answer.service}: {answer.outcome}" for answer in answers)
+    answer = next((a for a in answers if a.found), None)
+    if answer is None or answer.password is None:
+        return Layer(KEYRING, "nothing", f"ran {asked} — {runs}", where=executable)
     return Layer(
         KEYRING,
         "sends",
-        f"`keyring get {answer.service} {username}` answered ({trace.executable})",
+        f"`keyring get {answer.service} {username}` answered ({executable})",
         username,
-        mask(cred.password, human=True),
+        mask(answer.password, human=True),
         answer.service,
-        cred,
+        BasicHTTP(username, answer.password),
     )

@@ -4,6 +4,13 @@ uv never uses a keyring library: it runs the program called `keyring` found on i
 (`Command::new("keyring")`), so what matters is that program's environment, not ours. Its
 backends are read from `keyring --list-backends`, and its plugins from the `keyring.backends`
 entry points of the Python that runs it (the way keyring itself finds them).
+
+This is the one place that runs `keyring get` (uv-auth keyring.rs, `fetch_subprocess`, for a
+user name U): `keyring get SERVICE U` with stdin closed; an exit other than 0 or output that is
+not UTF-8 gives nothing; otherwise stdout with trailing white space removed as Rust's
+`trim_end` removes it (Unicode White_Space, not Python's wider `str.isspace`) is the password,
+an empty one included. `resolve --pypi`, `check`, `test --store keyring-pypi` and the UI all
+ask through `uv_keyring_lookup`.
 """
 
 from __future__ import annotations
@@ -18,8 +25,10 @@ from pathlib import Path
 
 from pixi_auth_tui.core.hostkeys import parse_url
 from pixi_auth_tui.core.redact import REDACTOR
+from pixi_auth_tui.stores.netrc import RUST_WHITESPACE
 
 TIMEOUT = 60.0  # uv waits without a limit; a test must end (a plugin may prompt for a sign-in)
+_TRAILING = "".join(RUST_WHITESPACE)  # what Rust's str::trim_end removes
 _BACKEND_LINE = re.compile(r"^(?P<name>[\w.]+) \(priority: (?P<priority>[-\d.e+]+)\)$")
 # Backends that store what was set; any other backend is a plugin that answers by itself.
 STORAGE_MODULES = ("keyring.backends.", "keyrings.alt.")
@@ -223,10 +232,18 @@ class KeyringAnswer:
     def found(self) -> bool:
         return self.password is not None
 
+    @property
+    def outcome(self) -> str:
+        """What came of the call, in words (never the secret)."""
+        if self.password is None:
+            return self.message if self.exit_code in (None, 0) else f"nothing (exit {self.exit_code})"
+        return "a password" if self.password else "an EMPTY password (uv still sends it)"
+
 
 def keyring_get(path: str, env: dict[str, str], service: str, username: str, timeout: float = TIMEOUT) -> KeyringAnswer:
     """`keyring get SERVICE USER`, as uv runs it: stdin closed, the password is stdout with the
-    trailing white space removed; a failing exit or output that is not UTF-8 gives nothing."""
+    trailing white space removed (as Rust's trim_end); a failing exit or output that is not
+    UTF-8 gives nothing."""
     try:
         run = subprocess.run(
             [path, "get", service, username],
@@ -237,7 +254,7 @@ def keyring_get(path: str, env: dict[str, str], service: str, username: str, tim
             check=False,
         )
     except subprocess.TimeoutExpired:
-        return KeyringAnswer(service, username, None, None, f"no answer within {timeout:g}s")
+        return KeyringAnswer(service, username, None, None, f"no answer within {timeout:g}s (uv would keep waiting)")
     except OSError as err:
         return KeyringAnswer(service, username, None, None, f"cannot start keyring: {err.strerror or err}")
     stderr = run.stderr.decode("utf-8", "replace").strip().splitlines()
@@ -245,10 +262,10 @@ def keyring_get(path: str, env: dict[str, str], service: str, username: str, tim
     if run.returncode != 0:
         return KeyringAnswer(service, username, None, run.returncode, message or "not found")
     try:
-        password = run.stdout.decode("utf-8").rstrip()
+        password = run.stdout.decode("utf-8").rstrip(_TRAILING)
     except UnicodeDecodeError:
-        return KeyringAnswer(service, username, None, 0, "the answer is not UTF-8; uv ignores it")
-    REDACTOR.add(password)  # a secret from here on: no output of ours may carry it
+        return KeyringAnswer(service, username, None, 0, "an answer that is not UTF-8: uv ignores it")
+    REDACTOR.add_basic(username, password)  # a secret from here on: no output of ours may carry it
     return KeyringAnswer(service, username, password, 0, message)
 
 

@@ -41,21 +41,35 @@ def workspace_pypi(environment: Environment) -> PypiSettings:
 
 
 def discover_pypi_stores(environment: Environment, wanted: bool = False) -> list[Store]:
-    """uv's stores, after rattler's, when the workspace has PyPI indexes (or `wanted`: a command
-    that names one of them)."""
+    """uv's stores, after rattler's, in uv's order: netrc as uv reads it when the workspace has
+    PyPI indexes and a netrc exists; its credentials.toml when the workspace has
+    PyPI indexes, when it exists, or `wanted`; the Python keyring when the workspace has PyPI
+    indexes or `wanted` (a command that names one of them)."""
+    from pixi_auth_tui.pypi import uv_store
     from pixi_auth_tui.pypi.keyring_store import PythonKeyringStore
+    from pixi_auth_tui.pypi.uv_credentials import UvCredentialsStore
+    from pixi_auth_tui.pypi.uv_netrc_store import UvNetrcStore
 
     settings = workspace_pypi(environment)
+    index_urls = [without_password(u) for u in settings.index_urls]
+    stores: list[Store] = []
+    netrc = UvNetrcStore(index_urls, environment.env, environment.home)
+    if settings.index_urls and netrc.path is not None:  # beside rattler's reading of the same file
+        stores.append(netrc)
+    uv_path = uv_store.credentials_path(environment.env, environment.home)
+    if settings.index_urls or wanted or uv_path.exists():
+        stores.append(UvCredentialsStore(uv_path, index_urls, environment.env, environment.home))
     if not settings.index_urls and not wanted:
-        return []
+        return stores
     services = [s for url in settings.index_urls for s in keyring_services(url)]
-    return [
+    stores.append(
         PythonKeyringStore(
             queries_for(settings.index_urls),
             services,
             keyring_provider=settings.keyring_provider,
             bus_address=environment.get("DBUS_SESSION_BUS_ADDRESS"),
-            index_urls=[without_password(u) for u in settings.index_urls],
+            index_urls=index_urls,
             env=environment.env,
         )
-    ]
+    )
+    return stores

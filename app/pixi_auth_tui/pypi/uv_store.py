@@ -453,19 +453,7 @@ def save(path: Path, service_text: str, username: str, password: str) -> WriteOu
         service = login_service(service_text)
     except ServiceError as err:
         raise UvStoreError(f"{service_text!r} is no service uv accepts: {err}") from err
-    new = UvEntry(service, username, password)
-    with locked(path):
-        entries = _current(path)
-        for at, entry in enumerate(entries):
-            if entry.service.href == service.href and entry.username == username:
-                if entry == new:
-                    return WriteOutcome(False, f"Nothing changed: {_who(new)} already holds this secret", path)
-                entries[at] = new
-                _write(path, render(entries))
-                return WriteOutcome(True, f"Rotated {_who(new)}", path)
-        entries.append(new)
-        _write(path, render(entries))
-        return WriteOutcome(True, f"Added {_who(new)}", path)
+    return put(path, UvEntry(service, username, password))
 
 
 def remove(path: Path, service_text: str, username: str | None) -> WriteOutcome:
@@ -474,14 +462,53 @@ def remove(path: Path, service_text: str, username: str | None) -> WriteOutcome:
         service = login_service(service_text)
     except ServiceError as err:
         raise UvStoreError(f"{service_text!r} is no service uv accepts: {err}") from err
-    wanted = username or TOKEN_USER
+    return delete(path, service.href, username or TOKEN_USER)
+
+
+def _as_seen(entry: UvEntry | None) -> list[str]:
+    """The entry as rattler's JSON (what a `was` holds), or none."""
+    from pixi_auth_tui.core.model import dumps_credential
+
+    return [] if entry is None else [dumps_credential(entry.credential())]
+
+
+def put(path: Path, entry: UvEntry, *, was: str | None = None) -> WriteOutcome:
+    """Add or replace the entry for (entry's service, its user name) exactly as given (a row of
+    the table: no `uv auth login` rewriting of the service). `was` (rattler's JSON of what the
+    person saw under that service and user, or NO_ENTRY) is compared under uv's lock."""
+    from pixi_auth_tui.stores.base import entry_changed
+
     with locked(path):
         entries = _current(path)
-        keep = [e for e in entries if not (e.service.href == service.href and e.username == wanted)]
-        if len(keep) == len(entries):
-            return WriteOutcome(False, f"{wanted}@{service.href} is not stored in {path}", path)
-        _write(path, render(keep))
-        return WriteOutcome(True, f"Removed {wanted}@{service.href}", path)
+        at = next((i for i, e in enumerate(entries) if (e.service.href, e.username) == _id(entry)), None)
+        entry_changed(entry.service.href, _as_seen(None if at is None else entries[at]), was, "uv's credentials.toml")
+        if at is not None and entries[at] == entry:
+            return WriteOutcome(False, f"Nothing changed: {_who(entry)} already holds this secret", path)
+        if at is None:
+            entries.append(entry)
+        else:
+            entries[at] = entry
+        _write(path, render(entries))
+        return WriteOutcome(True, f"{'Added' if at is None else 'Rotated'} {_who(entry)}", path)
+
+
+def delete(path: Path, service_href: str, username: str | None, *, was: str | None = None) -> WriteOutcome:
+    """Remove the entry for exactly (service, user name; None: a bearer entry), `was` as for put."""
+    from pixi_auth_tui.stores.base import entry_changed
+
+    with locked(path):
+        entries = _current(path)
+        found = next((e for e in entries if (e.service.href, e.username) == (service_href, username)), None)
+        entry_changed(service_href, _as_seen(found), was, "uv's credentials.toml")
+        if found is None:
+            who = service_href if username is None else f"{username}@{service_href}"
+            return WriteOutcome(False, f"{who} is not stored in {path}", path)
+        _write(path, render([e for e in entries if e is not found]))
+        return WriteOutcome(True, f"Removed {_who(found)}", path)
+
+
+def _id(entry: UvEntry) -> tuple[str, str | None]:
+    return entry.service.href, entry.username
 
 
 def _who(entry: UvEntry) -> str:

@@ -171,5 +171,11 @@ class Store(ABC):
         that shadows it); None: active unless its note says why not."""
         return None
 
+    def anonymous_url(self, entry: Entry) -> str | None:
+        """For a store outside rattler's chain: a URL uv requests with this entry's credential
+        that names no user, so rattler's layer (pixi's) is asked first and may shadow it; None
+        when no such request is made."""
+        return None
+
     def describe(self) -> str:
         return f"{self.name} ({self.location})"

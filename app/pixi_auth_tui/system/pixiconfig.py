@@ -83,7 +83,7 @@ def read_toml(path: Path, max_bytes: int = MAX_TOML_BYTES) -> dict[str, Any]:
     BadToml: not UTF-8, not TOML, or nested too deeply for tomllib (it recurses per level).
     """
     data = read_limited(path, max_bytes)
-    import tomllib  # here: most runs read no TOML, and tomllib (with datetime) costs ~10 ms to import
+    import tomllib  # here: most runs read no TOML, and tomllib imports datetime too (bench/RESULTS.md)
 
     try:
         return tomllib.loads(data.decode("utf-8"))

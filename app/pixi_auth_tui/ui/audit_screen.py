@@ -22,16 +22,8 @@ from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from pixi_auth_tui.audit.findings import (
-    Finding,
-    FixHistory,
-    Severity,
-    apply_fix,
-    consequence,
-    run_audit,
-    summary,
-    undo_fix,
-)
+from pixi_auth_tui.audit.findings import Finding, Severity, run_audit, summary
+from pixi_auth_tui.audit.fixes import FixHistory, apply_fix, consequence, undo_fix
 from pixi_auth_tui.core.redact import plain
 from pixi_auth_tui.engine.inventory import Inventory, load_inventory
 from pixi_auth_tui.probe.state import ProbeState

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from rich.text import Text
 from textual import on, work
@@ -28,7 +28,8 @@ from textual.widget import Widget
 from textual.widgets import Header, Input, ProgressBar, Static
 from textual.worker import Worker
 
-from pixi_auth_tui.audit.findings import Finding, FixHistory, run_audit
+from pixi_auth_tui.audit.findings import Finding, run_audit
+from pixi_auth_tui.audit.fixes import FixHistory
 from pixi_auth_tui.core.model import KINDS, is_oauth
 from pixi_auth_tui.core.redact import plain
 from pixi_auth_tui.engine.inventory import KEYCHAIN, WINNING, FileSignature, Inventory, Row, Status, changed_files
@@ -57,7 +58,7 @@ from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.system.preferences import DETAIL_PLACES, Preferences
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
-from pixi_auth_tui.ui.oauth_screens import OAuthActions
+from pixi_auth_tui.ui.oauth_screens import OAuthFlows
 from pixi_auth_tui.ui.reading import read_stores
 from pixi_auth_tui.ui.row_index import RowIndex
 from pixi_auth_tui.ui.terminal_text import PlainInput
@@ -75,6 +76,7 @@ if TYPE_CHECKING:
     from pixi_auth_tui.ui.dialogs.credential_form import FormResult, SignInStart
 
 WRITABLE_STATES = (StoreState.OK, StoreState.MISSING)
+UV_STORE = "uv"  # uv's credentials.toml (pixi_auth_tui.pypi.uv_credentials.STORE_ID)
 
 
 W = TypeVar("W", bound=Widget)
@@ -92,7 +94,7 @@ def breakpoint_class(size: int, breakpoints: list[tuple[int, str]]) -> str | Non
     return max(reached)[1] if reached else None
 
 
-class MainScreen(OAuthActions, Screen[None]):
+class MainScreen(Screen[None]):
     AUTO_FOCUS = "CredentialTable"  # focused once at start, so the footer is laid out once
     # Below 150 columns the detail pane moves under the table, so every column stays readable;
     # below 100 columns or 30 rows the store list folds into one line. Applied before the first frame.
@@ -166,6 +168,7 @@ class MainScreen(OAuthActions, Screen[None]):
             yield DetailPane(home, self.clock, id="detail-pane")
         yield hidden(Static("", id="empty"))
         yield KeysFooter(compact=True)
+        yield OAuthFlows()
 
     def _apply_breakpoints(self) -> None:
         """The breakpoint classes for the terminal's size, before anything is laid out.
@@ -212,6 +215,10 @@ class MainScreen(OAuthActions, Screen[None]):
     def detail(self) -> DetailPane:
         return self.query_one(DetailPane)
 
+    @property
+    def oauth(self) -> OAuthFlows:
+        return self.query_one(OAuthFlows)
+
     def say(self, message: str, severity: SeverityLevel = "information", timeout: float = 5) -> None:
         """A notification; its text is never read as markup (it names keys, URLs, users)."""
         self.notify(message, severity=severity, timeout=timeout, markup=False)
@@ -219,20 +226,32 @@ class MainScreen(OAuthActions, Screen[None]):
     def on_mount(self) -> None:
         self.action_refresh()
         self.set_interval(self.watch_seconds, self._watch_files)
-        self.set_interval(1.0, self.tick_token_detail)  # OAuth/JWT expiry countdown
         if getattr(self.app, "workspace_paths", None):
             self.action_workspace()
 
-    # OAuthActions (ui/oauth_screens) speaks to the app; on this screen these reach it.
-    def push_screen(self, screen: Screen[Any], callback: Callable[[Any], Any] | None = None) -> Any:
-        return self.app.push_screen(screen, callback)
+    # -- OAuth ------------------------------------------------------------------------
 
-    def call_from_thread(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        return self.app.call_from_thread(callback, *args, **kwargs)
+    def action_sign_in(self) -> None:
+        if self.inventory is None:
+            return
+        row = self.selected_row()
+        host = row.key if row is not None and is_oauth(row.entry.credential) else ""
+        self.oauth.sign_in(self.inventory, self.environment.home, host)
 
-    @property
-    def screen_stack(self) -> list[Screen[Any]]:
-        return self.app.screen_stack
+    def action_oauth_refresh(self) -> None:
+        row = self.selected_row()
+        if row is None or not is_oauth(row.entry.credential) or self.inventory is None:
+            self.say("Select an OAuth entry to refresh.", "warning")
+            return
+        self.oauth.refresh_now(self.inventory, row)
+
+    @on(OAuthFlows.Said)
+    def _oauth_said(self, event: OAuthFlows.Said) -> None:
+        self.say(event.text, event.severity, event.timeout)
+
+    @on(OAuthFlows.StoresChanged)
+    def _oauth_wrote(self) -> None:
+        self.action_refresh()
 
     # -- loading -----------------------------------------------------------------------
 
@@ -480,7 +499,9 @@ class MainScreen(OAuthActions, Screen[None]):
         from pixi_auth_tui.ui.dialogs.credential_form import SignInStart
 
         if isinstance(result, SignInStart):
-            return self.start_sign_in(result.key, result.store_id)
+            if self.inventory is not None:
+                self.oauth.sign_in(self.inventory, self.environment.home, result.key, result.store_id)
+            return None
         if result is None or self.inventory is None:
             return
         store = self.inventory.store(result.store_id)
@@ -500,7 +521,7 @@ class MainScreen(OAuthActions, Screen[None]):
             return
         problem = self._why_not_editable(row, moving=True)
         if row.store.chain != "conda":
-            problem = f"{row.store.name} entries are keyed by keyring service and user name: add it to a store anew."
+            problem = f"{row.store.name} entries belong to uv's chain (a service and a user name): add it anew."
         if problem is not None:
             self.say(problem, "warning")
             return
@@ -584,10 +605,16 @@ class MainScreen(OAuthActions, Screen[None]):
             self.say(f"{row.store.name} is read-only (as it is for rattler): edit it by hand.", "warning")
             return
         if is_oauth(row.entry.credential):
-            return self.sign_out(row)  # revoke at the provider, then remove
+            return self.oauth.sign_out(self.inventory, row)  # revoke at the provider, then remove
         inventory = self.inventory
         after = successor_after_delete(inventory, row)
-        if row.store.chain != "conda":
+        if row.store.id == UV_STORE:
+            who = f" for {row.entry.item_ref}" if row.entry.item_ref else ""
+            consequence = (
+                f"uv will then find nothing in its credentials.toml under {row.key}{who} "
+                "(the same as `uv auth logout`)."
+            )
+        elif row.store.chain != "conda":
             consequence = (
                 f"`keyring get {row.key} {row.entry.item_ref}` will then find nothing: uv takes no password "
                 "from this entry for PyPI indexes."
@@ -682,6 +709,10 @@ class MainScreen(OAuthActions, Screen[None]):
         return self.probe_state.result_for(row.store.id, row.key, row.entry.credential) if self.probe_state else None
 
     def probe_url_for(self, row: Row) -> str | None:
+        if row.store.id == UV_STORE:  # uv's entry: tested on the workspace's index under its service
+            from pixi_auth_tui.pypi.uv_credentials import UvCredentialsStore, test_url
+
+            return test_url(row.store, row.entry) if isinstance(row.store, UvCredentialsStore) else row.key
         if row.store.chain != "conda":  # a keyring entry is tested on the index URL uv asks it for
             from pixi_auth_tui.probe.keyring_entry import index_url_for
 
@@ -727,6 +758,8 @@ class MainScreen(OAuthActions, Screen[None]):
         if row is None or self.probe_state is None:
             self.say("Select an entry first.", "warning")
             return
+        if row.store.id == UV_STORE:
+            return self._test_uv_row(row)
         if row.store.chain != "conda":
             return self._test_keyring_row(row)
         url = self.probe_url_for(row)
@@ -865,6 +898,54 @@ class MainScreen(OAuthActions, Screen[None]):
                     table.testing.discard(row_id(row))
                     self._refresh_row(row)
             progress.display = False
+
+    def _test_uv_row(self, row: Row) -> None:
+        """An entry of uv's credentials.toml: its index asked with it, as uv sends it, and without."""
+        url = self.probe_url_for(row) or row.key
+        if url.startswith("http://"):
+            question = f"{url} is plain http: the secret of {row.key} would travel unencrypted.\n\nSend it anyway?"
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._uv_test(row, url, allow_http=True)
+
+            self.app.push_screen(ConfirmScreen(question, confirm="Send"), answered)
+            return
+        self._uv_test(row, url, allow_http=False)
+
+    @work(group="probe", description="test an entry of uv's credentials.toml")
+    async def _uv_test(self, row: Row, url: str, allow_http: bool) -> None:
+        from pixi_auth_tui.core.hostkeys import host_of
+        from pixi_auth_tui.probe.request import ProbeOptions, ProbeSetupError, probe
+
+        assert self.probe_state is not None
+        state, table = self.probe_state, self.table
+        host = host_of(url)
+        if host is None:
+            self.say(f"{url} is not a URL with a host: nothing to test.", "warning")
+            return
+        self.say(f"Testing {url} as uv sends it …", timeout=3)
+        table.testing.add(row_id(row))
+        self._refresh_row(row)
+        options = ProbeOptions(
+            allow_http=allow_http,
+            env=dict(self.environment.env),
+            generic_whoami=False,
+            offline=self.environment.label == "demo",
+        )
+        try:
+            result = await probe(host, row.entry.credential, url, options)
+        except ProbeSetupError as err:
+            table.testing.discard(row_id(row))
+            self._refresh_row(row)
+            self.say(f"Cannot test: {err}", "error", 10)
+            return
+        table.testing.discard(row_id(row))
+        state.record(row.store.id, row.key, row.entry.credential, result)
+        await asyncio.to_thread(state.save)
+        self._refresh_row(row)
+        severity = "error" if result.verdict in FAILING else "information"
+        self.say(f"{row.key}: {result.verdict.value}: {result.message}\n{result.url}", severity, timeout=10)
 
     def _test_keyring_row(self, row: Row) -> None:
         """A Python keyring entry: `keyring get` as uv runs it, then its index (plain http asked first)."""

@@ -3,8 +3,7 @@ cancel), "Refresh now", sign-out with revocation, and the token detail lines.
 
 The protocol work is `pixi_auth_tui.oauth.flow`'s and runs in thread workers; this module only
 formats. Outside text (codes, URLs, provider messages) is always passed as `Text`, never markup.
-`OAuthActions` is mixed into the app; what it needs from it: `inventory`, `environment`,
-`selected_row()`, `notify`, `push_screen`, `action_refresh()`, `_render_detail()`, `clock`.
+`OAuthFlows` runs them for the main screen and answers it by messages.
 """
 
 from __future__ import annotations
@@ -15,15 +14,17 @@ import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.css.query import NoMatches
+from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from pixi_auth_tui.core.model import Credential, is_oauth
@@ -346,124 +347,111 @@ class SignInDialog(ModalScreen[str | None]):
 # -- the app's actions ---------------------------------------------------------------------------
 
 
-class OAuthActions:
-    """Sign in, refresh now and sign out, mixed into the main app (see the module docstring)."""
+class OAuthFlows(Widget):
+    """Sign in, refresh now and sign out. Has nothing to show itself: it opens its dialogs, runs
+    the protocol in workers and tells its screen by messages what happened (`Said`) and that the
+    stores changed (`StoresChanged`)."""
 
-    inventory: Inventory | None
-    environment: Any
-    clock: Callable[[], float]
+    DEFAULT_CSS = "OAuthFlows { display: none; }"
 
-    def action_sign_in(self) -> None:
-        app: Any = self
-        if self.inventory is None:
-            return
+    class Said(Message):
+        def __init__(self, text: str, severity: SeverityLevel = "information", timeout: float = 5) -> None:
+            super().__init__()
+            self.text = text
+            self.severity: SeverityLevel = severity
+            self.timeout = timeout
+
+    class StoresChanged(Message):
+        """Something was written: read the stores again."""
+
+    def _say(self, text: str, severity: SeverityLevel = "information", timeout: float = 5) -> None:
+        self.post_message(self.Said(text, severity, timeout))  # (thread-safe: workers use it too)
+
+    @staticmethod
+    def _sign_in_stores(inventory: Inventory) -> list[Store]:
         usable = (StoreState.OK, StoreState.MISSING)
-        stores = [
+        return [
             s
-            for s in self.inventory.stores
-            if s.writable and s.chain == "conda" and self.inventory.snapshots[s.id].state in usable
+            for s in inventory.stores
+            if s.writable and s.chain == "conda" and inventory.snapshots[s.id].state in usable
         ]
-        if not stores:
-            app.notify("No store can be written: see the store list for why.", severity="error")
-            return
-        row = app.selected_row()
-        host = row.key if row is not None and is_oauth(row.entry.credential) else ""
-        self.start_sign_in(host)
 
-    def start_sign_in(self, host: str = "", store_id: str | None = None) -> None:
+    def sign_in(self, inventory: Inventory, home: Path, host: str = "", store_id: str | None = None) -> None:
         """The sign-in form, prefilled (from `l`, or the add form's "Sign in (OAuth/OIDC)" kind)."""
-        app: Any = self
-        assert self.inventory is not None
-        usable = (StoreState.OK, StoreState.MISSING)
-        stores = [
-            s
-            for s in self.inventory.stores
-            if s.writable and s.chain == "conda" and self.inventory.snapshots[s.id].state in usable
-        ]
-        chosen = self.inventory.store(store_id) if store_id else None
-        default = chosen if chosen in stores else info.login_store(self.inventory)
-        form = SignInForm(stores, default, self.environment.home, host)
-        app.push_screen(form, self._sign_in_with)
-
-    def _sign_in_with(self, request: SignInRequest | None) -> None:
-        if request is None or self.inventory is None:
+        stores = self._sign_in_stores(inventory)
+        if not stores:
+            self._say("No store can be written: see the store list for why.", "error")
             return
-        app: Any = self
-        app.push_screen(SignInDialog(request, self.inventory), self._signed_in)
+        chosen = inventory.store(store_id) if store_id else None
+        default = chosen if chosen in stores else info.login_store(inventory)
+
+        def requested(request: SignInRequest | None) -> None:
+            if request is not None:
+                self.app.push_screen(SignInDialog(request, inventory), self._signed_in)
+
+        self.app.push_screen(SignInForm(stores, default, home, host), requested)
 
     def _signed_in(self, message: str | None) -> None:
-        app: Any = self
         if message is None:
-            app.notify("Sign-in cancelled; nothing was stored.")
+            self._say("Sign-in cancelled; nothing was stored.")
             return
-        app.notify(message, markup=False, timeout=10)
-        app.action_refresh()
-
-    def action_oauth_refresh(self) -> None:
-        app: Any = self
-        row = app.selected_row()
-        if row is None or not is_oauth(row.entry.credential) or self.inventory is None:
-            app.notify("Select an OAuth entry to refresh.", severity="warning")
-            return
-        self._refresh_worker(self.inventory, row)
+        self._say(message, timeout=10)
+        self.post_message(self.StoresChanged())
 
     @work(thread=True, exclusive=True, group="write")
-    def _refresh_worker(self, inventory: Inventory, row: Row) -> None:
+    def refresh_now(self, inventory: Inventory, row: Row) -> None:
         from pixi_auth_tui.oauth import flow as oauth
 
-        app: Any = self
         try:
             outcome = oauth.refresh_row(inventory, row)
         except (OAuthFailure, StoreError) as failure:
-            message = f"Refresh of {row.key} failed: {failure}. The entry was left untouched."
-            app.call_from_thread(app.notify, message, severity="error", timeout=10, markup=False)
+            self._say(f"Refresh of {row.key} failed: {failure}. The entry was left untouched.", "error", 10)
             return
-        app.call_from_thread(app.notify, outcome.message, markup=False)
-        app.call_from_thread(app.action_refresh)
+        self._say(outcome.message)
+        self.post_message(self.StoresChanged())
 
-    def sign_out(self, row: Row) -> None:
+    def sign_out(self, inventory: Inventory, row: Row) -> None:
         """Delete for OAuth entries: confirm, revoke at the provider, then remove."""
         from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 
-        app: Any = self
-        inventory = self.inventory
-        assert inventory is not None
         question = (
             f"Sign out of {row.key}?\n\nThe tokens are revoked at the provider, then the entry is removed "
             f"from {row.store.name}."
         )
-        app.push_screen(
-            ConfirmScreen(question, confirm="Sign out"),
-            lambda yes: self._sign_out_worker(inventory, row) if yes else None,
-        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._sign_out_worker(inventory, row)
+
+        self.app.push_screen(ConfirmScreen(question, confirm="Sign out"), answered)
 
     @work(thread=True, exclusive=True, group="write")
     def _sign_out_worker(self, inventory: Inventory, row: Row) -> None:
         from pixi_auth_tui.oauth import flow as oauth
 
-        app: Any = self
         cred = row.entry.credential
         assert is_oauth(cred)
         problems = oauth.revoke(cred)
         if problems:
-            app.call_from_thread(self._ask_remove_anyway, inventory, row, problems)
+            self.app.call_from_thread(self._ask_remove_anyway, inventory, row, problems)
             return
         self._remove(inventory, row, "revoked at the provider")
 
     def _ask_remove_anyway(self, inventory: Inventory, row: Row, problems: list[str]) -> None:
         from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 
-        app: Any = self
         question = (
             "Revocation did not succeed:\n  " + "\n  ".join(problems) + f"\n\nRemove {row.key} from {row.store.name} "
             "anyway? The tokens may stay valid at the provider until they expire."
         )
-        app.push_screen(
-            ConfirmScreen(question, confirm="Remove anyway"),
-            lambda yes: (
-                self._remove_worker(inventory, row) if yes else app.notify(f"{row.key} was kept.", markup=False)
-            ),
-        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._remove_worker(inventory, row)
+            else:
+                self._say(f"{row.key} was kept.")
+
+        self.app.push_screen(ConfirmScreen(question, confirm="Remove anyway"), answered)
 
     @work(thread=True, exclusive=True, group="write")
     def _remove_worker(self, inventory: Inventory, row: Row) -> None:
@@ -472,23 +460,10 @@ class OAuthActions:
     def _remove(self, inventory: Inventory, row: Row, how: str) -> None:
         from pixi_auth_tui.oauth import flow as oauth
 
-        app: Any = self
         try:
             message = oauth.sign_out(inventory, row)
         except StoreError as err:
-            app.call_from_thread(app.notify, f"Nothing removed: {err}", severity="error", markup=False)
+            self._say(f"Nothing removed: {err}", "error")
             return
-        app.call_from_thread(app.notify, f"{message} ({how})", markup=False)
-        app.call_from_thread(app.action_refresh)
-
-    def tick_token_detail(self) -> None:
-        """Keep the expiry countdown of the selected token entry current."""
-        app: Any = self
-        if app.screen_stack[1:] or not app.is_running:
-            return
-        try:
-            row = app.selected_row()
-            if row is not None and info.token_details(row.entry.credential) is not None:
-                app._render_detail()
-        except NoMatches:
-            pass  # the main screen is being torn down (the app is quitting)
+        self._say(f"{message} ({how})")
+        self.post_message(self.StoresChanged())

@@ -351,7 +351,7 @@ def keyring_lines(host: HostCheck, report: CheckReport) -> Text:
     rows = [
         (r.key, r.entry.item_ref, r.status.value, r.entry.origin or "", r.reason)
         for r in report.inventory.rows
-        if r.store.chain != "conda"
+        if r.store.id == "keyring-pypi"
     ]
     text = Text()
     seen: set[str] = set()

@@ -44,6 +44,8 @@ ALL_FIELDS = tuple(FIELD_LABELS)
 
 KEY_LABEL = "Key (host or *.wildcard)"
 KEYRING_KEY_LABEL = "Keyring service (the index URL, or its host)"
+UV_KEY_LABEL = "uv service (the index URL, or its host)"
+UV_STORE = "uv"  # uv's credentials.toml (pixi_auth_tui.pypi.uv_credentials.STORE_ID)
 
 # The add form's "Sign in (OAuth/OIDC)" kind: saving hands the host over to the sign-in dialog.
 SIGN_IN_KIND = "OAuth"
@@ -250,15 +252,20 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         self._update_hints()
 
     def _pypi_store(self) -> Store | None:
-        """The chosen store when it is one of uv's (Python keyring), else None."""
+        """The chosen store when it is one of uv's (its credentials.toml, Python keyring), else None."""
         store = self.inventory.store(str(self.query_one("#store", Select).value))
         return store if store is not None and store.chain != "conda" else None
+
+    def _uv_store(self) -> Store | None:
+        """The chosen store when it is uv's credentials.toml, else None."""
+        store = self._pypi_store()
+        return store if store is not None and store.id == UV_STORE else None
 
     def _suggested_kind(self, key: str) -> str:
         from pixi_auth_tui.oauth.info import is_prefix_dev
 
         if self._pypi_store() is not None:
-            return "BasicHTTP"  # keyring answers uv with a password for a user name
+            return "BasicHTTP"  # keyring answers uv with a password for a user name; uv's store mostly holds those
         if key.lower().startswith("s3://"):
             return "S3Credentials"
         return SIGN_IN_KIND if key.strip() and is_prefix_dev(key.strip()) else "BearerToken"
@@ -268,7 +275,9 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         offered_before = self.suggestion is not None
         self.suggestion = None
         hint = Text()
-        label = KEYRING_KEY_LABEL if self._pypi_store() is not None else KEY_LABEL
+        label = KEY_LABEL
+        if self._pypi_store() is not None:
+            label = UV_KEY_LABEL if self._uv_store() is not None else KEYRING_KEY_LABEL
         key_label = self.query_one("#key-label", Label)
         if key_label.content != label:  # (an update relayouts the form: only when it changes)
             key_label.update(label)
@@ -278,6 +287,12 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
             hint.append(
                 f"Save opens the sign-in; the entry is stored under {oauth_login_key(key)}, as rattler's login does"
             )
+        elif (uv := self._uv_store()) is not None:
+            from pixi_auth_tui.pypi.uv_credentials import UvCredentialsStore, key_hint
+
+            if isinstance(uv, UvCredentialsStore):
+                user = self.query_one("#username", Input).value.strip()
+                hint.append(plain(key_hint(uv, key, user)))  # typed text: escapes shown, never acted on
         elif self._pypi_store() is not None:
             hint.append(plain(self._keyring_hint(key)))  # typed text: escapes shown, never acted on
         elif key and self.editing is None:
@@ -371,11 +386,20 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
             return
         ok = True
         pypi = self._pypi_store()
-        refusal = key_refusal(key) if pypi is None else _service_refusal(key)  # the sentences `set` prints
+        uv = self._uv_store()
+        if uv is not None:
+            from pixi_auth_tui.pypi.uv_credentials import service_refusal
+
+            refusal = None if self.editing is not None else service_refusal(key)
+        else:
+            refusal = key_refusal(key) if pypi is None else _service_refusal(key)  # the sentences `set` prints
         if refusal:
             self._set_error("key", refusal)
             ok = False
-        if pypi is not None and self._kind() != "BasicHTTP":
+        if uv is not None and self._kind() not in ("BasicHTTP", "BearerToken"):
+            self._set_error("store", f"{uv.name} holds a user name and password, or a token: choose one of those")
+            ok = False
+        elif pypi is not None and uv is None and self._kind() != "BasicHTTP":
             self._set_error("store", f"{pypi.name} holds a user name and a password: choose Username + password")
             ok = False
         previous = self.editing.entry.credential if self.editing else None
@@ -384,10 +408,14 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
             pypi is not None
             and self.editing is not None
             and credential is not None
+            and KINDS[credential.kind].sends == "basic"
             and field_value(credential, "username") != field_value(self.editing.entry.credential, "username")
         )
         if renamed:
-            errors = {**errors, "username": "The user name is part of a keyring entry: add a new entry instead"}
+            errors = {
+                **errors,
+                "username": f"The user name is part of a {pypi.name if pypi else ''} entry: add a new entry instead",
+            }
             credential = None
         for name, message in errors.items():
             self._set_error(name, message)
@@ -411,7 +439,11 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
                     f"in PLAIN TEXT ({choice.store.location}), as `pixi auth login` does.",
                 )
                 return
-        user = field_value(credential, "username") if pypi is not None else None
+        user = _pypi_user(credential) if pypi is not None else None
+        if uv is not None and self.editing is None:
+            from pixi_auth_tui.pypi.uv_credentials import UvCredentialsStore
+
+            key = uv.stored_key(key.strip()) if isinstance(uv, UvCredentialsStore) else key  # where uv stores it
         exists = any(
             e.key == key and (pypi is None or e.item_ref == user) for e in self.inventory.snapshots[store_id].entries
         )
@@ -425,7 +457,11 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         if self.editing is not None:
             seen: Credential | None = self.editing.entry.credential
         else:  # an add, or "Rotate instead" of the entry this form was shown
-            found = [e for e in self.inventory.snapshots[store_id].entries if e.key == key]
+            found = [
+                e
+                for e in self.inventory.snapshots[store_id].entries
+                if e.key == key and (pypi is None or e.item_ref == user)  # uv's entries: one per user name
+            ]
             seen = found[0].credential if found else None
         self.dismiss(FormResult(key, credential, store_id, probe_url, seen))
 
@@ -446,7 +482,17 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
             self._set_line(result, Text("Fill in the fields first: " + "; ".join(errors.values())))
             return
         url = self.query_one("#probe-url", Input).value.strip() or default_probe_url(key, credential)
-        if self._pypi_store() is not None:
+        if self._uv_store() is not None:
+            from pixi_auth_tui.core.hostkeys import host_of
+
+            # uv's entry: asked on the index URL given (or the service), as uv sends it.
+            url = self.query_one("#probe-url", Input).value.strip() or (key.strip() if "://" in key else "")
+            if not url:
+                self._set_line(result, Text("Give the index URL to test (https://host/simple) as the test URL."))
+                return
+            credential = _as_uv_sends(credential, self.editing)
+            key = host_of(url) or key
+        elif self._pypi_store() is not None:
             from pixi_auth_tui.core.hostkeys import host_of
             from pixi_auth_tui.pypi.keyring_entries import keyring_services
 
@@ -493,6 +539,23 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def _pypi_user(credential: Credential) -> str | None:
+    """The user name an entry of uv's stores is kept under: a token is uv's `__token__` user."""
+    if KINDS[credential.kind].sends == "bearer":
+        return "__token__"
+    return field_value(credential, "username")
+
+
+def _as_uv_sends(credential: Credential, editing: Row | None) -> Credential:
+    """A token typed for uv's store goes out as `__token__` (HTTP basic), as uv stores it; a
+    `scheme = "bearer"` entry being rotated stays a bearer token."""
+    from pixi_auth_tui.core.model import BasicHTTP
+
+    if KINDS[credential.kind].sends != "bearer" or (editing is not None and editing.entry.item_ref is None):
+        return credential
+    return BasicHTTP("__token__", field_value(credential, "token"))
 
 
 def _service_refusal(key: str) -> str | None:

@@ -13,7 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from pixi_auth_tui.audit.findings import Finding, Fix
+from pixi_auth_tui.audit.findings import Finding
+from pixi_auth_tui.audit.fixes import Fix
 from pixi_auth_tui.core.model import mask, public_identity, secret_of
 from pixi_auth_tui.core.redact import plain
 from pixi_auth_tui.engine.inventory import Inventory

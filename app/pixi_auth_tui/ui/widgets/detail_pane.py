@@ -29,6 +29,7 @@ from pixi_auth_tui.core.model import (
 )
 from pixi_auth_tui.core.redact import plain
 from pixi_auth_tui.engine.inventory import Inventory, Row, order_note
+from pixi_auth_tui.oauth.info import token_details
 from pixi_auth_tui.probe.state import ProbeResult
 from pixi_auth_tui.stores.base import Ability, StoreError
 from pixi_auth_tui.ui import present
@@ -69,7 +70,11 @@ def describe(
     field("Status", row.status.value, STATUS_STYLE[row.status.value])
     field("Why", row.reason)
     pypi = row.store.chain != "conda"
-    if pypi:  # a Python keyring entry: the call uv makes for it, and who wrote it
+    if pypi and row.store.id == "uv":  # uv's credentials.toml: asked by service and user name
+        field("uv asks", "its credentials.toml, for indexes under this service (step 4 of uv's chain)")
+        if row.entry.origin:
+            field("Entry", row.entry.origin)
+    elif pypi:  # a Python keyring entry: the call uv makes for it, and who wrote it
         field("uv runs", f"keyring get {row.key} {row.entry.item_ref or ''}")
         if row.entry.origin:
             field("Written by", row.entry.origin)
@@ -144,6 +149,15 @@ class DetailPane(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="detail")
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self._tick)
+
+    def _tick(self) -> None:
+        """Keep the expiry countdown of a token entry current (only while it is in view)."""
+        row = self.row
+        if row is not None and self.screen.is_current and token_details(row.entry.credential) is not None:
+            self._redraw()
 
     def show(
         self, row: Row | None, inventory: Inventory | None, result: ProbeResult | None, probe_url: str | None
