@@ -31,6 +31,7 @@ SCRUBBED = (
     "PIXI_NO_CONFIG",
     "XDG_CONFIG_HOME",
     "DBUS_SESSION_BUS_ADDRESS",
+    "XDG_RUNTIME_DIR",  # libdbus's fallback bus, $XDG_RUNTIME_DIR/bus: never the real user's
 )
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

@@ -239,8 +239,16 @@ def _keychain_findings(inventory: Inventory) -> list[Finding]:
     snap = inventory.snapshots[KEYCHAIN]
     findings: list[Finding] = []
     if snap.state in (StoreState.LOCKED, StoreState.UNAVAILABLE, StoreState.ERROR):
+        # A keychain pixi would wait on is worth a warning; one it merely cannot use, a note.
+        hangs = snap.diagnosis in ("not-answering", "locked-no-prompter")
         findings.append(
-            Finding("keychain-state", Severity.INFO, f"keychain {snap.state.value}", snap.message, KEYCHAIN)
+            Finding(
+                "keychain-state",
+                Severity.WARNING if hangs else Severity.INFO,
+                f"keychain {snap.state.value}" + (f" ({snap.diagnosis})" if snap.diagnosis else ""),
+                snap.message,
+                KEYCHAIN,
+            )
         )
     by_key: dict[str, list[Row]] = {}
     for row in inventory.rows:
@@ -302,6 +310,14 @@ def _unreadable_keychain_item(inventory: Inventory, row: Row) -> Finding:
         item_ref=row.entry.item_ref,
         fixes=fixes,
     )
+
+
+def keychain_json(inventory: Inventory) -> dict[str, object] | None:
+    """`audit --json`'s `keychain`: its state, the diagnosis code and the one-line explanation."""
+    if inventory.store(KEYCHAIN) is None:
+        return None
+    snap = inventory.snapshots[KEYCHAIN]
+    return {"state": snap.state.value, "diagnosis": snap.diagnosis, "message": snap.message}
 
 
 def _entry_findings(inventory: Inventory, now: float, state: ProbeState | None) -> list[Finding]:

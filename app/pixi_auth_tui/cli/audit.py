@@ -21,14 +21,14 @@ def add_parser(add: AddParser) -> None:
 
 
 def cmd_audit(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
-    from pixi_auth_tui.audit.findings import Severity, run_audit, summary
+    from pixi_auth_tui.audit.findings import Severity, keychain_json, run_audit, summary
     from pixi_auth_tui.probe.state import ProbeState
 
     environment = environment_for(args)
     findings = run_audit(inv, environment.home, ProbeState.default(environment.env))
     counts = summary(findings)
     if args.json:
-        report = {"summary": counts, "findings": [f.to_json() for f in findings]}
+        report = {"summary": counts, "keychain": keychain_json(inv), "findings": [f.to_json() for f in findings]}
         if out.isatty():
             write_json(out, {**report, "inventory": inventory_json(inv)})  # indented, for a person
         else:

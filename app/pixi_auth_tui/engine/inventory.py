@@ -78,10 +78,15 @@ def make_keychain_store(environment: Environment) -> Store:
         from pixi_auth_tui.stores.windows import WindowsCredentialStore
 
         return WindowsCredentialStore()
+    from pixi_auth_tui.stores.dbus_session import can_prompt, session_bus
     from pixi_auth_tui.stores.locking import keychain_lock_path
     from pixi_auth_tui.stores.secretservice import SecretServiceStore
 
-    return SecretServiceStore(environment.get("DBUS_SESSION_BUS_ADDRESS"), keychain_lock_path(environment.env))
+    # The bus pixi's libdbus reaches: DBUS_SESSION_BUS_ADDRESS, else $XDG_RUNTIME_DIR/bus.
+    bus = session_bus(environment.env)
+    return SecretServiceStore(
+        bus.address, keychain_lock_path(environment.env), no_bus=bus.reason, can_prompt=can_prompt(environment.env)
+    )
 
 
 @dataclass

@@ -63,6 +63,8 @@ class Snapshot:
     version: str | None = None
     # Entry-level problems, e.g. `key: unknown variant 'BasicHttp'`.
     problems: list[str] = field(default_factory=list)
+    # Why a keychain cannot be used, as a code (stores/dbus_session.DIAGNOSES), or None.
+    diagnosis: str | None = None
 
 
 class StoreError(Exception):

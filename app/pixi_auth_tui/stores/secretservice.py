@@ -29,6 +29,7 @@ from pixi_auth_tui.core.rattler_json import loads_keychain_secret, write_problem
 from pixi_auth_tui.core.words import plural
 from pixi_auth_tui.stores import dbus_wire
 from pixi_auth_tui.stores.base import Ability, Entry, Snapshot, Store, StoreError, StoreState, entry_changed
+from pixi_auth_tui.stores.dbus_session import diagnose
 from pixi_auth_tui.stores.locking import exclusive, keychain_lock_path
 
 SERVICE = "rattler"
@@ -53,7 +54,11 @@ NO_USERNAME = "this item has no `username` attribute, so rattler never finds it;
 
 
 class KeychainUnavailable(StoreError):
-    pass
+    """No usable Secret Service; `code` says which case (stores/dbus_session.DIAGNOSES)."""
+
+    def __init__(self, message: str, code: str = "no-secret-service") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class KeychainLocked(StoreError):
@@ -105,9 +110,11 @@ class _Bus:
     in batches and every byte read is framed here, so the listing's per-item replies can be read
     by `dbus_wire` and everything else by jeepney's parser."""
 
-    def __init__(self, address: str | None) -> None:
+    def __init__(self, address: str | None, no_bus: str = "") -> None:
         if not address:
-            raise KeychainUnavailable("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
+            raise KeychainUnavailable(
+                no_bus or "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)", "no-session-bus"
+            )
         self.sent: list[str] = []  # what was asked, for tests and the bench: "Get Attributes", …
         self.session: Any = None
         self._serials = itertools.count(1)
@@ -116,7 +123,7 @@ class _Bus:
             # (jeepney's 2 s for the handshake: a busy machine took it for a missing keychain)
             self.sock = prep_socket(get_bus(address), timeout=CALL_TIMEOUT)
         except (OSError, ValueError, KeyError, StopIteration) as err:
-            raise KeychainUnavailable(f"cannot connect to the D-Bus session bus: {err}") from err
+            raise KeychainUnavailable(f"cannot connect to the D-Bus session bus: {err}", "no-bus-connection") from err
         self.sock.settimeout(CALL_TIMEOUT)
         try:
             (hello,) = self._exchange([message_bus.Hello()], [""])  # the bus's greeting, not counted
@@ -191,9 +198,12 @@ class _Bus:
                     replies[i] = raw
                     awaiting -= 1
         except TimeoutError as err:
-            raise KeychainUnavailable("the Secret Service did not answer in time") from err
+            raise KeychainUnavailable(
+                f"the Secret Service did not answer within {CALL_TIMEOUT:g} s (a hung or stopped keychain daemon)",
+                "not-answering",
+            ) from err
         except OSError as err:
-            raise KeychainUnavailable(f"D-Bus connection lost: {err}") from err
+            raise KeychainUnavailable(f"D-Bus connection lost: {err}", "no-bus-connection") from err
         return [raw for raw in replies if raw is not None]
 
     def _next_message(self) -> bytes:
@@ -215,11 +225,9 @@ class _Bus:
         if reply.header.message_type == MessageType.error:
             name = reply.header.fields.get(HeaderFields.error_name, "")
             detail = reply.body[0] if reply.body else ""
-            if name in (
-                "org.freedesktop.DBus.Error.ServiceUnknown",
-                "org.freedesktop.DBus.Error.Spawn.ExecFailed",
-                "org.freedesktop.DBus.Error.NoReply",
-            ):
+            if name == "org.freedesktop.DBus.Error.NoReply":
+                raise KeychainUnavailable("the Secret Service did not answer (a hung keychain daemon)", "not-answering")
+            if name in ("org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.Spawn.ExecFailed"):
                 raise KeychainUnavailable("no Secret Service (keychain daemon) on the session bus")
             if name == "org.freedesktop.Secret.Error.IsLocked":
                 raise KeychainLocked("the keychain is locked; unlock it first")
@@ -259,8 +267,12 @@ def _item(path: str) -> DBusAddress:
 class SecretServiceStore(Store):
     abilities = frozenset({Ability.UNLOCK, Ability.DEDUPE})
 
-    def __init__(self, bus_address: str | None, lock_path: Path | None = None) -> None:
+    def __init__(
+        self, bus_address: str | None, lock_path: Path | None = None, no_bus: str = "", can_prompt: bool = True
+    ) -> None:
         self.id = "keychain"
+        self.no_bus = no_bus  # why there is no session bus, when bus_address is None
+        self.can_prompt = can_prompt  # whether an unlock prompt could be seen (a graphical session)
         self.name = "keychain"
         self.location = "Secret Service, service=rattler"
         self.bus_address = bus_address
@@ -280,7 +292,7 @@ class SecretServiceStore(Store):
 
     @contextlib.contextmanager
     def _bus(self) -> Iterator[_Bus]:
-        bus = _Bus(self.bus_address)
+        bus = _Bus(self.bus_address, self.no_bus)
         try:
             yield bus
         finally:
@@ -410,7 +422,8 @@ class SecretServiceStore(Store):
         try:
             items, locked = self.list_items()
         except KeychainUnavailable as err:
-            return Snapshot(self.id, StoreState.UNAVAILABLE, str(err))
+            found = diagnose(err.code, str(err))
+            return Snapshot(self.id, StoreState.UNAVAILABLE, found.line, diagnosis=found.code)
         except StoreError as err:
             return Snapshot(self.id, StoreState.ERROR, str(err))
         entries = [
@@ -443,12 +456,15 @@ class SecretServiceStore(Store):
         # items another program made are worth a word (e.g. Python keyring's duplicates).
         problems += [f"{i.key}: item {i.path} was made by {i.writer}" for i in items if not i.written_by_rattler]
         if locked:
+            what = f"{plural(locked, 'item')} in a locked keyring hidden until it is unlocked"
+            found = None if self.can_prompt else diagnose("locked-no-prompter", what + " (no display for a prompt)")
             return Snapshot(
                 self.id,
                 StoreState.LOCKED,
-                f"{plural(locked, 'item')} in a locked keyring hidden until it is unlocked",
+                found.line if found else what,
                 entries,
                 problems=problems,
+                diagnosis=found.code if found else None,
             )
         return Snapshot(self.id, StoreState.OK, f"{len(entries)} items", entries, problems=problems)
 

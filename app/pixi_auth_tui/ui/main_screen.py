@@ -77,6 +77,7 @@ if TYPE_CHECKING:
 
 WRITABLE_STATES = (StoreState.OK, StoreState.MISSING)
 UV_STORE = "uv"  # uv's credentials.toml (pixi_auth_tui.pypi.uv_credentials.STORE_ID)
+UV_STORES = (UV_STORE, "netrc-uv")  # its entries and netrc as uv reads it: tested as uv sends them
 
 
 W = TypeVar("W", bound=Widget)
@@ -165,7 +166,7 @@ class MainScreen(Screen[None]):
             table = CredentialTable(self.clock, self.last_result, id="table")
             table.sort_column, table.sort_reverse = self._remembered_sort()
             yield table
-            yield DetailPane(home, self.clock, id="detail-pane")
+            yield DetailPane(home, self.clock, env=self.environment.env, id="detail-pane")
         yield hidden(Static("", id="empty"))
         yield KeysFooter(compact=True)
         yield OAuthFlows()
@@ -709,10 +710,13 @@ class MainScreen(Screen[None]):
         return self.probe_state.result_for(row.store.id, row.key, row.entry.credential) if self.probe_state else None
 
     def probe_url_for(self, row: Row) -> str | None:
-        if row.store.id == UV_STORE:  # uv's entry: tested on the workspace's index under its service
-            from pixi_auth_tui.pypi.uv_credentials import UvCredentialsStore, test_url
+        if row.store.id in UV_STORES:  # uv's own entry: tested on the workspace's index it serves
+            from pixi_auth_tui.pypi.uv_credentials import UvCredentialsStore
+            from pixi_auth_tui.pypi.uv_netrc_store import UvNetrcStore
 
-            return test_url(row.store, row.entry) if isinstance(row.store, UvCredentialsStore) else row.key
+            if isinstance(row.store, UvCredentialsStore | UvNetrcStore):
+                return row.store.test_url(row.entry) or None
+            return None
         if row.store.chain != "conda":  # a keyring entry is tested on the index URL uv asks it for
             from pixi_auth_tui.probe.keyring_entry import index_url_for
 
@@ -758,7 +762,7 @@ class MainScreen(Screen[None]):
         if row is None or self.probe_state is None:
             self.say("Select an entry first.", "warning")
             return
-        if row.store.id == UV_STORE:
+        if row.store.id in UV_STORES:
             return self._test_uv_row(row)
         if row.store.chain != "conda":
             return self._test_keyring_row(row)
@@ -901,7 +905,10 @@ class MainScreen(Screen[None]):
 
     def _test_uv_row(self, row: Row) -> None:
         """An entry of uv's credentials.toml: its index asked with it, as uv sends it, and without."""
-        url = self.probe_url_for(row) or row.key
+        url = self.probe_url_for(row)
+        if not url:
+            self.say(f"No index of this workspace takes {row.key} from {row.store.name}: nothing to test.", "warning")
+            return
         if url.startswith("http://"):
             question = f"{url} is plain http: the secret of {row.key} would travel unencrypted.\n\nSend it anyway?"
 
@@ -915,15 +922,11 @@ class MainScreen(Screen[None]):
 
     @work(group="probe", description="test an entry of uv's credentials.toml")
     async def _uv_test(self, row: Row, url: str, allow_http: bool) -> None:
-        from pixi_auth_tui.core.hostkeys import host_of
-        from pixi_auth_tui.probe.request import ProbeOptions, ProbeSetupError, probe
+        from pixi_auth_tui.probe.request import ProbeOptions, ProbeSetupError
+        from pixi_auth_tui.probe.uv_entry import check_uv_entry
 
         assert self.probe_state is not None
         state, table = self.probe_state, self.table
-        host = host_of(url)
-        if host is None:
-            self.say(f"{url} is not a URL with a host: nothing to test.", "warning")
-            return
         self.say(f"Testing {url} as uv sends it …", timeout=3)
         table.testing.add(row_id(row))
         self._refresh_row(row)
@@ -934,8 +937,8 @@ class MainScreen(Screen[None]):
             offline=self.environment.label == "demo",
         )
         try:
-            result = await probe(host, row.entry.credential, url, options)
-        except ProbeSetupError as err:
+            result = await check_uv_entry(row.entry, url, options)
+        except (ProbeSetupError, ValueError) as err:
             table.testing.discard(row_id(row))
             self._refresh_row(row)
             self.say(f"Cannot test: {err}", "error", 10)
