@@ -2,6 +2,7 @@
 real keychain, and the import time of each command.
 
     python bench/cli_floor.py [--sizes 1000 10000 100000] [--keychain-sizes 1000] [--repeats 5]
+                              [--commands "list --json" resolve] [--before /path/to/other/app]
 
 The floor is what no implementation can avoid: a fresh interpreter that `json.load`s the same
 credentials files and netrc's text and, in the keychain case, asks a private gnome-keyring
@@ -13,6 +14,10 @@ both sides alike; the report gives the median of each, the spread (min–max) an
 the medians, for wall time and for the CPU time (user + system) each process used, which other
 processes on a busy machine disturb far less. Stdout is read through a pipe, as a script
 calling `list --json` would.
+With `--before DIR` (the `app` folder of another checkout, e.g. a worktree of main), the same
+command is also run from that tree (`PYTHONPATH=DIR`, ahead of this checkout's editable install)
+in the same interleaved rounds (floor, before, command, …), so a change is seen beside its floor
+and its predecessor in one run.
 Import times are `python -X importtime` (sum of the top-level imports), median of the repeats.
 """
 
@@ -144,19 +149,32 @@ def import_time(argv: list[str], env: dict[str, str]) -> float:
     return total / 1e6
 
 
-def compare(size: int, label: str, floor_argv: list[str], argv: list[str], env: dict[str, str], repeats: int) -> None:
-    timed(floor_argv, env)  # warm-up: page cache and bytecode for both sides
-    timed(argv, env)
-    floors: list[tuple[float, float]] = []
-    runs: list[tuple[float, float]] = []
+def compare(
+    size: int,
+    label: str,
+    floor_argv: list[str],
+    argv: list[str],
+    env: dict[str, str],
+    repeats: int,
+    before: str | None = None,
+) -> None:
+    before_env = {**env, "PYTHONPATH": before} if before else None
+    sides: list[tuple[list[str], dict[str, str]]] = [(floor_argv, env)]
+    if before_env is not None:
+        sides.append((argv, before_env))
+    sides.append((argv, env))
+    for side_argv, side_env in sides:  # warm-up: page cache and bytecode for every side
+        timed(side_argv, side_env)
+    samples: list[list[tuple[float, float]]] = [[] for _ in sides]
     for _ in range(repeats):
-        floors.append(timed(floor_argv, env))
-        runs.append(timed(argv, env))
+        for side, (side_argv, side_env) in zip(samples, sides, strict=True):
+            side.append(timed(side_argv, side_env))
     columns = []
     for part in (0, 1):  # wall, then CPU
-        fs, cs = [f[part] for f in floors], [c[part] for c in runs]
-        f, c = statistics.median(fs), statistics.median(cs)
-        columns += [f"{f:.3f} ({min(fs):.2f}–{max(fs):.2f})", f"{c:.3f} ({min(cs):.2f}–{max(cs):.2f})", f"{c / f:6.2f}"]
+        values = [[sample[part] for sample in side] for side in samples]
+        medians = [statistics.median(side) for side in values]
+        columns += [f"{m:.3f} ({min(v):.2f}–{max(v):.2f})" for m, v in zip(medians, values, strict=True)]
+        columns += [f"{m / medians[0]:6.2f}" for m in medians[1:]]
     print(f"{size:>8}  {label:<14} " + " ".join(f"{col:>18}" for col in columns), flush=True)
 
 
@@ -176,9 +194,20 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
     parser.add_argument("--keychain-sizes", type=int, nargs="*", default=[1000])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--commands", nargs="+", choices=list(COMMANDS), default=list(COMMANDS))
+    parser.add_argument("--before", help="the app folder of another checkout, run beside this one")
+    parser.add_argument("--no-imports", action="store_true", help="skip the -X importtime part")
     args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; median of {args.repeats} pairs")
-    titles = ("floor, wall s", "command, wall s", "ratio", "floor, CPU s", "command, CPU s", "ratio")
+    commands = {label: COMMANDS[label] for label in args.commands}
+    rounds = "triples (floor, before, command)" if args.before else "pairs"
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; median of {args.repeats} {rounds}")
+    if args.before:
+        print(f"before: {args.before}")
+    sides = ("floor", "before", "command") if args.before else ("floor", "command")
+    titles: list[str] = []
+    for unit in ("wall", "CPU"):
+        titles += [f"{side}, {unit} s" for side in sides]
+        titles += [f"{side} ratio" for side in sides[1:]]
     header = f"{'entries':>8}  {'command':<14} " + " ".join(f"{title:>18}" for title in titles)
     print("\nFiles only (RATTLER_AUTH_FILE, credentials.json, netrc; no keychain)\n" + header)
     no_bus = "unix:path=/nonexistent/bench-has-no-keychain"
@@ -188,15 +217,19 @@ def main() -> int:
             files = write_stores(home, size)
             env = bench_env(home, files[0], no_bus)
             floor_argv = [sys.executable, "-c", FLOOR, *map(str, files)]
-            for label, cmd in COMMANDS.items():
-                compare(size, label, floor_argv, [sys.executable, "-m", "pixi_auth_tui", *cmd], env, args.repeats)
+            for label, cmd in commands.items():
+                argv = [sys.executable, "-m", "pixi_auth_tui", *cmd]
+                compare(size, label, floor_argv, argv, env, args.repeats, args.before)
     if args.keychain_sizes:
-        bench_keychain(args.keychain_sizes, args.repeats, header)
-    bench_imports(args.repeats)
+        bench_keychain(args.keychain_sizes, args.repeats, header, commands, args.before)
+    if not args.no_imports:
+        bench_imports(args.repeats)
     return 0
 
 
-def bench_keychain(sizes: list[int], repeats: int, header: str) -> None:
+def bench_keychain(
+    sizes: list[int], repeats: int, header: str, commands: dict[str, list[str]], before: str | None
+) -> None:
     from tests.keyring_daemon import KeyringDaemon, keyring_missing_reason
 
     reason = keyring_missing_reason()
@@ -216,9 +249,9 @@ def bench_keychain(sizes: list[int], repeats: int, header: str) -> None:
                 files = write_stores(home, size)
                 env = bench_env(home, files[0], daemon.address)
                 floor_argv = [sys.executable, "-c", KEYCHAIN_FLOOR, *map(str, files)]
-                for label, cmd in COMMANDS.items():
+                for label, cmd in commands.items():
                     argv = [sys.executable, "-m", "pixi_auth_tui", *cmd]
-                    compare(size, label, floor_argv, argv, env, repeats)
+                    compare(size, label, floor_argv, argv, env, repeats, before)
         finally:
             daemon.stop()
 

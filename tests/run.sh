@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 missing=()
 command -v dbus-daemon >/dev/null 2>&1 || missing+=(dbus)
 command -v gnome-keyring-daemon >/dev/null 2>&1 || missing+=(gnome-keyring)
+command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb)  # the copy test's X display (tests/test_clipboard.py)
+command -v xclip >/dev/null 2>&1 || missing+=(xclip)
 python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
 if ((${#missing[@]})); then
     sudo=""

@@ -157,6 +157,18 @@ def test_a_conda_token_is_percent_encoded_into_the_path_as_rattler_does():
     assert send_problem(cred) is None
 
 
+def test_a_redirect_echoing_the_password_in_a_token_parameter_is_shown_without_it():
+    """A hostile server answers `test` with a redirect whose `token=` parameter holds the
+    password, space and all: the URL shown (redirected away, final URL) holds none of it —
+    the credential's secrets are hidden before the URL is masked, which ends the parameter at
+    the space."""
+    password = "correct horse/battery&staple é"
+    cred = BasicHTTP("alice", password)
+    location = f"http://other.example/next?token={password}&x=1"
+    shown = redact(masked_url(location, cred))
+    assert "horse" not in shown and "staple" not in shown, shown
+
+
 def test_a_token_header_fails_only_on_what_rattler_refuses():
     """py-rattler sends a tab and non-ASCII (as UTF-8) in `Authorization`, and fails on any other
     control character ("failed to parse header value"): resolve and test say the same."""

@@ -1,9 +1,6 @@
-"""The redactor's fast paths find exactly what a plain search for every spelling finds.
-
-Small texts are searched for spellings not yet indexed one by one, large ones by automata (a
-main one and a recent one for spellings added later), escaped spellings worked out only once a
-text holds `%` or a backslash: each is checked against a reference that searches the whole
-text for every spelling of every secret.
+"""The redactor's one search (an Aho–Corasick automaton over the spellings' first characters,
+whole spellings compared where one starts, words holding an escape decoded) finds exactly what
+a plain search of the whole text for every spelling of every secret finds.
 """
 
 from __future__ import annotations
@@ -11,37 +8,68 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import re
 from urllib.parse import quote
 
-import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
-from pixi_auth_tui.core import redact as redact_module
-from pixi_auth_tui.core.redact import _WORD, HIDDEN, LONG_SECRET_CHARS, MIN_SECRET_CHARS, Redactor, _forms
+from pixi_auth_tui.core.redact import (
+    _ESCAPE_SITES,
+    _PLUS_SITE,
+    _TOKEN_RUN,
+    HIDDEN,
+    LONG_SECRET_CHARS,
+    PREFIX_CHARS,
+    Redactor,
+    _decodings,
+    _forms,
+    _forms_of,
+    _lower,
+    _stands_alone,
+)
+
+_WORDS = re.compile(r"""[^\s"'`<>,()\[\]{}]+""")
 
 
-def reference(secrets: list[str], text: str) -> str:
+def _plain_search(forms: set[str], view: str) -> list[tuple[int, int]]:
+    """At every position, for every group of spellings sharing their first PREFIX_CHARS
+    characters that starts there: the longest whole one (a short one only as a word of its
+    own), or — for a long group none of whose spellings stands whole — the rest of the word."""
+    groups: dict[str, set[str]] = {}
+    for form in forms:
+        groups.setdefault(form[:PREFIX_CHARS], set()).add(form)
+    spans = []
+    for start in range(len(view)):
+        for prefix, group in groups.items():
+            if not view.startswith(prefix, start):
+                continue
+            whole = max((len(f) for f in group if view.startswith(f, start)), default=0)
+            if whole:
+                if whole >= LONG_SECRET_CHARS or _stands_alone(view, start, start + whole):
+                    spans.append((start, start + whole))
+            elif len(prefix) == PREFIX_CHARS:
+                spans.append((start, _TOKEN_RUN.match(view, start + PREFIX_CHARS).end()))
+    return spans
+
+
+def reference(secrets: list[str], text: str, basic: list[tuple[str, str]] = ()) -> str:
     """Every spelling searched in the whole text, the slow and obvious way."""
-    forms = {form for secret in secrets for form in _forms(secret)}
-    words = set(_WORD.findall(text))
-    words |= {word.rstrip(".!") for word in words}  # a sentence's end is no part of its last word
-    found = {
-        form
-        for form in forms
-        if (len(form) >= LONG_SECRET_CHARS and form in text)
-        or (
-            MIN_SECRET_CHARS <= len(form) < LONG_SECRET_CHARS
-            and (form in words if _WORD.fullmatch(form) else form in text)
-        )
-    }
-    if not found:
+    known = {s for s in secrets if s} | {base64.b64encode(f"{u}:{p}".encode()).decode() for u, p in basic}
+    forms = set().union(*map(_forms_of, known))  # one by one, the general way
+    spaced = any(" " in s for s in known)
+    spans = _plain_search(forms, _lower(text))
+    for word in _WORDS.finditer(text):
+        escaped = any(lead in word.group() and pattern.search(word.group()) for lead, pattern in _ESCAPE_SITES)
+        readings = _decodings(word.group(), spaced)
+        if (escaped or (spaced and _PLUS_SITE.search(word.group()))) and any(
+            _plain_search(forms, _lower(reading)) for reading in readings
+        ):
+            spans.append(word.span())
+    if not spans:
         return text
-    # every character any occurrence covers is hidden; each run of them becomes one HIDDEN
     covered = [False] * len(text)
-    for form in found:
-        for start in range(len(text)):
-            if text.startswith(form, start):
-                covered[start : start + len(form)] = [True] * len(form)
+    for start, end in spans:
+        covered[start:end] = [True] * (end - start)
     runs = itertools.groupby(zip(text, covered, strict=True), key=lambda pair: pair[1])
     return "".join(HIDDEN if hidden else "".join(ch for ch, _ in run) for hidden, run in runs)
 
@@ -53,40 +81,52 @@ secret_text = st.text(ALPHABET, min_size=6, max_size=24)
 filler = st.text(ALPHABET + "xyz,{}[]", max_size=60)
 
 
-# Secrets the reference does not know of, which fill the main automaton so that the secrets
-# under test land in the recent one (no character of theirs is in ALPHABET or the filler).
-DECOYS = [f"QQ{i:04d}QQQQQQ" for i in range(400)]
-WARM_UP = "warm-up text " * (redact_module._SEARCH_EACH_UP_TO // 10)  # large: builds an automaton
-
-
-def redactor_in(state: str, secrets: list[str]) -> Redactor:
-    """A redactor holding `secrets`, with its spellings where `state` says."""
+@settings(max_examples=150, deadline=None, phases=[Phase.generate])
+@given(
+    secrets=st.lists(secret_text, min_size=1, max_size=4),
+    parts=st.lists(filler, min_size=1, max_size=6),
+    batches=st.integers(1, 3),
+    cut=st.integers(0, 30),
+)
+def test_the_automaton_hides_what_a_plain_search_hides(secrets, parts, batches, cut):
+    # Each spelling, upper-cased or cut short now and then, between random filler.
+    spellings = [form for secret in secrets for form in sorted(_forms_of(secret))]
+    variants = itertools.cycle([str.upper, lambda f: f[: max(PREFIX_CHARS, len(f) - cut)], lambda f: f])
+    text = "".join(p + v(s) for p, s, v in zip(parts, spellings * len(parts), variants, strict=False))
     redactor = Redactor()
-    if state == "recent":  # the main automaton holds the decoys, the recent one the secrets
-        redactor.add(*DECOYS)
-        redactor.redact(WARM_UP)
-    redactor.add(*secrets)
-    if state in ("indexed", "recent"):  # worked out and put into an automaton by a large text
-        redactor.redact(WARM_UP)
-    if state == "scanned":  # small texts searched one by one often enough: the next one indexes
+    for batch in range(batches):  # added in several batches: the automaton is rebuilt for each
+        redactor.add(*secrets[batch::batches])
         redactor.redact("warm-up text")
-        redactor._scans = redact_module._SCANS_BEFORE_INDEX
-    return redactor
-
-
-@settings(max_examples=120, deadline=None, phases=[Phase.generate])
-@given(secrets=st.lists(secret_text, min_size=1, max_size=4), parts=st.lists(filler, min_size=1, max_size=6))
-@pytest.mark.parametrize("large", [False, True])
-@pytest.mark.parametrize("state", ["fresh", "scanned", "indexed", "recent"])
-def test_every_path_hides_what_a_plain_search_hides(secrets, parts, large, state):
-    spellings = [form for secret in secrets for form in sorted(_forms(secret))]
-    text = "".join(p + s for p, s in zip(parts, spellings * len(parts), strict=False))
-    if large:  # over _SEARCH_EACH_UP_TO: every spelling goes into an automaton first
-        text = text + " pad" * (redact_module._SEARCH_EACH_UP_TO // 4) + " " + text
-    redactor = redactor_in(state, secrets)
-    if state == "recent":
-        assert redactor._main.spellings and redactor._recent.spellings  # the path under test
     assert redactor.redact(text) == reference(secrets, text)
+
+
+@settings(max_examples=200, deadline=None, phases=[Phase.generate])
+@given(secrets=st.lists(st.text(ALPHABET + "AZ~.+!#\x00\ud800", max_size=14), max_size=8))
+def test_a_batch_of_secrets_has_the_spellings_each_has_alone(secrets):
+    # A load's secrets are spelled out together (most of them in one joined text): exactly
+    # the spellings each secret has when worked out alone, the general way.
+    assert _forms(secrets) == set().union(*map(_forms_of, secrets))
+
+
+@settings(max_examples=100, deadline=None, phases=[Phase.generate])
+@given(
+    secret=secret_text, before=filler, after=filler, how=st.sampled_from(["plus", "lower", "deep", "entity", "json"])
+)
+def test_an_encoded_word_is_hidden_as_a_plain_search_of_its_decoding_finds(secret, before, after, how):
+    encoded = {
+        "plus": lambda s: quote(s, safe="").replace("%20", "+"),
+        "lower": lambda s: quote(s, safe="").lower(),
+        "deep": lambda s: quote("".join(f"%{b:02X}" for b in s.encode()), safe=""),
+        "entity": lambda s: "".join(f"&#{ord(c)};" for c in s),
+        "json": lambda s: "".join(f"\\u{ord(c):04x}" if ord(c) < 0x80 else c for c in s),
+    }[how](secret)
+    text = f"{before} {encoded} {after}"
+    redactor = Redactor()
+    redactor.add(secret)
+    out = redactor.redact(text)
+    assert out == reference([secret], text)
+    if _forms_of(secret):  # (a secret too short or too common is never hidden)
+        assert encoded not in out
 
 
 def test_escaped_spellings_are_found_after_plain_texts_were_redacted():
@@ -149,15 +189,15 @@ def test_asking_whether_a_secret_is_known_keeps_it_hidden():
     assert redactor.redact("x asked-about-secret-1234 y") == f"x {HIDDEN} y"
 
 
-@settings(max_examples=60, deadline=None, phases=[Phase.generate])
-@given(planted=st.lists(st.integers(0, 999), max_size=3), parts=st.lists(filler, min_size=1, max_size=4))
-def test_a_small_text_is_searched_for_many_secrets_at_once_exactly(planted, parts):
-    # 1,000 secrets of two lengths: the small-text search puts the text's substrings of those
-    # lengths in a set instead of searching the text for each secret.
-    secrets = [f"tok{i:06d}xx" for i in range(500)] + [f"password-{i:05d}" for i in range(500)]
-    text = "".join(p + secrets[i] for p, i in zip(parts, planted + [0] * len(parts), strict=False))
-    text = text if planted else text.replace(secrets[0], "")
+def test_a_later_batch_never_changes_the_spellings_a_search_in_progress_reads():
+    # `redact` searches outside the lock with the automaton it took under it: a batch added
+    # meanwhile by another thread must build new sets, never grow the ones being read (a set
+    # changing size while the first hit groups it by prefix raises RuntimeError).
     redactor = Redactor()
-    redactor.add(*secrets)
-    assert redactor.redact(text) == reference(secrets, text)
-    assert len(text) <= redact_module._SEARCH_EACH_UP_TO  # the path under test
+    redactor.add("first-secret-0123456789")
+    redactor.redact("warm-up text")
+    in_use = redactor._automaton.spellings
+    before = set(in_use)
+    redactor.add("second-secret-0123456789")
+    redactor.redact("warm-up text")
+    assert in_use == before

@@ -5,11 +5,14 @@ the UI), then every output and every file the tool wrote is searched for any sec
 from __future__ import annotations
 
 import base64
+import html
 import io
 import json
 import socket
 import ssl
+import unicodedata
 from pathlib import Path
+from urllib.parse import unquote, unquote_plus
 
 import pytest
 import trustme
@@ -54,7 +57,17 @@ ALL = [
 
 def leaks(text: str) -> list[str]:
     """Every secret (or a recognisable piece, or the basic-auth header form) found in `text`."""
-    found = [s for s in ALL if s in text or s.split("-")[0] + "-Kq7v" in text]
+    # Every reading of the text a person or a program could make: as written, upper or lower
+    # case, percent-decoded (twice, + as a space), entities and JSON escapes undone.
+    readings = {text.lower(), unquote(unquote(text)).lower(), unquote_plus(text).lower()}
+    readings.add(html.unescape(text).replace("\\/", "/").lower())
+    readings.add(unicodedata.normalize("NFC", text).lower())
+    found = [
+        s
+        for s in ALL
+        if any(s.lower() in r or (s.split("-")[0] + "-Kq7v").lower() in r for r in readings)
+        or base64.b64encode(s.encode()).decode().rstrip("=") in text
+    ]
     for user, password in (("alice", PASSWORD), ("kc-user", KEYCHAIN_BASIC), ("n", NETRC_PASSWORD)):
         if base64.b64encode(f"{user}:{password}".encode()).decode() in text:
             found.append(f"basic header of {user}")

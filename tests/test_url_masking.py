@@ -51,6 +51,10 @@ SECRETS = [
     "FLTOKEN-0123456789",  # /t/… without a trailing slash (find-links)
     "Sekr1t/Pw",  # a password holding `/`: no URL parser takes it
     "v6-pw-0123456789",  # user:pw@ before a malformed IPv6 host
+    "v6-in-user-0123456789",  # a `[` in the user info: WHATWG finds host `bad`, urlsplit raises
+    "v6-mirror-0123456789",  # the same in a mirror key (mirrors are sorted by their path)
+    "v6-s3-0123456789",  # … in an s3:// channel
+    "v6-endpoint-0123456789",  # … in its endpoint-url
     "mirror-pw-0123456789",  # a mirror key with user:pw@
     "tomlkey-pw-0123456789",  # an unknown TOML key holding a URL
 ]
@@ -63,6 +67,8 @@ def hostile_workspace(root):
 "https://carol:tomlkey-pw-0123456789@h.example/" = 1
 [workspace]
 channels = ["https://alice:Sekr1t/Pw@host.example/chan", "https://bob:v6-pw-0123456789@[::1/chan",
+            "https://[::1:u:v6-in-user-0123456789@bad.example/chan", "s3://[::1:u:v6-s3-0123456789@bucket/c",
+            "s3://bucket/c",
             "https://conda.anaconda.org/private"]
 platforms = ["linux-64"]
 [pypi-options]
@@ -76,6 +82,9 @@ x = "*"
     (root / ".pixi" / "config.toml").write_text(
         '[mirrors]\n"https://dave:mirror-pw-0123456789@conda.anaconda.org/" = ["https://m.example/"]\n'
         '"https://conda.anaconda.org/" = ["https://dave:mirror-pw-0123456789@m.example/"]\n'
+        '"https://[::1:u:v6-mirror-0123456789@c.example/" = ["https://m.example/"]\n'
+        '[s3-options.bucket]\nendpoint-url = "https://[::1:u:v6-endpoint-0123456789@s3.example"\n'
+        'region = "x"\nforce-path-style = false\n'
     )
     return root
 

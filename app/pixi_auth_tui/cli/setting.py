@@ -8,7 +8,8 @@ from collections.abc import Callable
 from typing import TextIO
 
 from pixi_auth_tui.cli.common import EXIT_OK, PYPI_STORE_CHOICES, STORE_CHOICES, UV_STORE, AddParser, UsageError
-from pixi_auth_tui.core.model import KIND_LABELS, KINDS, Credential
+from pixi_auth_tui.core.model import KIND_LABELS, KINDS, Credential, all_secrets
+from pixi_auth_tui.core.redact import LONG_SECRET_CHARS
 from pixi_auth_tui.core.words import plural
 from pixi_auth_tui.engine.inventory import Inventory
 
@@ -142,6 +143,12 @@ def cmd_set(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO, 
         err.write(f"store chosen: {store.name}, because {choice.reason}\n")
         if choice.warning and not warned:
             err.write(f"warning: {choice.warning}\n")
+    if any(len(secret) < LONG_SECRET_CHARS for secret in all_secrets(cred)):
+        err.write(
+            f"warning: a secret shorter than {LONG_SECRET_CHARS} characters cannot be hidden in messages "
+            "(it is hidden only where it stands as a word of its own, a word of letters only not at all): "
+            "prefer a longer one\n"
+        )
     suggestion = normalise_login_key(args.key)
     if suggestion.changed:
         err.write(

@@ -1,21 +1,35 @@
 """The one exit gate for text: secrets out, outside text made plain.
 
-Every credential object registers its secrets here when it is created (see model.py), so
-the redactor knows every secret this process has loaded — every kind, every store, the
-conda token inside URLs, and the forms an HTTP library would echo (the basic-auth header's
-base64, percent-encoding, Python's repr/JSON escapes, the first line of a multi-line
-secret). Everything that leaves the process — CLI stdout/stderr, notifications, crash
-reports, the state file, backup names — goes through `redact`.
+Every credential object registers its secrets here when it is created (see model.py), and so
+does every other secret the process holds or sends (an OAuth client secret, a device code), so
+the redactor knows them all. Everything that leaves the process — CLI stdout/stderr,
+notifications, crash reports, the state file, backup names — goes through `redact`, which
+first hides every known secret, then masks the secrets written into URLs (core/urlmask.py).
 
-`plain` is the other half: text from outside (keys, usernames, server answers, typed
-input) is shown with control characters visibly escaped, never written raw to a terminal.
+How a secret is found, in one search:
+- its spellings (the secret; each line of a multi-line one; NFC and NFD; base64 of it alone and
+  of `user:password`; percent-encoded; JSON and repr escapes) are put, lower-cased, into ONE
+  Aho–Corasick automaton, searched over the lower-cased text: upper case is found too;
+- a long spelling is searched for by its first PREFIX_CHARS characters: where the whole
+  spelling follows, it is hidden; where it does not (an echo cut short), the rest of that word
+  is hidden with it;
+- a word holding an escape (`%xx` in any case or depth, `&amp;`-style entities, `\\uXXXX`,
+  `\\/`, a `+` for a space) is decoded and searched the same way; a hit hides the whole word.
+A short secret (MIN_SECRET_CHARS to LONG_SECRET_CHARS) is hidden only where it stands as a word
+of its own, and one spelled with letters only is not hidden at all: hiding a common word would
+point at it (`Username + <hidden>` says the password is "password"). `set` warns about both.
+
+`plain` is the other half: text from outside (keys, usernames, server answers, typed input) is
+shown with control characters visibly escaped, never written raw to a terminal.
 """
 
 from __future__ import annotations
 
+import base64
 import binascii
 import contextlib
 import functools
+import html
 import io
 import itertools
 import json
@@ -23,174 +37,242 @@ import operator
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Iterator
-from typing import TextIO
-from urllib.parse import quote
+from collections.abc import Collection, Iterator
+from typing import Any, TextIO
+from urllib.parse import quote, unquote
 
-from pixi_auth_tui.core.urlmask import mask_urls
+from pixi_auth_tui.core.urlmask import HIDDEN, mask_urls
 
-HIDDEN = "<hidden>"  # ASCII: safe on any terminal encoding, and not markup
-# Shorter strings are too common to hide inside free text without mangling it; the scan
-# test and the validation (a secret is at least this long to be hidden) agree on it.
+# Shorter strings are too common to hide inside free text without mangling it.
 MIN_SECRET_CHARS = 6
+# Spellings of at least this many characters are hidden wherever they stand in a text;
+# shorter ones only where they stand as a word of their own (see _WORD).
+LONG_SECRET_CHARS = 9
+# A longer spelling is searched for by this many first characters (see the module doc).
+PREFIX_CHARS = 12
 _LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_WORD = re.compile(r"""[^\s"'`:/@?&#=,;()\[\]{}<>\\]+""")
+# Where an echo of a secret cut short may continue: the characters tokens are made of.
+_TOKEN_RUN = re.compile(r"""[^\s"'`<>,;()\[\]{}\\&?#@:]*""")
+# Where a word holds an escape that no spelling in the automaton foresees — any percent escape
+# (in either case, however deep), an HTML entity, `\uXXXX` of an ASCII character, `\/` — the
+# word is decoded (see _decoded). Each kind is looked for only if its lead character is there.
+_ESCAPE_SITES = (
+    ("%", re.compile(r"%[0-9A-Fa-f]{2}")),
+    ("&", re.compile(r"&#?[0-9A-Za-z]{2,8};")),
+    ("\\", re.compile(r"\\u00[0-7][0-9A-Fa-f]|\\/")),
+)
+_PLUS_SITE = re.compile(r"[^\s+]\+[^\s+]")  # form encoding's space (only if a secret holds one)
+_ENCODED_WORD_END = re.compile(r"""[\s"'`<>,()\[\]{}]""")
 
 
-def _forms(secret: str) -> set[str]:
-    """The secret and the ways libraries and error messages spell it."""
-    return _plain_forms(secret) | _percent_forms(secret) | _backslash_forms(secret)
-
-
-def spellings(secret: str) -> set[str]:
-    """The spellings of `secret` this gate hides (the secret, its lines, percent- and
-    JSON/repr-escapes): what another gate — a CI runner's log masks — must hide too."""
-    return _forms(secret)
+def _lower(text: str) -> str:
+    """`text` lower-cased, character for character (offsets in it are offsets in `text`), with
+    lone surrogates (from files we did not understand) as U+FFFD, which the automaton takes."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # (a few characters lower-case to two: keep those as they are)
+        lowered = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
+    if not lowered.isascii():
+        with contextlib.suppress(UnicodeEncodeError):
+            lowered.encode("utf-8")
+            return lowered
+        lowered = "".join("\ufffd" if 0xD800 <= ord(ch) < 0xE000 else ch for ch in lowered)
+    return lowered
 
 
 def _plain_forms(secret: str) -> set[str]:
-    """The spellings that need no escape character: the secret, and for a secret with a line
-    break each of its lines (a multi-line secret is often echoed up to the break)."""
+    """The secret, and for a secret with a line break each of its lines (a multi-line secret is
+    often echoed up to the break)."""
     forms = {secret}
-    if not secret.isprintable():  # every line break is unprintable: the common case skips this
+    if not secret.isprintable():
         forms.update(secret.translate({ord(c): "\n" for c in _LINE_BREAKS}).split("\n"))
-    return {f for f in forms if len(f) >= MIN_SECRET_CHARS}
+    return forms
 
 
-# Characters every escaping (URL, JSON, repr) leaves alone: a secret of only these has one spelling.
-_UNESCAPED = re.compile(r"[A-Za-z0-9._~-]+")
-# Characters JSON and repr (of the text and of its UTF-8 bytes) leave alone: printable ASCII
-# but quotes and the backslash.
+# Characters JSON and repr (of the text and of its UTF-8 bytes) leave alone: a secret of only
+# these (nearly every token, password and header) is its own only plain spelling.
 _NO_BACKSLASH_FORMS = re.compile(r"[ !#-&(-\[\]-~]*")
 
 
-def _percent_forms(secret: str) -> set[str]:
-    """Percent-encodings: each that differs from the secret holds a `%`."""
-    if _UNESCAPED.fullmatch(secret):
-        return set()
-    data = _utf8(secret)  # (a lone surrogate, from a file we did not understand, has no UTF-8)
-    return {f for f in (quote(data, safe=""), quote(data)) if len(f) >= MIN_SECRET_CHARS and f != secret}
-
-
 def _backslash_forms(secret: str) -> set[str]:
-    """JSON and repr escapes: each that differs from the secret holds a backslash."""
+    """JSON and repr escapes, exactly (so a JSON output keeps its quotes around HIDDEN)."""
     if _NO_BACKSLASH_FORMS.fullmatch(secret):
         return set()
     forms = {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], repr(secret)[1:-1]}
     with contextlib.suppress(UnicodeEncodeError):  # a lone surrogate has no byte form
         forms.add(repr(secret.encode("utf-8"))[2:-1])
-    return {f for f in forms if len(f) >= MIN_SECRET_CHARS and f != secret}
-
-
-# Spellings of at least this many characters are hidden wherever they stand in a text;
-# shorter ones (6–8 characters) only where they stand as a word of their own (see _WORD).
-LONG_SECRET_CHARS = 9
-_WORD = re.compile(r"""[^\s"'`:/@?&#=,;()\[\]{}<>\\]+""")
-# A text up to this long is searched for each spelling not yet in an automaton (an error
-# message, a `resolve`, a notification): cheaper than building one for 10,000 secrets.
-_SEARCH_EACH_UP_TO = 4096
-# Searching a small text for each secret costs about as much as putting this many of its
-# substrings in a set (see _contained_in).
-_SECRETS_PER_LENGTH = 90
-# After this many such searches the spellings waiting go into an automaton.
-_SCANS_BEFORE_INDEX = 8
-# New spellings go into a second, small automaton; it is merged into the main one once it
-# holds this fraction of it, so adding one secret never rebuilds an automaton of 100,000.
-_RECENT_SHARE = 4
+    return forms
 
 
 _base64 = functools.partial(binascii.b2a_base64, newline=False)  # base64.b64encode, without its Python call
+_URL_SAFE = bytes.maketrans(b"+/", b"-_")
 
 
-def _utf8(text: str) -> bytes:
-    # Lone surrogates (from files we did not understand) are encoded too, as in every pattern.
-    return text.encode("utf-8", "surrogatepass")
+def _exact_forms(secret: str) -> set[str]:
+    """The spellings of `secret` in their own case: the secret, each line of a multi-line one,
+    NFC and NFD, JSON and repr escapes, and base64 of it alone (standard and URL-safe,
+    unpadded)."""
+    forms = _plain_forms(secret) | _backslash_forms(secret)
+    if not secret.isascii():
+        forms |= {unicodedata.normalize(form, secret) for form in ("NFC", "NFD")}
+    with contextlib.suppress(UnicodeEncodeError):  # a lone surrogate has no byte form
+        encoded = base64.b64encode(secret.encode("utf-8")).decode("ascii").rstrip("=")
+        forms |= {encoded, encoded.replace("+", "-").replace("/", "_")}
+    return forms
 
 
-def _stands_alone(text: str, start: int, end: int) -> bool:
-    """text[start:end] (a whole word-like spelling) is a whole word of `text`: the characters
-    either side are word delimiters (or the text ends); `.` and `!` ending a sentence after it
-    count as its end (`s3cr3t.` is the word, `s3cr3t.example` a host name)."""
-    if start > 0 and _WORD.match(text, start - 1, start) is not None:
+def _forms_of(secret: str) -> set[str]:
+    """Every spelling of `secret` searched for by the automaton, lower-cased (the text searched
+    is lower-cased too). Percent-encodings, entities and the rest are found by decoding the
+    word they stand in."""
+    return {form.lower() if form.isascii() else _lower(form) for form in _exact_forms(secret) if hideable(form)}
+
+
+def spellings(secret: str) -> set[str]:
+    """The spellings of `secret` a log may show, exactly as they would stand: those above and
+    its percent-encodings — what another gate that matches exact strings (a CI runner's log
+    masks) must hide. (This gate also finds other cases and deeper escapes, which such a gate
+    cannot.)"""
+    forms = _exact_forms(secret)
+    with contextlib.suppress(UnicodeEncodeError):
+        data = secret.encode("utf-8")
+        forms |= {quote(data, safe=""), quote(data)}
+    return set(filter(hideable, forms))
+
+
+# A batch of secrets, one a line, each printable ASCII with no quote or backslash.
+_PLAIN_LINES = re.compile(r"[ !#-&(-\[\]-~\n]*")
+
+
+def _forms(secrets: Collection[str]) -> set[str]:
+    """`_forms_of` each of `secrets`. A load brings thousands at once, nearly all of them
+    printable ASCII of at least LONG_SECRET_CHARS characters with no quote or backslash: such
+    a secret's only spellings are itself and its base64, all hideable; those are worked out for
+    the whole batch at once, joined into one text (one check, one lower-casing, one URL-safe
+    translation), the rest one by one."""
+    secrets = set(secrets)
+    long = set(itertools.compress(secrets, map(LONG_SECRET_CHARS.__le__, map(len, secrets))))
+    joined = "\n".join(long)
+    # (each line break in the joined text must be one that joins: a secret may hold one)
+    if not (joined.isascii() and _PLAIN_LINES.fullmatch(joined) and joined.count("\n") == len(long) - 1):
+        long = set(filter(_NO_BACKSLASH_FORMS.fullmatch, filter(str.isascii, long)))
+        joined = "\n".join(long)
+    forms = set(joined.lower().split("\n")) if long else set()
+    # base64 of each, a line each (b2a_base64 ends each with one), unpadded, lower-cased
+    encoded = b"".join(map(binascii.b2a_base64, joined.encode().split(b"\n"))).replace(b"=", b"").lower()
+    forms.update(encoded.decode().split("\n"))
+    if b"+" in encoded or b"/" in encoded:
+        forms.update(encoded.translate(_URL_SAFE).decode().split("\n"))
+    for secret in secrets - long:
+        forms |= _forms_of(secret)
+    forms.discard("")
+    return forms
+
+
+def hideable(secret: str) -> bool:
+    """Whether `secret` can be hidden in text at all: long enough, and not a word of letters
+    only that is short enough to be a common word (hiding it would point at it)."""
+    if len(secret) < MIN_SECRET_CHARS:
         return False
-    while end < len(text) and text[end] in ".!":  # a sentence's end is no part of the word
-        end += 1
-    return end == len(text) or _WORD.match(text, end, end + 1) is None
+    return len(secret) >= LONG_SECRET_CHARS or not secret.isalpha()
 
 
-# The automaton searches for each spelling's first characters only (its anchor); where an
-# anchor stands, the spellings it begins are compared whole. Secrets often share their first
-# characters (`pfx_`, `ghp_`, a JWT's header), so there are fewer anchors than spellings, and
-# shorter ones: the automaton is built faster, and it is built for every large text a process writes first.
-_ANCHOR_CHARS = 8
+_JSON_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\/")
+
+
+def _unescape(match: re.Match[str]) -> str:
+    # One pass, as a JSON reader reads: `\u005c\u002f` is a backslash and a slash, `\/` a slash.
+    code = match.group(1)
+    return "/" if code is None else chr(int(code, 16))
+
+
+def _decodings(word: str, spaced: bool) -> list[str]:
+    """A word as a browser, a form decoder or a JSON reader would read it: entities, `\\uXXXX`
+    and `\\/` escapes, then percent escapes (in any case) one level at a time — a secret may
+    hold a `%` of its own, so each level is a reading — and, when a secret holds a space,
+    each level read with `+` as a space."""
+    text = html.unescape(word)
+    readings = [text]
+    if "\\" in text:  # (a secret may hold a `\/` of its own: the reading before this is kept)
+        text = _JSON_ESCAPE.sub(_unescape, text)
+        readings.append(text)
+    for _ in range(3):  # over-encoded: %2570 is %70 is p
+        if "%" not in text:
+            break
+        text = unquote(text, errors="surrogateescape")
+        readings.append(text)
+    if spaced:
+        readings += [reading.replace("+", " ") for reading in readings if "+" in reading]
+    return [unicodedata.normalize("NFC", reading) for reading in readings]
 
 
 class _Automaton:
-    """A fixed set of spellings, all found in one pass over a text (Aho–Corasick, in C)."""
+    """Every spelling, found in one pass over a text (Aho–Corasick, in C): a short spelling
+    whole, a long one by its first PREFIX_CHARS characters."""
 
-    def __init__(self, spellings: list[str]) -> None:
+    def __init__(self, spellings: set[str]) -> None:
         self.spellings = spellings
-        self._search = None
-        self._by_anchor: dict[str, dict[int, set[str]]] | None = None  # made on the first hit
+        self.search: Any = None
+        self._by_prefix: dict[str, dict[int, set[str]]] | None = None  # made on the first hit
         if spellings:
-            import ahocorasick  # (imported with the first large text)
+            import ahocorasick  # (pyahocorasick; imported with the first secret)
 
             search = ahocorasick.Automaton()
-            for anchor in dict.fromkeys(spelling[:_ANCHOR_CHARS] for spelling in spellings):
-                search.add_word(anchor, anchor)
+            for prefix in set(map(operator.itemgetter(slice(PREFIX_CHARS)), spellings)):
+                search.add_word(prefix, prefix)
             search.make_automaton()
-            self._search = search
+            self.search = search
 
-    def _spellings_of(self, anchor: str) -> dict[int, set[str]]:
-        """The spellings beginning with `anchor`, by length."""
-        if self._by_anchor is None:
-            self._by_anchor = {}
-            for form in self.spellings:
-                self._by_anchor.setdefault(form[:_ANCHOR_CHARS], {}).setdefault(len(form), set()).add(form)
-        return self._by_anchor[anchor]
+    def _spellings_of(self, prefix: str) -> dict[int, set[str]]:
+        """The spellings beginning with `prefix`, by length: where a prefix stands, they are
+        compared whole (one slice and one set lookup per length)."""
+        by_prefix = self._by_prefix
+        if by_prefix is None:
+            # Built whole before it is published: another thread searching at the same time
+            # sees either none or all of it (it may build its own; both are the same).
+            by_prefix = {}
+            for spelling in self.spellings:
+                lengths = by_prefix.setdefault(spelling[:PREFIX_CHARS], {})
+                lengths.setdefault(len(spelling), set()).add(spelling)
+            self._by_prefix = by_prefix
+        return by_prefix[prefix]
 
-    def find(self, text: str, words: set[str], found: set[str]) -> None:
-        """Adds to `found` each spelling in `text`: anywhere, or for one in `words` (short and
-        word-like) where it stands as a whole word."""
-        if self._search is None:
-            return
-        for end, anchor in self._search.iter(text):
-            start = end + 1 - len(anchor)
-            for length, spellings in self._spellings_of(anchor).items():
-                form = text[start : start + length]
-                if (
-                    form in spellings
-                    and form not in found
-                    and (form not in words or _stands_alone(text, start, start + length))
-                ):
-                    found.add(form)
+    def spans(self, view: str) -> list[tuple[int, int]]:
+        """Where spellings stand in `view` (lower-cased text): (start, end) character offsets."""
+        if self.search is None:
+            return []
+        found: list[tuple[int, int]] = []
+        for last, prefix in self.search.iter(view):
+            start, end = last - len(prefix) + 1, last + 1
+            whole = 0
+            for length, spellings in self._spellings_of(prefix).items():
+                if length > whole and view[start : start + length] in spellings:
+                    whole = length
+            if whole:
+                if whole >= LONG_SECRET_CHARS or _stands_alone(view, start, start + whole):
+                    found.append((start, start + whole))
+            elif len(prefix) == PREFIX_CHARS:  # a long spelling's start, cut short: hide the rest of the word
+                run = _TOKEN_RUN.match(view, end)  # (always matches: it may be empty)
+                found.append((start, run.end() if run else end))
+        return found
 
 
-# (the character every such spelling holds, "the secret has no such spelling", its spellings)
-_ESCAPINGS = (("%", _UNESCAPED.fullmatch, _percent_forms), ("\\", _NO_BACKSLASH_FORMS.fullmatch, _backslash_forms))
-
-
-def _contained_in(text: str, secrets: list[str]) -> Callable[[str], bool]:
-    """`text.__contains__`, for testing many secrets at once: with far more secrets than distinct
-    lengths among them (10,000 tokens of a few lengths), the text's substrings of those lengths
-    are put in a set once (a few thousand slices of a small text, in C), and each secret is one
-    lookup instead of a search of the text."""
-    lengths = set(map(len, secrets))
-    if len(lengths) * _SECRETS_PER_LENGTH > len(secrets):
-        return text.__contains__
-    size = len(text)
-    windows: set[str] = set()
-    for length in lengths:
-        windows.update(map(text.__getitem__, map(slice, range(size - length + 1), range(length, size + 1))))
-    return windows.__contains__
+def _stands_alone(text: str, start: int, end: int) -> bool:
+    """text[start:end] is a whole word of `text`: the characters either side are word
+    delimiters (or the text ends); `.` and `!` ending a sentence after it count as its end
+    (`s3cr3t.` is the word, `s3cr3t.example` a host name)."""
+    if start > 0 and _WORD.match(text, start - 1, start):
+        return False
+    while end < len(text) and text[end] in ".!":
+        end += 1
+    return not (end < len(text) and _WORD.match(text, end, end + 1))
 
 
 class Redactor:
-    """Knows every secret loaded; replaces each occurrence (longest first) by HIDDEN.
+    """Knows every secret loaded; replaces each occurrence by HIDDEN.
 
-    Adding is cheap (loading 100,000 entries must stay fast): a secret's spellings are worked
-    out on the next `redact`, and its escaped spellings only once a text holds the character
-    (`%`, a backslash) every one of them holds. Spellings are searched for all at once by an
-    automaton; a small text is searched for the few not yet in one directly.
+    Adding is cheap (loading 100,000 entries must stay fast): secrets are only noted, and their
+    spellings worked out and put into the automaton on the next `redact` that follows an add.
     """
 
     def __init__(self) -> None:
@@ -200,16 +282,10 @@ class Redactor:
     def _reset(self) -> None:
         self._known: set[str] = set()
         self._pending: list[str | None] = []  # secrets added since the last redact
-        self._pending_basic: list[tuple[str, str]] = []  # (user, password) whose header is not
-        # … whose percent-encoded / backslash-escaped spellings are not
-        self._pending_escaped: dict[str, list[str]] = {"%": [], "\\": []}
-        self._raw: list[str] = []  # printable secrets, not yet among the spellings (see _work_out)
+        self._pending_basic: list[tuple[str, str]] = []  # (user, password): base64 of both
         self._spellings: set[str] = set()
-        self._words: set[str] = set()  # short word-like spellings: hidden only as whole words
-        self._main = _Automaton([])
-        self._recent = _Automaton([])  # spellings added after the main automaton was built
-        self._unindexed: list[str] = []  # spellings in neither automaton yet
-        self._scans = 0  # small texts searched for the unindexed spellings one by one
+        self._spaced = False  # a secret holds a space: a `+` may stand for it
+        self._automaton = _Automaton(set())
 
     def add(self, *secrets: str | None) -> None:
         # Called for every credential loaded: only noted here, sorted out on the next use.
@@ -218,9 +294,7 @@ class Redactor:
 
     def add_basic(self, username: str, password: str) -> None:
         """HTTP basic auth sends base64("user:password"): that is a secret too."""
-        with self._lock:
-            self._pending.append(password)
-            self._pending_basic.append((username, password))
+        self.add_basics([(username, password)])
 
     def add_basics(self, pairs: list[tuple[str, str]]) -> None:
         """`add_basic` of each (username, password)."""
@@ -234,112 +308,74 @@ class Redactor:
 
     def __contains__(self, secret: str) -> bool:
         with self._lock:
-            self._work_out("")  # sorts the pending secrets in (without losing them)
+            self._update()
         return secret in self._known
 
-    def _take_pending(self) -> list[str]:
-        """The secrets added since the last call that were not known yet (now known)."""
+    def _update(self) -> None:
+        """The pending secrets' spellings into the automaton (rebuilt once per batch)."""
+        if not self._pending and not self._pending_basic:
+            return
         pending, basic = self._pending, self._pending_basic
         self._pending, self._pending_basic = [], []
+        new = set(filter(None, pending))  # neither None nor ""
         if basic:  # base64("user:password") of each, mapped in C
             header = map(str.encode, map(":".join, basic), itertools.repeat("utf-8"), itertools.repeat("surrogatepass"))
-            pending += map(bytes.decode, map(_base64, header), itertools.repeat("ascii"))
-        new = set(filter(None, pending))  # neither None nor ""
-        if not self._known:  # (the first batch: no set to subtract, none to copy)
-            self._known = new
-            return list(new)
+            new.update(map(bytes.decode, map(_base64, header)))
         new -= self._known
+        if not new:
+            return
         self._known |= new
-        return list(new)
-
-    def _add_spellings(self, forms: set[str]) -> None:
-        # (lengths compared in C: 10,000 secrets come at once)
-        forms = set(itertools.compress(forms, map(MIN_SECRET_CHARS.__le__, map(len, forms)))) - self._spellings
-        self._spellings |= forms
-        short = itertools.compress(forms, map(LONG_SECRET_CHARS.__gt__, map(len, forms)))
-        self._words.update(filter(_WORD.fullmatch, short))
-        self._unindexed += forms
-
-    def _work_out(self, text: str) -> None:
-        pending = self._take_pending() if self._pending or self._pending_basic else []
-        if pending and _printable_ascii("".join(pending)):
-            self._raw += pending  # (the common case, told by one scan of them all)
-        elif pending:
-            printable = list(map(str.isprintable, pending))
-            # The common case: a printable secret is its only plain spelling. Kept aside until a
-            # large text comes: a small one is searched for each directly (in C), so that e.g.
-            # `resolve` at 100,000 entries never sorts out the spellings of all of them.
-            self._raw += itertools.compress(pending, printable)
-            forms: set[str] = set()
-            for secret in itertools.compress(pending, map(operator.not_, printable)):
-                forms |= _plain_forms(secret)
-            self._add_spellings(forms)
-        if pending:
-            for waiting in self._pending_escaped.values():
-                waiting += pending
-        if self._raw:
-            if len(text) > _SEARCH_EACH_UP_TO:
-                raw, self._raw = self._raw, []
-                self._add_spellings(set(raw))
-            else:
-                hits = set(itertools.compress(self._raw, map(_contained_in(text, self._raw), self._raw)))
-                if hits:
-                    self._add_spellings(hits)
-                    self._raw = [secret for secret in self._raw if secret not in hits]
-        for mark, plain_only, forms_of in _ESCAPINGS:
-            waiting = self._pending_escaped[mark]
-            if waiting and mark in text:
-                # worked out before the list is emptied: nothing waiting is ever dropped
-                self._add_spellings(set().union(*map(forms_of, itertools.filterfalse(plain_only, waiting))))
-                self._pending_escaped[mark] = []
-
-    def _index(self) -> None:
-        """Every spelling into an automaton: the recent one, or all into the main one once the
-        recent one would hold a fair share of them (so each spelling is rebuilt O(1) times)."""
-        recent = self._recent.spellings + self._unindexed
-        self._unindexed, self._scans = [], 0
-        if len(recent) * _RECENT_SHARE >= len(self._main.spellings):
-            self._main, self._recent = _Automaton(self._main.spellings + recent), _Automaton([])
-        else:
-            self._recent = _Automaton(recent)
-
-    def _found_in(self, text: str) -> set[str]:
-        found: set[str] = set()
-        if self._unindexed and len(text) <= _SEARCH_EACH_UP_TO and self._scans < _SCANS_BEFORE_INDEX:
-            self._scans += 1
-            # Each waiting spelling searched directly (in C); the few in the text are then
-            # checked below as the automaton would check them.
-            waiting = list(itertools.compress(self._unindexed, map(text.__contains__, self._unindexed)))
-            if waiting:
-                _Automaton(waiting).find(text, self._words, found)
-        elif self._unindexed:
-            self._index()
-        if self._main.spellings or self._recent.spellings:
-            self._main.find(text, self._words, found)
-            self._recent.find(text, self._words, found)
-        return found
+        spellings = _forms(new)
+        self._spaced = self._spaced or any(map(operator.contains, new, itertools.repeat(" ")))
+        if not spellings <= self._spellings:
+            # A new set, never the one the automaton in use holds: a search in another thread
+            # may be reading that one (see _spellings_of).
+            self._spellings = self._spellings | spellings if self._spellings else spellings
+            self._automaton = _Automaton(self._spellings)
 
     def redact(self, text: str) -> str:
         if len(text) < MIN_SECRET_CHARS:
             return text
         with self._lock:
-            self._work_out(text)
-            found = self._found_in(text)
-        if not found:
+            self._update()
+            automaton, spaced = self._automaton, self._spaced
+        if automaton.search is None:
             return text
-        return _hide(text, found)
+        spans = automaton.spans(_lower(text))
+        spans += _encoded_word_spans(text, automaton, spaced)
+        return _hide(text, spans) if spans else text
 
 
-def _hide(text: str, found: set[str]) -> str:
-    """`text` with every stretch covered by occurrences of the spellings replaced by one HIDDEN:
-    where occurrences overlap (two secrets sharing a stretch) or touch, their union is hidden —
-    a replacement of one must never leave the other's tail standing."""
+def _encoded_word_spans(text: str, automaton: _Automaton, spaced: bool) -> list[tuple[int, int]]:
+    """The words of `text` holding an escape whose decoded form holds a secret (whole words)."""
+    sites = [site for lead, pattern in _ESCAPE_SITES if lead in text for site in pattern.finditer(text)]
+    if spaced and "+" in text:
+        sites += _PLUS_SITE.finditer(text)
     spans: list[tuple[int, int]] = []
-    for form in found:
-        start = text.find(form)
-        while start >= 0:
-            spans.append((start, start + len(form)))
-            start = text.find(form, start + 1)
+    seen: dict[str, bool] = {}
+    done_until = -1
+    for site in sorted(sites, key=lambda match: match.start()):
+        if site.start() < done_until:
+            continue  # in a word already looked at
+        start = site.start()
+        while start > 0 and not _ENCODED_WORD_END.match(text, start - 1, start):
+            start -= 1
+        found = _ENCODED_WORD_END.search(text, site.end())
+        end = found.start() if found else len(text)
+        done_until = end
+        word = text[start:end]
+        hit = seen.get(word)
+        if hit is None:
+            hit = seen[word] = any(automaton.spans(_lower(reading)) for reading in _decodings(word, spaced))
+        if hit:
+            spans.append((start, end))
+    return spans
+
+
+def _hide(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with every stretch covered by the spans replaced by one HIDDEN: where occurrences
+    overlap (two secrets sharing a stretch) or touch, their union is hidden — a replacement of
+    one must never leave the other's tail standing."""
     spans.sort()
     pieces: list[str] = []
     shown = 0  # text before this is already in pieces
@@ -358,8 +394,23 @@ REDACTOR = Redactor()
 
 
 def redact(text: str) -> str:
-    """Every URL's own secrets masked, then every known secret hidden."""
-    return REDACTOR.redact(mask_urls(text))
+    """Every known secret hidden, then every URL's own secrets masked. In this order: masking
+    first could cut a known secret (a `token=` value ends at a space the secret holds) and
+    leave its tail, no longer a known spelling, standing."""
+    return mask_urls(REDACTOR.redact(text))
+
+
+# Opaque token-like words in text from a server: long runs of token characters mixing letters and
+# digits. A provider that echoes a secret may spell it in a way no list of spellings foresees:
+# such words are not shown at all.
+_OPAQUE_WORD = re.compile(r"[A-Za-z0-9._~+/=%-]{20,}")
+
+
+def without_opaque_words(text: str) -> str:
+    """`text` (from a server) with every opaque token-like word replaced by HIDDEN."""
+    return _OPAQUE_WORD.sub(
+        lambda m: HIDDEN if re.search(r"[A-Za-z]", m.group()) and re.search(r"\d", m.group()) else m.group(), text
+    )
 
 
 # -- outside text is text ---------------------------------------------------------------------

@@ -13,15 +13,21 @@ from __future__ import annotations
 import re
 
 MASK = "•••"
+# What the redactor (core/redact.py) puts where a known secret stood. It is hidden first and
+# URLs masked after, so a URL may hold it: it is part of the URL, not its end.
+HIDDEN = "<hidden>"  # ASCII: safe on any terminal encoding, and not markup
 # A URL as it stands in free text: a scheme, then everything up to white space or a quote, but
 # not the punctuation of the sentence after it.
-_URL = re.compile(r"""[A-Za-z][A-Za-z0-9+.\-]*://[^\s"'`<>]*?(?=[.,;:!?)\]]*(?:[\s"'`<>]|$))""")
+_URL = re.compile(
+    r"""[A-Za-z][A-Za-z0-9+.\-]*://(?:<hidden>|[^\s"'`<>])*?(?=[.,;:!?)\]]*(?:[\s"'`>]|<(?!hidden>)|$))"""
+)
 # conda's token in the path, with or without the slash after it (find-links end there).
 _CONDA_TOKEN = re.compile(r"/t/[^/?#]+")
 # A query or fragment parameter whose name says it carries a credential: `token`, `access_token`,
-# `X-Amz-Signature`, `api-key`, `client_secret`, `sig` … (whole words: `max-keys` is no key).
+# `X-Amz-Signature`, `api-key`, `client_secret`, `sig` … (whole words: `max-keys` is no key;
+# a device flow's `user_code` is what the person types, no secret).
 _CREDENTIAL_PARAMETER = re.compile(
-    r"([?&;#](?:[^=&#;]*[_.\-])?"
+    r"([?&;#](?!user[_-]?code=)(?:[^=&#;]*[_.\-])?"
     r"(?:token|password|passwd|pwd|secret|key|apikey|sig|signature|credential|credentials|auth|authorization"
     r"|session|sessionid|code)=)[^&#;]*",
     re.IGNORECASE,

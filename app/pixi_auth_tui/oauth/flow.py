@@ -39,6 +39,7 @@ with warnings.catch_warnings():
 
 from pixi_auth_tui.core import expiry
 from pixi_auth_tui.core.model import OAuth, dumps_credential, is_oauth, is_readable, jwt_claims
+from pixi_auth_tui.core.redact import REDACTOR
 from pixi_auth_tui.core.validation import secret_problem
 from pixi_auth_tui.engine.inventory import Inventory, Row
 from pixi_auth_tui.oauth.bounded import Bounds, deadline_message
@@ -91,6 +92,13 @@ __all__ = [
 from pixi_auth_tui.engine.operations import current_entry, file_mode, mode_note, was_of
 from pixi_auth_tui.stores.base import ConflictError, Store, StoreError
 
+
+def _registered(secret: str) -> str:
+    """`secret`, known to the redactor from now on (an authorization code, a PKCE verifier)."""
+    REDACTOR.add(secret)
+    return secret
+
+
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 HTTP_TIMEOUT = 30.0  # rattler's refresh timeout
 BROWSER_WAIT_SECONDS = 300.0  # rattler waits this long for the browser redirect
@@ -100,6 +108,7 @@ def make_client(client_id: str, client_secret: str | None = None, bounds: Bounds
     """A client whose every request is bounded in size and in time (`oauth.bounded`)."""
     bounds = bounds or Bounds()
     # A public client (no secret) authenticates with client_id in the body, as rattler does.
+    REDACTOR.add(client_secret)  # sent with every token request: never shown in any message
     client = OAuth2Client(
         client_id=client_id,
         client_secret=client_secret,
@@ -311,6 +320,9 @@ class DeviceCode:
     started: float  # time.monotonic() when issued
     _device_code: str = field(repr=False, default="")
 
+    def __post_init__(self) -> None:
+        REDACTOR.add(self._device_code)  # it signs in whoever holds it: never shown
+
     def remaining(self, now: float | None = None) -> float:
         return self.started + self.expires_in - (time.monotonic() if now is None else now)
 
@@ -398,9 +410,11 @@ class SignIn:
         expires_in = expiry.seconds(body.get("expires_in"))
         self.interval = 5 if interval is None else interval
         return DeviceCode(
-            user_code=clean(body.get("user_code", ""), 40),
-            verification_uri=clean(body.get("verification_uri") or body.get("verification_url") or "", 500),
-            verification_uri_complete=clean(body["verification_uri_complete"], 500)
+            user_code=clean(body.get("user_code", ""), 40, opaque=False),
+            verification_uri=clean(
+                body.get("verification_uri") or body.get("verification_url") or "", 500, opaque=False
+            ),
+            verification_uri_complete=clean(body["verification_uri_complete"], 500, opaque=False)
             if body.get("verification_uri_complete")
             else None,
             expires_in=600 if expires_in is None else expires_in,
@@ -455,7 +469,7 @@ class SignIn:
             raise OAuthFailure("unsupported", "the provider has no authorization endpoint")
         require_safe_url(info.authorization_endpoint, "authorization endpoint")
         with _Callback(self.plan.redirect_uri) as callback:
-            verifier = generate_token(64)
+            verifier = _registered(generate_token(64))
             url, state = self.client.create_authorization_url(
                 info.authorization_endpoint,
                 redirect_uri=callback.redirect_uri,
@@ -483,7 +497,7 @@ class SignIn:
                     response = self.client.fetch_token(
                         info.token_endpoint,
                         grant_type="authorization_code",
-                        code=query.get("code", ""),
+                        code=_registered(query.get("code", "")),
                         redirect_uri=callback.redirect_uri,
                         code_verifier=verifier,
                         client_id=self.plan.client_id,

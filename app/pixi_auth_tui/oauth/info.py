@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from pixi_auth_tui.core import expiry
 from pixi_auth_tui.core.model import KINDS, Credential, OAuth, expires_at, is_oauth, jwt_claims, secret_of
+from pixi_auth_tui.core.redact import redact, without_opaque_words
 from pixi_auth_tui.engine.inventory import AUTH_FILE, CREDENTIALS, KEYCHAIN, Inventory
 from pixi_auth_tui.oauth import DEFAULT_CLIENT_ID as DEFAULT_CLIENT_ID
 from pixi_auth_tui.oauth import FLOWS as FLOWS
@@ -35,9 +36,14 @@ class OAuthFailure(Exception):
         self.reason = reason
 
 
-def clean(value: object, limit: int = 200) -> str:
-    """Text from a server, safe to print: control characters (terminal escapes) dropped, and short."""
-    text = "".join(c for c in str(value) if c.isprintable())
+def clean(value: object, limit: int = 200, *, opaque: bool = True) -> str:
+    """Text from a server, safe to print: every known secret hidden FIRST (a cut must never
+    leave the start of a secret standing), control characters (terminal escapes) dropped, opaque
+    token-like words not echoed at all (a provider may spell a secret in a way no redactor
+    foresees; `opaque=False` for what the person must read: a user code, a link), then short."""
+    text = "".join(c for c in redact(str(value)) if c.isprintable())
+    if opaque:
+        text = without_opaque_words(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

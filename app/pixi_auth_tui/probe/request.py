@@ -77,12 +77,13 @@ def origin(url: str) -> tuple[str, str, int | None]:
 
 
 def masked_url(url: str, cred: Credential) -> str:
-    url = mask_urls(url)
+    # The credential's own secrets first: masking a `token=` parameter first would end it at a
+    # space the secret holds and leave the secret's tail standing (a hostile redirect).
     for secret in all_secrets(cred):
         for form in (secret, path_encoded(secret)):  # a conda token travels percent-encoded
             if form and form in url:
                 url = url.replace(form, mask(form))
-    return url
+    return mask_urls(url)
 
 
 def ssl_context(options: ProbeOptions) -> ssl.SSLContext | bool:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from pixi_auth_tui.core.hostkeys import parse_url
 from pixi_auth_tui.core.urlmask import mask_urls
 from pixi_auth_tui.system import pixiconfig as pixiconfig
 from pixi_auth_tui.system.pixiconfig import OVERRIDE_KEYS, TLS_NO_VERIFY_KEYS, config_locations, read_config_files
@@ -452,10 +453,16 @@ def _slash(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
+def _path_length(url: str) -> int:
+    # The WHATWG parse, as rattler's: Python's refuses some URLs it takes (a `[` in user info).
+    parsed = parse_url(url)
+    return len(parsed.path) if parsed is not None else 0
+
+
 def apply_mirror(url: str, mirrors: dict[str, list[str]]) -> tuple[str, str | None]:
     """(url after pixi's mirror middleware, the mirror key used). Longest key path first, the
     first mirror of a list (all healthy), the rest of the URL appended: as rattler does."""
-    for key in sorted(mirrors, key=lambda k: len(urlsplit(k).path), reverse=True):
+    for key in sorted(mirrors, key=_path_length, reverse=True):
         if url.startswith(key) and mirrors[key]:
             rest = url[len(key) :].lstrip("/")
             return mirrors[key][0].rstrip("/") + "/" + rest, key

@@ -155,7 +155,7 @@ class MainScreen(Screen[None]):
             table = CredentialTable(self.clock, self.last_result, id="table")
             table.sort_column, table.sort_reverse = self._remembered_sort()
             yield table
-            yield DetailPane(home, self.clock, id="detail-pane")
+            yield DetailPane(home, self.clock, env=self.environment.env, id="detail-pane")
         yield hidden(Static("", id="empty"))
         yield KeysFooter(compact=True)
         yield OAuthFlows()

@@ -12,11 +12,10 @@ import asyncio
 import dataclasses
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from pixi_auth_tui.audit.findings import SEVERITY_ORDER, Severity
 from pixi_auth_tui.ci.detect import CiContext, detect_ci, is_prefix_dev_url
-from pixi_auth_tui.core.hostkeys import host_of
+from pixi_auth_tui.core.hostkeys import parse_url
 from pixi_auth_tui.core.model import public_identity
 from pixi_auth_tui.core.urlmask import mask_url, secret_beyond_user_name
 from pixi_auth_tui.engine.inventory import (
@@ -130,13 +129,15 @@ def _slash(url: str) -> str:
 
 
 def lookup_host(url: str) -> str | None:
-    """The host rattler keys on; for s3:// the bucket URL (its keys are URL prefixes)."""
-    host = host_of(url)
-    if host is None:
+    """The host rattler keys on; for s3:// the bucket URL (its keys are URL prefixes). Read by
+    the WHATWG parse alone, as rattler reads it: a URL Python's parser refuses (a `[` in the
+    user info) still has the host rattler finds."""
+    parsed = parse_url(url)
+    if parsed is None or not parsed.host:
         return None
-    if urlsplit(url).scheme.lower() == "s3":
-        return f"s3://{host}"
-    return host
+    if parsed.scheme == "s3":
+        return f"s3://{parsed.host}"
+    return parsed.host
 
 
 # -- the inventory pixi would use inside the workspace ----------------------------------------
@@ -330,7 +331,8 @@ def host_json(check: HostCheck) -> dict[str, Any]:
             "identity": public_identity(row.entry.credential),
         },
         "request": _request_json(check),
-        "keys_tried": check.resolution.candidates if check.resolution else [],
+        # (an s3:// URL's keys are the URL itself, shortened: user info written into it shows)
+        "keys_tried": [mask_url(key)[0] for key in check.resolution.candidates] if check.resolution else [],
         "login_key": login_key(check.host),
         "last_test": None if check.last is None else check.last.to_json(),
         "anonymous": None if check.anonymous is None else check.anonymous.to_json(),

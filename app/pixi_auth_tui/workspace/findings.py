@@ -170,7 +170,7 @@ def host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Works
             )
     if not check.sends_credential and refused and not signs_in and not any(n.url_has_secret for n in check.needs):
         assert check.anonymous is not None
-        tried = ", ".join(check.resolution.candidates if check.resolution else [])
+        tried = ", ".join(mask_url(key)[0] for key in (check.resolution.candidates if check.resolution else []))
         answer = f"{check.anonymous.url} answered HTTP {check.anonymous.status} without a credential"
         if check.is_s3 and aws_chain_configured(inventory.env):
             # With s3-options and no stored key, rattler falls back to the AWS SDK's default chain.

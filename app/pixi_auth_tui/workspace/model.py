@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
-from urllib.parse import urlsplit
 
 from pixi_auth_tui.audit.findings import Severity
+from pixi_auth_tui.core.hostkeys import parse_url
 from pixi_auth_tui.engine.inventory import Inventory, Resolution, Row
 from pixi_auth_tui.engine.pypi_chain import PypiResolution
 from pixi_auth_tui.probe.state import ProbeResult
@@ -184,9 +184,12 @@ def s3_http_url(url: str, option: S3Option | None) -> str | None:
     """`s3://bucket/key` → the endpoint URL rattler's S3 middleware asks (path or virtual style)."""
     if option is None:
         return None
-    parts = urlsplit(url)
-    bucket, key = parts.hostname or "", parts.path.lstrip("/")
-    endpoint = urlsplit(option.endpoint_url)
+    # The WHATWG parse, as rattler's (Python's refuses some URLs it takes: a `[` in user info).
+    parts, endpoint = parse_url(url), parse_url(option.endpoint_url)
+    if parts is None or endpoint is None:
+        return None
+    bucket, key = parts.host, parts.path.lstrip("/")
     if option.force_path_style:
         return f"{option.endpoint_url.rstrip('/')}/{bucket}/{key}"
-    return f"{endpoint.scheme}://{bucket}.{endpoint.netloc}/{key}"
+    port = "" if endpoint.port is None else f":{endpoint.port}"
+    return f"{endpoint.scheme}://{bucket}.{endpoint.host}{port}/{key}"

@@ -32,6 +32,7 @@ from pixi_auth_tui.engine.inventory import Inventory, Row, order_note
 from pixi_auth_tui.oauth.info import token_details
 from pixi_auth_tui.probe.state import ProbeResult
 from pixi_auth_tui.stores.base import Ability, StoreError
+from pixi_auth_tui.system import clipboard
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.oauth_screens import token_fields
 from pixi_auth_tui.ui.widgets.credential_table import VERDICT_STYLE, RowId, row_id
@@ -133,9 +134,14 @@ class DetailPane(VerticalScroll):
     }
     """
 
-    def __init__(self, home: Path, clock: Callable[[], float], *, id: str | None = None) -> None:
+    def __init__(
+        self, home: Path, clock: Callable[[], float], *, env: dict[str, str] | None = None, id: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self.home = home
+        self.env = env if env is not None else {}  # where the clipboard tools are looked for
+        self.clear_seconds = clipboard.CLEAR_SECONDS
+        self.clear_outcomes: list[bool] = []  # per timed clearing: whether the clipboard still held ours
         self.clock = clock
         self.row: Row | None = None
         self.inventory: Inventory | None = None
@@ -245,5 +251,50 @@ class DetailPane(VerticalScroll):
         if self.row is None or secret is None:
             self.notify("This entry has no secret to copy.", severity="warning")
             return
+        tool = clipboard.system_clipboard(self.env)
+        if tool is None:
+            self._copy_by_terminal(self.row.key, secret, "")
+        else:
+            self._copy_with(tool, self.row.key, secret)
+
+    def _copy_by_terminal(self, key: str, secret: str, why: str) -> None:
+        """OSC 52: the terminal may put it on the clipboard — or ignore it (tmux by default,
+        many terminals): nothing tells us, so we never say "Copied"."""
         self.app.copy_to_clipboard(secret)
-        self.notify(f"Copied the secret of {self.row.key} to the clipboard.", markup=False)
+        self.notify(
+            f"Asked the terminal to copy the secret of {key} (OSC 52); this may not have worked — many "
+            f"terminals and tmux ignore it. {why or 'No clipboard tool (wl-copy, xclip, xsel, pbcopy) was found.'}",
+            severity="warning",
+            markup=False,
+        )
+
+    @work(thread=True, group="clipboard")
+    def _copy_with(self, tool: clipboard.Clipboard, key: str, secret: str) -> None:
+        try:
+            clipboard.copy(tool, secret, self.env)
+        except clipboard.ClipboardError as err:
+            self.app.call_from_thread(self._copy_by_terminal, key, secret, f"{err}.")
+            return
+        self.app.call_from_thread(self._copied, tool, key, secret)
+
+    def _copied(self, tool: clipboard.Clipboard, key: str, secret: str) -> None:
+        seconds = round(self.clear_seconds)
+        self.notify(
+            f"Copied the secret of {key} to the clipboard ({tool.name}); it is cleared in {seconds} s "
+            "if it is still there.",
+            markup=False,
+        )
+        self.set_timer(self.clear_seconds, lambda: self._clear_clipboard(tool, secret))
+
+    @work(thread=True, group="clipboard")
+    def _clear_clipboard(self, tool: clipboard.Clipboard, secret: str) -> None:
+        try:
+            cleared = clipboard.clear_if_unchanged(tool, secret, self.env)
+        except clipboard.ClipboardError as err:
+            self.app.call_from_thread(
+                self.notify, f"The clipboard could not be cleared: {err}.", severity="warning", markup=False
+            )
+            return
+        self.app.call_from_thread(self.clear_outcomes.append, cleared)
+        if cleared:
+            self.app.call_from_thread(self.notify, "Cleared the secret from the clipboard.", markup=False)
