@@ -152,3 +152,34 @@ def test_test_pypi_asks_the_index_as_uv_does(home: Path, index_server: str, monk
     assert said["layer"] == "netrc" and said["url"].endswith("/simple/") and "right-password" not in out
     code, out, _ = run("test", index_server, "--pypi")
     assert code == 7 and "http" in out.lower()  # plain http needs --allow-http, as for conda hosts
+
+
+def test_test_store_uv_and_netrc_uv_ask_the_index_as_uv_sends_the_entry(
+    home: Path, tmp_path: Path, index_server: str, monkeypatch
+) -> None:
+    """`test KEY --store uv|netrc-uv`: one entry of uv's own stores, sent to the workspace's
+    index it serves (entries written by the real `uv auth login`)."""
+    for user, password in (("alice", "right-password"), ("bob", "wrong-password")):
+        assert uv(home, "login", index_server, "--username", user, "--password", password).returncode == 0
+    (home / ".netrc").write_text("machine 127.0.0.1 login alice password right-password\n")
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "pixi.toml").write_text(
+        '[workspace]\nname = "w"\nchannels = []\nplatforms = ["linux-64"]\n'
+        f'[pypi-options]\nindex-url = "{index_server}"\n'
+    )
+    monkeypatch.chdir(root)
+    service = index_server.removesuffix("simple")  # where uv auth login stored it
+    code, out, _ = run("test", service, "--store", "uv")
+    assert code == 2 and "choose one with --username" in out + _
+    code, out, _ = run("test", index_server, "--store", "uv", "--username", "alice", "--allow-http", "--json")
+    said = json.loads(out)
+    assert code == 0 and said["verdict"] == "accepted" and said["url"].startswith(index_server), said
+    code, out, _ = run("test", service, "--store", "uv", "--username", "bob", "--allow-http")
+    assert code == 4 and "REJECTED" in out and "wrong-password" not in out
+    code, out, _ = run("test", service, "--store", "uv", "--username", "alice")
+    assert code == 7  # plain http only with --allow-http, as for every test
+    code, out, _ = run("test", "127.0.0.1", "--store", "netrc-uv", "--allow-http")
+    assert code == 0 and "ACCEPTED" in out
+    code, out, _ = run("test", "nope.example", "--store", "uv")
+    assert code == 3

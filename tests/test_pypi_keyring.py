@@ -318,6 +318,9 @@ def test_without_keyring_on_path_nothing_is_tested(pypi_env, tmp_path, monkeypat
     code, out, _err = run("test", "https://idx.example/simple", "--store", "keyring-pypi")
     assert code == cli.EXIT_NOT_TESTED
     assert "no `keyring` command on PATH" in out
+    # `list` says so too, where uv would run it (keyring-provider subprocess, a user in the URL)
+    code, out, _err = run("list")
+    assert code == 0 and "- no `keyring` command on PATH: uv cannot ask keyring" in out
 
 
 # -- a fake token-minting plugin ------------------------------------------------------------------
@@ -368,6 +371,9 @@ def test_a_plugin_is_detected_and_its_token_tested_as_uv_asks(pypi_env, tmp_path
     rows = [e for e in json.loads(out)["entries"] if e["store"] == "keyring-pypi"]
     assert len(rows) == 1 and rows[0]["key"] == url
     assert "may be supplied by plugin fake-mint-keyring at request time" in rows[0]["reason"]
+    store = next(s for s in json.loads(out)["stores"] if s["id"] == "keyring-pypi")
+    assert f"uv runs: `keyring` is {VENV_BIN}/keyring" in store["message"]
+    assert "plugins: fake-mint-keyring" in store["message"]
     index_server.expect = ("oauth2accesstoken", PLUGIN_PASSWORD)
     code, out, err = run("test", url, "--store", "keyring-pypi", "--allow-http")
     assert code == 0, (out, err)

@@ -60,6 +60,8 @@ async def test_keyring_entries_are_shown_rotated_and_deleted(ui_env, size):
         assert rows["[b]mallory\x1b[31m"].status.value == "ignored"
         # rotate alice's entry with the keyboard alone
         app.main.table.select_index(app.main.table.shown_rows.index(rows["alice"]))
+        await settle(pilot)
+        assert f"`keyring` is {VENV_BIN}/keyring" in app.main.detail.text().plain  # the program uv runs
         await pilot.press("e")
         await settle(pilot)
         form = app.screen

@@ -18,7 +18,7 @@ from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm
 from textual.widgets import Input, Select
 
 from tests.conftest import until
-from tests.test_pypi_cli import run
+from tests.test_pypi_cli import index_server, run  # noqa: F401 (a fixture)
 from tests.test_pypi_stores import uv, uv_env
 from tests.test_ui import screen_text, settle
 from tests.uv_oracle import UV
@@ -183,3 +183,36 @@ async def test_uv_entries_are_rotated_deleted_and_added_from_the_ui(home: Path, 
         assert not isinstance(app.screen, CredentialForm)
         await wait_rows(pilot, 2)
         assert uv_token(home, "https://new.example/simple", "carol") == "carol-pw-112233"
+
+
+async def test_netrc_as_uv_reads_it_is_tested_from_the_ui(home: Path, tmp_path: Path, index_server: str) -> None:  # noqa: F811
+    """A netrc rattler ignores whole (a `#` comment) still answers uv: `t` on its uv row asks
+    the workspace's index with that entry, as uv sends it (plain http only after a yes)."""
+    (home / ".netrc").write_text("# only uv reads past this\nmachine 127.0.0.1 login alice password right-password\n")
+    root = workspace(tmp_path / "ws", [index_server])
+    app = AuthApp(Environment(home=home, env={**os.environ, "HOME": str(home)}, workspace=root))
+    async with app.run_test(size=(80, 24)) as pilot:
+
+        def shown() -> bool:
+            inventory = app.main.inventory
+            return inventory is not None and any(r.store.id == "netrc-uv" for r in inventory.rows)
+
+        await until(pilot, shown, "the rows of netrc as uv reads it")
+        await settle(pilot)
+        assert app.main.inventory is not None
+        assert app.main.inventory.snapshots["netrc"].state.value == "malformed"
+        row = next(r for r in app.main.inventory.rows if r.store.id == "netrc-uv")
+        assert row.status.value == "active" and "keyring get" not in detail_text(app, row)
+        app.main.table.select_index(app.main.table.shown_rows.index(row))
+        await pilot.press("t")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen) and "plain http" in app.screen.question
+        await pilot.press("y")
+        await settle(pilot)
+        result = app.main.last_result(row)
+        assert result is not None and result.verdict.value == "accepted", result
+
+
+def detail_text(app, row) -> str:
+    app.main.table.select_index(app.main.table.shown_rows.index(row))
+    return app.main.detail.text().plain

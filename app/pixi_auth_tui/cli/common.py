@@ -18,6 +18,7 @@ STORE_CHOICES = ("keychain", "credentials", "auth-file", "override")
 PYPI_STORE_CHOICES = ("keyring-pypi",)
 # uv's credentials.toml (PyPI indexes): `set`/`remove --store uv`, as `uv auth login/logout`.
 UV_STORE = "uv"
+UV_NETRC_STORE = "netrc-uv"  # netrc as uv reads it (read-only; `test` only)
 
 
 # What each command's module is given to add its parser: the program's subparsers' add_parser.

@@ -61,6 +61,7 @@ from pixi_auth_tui.cli.common import (
 )
 from pixi_auth_tui.cli.common import (
     PYPI_STORE_CHOICES,
+    UV_NETRC_STORE,
     UV_STORE,
     UsageError,
     environment_for,
@@ -182,6 +183,10 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
             if args.command == "resolve":
                 return cmd_resolve_pypi(environment_for(args), args, out)
             return cmd_test_pypi(environment_for(args), args, out, err)
+        if args.command == "test" and args.store in (UV_STORE, UV_NETRC_STORE) and not args.pypi:
+            from pixi_auth_tui.cli.pypi import cmd_test_uv_entry
+
+            return cmd_test_uv_entry(environment_for(args), args, out)
         if args.command in ("set", "remove") and args.store == UV_STORE:
             from pixi_auth_tui.cli.pypi import cmd_remove_uv, cmd_set_uv
 

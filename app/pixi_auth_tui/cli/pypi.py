@@ -226,3 +226,72 @@ def cmd_test_pypi(environment: Environment, args: argparse.Namespace, out: TextI
                 line += f" → HTTP {res.status}{anon}"
             out.write(line + "\n")
     return exit_code([res])
+
+
+# -- `test KEY --store uv|netrc-uv`: one entry of uv's own stores ------------------------------
+
+
+def cmd_test_uv_entry(environment: Environment, args: argparse.Namespace, out: TextIO) -> int:
+    """The entry of uv's credentials.toml (or netrc as uv reads it) under KEY (and --username),
+    sent to the workspace's index it serves (or --url) as uv sends it, and the same request
+    without it; the result is kept for the table, as `test` keeps every result."""
+    import asyncio
+
+    from pixi_auth_tui.cli.common import EXIT_NOT_TESTED
+    from pixi_auth_tui.cli.testing import exit_code
+    from pixi_auth_tui.core.model import field_value
+    from pixi_auth_tui.probe.request import ProbeOptions, ProbeSetupError
+    from pixi_auth_tui.probe.state import ProbeState
+    from pixi_auth_tui.probe.uv_entry import check_uv_entry
+    from pixi_auth_tui.pypi.uv_credentials import UvCredentialsStore
+    from pixi_auth_tui.pypi.uv_netrc_store import UvNetrcStore
+
+    if not args.key or args.all:
+        raise UsageError(f"test --store {args.store} takes the entry's key: its service URL (uv) or machine (netrc)")
+    inventory = load_inventory(environment, pypi=True)
+    store = inventory.store(args.store)
+    if not isinstance(store, UvCredentialsStore | UvNetrcStore):
+        raise UsageError(f"store {args.store!r} is not read here (netrc-uv: only inside a workspace with PyPI indexes)")
+    key = store.stored_key(args.key) if isinstance(store, UvCredentialsStore) else args.key
+    entries = [
+        e
+        for e in inventory.snapshots[store.id].entries
+        if e.key == key and (args.username is None or field_value(e.credential, "username") == args.username)
+    ]
+    if not entries:
+        who = f" for {args.username}" if args.username else ""
+        out.write(f"{key}{who} is not in {store.name} ({store.location})\n")
+        return EXIT_NOT_FOUND
+    if len(entries) > 1:
+        users = ", ".join(str(e.item_ref) for e in entries)
+        raise UsageError(f"{key} has entries for {len(entries)} user names ({users}); choose one with --username")
+    entry = entries[0]
+    url = args.url or store.test_url(entry)
+    if not url:
+        out.write(f"{key}: NOT TESTED — no index of this workspace takes it from {store.name}; give --url\n")
+        return EXIT_NOT_TESTED
+    options = ProbeOptions(
+        allow_http=args.allow_http,
+        total_timeout=args.timeout,
+        connect_timeout=min(5.0, args.timeout),
+        env=dict(environment.env),
+        generic_whoami=False,
+    )
+    try:
+        res = asyncio.run(check_uv_entry(entry, url, options))
+    except (ProbeSetupError, ValueError) as exc:
+        raise UsageError(f"cannot test: {exc}") from exc
+    state = ProbeState.default(dict(environment.env))
+    state.record(store.id, entry.key, entry.credential, res)
+    state.save()
+    user = field_value(entry.credential, "username")
+    if args.json:
+        write_json(out, {"store": store.id, "key": entry.key, "username": user or None, **res.to_json()})
+    else:
+        who = f" as {user}" if user else ""
+        out.write(f"{entry.key} ({store.name}{who}): {res.verdict.value.upper()} — {res.message}\n")
+        if res.url:
+            anon = f", without credential {res.anonymous_status}" if res.anonymous_status is not None else ""
+            status = f" → HTTP {res.status}{anon}" if res.status is not None else ""
+            out.write(f"  {res.url}{status}\n")
+    return exit_code([res])

@@ -3,7 +3,7 @@ that building the parser never imports the HTTP client."""
 
 from __future__ import annotations
 
-from pixi_auth_tui.cli.common import PYPI_STORE_CHOICES, STORE_CHOICES, AddParser
+from pixi_auth_tui.cli.common import PYPI_STORE_CHOICES, STORE_CHOICES, UV_NETRC_STORE, UV_STORE, AddParser
 
 
 def add_parser(add: AddParser) -> None:
@@ -11,9 +11,11 @@ def add_parser(add: AddParser) -> None:
     p_test.add_argument("key", nargs="?", help="the key to test (the entry pixi uses for it)")
     p_test.add_argument("--all", action="store_true", help="test every credential pixi uses")
     p_test.add_argument(
-        "--store", choices=(*STORE_CHOICES, "netrc", *PYPI_STORE_CHOICES), help="test the entry in this store"
+        "--store",
+        choices=(*STORE_CHOICES, "netrc", *PYPI_STORE_CHOICES, UV_STORE, UV_NETRC_STORE),
+        help="test the entry in this store (uv, netrc-uv: the workspace's index it serves, as uv sends it)",
     )
-    p_test.add_argument("--username", help="keyring-pypi: the user name uv asks keyring for")
+    p_test.add_argument("--username", help="keyring-pypi: the user name uv asks keyring for; uv: the entry's user name")
     p_test.add_argument("--url", help="the URL to request (needed for wildcard and s3 keys; remembered)")
     p_test.add_argument("--allow-http", action="store_true", help="allow sending the secret over plain http")
     p_test.add_argument("--timeout", type=float, default=15.0, help="seconds for the whole request (default 15)")

@@ -158,12 +158,18 @@ class PythonKeyringStore(Store):
             return Snapshot(self.id, _state_for(err), f"{self.backend}: {_first_line(err)}")
         self._held = set(found)
         self._plugins = {}
-        if self.keyring_provider == "subprocess":
+        message_tail = ""
+        if self.keyring_provider == "subprocess" and any(url_username(u) for u in self.index_urls):
+            # uv will run the `keyring` program for these indexes: say which one, and what it has.
+            self.tool = inspect_keyring(self.env)
+            message_tail = f"; uv runs: {self.tool.summary()}"
+            if self.tool.path is None or self.tool.problem:
+                problems.append(self.tool.problem or "no `keyring` command on PATH")
             for (url, user), why in self._plugin_answers().items():
                 found[(url, user)] = Entry(url, NotRead(), self.id, item_ref=user, origin="keyring plugin")
                 self._plugins[(url, user)] = why
         entries = list(found.values())
-        message = f"{len(entries)} entries for {len(self.services)} services"
+        message = f"{len(entries)} entries for {len(self.services)} services{message_tail}"
         if locked:
             return Snapshot(
                 self.id, StoreState.LOCKED, f"{message}; {locked} in a locked keyring", entries, problems=problems
@@ -202,6 +208,8 @@ class PythonKeyringStore(Store):
             return {}
         if self.tool is None:
             self.tool = inspect_keyring(self.env)
+        if self.tool.path is None:
+            return {}
         answers: dict[tuple[str, str], str] = {}
         for url, user in unanswered:
             service = keyring_services(url)[0]

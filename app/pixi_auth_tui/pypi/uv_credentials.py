@@ -118,6 +118,19 @@ class UvCredentialsStore(Store):
                 return index.href
         return entry.key if not self.index_urls else None
 
+    def test_url(self, entry: Entry) -> str:
+        """The URL a test of `entry` asks: the workspace's index under its service (without user
+        info), else the service itself."""
+        service = uv_store.parse_url(entry.key)
+        for url in self.index_urls:
+            index = uv_store.parse_url(without_userinfo(url))
+            if service is None or index is None:
+                continue
+            same = (index.scheme, index.host, index.port) == (service.scheme, service.host, service.port)
+            if same and uv_store.is_path_prefix(service.path, index.path):
+                return index.href
+        return entry.key
+
     # -- writing --------------------------------------------------------------------
 
     def write_problem(self, credential: Credential) -> str | None:
@@ -218,13 +231,4 @@ def key_hint(store: UvCredentialsStore, key: str, user: str) -> str:
 def test_url(store: UvCredentialsStore, entry: Entry) -> str:
     """The URL a test of `entry` asks: the workspace's index under its service (without user
     info), else the service itself."""
-    service = uv_store.parse_url(entry.key)
-    for url in store.index_urls:
-        index = uv_store.parse_url(without_userinfo(url))
-        if service is None or index is None:
-            continue
-        if (index.scheme, index.host, index.port) == (service.scheme, service.host, service.port) and (
-            uv_store.is_path_prefix(service.path, index.path)
-        ):
-            return index.href
-    return entry.key
+    return store.test_url(entry)

@@ -90,6 +90,17 @@ class UvNetrcStore(Store):
             return found[0]
         return f"https://{entry.key}/" if not self.index_urls else None
 
+    def test_url(self, entry: Entry) -> str:
+        """The URL a test of `entry` asks: the workspace's index uv sends it to, else the host."""
+        indexes = self._indexes_on(entry.key)
+        if entry.key == uv_netrc.DEFAULT:
+            indexes = [(u, user) for u, user in indexes if _host(u) not in self._machines]
+        login = field_value(entry.credential, "username")
+        found = next((u for u, user in indexes if user is None or user == login), None)
+        if found is not None or entry.key == uv_netrc.DEFAULT:
+            return found or ""
+        return f"https://{entry.key}/"
+
     def set(self, key: str, credential: Credential, *, expect: str | None = None, was: str | None = None) -> bool:
         raise StoreError("netrc is read-only here (as it is for rattler and uv): edit it by hand")
 

@@ -24,8 +24,8 @@ from jeepney import DBusAddress, HeaderFields, Message, MessageType, Parser, Pro
 from jeepney.bus import get_bus
 from jeepney.io.blocking import DBusConnection, open_dbus_connection, prep_socket
 
-from pixi_auth_tui.core.model import Credential, dumps_credential, rattler_accepts
-from pixi_auth_tui.core.rattler_json import loads_credential, write_problem
+from pixi_auth_tui.core.model import Credential, dumps_credential, reading_problem
+from pixi_auth_tui.core.rattler_json import loads_keychain_secret, write_problem
 from pixi_auth_tui.core.words import plural
 from pixi_auth_tui.stores import dbus_wire
 from pixi_auth_tui.stores.base import Ability, Entry, Snapshot, Store, StoreError, StoreState, entry_changed
@@ -430,7 +430,7 @@ class SecretServiceStore(Store):
         entries = [
             Entry(
                 item.key,
-                loads_credential(_text(item.secret)),
+                loads_keychain_secret(item.secret),
                 self.id,
                 item_ref=item.path,
                 note=None if "username" in item.attributes else NO_USERNAME,
@@ -448,9 +448,9 @@ class SecretServiceStore(Store):
             if n > 1
         ]
         problems += [
-            f"{e.key}: the secret is not a credential rattler can read ({e.credential.reason})"  # type: ignore[union-attr]
+            f"{e.key}: the secret is not a credential rattler can read ({problem})"
             for e in entries
-            if not rattler_accepts(e.credential)
+            if (problem := reading_problem(e.credential)) is not None
         ]
         problems += [f"{i.path}: {NO_USERNAME}" for i in items if "username" not in i.attributes]
         # Items of older pixi versions are rattler's own (found and updated in place); only
@@ -474,7 +474,7 @@ class SecretServiceStore(Store):
         if was is None:
             return
         current = [
-            dumps_credential(loads_credential(item.secret.decode("utf-8", "surrogateescape")))
+            dumps_credential(loads_keychain_secret(item.secret))  # read as `load` reads it
             for item in self._read_items(bus, paths, with_secrets=True)
             if item.secret is not None
         ]
@@ -650,12 +650,6 @@ def _prompter_available(conn: DBusConnection) -> bool:
     running = conn.send_and_get_reply(message_bus.ListNames(), timeout=CALL_TIMEOUT).body[0]
     startable = conn.send_and_get_reply(message_bus.ListActivatableNames(), timeout=CALL_TIMEOUT).body[0]
     return any(name in running or name in startable for name in PROMPTERS)
-
-
-def _text(secret: bytes | None) -> str:
-    if secret is None:
-        return ""
-    return secret.decode("utf-8", errors="replace")
 
 
 def _decrypt(session: Any, value: tuple[Any, ...]) -> bytes:

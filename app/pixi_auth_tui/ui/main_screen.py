@@ -32,7 +32,7 @@ from pixi_auth_tui.audit.findings import Finding, run_audit
 from pixi_auth_tui.audit.fixes import FixHistory
 from pixi_auth_tui.core.model import KINDS, is_oauth
 from pixi_auth_tui.core.redact import plain
-from pixi_auth_tui.engine.inventory import KEYCHAIN, FileSignature, Inventory, Row, Status, changed_files
+from pixi_auth_tui.engine.inventory import KEYCHAIN, WINNING, FileSignature, Inventory, Row, Status, changed_files
 from pixi_auth_tui.engine.operations import (
     EntryChanged,
     Keep,
@@ -45,7 +45,14 @@ from pixi_auth_tui.engine.operations import (
     successor_after_delete,
     undo_move,
 )
-from pixi_auth_tui.probe.state import FAILING, ProbeResult, ProbeState, Verdict, default_probe_url
+from pixi_auth_tui.probe.state import (
+    FAILING,
+    ProbeResult,
+    ProbeState,
+    Verdict,
+    default_probe_url,
+    probe_url_problem,
+)
 from pixi_auth_tui.stores.base import Ability, Store, StoreError, StoreState
 from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.system.preferences import DETAIL_PLACES, Preferences
@@ -60,6 +67,9 @@ from pixi_auth_tui.ui.widgets.detail_pane import DetailPane
 from pixi_auth_tui.ui.widgets.keys_footer import KeysFooter
 from pixi_auth_tui.ui.widgets.store_summary import StoreSummary
 
+# `r`'s outcome: said once the stores are read, with what was found.
+REREAD = Outcome("Re-read every store")
+
 if TYPE_CHECKING:
     # Dialogs and the audit screen are imported when first opened: nobody waits for them at start.
     from pixi_auth_tui.ui.audit_screen import AuditScreen
@@ -67,6 +77,7 @@ if TYPE_CHECKING:
 
 WRITABLE_STATES = (StoreState.OK, StoreState.MISSING)
 UV_STORE = "uv"  # uv's credentials.toml (pixi_auth_tui.pypi.uv_credentials.STORE_ID)
+UV_STORES = (UV_STORE, "netrc-uv")  # its entries and netrc as uv reads it: tested as uv sends them
 
 
 W = TypeVar("W", bound=Widget)
@@ -107,7 +118,7 @@ class MainScreen(Screen[None]):
         Binding("w", "workspace", "Workspace", show=False, id="workspace"),
         Binding("l", "sign_in", "Sign in (OAuth)", show=False, id="sign-in"),
         Binding("R", "oauth_refresh", "Refresh OAuth token now", show=False, id="oauth-refresh"),
-        Binding("r", "refresh", "Refresh", show=False, id="refresh"),
+        Binding("r", "reread", "Refresh", show=False, id="refresh"),
         Binding("u", "unlock", "Unlock keychain", show=False, id="unlock"),
         Binding("z", "undo_move", "Undo the last move", show=False, id="undo-move"),
         Binding("escape", "clear", "Clear filter / stop tests", show=False, id="clear"),
@@ -248,6 +259,10 @@ class MainScreen(Screen[None]):
     def action_refresh(self) -> None:
         self._load()
 
+    def action_reread(self) -> None:
+        """`r`: re-read every store, and say what was found."""
+        self._load(REREAD)
+
     async def _watch_files(self) -> None:
         """Another program (say `pixi auth login`) may rewrite a file while we show it.
 
@@ -310,7 +325,10 @@ class MainScreen(Screen[None]):
         self.query_one(StoreSummary).show(inventory)
         self.table.show(inventory, select, index)
         self._render_empty(inventory)
-        if message is not None:
+        if message is REREAD:
+            entries = present.plural(len(inventory.rows), "entry")
+            self.say(f"Re-read {present.plural(len(inventory.stores), 'store')}: {entries}.", timeout=4)
+        elif message is not None:
             text = present.tilde(message.message, self.environment.home)
             self.say(text, "information" if message.ok else "warning", timeout=8)
 
@@ -490,7 +508,7 @@ class MainScreen(Screen[None]):
         store = self.inventory.store(result.store_id)
         assert store is not None
         inventory = self.inventory
-        if result.probe_url:
+        if result.probe_url and probe_url_problem(result.key, result.credential, result.probe_url) is None:
             self.remember_url(result.key, result.probe_url)
         self.run_write(
             lambda: save_credential(inventory, store, result.key, result.credential, seen=result.seen),
@@ -544,7 +562,7 @@ class MainScreen(Screen[None]):
         rows = self.inventory.rows if self.inventory else []
         there = next((r for r in rows if r.store.id == target.id and r.key == row.key), None)
         tests = (self.last_result(row), self.last_result(there) if there is not None else None)
-        active = row.status is Status.ACTIVE, there is not None and there.status is Status.ACTIVE
+        active = row.status in WINNING, there is not None and there.status in WINNING
 
         def answered(keep: Keep | None) -> None:
             if keep is not None:
@@ -601,6 +619,10 @@ class MainScreen(Screen[None]):
             consequence = (
                 f"`keyring get {row.key} {row.entry.item_ref}` will then find nothing: uv takes no password "
                 "from this entry for PyPI indexes."
+            )
+        elif row.status is Status.BLOCKING:
+            consequence = f"pixi then stops matching this entry for {row.key}" + (
+                f" and uses {after.key} in {after.store.name}." if after else " and still sends no credential."
             )
         elif row.status is not Status.ACTIVE:
             consequence = "pixi does not use this entry, so nothing changes for pixi."
@@ -688,10 +710,13 @@ class MainScreen(Screen[None]):
         return self.probe_state.result_for(row.store.id, row.key, row.entry.credential) if self.probe_state else None
 
     def probe_url_for(self, row: Row) -> str | None:
-        if row.store.id == UV_STORE:  # uv's entry: tested on the workspace's index under its service
-            from pixi_auth_tui.pypi.uv_credentials import UvCredentialsStore, test_url
+        if row.store.id in UV_STORES:  # uv's own entry: tested on the workspace's index it serves
+            from pixi_auth_tui.pypi.uv_credentials import UvCredentialsStore
+            from pixi_auth_tui.pypi.uv_netrc_store import UvNetrcStore
 
-            return test_url(row.store, row.entry) if isinstance(row.store, UvCredentialsStore) else row.key
+            if isinstance(row.store, UvCredentialsStore | UvNetrcStore):
+                return row.store.test_url(row.entry) or None
+            return None
         if row.store.chain != "conda":  # a keyring entry is tested on the index URL uv asks it for
             from pixi_auth_tui.probe.keyring_entry import index_url_for
 
@@ -729,14 +754,15 @@ class MainScreen(Screen[None]):
 
         from pixi_auth_tui.ui.dialogs.probe_url import ProbeUrlScreen
 
-        self.app.push_screen(ProbeUrlScreen(row.key, self.probe_url_for(row) or "", run=False), given)
+        screen = ProbeUrlScreen(row.key, self.probe_url_for(row) or "", run=False, credential=row.entry.credential)
+        self.app.push_screen(screen, given)
 
     def action_test(self) -> None:
         row = self.selected_row()
         if row is None or self.probe_state is None:
             self.say("Select an entry first.", "warning")
             return
-        if row.store.id == UV_STORE:
+        if row.store.id in UV_STORES:
             return self._test_uv_row(row)
         if row.store.chain != "conda":
             return self._test_keyring_row(row)
@@ -745,7 +771,8 @@ class MainScreen(Screen[None]):
             from pixi_auth_tui.ui.dialogs.probe_url import ProbeUrlScreen
 
             # Wildcards and S3 keys need a concrete URL; remembered for next time.
-            self.app.push_screen(ProbeUrlScreen(row.key, ""), lambda given: self._test_with_url(row, given))
+            screen = ProbeUrlScreen(row.key, "", credential=row.entry.credential)
+            self.app.push_screen(screen, lambda given: self._test_with_url(row, given))
             return
         self._test_with_url(row, url)
 
@@ -773,7 +800,7 @@ class MainScreen(Screen[None]):
         if self.inventory is None:
             return
         # (Python keyring entries run `keyring` as uv does, which may mint or prompt: `t` tests one.)
-        rows = [r for r in self.inventory.rows if r.status is Status.ACTIVE and r.store.chain == "conda"]
+        rows = [r for r in self.inventory.rows if r.status in WINNING and r.store.chain == "conda"]
         if not rows:
             self.say("Nothing to test: pixi uses no stored credential.", "warning")
             return
@@ -878,7 +905,10 @@ class MainScreen(Screen[None]):
 
     def _test_uv_row(self, row: Row) -> None:
         """An entry of uv's credentials.toml: its index asked with it, as uv sends it, and without."""
-        url = self.probe_url_for(row) or row.key
+        url = self.probe_url_for(row)
+        if not url:
+            self.say(f"No index of this workspace takes {row.key} from {row.store.name}: nothing to test.", "warning")
+            return
         if url.startswith("http://"):
             question = f"{url} is plain http: the secret of {row.key} would travel unencrypted.\n\nSend it anyway?"
 
@@ -892,15 +922,11 @@ class MainScreen(Screen[None]):
 
     @work(group="probe", description="test an entry of uv's credentials.toml")
     async def _uv_test(self, row: Row, url: str, allow_http: bool) -> None:
-        from pixi_auth_tui.core.hostkeys import host_of
-        from pixi_auth_tui.probe.request import ProbeOptions, ProbeSetupError, probe
+        from pixi_auth_tui.probe.request import ProbeOptions, ProbeSetupError
+        from pixi_auth_tui.probe.uv_entry import check_uv_entry
 
         assert self.probe_state is not None
         state, table = self.probe_state, self.table
-        host = host_of(url)
-        if host is None:
-            self.say(f"{url} is not a URL with a host: nothing to test.", "warning")
-            return
         self.say(f"Testing {url} as uv sends it …", timeout=3)
         table.testing.add(row_id(row))
         self._refresh_row(row)
@@ -911,8 +937,8 @@ class MainScreen(Screen[None]):
             offline=self.environment.label == "demo",
         )
         try:
-            result = await probe(host, row.entry.credential, url, options)
-        except ProbeSetupError as err:
+            result = await check_uv_entry(row.entry, url, options)
+        except (ProbeSetupError, ValueError) as err:
             table.testing.discard(row_id(row))
             self._refresh_row(row)
             self.say(f"Cannot test: {err}", "error", 10)

@@ -38,7 +38,7 @@ from pixi_auth_tui.ui.oauth_screens import token_fields
 from pixi_auth_tui.ui.widgets.credential_table import VERDICT_STYLE, RowId, row_id
 
 REVEAL_SECONDS = 10.0
-STATUS_STYLE = {"active": "green", "shadowed": "yellow", "ignored": "red"}
+STATUS_STYLE = {"active": "green", "shadowed": "yellow", "ignored": "red", "blocking": "bold red"}
 
 
 def describe(
@@ -71,12 +71,18 @@ def describe(
     field("Status", row.status.value, STATUS_STYLE[row.status.value])
     field("Why", row.reason)
     pypi = row.store.chain != "conda"
-    if pypi and row.store.id == "uv":  # uv's credentials.toml: asked by service and user name
+    if pypi and row.store.id == "netrc-uv":
+        field("uv reads", "this netrc with its own parser (step 3 of uv's chain; `default` entries too)")
+    elif pypi and row.store.id == "uv":  # uv's credentials.toml: asked by service and user name
         field("uv asks", "its credentials.toml, for indexes under this service (step 4 of uv's chain)")
         if row.entry.origin:
             field("Entry", row.entry.origin)
     elif pypi:  # a Python keyring entry: the call uv makes for it, and who wrote it
+        from pixi_auth_tui.pypi.keyring_store import PythonKeyringStore
+
         field("uv runs", f"keyring get {row.key} {row.entry.item_ref or ''}")
+        if isinstance(row.store, PythonKeyringStore) and row.store.tool is not None:
+            field("keyring", row.store.tool.summary(), "" if row.store.tool.path else "yellow")
         if row.entry.origin:
             field("Written by", row.entry.origin)
     for typed in spec.fields:
