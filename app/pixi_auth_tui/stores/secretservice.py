@@ -588,11 +588,13 @@ class SecretServiceStore(Store):
 
         self._take_ahead()  # it may have found the keychain locked
         if not self.bus_address:
-            raise KeychainUnavailable("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
+            raise KeychainUnavailable(
+                self.no_bus or "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)", "no-session-bus"
+            )
         try:  # secretstorage's prompt handling needs jeepney's own connection
             conn = open_dbus_connection(bus=self.bus_address)
         except (OSError, ValueError, KeyError, StopIteration) as err:
-            raise KeychainUnavailable(f"cannot connect to the D-Bus session bus: {err}") from err
+            raise KeychainUnavailable(f"cannot connect to the D-Bus session bus: {err}", "no-bus-connection") from err
         try:
             collection = secretstorage.Collection(conn)  # the default collection
             if not collection.is_locked():
