@@ -38,7 +38,7 @@ from pixi_auth_tui.ui.oauth_screens import token_fields
 from pixi_auth_tui.ui.widgets.credential_table import VERDICT_STYLE, RowId, row_id
 
 REVEAL_SECONDS = 10.0
-STATUS_STYLE = {"active": "green", "shadowed": "yellow", "ignored": "red"}
+STATUS_STYLE = {"active": "green", "shadowed": "yellow", "ignored": "red", "blocking": "bold red"}
 
 
 def describe(
