@@ -56,6 +56,7 @@ from pixi_auth_tui.engine.inventory import (
 )
 from pixi_auth_tui.probe.state import FAILING, ProbeState
 from pixi_auth_tui.stores.base import Ability, StoreState
+from pixi_auth_tui.stores.dbus_session import fix_for
 from pixi_auth_tui.stores.netrc import DEFAULT_KEY
 
 SOON = 7 * 86400
@@ -248,7 +249,10 @@ def _keychain_findings(inventory: Inventory) -> list[Finding]:
                 "keychain-state",
                 Severity.WARNING if hangs else Severity.INFO,
                 f"keychain {snap.state.value}" + (f" ({snap.diagnosis})" if snap.diagnosis else ""),
-                snap.message,
+                # A diagnosed keychain's detail is the first of its problems (stores/secretservice.py).
+                f"{snap.problems[0]}. Fix: {fix_for(snap.diagnosis)}."
+                if snap.diagnosis and snap.problems
+                else snap.message,
                 KEYCHAIN,
             )
         )
@@ -315,11 +319,12 @@ def _unreadable_keychain_item(inventory: Inventory, row: Row) -> Finding:
 
 
 def keychain_json(inventory: Inventory) -> dict[str, object] | None:
-    """`audit --json`'s `keychain`: its state, the diagnosis code and the one-line explanation."""
+    """`audit --json`'s `keychain`: its state, the diagnosis code, the one-line explanation and the fix."""
     if inventory.store(KEYCHAIN) is None:
         return None
     snap = inventory.snapshots[KEYCHAIN]
-    return {"state": snap.state.value, "diagnosis": snap.diagnosis, "message": snap.message}
+    fix = fix_for(snap.diagnosis) if snap.diagnosis else None
+    return {"state": snap.state.value, "diagnosis": snap.diagnosis, "message": snap.message, "fix": fix}
 
 
 def _entry_findings(inventory: Inventory, now: float, state: ProbeState | None) -> list[Finding]:

@@ -383,9 +383,9 @@ def pypi_rows(store: Store, snapshot: Snapshot, entries: list[Entry], rattler: l
         url = store.anonymous_url(entry) if rattler is not None and verdict and verdict[0] == "active" else None
         if url is not None and rattler is not None:
             if active is None:
-                active = {r.key: r for r in rattler if r.status is Status.ACTIVE and r.store.chain == CONDA_CHAIN}
+                active = {r.key: r for r in rattler if r.status in WINNING and r.store.chain == CONDA_CHAIN}
             winner = next((active[key] for key in candidate_keys(url) if key in active), None)
-            if winner is not None:
+            if winner is not None and winner.status is Status.ACTIVE:  # (a blocking one sends nothing)
                 why = f"rattler's {winner.key} in {winner.store.name} goes first for {url} (pixi's layer; uv keeps it)"
                 rows.append(make_row(entry, store, Status.SHADOWED, why, winner.store.id))
                 continue

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pixi_auth_tui.core.hostkeys import candidate_keys
 from pixi_auth_tui.core.model import KINDS, Credential, dumps_credential, is_readable, masked_secret, rattler_accepts
-from pixi_auth_tui.engine.inventory import WINNING, Inventory, Row, build_rows, first_active
+from pixi_auth_tui.engine.inventory import CONDA_CHAIN, WINNING, Inventory, Row, build_rows, first_active
 from pixi_auth_tui.stores.base import NO_ENTRY, Ability, ConflictError, Store, StoreError
 
 
@@ -121,6 +121,9 @@ def save_credential(
     if not isinstance(seen, NotGiven) and seen is not None:
         existing = [replace(existing[0], credential=seen)] if existing else []
     # A secret listed by name only (macOS) is not read just to compare: the rotation is written.
+    if store.chain != CONDA_CHAIN:  # uv's stores keep one entry per user name under a key
+        wanted = dumps_credential(credential)
+        existing = [e for e in existing if is_readable(e.credential) and dumps_credential(e.credential) == wanted]
     same = len(existing) == 1 and is_readable(existing[0].credential)
     # An entry rattler cannot read (a `BasicHttp` spelling) saved unchanged is repaired: the
     # write puts it in rattler's spelling.

@@ -199,7 +199,7 @@ class _Bus:
                     awaiting -= 1
         except TimeoutError as err:
             raise KeychainUnavailable(
-                f"the Secret Service did not answer within {CALL_TIMEOUT:g} s (a hung or stopped keychain daemon)",
+                f"the Secret Service did not answer within {CALL_TIMEOUT:g} s",
                 "not-answering",
             ) from err
         except OSError as err:
@@ -423,7 +423,8 @@ class SecretServiceStore(Store):
             items, locked = self.list_items()
         except KeychainUnavailable as err:
             found = diagnose(err.code, str(err))
-            return Snapshot(self.id, StoreState.UNAVAILABLE, found.line, diagnosis=found.code)
+            # The short line heads the store; the detail (listed under it) comes first in problems.
+            return Snapshot(self.id, StoreState.UNAVAILABLE, found.line, problems=[found.detail], diagnosis=found.code)
         except StoreError as err:
             return Snapshot(self.id, StoreState.ERROR, str(err))
         entries = [
@@ -457,13 +458,13 @@ class SecretServiceStore(Store):
         problems += [f"{i.key}: item {i.path} was made by {i.writer}" for i in items if not i.written_by_rattler]
         if locked:
             what = f"{plural(locked, 'item')} in a locked keyring hidden until it is unlocked"
-            found = None if self.can_prompt else diagnose("locked-no-prompter", what + " (no display for a prompt)")
+            found = None if self.can_prompt else diagnose("locked-no-prompter", what + " (no display to prompt)")
             return Snapshot(
                 self.id,
                 StoreState.LOCKED,
                 found.line if found else what,
                 entries,
-                problems=problems,
+                problems=[found.detail, *problems] if found else problems,
                 diagnosis=found.code if found else None,
             )
         return Snapshot(self.id, StoreState.OK, f"{len(entries)} items", entries, problems=problems)
@@ -587,11 +588,13 @@ class SecretServiceStore(Store):
 
         self._take_ahead()  # it may have found the keychain locked
         if not self.bus_address:
-            raise KeychainUnavailable("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
+            raise KeychainUnavailable(
+                self.no_bus or "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)", "no-session-bus"
+            )
         try:  # secretstorage's prompt handling needs jeepney's own connection
             conn = open_dbus_connection(bus=self.bus_address)
         except (OSError, ValueError, KeyError, StopIteration) as err:
-            raise KeychainUnavailable(f"cannot connect to the D-Bus session bus: {err}") from err
+            raise KeychainUnavailable(f"cannot connect to the D-Bus session bus: {err}", "no-bus-connection") from err
         try:
             collection = secretstorage.Collection(conn)  # the default collection
             if not collection.is_locked():
