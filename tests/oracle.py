@@ -89,6 +89,12 @@ def expected_request(res: Resolution) -> tuple[str | None, str | None]:
     """(Authorization header, conda token in the path) rattler sends, by our resolution."""
     if res.userinfo is not None:
         return basic(*res.userinfo), None
+    if res.blocking is not None:
+        return None, None  # matched, but rattler puts nothing on the request
+    if res.request is not None and res.request.refresh_first and "expired" in res.request.refresh_first:
+        # rattler refreshes first; the recording proxy refuses every refresh, and an expired
+        # token whose refresh fails is not sent.
+        return None, None
     cred = res.row.entry.credential if res.row else None
     if isinstance(cred, BearerToken):
         return f"Bearer {cred.token}", None
@@ -134,11 +140,9 @@ def disagreement(inv: Inventory, case: Case, outcome: Outcome) -> str | None:
     if cli_resolve(inv, case.url) != engine:
         return f"`resolve` names {cli_resolve(inv, case.url)}, the engine {engine}"
     if res.request is not None and res.request.fails:
-        return (
-            None
-            if "header" in outcome.result and not outcome.requests
-            else f"we say it fails; rattler: {outcome.result}"
-        )
+        # rattler fails the request before sending it: a header it cannot build, or a credential
+        # that is not S3 keys for an s3:// URL.
+        return None if not outcome.requests else f"we say it fails; rattler: {outcome.result}"
     header, token = expected_request(res)
     if not outcome.requests:
         return f"rattler sent no request ({outcome.result[:200]})"

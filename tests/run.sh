@@ -9,6 +9,7 @@ command -v dbus-daemon >/dev/null 2>&1 || missing+=(dbus)
 command -v gnome-keyring-daemon >/dev/null 2>&1 || missing+=(gnome-keyring)
 command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb)  # the copy test's X display (tests/test_clipboard.py)
 command -v xclip >/dev/null 2>&1 || missing+=(xclip)
+command -v tmux >/dev/null 2>&1 || missing+=(tmux)  # the copy test inside tmux
 python3 -c "import ensurepip, venv" >/dev/null 2>&1 || missing+=(python3-venv)
 if ((${#missing[@]})); then
     sudo=""

@@ -129,6 +129,7 @@ def test_every_problem_is_named(prepared):
         "missing-file": Severity.WARNING,
         "auth-file-set": Severity.INFO,
         "unmatchable-key": Severity.WARNING,
+        "broad-key": Severity.WARNING,
         "plain-http": Severity.WARNING,
         "rejected-test": Severity.ERROR,
         "netrc-default": Severity.INFO,
@@ -136,7 +137,8 @@ def test_every_problem_is_named(prepared):
     for code, severity in expected.items():
         assert code in by_code, f"missing finding {code}"
         assert any(f.severity is severity for f in by_code[code]), (code, [f.severity for f in by_code[code]])
-    assert {f.key for f in by_code["unmatchable-key"]} == {"host.example:8080", "*.com"}
+    assert {f.key for f in by_code["unmatchable-key"]} == {"host.example:8080"}
+    assert {f.key for f in by_code["broad-key"]} == {"*.com"}  # matched, and sent: it matches too much
     assert {f.path for f in by_code["file-permissions"]} >= {
         str(env.home / ".rattler/credentials.json"),
         str(env.home / ".netrc"),

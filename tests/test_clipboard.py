@@ -139,3 +139,59 @@ async def test_without_a_clipboard_tool_copy_says_it_may_not_have_worked(home, t
             assert "may not have worked" in said[0] and "Copied" not in said[0]  # … and said so honestly
             if env:
                 assert "xclip failed" in said[0]
+
+
+@pytest.fixture(scope="module")
+def tmux_server(tmp_path_factory):
+    """A private tmux server (its own socket, no config): the TMUX value a pane inside it has."""
+    if not shutil.which("tmux"):
+        skip_unless_ci("tmux clipboard", "has no tmux (apt-get install tmux)")
+    socket = tmp_path_factory.mktemp("tmux") / "socket"
+    tmux = ["tmux", "-S", str(socket), "-f", "/dev/null"]
+    subprocess.run([*tmux, "new-session", "-d", "-s", "t", "sleep 600"], check=True, timeout=30)
+    try:
+        yield f"{socket},0,0", tmux
+    finally:
+        subprocess.run([*tmux, "kill-server"], timeout=30, check=False)
+
+
+def tmux_buffers(tmux: list[str]) -> str:
+    return subprocess.run(
+        [*tmux, "list-buffers", "-F", "#{buffer_name} #{buffer_sample}"], capture_output=True, text=True, timeout=30
+    ).stdout
+
+
+async def test_inside_tmux_without_a_desktop_copy_uses_a_tmux_buffer_and_deletes_it(home, tmux_server):
+    # Inside tmux (an ssh session, no display): OSC 52 is dropped by tmux's default
+    # `set-clipboard external` and, with `on`, kept in tmux's paste buffers for good. tmux's own
+    # buffer is a clipboard we can read back and delete: named, said, and gone after the timer.
+    value, tmux = tmux_server
+    app = AuthApp(make_env(one_entry_home(home), PATH=os.environ["PATH"], TMUX=value))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        said = recording(app)
+        sent: list[str] = []
+        app.copy_to_clipboard = sent.append
+        app.main.detail.clear_seconds = 0.3
+        select_row(app, "copy.example", "credentials")
+        await pilot.press("c")
+        await until(pilot, lambda: bool(said), "the copy is told")
+        assert "Copied" in said[0] and "tmux" in said[0] and not sent  # no OSC 52 for tmux to keep
+        assert SECRET in tmux_buffers(tmux)
+        await until(pilot, lambda: any("Cleared" in s for s in said), "the clearing is told")
+        assert SECRET not in tmux_buffers(tmux)
+
+
+async def test_quitting_before_the_timer_still_clears_what_we_copied(home, tmux_server):
+    # A password manager empties the clipboard when it quits, too: the secret must not outlive
+    # the app because the person pressed q within the 30 s.
+    value, tmux = tmux_server
+    app = AuthApp(make_env(one_entry_home(home), PATH=os.environ["PATH"], TMUX=value))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        said = recording(app)
+        select_row(app, "copy.example", "credentials")
+        await pilot.press("c")
+        await until(pilot, lambda: bool(said), "the copy is told")
+        assert SECRET in tmux_buffers(tmux)
+    assert SECRET not in tmux_buffers(tmux)

@@ -99,7 +99,9 @@ def test_every_kind_is_masked_resolved_and_tested_the_same_way(cred):
         assert not any(secret in text for text in shown), secret
         assert redact(f"x {secret} y") != f"x {secret} y"  # registered with the redactor
     row = Row(Entry("repo.example", cred, "keychain"), MemoryKeychainStore(), Status.ACTIVE)
-    printed = describe_request(row, URL)
+    # rattler sends S3 keys only for s3:// URLs (and nothing to an https host: test_differential)
+    described = "s3://bucket/channel/noarch/repodata.json" if spec.endpoint_named else URL
+    printed = describe_request(row, described)
     assert not any(s in json.dumps([printed.url, printed.headers, printed.note]) for s in secrets)
     assert printed.note in (spec.note, send_problem(cred))
     if spec.sends == "none":
@@ -107,7 +109,7 @@ def test_every_kind_is_masked_resolved_and_tested_the_same_way(cred):
             _authorise(cred, "GET", URL, ProbeOptions())
     else:
         sent = authorise(cred, URL)
-        assert printed.url == authorise(cred, URL, reveal=mask_for(cred)).url
+        assert printed.url == authorise(cred, described, reveal=mask_for(cred)).url
         target, headers, auth = _authorise(cred, "GET", URL, ProbeOptions())
         assert target == sent.url and (auth is not None) == (sent.basic is not None)
         assert {k.decode(): v.decode() for k, v in headers.items()}.keys() >= sent.headers.keys()

@@ -216,3 +216,26 @@ async def test_netrc_as_uv_reads_it_is_tested_from_the_ui(home: Path, tmp_path: 
 def detail_text(app, row) -> str:
     app.main.table.select_index(app.main.table.shown_rows.index(row))
     return app.main.detail.text().plain
+
+
+def test_a_rotation_to_the_same_secret_writes_nothing_and_says_so(home: Path) -> None:
+    """With two users under one service, saving alice's password unchanged said "Rotated" (the
+    comparison looked for one entry per key); now it says nothing changed (failed before)."""
+    from pixi_auth_tui.core.model import BasicHTTP
+    from pixi_auth_tui.engine.inventory import load_inventory
+    from pixi_auth_tui.engine.operations import save_credential
+
+    from tests.conftest import make_env
+
+    for user in ("alice", "bob"):
+        assert (
+            uv(home, "login", "https://idx.example/simple", "--username", user, "--password", f"{user}-pw-1").returncode
+            == 0
+        )
+    before = (home / ".local/share/uv/credentials/credentials.toml").read_bytes()
+    inventory = load_inventory(make_env(home, XDG_DATA_HOME=str(home / ".local/share")), pypi=True)
+    store = inventory.store("uv")
+    assert store is not None
+    outcome = save_credential(inventory, store, "https://idx.example/", BasicHTTP("alice", "alice-pw-1"))
+    assert not outcome.changed and outcome.message.startswith("Nothing changed"), outcome.message
+    assert (home / ".local/share/uv/credentials/credentials.toml").read_bytes() == before

@@ -50,7 +50,10 @@ def hostile_home(home):
     (rattler / "credentials.json").chmod(0o600)
     state = home / ".local" / "state" / "pixi-auth-tui"
     state.mkdir(parents=True)
-    (state / "state.json").write_text(json.dumps({"probe_urls": {"a-user.example": f"https://a/{CORPUS}Z"}}))
+    # (on the entry's own host: `U` refuses a URL its key does not cover, and a paste may land
+    # before or after the pre-filled text is selected)
+    state_url = f"https://a-user.example/{CORPUS}Z"
+    (state / "state.json").write_text(json.dumps({"probe_urls": {"a-user.example": state_url}}))
     auth_file = home / f"auth{CLEAR}{BIDI}.json"  # a store path shown in the store list and the store choice
     auth_file.write_text("{}")
     auth_file.chmod(0o600)
@@ -71,8 +74,8 @@ def test_no_raw_control_character_reaches_the_terminal_from_any_widget(home):
     term.wait_for("Save", term.paste(f"p{PASTED}"))  # a paste into the focused field
     term.wait_for("Delete", term.send("\x1b"))
     # the `U` dialog: the URL read from the state file; then a pasted URL, saved (a notification)
-    term.wait_for("https://a/", term.send("U"))
-    term.paste(f"https://a.example/x{PASTED}")
+    term.wait_for("https://a-user.example/", term.send("U"))
+    term.paste(f"https://a-user.example/x{PASTED}")  # a host the key covers (U refuses others)
     term.wait_for("now request", term.send("\r"))
     # the S3 entry's edit form: its access key id
     term.send("\x1b[B\x1b[B")  # down twice: the S3 row is last in the file
@@ -97,5 +100,5 @@ def test_no_raw_control_character_reaches_the_terminal_from_any_widget(home):
     # (Rich drops BEL, BS, VT, FF and CR from any text it is given, before a highlighter sees it.)
     assert "u␛]52;c;cHduZWQ=␛[2J�31m��␀Z" in text  # the pre-filled username
     assert "AK␛]52;c;cHduZWQ=␛[2J" in text  # the pre-filled access key id
-    assert "https://a/␛]52;c;cHduZWQ=" in text  # the URL from the state file
+    assert "https://a-user.example/␛]52;c;cHduZWQ=" in text  # the URL from the state file
     assert "f�31m��" in text  # the pasted filter (Textual drops NUL from pastes)

@@ -231,7 +231,7 @@ def test_an_s3_bucket_without_a_stored_key(home, tmp_path, servers, monkeypatch)
     write_workspace(ws, servers, lock=False)
     write_credentials(home, {**good_store(servers), "127.0.0.2": MIRROR_TOKEN, "s3://chan": BearerToken("x" * 20)})
     codes = findings_by_code(engine_check(home, ws))
-    assert codes["s3-wrong-kind"][0]["fails"] == "missing"  # rattler: "unsupported authentication method"
+    assert codes["s3-wrong-kind"][0]["fails"] == "missing"  # rattler: "… are not S3 credentials"
     del_s3 = {k: v for k, v in good_store(servers).items() if k != "s3://chan"}
     write_credentials(home, {**del_s3, "127.0.0.2": MIRROR_TOKEN})
     data = engine_check(home, ws, test=ProbePlan(allow_http=True))

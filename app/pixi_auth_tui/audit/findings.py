@@ -19,14 +19,16 @@ from pixi_auth_tui.audit.fixes import (
     KeepOneItem,
     MoveToKeychain,
     RemoveBackup,
+    RespellKeychainItem,
     RewriteSpelling,
     mode_of,
     secrets_in_backup,
     stored_secrets,
 )
 from pixi_auth_tui.core import expiry as expiry_module
-from pixi_auth_tui.core.hostkeys import key_problem
+from pixi_auth_tui.core.hostkeys import key_problem, never_matched
 from pixi_auth_tui.core.model import (
+    KINDS,
     Credential,
     dumps_credential,
     expires_at,
@@ -34,13 +36,27 @@ from pixi_auth_tui.core.model import (
     is_oauth,
     is_readable,
     rattler_accepts,
+    reading_problem,
     secret_of,
 )
 from pixi_auth_tui.core.words import plural
 from pixi_auth_tui.engine.backups import ENTRY_BACKUP_GLOB
-from pixi_auth_tui.engine.inventory import AUTH_FILE, KEYCHAIN, NETRC, OVERRIDE, Inventory, Row, Status
+from pixi_auth_tui.engine.inventory import (
+    AUTH_FILE,
+    KEYCHAIN,
+    NETRC,
+    OVERRIDE,
+    WINNING,
+    Inventory,
+    Row,
+    Status,
+    fails_every_request,
+    fallthrough,
+    tilde_note,
+)
 from pixi_auth_tui.probe.state import FAILING, ProbeState
 from pixi_auth_tui.stores.base import Ability, StoreState
+from pixi_auth_tui.stores.dbus_session import fix_for
 from pixi_auth_tui.stores.netrc import DEFAULT_KEY
 
 SOON = 7 * 86400
@@ -233,7 +249,10 @@ def _keychain_findings(inventory: Inventory) -> list[Finding]:
                 "keychain-state",
                 Severity.WARNING if hangs else Severity.INFO,
                 f"keychain {snap.state.value}" + (f" ({snap.diagnosis})" if snap.diagnosis else ""),
-                snap.message,
+                # A diagnosed keychain's detail is the first of its problems (stores/secretservice.py).
+                f"{snap.problems[0]}. Fix: {fix_for(snap.diagnosis)}."
+                if snap.diagnosis and snap.problems
+                else snap.message,
                 KEYCHAIN,
             )
         )
@@ -262,12 +281,50 @@ def _keychain_findings(inventory: Inventory) -> list[Finding]:
     return findings
 
 
+def _expired_fix(row: Row) -> str:
+    """What to do about an expired entry: rotate a token; refresh or sign in again for OAuth."""
+    cred = row.entry.credential
+    if not is_oauth(cred):
+        return "rotate it."
+    if row.status is Status.BLOCKING:
+        return (
+            "it has no refresh token, so pixi sends no credential for its hosts and does not fall back to a "
+            f"wildcard or a later store. Sign in again (`l`, or `pixi-auth-tui login {row.key}`)."
+        )
+    return (
+        "rattler refreshes it before its next request, and sends nothing (no fallback) if the provider refuses. "
+        f"Refresh it now (`R`, or `pixi-auth-tui refresh {row.key}`) to know; if that fails, sign in again."
+    )
+
+
+def _unreadable_keychain_item(inventory: Inventory, row: Row) -> Finding:
+    """A keychain item rattler skips (it goes on to the next store): why, what pixi uses
+    instead, and the repair (a misspelled `BasicHttp` is rewritten in rattler's spelling)."""
+    cred, key = row.entry.credential, row.key
+    fixes = [RespellKeychainItem.offer(key)] if is_misspelled(cred) else []
+    winner = inventory.active_row(key)
+    instead = fallthrough(winner.store if winner is not None else None)
+    return Finding(
+        "unreadable-entry",
+        Severity.WARNING,
+        f"keychain item for {key} is not a credential rattler can read",
+        f"rattler cannot parse its secret ({reading_problem(cred)}) and skips it"
+        + f": {instead}."
+        + ("" if fixes else " Replace it (`e`, or `pixi-auth-tui set`) or delete it (`d`, or `pixi-auth-tui remove`)."),
+        KEYCHAIN,
+        key,
+        item_ref=row.entry.item_ref,
+        fixes=fixes,
+    )
+
+
 def keychain_json(inventory: Inventory) -> dict[str, object] | None:
-    """`audit --json`'s `keychain`: its state, the diagnosis code and the one-line explanation."""
+    """`audit --json`'s `keychain`: its state, the diagnosis code, the one-line explanation and the fix."""
     if inventory.store(KEYCHAIN) is None:
         return None
     snap = inventory.snapshots[KEYCHAIN]
-    return {"state": snap.state.value, "diagnosis": snap.diagnosis, "message": snap.message}
+    fix = fix_for(snap.diagnosis) if snap.diagnosis else None
+    return {"state": snap.state.value, "diagnosis": snap.diagnosis, "message": snap.message, "fix": fix}
 
 
 def _entry_findings(inventory: Inventory, now: float, state: ProbeState | None) -> list[Finding]:
@@ -304,25 +361,40 @@ def _entry_findings(inventory: Inventory, now: float, state: ProbeState | None) 
                 )
             )
             continue
-        if sid == KEYCHAIN and not rattler_accepts(cred):
+        if row.status is Status.BLOCKING and fails_every_request(key, cred):
             findings.append(
                 Finding(
-                    "unreadable-entry",
-                    Severity.WARNING,
-                    f"keychain item for {key} is not a credential",
-                    "rattler cannot parse its secret and skips it.",
+                    "s3-wrong-kind",
+                    Severity.ERROR,
+                    f"pixi fails every request for {key}",
+                    f"{key} holds a {KINDS[cred.kind].label}, not S3 keys: rattler fails each request for the "
+                    'bucket ("not S3 credentials") and tries no other key or store. Store the bucket\'s access '
+                    "key id and secret key under it instead (`e`, or `pixi-auth-tui set KEY --kind s3`).",
                     sid,
                     key,
                 )
             )
+        if sid == KEYCHAIN and not rattler_accepts(cred) and is_readable(cred):
+            findings.append(_unreadable_keychain_item(inventory, row))
         problem = key_problem(key)
         if problem:
+            never = never_matched(key)
             findings.append(
                 Finding(
                     "unmatchable-key",
                     Severity.WARNING,
                     f"pixi never matches the key {key!r}",
-                    f"The key {problem}.",
+                    f"The key {never}.",
+                    sid,
+                    key,
+                )
+                if never is not None
+                # Matched, and sent, by rattler (its wildcard walk reaches it): it matches too much.
+                else Finding(
+                    "broad-key",
+                    Severity.WARNING,
+                    f"the key {key!r} matches too many hosts",
+                    f"The key {problem}: pixi sends this credential to every one of them.",
                     sid,
                     key,
                 )
@@ -333,9 +405,9 @@ def _entry_findings(inventory: Inventory, now: float, state: ProbeState | None) 
                 findings.append(
                     Finding(
                         "expired",
-                        Severity.ERROR if row.status is Status.ACTIVE else Severity.WARNING,
+                        Severity.ERROR if row.status in WINNING else Severity.WARNING,
                         f"the token for {key} has expired",
-                        f"It expired {expiry_module.utc(expiry, '%Y-%m-%d')}; rotate it.",
+                        f"It expired {expiry_module.utc(expiry, '%Y-%m-%d')}; {_expired_fix(row)}",
                         sid,
                         key,
                     )
@@ -421,6 +493,20 @@ def _environment_findings(inventory: Inventory) -> list[Finding]:
                     Severity.WARNING,
                     f"{store.name} points at a missing file",
                     f"{store.location} does not exist, so it adds nothing.",
+                    store_id,
+                    path=store.location,
+                )
+            )
+    for store_id in (AUTH_FILE, OVERRIDE):
+        store = inventory.store(store_id)
+        tilde = tilde_note(inventory, store_id) if store is not None else None
+        if store is not None and tilde is not None:
+            findings.append(
+                Finding(
+                    "literal-tilde",
+                    Severity.WARNING,
+                    f"{store.name} starts with a literal `~`",
+                    f"{tilde}.",
                     store_id,
                     path=store.location,
                 )

@@ -404,9 +404,45 @@ class KeepOneItem(FixKind):
         raise StoreError("this fix has no file to restore; removed keychain items are in the backup named when it ran")
 
 
+class RespellKeychainItem(FixKind):
+    """A keychain item in the spelling pixi's docs show (`BasicHttp`), which rattler skips."""
+
+    id = "respell-keychain"
+    consequence = "Nothing else changes; there is no undo (rattler cannot read the old spelling)."
+
+    @classmethod
+    def offer(cls, key: str) -> Fix:
+        return Fix(
+            cls.id,
+            "Rewrite as BasicHTTP",
+            f"Rewrite the keychain item for {key} from `BasicHttp` to `BasicHTTP` in place: the same "
+            "username and password, in the spelling rattler reads.",
+        )
+
+    def apply(self, inventory: Inventory, target: FixTarget, fix: Fix, backup_dir: Path) -> tuple[Outcome, FixRecord]:
+        store, key = inventory.store(target.store_id or ""), target.key
+        item = next((r for r in inventory.rows_for(key) if store and r.store.id == store.id), None) if key else None
+        if store is None or key is None or item is None or not is_misspelled(item.entry.credential):
+            raise StoreError("that keychain item changed since the audit; refresh and audit again")
+        # The same username and password as audited, checked under the store's lock.
+        store.set(key, respelled(item.entry.credential), was=dumps_credential(item.entry.credential))
+        return Outcome(f"Rewrote the keychain item for {key} as BasicHTTP"), FixRecord(self.id, f"keychain:{key}")
+
+    def undo(self, record: FixRecord, inventory: Inventory | None) -> Outcome:
+        raise StoreError("a respelled keychain item is not undone: rattler cannot read the old spelling")
+
+
 FIXES: dict[str, FixKind] = {
     kind.id: kind
-    for kind in (ChmodFile(), ChmodFolder(), RemoveBackup(), RewriteSpelling(), MoveToKeychain(), KeepOneItem())
+    for kind in (
+        ChmodFile(),
+        ChmodFolder(),
+        RemoveBackup(),
+        RewriteSpelling(),
+        MoveToKeychain(),
+        KeepOneItem(),
+        RespellKeychainItem(),
+    )
 }
 
 

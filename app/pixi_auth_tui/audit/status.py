@@ -10,19 +10,20 @@ from typing import Any
 
 from pixi_auth_tui.ci.detect import CiContext, is_prefix_dev_url
 from pixi_auth_tui.core.model import KIND_LABELS, expires_at, is_oauth, public_identity
-from pixi_auth_tui.engine.inventory import CONDA_CHAIN, Inventory, Row, Status
+from pixi_auth_tui.engine.inventory import CONDA_CHAIN, SENDS_NOTHING, WINNING, Inventory, Row, Status
 from pixi_auth_tui.probe.state import FAILING, ProbeResult, ProbeState
 
 # What a host's status says, worst first (exit codes and ordering follow it).
 BLOCKED = "blocked"  # pixi cannot build its credential store: it sends nothing
 EXPIRED = "expired"
 REJECTED = "rejected"
+NOT_SENT = "not-sent"  # pixi matches the entry but sends nothing for it (and tries nothing else)
 NONE = "none"  # no credential: sent anonymously
 CI_SIGN_IN = "ci-sign-in"  # no credential, but pixi signs in with the CI's OIDC identity
 UNTESTED = "untested"
 ACCEPTED = "accepted"
 UNVERIFIED = "unverified"  # tested, but the server's answer could not judge it
-FAILING_STATES = (BLOCKED, EXPIRED, REJECTED)
+FAILING_STATES = (BLOCKED, EXPIRED, NOT_SENT, REJECTED)
 
 
 @dataclass
@@ -67,7 +68,11 @@ def _for_row(row: Row, asked: str | None, state: ProbeState | None, now: float, 
     status = HostStatus(host or row.key, asked, row, UNTESTED, when, refreshes, last)
     if when is not None and when <= now and not refreshes:
         status.state = EXPIRED
-        status.note = "the token has expired: rotate it"
+        # (rattler sends no expired OAuth token, and tries no other key or store)
+        status.note = "the token has expired: " + ("sign in again" if is_oauth(cred) else "rotate it")
+    elif row.status is Status.BLOCKING:
+        status.state = NOT_SENT
+        status.note = row.reason.removeprefix(SENDS_NOTHING)
     elif last is not None and last.verdict in FAILING:
         status.state = REJECTED
         status.note = last.message
@@ -90,7 +95,7 @@ def host_statuses(
     out: list[HostStatus] = []
     if not asked:
         for row in inventory.rows:
-            if row.status is Status.ACTIVE and row.store.chain == CONDA_CHAIN:
+            if row.status in WINNING and row.store.chain == CONDA_CHAIN:
                 out.append(_for_row(row, None, state, now))
     for target in asked:
         url = target if "://" in target else f"https://{target}/"
@@ -119,10 +124,13 @@ def describe(status: HostStatus) -> list[str]:
     if row is not None:
         cred = row.entry.credential
         identity = public_identity(cred)
+        sends = "matches" if row.status is Status.BLOCKING else "sends"
         lines.append(
-            f"  {mark} pixi sends {row.key} · {KIND_LABELS[cred.kind]} · {identity} · from {row.store.name} "
+            f"  {mark} pixi {sends} {row.key} · {KIND_LABELS[cred.kind]} · {identity} · from {row.store.name} "
             f"({row.store.location})"
         )
+        if row.status is Status.BLOCKING:
+            lines.append("  - but sends nothing for it (and tries no other key or store)")
     elif status.state == CI_SIGN_IN:
         lines.append("  ok no stored credential; pixi signs in with the CI's OIDC identity")
     else:

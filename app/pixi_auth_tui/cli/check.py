@@ -5,9 +5,10 @@ Exit codes (consistent with the other commands):
   3  no pixi workspace at the given path(s)
   4  a credential pixi would send is rejected by its server (or has expired)
   5  --fail-on warning and there are warnings
+  6  a host pixi needs could not be reached when tested (network, TLS, timeout), as `test`'s 6
   8  a host needs a credential and pixi has none to send (or cannot load its store)
-When several apply, the first of 8, 4, 5 wins. (6 and 7 are `test`'s: a credential could not be
-verified / was not tested; `check` reports those hosts in its output instead.)
+When several apply, the first of 8, 4, 6, 5 wins. (7 is `test`'s: a credential was not tested;
+`check` reports those hosts in its output instead.)
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pixi_auth_tui.cli.common import (
     EXIT_REJECTED,
     EXIT_USAGE,
 )
+from pixi_auth_tui.cli.common import EXIT_UNVERIFIED as EXIT_UNREACHABLE
 from pixi_auth_tui.core.model import KIND_LABELS
 from pixi_auth_tui.core.redact import redact, write_json
 from pixi_auth_tui.core.words import plural
@@ -44,6 +46,8 @@ def exit_code(report: CheckReport, fail_on: str) -> int:
         return EXIT_MISSING
     if fail_on in ("rejected", "warning") and any(f.fails is Fails.REJECTED for f in findings):
         return EXIT_REJECTED
+    if fail_on in ("rejected", "warning") and any(f.fails is Fails.UNREACHABLE for f in findings):
+        return EXIT_UNREACHABLE
     if fail_on == "warning" and any(f.severity in (Severity.ERROR, Severity.WARNING) for f in findings):
         return EXIT_FINDINGS
     return EXIT_OK
@@ -134,6 +138,8 @@ def print_report(report: CheckReport, stream: TextIO) -> None:
             out.write(f"    without a credential: HTTP {host.anonymous.status}\n")
         elif host.anonymous is not None and host.anonymous.message == PLAIN_HTTP_TOKEN:
             out.write(f"    {PLAIN_HTTP_TOKEN}\n")
+        elif host.anonymous is not None and host.anonymous.failed:
+            out.write(f"    without a credential: {host.anonymous.message}\n")
     if report.findings:
         out.write("\n")
     for finding in report.findings:

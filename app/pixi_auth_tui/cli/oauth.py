@@ -17,7 +17,7 @@ from pixi_auth_tui.cli.common import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_OK, Usage
 from pixi_auth_tui.core.hostkeys import normalise_login_key
 from pixi_auth_tui.core.model import KINDS, is_oauth, secret_of
 from pixi_auth_tui.core.redact import SafeWriter
-from pixi_auth_tui.engine.inventory import Inventory, Row, Status
+from pixi_auth_tui.engine.inventory import WINNING, Inventory, Row
 from pixi_auth_tui.engine.operations import with_secret
 from pixi_auth_tui.oauth import flow as oauth
 from pixi_auth_tui.oauth.flow import OAuthFailure
@@ -119,7 +119,7 @@ def _rows_for(inv: Inventory, host: str, store_id: str | None) -> list[Row]:
 
 def _oauth_row(inv: Inventory, host: str, store_id: str | None) -> Row | None:
     rows = [r for r in _rows_for(inv, host, store_id) if is_oauth(r.entry.credential)]
-    return next((r for r in rows if r.status is Status.ACTIVE), rows[0] if rows else None)
+    return next((r for r in rows if r.status in WINNING), rows[0] if rows else None)
 
 
 def cmd_refresh(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

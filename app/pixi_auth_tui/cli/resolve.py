@@ -75,11 +75,18 @@ def cmd_resolve(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
         if res.blocked:
             out.write("Request:    none with credentials: pixi stops before choosing one (see below)\n")
         elif res.request:
-            out.write(f"Request:    {res.request.method} {res.request.url}\n")
+            nothing = ""
+            if res.request.fails:
+                nothing = " — NOT SENT: rattler fails this request before sending it"
+            elif res.blocking:
+                nothing = " — with NO credential"
+            out.write(f"Request:    {res.request.method} {res.request.url}{nothing}\n")
             for name, value in res.request.headers.items():
                 out.write(f"            {name}: {value}\n")
             if res.request.note and res.userinfo is None:
                 out.write(f"            ({res.request.note})\n")
+            if res.request.refresh_first:
+                out.write(f"            (first: {res.request.refresh_first})\n")
         note = order_note(inv, res.row.store.id) if res.row else None
         if note:
             out.write(f"Note:       {note}\n")

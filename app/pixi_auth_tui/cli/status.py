@@ -2,8 +2,9 @@
 and last test (like `gh auth status`); the engine is app/pixi_auth_tui.audit.status.py.
 
 Exit codes: 0 nothing below · 1 pixi cannot build its credential store (it sends nothing) ·
-3 a named host gets no credential (and no CI sign-in) · 4 a credential is expired or was
-rejected at its last test. When several apply, the first of 1, 4, 3 wins.
+3 a named host gets no credential (and no CI sign-in) · 4 a credential is expired, was
+rejected at its last test, or is matched but never sent (an s3:// key holding no S3 keys).
+When several apply, the first of 1, 4, 3 wins.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def add_parser(add: AddParser) -> None:
 
 
 def cmd_status(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
-    from pixi_auth_tui.audit.status import BLOCKED, EXPIRED, NONE, REJECTED, host_statuses
+    from pixi_auth_tui.audit.status import BLOCKED, EXPIRED, NONE, NOT_SENT, REJECTED, host_statuses
     from pixi_auth_tui.ci.detect import detect_ci
     from pixi_auth_tui.probe.state import ProbeState
 
@@ -35,7 +36,7 @@ def cmd_status(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
     states = {s.state for s in statuses}
     if inv.blocked:
         code = EXIT_FAILED
-    elif states & {EXPIRED, REJECTED}:
+    elif states & {EXPIRED, NOT_SENT, REJECTED}:
         code = EXIT_REJECTED
     elif NONE in states and args.hosts:
         code = EXIT_NOT_FOUND

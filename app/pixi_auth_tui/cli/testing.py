@@ -17,7 +17,7 @@ from pixi_auth_tui.cli.common import (
 )
 from pixi_auth_tui.core.redact import write_json
 from pixi_auth_tui.core.urlmask import mask_url
-from pixi_auth_tui.engine.inventory import Inventory, Row, Status
+from pixi_auth_tui.engine.inventory import WINNING, Inventory, Row
 from pixi_auth_tui.probe.request import ProbeOptions, ProbeSetupError
 from pixi_auth_tui.probe.sequence import test_rows
 from pixi_auth_tui.probe.state import (
@@ -27,6 +27,7 @@ from pixi_auth_tui.probe.state import (
     ProbeState,
     Verdict,
     default_probe_url,
+    probe_url_problem,
     url_problem,
 )
 
@@ -35,10 +36,10 @@ def rows_to_test(inv: Inventory, args: argparse.Namespace) -> list[Row]:
     if args.all == bool(args.key):
         raise UsageError("give a KEY or --all")
     if args.all:
-        return [r for r in inv.rows if r.status is Status.ACTIVE]
+        return [r for r in inv.rows if r.status in WINNING]
     rows = [r for r in inv.rows if r.key == args.key and (args.store is None or r.store.id == args.store)]
     if args.store is None:
-        rows = [r for r in rows if r.status is Status.ACTIVE] or rows[:1]
+        rows = [r for r in rows if r.status in WINNING] or rows[:1]
     return rows[:1]
 
 
@@ -52,7 +53,8 @@ def cmd_test(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO)
         err.write(f"pixi-auth-tui: no stored credential for {args.key}\n")
         return EXIT_NOT_FOUND
     state = ProbeState.default(dict(inv.env))
-    if args.url and args.key and not mask_url(args.url)[1]:  # a URL holding a secret is not stored
+    covered = rows and probe_url_problem(args.key, rows[0].entry.credential, args.url) is None
+    if args.url and args.key and covered and not mask_url(args.url)[1]:  # never a secret, only a covered host
         state.urls[args.key] = args.url
     options = ProbeOptions(
         allow_http=args.allow_http,

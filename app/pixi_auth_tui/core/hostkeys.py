@@ -158,6 +158,30 @@ def key_problem(key: str) -> str | None:
     return full_key_problem(key)
 
 
+def never_matched(key: str) -> str | None:
+    """Why rattler can never match `key` (None when some URL reaches it).
+
+    Unlike `key_problem`, which also warns of keys that match too much (`*.com`), this says
+    only what is certain: no URL's host (or `s3://` prefix) is ever this key. A host key must be
+    a host as WHATWG writes it; `*.rest` is tried for hosts under a domain `rest` (not an IP
+    address), and `*.` for hosts with a final dot (`foo.`), as rattler's domain walk reaches it."""
+    if _PLAIN_OK.fullmatch(key):
+        return None
+    if key.lower().startswith("s3://"):
+        return full_key_problem(key)
+    host = key[2:] if key.startswith("*.") else key
+    if key.startswith("*.") and host == "":
+        return None
+    normal = normalise_host(host) if host and "*" not in host else None
+    if (
+        normal is not None
+        and normal == host
+        and not (key.startswith("*.") and (normal.startswith("[") or _is_ip(normal)))
+    ):
+        return None
+    return full_key_problem(key) or "is no host name as a URL spells it"
+
+
 def full_key_problem(key: str) -> str | None:
     """`key_problem` without its fast path."""
     if not key or key != key.strip():
@@ -176,6 +200,8 @@ def full_key_problem(key: str) -> str | None:
     if "/" in key:
         return "contains a path: rattler keys are hosts only"
     host = key[2:] if key.startswith("*.") else key
+    if key == "*.":
+        return "matches every host written with a final dot (`example.org.`)"
     if ":" in host and not host.startswith("["):
         return "contains a port: rattler keys are hosts without ports"
     if "*" in host:

@@ -551,3 +551,43 @@ def expires_at(cred: Credential) -> int | None:
         claims = jwt_claims(secret_of(cred) or "")
         return expiry.unix_time(claims.get("exp"), jwt=True) if claims else None
     return None
+
+
+# -- what rattler does with an OAuth entry before sending it (rattler's oauth_refresh) -------------
+
+# rattler refreshes an access token that expires within this many seconds.
+REFRESH_SKEW_SECONDS = 300
+
+
+def oauth_expired(cred: Credential, now: float) -> bool:
+    """rattler's `is_expired`: `expires_at <= now` (never without a recorded expiry)."""
+    return is_oauth(cred) and cred.expires_at is not None and cred.expires_at <= int(now)
+
+
+def oauth_sends_nothing(cred: Credential, now: float) -> str | None:
+    """Why rattler sends no credential at all for this entry (None: it sends one).
+
+    An expired OAuth entry without a refresh token cannot be refreshed, and rattler does not
+    attach an expired token; nor does it fall back to a wildcard or a later store: the lookup
+    already matched this key (tests/test_differential.py, with py-rattler)."""
+    if oauth_expired(cred, now) and is_oauth(cred) and not cred.refresh_token:
+        return (
+            "the OAuth access token has expired and there is no refresh token, so rattler sends no credential "
+            "for this key's hosts (and does not fall back to a wildcard or a later store); sign in again"
+        )
+    return None
+
+
+def oauth_refresh_first(cred: Credential, now: float) -> str | None:
+    """What rattler does first with an OAuth entry due for refresh (None: sent as it is)."""
+    if not is_oauth(cred) or cred.expires_at is None or not cred.refresh_token:
+        return None
+    if oauth_expired(cred, now):
+        return (
+            "the access token has expired: rattler refreshes it through the token endpoint first, and if the "
+            "provider refuses, sends no credential (no fallback to a wildcard or a later store); refresh it now "
+            "to know"
+        )
+    if cred.expires_at - int(now) < REFRESH_SKEW_SECONDS:
+        return "the access token expires within 300 s: rattler refreshes it first (the old one is sent if that fails)"
+    return None

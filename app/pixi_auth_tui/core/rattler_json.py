@@ -108,7 +108,7 @@ def _string_problem(value: Any, where: str) -> str | None:
     if not isinstance(value, str):
         return f"{where} must be a string, not {type_name(value)}"
     if has_lone_surrogate(value):
-        return f"{where} contains a lone surrogate escape (\\ud800–\\udfff), which serde_json rejects"
+        return f"{where} contains a lone surrogate escape (U+D800–U+DFFF), which serde_json rejects"
     return None
 
 
@@ -246,6 +246,16 @@ def loads_credential(text: str) -> Credential:
     except SerdeError as err:
         return Unrecognised(raw=text, reason=f"not JSON: {err}")
     return read_credential(value)
+
+
+def loads_keychain_secret(data: bytes | None) -> Credential:
+    """A keychain item's secret bytes, read as rattler reads them: text first (the keyring
+    crate refuses bytes that are not UTF-8, and rattler then skips the item), then JSON."""
+    try:
+        text = (data or b"").decode("utf-8")
+    except UnicodeDecodeError:
+        return Unrecognised(raw=(data or b"").decode("utf-8", errors="replace"), reason="the secret is not UTF-8 text")
+    return loads_credential(text)
 
 
 def read_credential(value: Any) -> Any:

@@ -7,25 +7,31 @@ import functools
 import gc
 import sys
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from pixi_auth_tui.core.hostkeys import candidate_keys, host_of, redact_userinfo, url_userinfo
+from pixi_auth_tui.core.hostkeys import candidate_keys, host_of, never_matched, redact_userinfo, url_userinfo
 from pixi_auth_tui.core.model import (
+    KINDS,
     Credential,
+    OAuth,
     authorise,
     mask,
     mask_for,
+    oauth_refresh_first,
+    oauth_sends_nothing,
     rattler_accepts,
+    reading_problem,
     send_problem,
 )
 from pixi_auth_tui.stores.base import Ability, Entry, Snapshot, Store, StoreState
 from pixi_auth_tui.stores.jsonfile import JsonFileStore
 from pixi_auth_tui.stores.netrc import NetrcStore, netrc_path
-from pixi_auth_tui.system.paths import Environment, rattler_credentials_path
+from pixi_auth_tui.system.paths import Environment, literal_tilde, rattler_credentials_path
 from pixi_auth_tui.system.pixiconfig import OverrideLookup, find_override_file
 
 # Store ids, in pixi's lookup order.
@@ -41,6 +47,13 @@ class Status(StrEnum):
     ACTIVE = "active"  # what pixi uses for this key
     SHADOWED = "shadowed"  # an earlier store has the same key
     IGNORED = "ignored"  # pixi cannot use it at all (see reason)
+    # pixi matches this entry for its key but sends no credential, and the match stops the
+    # lookup (no wildcard or later store takes over): an expired OAuth token it cannot refresh.
+    BLOCKING = "blocking"
+
+
+# The statuses of the entry a key's lookup ends at.
+WINNING = frozenset({Status.ACTIVE, Status.BLOCKING})
 
 
 @dataclass(frozen=True)
@@ -91,10 +104,12 @@ def discover_stores(environment: Environment, keychain: Store | None = None, pyp
     # (see DOMAIN.md), so the override file is consulted first: we show what pixi does.
     override = find_override_file(environment.env, environment.home, workspace=environment.workspace)
     if override.path is not None:
-        stores.append(JsonFileStore(OVERRIDE, "override file", override.path))
+        stores.append(JsonFileStore(OVERRIDE, "override file", override.path.absolute()))
     auth_file = environment.get("RATTLER_AUTH_FILE")
     if auth_file:
-        stores.append(JsonFileStore(AUTH_FILE, "RATTLER_AUTH_FILE", Path(auth_file).expanduser()))
+        # As rattler reads it: the path as written, `~` included (see paths.literal_tilde), from
+        # the working directory when relative (shown whole, so a `~` folder is not read as home).
+        stores.append(JsonFileStore(AUTH_FILE, "RATTLER_AUTH_FILE", Path(auth_file).absolute()))
     keychain = keychain if keychain is not None else environment.keychain
     stores.append(keychain if keychain is not None else make_keychain_store(environment))
     stores.append(JsonFileStore(CREDENTIALS, "credentials.json", rattler_credentials_path(environment.home)))
@@ -120,7 +135,26 @@ ORDER_NOTE = (
 
 
 def order_note(inventory: Inventory, store_id: str) -> str | None:
-    """Why a store sits where it does, when pixi's docs say otherwise (both files present)."""
+    """Why a store sits where it does, when pixi's docs say otherwise (both files present); and
+    a path pixi reads other than a person would expect (a literal `~`)."""
+    notes = [note for note in (_order_note(inventory, store_id), tilde_note(inventory, store_id)) if note]
+    return "; ".join(notes) or None
+
+
+def tilde_note(inventory: Inventory, store_id: str) -> str | None:
+    """The warning for a store path that starts with `~` as written (paths.literal_tilde)."""
+    if inventory.store(store_id) is None:
+        return None
+    if store_id == AUTH_FILE:
+        written = inventory.env.get("RATTLER_AUTH_FILE")
+        return literal_tilde(Path(written), "RATTLER_AUTH_FILE") if written else None
+    if store_id == OVERRIDE:
+        source = inventory.override.source
+        return literal_tilde(inventory.override.path, f"authentication-override-file in {source}")
+    return None
+
+
+def _order_note(inventory: Inventory, store_id: str) -> str | None:
     if store_id in (OVERRIDE, AUTH_FILE) and inventory.store(OVERRIDE) and inventory.store(AUTH_FILE):
         return ORDER_NOTE
     if store_id == OVERRIDE and inventory.override.source is not None:
@@ -158,7 +192,8 @@ class Inventory:
         return list(self._rows_by_key.get(key, ()))
 
     def active_row(self, key: str) -> Row | None:
-        return next((r for r in self._rows_by_key.get(key, ()) if r.status is Status.ACTIVE), None)
+        """The entry `key`'s lookup ends at (ACTIVE, or BLOCKING: matched, but nothing is sent)."""
+        return next((r for r in self._rows_by_key.get(key, ()) if r.status in WINNING), None)
 
     def default_write_store(self) -> Store:
         """Where a new credential goes when nobody chose: where `pixi auth login` would put it."""
@@ -196,8 +231,8 @@ class Inventory:
             f"the secret is stored in PLAIN TEXT in {credentials.location}",
         )
 
-    def resolve(self, url: str) -> Resolution:
-        return resolve(self, url)
+    def resolve(self, url: str, now: float | None = None) -> Resolution:
+        return resolve(self, url, now)
 
 
 def _ignored_reason(entry: Entry, snapshot: Snapshot, keychain_counts: dict[str, int]) -> str | None:
@@ -205,11 +240,19 @@ def _ignored_reason(entry: Entry, snapshot: Snapshot, keychain_counts: dict[str,
         return f"pixi cannot read this store: {snapshot.message}"
     if entry.note:
         return entry.note
+    if entry.store_id == KEYCHAIN and not rattler_accepts(entry.credential):
+        # rattler logs the parse error and goes on to the next store (py-rattler, DOMAIN.md).
+        return f"rattler cannot read this keychain item ({reading_problem(entry.credential)}) and skips it"
     if not rattler_accepts(entry.credential):
         return "rattler cannot read this entry"
     if entry.store_id == KEYCHAIN and keychain_counts.get(entry.key, 0) > 1:
         return f"{keychain_counts[entry.key]} keychain items for this key: rattler fails on the ambiguity"
     return None
+
+
+def _never_used(key: str) -> str | None:
+    problem = never_matched(key)
+    return None if problem is None else f"pixi never uses this entry: rattler can never match the key (it {problem})"
 
 
 _ROW_DEFAULTS = {name: value.default for name, value in Row.__dataclass_fields__.items()}
@@ -228,13 +271,22 @@ def make_row(entry: Entry, store: Store, status: Status, reason: str, shadowed_b
 
 
 USED = "pixi uses this entry"
+SENDS_NOTHING = "pixi matches this entry but sends nothing: "
 PYPI_USED = "uv sends this for PyPI indexes when rattler has no credential for the host (conda channels never use it)"
 CONDA_CHAIN = "conda"
 
 
-def build_rows(stores: list[Store], snapshots: dict[str, Snapshot], keys: Collection[str] | None = None) -> list[Row]:
+def build_rows(
+    stores: list[Store],
+    snapshots: dict[str, Snapshot],
+    keys: Collection[str] | None = None,
+    now: float | None = None,
+) -> list[Row]:
     """A row per entry, in lookup order; with `keys`, only the rows of those keys (a key's rows
-    depend on that key's entries alone: `resolve` needs the few keys a URL can match)."""
+    depend on that key's entries alone: `resolve` needs the few keys a URL can match). `now`
+    decides which OAuth entries have expired (BLOCKING)."""
+    now = time.time() if now is None else now
+    unmatched: dict[str, str | None] = {}  # per key: why rattler never matches it (once per key)
 
     def entries_of(snapshot: Snapshot) -> list[Entry]:
         return snapshot.entries if keys is None else [e for e in snapshot.entries if e.key in keys]
@@ -260,6 +312,10 @@ def build_rows(stores: list[Store], snapshots: dict[str, Snapshot], keys: Collec
             elif not rattler_accepts(entry.credential):
                 reason = "rattler cannot read this entry"
             key = entry.key
+            if reason is None:
+                if key not in unmatched:
+                    unmatched[key] = _never_used(key)
+                reason = unmatched[key]
             if reason is not None:
                 append(make_row(entry, store, Status.IGNORED, reason))
             elif key in winner:
@@ -268,10 +324,45 @@ def build_rows(stores: list[Store], snapshots: dict[str, Snapshot], keys: Collec
                 append(make_row(entry, store, Status.SHADOWED, why, by.id))
             else:
                 winner[key] = store
-                append(make_row(entry, store, Status.ACTIVE, USED))
+                if type(entry.credential) is OAuth:
+                    append(_oauth_row(entry, store, now))
+                elif fails_every_request(key, entry.credential):
+                    append(make_row(entry, store, Status.BLOCKING, SENDS_NOTHING + NOT_S3))
+                else:
+                    append(make_row(entry, store, Status.ACTIVE, USED))
     if KEYCHAIN in snapshots:
         return [_with_fallthrough(row, winner) if row.store.id == KEYCHAIN else row for row in rows]
     return rows
+
+
+def fails_every_request(key: str, cred: Credential) -> bool:
+    """An s3:// key holding anything but S3 keys: only s3:// URLs reach the key, and rattler fails
+    each of them ("not S3 credentials") without falling back to another key or store."""
+    return key[:5].lower() == "s3://" and not KINDS[cred.kind].endpoint_named
+
+
+def _oauth_row(entry: Entry, store: Store, now: float) -> Row:
+    """The winning row of an OAuth entry: BLOCKING when rattler can send nothing for it."""
+    blocks = oauth_sends_nothing(entry.credential, now)
+    if blocks is not None:
+        return make_row(entry, store, Status.BLOCKING, SENDS_NOTHING + blocks)
+    first = oauth_refresh_first(entry.credential, now)
+    return make_row(entry, store, Status.ACTIVE, f"{USED}; {first}" if first else USED)
+
+
+def _skipped_keychain_item(row: Row) -> bool:
+    """A keychain item rattler skips (ambiguous, or a secret it cannot parse): it goes on to the
+    next store, as if the item were not there."""
+    if row.status is not Status.IGNORED or row.store.id != KEYCHAIN or row.entry.note is not None:
+        return False
+    return "ambiguity" in row.reason or not rattler_accepts(row.entry.credential)
+
+
+def fallthrough(then: Store | None) -> str:
+    """Where pixi goes when it skips a keychain item: the store that holds the key next."""
+    if then is not None:
+        return f"pixi falls through and uses the entry in {then.name}"
+    return "no later store has this key, so pixi sends none for it (a wildcard key may still apply)"
 
 
 def pypi_rows(store: Store, snapshot: Snapshot, entries: list[Entry], rattler: list[Row] | None = None) -> list[Row]:
@@ -292,9 +383,9 @@ def pypi_rows(store: Store, snapshot: Snapshot, entries: list[Entry], rattler: l
         url = store.anonymous_url(entry) if rattler is not None and verdict and verdict[0] == "active" else None
         if url is not None and rattler is not None:
             if active is None:
-                active = {r.key: r for r in rattler if r.status is Status.ACTIVE and r.store.chain == CONDA_CHAIN}
+                active = {r.key: r for r in rattler if r.status in WINNING and r.store.chain == CONDA_CHAIN}
             winner = next((active[key] for key in candidate_keys(url) if key in active), None)
-            if winner is not None:
+            if winner is not None and winner.status is Status.ACTIVE:  # (a blocking one sends nothing)
                 why = f"rattler's {winner.key} in {winner.store.name} goes first for {url} (pixi's layer; uv keeps it)"
                 rows.append(make_row(entry, store, Status.SHADOWED, why, winner.store.id))
                 continue
@@ -307,16 +398,12 @@ def pypi_rows(store: Store, snapshot: Snapshot, entries: list[Entry], rattler: l
 
 
 def _with_fallthrough(row: Row, winner: dict[str, Store]) -> Row:
-    """An ambiguous keychain key is skipped, not fatal: say where pixi goes instead."""
-    if row.status is not Status.IGNORED or row.store.id != KEYCHAIN or "ambiguity" not in row.reason:
+    """A keychain item rattler skips is not fatal: say where pixi goes instead."""
+    if not _skipped_keychain_item(row):
         return row
     then = winner.get(row.key)
-    tail = (
-        f"; pixi falls through and uses the entry in {then.name}"
-        if then is not None
-        else "; no later store has this key, so pixi sends none for it (a wildcard key may still apply)"
-    )
-    return Row(row.entry, row.store, row.status, row.reason + tail, shadowed_by=then.id if then else None)
+    reason = f"{row.reason}; {fallthrough(then)}"
+    return Row(row.entry, row.store, row.status, reason, shadowed_by=then.id if then else None)
 
 
 def blocking_problem(stores: list[Store], snapshots: dict[str, Snapshot]) -> str | None:
@@ -447,6 +534,11 @@ class PreparedRequest:
     note: str = ""
     # Set when rattler cannot even send it (e.g. a control character in a header value).
     fails: str | None = None
+    # Set when rattler refreshes the OAuth token first (what the headers show then is the new
+    # token's; an expired one whose refresh the provider refuses sends nothing).
+    refresh_first: str | None = None
+    # Set when an entry matched but rattler puts no credential on the request (see note).
+    withheld: bool = False
 
 
 @dataclass
@@ -468,8 +560,22 @@ class Resolution:
 
     @property
     def sends_credential(self) -> bool:
-        # A store rattler cannot build stops pixi before any credential is chosen.
-        return self.blocked is None and (self.row is not None or self.userinfo is not None)
+        # A store rattler cannot build stops pixi before any credential is chosen; a match
+        # rattler sends nothing for (expired OAuth, the wrong kind for the URL) sends none.
+        if self.blocked is not None:
+            return False
+        if self.userinfo is not None:
+            return True
+        request = self.request
+        return self.row is not None and request is not None and not request.fails and not request.withheld
+
+    @property
+    def blocking(self) -> str | None:
+        """Why the matched entry sends nothing and stops the lookup (None: it does not)."""
+        request = self.request
+        if self.row is None or request is None or not (request.withheld or request.fails):
+            return None
+        return request.fails or request.note
 
 
 URL_USERINFO_NOTE = "credentials in the URL itself: rattler sends them as HTTP Basic and consults no store"
@@ -478,11 +584,11 @@ URL_USERINFO_NOTE = "credentials in the URL itself: rattler sends them as HTTP B
 def first_active(rows: list[Row], candidates: list[str]) -> Row | None:
     """The entry rattler sends for a request whose candidate keys are `candidates`: the
     first key, in order, that some store holds usably (the store order decided ACTIVE)."""
-    active = {r.key: r for r in rows if r.status is Status.ACTIVE and r.store.chain == CONDA_CHAIN}
+    active = {r.key: r for r in rows if r.status in WINNING and r.store.chain == CONDA_CHAIN}
     return next((active[key] for key in candidates if key in active), None)
 
 
-def resolve(inventory: Inventory, url: str) -> Resolution:
+def resolve(inventory: Inventory, url: str, now: float | None = None) -> Resolution:
     host = host_of(url)
     if host is None:
         return Resolution(url, [], None, None, error=f"not a URL with a host: {url!r}")
@@ -503,14 +609,19 @@ def resolve(inventory: Inventory, url: str) -> Resolution:
     if row is None:
         request = PreparedRequest("GET", url, {}, "no credential: sent anonymously")
     else:
-        request = describe_request(row, url)
+        request = describe_request(row, url, now)
     return Resolution(url, candidates, row, request, blocked=inventory.blocked, normalised_host=normalised)
 
 
-def describe_request(row: Row, url: str) -> PreparedRequest:
+def describe_request(row: Row, url: str, now: float | None = None) -> PreparedRequest:
     """The request rattler would send, secrets masked: `authorise` with `mask`, the same
-    description `test` sends for real."""
+    description `test` sends for real; or none, with the reason, where rattler sends none."""
     cred = row.entry.credential
+    now = time.time() if now is None else now
+    nothing = _sends_nothing(cred, url, now)
+    if nothing is not None:
+        fails, note = nothing
+        return PreparedRequest("GET", url, {}, note, fails, withheld=True)
     plan = authorise(cred, url, reveal=mask_for(cred))
     headers = dict(plan.headers)
     if plan.basic is not None:
@@ -518,4 +629,27 @@ def describe_request(row: Row, url: str) -> PreparedRequest:
     if plan.sigv4 is not None:
         headers["Authorization"] = f"AWS4-HMAC-SHA256 Credential={plan.sigv4[0]}/…"
     fails = send_problem(cred)
-    return PreparedRequest("GET", plan.url, headers, fails or plan.note, fails)
+    refresh = oauth_refresh_first(cred, now)
+    return PreparedRequest("GET", plan.url, headers, fails or plan.note, fails, refresh_first=refresh)
+
+
+NOT_S3 = (
+    "the credential stored for this s3:// URL is not S3 keys: rattler fails the request "
+    '("not S3 credentials") when the bucket has s3-options, and otherwise ignores stored credentials '
+    "(the AWS SDK's own chain signs it); either way this entry is never sent"
+)
+S3_ONLY = "S3 keys are used only for s3:// URLs: rattler sends no credential to this host"
+
+
+def _sends_nothing(cred: Credential, url: str, now: float) -> tuple[str | None, str] | None:
+    """(why the request fails or None, what is said) where rattler puts no credential on the
+    request for the matched entry; None when it sends one (py-rattler agrees: test_differential)."""
+    blocks = oauth_sends_nothing(cred, now)
+    if blocks is not None:
+        return None, blocks
+    s3_url = url.lower().startswith("s3://")
+    if s3_url and not KINDS[cred.kind].endpoint_named:
+        return NOT_S3, NOT_S3
+    if not s3_url and KINDS[cred.kind].endpoint_named:
+        return None, S3_ONLY
+    return None

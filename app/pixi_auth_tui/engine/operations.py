@@ -14,7 +14,7 @@ from typing import Literal
 
 from pixi_auth_tui.core.hostkeys import candidate_keys
 from pixi_auth_tui.core.model import KINDS, Credential, dumps_credential, is_readable, masked_secret, rattler_accepts
-from pixi_auth_tui.engine.inventory import Inventory, Row, Status, build_rows, first_active
+from pixi_auth_tui.engine.inventory import CONDA_CHAIN, WINNING, Inventory, Row, build_rows, first_active
 from pixi_auth_tui.stores.base import NO_ENTRY, Ability, ConflictError, Store, StoreError
 
 
@@ -121,8 +121,14 @@ def save_credential(
     if not isinstance(seen, NotGiven) and seen is not None:
         existing = [replace(existing[0], credential=seen)] if existing else []
     # A secret listed by name only (macOS) is not read just to compare: the rotation is written.
+    if store.chain != CONDA_CHAIN:  # uv's stores keep one entry per user name under a key
+        wanted = dumps_credential(credential)
+        existing = [e for e in existing if is_readable(e.credential) and dumps_credential(e.credential) == wanted]
     same = len(existing) == 1 and is_readable(existing[0].credential)
-    if same and dumps_credential(existing[0].credential) == dumps_credential(credential):
+    # An entry rattler cannot read (a `BasicHttp` spelling) saved unchanged is repaired: the
+    # write puts it in rattler's spelling.
+    repair = same and not rattler_accepts(existing[0].credential)
+    if same and not repair and dumps_credential(existing[0].credential) == dumps_credential(credential):
         return Outcome(f"Nothing changed: {key} in {store.name} already holds exactly this", changed=False)
     before = file_mode(store)
     if isinstance(seen, NotGiven):
@@ -137,6 +143,9 @@ def save_credential(
         except ConflictError as err:
             raise _entry_changed(store, key, seen, err) from err
     note = mode_note(store, before)
+    if repair:
+        said = f"Repaired {key} in {store.name}: rewritten in the spelling rattler reads{note}"
+        return Outcome(said, note=note.lstrip("; "))
     return Outcome(f"{'Rotated' if existed else 'Added'} {key} in {store.name}{note}", note=note.lstrip("; "))
 
 
@@ -191,7 +200,7 @@ def delete_entry(inventory: Inventory, row: Row, *, as_seen: bool = True, by_key
     `by_key` finds a keychain entry by its key rather than by the item listed (the CLI without
     --item); an item without a username has no key and is always found by its path.
     """
-    after = successor_after_delete(inventory, row) if row.status is Status.ACTIVE else None
+    after = successor_after_delete(inventory, row) if row.status in WINNING else None
     was = _was(row) if as_seen else None
     expect = inventory.snapshots[row.store.id].version if as_seen and was is None else None
     item_ref = None if by_key and row.key else row.entry.item_ref

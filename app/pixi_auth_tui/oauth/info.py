@@ -12,14 +12,22 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pixi_auth_tui.core import expiry
-from pixi_auth_tui.core.model import KINDS, Credential, OAuth, expires_at, is_oauth, jwt_claims, secret_of
+from pixi_auth_tui.core.model import (
+    KINDS,
+    REFRESH_SKEW_SECONDS,
+    Credential,
+    OAuth,
+    expires_at,
+    is_oauth,
+    jwt_claims,
+    secret_of,
+)
 from pixi_auth_tui.core.redact import redact, without_opaque_words
 from pixi_auth_tui.engine.inventory import AUTH_FILE, CREDENTIALS, KEYCHAIN, Inventory
 from pixi_auth_tui.oauth import DEFAULT_CLIENT_ID as DEFAULT_CLIENT_ID
 from pixi_auth_tui.oauth import FLOWS as FLOWS
 from pixi_auth_tui.stores.base import Store, StoreState
 
-REFRESH_SKEW_SECONDS = 300  # rattler refreshes when the access token expires within this
 DEFAULT_SCOPES = ("openid", "profile", "offline_access")
 PREFIX_DEV_SCOPES = ("openid", "profile", "offline_access", "channel:read", "channel:upload")
 

@@ -293,14 +293,9 @@ async def probe(
         # The target may carry a conda token (a redirect of /t/<token>/…): masked, then redacted.
         target = redact(masked_url(away.url, cred))
         return result(Verdict.REDIRECTED_AWAY, shown, f"{EXPLANATION[Verdict.REDIRECTED_AWAY]}: {target}")
-    except (TimeoutError, httpx.TimeoutException):
-        return result(Verdict.TIMEOUT, shown, f"no answer within {options.total_timeout:g}s")
-    except httpx.ConnectError as err:
-        if isinstance(err.__context__, ssl.SSLError) or "SSL" in str(err) or "certificate" in str(err):
-            return result(Verdict.TLS_ERROR, shown, f"TLS failed: {_first_line(err)}")
-        return result(Verdict.NETWORK_ERROR, shown, f"could not connect: {_first_line(err)}")
-    except httpx.HTTPError as err:
-        return result(Verdict.NETWORK_ERROR, shown, f"{type(err).__name__}: {_first_line(err)}")
+    except (TimeoutError, httpx.HTTPError) as err:
+        verdict, message = connection_failure(err, options.total_timeout)
+        return result(verdict, shown, message)
     except (httpx.InvalidURL, ValueError, UnicodeError, ssl.SSLError, OSError) as err:
         # Whatever a library raises for input it cannot send is a failed test, not a crash.
         return result(Verdict.NETWORK_ERROR, shown, f"the request could not be made: {_first_line(err)}")
@@ -315,6 +310,18 @@ async def probe(
                 task.exception()  # a sibling's failure is already accounted for; mark it seen
         if own_client:
             await client.aclose()
+
+
+def connection_failure(err: TimeoutError | httpx.HTTPError, timeout: float) -> tuple[Verdict, str]:
+    """What a request that got no answer met: a timeout, a TLS failure or another network error
+    (the one wording for a credential's test and a workspace host's anonymous request)."""
+    if isinstance(err, TimeoutError | httpx.TimeoutException):
+        return Verdict.TIMEOUT, f"no answer within {timeout:g}s"
+    if isinstance(err, httpx.ConnectError):
+        if isinstance(err.__context__, ssl.SSLError) or "SSL" in str(err) or "certificate" in str(err):
+            return Verdict.TLS_ERROR, f"TLS failed: {_first_line(err)}"
+        return Verdict.NETWORK_ERROR, f"could not connect: {_first_line(err)}"
+    return Verdict.NETWORK_ERROR, f"{type(err).__name__}: {_first_line(err)}"
 
 
 def _first_line(err: BaseException) -> str:

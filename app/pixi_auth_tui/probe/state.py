@@ -173,6 +173,19 @@ def url_problem(url: str) -> str | None:
     return None
 
 
+def probe_url_problem(key: str, cred: Credential, url: str) -> str | None:
+    """Why `url` cannot test `key`'s credential (None: it can): not an http(s) URL, or a host
+    the key does not cover, where rattler never sends it (and the test sends nothing)."""
+    problem = url_problem(url)
+    if problem is not None or KINDS[cred.kind].endpoint_named:
+        return problem
+    from pixi_auth_tui.core.hostkeys import candidate_keys, host_of
+
+    if key not in candidate_keys(url):
+        return f"the key {key} does not cover {host_of(url)}: rattler never sends this credential there"
+    return None
+
+
 def remembered_url_problem(url: str) -> str | None:
     """Why `url` cannot be remembered as a key's test URL (in the state file), or None."""
     if mask_url(url)[1]:

@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 ADDRESS_VARIABLE = "DBUS_SESSION_BUS_ADDRESS"
-PLAIN_TEXT = "`pixi auth login` then stores secrets in plain text in ~/.rattler/credentials.json"
 AVOID = "or give pixi its credentials in RATTLER_AUTH_FILE (`pixi-auth-tui ci setup`), which it asks first"
 
 
@@ -44,46 +43,58 @@ def session_bus(env: Mapping[str, str]) -> SessionBus:
             info = None
         if info is not None and stat.S_ISSOCK(info.st_mode) and info.st_uid == os.getuid():
             return SessionBus(f"unix:path={path}", "$XDG_RUNTIME_DIR/bus")
-        where = f"no user bus at {path}"
+        where = "no $XDG_RUNTIME_DIR/bus"
     else:
-        where = "XDG_RUNTIME_DIR is not set either"
-    return SessionBus(None, "", f"no D-Bus session ({ADDRESS_VARIABLE} is not set and {where})")
+        where = "no XDG_RUNTIME_DIR"
+    return SessionBus(None, "", f"no D-Bus session (no {ADDRESS_VARIABLE}, {where})")
 
 
 @dataclass(frozen=True)
 class Diagnosis:
     code: str  # see DIAGNOSES
-    line: str  # one line for the store header and `list`: what, what pixi does, the fix
+    line: str  # one short line for the store header and `list`
+    detail: str  # what exactly, and what pixi does: listed under the store, and the audit's explanation
 
 
-# code → (what pixi does, the fix)
+PLAIN = "pixi has no keychain either: `pixi auth login` stores secrets in plain text in ~/.rattler/credentials.json"
+# code → (the short line, what pixi does, the fix: said by the audit finding)
 DIAGNOSES = {
     "no-session-bus": (
-        f"pixi finds no keychain either; {PLAIN_TEXT}",
+        "no D-Bus session; logins in plain text",
+        PLAIN,
         "run inside `dbus-run-session` with `gnome-keyring-daemon --unlock` (password on stdin), " + AVOID,
     ),
     "no-bus-connection": (
-        f"pixi cannot reach a keychain either; {PLAIN_TEXT}",
+        "D-Bus unreachable; logins in plain text",
+        PLAIN,
         f"unset a stale {ADDRESS_VARIABLE} or start the bus it names, " + AVOID,
     ),
     "no-secret-service": (
-        f"pixi finds no keychain either; {PLAIN_TEXT}",
+        "no keychain daemon; logins in plain text",
+        PLAIN,
         "start `gnome-keyring-daemon --unlock --components=secrets` (password on stdin) in this session, " + AVOID,
     ),
     "not-answering": (
-        "pixi waits on it too: 2 s for each keychain call, without limit for an unlock prompt",
+        "not answering; pixi would wait too",
+        "pixi would wait on it too: 2 s for each keychain call, without limit for an unlock prompt",
         "restart the keychain daemon, " + AVOID,
     ),
     "locked-no-prompter": (
-        "pixi asks the keychain to unlock and may wait without limit for a prompt no one can see here",
+        "locked, no display; pixi may hang",
+        "pixi would wait without limit for an unlock prompt no one can see here",
         "unlock it first (`u` in the UI, or `printf %s PASSWORD | gnome-keyring-daemon --unlock --replace`), " + AVOID,
     ),
 }
 
 
 def diagnose(code: str, what: str) -> Diagnosis:
-    pixi, fix = DIAGNOSES[code]
-    return Diagnosis(code, f"{what}: {pixi} — fix: {fix}")
+    line, pixi, _fix = DIAGNOSES[code]
+    return Diagnosis(code, line, f"{what}: {pixi}")
+
+
+def fix_for(code: str) -> str:
+    """The fix the audit finding names for a diagnosis."""
+    return DIAGNOSES[code][2]
 
 
 def can_prompt(env: Mapping[str, str]) -> bool:

@@ -120,7 +120,7 @@ def read_pairs(data: bytes) -> Pairs:
     if not "".join(map(operator.itemgetter(0), doc)).isascii():  # (ASCII holds no lone surrogate; all in C)
         for key, _value in doc:
             if has_lone_surrogate(key):
-                raise _Malformed("a key contains a lone surrogate escape (\\ud800–\\udfff), which serde_json rejects")
+                raise _Malformed("a key contains a lone surrogate escape (U+D800–U+DFFF), which serde_json rejects")
     return doc
 
 

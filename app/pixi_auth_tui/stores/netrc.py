@@ -197,10 +197,15 @@ def parse_netrc_fully(text: str) -> NetrcParse:
     return NetrcParse(machines, [])
 
 
-def netrc_path(env: dict[str, str], home: Path) -> Path:
-    if env.get("NETRC"):
-        return Path(env["NETRC"])
+def netrc_path(env: dict[str, str], home: Path) -> Path | None:
+    """The netrc rattler reads: `$NETRC` as written (no `~` expansion), else ~/.netrc; None when
+    NETRC is set but empty, which rattler takes as an explicit file that is missing: no netrc."""
+    if "NETRC" in env:
+        return Path(env["NETRC"]) if env["NETRC"] else None
     return home / (".netrc" if os.name != "nt" else "_netrc")
+
+
+EMPTY_NETRC = "NETRC is set but empty: rattler reads no netrc at all (not even ~/.netrc)"
 
 
 def netrc_entries(machines: list[NetrcMachine], store_id: str) -> list[Entry]:
@@ -216,15 +221,16 @@ def netrc_entries(machines: list[NetrcMachine], store_id: str) -> list[Entry]:
 
 class NetrcStore(Store):
     writable = False
-    path: Path
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | None) -> None:
         self.id = "netrc"
         self.name = "netrc"
         self.path = path
-        self.location = str(path)
+        self.location = str(path) if path is not None else "(NETRC is set but empty)"
 
     def load(self) -> Snapshot:
+        if self.path is None:
+            return Snapshot(self.id, StoreState.MISSING, EMPTY_NETRC)
         try:
             data = read_limited(self.path, MAX_NETRC_BYTES)  # a FIFO or /dev/zero is refused, not read
         except UnreadableFile as err:

@@ -24,8 +24,8 @@ from jeepney import DBusAddress, HeaderFields, Message, MessageType, Parser, Pro
 from jeepney.bus import get_bus
 from jeepney.io.blocking import DBusConnection, open_dbus_connection, prep_socket
 
-from pixi_auth_tui.core.model import Credential, dumps_credential, rattler_accepts
-from pixi_auth_tui.core.rattler_json import loads_credential, write_problem
+from pixi_auth_tui.core.model import Credential, dumps_credential, reading_problem
+from pixi_auth_tui.core.rattler_json import loads_keychain_secret, write_problem
 from pixi_auth_tui.core.words import plural
 from pixi_auth_tui.stores import dbus_wire
 from pixi_auth_tui.stores.base import Ability, Entry, Snapshot, Store, StoreError, StoreState, entry_changed
@@ -199,7 +199,7 @@ class _Bus:
                     awaiting -= 1
         except TimeoutError as err:
             raise KeychainUnavailable(
-                f"the Secret Service did not answer within {CALL_TIMEOUT:g} s (a hung or stopped keychain daemon)",
+                f"the Secret Service did not answer within {CALL_TIMEOUT:g} s",
                 "not-answering",
             ) from err
         except OSError as err:
@@ -423,13 +423,14 @@ class SecretServiceStore(Store):
             items, locked = self.list_items()
         except KeychainUnavailable as err:
             found = diagnose(err.code, str(err))
-            return Snapshot(self.id, StoreState.UNAVAILABLE, found.line, diagnosis=found.code)
+            # The short line heads the store; the detail (listed under it) comes first in problems.
+            return Snapshot(self.id, StoreState.UNAVAILABLE, found.line, problems=[found.detail], diagnosis=found.code)
         except StoreError as err:
             return Snapshot(self.id, StoreState.ERROR, str(err))
         entries = [
             Entry(
                 item.key,
-                loads_credential(_text(item.secret)),
+                loads_keychain_secret(item.secret),
                 self.id,
                 item_ref=item.path,
                 note=None if "username" in item.attributes else NO_USERNAME,
@@ -447,9 +448,9 @@ class SecretServiceStore(Store):
             if n > 1
         ]
         problems += [
-            f"{e.key}: the secret is not a credential rattler can read ({e.credential.reason})"  # type: ignore[union-attr]
+            f"{e.key}: the secret is not a credential rattler can read ({problem})"
             for e in entries
-            if not rattler_accepts(e.credential)
+            if (problem := reading_problem(e.credential)) is not None
         ]
         problems += [f"{i.path}: {NO_USERNAME}" for i in items if "username" not in i.attributes]
         # Items of older pixi versions are rattler's own (found and updated in place); only
@@ -457,13 +458,13 @@ class SecretServiceStore(Store):
         problems += [f"{i.key}: item {i.path} was made by {i.writer}" for i in items if not i.written_by_rattler]
         if locked:
             what = f"{plural(locked, 'item')} in a locked keyring hidden until it is unlocked"
-            found = None if self.can_prompt else diagnose("locked-no-prompter", what + " (no display for a prompt)")
+            found = None if self.can_prompt else diagnose("locked-no-prompter", what + " (no display to prompt)")
             return Snapshot(
                 self.id,
                 StoreState.LOCKED,
                 found.line if found else what,
                 entries,
-                problems=problems,
+                problems=[found.detail, *problems] if found else problems,
                 diagnosis=found.code if found else None,
             )
         return Snapshot(self.id, StoreState.OK, f"{len(entries)} items", entries, problems=problems)
@@ -473,7 +474,7 @@ class SecretServiceStore(Store):
         if was is None:
             return
         current = [
-            dumps_credential(loads_credential(item.secret.decode("utf-8", "surrogateescape")))
+            dumps_credential(loads_keychain_secret(item.secret))  # read as `load` reads it
             for item in self._read_items(bus, paths, with_secrets=True)
             if item.secret is not None
         ]
@@ -587,11 +588,13 @@ class SecretServiceStore(Store):
 
         self._take_ahead()  # it may have found the keychain locked
         if not self.bus_address:
-            raise KeychainUnavailable("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)")
+            raise KeychainUnavailable(
+                self.no_bus or "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)", "no-session-bus"
+            )
         try:  # secretstorage's prompt handling needs jeepney's own connection
             conn = open_dbus_connection(bus=self.bus_address)
         except (OSError, ValueError, KeyError, StopIteration) as err:
-            raise KeychainUnavailable(f"cannot connect to the D-Bus session bus: {err}") from err
+            raise KeychainUnavailable(f"cannot connect to the D-Bus session bus: {err}", "no-bus-connection") from err
         try:
             collection = secretstorage.Collection(conn)  # the default collection
             if not collection.is_locked():
@@ -649,12 +652,6 @@ def _prompter_available(conn: DBusConnection) -> bool:
     running = conn.send_and_get_reply(message_bus.ListNames(), timeout=CALL_TIMEOUT).body[0]
     startable = conn.send_and_get_reply(message_bus.ListActivatableNames(), timeout=CALL_TIMEOUT).body[0]
     return any(name in running or name in startable for name in PROMPTERS)
-
-
-def _text(secret: bytes | None) -> str:
-    if secret is None:
-        return ""
-    return secret.decode("utf-8", errors="replace")
 
 
 def _decrypt(session: Any, value: tuple[Any, ...]) -> bytes:

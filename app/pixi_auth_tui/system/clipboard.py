@@ -1,5 +1,7 @@
 """The system clipboard, through the commands every desktop has: `wl-copy` (Wayland), `xclip`
-or `xsel` (X11), `pbcopy` (macOS). A password manager's manners: we say which tool took the
+or `xsel` (X11), `pbcopy` (macOS); inside tmux without a desktop (an ssh session), tmux's own
+paste buffer, which (unlike the terminal's OSC 52, which tmux drops by default and otherwise
+keeps in its buffers for good) we can read back and delete. A password manager's manners: we say which tool took the
 secret, and clear the clipboard after a while — only if it still holds our secret, so a
 person's later copy is never lost.
 
@@ -28,12 +30,21 @@ class Clipboard:
     put: tuple[str, ...]
     get: tuple[str, ...]
     clear: tuple[str, ...] | None  # None: put an empty text instead
+    where: str = "the clipboard"  # what the person is told holds the text
 
 
 _WAYLAND = Clipboard("wl-copy", ("wl-copy",), ("wl-paste", "--no-newline"), ("wl-copy", "--clear"))
 _XCLIP = Clipboard("xclip", ("xclip", "-selection", "clipboard"), ("xclip", "-selection", "clipboard", "-o"), None)
 _XSEL = Clipboard("xsel", ("xsel", "--clipboard", "--input"), ("xsel", "--clipboard", "--output"), ("xsel", "-bc"))
 _MACOS = Clipboard("pbcopy", ("pbcopy",), ("pbpaste",), None)
+_TMUX_BUFFER = "pixi-auth-tui"  # one named buffer: never one of the person's own
+_TMUX = Clipboard(
+    "tmux",
+    ("tmux", "load-buffer", "-b", _TMUX_BUFFER, "-"),
+    ("tmux", "show-buffer", "-b", _TMUX_BUFFER),
+    ("tmux", "delete-buffer", "-b", _TMUX_BUFFER),
+    where="tmux's paste buffer",
+)
 
 
 class ClipboardError(Exception):
@@ -50,6 +61,8 @@ def system_clipboard(env: dict[str, str]) -> Clipboard | None:
         candidates.append(_WAYLAND)
     if env.get("DISPLAY"):
         candidates += [_XCLIP, _XSEL]
+    if env.get("TMUX"):  # (after a desktop's clipboard: that is the one other programs paste from)
+        candidates.append(_TMUX)
     for tool in candidates:
         if all(shutil.which(command[0], path=path) for command in (tool.put, tool.get)):
             return tool

@@ -445,7 +445,7 @@ def _merge_config(config: PixiConfig, doc: dict[str, Any], path: Path) -> None:
     for key in OVERRIDE_KEYS:
         value = doc.get(key)
         if isinstance(value, str) and value:
-            config.override_file = Path(value).expanduser()
+            config.override_file = Path(value)  # as written: pixi does not expand `~`
             config.override_source = path
 
 

@@ -51,3 +51,16 @@ def state_folder(env: Mapping[str, str] | None = None) -> Path:
 
 def rattler_credentials_path(home: Path) -> Path:
     return home / ".rattler" / "credentials.json"
+
+
+def literal_tilde(path: Path | None, named_by: str) -> str | None:
+    """A warning when `path` starts with `~`: pixi and rattler take paths from the environment
+    and from pixi's config as written, never expanding `~`, so `~/x` is a folder literally named
+    `~` under the working directory, not the home folder."""
+    if path is None or not path.parts or not path.parts[0].startswith("~"):
+        return None
+    return (
+        f"{named_by} names {str(path)!r}: pixi and rattler do not expand `~`, so they read "
+        f"{Path.cwd() / path} (a folder literally named {path.parts[0]!r} in the working directory), "
+        "not a file in your home folder; write the full path instead"
+    )

@@ -35,11 +35,14 @@ class OverrideLookup:
 def global_config_locations(env: dict[str, str], home: Path, platform: str | None = None) -> list[Path]:
     """pixi's global config files, lowest priority first."""
     platform = platform or sys.platform
-    if env.get("PIXI_CONFIG_FILE"):
-        return [Path(env["PIXI_CONFIG_FILE"]).expanduser()]
-    if env.get("PIXI_NO_CONFIG"):
+    # pixi's clap arguments: --no-config (PIXI_NO_CONFIG) is checked before --config-file.
+    if no_config(env):
         return []
+    if env.get("PIXI_CONFIG_FILE"):
+        return [Path(env["PIXI_CONFIG_FILE"])]  # as written: pixi does not expand `~`
     xdg = env.get("XDG_CONFIG_HOME")
+    if platform != "darwin" and xdg and not Path(xdg).is_absolute():
+        xdg = None  # the `dirs` crate ignores a relative XDG_CONFIG_HOME (~/.config is used)
     paths: list[Path] = []
     if platform == "win32":
         paths.append(Path(env.get("ProgramData") or "C:\\ProgramData") / "pixi" / "config.toml")
@@ -53,8 +56,9 @@ def global_config_locations(env: dict[str, str], home: Path, platform: str | Non
     else:
         paths.append(Path("/etc/pixi/config.toml"))
         paths.append((Path(xdg) if xdg else home / ".config") / "pixi" / "config.toml")
+    # pixi_home(): PIXI_HOME as given whenever it is set (even empty: `config.toml` in the cwd).
     pixi_home = env.get("PIXI_HOME")
-    paths.append(Path(pixi_home) / "config.toml" if pixi_home else home / ".pixi" / "config.toml")
+    paths.append(Path(pixi_home) / "config.toml" if pixi_home is not None else home / ".pixi" / "config.toml")
     # The same file reached twice counts once, at its last (highest-priority) place.
     unique: list[Path] = []
     for p in paths:
@@ -89,6 +93,24 @@ def read_toml(path: Path, max_bytes: int = MAX_TOML_BYTES) -> dict[str, Any]:
         raise BadToml(f"{path}: not valid TOML ({err})") from err
     except RecursionError as err:
         raise BadToml(f"{path}: nested too deeply to be read") from err
+
+
+# clap's BoolishValueParser, which reads PIXI_NO_CONFIG (case-insensitive).
+TRUE_WORDS = frozenset({"y", "yes", "t", "true", "on", "1"})
+FALSE_WORDS = frozenset({"n", "no", "f", "false", "off", "0"})
+
+
+def no_config(env: dict[str, str]) -> bool:
+    """PIXI_NO_CONFIG as pixi reads it: `0`, `false`, `no`, `off` are false; empty is unset."""
+    return env.get("PIXI_NO_CONFIG", "").lower() in TRUE_WORDS
+
+
+def no_config_problem(env: dict[str, str]) -> str | None:
+    """PIXI_NO_CONFIG set to something clap refuses: pixi then stops with a usage error."""
+    value = env.get("PIXI_NO_CONFIG", "")
+    if not value or value.lower() in TRUE_WORDS | FALSE_WORDS:
+        return None
+    return f"PIXI_NO_CONFIG={value!r} is no boolean pixi understands, so every pixi command stops with an error"
 
 
 def _is_pixi_manifest(path: Path) -> bool:
@@ -136,21 +158,36 @@ def read_config_files(paths: list[Path], problems: list[str]) -> list[tuple[Path
     read: list[tuple[Path, dict[str, Any] | None]] = []
     for path in paths:
         try:
-            read.append((path, read_toml(path)))
+            doc = read_toml(path)
         except (FileNotFoundError, NotADirectoryError):
             continue
         except UnreadableFile as err:
             problems.append(str(err))
+            continue
         except OSError as err:
             problems.append(f"cannot read {path}: {err.strerror}")
+            continue
         except BadToml as err:
-            problems.append(str(err))
+            problems.append(f"{err}; pixi skips the whole file")
             read.append((path, None))
+            continue
+        from pixi_auth_tui.system.pixischema import config_problem
+
+        problem = config_problem(doc)
+        if problem is not None:
+            # pixi logs the error and merges nothing from the file (see pixischema).
+            problems.append(f"{path}: {problem}, so pixi skips the whole file (none of its settings apply)")
+            read.append((path, None))
+            continue
+        read.append((path, doc))
     return read
 
 
 def find_override_file(env: dict[str, str], home: Path, workspace: Path | None = None) -> OverrideLookup:
     result = OverrideLookup(workspace=workspace)
+    problem = no_config_problem(env)
+    if problem:
+        result.errors.append(problem)
     for config, doc in read_config_files(config_locations(env, home, workspace), result.errors):
         result.consulted.append(config)
         if doc is None:
@@ -159,7 +196,7 @@ def find_override_file(env: dict[str, str], home: Path, workspace: Path | None =
             value = doc.get(key)
             if isinstance(value, str) and value:
                 # Later (higher priority) files win.
-                result.path = Path(value).expanduser()
+                result.path = Path(value)  # as written: pixi does not expand `~` (paths.literal_tilde)
                 result.source = config
             elif value is not None and not isinstance(value, str):
                 result.errors.append(f"{config}: {key} must be a string path")

@@ -30,7 +30,7 @@ from pixi_auth_tui.audit.findings import Finding, run_audit
 from pixi_auth_tui.audit.fixes import FixHistory
 from pixi_auth_tui.core.model import KINDS, is_oauth
 from pixi_auth_tui.core.redact import plain
-from pixi_auth_tui.engine.inventory import KEYCHAIN, FileSignature, Inventory, Row, Status, changed_files
+from pixi_auth_tui.engine.inventory import KEYCHAIN, WINNING, FileSignature, Inventory, Row, Status, changed_files
 from pixi_auth_tui.engine.operations import (
     EntryChanged,
     Keep,
@@ -43,7 +43,7 @@ from pixi_auth_tui.engine.operations import (
     successor_after_delete,
     undo_move,
 )
-from pixi_auth_tui.probe.state import ProbeResult, ProbeState
+from pixi_auth_tui.probe.state import ProbeResult, ProbeState, probe_url_problem
 from pixi_auth_tui.stores.base import Ability, Store, StoreError, StoreState
 from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.system.preferences import DETAIL_PLACES, Preferences
@@ -59,6 +59,9 @@ from pixi_auth_tui.ui.widgets.credential_table import COLUMNS, CredentialTable, 
 from pixi_auth_tui.ui.widgets.detail_pane import DetailPane
 from pixi_auth_tui.ui.widgets.keys_footer import KeysFooter
 from pixi_auth_tui.ui.widgets.store_summary import StoreSummary
+
+# `r`'s outcome: said once the stores are read, with what was found.
+REREAD = Outcome("Re-read every store")
 
 if TYPE_CHECKING:
     # Dialogs and the audit screen are imported when first opened: nobody waits for them at start.
@@ -107,7 +110,7 @@ class MainScreen(Screen[None]):
         Binding("w", "workspace", "Workspace", show=False, id="workspace"),
         Binding("l", "sign_in", "Sign in (OAuth)", show=False, id="sign-in"),
         Binding("R", "oauth_refresh", "Refresh OAuth token now", show=False, id="oauth-refresh"),
-        Binding("r", "refresh", "Refresh", show=False, id="refresh"),
+        Binding("r", "reread", "Refresh", show=False, id="refresh"),
         Binding("u", "unlock", "Unlock keychain", show=False, id="unlock"),
         Binding("z", "undo_move", "Undo the last move", show=False, id="undo-move"),
         Binding("escape", "clear", "Clear filter / stop tests", show=False, id="clear"),
@@ -249,6 +252,10 @@ class MainScreen(Screen[None]):
     def action_refresh(self) -> None:
         self._load()
 
+    def action_reread(self) -> None:
+        """`r`: re-read every store, and say what was found."""
+        self._load(REREAD)
+
     async def _watch_files(self) -> None:
         """Another program (say `pixi auth login`) may rewrite a file while we show it.
 
@@ -313,7 +320,10 @@ class MainScreen(Screen[None]):
         self.query_one(StoreSummary).show(inventory)
         self.table.show(inventory, select, index)
         self._render_empty(inventory)
-        if message is not None:
+        if message is REREAD:
+            entries = present.plural(len(inventory.rows), "entry")
+            self.say(f"Re-read {present.plural(len(inventory.stores), 'store')}: {entries}.", timeout=4)
+        elif message is not None:
             text = present.tilde(message.message, self.environment.home)
             self.say(text, "information" if message.ok else "warning", timeout=8)
 
@@ -492,7 +502,7 @@ class MainScreen(Screen[None]):
         store = self.inventory.store(result.store_id)
         assert store is not None
         inventory = self.inventory
-        if result.probe_url:
+        if result.probe_url and probe_url_problem(result.key, result.credential, result.probe_url) is None:
             self.tests.remember_url(result.key, result.probe_url)
         self.run_write(
             lambda: save_credential(inventory, store, result.key, result.credential, seen=result.seen),
@@ -546,7 +556,7 @@ class MainScreen(Screen[None]):
         rows = self.inventory.rows if self.inventory else []
         there = next((r for r in rows if r.store.id == target.id and r.key == row.key), None)
         tests = (self.last_result(row), self.last_result(there) if there is not None else None)
-        active = row.status is Status.ACTIVE, there is not None and there.status is Status.ACTIVE
+        active = row.status in WINNING, there is not None and there.status in WINNING
 
         def answered(keep: Keep | None) -> None:
             if keep is not None:
@@ -603,6 +613,10 @@ class MainScreen(Screen[None]):
             consequence = (
                 f"`keyring get {row.key} {row.entry.item_ref}` will then find nothing: uv takes no password "
                 "from this entry for PyPI indexes."
+            )
+        elif row.status is Status.BLOCKING:
+            consequence = f"pixi then stops matching this entry for {row.key}" + (
+                f" and uses {after.key} in {after.store.name}." if after else " and still sends no credential."
             )
         elif row.status is not Status.ACTIVE:
             consequence = "pixi does not use this entry, so nothing changes for pixi."

@@ -24,7 +24,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from pixi_auth_tui.core.model import Credential, is_oauth
 from pixi_auth_tui.engine.inventory import Inventory, Row
@@ -114,7 +114,7 @@ class SignInRequest:
 class SignInForm(ModalScreen[SignInRequest | None]):
     """Host, issuer, client, scopes, flow and store; prefix.dev hosts need nothing but the host."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]  # noqa: RUF012
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Sign in")]  # noqa: RUF012
     DEFAULT_CSS = """
     SignInForm { align: center middle; }
     SignInForm #signin-form { width: 76; max-width: 100%; height: auto; max-height: 100%;
@@ -134,6 +134,12 @@ class SignInForm(ModalScreen[SignInRequest | None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="signin-form"):
             yield Label("Sign in (OAuth/OIDC)", classes="title")
+            # On a small terminal the form scrolls: say so, and that the host alone may be enough.
+            yield Static(
+                Text("prefix.dev needs only the host. Tab reaches the fields below (it scrolls)."),
+                id="signin-hint",
+                classes="hint",
+            )
             yield Label("Host (e.g. prefix.dev)")
             yield PlainInput(value=self.host, id="host")
             yield Static("", id="host-hint", classes="hint")
@@ -163,6 +169,7 @@ class SignInForm(ModalScreen[SignInRequest | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Sign in", variant="primary", id="signin")
                 yield Button("Cancel", id="cancel")
+        yield Footer()
 
     def on_mount(self) -> None:
         self._hint()
@@ -176,6 +183,9 @@ class SignInForm(ModalScreen[SignInRequest | None]):
             plan = info.plan_login(host)
             text = f"stored under {plan.key} · issuer {plan.issuer} · scopes {' '.join(plan.scopes)}"
         self.query_one("#host-hint", Static).update(Text(text))
+
+    def action_submit(self) -> None:
+        self._submit()
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#signin")
@@ -251,6 +261,7 @@ class SignInDialog(ModalScreen[str | None]):
             yield Static("", id="countdown")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._tick)

@@ -43,6 +43,10 @@ VERDICT_STYLE = {
     "blocked": "bold red",
     "rejected": "bold red",
     "expired": "bold red",
+    "unreachable": "bold red",
+    "TLS error": "bold red",
+    "network error": "bold red",
+    "timeout": "bold red",
     "untested": "yellow",
     "no credential": "dim",
     "ci sign-in": "green",  # no stored credential: pixi signs in with the CI job's OIDC identity
@@ -229,6 +233,8 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
             text.append(f"without a credential: HTTP {host.anonymous.status}\n", style="dim")
         elif host.anonymous is not None and host.anonymous.message == PLAIN_HTTP_TOKEN:
             text.append(f"{PLAIN_HTTP_TOKEN}\n", style="yellow")
+        elif host.anonymous is not None and host.anonymous.failed:
+            text.append(f"without a credential: {plain(host.anonymous.message)}\n", style="bold red")
         for finding in host.findings:
             text.append(f"\n{finding.title}\n", style=SEVERITY_STYLE[finding.severity])
             text.append(f"{finding.explanation}\n")

@@ -11,10 +11,10 @@ from pixi_auth_tui.core import expiry
 from pixi_auth_tui.core.hostkeys import host_of, normalise_login_key
 from pixi_auth_tui.core.model import KINDS
 from pixi_auth_tui.core.urlmask import mask_url
-from pixi_auth_tui.engine.inventory import Inventory, Status
+from pixi_auth_tui.engine.inventory import WINNING, Inventory
 from pixi_auth_tui.probe.state import FAILING
 from pixi_auth_tui.system.manifest import Workspace, strip_userinfo
-from pixi_auth_tui.workspace.model import CheckFinding, Fails, HostCheck
+from pixi_auth_tui.workspace.model import UNREACHABLE_VERDICTS, CheckFinding, Fails, HostCheck
 
 
 def login_key(host: str) -> str:
@@ -30,6 +30,8 @@ def verdict_of(check: HostCheck, inventory: Inventory) -> str:
         return "missing"
     if any(f.fails is Fails.REJECTED for f in check.findings):
         return "rejected"
+    if check.row is None and any(f.fails is Fails.UNREACHABLE for f in check.findings):
+        return "unreachable"
     if check.ci_sign_in in ("yes", "unknown") and check.row is None:
         return "ci sign-in"  # no stored credential: pixi signs in with the job's OIDC identity
     if check.row is not None:
@@ -202,6 +204,36 @@ def host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Works
                 f"(e.g. `pixi-auth-tui set {login_key(host)} --kind bearer`).{cannot}",
                 Fails.MISSING,
             )
+    blocking = check.resolution.blocking if check.resolution is not None else None
+    if row is not None and blocking and not check.is_s3:  # (S3: the s3-wrong-kind finding below)
+        add(
+            "credential-not-sent",
+            Severity.ERROR,
+            f"pixi matches {row.key} for {host} but sends no credential",
+            f"{row.key} in {row.store.name}: {blocking}.",
+            Fails.MISSING,
+        )
+    unreachable = UNREACHABLE_VERDICTS
+    # (A host pixi signs in to with the CI's identity: what --test can check there is the job's
+    # ID token, asked for above; the anonymous request's failure is shown, not an error.)
+    if row is None and not signs_in and check.anonymous is not None and check.anonymous.failed:
+        add(
+            "unreachable",
+            Severity.ERROR,
+            f"{host} could not be reached",
+            f"{check.anonymous.url}: {check.anonymous.message}. pixi install needs this host; whether it wants a "
+            "credential could not be told.",
+            Fails.UNREACHABLE,
+        )
+    elif row is not None and check.last is not None and check.last.verdict in unreachable:
+        add(
+            "unreachable",
+            Severity.ERROR,
+            f"{host} could not be reached",
+            f"{check.last.url}: {check.last.message}. pixi install needs this host; whether it accepts "
+            f"{row.key} could not be told.",
+            Fails.UNREACHABLE,
+        )
     if row is not None and check.last is not None and check.last.verdict in FAILING:
         add(
             "rejected",
@@ -233,8 +265,8 @@ def host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Works
                 "s3-wrong-kind",
                 Severity.ERROR,
                 f"The credential for {bucket} is not an S3 key pair",
-                f"{row.key} holds a {row.entry.credential.kind}; rattler's S3 middleware fails with "
-                "'unsupported authentication method' for it.",
+                f"{row.key} holds a {row.entry.credential.kind}; rattler fails the request without sending it "
+                '("the credentials stored for … are not S3 credentials").',
                 Fails.MISSING,
             )
         elif row is None and refused:
@@ -334,7 +366,7 @@ def unused_findings(inventory: Inventory, hosts: Iterable[HostCheck]) -> list[Ch
     used = {h.row.key for h in hosts if h.row is not None}
     out: list[CheckFinding] = []
     for row in inventory.rows:
-        if row.status is Status.ACTIVE and row.key not in used:
+        if row.status in WINNING and row.key not in used:
             out.append(
                 CheckFinding(
                     "unused-credential",

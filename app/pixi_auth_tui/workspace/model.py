@@ -14,7 +14,7 @@ from pixi_auth_tui.audit.findings import Severity
 from pixi_auth_tui.core.hostkeys import parse_url
 from pixi_auth_tui.engine.inventory import Inventory, Resolution, Row
 from pixi_auth_tui.engine.pypi_chain import PypiResolution
-from pixi_auth_tui.probe.state import ProbeResult
+from pixi_auth_tui.probe.state import ProbeResult, Verdict
 from pixi_auth_tui.system.manifest import S3Option, Workspace
 
 KNOWN_PUBLIC = (
@@ -31,6 +31,7 @@ class Fails(StrEnum):
 
     MISSING = "missing"  # a host needs a credential pixi will not send
     REJECTED = "rejected"  # pixi sends a credential the server refuses
+    UNREACHABLE = "unreachable"  # the host could not be reached when tested (network, TLS, timeout)
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,10 @@ class CheckFinding:
         }
 
 
+# A test that got no answer: the host itself is the problem, whatever the credential.
+UNREACHABLE_VERDICTS = frozenset({Verdict.NETWORK_ERROR, Verdict.TLS_ERROR, Verdict.TIMEOUT})
+
+
 @dataclass
 class AnonymousResult:
     url: str
@@ -94,6 +99,13 @@ class AnonymousResult:
 
     def to_json(self) -> dict[str, Any]:
         return {"url": self.url, "status": self.status, "message": self.message, "tested_at": self.tested_at}
+
+    @property
+    def failed(self) -> bool:
+        """The request got no answer (a network or TLS error, a timeout): nothing is known.
+        (Not a request left unsent, e.g. a plain-http URL holding a token of its own.)"""
+        reason = self.message.partition(":")[0]
+        return self.status is None and bool(self.url) and any(reason == v.value for v in UNREACHABLE_VERDICTS)
 
 
 @dataclass

@@ -92,7 +92,7 @@ async def probe_hosts(
     has none is found. Returns every anonymous result known, old and new."""
     import httpx
 
-    from pixi_auth_tui.probe.request import ProbeOptions, make_client, probe
+    from pixi_auth_tui.probe.request import ProbeOptions, connection_failure, make_client, probe
     from pixi_auth_tui.probe.sequence import keep_result, ready_rows
 
     anonymous = load_anonymous(state)
@@ -131,7 +131,8 @@ async def probe_hosts(
                     await response.aclose()
                     anonymous[check.host] = AnonymousResult(shown, response.status_code, "", now)
                 except (TimeoutError, httpx.HTTPError) as err:
-                    anonymous[check.host] = AnonymousResult(shown, None, type(err).__name__, now)
+                    verdict, message = connection_failure(err, plan.timeout)
+                    anonymous[check.host] = AnonymousResult(shown, None, f"{verdict.value}: {message}", now)
             row = sent.get(id(check))
             if row is not None and url is not None:
                 options = base

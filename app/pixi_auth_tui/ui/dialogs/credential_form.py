@@ -528,7 +528,8 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         status = f" (HTTP {outcome.status})" if outcome.status is not None else ""
         self._set_line(
             "#test-result",
-            Text(safe(f"{outcome.verdict.value}{status}: {outcome.message}\n{outcome.url}"), style=style),
+            # Two lines of their own: each part made safe alone, so the line break is not escaped.
+            Text(safe(f"{outcome.verdict.value}{status}: {outcome.message}") + "\n" + safe(outcome.url), style=style),
         )
 
     @on(Button.Pressed, "#rotate-instead")

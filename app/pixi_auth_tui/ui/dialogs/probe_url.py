@@ -12,8 +12,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Static
 
+from pixi_auth_tui.core.model import Credential
 from pixi_auth_tui.core.redact import plain
-from pixi_auth_tui.probe.state import remembered_url_problem
+from pixi_auth_tui.probe.state import probe_url_problem, remembered_url_problem
 from pixi_auth_tui.ui.dialogs import box_css
 from pixi_auth_tui.ui.terminal_text import PlainInput
 
@@ -24,11 +25,12 @@ class ProbeUrlScreen(ModalScreen[str | None]):
     DEFAULT_CSS = box_css("ProbeUrlScreen", 72)
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, key: str, default: str, run: bool = True) -> None:
+    def __init__(self, key: str, default: str, run: bool = True, credential: Credential | None = None) -> None:
         super().__init__()
         self.key = key
         self.default = default
         self.run = run
+        self.credential = credential  # with it, a URL on a host the key does not cover is refused
 
     def compose(self) -> ComposeResult:
         verb = "Test" if self.run else "Remember"
@@ -57,6 +59,10 @@ class ProbeUrlScreen(ModalScreen[str | None]):
         problem = remembered_url_problem(url)
         if problem:
             self.query_one("#url-error", Static).update(Text(plain(f"Give an http(s) URL: {problem}.")))
+            return
+        problem = probe_url_problem(self.key, self.credential, url) if self.credential is not None else None
+        if problem:
+            self.query_one("#url-error", Static).update(Text(plain(f"Not this URL: {problem}.")))
             return
         self.dismiss(url)
 

@@ -14,7 +14,7 @@ from textual.notifications import SeverityLevel
 from textual.widgets import ProgressBar
 from textual.worker import Worker
 
-from pixi_auth_tui.engine.inventory import Inventory, Row, Status
+from pixi_auth_tui.engine.inventory import WINNING, Inventory, Row
 from pixi_auth_tui.probe.state import FAILING, ProbeResult, ProbeState, Verdict, default_probe_url
 from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.ui import present
@@ -80,7 +80,8 @@ class ConnectionTests(Vertical):
 
         from pixi_auth_tui.ui.dialogs.probe_url import ProbeUrlScreen
 
-        self.app.push_screen(ProbeUrlScreen(row.key, self.probe_url_for(row) or "", run=False), given)
+        screen = ProbeUrlScreen(row.key, self.probe_url_for(row) or "", run=False, credential=row.entry.credential)
+        self.app.push_screen(screen, given)
 
     def test(self, row: Row) -> None:
         """`t`: one entry, sent as pixi (or uv) would send it."""
@@ -95,7 +96,8 @@ class ConnectionTests(Vertical):
             from pixi_auth_tui.ui.dialogs.probe_url import ProbeUrlScreen
 
             # Wildcards and S3 keys need a concrete URL; remembered for next time.
-            self.app.push_screen(ProbeUrlScreen(row.key, ""), lambda given: self._test_with_url(row, given))
+            screen = ProbeUrlScreen(row.key, "", credential=row.entry.credential)
+            self.app.push_screen(screen, lambda given: self._test_with_url(row, given))
             return
         self._test_with_url(row, url)
 
@@ -128,7 +130,7 @@ class ConnectionTests(Vertical):
         if self.stop() or self.inventory is None:
             return
         # (Python keyring entries run `keyring` as uv does, which may mint or prompt: `t` tests one.)
-        rows = [r for r in self.inventory.rows if r.status is Status.ACTIVE and r.store.chain == "conda"]
+        rows = [r for r in self.inventory.rows if r.status in WINNING and r.store.chain == "conda"]
         if not rows:
             self.say("Nothing to test: pixi uses no stored credential.", "warning")
             return

@@ -143,7 +143,10 @@ class CredentialTable(LineTable):
             target = position_in(self.level, before.positions[cursor]) or 0
         else:
             keep = row_id(selected)
-            target = next((i for i, r in enumerate(self.shown_rows) if row_id(r) == keep), 0)
+            # The selected row gone (deleted, here or by another program): the cursor stays where
+            # it was, on the row that took its place, never back at the top.
+            stay = min(max(cursor, 0), max(len(self.shown_rows) - 1, 0))
+            target = next((i for i, r in enumerate(self.shown_rows) if row_id(r) == keep), stay)
         self._now = self.clock()
         shown = self.shown_rows
         self.set_rows(len(shown), lambda position: self.row_cells(shown[position], self._now), target)
@@ -155,6 +158,8 @@ class CredentialTable(LineTable):
         style = "" if row.status is Status.ACTIVE else "dim"
         if row.status is Status.IGNORED:
             style = "dim red"
+        elif row.status is Status.BLOCKING:
+            style = "red"  # matched, but nothing is sent for its hosts
         cells = [Text(cell, style=style) for cell in present.row_cells(row, now)]
         if present.expired(row, now):
             # A credential that no longer works: its Expires cell, and its key, which is on

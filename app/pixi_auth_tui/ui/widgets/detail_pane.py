@@ -6,6 +6,7 @@ keychain item listed by name only (macOS: a read may prompt) is read when either
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -38,7 +39,7 @@ from pixi_auth_tui.ui.oauth_screens import token_fields
 from pixi_auth_tui.ui.widgets.credential_table import VERDICT_STYLE, RowId, row_id
 
 REVEAL_SECONDS = 10.0
-STATUS_STYLE = {"active": "green", "shadowed": "yellow", "ignored": "red"}
+STATUS_STYLE = {"active": "green", "shadowed": "yellow", "ignored": "red", "blocking": "bold red"}
 
 
 def describe(
@@ -148,6 +149,7 @@ class DetailPane(VerticalScroll):
         self.env = env if env is not None else {}  # where the clipboard tools are looked for
         self.clear_seconds = clipboard.CLEAR_SECONDS
         self.clear_outcomes: list[bool] = []  # per timed clearing: whether the clipboard still held ours
+        self._to_clear: tuple[clipboard.Clipboard, str] | None = None  # copied, not yet cleared
         self.clock = clock
         self.row: Row | None = None
         self.inventory: Inventory | None = None
@@ -267,9 +269,10 @@ class DetailPane(VerticalScroll):
         """OSC 52: the terminal may put it on the clipboard — or ignore it (tmux by default,
         many terminals): nothing tells us, so we never say "Copied"."""
         self.app.copy_to_clipboard(secret)
+        why = why or "No clipboard tool (wl-copy, xclip, xsel, pbcopy, tmux) was found."
         self.notify(
             f"Asked the terminal to copy the secret of {key} (OSC 52); this may not have worked — many "
-            f"terminals and tmux ignore it. {why or 'No clipboard tool (wl-copy, xclip, xsel, pbcopy) was found.'}",
+            f"terminals and tmux ignore it. {why}",
             severity="warning",
             markup=False,
         )
@@ -286,14 +289,23 @@ class DetailPane(VerticalScroll):
     def _copied(self, tool: clipboard.Clipboard, key: str, secret: str) -> None:
         seconds = round(self.clear_seconds)
         self.notify(
-            f"Copied the secret of {key} to the clipboard ({tool.name}); it is cleared in {seconds} s "
+            f"Copied the secret of {key} to {tool.where} ({tool.name}); it is cleared in {seconds} s "
             "if it is still there.",
             markup=False,
         )
+        self._to_clear = (tool, secret)
         self.set_timer(self.clear_seconds, lambda: self._clear_clipboard(tool, secret))
+
+    def on_unmount(self) -> None:
+        # Quitting before the timer: the secret must not outlive the app on the clipboard.
+        if self._to_clear is not None:
+            tool, secret = self._to_clear
+            with contextlib.suppress(clipboard.ClipboardError):
+                clipboard.clear_if_unchanged(tool, secret, self.env)
 
     @work(thread=True, group="clipboard")
     def _clear_clipboard(self, tool: clipboard.Clipboard, secret: str) -> None:
+        self._to_clear = None
         try:
             cleared = clipboard.clear_if_unchanged(tool, secret, self.env)
         except clipboard.ClipboardError as err:
@@ -303,4 +315,4 @@ class DetailPane(VerticalScroll):
             return
         self.app.call_from_thread(self.clear_outcomes.append, cleared)
         if cleared:
-            self.app.call_from_thread(self.notify, "Cleared the secret from the clipboard.", markup=False)
+            self.app.call_from_thread(self.notify, f"Cleared the secret from {tool.where}.", markup=False)

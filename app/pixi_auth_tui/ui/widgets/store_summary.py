@@ -11,6 +11,7 @@ from pathlib import Path
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.geometry import Size
 from textual.widgets import Static
 
 from pixi_auth_tui.audit.findings import Finding, summary
@@ -30,14 +31,22 @@ STATE_STYLE = {
 }
 
 
+# The narrowest the name and state columns get: the usual stores line up the same everywhere.
+NAME_WIDTH, STATE_WIDTH = 17, 11
+
+
 def store_lines(inventory: Inventory, home: Path) -> Text:
+    # Never narrower than the longest value and a space: a long store name (RATTLER_AUTH_FILE)
+    # or state never runs into the next column.
+    name_width = max([NAME_WIDTH] + [len(s.name) + 1 for s in inventory.stores])
+    state_width = max([STATE_WIDTH] + [len(inventory.snapshots[s.id].state.value) + 1 for s in inventory.stores])
     lines = Text()
     for i, store in enumerate(inventory.stores, 1):
         snap = inventory.snapshots[store.id]
         if i > 1:
             lines.append("\n")
-        lines.append(f"{i} {store.name:<17}", style="bold")
-        lines.append(f"{snap.state.value:<11}", style=STATE_STYLE[snap.state])
+        lines.append(f"{i} {plain(store.name):<{name_width}}", style="bold")
+        lines.append(f"{snap.state.value:<{state_width}}", style=STATE_STYLE[snap.state])
         count = len(snap.entries)
         lines.append(f"{count:>4} {'entry  ' if count == 1 else 'entries'}  ")
         lines.append(plain(present.display_path(store.location, home)))
@@ -50,21 +59,63 @@ def store_lines(inventory: Inventory, home: Path) -> Text:
     return lines
 
 
-def store_line(inventory: Inventory) -> Text:
-    """`1 credentials.json ok 3 · 2 keychain locked (u unlocks) · …` on one line."""
-    line = Text()
+def store_parts(inventory: Inventory) -> list[Text]:
+    """`1 credentials.json 3`, `2 keychain locked (u unlocks)`, …: one part per store."""
+    parts = []
     for i, store in enumerate(inventory.stores, 1):
         snap = inventory.snapshots[store.id]
-        if i > 1:
-            line.append(" · ", style="dim")
-        line.append(f"{i} {store.name} ", style="bold")
+        part = Text()
+        part.append(f"{i} {plain(store.name)} ", style="bold")
         if snap.state is StoreState.OK:
-            line.append(str(len(snap.entries)))
+            part.append(str(len(snap.entries)))
         else:
-            line.append(snap.state.value, style=STATE_STYLE[snap.state])
+            part.append(snap.state.value, style=STATE_STYLE[snap.state])
         if store.id == KEYCHAIN and snap.state is StoreState.LOCKED:
-            line.append(" (u unlocks)")
+            part.append(" (u unlocks)")
+        parts.append(part)
+    return parts
+
+
+SEPARATOR = " · "
+
+
+def store_line(inventory: Inventory, width: int | None = None) -> Text:
+    """The parts on one line or, where `width` is too narrow for them, on as many lines as they
+    need, broken only between stores: every store is named on a small terminal too."""
+    line = Text()
+    used = 0
+    for part in store_parts(inventory):
+        if used and width is not None and used + len(SEPARATOR) + part.cell_len > width:
+            line.append("\n")
+            used = 0
+        elif used:
+            line.append(SEPARATOR, style="dim")
+            used += len(SEPARATOR)
+        line.append_text(part)
+        used += part.cell_len
     return line
+
+
+class FoldedStores(Static):
+    """The store list folded between stores into as few lines as the width allows."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("Reading stores…", id=id)
+        self.inventory: Inventory | None = None
+
+    def show(self, inventory: Inventory) -> None:
+        self.inventory = inventory
+        self.refresh(layout=True)
+
+    def render(self) -> Text | str:
+        if self.inventory is None:
+            return "Reading stores…"
+        return store_line(self.inventory, self.content_region.width or None)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        if self.inventory is None:
+            return 1
+        return store_line(self.inventory, width).plain.count("\n") + 1
 
 
 def badge_text(findings: list[Finding]) -> Text:
@@ -91,7 +142,9 @@ class StoreSummary(Vertical):
     StoreSummary #stores-short { display: none; }
     .-narrow StoreSummary, .-short StoreSummary { border-bottom: none; }
     .-narrow StoreSummary #stores-long, .-short StoreSummary #stores-long { display: none; }
-    .-narrow StoreSummary #stores-short, .-short StoreSummary #stores-short { display: block; height: 1; }
+    .-narrow StoreSummary #stores-short, .-short StoreSummary #stores-short {
+        display: block; height: auto; max-height: 3;
+    }
     StoreSummary #badge { height: 1; }
     """
 
@@ -101,12 +154,12 @@ class StoreSummary(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("Reading stores…", id="stores-long")
-        yield Static("Reading stores…", id="stores-short")
+        yield FoldedStores(id="stores-short")
         yield Static("", id="badge")
 
     def show(self, inventory: Inventory) -> None:
         self.query_one("#stores-long", Static).update(store_lines(inventory, self.home))
-        self.query_one("#stores-short", Static).update(store_line(inventory))
+        self.query_one("#stores-short", FoldedStores).show(inventory)
 
     def show_findings(self, findings: list[Finding]) -> None:
         self.query_one("#badge", Static).update(badge_text(findings))
