@@ -293,6 +293,12 @@ def test_the_wrong_kind_for_the_urls_scheme_sends_nothing(tmp_path, monkeypatch)
         assert "blocking" in out and "not S3" in out, out
         code, out, _err = cli("resolve", case.url)
         assert code == 3 and "rattler fails" in out and "with NO credential" not in out, out
+        from pixi_auth_tui.audit.findings import Severity, run_audit
+
+        inv = load_inventory(case.environment())
+        (finding,) = [f for f in run_audit(inv, case.home, None) if f.key == "s3://bucket"]
+        assert finding.code == "s3-wrong-kind" and finding.severity is Severity.ERROR, finding
+        assert "not S3 credentials" in finding.explanation
     # A host key may serve https://bucket/… as well: it stays active.
     (row,) = load_inventory(cases[1].environment()).rows_for("bucket")
     assert row.status is Status.ACTIVE
@@ -389,6 +395,8 @@ def test_a_config_file_with_an_invalid_value_is_skipped_whole(home, text):
     inv = load_inventory(Case(home, "http://a.test/").environment())
     assert inv.store("override") is None
     assert any("skips the whole file" in error for error in inv.override.errors)
+    code, out, _err = cli("list")  # said where the stores are listed, not only by the audit
+    assert code == 0 and "skips the whole file" in out.split("Stores, in pixi's lookup order")[0], out
 
 
 def test_unknown_keys_do_not_skip_a_config_file(home):

@@ -28,6 +28,7 @@ from pixi_auth_tui.audit.fixes import (
 from pixi_auth_tui.core import expiry as expiry_module
 from pixi_auth_tui.core.hostkeys import key_problem, never_matched
 from pixi_auth_tui.core.model import (
+    KINDS,
     Credential,
     dumps_credential,
     expires_at,
@@ -49,6 +50,7 @@ from pixi_auth_tui.engine.inventory import (
     Inventory,
     Row,
     Status,
+    fails_every_request,
     fallthrough,
     tilde_note,
 )
@@ -359,6 +361,19 @@ def _entry_findings(inventory: Inventory, now: float, state: ProbeState | None) 
                 )
             )
             continue
+        if row.status is Status.BLOCKING and fails_every_request(key, cred):
+            findings.append(
+                Finding(
+                    "s3-wrong-kind",
+                    Severity.ERROR,
+                    f"pixi fails every request for {key}",
+                    f"{key} holds a {KINDS[cred.kind].label}, not S3 keys: rattler fails each request for the "
+                    'bucket ("not S3 credentials") and tries no other key or store. Store the bucket\'s access '
+                    "key id and secret key under it instead (`e`, or `pixi-auth-tui set KEY --kind s3`).",
+                    sid,
+                    key,
+                )
+            )
         if sid == KEYCHAIN and not rattler_accepts(cred) and is_readable(cred):
             findings.append(_unreadable_keychain_item(inventory, row))
         problem = key_problem(key)

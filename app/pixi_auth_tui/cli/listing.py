@@ -33,6 +33,8 @@ def _table(headers: Sequence[str], rows: list[Sequence[str]], out: TextIO) -> No
 def print_inventory(inv: Inventory, out: TextIO) -> None:
     if inv.blocked:
         out.write(f"!! {inv.blocked}\n\n")
+    for problem in inv.override.errors:  # e.g. a config file pixi skips whole: its override file is not used
+        out.write(f"note: pixi's config: {plain(problem)}\n")
     out.write("Stores, in pixi's lookup order:\n")
     for i, store in enumerate(inv.stores, 1):
         snap = inv.snapshots[store.id]

@@ -326,15 +326,19 @@ def build_rows(
                 winner[key] = store
                 if type(entry.credential) is OAuth:
                     append(_oauth_row(entry, store, now))
-                elif key[:5].lower() == "s3://" and not KINDS[entry.credential.kind].endpoint_named:
-                    # Only s3:// URLs reach an s3:// key, and rattler fails those for anything but
-                    # S3 keys (no fallback to another key or store).
+                elif fails_every_request(key, entry.credential):
                     append(make_row(entry, store, Status.BLOCKING, SENDS_NOTHING + NOT_S3))
                 else:
                     append(make_row(entry, store, Status.ACTIVE, USED))
     if KEYCHAIN in snapshots:
         return [_with_fallthrough(row, winner) if row.store.id == KEYCHAIN else row for row in rows]
     return rows
+
+
+def fails_every_request(key: str, cred: Credential) -> bool:
+    """An s3:// key holding anything but S3 keys: only s3:// URLs reach the key, and rattler fails
+    each of them ("not S3 credentials") without falling back to another key or store."""
+    return key[:5].lower() == "s3://" and not KINDS[cred.kind].endpoint_named
 
 
 def _oauth_row(entry: Entry, store: Store, now: float) -> Row:
