@@ -79,10 +79,11 @@ def origin(url: str) -> tuple[str, str, int | None]:
 def masked_url(url: str, cred: Credential) -> str:
     # The credential's own secrets first: masking a `token=` parameter first would end it at a
     # space the secret holds and leave the secret's tail standing (a hostile redirect).
+    human = KINDS[cred.kind].human  # a password shows none of its characters
     for secret in all_secrets(cred):
         for form in (secret, path_encoded(secret)):  # a conda token travels percent-encoded
             if form and form in url:
-                url = url.replace(form, mask(form))
+                url = url.replace(form, mask(form, human=human))
     return mask_urls(url)
 
 
