@@ -185,3 +185,21 @@ async def test_the_workspace_view_shows_a_failed_anonymous_request(home, tmp_pat
         (row,) = [line for line in lines if line.strip().startswith("127.0.0.1 ")][:1]
         assert "unreachable" in row and "no credential" not in row
         assert "TLS failed" in screen_text(app)
+
+
+@pytest.mark.parametrize("size", [(100, 40), (160, 48)], ids=["100x40", "160x48"])
+async def test_every_store_is_named_when_their_messages_wrap(home, tmp_path, size):
+    """A line per store where there is room: a long reason (a file rattler rejects, every entry
+    named) may wrap, but it never pushes a later store out of the list."""
+    env = five_stores(home, tmp_path)
+    bad = {f"host-{i}.example.internal": {"NotAKind": i} for i in range(12)}
+    (tmp_path / "auth.json").write_text(json.dumps(bad))
+    creds(home, bad)
+    (home / ".netrc").write_text("machine n.test login u password p\nmacdef init\n")
+    app = AuthApp(make_env(home, **env))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        names = [s.name for s in app.main.inventory.stores]
+        for number, name in enumerate(names, 1):
+            assert f"{number} {name}" in text, f"store {number} ({name}) is not shown at {size}"

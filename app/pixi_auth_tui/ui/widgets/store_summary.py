@@ -33,6 +33,13 @@ STATE_STYLE = {
 
 # The narrowest the name and state columns get: the usual stores line up the same everywhere.
 NAME_WIDTH, STATE_WIDTH = 17, 11
+# A store's reason is cut here (the audit, `a`, says it whole): at most about one more line per
+# store, so the list, which grows to hold every store, still leaves the table its room.
+REASON_LIMIT = 90
+
+
+def short_reason(message: str) -> str:
+    return message if len(message) <= REASON_LIMIT else message[: REASON_LIMIT - 1].rstrip() + "… (a: audit)"
 
 
 def store_lines(inventory: Inventory, home: Path) -> Text:
@@ -51,7 +58,7 @@ def store_lines(inventory: Inventory, home: Path) -> Text:
         lines.append(f"{count:>4} {'entry  ' if count == 1 else 'entries'}  ")
         lines.append(plain(present.display_path(store.location, home)))
         if snap.state is not StoreState.OK:
-            lines.append(f"  {plain(snap.message)}", style="italic")
+            lines.append(f"  {plain(short_reason(snap.message))}", style="italic")
         if store.id == KEYCHAIN and snap.state is StoreState.LOCKED:
             lines.append("  — press u to unlock", style="bold")
         if store.chain != "conda":
@@ -138,7 +145,7 @@ class StoreSummary(Vertical):
         padding: 0 1;
         border-bottom: solid $primary 40%;
     }
-    StoreSummary #stores-long { max-height: 7; }
+    StoreSummary #stores-long { height: auto; }
     StoreSummary #stores-short { display: none; }
     .-narrow StoreSummary, .-short StoreSummary { border-bottom: none; }
     .-narrow StoreSummary #stores-long, .-short StoreSummary #stores-long { display: none; }
