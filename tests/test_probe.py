@@ -10,6 +10,7 @@ import httpx
 import pytest
 import trustme
 from pixi_auth_tui.core.model import BasicHTTP, BearerToken, CondaToken, OAuth, S3Credentials, Unrecognised
+from pixi_auth_tui.probe import request as request_module
 from pixi_auth_tui.probe.request import (
     Identity,
     ProbeJob,
@@ -280,3 +281,19 @@ async def test_a_url_the_key_does_not_cover_gets_nothing(http_server):
 def test_httpx_client_does_not_follow_redirects_itself():
     assert make_client(opts()).follow_redirects is False
     assert isinstance(httpx.Timeout(1.0), httpx.Timeout)
+
+
+async def test_a_stray_cancellation_while_closing_the_client_is_not_a_crash(monkeypatch):
+    # Closing the client after a hostile redirect once met a cancellation left by httpx's stack
+    # (anyio) on our task; that race cannot be forced with a real server, so a transport whose
+    # close raises it stands in for it. The result is the verdict, not a CancelledError.
+    class CancelledOnClose(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            return httpx.Response(302, headers={"location": "https://elsewhere.example/x"})
+
+        async def aclose(self) -> None:
+            raise asyncio.CancelledError
+
+    monkeypatch.setattr(request_module, "make_client", lambda options: httpx.AsyncClient(transport=CancelledOnClose()))
+    r = await probe("127.0.0.1", BearerToken("good-token"), "http://127.0.0.1:9/x", opts())
+    assert r.verdict is Verdict.REDIRECTED_AWAY

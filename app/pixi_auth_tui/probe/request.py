@@ -310,7 +310,18 @@ async def probe(
             elif not task.cancelled():
                 task.exception()  # a sibling's failure is already accounted for; mark it seen
         if own_client:
-            await client.aclose()
+            await _close(client)
+
+
+async def _close(client: httpx.AsyncClient) -> None:
+    """Close our client once the result is known; a cancellation that httpx's stack (anyio) left
+    on this task while it closes is not a reason to lose that result (see `_outcome`)."""
+    try:
+        await client.aclose()
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            raise
 
 
 def connection_failure(err: TimeoutError | httpx.HTTPError, timeout: float) -> tuple[Verdict, str]:
