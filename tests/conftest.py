@@ -196,6 +196,16 @@ async def until(pilot, condition, what: str) -> None:
         await pilot.pause(0.01)
 
 
+async def until_store_rows(pilot, store_id: str, count: int) -> None:
+    """Wait until the main screen lists `count` entries of the store `store_id`."""
+
+    def listed() -> bool:
+        inventory = pilot.app.main.inventory
+        return inventory is not None and sum(r.store.id == store_id for r in inventory.rows) == count
+
+    await until(pilot, listed, f"{count} rows of {store_id}")
+
+
 @pytest.fixture(scope="module")
 def provider_server():
     """A local OIDC provider on 127.0.0.1 (tests/oidc_provider.py), one per test module."""

@@ -14,7 +14,7 @@ from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm
 from textual.widgets import Input, Select
 
-from tests.conftest import until
+from tests.conftest import until_store_rows
 from tests.test_pypi_keyring import VENV_BIN, real_keyring, wipe_python_keyring_items, workspace
 from tests.test_ui import screen_text, settle
 
@@ -36,10 +36,7 @@ def keyring_rows(app):
 
 
 async def wait_rows(pilot, count):
-    def shown() -> bool:
-        return pilot.app.main.inventory is not None and len(keyring_rows(pilot.app)) == count
-
-    await until(pilot, shown, f"{count} keyring rows")
+    await until_store_rows(pilot, "keyring-pypi", count)
 
 
 @pytest.mark.keychain

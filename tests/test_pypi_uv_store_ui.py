@@ -17,7 +17,7 @@ from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm
 from textual.widgets import Input, Select
 
-from tests.conftest import until
+from tests.conftest import until, until_store_rows
 from tests.test_pypi_cli import index_server, run  # noqa: F401 (a fixture)
 from tests.test_pypi_stores import uv, uv_env
 from tests.test_ui import screen_text, settle
@@ -53,10 +53,7 @@ def uv_rows(app):
 
 
 async def wait_rows(pilot, count):
-    def shown() -> bool:
-        return pilot.app.main.inventory is not None and len(uv_rows(pilot.app)) == count
-
-    await until(pilot, shown, f"{count} rows of uv's store")
+    await until_store_rows(pilot, "uv", count)
 
 
 def test_list_shows_uv_store_in_the_chain_with_what_shadows_it(home: Path, tmp_path: Path, monkeypatch) -> None:

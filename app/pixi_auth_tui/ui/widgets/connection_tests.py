@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Callable
 
 from textual import work
 from textual.containers import Vertical
@@ -106,16 +107,20 @@ class ConnectionTests(Vertical):
             return
         if self.probe_state.urls.get(row.key) != url and url != default_probe_url(row.key, row.entry.credential):
             self.remember_url(row.key, url)
-        if url.startswith("http://"):
-            question = f"{url} is plain http: the secret of {row.key} would travel unencrypted.\n\nSend it anyway?"
+        self._asking_for_plain_http(url, f"the secret of {row.key}", lambda allow: self._run_tests([row], allow))
 
-            def answered(yes: bool | None) -> None:
-                if yes:
-                    self._run_tests([row], allow_http=True)
-
-            self.app.push_screen(ConfirmScreen(question, confirm="Send"), answered)
+    def _asking_for_plain_http(self, url: str, what: str, send: Callable[[bool], object]) -> None:
+        """`send(allow_http)`: at once over https; over plain http only after a yes."""
+        if not url.startswith("http://"):
+            send(False)
             return
-        self._run_tests([row], allow_http=False)
+        question = f"{url} is plain http: {what} would travel unencrypted.\n\nSend it anyway?"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                send(True)
+
+        self.app.push_screen(ConfirmScreen(question, confirm="Send"), answered)
 
     def stop(self) -> bool:
         """Stop a running Test all (finished results are kept); False when none runs."""
@@ -232,16 +237,7 @@ class ConnectionTests(Vertical):
         if not url:
             self.say(f"No index of this workspace takes {row.key} from {row.store.name}: nothing to test.", "warning")
             return
-        if url.startswith("http://"):
-            question = f"{url} is plain http: the secret of {row.key} would travel unencrypted.\n\nSend it anyway?"
-
-            def answered(yes: bool | None) -> None:
-                if yes:
-                    self._uv_test(row, url, allow_http=True)
-
-            self.app.push_screen(ConfirmScreen(question, confirm="Send"), answered)
-            return
-        self._uv_test(row, url, allow_http=False)
+        self._asking_for_plain_http(url, f"the secret of {row.key}", lambda allow: self._uv_test(row, url, allow))
 
     @work(group="probe", description="test an entry of uv's credentials.toml")
     async def _uv_test(self, row: Row, url: str, allow_http: bool) -> None:
@@ -279,18 +275,8 @@ class ConnectionTests(Vertical):
         if url is None:
             self.say(f"No index URL of this workspace asks keyring for {row.key}: nothing to test.", "warning")
             return
-        if url.startswith("http://"):
-            question = (
-                f"{url} is plain http: the password keyring gives uv would travel unencrypted.\n\nSend it anyway?"
-            )
-
-            def answered(yes: bool | None) -> None:
-                if yes:
-                    self._keyring_test(row, url, allow_http=True)
-
-            self.app.push_screen(ConfirmScreen(question, confirm="Send"), answered)
-            return
-        self._keyring_test(row, url, allow_http=False)
+        what = "the password keyring gives uv"
+        self._asking_for_plain_http(url, what, lambda allow: self._keyring_test(row, url, allow))
 
     @work(group="probe", description="test a keyring entry")
     async def _keyring_test(self, row: Row, url: str, allow_http: bool) -> None:
