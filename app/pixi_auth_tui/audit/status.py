@@ -11,6 +11,7 @@ from typing import Any
 from pixi_auth_tui.ci.detect import CiContext, is_prefix_dev_url
 from pixi_auth_tui.core.model import KIND_LABELS, expires_at, is_oauth, public_identity
 from pixi_auth_tui.engine.inventory import CONDA_CHAIN, SENDS_NOTHING, WINNING, Inventory, Row, Status
+from pixi_auth_tui.engine.inventory_json import credential_ref
 from pixi_auth_tui.probe.state import FAILING, ProbeResult, ProbeState
 
 # What a host's status says, worst first (exit codes and ordering follow it).
@@ -43,16 +44,7 @@ class HostStatus:
             "host": self.host,
             "asked": self.asked,
             "state": self.state,
-            "credential": None
-            if row is None
-            else {
-                "key": row.key,
-                "store": row.store.id,
-                "store_name": row.store.name,
-                "location": row.store.location,
-                "kind": row.entry.credential.kind,
-                "identity": public_identity(row.entry.credential),
-            },
+            "credential": None if row is None else credential_ref(row, location=True),
             "expires_at": self.expires_at,
             "refreshes": self.refreshes,
             "last_test": None if self.last is None else self.last.to_json(),

@@ -37,6 +37,16 @@ def row_json(row: Row) -> dict[str, Any]:
     }
 
 
+def credential_ref(row: Row, *, location: bool = False) -> dict[str, Any]:
+    """Which credential a host gets, for `status` and `check` (no secret: its public identity)."""
+    ref: dict[str, Any] = {"key": row.key, "store": row.store.id, "store_name": row.store.name}
+    if location:
+        ref["location"] = row.store.location
+    ref["kind"] = row.entry.credential.kind
+    ref["identity"] = public_identity(row.entry.credential)
+    return ref
+
+
 def inventory_json(inv: Inventory) -> dict[str, Any]:
     return {**_inventory_head(inv), "entries": [row_json(r) for r in inv.rows]}
 

@@ -16,7 +16,6 @@ from typing import Any
 from pixi_auth_tui.audit.findings import SEVERITY_ORDER, Severity
 from pixi_auth_tui.ci.detect import CiContext, detect_ci, is_prefix_dev_url
 from pixi_auth_tui.core.hostkeys import parse_url
-from pixi_auth_tui.core.model import public_identity
 from pixi_auth_tui.core.urlmask import mask_url, secret_beyond_user_name
 from pixi_auth_tui.engine.inventory import (
     OVERRIDE,
@@ -27,6 +26,7 @@ from pixi_auth_tui.engine.inventory import (
     inventory_from,
     load_inventory,
 )
+from pixi_auth_tui.engine.inventory_json import credential_ref
 from pixi_auth_tui.engine.pypi_chain import UvSide, resolve_pypi
 from pixi_auth_tui.probe.state import ProbeState
 from pixi_auth_tui.stores.jsonfile import JsonFileStore
@@ -321,15 +321,7 @@ def host_json(check: HostCheck) -> dict[str, Any]:
         "host": check.host,
         "verdict": check.verdict,
         "kinds": check.kinds,
-        "credential": None
-        if row is None
-        else {
-            "key": row.key,
-            "store": row.store.id,
-            "store_name": row.store.name,
-            "kind": row.entry.credential.kind,
-            "identity": public_identity(row.entry.credential),
-        },
+        "credential": None if row is None else credential_ref(row),
         "request": _request_json(check),
         # (an s3:// URL's keys are the URL itself, shortened: user info written into it shows)
         "keys_tried": [mask_url(key)[0] for key in check.resolution.candidates] if check.resolution else [],
