@@ -200,10 +200,9 @@ def cmd_test_pypi(environment: Environment, args: argparse.Namespace, out: TextI
         out.write(f"{result.host}: NOT TESTED — pixi's uv sends no credential to {url}\n")
         print_resolution(result, out)
         return EXIT_NOT_TESTED
-    options = ProbeOptions(
+    options = ProbeOptions.within(
+        args.timeout,
         allow_http=args.allow_http,
-        total_timeout=args.timeout,
-        connect_timeout=min(5.0, args.timeout),
         env=dict(environment.env),
         generic_whoami=False,
     )
@@ -270,10 +269,9 @@ def cmd_test_uv_entry(environment: Environment, args: argparse.Namespace, out: T
     if not url:
         out.write(f"{key}: NOT TESTED — no index of this workspace takes it from {store.name}; give --url\n")
         return EXIT_NOT_TESTED
-    options = ProbeOptions(
+    options = ProbeOptions.within(
+        args.timeout,
         allow_http=args.allow_http,
-        total_timeout=args.timeout,
-        connect_timeout=min(5.0, args.timeout),
         env=dict(environment.env),
         generic_whoami=False,
     )

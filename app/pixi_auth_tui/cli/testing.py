@@ -56,10 +56,9 @@ def cmd_test(inv: Inventory, args: argparse.Namespace, out: TextIO, err: TextIO)
     covered = rows and probe_url_problem(args.key, rows[0].entry.credential, args.url) is None
     if args.url and args.key and covered and not mask_url(args.url)[1]:  # never a secret, only a covered host
         state.urls[args.key] = args.url
-    options = ProbeOptions(
+    options = ProbeOptions.within(
+        args.timeout,
         allow_http=args.allow_http,
-        total_timeout=args.timeout,
-        connect_timeout=min(5.0, args.timeout),
         env=dict(inv.env),
         generic_whoami=not args.all,
         offline=bool(getattr(args, "demo", False)),

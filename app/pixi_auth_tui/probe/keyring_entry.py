@@ -96,10 +96,9 @@ async def check_keyring_entry(
     if plugin is not None:
         outcome.notes.append(f"supplied by plugin {plugin.label} at request time")
     assert answer.password is not None
-    options = ProbeOptions(
+    options = ProbeOptions.within(
+        timeout,
         allow_http=allow_http,
-        total_timeout=timeout,
-        connect_timeout=min(5.0, timeout),
         env=dict(env),
         generic_whoami=False,
     )

@@ -61,6 +61,12 @@ class ProbeOptions:
     # Demo data: nothing is ever sent (its keys name real hosts such as prefix.dev).
     offline: bool = False
 
+    @classmethod
+    def within(cls, timeout: float, **options: Any) -> ProbeOptions:
+        """Options for a whole request bounded by `timeout`, its connection by the default, or
+        by `timeout` itself when that is shorter."""
+        return cls(total_timeout=timeout, connect_timeout=min(cls.connect_timeout, timeout), **options)
+
 
 class ProbeSetupError(Exception):
     """The test cannot start at all (say, an unusable SSL_CERT_FILE); one line for a person."""

@@ -96,10 +96,9 @@ async def probe_hosts(
     from pixi_auth_tui.probe.sequence import keep_result, ready_rows
 
     anonymous = load_anonymous(state)
-    base = ProbeOptions(
+    base = ProbeOptions.within(
+        plan.timeout,
         allow_http=plan.allow_http,
-        total_timeout=plan.timeout,
-        connect_timeout=min(5.0, plan.timeout),
         env=dict(report.inventory.env),
         generic_whoami=False,
     )
