@@ -100,35 +100,31 @@ class LineTable(ScrollView, can_focus=True):
         Binding("end", "last_row", "Last row", show=False),
     ]
 
-    class RowHighlighted(Message):
-        def __init__(self, table: LineTable, cursor_row: int) -> None:
+    class TableMessage(Message):
+        """Sent by a LineTable (`control` is the table, as Textual's own widgets' messages)."""
+
+        def __init__(self, table: LineTable) -> None:
             super().__init__()
             self.table = table
-            self.cursor_row = cursor_row
 
         @property
         def control(self) -> LineTable:
             return self.table
 
-    class RowSelected(Message):
+    class RowHighlighted(TableMessage):
         def __init__(self, table: LineTable, cursor_row: int) -> None:
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.cursor_row = cursor_row
 
-        @property
-        def control(self) -> LineTable:
-            return self.table
+    class RowSelected(TableMessage):
+        def __init__(self, table: LineTable, cursor_row: int) -> None:
+            super().__init__(table)
+            self.cursor_row = cursor_row
 
-    class HeaderSelected(Message):
+    class HeaderSelected(TableMessage):
         def __init__(self, table: LineTable, column_index: int) -> None:
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.column_index = column_index
-
-        @property
-        def control(self) -> LineTable:
-            return self.table
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
