@@ -215,50 +215,32 @@ def test_entries_written_by_the_real_keyring_are_listed(pypi_env, tmp_path, monk
 def test_add_rotate_remove_read_back_by_keyring_as_uv_runs_it(pypi_env, tmp_path, monkeypatch):
     workspace(tmp_path, monkeypatch, ["https://idx.example/simple"])  # no user name yet
     service = "https://idx.example/simple"
-    code, out, err = run(
-        "set",
-        service,
-        "--kind",
-        "basic",
-        "--username",
-        "alice",
-        "--store",
-        "keyring-pypi",
-        "--stdin",
-        stdin="first-pw-1234\n",
-    )
+
+    def set_alice(password: str) -> tuple[int, str, str]:
+        return run(
+            "set",
+            service,
+            "--kind",
+            "basic",
+            "--username",
+            "alice",
+            "--store",
+            "keyring-pypi",
+            "--stdin",
+            stdin=f"{password}\n",
+        )
+
+    code, out, err = set_alice("first-pw-1234")
     assert code == 0, err
     assert out.startswith(f"added {service} for alice")
     # the user@ change uv needs, said plainly (in words: every output masks a URL's user info)
     assert "put `alice@` before the host in the index URL https://idx.example/simple" in err
     got = real_keyring(pypi_env, "get", service, "alice")
     assert (got.returncode, got.stdout) == (0, "first-pw-1234\n")
-    code, out, err = run(
-        "set",
-        service,
-        "--kind",
-        "basic",
-        "--username",
-        "alice",
-        "--store",
-        "keyring-pypi",
-        "--stdin",
-        stdin="second-pw-5678\n",
-    )
+    code, out, err = set_alice("second-pw-5678")
     assert code == 0 and out.startswith(f"rotated {service} for alice"), (out, err)
     assert real_keyring(pypi_env, "get", service, "alice").stdout == "second-pw-5678\n"
-    code, out, err = run(
-        "set",
-        service,
-        "--kind",
-        "basic",
-        "--username",
-        "alice",
-        "--store",
-        "keyring-pypi",
-        "--stdin",
-        stdin="second-pw-5678\n",
-    )
+    code, out, err = set_alice("second-pw-5678")
     assert code == 0 and out.startswith("Nothing changed"), (out, err)
     code, out, err = run("remove", service, "--store", "keyring-pypi", "--username", "alice")
     assert code == 0 and "removed" in out, err
