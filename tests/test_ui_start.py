@@ -5,8 +5,8 @@ from typing import ClassVar
 
 import pytest
 from pixi_auth_tui.ui.app import AuthApp
+from pixi_auth_tui.ui.keys_footer import KeysFooter
 from pixi_auth_tui.ui.widgets.credential_table import CredentialTable
-from pixi_auth_tui.ui.widgets.keys_footer import KeysFooter
 from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType

@@ -49,6 +49,7 @@ from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.system.preferences import DETAIL_PLACES, Preferences
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
+from pixi_auth_tui.ui.keys_footer import KeysFooter
 from pixi_auth_tui.ui.messages import ResultKept, Said, StoresChanged, Testing
 from pixi_auth_tui.ui.oauth_screens import OAuthFlows
 from pixi_auth_tui.ui.reading import read_stores
@@ -57,7 +58,6 @@ from pixi_auth_tui.ui.terminal_text import PlainInput
 from pixi_auth_tui.ui.widgets.connection_tests import ConnectionTests
 from pixi_auth_tui.ui.widgets.credential_table import COLUMNS, CredentialTable, row_id
 from pixi_auth_tui.ui.widgets.detail_pane import DetailPane
-from pixi_auth_tui.ui.widgets.keys_footer import KeysFooter
 from pixi_auth_tui.ui.widgets.store_summary import StoreSummary
 
 # `r`'s outcome: said once the stores are read, with what was found.
