@@ -22,7 +22,6 @@ from pixi_auth_tui.ui.widgets.store_summary import StoreSummary
 from textual import events
 from textual.geometry import Region
 from textual.widgets import Button, Input, Label, OptionList, Select
-from textual.widgets._footer import FooterKey
 
 from tests.conftest import form_line, make_env, said
 from tests.test_ui import detail, screen_text, select_row, settle, write_json
@@ -65,7 +64,7 @@ def footer_keys(app) -> list[tuple[str, str]]:
     height = app.screen.size.height
     return [
         (k.key_display, k.description)
-        for k in app.screen.query(FooterKey)
+        for k in app.screen.query("FooterKey")  # Textual's key widget, by its CSS type (its module is private)
         if k.display and k.region.height and k.region.bottom == height and not k.has_class("-command-palette")
     ]
 
