@@ -30,7 +30,16 @@ from pixi_auth_tui.audit.findings import Finding, run_audit
 from pixi_auth_tui.audit.fixes import FixHistory
 from pixi_auth_tui.core.model import KINDS, is_oauth
 from pixi_auth_tui.core.redact import plain
-from pixi_auth_tui.engine.inventory import KEYCHAIN, WINNING, FileSignature, Inventory, Row, Status, changed_files
+from pixi_auth_tui.engine.inventory import (
+    KEYCHAIN,
+    WINNING,
+    FileSignature,
+    Inventory,
+    Row,
+    Status,
+    changed_files,
+    offering_uv_store,
+)
 from pixi_auth_tui.engine.operations import (
     EntryChanged,
     Keep,
@@ -447,14 +456,16 @@ class MainScreen(Screen[None]):
     def action_add(self) -> None:
         if self.inventory is None:
             return
-        stores = self.writable_stores()
+        # uv's store is offered before its file exists (listed only once it does)
+        inventory = offering_uv_store(self.inventory, self.environment)
+        stores = [s for s in inventory.stores if s.writable and inventory.snapshots[s.id].state in WRITABLE_STATES]
         if not stores:
             self.say("No store can be written: see the store list for why.", "error")
             return
         from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm
 
         form = CredentialForm(
-            self.inventory, stores, default_store=self.inventory.default_write_store(), home=self.environment.home
+            inventory, stores, default_store=inventory.default_write_store(), home=self.environment.home
         )
         self.app.push_screen(form, self._form_done)
 
@@ -499,9 +510,9 @@ class MainScreen(Screen[None]):
             return None
         if result is None or self.inventory is None:
             return
-        store = self.inventory.store(result.store_id)
+        inventory = offering_uv_store(self.inventory, self.environment)
+        store = inventory.store(result.store_id)
         assert store is not None
-        inventory = self.inventory
         if result.probe_url and probe_url_problem(result.key, result.credential, result.probe_url) is None:
             self.tests.remember_url(result.key, result.probe_url)
         self.run_write(
