@@ -46,6 +46,8 @@ KEY_LABEL = "Key (host or *.wildcard)"
 KEYRING_KEY_LABEL = "Keyring service (the index URL, or its host)"
 UV_KEY_LABEL = "uv service (the index URL, or its host)"
 UV_STORE = "uv"  # uv's credentials.toml (pixi_auth_tui.pypi.uv_credentials.STORE_ID)
+CONDA_PROBE_EXAMPLE = "https://host/channel/noarch/repodata.json"
+PYPI_PROBE_EXAMPLE = "https://host/simple/ (the index URL)"
 
 # The add form's "Sign in (OAuth/OIDC)" kind: saving hands the host over to the sign-in dialog.
 SIGN_IN_KIND = "OAuth"
@@ -183,9 +185,7 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
                 yield Static("", id="store-warning", classes="warning")
                 yield Static("", id="store-error", classes="error")
             yield Label("Test URL (optional: test before saving; remembered)")
-            yield SingleLineInput(
-                value=self.probe_url, placeholder="https://host/channel/noarch/repodata.json", id="probe-url"
-            )
+            yield SingleLineInput(value=self.probe_url, placeholder=CONDA_PROBE_EXAMPLE, id="probe-url")
             yield Static("", id="probe-url-error", classes="error")
             yield Static("", id="test-result", classes="hint")
             with Horizontal(classes="buttons"):
@@ -281,6 +281,9 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         key_label = self.query_one("#key-label", Label)
         if key_label.content != label:  # (an update relayouts the form: only when it changes)
             key_label.update(label)
+        # what a test URL looks like for the chosen store: a channel's repodata, or an index
+        example = PYPI_PROBE_EXAMPLE if self._pypi_store() is not None else CONDA_PROBE_EXAMPLE
+        self.query_one("#probe-url", Input).placeholder = example
         if key and self._kind() == SIGN_IN_KIND:
             from pixi_auth_tui.oauth.info import oauth_login_key
 
