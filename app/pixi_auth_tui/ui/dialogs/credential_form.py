@@ -48,6 +48,8 @@ KEY_LABEL = "Key (host or *.wildcard)"
 KEYRING_KEY_LABEL = "Keyring service (the index URL, or its host)"
 UV_KEY_LABEL = "uv service (the index URL, or its host)"
 UV_STORE = "uv"  # uv's credentials.toml (pixi_auth_tui.pypi.uv_credentials.STORE_ID)
+CONDA_PROBE_EXAMPLE = "https://host/channel/noarch/repodata.json"
+PYPI_PROBE_EXAMPLE = "https://host/simple/ (the index URL)"
 
 # The lines that speak about a field, in their order under it. Each is mounted when it first has
 # something to say: most forms are opened, filled and saved without any of them.
@@ -184,9 +186,7 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
                     disabled=editing is not None,
                 )
             yield Label("Test URL (optional: test before saving; remembered)")
-            yield SingleLineInput(
-                value=self.probe_url, placeholder="https://host/channel/noarch/repodata.json", id="probe-url"
-            )
+            yield SingleLineInput(value=self.probe_url, placeholder=CONDA_PROBE_EXAMPLE, id="probe-url")
             with Horizontal(classes="buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Test", id="test")
@@ -310,6 +310,9 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         key_label = self.query_one("#key-label", Label)
         if key_label.content != label:  # (an update relayouts the form: only when it changes)
             key_label.update(label)
+        # what a test URL looks like for the chosen store: a channel's repodata, or an index
+        example = PYPI_PROBE_EXAMPLE if self._pypi_store() is not None else CONDA_PROBE_EXAMPLE
+        self.query_one("#probe-url", Input).placeholder = example
         if key and self._kind() == SIGN_IN_KIND:
             from pixi_auth_tui.oauth.info import oauth_login_key
 
