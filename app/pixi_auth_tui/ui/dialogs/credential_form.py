@@ -48,6 +48,8 @@ KEY_LABEL = "Key (host or *.wildcard)"
 KEYRING_KEY_LABEL = "Keyring service (the index URL, or its host)"
 UV_KEY_LABEL = "uv service (the index URL, or its host)"
 UV_STORE = "uv"  # uv's credentials.toml (pixi_auth_tui.pypi.uv_credentials.STORE_ID)
+CONDA_PROBE_EXAMPLE = "https://host/channel/noarch/repodata.json"
+PYPI_PROBE_EXAMPLE = "https://host/simple/ (the index URL)"
 
 # The lines that speak about a field, in their order under it. Each is mounted when it first has
 # something to say: most forms are opened, filled and saved without any of them.
@@ -177,9 +179,7 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
                     stores = [(Text(f"{s.name} — {present.display_path(s.location, home)}"), s.id) for s in self.stores]
                     yield Select(stores, value=self.default_store.id, allow_blank=False, id="store")
             yield Label("Test URL (optional: test before saving; remembered)", id="probe-url-label")
-            yield SingleLineInput(
-                value=self.probe_url, placeholder="https://host/channel/noarch/repodata.json", id="probe-url"
-            )
+            yield SingleLineInput(value=self.probe_url, placeholder=CONDA_PROBE_EXAMPLE, id="probe-url")
             with Horizontal(classes="buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Test", id="test")
@@ -313,6 +313,9 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         key_label = next(self.query("#key-label").results(Label), None)  # (not in an edit)
         if key_label is not None and key_label.content != label:  # (an update relayouts the form)
             key_label.update(label)
+        # what a test URL looks like for the chosen store: a channel's repodata, or an index
+        example = PYPI_PROBE_EXAMPLE if self._pypi_store() is not None else CONDA_PROBE_EXAMPLE
+        self.query_one("#probe-url", Input).placeholder = example
         if key and self._kind() == SIGN_IN_KIND:
             from pixi_auth_tui.oauth.info import oauth_login_key
 
