@@ -61,6 +61,8 @@ from pixi_auth_tui.ui.widgets.store_summary import StoreSummary
 if TYPE_CHECKING:
     # Dialogs and the audit screen are imported when first opened: nobody waits for them at start.
     from pixi_auth_tui.ui.audit_screen import AuditScreen
+    from pixi_auth_tui.ui.workspace_screen import WorkspaceScreen
+    from pixi_auth_tui.workspace.model import CheckReport
 
 
 class MainScreen(Screen[None]):
@@ -109,6 +111,7 @@ class MainScreen(Screen[None]):
         self.findings: list[Finding] = []
         self.audited = False  # `findings` are those of the stores shown (the audit follows each read)
         self.fix_history = FixHistory()  # outlives the audit screen: undo after reopening
+        self.workspace_checked: tuple[list[Path], CheckReport] | None = None  # the Workspace view's last
         # What is shown of the stores, and the helpers that show nothing and work in threads.
         self.reader = StoreReader(environment, clock, watch_seconds)
         self.edits = CredentialEdits(environment, self.reader)
@@ -328,7 +331,6 @@ class MainScreen(Screen[None]):
     def action_workspace(self) -> None:
         from pixi_auth_tui.ui.workspace_screen import WorkspaceContext, WorkspaceScreen
 
-        context = WorkspaceContext(self.environment, self.reader.probes(), self.action_refresh)
         remembered = Path(self.preferences.workspace) if self.preferences.workspace else None
         paths = getattr(self.app, "workspace_paths", None) or (
             [remembered] if remembered and remembered.exists() else []
@@ -337,7 +339,13 @@ class MainScreen(Screen[None]):
         if str(paths[0]) != self.preferences.workspace:
             self.preferences = replace(self.preferences, workspace=str(paths[0]))
             self.post_message(Remember(workspace=str(paths[0])))
-        self.app.push_screen(WorkspaceScreen(paths, context), self._jump_to)
+        # The report the view showed last, if of these paths: shown at once, checked again behind it.
+        shown = self.workspace_checked[1] if self.workspace_checked and self.workspace_checked[0] == paths else None
+        context = WorkspaceContext(self.environment, self.reader.probes(), self.action_refresh, shown)
+        self.app.push_screen(WorkspaceScreen(paths, context, report_to=self), self._jump_to)
+
+    def on_workspace_screen_checked(self, event: WorkspaceScreen.Checked) -> None:
+        self.workspace_checked = (event.paths, event.report)
 
     def _jump_to(self, target: Selection) -> None:
         if target is not None and not self.browser.go_to(*target):
