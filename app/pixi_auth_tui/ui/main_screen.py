@@ -15,37 +15,23 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import Header, Static
+from textual.widgets import Header
 
 from pixi_auth_tui.audit.findings import Finding
 from pixi_auth_tui.audit.fixes import FixHistory
 from pixi_auth_tui.core.model import is_oauth
-from pixi_auth_tui.core.redact import plain
 from pixi_auth_tui.engine.inventory import Inventory, Row
 from pixi_auth_tui.probe.state import ProbeResult, ProbeState
 from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.system.preferences import DETAIL_PLACES, Preferences
-from pixi_auth_tui.ui import present
+from pixi_auth_tui.ui import messages
 from pixi_auth_tui.ui.layout import layout_classes
-from pixi_auth_tui.ui.messages import (
-    Audited,
-    EditAgain,
-    Remember,
-    ResultKept,
-    Said,
-    Selection,
-    SignInAsked,
-    StoresChanged,
-    StoresRead,
-    Testing,
-    UrlChosen,
-)
+from pixi_auth_tui.ui.messages import Remember, Selection
 from pixi_auth_tui.ui.oauth_screens import OAuthFlows
 from pixi_auth_tui.ui.row_index import RowIndex
 from pixi_auth_tui.ui.widgets import hidden
@@ -56,7 +42,7 @@ from pixi_auth_tui.ui.widgets.credential_table import CredentialTable
 from pixi_auth_tui.ui.widgets.detail_pane import DetailPane
 from pixi_auth_tui.ui.widgets.keys_footer import KeysFooter
 from pixi_auth_tui.ui.widgets.store_reader import REREAD, StoreReader
-from pixi_auth_tui.ui.widgets.store_summary import StoreSummary
+from pixi_auth_tui.ui.widgets.store_summary import BlockedBanner, StoreSummary
 
 if TYPE_CHECKING:
     # Dialogs and the audit screen are imported when first opened: nobody waits for them at start.
@@ -104,7 +90,6 @@ class MainScreen(Screen[None]):
     ) -> None:
         super().__init__()
         self.preferences = preferences or Preferences()
-        self.watch_seconds = watch_seconds  # how often files are checked for changes by other programs
         self.environment = environment
         self.clock = clock
         self.inventory: Inventory | None = None
@@ -125,7 +110,7 @@ class MainScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         self._apply_breakpoints()
         yield Header()
-        yield hidden(Static("", id="banner"))
+        yield hidden(BlockedBanner(self.environment.home, id="banner"))
         yield StoreSummary(self.environment.home, id="summary")
         yield self.tests
         yield self.browser
@@ -186,11 +171,11 @@ class MainScreen(Screen[None]):
             return
         self.oauth.refresh_now(self.inventory, row)
 
-    @on(Said)
-    def _said(self, event: Said) -> None:
+    @on(messages.Said)
+    def _said(self, event: messages.Said) -> None:
         self.say(event.text, event.severity, event.timeout)
 
-    @on(StoresChanged)
+    @on(messages.StoresChanged)
     def _stores_changed(self) -> None:
         self.action_refresh()
 
@@ -207,13 +192,13 @@ class MainScreen(Screen[None]):
         """`r`: re-read every store, and say what was found."""
         self.reader.load(REREAD)
 
-    @on(StoresRead)
-    def _stores_read(self, event: StoresRead) -> None:
+    @on(messages.StoresRead)
+    def _stores_read(self, event: messages.StoresRead) -> None:
         self.show_inventory(event.read.inventory, event.select, event.read.index)
         self.call_after_refresh(event.drawn.set)  # the reader audits once the rows are drawn
 
-    @on(Audited)
-    def _audited(self, event: Audited) -> None:
+    @on(messages.Audited)
+    def _audited(self, event: messages.Audited) -> None:
         self.set_findings(event.findings)
 
     def show_inventory(self, inventory: Inventory, select: Selection = None, index: RowIndex | None = None) -> None:
@@ -221,10 +206,7 @@ class MainScreen(Screen[None]):
         self.audited = False  # until the audit of these stores arrives (set_findings)
         self.reader.inventory = self.edits.inventory = self.tests.inventory = inventory
         self.tests.probe_state = self.probe_state
-        banner = self.query_one("#banner", Static)
-        banner.display = inventory.blocked is not None
-        if inventory.blocked:
-            banner.update(Text(plain(f"⚠ {present.tilde(inventory.blocked, self.environment.home)}"), style="bold"))
+        self.query_one(BlockedBanner).show(inventory)
         self.query_one(StoreSummary).show(inventory)
         self.browser.show(inventory, select, index)
 
@@ -237,13 +219,6 @@ class MainScreen(Screen[None]):
 
     def selected_row(self) -> Row | None:
         return self.browser.selected_row()
-
-    def row_or_say(self) -> Row | None:
-        """The selected row; None after saying to select one."""
-        row = self.selected_row()
-        if row is None:
-            self.say("Select an entry first.", "warning")
-        return row
 
     @on(CredentialTable.Chosen)
     def _chosen(self, event: CredentialTable.Chosen) -> None:
@@ -278,18 +253,18 @@ class MainScreen(Screen[None]):
         self.edits.add()
 
     def action_edit(self) -> None:
-        if row := self.row_or_say():
+        if row := self.browser.row_or_say():
             self.edits.edit(row)
 
     def action_move(self) -> None:
-        if row := self.row_or_say():
+        if row := self.browser.row_or_say():
             self.edits.move(row)
 
     def action_undo_move(self) -> None:
         self.edits.undo_move()
 
     def action_delete(self) -> None:
-        row = self.row_or_say()
+        row = self.browser.row_or_say()
         if row is not None and self.inventory is not None and is_oauth(row.entry.credential) and row.store.writable:
             self.oauth.sign_out(self.inventory, row)  # revoke at the provider, then remove
         elif row is not None:
@@ -298,18 +273,18 @@ class MainScreen(Screen[None]):
     def action_unlock(self) -> None:
         self.edits.unlock()
 
-    @on(EditAgain)
-    def _edit_again(self, event: EditAgain) -> None:
+    @on(messages.EditAgain)
+    def _edit_again(self, event: messages.EditAgain) -> None:
         """The entry changed under an open form: open it again on what is there now."""
         if self.table.select_entry(event.store_id, event.key):
             self.action_edit()
 
-    @on(UrlChosen)
-    def _url_chosen(self, event: UrlChosen) -> None:
+    @on(messages.UrlChosen)
+    def _url_chosen(self, event: messages.UrlChosen) -> None:
         self.tests.remember_url(event.key, event.url)
 
-    @on(SignInAsked)
-    def _sign_in_asked(self, event: SignInAsked) -> None:
+    @on(messages.SignInAsked)
+    def _sign_in_asked(self, event: messages.SignInAsked) -> None:
         if self.inventory is not None:
             self.oauth.sign_in(self.inventory, self.environment.home, event.key, event.store_id)
 
@@ -329,13 +304,9 @@ class MainScreen(Screen[None]):
         self.set_findings(event.findings)
 
     def action_workspace(self) -> None:
-        from pixi_auth_tui.ui.workspace_screen import WorkspaceContext, WorkspaceScreen
+        from pixi_auth_tui.ui.workspace_screen import WorkspaceContext, WorkspaceScreen, workspace_to_open
 
-        remembered = Path(self.preferences.workspace) if self.preferences.workspace else None
-        paths = getattr(self.app, "workspace_paths", None) or (
-            [remembered] if remembered and remembered.exists() else []
-        )
-        paths = paths or [Path.cwd()]
+        paths = workspace_to_open(getattr(self.app, "workspace_paths", None), self.preferences.workspace)
         if str(paths[0]) != self.preferences.workspace:
             self.preferences = replace(self.preferences, workspace=str(paths[0]))
             self.post_message(Remember(workspace=str(paths[0])))
@@ -357,20 +328,20 @@ class MainScreen(Screen[None]):
         return self.probe_state.result_for(row.store.id, row.key, row.entry.credential) if self.probe_state else None
 
     def action_test(self) -> None:
-        if row := self.row_or_say():
+        if row := self.browser.row_or_say():
             self.tests.test(row)
 
     def action_test_all(self) -> None:
         self.tests.test_all()
 
     def action_probe_url(self) -> None:
-        if row := self.row_or_say():
+        if row := self.browser.row_or_say():
             self.tests.change_url(row)
 
-    @on(Testing)
-    def _testing(self, event: Testing) -> None:
+    @on(messages.Testing)
+    def _testing(self, event: messages.Testing) -> None:
         self.browser.mark_testing(event.rows, event.running)
 
-    @on(ResultKept)
-    def _result_kept(self, event: ResultKept) -> None:
+    @on(messages.ResultKept)
+    def _result_kept(self, event: messages.ResultKept) -> None:
         self.browser.refresh_row(event.row)

@@ -381,6 +381,13 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         self._checking(self._check(ProbePlan(allow_http=allow_http, hosts=hosts), done))
 
 
+def workspace_to_open(started_in: list[Path] | None, last_opened: str | None) -> list[Path]:
+    """The workspace `w` opens: the one the app was started in, else the one it opened last (if
+    it is still there), else the current folder."""
+    remembered = Path(last_opened) if last_opened else None
+    return started_in or ([remembered] if remembered and remembered.exists() else []) or [Path.cwd()]
+
+
 def _is_http(url: str | None) -> bool:
     return bool(url) and str(url).startswith("http://")
 

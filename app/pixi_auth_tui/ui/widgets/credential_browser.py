@@ -78,6 +78,13 @@ class CredentialBrowser(Vertical):
     def selected_row(self) -> Row | None:
         return self.table.selected_row()
 
+    def row_or_say(self) -> Row | None:
+        """The selected row; None after telling the person to select one."""
+        row = self.selected_row()
+        if row is None:
+            self.post_message(Said("Select an entry first.", "warning"))
+        return row
+
     def go_to(self, store_id: str, key: str) -> bool:
         """Select the entry (the filter cleared, so that it is shown); False when it is gone."""
         self.clear_filter()
