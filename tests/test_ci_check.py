@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -15,7 +14,7 @@ import jsonschema
 import pytest
 from pixi_auth_tui.cli.main import main
 
-from tests.servers import IdTokenEndpoint
+from tests.servers import IdTokenEndpoint, serve_in_background
 
 MANIFEST = """[workspace]
 name = "ci-demo"
@@ -101,7 +100,7 @@ def test_check_test_asks_the_ci_for_an_id_token(workspace: Path, monkeypatch: py
     endpoint = IdTokenEndpoint(ID_TOKEN)
     proxy = ThreadingHTTPServer(("127.0.0.1", 0), RefusingProxy)
     proxy.handle_error = lambda *_args: None  # type: ignore[method-assign]  # the client hangs up after the 501
-    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    serve_in_background(proxy)
     try:
         for name in ("HTTPS_PROXY", "https_proxy"):
             monkeypatch.setenv(name, f"http://127.0.0.1:{proxy.server_address[1]}")

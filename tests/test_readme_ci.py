@@ -10,7 +10,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pytest
 import yaml
 
 from tests.oracle import Case, basic, run_oracle
-from tests.servers import IdTokenEndpoint
+from tests.servers import IdTokenEndpoint, serve_in_background
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 MANIFEST = """[workspace]
@@ -57,7 +56,7 @@ def job(tmp_path: Path):
     endpoint = IdTokenEndpoint(ID_TOKEN)
     proxy = ThreadingHTTPServer(("127.0.0.1", 0), _Refuse)
     proxy.handle_error = lambda *_args: None  # type: ignore[method-assign]  # the client hangs up after the 501
-    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    serve_in_background(proxy)
     base = {
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}/usr/bin:/bin",
         "HOME": str(tmp_path / "home"),

@@ -18,7 +18,7 @@ from textual.notifications import SeverityLevel
 from textual.widget import Widget
 
 from pixi_auth_tui.core.model import KINDS
-from pixi_auth_tui.engine.inventory import KEYCHAIN, WINNING, Inventory, Row, Status
+from pixi_auth_tui.engine.inventory import KEYCHAIN, WINNING, Inventory, Row, Status, offering_uv_store
 from pixi_auth_tui.engine.operations import (
     EntryChanged,
     Keep,
@@ -86,14 +86,16 @@ class CredentialEdits(Widget):
         """`n`: the add form, on the store pixi writes to first."""
         if self.inventory is None:
             return
-        stores = self.writable_stores()
+        # uv's store is offered before its file exists (listed only once it does)
+        inventory = offering_uv_store(self.inventory, self.environment)
+        stores = [s for s in inventory.stores if s.writable and inventory.snapshots[s.id].state in WRITABLE_STATES]
         if not stores:
             self.say("No store can be written: see the store list for why.", "error")
             return
         from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm
 
         form = CredentialForm(
-            self.inventory, stores, default_store=self.inventory.default_write_store(), home=self.environment.home
+            inventory, stores, default_store=inventory.default_write_store(), home=self.environment.home
         )
         self.app.push_screen(form, self._form_done)
 
@@ -124,9 +126,9 @@ class CredentialEdits(Widget):
             return
         if result is None or self.inventory is None:
             return
-        store = self.inventory.store(result.store_id)
+        inventory = offering_uv_store(self.inventory, self.environment)
+        store = inventory.store(result.store_id)
         assert store is not None
-        inventory = self.inventory
         if result.probe_url and probe_url_problem(result.key, result.credential, result.probe_url) is None:
             self.post_message(UrlChosen(result.key, result.probe_url))
         self._write(
