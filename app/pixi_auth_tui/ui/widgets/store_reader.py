@@ -70,7 +70,8 @@ class StoreReader(Widget):
         read = read_stores(self.environment)
         probes = self.probes()
         shown = StoresRead(read, probes, select)
-        self.post_message(shown)
+        if not self.post_message(shown):
+            return  # the app is closing: nothing will draw it (and no frame to wait for)
         if outcome is not None:
             self.post_message(self._said(outcome, read.inventory))
         # The audit waits for the table's frame: on two cores it would otherwise compete with
