@@ -30,6 +30,7 @@ from pixi_auth_tui.probe.state import ProbeResult, ProbeState
 from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.system.preferences import DETAIL_PLACES, Preferences
 from pixi_auth_tui.ui import messages
+from pixi_auth_tui.ui.keys_footer import KeysFooter
 from pixi_auth_tui.ui.layout import layout_classes
 from pixi_auth_tui.ui.messages import Remember, Selection
 from pixi_auth_tui.ui.oauth_screens import OAuthFlows
@@ -40,7 +41,6 @@ from pixi_auth_tui.ui.widgets.credential_browser import CredentialBrowser
 from pixi_auth_tui.ui.widgets.credential_edits import CredentialEdits
 from pixi_auth_tui.ui.widgets.credential_table import CredentialTable
 from pixi_auth_tui.ui.widgets.detail_pane import DetailPane
-from pixi_auth_tui.ui.widgets.keys_footer import KeysFooter
 from pixi_auth_tui.ui.widgets.store_reader import REREAD, StoreReader
 from pixi_auth_tui.ui.widgets.store_summary import BlockedBanner, StoreSummary
 
