@@ -57,8 +57,9 @@ async def test_the_forms_test_result_shows_its_url_on_a_line_of_its_own(home, pr
         form.query_one("#token", Input).value = "good-token"
         form.query_one("#probe-url", Input).value = f"{server.base}/private"
 
-        def result() -> str:
-            return str(form.query_one("#test-result", Static).render())
+        def result() -> str:  # (the line is mounted when it first speaks)
+            line = next(iter(form.query("#test-result").results(Static)), None)
+            return str(line.render()) if line is not None else ""
 
         form.query_one("#test", Button).press()
         await until(pilot, lambda: "plain http" in result(), "the plain-http question")
