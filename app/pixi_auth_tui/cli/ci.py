@@ -43,7 +43,7 @@ def add_parser(add: AddParser) -> None:
     ci_sub.add_parser("teardown", help="remove the file `ci setup` wrote (found through RATTLER_AUTH_FILE)")
 
 
-def _github_escape(value: str) -> str:
+def github_escape(value: str) -> str:
     # The runner unescapes a command's data (%25, %0D, %0A): escape so the mask is the value itself.
     return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
@@ -81,7 +81,7 @@ def _setup(args: argparse.Namespace, env: dict[str, str], home: Path, out: TextI
         for secret, credential in secrets_of(credentials) if credentials else []:
             masks.update(mask_spellings(secret, credential))
         for value in sorted(masks):
-            out.write_requested_secret(f"{GITHUB_MASK}{_github_escape(value)}\n")  # type: ignore[attr-defined]
+            out.write_requested_secret(f"{GITHUB_MASK}{github_escape(value)}\n")  # type: ignore[attr-defined]
     # Messages for people: on GitHub stdout is the log; elsewhere stdout is for `eval`.
     say = out if github else err
     if problem is not None or credentials is None:
