@@ -135,3 +135,73 @@ def test_a_job_refused_its_id_token_never_reaches_the_mint(job, monkeypatch: pyt
     tested = report["hosts"][0]["ci_sign_in_test"]
     assert (tested["outcome"], tested["id_token"], tested["minted"]) == ("no-id-token", False, None)
     assert code == 8 and "HTTP 403" in tested["message"] and state.mint_bodies == []
+
+
+# -- which CI, as ambient-id 0.0.11 (pixi 0.77's) sees it --------------------------------------
+
+AGENTS = {
+    # The agents themselves cannot run here: stand-ins that print the token only when asked
+    # exactly as ambient-id 0.0.11 asks (its argv), otherwise fail as the real ones would.
+    "buildkite": ("BUILDKITE", "buildkite-agent", "oidc request-token --audience prefix.dev"),
+    "circleci": ("CIRCLECI", "circleci", 'run oidc get --root-issuer --claims {"aud":"prefix.dev"}'),
+}
+
+
+def agent_on_path(folder: Path, name: str, expected_args: str) -> None:
+    folder.mkdir(exist_ok=True)
+    script = folder / name
+    script.write_text(
+        "#!/bin/sh\n"
+        f"if [ \"$*\" = '{expected_args}' ]; then printf '%s\\n' '{ID_TOKEN}'; exit 0; fi\n"
+        'echo "unexpected arguments: $*" >&2; exit 2\n'
+    )
+    script.chmod(0o755)
+
+
+@pytest.mark.parametrize(
+    ("env", "provider", "oidc"),
+    [
+        # The first detector whose variable is exactly "true" decides; its failure is final.
+        ({"GITHUB_ACTIONS": "true", "GITLAB_CI": "true", "PREFIX_DEV_ID_TOKEN": ID_TOKEN}, "github", "no"),
+        ({"GITHUB_ACTIONS": "True", "GITLAB_CI": "true", "PREFIX_DEV_ID_TOKEN": ID_TOKEN}, "gitlab", "yes"),
+        ({"GITLAB_CI": "true", "BUILDKITE": "true"}, "gitlab", "no"),
+        ({"BUILDKITE": "true", "CIRCLECI": "true", "PATH": "/nonexistent"}, "buildkite", "no"),
+        ({"CIRCLECI": "true", "PATH": "/nonexistent"}, "circleci", "no"),
+        # pixi 0.77's ambient-id has no Google Cloud detector: no sign-in there.
+        ({"GOOGLE_SERVICE_ACCOUNT_NAME": "ci@project.iam.gserviceaccount.com", "CI": "true"}, "gcp", "no"),
+        ({"CI": "true"}, "ci", "none"),
+        ({}, None, "none"),
+    ],
+)
+def test_the_ci_is_told_as_pixi_tells_it(env: dict, provider: str | None, oidc: str) -> None:
+    from pixi_auth_tui.ci.detect import detect_ci
+
+    ci = detect_ci(env)
+    assert (ci.provider, ci.oidc) == (provider, oidc), ci.detail
+    if provider in AGENTS:
+        assert f"no `{AGENTS[provider][1]}` on PATH" in ci.detail
+
+
+@pytest.mark.parametrize("provider", sorted(AGENTS))
+def test_check_test_signs_in_through_the_agents_command(
+    job, provider: str, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state, _endpoint = job
+    variable, command, args = AGENTS[provider]
+    monkeypatch.delenv("GITHUB_ACTIONS")
+    monkeypatch.setenv(variable, "true")
+    agent_on_path(home / "bin", command, args)
+    monkeypatch.setenv("PATH", f"{home / 'bin'}:{__import__('os').environ['PATH']}")
+    code, report, out, err = check()
+    tested = report["hosts"][0]["ci_sign_in_test"]
+    assert report["ci"]["provider"] == provider and report["ci"]["oidc"] == "unknown"
+    assert (tested["outcome"], tested["id_token"], tested["minted"]) == ("accepted", True, True), tested
+    assert state.mint_bodies == [{"token": ID_TOKEN}] and code == 0  # stdout trimmed, as ambient-id does
+    assert ID_TOKEN not in out + err and "::add-mask::" not in out + err  # masks are GitHub's
+    # An agent that refuses: the sign-in fails with its exit status, and nothing is minted.
+    agent_on_path(home / "bin", command, "something else")
+    state.mint_bodies.clear()
+    code, report, _out, _err = check()
+    tested = report["hosts"][0]["ci_sign_in_test"]
+    assert (tested["outcome"], code, state.mint_bodies) == ("no-id-token", 8, [])
+    assert "exited with 2: unexpected arguments" in tested["message"]

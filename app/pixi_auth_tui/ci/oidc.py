@@ -43,6 +43,8 @@ def request_id_token(
             return IdTokenAnswer(False, ci.detail)
         _received(token, on_secret)
         return IdTokenAnswer(True, f"{GITLAB_ID_TOKEN} is set", token)
+    if ci.provider in ("buildkite", "circleci"):
+        return _from_agent(ci, env, timeout, on_secret)
     if ci.provider != "github":
         return IdTokenAnswer(None, ci.detail)
     url, bearer = env.get("ACTIONS_ID_TOKEN_REQUEST_URL"), env.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
@@ -79,3 +81,35 @@ def request_id_token(
         return IdTokenAnswer(False, "the id-token endpoint's answer holds no token (`value`)")
     _received(value, on_secret)
     return IdTokenAnswer(True, f"the job obtained an OIDC ID token for audience {AUDIENCE} from GitHub", value)
+
+
+def _from_agent(
+    ci: CiContext, env: Mapping[str, str], timeout: float, on_secret: Callable[[str], None] | None
+) -> IdTokenAnswer:
+    """Buildkite's and CircleCI's token, as ambient-id gets it: the agent's command (found on
+    PATH, nothing secret on its argv), its stdout trimmed; a failure is final, as for pixi."""
+    if not ci.command:
+        return IdTokenAnswer(False, ci.detail)
+    import subprocess
+
+    from pixi_auth_tui.core.redact import redact, without_opaque_words
+
+    shown = " ".join([ci.command[0].rsplit("/", 1)[-1], *ci.command[1:]])
+    try:
+        done = subprocess.run(
+            list(ci.command), env=dict(env), capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL
+        )
+    except subprocess.TimeoutExpired:
+        return IdTokenAnswer(False, f"`{shown}` did not finish within {timeout:g}s")
+    except OSError as err:
+        return IdTokenAnswer(False, f"`{shown}` could not be run: {err.strerror or type(err).__name__}")
+    token = done.stdout.decode("utf-8", "replace").strip()  # ambient-id: from_utf8_lossy, trimmed
+    if token:
+        _received(token, on_secret)
+    if done.returncode != 0:
+        said = without_opaque_words(redact(done.stderr.decode("utf-8", "replace"))).strip().splitlines()
+        reason = f": {said[0][:160]}" if said else ""
+        return IdTokenAnswer(False, f"`{shown}` exited with {done.returncode}{reason}")
+    if not token:
+        return IdTokenAnswer(False, f"`{shown}` printed no token")
+    return IdTokenAnswer(True, f"`{shown}` handed out an OIDC ID token for audience {AUDIENCE}", token)
