@@ -31,11 +31,18 @@ PROJECT = "tinypkg"
 @dataclass
 class Recorder:
     by_host: dict[str, list[str | None]] = field(default_factory=lambda: defaultdict(list))
+    by_url: dict[str, list[str | None]] = field(default_factory=lambda: defaultdict(list))  # netloc + path
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def sent(self, host_port: str) -> list[str | None]:
         with self.lock:
             return list(self.by_host.get(host_port, []))
+
+    def sent_under(self, prefix: str) -> list[str | None]:
+        """What was sent to URLs starting with `prefix` (`host[:port]/path`), in order: several
+        indexes on one host are told apart by their paths."""
+        with self.lock:
+            return [h for url, headers in self.by_url.items() if url.startswith(prefix) for h in headers]
 
 
 def start_refusing_proxy() -> tuple[Recorder, ThreadingHTTPServer]:
@@ -48,6 +55,7 @@ def start_refusing_proxy() -> tuple[Recorder, ThreadingHTTPServer]:
             parts = urlsplit(self.path)
             with recorder.lock:
                 recorder.by_host[parts.netloc].append(self.headers.get("Authorization"))
+                recorder.by_url[parts.netloc + parts.path].append(self.headers.get("Authorization"))
             body = b"unauthorised"
             self.send_response(401)
             self.send_header("WWW-Authenticate", 'Basic realm="test"')

@@ -139,7 +139,10 @@ def print_report(report: CheckReport, stream: TextIO) -> None:
         out.write("This workspace names no remote channel or index.\n")
     for host in report.hosts:
         row = host.row
-        if row is None:
+        if row is None and host.pypi_credential:
+            # from uv's own chain (each index's, below, when they differ)
+            credential = host.pypi_credential if len(host.indexes) == 1 else "uv: per index, below"
+        elif row is None:
             credential = "no credential"
         else:
             credential = f"{row.key} · {KIND_LABELS[row.entry.credential.kind]} · {row.store.name}"
@@ -149,6 +152,13 @@ def print_report(report: CheckReport, stream: TextIO) -> None:
             out.write(f"    {need.what}: {need.url}{via}  ({need.source})\n")
         if len(host.needs) > 4:
             out.write(f"    … and {plural(len(host.needs) - 4, 'more URL', 'more URLs')}\n")
+        for index in host.indexes if len(host.indexes) > 1 or host.pypi_credential else ():
+            # uv resolves each index URL on its own: say what each gets
+            winner = index.pypi.winner
+            got = index.credential or (
+                f"user name {winner.username} alone" if index.pypi.sends_user_only and winner else "nothing"
+            )
+            out.write(f"    uv → {index.url}: {index.verdict} · {got}\n")
         if host.last is not None:
             out.write(f"    last test: {host.last.verdict.value} — {host.last.message}\n")
         if host.anonymous is not None and host.anonymous.status is not None:

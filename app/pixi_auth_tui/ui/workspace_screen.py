@@ -216,13 +216,18 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         text.append(f"{host.verdict}\n", style=VERDICT_STYLE.get(host.verdict, "yellow"))
         row = host.row
         request = host.resolution.request if host.resolution else None
-        pypi = host.pypi
-        if pypi is not None:
-            # A PyPI index: the same chain `resolve --pypi` prints (rattler's layer, then uv's).
-            for layer in pypi.layers:
-                mark = "→ " if layer is pypi.winner else "  "
-                who = f" {layer.username}" if layer.username else ""
-                text.append(f"{mark}{layer.name}: {layer.outcome}{who}\n", style="" if layer is pypi.winner else "dim")
+        if host.indexes:
+            # Each PyPI index (uv resolves per URL): the chain `resolve --pypi` prints for it.
+            for index in host.indexes:
+                if len(host.indexes) > 1:
+                    text.append(f"{plain(index.url)}  ", style="bold")
+                    text.append(f"{index.verdict}\n", style=VERDICT_STYLE.get(index.verdict, "yellow"))
+                pypi = index.pypi
+                for layer in pypi.layers:
+                    mark = "→ " if layer is pypi.winner else "  "
+                    who = f" {plain(layer.username)}" if layer.username else ""
+                    style = "" if layer is pypi.winner else "dim"
+                    text.append(f"{mark}{layer.name}: {layer.outcome}{who}\n", style=style)
         elif row is not None:
             text.append(f"pixi sends {row.key} from {row.store.name} ({KIND_LABELS[row.entry.credential.kind]})\n")
         elif request is not None and request.note:

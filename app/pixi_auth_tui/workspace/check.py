@@ -28,7 +28,7 @@ from pixi_auth_tui.engine.inventory import (
     load_inventory,
 )
 from pixi_auth_tui.engine.inventory_json import credential_ref
-from pixi_auth_tui.engine.pypi_chain import UvSide, resolve_pypi
+from pixi_auth_tui.engine.pypi_chain import UvSide, resolve_pypi, workspace_index
 from pixi_auth_tui.probe.ci_sign_in import SignInTest
 from pixi_auth_tui.probe.state import ProbeState
 from pixi_auth_tui.stores.jsonfile import JsonFileStore
@@ -41,12 +41,20 @@ from pixi_auth_tui.system.manifest import (
     strip_userinfo,
 )
 from pixi_auth_tui.system.paths import Environment
-from pixi_auth_tui.workspace.findings import host_findings, login_key, unused_findings, verdict_of, workspace_findings
+from pixi_auth_tui.workspace.findings import (
+    host_findings,
+    index_verdict,
+    login_key,
+    unused_findings,
+    verdict_of,
+    workspace_findings,
+)
 from pixi_auth_tui.workspace.model import (
     AnonymousResult,
     CheckFinding,
     CheckReport,
     HostCheck,
+    IndexCheck,
     Need,
     is_pypi_need,
 )
@@ -224,12 +232,13 @@ def build_report(
     providers = {str(w.root): w.config.keyring_provider for w in workspaces}
     for check in hosts.values():
         check.resolution = _resolve(inventory, check.needs[0].raw_requested)
-        pypi_need = next((n for n in check.needs if is_pypi_need(n)), None)
-        if environment is not None and pypi_need is not None:
-            provider = providers.get(pypi_need.workspace) or "disabled"
-            if provider not in sides:
-                sides[provider] = UvSide.load(environment.env, environment.home, provider)
-            check.pypi = resolve_pypi(inventory, pypi_need.uv_url or pypi_need.raw_requested, sides[provider])
+        if environment is not None:
+            for uv_url, needs in index_groups(check.needs):
+                provider = providers.get(needs[0].workspace) or "disabled"
+                if provider not in sides:
+                    sides[provider] = UvSide.load(environment.env, environment.home, provider)
+                pypi = resolve_pypi(inventory, uv_url, sides[provider])
+                check.indexes.append(IndexCheck(needs[0].url, uv_url, needs, pypi))
         row = check.row
         if row is not None:
             check.last = state.result_for(row.store.id, row.key, row.entry.credential)
@@ -238,12 +247,32 @@ def build_report(
         check.anonymous = anonymous.get(check.host)
         check.findings = host_findings(check, inventory, workspaces)
         check.verdict = verdict_of(check, inventory)
+        for index in check.indexes:
+            index.verdict = index_verdict(check, index)
         findings.extend(check.findings)
     if len(workspaces) > 1:
         findings.extend(unused_findings(inventory, hosts.values()))
     ordered = sorted(hosts.values(), key=lambda h: (_verdict_rank(h), h.host))
     findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.host or "", f.code))
     return CheckReport(workspaces, ordered, findings, inventory)
+
+
+def index_groups(needs: list[Need]) -> list[tuple[str, list[Need]]]:
+    """A host's PyPI URLs by the index uv resolves them as: one group per index URL (index-url,
+    extra-index-urls, find-links, as uv gets it); a locked file joins the index it lies under,
+    else the host's first index (uv reuses what it learnt for the host), else the first locked URL."""
+    groups: dict[str, list[Need]] = {}
+    locked = [n for n in needs if is_pypi_need(n) and n.what.startswith("pixi.lock")]
+    for need in needs:
+        if is_pypi_need(need) and not need.what.startswith("pixi.lock"):
+            groups.setdefault(need.uv_url or need.raw_requested, []).append(need)
+    for need in locked:
+        match = workspace_index(need.raw_requested, list(groups))
+        if match is not None:
+            groups[match.index_url].append(need)
+        else:
+            groups.setdefault(next(iter(groups), need.uv_url or need.raw_requested), []).append(need)
+    return list(groups.items())
 
 
 def ci_sign_in(check: HostCheck, ci: CiContext) -> str | None:
@@ -354,12 +383,25 @@ def host_json(check: HostCheck) -> dict[str, Any]:
             for n in check.needs
         ],
         "findings": [f.id for f in check.findings],
+        # the first index's chain, as before indexes were told apart; "indexes" has each one's
         "pypi": None if check.pypi is None else check.pypi.to_json(),
+        "indexes": [index_json(index) for index in check.indexes],
         "ci_sign_in": check.ci_sign_in,
         "ci_id_token": None
         if check.ci_token is None
         else {"obtained": check.ci_token.id_token, "message": check.ci_token.message},
         "ci_sign_in_test": None if check.ci_token is None else check.ci_token.to_json(),
+    }
+
+
+def index_json(index: IndexCheck) -> dict[str, Any]:
+    return {
+        "url": index.url,
+        "verdict": index.verdict,
+        "kinds": sorted({n.what for n in index.needs}),
+        "sources": sorted({n.source for n in index.needs}),
+        "environments": sorted({e for n in index.needs for e in n.environments}),
+        "pypi": index.pypi.to_json(),
     }
 
 

@@ -12,10 +12,11 @@ from pixi_auth_tui.core.hostkeys import host_of, normalise_login_key
 from pixi_auth_tui.core.model import KINDS
 from pixi_auth_tui.core.urlmask import mask_url
 from pixi_auth_tui.engine.inventory import WINNING, Inventory
+from pixi_auth_tui.engine.pypi_chain import PypiResolution
 from pixi_auth_tui.probe import ci_sign_in as sign_in
 from pixi_auth_tui.probe.state import FAILING
 from pixi_auth_tui.system.manifest import Workspace, strip_userinfo
-from pixi_auth_tui.workspace.model import UNREACHABLE_VERDICTS, CheckFinding, Fails, HostCheck
+from pixi_auth_tui.workspace.model import UNREACHABLE_VERDICTS, CheckFinding, Fails, HostCheck, IndexCheck
 
 _SIGN_IN_FAILED = {
     sign_in.NO_ID_TOKEN: "pixi cannot sign in to {host}: the job got no OIDC ID token",
@@ -50,6 +51,22 @@ def verdict_of(check: HostCheck, inventory: Inventory) -> str:
     if check.known_public:
         return "public"
     if check.anonymous is not None and check.anonymous.status is not None and 200 <= check.anonymous.status < 300:
+        return "public"
+    return "no credential"
+
+
+def index_verdict(check: HostCheck, index: IndexCheck) -> str:
+    """One word for one PyPI index of the host (uv resolves each index URL on its own)."""
+    if any(f.fails is Fails.MISSING and f.index in (None, index.url) for f in check.findings):
+        return "missing"
+    winner = index.pypi.winner
+    if winner is not None and winner.id == "rattler" and index.pypi.sends_credential and check.row is not None:
+        if any(f.fails is Fails.REJECTED for f in check.findings):
+            return "rejected"
+        return check.last.verdict.value if check.last else "untested"
+    if index.pypi.sends_credential:
+        return "untested"  # a credential from uv's own chain: `test` of the index tells
+    if check.known_public or _tested_public(check):
         return "public"
     return "no credential"
 
@@ -136,7 +153,14 @@ def host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Works
     first = check.needs[0]
     workspace = first.workspace
 
-    def add(code: str, severity: Severity, title: str, explanation: str, fails: Fails | None = None) -> None:
+    def add(
+        code: str,
+        severity: Severity,
+        title: str,
+        explanation: str,
+        fails: Fails | None = None,
+        index: IndexCheck | None = None,
+    ) -> None:
         out.append(
             CheckFinding(
                 code,
@@ -146,8 +170,9 @@ def host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Works
                 host=host,
                 key=row.key if row else None,
                 store_id=row.store.id if row else None,
-                workspace=workspace,
+                workspace=index.needs[0].workspace if index is not None else workspace,
                 fails=fails,
+                index=index.url if index is not None else None,
             )
         )
 
@@ -190,7 +215,24 @@ def host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Works
                 f"{host} has no credential and this job cannot sign in to prefix.dev",
                 f"If the channel is private, pixi install fails here: {ci.detail}.",
             )
-    if not check.sends_credential and refused and not signs_in and not any(n.url_has_secret for n in check.needs):
+    if check.indexes and refused:
+        assert check.anonymous is not None
+        answer = f"{check.anonymous.url} answered HTTP {check.anonymous.status} without a credential"
+        for index in check.indexes:
+            if index.pypi.sends_credential or any(n.url_has_secret for n in index.needs):
+                continue
+            several = len(check.indexes) > 1
+            add(
+                "missing-credential",
+                Severity.ERROR,
+                f"{index.url if several else host} refuses anonymous access and pixi's uv finds no credential for it",
+                f"{answer}. {pypi_chain_summary(index.pypi)}. Store one where uv finds it, e.g. "
+                f"`pixi-auth-tui set {host} --kind basic --username USER --store uv` (uv's credentials.toml), "
+                f"or under {login_key(host)} in rattler's stores.",
+                Fails.MISSING,
+                index if several else None,
+            )
+    elif not check.sends_credential and refused and not signs_in and not any(n.url_has_secret for n in check.needs):
         assert check.anonymous is not None
         tried = ", ".join(mask_url(key)[0] for key in (check.resolution.candidates if check.resolution else []))
         answer = f"{check.anonymous.url} answered HTTP {check.anonymous.status} without a credential"
@@ -202,16 +244,6 @@ def host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Works
                 f"{host} refuses anonymous access; pixi will rely on the AWS default credentials",
                 f"{answer}. No S3 key is stored (keys tried: {tried}), so rattler uses the AWS SDK's default "
                 "chain (AWS_* variables or ~/.aws), which is configured here but not checked by this tool.",
-            )
-        elif check.pypi is not None:
-            add(
-                "missing-credential",
-                Severity.ERROR,
-                f"{host} refuses anonymous access and pixi's uv finds no credential for it",
-                f"{answer}. {pypi_chain_summary(check)}. Store one where uv finds it, e.g. "
-                f"`pixi-auth-tui set {host} --kind basic --username USER --store uv` (uv's credentials.toml), "
-                f"or under {login_key(host)} in rattler's stores.",
-                Fails.MISSING,
             )
         else:
             cannot = f" This job cannot sign in instead: {detect_ci(inventory.env).detail}." if check.ci_sign_in else ""
@@ -346,27 +378,33 @@ def host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Works
             "A `user:password@` or `/t/<token>/` in the manifest or config is sent as is (no store is "
             "consulted) and lives in a file that is usually committed. Store it with `pixi auth login` instead.",
         )
-    # PyPI through uv: what uv's own chain finds when rattler's layer has nothing.
-    pypi = check.pypi
+    # PyPI through uv: what uv's own chain finds for each index when rattler's layer has nothing.
     public = check.known_public or _tested_public(check)
-    if pypi is not None and not pypi.sends_credential and not public:
+    several = len(check.indexes) > 1
+    for index in check.indexes if not public else ():
+        pypi = index.pypi
+        if pypi.sends_credential:
+            continue
+        named = index if several else None  # (one index: the host's finding, as before)
         keyring = next((layer for layer in pypi.layers if layer.id == "keyring"), None)
         if keyring is not None and keyring.outcome == "skipped":
             add(
                 "pypi-keyring-no-user",
                 Severity.WARNING,
-                f"uv never asks the keyring for {host}: the index URL names no user",
+                f"uv never asks the keyring for {index.url if several else host}: the index URL names no user",
                 'pypi-config.keyring-provider is "subprocess", but uv runs `keyring get` only for a URL '
                 'with a user name ("Skipping keyring fetch … without username"). Add `user@` to the index '
                 f"URL, e.g. {_with_user(pypi.url)}, and store the password with `keyring set "
                 f"{pypi.url} USER` (for Google Artifact Registry the user is `oauth2accesstoken`).",
+                index=named,
             )
-        if not refused and not any(n.url_has_secret for n in check.needs):
+        if not refused and not any(n.url_has_secret for n in index.needs):
             add(
                 "pypi-no-credential",
                 Severity.WARNING,
-                f"uv reaches the PyPI index {host} without a credential",
-                f"{pypi_chain_summary(check)}. If the index is private, installs will fail; `check --test` tells.",
+                f"uv reaches the PyPI index {index.url if several else host} without a credential",
+                f"{pypi_chain_summary(pypi)}. If the index is private, installs will fail; `check --test` tells.",
+                index=named,
             )
     return out
 
@@ -404,11 +442,8 @@ def _ago(timestamp: float) -> str:
     return (expiry.utc(timestamp) if timestamp else None) or "earlier"
 
 
-def pypi_chain_summary(check: HostCheck) -> str:
+def pypi_chain_summary(pypi: PypiResolution) -> str:
     """One sentence: what each layer of pixi's PyPI chain found for this index."""
-    pypi = check.pypi
-    if pypi is None:
-        return ""
     parts = []
     for layer in pypi.layers:
         part = f"{layer.name}: {layer.outcome}"

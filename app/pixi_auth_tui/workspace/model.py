@@ -67,10 +67,12 @@ class CheckFinding:
     store_id: str | None = None
     workspace: str | None = None
     fails: Fails | None = None
+    index: str | None = None  # a PyPI index URL of the host (masked): uv resolves per URL
 
     @property
     def id(self) -> str:
-        return ":".join(part for part in (self.code, self.host or self.workspace or "", self.key or "") if part)
+        parts = (self.code, self.host or self.workspace or "", self.key or "", self.index or "")
+        return ":".join(part for part in parts if part)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -84,6 +86,7 @@ class CheckFinding:
             "key": self.key,
             "store": self.store_id,
             "workspace": self.workspace,
+            "index": self.index,
         }
 
 
@@ -110,6 +113,28 @@ class AnonymousResult:
 
 
 @dataclass
+class IndexCheck:
+    """One PyPI index of a host, as uv gets its URL. uv resolves per URL — the user name written
+    in it, netrc by host and that login, credentials.toml by URL prefix, the keyring by URL then
+    host — so two indexes on one host can get different credentials, or one none."""
+
+    url: str  # as the workspace writes it, masked
+    uv_url: str  # unmasked, as uv gets it: never printed
+    needs: list[Need]
+    pypi: PypiResolution
+    verdict: str = ""
+
+    @property
+    def credential(self) -> str | None:
+        """Where uv's credential comes from and for which user, e.g. "netrc (as uv reads it) · alice"
+        (None when only a user name, or nothing, goes out)."""
+        winner = self.pypi.winner
+        if winner is None or not self.pypi.sends_credential:
+            return None
+        return " · ".join(x for x in (winner.name, winner.username) if x)
+
+
+@dataclass
 class HostCheck:
     host: str  # the key rattler looks up from (a host, or s3://bucket)
     needs: list[Need] = field(default_factory=list)
@@ -119,8 +144,9 @@ class HostCheck:
     anonymous: AnonymousResult | None = None
     verdict: str = ""
     findings: list[CheckFinding] = field(default_factory=list)
-    # For a PyPI index: what pixi sends through uv (rattler's layer, then uv's own chain).
-    pypi: PypiResolution | None = None
+    # The host's PyPI indexes, each with what pixi sends it through uv (rattler's layer, then uv's
+    # own chain): one per index URL, in the workspace's order.
+    indexes: list[IndexCheck] = field(default_factory=list)
     # On a CI runner, for a prefix.dev channel pixi would send nothing to: whether pixi signs in
     # with the job's OIDC identity instead ("yes", "no", "unknown", see ci.detect), and, after
     # `check --test`, how far signing in as pixi does got (probe.ci_sign_in).
@@ -132,19 +158,33 @@ class HostCheck:
         return self.resolution.row if self.resolution else None
 
     @property
+    def pypi(self) -> PypiResolution | None:
+        """The first index's chain (the host's answer before indexes were told apart)."""
+        return self.indexes[0].pypi if self.indexes else None
+
+    @property
     def pypi_credential(self) -> str | None:
-        """For a PyPI index whose credential comes from uv's own chain (not rattler's stores):
-        where from and for which user, e.g. "netrc (as uv reads it) · alice"."""
-        pypi = self.pypi
-        if pypi is None or pypi.winner is None or pypi.winner.id == "rattler" or not pypi.sends_credential:
+        """For PyPI indexes whose credential comes from uv's own chain (not rattler's stores):
+        where from and for which user, e.g. "netrc (as uv reads it) · alice"; when the host's
+        indexes get different ones, each index's, shortened to its path."""
+        said = [
+            index.credential if index.pypi.winner and index.pypi.winner.id != "rattler" else None
+            for index in self.indexes
+        ]
+        if not any(said):
             return None
-        return " · ".join(x for x in (pypi.winner.name, pypi.winner.username) if x)
+        if len(set(said)) == 1:
+            return said[0]
+        return "; ".join(
+            f"{_index_path(index.url)}: {what or 'none'}" for index, what in zip(self.indexes, said, strict=True)
+        )
 
     @property
     def sends_credential(self) -> bool:
-        """Whether pixi sends a credential here: rattler's entry, or for PyPI anything uv finds."""
-        if self.pypi is not None:
-            return self.pypi.sends_credential
+        """Whether pixi sends a credential here: rattler's entry, or for PyPI what uv finds for
+        every index of the host."""
+        if self.indexes:
+            return all(index.pypi.sends_credential for index in self.indexes)
         return self.row is not None
 
     @property
@@ -191,6 +231,12 @@ class CheckReport:
         counts["missing"] = sum(f.fails is Fails.MISSING for f in self.findings)
         counts["rejected"] = sum(f.fails is Fails.REJECTED for f in self.findings)
         return counts
+
+
+def _index_path(url: str) -> str:
+    """An index URL's path, to tell the indexes of one host apart in a narrow column."""
+    parsed = parse_url(url)
+    return (parsed.path if parsed is not None else url) or "/"
 
 
 def s3_http_url(url: str, option: S3Option | None) -> str | None:
