@@ -39,6 +39,7 @@ FORM = "app/pixi_auth_tui/ui/dialogs/credential_form.py"
 MAIN = "app/pixi_auth_tui/ui/main_screen.py"
 TESTS = "app/pixi_auth_tui/ui/widgets/connection_tests.py"
 TABLE = "app/pixi_auth_tui/ui/widgets/credential_table.py"
+EDITS = "app/pixi_auth_tui/ui/widgets/credential_edits.py"
 
 MUTATIONS = [
     m(
@@ -157,9 +158,9 @@ MUTATIONS = [
         "the form's test URL is dropped on save",
         [
             (
-                MAIN,
-                "        if result.probe_url:\n            self.tests.remember_url(result.key, result.probe_url)\n",
-                "",
+                EDITS,
+                "            self.post_message(UrlChosen(result.key, result.probe_url))\n",
+                "            pass\n",
             )
         ],
         "test_a_url_typed_in_the_form_is_remembered[120x40]",
@@ -245,7 +246,7 @@ MUTATIONS = [
         [
             (
                 MAIN,
-                "        if self._why_not_editable(event.row) is None:\n            self.action_edit()\n"
+                "        if self.edits.why_not_editable(event.row) is None:\n            self.action_edit()\n"
                 "        else:\n            self.detail.focus()",
                 "        return",
             )
@@ -273,7 +274,7 @@ MUTATIONS = [
         "the table keeps the old selection after an add",
         [
             (
-                MAIN,
+                EDITS,
                 "seen=result.seen),\n            select=(store.id, result.key),\n",
                 "seen=result.seen),\n",
             )
@@ -403,8 +404,8 @@ MUTATIONS = [
         [
             (
                 MAIN,
-                "self.probe_state, self.backup_dir(), self.fix_history, shown",
-                "self.probe_state, self.backup_dir(), FixHistory(), shown",
+                "self.probe_state, self.reader.backup_dir(), self.fix_history, shown",
+                "self.probe_state, self.reader.backup_dir(), FixHistory(), shown",
             )
         ],
         "test_fix_wording_and_undo_after_reopening_the_audit_screen[120x40]",
@@ -458,7 +459,7 @@ MUTATIONS = [
         "K1",
         "Keychain: u shows that it is asking",
         "u asks without saying so",
-        [(MAIN, '        self.say("Asking the keychain to unlock: answer its password prompt…", timeout=10)\n', "")],
+        [(EDITS, '        self.say("Asking the keychain to unlock: answer its password prompt…", timeout=10)\n', "")],
         "test_a_locked_keychain_names_u_and_u_says_what_happened[120x40]",
         "test_a_locked_keychain_names_u_and_u_says_what_happened[80x24]",
     ),
@@ -468,9 +469,9 @@ MUTATIONS = [
         "the store's reason is dropped (the old bare 'The keychain stays locked.')",
         [
             (
-                MAIN,
-                'self.say, f"The keychain stays locked: {err}", "error", 10)',
-                'self.say, "The keychain stays locked.", "error", 10)',
+                EDITS,
+                'self.say(f"The keychain stays locked: {err}", "error", 10)',
+                'self.say("The keychain stays locked.", "error", 10)',
             )
         ],
         "test_a_locked_keychain_names_u_and_u_says_what_happened[120x40]",

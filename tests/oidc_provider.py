@@ -24,6 +24,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from joserfc import jwt
 from joserfc.jwk import OctKey
 
+from tests.servers import serve_in_background
+
 REPODATA = json.dumps({"info": {"subdir": "noarch"}, "packages": {}, "packages.conda": {}}).encode()
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
@@ -382,5 +384,5 @@ def start_provider() -> tuple[Provider, ThreadingHTTPServer]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     provider.port = server.server_address[1]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     return provider, server

@@ -34,6 +34,11 @@ async def fetch(url: str, config: str | None) -> str:
 
 
 def main() -> None:
+    # With no S3 keys stored, rattler falls back to the AWS SDK's chain, whose instance-metadata
+    # lookup (169.254.169.254) would go through the recording proxy, get refused and retry for
+    # seconds per case. No machine running these tests is an EC2 instance, and that lookup never
+    # changes which stored credential rattler picks.
+    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
     cases = json.load(sys.stdin)
     results = []
     for case in cases:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import socketserver
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,6 +14,15 @@ from urllib.parse import parse_qs, urlsplit
 from pixi_auth_tui.core.model import BasicHTTP, BearerToken, CondaToken, Credential
 
 REPODATA = json.dumps({"info": {"subdir": "noarch"}, "packages": {}, "packages.conda": {}}).encode()
+
+
+def serve_in_background(server: socketserver.BaseServer) -> threading.Thread:
+    """Serve on a daemon thread. `shutdown()` waits for the accept loop to look at its flag, which
+    it does once per `poll_interval` (0.5 s by default, a wait each test would pay at teardown):
+    looking every 50 ms ends a server at once and costs nothing."""
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    return thread
 
 
 @dataclass
@@ -90,7 +100,7 @@ def start_repo_server() -> tuple[RepoServer, ThreadingHTTPServer]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     state.port = server.server_address[1]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     return state, server
 
 
@@ -196,7 +206,7 @@ def start_scripted_server(state: ScriptedServer, tls_context=None) -> ThreadingH
     if tls_context is not None:
         state.scheme = "https"
     state.port = server.server_address[1]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     return server
 
 
@@ -258,7 +268,7 @@ def start_recording_proxy() -> tuple[list[ProxiedRequest], ThreadingHTTPServer]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     return seen, server
 
 
@@ -308,7 +318,7 @@ class IdTokenEndpoint:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.handle_error = lambda *_args: None  # type: ignore[method-assign]  # clients drop idle connections
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        serve_in_background(self.server)
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
 
 
@@ -375,7 +385,7 @@ def start_prefix_dev(state: PrefixDevStandIn, tls_context) -> ThreadingHTTPServe
     server.daemon_threads = True
     server.tls_context = tls_context
     state.port = server.server_address[1]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     return server
 
 
@@ -429,5 +439,5 @@ def start_tunnel_proxy(routes: dict[str, int]) -> tuple[list[str], ThreadingHTTP
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     server.handle_error = lambda *_args: None  # type: ignore[method-assign]  # clients hang up mid-tunnel
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     return asked, server

@@ -6,13 +6,13 @@ from __future__ import annotations
 import base64
 import io
 import json
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from pixi_auth_tui.cli.main import main
 
+from tests.servers import serve_in_background
 from tests.test_pypi_stores import uv, uv_file
 
 
@@ -132,7 +132,7 @@ def index_server():
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     yield f"http://127.0.0.1:{server.server_address[1]}/simple"
     server.shutdown()
 

@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -21,6 +20,8 @@ import pytest
 from pixi_auth_tui.cli import main as cli
 from pixi_auth_tui.pypi.keyring_entries import keyring_services, queries_for, service_problem, user_at_advice
 from pixi_auth_tui.pypi.keyring_tool import parse_backends
+
+from tests.servers import serve_in_background
 
 VENV_BIN = str(Path(sys.executable).parent)  # holds the real `keyring` command (a dependency)
 PLUGIN_PASSWORD = "minted-by-plugin-7c1d9e"
@@ -114,7 +115,7 @@ class IndexServer:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        serve_in_background(self.server)
 
     @property
     def url(self) -> str:

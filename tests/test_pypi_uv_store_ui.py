@@ -236,3 +236,48 @@ def test_a_rotation_to_the_same_secret_writes_nothing_and_says_so(home: Path) ->
     outcome = save_credential(inventory, store, "https://idx.example/", BasicHTTP("alice", "alice-pw-1"))
     assert not outcome.changed and outcome.message.startswith("Nothing changed"), outcome.message
     assert (home / ".local/share/uv/credentials/credentials.toml").read_bytes() == before
+
+
+@pytest.mark.parametrize("own_dir", [False, True], ids=["xdg-data-home", "UV_CREDENTIALS_DIR"])
+async def test_uv_store_is_offered_outside_a_workspace_before_its_file_exists(
+    home: Path, tmp_path: Path, own_dir: bool
+) -> None:
+    """Outside a workspace and before any `uv auth login`, `n` did not offer uv's store (failed
+    before): it is offered where uv would create it (`UV_CREDENTIALS_DIR`, else uv's data dir; the
+    folders made as uv makes them), and it writes byte for byte what `uv auth login` writes, read
+    back by the real `uv auth token`."""
+    theirs = tmp_path / "theirs"
+    done = uv(theirs, "login", "https://idx.example/simple", "--username", "carol", "--password", "carol-pw-112233")
+    assert done.returncode == 0, done.stderr
+    env = {**os.environ, **uv_env(home)}
+    if own_dir:
+        env["UV_CREDENTIALS_DIR"] = str(home / "not" / "yet" / "there")
+    target = Path(env.get("UV_CREDENTIALS_DIR") or home / ".local/share/uv/credentials") / "credentials.toml"
+    app = AuthApp(Environment(home=home, env=env))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.main.inventory is not None and app.main.inventory.store("uv") is None  # not listed: no file
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, CredentialForm)
+        form.query_one("#store", Select).value = "uv"
+        await settle(pilot)
+        form.query_one("#key", Input).value = "https://idx.example/simple"
+        form.query_one("#username", Input).value = "carol"
+        form.query_one("#password", Input).value = "carol-pw-112233"
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, CredentialForm)
+        await wait_rows(pilot, 1)  # now listed: the file exists
+    assert target.read_bytes() == (theirs / ".local/share/uv/credentials/credentials.toml").read_bytes()
+    read_back = subprocess.run(
+        [str(UV), "auth", "token", "https://idx.example/simple", "--username", "carol"],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in env.items() if k != "XDG_DATA_HOME" or not own_dir},
+        timeout=60,
+        check=False,
+    )
+    assert read_back.stdout.rstrip("\n") == "carol-pw-112233", read_back.stderr

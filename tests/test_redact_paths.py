@@ -38,10 +38,15 @@ def _plain_search(forms: set[str], view: str) -> list[tuple[int, int]]:
     groups: dict[str, set[str]] = {}
     for form in forms:
         groups.setdefault(form[:PREFIX_CHARS], set()).add(form)
+    # Looked up by the text at each position, one lookup per prefix length (rather than every
+    # group compared at every position): the same groups match, and thousands of secrets stay quick.
+    sizes = sorted({len(prefix) for prefix in groups})
     spans = []
     for start in range(len(view)):
-        for prefix, group in groups.items():
-            if not view.startswith(prefix, start):
+        for size in sizes:
+            prefix = view[start : start + size]
+            group = groups.get(prefix) if len(prefix) == size else None
+            if group is None:
                 continue
             whole = max((len(f) for f in group if view.startswith(f, start)), default=0)
             if whole:

@@ -331,9 +331,9 @@ async def test_malformed_file_is_shown_and_untouched(home):
         assert not isinstance(app.screen, CredentialForm)
         await pilot.press("n")
         await pilot.pause()
-        # the rejected file is not offered as a target
+        # the rejected file is not offered as a target (uv's own store is, before its file exists)
         options = [value for _label, value in app.screen.query_one("#store", Select)._options]
-        assert options == ["auth-file"]
+        assert options == ["auth-file", "uv"]
         await pilot.press("escape")
     assert path.read_bytes() == content
 
@@ -409,11 +409,11 @@ async def test_a_change_by_another_program_is_noticed_and_shown(files_home, monk
     """`pixi auth login` in another terminal: the table follows without a keypress, and the
     app never writes the file itself."""
     from pixi_auth_tui.stores.jsonfile import JsonFileStore
-    from pixi_auth_tui.ui import main_screen
+    from pixi_auth_tui.ui.widgets import store_reader
 
     checked: list[object] = []
-    real_changed_files = main_screen.changed_files
-    monkeypatch.setattr(main_screen, "changed_files", lambda *args: checked.append(1) or real_changed_files(*args))
+    real_changed_files = store_reader.changed_files
+    monkeypatch.setattr(store_reader, "changed_files", lambda *args: checked.append(1) or real_changed_files(*args))
 
     path = files_home / ".rattler/credentials.json"
     app = AuthApp(make_env(files_home))
@@ -625,12 +625,12 @@ async def test_looking_at_the_files_with_a_dialog_open_starts_no_worker(files_ho
     """The watcher looks at the files every 2 s. On a real terminal each Textual worker's start
     and end redrew the whole screen while a dialog was open (32 KB twice a look at 160×48;
     bench/tui_perf.py measures the idle bytes): the looks start no worker."""
-    from pixi_auth_tui.ui import main_screen
+    from pixi_auth_tui.ui.widgets import store_reader
     from textual.worker_manager import WorkerManager
 
     checked: list[object] = []
-    real_changed_files = main_screen.changed_files
-    monkeypatch.setattr(main_screen, "changed_files", lambda *args: checked.append(1) or real_changed_files(*args))
+    real_changed_files = store_reader.changed_files
+    monkeypatch.setattr(store_reader, "changed_files", lambda *args: checked.append(1) or real_changed_files(*args))
     app = AuthApp(make_env(files_home))
     app.watch_seconds = 0.05
     async with app.run_test(size=(120, 40)) as pilot:

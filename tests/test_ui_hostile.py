@@ -93,11 +93,11 @@ async def test_the_file_watcher_never_builds_a_repr_of_the_inventory(home, monke
         raise AssertionError("repr(Inventory) was built")
 
     monkeypatch.setattr(Inventory, "__repr__", no_repr)
-    from pixi_auth_tui.ui import main_screen
+    from pixi_auth_tui.ui.widgets import store_reader
 
     checked: list[object] = []
-    real_changed_files = main_screen.changed_files
-    monkeypatch.setattr(main_screen, "changed_files", lambda *args: checked.append(1) or real_changed_files(*args))
+    real_changed_files = store_reader.changed_files
+    monkeypatch.setattr(store_reader, "changed_files", lambda *args: checked.append(1) or real_changed_files(*args))
     app = AuthApp(make_env(hostile_home(home)))
     app.watch_seconds = 0.05
     async with app.run_test(size=(120, 40)) as pilot:

@@ -22,6 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from tests.servers import serve_in_background
+
 TESTS = Path(__file__).resolve().parent
 VENV_BIN = Path(sys.executable).parent
 UV = VENV_BIN / "uv"
@@ -71,7 +73,7 @@ def start_refusing_proxy() -> tuple[Recorder, ThreadingHTTPServer]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     server.handle_error = lambda *_args: None  # type: ignore[method-assign]  # uv drops idle connections
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_background(server)
     return recorder, server
 
 

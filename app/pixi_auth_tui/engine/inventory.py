@@ -10,7 +10,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -429,6 +429,23 @@ def load_inventory(
     inventory = inventory_from(found.stores, found.override, keys)
     inventory.env = dict(environment.env)
     return inventory
+
+
+def offering_uv_store(inventory: Inventory, environment: Environment) -> Inventory:
+    """`inventory`, with uv's credentials.toml among its stores even before the file exists, so
+    that an add can create it where `uv auth login` would (`UV_CREDENTIALS_DIR`, else uv's data
+    dir). Listed only inside a workspace with PyPI indexes or once the file exists (discover_stores);
+    offered to write to always, as `set --store uv` is."""
+    from pixi_auth_tui.pypi import uv_store
+    from pixi_auth_tui.pypi.uv_credentials import STORE_ID, UvCredentialsStore
+
+    if inventory.store(STORE_ID) is not None:
+        return inventory
+    path = uv_store.credentials_path(environment.env, environment.home)
+    store = UvCredentialsStore(path, [], environment.env, environment.home)
+    return replace(
+        inventory, stores=[*inventory.stores, store], snapshots={**inventory.snapshots, store.id: store.load()}
+    )
 
 
 FileSignature = dict[str, tuple[int, int, int] | None]

@@ -2,21 +2,21 @@
 on the selected entry.
 
 The widgets own their state (the table its rows, filter and sort; the pane its reveal) and
-report by messages; this screen owns the inventory, runs every store read and write in a
-thread worker (the event loop only draws) and opens the dialogs.
+report by messages (ui/messages). Four of them have nothing to show and do the work in thread
+workers: `StoreReader` reads the stores and watches the files, `CredentialEdits` writes them,
+`ConnectionTests` tests and `OAuthFlows` signs in. This screen holds what was read (the
+inventory and its findings), hands it down to them, routes the keys and what they report.
 """
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -26,38 +26,36 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Header, Input, Static
 
-from pixi_auth_tui.audit.findings import Finding, run_audit
+from pixi_auth_tui.audit.findings import Finding
 from pixi_auth_tui.audit.fixes import FixHistory
-from pixi_auth_tui.core.model import KINDS, is_oauth
+from pixi_auth_tui.core.model import is_oauth
 from pixi_auth_tui.core.redact import plain
-from pixi_auth_tui.engine.inventory import KEYCHAIN, WINNING, FileSignature, Inventory, Row, Status, changed_files
-from pixi_auth_tui.engine.operations import (
-    EntryChanged,
-    Keep,
-    MoveUndo,
-    Outcome,
-    TargetHoldsKey,
-    delete_entry,
-    move_entry,
-    save_credential,
-    successor_after_delete,
-    undo_move,
-)
-from pixi_auth_tui.probe.state import ProbeResult, ProbeState, probe_url_problem
-from pixi_auth_tui.stores.base import Ability, Store, StoreError, StoreState
+from pixi_auth_tui.engine.inventory import Inventory, Row
+from pixi_auth_tui.engine.operations import Outcome
+from pixi_auth_tui.probe.state import ProbeResult, ProbeState
 from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.system.preferences import DETAIL_PLACES, Preferences
 from pixi_auth_tui.ui import present
-from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
-from pixi_auth_tui.ui.messages import ResultKept, Said, StoresChanged, Testing
+from pixi_auth_tui.ui.messages import (
+    Audited,
+    EditAgain,
+    ResultKept,
+    Said,
+    SignInAsked,
+    StoresChanged,
+    StoresRead,
+    Testing,
+    UrlChosen,
+)
 from pixi_auth_tui.ui.oauth_screens import OAuthFlows
-from pixi_auth_tui.ui.reading import read_stores
 from pixi_auth_tui.ui.row_index import RowIndex
 from pixi_auth_tui.ui.terminal_text import PlainInput
 from pixi_auth_tui.ui.widgets.connection_tests import ConnectionTests
+from pixi_auth_tui.ui.widgets.credential_edits import CredentialEdits
 from pixi_auth_tui.ui.widgets.credential_table import COLUMNS, CredentialTable, row_id
 from pixi_auth_tui.ui.widgets.detail_pane import DetailPane
 from pixi_auth_tui.ui.widgets.keys_footer import KeysFooter
+from pixi_auth_tui.ui.widgets.store_reader import StoreReader
 from pixi_auth_tui.ui.widgets.store_summary import StoreSummary
 
 # `r`'s outcome: said once the stores are read, with what was found.
@@ -66,10 +64,6 @@ REREAD = Outcome("Re-read every store")
 if TYPE_CHECKING:
     # Dialogs and the audit screen are imported when first opened: nobody waits for them at start.
     from pixi_auth_tui.ui.audit_screen import AuditScreen
-    from pixi_auth_tui.ui.dialogs.credential_form import FormResult, SignInStart
-
-WRITABLE_STATES = (StoreState.OK, StoreState.MISSING)
-UV_STORE = "uv"  # uv's credentials.toml (pixi_auth_tui.pypi.uv_credentials.STORE_ID)
 
 
 W = TypeVar("W", bound=Widget)
@@ -137,13 +131,9 @@ class MainScreen(Screen[None]):
         self.environment = environment
         self.clock = clock
         self.inventory: Inventory | None = None
-        self.probe_state: ProbeState | None = None
         self.findings: list[Finding] = []
         self.audited = False  # `findings` are those of the stores shown (the audit follows each read)
         self.fix_history = FixHistory()  # outlives the audit screen: undo after reopening
-        self.checking_files = False  # a look at the files for changes is under way
-        self.files_checked = 0  # looks at the files for changes so far
-        self.moves: list[MoveUndo] = []  # what `z` puts back, newest last
 
     # -- layout ------------------------------------------------------------------------
 
@@ -162,6 +152,9 @@ class MainScreen(Screen[None]):
             yield DetailPane(home, self.clock, env=self.environment.env, id="detail-pane")
         yield hidden(Static("", id="empty"))
         yield KeysFooter(compact=True)
+        reader = StoreReader(self.environment, self.clock, self.watch_seconds)
+        yield reader
+        yield CredentialEdits(self.environment, reader)
         yield OAuthFlows()
 
     def _apply_breakpoints(self) -> None:
@@ -219,7 +212,6 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.action_refresh()
-        self.set_interval(self.watch_seconds, self._watch_files)
         if getattr(self.app, "workspace_paths", None):
             self.action_workspace()
 
@@ -247,61 +239,31 @@ class MainScreen(Screen[None]):
     def _stores_changed(self) -> None:
         self.action_refresh()
 
-    # -- loading -----------------------------------------------------------------------
+    # -- loading (ui/widgets/store_reader) ---------------------------------------------
+
+    @property
+    def reader(self) -> StoreReader:
+        return self.query_one(StoreReader)
+
+    @property
+    def probe_state(self) -> ProbeState | None:
+        return self.reader.probe_state
 
     def action_refresh(self) -> None:
-        self._load()
+        self.reader.load()
 
     def action_reread(self) -> None:
         """`r`: re-read every store, and say what was found."""
-        self._load(REREAD)
+        self.reader.load(REREAD)
 
-    async def _watch_files(self) -> None:
-        """Another program (say `pixi auth login`) may rewrite a file while we show it.
+    @on(StoresRead)
+    def _stores_read(self, event: StoresRead) -> None:
+        self.show_inventory(event.read.inventory, event.outcome, event.select, event.read.index)
+        self.call_after_refresh(event.drawn.set)  # the reader audits once the rows are drawn
 
-        The files are looked at in a thread of asyncio's, not in a Textual worker: on a real
-        terminal each worker's start and end redrew the whole screen while a dialog was open
-        (checked on Textual 8.2; bench/tui_perf.py measures the bytes sent while idle)."""
-        busy = any(w.group in ("load", "write") and w.is_running for w in self.workers)
-        inventory = self.inventory
-        if inventory is None or busy or self.checking_files:
-            return
-        # The thread gets the stores (a handful) and the files' signatures, never the inventory.
-        stores, signature = list(inventory.stores), inventory.files
-        self.checking_files = True
-        try:
-            changed = await asyncio.to_thread(changed_files, stores, signature)
-        finally:
-            self.checking_files = False
-        self.files_checked += 1
-        if changed:
-            self._reload_if_current(signature, ", ".join(s.name for s in changed))
-
-    def _reload_if_current(self, signature: FileSignature, names: str) -> None:
-        if self.inventory is not None and self.inventory.files is signature:  # not reloaded meanwhile
-            self._load(Outcome(f"{names} changed on disk (another program wrote it); reloaded"))
-
-    @work(thread=True, exclusive=True, group="load", description="load stores")
-    def _load(self, message: Outcome | None = None, select: tuple[str, str] | None = None) -> None:
-        self._read_and_show(message, select)
-
-    def _read_and_show(self, message: Outcome | None, select: tuple[str, str] | None) -> None:
-        """From a worker thread: the table first, then the audit badge (the audit of 10,000
-        entries takes tens of milliseconds, and nobody should wait for it to see the table)."""
-        read = read_stores(self.environment)
-        inventory = read.inventory
-        if self.probe_state is None:
-            self.probe_state = ProbeState.default(self.environment.env)
-        self.app.call_from_thread(self.show_inventory, inventory, message, select, read.index)
-        # The audit waits for the table's frame: on two cores it would otherwise compete with
-        # the first drawing of the rows.
-        drawn = threading.Event()
-        self.app.call_from_thread(self.call_after_refresh, drawn.set)
-        drawn.wait(timeout=5)
-        findings = run_audit(
-            inventory, self.environment.home, self.probe_state, now=self.clock(), backup_dir=self.backup_dir()
-        )
-        self.app.call_from_thread(self.set_findings, findings)
+    @on(Audited)
+    def _audited(self, event: Audited) -> None:
+        self.set_findings(event.findings)
 
     def show_inventory(
         self,
@@ -312,7 +274,8 @@ class MainScreen(Screen[None]):
     ) -> None:
         self.inventory = inventory
         self.audited = False  # until the audit of these stores arrives (set_findings)
-        self.tests.inventory, self.tests.probe_state = inventory, self.probe_state
+        self.reader.inventory = self.edits.inventory = self.tests.inventory = inventory
+        self.tests.probe_state = self.probe_state
         banner = self.query_one("#banner", Static)
         banner.display = inventory.blocked is not None
         if inventory.blocked:
@@ -371,7 +334,7 @@ class MainScreen(Screen[None]):
     @on(CredentialTable.Chosen)
     def _chosen(self, event: CredentialTable.Chosen) -> None:
         """Enter on a row: edit it when it can be edited, else read its detail."""
-        if self._why_not_editable(event.row) is None:
+        if self.edits.why_not_editable(event.row) is None:
             self.action_edit()
         else:
             self.detail.focus()
@@ -436,239 +399,68 @@ class MainScreen(Screen[None]):
             direction = "descending" if event.reverse else "ascending"
             self.say(f"Sorted by {COLUMNS[event.column]}, {direction} (o: next column, O: reverse).", timeout=2)
 
-    # -- writes ------------------------------------------------------------------------
+    # -- changes to the stores (ui/widgets/credential_edits) ------------------------------
 
-    def writable_stores(self) -> list[Store]:
-        assert self.inventory is not None
-        return [
-            s for s in self.inventory.stores if s.writable and self.inventory.snapshots[s.id].state in WRITABLE_STATES
-        ]
+    @property
+    def edits(self) -> CredentialEdits:
+        return self.query_one(CredentialEdits)
 
     def action_add(self) -> None:
-        if self.inventory is None:
-            return
-        stores = self.writable_stores()
-        if not stores:
-            self.say("No store can be written: see the store list for why.", "error")
-            return
-        from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm
-
-        form = CredentialForm(
-            self.inventory, stores, default_store=self.inventory.default_write_store(), home=self.environment.home
-        )
-        self.app.push_screen(form, self._form_done)
+        self.edits.add()
 
     def action_edit(self) -> None:
         row = self.selected_row()
-        if row is None or self.inventory is None:
+        if row is None:
             self.say("Select an entry first.", "warning")
             return
-        problem = self._why_not_editable(row)
-        if problem is not None:
-            self.say(problem, "warning")
-            return
-        from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm
-
-        form = CredentialForm(
-            self.inventory,
-            [row.store],
-            default_store=row.store,
-            home=self.environment.home,
-            editing=row,
-            probe_url=self.probe_state.urls.get(row.key, "") if self.probe_state else "",
-        )
-        self.app.push_screen(form, self._form_done)
-
-    def _why_not_editable(self, row: Row, moving: bool = False) -> str | None:
-        spec = KINDS[row.entry.credential.kind]
-        if not spec.editable:
-            return f"{spec.label} entries are read-only here; delete is possible."
-        if not row.store.writable:
-            return f"{row.store.name} is read-only (as it is for rattler): edit it by hand."
-        snapshot = self.inventory.snapshots[row.store.id] if self.inventory else None
-        if not moving and snapshot is not None and snapshot.state not in WRITABLE_STATES:
-            return f"{row.store.name} cannot be written: {snapshot.message}"
-        return None
-
-    def _form_done(self, result: FormResult | SignInStart | None) -> None:
-        from pixi_auth_tui.ui.dialogs.credential_form import SignInStart
-
-        if isinstance(result, SignInStart):
-            if self.inventory is not None:
-                self.oauth.sign_in(self.inventory, self.environment.home, result.key, result.store_id)
-            return None
-        if result is None or self.inventory is None:
-            return
-        store = self.inventory.store(result.store_id)
-        assert store is not None
-        inventory = self.inventory
-        if result.probe_url and probe_url_problem(result.key, result.credential, result.probe_url) is None:
-            self.tests.remember_url(result.key, result.probe_url)
-        self.run_write(
-            lambda: save_credential(inventory, store, result.key, result.credential, seen=result.seen),
-            select=(store.id, result.key),
-        )
+        self.edits.edit(row)
 
     def action_move(self) -> None:
         row = self.selected_row()
         if row is None:
             self.say("Select an entry first.", "warning")
             return
-        problem = self._why_not_editable(row, moving=True)
-        if row.store.chain != "conda":
-            problem = f"{row.store.name} entries belong to uv's chain (a service and a user name): add it anew."
-        if problem is not None:
-            self.say(problem, "warning")
-            return
-        # Only rattler's stores: a host key is no keyring service, and uv's stores are not pixi's.
-        targets = [s for s in self.writable_stores() if s.id != row.store.id and s.chain == "conda"]
-        if not targets:
-            self.say("There is no other writable store to move to.", "warning")
-            return
-
-        def chosen(target_id: str | None) -> None:
-            target = self.inventory.store(target_id) if target_id and self.inventory else None
-            if target is not None:
-                self._move(row, target, None)
-
-        from pixi_auth_tui.ui.dialogs.move import MoveScreen
-
-        self.app.push_screen(MoveScreen(row, targets, self.environment.home), chosen)
-
-    def _move(self, row: Row, target: Store, keep: Keep | None) -> None:
-        if self.inventory is None:
-            return
-        inventory, backups = self.inventory, self.backup_dir()
-
-        def operation() -> Outcome:
-            try:
-                return move_entry(inventory, row, target, keep=keep, backup_dir=backups)
-            except TargetHoldsKey as held:  # nothing was written: the person chooses
-                self.app.call_from_thread(self._choose_keep, row, target, held)
-                return Outcome(f"{target.name} already holds {row.key}: choose which to keep", changed=False)
-
-        self.run_write(operation, select=(target.id, row.key))
-
-    def _choose_keep(self, row: Row, target: Store, held: TargetHoldsKey) -> None:
-        """The target already holds the key: show both, and let the person keep one."""
-        from pixi_auth_tui.ui.dialogs.keep_choice import KeepChoiceScreen
-
-        rows = self.inventory.rows if self.inventory else []
-        there = next((r for r in rows if r.store.id == target.id and r.key == row.key), None)
-        tests = (self.last_result(row), self.last_result(there) if there is not None else None)
-        active = row.status in WINNING, there is not None and there.status in WINNING
-
-        def answered(keep: Keep | None) -> None:
-            if keep is not None:
-                self._move(row, target, keep)
-            else:
-                self.say("Nothing was moved.")
-
-        screen = KeepChoiceScreen(
-            row.key, held.moving, held.there, tests, active, self.backup_dir(), self.environment.home
-        )
-        self.app.push_screen(screen, answered)
+        self.edits.move(row)
 
     def action_undo_move(self) -> None:
-        if not self.moves or self.inventory is None:
-            self.say("No move to undo.", "warning")
-            return
-        undo, inventory = self.moves[-1], self.inventory
-
-        def operation() -> Outcome:
-            outcome = undo_move(inventory, undo)
-            self.app.call_from_thread(self._forget_move, undo)
-            return outcome
-
-        self.run_write(operation, select=(undo.source_id, undo.key))
-
-    def _forget_move(self, undo: MoveUndo) -> None:
-        if undo in self.moves:
-            self.moves.remove(undo)
-
-    def _reopen_edit(self, store_id: str, key: str) -> None:
-        """The entry changed under an open form: open it again on what is there now."""
-        if self.table.select_entry(store_id, key):
-            self.action_edit()
+        self.edits.undo_move()
 
     def action_delete(self) -> None:
         row = self.selected_row()
         if row is None or self.inventory is None:
             self.say("Select an entry first.", "warning")
             return
-        if not row.store.writable:
-            self.say(f"{row.store.name} is read-only (as it is for rattler): edit it by hand.", "warning")
+        if is_oauth(row.entry.credential) and row.store.writable:
+            self.oauth.sign_out(self.inventory, row)  # revoke at the provider, then remove
             return
-        if is_oauth(row.entry.credential):
-            return self.oauth.sign_out(self.inventory, row)  # revoke at the provider, then remove
-        inventory = self.inventory
-        after = successor_after_delete(inventory, row)
-        if row.store.id == UV_STORE:
-            who = f" for {row.entry.item_ref}" if row.entry.item_ref else ""
-            consequence = (
-                f"uv will then find nothing in its credentials.toml under {row.key}{who} "
-                "(the same as `uv auth logout`)."
-            )
-        elif row.store.chain != "conda":
-            consequence = (
-                f"`keyring get {row.key} {row.entry.item_ref}` will then find nothing: uv takes no password "
-                "from this entry for PyPI indexes."
-            )
-        elif row.status is Status.BLOCKING:
-            consequence = f"pixi then stops matching this entry for {row.key}" + (
-                f" and uses {after.key} in {after.store.name}." if after else " and still sends no credential."
-            )
-        elif row.status is not Status.ACTIVE:
-            consequence = "pixi does not use this entry, so nothing changes for pixi."
-        elif after is None:
-            consequence = f"pixi will then send no credential for {row.key}."
-        elif after.key == row.key:
-            consequence = f"pixi will then use the entry for {row.key} in {after.store.name}."
-        else:
-            consequence = f"pixi will then use {after.key} in {after.store.name} for {row.key}."
-        question = f"Delete {row.key} from {row.store.name}?\n\n{consequence}"
+        self.edits.delete(row)
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.run_write(lambda: delete_entry(inventory, row))
+    def action_unlock(self) -> None:
+        self.edits.unlock()
 
-        self.app.push_screen(ConfirmScreen(question, confirm="Delete"), answered)
+    @on(EditAgain)
+    def _edit_again(self, event: EditAgain) -> None:
+        """The entry changed under an open form: open it again on what is there now."""
+        if self.table.select_entry(event.store_id, event.key):
+            self.action_edit()
 
-    def run_write(self, operation: Callable[[], Outcome], select: tuple[str, str] | None = None) -> None:
-        self._write(operation, select)
+    @on(UrlChosen)
+    def _url_chosen(self, event: UrlChosen) -> None:
+        self.tests.remember_url(event.key, event.url)
 
-    @work(thread=True, exclusive=True, group="write", description="write")
-    def _write(self, operation: Callable[[], Outcome], select: tuple[str, str] | None) -> None:
-        reopen: tuple[str, str] | None = None
-        try:
-            outcome: Outcome | None = operation()
-        except EntryChanged as err:
-            # Another program changed the entry while the form was open: nothing was written.
-            self.app.call_from_thread(self.say, f"{err} The form is opened again on the new value.", "error", 12)
-            outcome, reopen = None, select if err.current is not None else None
-        except StoreError as err:
-            self.app.call_from_thread(self.say, f"Nothing changed: {err}", "error", 10)
-            outcome, select = None, None
-        if outcome is not None and outcome.undo is not None:
-            self.app.call_from_thread(self.moves.append, outcome.undo)
-            outcome = replace(outcome, message=f"{outcome.message} (z undoes it)")
-        # Re-read every store, so the table shows what is really there now.
-        self._read_and_show(outcome, select)
-        if reopen is not None:
-            self.app.call_from_thread(self._reopen_edit, *reopen)
+    @on(SignInAsked)
+    def _sign_in_asked(self, event: SignInAsked) -> None:
+        if self.inventory is not None:
+            self.oauth.sign_in(self.inventory, self.environment.home, event.key, event.store_id)
 
     # -- audit -------------------------------------------------------------------------
-
-    def backup_dir(self) -> Path:
-        state = self.probe_state or ProbeState.default(self.environment.env)
-        return state.path.parent / "backups"
 
     def action_audit(self) -> None:
         from pixi_auth_tui.ui.audit_screen import AuditContext, AuditScreen
 
         shown = (self.inventory, self.findings) if self.inventory is not None and self.audited else None
         context = AuditContext(
-            self.environment, self.clock, self.probe_state, self.backup_dir(), self.fix_history, shown
+            self.environment, self.clock, self.probe_state, self.reader.backup_dir(), self.fix_history, shown
         )
         self.app.push_screen(AuditScreen(context, report_to=self), self._jump_to)
 
@@ -679,9 +471,7 @@ class MainScreen(Screen[None]):
     def action_workspace(self) -> None:
         from pixi_auth_tui.ui.workspace_screen import WorkspaceContext, WorkspaceScreen
 
-        if self.probe_state is None:
-            self.probe_state = ProbeState.default(self.environment.env)
-        context = WorkspaceContext(self.environment, self.probe_state, self.action_refresh)
+        context = WorkspaceContext(self.environment, self.reader.probes(), self.action_refresh)
         remembered = Path(self.preferences.workspace) if self.preferences.workspace else None
         paths = getattr(self.app, "workspace_paths", None) or (
             [remembered] if remembered and remembered.exists() else []
@@ -747,34 +537,3 @@ class MainScreen(Screen[None]):
         selected = self.selected_row()
         if selected is not None and row_id(selected) == row_id(row):
             self._render_detail(selected)
-
-    # -- keychain ----------------------------------------------------------------------
-
-    def action_unlock(self) -> None:
-        store = self.inventory.store(KEYCHAIN) if self.inventory else None
-        if store is None or Ability.UNLOCK not in store.abilities:
-            self.say("This keychain cannot be unlocked from here.", "warning")
-            return
-        assert self.inventory is not None
-        snapshot = self.inventory.snapshots[KEYCHAIN]
-        if snapshot.state is StoreState.OK:
-            self.say("The keychain is already unlocked.")
-            return
-        if snapshot.state is not StoreState.LOCKED:
-            self.say(f"The keychain cannot be unlocked: {snapshot.message}", "warning", 10)
-            return
-        self.say("Asking the keychain to unlock: answer its password prompt…", timeout=10)
-        self._unlock(store)
-
-    @work(thread=True, exclusive=True, group="write")
-    def _unlock(self, store: Store) -> None:
-        try:
-            unlocked = store.unlock()
-        except StoreError as err:
-            self.app.call_from_thread(self.say, f"The keychain stays locked: {err}", "error", 10)
-            return
-        if unlocked:
-            self.app.call_from_thread(self.say, "Keychain unlocked.")
-        else:
-            self.app.call_from_thread(self.say, "The keychain stays locked (the prompt was dismissed).", "warning")
-        self._read_and_show(None, None)
