@@ -102,6 +102,7 @@ class MainScreen(Screen[None]):
         Binding("T", "test_all", "Test all", show=False, id="test-all"),
         Binding("a", "audit", "Audit", id="audit"),
         Binding("w", "workspace", "Workspace", show=False, id="workspace"),
+        Binding("s", "status", "Status per host", show=False, id="status"),
         Binding("l", "sign_in", "Sign in (OAuth)", show=False, id="sign-in"),
         Binding("R", "oauth_refresh", "Refresh OAuth token now", show=False, id="oauth-refresh"),
         Binding("r", "reread", "Refresh", show=False, id="refresh"),
@@ -481,6 +482,13 @@ class MainScreen(Screen[None]):
             self.preferences = replace(self.preferences, workspace=str(paths[0]))
             self.post_message(self.Remember(workspace=str(paths[0])))
         self.app.push_screen(WorkspaceScreen(paths, context), self._jump_to)
+
+    def action_status(self) -> None:
+        """`s`: what `pixi-auth-tui status` says, per host (ui/status_screen)."""
+        from pixi_auth_tui.ui.status_screen import StatusContext, StatusScreen
+
+        context = StatusContext(self.environment, self.reader.probes(), self.clock, self.inventory)
+        self.app.push_screen(StatusScreen(context), self._jump_to)
 
     def _jump_to(self, target: tuple[str, str] | None) -> None:
         if target is None:
