@@ -595,13 +595,16 @@ DIALOG_WINDOW = 3.0  # seconds the frames of opening a dialog are read for, at m
 IDLE_SECONDS = 8.0
 
 
-def dialog_floor_argv(home: Path) -> list[str]:
-    return [sys.executable, __file__, "--child", "dialog-floor", "--home", str(home)]
+def dialog_floor_argv(home: Path, same_controls: bool = False) -> list[str]:
+    child = "dialog-floor-same" if same_controls else "dialog-floor"
+    return [sys.executable, __file__, "--child", child, "--home", str(home)]
 
 
-def child_dialog_floor(home: Path) -> None:
+def child_dialog_floor(home: Path, same_controls: bool) -> None:
     """The floor: a bare Textual app with the same table, whose `n` opens a dialog of a title,
-    three inputs, two buttons and a footer (the add form of a two-field kind)."""
+    three inputs, two buttons and a footer. With `same_controls`, the dialog has the controls
+    our add form shows for a token: a label over each of the key, a kind Select, the token, a
+    store Select and the test URL, and three buttons — Textual's own cost of that form."""
     from pixi_auth_tui.ui.widgets.credential_table import COLUMNS
     from pixi_auth_tui.ui.widgets.line_table import LineTable
     from rich.text import Text
@@ -609,7 +612,7 @@ def child_dialog_floor(home: Path) -> None:
     from textual.binding import BindingType
     from textual.containers import Vertical
     from textual.screen import ModalScreen
-    from textual.widgets import Button, Footer, Input, Label
+    from textual.widgets import Button, Footer, Input, Label, Select
 
     keys = list(json.loads((home / ".rattler" / "credentials.json").read_text()))
 
@@ -617,6 +620,26 @@ def child_dialog_floor(home: Path) -> None:
         BINDINGS: ClassVar[list[BindingType]] = [("escape", "dismiss", "Cancel"), ("ctrl+s", "dismiss", "Save")]
 
         def compose(self) -> ComposeResult:
+            if same_controls:
+                kinds = [(name, name) for name in ("Bearer", "Conda", "Basic", "S3", "Sign in")]
+                stores = [(name, name) for name in ("keychain", "credentials.json", "auth file")]
+                with Vertical():
+                    yield Label("Add a credential")
+                    yield Label("Key")
+                    yield Input()
+                    yield Label("Kind")
+                    yield Select(kinds, value="Bearer", allow_blank=False)
+                    yield Label("Token")
+                    yield Input(password=True)
+                    yield Label("Store")
+                    yield Select(stores, value="keychain", allow_blank=False)
+                    yield Label("Test URL")
+                    yield Input(placeholder="https://host/channel/noarch/repodata.json")
+                    yield Button("Save")
+                    yield Button("Test")
+                    yield Button("Cancel")
+                yield Footer()
+                return
             with Vertical():
                 yield Label("Add credential")
                 yield Input(placeholder="key")
@@ -666,11 +689,18 @@ def bench_dialog(repeats: int, files: int) -> None:
     home = make_home(files)
     ours: list[float] = []
     floor: list[float] = []
-    idle: dict[str, list[float]] = {"ours": [], "floor": []}
+    same: list[float] = []
+    idle: dict[str, list[float]] = {"ours": [], "floor": [], "same": []}
+    cases = (
+        ("floor", dialog_floor_argv(home), floor),
+        ("same", dialog_floor_argv(home, same_controls=True), same),
+        ("ours", APP_ARGV, ours),
+    )
     try:
-        open_dialog(dialog_floor_argv(home), home), open_dialog(APP_ARGV, home)  # warm-up
+        for _name, argv, _into in cases:  # warm-up
+            open_dialog(argv, home)
         for _ in range(repeats):
-            for name, argv, into in (("floor", dialog_floor_argv(home), floor), ("ours", APP_ARGV, ours)):
+            for name, argv, into in cases:
                 took, rate = open_dialog(argv, home)
                 if took is not None:
                     into.append(took)
@@ -678,8 +708,12 @@ def bench_dialog(repeats: int, files: int) -> None:
     finally:
         shutil.rmtree(home, ignore_errors=True)
     print(f"\n`n` (add form) on a pty {SIZE[0]}×{SIZE[1]}, {files} entries: key → end of the opening's last frame")
-    print(f"  bare app, same table, a 3-input dialog : {spread(floor)}")
-    print(f"  pixi-auth-tui                          : {spread(ours)}")
+    print(f"  bare app, same table, a 3-input dialog          : {spread(floor)}")
+    print(f"  bare app, same table, the form's visible controls: {spread(same)}")
+    print(f"  pixi-auth-tui                                   : {spread(ours)}")
+    gaps = [o - f for o, f in zip(ours, same, strict=False)]
+    met = verdict(statistics.median(gaps), 0.030) if gaps else "no pairs"
+    print(f"  gap to the same controls (pairwise)             : {spread(gaps)}   {met}")
     print(
         f"  idle {IDLE_SECONDS:.0f} s with the dialog open, bytes/s: ours "
         f"{' '.join(f'{v:.0f}' for v in idle['ours'])}; floor {' '.join(f'{v:.0f}' for v in idle['floor'])} "
@@ -738,7 +772,7 @@ def main() -> int:
         choices=("start", "keychain", "huge", "filter", "dialog", "memory", "writes"),
         default=["start", "keychain", "huge", "filter", "dialog", "memory", "writes"],
     )
-    parser.add_argument("--child", choices=("bare", "floor", "filter-floor", "dialog-floor"))
+    parser.add_argument("--child", choices=("bare", "floor", "filter-floor", "dialog-floor", "dialog-floor-same"))
     parser.add_argument("--bus")
     parser.add_argument("--home", type=Path)
     args = parser.parse_args()
@@ -751,8 +785,8 @@ def main() -> int:
     if args.child == "filter-floor":
         child_filter_floor(args.home)
         return 0
-    if args.child == "dialog-floor":
-        child_dialog_floor(args.home)
+    if args.child in ("dialog-floor", "dialog-floor-same"):
+        child_dialog_floor(args.home, same_controls=args.child == "dialog-floor-same")
         return 0
 
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, load {os.getloadavg()[0]:.1f}")

@@ -16,6 +16,7 @@ from typing import NoReturn
 import pytest
 from pixi_auth_tui.core.redact import REDACTOR
 from pixi_auth_tui.system.paths import Environment
+from textual.widget import Widget
 
 from tests.keyring_daemon import KeyringDaemon, keyring_missing_reason
 from tests.servers import RepoServer, start_repo_server
@@ -248,3 +249,10 @@ def _record_notifications(monkeypatch):
 def said(app) -> list[str]:
     """The messages `app` has notified, oldest first."""
     return list(_SAID.get(app, []))
+
+
+def form_line(form: Widget, line_id: str) -> str:
+    """What a form's hint, warning or error line says ("" while it has said nothing: the form
+    mounts such a line only when it first has something to say)."""
+    found = form.query(f"#{line_id}")
+    return str(found.first().render()) if found and found.first().display else ""

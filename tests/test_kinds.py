@@ -38,7 +38,7 @@ from pixi_auth_tui.core.model import (
     send_problem,
 )
 from pixi_auth_tui.core.redact import redact
-from pixi_auth_tui.core.validation import MAX_SECRET_CHARS, build_credential
+from pixi_auth_tui.core.validation import FIELDS_BY_KIND, MAX_SECRET_CHARS, build_credential
 from pixi_auth_tui.engine.inventory import Row, Status, describe_request
 from pixi_auth_tui.probe.request import ProbeOptions, _authorise, masked_url
 from pixi_auth_tui.probe.state import default_probe_url
@@ -46,7 +46,7 @@ from pixi_auth_tui.stores.base import Entry, Store
 from pixi_auth_tui.stores.macos import MacKeychainStore
 from pixi_auth_tui.stores.memory import MemoryKeychainStore
 from pixi_auth_tui.ui.app import AuthApp
-from pixi_auth_tui.ui.dialogs.credential_form import ALL_FIELDS, CredentialForm
+from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm
 from textual.widgets import Input, Select
 
 from tests.conftest import make_env
@@ -236,7 +236,7 @@ async def test_set_and_the_form_refuse_the_same_values_with_the_same_sentence(ho
             form.query_one("#kind", Select).value = KIND_CHOICES[kind]
             await pilot.pause()
             form.query_one("#key", Input).value = key
-            for name in ALL_FIELDS:
+            for name in FIELDS_BY_KIND[KIND_CHOICES[kind]]:  # the form mounts only the chosen kind's fields
                 form.query_one(f"#{name}", Input).value = values.get(name, "")
             await pilot.pause()
             await pilot.press("ctrl+s")

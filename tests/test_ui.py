@@ -57,10 +57,9 @@ async def fill(pilot, values: dict[str, str]):
     screen = pilot.app.screen
     for name, value in values.items():
         widget = screen.query_one(f"#{name}")
+        widget.value = value
         if isinstance(widget, Select):
-            widget.value = value
-        else:
-            widget.value = value
+            await pilot.pause()  # the form mounts the fields of a kind when it is chosen
     await pilot.pause()
 
 

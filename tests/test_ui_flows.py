@@ -22,9 +22,8 @@ from pixi_auth_tui.ui.widgets.store_summary import StoreSummary
 from textual import events
 from textual.geometry import Region
 from textual.widgets import Button, Input, Label, OptionList, Select
-from textual.widgets._footer import FooterKey
 
-from tests.conftest import make_env, said
+from tests.conftest import form_line, make_env, said
 from tests.test_ui import detail, screen_text, select_row, settle, write_json
 
 SIZES = [(120, 40), (80, 24)]
@@ -65,7 +64,7 @@ def footer_keys(app) -> list[tuple[str, str]]:
     height = app.screen.size.height
     return [
         (k.key_display, k.description)
-        for k in app.screen.query(FooterKey)
+        for k in app.screen.query("FooterKey")  # Textual's key widget, by its CSS type (its module is private)
         if k.display and k.region.height and k.region.bottom == height and not k.has_class("-command-palette")
     ]
 
@@ -565,13 +564,12 @@ async def test_form_suggestions_s3_preselect_and_multi_line_paste(home, size):
         await pilot.press("n")
         await pilot.pause()
         form = app.screen
-        hint = form.query_one("#key-hint")
         key = form.query_one("#key", Input)
         await pilot.press(*INVALID_KEYS[0])  # typed, as a person would
         for invalid in INVALID_KEYS:  # no "would store this as" for any of them
             key.value = invalid
             await pilot.pause()
-            assert "would store" not in str(hint.render()), invalid
+            assert "would store" not in form_line(form, "key-hint"), invalid
             assert form.suggestion is None and ("^g", "Use suggested key") not in await settled_footer(pilot)
         key.value = "example.org"
         await pilot.pause()
@@ -580,7 +578,7 @@ async def test_form_suggestions_s3_preselect_and_multi_line_paste(home, size):
         await pilot.press("ctrl+g")  # accept the suggestion with one key
         await pilot.pause()
         assert key.value == "*.example.org"
-        assert "would store" not in str(form.query_one("#key-hint").render())
+        assert "would store" not in form_line(form, "key-hint")
         assert ("^g", "Use suggested key") not in await settled_footer(pilot)  # and its key is gone
         key.value = "s3://bucket"
         await pilot.pause()

@@ -1,18 +1,17 @@
 """What the cold start's shortcuts must keep: the Footer's keys (built once, rebuilt only when
 they change) and the filter box answering `/` and Escape."""
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 from pixi_auth_tui.ui.app import AuthApp
+from pixi_auth_tui.ui.keys_footer import KeysFooter
 from pixi_auth_tui.ui.widgets.credential_table import CredentialTable
-from pixi_auth_tui.ui.widgets.keys_footer import KeysFooter
 from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input
-from textual.widgets._footer import FooterKey
 
 from tests.conftest import make_env, until
 from tests.test_ui import settle, write_json
@@ -21,11 +20,12 @@ BREAKPOINTS = {"-narrow", "-medium", "-wide", "-short", "-tall"}
 MAIN_KEYS = ["Add", "Edit", "Move", "Delete", "Filter", "Test", "Audit", "Help", "Quit", "palette"]
 
 
-def footer_keys(app: App[None]) -> list[FooterKey]:
-    return list(app.screen.query_one(Footer).query(FooterKey))
+def footer_keys(app: App[None]) -> list[Any]:
+    """Textual's key widgets, by their CSS type (their module is private)."""
+    return list(app.screen.query_one(Footer).query("FooterKey"))
 
 
-def described(keys: list[FooterKey]) -> list[str]:
+def described(keys: list[Any]) -> list[str]:
     return [key.description for key in keys if key.description]
 
 

@@ -5,7 +5,7 @@ from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm
 from textual.widgets import Static
 
-from tests.conftest import make_env
+from tests.conftest import form_line, make_env
 from tests.test_ui import settle
 
 
@@ -27,7 +27,7 @@ async def test_no_warning_when_the_default_is_rattler_auth_file(home):
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, CredentialForm)
-        assert not app.screen.query_one("#store-warning", Static).display
+        assert form_line(app.screen, "store-warning") == ""
 
 
 async def test_a_secret_the_windows_keychain_refuses_goes_where_pixi_auth_login_falls_back(home):

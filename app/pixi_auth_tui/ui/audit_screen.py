@@ -20,7 +20,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from pixi_auth_tui.audit.findings import Finding, Severity, run_audit, summary
 from pixi_auth_tui.audit.fixes import FixHistory, apply_fix, consequence, undo_fix
@@ -32,6 +32,7 @@ from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.dialogs.fix_choice import FixChoiceScreen
+from pixi_auth_tui.ui.keys_footer import KeysFooter
 from pixi_auth_tui.ui.widgets.line_table import LineTable
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
@@ -91,7 +92,7 @@ class AuditScreen(Screen[tuple[str, str] | None]):
         yield LineTable(id="findings")
         with VerticalScroll(id="finding-pane"):
             yield Static("", id="finding-detail")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#findings", LineTable)

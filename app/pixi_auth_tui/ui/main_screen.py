@@ -36,6 +36,7 @@ from pixi_auth_tui.probe.state import ProbeResult, ProbeState
 from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.system.preferences import DETAIL_PLACES, Preferences
 from pixi_auth_tui.ui import present
+from pixi_auth_tui.ui.keys_footer import KeysFooter
 from pixi_auth_tui.ui.messages import (
     Audited,
     EditAgain,
@@ -54,7 +55,6 @@ from pixi_auth_tui.ui.widgets.connection_tests import ConnectionTests
 from pixi_auth_tui.ui.widgets.credential_edits import CredentialEdits
 from pixi_auth_tui.ui.widgets.credential_table import COLUMNS, CredentialTable, row_id
 from pixi_auth_tui.ui.widgets.detail_pane import DetailPane
-from pixi_auth_tui.ui.widgets.keys_footer import KeysFooter
 from pixi_auth_tui.ui.widgets.store_reader import StoreReader
 from pixi_auth_tui.ui.widgets.store_summary import StoreSummary
 

@@ -24,7 +24,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from pixi_auth_tui.core.model import Credential, is_oauth
 from pixi_auth_tui.engine.inventory import Inventory, Row
@@ -32,6 +32,7 @@ from pixi_auth_tui.oauth import info
 from pixi_auth_tui.oauth.info import LoginPlan, OAuthFailure
 from pixi_auth_tui.stores.base import Store, StoreError, StoreState
 from pixi_auth_tui.ui import present
+from pixi_auth_tui.ui.keys_footer import KeysFooter
 from pixi_auth_tui.ui.messages import Said, StoresChanged
 from pixi_auth_tui.ui.terminal_text import PlainInput
 
@@ -169,7 +170,7 @@ class SignInForm(ModalScreen[SignInRequest | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Sign in", variant="primary", id="signin")
                 yield Button("Cancel", id="cancel")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self._hint()
@@ -261,7 +262,7 @@ class SignInDialog(ModalScreen[str | None]):
             yield Static("", id="countdown")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._tick)

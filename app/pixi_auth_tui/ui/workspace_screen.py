@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Header, Input, Select, Static
 from textual.worker import Worker
 
 from pixi_auth_tui.audit.findings import Severity
@@ -30,6 +30,7 @@ from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm, FormResult, SignInStart
+from pixi_auth_tui.ui.keys_footer import KeysFooter
 from pixi_auth_tui.ui.widgets.line_table import LineTable
 from pixi_auth_tui.workspace.check import ProbePlan, run_check
 from pixi_auth_tui.workspace.findings import login_key
@@ -112,7 +113,7 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         yield LineTable(id="hosts")
         with VerticalScroll(id="host-pane"):
             yield Static("", id="host-detail")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#hosts", LineTable)

@@ -18,7 +18,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widget import Widget
+from textual.widgets import Button, Input, Label, Select, Static
 
 from pixi_auth_tui.core.hostkeys import key_problem, normalise_login_key
 from pixi_auth_tui.core.model import EDITABLE_KINDS, KIND_LABELS, KINDS, Credential, field_value
@@ -35,6 +36,7 @@ from pixi_auth_tui.probe.state import default_probe_url, remembered_url_problem
 from pixi_auth_tui.stores.base import Store
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs import box_css
+from pixi_auth_tui.ui.keys_footer import KeysFooter
 from pixi_auth_tui.ui.terminal_text import PlainInput
 
 # Every typed field of every editable kind, once (Bearer and conda tokens share `token`).
@@ -46,6 +48,17 @@ KEY_LABEL = "Key (host or *.wildcard)"
 KEYRING_KEY_LABEL = "Keyring service (the index URL, or its host)"
 UV_KEY_LABEL = "uv service (the index URL, or its host)"
 UV_STORE = "uv"  # uv's credentials.toml (pixi_auth_tui.pypi.uv_credentials.STORE_ID)
+
+# The lines that speak about a field, in their order under it. Each is mounted when it first has
+# something to say: most forms are opened, filled and saved without any of them.
+MESSAGE_LINES = {
+    "key": ("key-hint", "key-error"),
+    "kind": ("kind-warning",),
+    "store": ("store-warning", "store-error"),
+    "probe-url": ("probe-url-error", "test-result"),
+    **{name: (f"{name}-error",) for name in ALL_FIELDS},
+}
+LINE_CLASSES = {"hint": "hint", "result": "hint", "warning": "warning", "error": "error"}
 
 # The add form's "Sign in (OAuth/OIDC)" kind: saving hands the host over to the sign-in dialog.
 SIGN_IN_KIND = "OAuth"
@@ -142,13 +155,13 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         )
         # Key, kind and store are fixed while editing (the title names them): not shown then.
         fixed = "fixed" if editing else ""
-        with VerticalScroll(id="dialog"):
+        # Not focusable itself: the focus goes straight to a field (which scrolls into view),
+        # not to the box first and then restyles all of it on the way to the field.
+        with VerticalScroll(id="dialog", can_focus=False):
             yield Label(Text(plain(title)), classes="title")
             with Vertical(classes=f"field-group {fixed}"):
                 yield Label(KEY_LABEL, id="key-label")
                 yield SingleLineInput(value=editing.key if editing else "", id="key", disabled=editing is not None)
-                yield Static("", id="key-hint", classes="hint")
-                yield Static("", id="key-error", classes="error")
                 yield Label("Kind")
                 yield Select(
                     [(KIND_LABELS[k], k) for k in EDITABLE_KINDS]
@@ -158,20 +171,10 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
                     id="kind",
                     disabled=editing is not None,
                 )
-                yield Static("", id="kind-warning", classes="warning")
-            for name in ALL_FIELDS:
-                with Vertical(id=f"group-{name}", classes="field-group"):
-                    yield Label(FIELD_LABELS[name])
-                    yield SingleLineInput(
-                        id=name,
-                        password=name in SECRET_FIELDS,
-                        placeholder="leave empty to keep the current value"
-                        if editing and name in SECRET_FIELDS
-                        else "",
-                        value=self._prefill(name),
-                    )
-                    yield Static("", id=f"{name}-error", classes="error")
-            with Vertical(classes=f"field-group {fixed}"):
+            # Only the shown kind's fields: another kind's are mounted when it is chosen.
+            for name in FIELDS_BY_KIND.get(kind, ()):
+                yield self._field_group(name)
+            with Vertical(id="store-group", classes=f"field-group {fixed}"):
                 yield Label("Store")
                 yield Select(
                     [(Text(f"{s.name} — {present.display_path(s.location, self.home)}"), s.id) for s in self.stores],
@@ -180,20 +183,30 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
                     id="store",
                     disabled=editing is not None,
                 )
-                yield Static("", id="store-warning", classes="warning")
-                yield Static("", id="store-error", classes="error")
             yield Label("Test URL (optional: test before saving; remembered)")
             yield SingleLineInput(
                 value=self.probe_url, placeholder="https://host/channel/noarch/repodata.json", id="probe-url"
             )
-            yield Static("", id="probe-url-error", classes="error")
-            yield Static("", id="test-result", classes="hint")
             with Horizontal(classes="buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Test", id="test")
                 yield Button("Rotate instead", variant="warning", id="rotate-instead")
                 yield Button("Cancel", id="cancel")
-        yield Footer()
+        yield KeysFooter()
+
+    def _field_group(self, name: str) -> Vertical:
+        secret = name in SECRET_FIELDS
+        return Vertical(
+            Label(FIELD_LABELS[name]),
+            SingleLineInput(
+                id=name,
+                password=secret,
+                placeholder="leave empty to keep the current value" if self.editing and secret else "",
+                value=self._prefill(name),
+            ),
+            id=f"group-{name}",
+            classes="field-group",
+        )
 
     def _prefill(self, name: str) -> str:
         if self.editing is None or name in SECRET_FIELDS:
@@ -205,7 +218,9 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         self.query_one("#rotate-instead").display = False
         if self.editing is not None and self.editing.store.chain != "conda":
             # A keyring entry is its service and user name: only the password can be rotated.
-            self.query_one("#username", Input).disabled = True
+            username = self._field("username")
+            if username is not None:
+                username.disabled = True
         self._show_fields()
         self._update_hints()
         self.first_field().focus()
@@ -222,10 +237,24 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
     def _kind(self) -> str:
         return str(self.query_one("#kind", Select).value)
 
+    def _field(self, name: str) -> Input | None:
+        """The field's input, or None while no chosen kind has needed it (it is not mounted)."""
+        found = self.query(f"#{name}").results(Input)
+        return next(found, None)
+
+    def _typed(self, name: str) -> str:
+        field = self._field(name)
+        return "" if field is None else field.value.strip()
+
     def _show_fields(self) -> None:
         wanted = FIELDS_BY_KIND.get(self._kind(), ())
-        for name in ALL_FIELDS:
-            self.query_one(f"#group-{name}").display = name in wanted
+        missing = [self._field_group(name) for name in wanted if self._field(name) is None]
+        if missing:
+            self.query_one("#dialog").mount_all(missing, before="#store-group")
+        for group in self.query(".field-group").results(Vertical):
+            name = (group.id or "").removeprefix("group-")
+            if name in FIELD_LABELS:
+                group.display = name in wanted
         self.query_one("#test").display = self._kind() != SIGN_IN_KIND
 
     @on(Select.Changed, "#kind")
@@ -291,7 +320,7 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
             from pixi_auth_tui.pypi.uv_credentials import UvCredentialsStore, key_hint
 
             if isinstance(uv, UvCredentialsStore):
-                user = self.query_one("#username", Input).value.strip()
+                user = self._typed("username")
                 hint.append(plain(key_hint(uv, key, user)))  # typed text: escapes shown, never acted on
         elif self._pypi_store() is not None:
             hint.append(plain(self._keyring_hint(key)))  # typed text: escapes shown, never acted on
@@ -318,7 +347,7 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         from pixi_auth_tui.pypi.keyring_entries import keyring_services, service_problem, url_username, user_at_advice
 
         service = key.strip()
-        user = self.query_one("#username", Input).value.strip()
+        user = self._typed("username")
         if not service:
             return "Key: the keyring service uv asks — the index URL (https://host/simple) or the host"
         problem = service_problem(service)
@@ -355,15 +384,30 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
 
     def _set_line(self, selector: str, text: Text) -> None:
         """Hints, warnings and errors take a line only while they have something to say."""
-        line = self.query_one(selector, Static)
+        line = next(self.query(selector).results(Static), None)
+        if line is None:
+            if not text.plain:
+                return  # never said anything: nothing to clear
+            line = self._mount_line(selector.removeprefix("#"))
         # An update relayouts the whole form; per keystroke, only a line that changed pays it.
         if line.content == text and line.display == bool(text.plain):
             return
         line.update(text)
         line.display = bool(text.plain)
 
+    def _mount_line(self, line_id: str) -> Static:
+        field, lines = next((field, lines) for field, lines in MESSAGE_LINES.items() if line_id in lines)
+        # Under its field, after the lines of that field that come before it and are there.
+        earlier = [self.query(f"#{name}").first() for name in lines[: lines.index(line_id)] if self.query(f"#{name}")]
+        anchor = earlier[-1] if earlier else self.query_one(f"#{field}")
+        line = Static("", id=line_id, classes=LINE_CLASSES[line_id.rsplit("-", 1)[1]])
+        box = anchor.parent
+        assert isinstance(box, Widget)  # a field of this form is always in a group or the box
+        box.mount(line, after=anchor)
+        return line
+
     def _values(self) -> dict[str, str]:
-        return {name: self.query_one(f"#{name}", Input).value for name in ALL_FIELDS}
+        return {name: field.value for name in ALL_FIELDS if (field := self._field(name)) is not None}
 
     def action_save(self) -> None:
         self._save()
@@ -467,8 +511,8 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
 
     def _focus_first_error(self) -> None:
         for name in ("key", *ALL_FIELDS, "probe-url"):
-            field = self.query_one(f"#{name}", Input)
-            if self.errors.get(name) and field.focusable:
+            field = self._field(name)
+            if field is not None and self.errors.get(name) and field.focusable:
                 field.focus()
                 return
 

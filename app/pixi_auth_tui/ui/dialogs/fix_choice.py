@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from pixi_auth_tui.audit.findings import Finding
@@ -20,6 +20,7 @@ from pixi_auth_tui.core.redact import plain
 from pixi_auth_tui.engine.inventory import Inventory
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs import box_css
+from pixi_auth_tui.ui.keys_footer import KeysFooter
 
 
 def describe_fix(fix: Fix, finding: Finding, inventory: Inventory | None) -> Text:
@@ -64,7 +65,7 @@ class FixChoiceScreen(ModalScreen[str | None]):
                 *(Option(describe_fix(fix, self.finding, self.inventory), id=fix.id) for fix in self.finding.fixes),
                 id="choices",
             )
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         choices = self.query_one("#choices", OptionList)

@@ -11,10 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs import box_css
+from pixi_auth_tui.ui.keys_footer import KeysFooter
 
 ABOUT = (
     "\nRows are in pixi's lookup order: the first store holding a key wins; the same key in later "
@@ -46,7 +47,7 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="dialog"):
             yield Static(text)
             yield Button("Close", id="close")
-        yield Footer()
+        yield KeysFooter()
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:

@@ -12,13 +12,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Button, Label, Static
 
 from pixi_auth_tui.core.redact import plain
 from pixi_auth_tui.engine.operations import Holder
 from pixi_auth_tui.probe.state import ProbeResult
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs import box_css
+from pixi_auth_tui.ui.keys_footer import KeysFooter
 
 KeepAnswer = Literal["moved", "target"]
 
@@ -87,7 +88,7 @@ class KeepChoiceScreen(ModalScreen[KeepAnswer | None]):
                 yield Button("1 Keep the moved one", variant="primary", id="keep-moved")
                 yield Button("2 Keep the one there", id="keep-target")
                 yield Button("Cancel", id="cancel")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()

@@ -11,13 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label, Select, Static
+from textual.widgets import Button, Label, Select, Static
 
 from pixi_auth_tui.core.redact import plain
 from pixi_auth_tui.engine.inventory import Row
 from pixi_auth_tui.stores.base import Store
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs import box_css
+from pixi_auth_tui.ui.keys_footer import KeysFooter
 
 
 class MoveScreen(ModalScreen[str | None]):
@@ -53,7 +54,7 @@ class MoveScreen(ModalScreen[str | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Move", variant="primary", id="move")
                 yield Button("Cancel", id="cancel")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#target", Select).focus()
