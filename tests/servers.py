@@ -340,6 +340,8 @@ class PrefixDevStandIn:
     accepts_minted: bool = True
     mint_bodies: list[dict] = field(default_factory=list)
     seen: list[Seen] = field(default_factory=list)
+    moved_to: str = "/"  # GET /moved/<path> answers 302 to <moved_to><path> (a channel behind a redirect)
+    minted_goes_to: str = ""  # set: a request with the minted token is redirected there
 
 
 def start_prefix_dev(state: PrefixDevStandIn, tls_context) -> ThreadingHTTPServer:
@@ -365,7 +367,17 @@ def start_prefix_dev(state: PrefixDevStandIn, tls_context) -> ThreadingHTTPServe
         def do_GET(self) -> None:
             auth = self.headers.get("Authorization")
             state.seen.append(Seen(self.path, auth))
-            if state.accepts_minted and auth == f"Bearer {state.minted}":
+            if self.path.startswith("/moved/"):
+                self.send_response(302)
+                self.send_header("Location", state.moved_to + self.path[len("/moved/") :])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            elif state.minted_goes_to and auth == f"Bearer {state.minted}":
+                self.send_response(302)
+                self.send_header("Location", state.minted_goes_to)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            elif state.accepts_minted and auth == f"Bearer {state.minted}":
                 self._answer(200, REPODATA)
             else:
                 self._answer(401, b"", challenge=True)

@@ -70,6 +70,7 @@ def job(home: Path, monkeypatch: pytest.MonkeyPatch, prefix_dev) -> tuple[Prefix
     state.mint_bodies.clear()
     state.mint_status, state.accepts_minted, state.minted = 200, True, MINTED
     state.challenge = 'Bearer realm="prefix.dev"'
+    state.moved_to, state.minted_goes_to = "/", ""
     return state, endpoint
 
 
@@ -126,6 +127,23 @@ def test_each_way_the_sign_in_fails_is_said(job, change: dict, outcome: str, exi
     failed = next(f for f in report["findings"] if f["code"] == "ci-sign-in-failed")
     assert said in failed["explanation"] and code == exit_code
     assert MINTED not in out
+
+
+def test_a_channel_behind_a_redirect(job, home: Path) -> None:
+    """pixi's client follows redirects below the middleware: the challenge is the last answer's,
+    the mint is at the requested URL's origin, the token follows redirects within it only."""
+    state, _endpoint = job
+    (home / "ws" / "pixi.toml").write_text(MANIFEST.replace("/my-private", "/moved/my-private"))
+    code, report, _out, _err = check()
+    tested = report["hosts"][0]["ci_sign_in_test"]
+    assert (tested["outcome"], code) == ("accepted", 0), tested
+    assert [s.path for s in state.seen if s.authorization][-1] == "/my-private/noarch/repodata.json"
+    # A redirect to another host: the token is not carried there, and the test says so.
+    state.minted_goes_to = "https://elsewhere.example/my-private/noarch/repodata.json"
+    code, report, out, _err = check()
+    tested = report["hosts"][0]["ci_sign_in_test"]
+    assert tested["outcome"] == "unverified" and "elsewhere.example, another host" in tested["message"]
+    assert code == 6 and MINTED not in out  # (check's exit for a host that could not be judged)
 
 
 def test_a_job_refused_its_id_token_never_reaches_the_mint(job, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -95,6 +95,31 @@ async def _bounded_body(response: httpx.Response) -> bytes:
     return body[: MAX_ANSWER_BYTES + 1]
 
 
+MAX_REDIRECTS = 5
+
+
+async def _replay(
+    client: httpx.AsyncClient, url: str, minted: str, timeout: float
+) -> tuple[httpx.Response, str | None]:
+    """The request again with the minted token; redirects followed within the origin only (the
+    token never leaves it; reqwest drops Authorization on a redirect to another host). Returns the
+    last answer, and the other host a redirect pointed at, if any."""
+    import httpx
+
+    current = httpx.URL(url)
+    for _ in range(MAX_REDIRECTS + 1):
+        request = client.build_request("GET", current, headers={"Authorization": f"Bearer {minted}"})
+        response = await asyncio.wait_for(client.send(request, stream=True), timeout)
+        await response.aclose()
+        if not response.is_redirect:
+            return response, None
+        target = current.join(response.headers.get("location", ""))
+        if (target.scheme, target.host, target.port) != (current.scheme, current.host, current.port):
+            return response, target.host
+        current = target
+    return response, None
+
+
 async def sign_in(
     url: str,
     id_token: Callable[[], IdTokenAnswer],
@@ -113,7 +138,11 @@ async def sign_in(
         return SignInTest(UNVERIFIED, "pixi signs in only to https URLs on prefix.dev or its subdomains")
     host = httpx.URL(url).host
     try:
-        first = await asyncio.wait_for(client.send(client.build_request("GET", url), stream=True), timeout)
+        # Redirects followed, as pixi's reqwest follows them below the middleware: the challenge
+        # it reacts to is the last answer's (nothing secret travels on this request).
+        first = await asyncio.wait_for(
+            client.send(client.build_request("GET", url), stream=True, follow_redirects=True), timeout
+        )
         await first.aclose()
     except (TimeoutError, httpx.HTTPError) as err:
         verdict, message = connection_failure(err, timeout)
@@ -131,7 +160,7 @@ async def sign_in(
     answer = await asyncio.to_thread(id_token)
     if answer.token is None:
         return SignInTest(NOT_ASKED if answer.obtained is None else NO_ID_TOKEN, answer.message, answer.obtained)
-    mint_url = first.request.url.join(MINT_PATH)
+    mint_url = httpx.URL(url).join(MINT_PATH)  # the origin of the URL pixi requested, not a redirect's
     try:
         minting = await asyncio.wait_for(
             client.send(client.build_request("POST", mint_url, json={"token": answer.token}), stream=True), timeout
@@ -163,14 +192,13 @@ async def sign_in(
     if problem:
         return SignInTest(MINT_UNUSABLE, f"{problem}: rattler drops it and pixi gets the 401", True, True)
     try:
-        replay = await asyncio.wait_for(
-            client.send(client.build_request("GET", url, headers={"Authorization": f"Bearer {minted}"}), stream=True),
-            timeout,
-        )
-        await replay.aclose()
+        replay, away = await _replay(client, url, minted, timeout)
     except (TimeoutError, httpx.HTTPError) as err:
         verdict, message = connection_failure(err, timeout)
         return SignInTest(UNVERIFIED, f"minted a token, then {verdict.value}: {message}", True, True)
+    if away is not None:
+        said = f"minted a token; {host} redirected to {away}, another host, where pixi's client sends no token"
+        return SignInTest(UNVERIFIED, said, True, True, replay.status_code)
     code = replay.status_code
     if 200 <= code < 300:
         return SignInTest(ACCEPTED, f"minted a prefix.dev token; {host} accepted it (HTTP {code})", True, True, code)
@@ -183,9 +211,6 @@ async def sign_in(
             True,
             code,
         )
-    if replay.is_redirect:
-        said = f"minted a token; {host} redirected (HTTP {code}), not followed"
-        return SignInTest(UNVERIFIED, said, True, True, code)
     return SignInTest(UNVERIFIED, f"minted a token; {host} answered HTTP {code}", True, True, code)
 
 
