@@ -105,6 +105,8 @@ def test_without_json_the_masks_come_before_any_other_output(job) -> None:
     lines = out.getvalue().splitlines()
     masks = [line for line in lines if line.startswith("::add-mask::")]
     assert masks and lines[: len(masks)] == masks, lines[:5]
+    said = "    CI sign-in, as pixi does it: accepted — minted a prefix.dev token; prefix.dev accepted it (HTTP 200)"
+    assert said in lines
     assert MINTED not in "\n".join(lines[len(masks) :]) + err.getvalue()
 
 

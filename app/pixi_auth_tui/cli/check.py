@@ -161,6 +161,8 @@ def print_report(report: CheckReport, stream: TextIO) -> None:
             out.write(f"    uv → {index.url}: {index.verdict} · {got}\n")
         if host.last is not None:
             out.write(f"    last test: {host.last.verdict.value} — {host.last.message}\n")
+        if host.ci_token is not None:
+            out.write(f"    CI sign-in, as pixi does it: {host.ci_token.outcome} — {host.ci_token.message}\n")
         if host.anonymous is not None and host.anonymous.status is not None:
             out.write(f"    without a credential: HTTP {host.anonymous.status}\n")
         elif host.anonymous is not None and host.anonymous.message == PLAIN_HTTP_TOKEN:
