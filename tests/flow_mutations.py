@@ -39,6 +39,7 @@ FORM = "app/pixi_auth_tui/ui/dialogs/credential_form.py"
 MAIN = "app/pixi_auth_tui/ui/main_screen.py"
 TESTS = "app/pixi_auth_tui/ui/widgets/connection_tests.py"
 TABLE = "app/pixi_auth_tui/ui/widgets/credential_table.py"
+LINE_TABLE = "app/pixi_auth_tui/ui/widgets/line_table.py"
 EDITS = "app/pixi_auth_tui/ui/widgets/credential_edits.py"
 
 MUTATIONS = [
@@ -73,7 +74,7 @@ MUTATIONS = [
         [
             (
                 "app/pixi_auth_tui/engine/operations.py",
-                "    if len(existing) == 1 and dumps_credential",
+                "    if same and not repair and dumps_credential",
                 "    if False and dumps_credential",
             )
         ],
@@ -87,7 +88,7 @@ MUTATIONS = [
         [
             (
                 FORM,
-                '                yield Button("Cancel", id="cancel")\n        yield Footer()',
+                '                yield Button("Cancel", id="cancel")\n        yield KeysFooter()',
                 '                yield Button("Cancel", id="cancel")',
             )
         ],
@@ -260,9 +261,9 @@ MUTATIONS = [
         "End stops one row short of the last (only the first window is loaded)",
         [
             (
-                TABLE,
-                "            self.select_index(len(self.shown_rows) - 1)",
-                "            self.select_index(len(self.shown_rows) - 2)",
+                LINE_TABLE,
+                "        self.move_cursor(self.row_count - 1)",
+                "        self.move_cursor(self.row_count - 2)",
             )
         ],
         "test_table_keys_enter_home_end_and_the_detail_pane_starts_at_the_top[120x40]",
@@ -489,7 +490,7 @@ MUTATIONS = [
             ),
             (
                 "app/pixi_auth_tui/ui/widgets/store_summary.py",
-                '            line.append(" (u unlocks)")',
+                '            part.append(" (u unlocks)")',
                 "            pass",
             ),
         ],

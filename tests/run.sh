@@ -27,5 +27,7 @@ if [ "${PIXI_AUTH_TUI_TEXTUAL:-}" = newest ]; then
     .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade textual
     .venv/bin/python -c "import importlib.metadata as m; print('textual', m.version('textual'))"
 fi
-# Two workers: one per core; each starts its own private keyring daemon.
-exec .venv/bin/python -m pytest -n 2 -p no:cacheprovider "$@"
+# Three workers on CI's two cores, each with its own private keyring daemon: a UI test spends a
+# good part of its time waiting for the app to go idle (Textual's Pilot waits after every key),
+# and a third worker uses those waits. Figures in bench/RESULTS.md ("Test suite").
+exec .venv/bin/python -m pytest -n 3 -p no:cacheprovider "$@"

@@ -104,6 +104,11 @@ def start_repo_server() -> tuple[RepoServer, ThreadingHTTPServer]:
     return state, server
 
 
+def _set(event: threading.Event) -> threading.Event:
+    event.set()
+    return event
+
+
 # -- a scripted server for the probe tests -------------------------------------------------------
 
 
@@ -119,7 +124,9 @@ class ScriptedServer:
     valid_basic: tuple[str, str] = ("user", "pass")
     valid_conda: str = "conda-good"
     redirect_to: str = ""
-    delay: float = 0.0
+    # Cleared, every request waits until it is set again (a test holds answers back while it
+    # looks at what is in flight: a condition, never a time).
+    answering: threading.Event = field(default_factory=lambda: _set(threading.Event()))
 
     @property
     def base(self) -> str:
@@ -158,8 +165,7 @@ def start_scripted_server(state: ScriptedServer, tls_context=None) -> ThreadingH
             ok = state.credential_ok(path, auth)
             if path.startswith("/t/"):
                 path = "/" + path.split("/", 3)[3]
-            if state.delay:
-                _time.sleep(state.delay)
+            state.answering.wait()
             if path.startswith("/public"):
                 self._json(200, {"public": True})
             elif path.startswith("/missing"):

@@ -64,10 +64,11 @@ def test_no_session_bus_is_one_line_with_the_plain_text_consequence(home, tmp_pa
     assert "Fix: run inside `dbus-run-session`" in finding["explanation"]
 
 
-def test_the_user_bus_in_xdg_runtime_dir_is_used_as_libdbus_does(own_daemon: KeyringDaemon, home) -> None:
-    """pixi's libdbus falls back to $XDG_RUNTIME_DIR/bus when DBUS_SESSION_BUS_ADDRESS is unset."""
-    SecretServiceStore(own_daemon.address).set("fallback.example", BearerToken("via-user-bus-0123456789"))
-    inv = load_inventory(env_without_bus(home, XDG_RUNTIME_DIR=str(own_daemon.run_dir)))
+def test_the_user_bus_in_xdg_runtime_dir_is_used_as_libdbus_does(keychain, keyring_daemon: KeyringDaemon, home) -> None:
+    """pixi's libdbus falls back to $XDG_RUNTIME_DIR/bus when DBUS_SESSION_BUS_ADDRESS is unset.
+    (The shared daemon, emptied by `keychain`: this test only reads, nothing to lock or kill.)"""
+    keychain.set("fallback.example", BearerToken("via-user-bus-0123456789"))
+    inv = load_inventory(env_without_bus(home, XDG_RUNTIME_DIR=str(keyring_daemon.run_dir)))
     snap = inv.snapshots[KEYCHAIN]
     assert snap.state is StoreState.OK, snap.message
     assert [e.key for e in snap.entries] == ["fallback.example"]

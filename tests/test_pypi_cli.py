@@ -183,3 +183,42 @@ def test_test_store_uv_and_netrc_uv_ask_the_index_as_uv_sends_the_entry(
     assert code == 0 and "ACCEPTED" in out
     code, out, _ = run("test", "nope.example", "--store", "uv")
     assert code == 3
+
+
+BEARER_AND_TOKEN = (
+    '[[credential]]\nservice = "https://idx3.example.com/"\nscheme = "bearer"\ntoken = "bearer-tok-123456"\n\n'
+    '[[credential]]\nservice = "https://idx3.example.com/"\nusername = "__token__"\nscheme = "basic"\n'
+    'password = "basic-tok-654321"\n'
+)
+
+
+def test_remove_takes_out_a_bearer_entry_through_the_one_delete(home: Path, tmp_path: Path) -> None:
+    """uv reads `scheme = "bearer"` entries (its `login --token` writes user `__token__`, scheme
+    basic: a bearer entry is written by hand or another tool). `remove --store uv` said it was not
+    stored (failed before). Now the CLI and the UI's `d` share operations.delete_entry: without
+    --username the `__token__` entry goes first, byte for byte as `uv auth logout` leaves the file,
+    then the bearer one (which `uv auth logout` cannot remove at all)."""
+    from pixi_auth_tui.engine.inventory import load_inventory
+    from pixi_auth_tui.engine.operations import delete_entry
+
+    from tests.conftest import make_env
+
+    path, theirs = uv_file(home), uv_file(tmp_path / "theirs")
+    for file in (path, theirs):
+        file.parent.mkdir(parents=True)
+        file.write_text(BEARER_AND_TOKEN)
+    assert uv(tmp_path / "theirs", "logout", "https://idx3.example.com/simple").returncode == 0
+    code, out, err = run("remove", "https://idx3.example.com/simple", "--store", "uv")
+    assert code == 0, err
+    assert path.read_bytes() == theirs.read_bytes() and "bearer-tok" in path.read_text()
+    assert uv(tmp_path / "theirs", "logout", "https://idx3.example.com/simple").returncode != 0  # uv: stuck
+    code, out, err = run("remove", "https://idx3.example.com/simple", "--store", "uv")
+    assert code == 0 and path.read_text() == "credential = []\n", (out, err)
+    code, out, _ = run("remove", "https://idx3.example.com/simple", "--store", "uv")
+    assert code == 3 and "is not stored" in out
+    # the UI's `d` on the bearer row, beside a __token__ entry: the one delete takes the bearer one
+    path.write_text(BEARER_AND_TOKEN)
+    inventory = load_inventory(make_env(home, XDG_DATA_HOME=str(home / ".local/share")), pypi=True)
+    bearer = next(r for r in inventory.rows if r.store.id == "uv" and r.entry.item_ref is None)
+    delete_entry(inventory, bearer)
+    assert "bearer-tok" not in path.read_text() and "basic-tok-654321" in path.read_text()

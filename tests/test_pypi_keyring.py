@@ -362,3 +362,30 @@ def test_a_plugin_is_detected_and_its_token_tested_as_uv_asks(pypi_env, tmp_path
     assert code == 0, (out, err)
     assert "plugins: fake-mint-keyring" in out and "ACCEPTED" in out
     assert PLUGIN_PASSWORD not in out + err
+
+
+@pytest.mark.keychain
+def test_a_keychain_reached_only_through_xdg_runtime_dir_is_not_the_keyring_commands(
+    pypi_env, keyring_daemon, tmp_path, monkeypatch
+):
+    """pixi's libdbus finds the keychain at $XDG_RUNTIME_DIR/bus when DBUS_SESSION_BUS_ADDRESS is
+    unset; the `keyring` program uv runs does not (jeepney reads DBUS_SESSION_BUS_ADDRESS alone:
+    the real command is asked here). The Python keyring store answers as that program does, and
+    now says why and what to export (it said only "no keyring backend": failed before)."""
+    workspace(tmp_path, monkeypatch, ["https://alice@idx.example/simple"])
+    set_done = real_keyring(pypi_env, "set", "https://idx.example/simple", "alice", secret="pw-xdg-1234567\n")
+    assert set_done.returncode == 0
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS")
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(keyring_daemon.run_dir))
+    got = real_keyring(dict(os.environ), "get", "https://idx.example/simple", "alice")
+    assert got.returncode != 0 and "pw-xdg" not in got.stdout  # what uv gets from it: nothing
+    code, out, err = run("list", "--json")
+    assert code == 0, err
+    stores = {s["id"]: s for s in json.loads(out)["stores"]}
+    assert stores["keychain"]["state"] == "ok"  # rattler's libdbus: the user bus
+    python_keyring = stores["keyring-pypi"]
+    assert python_keyring["state"] == "unavailable"
+    assert f"export DBUS_SESSION_BUS_ADDRESS=unix:path={keyring_daemon.run_dir}/bus" in python_keyring["message"]
+    code, out, _ = run("resolve", "https://alice@idx.example/simple", "--pypi", "--json")
+    keyring_layer = next(layer for layer in json.loads(out)["layers"] if layer["layer"] == "keyring")
+    assert keyring_layer["outcome"] == "nothing" and "pw-xdg" not in out

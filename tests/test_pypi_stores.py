@@ -83,11 +83,11 @@ def test_rotate_remove_and_several_entries_match_uv(tmp_path: Path) -> None:
     assert uv_store.save(path, "a.example.com", "alice", "two").changed is False  # nothing to write
     for service, user in (("https://a.example.com/simple", "alice"), ("b.example.com", "bob")):
         assert uv(theirs, "logout", service, "--username", user).returncode == 0
-        assert uv_store.remove(path, service, user).changed
+        assert uv_store.delete(path, uv_store.login_service(service).href, user).changed
     assert uv(theirs, "logout", "http://localhost:8080/", "--username", "carol").returncode == 0
-    assert uv_store.remove(path, "http://localhost:8080/", "carol").changed
+    assert uv_store.delete(path, uv_store.login_service("http://localhost:8080/").href, "carol").changed
     assert path.read_text() == uv_file(theirs).read_text() == "credential = []\n"
-    assert uv_store.remove(path, "b.example.com", "bob").changed is False
+    assert uv_store.delete(path, uv_store.login_service("b.example.com").href, "bob").changed is False
 
 
 def test_uv_refuses_what_uv_auth_login_refuses(tmp_path: Path) -> None:

@@ -281,3 +281,24 @@ async def test_uv_store_is_offered_outside_a_workspace_before_its_file_exists(
         check=False,
     )
     assert read_back.stdout.rstrip("\n") == "carol-pw-112233", read_back.stderr
+
+
+async def test_the_test_url_example_fits_the_chosen_store(home: Path) -> None:
+    """The form's test-URL placeholder showed a conda channel's repodata for uv's store too
+    (failed before): a PyPI store shows an index URL, a conda store a channel's repodata."""
+    app = AuthApp(Environment(home=home, env={**os.environ, **uv_env(home)}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, CredentialForm)
+        probe = form.query_one("#probe-url", Input)
+        conda_store = form.query_one("#store", Select).value
+        assert "repodata.json" in probe.placeholder
+        form.query_one("#store", Select).value = "uv"
+        await settle(pilot)
+        assert probe.placeholder == "https://host/simple/ (the index URL)"
+        form.query_one("#store", Select).value = conda_store
+        await settle(pilot)
+        assert "repodata.json" in probe.placeholder

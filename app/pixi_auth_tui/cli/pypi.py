@@ -162,15 +162,39 @@ def cmd_set_uv(environment: Environment, args: argparse.Namespace, out: TextIO, 
 
 
 def cmd_remove_uv(environment: Environment, args: argparse.Namespace, out: TextIO) -> int:
+    """`remove KEY --store uv`: the entry `uv auth logout KEY [--username U]` removes — without a
+    user name uv's `__token__` — or, when the service has none, its `scheme = "bearer"` entry (which
+    has no user name, so `uv auth logout` cannot remove it). Through operations.delete_entry, the
+    UI's `d`: one delete for both."""
+    from pixi_auth_tui.engine.operations import delete_entry
     from pixi_auth_tui.pypi import uv_store
+    from pixi_auth_tui.pypi.uv_credentials import STORE_ID
+    from pixi_auth_tui.stores.base import StoreState
 
-    path = uv_store.credentials_path(environment.env, environment.home)
     try:
-        outcome = uv_store.remove(path, args.key, args.username)
-    except uv_store.UvStoreError as err:
-        raise UsageError(str(err)) from err
-    out.write(f"{outcome.message}\n")
-    return EXIT_OK if outcome.changed else EXIT_NOT_FOUND
+        service = uv_store.login_service(args.key)
+    except uv_store.ServiceError as err:
+        raise UsageError(f"{args.key!r} is no service uv accepts: {err}") from err
+    inventory = load_inventory(environment, pypi=True)
+    store = inventory.store(STORE_ID)
+    assert store is not None  # (pypi=True: always among the stores)
+    snapshot = inventory.snapshots[STORE_ID]
+    if snapshot.state not in (StoreState.OK, StoreState.MISSING):
+        raise UsageError(f"{store.location}: {snapshot.message}; fix it first, nothing was removed")
+    by_user = {r.entry.item_ref: r for r in inventory.rows if r.store.id == STORE_ID and r.key == service.href}
+    # without a user name: uv's __token__, else the bearer entry (which has none)
+    wanted: list[str | None] = [args.username] if args.username else [uv_store.TOKEN_USER, None]
+    row = next((by_user[user] for user in wanted if user in by_user), None)
+    if row is None:
+        who = f"{args.username}@{service.href}" if args.username else service.href
+        out.write(f"{who} is not stored in {store.location}\n")
+        return EXIT_NOT_FOUND
+    delete_entry(inventory, row, as_seen=False)
+    user = row.entry.item_ref
+    who = service.href if user in (None, uv_store.TOKEN_USER) else f"{user}@{service.href}"
+    kind = " (its bearer token)" if user is None else ""
+    out.write(f"removed {who}{kind} from uv's credentials.toml ({store.location})\n")
+    return EXIT_OK
 
 
 # -- `test URL --pypi`: the index asked the way uv asks it --------------------------------------

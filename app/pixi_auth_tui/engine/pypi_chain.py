@@ -20,7 +20,7 @@ Hugging Face/S3/GCS/Azure providers, and `UV_INDEX_<NAME>_*` variables (pixi nam
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -123,6 +123,17 @@ class UvSide:
         return cls(uv_netrc.load(env, home), uv_store.load(env, home), env, keyring_provider or "disabled", run_keyring)
 
 
+@dataclass(frozen=True)
+class UvRequest:
+    """One request to an index, as each layer of uv's chain looks it up."""
+
+    side: UvSide
+    request_url: str  # what uv requests (no user info)
+    index_url: str  # the index, without user info, as the url crate writes it (the keyring is asked for it)
+    host: str  # netrc's machine
+    username: str | None  # the user name uv looks a password up for (None: none)
+
+
 def keyring_provider_for(env: dict[str, str], home: Path, workspace: Path | None) -> tuple[str, list[str]]:
     """pixi's `pypi-config.keyring-provider` (global files, then the workspace's .pixi/config.toml)."""
     from pixi_auth_tui.system.manifest import read_config
@@ -171,9 +182,8 @@ def resolve_pypi(
         )
     request_url = request_url or _request_url(clean, project)
     host = parsed.host
-    scheme = parsed.scheme
-    host_port = host + (f":{parsed.port}" if parsed.port is not None else "")
     result = PypiResolution(shown, request_url, host, side.keyring_provider, [], None)
+    anonymous = UvRequest(side, request_url, clean, host, None)
     layers = result.layers
     if side.netrc.note:
         result.notes.append(side.netrc.note)
@@ -202,10 +212,10 @@ def resolve_pypi(
             )
         assert user is not None
         layers.append(Layer(URL, "user name", "a user name without a password: uv looks for the password first", user))
-        return _uv_chain(result, side, request_url, clean, scheme, host, host_port, user, "first request")
+        return _uv_chain(result, replace(anonymous, username=user), "first request")
 
     if inventory is None:
-        return _uv_chain(result, side, request_url, clean, scheme, host, host_port, None, "after 401/403/404")
+        return _uv_chain(result, anonymous, "after 401/403/404")
     # 2. rattler's layer (pixi's).
     rattler = _rattler_layer(inventory, request_url)
     layers.append(rattler)
@@ -216,20 +226,20 @@ def resolve_pypi(
             rattler.outcome = "user name"
             rattler.detail += "; its password is empty, so uv takes it as a user name and looks for the password"
             user_only = _basic_user(cred)
-            return _uv_chain(result, side, request_url, clean, scheme, host, host_port, user_only, "first request")
+            return _uv_chain(result, replace(anonymous, username=user_only), "first request")
         if cred is not None and KINDS[cred.kind].sends == "conda-path":  # (the path, not a header)
             result.notes.append(
                 "rattler puts this conda token into the path (/t/<token>/); uv sees no credential and, "
                 "if the server refuses, runs its own chain below"
             )
             result.winner, result.when = rattler, "first request"
-            return _uv_chain(result, side, request_url, clean, scheme, host, host_port, None, "after 401/403/404")
+            return _uv_chain(result, anonymous, "after 401/403/404")
         result.winner, result.when = rattler, "first request"
         request = describe_request_for(inventory, request_url)
         result.authorization = request.headers.get("Authorization") if request else None
-        _later_shadowed(result, side, request_url, clean, scheme, host, host_port, None)
+        _later_shadowed(result, anonymous)
         return result
-    return _uv_chain(result, side, request_url, clean, scheme, host, host_port, None, "after 401/403/404")
+    return _uv_chain(result, anonymous, "after 401/403/404")
 
 
 @dataclass(frozen=True)
@@ -290,29 +300,19 @@ def _rattler_layer(inventory: Inventory, url: str) -> Layer:
     )
 
 
-def _uv_chain(
-    result: PypiResolution,
-    side: UvSide,
-    request_url: str,
-    index_url: str,
-    scheme: str,
-    host: str,
-    host_port: str,
-    username: str | None,
-    when: str,
-) -> PypiResolution:
-    found = _uv_lookups(result, side, request_url, index_url, scheme, host, host_port, username, stop=True)
+def _uv_chain(result: PypiResolution, request: UvRequest, when: str) -> PypiResolution:
+    found = _uv_lookups(result, request, stop=True)
     if found is not None:
         result.winner, result.when = found, when
         assert found.credential is not None
         result.authorization = _authorization(found.credential)
-        _later_shadowed(result, side, request_url, index_url, scheme, host, host_port, username, after=found.id)
+        _later_shadowed(result, request, after=found.id)
         return result
-    if username is not None and result.winner is None:
+    if request.username is not None and result.winner is None:
         # Nothing had the password: uv sends the request with the user name alone.
         owner = next(layer for layer in result.layers if layer.outcome == "user name")
         result.winner, result.when = owner, when
-        result.authorization = _basic_header(username, None)
+        result.authorization = _basic_header(request.username, None)
     return result
 
 
@@ -329,41 +329,21 @@ def _authorization(cred: Credential) -> str:
     return f"Bearer {masked_secret(cred)}"
 
 
-def _uv_lookups(
-    result: PypiResolution,
-    side: UvSide,
-    request_url: str,
-    index_url: str,
-    scheme: str,
-    host: str,
-    host_port: str,
-    username: str | None,
-    stop: bool,
-) -> Layer | None:
+def _uv_lookups(result: PypiResolution, request: UvRequest, stop: bool) -> Layer | None:
     """uv's own chain in order, each layer added to `result.layers`; the first that supplies
     a credential (with `stop`, the later ones are then not consulted)."""
     winner: Layer | None = None
     for step in (_netrc_layer, _store_layer, _keyring_layer):
         if winner is not None and stop:
             break
-        layer = step(side, request_url, index_url, scheme, host, host_port, username)
+        layer = step(request)
         result.layers.append(layer)
         if layer.outcome == "sends" and winner is None:
             winner = layer
     return winner
 
 
-def _later_shadowed(
-    result: PypiResolution,
-    side: UvSide,
-    request_url: str,
-    index_url: str,
-    scheme: str,
-    host: str,
-    host_port: str,
-    username: str | None,
-    after: str | None = None,
-) -> None:
+def _later_shadowed(result: PypiResolution, request: UvRequest, after: str | None = None) -> None:
     """The layers after the winner: never consulted for this request; "shadowed" where they
     hold one too (the keyring is not run for this — that asks a program, which may prompt or
     mint a token)."""
@@ -372,13 +352,13 @@ def _later_shadowed(
     used = result.winner.name if result.winner else ""
     for layer_id in order[start:]:
         if layer_id == KEYRING:
-            if side.keyring_provider == SUBPROCESS and username is not None:
+            if request.side.keyring_provider == SUBPROCESS and request.username is not None:
                 result.layers.append(Layer(KEYRING, "not consulted", f"{used} comes first"))
             else:
-                result.layers.append(_keyring_layer(side, request_url, index_url, scheme, host, host_port, username))
+                result.layers.append(_keyring_layer(request))
             continue
         step = _netrc_layer if layer_id == NETRC else _store_layer
-        layer = step(side, request_url, index_url, scheme, host, host_port, username)
+        layer = step(request)
         if layer.outcome == "sends":
             layer.outcome = "shadowed"
             layer.detail = f"{layer.detail}: would supply one too, but {used} comes first"
@@ -388,10 +368,8 @@ def _later_shadowed(
         result.layers.append(layer)
 
 
-def _netrc_layer(
-    side: UvSide, request_url: str, index_url: str, scheme: str, host: str, host_port: str, username: str | None
-) -> Layer:
-    netrc = side.netrc
+def _netrc_layer(request: UvRequest) -> Layer:
+    netrc, host, username = request.side.netrc, request.host, request.username
     if netrc.path is None:
         return Layer(NETRC, "nothing", "no netrc file ($NETRC or ~/.netrc)")
     where = str(netrc.path)
@@ -410,10 +388,8 @@ def _netrc_layer(
     return Layer(NETRC, "sends", what, entry.login, mask(entry.password, human=True), where, cred)
 
 
-def _store_layer(
-    side: UvSide, request_url: str, index_url: str, scheme: str, host: str, host_port: str, username: str | None
-) -> Layer:
-    store = side.store
+def _store_layer(request: UvRequest) -> Layer:
+    store, request_url, username = request.side.store, request.request_url, request.username
     where = str(store.path)
     if not store.exists:
         return Layer(UV_STORE, "nothing", "no credentials.toml", where=where)
@@ -431,9 +407,8 @@ def _store_layer(
     return Layer(UV_STORE, "sends", f"service {entry.service.href}", entry.username, secret, where, cred)
 
 
-def _keyring_layer(
-    side: UvSide, request_url: str, index_url: str, scheme: str, host: str, host_port: str, username: str | None
-) -> Layer:
+def _keyring_layer(request: UvRequest) -> Layer:
+    side, username = request.side, request.username
     if side.keyring_provider != SUBPROCESS:
         return Layer(
             KEYRING, "not consulted", 'pixi\'s pypi-config.keyring-provider is not "subprocess", so uv never asks'
@@ -445,7 +420,7 @@ def _keyring_layer(
             'uv asks the keyring only when the URL names a user ("Skipping keyring fetch … without '
             'username"): write the user into the index URL, e.g. https://USER@host/simple',
         )
-    urls = keyring_services(index_url)
+    urls = keyring_services(request.index_url)
     if not urls:
         return Layer(KEYRING, "nothing", "uv asks keyring only for http(s) index URLs")
     asked = ", then ".join(f"`keyring get {u} {username}`" for u in urls)

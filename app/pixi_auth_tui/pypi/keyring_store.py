@@ -136,10 +136,11 @@ class PythonKeyringStore(Store):
                 StoreState.OK,
                 "no PyPI index URL to look up (keyring cannot list its entries)",
             )
+        hint = user_bus_hint(self.env)
         try:
             backend = library_backend()
         except StoreError as err:
-            return Snapshot(self.id, StoreState.UNAVAILABLE, str(err))
+            return Snapshot(self.id, StoreState.UNAVAILABLE, f"{err}{hint}")
         self.backend = backend_name(backend)
         self.location = f"keyring library, backend {self.backend}"
         found: dict[tuple[str, str], Entry] = {}
@@ -155,7 +156,9 @@ class PythonKeyringStore(Store):
         except StoreError as err:
             return Snapshot(self.id, StoreState.ERROR, str(err))
         except Exception as err:  # keyring's backends raise their own errors (locked, no daemon …)
-            return Snapshot(self.id, _state_for(err), f"{self.backend}: {_first_line(err)}")
+            return Snapshot(self.id, _state_for(err), f"{self.backend}: {_first_line(err)}{hint}")
+        if hint and type(backend).__module__ != "keyring.backends.SecretService":
+            problems.append(f"not the Secret Service{hint}")
         self._held = set(found)
         self._plugins = {}
         message_tail = ""
@@ -338,6 +341,24 @@ class PythonKeyringStore(Store):
 def _as_json(user: str, password: str | None) -> list[str]:
     """The entry as rattler's JSON (what `was` holds), or none."""
     return [] if password is None else [dumps_credential(BasicHTTP(user, password))]
+
+
+def user_bus_hint(env: dict[str, str]) -> str:
+    """Where pixi's libdbus reaches the keychain through `$XDG_RUNTIME_DIR/bus` (no
+    DBUS_SESSION_BUS_ADDRESS) but the `keyring` program uv runs cannot: keyring's Secret Service
+    backend connects through jeepney, whose session bus is DBUS_SESSION_BUS_ADDRESS alone (no
+    fallback; this process's keyring library is the same). "" when that is not the case."""
+    from pixi_auth_tui.stores.dbus_session import ADDRESS_VARIABLE, session_bus
+
+    if ADDRESS_VARIABLE in env:
+        return ""
+    bus = session_bus(env)
+    if bus.source != "$XDG_RUNTIME_DIR/bus":
+        return ""
+    return (
+        f"; pixi reaches the keychain at $XDG_RUNTIME_DIR/bus, but the `keyring` program uv runs looks only "
+        f"at {ADDRESS_VARIABLE} (unset): export {ADDRESS_VARIABLE}={bus.address}"
+    )
 
 
 def _state_for(err: Exception) -> StoreState:

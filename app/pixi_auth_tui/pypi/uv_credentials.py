@@ -188,9 +188,11 @@ class UvCredentialsStore(Store):
         self, key: str, *, expect: str | None = None, item_ref: str | None = None, was: str | None = None
     ) -> None:
         users = [e.username for e in self._file.entries if e.service.href == key]
-        if item_ref is None and len(users) > 1:
+        # A row's item_ref is its user name; a bearer entry has none, so None names it when the
+        # service holds one (else: the service's only entry, as the CLI gives a key alone).
+        if item_ref is None and None not in users and len(users) > 1:
             raise StoreError(f"{key} has entries for {len(users)} user names: choose one")
-        user = item_ref if item_ref is not None else (users[0] if users else None)
+        user = item_ref if item_ref is not None or None in users else (users[0] if users else None)
         try:
             outcome = uv_store.delete(self.file, key, user, was=was)
         except uv_store.UvStoreError as err:

@@ -456,15 +456,6 @@ def save(path: Path, service_text: str, username: str, password: str) -> WriteOu
     return put(path, UvEntry(service, username, password))
 
 
-def remove(path: Path, service_text: str, username: str | None) -> WriteOutcome:
-    """Remove the entry, as `uv auth logout SERVICE [--username U]` does (default `__token__`)."""
-    try:
-        service = login_service(service_text)
-    except ServiceError as err:
-        raise UvStoreError(f"{service_text!r} is no service uv accepts: {err}") from err
-    return delete(path, service.href, username or TOKEN_USER)
-
-
 def _as_seen(entry: UvEntry | None) -> list[str]:
     """The entry as rattler's JSON (what a `was` holds), or none."""
     from pixi_auth_tui.core.model import dumps_credential
