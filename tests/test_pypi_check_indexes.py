@@ -185,3 +185,48 @@ def test_the_text_report_and_the_workspace_view_show_each_index(setup: Setup) ->
     for path, verdict in (("a", "untested"), ("b", "untested"), ("e", "untested"), ("f", "no credential")):
         assert f"{H}/{path}/simple/  {verdict}" in shown, shown
     assert "/e/simple/: keyring command (subprocess) · eve; /f/simple/: none" in shown
+
+
+def test_check_test_asks_each_index_of_a_host_without_a_credential(home: Path, tmp_path: Path) -> None:
+    """`check --test` asked a host once, at its first URL: an index that lets anyone in made the
+    host's other, private index "public" too (failed before). Each index is asked now."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from pixi_auth_tui.workspace.probe import ProbePlan
+
+    from tests.conftest import make_env
+    from tests.servers import serve_in_background
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            public = self.path.startswith("/a/")
+            self.send_response(200 if public else 401)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    serve_in_background(server)
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        root = tmp_path / "ws"
+        root.mkdir()
+        (root / "pixi.toml").write_text(
+            '[workspace]\nchannels = []\nplatforms = ["linux-64"]\n'
+            f'[pypi-options]\nindex-url = "{base}/a/simple"\nextra-index-urls = ["{base}/b/simple"]\n'
+            '[pypi-dependencies]\nx = "*"\n'
+        )
+        environment = make_env(home, XDG_STATE_HOME=str(home / ".local/state"), NO_PROXY="*")
+        report = run_check([root], environment, ProbeState.default(environment.env), ProbePlan(allow_http=True))
+        data = report_json(report)
+    finally:
+        server.shutdown()
+    jsonschema.validate({**data, "exit_code": 8}, SCHEMA)
+    (host,) = data["hosts"]
+    verdicts = {i["url"].rsplit("/", 3)[-3]: i["verdict"] for i in host["indexes"]}
+    assert verdicts == {"a": "public", "b": "missing"}
+    missing = [f for f in data["findings"] if f["code"] == "missing-credential"]
+    assert [f["index"].rsplit("/", 3)[-3] for f in missing] == ["b"] and missing[0]["fails"] == "missing"
+    assert {i["anonymous"]["status"] for i in host["indexes"]} == {200, 401}

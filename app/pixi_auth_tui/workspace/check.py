@@ -245,6 +245,8 @@ def build_report(
         check.ci_sign_in = ci_sign_in(check, ci)
         check.ci_token = ci_tokens.get(check.host) if check.ci_sign_in else None
         check.anonymous = anonymous.get(check.host)
+        for index in check.indexes:
+            index.anonymous = anonymous.get(index.anonymous_key) or check.anonymous
         check.findings = host_findings(check, inventory, workspaces)
         check.verdict = verdict_of(check, inventory)
         for index in check.indexes:
@@ -402,6 +404,7 @@ def index_json(index: IndexCheck) -> dict[str, Any]:
         "sources": sorted({n.source for n in index.needs}),
         "environments": sorted({e for n in index.needs for e in n.environments}),
         "pypi": index.pypi.to_json(),
+        "anonymous": None if index.anonymous is None else index.anonymous.to_json(),
     }
 
 

@@ -16,7 +16,14 @@ from pixi_auth_tui.engine.pypi_chain import PypiResolution
 from pixi_auth_tui.probe import ci_sign_in as sign_in
 from pixi_auth_tui.probe.state import FAILING
 from pixi_auth_tui.system.manifest import Workspace, strip_userinfo
-from pixi_auth_tui.workspace.model import UNREACHABLE_VERDICTS, CheckFinding, Fails, HostCheck, IndexCheck
+from pixi_auth_tui.workspace.model import (
+    UNREACHABLE_VERDICTS,
+    AnonymousResult,
+    CheckFinding,
+    Fails,
+    HostCheck,
+    IndexCheck,
+)
 
 _SIGN_IN_FAILED = {
     sign_in.NO_ID_TOKEN: "pixi cannot sign in to {host}: the job got no OIDC ID token",
@@ -66,7 +73,7 @@ def index_verdict(check: HostCheck, index: IndexCheck) -> str:
         return check.last.verdict.value if check.last else "untested"
     if index.pypi.sends_credential:
         return "untested"  # a credential from uv's own chain: `test` of the index tells
-    if check.known_public or _tested_public(check):
+    if check.known_public or _tested_public(index):
         return "public"
     return "no credential"
 
@@ -141,9 +148,13 @@ def workspace_findings(workspace: Workspace, inventory: Inventory) -> list[Check
     return out
 
 
-def _tested_public(check: HostCheck) -> bool:
+def _tested_public(check: HostCheck | IndexCheck) -> bool:
     anonymous = check.anonymous
     return anonymous is not None and anonymous.status is not None and 200 <= anonymous.status < 300
+
+
+def _refused(anonymous: AnonymousResult | None) -> bool:
+    return anonymous is not None and anonymous.status in (401, 403)
 
 
 def host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Workspace]) -> list[CheckFinding]:
@@ -215,12 +226,14 @@ def host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Works
                 f"{host} has no credential and this job cannot sign in to prefix.dev",
                 f"If the channel is private, pixi install fails here: {ci.detail}.",
             )
-    if check.indexes and refused:
-        assert check.anonymous is not None
-        answer = f"{check.anonymous.url} answered HTTP {check.anonymous.status} without a credential"
+    if check.indexes and any(_refused(index.anonymous) for index in check.indexes):
         for index in check.indexes:
-            if index.pypi.sends_credential or any(n.url_has_secret for n in index.needs):
+            if not _refused(index.anonymous) or index.pypi.sends_credential:
                 continue
+            if any(n.url_has_secret for n in index.needs):
+                continue
+            assert index.anonymous is not None
+            answer = f"{index.anonymous.url} answered HTTP {index.anonymous.status} without a credential"
             several = len(check.indexes) > 1
             add(
                 "missing-credential",
@@ -379,11 +392,10 @@ def host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Works
             "consulted) and lives in a file that is usually committed. Store it with `pixi auth login` instead.",
         )
     # PyPI through uv: what uv's own chain finds for each index when rattler's layer has nothing.
-    public = check.known_public or _tested_public(check)
     several = len(check.indexes) > 1
-    for index in check.indexes if not public else ():
+    for index in check.indexes:
         pypi = index.pypi
-        if pypi.sends_credential:
+        if pypi.sends_credential or check.known_public or _tested_public(index):
             continue
         named = index if several else None  # (one index: the host's finding, as before)
         keyring = next((layer for layer in pypi.layers if layer.id == "keyring"), None)
@@ -398,7 +410,7 @@ def host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Works
                 f"{pypi.url} USER` (for Google Artifact Registry the user is `oauth2accesstoken`).",
                 index=named,
             )
-        if not refused and not any(n.url_has_secret for n in index.needs):
+        if not _refused(index.anonymous) and not any(n.url_has_secret for n in index.needs):
             add(
                 "pypi-no-credential",
                 Severity.WARNING,

@@ -112,6 +112,11 @@ class AnonymousResult:
         return self.status is None and bool(self.url) and any(reason == v.value for v in UNREACHABLE_VERDICTS)
 
 
+def index_anonymous_key(index_url: str) -> str:
+    """Where an index's anonymous answer is kept beside the hosts' (its URL is masked)."""
+    return f"index {index_url}"
+
+
 @dataclass
 class IndexCheck:
     """One PyPI index of a host, as uv gets its URL. uv resolves per URL — the user name written
@@ -123,6 +128,16 @@ class IndexCheck:
     needs: list[Need]
     pypi: PypiResolution
     verdict: str = ""
+    # asked without a credential by `check --test` (the host's answer until this index was asked)
+    anonymous: AnonymousResult | None = None
+
+    @property
+    def anonymous_key(self) -> str:
+        return index_anonymous_key(self.url)
+
+    def probe_url(self) -> str:
+        """The index as `check --test` asks it without a credential (unmasked: never printed)."""
+        return self.needs[0].raw_requested
 
     @property
     def credential(self) -> str | None:
