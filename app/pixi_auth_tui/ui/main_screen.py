@@ -72,6 +72,7 @@ class MainScreen(Screen[None]):
         Binding("T", "test_all", "Test all", show=False, id="test-all"),
         Binding("a", "audit", "Audit", id="audit"),
         Binding("w", "workspace", "Workspace", show=False, id="workspace"),
+        Binding("s", "status", "Status per host", show=False, id="status"),
         Binding("l", "sign_in", "Sign in (OAuth)", show=False, id="sign-in"),
         Binding("R", "oauth_refresh", "Refresh OAuth token now", show=False, id="oauth-refresh"),
         Binding("r", "reread", "Refresh", show=False, id="refresh"),
@@ -314,6 +315,13 @@ class MainScreen(Screen[None]):
         shown = self.workspace_checked[1] if self.workspace_checked and self.workspace_checked[0] == paths else None
         context = WorkspaceContext(self.environment, self.reader.probes(), self.action_refresh, shown)
         self.app.push_screen(WorkspaceScreen(paths, context, report_to=self), self._jump_to)
+
+    def action_status(self) -> None:
+        """`s`: what `pixi-auth-tui status` says, per host (ui/status_screen)."""
+        from pixi_auth_tui.ui.status_screen import StatusContext, StatusScreen
+
+        context = StatusContext(self.environment, self.reader.probes(), self.clock, self.inventory)
+        self.app.push_screen(StatusScreen(context), self._jump_to)
 
     def on_workspace_screen_checked(self, event: WorkspaceScreen.Checked) -> None:
         self.workspace_checked = (event.paths, event.report)
