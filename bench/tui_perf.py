@@ -600,74 +600,6 @@ def dialog_floor_argv(home: Path, same_controls: bool = False) -> list[str]:
     return [sys.executable, __file__, "--child", child, "--home", str(home)]
 
 
-def child_dialog_floor(home: Path, same_controls: bool) -> None:
-    """The floor: a bare Textual app with the same table, whose `n` opens a dialog of a title,
-    three inputs, two buttons and a footer. With `same_controls`, the dialog has the controls
-    our add form shows for a token: a label over each of the key, a kind Select, the token, a
-    store Select and the test URL, and three buttons — Textual's own cost of that form."""
-    from pixi_auth_tui.ui.widgets.credential_table import COLUMNS
-    from pixi_auth_tui.ui.widgets.line_table import LineTable
-    from rich.text import Text
-    from textual.app import App, ComposeResult
-    from textual.binding import BindingType
-    from textual.containers import Vertical
-    from textual.screen import ModalScreen
-    from textual.widgets import Button, Footer, Input, Label, Select
-
-    keys = list(json.loads((home / ".rattler" / "credentials.json").read_text()))
-
-    class Dialog(ModalScreen[None]):
-        BINDINGS: ClassVar[list[BindingType]] = [("escape", "dismiss", "Cancel"), ("ctrl+s", "dismiss", "Save")]
-
-        def compose(self) -> ComposeResult:
-            if same_controls:
-                kinds = [(name, name) for name in ("Bearer", "Conda", "Basic", "S3", "Sign in")]
-                stores = [(name, name) for name in ("keychain", "credentials.json", "auth file")]
-                with Vertical():
-                    yield Label("Add a credential")
-                    yield Label("Key")
-                    yield Input()
-                    yield Label("Kind")
-                    yield Select(kinds, value="Bearer", allow_blank=False)
-                    yield Label("Token")
-                    yield Input(password=True)
-                    yield Label("Store")
-                    yield Select(stores, value="keychain", allow_blank=False)
-                    yield Label("Test URL")
-                    yield Input(placeholder="https://host/channel/noarch/repodata.json")
-                    yield Button("Save")
-                    yield Button("Test")
-                    yield Button("Cancel")
-                yield Footer()
-                return
-            with Vertical():
-                yield Label("Add credential")
-                yield Input(placeholder="key")
-                yield Input(placeholder="token")
-                yield Input(placeholder="test URL")
-                yield Button("Save")
-                yield Button("Cancel")
-            yield Footer()
-
-    class Floor(App[None]):
-        BINDINGS: ClassVar[list[BindingType]] = [("n", "add", "Add")]
-
-        def compose(self) -> ComposeResult:
-            yield LineTable()
-            yield Footer()
-
-        def on_mount(self) -> None:
-            table = self.query_one(LineTable)
-            table.set_columns(COLUMNS)
-            table.set_rows(len(keys), lambda i: [Text(keys[i]), Text("bearer"), Text("credentials.json")])
-            table.focus()
-
-        def action_add(self) -> None:
-            self.push_screen(Dialog())
-
-    Floor().run()
-
-
 def open_dialog(argv: list[str], home: Path) -> tuple[float | None, float]:
     """`n` → the end of the last frame of the dialog's opening, and bytes/s while it is open."""
     from bench.pty_term import Terminal
@@ -722,11 +654,11 @@ def bench_dialog(repeats: int, files: int) -> None:
 
 
 KEYS = {  # key → what it opens, and the floor app's equivalent
-    "n": ("add form", "dialog"),
-    "e": ("edit form of the highlighted entry", "dialog"),
-    "a": ("audit screen (the findings loaded)", "screen"),
-    "w": ("workspace screen (pixi.toml with two channels)", "screen"),
-    "?": ("help", "dialog"),
+    "n": ("add form", "same controls"),
+    "e": ("edit form of the highlighted entry", "same controls"),
+    "a": ("audit screen (the findings loaded)", "table screen"),
+    "w": ("workspace screen (pixi.toml with two channels)", "table screen"),
+    "?": ("help", "3-input dialog"),
 }
 
 
@@ -734,32 +666,63 @@ def keys_floor_argv(home: Path) -> list[str]:
     return [sys.executable, __file__, "--child", "keys-floor", "--home", str(home)]
 
 
-def child_keys_floor(home: Path) -> None:
-    """The floor of `--only keys`: a bare Textual app with the same table, whose n, e and ?
-    open a dialog of a title, three inputs and two buttons, and whose a and w open a screen of a
-    table of 12 rows, a text pane and a footer (what the audit and workspace screens show)."""
+def child_keys_floor(home: Path, n_controls: str = "add") -> None:
+    """The floors of `--only dialog keys`: a bare Textual app with the same table. Its n and e
+    open a dialog with the controls our add and edit forms show (labelled inputs, Selects,
+    buttons; an edit of a user name and password), ? a dialog of a title, three inputs and two
+    buttons ("small"; n too with `n_controls="small"`), and a and w a screen of a 12-row table,
+    a text pane and a footer (what the audit and workspace screens show)."""
     from pixi_auth_tui.ui.widgets.credential_table import COLUMNS
     from pixi_auth_tui.ui.widgets.line_table import LineTable
     from rich.text import Text
     from textual.app import App, ComposeResult
     from textual.binding import BindingType
-    from textual.containers import Vertical
+    from textual.containers import Horizontal, Vertical
     from textual.screen import ModalScreen, Screen
-    from textual.widgets import Button, Footer, Input, Label, Static
+    from textual.widgets import Button, Footer, Input, Label, Select, Static
 
     keys = list(json.loads((home / ".rattler" / "credentials.json").read_text()))
 
     class Dialog(ModalScreen[None]):
         BINDINGS: ClassVar[list[BindingType]] = [("escape", "dismiss", "Cancel"), ("ctrl+s", "dismiss", "Save")]
 
+        def __init__(self, controls: str) -> None:
+            super().__init__()
+            self.controls = controls
+
         def compose(self) -> ComposeResult:
             with Vertical():
-                yield Label("Add credential")
-                yield Input(placeholder="key")
-                yield Input(placeholder="token")
-                yield Input(placeholder="test URL")
-                yield Button("Save")
-                yield Button("Cancel")
+                if self.controls == "add":
+                    yield Label("Add a credential")
+                    yield Label("Key")
+                    yield Input()
+                    yield Label("Kind")
+                    yield Select([(k, k) for k in ("Bearer", "Conda", "Basic", "S3", "Sign in")], value="Bearer")
+                    yield Label("Token")
+                    yield Input(password=True)
+                    yield Label("Store")
+                    yield Select([(k, k) for k in ("keychain", "credentials.json", "auth file")], value="keychain")
+                elif self.controls == "edit":
+                    yield Label("Edit / rotate a host (Username + password) in credentials.json")
+                    yield Label("Username")
+                    yield Input(value="user0")
+                    yield Label("Password")
+                    yield Input(password=True, placeholder="leave empty to keep the current value")
+                else:
+                    yield Label("Add credential")
+                    yield Input(placeholder="key")
+                    yield Input(placeholder="token")
+                if self.controls in ("add", "edit"):
+                    yield Label("Test URL")
+                    yield Input(placeholder="https://host/channel/noarch/repodata.json")
+                    with Horizontal():
+                        yield Button("Save")
+                        yield Button("Test")
+                        yield Button("Cancel")
+                else:
+                    yield Input(placeholder="test URL")
+                    yield Button("Save")
+                    yield Button("Cancel")
             yield Footer()
 
     class Report(Screen[None]):
@@ -778,9 +741,9 @@ def child_keys_floor(home: Path) -> None:
 
     class Floor(App[None]):
         BINDINGS: ClassVar[list[BindingType]] = [
-            ("n", "dialog", "Add"),
-            ("e", "dialog", "Edit"),
-            ("question_mark", "dialog", "Help"),
+            ("n", f"dialog('{n_controls}')", "Add"),
+            ("e", "dialog('edit')", "Edit"),
+            ("question_mark", "dialog('small')", "Help"),
             ("a", "report", "Audit"),
             ("w", "report", "Workspace"),
         ]
@@ -795,8 +758,8 @@ def child_keys_floor(home: Path) -> None:
             table.set_rows(len(keys), lambda i: [Text(keys[i]), Text("bearer"), Text("credentials.json")])
             table.focus()
 
-        def action_dialog(self) -> None:
-            self.push_screen(Dialog())
+        def action_dialog(self, controls: str) -> None:
+            self.push_screen(Dialog(controls))
 
         def action_report(self) -> None:
             self.push_screen(Report())
@@ -919,7 +882,7 @@ def main() -> int:
         child_keys_floor(args.home)
         return 0
     if args.child in ("dialog-floor", "dialog-floor-same"):
-        child_dialog_floor(args.home, same_controls=args.child == "dialog-floor-same")
+        child_keys_floor(args.home, "add" if args.child == "dialog-floor-same" else "small")
         return 0
 
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, load {os.getloadavg()[0]:.1f}")

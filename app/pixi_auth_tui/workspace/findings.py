@@ -13,6 +13,7 @@ from pixi_auth_tui.core.model import KINDS
 from pixi_auth_tui.core.urlmask import mask_url
 from pixi_auth_tui.engine.inventory import WINNING, Inventory
 from pixi_auth_tui.engine.pypi_chain import PypiResolution
+from pixi_auth_tui.probe import ci_sign_in as sign_in
 from pixi_auth_tui.probe.state import FAILING
 from pixi_auth_tui.system.manifest import Workspace, strip_userinfo
 from pixi_auth_tui.workspace.model import (
@@ -23,6 +24,14 @@ from pixi_auth_tui.workspace.model import (
     HostCheck,
     IndexCheck,
 )
+
+_SIGN_IN_FAILED = {
+    sign_in.NO_ID_TOKEN: "pixi cannot sign in to {host}: the job got no OIDC ID token",
+    sign_in.NO_CHALLENGE: "{host} sends no Bearer challenge: pixi will not sign in",
+    sign_in.MINT_REFUSED: "prefix.dev refused to mint a token for {host}",
+    sign_in.MINT_UNUSABLE: "The token prefix.dev minted for {host} cannot be sent",
+    sign_in.REJECTED: "{host} refused the token pixi's sign-in minted",
+}
 
 
 def login_key(host: str) -> str:
@@ -182,22 +191,33 @@ def host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Works
     signs_in = check.ci_sign_in in ("yes", "unknown")
     if check.ci_sign_in is not None:
         ci = detect_ci(inventory.env)
-        token_ok, token_said = check.ci_token if check.ci_token is not None else (None, "")
-        if signs_in and token_ok is False:
+        tested = check.ci_token
+        if signs_in and tested is not None and tested.outcome in sign_in.FAILS:
             add(
                 "ci-sign-in-failed",
                 Severity.ERROR,
-                f"pixi cannot sign in to {host}: the job got no OIDC ID token",
-                f"No credential is stored for {host}, so pixi would sign in through {ci.name}, but {token_said}.",
-                Fails.MISSING,
+                _SIGN_IN_FAILED[tested.outcome].format(host=host),
+                f"No credential is stored for {host}, so pixi signs in through {ci.name}: {tested.message}.",
+                Fails.REJECTED if tested.outcome == sign_in.REJECTED else Fails.MISSING,
+            )
+        elif signs_in and tested is not None and tested.outcome == sign_in.UNVERIFIED:
+            add(
+                "ci-sign-in-failed",
+                Severity.ERROR,
+                f"pixi's sign-in to {host} could not be tested",
+                f"No credential is stored for {host}; signing in through {ci.name} as pixi would: {tested.message}.",
+                Fails.UNREACHABLE,
             )
         elif signs_in:
+            how = tested.message if tested is not None else ci.detail
             add(
                 "ci-sign-in",
                 Severity.INFO,
-                f"pixi will sign in to {host} with {ci.name}'s OIDC identity",
-                f"No credential is stored for {host}; when it answers 401/403, pixi mints a prefix.dev token: "
-                f"{token_said or ci.detail}. Only conda channels: pixi's PyPI requests do not sign in.",
+                f"pixi will sign in to {host} with {ci.name}'s OIDC identity"
+                if tested is None or tested.outcome != sign_in.ACCEPTED
+                else f"pixi signs in to {host} with {ci.name}'s OIDC identity (tested)",
+                f"No credential is stored for {host}; when it answers with a Bearer challenge, pixi mints a "
+                f"prefix.dev token: {how}. Only conda channels: pixi's PyPI requests do not sign in.",
             )
         elif not refused:
             add(

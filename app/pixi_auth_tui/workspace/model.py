@@ -14,6 +14,7 @@ from pixi_auth_tui.audit.findings import Severity
 from pixi_auth_tui.core.hostkeys import parse_url
 from pixi_auth_tui.engine.inventory import Inventory, Resolution, Row
 from pixi_auth_tui.engine.pypi_chain import PypiResolution
+from pixi_auth_tui.probe.ci_sign_in import SignInTest
 from pixi_auth_tui.probe.state import ProbeResult, Verdict
 from pixi_auth_tui.system.manifest import S3Option, Workspace
 
@@ -163,9 +164,9 @@ class HostCheck:
     indexes: list[IndexCheck] = field(default_factory=list)
     # On a CI runner, for a prefix.dev channel pixi would send nothing to: whether pixi signs in
     # with the job's OIDC identity instead ("yes", "no", "unknown", see ci.detect), and, after
-    # `check --test`, what asking the CI for an ID token gave (ok, message).
+    # `check --test`, how far signing in as pixi does got (probe.ci_sign_in).
     ci_sign_in: str | None = None
-    ci_token: tuple[bool | None, str] | None = None
+    ci_token: SignInTest | None = None
 
     @property
     def row(self) -> Row | None:
