@@ -230,3 +230,26 @@ def test_check_test_asks_each_index_of_a_host_without_a_credential(home: Path, t
     missing = [f for f in data["findings"] if f["code"] == "missing-credential"]
     assert [f["index"].rsplit("/", 3)[-3] for f in missing] == ["b"] and missing[0]["fails"] == "missing"
     assert {i["anonymous"]["status"] for i in host["indexes"]} == {200, 401}
+
+
+def test_one_index_url_with_two_user_names_stays_two_indexes(home: Path, tmp_path: Path) -> None:
+    """`https://alice@h/simple` and `https://bob@h/simple` are two indexes to uv (each user's own
+    password), but masked alike (a bare user name may be a token): their findings shared one id
+    (failed before). The second is told apart by its place."""
+    from tests.conftest import make_env
+
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "pixi.toml").write_text(
+        '[workspace]\nchannels = []\nplatforms = ["linux-64"]\n[pypi-options]\n'
+        'index-url = "https://alice@idx.example.com/simple"\n'
+        'extra-index-urls = ["https://bob@idx.example.com/simple"]\n[pypi-dependencies]\nx = "*"\n'
+    )
+    environment = make_env(home, XDG_STATE_HOME=str(home / ".local/state"))
+    data = report_json(run_check([root], environment, ProbeState.default(environment.env)))
+    jsonschema.validate({**data, "exit_code": 0}, SCHEMA)
+    (host,) = data["hosts"]
+    assert [i["pypi"]["username"] for i in host["indexes"]] == ["alice", "bob"]
+    assert len({i["url"] for i in host["indexes"]}) == 2
+    ids = [f["id"] for f in data["findings"]]
+    assert len(ids) == len(set(ids)) and sum(f["code"] == "pypi-no-credential" for f in data["findings"]) == 2

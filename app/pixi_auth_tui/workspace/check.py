@@ -238,7 +238,10 @@ def build_report(
                 if provider not in sides:
                     sides[provider] = UvSide.load(environment.env, environment.home, provider)
                 pypi = resolve_pypi(inventory, uv_url, sides[provider])
-                check.indexes.append(IndexCheck(needs[0].url, uv_url, needs, pypi))
+                shown = needs[0].url
+                # one URL under two user names: two indexes to uv, masked alike (a user name may be a token)
+                twins = sum(index.url.split(" (")[0] == shown for index in check.indexes)
+                check.indexes.append(IndexCheck(f"{shown} ({twins + 1})" if twins else shown, uv_url, needs, pypi))
         row = check.row
         if row is not None:
             check.last = state.result_for(row.store.id, row.key, row.entry.credential)
