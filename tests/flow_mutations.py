@@ -37,6 +37,7 @@ def m(id: str, flow: str, what: str, edits: list[tuple[str, str, str]], *tests: 
 
 FORM = "app/pixi_auth_tui/ui/dialogs/credential_form.py"
 MAIN = "app/pixi_auth_tui/ui/main_screen.py"
+KEYMAP = "app/pixi_auth_tui/ui/keymap.py"
 TESTS = "app/pixi_auth_tui/ui/widgets/connection_tests.py"
 TABLE = "app/pixi_auth_tui/ui/widgets/credential_table.py"
 LINE_TABLE = "app/pixi_auth_tui/ui/widgets/line_table.py"
@@ -525,10 +526,9 @@ MUTATIONS = [
         "a second key for Filter, and the palette lists one entry per key instead of per action",
         [
             (
-                MAIN,
-                '        Binding("slash", "filter", "Filter", id="filter"),\n',
-                '        Binding("slash", "filter", "Filter", id="filter"),\n'
-                '        Binding("f", "filter", "Filter"),\n',
+                KEYMAP,
+                '    Binding("slash", "filter", "Filter", id="filter"),\n',
+                '    Binding("slash", "filter", "Filter", id="filter"),\n    Binding("f", "filter", "Filter"),\n',
             ),
             ("app/pixi_auth_tui/ui/commands.py", "binding.action in seen or ", ""),
         ],

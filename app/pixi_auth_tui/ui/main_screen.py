@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Header
@@ -30,6 +30,7 @@ from pixi_auth_tui.probe.state import ProbeResult, ProbeState
 from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.system.preferences import DETAIL_PLACES, Preferences
 from pixi_auth_tui.ui import messages
+from pixi_auth_tui.ui.keymap import MAIN_KEYS
 from pixi_auth_tui.ui.keys_footer import KeysFooter
 from pixi_auth_tui.ui.layout import layout_classes
 from pixi_auth_tui.ui.messages import Remember, Selection
@@ -57,30 +58,7 @@ class MainScreen(Screen[None]):
     # below 100 columns or 30 rows the store list folds into one line. Applied before the first frame.
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (100, "-medium"), (150, "-wide")]
     VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (30, "-tall")]
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "add", "Add", id="add"),
-        Binding("e", "edit", "Edit", id="edit"),
-        Binding("m", "move", "Move", id="move"),
-        Binding("d", "delete", "Delete", id="delete"),
-        Binding("v", "reveal", "Reveal secret", show=False, id="reveal"),
-        Binding("c", "copy", "Copy secret", show=False, id="copy"),
-        Binding("slash", "filter", "Filter", id="filter"),
-        Binding("o", "sort", "Sort by next column", show=False, id="sort"),
-        Binding("O", "reverse_sort", "Reverse sort", show=False, id="reverse-sort"),
-        Binding("t", "test", "Test", id="test"),
-        Binding("U", "probe_url", "Change test URL", show=False, id="probe-url"),
-        Binding("T", "test_all", "Test all", show=False, id="test-all"),
-        Binding("a", "audit", "Audit", id="audit"),
-        Binding("w", "workspace", "Workspace", show=False, id="workspace"),
-        Binding("s", "status", "Status per host", show=False, id="status"),
-        Binding("l", "sign_in", "Sign in (OAuth)", show=False, id="sign-in"),
-        Binding("R", "oauth_refresh", "Refresh OAuth token now", show=False, id="oauth-refresh"),
-        Binding("r", "reread", "Refresh", show=False, id="refresh"),
-        Binding("u", "unlock", "Unlock keychain", show=False, id="unlock"),
-        Binding("z", "undo_move", "Undo the last move", show=False, id="undo-move"),
-        Binding("escape", "clear", "Clear filter / stop tests", show=False, id="clear"),
-        Binding("p", "next_detail_place", "Detail pane: beside / below / by width", show=False, id="detail-place"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = list(MAIN_KEYS)  # (ui/keymap: each with the id keymap.toml names)
 
     def __init__(
         self,
