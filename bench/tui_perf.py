@@ -600,74 +600,6 @@ def dialog_floor_argv(home: Path, same_controls: bool = False) -> list[str]:
     return [sys.executable, __file__, "--child", child, "--home", str(home)]
 
 
-def child_dialog_floor(home: Path, same_controls: bool) -> None:
-    """The floor: a bare Textual app with the same table, whose `n` opens a dialog of a title,
-    three inputs, two buttons and a footer. With `same_controls`, the dialog has the controls
-    our add form shows for a token: a label over each of the key, a kind Select, the token, a
-    store Select and the test URL, and three buttons — Textual's own cost of that form."""
-    from pixi_auth_tui.ui.widgets.credential_table import COLUMNS
-    from pixi_auth_tui.ui.widgets.line_table import LineTable
-    from rich.text import Text
-    from textual.app import App, ComposeResult
-    from textual.binding import BindingType
-    from textual.containers import Vertical
-    from textual.screen import ModalScreen
-    from textual.widgets import Button, Footer, Input, Label, Select
-
-    keys = list(json.loads((home / ".rattler" / "credentials.json").read_text()))
-
-    class Dialog(ModalScreen[None]):
-        BINDINGS: ClassVar[list[BindingType]] = [("escape", "dismiss", "Cancel"), ("ctrl+s", "dismiss", "Save")]
-
-        def compose(self) -> ComposeResult:
-            if same_controls:
-                kinds = [(name, name) for name in ("Bearer", "Conda", "Basic", "S3", "Sign in")]
-                stores = [(name, name) for name in ("keychain", "credentials.json", "auth file")]
-                with Vertical():
-                    yield Label("Add a credential")
-                    yield Label("Key")
-                    yield Input()
-                    yield Label("Kind")
-                    yield Select(kinds, value="Bearer", allow_blank=False)
-                    yield Label("Token")
-                    yield Input(password=True)
-                    yield Label("Store")
-                    yield Select(stores, value="keychain", allow_blank=False)
-                    yield Label("Test URL")
-                    yield Input(placeholder="https://host/channel/noarch/repodata.json")
-                    yield Button("Save")
-                    yield Button("Test")
-                    yield Button("Cancel")
-                yield Footer()
-                return
-            with Vertical():
-                yield Label("Add credential")
-                yield Input(placeholder="key")
-                yield Input(placeholder="token")
-                yield Input(placeholder="test URL")
-                yield Button("Save")
-                yield Button("Cancel")
-            yield Footer()
-
-    class Floor(App[None]):
-        BINDINGS: ClassVar[list[BindingType]] = [("n", "add", "Add")]
-
-        def compose(self) -> ComposeResult:
-            yield LineTable()
-            yield Footer()
-
-        def on_mount(self) -> None:
-            table = self.query_one(LineTable)
-            table.set_columns(COLUMNS)
-            table.set_rows(len(keys), lambda i: [Text(keys[i]), Text("bearer"), Text("credentials.json")])
-            table.focus()
-
-        def action_add(self) -> None:
-            self.push_screen(Dialog())
-
-    Floor().run()
-
-
 def open_dialog(argv: list[str], home: Path) -> tuple[float | None, float]:
     """`n` → the end of the last frame of the dialog's opening, and bytes/s while it is open."""
     from bench.pty_term import Terminal
@@ -721,6 +653,166 @@ def bench_dialog(repeats: int, files: int) -> None:
     )
 
 
+KEYS = {  # key → what it opens, and the floor app's equivalent
+    "n": ("add form", "same controls"),
+    "e": ("edit form of the highlighted entry", "same controls"),
+    "a": ("audit screen (the findings loaded)", "table screen"),
+    "w": ("workspace screen (pixi.toml with two channels)", "table screen"),
+    "?": ("help", "3-input dialog"),
+}
+
+
+def keys_floor_argv(home: Path) -> list[str]:
+    return [sys.executable, __file__, "--child", "keys-floor", "--home", str(home)]
+
+
+def child_keys_floor(home: Path, n_controls: str = "add") -> None:
+    """The floors of `--only dialog keys`: a bare Textual app with the same table. Its n and e
+    open a dialog with the controls our add and edit forms show (labelled inputs, Selects,
+    buttons; an edit of a user name and password), ? a dialog of a title, three inputs and two
+    buttons ("small"; n too with `n_controls="small"`), and a and w a screen of a 12-row table,
+    a text pane and a footer (what the audit and workspace screens show)."""
+    from pixi_auth_tui.ui.widgets.credential_table import COLUMNS
+    from pixi_auth_tui.ui.widgets.line_table import LineTable
+    from rich.text import Text
+    from textual.app import App, ComposeResult
+    from textual.binding import BindingType
+    from textual.containers import Horizontal, Vertical
+    from textual.screen import ModalScreen, Screen
+    from textual.widgets import Button, Footer, Input, Label, Select, Static
+
+    keys = list(json.loads((home / ".rattler" / "credentials.json").read_text()))
+
+    class Dialog(ModalScreen[None]):
+        BINDINGS: ClassVar[list[BindingType]] = [("escape", "dismiss", "Cancel"), ("ctrl+s", "dismiss", "Save")]
+
+        def __init__(self, controls: str) -> None:
+            super().__init__()
+            self.controls = controls
+
+        def compose(self) -> ComposeResult:
+            with Vertical():
+                if self.controls == "add":
+                    yield Label("Add a credential")
+                    yield Label("Key")
+                    yield Input()
+                    yield Label("Kind")
+                    yield Select([(k, k) for k in ("Bearer", "Conda", "Basic", "S3", "Sign in")], value="Bearer")
+                    yield Label("Token")
+                    yield Input(password=True)
+                    yield Label("Store")
+                    yield Select([(k, k) for k in ("keychain", "credentials.json", "auth file")], value="keychain")
+                elif self.controls == "edit":
+                    yield Label("Edit / rotate a host (Username + password) in credentials.json")
+                    yield Label("Username")
+                    yield Input(value="user0")
+                    yield Label("Password")
+                    yield Input(password=True, placeholder="leave empty to keep the current value")
+                else:
+                    yield Label("Add credential")
+                    yield Input(placeholder="key")
+                    yield Input(placeholder="token")
+                if self.controls in ("add", "edit"):
+                    yield Label("Test URL")
+                    yield Input(placeholder="https://host/channel/noarch/repodata.json")
+                    with Horizontal():
+                        yield Button("Save")
+                        yield Button("Test")
+                        yield Button("Cancel")
+                else:
+                    yield Input(placeholder="test URL")
+                    yield Button("Save")
+                    yield Button("Cancel")
+            yield Footer()
+
+    class Report(Screen[None]):
+        BINDINGS: ClassVar[list[BindingType]] = [("escape", "dismiss", "Back")]
+
+        def compose(self) -> ComposeResult:
+            yield LineTable()
+            yield Static("details of the highlighted line\n" * 6)
+            yield Footer()
+
+        def on_mount(self) -> None:
+            table = self.query_one(LineTable)
+            table.set_columns(("Host", "Verdict", "Why"))
+            table.set_rows(12, lambda i: [Text(keys[i % len(keys)]), Text("ok"), Text("a reason " * 4)])
+            table.focus()
+
+    class Floor(App[None]):
+        BINDINGS: ClassVar[list[BindingType]] = [
+            ("n", f"dialog('{n_controls}')", "Add"),
+            ("e", "dialog('edit')", "Edit"),
+            ("question_mark", "dialog('small')", "Help"),
+            ("a", "report", "Audit"),
+            ("w", "report", "Workspace"),
+        ]
+
+        def compose(self) -> ComposeResult:
+            yield LineTable()
+            yield Footer()
+
+        def on_mount(self) -> None:
+            table = self.query_one(LineTable)
+            table.set_columns(COLUMNS)
+            table.set_rows(len(keys), lambda i: [Text(keys[i]), Text("bearer"), Text("credentials.json")])
+            table.focus()
+
+        def action_dialog(self, controls: str) -> None:
+            self.push_screen(Dialog(controls))
+
+        def action_report(self) -> None:
+            self.push_screen(Report())
+
+    Floor().run()
+
+
+def key_times(argv: list[str], home: Path, rounds: int) -> dict[str, list[float]]:
+    """Each key of KEYS pressed `rounds` times in one run of the app: key → end of the last frame
+    of what it opened (Escape closes it between presses)."""
+    from bench.pty_term import Terminal
+
+    took: dict[str, list[float]] = {key: [] for key in KEYS}
+    term = Terminal(argv, app_env(home, None), home, SIZE)
+    try:
+        term.wait_for(b"example.", timeout=120)
+        term.drain(1.0, limit=5)
+        for round_ in range(rounds + 1):  # round 0 warms each screen up (its first mount)
+            for key in KEYS:
+                at, _ = term.press(key.encode())
+                end = term.last_frame_before_pause(at, 0.3, DIALOG_WINDOW)
+                if end is not None and round_ > 0:
+                    took[key].append(end - at)
+                term.press(b"\x1b")
+                term.drain(0.5, limit=3)
+    finally:
+        term.close()
+    return took
+
+
+def bench_keys(repeats: int, files: int) -> None:
+    home = make_home(files)
+    keys = list(json.loads((home / ".rattler" / "credentials.json").read_text()))
+    (home / "pixi.toml").write_text(
+        '[workspace]\nname = "bench"\nplatforms = ["linux-64"]\n'
+        f'channels = ["https://{keys[0]}/one", "https://{keys[1]}/two"]\n'
+    )
+    floor: dict[str, list[float]] = {key: [] for key in KEYS}
+    ours: dict[str, list[float]] = {key: [] for key in KEYS}
+    try:
+        for _ in range(repeats):  # interleaved: one floor run, one of ours
+            for into, argv in ((floor, keys_floor_argv(home)), (ours, APP_ARGV)):
+                for key, times in key_times(argv, home, 3).items():
+                    into[key].extend(times)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    print(f"\neach key's screen on a pty {SIZE[0]}×{SIZE[1]}, {files} entries: key → end of its last frame")
+    for key, (what, like) in KEYS.items():
+        gap = statistics.median(ours[key]) - statistics.median(floor[key]) if ours[key] and floor[key] else None
+        said = "no figure" if gap is None else f"gap {gap * 1000:+.0f} ms, {verdict(gap, 0.030)}"
+        print(f"  {key!s:<2} {what:<48} floor ({like}) {spread(floor[key])}; ours {spread(ours[key])}; {said}")
+
+
 def write_latency(repeats: int) -> list[tuple[str, float, float]]:
     """Median add and rotate, on a file and on a real gnome-keyring (kept from the first benchmarks)."""
     from pixi_auth_tui.core.model import BearerToken
@@ -769,10 +861,11 @@ def main() -> int:
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=("start", "keychain", "huge", "filter", "dialog", "memory", "writes"),
-        default=["start", "keychain", "huge", "filter", "dialog", "memory", "writes"],
+        choices=("start", "keychain", "huge", "filter", "dialog", "keys", "memory", "writes"),
+        default=["start", "keychain", "huge", "filter", "dialog", "keys", "memory", "writes"],
     )
-    parser.add_argument("--child", choices=("bare", "floor", "filter-floor", "dialog-floor", "dialog-floor-same"))
+    children = ("bare", "floor", "filter-floor", "dialog-floor", "dialog-floor-same", "keys-floor")
+    parser.add_argument("--child", choices=children)
     parser.add_argument("--bus")
     parser.add_argument("--home", type=Path)
     args = parser.parse_args()
@@ -785,8 +878,11 @@ def main() -> int:
     if args.child == "filter-floor":
         child_filter_floor(args.home)
         return 0
+    if args.child == "keys-floor":
+        child_keys_floor(args.home)
+        return 0
     if args.child in ("dialog-floor", "dialog-floor-same"):
-        child_dialog_floor(args.home, same_controls=args.child == "dialog-floor-same")
+        child_keys_floor(args.home, "add" if args.child == "dialog-floor-same" else "small")
         return 0
 
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, load {os.getloadavg()[0]:.1f}")
@@ -800,6 +896,8 @@ def main() -> int:
         bench_filter(100_000, max(1, args.repeats // 2))
     if "dialog" in args.only:
         bench_dialog(args.repeats, 21)
+    if "keys" in args.only:
+        bench_keys(max(1, args.repeats // 2), 21)
     if "memory" in args.only:
         bench_memory(100_000)
     if "writes" in args.only:

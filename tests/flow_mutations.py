@@ -37,8 +37,10 @@ def m(id: str, flow: str, what: str, edits: list[tuple[str, str, str]], *tests: 
 
 FORM = "app/pixi_auth_tui/ui/dialogs/credential_form.py"
 MAIN = "app/pixi_auth_tui/ui/main_screen.py"
+KEYMAP = "app/pixi_auth_tui/ui/keymap.py"
 TESTS = "app/pixi_auth_tui/ui/widgets/connection_tests.py"
 TABLE = "app/pixi_auth_tui/ui/widgets/credential_table.py"
+LINE_TABLE = "app/pixi_auth_tui/ui/widgets/line_table.py"
 EDITS = "app/pixi_auth_tui/ui/widgets/credential_edits.py"
 
 MUTATIONS = [
@@ -73,7 +75,7 @@ MUTATIONS = [
         [
             (
                 "app/pixi_auth_tui/engine/operations.py",
-                "    if len(existing) == 1 and dumps_credential",
+                "    if same and not repair and dumps_credential",
                 "    if False and dumps_credential",
             )
         ],
@@ -87,7 +89,7 @@ MUTATIONS = [
         [
             (
                 FORM,
-                '                yield Button("Cancel", id="cancel")\n        yield Footer()',
+                '                yield Button("Cancel", id="cancel")\n        yield KeysFooter()',
                 '                yield Button("Cancel", id="cancel")',
             )
         ],
@@ -260,9 +262,9 @@ MUTATIONS = [
         "End stops one row short of the last (only the first window is loaded)",
         [
             (
-                TABLE,
-                "            self.select_index(len(self.shown_rows) - 1)",
-                "            self.select_index(len(self.shown_rows) - 2)",
+                LINE_TABLE,
+                "        self.move_cursor(self.row_count - 1)",
+                "        self.move_cursor(self.row_count - 2)",
             )
         ],
         "test_table_keys_enter_home_end_and_the_detail_pane_starts_at_the_top[120x40]",
@@ -489,7 +491,7 @@ MUTATIONS = [
             ),
             (
                 "app/pixi_auth_tui/ui/widgets/store_summary.py",
-                '            line.append(" (u unlocks)")',
+                '            part.append(" (u unlocks)")',
                 "            pass",
             ),
         ],
@@ -524,10 +526,9 @@ MUTATIONS = [
         "a second key for Filter, and the palette lists one entry per key instead of per action",
         [
             (
-                MAIN,
-                '        Binding("slash", "filter", "Filter", id="filter"),\n',
-                '        Binding("slash", "filter", "Filter", id="filter"),\n'
-                '        Binding("f", "filter", "Filter"),\n',
+                KEYMAP,
+                '    Binding("slash", "filter", "Filter", id="filter"),\n',
+                '    Binding("slash", "filter", "Filter", id="filter"),\n    Binding("f", "filter", "Filter"),\n',
             ),
             ("app/pixi_auth_tui/ui/commands.py", "binding.action in seen or ", ""),
         ],

@@ -326,3 +326,136 @@ class IdTokenEndpoint:
         self.server.handle_error = lambda *_args: None  # type: ignore[method-assign]  # clients drop idle connections
         serve_in_background(self.server)
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+# -- prefix.dev's CI sign-in, on 127.0.0.1 ------------------------------------------------------
+
+
+@dataclass
+class PrefixDevStandIn:
+    """prefix.dev as pixi's CI sign-in meets it, over real TLS (a trustme CA): channels answer
+    401 with a `Bearer` challenge unless they get `Bearer <minted>`; `POST /api/oidc/mint_token`
+    exchanges the expected OIDC ID token for `minted` (rattler reads the body as the token).
+    Reached as https://prefix.dev through `start_tunnel_proxy`."""
+
+    id_token: str
+    minted: str
+    port: int = 0
+    challenge: str = 'Bearer realm="prefix.dev"'
+    mint_status: int = 200  # anything else: the mint refuses with this status
+    accepts_minted: bool = True
+    mint_bodies: list[dict] = field(default_factory=list)
+    seen: list[Seen] = field(default_factory=list)
+    moved_to: str = "/"  # GET /moved/<path> answers 302 to <moved_to><path> (a channel behind a redirect)
+    minted_goes_to: str = ""  # set: a request with the minted token is redirected there
+
+
+def start_prefix_dev(state: PrefixDevStandIn, tls_context) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length)
+            state.seen.append(Seen(self.path, self.headers.get("Authorization")))
+            if self.path != "/api/oidc/mint_token":
+                self._answer(404, b"")
+                return
+            body = json.loads(raw or b"{}")
+            state.mint_bodies.append(body)
+            if state.mint_status != 200:
+                self._answer(state.mint_status, b"trusted publisher not configured")
+            elif body.get("token") == state.id_token:
+                self._answer(200, state.minted.encode("utf-8"))
+            else:
+                self._answer(401, b"invalid OIDC token")
+
+        def do_GET(self) -> None:
+            auth = self.headers.get("Authorization")
+            state.seen.append(Seen(self.path, auth))
+            if self.path.startswith("/moved/"):
+                self.send_response(302)
+                self.send_header("Location", state.moved_to + self.path[len("/moved/") :])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            elif state.minted_goes_to and auth == f"Bearer {state.minted}":
+                self.send_response(302)
+                self.send_header("Location", state.minted_goes_to)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            elif state.accepts_minted and auth == f"Bearer {state.minted}":
+                self._answer(200, REPODATA)
+            else:
+                self._answer(401, b"", challenge=True)
+
+        def _answer(self, status: int, body: bytes, challenge: bool = False) -> None:
+            self.send_response(status)
+            if challenge and state.challenge:
+                self.send_header("WWW-Authenticate", state.challenge)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = _TLSThreadingServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.tls_context = tls_context
+    state.port = server.server_address[1]
+    serve_in_background(server)
+    return server
+
+
+def start_tunnel_proxy(routes: dict[str, int]) -> tuple[list[str], ThreadingHTTPServer]:
+    """An HTTP proxy on 127.0.0.1 that tunnels `CONNECT host:port` to 127.0.0.1:routes[host:port]
+    (a client then verifies the TLS server there as that host) and refuses every other request,
+    so nothing leaves the machine. Returns the CONNECT targets asked for, and the server."""
+    import select
+    import socket
+
+    asked: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_CONNECT(self) -> None:
+            asked.append(self.path)
+            port = routes.get(self.path)
+            if port is None:
+                self.send_error(502, "no route")
+                return
+            upstream = socket.create_connection(("127.0.0.1", port))
+            self.send_response(200, "Connection established")
+            self.end_headers()
+            self.wfile.flush()
+            sockets = [self.connection, upstream]
+            try:
+                while True:
+                    readable, _, _ = select.select(sockets, [], [], 30)
+                    if not readable:
+                        break
+                    for sock in readable:
+                        data = sock.recv(65536)
+                        if not data:
+                            return
+                        (upstream if sock is self.connection else self.connection).sendall(data)
+            except OSError:
+                return
+            finally:
+                upstream.close()
+                self.close_connection = True
+
+        def do_GET(self) -> None:
+            self.send_error(502, "no route")
+
+        do_POST = do_GET
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.handle_error = lambda *_args: None  # type: ignore[method-assign]  # clients hang up mid-tunnel
+    serve_in_background(server)
+    return asked, server

@@ -7,14 +7,11 @@ from __future__ import annotations
 import io
 import json
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import jsonschema
 import pytest
 from pixi_auth_tui.cli.main import main
-
-from tests.servers import IdTokenEndpoint, serve_in_background
 
 MANIFEST = """[workspace]
 name = "ci-demo"
@@ -89,48 +86,7 @@ def test_a_refused_prefix_dev_channel_is_signed_in_to_on_github(
     assert code == 0 and report["hosts"][0]["verdict"] == "ci sign-in"
 
 
-class RefusingProxy(BaseHTTPRequestHandler):
-    """Stands between the probe and prefix.dev: refuses every CONNECT, so nothing leaves 127.0.0.1."""
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-def test_check_test_asks_the_ci_for_an_id_token(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    endpoint = IdTokenEndpoint(ID_TOKEN)
-    proxy = ThreadingHTTPServer(("127.0.0.1", 0), RefusingProxy)
-    proxy.handle_error = lambda *_args: None  # type: ignore[method-assign]  # the client hangs up after the 501
-    serve_in_background(proxy)
-    try:
-        for name in ("HTTPS_PROXY", "https_proxy"):
-            monkeypatch.setenv(name, f"http://127.0.0.1:{proxy.server_address[1]}")
-        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-        monkeypatch.setenv("GITHUB_ACTIONS", "true")
-        monkeypatch.setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", REQUEST_TOKEN)
-        monkeypatch.setenv("ACTIONS_ID_TOKEN_REQUEST_URL", f"{endpoint.base}/ok?api-version=2.0")
-        out, err = io.StringIO(), io.StringIO()
-        code = main(["check", "--test", "--json", "--timeout", "5"], out=out, err=err)
-        report = json.loads(out.getvalue())
-        (host,) = report["hosts"]
-        assert host["ci_id_token"]["obtained"] is True, host
-        assert code == 0 and "ci-sign-in" in codes(report)
-        # Asked as ambient-id asks: the audience prefix.dev, the request token as a bearer.
-        path, query, auth = endpoint.seen[0]
-        assert (path, query["audience"], query["api-version"], auth) == (
-            "/ok",
-            ["prefix.dev"],
-            ["2.0"],
-            f"Bearer {REQUEST_TOKEN}",
-        )
-        assert ID_TOKEN not in out.getvalue() + err.getvalue() and REQUEST_TOKEN not in out.getvalue()
-        # A job whose token request is refused: pixi could not sign in, and check says so (exit 8).
-        monkeypatch.setenv("ACTIONS_ID_TOKEN_REQUEST_URL", f"{endpoint.base}/deny?api-version=2.0")
-        code, report = check("--test", "--timeout", "5")
-        failed = next(f for f in report["findings"] if f["code"] == "ci-sign-in-failed")
-        assert code == 8 and "HTTP 403" in failed["explanation"]
-    finally:
-        endpoint.server.shutdown()
-        proxy.shutdown()
+# `check --test` on a runner, signing in for real: tests/test_ci_sign_in.py.
 
 
 def test_github_annotations_and_step_summary(workspace: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:

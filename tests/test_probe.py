@@ -139,8 +139,33 @@ async def test_redirect_to_another_origin_never_carries_the_credential(http_serv
         other_server.shutdown()
 
 
-async def test_who_am_i(http_server):
-    o = opts(env={"PIXI_AUTH_TUI_PREFIX_API": http_server.base})
+@pytest.fixture
+def account_apis(tmp_path, monkeypatch):
+    """prefix.dev's and anaconda.org's account APIs as a scripted server over real TLS (a test CA
+    in SSL_CERT_FILE), reached under their own names through a CONNECT proxy (HTTPS_PROXY) that
+    tunnels only those two hosts to 127.0.0.1. Yields the server's state and the probe's env."""
+    from tests.servers import start_tunnel_proxy
+
+    ca = trustme.CA()
+    ca_path = tmp_path / "apis-ca.pem"
+    ca.cert_pem.write_to_path(str(ca_path))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("prefix.dev", "api.anaconda.org").configure_cert(context)
+    state = ScriptedServer()
+    server = start_scripted_server(state, tls_context=context)
+    _asked, proxy = start_tunnel_proxy({"prefix.dev:443": state.port, "api.anaconda.org:443": state.port})
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.server_address[1]}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    yield state, {"SSL_CERT_FILE": str(ca_path)}
+    for stopping in (server, proxy):
+        stopping.shutdown()
+        stopping.server_close()
+
+
+async def test_who_am_i(http_server, account_apis):
+    _apis, env = account_apis
+    o = opts(env=env)
     async with make_client(o) as client:
         assert await prefix_dev_login(client, "good-token", o) == Identity("graph-user", True, "prefix.dev")
         assert await prefix_dev_login(client, "bad-token", o) == Identity(None, False, "prefix.dev")
@@ -228,16 +253,17 @@ async def test_proxies_from_the_environment_are_used(http_server, monkeypatch):
 
 
 @pytest.fixture
-def via_proxy(http_server, monkeypatch):
+def via_proxy(http_server, account_apis, monkeypatch):
     """Real service host names (repo.prefix.dev, conda.anaconda.org) reach the local server,
-    which acts as the proxy; their account APIs are pointed at it by the test-only overrides."""
+    which acts as the proxy for http://; their account APIs (https://prefix.dev,
+    https://api.anaconda.org) are the TLS stand-in behind the CONNECT proxy."""
     monkeypatch.setenv("HTTP_PROXY", http_server.base)
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
-    return opts(env={"PIXI_AUTH_TUI_PREFIX_API": http_server.base, "PIXI_AUTH_TUI_ANACONDA_API": http_server.base})
+    _apis, env = account_apis
+    return opts(env=env)
 
 
-async def test_prefix_dev_graphql_decides_where_the_url_cannot(http_server, via_proxy):
+async def test_prefix_dev_graphql_decides_where_the_url_cannot(http_server, account_apis, via_proxy):
+    apis, _env = account_apis
     # repo.prefix.dev's front page is public: only `pixi auth login`'s own check can judge.
     good = await probe("repo.prefix.dev", BearerToken("good-token"), "http://repo.prefix.dev/public", via_proxy)
     assert good.verdict is Verdict.ACCEPTED and good.user == "graph-user"
@@ -245,11 +271,12 @@ async def test_prefix_dev_graphql_decides_where_the_url_cannot(http_server, via_
     bad = await probe("repo.prefix.dev", BearerToken("revoked-token"), "http://repo.prefix.dev/public", via_proxy)
     assert bad.verdict is Verdict.REJECTED and bad.user is None
     assert "prefix.dev says this token is not valid" in bad.message
-    graphql = [s for s in http_server.seen if s.path.endswith("/api/graphql")]
+    graphql = [s for s in apis.seen if s.path.endswith("/api/graphql")]
     assert {s.authorization for s in graphql} == {"Bearer good-token", "Bearer revoked-token"}
 
 
-async def test_anaconda_account_api_decides_for_conda_tokens(http_server, via_proxy):
+async def test_anaconda_account_api_decides_for_conda_tokens(http_server, account_apis, via_proxy):
+    apis, _env = account_apis
     url = "http://conda.anaconda.org/public"
     good = await probe("conda.anaconda.org", CondaToken("conda-good"), url, via_proxy)
     assert good.verdict is Verdict.ACCEPTED and good.user == "anaconda-user"
@@ -257,7 +284,8 @@ async def test_anaconda_account_api_decides_for_conda_tokens(http_server, via_pr
     assert bad.verdict is Verdict.REJECTED and "anaconda.org says this token is not valid" in bad.message
     # the token went into the channel path and to the account API, nowhere else
     assert any(s.path.startswith("http://conda.anaconda.org/t/conda-good/public") for s in http_server.seen)
-    assert {s.authorization for s in http_server.seen if s.path.endswith("/user")} == {
+    assert not any(s.path.endswith("/user") for s in http_server.seen)
+    assert {s.authorization for s in apis.seen if s.path.endswith("/user")} == {
         "token conda-good",
         "token conda-bad",
     }

@@ -185,3 +185,71 @@ def test_the_text_report_and_the_workspace_view_show_each_index(setup: Setup) ->
     for path, verdict in (("a", "untested"), ("b", "untested"), ("e", "untested"), ("f", "no credential")):
         assert f"{H}/{path}/simple/  {verdict}" in shown, shown
     assert "/e/simple/: keyring command (subprocess) · eve; /f/simple/: none" in shown
+
+
+def test_check_test_asks_each_index_of_a_host_without_a_credential(home: Path, tmp_path: Path) -> None:
+    """`check --test` asked a host once, at its first URL: an index that lets anyone in made the
+    host's other, private index "public" too (failed before). Each index is asked now."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from pixi_auth_tui.workspace.probe import ProbePlan
+
+    from tests.conftest import make_env
+    from tests.servers import serve_in_background
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            public = self.path.startswith("/a/")
+            self.send_response(200 if public else 401)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    serve_in_background(server)
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        root = tmp_path / "ws"
+        root.mkdir()
+        (root / "pixi.toml").write_text(
+            '[workspace]\nchannels = []\nplatforms = ["linux-64"]\n'
+            f'[pypi-options]\nindex-url = "{base}/a/simple"\nextra-index-urls = ["{base}/b/simple"]\n'
+            '[pypi-dependencies]\nx = "*"\n'
+        )
+        environment = make_env(home, XDG_STATE_HOME=str(home / ".local/state"), NO_PROXY="*")
+        report = run_check([root], environment, ProbeState.default(environment.env), ProbePlan(allow_http=True))
+        data = report_json(report)
+    finally:
+        server.shutdown()
+    jsonschema.validate({**data, "exit_code": 8}, SCHEMA)
+    (host,) = data["hosts"]
+    verdicts = {i["url"].rsplit("/", 3)[-3]: i["verdict"] for i in host["indexes"]}
+    assert verdicts == {"a": "public", "b": "missing"}
+    missing = [f for f in data["findings"] if f["code"] == "missing-credential"]
+    assert [f["index"].rsplit("/", 3)[-3] for f in missing] == ["b"] and missing[0]["fails"] == "missing"
+    assert {i["anonymous"]["status"] for i in host["indexes"]} == {200, 401}
+
+
+def test_one_index_url_with_two_user_names_stays_two_indexes(home: Path, tmp_path: Path) -> None:
+    """`https://alice@h/simple` and `https://bob@h/simple` are two indexes to uv (each user's own
+    password), but masked alike (a bare user name may be a token): their findings shared one id
+    (failed before). The second is told apart by its place."""
+    from tests.conftest import make_env
+
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "pixi.toml").write_text(
+        '[workspace]\nchannels = []\nplatforms = ["linux-64"]\n[pypi-options]\n'
+        'index-url = "https://alice@idx.example.com/simple"\n'
+        'extra-index-urls = ["https://bob@idx.example.com/simple"]\n[pypi-dependencies]\nx = "*"\n'
+    )
+    environment = make_env(home, XDG_STATE_HOME=str(home / ".local/state"))
+    data = report_json(run_check([root], environment, ProbeState.default(environment.env)))
+    jsonschema.validate({**data, "exit_code": 0}, SCHEMA)
+    (host,) = data["hosts"]
+    assert [i["pypi"]["username"] for i in host["indexes"]] == ["alice", "bob"]
+    assert len({i["url"] for i in host["indexes"]}) == 2
+    ids = [f["id"] for f in data["findings"]]
+    assert len(ids) == len(set(ids)) and sum(f["code"] == "pypi-no-credential" for f in data["findings"]) == 2

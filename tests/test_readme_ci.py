@@ -1,23 +1,25 @@
 """README "In CI" (issue 25, item 5): the GitHub Actions and GitLab CI examples, run step by
 step with each CI's variables set — the `pixi-auth-tui` steps as written, `pixi install` stood in
-for by py-rattler reading the credentials the steps left, a fake id-token endpoint on 127.0.0.1
-and a proxy that refuses every CONNECT, so `check --test` never leaves the machine."""
+for by py-rattler reading the credentials the steps left, a fake id-token endpoint on 127.0.0.1,
+prefix.dev's mint and channel on a TLS server on 127.0.0.1 and a proxy that reaches only it, so
+`check --test` signs in for real and never leaves the machine."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import ssl
 import subprocess
 import sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import trustme
 import yaml
 
 from tests.oracle import Case, basic, run_oracle
-from tests.servers import IdTokenEndpoint, serve_in_background
+from tests.servers import IdTokenEndpoint, PrefixDevStandIn, start_prefix_dev, start_tunnel_proxy
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 MANIFEST = """[workspace]
@@ -41,22 +43,21 @@ def ci_examples() -> tuple[dict, dict]:
     return yaml.safe_load(github), yaml.safe_load(gitlab)
 
 
-class _Refuse(BaseHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def job(tmp_path: Path):
-    """A checkout with the workspace, a runner temp dir, the id-token endpoint and the proxy."""
+    """A checkout with the workspace, a runner temp dir, the id-token endpoint, prefix.dev (a TLS
+    server on 127.0.0.1 that mints tokens) and a proxy that reaches it and refuses every other host."""
     checkout = tmp_path / "checkout"
     checkout.mkdir()
     (checkout / "pixi.toml").write_text(MANIFEST)
     (tmp_path / "runner-temp").mkdir()
     endpoint = IdTokenEndpoint(ID_TOKEN)
-    proxy = ThreadingHTTPServer(("127.0.0.1", 0), _Refuse)
-    proxy.handle_error = lambda *_args: None  # type: ignore[method-assign]  # the client hangs up after the 501
-    serve_in_background(proxy)
+    ca = trustme.CA()
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("prefix.dev").configure_cert(context)
+    prefix_dev = start_prefix_dev(PrefixDevStandIn(ID_TOKEN, "pfx-readme-minted-0123456789"), context)
+    _asked, proxy = start_tunnel_proxy({"prefix.dev:443": prefix_dev.server_address[1]})
     base = {
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}/usr/bin:/bin",
         "HOME": str(tmp_path / "home"),
@@ -65,11 +66,13 @@ def job(tmp_path: Path):
         "DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/pixi-auth-tui-tests-have-no-session-bus",
         "HTTPS_PROXY": f"http://127.0.0.1:{proxy.server_address[1]}",
         "NO_PROXY": "127.0.0.1",
+        "SSL_CERT_FILE": str(tmp_path / "ca.pem"),
         "CI": "true",
     }
     yield checkout, base, endpoint
-    endpoint.server.shutdown()
-    proxy.shutdown()
+    for server in (endpoint.server, proxy, prefix_dev):
+        server.shutdown()
+        server.server_close()
 
 
 def _secrets(value: str) -> str:
@@ -130,13 +133,19 @@ def test_github_actions_example(job, tmp_path: Path) -> None:
     assert [c.split()[1] for c in ran] == ["ci", "check", "ci"]
     assert outputs["ci setup"].stdout.startswith("::add-mask::")
     check = next(proc for command, proc in outputs.items() if command.startswith("check"))
-    assert "::notice " in check.stdout and "sign in to prefix.dev" in check.stdout
+    notice = next(line for line in check.stdout.splitlines() if line.startswith("::notice "))
+    assert "signs in to prefix.dev with GitHub Actions's OIDC identity (tested)" in notice
+    # The tokens the sign-in obtained were masked before any other line.
+    assert check.stdout.startswith("::add-mask::") and "::add-mask::pfx-readme-minted-0123456789" in check.stdout
     assert endpoint.seen and endpoint.seen[0][1]["audience"] == ["prefix.dev"]
     assert "| `prefix.dev` | ci sign-in | the CI's OIDC identity |" in summary.read_text()
     # Teardown (if: always()) removed the file; no secret reached the summary or the env file.
     assert not Path(env["RATTLER_AUTH_FILE"]).exists()
     written = summary.read_text() + env_file.read_text() + check.stdout + check.stderr
-    assert not any(secret in written for secret in ("conda-readme-0123456789", "corp-readme-0123456789", ID_TOKEN))
+    masks = "".join(line for line in check.stdout.splitlines(keepends=True) if line.startswith("::add-mask::"))
+    written = written.replace(masks, "")
+    secrets = ("conda-readme-0123456789", "corp-readme-0123456789", ID_TOKEN, "pfx-readme-minted-0123456789")
+    assert not any(secret in written for secret in secrets)
 
 
 def test_gitlab_ci_example(job, tmp_path: Path) -> None:

@@ -206,3 +206,14 @@ def test_a_later_batch_never_changes_the_spellings_a_search_in_progress_reads():
     redactor.add("second-secret-0123456789")
     redactor.redact("warm-up text")
     assert in_use == before
+
+
+def test_a_secret_with_spaces_side_by_side_is_hidden_in_its_form_encoding():
+    """Found by the property test above: form encoding spells two spaces `++`, and a `+` beside
+    another `+` (or at a word's end) was not looked at, so `b1a1++` kept `b1a1  ` readable."""
+    for secret in ("b1a1  ", "  b1a1 x", "pass  word"):
+        encoded = quote(secret, safe="").replace("%20", "+")
+        redactor = Redactor()
+        redactor.add(secret)
+        out = redactor.redact(f"form: user=u&password={encoded} (end)")
+        assert encoded not in out and HIDDEN in out, (secret, out)

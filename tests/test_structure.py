@@ -79,3 +79,10 @@ def test_the_readme_key_table_matches_the_app():
     bound = {present.key_name(b.key) for b in [*MainScreen.BINDINGS, *AuthApp.BINDINGS]}  # type: ignore[union-attr]
     # Enter, Home and End belong to the table widget; Ctrl+P to Textual
     assert documented == bound | {"Enter", "Home", "End"}
+
+
+def test_the_main_screen_only_composes_and_routes():
+    """Issue 24: the main screen lays out, holds what was read and routes keys and messages; the
+    work lives in its widgets (ui/widgets) and dialogs. Its size is the cheap sign that it stays so."""
+    lines = (ROOT / "app/pixi_auth_tui/ui/main_screen.py").read_text().count("\n")
+    assert lines < 350, f"main_screen.py has {lines} lines: move the new behaviour into a widget of its own"

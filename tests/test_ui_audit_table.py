@@ -71,6 +71,15 @@ async def test_the_audit_shows_at_once_what_was_read_and_reads_again_behind_it(
         return load(environment)
 
     monkeypatch.setattr(audit_screen, "load_inventory", held_load)
+    drawn: list[int] = []  # the rows the findings table was given, each time
+    set_rows = LineTable.set_rows
+
+    def counted(table: LineTable, count: int, *args: object, **kwargs: object) -> None:
+        if table.id == "findings":
+            drawn.append(count)
+        set_rows(table, count, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(LineTable, "set_rows", counted)
     app = scene_app(AUDIT, tmp_path / "demo-home")
     try:
         async with app.run_test(size=AUDIT.size) as pilot:
@@ -82,8 +91,11 @@ async def test_the_audit_shows_at_once_what_was_read_and_reads_again_behind_it(
             table = screen.query_one("#findings", LineTable)
             assert table.row_count == len(app.main.findings) > 0  # shown while the read is held
             assert "Auditing" not in str(screen.query_one("#audit-summary").render())
+            assert "refreshing" in (screen.sub_title or "")  # said, in the header: nothing moves
             held.set()
+            await until(pilot, lambda: screen.sub_title is None, "the read arrived")
             await settle(pilot)
             assert table.row_count == len(screen.findings) > 0
+            assert drawn == [len(screen.findings)]  # the same findings again: not drawn again
     finally:
         held.set()

@@ -13,7 +13,7 @@ from pixi_auth_tui.ui.dialogs.probe_url import ProbeUrlScreen
 from pixi_auth_tui.ui.oauth_screens import SignInForm
 from textual.widgets import Button, Input, Static
 
-from tests.conftest import make_env
+from tests.conftest import make_env, until
 from tests.test_ui import detail, probe_servers, screen_text, select_row, settle, write_json  # noqa: F401
 from tests.test_ui_flows import SIZE_IDS, SIZES, messages, settled_footer
 from tests.test_workspace_ui import screen_lines
@@ -56,14 +56,16 @@ async def test_the_forms_test_result_shows_its_url_on_a_line_of_its_own(home, pr
         form.query_one("#key", Input).value = "127.0.0.1"
         form.query_one("#token", Input).value = "good-token"
         form.query_one("#probe-url", Input).value = f"{server.base}/private"
+
+        def result() -> str:  # (the line is mounted when it first speaks)
+            line = next(iter(form.query("#test-result").results(Static)), None)
+            return str(line.render()) if line is not None else ""
+
         form.query_one("#test", Button).press()
-        await pilot.pause()
+        await until(pilot, lambda: "plain http" in result(), "the plain-http question")
         form.query_one("#test", Button).press()  # the plain-http question answered
-        for _ in range(200):
-            await pilot.pause(0.05)
-            shown = str(form.query_one("#test-result", Static).render())
-            if "Testing" not in shown and "plain http" not in shown:
-                break
+        await until(pilot, lambda: not any(word in result() for word in ("Testing", "plain http")), "the result")
+        shown = result()
         assert "\\x0a" not in shown
         assert shown.splitlines()[-1].endswith("/private")
         await pilot.press("escape")

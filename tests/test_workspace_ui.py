@@ -12,9 +12,9 @@ from pixi_auth_tui.core.model import BearerToken
 from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.widgets.line_table import LineTable
 from pixi_auth_tui.ui.workspace_screen import PrefilledForm, WorkspaceScreen
-from textual.widgets import Input, Select
+from textual.widgets import Input, Select, Static
 
-from tests.conftest import make_env
+from tests.conftest import make_env, until
 from tests.test_ui import screen_text
 from tests.test_ui import settle as ui_settle
 from tests.workspace_fixtures import BASIC, MIRROR_TOKEN, Servers, start_servers, write_credentials, write_workspace
@@ -186,3 +186,64 @@ async def test_w_outside_a_workspace_says_so(home, tmp_path, monkeypatch):
         await pilot.press("n", "enter")  # nothing selected: nothing happens, nothing breaks
         await settle(pilot)
         assert isinstance(app.screen, WorkspaceScreen)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+async def test_w_again_shows_the_last_report_at_once_and_refreshes_behind_it(workspace_app, monkeypatch, size):
+    """The second `w` shows what the view showed last before any store is read again, says
+    "refreshing…" while the check runs, and redraws nothing when the check finds the same."""
+    import threading
+
+    from pixi_auth_tui.ui import workspace_screen
+
+    app = workspace_app
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        first = app.screen
+        assert isinstance(first, WorkspaceScreen) and first.report is not None
+        hosts = [h.host for h in first.report.hosts]
+        await pilot.press("escape")
+        await settle(pilot)
+
+        # The check of the second opening waits until the test lets it go.
+        release, started = threading.Event(), threading.Event()
+        real_check = workspace_screen.run_check
+
+        def held_check(*args, **kwargs):
+            started.set()
+            release.wait(timeout=120)  # (only ends a test that failed before releasing it)
+            return real_check(*args, **kwargs)
+
+        monkeypatch.setattr(workspace_screen, "run_check", held_check)
+        try:
+            await shown_at_once_then_refreshed(pilot, first, hosts, release, started, monkeypatch)
+        finally:
+            release.set()
+
+
+async def shown_at_once_then_refreshed(pilot, first, hosts, release, started, monkeypatch):
+    """(The second half of the test above: the check is held until `release`.)"""
+    app = pilot.app
+    await pilot.press("w")
+    await until(pilot, started.is_set, "the second check started")
+    screen = app.screen
+    assert isinstance(screen, WorkspaceScreen) and screen is not first
+    table = screen.query_one("#hosts", LineTable)
+    # Shown at once, while no store has been read again: the hosts, and that it is refreshing.
+    assert [h.host for h in screen.report.hosts] == hosts and table.row_count == len(hosts)
+    assert "refreshing…" in screen_text(app)
+
+    redrawn: list[str] = []  # what the refresh sets again: nothing, when nothing changed
+    for name, widget, method in (
+        ("hosts", table, "set_rows"),
+        ("summary", screen.query_one("#ws-summary", Static), "update"),
+        ("detail", screen.query_one("#host-detail", Static), "update"),
+    ):
+        real = getattr(widget, method)
+        counted = lambda *a, real=real, name=name, **kw: redrawn.append(name) or real(*a, **kw)  # noqa: E731
+        monkeypatch.setattr(widget, method, counted)
+    release.set()
+    await until(pilot, lambda: screen.running is not None and screen.running.is_finished, "the check ended")
+    await until(pilot, lambda: "refreshing…" not in screen_text(app), "refreshing… gone")
+    assert screen.report is not None and [h.host for h in screen.report.hosts] == hosts
+    assert redrawn == []

@@ -8,12 +8,16 @@ The rules, from rattler's `trusted_publishing.rs` / `challenge_middleware.rs` an
   token in the path does not count) and is answered with a `WWW-Authenticate: Bearer` challenge;
 - only `https` URLs on `prefix.dev` or a true subdomain (`*.prefix.dev`; no lookalikes, no
   trailing dot);
-- the OIDC ID token is asked for audience `prefix.dev`; detectors in ambient-id's order, the
-  first one present decides: GCP (`GOOGLE_SERVICE_ACCOUNT_NAME`, or a Google VM), GitHub Actions
-  (`GITHUB_ACTIONS=true`: `ACTIONS_ID_TOKEN_REQUEST_URL` and `_TOKEN`, present only with
-  `permissions: id-token: write`), GitLab CI (`GITLAB_CI=true`: the `PREFIX_DEV_ID_TOKEN`
-  variable from an `id_tokens:` block with `aud: prefix.dev`), Buildkite and CircleCI (their
-  agents' commands);
+- the OIDC ID token is asked for audience `prefix.dev` through ambient-id **0.0.11** (the version
+  pixi 0.77's and rattler's Cargo.lock pin). Its detectors, in order; the first one whose variable
+  is exactly `true` decides, and its failure is final (no later detector is tried):
+  GitHub Actions (`GITHUB_ACTIONS`: `ACTIONS_ID_TOKEN_REQUEST_URL` and `_TOKEN`, present only with
+  `permissions: id-token: write`), GitLab CI (`GITLAB_CI`: the `PREFIX_DEV_ID_TOKEN` variable from
+  an `id_tokens:` block with `aud: prefix.dev`), Buildkite (`BUILDKITE`: runs
+  `buildkite-agent oidc request-token --audience prefix.dev`), CircleCI (`CIRCLECI`: runs
+  `circleci run oidc get --root-issuer --claims {"aud":"prefix.dev"}`); an agent's trimmed stdout is
+  the token. Google Cloud is NOT among them: ambient-id added a GCP detector (first in its order,
+  `GOOGLE_SERVICE_ACCOUNT_NAME` or a Google VM) after 0.0.11, in no release pixi uses;
 - the token is exchanged with `POST https://<the challenged host>/api/oidc/mint_token`
   (`{"token": …}`); the answer's body is the bearer token, sent on one replay of the request.
 A failure anywhere is only logged: pixi then sees the original 401/403.
@@ -21,6 +25,7 @@ A failure anywhere is only logged: pixi then sees the original 401/403.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -30,16 +35,23 @@ MINT_PATH = "/api/oidc/mint_token"
 GITLAB_ID_TOKEN = "PREFIX_DEV_ID_TOKEN"  # ambient-id: the audience upper-cased, non-alphanumerics `_`
 
 
+# The agents' commands ambient-id 0.0.11 runs (found on PATH, as std::process::Command finds them).
+BUILDKITE_COMMAND = ("buildkite-agent", "oidc", "request-token", "--audience", AUDIENCE)
+CIRCLECI_COMMAND = ("circleci", "run", "oidc", "get", "--root-issuer", "--claims", '{"aud":"prefix.dev"}')
+
+
 @dataclass(frozen=True)
 class CiContext:
     """The runner as pixi's prefix.dev sign-in sees it."""
 
-    provider: str | None  # github, gitlab, gcp, buildkite, circleci, ci (another, CI=true), None
+    provider: str | None  # github, gitlab, buildkite, circleci, gcp, ci (another, CI=true), None
     name: str  # for people: "GitHub Actions"
-    # Whether the job can mint an OIDC ID token for prefix.dev: "yes", "no", "unknown" (the
-    # provider's agent decides at run time), or "none" (not a CI ambient-id knows).
+    # Whether the job can get an OIDC ID token for prefix.dev: "yes", "no", "unknown" (an agent's
+    # command, found on PATH, decides when it runs: `check --test` runs it), or "none" (pixi knows
+    # no OIDC identity here).
     oidc: str
-    detail: str  # one sentence: how, or what is missing and the fix
+    detail: str  # one sentence: what pixi will do, or what is missing and the fix
+    command: tuple[str, ...] = ()  # the agent's command pixi runs (Buildkite, CircleCI), resolved on PATH
 
     @property
     def on_ci(self) -> bool:
@@ -54,15 +66,29 @@ def _is_true(env: Mapping[str, str], name: str) -> bool:
     return env.get(name) == "true"  # exactly "true", as ambient-id compares
 
 
-def detect_ci(env: Mapping[str, str]) -> CiContext:
-    if env.get("GOOGLE_SERVICE_ACCOUNT_NAME"):
+def _agent(provider: str, name: str, command: tuple[str, ...], env: Mapping[str, str], hint: str) -> CiContext:
+    shown = " ".join(command)
+    found = shutil.which(command[0], path=env.get("PATH") or None)
+    if found is None:
         return CiContext(
-            "gcp",
-            "Google Cloud",
-            "unknown",
-            "GOOGLE_SERVICE_ACCOUNT_NAME is set: pixi asks Google's metadata server for an identity "
-            "token for that service account (not checked here)",
+            provider,
+            name,
+            "no",
+            f"pixi asks `{shown}` for an OIDC ID token, but there is no `{command[0]}` on PATH here, so pixi "
+            f"cannot sign in to prefix.dev{hint}",
         )
+    return CiContext(
+        provider,
+        name,
+        "unknown",
+        f"pixi runs `{shown}` ({found}) and exchanges the token it prints for a prefix.dev token; whether the "
+        "agent hands one out shows when it runs (`check --test` runs it)",
+        (found, *command[1:]),
+    )
+
+
+def detect_ci(env: Mapping[str, str]) -> CiContext:
+    """pixi's view of this runner: ambient-id 0.0.11's detectors in their order (module docstring)."""
     if _is_true(env, "GITHUB_ACTIONS"):
         missing = [n for n in ("ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN") if not env.get(n)]
         if missing:
@@ -96,18 +122,25 @@ def detect_ci(env: Mapping[str, str]) -> CiContext:
             f"{GITLAB_ID_TOKEN} is set: pixi exchanges it for a prefix.dev token",
         )
     if _is_true(env, "BUILDKITE"):
-        return CiContext(
-            "buildkite", "Buildkite", "unknown", "pixi asks `buildkite-agent oidc request-token` (not checked here)"
-        )
+        hint = " (with the Docker plugin: mount the agent binary and propagate the environment)"
+        return _agent("buildkite", "Buildkite", BUILDKITE_COMMAND, env, hint)
     if _is_true(env, "CIRCLECI"):
-        return CiContext("circleci", "CircleCI", "unknown", "pixi asks `circleci run oidc get` (not checked here)")
+        return _agent("circleci", "CircleCI", CIRCLECI_COMMAND, env, " (it comes with CircleCI's machine images)")
+    if env.get("GOOGLE_SERVICE_ACCOUNT_NAME"):
+        return CiContext(
+            "gcp",
+            "Google Cloud",
+            "no",
+            "pixi 0.77 does not sign in to prefix.dev on Google Cloud (its ambient-id 0.0.11 has no Google "
+            "detector; a later ambient-id adds one): store a credential, e.g. with `ci setup`",
+        )
     if env.get("CI", "").lower() in ("true", "1", "yes"):
         return CiContext(
             "ci",
             "CI",
             "none",
-            "this CI has no OIDC identity pixi knows (GitHub Actions, GitLab CI, Buildkite, CircleCI, "
-            "Google Cloud): prefix.dev needs a stored credential",
+            "this CI has no OIDC identity pixi knows (GitHub Actions, GitLab CI, Buildkite, CircleCI): "
+            "prefix.dev needs a stored credential",
         )
     return CiContext(None, "", "none", "")
 

@@ -4,7 +4,10 @@ The credentials file is rattler's credentials.json (keys sorted, compact), `0600
 `0700` folder `pixi-auth-tui-ci-*` in the job's temp dir (`RUNNER_TEMP` on GitHub Actions, else
 `TMPDIR`, else /tmp) — never in the checkout, where an artifact or cache step could pick it up.
 Later steps get `RATTLER_AUTH_FILE` (pixi and every rattler tool consult it before every other
-store but the override file; pixi's uv layer too, for PyPI indexes). For uv run on its own, basic
+store but the override file; pixi's uv layer too, for PyPI indexes). When RATTLER_AUTH_FILE
+already names a file of the user's, its entries are copied in beside the job's (that file is
+never written: pointing RATTLER_AUTH_FILE elsewhere must not hide them), and teardown points
+later steps back at it. For uv run on its own, basic
 credentials for exact hosts also go into a `netrc` beside it (`NETRC`), unless the machine
 already has a netrc that it would hide.
 """
@@ -19,6 +22,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pixi_auth_tui.ci.credentials import CiCredentials, document_of
 from pixi_auth_tui.core.model import authorise
@@ -36,6 +40,45 @@ _NETRC_SAFE = re.compile(r"""[^\s"'\\#][^\s"'\\]*""", re.ASCII)
 
 def _netrc_safe(value: str) -> bool:
     return value.isascii() and value.isprintable() and _NETRC_SAFE.fullmatch(value) is not None
+
+
+class CannotMerge(Exception):
+    """RATTLER_AUTH_FILE names a file whose entries cannot be carried over (one line)."""
+
+
+def read_existing(path: Path) -> dict[str, Any] | None:
+    """The entries of the user's RATTLER_AUTH_FILE as rattler holds them (key → its JSON, kept as
+    written), None when there is no such file; CannotMerge when rattler would not read it."""
+    from pixi_auth_tui.stores.base import StoreState
+    from pixi_auth_tui.stores.jsonfile import MAX_FILE_BYTES, JsonFileStore, parse_document
+    from pixi_auth_tui.system.safeio import read_limited
+
+    snapshot = JsonFileStore("auth-file", "RATTLER_AUTH_FILE", path).load()
+    if snapshot.state is StoreState.MISSING:
+        return None
+    if snapshot.state is not StoreState.OK:
+        detail = f" ({'; '.join(snapshot.problems[:3])})" if snapshot.problems else ""
+        raise CannotMerge(f"{path} is not a file rattler reads: {snapshot.message}{detail}")
+    try:
+        return parse_document(read_limited(path, MAX_FILE_BYTES))
+    except Exception as err:  # changed between the two reads: say so rather than copy half of it
+        raise CannotMerge(f"{path} changed while it was read ({type(err).__name__}); run ci setup again") from err
+
+
+def recorded_original(auth_file: str) -> str | None:
+    """The user's RATTLER_AUTH_FILE that an earlier `ci setup` merged into `auth_file` (from
+    its marker), or None."""
+    try:
+        text = (Path(auth_file).parent / MARKER).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    for line in text.splitlines():
+        if line.startswith(_ORIGINAL):
+            return line[len(_ORIGINAL) :] or None
+    return None
+
+
+_ORIGINAL = "RATTLER_AUTH_FILE before: "
 
 
 @dataclass
@@ -80,15 +123,41 @@ def existing_netrc(env: Mapping[str, str], home: Path) -> Path | None:
 
 
 def write_setup(
-    credentials: CiCredentials, env: Mapping[str, str], home: Path, base: Path | None = None
+    credentials: CiCredentials,
+    env: Mapping[str, str],
+    home: Path,
+    base: Path | None = None,
+    original: tuple[str, dict[str, Any] | None] | None = None,
 ) -> SetupResult:
-    """The private folder, the credentials file and (when it hides nothing) the netrc."""
+    """The private folder, the credentials file and (when it hides nothing) the netrc. With
+    `original` (the user's RATTLER_AUTH_FILE and its entries, read_existing), its entries are
+    kept beside the job's; for a key in both, the job's is used, and a note says so."""
     base = base or temp_base(env)
+    document = document_of(credentials)
+    notes: list[str] = []
+    marker = "written by pixi-auth-tui ci setup; removed by ci teardown\n"
+    if original is not None:
+        where, entries = original
+        marker += f"{_ORIGINAL}{where}\n"
+        if entries is None:
+            notes.append(f"RATTLER_AUTH_FILE named {where}, which does not exist: nothing to keep from it")
+        else:
+            both = sorted(k for k in entries if k in document and entries[k] != document[k])
+            notes.append(
+                f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'} of {where} (RATTLER_AUTH_FILE) kept beside "
+                "the job's, so pixi still sees them; that file is not changed"
+            )
+            if both:
+                notes.append(
+                    f"{', '.join(both)}: in {where} and in the job's variables, different: the job's credential "
+                    "is used here (the file keeps its own)"
+                )
+            document = {**entries, **document}
     folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX, dir=base))  # 0700, a fresh name
-    create_private_file(folder / MARKER, b"written by pixi-auth-tui ci setup; removed by ci teardown\n")
+    create_private_file(folder / MARKER, marker.encode("utf-8", "surrogateescape"))
     path = folder / CREDENTIALS_NAME
-    create_private_file(path, serialise_document(document_of(credentials)))
-    result = SetupResult(folder, path, exports={"RATTLER_AUTH_FILE": str(path)})
+    create_private_file(path, serialise_document(document))
+    result = SetupResult(folder, path, exports={"RATTLER_AUTH_FILE": str(path)}, notes=notes)
     lines, skipped = _netrc_lines(credentials)
     if lines:
         present = existing_netrc(env, home)
@@ -128,6 +197,13 @@ def append_env_file(path: Path, exports: Mapping[str, str]) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
     with os.fdopen(fd, "a", encoding="utf-8") as out:
         out.write(text)
+
+
+def is_ours(auth_file: str) -> bool:
+    """Whether `auth_file` is a credentials file `ci setup` wrote (its folder carries our marker)."""
+    path = Path(auth_file)
+    folder = path.parent
+    return path.name == CREDENTIALS_NAME and folder.name.startswith(FOLDER_PREFIX) and (folder / MARKER).is_file()
 
 
 class NotOurs(Exception):

@@ -14,6 +14,7 @@ When several apply, the first of 8, 4, 6, 5 wins. (7 is `test`'s: a credential w
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -60,7 +61,8 @@ def cmd_check(args: argparse.Namespace, environment: Environment, out: TextIO, e
     paths = [Path(p).expanduser() for p in named] or [Path.cwd()]
     test = ProbePlan(allow_http=args.allow_http, timeout=args.timeout) if args.test else None
     try:
-        report = run_check(paths, environment, ProbeState.default(environment.env), test)
+        on_secret = _masker(err if args.json else out) if environment.env.get("GITHUB_ACTIONS") == "true" else None
+        report = run_check(paths, environment, ProbeState.default(environment.env), test, on_secret)
     except NotAWorkspace as exc:
         err.write(f"pixi-auth-tui: {exc}\n")
         return EXIT_NOT_FOUND
@@ -75,6 +77,21 @@ def cmd_check(args: argparse.Namespace, environment: Environment, out: TextIO, e
     if args.annotations or args.step_summary is not None:
         return _ci_output(args, report, code, environment, out, err)
     return code
+
+
+def _masker(stream: TextIO) -> Callable[[str], None]:
+    """On GitHub Actions, each secret the test obtains (the CI's ID token, a token prefix.dev
+    minted) is masked in the job's log the moment it arrives, before anything could print it, in
+    every spelling a log could show (as `ci setup` masks). With --json the masks go to stderr,
+    which the runner reads for workflow commands too, so that stdout stays one JSON document."""
+    from pixi_auth_tui.ci.credentials import mask_spellings
+    from pixi_auth_tui.cli.ci import GITHUB_MASK, github_escape
+
+    def mask(secret: str) -> None:
+        for spelling in mask_spellings(secret):
+            stream.write_requested_secret(f"{GITHUB_MASK}{github_escape(spelling)}\n")  # type: ignore[attr-defined]
+
+    return mask
 
 
 def _ci_output(
@@ -144,6 +161,8 @@ def print_report(report: CheckReport, stream: TextIO) -> None:
             out.write(f"    uv → {index.url}: {index.verdict} · {got}\n")
         if host.last is not None:
             out.write(f"    last test: {host.last.verdict.value} — {host.last.message}\n")
+        if host.ci_token is not None:
+            out.write(f"    CI sign-in, as pixi does it: {host.ci_token.outcome} — {host.ci_token.message}\n")
         if host.anonymous is not None and host.anonymous.status is not None:
             out.write(f"    without a credential: HTTP {host.anonymous.status}\n")
         elif host.anonymous is not None and host.anonymous.message == PLAIN_HTTP_TOKEN:

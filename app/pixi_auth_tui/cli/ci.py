@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shlex
 from pathlib import Path
 from typing import TextIO
 
@@ -43,7 +44,7 @@ def add_parser(add: AddParser) -> None:
     ci_sub.add_parser("teardown", help="remove the file `ci setup` wrote (found through RATTLER_AUTH_FILE)")
 
 
-def _github_escape(value: str) -> str:
+def github_escape(value: str) -> str:
     # The runner unescapes a command's data (%25, %0D, %0A): escape so the mask is the value itself.
     return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
@@ -81,7 +82,7 @@ def _setup(args: argparse.Namespace, env: dict[str, str], home: Path, out: TextI
         for secret, credential in secrets_of(credentials) if credentials else []:
             masks.update(mask_spellings(secret, credential))
         for value in sorted(masks):
-            out.write_requested_secret(f"{GITHUB_MASK}{_github_escape(value)}\n")  # type: ignore[attr-defined]
+            out.write_requested_secret(f"{GITHUB_MASK}{github_escape(value)}\n")  # type: ignore[attr-defined]
     # Messages for people: on GitHub stdout is the log; elsewhere stdout is for `eval`.
     say = out if github else err
     if problem is not None or credentials is None:
@@ -94,17 +95,22 @@ def _setup(args: argparse.Namespace, env: dict[str, str], home: Path, out: TextI
         )
         return EXIT_NOT_FOUND
     previous = env.get("RATTLER_AUTH_FILE")
+    original: tuple[str, dict[str, object] | None] | None = None
     if previous:
-        from pixi_auth_tui.ci.files import CREDENTIALS_NAME, FOLDER_PREFIX
+        from pixi_auth_tui.ci.files import CannotMerge, is_ours, read_existing, recorded_original
 
-        ours = Path(previous).name == CREDENTIALS_NAME and Path(previous).parent.name.startswith(FOLDER_PREFIX)
-        if not ours:
-            err.write(
-                f"pixi-auth-tui: ci setup: RATTLER_AUTH_FILE is already set to {previous}; pointing it at a new "
-                "file would hide its entries from pixi. Unset it (or add its entries to "
-                f"{DOCUMENT_VARIABLE}); nothing was written\n"
-            )
-            return EXIT_FAILED
+        # An earlier `ci setup` of this job: replaced, keeping what it kept of the user's file.
+        where = recorded_original(previous) if is_ours(previous) else previous
+        if where:
+            try:
+                original = (where, read_existing(Path(where)))
+            except CannotMerge as exc:
+                err.write(
+                    f"pixi-auth-tui: ci setup: RATTLER_AUTH_FILE: {exc}; its entries cannot be kept beside the "
+                    "job's (pixi would fail on the whole file either way): fix it or unset RATTLER_AUTH_FILE; "
+                    "nothing was written\n"
+                )
+                return EXIT_FAILED
     for key in credentials.entries:
         if key == "prefix.dev":
             say.write(
@@ -113,7 +119,7 @@ def _setup(args: argparse.Namespace, env: dict[str, str], home: Path, out: TextI
             )
     base = Path(args.dir).expanduser() if args.dir else None
     try:
-        result = write_setup(credentials, env, home, base)
+        result = write_setup(credentials, env, home, base, original)
         if github and env.get("GITHUB_ENV"):
             append_env_file(Path(env["GITHUB_ENV"]), result.exports)
         if args.dotenv:
@@ -143,7 +149,7 @@ def _setup(args: argparse.Namespace, env: dict[str, str], home: Path, out: TextI
 
 
 def _teardown(env: dict[str, str], out: TextIO, err: TextIO) -> int:
-    from pixi_auth_tui.ci.files import NotOurs, teardown
+    from pixi_auth_tui.ci.files import NotOurs, append_env_file, recorded_original, teardown
 
     auth_file = env.get("RATTLER_AUTH_FILE")
     if not auth_file:
@@ -152,6 +158,7 @@ def _teardown(env: dict[str, str], out: TextIO, err: TextIO) -> int:
     if not os.path.exists(auth_file):
         out.write(f"ci teardown: {auth_file} is already gone\n")
         return EXIT_OK
+    before = recorded_original(auth_file)  # the user's own file, which setup's copy stood in for
     try:
         removed = teardown(auth_file)
     except NotOurs as exc:
@@ -161,4 +168,18 @@ def _teardown(env: dict[str, str], out: TextIO, err: TextIO) -> int:
         err.write(f"pixi-auth-tui: ci teardown: cannot remove {auth_file}: {exc}\n")
         return EXIT_FAILED
     out.write(f"ci teardown: removed {', '.join(str(p) for p in removed)}\n")
+    if before:
+        github_env = env.get("GITHUB_ENV") if env.get("GITHUB_ACTIONS") == "true" else None
+        try:
+            if github_env:
+                append_env_file(Path(github_env), {"RATTLER_AUTH_FILE": before})
+                out.write(f"ci teardown: RATTLER_AUTH_FILE is {before} again for the later steps (via $GITHUB_ENV)\n")
+            else:
+                out.write(
+                    f"ci teardown: RATTLER_AUTH_FILE was {before} before ci setup; to use it again: "
+                    f"export RATTLER_AUTH_FILE={shlex.quote(before)}\n"
+                )
+        except (OSError, ValueError) as exc:
+            err.write(f"pixi-auth-tui: ci teardown: cannot point RATTLER_AUTH_FILE back at {before}: {exc}\n")
+            return EXIT_FAILED
     return EXIT_OK

@@ -62,7 +62,9 @@ _ESCAPE_SITES = (
     ("&", re.compile(r"&#?[0-9A-Za-z]{2,8};")),
     ("\\", re.compile(r"\\u00[0-7][0-9A-Fa-f]|\\/")),
 )
-_PLUS_SITE = re.compile(r"[^\s+]\+[^\s+]")  # form encoding's space (only if a secret holds one)
+# Form encoding's space (looked for only if a secret holds one): a `+` touching a word, on
+# either side, so that two spaces side by side (`++`) and a space at a word's end count too.
+_PLUS_SITE = re.compile(r"[^\s+]\+|\+[^\s+]")
 _ENCODED_WORD_END = re.compile(r"""[\s"'`<>,()\[\]{}]""")
 
 

@@ -42,8 +42,6 @@ MAX_REDIRECTS = 5
 # (bench/probe_all.py: 200 slow keys in about a second), but few per host, to be polite.
 DEFAULT_CONCURRENCY = 200
 PER_HOST_CONCURRENCY = 4
-PREFIX_API_ENV = "PIXI_AUTH_TUI_PREFIX_API"  # test-only override of https://prefix.dev
-ANACONDA_API_ENV = "PIXI_AUTH_TUI_ANACONDA_API"  # test-only override of https://api.anaconda.org
 
 
 @dataclass
@@ -437,9 +435,8 @@ async def who_am_i(client: httpx.AsyncClient, key: str, cred: Credential, url: s
 
 async def prefix_dev_login(client: httpx.AsyncClient, token: str, options: ProbeOptions) -> Identity:
     """`pixi auth login`'s own check: a viewer is a valid token, a null viewer an invalid one."""
-    base = options.env.get(PREFIX_API_ENV, "https://prefix.dev")
     response = await client.post(
-        f"{base}/api/graphql",
+        "https://prefix.dev/api/graphql",
         json={"query": "query { viewer { login } }"},
         headers={"Authorization": f"Bearer {token}"},
     )
@@ -456,8 +453,7 @@ async def prefix_dev_login(client: httpx.AsyncClient, token: str, options: Probe
 
 async def anaconda_user(client: httpx.AsyncClient, token: str, options: ProbeOptions) -> Identity:
     """anaconda.org's account API: 200 names the token's user, 401 refuses the token."""
-    base = options.env.get(ANACONDA_API_ENV, "https://api.anaconda.org")
-    response = await client.get(f"{base}/user", headers={"Authorization": f"token {token}"})
+    response = await client.get("https://api.anaconda.org/user", headers={"Authorization": f"token {token}"})
     if response.status_code == 200:
         return Identity(_name_from(response.json()), True, "anaconda.org")
     if response.status_code == 401:

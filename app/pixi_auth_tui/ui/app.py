@@ -28,6 +28,7 @@ from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.commands import ScreenActions
 from pixi_auth_tui.ui.dialogs.help import HelpScreen
 from pixi_auth_tui.ui.main_screen import MainScreen
+from pixi_auth_tui.ui.messages import Remember
 from pixi_auth_tui.ui.styles import stylesheet
 from pixi_auth_tui.ui.terminal_text import ControlFilter
 
@@ -87,8 +88,8 @@ class AuthApp(App[None]):
         if problem:
             self.notify(problem, severity="warning")
 
-    @on(MainScreen.Remember)
-    def _remember(self, event: MainScreen.Remember) -> None:
+    @on(Remember)
+    def _remember(self, event: Remember) -> None:
         self.remember(**event.choices)
 
     def on_mount(self) -> None:

@@ -103,6 +103,8 @@ class AuditScreen(Screen[tuple[str, str] | None]):
         self.action_refresh()
 
     def action_refresh(self) -> None:
+        # In the header (beside the app's own sub-title) until the read arrives: nothing moves.
+        self.sub_title = " · ".join(part for part in (self.app.sub_title, "refreshing…") if part)
         self._audit()
 
     @work(thread=True, exclusive=True, group="audit")
@@ -122,9 +124,15 @@ class AuditScreen(Screen[tuple[str, str] | None]):
         self, inventory: Inventory, findings: list[Finding], message: str | None, ok: bool, reread: bool = True
     ) -> None:
         if reread:
+            self.sub_title = None  # the app's sub-title again
             self.report_to.post_message(self.Reread(inventory, findings))
-        before = self.selected()  # kept selected across a refresh, wherever it moved
+        same = self.inventory is not None and findings == self.findings
         self.inventory = inventory
+        if same:  # read again and found the same: nothing to draw again
+            if message:
+                self.notify(message, severity="information" if ok else "error", timeout=10, markup=False)
+            return
+        before = self.selected()  # kept selected across a refresh, wherever it moved
         self.findings = findings
         counts = summary(findings)
         line = Text()

@@ -11,11 +11,18 @@ from textual.notifications import SeverityLevel
 
 from pixi_auth_tui.audit.findings import Finding
 from pixi_auth_tui.engine.inventory import Row
-from pixi_auth_tui.engine.operations import Outcome
 from pixi_auth_tui.probe.state import ProbeState
 from pixi_auth_tui.ui.reading import Read
 
 Selection = tuple[str, str] | None  # (store id, key) of an entry to select, or None
+
+
+class Remember(Message):
+    """A choice of the person's to keep for the next session (the app saves it: system/preferences)."""
+
+    def __init__(self, **choices: str | bool | None) -> None:
+        super().__init__()
+        self.choices = choices
 
 
 class Said(Message):
@@ -55,11 +62,10 @@ class StoresRead(Message):
     The reading thread waits for `drawn` before it audits, so that the audit does not compete
     with the first drawing of the rows: set it once the rows are drawn."""
 
-    def __init__(self, read: Read, probe_state: ProbeState, outcome: Outcome | None, select: Selection) -> None:
+    def __init__(self, read: Read, probe_state: ProbeState, select: Selection) -> None:
         super().__init__()
         self.read = read
         self.probe_state = probe_state
-        self.outcome = outcome  # said once the rows are shown (None: say nothing)
         self.select = select  # (store id, key) the cursor moves to
         self.drawn = threading.Event()
 

@@ -14,6 +14,8 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.widgets import Header, Input, Select, Static
 from textual.worker import Worker
@@ -81,10 +83,13 @@ class WorkspaceContext:
     environment: Environment
     state: ProbeState  # shared with the main screen: a test here shows there too
     on_change: Callable[[], None]  # re-read the stores elsewhere after a write or a test (event loop)
+    # The report last shown for these paths: shown at once, then checked again behind it.
+    shown: CheckReport | None = None
 
 
 class WorkspaceScreen(Screen[tuple[str, str] | None]):
-    """Dismisses with (store id, key) of the credential to go to, or None."""
+    """Dismisses with (store id, key) of the credential to go to, or None. Tells `report_to` each
+    report it shows, so that the next opening can show it at once (WorkspaceContext.shown)."""
 
     DEFAULT_CSS = """
     #ws-summary { height: auto; padding: 0 1; border-bottom: solid $primary 40%; }
@@ -100,12 +105,23 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         Binding("r", "refresh", "Refresh"),
     ]
 
-    def __init__(self, paths: list[Path], context: WorkspaceContext) -> None:
+    class Checked(Message):
+        """The workspace at `paths` was checked: this is what it showed."""
+
+        def __init__(self, paths: list[Path], report: CheckReport) -> None:
+            super().__init__()
+            self.paths = paths
+            self.report = report
+
+    def __init__(self, paths: list[Path], context: WorkspaceContext, report_to: MessagePump | None = None) -> None:
         super().__init__()
         self.paths = paths
         self.context = context
+        self.report_to = report_to
         self.report: CheckReport | None = None
         self.running: Worker[None] | None = None  # the latest check (tests wait on it)
+        # What is on screen, so that a check that changed nothing redraws nothing.
+        self._shown: dict[str, object] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -119,12 +135,23 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         table = self.query_one("#hosts", LineTable)
         table.set_columns(COLUMNS)
         table.focus()
+        if self.context.shown is not None:
+            self._show(self.context.shown, None, tell=False)
         self.action_refresh()
 
     # -- running the check (worker threads: files, keychain and network) -----------------
 
+    def _checking(self, worker: Worker[None]) -> None:
+        """A check runs: said on the summary's border until it ends (the layout does not move)."""
+        self.running = worker
+        self.query_one("#ws-summary", Static).border_subtitle = "refreshing…"
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is self.running and event.worker.is_finished:
+            self.query_one("#ws-summary", Static).border_subtitle = ""
+
     def action_refresh(self) -> None:
-        self.running = self._check(None)
+        self._checking(self._check(None))
 
     @work(thread=True, exclusive=True, group="workspace")
     def _check(self, plan: ProbePlan | None, message: str | None = None) -> None:
@@ -143,9 +170,17 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
             app.call_from_thread(self.context.on_change)  # the main table's "Last test" column too
 
     def _no_workspace(self, reason: str) -> None:
-        self.query_one("#ws-summary", Static).update(Text(f"No pixi workspace here: {reason}"))
+        self._update("ws-summary", Text(f"No pixi workspace here: {reason}"))
 
-    def _show(self, report: CheckReport, message: str | None) -> None:
+    def _update(self, what: str, text: Text) -> None:
+        """#ws-summary or #host-detail, only when its text changed (no redraw for nothing)."""
+        if self._shown.get(what) != text:
+            self._shown[what] = text
+            self.query_one(f"#{what}", Static).update(text)
+
+    def _show(self, report: CheckReport, message: str | None, tell: bool = True) -> None:
+        if tell and self.report_to is not None:
+            self.report_to.post_message(self.Checked(self.paths, report))
         counts = report.summary()
         home = self.context.environment.home
         line = Text()
@@ -161,7 +196,7 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         line.append(f"{counts['rejected']} rejected", style="bold red" if counts["rejected"] else "")
         line.append(" · " + plural(counts["warning"], "warning"), style="yellow" if counts["warning"] else "")
         line.append("  — Enter: credential · n: add missing · t/T: test host/all", style="dim")
-        self.query_one("#ws-summary", Static).update(line)
+        self._update("ws-summary", line)
         table = self.query_one("#hosts", LineTable)
         before = self.selected()  # the old report's host: keep it selected, wherever it moved
         keep = next((i for i, h in enumerate(report.hosts) if before and h.host == before.host), 0)
@@ -180,9 +215,11 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
                     Text(", ".join(host.kinds)),
                 ]
             )
-        table.set_rows(len(rows), rows.__getitem__, keep)
+        if self._shown.get("hosts") != rows:
+            self._shown["hosts"] = rows
+            table.set_rows(len(rows), rows.__getitem__, keep)
         if not report.hosts:
-            self.query_one("#host-detail", Static).update(self._without_hosts(report))
+            self._update("host-detail", self._without_hosts(report))
         self._render_detail()
         if message:
             self.notify(message, timeout=8, markup=False)
@@ -250,7 +287,7 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         for need in host.needs:
             via = f" → {need.requested}" if need.mirror else ""
             text.append(f"  {need.what}: {need.url}{via}  ({need.source})\n")
-        self.query_one("#host-detail", Static).update(text)
+        self._update("host-detail", text)
 
     # -- actions -------------------------------------------------------------------------
 
@@ -301,7 +338,7 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
 
     def _save(self, result: FormResult | SignInStart | None) -> None:
         if isinstance(result, FormResult) and self.report is not None:
-            self.running = self._write(result, self.report)
+            self._checking(self._write(result, self.report))
 
     @work(thread=True, exclusive=True, group="workspace")
     def _write(self, result: FormResult, report: CheckReport) -> None:
@@ -342,7 +379,14 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         )
 
     def _test(self, hosts: frozenset[str], allow_http: bool, done: str) -> None:
-        self.running = self._check(ProbePlan(allow_http=allow_http, hosts=hosts), done)
+        self._checking(self._check(ProbePlan(allow_http=allow_http, hosts=hosts), done))
+
+
+def workspace_to_open(started_in: list[Path] | None, last_opened: str | None) -> list[Path]:
+    """The workspace `w` opens: the one the app was started in, else the one it opened last (if
+    it is still there), else the current folder."""
+    remembered = Path(last_opened) if last_opened else None
+    return started_in or ([remembered] if remembered and remembered.exists() else []) or [Path.cwd()]
 
 
 def _is_http(url: str | None) -> bool:

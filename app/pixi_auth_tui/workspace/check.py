@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from pixi_auth_tui.engine.inventory import (
 )
 from pixi_auth_tui.engine.inventory_json import credential_ref
 from pixi_auth_tui.engine.pypi_chain import UvSide, resolve_pypi, workspace_index
+from pixi_auth_tui.probe.ci_sign_in import SignInTest
 from pixi_auth_tui.probe.state import ProbeState
 from pixi_auth_tui.stores.jsonfile import JsonFileStore
 from pixi_auth_tui.system.manifest import (
@@ -198,7 +200,7 @@ def build_report(
     state: ProbeState,
     anonymous: dict[str, AnonymousResult] | None = None,
     environment: Environment | None = None,
-    ci_tokens: dict[str, tuple[bool | None, str]] | None = None,
+    ci_tokens: dict[str, SignInTest] | None = None,
 ) -> CheckReport:
     """With `environment`, PyPI hosts are also resolved through uv's own chain (netrc as uv
     reads it, its credentials.toml, the keyring command), as pixi's uv sends them."""
@@ -236,13 +238,18 @@ def build_report(
                 if provider not in sides:
                     sides[provider] = UvSide.load(environment.env, environment.home, provider)
                 pypi = resolve_pypi(inventory, uv_url, sides[provider])
-                check.indexes.append(IndexCheck(needs[0].url, uv_url, needs, pypi))
+                shown = needs[0].url
+                # one URL under two user names: two indexes to uv, masked alike (a user name may be a token)
+                twins = sum(index.url.split(" (")[0] == shown for index in check.indexes)
+                check.indexes.append(IndexCheck(f"{shown} ({twins + 1})" if twins else shown, uv_url, needs, pypi))
         row = check.row
         if row is not None:
             check.last = state.result_for(row.store.id, row.key, row.entry.credential)
         check.ci_sign_in = ci_sign_in(check, ci)
         check.ci_token = ci_tokens.get(check.host) if check.ci_sign_in else None
         check.anonymous = anonymous.get(check.host)
+        for index in check.indexes:
+            index.anonymous = anonymous.get(index.anonymous_key) or check.anonymous
         check.findings = host_findings(check, inventory, workspaces)
         check.verdict = verdict_of(check, inventory)
         for index in check.indexes:
@@ -304,8 +311,11 @@ def run_check(
     environment: Environment,
     state: ProbeState | None = None,
     test: ProbePlan | None = None,
+    on_secret: Callable[[str], None] | None = None,
 ) -> CheckReport:
-    """Read, resolve and (with `test`) test: the whole check, blocking (call from a worker)."""
+    """Read, resolve and (with `test`) test: the whole check, blocking (call from a worker).
+    `on_secret` gets each secret the test obtains (the CI's ID token, a minted token) the moment
+    it arrives, before anything could print it: the CLI masks them on GitHub Actions."""
     workspaces = load_workspaces(paths, environment)
     inventory = workspace_inventory(environment, workspaces[0] if len(workspaces) == 1 else None)
     state = state or ProbeState.default(environment.env)
@@ -315,14 +325,22 @@ def run_check(
         # Read the stores again: the test refreshes an OAuth entry before sending it, as pixi
         # would, and its result belongs to the credential now stored, not the one read before.
         inventory = workspace_inventory(environment, workspaces[0] if len(workspaces) == 1 else None)
-        tokens: dict[str, tuple[bool | None, str]] = {}
-        signing = [h.host for h in report.hosts if h.ci_sign_in in ("yes", "unknown")]
-        if signing:
-            from pixi_auth_tui.ci.oidc import try_id_token
+        tokens: dict[str, SignInTest] = {}
+        signing = {h.host: h.probe_url() for h in report.hosts if h.ci_sign_in in ("yes", "unknown")}
+        urls = {host: url for host, url in signing.items() if url is not None}
+        if urls:
+            from pixi_auth_tui.ci.oidc import IdTokenAnswer, request_id_token
+            from pixi_auth_tui.probe.ci_sign_in import sign_in_all
 
-            # One request to the CI: the job's permission is the same for every host.
-            answer = try_id_token(detect_ci(inventory.env), inventory.env, test.timeout)
-            tokens = dict.fromkeys(signing, answer)
+            env = inventory.env
+            ci = detect_ci(env)
+
+            # Signed in as pixi does: the challenge, the CI's ID token (asked once: the job's
+            # permission is the same for every host), the mint, the request with the token.
+            def ask() -> IdTokenAnswer:
+                return request_id_token(ci, env, test.timeout, on_secret)
+
+            tokens = asyncio.run(sign_in_all(urls, ask, env, test.timeout, on_secret))
         report = build_report(workspaces, inventory, state, anonymous, environment, tokens)
     if len(workspaces) > 1:
         for workspace in workspaces:
@@ -376,7 +394,8 @@ def host_json(check: HostCheck) -> dict[str, Any]:
         "ci_sign_in": check.ci_sign_in,
         "ci_id_token": None
         if check.ci_token is None
-        else {"obtained": check.ci_token[0], "message": check.ci_token[1]},
+        else {"obtained": check.ci_token.id_token, "message": check.ci_token.message},
+        "ci_sign_in_test": None if check.ci_token is None else check.ci_token.to_json(),
     }
 
 
@@ -388,6 +407,7 @@ def index_json(index: IndexCheck) -> dict[str, Any]:
         "sources": sorted({n.source for n in index.needs}),
         "environments": sorted({e for n in index.needs for e in n.environments}),
         "pypi": index.pypi.to_json(),
+        "anonymous": None if index.anonymous is None else index.anonymous.to_json(),
     }
 
 

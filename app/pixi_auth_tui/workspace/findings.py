@@ -13,9 +13,25 @@ from pixi_auth_tui.core.model import KINDS
 from pixi_auth_tui.core.urlmask import mask_url
 from pixi_auth_tui.engine.inventory import WINNING, Inventory
 from pixi_auth_tui.engine.pypi_chain import PypiResolution
+from pixi_auth_tui.probe import ci_sign_in as sign_in
 from pixi_auth_tui.probe.state import FAILING
 from pixi_auth_tui.system.manifest import Workspace, strip_userinfo
-from pixi_auth_tui.workspace.model import UNREACHABLE_VERDICTS, CheckFinding, Fails, HostCheck, IndexCheck
+from pixi_auth_tui.workspace.model import (
+    UNREACHABLE_VERDICTS,
+    AnonymousResult,
+    CheckFinding,
+    Fails,
+    HostCheck,
+    IndexCheck,
+)
+
+_SIGN_IN_FAILED = {
+    sign_in.NO_ID_TOKEN: "pixi cannot sign in to {host}: the job got no OIDC ID token",
+    sign_in.NO_CHALLENGE: "{host} sends no Bearer challenge: pixi will not sign in",
+    sign_in.MINT_REFUSED: "prefix.dev refused to mint a token for {host}",
+    sign_in.MINT_UNUSABLE: "The token prefix.dev minted for {host} cannot be sent",
+    sign_in.REJECTED: "{host} refused the token pixi's sign-in minted",
+}
 
 
 def login_key(host: str) -> str:
@@ -57,7 +73,7 @@ def index_verdict(check: HostCheck, index: IndexCheck) -> str:
         return check.last.verdict.value if check.last else "untested"
     if index.pypi.sends_credential:
         return "untested"  # a credential from uv's own chain: `test` of the index tells
-    if check.known_public or _tested_public(check):
+    if check.known_public or _tested_public(index):
         return "public"
     return "no credential"
 
@@ -132,9 +148,13 @@ def workspace_findings(workspace: Workspace, inventory: Inventory) -> list[Check
     return out
 
 
-def _tested_public(check: HostCheck) -> bool:
+def _tested_public(check: HostCheck | IndexCheck) -> bool:
     anonymous = check.anonymous
     return anonymous is not None and anonymous.status is not None and 200 <= anonymous.status < 300
+
+
+def _refused(anonymous: AnonymousResult | None) -> bool:
+    return anonymous is not None and anonymous.status in (401, 403)
 
 
 def host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Workspace]) -> list[CheckFinding]:
@@ -171,22 +191,33 @@ def host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Works
     signs_in = check.ci_sign_in in ("yes", "unknown")
     if check.ci_sign_in is not None:
         ci = detect_ci(inventory.env)
-        token_ok, token_said = check.ci_token if check.ci_token is not None else (None, "")
-        if signs_in and token_ok is False:
+        tested = check.ci_token
+        if signs_in and tested is not None and tested.outcome in sign_in.FAILS:
             add(
                 "ci-sign-in-failed",
                 Severity.ERROR,
-                f"pixi cannot sign in to {host}: the job got no OIDC ID token",
-                f"No credential is stored for {host}, so pixi would sign in through {ci.name}, but {token_said}.",
-                Fails.MISSING,
+                _SIGN_IN_FAILED[tested.outcome].format(host=host),
+                f"No credential is stored for {host}, so pixi signs in through {ci.name}: {tested.message}.",
+                Fails.REJECTED if tested.outcome == sign_in.REJECTED else Fails.MISSING,
+            )
+        elif signs_in and tested is not None and tested.outcome == sign_in.UNVERIFIED:
+            add(
+                "ci-sign-in-failed",
+                Severity.ERROR,
+                f"pixi's sign-in to {host} could not be tested",
+                f"No credential is stored for {host}; signing in through {ci.name} as pixi would: {tested.message}.",
+                Fails.UNREACHABLE,
             )
         elif signs_in:
+            how = tested.message if tested is not None else ci.detail
             add(
                 "ci-sign-in",
                 Severity.INFO,
-                f"pixi will sign in to {host} with {ci.name}'s OIDC identity",
-                f"No credential is stored for {host}; when it answers 401/403, pixi mints a prefix.dev token: "
-                f"{token_said or ci.detail}. Only conda channels: pixi's PyPI requests do not sign in.",
+                f"pixi will sign in to {host} with {ci.name}'s OIDC identity"
+                if tested is None or tested.outcome != sign_in.ACCEPTED
+                else f"pixi signs in to {host} with {ci.name}'s OIDC identity (tested)",
+                f"No credential is stored for {host}; when it answers with a Bearer challenge, pixi mints a "
+                f"prefix.dev token: {how}. Only conda channels: pixi's PyPI requests do not sign in.",
             )
         elif not refused:
             add(
@@ -195,12 +226,14 @@ def host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Works
                 f"{host} has no credential and this job cannot sign in to prefix.dev",
                 f"If the channel is private, pixi install fails here: {ci.detail}.",
             )
-    if check.indexes and refused:
-        assert check.anonymous is not None
-        answer = f"{check.anonymous.url} answered HTTP {check.anonymous.status} without a credential"
+    if check.indexes and any(_refused(index.anonymous) for index in check.indexes):
         for index in check.indexes:
-            if index.pypi.sends_credential or any(n.url_has_secret for n in index.needs):
+            if not _refused(index.anonymous) or index.pypi.sends_credential:
                 continue
+            if any(n.url_has_secret for n in index.needs):
+                continue
+            assert index.anonymous is not None
+            answer = f"{index.anonymous.url} answered HTTP {index.anonymous.status} without a credential"
             several = len(check.indexes) > 1
             add(
                 "missing-credential",
@@ -359,11 +392,10 @@ def host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Works
             "consulted) and lives in a file that is usually committed. Store it with `pixi auth login` instead.",
         )
     # PyPI through uv: what uv's own chain finds for each index when rattler's layer has nothing.
-    public = check.known_public or _tested_public(check)
     several = len(check.indexes) > 1
-    for index in check.indexes if not public else ():
+    for index in check.indexes:
         pypi = index.pypi
-        if pypi.sends_credential:
+        if pypi.sends_credential or check.known_public or _tested_public(index):
             continue
         named = index if several else None  # (one index: the host's finding, as before)
         keyring = next((layer for layer in pypi.layers if layer.id == "keyring"), None)
@@ -378,7 +410,7 @@ def host_findings(check: HostCheck, inventory: Inventory, workspaces: list[Works
                 f"{pypi.url} USER` (for Google Artifact Registry the user is `oauth2accesstoken`).",
                 index=named,
             )
-        if not refused and not any(n.url_has_secret for n in index.needs):
+        if not _refused(index.anonymous) and not any(n.url_has_secret for n in index.needs):
             add(
                 "pypi-no-credential",
                 Severity.WARNING,

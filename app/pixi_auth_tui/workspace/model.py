@@ -14,6 +14,7 @@ from pixi_auth_tui.audit.findings import Severity
 from pixi_auth_tui.core.hostkeys import parse_url
 from pixi_auth_tui.engine.inventory import Inventory, Resolution, Row
 from pixi_auth_tui.engine.pypi_chain import PypiResolution
+from pixi_auth_tui.probe.ci_sign_in import SignInTest
 from pixi_auth_tui.probe.state import ProbeResult, Verdict
 from pixi_auth_tui.system.manifest import S3Option, Workspace
 
@@ -111,6 +112,11 @@ class AnonymousResult:
         return self.status is None and bool(self.url) and any(reason == v.value for v in UNREACHABLE_VERDICTS)
 
 
+def index_anonymous_key(index_url: str) -> str:
+    """Where an index's anonymous answer is kept beside the hosts' (its URL is masked)."""
+    return f"index {index_url}"
+
+
 @dataclass
 class IndexCheck:
     """One PyPI index of a host, as uv gets its URL. uv resolves per URL — the user name written
@@ -122,6 +128,16 @@ class IndexCheck:
     needs: list[Need]
     pypi: PypiResolution
     verdict: str = ""
+    # asked without a credential by `check --test` (the host's answer until this index was asked)
+    anonymous: AnonymousResult | None = None
+
+    @property
+    def anonymous_key(self) -> str:
+        return index_anonymous_key(self.url)
+
+    def probe_url(self) -> str:
+        """The index as `check --test` asks it without a credential (unmasked: never printed)."""
+        return self.needs[0].raw_requested
 
     @property
     def credential(self) -> str | None:
@@ -148,9 +164,9 @@ class HostCheck:
     indexes: list[IndexCheck] = field(default_factory=list)
     # On a CI runner, for a prefix.dev channel pixi would send nothing to: whether pixi signs in
     # with the job's OIDC identity instead ("yes", "no", "unknown", see ci.detect), and, after
-    # `check --test`, what asking the CI for an ID token gave (ok, message).
+    # `check --test`, how far signing in as pixi does got (probe.ci_sign_in).
     ci_sign_in: str | None = None
-    ci_token: tuple[bool | None, str] | None = None
+    ci_token: SignInTest | None = None
 
     @property
     def row(self) -> Row | None:

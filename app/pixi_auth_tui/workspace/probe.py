@@ -111,27 +111,31 @@ async def probe_hosts(
             if on_result is not None:
                 on_result(check)
 
-        async def probe_host(check: HostCheck) -> None:
-            url = check.probe_url()
+        async def ask_anonymously(url: str | None) -> AnonymousResult:
             now = base.clock()
             if url is None:
-                anonymous[check.host] = AnonymousResult(
-                    "", None, "no URL to test (an s3:// bucket needs s3-options)", now
-                )
-            elif unsent := own_credential_refusal(url, plan.allow_http):
-                anonymous[check.host] = AnonymousResult(mask_url(url)[0], None, unsent, now)
-            else:
-                shown, _ = mask_url(url)
-                try:
-                    # Truly anonymous: without the URL's own user:password@ too. Only the status is
-                    # wanted: the body (repodata can be tens of MB) is never read.
-                    request = client.build_request("GET", strip_userinfo(url)[0])
-                    response = await asyncio.wait_for(client.send(request, stream=True), plan.timeout)
-                    await response.aclose()
-                    anonymous[check.host] = AnonymousResult(shown, response.status_code, "", now)
-                except (TimeoutError, httpx.HTTPError) as err:
-                    verdict, message = connection_failure(err, plan.timeout)
-                    anonymous[check.host] = AnonymousResult(shown, None, f"{verdict.value}: {message}", now)
+                return AnonymousResult("", None, "no URL to test (an s3:// bucket needs s3-options)", now)
+            if unsent := own_credential_refusal(url, plan.allow_http):
+                return AnonymousResult(mask_url(url)[0], None, unsent, now)
+            shown, _ = mask_url(url)
+            try:
+                # Truly anonymous: without the URL's own user:password@ too. Only the status is
+                # wanted: the body (repodata can be tens of MB) is never read.
+                request = client.build_request("GET", strip_userinfo(url)[0])
+                response = await asyncio.wait_for(client.send(request, stream=True), plan.timeout)
+                await response.aclose()
+                return AnonymousResult(shown, response.status_code, "", now)
+            except (TimeoutError, httpx.HTTPError) as err:
+                verdict, message = connection_failure(err, plan.timeout)
+                return AnonymousResult(shown, None, f"{verdict.value}: {message}", now)
+
+        async def probe_host(check: HostCheck) -> None:
+            url = check.probe_url()
+            anonymous[check.host] = await ask_anonymously(url)
+            if len(check.indexes) > 1:
+                # uv resolves each index on its own, and one index of a host may be public, another not
+                for index in check.indexes:
+                    anonymous[index.anonymous_key] = await ask_anonymously(index.probe_url())
             row = sent.get(id(check))
             if row is not None and url is not None:
                 options = base

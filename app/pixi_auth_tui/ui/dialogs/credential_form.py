@@ -109,7 +109,6 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         box_css("CredentialForm", 74)
         + """
     CredentialForm .field-group { height: auto; }
-    CredentialForm .field-group.fixed { display: none; }
     CredentialForm .hint { color: $text-muted; }
     CredentialForm .warning { color: $warning; }
     CredentialForm .hint, CredentialForm .warning, CredentialForm .error { display: none; }
@@ -155,37 +154,31 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
             if editing
             else "Add a credential"
         )
-        # Key, kind and store are fixed while editing (the title names them): not shown then.
-        fixed = "fixed" if editing else ""
-        # Not focusable itself: the focus goes straight to a field (which scrolls into view),
-        # not to the box first and then restyles all of it on the way to the field.
         with VerticalScroll(id="dialog", can_focus=False):
+            # Not focusable itself: the focus goes straight to a field (which scrolls into view),
+            # not to the box first and then restyles all of it on the way to the field.
             yield Label(Text(plain(title)), classes="title")
-            with Vertical(classes=f"field-group {fixed}"):
-                yield Label(KEY_LABEL, id="key-label")
-                yield SingleLineInput(value=editing.key if editing else "", id="key", disabled=editing is not None)
-                yield Label("Kind")
-                yield Select(
-                    [(KIND_LABELS[k], k) for k in EDITABLE_KINDS]
-                    + ([] if editing else [("Sign in (OAuth/OIDC)", SIGN_IN_KIND)]),
-                    value=kind,
-                    allow_blank=False,
-                    id="kind",
-                    disabled=editing is not None,
-                )
+            if editing is None:  # key, kind and store are fixed while editing: the title names them
+                with Vertical(classes="field-group"):
+                    yield Label(KEY_LABEL, id="key-label")
+                    yield SingleLineInput(id="key")
+                    yield Label("Kind")
+                    yield Select(
+                        [(KIND_LABELS[k], k) for k in EDITABLE_KINDS] + [("Sign in (OAuth/OIDC)", SIGN_IN_KIND)],
+                        value=kind,
+                        allow_blank=False,
+                        id="kind",
+                    )
             # Only the shown kind's fields: another kind's are mounted when it is chosen.
             for name in FIELDS_BY_KIND.get(kind, ()):
                 yield self._field_group(name)
-            with Vertical(id="store-group", classes=f"field-group {fixed}"):
-                yield Label("Store")
-                yield Select(
-                    [(Text(f"{s.name} — {present.display_path(s.location, self.home)}"), s.id) for s in self.stores],
-                    value=self.default_store.id,
-                    allow_blank=False,
-                    id="store",
-                    disabled=editing is not None,
-                )
-            yield Label("Test URL (optional: test before saving; remembered)")
+            if editing is None:
+                with Vertical(id="store-group", classes="field-group"):
+                    yield Label("Store")
+                    home = self.home
+                    stores = [(Text(f"{s.name} — {present.display_path(s.location, home)}"), s.id) for s in self.stores]
+                    yield Select(stores, value=self.default_store.id, allow_blank=False, id="store")
+            yield Label("Test URL (optional: test before saving; remembered)", id="probe-url-label")
             yield SingleLineInput(value=self.probe_url, placeholder=CONDA_PROBE_EXAMPLE, id="probe-url")
             with Horizontal(classes="buttons"):
                 yield Button("Save", variant="primary", id="save")
@@ -235,7 +228,17 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
     # -- live feedback -------------------------------------------------------------------
 
     def _kind(self) -> str:
+        if self.editing is not None:
+            return self.editing.entry.credential.kind
         return str(self.query_one("#kind", Select).value)
+
+    def _key(self) -> str:
+        return self.editing.key if self.editing is not None else self.query_one("#key", Input).value
+
+    def _store_id(self) -> str:
+        if self.editing is not None:
+            return self.editing.store.id
+        return str(self.query_one("#store", Select).value)
 
     def _field(self, name: str) -> Input | None:
         """The field's input, or None while no chosen kind has needed it (it is not mounted)."""
@@ -250,7 +253,7 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         wanted = FIELDS_BY_KIND.get(self._kind(), ())
         missing = [self._field_group(name) for name in wanted if self._field(name) is None]
         if missing:
-            self.query_one("#dialog").mount_all(missing, before="#store-group")
+            self.query_one("#dialog").mount_all(missing, before="#probe-url-label")
         for group in self.query(".field-group").results(Vertical):
             name = (group.id or "").removeprefix("group-")
             if name in FIELD_LABELS:
@@ -269,7 +272,7 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
     @on(Select.Changed, "#store")
     def _key_changed(self) -> None:
         self.query_one("#rotate-instead").display = False
-        key = self.query_one("#key", Input).value
+        key = self._key()
         # An s3:// key only makes sense with S3 keys: preselect it, unless a kind was chosen.
         # prefix.dev users sign in with OAuth, as `pixi auth login prefix.dev` does.
         # Only while the kind is still the form's own suggestion: a kind the person chose stays.
@@ -282,7 +285,7 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
 
     def _pypi_store(self) -> Store | None:
         """The chosen store when it is one of uv's (its credentials.toml, Python keyring), else None."""
-        store = self.inventory.store(str(self.query_one("#store", Select).value))
+        store = self.inventory.store(self._store_id())
         return store if store is not None and store.chain != "conda" else None
 
     def _uv_store(self) -> Store | None:
@@ -300,15 +303,15 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         return SIGN_IN_KIND if key.strip() and is_prefix_dev(key.strip()) else "BearerToken"
 
     def _update_hints(self) -> None:
-        key = self.query_one("#key", Input).value
+        key = self._key()
         offered_before = self.suggestion is not None
         self.suggestion = None
         hint = Text()
         label = KEY_LABEL
         if self._pypi_store() is not None:
             label = UV_KEY_LABEL if self._uv_store() is not None else KEYRING_KEY_LABEL
-        key_label = self.query_one("#key-label", Label)
-        if key_label.content != label:  # (an update relayouts the form: only when it changes)
+        key_label = next(self.query("#key-label").results(Label), None)  # (not in an edit)
+        if key_label is not None and key_label.content != label:  # (an update relayouts the form)
             key_label.update(label)
         # what a test URL looks like for the chosen store: a channel's repodata, or an index
         example = PYPI_PROBE_EXAMPLE if self._pypi_store() is not None else CONDA_PROBE_EXAMPLE
@@ -339,7 +342,7 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         self._set_line("#kind-warning", Text(f"⚠ {warning}" if warning else ""))
         # Never a silent plaintext write: say so when the keychain cannot take the secret.
         choice = self.inventory.write_choice()
-        store_id = str(self.query_one("#store", Select).value)
+        store_id = self._store_id()
         plaintext = choice.warning if self.editing is None and store_id == choice.store.id else None
         self._set_line("#store-warning", Text(f"⚠ {plaintext}" if plaintext else ""))
         if (self.suggestion is not None) != offered_before:  # the footer rebuilds on every refresh
@@ -392,14 +395,18 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
             if not text.plain:
                 return  # never said anything: nothing to clear
             line = self._mount_line(selector.removeprefix("#"))
+            if line is None:
+                return
         # An update relayouts the whole form; per keystroke, only a line that changed pays it.
         if line.content == text and line.display == bool(text.plain):
             return
         line.update(text)
         line.display = bool(text.plain)
 
-    def _mount_line(self, line_id: str) -> Static:
+    def _mount_line(self, line_id: str) -> Static | None:
         field, lines = next((field, lines) for field, lines in MESSAGE_LINES.items() if line_id in lines)
+        if not self.query(f"#{field}"):
+            return None  # a field this form does not show (the key, kind and store of an edit)
         # Under its field, after the lines of that field that come before it and are there.
         earlier = [self.query(f"#{name}").first() for name in lines[: lines.index(line_id)] if self.query(f"#{name}")]
         anchor = earlier[-1] if earlier else self.query_one(f"#{field}")
@@ -423,8 +430,8 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
     def _save(self, rotate: bool = False) -> None:
         for name in (*ALL_FIELDS, "key", "store", "probe-url"):
             self._set_error(name, "")
-        key = self.query_one("#key", Input).value
-        store_id = str(self.query_one("#store", Select).value)
+        key = self._key()
+        store_id = self._store_id()
         if self._kind() == SIGN_IN_KIND:
             if not key.strip():
                 self._set_error("key", "Give the host to sign in to")
@@ -521,7 +528,7 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
 
     @on(Button.Pressed, "#test")
     def _test_pressed(self) -> None:
-        key = self.query_one("#key", Input).value
+        key = self._key()
         previous = self.editing.entry.credential if self.editing else None
         credential, errors = build_credential(self._kind(), self._values(), previous)
         result = "#test-result"

@@ -294,7 +294,13 @@ class DetailPane(VerticalScroll):
             markup=False,
         )
         self._to_clear = (tool, secret)
-        self.set_timer(self.clear_seconds, lambda: self._clear_clipboard(tool, secret))
+        self.set_timer(self.clear_seconds, self.clear_copied)
+
+    def clear_copied(self) -> None:
+        """Clear the secret copied last from the clipboard, if the clipboard still holds it (the
+        timer's end; a person may have copied something else meanwhile, which stays)."""
+        if self._to_clear is not None:
+            self._clear_clipboard(*self._to_clear)
 
     def on_unmount(self) -> None:
         # Quitting before the timer: the secret must not outlive the app on the clipboard.

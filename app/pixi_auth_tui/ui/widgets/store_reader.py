@@ -18,8 +18,12 @@ from pixi_auth_tui.engine.inventory import FileSignature, Inventory, changed_fil
 from pixi_auth_tui.engine.operations import Outcome
 from pixi_auth_tui.probe.state import ProbeState
 from pixi_auth_tui.system.paths import Environment
-from pixi_auth_tui.ui.messages import Audited, Selection, StoresRead
+from pixi_auth_tui.ui import present
+from pixi_auth_tui.ui.messages import Audited, Said, Selection, StoresRead
 from pixi_auth_tui.ui.reading import read_stores
+
+# `r`'s outcome: said once the stores are read, with what was found.
+REREAD = Outcome("Re-read every store")
 
 
 class StoreReader(Widget):
@@ -65,13 +69,24 @@ class StoreReader(Widget):
         a look at the files meanwhile cannot take our own write for another program's."""
         read = read_stores(self.environment)
         probes = self.probes()
-        shown = StoresRead(read, probes, outcome, select)
-        self.post_message(shown)
+        shown = StoresRead(read, probes, select)
+        if not self.post_message(shown):
+            return  # the app is closing: nothing will draw it (and no frame to wait for)
+        if outcome is not None:
+            self.post_message(self._said(outcome, read.inventory))
         # The audit waits for the table's frame: on two cores it would otherwise compete with
         # the first drawing of the rows.
         shown.drawn.wait(timeout=5)
         home, now = self.environment.home, self.clock()
         self.post_message(Audited(run_audit(read.inventory, home, probes, now=now, backup_dir=self.backup_dir())))
+
+    def _said(self, outcome: Outcome, inventory: Inventory) -> Said:
+        """What a read tells the person: what it found (`r`), or how the write before it went."""
+        if outcome is REREAD:
+            entries = present.plural(len(inventory.rows), "entry")
+            return Said(f"Re-read {present.plural(len(inventory.stores), 'store')}: {entries}.", timeout=4)
+        text = present.tilde(outcome.message, self.environment.home)
+        return Said(text, "information" if outcome.ok else "warning", timeout=8)
 
     async def _watch_files(self) -> None:
         """Another program (say `pixi auth login`) may rewrite a file while we show it.

@@ -138,6 +138,19 @@ def badge_text(findings: list[Finding]) -> Text:
     )
 
 
+class BlockedBanner(Static):
+    """Above the store list when pixi cannot build its credential store at all (why, and where)."""
+
+    def __init__(self, home: Path, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self.home = home
+
+    def show(self, inventory: Inventory) -> None:
+        self.display = inventory.blocked is not None
+        if inventory.blocked:
+            self.update(Text(plain(f"⚠ {present.tilde(inventory.blocked, self.home)}"), style="bold"))
+
+
 class StoreSummary(Vertical):
     DEFAULT_CSS = """
     StoreSummary {
