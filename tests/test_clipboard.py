@@ -198,3 +198,33 @@ async def test_quitting_before_the_timer_still_clears_what_we_copied(home, tmux_
         await until(pilot, lambda: bool(said), "the copy is told")
         assert SECRET in tmux_buffers(tmux)
     assert SECRET not in tmux_buffers(tmux)
+
+
+LAZY_OWNER = """#!{python}
+import sys
+from pathlib import Path
+store, pending = Path({store!r}), Path({store!r} + ".pending")
+if "-o" in sys.argv:
+    sys.stdout.write(store.read_text() if store.exists() else "")
+    if pending.exists():  # the owner in the background takes the selection after the first read
+        pending.replace(store)
+else:
+    pending.write_text(sys.stdin.read())
+"""
+
+
+def test_a_clipboard_owner_that_takes_its_time_is_waited_for(tmp_path):
+    """xclip asserts the selection from the process it leaves in the background; on a loaded
+    machine a read-back right after it can still see the old text. The copy waits for the text
+    to arrive (bounded) instead of saying the copy may not have worked. The stand-in answers its
+    first read with the old text, its second with the new one."""
+    from pixi_auth_tui.system import clipboard
+
+    tool_file = tmp_path / "xclip"
+    tool_file.write_text(LAZY_OWNER.format(python=sys.executable, store=str(tmp_path / "clipboard")))
+    tool_file.chmod(0o755)
+    env = {"PATH": f"{tmp_path}:{os.environ['PATH']}", "DISPLAY": ":0"}
+    tool = clipboard.system_clipboard(env)
+    assert tool is not None and tool.name == "xclip"
+    clipboard.copy(tool, SECRET, env)
+    assert (tmp_path / "clipboard").read_text() == SECRET

@@ -16,10 +16,12 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 
 CLEAR_SECONDS = 30.0  # as KeePassXC and `pass -c` do (45 s), a little shorter
 _TIMEOUT = 5.0  # seconds a clipboard command may take (a hung X server must not hang a worker)
+_SETTLE = 2.0  # seconds a copied text may take to be served (see copy)
 
 
 @dataclass(frozen=True)
@@ -92,10 +94,17 @@ def _run(command: tuple[str, ...], env: dict[str, str], text: str | None = None)
 
 
 def copy(tool: Clipboard, text: str, env: dict[str, str]) -> None:
-    """Puts `text` on the clipboard and checks that it is there (raises ClipboardError)."""
+    """Puts `text` on the clipboard and checks that it is there (raises ClipboardError).
+
+    xclip and xsel take the selection from the process they leave in the background, which a
+    loaded machine may not have run yet when the put command returns: the check waits for the
+    text to arrive, for _SETTLE seconds at most, before it says the copy did not work."""
     _run(tool.put, env, text)
-    if _run(tool.get, env) != text:
-        raise ClipboardError(f"{tool.name} ran, but the clipboard does not hold the text")
+    deadline = time.monotonic() + _SETTLE
+    while _run(tool.get, env) != text:
+        if time.monotonic() > deadline:
+            raise ClipboardError(f"{tool.name} ran, but the clipboard does not hold the text")
+        time.sleep(0.05)
 
 
 def clear_if_unchanged(tool: Clipboard, text: str, env: dict[str, str]) -> bool:
