@@ -242,6 +242,7 @@ class ConnectionTests(Vertical):
     @work(group="probe", description="test an entry of uv's credentials.toml")
     async def _uv_test(self, row: Row, url: str, allow_http: bool) -> None:
         from pixi_auth_tui.probe.request import ProbeOptions, ProbeSetupError
+        from pixi_auth_tui.probe.sequence import keep_result
         from pixi_auth_tui.probe.uv_entry import check_uv_entry
 
         assert self.probe_state is not None
@@ -261,7 +262,7 @@ class ConnectionTests(Vertical):
             self.say(f"Cannot test: {err}", "error", 10)
             return
         self.post_message(Testing([row], running=False))
-        state.record(row.store.id, row.key, row.entry.credential, result)
+        keep_result(state, row, result)
         await asyncio.to_thread(state.save)
         self._refresh_row(row)
         severity = "error" if result.verdict in FAILING else "information"
@@ -281,6 +282,7 @@ class ConnectionTests(Vertical):
     @work(group="probe", description="test a keyring entry")
     async def _keyring_test(self, row: Row, url: str, allow_http: bool) -> None:
         from pixi_auth_tui.probe.keyring_entry import check_keyring_entry
+        from pixi_auth_tui.probe.sequence import keep_result
 
         assert self.probe_state is not None
         state = self.probe_state
@@ -293,7 +295,7 @@ class ConnectionTests(Vertical):
         finally:
             self.post_message(Testing([row], running=False))
         if test.result is not None:
-            state.record(row.store.id, row.key, row.entry.credential, test.result)
+            keep_result(state, row, test.result)
             await asyncio.to_thread(state.save)
         self._refresh_row(row)
         lines = [*test.notes]
