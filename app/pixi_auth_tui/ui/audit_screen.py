@@ -128,10 +128,12 @@ class AuditScreen(Screen[tuple[str, str] | None]):
             self.report_to.post_message(self.Reread(inventory, findings))
         same = self.inventory is not None and findings == self.findings
         self.inventory = inventory
-        if same:  # read again and found the same: nothing to draw again
-            if message:
-                self.notify(message, severity="information" if ok else "error", timeout=10, markup=False)
-            return
+        if not same:  # read again and found the same: nothing to draw again
+            self._draw(findings)
+        if message:
+            self.notify(message, severity="information" if ok else "error", timeout=10, markup=False)
+
+    def _draw(self, findings: list[Finding]) -> None:
         before = self.selected()  # kept selected across a refresh, wherever it moved
         self.findings = findings
         counts = summary(findings)
@@ -159,8 +161,6 @@ class AuditScreen(Screen[tuple[str, str] | None]):
         if not findings:
             self.query_one("#finding-detail", Static).update(Text("Nothing to report."))
         self._render_detail()
-        if message:
-            self.notify(message, severity="information" if ok else "error", timeout=10, markup=False)
 
     def selected(self) -> Finding | None:
         table = self.query_one("#findings", LineTable)
