@@ -408,7 +408,7 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         if not self.query(f"#{field}"):
             return None  # a field this form does not show (the key, kind and store of an edit)
         # Under its field, after the lines of that field that come before it and are there.
-        earlier = [self.query(f"#{name}").first() for name in lines[: lines.index(line_id)] if self.query(f"#{name}")]
+        earlier = [line for name in lines[: lines.index(line_id)] for line in self.query(f"#{name}").results(Static)]
         anchor = earlier[-1] if earlier else self.query_one(f"#{field}")
         line = Static("", id=line_id, classes=LINE_CLASSES[line_id.rsplit("-", 1)[1]])
         box = anchor.parent
