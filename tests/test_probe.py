@@ -140,15 +140,12 @@ async def test_redirect_to_another_origin_never_carries_the_credential(http_serv
 
 
 @pytest.fixture
-def account_apis(tmp_path, monkeypatch):
-    """prefix.dev's and anaconda.org's account APIs as a scripted server over real TLS (a test CA
-    in SSL_CERT_FILE), reached under their own names through a CONNECT proxy (HTTPS_PROXY) that
+def account_apis(ca, ca_file, monkeypatch):
+    """prefix.dev's and anaconda.org's account APIs as a scripted server over real TLS (the test
+    CA in SSL_CERT_FILE), reached under their own names through a CONNECT proxy (HTTPS_PROXY) that
     tunnels only those two hosts to 127.0.0.1. Yields the server's state and the probe's env."""
     from tests.servers import start_tunnel_proxy
 
-    ca = trustme.CA()
-    ca_path = tmp_path / "apis-ca.pem"
-    ca.cert_pem.write_to_path(str(ca_path))
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("prefix.dev", "api.anaconda.org").configure_cert(context)
     state = ScriptedServer()
@@ -157,7 +154,7 @@ def account_apis(tmp_path, monkeypatch):
     monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.server_address[1]}")
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    yield state, {"SSL_CERT_FILE": str(ca_path)}
+    yield state, {"SSL_CERT_FILE": ca_file}
     for stopping in (server, proxy):
         stopping.shutdown()
         stopping.server_close()
