@@ -5,7 +5,7 @@ The model is pixi_auth_tui.engine.pypi_chain; this module only reads the options
 from __future__ import annotations
 
 import argparse
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from pixi_auth_tui.cli.common import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_OK, UsageError
 from pixi_auth_tui.core.redact import plain, write_json
@@ -19,6 +19,9 @@ from pixi_auth_tui.engine.pypi_chain import (
     workspace_index,
 )
 from pixi_auth_tui.system.paths import Environment
+
+if TYPE_CHECKING:
+    from pixi_auth_tui.probe.request import ProbeOptions
 
 PROVIDERS = ("disabled", "subprocess")
 
@@ -208,7 +211,7 @@ def cmd_test_pypi(environment: Environment, args: argparse.Namespace, out: TextI
     from pixi_auth_tui.cli.common import EXIT_NOT_TESTED
     from pixi_auth_tui.cli.testing import exit_code
     from pixi_auth_tui.core.model import BasicHTTP
-    from pixi_auth_tui.probe.request import ProbeOptions, ProbeSetupError, probe
+    from pixi_auth_tui.probe.request import ProbeSetupError, probe
 
     if not args.key or args.all:
         raise UsageError("test --pypi takes the index URL: test URL --pypi")
@@ -224,12 +227,7 @@ def cmd_test_pypi(environment: Environment, args: argparse.Namespace, out: TextI
         out.write(f"{result.host}: NOT TESTED — pixi's uv sends no credential to {url}\n")
         print_resolution(result, out)
         return EXIT_NOT_TESTED
-    options = ProbeOptions.within(
-        args.timeout,
-        allow_http=args.allow_http,
-        env=dict(environment.env),
-        generic_whoami=False,
-    )
+    options = _uv_probe_options(environment, args)
     try:
         res = asyncio.run(probe(result.host, cred, url, options))
     except ProbeSetupError as exc:
@@ -263,7 +261,7 @@ def cmd_test_uv_entry(environment: Environment, args: argparse.Namespace, out: T
     from pixi_auth_tui.cli.common import EXIT_NOT_TESTED
     from pixi_auth_tui.cli.testing import exit_code
     from pixi_auth_tui.core.model import field_value
-    from pixi_auth_tui.probe.request import ProbeOptions, ProbeSetupError
+    from pixi_auth_tui.probe.request import ProbeSetupError
     from pixi_auth_tui.probe.state import ProbeState
     from pixi_auth_tui.probe.uv_entry import check_uv_entry
     from pixi_auth_tui.pypi.uv_credentials import UvCredentialsStore
@@ -293,12 +291,7 @@ def cmd_test_uv_entry(environment: Environment, args: argparse.Namespace, out: T
     if not url:
         out.write(f"{key}: NOT TESTED — no index of this workspace takes it from {store.name}; give --url\n")
         return EXIT_NOT_TESTED
-    options = ProbeOptions.within(
-        args.timeout,
-        allow_http=args.allow_http,
-        env=dict(environment.env),
-        generic_whoami=False,
-    )
+    options = _uv_probe_options(environment, args)
     try:
         res = asyncio.run(check_uv_entry(entry, url, options))
     except (ProbeSetupError, ValueError) as exc:
@@ -317,3 +310,12 @@ def cmd_test_uv_entry(environment: Environment, args: argparse.Namespace, out: T
             status = f" → HTTP {res.status}{anon}" if res.status is not None else ""
             out.write(f"  {res.url}{status}\n")
     return exit_code([res])
+
+
+def _uv_probe_options(environment: Environment, args: argparse.Namespace) -> ProbeOptions:
+    """`test`'s options for a request sent as uv sends it: no generic who-am-I (uv asks none)."""
+    from pixi_auth_tui.probe.request import ProbeOptions
+
+    return ProbeOptions.within(
+        args.timeout, allow_http=args.allow_http, env=dict(environment.env), generic_whoami=False
+    )
