@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -134,6 +135,15 @@ def describe(
     return text
 
 
+def screen_lines(text: Text, width: int) -> int | None:
+    """How many lines `text` takes at `width`, when none of its lines is wider (None: it wraps,
+    or there is no width yet)."""
+    lines = text.plain.split("\n")
+    if width <= 0 or any(cell_len(line) > width for line in lines):
+        return None
+    return len(lines)
+
+
 class DetailPane(VerticalScroll):
     DEFAULT_CSS = """
     DetailPane {
@@ -157,6 +167,7 @@ class DetailPane(VerticalScroll):
         self.probe_url: str | None = None
         self.revealed = False
         self._shown: RowId | None = None
+        self._drawn: Text | None = None  # what the pane shows now
         self._hide_timer: Timer | None = None
         # Secrets read on demand (asked for with v or c), kept for this session's view only.
         self._read: dict[RowId, Credential] = {}
@@ -201,7 +212,16 @@ class DetailPane(VerticalScroll):
         )
 
     def _redraw(self) -> None:
-        self.query_one("#detail", Static).update(self.text())
+        text = self.text()
+        if text == self._drawn:
+            return
+        detail = self.query_one("#detail", Static)
+        width = detail.size.width
+        # Same height, no layout: a layout of the screen redraws the table's scrollbar in a
+        # frame of its own after the one that shows the new row.
+        same_height = self._drawn is not None and screen_lines(text, width) == screen_lines(self._drawn, width)
+        self._drawn = text
+        detail.update(text, layout=not same_height)
 
     def _hide(self) -> None:
         self.revealed = False

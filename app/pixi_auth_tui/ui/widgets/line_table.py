@@ -14,7 +14,7 @@ would move every other column.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -24,6 +24,7 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -156,6 +157,10 @@ class LineTable(ScrollView, can_focus=True):
         self.cursor_row = max(0, min(cursor_row, count - 1))
         self._redraw()
         self._scroll_to_cursor()
+        # The columns widen now, not while the frame is drawn: a table that widens as it draws
+        # asks for a layout of its own, and its frame is followed by another.
+        top = int(self.scroll_y)
+        self._measure(top, top + max(MEASURE, self.size.height))
         self.post_message(self.RowHighlighted(self, self.cursor_row))
 
     def refresh_rows(self, rows: Sequence[int] | None = None) -> None:
@@ -190,7 +195,33 @@ class LineTable(ScrollView, can_focus=True):
         self.refresh()
 
     def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(self.table_width, self.row_count + 1)
+        size = Size(self.table_width, self.row_count + 1)
+        if self._only_scroll_ranges_change(size):
+            # Setting `virtual_size` asks for a layout of the screen, and after a layout Textual
+            # redraws the scrollbars in a frame of their own, a frame after the new rows. With
+            # the table's size and scrollbars staying as they are, only the scrollbars' thumbs
+            # move: they are told here, and the rows and thumbs are drawn in one frame.
+            self.set_reactive(cast("Reactive[Size]", LineTable.virtual_size), size)
+            if self.show_vertical_scrollbar:
+                self.vertical_scrollbar.window_virtual_size = size.height
+            if self.show_horizontal_scrollbar:
+                self.horizontal_scrollbar.window_virtual_size = size.width
+            self.scroll_x, self.scroll_y = self.scroll_x, self.scroll_y  # validated again, in range
+        else:
+            self.virtual_size = size
+
+    def _only_scroll_ranges_change(self, size: Size) -> bool:
+        """True when the table's own size does not follow its rows and each scrollbar is
+        needed before and after the change exactly as it is shown now."""
+        if not self.is_mounted or self.styles.auto_dimensions:
+            return False
+        view = self.size
+
+        def needs(virtual: Size) -> tuple[bool, bool]:
+            return virtual.width > view.width, virtual.height > view.height
+
+        shown = (self.show_horizontal_scrollbar, self.show_vertical_scrollbar)
+        return needs(size) == needs(self.virtual_size) == shown
 
     @property
     def table_width(self) -> int:
@@ -307,7 +338,7 @@ class LineTable(ScrollView, can_focus=True):
             styles = self._styles = {}
         style = styles.get(name)
         if style is None:
-            style = styles[name] = self.get_component_rich_style(f"line-table--{name}")
+            style = styles[name] = self.get_component_rich_style(f"line-table--{name}") if name else self.rich_style
         return style
 
     def render_lines(self, crop: Region) -> list[Strip]:
@@ -324,12 +355,12 @@ class LineTable(ScrollView, can_focus=True):
         else:
             row = int(self.scroll_y) + y - 1
             if row >= self.row_count:
-                return Strip.blank(width, self.rich_style)
+                return Strip.blank(width, self._style(""))
             cursor = row == self.cursor_row
             strip = self._strips.get((row, cursor))
             if strip is None:
                 strip = self._strips[(row, cursor)] = self._row(row, cursor)
-        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+        return strip.crop_extend(scroll_x, scroll_x + width, self._style(""))
 
     def _header(self) -> Strip:
         return self._line(self.labels, self._style("header"), Style.null())
