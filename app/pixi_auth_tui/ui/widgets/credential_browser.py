@@ -15,6 +15,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
 from textual.widgets import Input, Static
 
 from pixi_auth_tui.core.redact import plain
@@ -45,6 +46,11 @@ class FilterBox(PlainInput):
         # was, so a keystroke asks for no layout of the screen (after a layout, Textual redraws
         # every scrollbar in a frame of its own).
         return max(super().content_width, self.scrollable_content_region.width)
+
+    def on_resize(self) -> None:
+        # The scroll range follows the box's new width now, not at the first letter typed
+        # (whose frame would then wait for a layout).
+        self.virtual_size = Size(self.content_width, 1)
 
     @on(Input.Changed)
     async def _changed(self, event: Input.Changed) -> None:

@@ -148,6 +148,9 @@ class DetailPane(VerticalScroll):
     DEFAULT_CSS = """
     DetailPane {
         padding: 0 1;
+        & > #detail {
+            min-height: 100%;  /* a row whose details fit takes the pane's height, as the one before */
+        }
     }
     """
 
@@ -216,10 +219,13 @@ class DetailPane(VerticalScroll):
         if text == self._drawn:
             return
         detail = self.query_one("#detail", Static)
-        width = detail.size.width
         # Same height, no layout: a layout of the screen redraws the table's scrollbar in a
-        # frame of its own after the one that shows the new row.
-        same_height = self._drawn is not None and screen_lines(text, width) == screen_lines(self._drawn, width)
+        # frame of its own after the one that shows the new row. Details that fit the pane
+        # take its whole height (min-height), so those of any two such rows are the same height.
+        width, room = detail.size.width, self.scrollable_content_region.height
+        before = None if self._drawn is None else screen_lines(self._drawn, width)
+        after = screen_lines(text, width)
+        same_height = before is not None and after is not None and (before == after or max(before, after) <= room)
         self._drawn = text
         detail.update(text, layout=not same_height)
 

@@ -138,6 +138,7 @@ class LineTable(ScrollView, can_focus=True):
         self._measured: set[int] = set()  # rows whose cells widened the columns already
         self._strips: dict[tuple[int, bool], Strip] = {}  # drawn rows (row, cursor?) at these widths
         self._styles: dict[str, Style] | None = None  # the component styles, worked out once per look
+        self._drawing = (0, 0, 0)  # width, scroll x and scroll y of the drawing under way
 
     # -- content ---------------------------------------------------------------------------
 
@@ -343,17 +344,17 @@ class LineTable(ScrollView, can_focus=True):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         # The columns widen before any line of this frame is drawn, so every line agrees.
-        top = int(self.scroll_y)
+        self._drawing = (self.size.width, int(self.scroll_x), int(self.scroll_y))
+        top = self._drawing[2]
         self._measure(top, top + max(MEASURE, self.size.height))
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        scroll_x = int(self.scroll_x)
+        width, scroll_x, scroll_y = self._drawing  # worked out once per drawing, not per line
         if y == 0:
             strip = self._header()
         else:
-            row = int(self.scroll_y) + y - 1
+            row = scroll_y + y - 1
             if row >= self.row_count:
                 return Strip.blank(width, self._style(""))
             cursor = row == self.cursor_row
@@ -380,21 +381,29 @@ class LineTable(ScrollView, can_focus=True):
         segments: list[Segment] = []
         pad = Segment(" " * PADDING, base + over)
         for cell, width in zip(cells, self.widths, strict=False):
-            text = cell.copy()
-            text.no_wrap = True
-            text.end = ""
-            text.truncate(width, overflow="ellipsis")
             segments.append(pad)
             # Text.render leaves the text's own style to its caller; its spans come styled.
-            under = base + console.get_style(text.style) if text.style else base
-            for segment in text.render(console):
-                style = under + segment.style if segment.style else under
-                segments.append(Segment(segment.text, style + over))
-            blank = width - cell_len(text.plain)
+            under = base + console.get_style(cell.style) if cell.style else base
+            plain = cell.plain
+            used = cell_len(plain)
+            if not cell.spans and used <= width and "\n" not in plain:
+                # The common cell, one unstyled run that fits: what Text.render would give.
+                if plain:
+                    segments.append(Segment(plain, under + over))
+            else:
+                text = cell.copy()
+                text.no_wrap = True
+                text.end = ""
+                text.truncate(width, overflow="ellipsis")
+                for segment in text.render(console):
+                    style = under + segment.style if segment.style else under
+                    segments.append(Segment(segment.text, style + over))
+                used = cell_len(text.plain)
+            blank = width - used
             if blank > 0:  # the rest of the column, in the row's style (as Rich pads a line)
                 segments.append(Segment(" " * blank, base + over))
             segments.append(pad)
-        filler = max(0, self.size.width - self.table_width)
+        filler = max(0, self._drawing[0] - self.table_width)
         if filler:
             segments.append(Segment(" " * filler, base))
         return Strip(segments)
