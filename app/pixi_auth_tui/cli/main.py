@@ -193,19 +193,20 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
             if args.command == "set":
                 return cmd_set_uv(environment_for(args), args, out, stdin)
             return cmd_remove_uv(environment_for(args), args, out)
-        if args.command == "resolve" and not args.conda:
-            # A URL under one of the workspace's PyPI indexes is answered as pixi sends it, through uv.
-            from pixi_auth_tui.cli.pypi import cmd_resolve_pypi, workspace_index_for
-
-            environment = environment_for(args)
-            index = workspace_index_for(environment, args.url)
-            if index is not None:
-                return cmd_resolve_pypi(environment, args, out, index)
         if args.command == "resolve":
+            environment = environment_for(args)
+            if not args.conda and environment.workspace is not None:
+                # A URL under one of the workspace's PyPI indexes is answered as pixi sends it, through
+                # uv (outside a workspace there is no such index: uv's modules are not even imported).
+                from pixi_auth_tui.cli.pypi import cmd_resolve_pypi, workspace_index_for
+
+                index = workspace_index_for(environment, args.url)
+                if index is not None:
+                    return cmd_resolve_pypi(environment, args, out, index)
             # Only the rows of the keys rattler would try for this URL (every store still read whole).
             from pixi_auth_tui.core.hostkeys import candidate_keys
 
-            return cmd_resolve(load_inventory(environment_for(args), keys=candidate_keys(args.url)), args, out)
+            return cmd_resolve(load_inventory(environment, keys=candidate_keys(args.url)), args, out)
         # uv's stores are read inside a workspace with PyPI indexes, and whenever a command names one.
         pypi_store = getattr(args, "store", None) in PYPI_STORE_CHOICES
         inv = load_inventory(environment_for(args), pypi=True if pypi_store else None)
