@@ -1,11 +1,13 @@
 """What the cold start's shortcuts must keep: the Footer's keys (built once, rebuilt only when
 they change) and the filter box answering `/` and Escape."""
 
+import threading
 from typing import Any, ClassVar
 
 import pytest
 from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.keys_footer import KeysFooter
+from pixi_auth_tui.ui.widgets import store_reader
 from pixi_auth_tui.ui.widgets.credential_table import CredentialTable
 from textual import events
 from textual.app import App, ComposeResult
@@ -64,6 +66,65 @@ async def test_filter_box_and_footer_across_focus_changes(home, monkeypatch):
         assert not box.display and box.value == "" and isinstance(screen.focused, CredentialTable)
         assert len(screen.table.shown_rows) == 2
         assert described(footer_keys(app)) == MAIN_KEYS
+
+
+class ReadyApp(AuthApp):
+    """Notes the table's rows when Textual says the first frame is drawn (its Ready event)."""
+
+    rows_at_first_frame: int | None = None
+
+    def on_ready(self) -> None:
+        self.rows_at_first_frame = self.main.table.row_count
+
+
+def three_entries(home) -> None:
+    entries = {f"h{i}.example": {"BearerToken": f"t-{i}"} for i in range(3)}
+    write_json(home / ".rattler/credentials.json", entries)
+
+
+async def test_the_first_frame_shows_the_rows(home, monkeypatch):
+    """The screen waits a moment for the read at start (StoreReader.load_first), so its first
+    frame has the rows instead of an empty table drawn once more when they come. The wait is
+    made long here: a loaded machine must not decide the outcome."""
+    three_entries(home)
+    monkeypatch.setattr(store_reader, "FIRST_READ_PATIENCE", 120.0)
+    shown: list[int] = []
+    show = CredentialTable.show
+    monkeypatch.setattr(CredentialTable, "show", lambda table, *a, **k: (shown.append(1), show(table, *a, **k))[1])
+    app = ReadyApp(make_env(home))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await until(pilot, lambda: app.rows_at_first_frame is not None, "the first frame")
+        assert app.rows_at_first_frame == 3
+        await until(pilot, lambda: app.main.audited, "the audit after the rows")
+        await settle(pilot)
+        assert shown == [1]  # shown once: the read was handed over, not told again by StoresRead
+
+
+async def test_a_read_slower_than_the_wait_is_shown_when_done(home, monkeypatch):
+    """Past the wait the first frame comes without the rows; the read is shown once it is done
+    (by StoresRead, as any later read), once, and audited."""
+    three_entries(home)
+    monkeypatch.setattr(store_reader, "FIRST_READ_PATIENCE", 0.0)
+    reading = store_reader.read_stores
+    release = threading.Event()
+
+    def slow_read(environment):
+        release.wait(timeout=120)
+        return reading(environment)
+
+    monkeypatch.setattr(store_reader, "read_stores", slow_read)
+    shown: list[int] = []
+    show = CredentialTable.show
+    monkeypatch.setattr(CredentialTable, "show", lambda table, *a, **k: (shown.append(1), show(table, *a, **k))[1])
+    app = ReadyApp(make_env(home))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await until(pilot, lambda: app.rows_at_first_frame is not None, "the first frame")
+        assert app.rows_at_first_frame == 0
+        release.set()
+        await until(pilot, lambda: app.main.table.row_count == 3, "the rows")
+        await until(pilot, lambda: app.main.audited, "the audit after the rows")
+        await settle(pilot)
+        assert shown == [1]
 
 
 class Extra(Button):
