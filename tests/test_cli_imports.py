@@ -61,10 +61,13 @@ def test_read_only_commands_import_no_heavy_library(argv: list[str], home: Path,
 
 
 # What a reading command outside a workspace, with no uv credentials.toml, has no use for:
-# uv's and Python keyring's store modules, the manifest reader, OpenSSL (hashlib), the WHATWG
-# parse (plain host keys are never parsed) and html (only a word holding an escape is decoded).
+# uv's chain and uv's and Python keyring's store modules, the manifest reader, OpenSSL (hashlib),
+# the WHATWG parse (plain host keys are never parsed; `resolve` parses its URL) and html (only a
+# word holding an escape is decoded).
 UNUSED_OUTSIDE_WORKSPACE = (
     "hashlib",
+    "pixi_auth_tui.cli.pypi",
+    "pixi_auth_tui.engine.pypi_chain",
     "html",
     "pixi_auth_tui.core.whatwg",
     "pixi_auth_tui.system.manifest",
@@ -82,7 +85,16 @@ print(json.dumps([code, sorted(set(sys.modules) & set(json.loads(sys.stdin.read(
 """
 
 
-@pytest.mark.parametrize("argv", [["list", "--json"], ["audit", "--json"], ["status"]], ids=" ".join)
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["list", "--json"],
+        ["audit", "--json"],
+        ["status"],
+        ["resolve", "https://a.example/channel/noarch/repodata.json"],
+    ],
+    ids=" ".join,
+)
 def test_reading_commands_outside_a_workspace_import_nothing_they_do_not_use(argv: list[str], home: Path):
     credentials = home / ".rattler" / "credentials.json"
     credentials.parent.mkdir(mode=0o700)
@@ -90,7 +102,7 @@ def test_reading_commands_outside_a_workspace_import_nothing_they_do_not_use(arg
     credentials.chmod(0o600)
     run = subprocess.run(
         [sys.executable, "-c", CHILD_MODULES, *argv],
-        input=json.dumps(UNUSED_OUTSIDE_WORKSPACE),
+        input=json.dumps([m for m in UNUSED_OUTSIDE_WORKSPACE if not (argv[0] == "resolve" and m.endswith("whatwg"))]),
         cwd=home,  # no pixi workspace here
         capture_output=True,
         text=True,
