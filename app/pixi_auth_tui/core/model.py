@@ -291,6 +291,12 @@ def path_unchanged(token: str) -> bool:
 
 def path_encoded(token: str) -> str:
     """`token` as rattler puts it in a URL path (`Url::set_path`)."""
+    # Nearly every token is carried as it is (every CondaToken made asks): told by one match.
+    return token if path_unchanged(token) else path_encoded_by_character(token)
+
+
+def path_encoded_by_character(token: str) -> str:
+    """`path_encoded`, one character at a time."""
     out = []
     for ch in token:
         if ch == "\\":
