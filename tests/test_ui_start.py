@@ -1,6 +1,9 @@
 """What the cold start's shortcuts must keep: the Footer's keys (built once, rebuilt only when
 they change) and the filter box answering `/` and Escape."""
 
+import json
+import subprocess
+import sys
 import threading
 from typing import Any, ClassVar
 
@@ -15,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input
 
-from tests.conftest import make_env, until
+from tests.conftest import NO_BUS, make_env, until
 from tests.test_ui import settle, write_json
 
 BREAKPOINTS = {"-narrow", "-medium", "-wide", "-short", "-tall"}
@@ -125,6 +128,50 @@ async def test_a_read_slower_than_the_wait_is_shown_when_done(home, monkeypatch)
         await until(pilot, lambda: app.main.audited, "the audit after the rows")
         await settle(pilot)
         assert shown == [1]
+
+
+# What the way to the first frame and the answer to `/` has no use for: dialogs, the command
+# palette's provider, the browser a sign-in opens, the TOML reader (no config file here) and
+# importlib.metadata (the Footer workaround's version check, asked at the first rebuild that
+# replaces keys).
+NOT_AT_START = (
+    "importlib.metadata",
+    "webbrowser",
+    "tomllib",
+    "pixi_auth_tui.ui.commands",
+    "pixi_auth_tui.ui.dialogs.confirm",
+    "pixi_auth_tui.ui.dialogs.help",
+)
+START_CHILD = """
+import asyncio, json, sys
+from pathlib import Path
+from pixi_auth_tui.system.paths import Environment
+from pixi_auth_tui.ui.main import build_app
+
+async def main():
+    home = Path(sys.argv[1])
+    app = build_app(Environment(home=home, env={"HOME": str(home), "DBUS_SESSION_BUS_ADDRESS": sys.argv[2]}), home)
+    async with app.run_test(size=(160, 40)) as pilot:
+        while not app.main.table.row_count:
+            await pilot.pause(0.01)
+        await pilot.press("slash")
+        await pilot.pause()
+        seen = [m for m in json.loads(sys.argv[3]) if m in sys.modules]
+        print(json.dumps([app.main.table.row_count, app.screen.focused.id, seen]))
+
+asyncio.run(main())
+"""
+
+
+def test_the_start_imports_only_what_it_uses(home):
+    """Checked in a fresh interpreter (pytest itself imports importlib.metadata)."""
+    three_entries(home)
+    argv = [sys.executable, "-c", START_CHILD, str(home), NO_BUS, json.dumps(NOT_AT_START)]
+    run = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    rows, focused, seen = json.loads(run.stdout.splitlines()[-1])
+    assert (rows, focused) == (3, "filter")
+    assert seen == []
 
 
 class Extra(Button):

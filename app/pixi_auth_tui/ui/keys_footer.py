@@ -8,15 +8,16 @@ filter box takes the focus, and with it the keys typed into it).
 Textual issue 6666 (open; checked on 8.2): each key the Footer builds registers a watcher of
 the Footer's `compact` on the Footer, and the Footer drops the watchers of keys it has replaced
 only when `compact` changes, which it never does here, so every rebuild kept the old keys and
-all they rendered. After a rebuild, `mutate_reactive` runs the `compact` watchers once with
-the same value, which is when Textual drops the closed keys' entries. Only on the Textual
-versions known to have the issue.
+all they rendered. After a rebuild that replaced keys, `mutate_reactive` runs the `compact`
+watchers once with the same value, which is when Textual drops the closed keys' entries. Only
+on the Textual versions known to have the issue (asked when first needed: the version comes from
+importlib.metadata, whose import nothing else on the way to the first frame needs).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Hashable
-from importlib.metadata import version
 
 from textual.app import ComposeResult
 from textual.screen import Screen
@@ -29,7 +30,12 @@ def has_issue_6666(textual_version: str) -> bool:
     return major < 9
 
 
-ISSUE_6666 = has_issue_6666(version("textual"))
+@functools.cache
+def issue_6666() -> bool:
+    """Whether the installed Textual has issue 6666."""
+    from importlib.metadata import version
+
+    return has_issue_6666(version("textual"))
 
 
 class KeysFooter(Footer):
@@ -82,6 +88,7 @@ class KeysFooter(Footer):
         self.rebuilding = mine and screen.app.app_focus  # (Footer rebuilds only then)
 
     async def recompose(self) -> None:
+        replaced = self.shown is not None  # keys were shown: their watchers are what 6666 keeps
         await super().recompose()
-        if ISSUE_6666:
+        if replaced and issue_6666():
             self.mutate_reactive(Footer.compact)
