@@ -117,7 +117,7 @@ def test_reading_commands_outside_a_workspace_import_nothing_they_do_not_use(arg
 
 def test_check_that_asks_no_host_runs_no_event_loop(home: Path):
     """`check` without --test only reads: asyncio (and the ssl and logging it pulls in) is loaded
-    by --test alone."""
+    by --test alone, and uv's chain for a workspace with PyPI indexes alone."""
     workspace = home / "ws"
     workspace.mkdir()
     (workspace / "pixi.toml").write_text(
@@ -125,7 +125,7 @@ def test_check_that_asks_no_host_runs_no_event_loop(home: Path):
     )
     run = subprocess.run(
         [sys.executable, "-c", CHILD_MODULES, "check", "--json"],
-        input=json.dumps(["asyncio", "ssl", "logging"]),
+        input=json.dumps(["asyncio", "ssl", "logging", "pixi_auth_tui.engine.pypi_chain"]),
         cwd=workspace,
         capture_output=True,
         text=True,

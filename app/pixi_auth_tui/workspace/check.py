@@ -27,7 +27,6 @@ from pixi_auth_tui.engine.inventory import (
     load_inventory,
 )
 from pixi_auth_tui.engine.inventory_json import credential_ref
-from pixi_auth_tui.engine.pypi_chain import UvSide, resolve_pypi, workspace_index
 from pixi_auth_tui.probe.state import ProbeState
 from pixi_auth_tui.stores.jsonfile import JsonFileStore
 from pixi_auth_tui.system.manifest import (
@@ -59,6 +58,7 @@ from pixi_auth_tui.workspace.model import (
 from pixi_auth_tui.workspace.probe import ProbePlan, load_anonymous, probe_hosts
 
 if TYPE_CHECKING:
+    from pixi_auth_tui.engine.pypi_chain import UvSide
     from pixi_auth_tui.probe.ci_sign_in import SignInTest
 
 __all__ = ["CheckReport", "ProbePlan", "build_report", "collect_needs", "report_json", "run_check"]
@@ -235,6 +235,8 @@ def build_report(
         check.resolution = _resolve(inventory, check.needs[0].raw_requested)
         if environment is not None:
             for uv_url, needs in index_groups(check.needs):
+                from pixi_auth_tui.engine.pypi_chain import UvSide, resolve_pypi  # (a PyPI index: uv's chain)
+
                 provider = providers.get(needs[0].workspace) or "disabled"
                 if provider not in sides:
                     sides[provider] = UvSide.load(environment.env, environment.home, provider)
@@ -273,6 +275,8 @@ def index_groups(needs: list[Need]) -> list[tuple[str, list[Need]]]:
         if is_pypi_need(need) and not need.what.startswith("pixi.lock"):
             groups.setdefault(need.uv_url or need.raw_requested, []).append(need)
     for need in locked:
+        from pixi_auth_tui.engine.pypi_chain import workspace_index  # (a locked PyPI file: uv's chain)
+
         match = workspace_index(need.raw_requested, list(groups))
         if match is not None:
             groups[match.index_url].append(need)

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 from pixi_auth_tui.audit.findings import Severity
 from pixi_auth_tui.core.hostkeys import parse_url
 from pixi_auth_tui.engine.inventory import Inventory, Resolution, Row
-from pixi_auth_tui.engine.pypi_chain import PypiResolution
 from pixi_auth_tui.probe.state import ProbeResult, Verdict
 from pixi_auth_tui.system.manifest import S3Option, Workspace
 
-if TYPE_CHECKING:
-    from pixi_auth_tui.probe.ci_sign_in import SignInTest  # (`check --test` on a runner only)
+if TYPE_CHECKING:  # (uv's chain: PyPI indexes only; the CI sign-in: `check --test` on a runner only)
+    from pixi_auth_tui.engine.pypi_chain import PypiResolution
+    from pixi_auth_tui.probe.ci_sign_in import SignInTest
 
 KNOWN_PUBLIC = (
     "https://pypi.org/",
