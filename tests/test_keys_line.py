@@ -118,6 +118,24 @@ async def test_a_click_presses_the_key_and_a_disabled_key_does_nothing():
         await until(pilot, lambda: app.done == ["save", "save"], "Save clicked again")  # Delete ran nothing
 
 
+async def test_a_key_under_the_mouse_lights_up_as_on_textuals_footer():
+    app = Pair(compact=False)
+    async with app.run_test(size=(WIDTH, 10)) as pilot:
+        line, footer = app.query_one(KeysLine), app.query_one(Footer)
+        await until(pilot, lambda: laid_out(footer) == 4 and len(line.spans) == 4, "keys drawn")
+        save = next(span for span in line.spans if span.key.description == "Save")
+        await pilot.hover(Footer, offset=(save.start + 1, 0))
+        await until(pilot, lambda: footer_cells(footer)[save.start] != line_cells(line)[save.start], "Footer lit")
+        theirs = footer_cells(footer)
+        await pilot.hover(KeysLine, offset=(save.start + 1, 0))
+        await until(pilot, lambda: line.hovered == save.key, "line lit")
+        await until(pilot, lambda: [seen(c) for c in line_cells(line)] == [seen(c) for c in theirs], "lit alike")
+        assert line.styles.pointer == "pointer"
+        await pilot.hover(Button, offset=(0, 0))
+        await until(pilot, lambda: line.hovered is None, "line unlit")
+        assert line.styles.pointer == "default"
+
+
 class Keymapped(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+s", "save", "Save", id="save")]
 

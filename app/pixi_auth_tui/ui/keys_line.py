@@ -67,7 +67,6 @@ class KeysLine(Widget, can_focus=False):
             background: $footer-description-background;
         }
         & > .keys-line--hover {
-            color: $footer-key-foreground;
             background: $block-hover-background;
         }
         & > .keys-line--edge {
@@ -124,7 +123,7 @@ class KeysLine(Widget, can_focus=False):
         base = self.rich_style
         styles = {name: self.get_component_rich_style(name) for name in ("keys-line--key", "keys-line--description")}
         styles[""] = base
-        hover = self.get_component_rich_style("keys-line--hover")
+        hover = Style(bgcolor=self.get_component_rich_style("keys-line--hover").bgcolor)  # the key keeps its colours
         dim = Style(dim=True)
         line = Text(no_wrap=True, overflow="crop", end="")
         spans: list[KeySpan] = []
@@ -160,16 +159,17 @@ class KeysLine(Widget, can_focus=False):
     def key_at(self, x: int) -> ShownKey | None:
         return next((span.key for span in self.spans if span.start <= x < span.end), None)
 
-    def on_mouse_move(self, event: events.MouseMove) -> None:
-        key = self.key_at(event.x)
+    def hover(self, key: ShownKey | None) -> None:
         if key != self.hovered:
             self.hovered = key
+            self.styles.pointer = "default" if key is None else "pointer"  # as over Footer's keys
             self.refresh()
 
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        self.hover(self.key_at(event.x))
+
     def on_leave(self, _event: events.Leave) -> None:
-        if self.hovered is not None:
-            self.hovered = None
-            self.refresh()
+        self.hover(None)
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
         key = self.key_at(event.x)
