@@ -121,8 +121,10 @@ class KeysLine(Widget, can_focus=False):
     def render(self) -> Text:
         keys = self.keys()
         base = self.rich_style
-        styles = {name: self.get_component_rich_style(name) for name in ("keys-line--key", "keys-line--description")}
-        styles[""] = base
+        styles: dict[str, Style | None] = {
+            name: self.get_component_rich_style(name) for name in ("keys-line--key", "keys-line--description")
+        }
+        styles[""] = None  # a margin: the line's own style, as the padding after the keys
         hover = Style(bgcolor=self.get_component_rich_style("keys-line--hover").bgcolor)  # the key keeps its colours
         dim = Style(dim=True)
         line = Text(no_wrap=True, overflow="crop", end="")
@@ -132,9 +134,9 @@ class KeysLine(Widget, can_focus=False):
             start = line.cell_len
             for text, name in self._pieces(key):
                 style = styles[name]
-                if name and key == self.hovered and key.enabled:
+                if style is not None and key == self.hovered and key.enabled:
                     style += hover
-                if name and not key.enabled:
+                if style is not None and not key.enabled:
                     style += dim
                 line.append(text, style)
             spans.append(KeySpan(start, line.cell_len, key))
