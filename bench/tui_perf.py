@@ -245,6 +245,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_ns(pid: int) -> int:
+    """CPU time all of a process's threads have run so far, in ns (schedstat: finer than the
+    clock ticks of /proc/PID/stat)."""
+    return sum(int(task.joinpath("schedstat").read_text().split()[0]) for task in Path(f"/proc/{pid}/task").iterdir())
+
+
 def run_bare(home: Path) -> PtyRun:
     mark = re.compile(re.escape(BARE_ROW))
     return run_on_pty(BARE_ARGV, app_env(home, None), home, mark, mark, BARE_KEY_ANSWER)
@@ -797,27 +803,31 @@ def child_keys_floor(home: Path, n_controls: str = "add", boxed: bool = True) ->
     Floor().run()
 
 
-def key_times(argv: list[str], home: Path, rounds: int) -> dict[str, list[float]]:
+def key_times(argv: list[str], home: Path, rounds: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     """Each key of KEYS pressed `rounds` times in one run of the app: key → end of the last frame
-    of what it opened (Escape closes it between presses)."""
+    of what it opened (Escape closes it between presses), and key → the CPU time the app used
+    from the key to 0.3 s after that frame (what load on the machine does not stretch)."""
     from bench.pty_term import Terminal
 
     took: dict[str, list[float]] = {key: [] for key in KEYS}
+    cpu: dict[str, list[float]] = {key: [] for key in KEYS}
     term = Terminal(argv, app_env(home, None), home, SIZE)
     try:
         term.wait_for(b"example.", timeout=120)
         term.drain(1.0, limit=5)
         for round_ in range(rounds + 1):  # round 0 warms each screen up (its first mount)
             for key in KEYS:
+                before = cpu_ns(term.proc.pid)
                 at, _ = term.press(key.encode())
                 end = term.last_frame_before_pause(at, 0.3, DIALOG_WINDOW)
                 if end is not None and round_ > 0:
                     took[key].append(end - at)
+                    cpu[key].append((cpu_ns(term.proc.pid) - before) / 1e9)
                 term.press(b"\x1b")
                 term.drain(0.5, limit=3)
     finally:
         term.close()
-    return took
+    return took, cpu
 
 
 def bench_keys(repeats: int, files: int) -> None:
@@ -829,11 +839,15 @@ def bench_keys(repeats: int, files: int) -> None:
     )
     floor: dict[str, list[float]] = {key: [] for key in KEYS}
     ours: dict[str, list[float]] = {key: [] for key in KEYS}
+    floor_cpu: dict[str, list[float]] = {key: [] for key in KEYS}
+    ours_cpu: dict[str, list[float]] = {key: [] for key in KEYS}
     try:
         for _ in range(repeats):  # interleaved: one floor run, one of ours
-            for into, argv in ((floor, keys_floor_argv(home)), (ours, APP_ARGV)):
-                for key, times in key_times(argv, home, 3).items():
-                    into[key].extend(times)
+            for into, into_cpu, argv in ((floor, floor_cpu, keys_floor_argv(home)), (ours, ours_cpu, APP_ARGV)):
+                took, cpu = key_times(argv, home, 3)
+                for key in KEYS:
+                    into[key].extend(took[key])
+                    into_cpu[key].extend(cpu[key])
     finally:
         shutil.rmtree(home, ignore_errors=True)
     print(f"\neach key's screen on a pty {SIZE[0]}×{SIZE[1]}, {files} entries: key → end of its last frame")
@@ -841,6 +855,10 @@ def bench_keys(repeats: int, files: int) -> None:
         gap = statistics.median(ours[key]) - statistics.median(floor[key]) if ours[key] and floor[key] else None
         said = "no figure" if gap is None else f"gap {gap * 1000:+.0f} ms, {verdict(gap, 0.030)}"
         print(f"  {key!s:<2} {what:<48} floor ({like}) {spread(floor[key])}; ours {spread(ours[key])}; {said}")
+        if ours_cpu[key] and floor_cpu[key]:
+            cpu_gap = statistics.median(ours_cpu[key]) - statistics.median(floor_cpu[key])
+            cpus = f"floor {spread(floor_cpu[key])}; ours {spread(ours_cpu[key])}"
+            print(f"     CPU: {cpus}; gap {cpu_gap * 1000:+.0f} ms")
 
 
 def write_latency(repeats: int) -> list[tuple[str, float, float]]:
