@@ -17,7 +17,9 @@ calling `list --json` would.
 With `--before DIR` (the `app` folder of another checkout, e.g. a worktree of main), the same
 command is also run from that tree (`PYTHONPATH=DIR`, ahead of this checkout's editable install)
 in the same interleaved rounds (floor, before, command, …), so a change is seen beside its floor
-and its predecessor in one run.
+and its predecessor in one run; this checkout's command then runs through `PYTHONPATH` too (its
+`app` folder), so both sides find the package the same way (a `PYTHONPATH` folder is searched
+for every import, the standard library's included).
 Import times are `python -X importtime` (sum of the top-level imports), median of the repeats.
 """
 
@@ -158,10 +160,10 @@ def compare(
     repeats: int,
     before: str | None = None,
 ) -> None:
-    before_env = {**env, "PYTHONPATH": before} if before else None
     sides: list[tuple[list[str], dict[str, str]]] = [(floor_argv, env)]
-    if before_env is not None:
-        sides.append((argv, before_env))
+    if before:
+        sides.append((argv, {**env, "PYTHONPATH": before}))
+        env = {**env, "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "app")}
     sides.append((argv, env))
     for side_argv, side_env in sides:  # warm-up: page cache and bytecode for every side
         timed(side_argv, side_env)

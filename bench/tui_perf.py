@@ -537,10 +537,11 @@ def filter_keystrokes(argv: list[str], home: Path, open_box: bytes | None) -> di
             _, since = term.press(open_box)
             term.wait_for(APP_KEY_ANSWER, since)
             term.drain(0.6)
-        latency, missing = [], []
+        latency, missing, frames = [], [], []
         for key in FILTER_KEYS:
             at, _ = term.press(bytes([key]))
             end = term.last_frame_within(at, KEY_WINDOW)
+            frames.append(float(sum(1 for t, _ in term.frames if at < t <= at + KEY_WINDOW)))
             if end is None:
                 missing.append(1.0)
             else:
@@ -549,7 +550,7 @@ def filter_keystrokes(argv: list[str], home: Path, open_box: bytes | None) -> di
         idle_bytes, idle_frames = term.bytes_within(6.0)  # the box focused, nobody types
     finally:
         term.close()
-    return {"latency": latency, "missing": missing, "idle": [idle_bytes / 6.0, idle_frames / 6.0]}
+    return {"latency": latency, "missing": missing, "frames": frames, "idle": [idle_bytes / 6.0, idle_frames / 6.0]}
 
 
 def bench_filter(files: int, repeats: int) -> None:
@@ -558,6 +559,7 @@ def bench_filter(files: int, repeats: int) -> None:
     floor: list[float] = []
     idle: dict[str, list[float]] = {"ours": [], "floor": []}
     missing = {"ours": 0, "floor": 0}
+    frames: dict[str, list[float]] = {"ours": [], "floor": []}
     try:
         for _ in range(repeats):
             f = filter_keystrokes(filter_floor_argv(home), home, None)
@@ -566,6 +568,8 @@ def bench_filter(files: int, repeats: int) -> None:
             ours += o["latency"]
             missing["floor"] += len(f["missing"])
             missing["ours"] += len(o["missing"])
+            frames["floor"] += f["frames"]
+            frames["ours"] += o["frames"]
             idle["floor"].append(f["idle"][0])
             idle["ours"].append(o["idle"][0])
     finally:
@@ -586,6 +590,15 @@ def bench_filter(files: int, repeats: int) -> None:
             f"  pixi-auth-tui: median {ms(median)} (target ≤ 16 ms: {'met' if median <= 0.016 else 'NOT met'}), "
             f"worst {ms(worst)} (target ≤ 50 ms: {'met' if worst <= 0.050 else 'NOT met'})"
         )
+    print(
+        "  frames per keystroke (a frame after the one with the rows is a wait the person sees): "
+        + ", ".join(
+            f"{name} median {statistics.median(values):.0f}, most {max(values):.0f}, "
+            f"one frame {sum(v == 1 for v in values)}/{len(values)}"
+            for name, values in frames.items()
+            if values
+        )
+    )
     print(
         f"  keystrokes without a frame within {KEY_WINDOW * 1000:.0f} ms: "
         f"ours {missing['ours']}, floor {missing['floor']}"

@@ -33,6 +33,24 @@ def test_version_and_help(home):
     assert out.returncode == 0 and "resolve" in out.stdout and "Exit codes" in out.stdout
 
 
+def test_a_commands_help_and_errors_read_whole(home):
+    """A command's arguments are added to its parser when the command is used (cli.main's
+    CommandParser): its help, its nested commands' help and its usage errors still hold all of them."""
+    helped = run(home, "set", "--help")
+    assert helped.returncode == 0
+    assert all(option in helped.stdout for option in ("--kind {basic,bearer,conda,s3}", "--stdin", "--store", "key"))
+    nested = run(home, "ci", "setup", "--help")
+    assert nested.returncode == 0 and "--dotenv FILE" in nested.stdout
+    missing = run(home, "set")
+    assert missing.returncode == 2
+    assert (
+        missing.stderr.splitlines()[-1] == "pixi-auth-tui set: error: the following arguments are required: key, --kind"
+    )
+    assert "[--stdin]" in missing.stderr  # the usage line above it names the command's own options
+    wrong = run(home, "audit", "--fail-on", "never")
+    assert wrong.returncode == 2 and "argument --fail-on: invalid choice: 'never'" in wrong.stderr
+
+
 def test_set_list_resolve_remove(home):
     set_ = run(home, "set", "repo.example.com", "--kind", "bearer", "--stdin", stdin=SECRET + "\n")
     assert set_.returncode == 0, set_.stderr

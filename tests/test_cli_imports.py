@@ -58,3 +58,57 @@ def test_read_only_commands_import_no_heavy_library(argv: list[str], home: Path,
     code, heavy = json.loads(run.stdout)
     assert code in (0, 3, 5)  # ran to its end (audit may have findings)
     assert heavy == [], f"`{' '.join(argv)}` imported {heavy}"
+
+
+# What a reading command outside a workspace, with no uv credentials.toml, has no use for:
+# uv's chain and uv's and Python keyring's store modules, the manifest reader, OpenSSL (hashlib),
+# the WHATWG parse (plain host keys are never parsed; `resolve` parses its URL) and html (only a
+# word holding an escape is decoded).
+UNUSED_OUTSIDE_WORKSPACE = (
+    "hashlib",
+    "pixi_auth_tui.cli.pypi",
+    "pixi_auth_tui.engine.pypi_chain",
+    "html",
+    "pixi_auth_tui.core.whatwg",
+    "pixi_auth_tui.system.manifest",
+    "pixi_auth_tui.pypi.keyring_entries",
+    "pixi_auth_tui.pypi.keyring_store",
+    "pixi_auth_tui.pypi.uv_credentials",
+    "pixi_auth_tui.pypi.uv_netrc_store",
+    "pixi_auth_tui.pypi.uv_store",
+)
+CHILD_MODULES = """
+import io, json, sys
+from pixi_auth_tui.cli import main as cli
+code = cli.main(sys.argv[1:], out=io.StringIO(), err=io.StringIO())
+print(json.dumps([code, sorted(set(sys.modules) & set(json.loads(sys.stdin.read())))]))
+"""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["list", "--json"],
+        ["audit", "--json"],
+        ["status"],
+        ["resolve", "https://a.example/channel/noarch/repodata.json"],
+    ],
+    ids=" ".join,
+)
+def test_reading_commands_outside_a_workspace_import_nothing_they_do_not_use(argv: list[str], home: Path):
+    credentials = home / ".rattler" / "credentials.json"
+    credentials.parent.mkdir(mode=0o700)
+    credentials.write_text(json.dumps({"a.example": {"BearerToken": "tok-1234567890"}}))
+    credentials.chmod(0o600)
+    run = subprocess.run(
+        [sys.executable, "-c", CHILD_MODULES, *argv],
+        input=json.dumps([m for m in UNUSED_OUTSIDE_WORKSPACE if not (argv[0] == "resolve" and m.endswith("whatwg"))]),
+        cwd=home,  # no pixi workspace here
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    code, unused = json.loads(run.stdout)
+    assert code in (0, 1, 3, 4, 5)  # ran to its end
+    assert unused == [], f"`{' '.join(argv)}` imported {unused}"

@@ -1,11 +1,16 @@
 """What the cold start's shortcuts must keep: the keys line's keys (drawn with the first frame,
 following the focus) and the filter box answering `/` and Escape."""
 
+import json
+import subprocess
+import sys
+import threading
 from typing import ClassVar
 
 import pytest
 from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.keys_line import KeysLine, ShownKey
+from pixi_auth_tui.ui.widgets import store_reader
 from pixi_auth_tui.ui.widgets.credential_table import CredentialTable
 from textual import events
 from textual.app import App, ComposeResult
@@ -13,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Button, Input
 
-from tests.conftest import make_env, until
+from tests.conftest import NO_BUS, make_env, until
 from tests.test_ui import settle, write_json
 
 BREAKPOINTS = {"-narrow", "-medium", "-wide", "-short", "-tall"}
@@ -57,6 +62,108 @@ async def test_filter_box_and_footer_across_focus_changes(home):
         assert not box.display and box.value == "" and isinstance(screen.focused, CredentialTable)
         assert len(screen.table.shown_rows) == 2
         await until(pilot, lambda: described(footer_keys(app)) == MAIN_KEYS, "the table's keys again")
+
+
+class ReadyApp(AuthApp):
+    """Notes the table's rows when Textual says the first frame is drawn (its Ready event)."""
+
+    rows_at_first_frame: int | None = None
+
+    def on_ready(self) -> None:
+        self.rows_at_first_frame = self.main.table.row_count
+
+
+def three_entries(home) -> None:
+    entries = {f"h{i}.example": {"BearerToken": f"t-{i}"} for i in range(3)}
+    write_json(home / ".rattler/credentials.json", entries)
+
+
+async def test_the_first_frame_shows_the_rows(home, monkeypatch):
+    """The screen waits a moment for the read at start (StoreReader.load_first), so its first
+    frame has the rows instead of an empty table drawn once more when they come. The wait is
+    made long here: a loaded machine must not decide the outcome."""
+    three_entries(home)
+    monkeypatch.setattr(store_reader, "FIRST_READ_PATIENCE", 120.0)
+    shown: list[int] = []
+    show = CredentialTable.show
+    monkeypatch.setattr(CredentialTable, "show", lambda table, *a, **k: (shown.append(1), show(table, *a, **k))[1])
+    app = ReadyApp(make_env(home))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await until(pilot, lambda: app.rows_at_first_frame is not None, "the first frame")
+        assert app.rows_at_first_frame == 3
+        await until(pilot, lambda: app.main.audited, "the audit after the rows")
+        await settle(pilot)
+        assert shown == [1]  # shown once: the read was handed over, not told again by StoresRead
+
+
+async def test_a_read_slower_than_the_wait_is_shown_when_done(home, monkeypatch):
+    """Past the wait the first frame comes without the rows; the read is shown once it is done
+    (by StoresRead, as any later read), once, and audited."""
+    three_entries(home)
+    monkeypatch.setattr(store_reader, "FIRST_READ_PATIENCE", 0.0)
+    reading = store_reader.read_stores
+    release = threading.Event()
+
+    def slow_read(environment):
+        release.wait(timeout=120)
+        return reading(environment)
+
+    monkeypatch.setattr(store_reader, "read_stores", slow_read)
+    shown: list[int] = []
+    show = CredentialTable.show
+    monkeypatch.setattr(CredentialTable, "show", lambda table, *a, **k: (shown.append(1), show(table, *a, **k))[1])
+    app = ReadyApp(make_env(home))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await until(pilot, lambda: app.rows_at_first_frame is not None, "the first frame")
+        assert app.rows_at_first_frame == 0
+        release.set()
+        await until(pilot, lambda: app.main.table.row_count == 3, "the rows")
+        await until(pilot, lambda: app.main.audited, "the audit after the rows")
+        await settle(pilot)
+        assert shown == [1]
+
+
+# What the way to the first frame and the answer to `/` has no use for: dialogs, the command
+# palette's provider, the browser a sign-in opens, the TOML reader (no config file here) and
+# importlib.metadata (nothing on the way needs a package's version).
+NOT_AT_START = (
+    "importlib.metadata",
+    "webbrowser",
+    "tomllib",
+    "pixi_auth_tui.ui.commands",
+    "pixi_auth_tui.ui.dialogs.confirm",
+    "pixi_auth_tui.ui.dialogs.help",
+)
+START_CHILD = """
+import asyncio, json, sys
+from pathlib import Path
+from pixi_auth_tui.system.paths import Environment
+from pixi_auth_tui.ui.main import build_app
+
+async def main():
+    home = Path(sys.argv[1])
+    app = build_app(Environment(home=home, env={"HOME": str(home), "DBUS_SESSION_BUS_ADDRESS": sys.argv[2]}), home)
+    async with app.run_test(size=(160, 40)) as pilot:
+        while not app.main.table.row_count:
+            await pilot.pause(0.01)
+        await pilot.press("slash")
+        await pilot.pause()
+        seen = [m for m in json.loads(sys.argv[3]) if m in sys.modules]
+        print(json.dumps([app.main.table.row_count, app.screen.focused.id, seen]))
+
+asyncio.run(main())
+"""
+
+
+def test_the_start_imports_only_what_it_uses(home):
+    """Checked in a fresh interpreter (pytest itself imports importlib.metadata)."""
+    three_entries(home)
+    argv = [sys.executable, "-c", START_CHILD, str(home), NO_BUS, json.dumps(NOT_AT_START)]
+    run = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    rows, focused, seen = json.loads(run.stdout.splitlines()[-1])
+    assert (rows, focused) == (3, "filter")
+    assert seen == []
 
 
 class Extra(Button):

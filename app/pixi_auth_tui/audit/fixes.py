@@ -11,7 +11,6 @@ Undo never discards a change made after the fix: it refuses, saying why.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import stat
@@ -221,6 +220,8 @@ def backup_file(path: Path, now: float | None = None) -> Path:
 
 
 def _digest_of(path: Path) -> str | None:
+    import hashlib  # (only when a fix is applied or undone: an audit alone needs no OpenSSL)
+
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:

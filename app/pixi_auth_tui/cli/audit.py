@@ -13,7 +13,10 @@ from pixi_auth_tui.engine.inventory_json import inventory_json, with_inventory_t
 
 
 def add_parser(add: AddParser) -> None:
-    p_audit = add("audit", help="what is wrong with the secrets on this machine (never prints a secret)")
+    add("audit", _audit_arguments, help="what is wrong with the secrets on this machine (never prints a secret)")
+
+
+def _audit_arguments(p_audit: argparse.ArgumentParser) -> None:
     p_audit.add_argument("--json", action="store_true", help="the inventory and the findings, machine-readable")
     p_audit.add_argument(
         "--fail-on", choices=("warning", "error"), default="error", help="exit 5 at this severity or worse"

@@ -28,7 +28,10 @@ GITHUB_MASK = "::add-mask::"
 
 
 def add_parser(add: AddParser) -> None:
-    p_ci = add("ci", help="CI runners: turn the job's secrets into pixi credentials, and remove them")
+    add("ci", _ci_arguments, help="CI runners: turn the job's secrets into pixi credentials, and remove them")
+
+
+def _ci_arguments(p_ci: argparse.ArgumentParser) -> None:
     ci_sub = p_ci.add_subparsers(dest="ci_command", required=True)
     p_setup = ci_sub.add_parser(
         "setup",

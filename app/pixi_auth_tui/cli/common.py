@@ -21,8 +21,10 @@ UV_STORE = "uv"
 UV_NETRC_STORE = "netrc-uv"  # netrc as uv reads it (read-only; `test` only)
 
 
-# What each command's module is given to add its parser: the program's subparsers' add_parser.
-AddParser = Callable[..., argparse.ArgumentParser]
+# What each command's module is given to add its parser: `add(name, arguments, **options)`, where
+# `options` are ArgumentParser's (help=…) and `arguments(parser)` adds the command's arguments to
+# its parser, when the command is used (see cli.main.CommandParser).
+AddParser = Callable[..., None]
 
 
 class UsageError(Exception):

@@ -15,7 +15,10 @@ from pixi_auth_tui.engine.inventory_json import inventory_json, inventory_json_t
 
 
 def add_parser(add: AddParser) -> None:
-    p_list = add("list", help="every stored credential, in pixi's lookup order (secrets masked)")
+    add("list", _list_arguments, help="every stored credential, in pixi's lookup order (secrets masked)")
+
+
+def _list_arguments(p_list: argparse.ArgumentParser) -> None:
     p_list.add_argument("--json", action="store_true", help="machine-readable output")
 
 

@@ -28,8 +28,8 @@ import contextlib
 import gc
 import os
 import sys
-from collections.abc import Sequence
-from typing import IO, NoReturn, TextIO
+from collections.abc import Callable, Sequence
+from typing import IO, Any, NoReturn, TextIO
 
 from pixi_auth_tui import __version__
 from pixi_auth_tui.cli import audit, ci, listing, remove, resolve, setting, status, testing_args
@@ -95,6 +95,37 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(status)
 
 
+class CommandParser(_Parser):
+    """A command's own parser, whose arguments (`arguments(parser)`, beside the command's module)
+    are added the first time it is used: when argparse hands it the command's words, or when its
+    usage or help is formatted. argparse makes a help formatter for every argument it adds, so a
+    command line pays for the arguments of its own command only; the program is still the one
+    parser, and every usage, help and error reads as if all of it had been built at once."""
+
+    def __init__(
+        self, *args: Any, arguments: Callable[[argparse.ArgumentParser], None] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.arguments_to_add = arguments
+
+    def add_own_arguments(self) -> None:
+        arguments, self.arguments_to_add = self.arguments_to_add, None
+        if arguments is not None:
+            arguments(self)
+
+    def parse_known_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> tuple[Any, list[str]]:
+        self.add_own_arguments()
+        return super().parse_known_args(args, namespace)
+
+    def format_usage(self) -> str:
+        self.add_own_arguments()
+        return super().format_usage()
+
+    def format_help(self) -> str:
+        self.add_own_arguments()
+        return super().format_help()
+
+
 def _write(message: str, file: IO[str]) -> None:
     """As argparse writes: nothing when the stream is gone."""
     if message:
@@ -127,8 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="the terminal UI's config.toml (theme, sort, …; keymap.toml beside it); "
         "default: $PIXI_AUTH_TUI_CONFIG, else the user config folder",
     )
-    sub = parser.add_subparsers(dest="command")
-    add = sub.add_parser  # (argparse's subparsers action is a private class: its method is public)
+    sub = parser.add_subparsers(dest="command", parser_class=CommandParser)
+
+    def add(name: str, arguments: Callable[[argparse.ArgumentParser], None], **options: Any) -> None:
+        # (argparse's subparsers action is a private class: its method is public)
+        sub.add_parser(name, arguments=arguments, **options)
+
     listing.add_parser(add)
     resolve.add_parser(add)
     setting.add_parser(add)
@@ -193,19 +228,20 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
             if args.command == "set":
                 return cmd_set_uv(environment_for(args), args, out, stdin)
             return cmd_remove_uv(environment_for(args), args, out)
-        if args.command == "resolve" and not args.conda:
-            # A URL under one of the workspace's PyPI indexes is answered as pixi sends it, through uv.
-            from pixi_auth_tui.cli.pypi import cmd_resolve_pypi, workspace_index_for
-
-            environment = environment_for(args)
-            index = workspace_index_for(environment, args.url)
-            if index is not None:
-                return cmd_resolve_pypi(environment, args, out, index)
         if args.command == "resolve":
+            environment = environment_for(args)
+            if not args.conda and environment.workspace is not None:
+                # A URL under one of the workspace's PyPI indexes is answered as pixi sends it, through
+                # uv (outside a workspace there is no such index: uv's modules are not even imported).
+                from pixi_auth_tui.cli.pypi import cmd_resolve_pypi, workspace_index_for
+
+                index = workspace_index_for(environment, args.url)
+                if index is not None:
+                    return cmd_resolve_pypi(environment, args, out, index)
             # Only the rows of the keys rattler would try for this URL (every store still read whole).
             from pixi_auth_tui.core.hostkeys import candidate_keys
 
-            return cmd_resolve(load_inventory(environment_for(args), keys=candidate_keys(args.url)), args, out)
+            return cmd_resolve(load_inventory(environment, keys=candidate_keys(args.url)), args, out)
         # uv's stores are read inside a workspace with PyPI indexes, and whenever a command names one.
         pypi_store = getattr(args, "store", None) in PYPI_STORE_CHOICES
         inv = load_inventory(environment_for(args), pypi=True if pypi_store else None)

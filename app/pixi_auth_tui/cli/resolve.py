@@ -13,7 +13,10 @@ from pixi_auth_tui.engine.inventory_json import row_json
 
 
 def add_parser(add: AddParser) -> None:
-    p_resolve = add("resolve", help="which credential pixi would send for a URL, and how")
+    add("resolve", _resolve_arguments, help="which credential pixi would send for a URL, and how")
+
+
+def _resolve_arguments(p_resolve: argparse.ArgumentParser) -> None:
     p_resolve.add_argument("url")
     p_resolve.add_argument("--json", action="store_true")
     mode = p_resolve.add_mutually_exclusive_group()

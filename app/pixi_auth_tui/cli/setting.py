@@ -27,10 +27,14 @@ def _typed_options() -> dict[str, list[str]]:
 
 
 def add_parser(add: AddParser) -> None:
-    p_set = add(
+    add(
         "set",
+        _set_arguments,
         help="add or rotate a credential; secrets come from a hidden prompt or stdin, never from arguments",
     )
+
+
+def _set_arguments(p_set: argparse.ArgumentParser) -> None:
     p_set.add_argument(
         "key",
         help="host or wildcard key, e.g. repo.prefix.dev or *.prefix.dev; "

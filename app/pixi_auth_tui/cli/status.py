@@ -18,10 +18,14 @@ from pixi_auth_tui.engine.inventory import Inventory
 
 
 def add_parser(add: AddParser) -> None:
-    p = add(
+    add(
         "status",
+        _status_arguments,
         help="per host: the credential pixi sends, its kind, expiry and last test (exit 4: expired or rejected)",
     )
+
+
+def _status_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("hosts", nargs="*", metavar="HOST", help="hosts or URLs (default: every key pixi uses)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 

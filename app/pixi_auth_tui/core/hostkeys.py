@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from pixi_auth_tui.core.whatwg import URL, HostKind, URLError, parse
+if TYPE_CHECKING:
+    from pixi_auth_tui.core.whatwg import URL
 
 _LABEL_TEXT = r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)"
 # Every dot-separated label valid, an optional final dot (one regex, not one per label).
@@ -31,6 +33,9 @@ def _is_ip(host: str) -> bool:
 
 def parse_url(url: str) -> URL | None:
     """`url` parsed by the WHATWG URL standard, as Rust's `url` crate parses it; None if invalid."""
+    # (imported on the first parse: listing and auditing plain host keys never parse)
+    from pixi_auth_tui.core.whatwg import URLError, parse
+
     try:
         return parse(url)
     except URLError:
@@ -109,6 +114,8 @@ def candidate_keys(url: str) -> list[str]:
                 break
             current = current.rsplit("/", 1)[0]
         return keys
+    from pixi_auth_tui.core.whatwg import HostKind  # (loaded by the parse above)
+
     if parsed.host_kind not in (HostKind.DOMAIN, HostKind.OPAQUE):
         return keys  # `Url::domain()` is None for IP addresses: no wildcard lookup.
     domain = host

@@ -29,7 +29,6 @@ import base64
 import binascii
 import contextlib
 import functools
-import html
 import io
 import itertools
 import json
@@ -193,6 +192,8 @@ def _decodings(word: str, spaced: bool) -> list[str]:
     and `\\/` escapes, then percent escapes (in any case) one level at a time — a secret may
     hold a `%` of its own, so each level is a reading — and, when a secret holds a space,
     each level read with `+` as a space."""
+    import html  # (only for a word holding an escape: most outputs have none)
+
     text = html.unescape(word)
     readings = [text]
     if "\\" in text:  # (a secret may hold a `\/` of its own: the reading before this is kept)

@@ -488,10 +488,13 @@ def gc_paused() -> Iterator[None]:
 
 
 def _load_all(stores: list[Store], keys: frozenset[str] | None = None) -> dict[str, Snapshot]:
-    """Every store's snapshot, in order. Stores are independent: each loads in its own thread,
-    so the keychain's D-Bus round trips overlap the file reads. (Plain threads: concurrent.futures
-    would import logging into every CLI command; bench/RESULTS.md.) With `keys`, a credentials
-    file's snapshot holds only those keys' entries (see JsonFileStore.load)."""
+    """Every store's snapshot, in order. A store with no file behind it (a keychain over D-Bus,
+    Python keyring) waits on another process: each such store loads in a thread of its own,
+    started first, so its round trips overlap the file reads, which run here one after another
+    (a thread per file would only add thread starts and switches: parsing holds the GIL). (Plain
+    threads: concurrent.futures would import logging into every CLI command; bench/RESULTS.md.)
+    With `keys`, a credentials file's snapshot holds only those keys' entries (see
+    JsonFileStore.load)."""
     results: list[Snapshot | BaseException | None] = [None] * len(stores)
 
     def load(index: int) -> None:
@@ -502,11 +505,14 @@ def _load_all(stores: list[Store], keys: frozenset[str] | None = None) -> dict[s
         except BaseException as err:  # re-raised in the caller, as a pool would
             results[index] = err
 
-    threads = [threading.Thread(target=load, args=(i,), daemon=True) for i in range(1, len(stores))]
+    threads = [
+        threading.Thread(target=load, args=(i,), daemon=True) for i, store in enumerate(stores) if store.path is None
+    ]
     for thread in threads:
         thread.start()
-    if stores:
-        load(0)  # the first store in this thread
+    for i, store in enumerate(stores):
+        if store.path is not None:
+            load(i)
     for thread in threads:
         thread.join()
     snapshots: dict[str, Snapshot] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pixi_auth_tui.pypi.keyring_entries import keyring_services, queries_for, without_password
+from pixi_auth_tui.pypi import uv_dirs
 from pixi_auth_tui.stores.base import Store
 from pixi_auth_tui.system.paths import Environment
 
@@ -20,11 +20,11 @@ class PypiSettings:
 def workspace_pypi(environment: Environment) -> PypiSettings:
     """The index URLs of every feature (index-url, extra-index-urls, find-links) and of pixi's
     config, and the keyring provider; empty outside a workspace or when it cannot be read."""
-    from pixi_auth_tui.system.manifest import find_manifest, read_config, read_manifest
-
     settings = PypiSettings()
     if environment.workspace is None:
         return settings
+    from pixi_auth_tui.system.manifest import find_manifest, read_config, read_manifest
+
     try:
         workspace = read_manifest(find_manifest(environment.workspace))
         config = read_config(workspace.root, environment.env, environment.home)
@@ -45,22 +45,27 @@ def discover_pypi_stores(environment: Environment, wanted: bool = False) -> list
     PyPI indexes and a netrc exists; its credentials.toml when the workspace has
     PyPI indexes, when it exists, or `wanted`; the Python keyring when the workspace has PyPI
     indexes or `wanted` (a command that names one of them)."""
-    from pixi_auth_tui.pypi import uv_store
+    settings = workspace_pypi(environment)
+    uv_path = uv_dirs.credentials_path(environment.env, environment.home)
+    if not settings.index_urls and not wanted:
+        # No PyPI index and no command naming uv's stores (most commands, outside a workspace):
+        # only credentials.toml, if it exists; the other stores' modules are not even imported.
+        if not uv_path.exists():
+            return []
+        from pixi_auth_tui.pypi.uv_credentials import UvCredentialsStore
+
+        return [UvCredentialsStore(uv_path, [], environment.env, environment.home)]
+    from pixi_auth_tui.pypi.keyring_entries import keyring_services, queries_for, without_password
     from pixi_auth_tui.pypi.keyring_store import PythonKeyringStore
     from pixi_auth_tui.pypi.uv_credentials import UvCredentialsStore
     from pixi_auth_tui.pypi.uv_netrc_store import UvNetrcStore
 
-    settings = workspace_pypi(environment)
     index_urls = [without_password(u) for u in settings.index_urls]
     stores: list[Store] = []
     netrc = UvNetrcStore(index_urls, environment.env, environment.home)
     if settings.index_urls and netrc.path is not None:  # beside rattler's reading of the same file
         stores.append(netrc)
-    uv_path = uv_store.credentials_path(environment.env, environment.home)
-    if settings.index_urls or wanted or uv_path.exists():
-        stores.append(UvCredentialsStore(uv_path, index_urls, environment.env, environment.home))
-    if not settings.index_urls and not wanted:
-        return stores
+    stores.append(UvCredentialsStore(uv_path, index_urls, environment.env, environment.home))
     services = [s for url in settings.index_urls for s in keyring_services(url)]
     stores.append(
         PythonKeyringStore(

@@ -2,7 +2,7 @@
 
 From uv's sources (crates uv-auth `store.rs`, `service.rs`; uv-state; uv-dirs) and checked with
 the real `uv auth login` / `uv auth logout`:
-- where: `$UV_CREDENTIALS_DIR/credentials.toml` when that is set and not empty (a relative
+- where (uv_dirs): `$UV_CREDENTIALS_DIR/credentials.toml` when that is set and not empty (a relative
   path is relative to the working directory), else `<uv state dir>/credentials/credentials.toml`;
   the state dir is `$XDG_DATA_HOME/uv` (an absolute XDG_DATA_HOME only) or `~/.local/share/uv`
   (macOS: `~/Library/Application Support/uv` when it already exists; Windows: `%APPDATA%\\uv\\data`
@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,38 +37,11 @@ from typing import Any
 
 from pixi_auth_tui.core.model import BasicHTTP, BearerToken, Credential
 from pixi_auth_tui.core.whatwg import URL
+from pixi_auth_tui.pypi.uv_dirs import credentials_path
 from pixi_auth_tui.system.safeio import UnreadableFile, read_limited
 
-FILE_NAME = "credentials.toml"
 MAX_BYTES = 16 * 1024 * 1024
 TOKEN_USER = "__token__"
-
-
-# -- where ------------------------------------------------------------------------------------
-
-
-def state_dir(env: dict[str, str], home: Path, platform: str | None = None) -> Path:
-    """uv's state folder (uv_dirs::user_state_dir, or the legacy one when it exists)."""
-    platform = platform or sys.platform
-    home_dir = Path(env["HOME"]) if env.get("HOME") else home
-    if platform == "win32":
-        appdata = Path(env.get("APPDATA") or home_dir / "AppData" / "Roaming")
-        legacy = appdata / "uv" / "data"
-        return legacy if legacy.exists() else appdata / "uv"
-    if platform == "darwin":
-        legacy = home_dir / "Library" / "Application Support" / "uv"
-        if legacy.exists():
-            return legacy
-    xdg = env.get("XDG_DATA_HOME")
-    data = Path(xdg) if xdg and Path(xdg).is_absolute() else home_dir / ".local" / "share"
-    return data / "uv"
-
-
-def credentials_path(env: dict[str, str], home: Path, platform: str | None = None) -> Path:
-    explicit = env.get("UV_CREDENTIALS_DIR")
-    if explicit:
-        return Path(explicit) / FILE_NAME
-    return state_dir(env, home, platform) / "credentials" / FILE_NAME
 
 
 # -- services (URLs as uv's `Service` and the url crate see them) -------------------------------

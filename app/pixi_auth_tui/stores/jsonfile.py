@@ -19,7 +19,6 @@ import os
 from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from hashlib import blake2b
 from pathlib import Path
 from typing import Any
 
@@ -68,9 +67,11 @@ class _Malformed(Exception):
 
 
 def _digest(data: bytes) -> str:
-    # Only ever compared with another _digest in this process (a write's `expect`): BLAKE2b
-    # from its own small module, since hashlib's import loads OpenSSL, which no `list` needs.
-    return blake2b(data, digest_size=32).hexdigest()
+    # Only ever compared with another _digest in this process (a write's `expect`, to notice that
+    # another program rewrote the file): its length and Python's own hash of bytes (SipHash,
+    # keyed anew in each process), which needs no import (hashlib's loads OpenSSL, which no
+    # `list` needs).
+    return f"{len(data)}:{hash(data):x}"
 
 
 SUPERSEDED = "the same key appears later in this file; rattler keeps the last one"

@@ -24,7 +24,6 @@ import os
 import re
 import sys
 import tempfile
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -83,6 +82,8 @@ def _read_toml(path: Path) -> tuple[dict[str, object], str | None]:
         return {}, f"{plain(str(err))}; using the defaults"
     except (OSError, ValueError) as err:
         return {}, f"{plain(str(path))}: cannot be read ({plain(type(err).__name__)}); using the defaults"
+    import tomllib  # (only when a config file exists)
+
     try:
         return tomllib.loads(data.decode("utf-8")), None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as err:
@@ -159,6 +160,8 @@ def save(preferences: Preferences, **choices: str | bool | None) -> tuple[Prefer
     if path is None:
         return updated, None
     by_attribute = {attribute: key for key, (attribute, _, _) in _KEYS.items()}
+    import tomllib
+
     try:
         target = path.resolve()  # a config.toml linked from a dotfiles folder is written there
         try:

@@ -14,6 +14,7 @@ from rich.text import Text
 from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.filter import LineFilter
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -25,14 +26,19 @@ from pixi_auth_tui.system.preferences import Preferences
 from pixi_auth_tui.system.preferences import load as load_preferences
 from pixi_auth_tui.system.preferences import save as save_preferences
 from pixi_auth_tui.ui import present
-from pixi_auth_tui.ui.commands import ScreenActions
-from pixi_auth_tui.ui.dialogs.help import HelpScreen
 from pixi_auth_tui.ui.main_screen import MainScreen
 from pixi_auth_tui.ui.messages import Remember
 from pixi_auth_tui.ui.styles import stylesheet
 from pixi_auth_tui.ui.terminal_text import ControlFilter
 
 CONTROL_FILTER = ControlFilter()
+
+
+def screen_actions() -> type[Provider]:
+    """The command palette's provider of the screen's actions, imported when the palette opens."""
+    from pixi_auth_tui.ui.commands import ScreenActions
+
+    return ScreenActions
 
 
 class AuthApp(App[None]):
@@ -42,7 +48,7 @@ class AuthApp(App[None]):
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
     ]
-    COMMANDS = App.COMMANDS | {ScreenActions}
+    COMMANDS = App.COMMANDS | {screen_actions}
 
     watch_seconds = 2.0  # how often the file stores are checked for changes by other programs
 
@@ -142,6 +148,8 @@ class AuthApp(App[None]):
         return screen
 
     def action_help(self) -> None:
+        from pixi_auth_tui.ui.dialogs.help import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             return
         bindings = [b for b in self.screen.BINDINGS if isinstance(b, Binding)]

@@ -129,8 +129,12 @@ class MainScreen(Screen[None]):
         """A notification; its text is never read as markup (it names keys, URLs, users)."""
         self.notify(message, severity=severity, timeout=timeout, markup=False)
 
-    def on_mount(self) -> None:
-        self.action_refresh()
+    async def on_mount(self) -> None:
+        # The first frame waits a moment for the stores, so that it shows the rows (StoreReader).
+        read = await self.reader.load_first()
+        if read is not None:
+            self.show_inventory(read.inventory, None, read.index)
+            self.call_after_refresh(self.reader.first_drawn)  # the reader audits once they are drawn
         if getattr(self.app, "workspace_paths", None):
             self.action_workspace()
 

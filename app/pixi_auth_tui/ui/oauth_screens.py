@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +51,8 @@ def open_browser(url: str) -> bool:
     """A graphical browser only: a console one (lynx, w3m) would take over this very terminal."""
     if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         return False
+    import webbrowser  # (only a sign-in opens a browser)
+
     try:
         return webbrowser.open(url)
     except webbrowser.Error:

@@ -19,7 +19,6 @@ from pixi_auth_tui.engine.inventory import WINNING, Inventory, Row
 from pixi_auth_tui.probe.state import FAILING, ProbeResult, ProbeState, Verdict, default_probe_url
 from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.ui import present
-from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.messages import ResultKept, Said, StoresChanged, Testing
 
 UV_STORE = "uv"  # uv's credentials.toml (pixi_auth_tui.pypi.uv_credentials.STORE_ID)
@@ -120,6 +119,8 @@ class ConnectionTests(Vertical):
             if yes:
                 send(True)
 
+        from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen  # (imported when first asked)
+
         self.app.push_screen(ConfirmScreen(question, confirm="Send"), answered)
 
     def stop(self) -> bool:
@@ -153,6 +154,8 @@ class ConnectionTests(Vertical):
             # Skipping sends nothing to the plain-http entries and keeps their earlier results.
             chosen = rows if yes else [r for r in rows if r not in plain]
             self._run_tests(chosen, allow_http=bool(yes), skipped=0 if yes else len(plain))
+
+        from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen  # (imported when first asked)
 
         self.app.push_screen(ConfirmScreen(question, confirm="Send", cancel="Skip them"), answered)
 

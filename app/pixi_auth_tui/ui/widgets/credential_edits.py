@@ -34,7 +34,6 @@ from pixi_auth_tui.engine.operations import (
 from pixi_auth_tui.probe.state import ProbeResult, probe_url_problem
 from pixi_auth_tui.stores.base import Ability, Store, StoreError, StoreState
 from pixi_auth_tui.system.paths import Environment
-from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.messages import EditAgain, Said, Selection, SignInAsked, UrlChosen
 from pixi_auth_tui.ui.widgets.store_reader import StoreReader
 
@@ -233,6 +232,8 @@ class CredentialEdits(Widget):
         def answered(yes: bool | None) -> None:
             if yes:
                 self._write(lambda: delete_entry(inventory, row))
+
+        from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen  # (imported when first asked)
 
         self.app.push_screen(ConfirmScreen(question, confirm="Delete"), answered)
 

@@ -2,11 +2,14 @@
 of the files shown, and after each write of ours (in the writing thread: see `read_and_tell`).
 
 Every read runs in a thread (the event loop only draws). The reader tells its screen by messages
-(ui/messages): `StoresRead` first, so the table shows at once, then `Audited` for the badge."""
+(ui/messages): `StoresRead` first, so the table shows at once, then `Audited` for the badge.
+The read at start is the exception to the first message: the screen waits for it a moment
+before its first frame (`FirstRead`), so that frame has the rows."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,10 +23,64 @@ from pixi_auth_tui.probe.state import ProbeState
 from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.messages import Audited, Said, Selection, StoresRead
-from pixi_auth_tui.ui.reading import read_stores
+from pixi_auth_tui.ui.reading import Read, read_stores
 
 # `r`'s outcome: said once the stores are read, with what was found.
 REREAD = Outcome("Re-read every store")
+
+# How long the main screen's first frame waits for the read at start. Stores of a usual size are
+# read well within it, and the first frame shows their rows: drawing the screen empty first, then
+# again with the rows, cost a whole frame more, and the reading thread and the first drawing
+# competed for the interpreter. A larger (or slower) read is shown when it is done, as any other.
+FIRST_READ_PATIENCE = 0.25
+
+
+class FirstRead:
+    """Hands the read at start to the screen waiting for it, or, once the screen stopped
+    waiting, leaves it to `StoresRead` like any other read: exactly one of the two shows it."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._lock = threading.Lock()
+        self._waiting = True
+        self._read: asyncio.Future[Read] = loop.create_future()
+        self.drawn = threading.Event()  # set by the screen once the rows are drawn (then the audit)
+
+    def hand_over(self, read: Read) -> bool:
+        """From the reading thread: True when the screen still waits, and takes `read`."""
+        with self._lock:
+            if not self._waiting:
+                return False
+            self._waiting = False
+        try:
+            self._loop.call_soon_threadsafe(self._deliver, read)
+        except RuntimeError:  # the app's loop is closed: nothing will draw it
+            return False
+        return True
+
+    def _deliver(self, read: Read) -> None:
+        if not self._read.done():  # (not when the screen went away while waiting)
+            self._read.set_result(read)
+
+    async def wait(self, patience: float) -> Read | None:
+        """On the event loop: the read, if it comes within `patience` seconds; else None (the
+        reading thread then tells it by StoresRead)."""
+        try:
+            return await asyncio.wait_for(asyncio.shield(self._read), patience)
+        except TimeoutError:
+            if self._stop_waiting():
+                return None
+            return await self._read  # handed over as the patience ran out: it is on its way
+        except asyncio.CancelledError:
+            self._stop_waiting()
+            raise
+
+    def _stop_waiting(self) -> bool:
+        """Stops waiting; True when nothing was handed over (so nothing will be)."""
+        with self._lock:
+            handed = not self._waiting
+            self._waiting = False
+        return not handed
 
 
 class StoreReader(Widget):
@@ -41,6 +98,7 @@ class StoreReader(Widget):
         self.probe_state: ProbeState | None = None  # made by the first read (it reads a file)
         self.checking_files = False  # a look at the files for changes is under way
         self.files_checked = 0  # looks at the files for changes so far
+        self._first: FirstRead | None = None  # the read at start (load_first)
 
     def on_mount(self) -> None:
         self.set_interval(self.watch_seconds, self._watch_files)
@@ -57,10 +115,23 @@ class StoreReader(Widget):
         return state.path.parent / "backups"
 
     @work(thread=True, exclusive=True, group="load", description="load stores")
-    def load(self, outcome: Outcome | None = None, select: Selection = None) -> None:
-        self.read_and_tell(outcome, select)
+    def load(self, outcome: Outcome | None = None, select: Selection = None, first: FirstRead | None = None) -> None:
+        self.read_and_tell(outcome, select, first)
 
-    def read_and_tell(self, outcome: Outcome | None, select: Selection) -> None:
+    async def load_first(self) -> Read | None:
+        """Starts the read at start. Returns it when it is done within FIRST_READ_PATIENCE, for
+        the screen's first frame (the screen calls `first_drawn` once it is drawn); else None,
+        and StoresRead tells it when it is done."""
+        self._first = FirstRead(asyncio.get_running_loop())
+        self.load(first=self._first)
+        return await self._first.wait(FIRST_READ_PATIENCE)
+
+    def first_drawn(self) -> None:
+        """The rows `load_first` returned are drawn: the reading thread goes on to the audit."""
+        if self._first is not None:
+            self._first.drawn.set()
+
+    def read_and_tell(self, outcome: Outcome | None, select: Selection, first: FirstRead | None = None) -> None:
         """From a worker thread: the table first, then the audit badge (the audit of 10,000
         entries takes tens of milliseconds, and nobody should wait for it to see the table).
 
@@ -69,14 +140,18 @@ class StoreReader(Widget):
         a look at the files meanwhile cannot take our own write for another program's."""
         read = read_stores(self.environment)
         probes = self.probes()
-        shown = StoresRead(read, probes, select)
-        if not self.post_message(shown):
-            return  # the app is closing: nothing will draw it (and no frame to wait for)
-        if outcome is not None:
-            self.post_message(self._said(outcome, read.inventory))
+        if first is not None and first.hand_over(read):
+            drawn = first.drawn  # the screen waiting for its first frame shows it
+        else:
+            shown = StoresRead(read, probes, select)
+            if not self.post_message(shown):
+                return  # the app is closing: nothing will draw it (and no frame to wait for)
+            if outcome is not None:
+                self.post_message(self._said(outcome, read.inventory))
+            drawn = shown.drawn
         # The audit waits for the table's frame: on two cores it would otherwise compete with
         # the first drawing of the rows.
-        shown.drawn.wait(timeout=5)
+        drawn.wait(timeout=5)
         home, now = self.environment.home, self.clock()
         self.post_message(Audited(run_audit(read.inventory, home, probes, now=now, backup_dir=self.backup_dir())))
 
