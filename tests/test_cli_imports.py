@@ -62,12 +62,13 @@ def test_read_only_commands_import_no_heavy_library(argv: list[str], home: Path,
 
 # What a reading command outside a workspace, with no uv credentials.toml, has no use for:
 # uv's chain and uv's and Python keyring's store modules, the manifest reader, OpenSSL (hashlib),
-# the WHATWG parse (plain host keys are never parsed; `resolve` parses its URL) and html (only a
-# word holding an escape is decoded).
+# the WHATWG parse (plain host keys are never parsed; `resolve` parses its URL), html (only a
+# word holding an escape is decoded) and the engine's writers (an audit applies no fix).
 UNUSED_OUTSIDE_WORKSPACE = (
     "hashlib",
     "pixi_auth_tui.cli.pypi",
     "pixi_auth_tui.engine.pypi_chain",
+    "pixi_auth_tui.engine.operations",
     "html",
     "pixi_auth_tui.core.whatwg",
     "pixi_auth_tui.system.manifest",

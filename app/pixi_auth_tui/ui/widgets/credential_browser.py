@@ -8,12 +8,14 @@ the connection tests report; it tells the screen by messages (the table's Chosen
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
 from textual.widgets import Input, Static
 
 from pixi_auth_tui.core.redact import plain
@@ -27,6 +29,32 @@ from pixi_auth_tui.ui.terminal_text import PlainInput
 from pixi_auth_tui.ui.widgets import hidden
 from pixi_auth_tui.ui.widgets.credential_table import COLUMNS, CredentialTable, row_id
 from pixi_auth_tui.ui.widgets.detail_pane import DetailPane
+
+
+class FilterBox(PlainInput):
+    """The filter box: it filters within its own handling of each change, before it asks the
+    screen for its frame, so the typed letter and the rows it leaves are drawn together (a
+    handler further up would run after that request, and the rows would come a frame later)."""
+
+    def __init__(self, on_change: Callable[[str], Awaitable[None]], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.on_change = on_change
+
+    @property
+    def content_width(self) -> int:
+        # Never less than the box's width: a needle that fits leaves the box's scroll range as it
+        # was, so a keystroke asks for no layout of the screen (after a layout, Textual redraws
+        # every scrollbar in a frame of its own).
+        return max(super().content_width, self.scrollable_content_region.width)
+
+    def on_resize(self) -> None:
+        # The scroll range follows the box's new width now, not at the first letter typed
+        # (whose frame would then wait for a layout).
+        self.virtual_size = Size(self.content_width, 1)
+
+    @on(Input.Changed)
+    async def _changed(self, event: Input.Changed) -> None:
+        await self.on_change(event.value)
 
 
 class CredentialBrowser(Vertical):
@@ -50,7 +78,9 @@ class CredentialBrowser(Vertical):
         self.inventory: Inventory | None = None
 
     def compose(self) -> ComposeResult:
-        yield hidden(PlainInput(placeholder="filter: key, kind, store, username — Esc clears", id="filter"))
+        yield hidden(
+            FilterBox(self._filter_changed, placeholder="filter: key, kind, store, username — Esc clears", id="filter")
+        )
         with Horizontal(id="body"):
             table = CredentialTable(self.clock, self.last_result, id="table")
             names = [name.lower() for name in COLUMNS]
@@ -136,10 +166,14 @@ class CredentialBrowser(Vertical):
         box.display = True
         box.focus()
 
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        self.table.set_filter(event.value)
-        self._render_empty()
+    async def _filter_changed(self, needle: str) -> None:
+        # No frame until the table, its scrollbar and the pane have asked for theirs: one
+        # frame shows them with the letter typed, not two frames a screen refresh apart.
+        with self.app.batch_update():
+            self.table.set_filter(needle)
+            self.show_detail()
+            self._render_empty()
+            await self.table.wait_for_refresh()
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:

@@ -13,6 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.message import Message
 
+from pixi_auth_tui.core.model import expires_at
 from pixi_auth_tui.engine.inventory import Inventory, Row, Status
 from pixi_auth_tui.probe.state import ProbeResult, Verdict
 from pixi_auth_tui.ui import present
@@ -32,6 +33,8 @@ VERDICT_STYLE = {
 VERDICT_CELL = {Verdict.REDIRECTED_AWAY: "redirected", Verdict.INSECURE: "confirm http"}
 
 RowId = tuple[str, str, str | None]
+KEPT_CELLS = 2_000  # rows whose cells are kept from one filtering to the next; past it, start again
+EXPIRY_RECHECK = 1.0  # seconds an expiring row's cells are kept: its Expires text moves with time
 
 
 def row_id(row: Row) -> RowId:
@@ -93,6 +96,10 @@ class CredentialTable(LineTable):
         self._order: Order | None = None  # the display order shown
         self.level: Level | None = None  # the rows of that order matching the filter
         self._now = clock()  # the time the shown cells were worked out at
+        # The cells of rows drawn lately, by row (id → the row, its cells, the time they were
+        # worked out at or None when time does not change them): a keystroke in the filter
+        # shows mostly rows drawn a keystroke before.
+        self._kept: dict[int, tuple[Row, list[Text], float | None]] = {}
         self._add_columns()
 
     def on_mount(self) -> None:
@@ -114,6 +121,7 @@ class CredentialTable(LineTable):
 
         `index` is the inventory's `RowIndex` when the loading thread built it already."""
         self.inventory = inventory
+        self._kept.clear()
         self.index = index if index is not None and index.rows is inventory.rows else RowIndex(inventory.rows)
         self.render_rows(select)
 
@@ -149,7 +157,18 @@ class CredentialTable(LineTable):
             target = next((i for i, r in enumerate(self.shown_rows) if row_id(r) == keep), stay)
         self._now = self.clock()
         shown = self.shown_rows
-        self.set_rows(len(shown), lambda position: self.row_cells(shown[position], self._now), target)
+        self.set_rows(len(shown), lambda position: self.kept_cells(shown[position], self._now), target)
+
+    def kept_cells(self, row: Row, now: float) -> list[Text]:
+        kept = self._kept.get(id(row))
+        if kept is not None and kept[0] is row and (kept[2] is None or 0 <= now - kept[2] < EXPIRY_RECHECK):
+            return kept[1]
+        cells = self.row_cells(row, now)
+        if len(self._kept) >= KEPT_CELLS:
+            self._kept.clear()
+        expiring = expires_at(row.entry.credential) is not None
+        self._kept[id(row)] = (row, cells, now if expiring else None)
+        return cells
 
     def _sort_key(self, column: int) -> SortKey:
         return column_key(column, self.clock(), lambda row: verdict_cell(self.last_result(row), False).plain)
@@ -242,5 +261,7 @@ class CredentialTable(LineTable):
             self.index.forget(LAST_TEST)  # sorted by Last test: sort again at the next change
         shown = self.shown_rows
         wanted = row_id(row)
+        for key in [key for key, (kept, _, _) in self._kept.items() if row_id(kept) == wanted]:
+            del self._kept[key]
         # only rows whose cells were asked for can show the old cell: the others are asked when drawn
         self.refresh_rows([i for i in self.cached_rows() if row_id(shown[i]) == wanted])

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -134,10 +135,22 @@ def describe(
     return text
 
 
+def screen_lines(text: Text, width: int) -> int | None:
+    """How many lines `text` takes at `width`, when none of its lines is wider (None: it wraps,
+    or there is no width yet)."""
+    lines = text.plain.split("\n")
+    if width <= 0 or any(cell_len(line) > width for line in lines):
+        return None
+    return len(lines)
+
+
 class DetailPane(VerticalScroll):
     DEFAULT_CSS = """
     DetailPane {
         padding: 0 1;
+        & > #detail {
+            min-height: 100%;  /* a row whose details fit takes the pane's height, as the one before */
+        }
     }
     """
 
@@ -157,6 +170,7 @@ class DetailPane(VerticalScroll):
         self.probe_url: str | None = None
         self.revealed = False
         self._shown: RowId | None = None
+        self._drawn: Text | None = None  # what the pane shows now
         self._hide_timer: Timer | None = None
         # Secrets read on demand (asked for with v or c), kept for this session's view only.
         self._read: dict[RowId, Credential] = {}
@@ -201,7 +215,19 @@ class DetailPane(VerticalScroll):
         )
 
     def _redraw(self) -> None:
-        self.query_one("#detail", Static).update(self.text())
+        text = self.text()
+        if text == self._drawn:
+            return
+        detail = self.query_one("#detail", Static)
+        # Same height, no layout: a layout of the screen redraws the table's scrollbar in a
+        # frame of its own after the one that shows the new row. Details that fit the pane
+        # take its whole height (min-height), so those of any two such rows are the same height.
+        width, room = detail.size.width, self.scrollable_content_region.height
+        before = None if self._drawn is None else screen_lines(self._drawn, width)
+        after = screen_lines(text, width)
+        same_height = before is not None and after is not None and (before == after or max(before, after) <= room)
+        self._drawn = text
+        detail.update(text, layout=not same_height)
 
     def _hide(self) -> None:
         self.revealed = False

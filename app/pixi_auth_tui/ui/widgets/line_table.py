@@ -14,7 +14,7 @@ would move every other column.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -24,6 +24,7 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -137,6 +138,7 @@ class LineTable(ScrollView, can_focus=True):
         self._measured: set[int] = set()  # rows whose cells widened the columns already
         self._strips: dict[tuple[int, bool], Strip] = {}  # drawn rows (row, cursor?) at these widths
         self._styles: dict[str, Style] | None = None  # the component styles, worked out once per look
+        self._drawing = (0, 0, 0)  # width, scroll x and scroll y of the drawing under way
 
     # -- content ---------------------------------------------------------------------------
 
@@ -156,6 +158,10 @@ class LineTable(ScrollView, can_focus=True):
         self.cursor_row = max(0, min(cursor_row, count - 1))
         self._redraw()
         self._scroll_to_cursor()
+        # The columns widen now, not while the frame is drawn: a table that widens as it draws
+        # asks for a layout of its own, and its frame is followed by another.
+        top = int(self.scroll_y)
+        self._measure(top, top + max(MEASURE, self.size.height))
         self.post_message(self.RowHighlighted(self, self.cursor_row))
 
     def refresh_rows(self, rows: Sequence[int] | None = None) -> None:
@@ -190,7 +196,33 @@ class LineTable(ScrollView, can_focus=True):
         self.refresh()
 
     def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(self.table_width, self.row_count + 1)
+        size = Size(self.table_width, self.row_count + 1)
+        if self._only_scroll_ranges_change(size):
+            # Setting `virtual_size` asks for a layout of the screen, and after a layout Textual
+            # redraws the scrollbars in a frame of their own, a frame after the new rows. With
+            # the table's size and scrollbars staying as they are, only the scrollbars' thumbs
+            # move: they are told here, and the rows and thumbs are drawn in one frame.
+            self.set_reactive(cast("Reactive[Size]", LineTable.virtual_size), size)
+            if self.show_vertical_scrollbar:
+                self.vertical_scrollbar.window_virtual_size = size.height
+            if self.show_horizontal_scrollbar:
+                self.horizontal_scrollbar.window_virtual_size = size.width
+            self.scroll_x, self.scroll_y = self.scroll_x, self.scroll_y  # validated again, in range
+        else:
+            self.virtual_size = size
+
+    def _only_scroll_ranges_change(self, size: Size) -> bool:
+        """True when the table's own size does not follow its rows and each scrollbar is
+        needed before and after the change exactly as it is shown now."""
+        if not self.is_mounted or self.styles.auto_dimensions:
+            return False
+        view = self.size
+
+        def needs(virtual: Size) -> tuple[bool, bool]:
+            return virtual.width > view.width, virtual.height > view.height
+
+        shown = (self.show_horizontal_scrollbar, self.show_vertical_scrollbar)
+        return needs(size) == needs(self.virtual_size) == shown
 
     @property
     def table_width(self) -> int:
@@ -307,29 +339,29 @@ class LineTable(ScrollView, can_focus=True):
             styles = self._styles = {}
         style = styles.get(name)
         if style is None:
-            style = styles[name] = self.get_component_rich_style(f"line-table--{name}")
+            style = styles[name] = self.get_component_rich_style(f"line-table--{name}") if name else self.rich_style
         return style
 
     def render_lines(self, crop: Region) -> list[Strip]:
         # The columns widen before any line of this frame is drawn, so every line agrees.
-        top = int(self.scroll_y)
+        self._drawing = (self.size.width, int(self.scroll_x), int(self.scroll_y))
+        top = self._drawing[2]
         self._measure(top, top + max(MEASURE, self.size.height))
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        scroll_x = int(self.scroll_x)
+        width, scroll_x, scroll_y = self._drawing  # worked out once per drawing, not per line
         if y == 0:
             strip = self._header()
         else:
-            row = int(self.scroll_y) + y - 1
+            row = scroll_y + y - 1
             if row >= self.row_count:
-                return Strip.blank(width, self.rich_style)
+                return Strip.blank(width, self._style(""))
             cursor = row == self.cursor_row
             strip = self._strips.get((row, cursor))
             if strip is None:
                 strip = self._strips[(row, cursor)] = self._row(row, cursor)
-        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+        return strip.crop_extend(scroll_x, scroll_x + width, self._style(""))
 
     def _header(self) -> Strip:
         return self._line(self.labels, self._style("header"), Style.null())
@@ -344,26 +376,35 @@ class LineTable(ScrollView, can_focus=True):
         return self._line(self.cells(row), base, over)
 
     def _line(self, cells: Sequence[Text], base: Style, over: Style) -> Strip:
-        """The cells at the columns' widths, then the row's style out to the widget's edge."""
+        """The cells at the columns' widths, then the row's style out to the widget's edge; runs
+        of one style joined, as each piece reaches the terminal as its own escape sequence."""
         console = self.app.console
         segments: list[Segment] = []
         pad = Segment(" " * PADDING, base + over)
         for cell, width in zip(cells, self.widths, strict=False):
-            text = cell.copy()
-            text.no_wrap = True
-            text.end = ""
-            text.truncate(width, overflow="ellipsis")
             segments.append(pad)
             # Text.render leaves the text's own style to its caller; its spans come styled.
-            under = base + console.get_style(text.style) if text.style else base
-            for segment in text.render(console):
-                style = under + segment.style if segment.style else under
-                segments.append(Segment(segment.text, style + over))
-            blank = width - cell_len(text.plain)
+            under = base + console.get_style(cell.style) if cell.style else base
+            plain = cell.plain
+            used = cell_len(plain)
+            if not cell.spans and used <= width and "\n" not in plain:
+                # The common cell, one unstyled run that fits: what Text.render would give.
+                if plain:
+                    segments.append(Segment(plain, under + over))
+            else:
+                text = cell.copy()
+                text.no_wrap = True
+                text.end = ""
+                text.truncate(width, overflow="ellipsis")
+                for segment in text.render(console):
+                    style = under + segment.style if segment.style else under
+                    segments.append(Segment(segment.text, style + over))
+                used = cell_len(text.plain)
+            blank = width - used
             if blank > 0:  # the rest of the column, in the row's style (as Rich pads a line)
                 segments.append(Segment(" " * blank, base + over))
             segments.append(pad)
-        filler = max(0, self.size.width - self.table_width)
+        filler = max(0, self._drawing[0] - self.table_width)
         if filler:
             segments.append(Segment(" " * filler, base))
-        return Strip(segments)
+        return Strip(segments).simplify()

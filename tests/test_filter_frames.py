@@ -1,0 +1,69 @@
+"""A keystroke in the filter box is drawn in one frame (issue 24: the rows came a frame or two
+after the letter typed).
+
+Textual draws a layout's consequences late: after a layout it redraws every scrollbar in a frame
+of its own. So typing must ask for no layout when nothing changes size — not the box (Textual's
+Input widens its scroll range with every letter), not the table (its row count is its scroll
+range), not the detail pane (a row of the same shape) — and the rows and the pane must be
+drawn with the letter, not after it.
+"""
+
+from pixi_auth_tui.ui.app import AuthApp
+from pixi_auth_tui.ui.scenes import SCENES, scene_app
+from textual.widgets import Static
+
+from tests.conftest import make_env
+from tests.test_table_index import many_rows_home
+from tests.test_ui import screen_text, settle
+
+
+async def test_typing_in_the_filter_asks_for_no_layout(home):
+    app = AuthApp(make_env(many_rows_home(home, 600)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        needle = "mirror1"  # basic-auth rows only: each selected row fills the pane alike
+
+        async def type_and_erase() -> None:
+            for key in [*needle, *["backspace"] * len(needle)]:
+                await pilot.press(key)
+                await settle(pilot)
+
+        await type_and_erase()  # the columns widen to the widest key these needles show
+        layouts = []
+        screen = app.screen
+        screen.screen_layout_refresh_signal.subscribe(screen, layouts.append, immediate=True)
+        shown = []
+        for key in [*needle, *["backspace"] * len(needle)]:
+            await pilot.press(key)
+            await settle(pilot)
+            shown.append((app.main.table.row_count, app.main.table.selected_row()))
+        assert not layouts, f"{len(layouts)} layouts while typing {needle!r} and erasing it"
+        # and the keystrokes did filter: fewer rows as the needle grew, all of them at the end
+        counts = [count for count, _ in shown]
+        typed = counts[: len(needle)]
+        assert typed == sorted(typed, reverse=True) and typed[-1] < counts[-1] == 610
+        row = app.main.table.selected_row()
+        assert row is not None and row.key in str(app.main.detail.query_one("#detail", Static).render())
+
+
+async def test_the_pane_holds_all_of_each_row_it_shows(tmp_path):
+    """Rows of other shapes (a token, a user and password, OAuth, one shadowed by another
+    store) follow each other in the pane as the cursor moves or the needle changes; when the
+    pane skips a layout, no line of it may be cut off."""
+    app = scene_app(next(s for s in SCENES if s.name == "detail"), tmp_path / "demo-home")
+    async with app.run_test(size=(160, 34)) as pilot:
+        await settle(pilot)
+        pane = app.main.detail
+        static = pane.query_one("#detail", Static)
+        seen = set()
+        for key in [*["down"] * 9, "slash", "p", "backspace", "e", "x", "backspace", "backspace"]:
+            await pilot.press(key)
+            await settle(pilot)
+            text = pane.text()
+            needed = static.get_content_height(pane.size, app.size, static.size.width)
+            assert static.size.height >= needed, (key, static.size.height, needed)  # no line cut off
+            assert text.plain.splitlines()[0] in screen_text(app)
+            seen.add(needed)
+        assert len(seen) > 2  # rows of different heights were shown
