@@ -376,7 +376,8 @@ class LineTable(ScrollView, can_focus=True):
         return self._line(self.cells(row), base, over)
 
     def _line(self, cells: Sequence[Text], base: Style, over: Style) -> Strip:
-        """The cells at the columns' widths, then the row's style out to the widget's edge."""
+        """The cells at the columns' widths, then the row's style out to the widget's edge; runs
+        of one style joined, as each piece reaches the terminal as its own escape sequence."""
         console = self.app.console
         segments: list[Segment] = []
         pad = Segment(" " * PADDING, base + over)
@@ -406,4 +407,4 @@ class LineTable(ScrollView, can_focus=True):
         filler = max(0, self._drawing[0] - self.table_width)
         if filler:
             segments.append(Segment(" " * filler, base))
-        return Strip(segments)
+        return Strip(segments).simplify()
