@@ -245,6 +245,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_ns(pid: int) -> int:
+    """CPU time all of a process's threads have run so far, in ns (schedstat: finer than the
+    clock ticks of /proc/PID/stat)."""
+    return sum(int(task.joinpath("schedstat").read_text().split()[0]) for task in Path(f"/proc/{pid}/task").iterdir())
+
+
 def run_bare(home: Path) -> PtyRun:
     mark = re.compile(re.escape(BARE_ROW))
     return run_on_pty(BARE_ARGV, app_env(home, None), home, mark, mark, BARE_KEY_ANSWER)
@@ -608,26 +614,29 @@ DIALOG_WINDOW = 3.0  # seconds the frames of opening a dialog are read for, at m
 IDLE_SECONDS = 8.0
 
 
-def dialog_floor_argv(home: Path, same_controls: bool = False) -> list[str]:
-    child = "dialog-floor-same" if same_controls else "dialog-floor"
+def dialog_floor_argv(home: Path, same_controls: bool = False, boxed: bool = True) -> list[str]:
+    child = ("dialog-floor-same" if boxed else "dialog-floor-same-full") if same_controls else "dialog-floor"
     return [sys.executable, __file__, "--child", child, "--home", str(home)]
 
 
-def open_dialog(argv: list[str], home: Path) -> tuple[float | None, float]:
-    """`n` → the end of the last frame of the dialog's opening, and bytes/s while it is open."""
+def open_dialog(argv: list[str], home: Path) -> tuple[float | None, float, tuple[int, int]]:
+    """`n` → the end of the last frame of the dialog's opening, bytes/s while it is open, and
+    the opening's bytes and frames."""
     from bench.pty_term import Terminal
 
     term = Terminal(argv, app_env(home, None), home, SIZE)
     try:
         term.wait_for(b"example.", timeout=120)
         term.drain(1.0, limit=5)
-        at, _ = term.press(b"n")
+        at, before = term.press(b"n")
         end = term.last_frame_before_pause(at, 0.3, DIALOG_WINDOW)
+        opening = [(t, size) for t, size in term.frames if at < t <= (end or at)]
+        sent = (opening[-1][1] - before if opening else 0, len(opening))
         term.drain(0.6, limit=3)
         idle_bytes, _frames = term.bytes_within(IDLE_SECONDS)
     finally:
         term.close()
-    return (None if end is None else end - at), idle_bytes / IDLE_SECONDS
+    return (None if end is None else end - at), idle_bytes / IDLE_SECONDS, sent
 
 
 def bench_dialog(repeats: int, files: int) -> None:
@@ -635,10 +644,13 @@ def bench_dialog(repeats: int, files: int) -> None:
     ours: list[float] = []
     floor: list[float] = []
     same: list[float] = []
-    idle: dict[str, list[float]] = {"ours": [], "floor": [], "same": []}
+    full: list[float] = []
+    idle: dict[str, list[float]] = {"ours": [], "floor": [], "same": [], "full": []}
+    sent: dict[str, list[tuple[int, int]]] = {"ours": [], "floor": [], "same": [], "full": []}
     cases = (
         ("floor", dialog_floor_argv(home), floor),
         ("same", dialog_floor_argv(home, same_controls=True), same),
+        ("full", dialog_floor_argv(home, same_controls=True, boxed=False), full),
         ("ours", APP_ARGV, ours),
     )
     try:
@@ -646,16 +658,23 @@ def bench_dialog(repeats: int, files: int) -> None:
             open_dialog(argv, home)
         for _ in range(repeats):
             for name, argv, into in cases:
-                took, rate = open_dialog(argv, home)
+                took, rate, opening = open_dialog(argv, home)
                 if took is not None:
                     into.append(took)
                 idle[name].append(rate)
+                sent[name].append(opening)
     finally:
         shutil.rmtree(home, ignore_errors=True)
     print(f"\n`n` (add form) on a pty {SIZE[0]}×{SIZE[1]}, {files} entries: key → end of the opening's last frame")
-    print(f"  bare app, same table, a 3-input dialog          : {spread(floor)}")
-    print(f"  bare app, same table, the form's visible controls: {spread(same)}")
-    print(f"  pixi-auth-tui                                   : {spread(ours)}")
+
+    def said(name: str) -> str:
+        kib = statistics.median(size for size, _ in sent[name]) / 1024
+        return f"({kib:.0f} KiB in {statistics.median(n for _, n in sent[name]):.0f} frames)"
+
+    print(f"  bare app, same table, a 3-input dialog          : {spread(floor)} {said('floor')}")
+    print(f"  bare app, same table, the form's visible controls: {spread(same)} {said('same')}")
+    print(f"    the same, filling the screen (no dimmed table) : {spread(full)} {said('full')}")
+    print(f"  pixi-auth-tui                                   : {spread(ours)} {said('ours')}")
     gaps = [o - f for o, f in zip(ours, same, strict=False)]
     met = verdict(statistics.median(gaps), 0.030) if gaps else "no pairs"
     print(f"  gap to the same controls (pairwise)             : {spread(gaps)}   {met}")
@@ -679,12 +698,17 @@ def keys_floor_argv(home: Path) -> list[str]:
     return [sys.executable, __file__, "--child", "keys-floor", "--home", str(home)]
 
 
-def child_keys_floor(home: Path, n_controls: str = "add") -> None:
+def child_keys_floor(home: Path, n_controls: str = "add", boxed: bool = True) -> None:
     """The floors of `--only dialog keys`: a bare Textual app with the same table. Its n and e
     open a dialog with the controls our add and edit forms show (labelled inputs, Selects,
     buttons; an edit of a user name and password), ? a dialog of a title, three inputs and two
     buttons ("small"; n too with `n_controls="small"`), and a and w a screen of a 12-row table,
-    a text pane and a footer (what the audit and workspace screens show)."""
+    a text pane and a footer (what the audit and workspace screens show).
+
+    A dialog is a bordered box centred over the dimmed table, as ours are (Textual's own modal
+    example looks the same); `boxed=False` lets it fill the screen instead, which hides the
+    table under it: Textual then neither tints nor re-sends the table (the floor before
+    2026-12-08)."""
     from pixi_auth_tui.ui.widgets.credential_table import COLUMNS
     from pixi_auth_tui.ui.widgets.line_table import LineTable
     from rich.text import Text
@@ -698,6 +722,18 @@ def child_keys_floor(home: Path, n_controls: str = "add") -> None:
 
     class Dialog(ModalScreen[None]):
         BINDINGS: ClassVar[list[BindingType]] = [("escape", "dismiss", "Cancel"), ("ctrl+s", "dismiss", "Save")]
+        DEFAULT_CSS = (
+            """
+        Dialog { align: center middle; }
+        Dialog > Vertical {
+            width: 74; max-width: 100%; height: auto; max-height: 100%;
+            border: thick $primary; background: $surface; padding: 0 1;
+        }
+        Dialog Horizontal { height: auto; }
+        """
+            if boxed
+            else ""
+        )
 
         def __init__(self, controls: str) -> None:
             super().__init__()
@@ -780,27 +816,31 @@ def child_keys_floor(home: Path, n_controls: str = "add") -> None:
     Floor().run()
 
 
-def key_times(argv: list[str], home: Path, rounds: int) -> dict[str, list[float]]:
+def key_times(argv: list[str], home: Path, rounds: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     """Each key of KEYS pressed `rounds` times in one run of the app: key → end of the last frame
-    of what it opened (Escape closes it between presses)."""
+    of what it opened (Escape closes it between presses), and key → the CPU time the app used
+    from the key to 0.3 s after that frame (what load on the machine does not stretch)."""
     from bench.pty_term import Terminal
 
     took: dict[str, list[float]] = {key: [] for key in KEYS}
+    cpu: dict[str, list[float]] = {key: [] for key in KEYS}
     term = Terminal(argv, app_env(home, None), home, SIZE)
     try:
         term.wait_for(b"example.", timeout=120)
         term.drain(1.0, limit=5)
         for round_ in range(rounds + 1):  # round 0 warms each screen up (its first mount)
             for key in KEYS:
+                before = cpu_ns(term.proc.pid)
                 at, _ = term.press(key.encode())
                 end = term.last_frame_before_pause(at, 0.3, DIALOG_WINDOW)
                 if end is not None and round_ > 0:
                     took[key].append(end - at)
+                    cpu[key].append((cpu_ns(term.proc.pid) - before) / 1e9)
                 term.press(b"\x1b")
                 term.drain(0.5, limit=3)
     finally:
         term.close()
-    return took
+    return took, cpu
 
 
 def bench_keys(repeats: int, files: int) -> None:
@@ -812,11 +852,15 @@ def bench_keys(repeats: int, files: int) -> None:
     )
     floor: dict[str, list[float]] = {key: [] for key in KEYS}
     ours: dict[str, list[float]] = {key: [] for key in KEYS}
+    floor_cpu: dict[str, list[float]] = {key: [] for key in KEYS}
+    ours_cpu: dict[str, list[float]] = {key: [] for key in KEYS}
     try:
         for _ in range(repeats):  # interleaved: one floor run, one of ours
-            for into, argv in ((floor, keys_floor_argv(home)), (ours, APP_ARGV)):
-                for key, times in key_times(argv, home, 3).items():
-                    into[key].extend(times)
+            for into, into_cpu, argv in ((floor, floor_cpu, keys_floor_argv(home)), (ours, ours_cpu, APP_ARGV)):
+                took, cpu = key_times(argv, home, 3)
+                for key in KEYS:
+                    into[key].extend(took[key])
+                    into_cpu[key].extend(cpu[key])
     finally:
         shutil.rmtree(home, ignore_errors=True)
     print(f"\neach key's screen on a pty {SIZE[0]}×{SIZE[1]}, {files} entries: key → end of its last frame")
@@ -824,6 +868,10 @@ def bench_keys(repeats: int, files: int) -> None:
         gap = statistics.median(ours[key]) - statistics.median(floor[key]) if ours[key] and floor[key] else None
         said = "no figure" if gap is None else f"gap {gap * 1000:+.0f} ms, {verdict(gap, 0.030)}"
         print(f"  {key!s:<2} {what:<48} floor ({like}) {spread(floor[key])}; ours {spread(ours[key])}; {said}")
+        if ours_cpu[key] and floor_cpu[key]:
+            cpu_gap = statistics.median(ours_cpu[key]) - statistics.median(floor_cpu[key])
+            cpus = f"floor {spread(floor_cpu[key])}; ours {spread(ours_cpu[key])}"
+            print(f"     CPU: {cpus}; gap {cpu_gap * 1000:+.0f} ms")
 
 
 def write_latency(repeats: int) -> list[tuple[str, float, float]]:
@@ -877,7 +925,15 @@ def main() -> int:
         choices=("start", "keychain", "huge", "filter", "dialog", "keys", "memory", "writes"),
         default=["start", "keychain", "huge", "filter", "dialog", "keys", "memory", "writes"],
     )
-    children = ("bare", "floor", "filter-floor", "dialog-floor", "dialog-floor-same", "keys-floor")
+    children = (
+        "bare",
+        "floor",
+        "filter-floor",
+        "dialog-floor",
+        "dialog-floor-same",
+        "dialog-floor-same-full",
+        "keys-floor",
+    )
     parser.add_argument("--child", choices=children)
     parser.add_argument("--bus")
     parser.add_argument("--home", type=Path)
@@ -894,8 +950,9 @@ def main() -> int:
     if args.child == "keys-floor":
         child_keys_floor(args.home)
         return 0
-    if args.child in ("dialog-floor", "dialog-floor-same"):
-        child_keys_floor(args.home, "add" if args.child == "dialog-floor-same" else "small")
+    if args.child in ("dialog-floor", "dialog-floor-same", "dialog-floor-same-full"):
+        controls = "small" if args.child == "dialog-floor" else "add"
+        child_keys_floor(args.home, controls, boxed=args.child != "dialog-floor-same-full")
         return 0
 
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, load {os.getloadavg()[0]:.1f}")

@@ -8,7 +8,7 @@ with public API only, printing what it finds on the installed Textual.
 2. Textual issue 6666 (open upstream): each key the Footer builds binds its `compact` to the
    Footer's, and the Footer drops those bindings only when `compact` changes, so every rebuild
    of the keys (each focus change between widgets with different bindings) keeps the replaced
-   keys alive. (Our KeysFooter works around it on Textual < 9.)
+   keys alive. (The app no longer uses Footer: its keys are one widget, ui/keys_line.py.)
 
 The report texts are in bench/RESULTS.md ("Upstream reports"); this machine cannot reach
 GitHub, so they are kept there, ready to file, with this script as their repro.

@@ -89,7 +89,7 @@ MUTATIONS = [
         [
             (
                 FORM,
-                '                yield Button("Cancel", id="cancel")\n        yield KeysFooter()',
+                '                yield Button("Cancel", id="cancel")\n        yield KeysLine()',
                 '                yield Button("Cancel", id="cancel")',
             )
         ],

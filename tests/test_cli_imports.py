@@ -62,12 +62,13 @@ def test_read_only_commands_import_no_heavy_library(argv: list[str], home: Path,
 
 # What a reading command outside a workspace, with no uv credentials.toml, has no use for:
 # uv's chain and uv's and Python keyring's store modules, the manifest reader, OpenSSL (hashlib),
-# the WHATWG parse (plain host keys are never parsed; `resolve` parses its URL) and html (only a
-# word holding an escape is decoded).
+# the WHATWG parse (plain host keys are never parsed; `resolve` parses its URL), html (only a
+# word holding an escape is decoded) and the engine's writers (an audit applies no fix).
 UNUSED_OUTSIDE_WORKSPACE = (
     "hashlib",
     "pixi_auth_tui.cli.pypi",
     "pixi_auth_tui.engine.pypi_chain",
+    "pixi_auth_tui.engine.operations",
     "html",
     "pixi_auth_tui.core.whatwg",
     "pixi_auth_tui.system.manifest",
@@ -112,3 +113,25 @@ def test_reading_commands_outside_a_workspace_import_nothing_they_do_not_use(arg
     code, unused = json.loads(run.stdout)
     assert code in (0, 1, 3, 4, 5)  # ran to its end
     assert unused == [], f"`{' '.join(argv)}` imported {unused}"
+
+
+def test_check_that_asks_no_host_runs_no_event_loop(home: Path):
+    """`check` without --test only reads: asyncio (and the ssl and logging it pulls in) is loaded
+    by --test alone, and uv's chain for a workspace with PyPI indexes alone."""
+    workspace = home / "ws"
+    workspace.mkdir()
+    (workspace / "pixi.toml").write_text(
+        '[workspace]\nname = "ws"\nchannels = ["https://a.example/channel"]\nplatforms = ["linux-64"]\n'
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", CHILD_MODULES, "check", "--json"],
+        input=json.dumps(["asyncio", "ssl", "logging", "pixi_auth_tui.engine.pypi_chain"]),
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    code, unused = json.loads(run.stdout)
+    assert code in (0, 4, 5, 8)  # ran to its end (a.example has no credential: exit 8)
+    assert unused == [], f"`check --json` imported {unused}"

@@ -3,6 +3,8 @@ way (characters, colours, attributes; not the mouse metadata DataTable adds), wi
 on a row, focused or not, scrolled down and sideways, zebra stripes, styled spans, wide
 characters, blank cells; and the keys, clicks and messages a user relies on."""
 
+from itertools import pairwise
+
 from pixi_auth_tui.ui.widgets.line_table import LineTable, text_width
 from rich.style import Style
 from rich.text import Text
@@ -120,6 +122,20 @@ async def test_the_line_table_draws_what_textuals_datatable_draws():
         theirs = looks(textual)
         assert int(ours.scroll_x) == int(textual.scroll_x) == 9
         assert ours_drawn == theirs, first_difference(ours_drawn, theirs)
+
+
+async def test_each_line_goes_out_in_as_few_pieces_as_its_styles_allow():
+    """Each piece of a line reaches the terminal as its own escape sequence, text and reset: a
+    cell's padding, text and blank in one style are one piece, not four. (A dialog re-sends the
+    whole dimmed table under it, piece by piece.)"""
+    app = Pair()
+    async with app.run_test(size=(100, 32)) as pilot:
+        ours, _textual = await fill(app, pilot)
+        ours.move_cursor(3)
+        await pilot.pause()
+        for y, strip in enumerate(ours.render_lines(Region(0, 0, *ours.size))):
+            styles = [segment.style for segment in strip]
+            assert all(a != b for a, b in pairwise(styles)), (y, list(strip))
 
 
 async def test_keys_clicks_and_messages():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pixi_auth_tui.core.model import BearerToken, path_encoded, path_unchanged
+from pixi_auth_tui.core.model import BearerToken, path_encoded, path_encoded_by_character, path_unchanged
 from pixi_auth_tui.core.rattler_json import (
     Number,
     Pairs,
@@ -102,7 +102,8 @@ def test_a_whole_file_read_in_bulk_equals_each_entry_read_on_its_own(values):
 
 @given(st.text(max_size=6))
 def test_a_token_the_path_carries_as_it_is_is_told_without_encoding_it(token):
-    assert path_unchanged(token) == (path_encoded(token) == token)
+    assert path_unchanged(token) == (path_encoded_by_character(token) == token)
+    assert path_encoded(token) == path_encoded_by_character(token)
 
 
 def test_an_entry_made_without_init_equals_one_made_with_it():

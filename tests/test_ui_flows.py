@@ -16,6 +16,7 @@ from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm
 from pixi_auth_tui.ui.dialogs.fix_choice import FixChoiceScreen
 from pixi_auth_tui.ui.dialogs.probe_url import ProbeUrlScreen
+from pixi_auth_tui.ui.keys_line import KeysLine
 from pixi_auth_tui.ui.widgets.credential_table import COLUMNS, CredentialTable, row_id, verdict_cell
 from pixi_auth_tui.ui.widgets.detail_pane import DetailPane
 from pixi_auth_tui.ui.widgets.store_summary import StoreSummary
@@ -60,20 +61,23 @@ def credentials(home):
 
 
 def footer_keys(app) -> list[tuple[str, str]]:
-    """(key, description) of every key the footer of the current screen shows on screen."""
+    """(key, description) of every key the keys line at the bottom of the current screen drew
+    (the command palette's key aside)."""
     height = app.screen.size.height
     return [
-        (k.key_display, k.description)
-        for k in app.screen.query("FooterKey")  # Textual's key widget, by its CSS type (its module is private)
-        if k.display and k.region.height and k.region.bottom == height and not k.has_class("-command-palette")
+        (span.key.display, span.key.description)
+        for line in app.screen.query(KeysLine)
+        if line.display and line.region.height and line.region.bottom == height
+        for span in line.spans
+        if not span.key.palette
     ]
 
 
 async def settled_footer(pilot) -> list[tuple[str, str]]:
-    """The footer's keys once it has caught up with the screen's bindings. Textual rebuilds
-    the footer after the next refresh, so a change of bindings reaches the screen a frame or
-    two later (under load, after the test's next line): wait for that, then let the caller
-    judge what is shown. Bounded, never a sleep: if it never catches up, the caller fails."""
+    """The footer's keys once it has caught up with the screen's bindings. The keys line redraws
+    itself on the next refresh after the screen publishes its bindings (under load, after the
+    test's next line): wait for that, then let the caller judge what is shown. Bounded, never a
+    sleep: if it never catches up, the caller fails."""
     screen = pilot.app.screen
     for _ in range(200):
         wanted = {b.description for (_, b, _, _) in screen.active_bindings.values() if b.show}

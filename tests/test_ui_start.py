@@ -1,22 +1,22 @@
-"""What the cold start's shortcuts must keep: the Footer's keys (built once, rebuilt only when
-they change) and the filter box answering `/` and Escape."""
+"""What the cold start's shortcuts must keep: the keys line's keys (drawn with the first frame,
+following the focus) and the filter box answering `/` and Escape."""
 
 import json
 import subprocess
 import sys
 import threading
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import pytest
 from pixi_auth_tui.ui.app import AuthApp
-from pixi_auth_tui.ui.keys_footer import KeysFooter
+from pixi_auth_tui.ui.keys_line import KeysLine, ShownKey
 from pixi_auth_tui.ui.widgets import store_reader
 from pixi_auth_tui.ui.widgets.credential_table import CredentialTable
 from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input
+from textual.widgets import Button, Input
 
 from tests.conftest import NO_BUS, make_env, until
 from tests.test_ui import settle, write_json
@@ -25,22 +25,19 @@ BREAKPOINTS = {"-narrow", "-medium", "-wide", "-short", "-tall"}
 MAIN_KEYS = ["Add", "Edit", "Move", "Delete", "Filter", "Test", "Audit", "Help", "Quit", "palette"]
 
 
-def footer_keys(app: App[None]) -> list[Any]:
-    """Textual's key widgets, by their CSS type (their module is private)."""
-    return list(app.screen.query_one(Footer).query("FooterKey"))
+def footer_keys(app: App[None]) -> list[ShownKey]:
+    """The keys the screen's keys line drew."""
+    return [span.key for span in app.screen.query_one(KeysLine).spans]
 
 
-def described(keys: list[Any]) -> list[str]:
+def described(keys: list[ShownKey]) -> list[str]:
     return [key.description for key in keys if key.description]
 
 
-async def test_filter_box_and_footer_across_focus_changes(home, monkeypatch):
+async def test_filter_box_and_footer_across_focus_changes(home):
     write_json(
         home / ".rattler/credentials.json", {"a.example": {"BearerToken": "t-1"}, "b.example": {"CondaToken": "c"}}
     )
-    builds: list[Footer] = []  # every (re)build of a Footer's keys
-    compose = Footer.compose
-    monkeypatch.setattr(Footer, "compose", lambda footer: (builds.append(footer), compose(footer))[1])
     app = AuthApp(make_env(home))
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
@@ -48,9 +45,6 @@ async def test_filter_box_and_footer_across_focus_changes(home, monkeypatch):
         box = screen.query_one("#filter", Input)
         assert not box.display and isinstance(screen.focused, CredentialTable)
         assert described(footer_keys(app)) == MAIN_KEYS
-        # Built once (Textual composes an empty footer until the screen's bindings are ready):
-        # the table taking the focus left the keys as they were.
-        assert len(builds) == 2 and set(builds) == {screen.query_one(Footer)}
         # At rest nothing redraws itself on a timer (a hidden progress bar animated 15 times a second).
         assert [w for w in screen.walk_children() if w.auto_refresh] == []
 
@@ -58,8 +52,7 @@ async def test_filter_box_and_footer_across_focus_changes(home, monkeypatch):
         await settle(pilot)
         assert box.display and screen.focused is box
         # Typing goes to the box: Textual shows only the keys it does not take.
-        assert described(footer_keys(app)) == ["Filter", "palette"]
-        assert len(builds) == 3
+        await until(pilot, lambda: described(footer_keys(app)) == ["Filter", "palette"], "the box's keys")
 
         await pilot.press(*"b.ex")
         await pilot.pause()
@@ -68,7 +61,7 @@ async def test_filter_box_and_footer_across_focus_changes(home, monkeypatch):
         await settle(pilot)
         assert not box.display and box.value == "" and isinstance(screen.focused, CredentialTable)
         assert len(screen.table.shown_rows) == 2
-        assert described(footer_keys(app)) == MAIN_KEYS
+        await until(pilot, lambda: described(footer_keys(app)) == MAIN_KEYS, "the table's keys again")
 
 
 class ReadyApp(AuthApp):
@@ -132,8 +125,7 @@ async def test_a_read_slower_than_the_wait_is_shown_when_done(home, monkeypatch)
 
 # What the way to the first frame and the answer to `/` has no use for: dialogs, the command
 # palette's provider, the browser a sign-in opens, the TOML reader (no config file here) and
-# importlib.metadata (the Footer workaround's version check, asked at the first rebuild that
-# replaces keys).
+# importlib.metadata (nothing on the way needs a package's version).
 NOT_AT_START = (
     "importlib.metadata",
     "webbrowser",
@@ -184,10 +176,10 @@ class FooterApp(App[None]):
     def compose(self) -> ComposeResult:
         yield Button("plain", id="plain")
         yield Extra("extra", id="extra")
-        yield KeysFooter()
+        yield KeysLine()
 
 
-async def test_footer_is_rebuilt_when_the_keys_shown_change():
+async def test_the_keys_line_follows_the_keys_shown():
     app = FooterApp()
     async with app.run_test() as pilot:
         await pilot.pause()

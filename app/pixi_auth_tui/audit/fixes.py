@@ -18,7 +18,7 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from pixi_auth_tui.core.model import (
     Credential,
@@ -32,9 +32,11 @@ from pixi_auth_tui.core.model import (
 from pixi_auth_tui.core.words import plural
 from pixi_auth_tui.engine.backups import file_safe
 from pixi_auth_tui.engine.inventory import KEYCHAIN, Inventory, inventory_from
-from pixi_auth_tui.engine.operations import MoveUndo, Outcome, TargetHoldsKey, move_entry, undo_move
 from pixi_auth_tui.stores.base import Ability, ConflictError, Store, StoreError
 from pixi_auth_tui.stores.jsonfile import atomic_write, parse_document
+
+if TYPE_CHECKING:
+    from pixi_auth_tui.engine.operations import MoveUndo, Outcome
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,14 @@ class FixHistory:
         return self.records.pop()
 
 
+def _said(message: str, ok: bool = True) -> Outcome:
+    """What applying or undoing a fix did. (engine.operations, whose writers a move uses, is
+    loaded when a fix runs: an audit that only finds never needs it.)"""
+    from pixi_auth_tui.engine.operations import Outcome
+
+    return Outcome(message, ok=ok)
+
+
 class FixKind(ABC):
     id: ClassVar[str]
     consequence: ClassVar[str]  # what happens besides the fix itself, as it really does it
@@ -140,7 +150,7 @@ class ChangeMode(FixKind):
         previous = mode_of(path)
         os.chmod(path, self.wanted)
         record = FixRecord(self.id, str(path), previous_mode=previous, mode_after=self.wanted)
-        return Outcome(f"{path} is now {self.wanted:04o}"), record
+        return _said(f"{path} is now {self.wanted:04o}"), record
 
     def undo(self, record: FixRecord, inventory: Inventory | None) -> Outcome:
         path = Path(record.target)
@@ -152,7 +162,7 @@ class ChangeMode(FixKind):
         if record.previous_mode is None:
             raise StoreError(f"the mode {path} had before the fix is not known")
         os.chmod(path, record.previous_mode)
-        return Outcome(f"{path} is back to mode {record.previous_mode:04o}")
+        return _said(f"{path} is back to mode {record.previous_mode:04o}")
 
 
 class ChmodFile(ChangeMode):
@@ -197,7 +207,7 @@ class RemoveBackup(FixKind):
         if not set(secrets_in_backup(path) or []) <= stored_secrets(inventory):
             raise StoreError(f"{path} holds a secret stored nowhere else now; it was kept")
         path.unlink()
-        return Outcome(f"Deleted the backup {path}"), FixRecord(self.id, str(path))
+        return _said(f"Deleted the backup {path}"), FixRecord(self.id, str(path))
 
     def undo(self, record: FixRecord, inventory: Inventory | None) -> Outcome:
         raise StoreError("a deleted backup cannot be restored")
@@ -260,7 +270,7 @@ class RewriteSpelling(FixKind):
         }
         store.repair(repaired, expect=snap.version)
         record = FixRecord(self.id, str(path), str(backup), digest_after=_digest_of(path), store_id=store.id)
-        return Outcome(f"Rewrote {plural(len(repaired), 'entry')}; backup: {backup}"), record
+        return _said(f"Rewrote {plural(len(repaired), 'entry')}; backup: {backup}"), record
 
     def undo(self, record: FixRecord, inventory: Inventory | None) -> Outcome:
         path, backup = Path(record.target), record.backup or ""
@@ -270,7 +280,7 @@ class RewriteSpelling(FixKind):
                 f"would discard that change, so nothing was restored. The backup is {backup}"
             )
         atomic_write(path, Path(backup).read_bytes())
-        return Outcome(f"Restored {path} from {backup}")
+        return _said(f"Restored {path} from {backup}")
 
 
 class MoveToKeychain(FixKind):
@@ -294,6 +304,8 @@ class MoveToKeychain(FixKind):
         )
 
     def apply(self, inventory: Inventory, target: FixTarget, fix: Fix, backup_dir: Path) -> tuple[Outcome, FixRecord]:
+        from pixi_auth_tui.engine import operations
+
         store, path = _file_store(inventory, target)
         keychain = inventory.store(KEYCHAIN)
         if keychain is None:
@@ -308,8 +320,8 @@ class MoveToKeychain(FixKind):
                 continue
             try:
                 # A key the keychain already holds with another credential is never overwritten.
-                outcome = move_entry(current, fresh, keychain)
-            except TargetHoldsKey:
+                outcome = operations.move_entry(current, fresh, keychain)
+            except operations.TargetHoldsKey:
                 problems.append(
                     f"{row.key}: the keychain already holds a different credential for it, so it was left in "
                     f"{store.name} (select it and press m to choose which to keep)"
@@ -324,11 +336,13 @@ class MoveToKeychain(FixKind):
                 problems.append(outcome.message)
         message = f"Moved {plural(len(moved), 'entry')} into the keychain (no plaintext copy kept)"
         record = FixRecord(self.id, str(path), moved_to_keychain=tuple(moved), store_id=store.id)
-        return Outcome(message + ("; " + "; ".join(problems) if problems else ""), ok=not problems), record
+        return _said(message + ("; " + "; ".join(problems) if problems else ""), ok=not problems), record
 
     def undo(self, record: FixRecord, inventory: Inventory | None) -> Outcome:
         """Each move undone exactly (engine.operations.undo_move): the file's entry back, and the
         keychain as it was — an item it held before the fix is kept (restored), never deleted."""
+        from pixi_auth_tui.engine import operations
+
         if inventory is None:
             raise StoreError("undoing a move needs the current stores")
         store = inventory.store(record.store_id or "")
@@ -337,7 +351,7 @@ class MoveToKeychain(FixKind):
         moved, problems = 0, []
         for undo in record.moved_to_keychain:
             try:
-                outcome = undo_move(inventory, undo)
+                outcome = operations.undo_move(inventory, undo)
             except ConflictError:
                 problems.append(f"{undo.key} is in {store.name} again (written after the fix); left as it is")
                 continue
@@ -348,7 +362,7 @@ class MoveToKeychain(FixKind):
             if not outcome.ok:
                 problems.append(outcome.message)
         message = f"Moved {plural(moved, 'entry')} back from the keychain to {store.path}"
-        return Outcome(message + ("; " + "; ".join(problems) if problems else ""), ok=not problems)
+        return _said(message + ("; " + "; ".join(problems) if problems else ""), ok=not problems)
 
 
 # -- the keychain ------------------------------------------------------------------------------
@@ -399,7 +413,7 @@ class KeepOneItem(FixKind):
         removed = store.dedupe(key, fix.choice)
         tail = f"; the differing secrets are saved in {backup_path}" if backup_path else ""
         record = FixRecord(self.id, f"keychain:{key}", str(backup_path) if backup_path else None)
-        return Outcome(f"Removed {plural(removed, 'duplicate item')} for {key}{tail}"), record
+        return _said(f"Removed {plural(removed, 'duplicate item')} for {key}{tail}"), record
 
     def undo(self, record: FixRecord, inventory: Inventory | None) -> Outcome:
         raise StoreError("this fix has no file to restore; removed keychain items are in the backup named when it ran")
@@ -427,7 +441,7 @@ class RespellKeychainItem(FixKind):
             raise StoreError("that keychain item changed since the audit; refresh and audit again")
         # The same username and password as audited, checked under the store's lock.
         store.set(key, respelled(item.entry.credential), was=dumps_credential(item.entry.credential))
-        return Outcome(f"Rewrote the keychain item for {key} as BasicHTTP"), FixRecord(self.id, f"keychain:{key}")
+        return _said(f"Rewrote the keychain item for {key} as BasicHTTP"), FixRecord(self.id, f"keychain:{key}")
 
     def undo(self, record: FixRecord, inventory: Inventory | None) -> Outcome:
         raise StoreError("a respelled keychain item is not undone: rattler cannot read the old spelling")

@@ -134,6 +134,8 @@ def in_domain(host: str, domain: str) -> bool:
 
 @dataclass(frozen=True)
 class Normalised:
+    """The key `pixi auth login` would store a text under, whether it differs, and why."""
+
     key: str
     changed: bool
     reason: str

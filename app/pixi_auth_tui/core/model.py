@@ -38,6 +38,8 @@ class _Secretive:
 
 @dataclass(frozen=True, repr=False)
 class BearerToken(_Secretive):
+    """A token (rattler's `BearerToken`), sent as `Authorization: Bearer <token>`."""
+
     token: str
     kind = "BearerToken"
 
@@ -47,6 +49,8 @@ class BearerToken(_Secretive):
 
 @dataclass(frozen=True, repr=False)
 class CondaToken(_Secretive):
+    """A conda token (rattler's `CondaToken`), sent in the URL's path: `/t/<token>/`."""
+
     token: str
     kind = "CondaToken"
 
@@ -56,6 +60,8 @@ class CondaToken(_Secretive):
 
 @dataclass(frozen=True, repr=False)
 class BasicHTTP(_Secretive):
+    """A user name and password (rattler's `BasicHTTP`), sent as HTTP Basic authentication."""
+
     username: str
     password: str
     # True when read from a `BasicHttp` entry: shown, but rattler cannot read it.
@@ -68,6 +74,8 @@ class BasicHTTP(_Secretive):
 
 @dataclass(frozen=True, repr=False)
 class S3Credentials(_Secretive):
+    """Keys for s3:// channels (rattler's `S3Credentials`)."""
+
     access_key_id: str
     secret_access_key: str
     session_token: str | None = None
@@ -79,6 +87,8 @@ class S3Credentials(_Secretive):
 
 @dataclass(frozen=True, repr=False)
 class OAuth(_Secretive):
+    """An OAuth/OIDC access token and what refreshing it takes (rattler's `OAuth`)."""
+
     access_token: str
     refresh_token: str | None
     expires_at: int | None
@@ -291,6 +301,12 @@ def path_unchanged(token: str) -> bool:
 
 def path_encoded(token: str) -> str:
     """`token` as rattler puts it in a URL path (`Url::set_path`)."""
+    # Nearly every token is carried as it is (every CondaToken made asks): told by one match.
+    return token if path_unchanged(token) else path_encoded_by_character(token)
+
+
+def path_encoded_by_character(token: str) -> str:
+    """`path_encoded`, one character at a time."""
     out = []
     for ch in token:
         if ch == "\\":

@@ -58,6 +58,8 @@ WINNING = frozenset({Status.ACTIVE, Status.BLOCKING})
 
 @dataclass(frozen=True)
 class Row:
+    """An entry in the inventory: its store, and whether pixi uses it (its status, and why)."""
+
     entry: Entry
     store: Store
     status: Status
@@ -91,6 +93,8 @@ def make_keychain_store(environment: Environment) -> Store:
 
 @dataclass
 class StoreSet:
+    """The stores pixi consults, in its order, and how its override file was found."""
+
     stores: list[Store]
     override: OverrideLookup
 
@@ -123,6 +127,8 @@ def discover_stores(environment: Environment, keychain: Store | None = None, pyp
 
 @dataclass(frozen=True)
 class WriteChoice:
+    """Where a new credential goes (where `pixi auth login` would write it), and why."""
+
     store: Store
     reason: str
     warning: str | None = None  # set when the choice means a plaintext file instead of the keychain
@@ -164,6 +170,8 @@ def _order_note(inventory: Inventory, store_id: str) -> str | None:
 
 @dataclass
 class Inventory:
+    """Every store as read once, and a row per entry, in pixi's lookup order."""
+
     stores: list[Store]
     snapshots: dict[str, Snapshot]
     rows: list[Row]
@@ -330,7 +338,7 @@ def build_rows(
                     append(make_row(entry, store, Status.BLOCKING, SENDS_NOTHING + NOT_S3))
                 else:
                     append(make_row(entry, store, Status.ACTIVE, USED))
-    if KEYCHAIN in snapshots:
+    if keychain_counts:  # (only a keychain item's row can fall through, when there is one)
         return [_with_fallthrough(row, winner) if row.store.id == KEYCHAIN else row for row in rows]
     return rows
 
@@ -566,6 +574,8 @@ class PreparedRequest:
 
 @dataclass
 class Resolution:
+    """What rattler does for a URL: the keys it tries, the entry it matches, the request it sends."""
+
     url: str
     candidates: list[str]
     row: Row | None

@@ -24,6 +24,8 @@ class StoreState(StrEnum):
 
 @dataclass(frozen=True)
 class Entry:
+    """One stored credential: its key, the credential, and the store it is in."""
+
     key: str
     credential: Credential
     store_id: str
@@ -55,6 +57,8 @@ def make_entry(key: str, credential: Credential, store_id: str, note: str | None
 
 @dataclass
 class Snapshot:
+    """What one load of a store found: its state, its entries, the version a write compares."""
+
     store_id: str
     state: StoreState
     message: str = ""

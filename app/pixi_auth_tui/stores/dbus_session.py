@@ -22,6 +22,9 @@ AVOID = "or give pixi its credentials in RATTLER_AUTH_FILE (`pixi-auth-tui ci se
 
 @dataclass(frozen=True)
 class SessionBus:
+    """The session bus a keychain client reaches: its address and where that came from, or why
+    there is none."""
+
     address: str | None
     source: str  # "DBUS_SESSION_BUS_ADDRESS", "$XDG_RUNTIME_DIR/bus", or "" when there is none
     reason: str = ""  # why there is none
@@ -51,6 +54,8 @@ def session_bus(env: Mapping[str, str]) -> SessionBus:
 
 @dataclass(frozen=True)
 class Diagnosis:
+    """Why a keychain cannot be used, and what that means for pixi (see DIAGNOSES)."""
+
     code: str  # see DIAGNOSES
     line: str  # one short line for the store header and `list`
     detail: str  # what exactly, and what pixi does: listed under the store, and the audit's explanation

@@ -79,6 +79,8 @@ SUPERSEDED = "the same key appears later in this file; rattler keeps the last on
 
 @dataclass
 class DocEntry:
+    """One key of a credentials JSON file and its value as read (the credential built on first use)."""
+
     key: str
     raw: Any  # as read (Pairs / Number kept), so what we cannot use is written back unchanged
     _credential: Credential | None = field(default=None, repr=False, compare=False)

@@ -42,6 +42,8 @@ SUPERSEDED = "a later entry for the same machine in this netrc wins (rattler kee
 
 @dataclass
 class NetrcMachine:
+    """One `machine` (or `default`) of a netrc file, and the line it is on."""
+
     name: str | None  # None for `default`
     login: str | None = None
     password: str | None = None
@@ -50,6 +52,8 @@ class NetrcMachine:
 
 @dataclass
 class NetrcParse:
+    """A netrc file as rattler's parser reads it: its machines, and the error it stopped at."""
+
     machines: list[NetrcMachine]
     errors: list[str]  # at most one: like rattler's parser, we stop at the first error
 

@@ -67,6 +67,9 @@ class KeychainLocked(StoreError):
 
 @dataclass
 class KeychainItem:
+    """One Secret Service item: its D-Bus path, its key (the `username` attribute), its attributes
+    and its secret."""
+
     path: str
     key: str
     attributes: dict[str, str]

@@ -11,6 +11,8 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Environment:
+    """This process's view of the machine: home, environment variables, the workspace that applies."""
+
     home: Path
     env: dict[str, str] = field(default_factory=dict)
     # A Store used instead of the platform keychain (the demo's in-memory one).

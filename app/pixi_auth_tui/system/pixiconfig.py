@@ -23,6 +23,9 @@ MANIFESTS = ("pixi.toml", "pyproject.toml")
 
 @dataclass
 class OverrideLookup:
+    """pixi's `authentication-override-file`: the file named (None: no config names one), the
+    config.toml that named it, every config file consulted, and those pixi skips whole."""
+
     path: Path | None = None
     source: Path | None = None  # the config.toml that set it
     consulted: list[Path] = field(default_factory=list)

@@ -32,7 +32,7 @@ from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.dialogs.fix_choice import FixChoiceScreen
-from pixi_auth_tui.ui.keys_footer import KeysFooter
+from pixi_auth_tui.ui.keys_line import KeysLine
 from pixi_auth_tui.ui.widgets.line_table import LineTable
 
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
@@ -92,7 +92,7 @@ class AuditScreen(Screen[tuple[str, str] | None]):
         yield LineTable(id="findings")
         with VerticalScroll(id="finding-pane"):
             yield Static("", id="finding-detail")
-        yield KeysFooter()
+        yield KeysLine()
 
     def on_mount(self) -> None:
         table = self.query_one("#findings", LineTable)

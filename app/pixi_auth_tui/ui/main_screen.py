@@ -31,7 +31,7 @@ from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.system.preferences import DETAIL_PLACES, Preferences
 from pixi_auth_tui.ui import messages
 from pixi_auth_tui.ui.keymap import MAIN_KEYS
-from pixi_auth_tui.ui.keys_footer import KeysFooter
+from pixi_auth_tui.ui.keys_line import KeysLine
 from pixi_auth_tui.ui.layout import layout_classes
 from pixi_auth_tui.ui.messages import Remember, Selection
 from pixi_auth_tui.ui.oauth_screens import OAuthFlows
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 
 
 class MainScreen(Screen[None]):
-    AUTO_FOCUS = "CredentialTable"  # focused once at start, so the footer is laid out once
+    AUTO_FOCUS = "CredentialTable"  # focused once at start: the keys line shows its keys from the first frame
     # Below 150 columns the detail pane moves under the table, so every column stays readable;
     # below 100 columns or 30 rows the store list folds into one line. Applied before the first frame.
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (100, "-medium"), (150, "-wide")]
@@ -93,7 +93,7 @@ class MainScreen(Screen[None]):
         yield StoreSummary(self.environment.home, id="summary")
         yield self.tests
         yield self.browser
-        yield KeysFooter(compact=True)
+        yield KeysLine(compact=True)
         yield from (self.reader, self.edits, self.oauth)
 
     def _apply_breakpoints(self) -> None:

@@ -31,7 +31,7 @@ from pixi_auth_tui.oauth import info
 from pixi_auth_tui.oauth.info import LoginPlan, OAuthFailure
 from pixi_auth_tui.stores.base import Store, StoreError, StoreState
 from pixi_auth_tui.ui import present
-from pixi_auth_tui.ui.keys_footer import KeysFooter
+from pixi_auth_tui.ui.keys_line import KeysLine
 from pixi_auth_tui.ui.messages import Said, StoresChanged
 from pixi_auth_tui.ui.terminal_text import PlainInput
 
@@ -171,7 +171,7 @@ class SignInForm(ModalScreen[SignInRequest | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Sign in", variant="primary", id="signin")
                 yield Button("Cancel", id="cancel")
-        yield KeysFooter()
+        yield KeysLine()
 
     def on_mount(self) -> None:
         self._hint()
@@ -263,7 +263,7 @@ class SignInDialog(ModalScreen[str | None]):
             yield Static("", id="countdown")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
-        yield KeysFooter()
+        yield KeysLine()
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._tick)

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual.worker import Worker
 
 from pixi_auth_tui.audit.status import (
@@ -34,6 +34,7 @@ from pixi_auth_tui.engine.inventory import Inventory, load_inventory
 from pixi_auth_tui.probe.state import ProbeState
 from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.ui import present
+from pixi_auth_tui.ui.keys_line import KeysLine
 from pixi_auth_tui.ui.widgets.line_table import LineTable
 
 # The long column last: at 80 columns the state, expiry and last test stay in view.
@@ -86,7 +87,7 @@ class StatusScreen(Screen[tuple[str, str] | None]):
         yield LineTable(id="statuses")
         with VerticalScroll(id="status-pane"):
             yield Static("", id="status-detail")
-        yield Footer()
+        yield KeysLine()
 
     def on_mount(self) -> None:
         table = self.query_one("#statuses", LineTable)

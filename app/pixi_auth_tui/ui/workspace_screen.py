@@ -32,7 +32,7 @@ from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs.confirm import ConfirmScreen
 from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm, FormResult, SignInStart
-from pixi_auth_tui.ui.keys_footer import KeysFooter
+from pixi_auth_tui.ui.keys_line import KeysLine
 from pixi_auth_tui.ui.widgets.line_table import LineTable
 from pixi_auth_tui.workspace.check import ProbePlan, run_check
 from pixi_auth_tui.workspace.findings import login_key
@@ -129,7 +129,7 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         yield LineTable(id="hosts")
         with VerticalScroll(id="host-pane"):
             yield Static("", id="host-detail")
-        yield KeysFooter()
+        yield KeysLine()
 
     def on_mount(self) -> None:
         table = self.query_one("#hosts", LineTable)

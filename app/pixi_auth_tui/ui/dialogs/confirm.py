@@ -14,7 +14,7 @@ from textual.widgets import Button, Static
 
 from pixi_auth_tui.core.redact import plain
 from pixi_auth_tui.ui.dialogs import box_css
-from pixi_auth_tui.ui.keys_footer import KeysFooter
+from pixi_auth_tui.ui.keys_line import KeysLine
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -38,7 +38,7 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal(classes="buttons"):
                 yield Button(self.confirm_label, variant="error", id="confirm")
                 yield Button(self.cancel_label, id="cancel")
-        yield KeysFooter()
+        yield KeysLine()
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()

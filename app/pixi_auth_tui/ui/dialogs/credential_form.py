@@ -36,7 +36,7 @@ from pixi_auth_tui.probe.state import default_probe_url, remembered_url_problem
 from pixi_auth_tui.stores.base import Store
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs import box_css
-from pixi_auth_tui.ui.keys_footer import KeysFooter
+from pixi_auth_tui.ui.keys_line import KeysLine
 from pixi_auth_tui.ui.terminal_text import PlainInput
 
 # Every typed field of every editable kind, once (Bearer and conda tokens share `token`).
@@ -185,7 +185,7 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
                 yield Button("Test", id="test")
                 yield Button("Rotate instead", variant="warning", id="rotate-instead")
                 yield Button("Cancel", id="cancel")
-        yield KeysFooter()
+        yield KeysLine()
 
     def _field_group(self, name: str) -> Vertical:
         secret = name in SECRET_FIELDS
@@ -345,7 +345,7 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         store_id = self._store_id()
         plaintext = choice.warning if self.editing is None and store_id == choice.store.id else None
         self._set_line("#store-warning", Text(f"⚠ {plaintext}" if plaintext else ""))
-        if (self.suggestion is not None) != offered_before:  # the footer rebuilds on every refresh
+        if (self.suggestion is not None) != offered_before:  # ^g is shown only while there is one
             self.refresh_bindings()
 
     def _keyring_hint(self, key: str) -> str:

@@ -20,7 +20,7 @@ from pixi_auth_tui.core.redact import plain
 from pixi_auth_tui.engine.inventory import Inventory
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs import box_css
-from pixi_auth_tui.ui.keys_footer import KeysFooter
+from pixi_auth_tui.ui.keys_line import KeysLine
 
 
 def describe_fix(fix: Fix, finding: Finding, inventory: Inventory | None) -> Text:
@@ -65,7 +65,7 @@ class FixChoiceScreen(ModalScreen[str | None]):
                 *(Option(describe_fix(fix, self.finding, self.inventory), id=fix.id) for fix in self.finding.fixes),
                 id="choices",
             )
-        yield KeysFooter()
+        yield KeysLine()
 
     def on_mount(self) -> None:
         choices = self.query_one("#choices", OptionList)

@@ -15,7 +15,7 @@ from textual.widgets import Button, Static
 
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs import box_css
-from pixi_auth_tui.ui.keys_footer import KeysFooter
+from pixi_auth_tui.ui.keys_line import KeysLine
 
 ABOUT = (
     "\nRows are in pixi's lookup order: the first store holding a key wins; the same key in later "
@@ -47,7 +47,7 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="dialog"):
             yield Static(text)
             yield Button("Close", id="close")
-        yield KeysFooter()
+        yield KeysLine()
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:

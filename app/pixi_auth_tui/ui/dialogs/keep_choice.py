@@ -19,7 +19,7 @@ from pixi_auth_tui.engine.operations import Holder
 from pixi_auth_tui.probe.state import ProbeResult
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs import box_css
-from pixi_auth_tui.ui.keys_footer import KeysFooter
+from pixi_auth_tui.ui.keys_line import KeysLine
 
 KeepAnswer = Literal["moved", "target"]
 
@@ -88,7 +88,7 @@ class KeepChoiceScreen(ModalScreen[KeepAnswer | None]):
                 yield Button("1 Keep the moved one", variant="primary", id="keep-moved")
                 yield Button("2 Keep the one there", id="keep-target")
                 yield Button("Cancel", id="cancel")
-        yield KeysFooter()
+        yield KeysLine()
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()

@@ -18,7 +18,7 @@ from pixi_auth_tui.engine.inventory import Row
 from pixi_auth_tui.stores.base import Store
 from pixi_auth_tui.ui import present
 from pixi_auth_tui.ui.dialogs import box_css
-from pixi_auth_tui.ui.keys_footer import KeysFooter
+from pixi_auth_tui.ui.keys_line import KeysLine
 
 
 class MoveScreen(ModalScreen[str | None]):
@@ -54,7 +54,7 @@ class MoveScreen(ModalScreen[str | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Move", variant="primary", id="move")
                 yield Button("Cancel", id="cancel")
-        yield KeysFooter()
+        yield KeysLine()
 
     def on_mount(self) -> None:
         self.query_one("#target", Select).focus()

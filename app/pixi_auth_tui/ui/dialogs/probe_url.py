@@ -16,7 +16,7 @@ from pixi_auth_tui.core.model import Credential
 from pixi_auth_tui.core.redact import plain
 from pixi_auth_tui.probe.state import probe_url_problem, remembered_url_problem
 from pixi_auth_tui.ui.dialogs import box_css
-from pixi_auth_tui.ui.keys_footer import KeysFooter
+from pixi_auth_tui.ui.keys_line import KeysLine
 from pixi_auth_tui.ui.terminal_text import PlainInput
 
 
@@ -48,7 +48,7 @@ class ProbeUrlScreen(ModalScreen[str | None]):
             with Horizontal(classes="buttons"):
                 yield Button(verb, variant="primary", id="go")
                 yield Button("Cancel", id="cancel")
-        yield KeysFooter()
+        yield KeysLine()
 
     def on_mount(self) -> None:
         self.query_one("#url", Input).focus()

@@ -390,7 +390,8 @@ class LineTable(ScrollView, can_focus=True):
         return strip
 
     def _line(self, cells: Sequence[Text], base: Style, over: Style) -> Strip:
-        """The cells at the columns' widths, then the row's style out to the widget's edge."""
+        """The cells at the columns' widths, then the row's style out to the widget's edge; runs
+        of one style joined, as each piece reaches the terminal as its own escape sequence."""
         console = self.app.console
         segments: list[Segment] = []
         pad = Segment(" " * PADDING, base + over)
@@ -420,4 +421,4 @@ class LineTable(ScrollView, can_focus=True):
         filler = max(0, self._drawing[0] - self.table_width)
         if filler:
             segments.append(Segment(" " * filler, base))
-        return Strip(segments)
+        return Strip(segments).simplify()
