@@ -37,7 +37,10 @@ CellSource = Callable[[int], Sequence[Text]]
 
 def text_width(text: Text) -> int:
     """A one-line cell's width on screen (its widest line, should it have several)."""
-    return max(map(cell_len, text.plain.splitlines()), default=0)
+    plain = text.plain
+    if plain.isascii() and plain.isprintable():  # one line, a cell per character
+        return len(plain)
+    return max(map(cell_len, plain.splitlines()), default=0)
 
 
 class LineTable(ScrollView, can_focus=True):
@@ -135,7 +138,9 @@ class LineTable(ScrollView, can_focus=True):
         self.cursor_row = 0
         self._source: CellSource = lambda _index: ()
         self._cell_cache: dict[int, Sequence[Text]] = {}  # cells of the rows asked so far
-        self._measured: set[int] = set()  # rows whose cells widened the columns already
+        # Cells that widened the columns already, by id (the cells kept, so the id stays theirs):
+        # a row shown again after new rows were set is not measured again.
+        self._measured: dict[int, Sequence[Text]] = {}
         # Drawn rows, by (id of their cells, odd row?, cursor?), at these widths and looks: a row
         # shown again (after a keystroke in a filter, say) is not drawn again while its source
         # hands out the same cells.
@@ -157,7 +162,6 @@ class LineTable(ScrollView, can_focus=True):
         self.row_count = count
         self._source = source
         self._cell_cache.clear()
-        self._measured.clear()
         self.cursor_row = max(0, min(cursor_row, count - 1))
         self._redraw(keep_strips=True)
         self._scroll_to_cursor()
@@ -176,8 +180,8 @@ class LineTable(ScrollView, can_focus=True):
             return
         for row in rows:
             cells = self._cell_cache.pop(row, None)
-            self._measured.discard(row)
             if cells is not None:
+                self._measured.pop(id(cells), None)
                 for odd, cursor in ((False, False), (False, True), (True, False), (True, True)):
                     self._strips.pop((id(cells), odd, cursor), None)
             self.refresh_line(row)
@@ -238,10 +242,13 @@ class LineTable(ScrollView, can_focus=True):
         widths = self.widths
         widened = False
         for row in range(first, min(last, self.row_count)):
-            if row in self._measured:
+            cells = self.cells(row)
+            if self._measured.get(id(cells)) is cells:
                 continue
-            self._measured.add(row)
-            for column, cell in enumerate(self.cells(row)[: len(widths)]):
+            if len(self._measured) >= CACHED_ROWS:
+                self._measured.clear()
+            self._measured[id(cells)] = cells
+            for column, cell in enumerate(cells[: len(widths)]):
                 width = text_width(cell)
                 if width > widths[column]:
                     widths[column] = width
