@@ -9,13 +9,14 @@ the connection tests report; it tells the screen by messages (the table's Chosen
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.widgets import Input, Static
 
 from pixi_auth_tui.core.redact import plain
@@ -49,8 +50,9 @@ class FilterBox(PlainInput):
 
     def on_resize(self) -> None:
         # The scroll range follows the box's new width now, not at the first letter typed
-        # (whose frame would then wait for a layout).
-        self.virtual_size = Size(self.content_width, 1)
+        # (whose frame would then wait for a layout); quietly, as this is a layout's outcome:
+        # asking for another would draw the screen once more.
+        self.set_reactive(cast("Reactive[Size]", FilterBox.virtual_size), Size(self.content_width, 1))
 
     @on(Input.Changed)
     async def _changed(self, event: Input.Changed) -> None:
