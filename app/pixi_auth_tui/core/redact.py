@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import collections
 import contextlib
 import functools
 import io
@@ -195,10 +196,11 @@ class _Waiting:
 
     def __init__(self) -> None:
         self.secrets: set[str] = set()
-        self._unsorted: set[str] = set()  # noted; heads not worked out yet (a large text needs none)
-        # plain secrets (see _plain_batch) and, in the same order, the head of each spelling
-        self._plain: list[str] = []
-        self._plain_heads: list[list[str]] = [[], [], []]  # a column per spelling: itself, base64, URL-safe
+        self._unsorted: list[set[str]] = []  # batches noted; heads not worked out yet (a large text needs none)
+        # per batch, its plain secrets (see _plain_batch) and, in the same order, a column of
+        # heads per spelling: the secret's own, its base64's, and (where that holds + or /) its
+        # URL-safe base64's
+        self._plain: list[tuple[list[str], list[list[str]]]] = []
         self._other: dict[str, set[str]] = {}  # the rest: the heads of each, worked out one by one
 
     def __len__(self) -> int:
@@ -206,11 +208,12 @@ class _Waiting:
 
     def add(self, secrets: set[str]) -> None:
         self.secrets |= secrets
-        self._unsorted |= secrets
+        self._unsorted.append(secrets)
 
     def _sort_out(self) -> None:
         """The heads of the secrets noted since the last search."""
-        secrets, self._unsorted = self._unsorted, set()
+        secrets = set().union(*self._unsorted)
+        self._unsorted = []
         plain, _joined = _plain_batch(secrets, shortest=0)
         if plain:
             # A plain secret's spellings start as those of its first HEAD_CHARS characters do
@@ -219,12 +222,13 @@ class _Waiting:
             first = operator.itemgetter(slice(HEAD_CHARS))
             heads = "\n".join(map(first, plain))
             encoded = _base64_lines(heads)[:-1]  # (each line ends with a line break)
-            self._plain += plain
-            self._plain_heads[0] += heads.lower().split("\n")
-            self._plain_heads[1] += map(first, encoded.decode().split("\n"))
-            self._plain_heads[2] += map(first, encoded.translate(_URL_SAFE).decode().split("\n"))
-        for secret in secrets.difference(plain):
-            self._other[secret] = {form[:HEAD_CHARS] for form in _forms_of(secret)}
+            columns = [heads.lower().split("\n"), list(map(first, encoded.decode().split("\n")))]
+            if b"+" in encoded or b"/" in encoded:
+                columns.append(list(map(first, encoded.translate(_URL_SAFE).decode().split("\n"))))
+            self._plain.append((plain, columns))
+        if len(plain) < len(secrets):
+            for secret in secrets.difference(plain):
+                self._other[secret] = {form[:HEAD_CHARS] for form in _forms_of(secret)}
 
     def take_found(self, views: list[str]) -> set[str]:
         """The waiting secrets one of whose heads some view holds, no longer waiting."""
@@ -234,8 +238,9 @@ class _Waiting:
         for view in views:
             held.update(map(view.__getitem__, map(slice, range(len(view)), range(HEAD_CHARS, len(view) + 1))))
         found: set[str] = set()
-        for column in self._plain_heads:
-            found.update(itertools.compress(self._plain, map(held.__contains__, column)))
+        for plain, columns in self._plain:
+            for column in columns:
+                found.update(itertools.compress(plain, map(held.__contains__, column)))
         found.update(secret for secret, heads in self._other.items() if not heads.isdisjoint(held))
         if found:
             self._remove(found)
@@ -243,13 +248,16 @@ class _Waiting:
 
     def take_all(self) -> set[str]:
         secrets = self.secrets
-        self.secrets, self._unsorted, self._plain, self._plain_heads, self._other = set(), set(), [], [[], [], []], {}
+        self.secrets, self._unsorted, self._plain, self._other = set(), [], [], {}
         return secrets
 
     def _remove(self, secrets: set[str]) -> None:
-        keep = list(map(operator.not_, map(secrets.__contains__, self._plain)))
-        self._plain_heads = [list(itertools.compress(column, keep)) for column in self._plain_heads]
-        self._plain = list(itertools.compress(self._plain, keep))
+        batches, self._plain = self._plain, []
+        for plain, columns in batches:
+            keep = list(map(operator.not_, map(secrets.__contains__, plain)))
+            if any(keep):
+                kept = [list(itertools.compress(column, keep)) for column in columns]
+                self._plain.append((list(itertools.compress(plain, keep)), kept))
         for secret in secrets:
             self._other.pop(secret, None)
         self.secrets -= secrets
@@ -305,9 +313,9 @@ class _Automaton:
         if spellings:
             import ahocorasick  # (pyahocorasick; imported with the first secret)
 
-            search = ahocorasick.Automaton()
-            for prefix in set(map(operator.itemgetter(slice(PREFIX_CHARS)), spellings)):
-                search.add_word(prefix, prefix)
+            # Each prefix with its length as its value: added by a map, in C (no Python call each).
+            search = ahocorasick.Automaton(ahocorasick.STORE_LENGTH)
+            collections.deque(map(search.add_word, set(map(operator.itemgetter(slice(PREFIX_CHARS)), spellings))), 0)
             search.make_automaton()
             self.search = search
 
@@ -330,8 +338,9 @@ class _Automaton:
         if self.search is None:
             return []
         found: list[tuple[int, int]] = []
-        for last, prefix in self.search.iter(view):
-            start, end = last - len(prefix) + 1, last + 1
+        for last, length in self.search.iter(view):
+            start, end = last - length + 1, last + 1
+            prefix = view[start:end]
             whole = 0
             for length, spellings in self._spellings_of(prefix).items():
                 if length > whole and view[start : start + length] in spellings:
