@@ -108,7 +108,7 @@ def start_keyring(items: int):  # -> KeyringDaemon
 
     daemon = KeyringDaemon()
     daemon.start()
-    store = SecretServiceStore(daemon.address, daemon.root / "keychain.lock")
+    store = SecretServiceStore(daemon.address, daemon.root / "locks" / "keychain.lock")  # locks: a folder of ours
     for i in range(items):
         store.set(f"kc{i}.example.io", CondaToken(f"ct-{i:08d}-" + "y" * 40))
     snap = store.load()

@@ -113,3 +113,25 @@ def test_reading_commands_outside_a_workspace_import_nothing_they_do_not_use(arg
     code, unused = json.loads(run.stdout)
     assert code in (0, 1, 3, 4, 5)  # ran to its end
     assert unused == [], f"`{' '.join(argv)}` imported {unused}"
+
+
+def test_check_that_asks_no_host_runs_no_event_loop(home: Path):
+    """`check` without --test only reads: asyncio (and the ssl and logging it pulls in) is loaded
+    by --test alone, and uv's chain for a workspace with PyPI indexes alone."""
+    workspace = home / "ws"
+    workspace.mkdir()
+    (workspace / "pixi.toml").write_text(
+        '[workspace]\nname = "ws"\nchannels = ["https://a.example/channel"]\nplatforms = ["linux-64"]\n'
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", CHILD_MODULES, "check", "--json"],
+        input=json.dumps(["asyncio", "ssl", "logging", "pixi_auth_tui.engine.pypi_chain"]),
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    code, unused = json.loads(run.stdout)
+    assert code in (0, 4, 5, 8)  # ran to its end (a.example has no credential: exit 8)
+    assert unused == [], f"`check --json` imported {unused}"

@@ -328,6 +328,21 @@ def test_a_symlink_planted_at_a_lock_or_a_crash_report_is_never_written_through(
     assert list(elsewhere.iterdir()) == []
 
 
+def test_a_shared_folder_like_tmp_is_never_made_private(tmp_path):
+    """A lock whose folders reach a folder every user shares (sticky and world-writable, as
+    /tmp) must leave that folder as it is: run as root, tightening it to 0700 once locked
+    every other user out of /tmp (the benchmark's keychain lock sat two levels under it)."""
+    from pixi_auth_tui.stores.locking import exclusive
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    lock = shared / "ours" / "keychain.lock"
+    with pytest.raises(Exception, match="shared"), exclusive(lock, "the keychain"):
+        pass
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+
+
 # -- 12 and 13: rewrites end 0600 (and say so); no lock files in the user's folders --------------
 
 

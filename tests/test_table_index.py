@@ -83,6 +83,12 @@ async def test_narrowing_and_backspace_match_a_plain_filter_in_every_order(home)
                 if typed in shown:
                     assert level.rows == shown[typed]
                 shown[typed] = level.rows
+            # Several words at once, the first ones matching every row (all keys hold "example"):
+            # the words after them still narrow.
+            for typed in ("", "a example user1", "", "co example mirror1 user3"):
+                level = order.matching(typed)
+                matching = {id(r) for r in brute_force(rows, typed)}
+                assert level.rows == [r for r in expected_order if id(r) in matching], typed
 
 
 def test_each_sort_key_is_its_cell_lower_cased(tmp_path):

@@ -338,7 +338,7 @@ def build_rows(
                     append(make_row(entry, store, Status.BLOCKING, SENDS_NOTHING + NOT_S3))
                 else:
                     append(make_row(entry, store, Status.ACTIVE, USED))
-    if KEYCHAIN in snapshots:
+    if keychain_counts:  # (only a keychain item's row can fall through, when there is one)
         return [_with_fallthrough(row, winner) if row.store.id == KEYCHAIN else row for row in rows]
     return rows
 

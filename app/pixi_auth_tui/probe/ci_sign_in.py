@@ -15,7 +15,6 @@ challenged origin, never across a redirect. The verdict says how far the sign-in
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -104,6 +103,8 @@ async def _replay(
     """The request again with the minted token; redirects followed within the origin only (the
     token never leaves it; reqwest drops Authorization on a redirect to another host). Returns the
     last answer, and the other host a redirect pointed at, if any."""
+    import asyncio
+
     import httpx
 
     current = httpx.URL(url)
@@ -129,6 +130,8 @@ async def sign_in(
 ) -> SignInTest:
     """Signs in to the channel at `url` as pixi would on this runner. `id_token` asks the CI
     (blocking; the caller shares one answer between hosts, as the job's permission is one)."""
+    import asyncio
+
     import httpx
 
     from pixi_auth_tui.oauth.info import clean
@@ -222,6 +225,7 @@ async def sign_in_all(
     on_secret: Callable[[str], None] | None = None,
 ) -> dict[str, SignInTest]:
     """`sign_in` for each host's URL (host → URL), the CI asked once for all of them."""
+    import asyncio
     import threading
 
     from pixi_auth_tui.probe.request import ProbeOptions, make_client

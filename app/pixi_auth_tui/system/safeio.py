@@ -90,8 +90,9 @@ class NotOurs(OSError):
 
 def own_folder(folder: Path, base: Path | None = None) -> Path:
     """`folder`, created 0700 when missing, after checking it is a real folder (not a symlink)
-    that belongs to this user and that nobody else can write; it is tightened to 0700. With
-    `base` (our state folder), every folder from `base` down to `folder` is checked so."""
+    that belongs to this user and that nobody else can write; it is tightened to 0700 (a folder
+    every user shares, as /tmp, is refused instead). With `base` (our state folder), every
+    folder from `base` down to `folder` is checked so."""
     make_private_folder(folder)
     if base is not None and base != folder and base in folder.parents:
         own_folder(folder.parent, base)
@@ -103,6 +104,10 @@ def own_folder(folder: Path, base: Path | None = None) -> Path:
     if hasattr(os, "getuid") and info.st_uid != os.getuid():
         raise NotOurs(f"{folder} belongs to another user (uid {info.st_uid}); nothing was written there")
     if stat.S_IMODE(info.st_mode) & 0o077:
+        if info.st_mode & stat.S_ISVTX:
+            # Sticky and open to others: a folder every user shares, as /tmp. Run as root, a
+            # 0700 here would lock every other user out of it.
+            raise NotOurs(f"{folder} is a folder shared by every user; nothing of ours is kept directly in it")
         os.chmod(folder, 0o700)
     return folder
 

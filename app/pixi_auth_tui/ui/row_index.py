@@ -124,8 +124,10 @@ class Order:
         # extends the last one, so its matches are among `top`'s.
         words = frozenset(needle.split())
         texts, positions, rows = top.texts, top.positions, top.rows
-        for word in words - top.words:
+        for word in sorted(words - top.words):  # sorted: the same work in every process
             keep = bytes(map(contains, texts, repeat(word)))  # bytes: no container to track
+            if 0 not in keep:
+                continue  # every row still matches: the same texts and positions, no new copies
             texts = tuple(compress(texts, keep))
             positions = tuple(compress(positions, keep))
             rows = Rows(self.rows, self.sequence, positions)

@@ -8,11 +8,10 @@ network is touched only by pixi_auth_tui.workspace.probe (`check --test`). No Te
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pixi_auth_tui.audit.findings import SEVERITY_ORDER, Severity
 from pixi_auth_tui.ci.detect import CiContext, detect_ci, is_prefix_dev_url
@@ -28,8 +27,6 @@ from pixi_auth_tui.engine.inventory import (
     load_inventory,
 )
 from pixi_auth_tui.engine.inventory_json import credential_ref
-from pixi_auth_tui.engine.pypi_chain import UvSide, resolve_pypi, workspace_index
-from pixi_auth_tui.probe.ci_sign_in import SignInTest
 from pixi_auth_tui.probe.state import ProbeState
 from pixi_auth_tui.stores.jsonfile import JsonFileStore
 from pixi_auth_tui.system.manifest import (
@@ -59,6 +56,10 @@ from pixi_auth_tui.workspace.model import (
     is_pypi_need,
 )
 from pixi_auth_tui.workspace.probe import ProbePlan, load_anonymous, probe_hosts
+
+if TYPE_CHECKING:
+    from pixi_auth_tui.engine.pypi_chain import UvSide
+    from pixi_auth_tui.probe.ci_sign_in import SignInTest
 
 __all__ = ["CheckReport", "ProbePlan", "build_report", "collect_needs", "report_json", "run_check"]
 
@@ -234,6 +235,8 @@ def build_report(
         check.resolution = _resolve(inventory, check.needs[0].raw_requested)
         if environment is not None:
             for uv_url, needs in index_groups(check.needs):
+                from pixi_auth_tui.engine.pypi_chain import UvSide, resolve_pypi  # (a PyPI index: uv's chain)
+
                 provider = providers.get(needs[0].workspace) or "disabled"
                 if provider not in sides:
                     sides[provider] = UvSide.load(environment.env, environment.home, provider)
@@ -272,6 +275,8 @@ def index_groups(needs: list[Need]) -> list[tuple[str, list[Need]]]:
         if is_pypi_need(need) and not need.what.startswith("pixi.lock"):
             groups.setdefault(need.uv_url or need.raw_requested, []).append(need)
     for need in locked:
+        from pixi_auth_tui.engine.pypi_chain import workspace_index  # (a locked PyPI file: uv's chain)
+
         match = workspace_index(need.raw_requested, list(groups))
         if match is not None:
             groups[match.index_url].append(need)
@@ -321,6 +326,8 @@ def run_check(
     state = state or ProbeState.default(environment.env)
     report = build_report(workspaces, inventory, state, environment=environment)
     if test is not None:
+        import asyncio  # (only to ask the hosts: a check that asks nobody runs no event loop)
+
         anonymous = asyncio.run(probe_hosts(report, state, test))
         # Read the stores again: the test refreshes an OAuth entry before sending it, as pixi
         # would, and its result belongs to the credential now stored, not the one read before.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pixi_auth_tui.audit.findings import Severity
 from pixi_auth_tui.ci.detect import detect_ci
@@ -12,7 +13,6 @@ from pixi_auth_tui.core.hostkeys import host_of, normalise_login_key
 from pixi_auth_tui.core.model import KINDS
 from pixi_auth_tui.core.urlmask import mask_url
 from pixi_auth_tui.engine.inventory import WINNING, Inventory
-from pixi_auth_tui.engine.pypi_chain import PypiResolution
 from pixi_auth_tui.probe import ci_sign_in as sign_in
 from pixi_auth_tui.probe.state import FAILING
 from pixi_auth_tui.system.manifest import Workspace, strip_userinfo
@@ -24,6 +24,9 @@ from pixi_auth_tui.workspace.model import (
     HostCheck,
     IndexCheck,
 )
+
+if TYPE_CHECKING:
+    from pixi_auth_tui.engine.pypi_chain import PypiResolution
 
 _SIGN_IN_FAILED = {
     sign_in.NO_ID_TOKEN: "pixi cannot sign in to {host}: the job got no OIDC ID token",

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pixi_auth_tui.audit.findings import Severity
 from pixi_auth_tui.core.hostkeys import parse_url
 from pixi_auth_tui.engine.inventory import Inventory, Resolution, Row
-from pixi_auth_tui.engine.pypi_chain import PypiResolution
-from pixi_auth_tui.probe.ci_sign_in import SignInTest
 from pixi_auth_tui.probe.state import ProbeResult, Verdict
 from pixi_auth_tui.system.manifest import S3Option, Workspace
+
+if TYPE_CHECKING:  # (uv's chain: PyPI indexes only; the CI sign-in: `check --test` on a runner only)
+    from pixi_auth_tui.engine.pypi_chain import PypiResolution
+    from pixi_auth_tui.probe.ci_sign_in import SignInTest
 
 KNOWN_PUBLIC = (
     "https://pypi.org/",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -90,6 +89,8 @@ async def probe_hosts(
     """Test every host: with the credential pixi sends (the connection test, results kept where
     `test` keeps them) and without any (kept beside them), so a host that needs a credential and
     has none is found. Returns every anonymous result known, old and new."""
+    import asyncio
+
     import httpx
 
     from pixi_auth_tui.probe.request import ProbeOptions, connection_failure, make_client, probe

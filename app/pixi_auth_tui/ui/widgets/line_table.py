@@ -37,7 +37,10 @@ CellSource = Callable[[int], Sequence[Text]]
 
 def text_width(text: Text) -> int:
     """A one-line cell's width on screen (its widest line, should it have several)."""
-    return max(map(cell_len, text.plain.splitlines()), default=0)
+    plain = text.plain
+    if plain.isascii() and plain.isprintable():  # one line, a cell per character
+        return len(plain)
+    return max(map(cell_len, plain.splitlines()), default=0)
 
 
 class LineTable(ScrollView, can_focus=True):
@@ -135,8 +138,13 @@ class LineTable(ScrollView, can_focus=True):
         self.cursor_row = 0
         self._source: CellSource = lambda _index: ()
         self._cell_cache: dict[int, Sequence[Text]] = {}  # cells of the rows asked so far
-        self._measured: set[int] = set()  # rows whose cells widened the columns already
-        self._strips: dict[tuple[int, bool], Strip] = {}  # drawn rows (row, cursor?) at these widths
+        # Cells that widened the columns already, by id (the cells kept, so the id stays theirs):
+        # a row shown again after new rows were set is not measured again.
+        self._measured: dict[int, Sequence[Text]] = {}
+        # Drawn rows, by (id of their cells, odd row?, cursor?), at these widths and looks: a row
+        # shown again (after a keystroke in a filter, say) is not drawn again while its source
+        # hands out the same cells.
+        self._strips: dict[tuple[int, bool, bool], tuple[Sequence[Text], Strip]] = {}
         self._styles: dict[str, Style] | None = None  # the component styles, worked out once per look
         self._drawing = (0, 0, 0)  # width, scroll x and scroll y of the drawing under way
 
@@ -154,9 +162,8 @@ class LineTable(ScrollView, can_focus=True):
         self.row_count = count
         self._source = source
         self._cell_cache.clear()
-        self._measured.clear()
         self.cursor_row = max(0, min(cursor_row, count - 1))
-        self._redraw()
+        self._redraw(keep_strips=True)
         self._scroll_to_cursor()
         # The columns widen now, not while the frame is drawn: a table that widens as it draws
         # asks for a layout of its own, and its frame is followed by another.
@@ -172,10 +179,11 @@ class LineTable(ScrollView, can_focus=True):
             self._redraw()
             return
         for row in rows:
-            self._cell_cache.pop(row, None)
-            self._measured.discard(row)
-            self._strips.pop((row, False), None)
-            self._strips.pop((row, True), None)
+            cells = self._cell_cache.pop(row, None)
+            if cells is not None:
+                self._measured.pop(id(cells), None)
+                for odd, cursor in ((False, False), (False, True), (True, False), (True, True)):
+                    self._strips.pop((id(cells), odd, cursor), None)
             self.refresh_line(row)
 
     def cached_rows(self) -> list[int]:
@@ -190,8 +198,9 @@ class LineTable(ScrollView, can_focus=True):
             cells = self._cell_cache[row] = self._source(row)
         return cells
 
-    def _redraw(self) -> None:
-        self._strips.clear()
+    def _redraw(self, keep_strips: bool = False) -> None:
+        if not keep_strips:
+            self._strips.clear()
         self._update_virtual_size()
         self.refresh()
 
@@ -233,10 +242,13 @@ class LineTable(ScrollView, can_focus=True):
         widths = self.widths
         widened = False
         for row in range(first, min(last, self.row_count)):
-            if row in self._measured:
+            cells = self.cells(row)
+            if self._measured.get(id(cells)) is cells:
                 continue
-            self._measured.add(row)
-            for column, cell in enumerate(self.cells(row)[: len(widths)]):
+            if len(self._measured) >= CACHED_ROWS:
+                self._measured.clear()
+            self._measured[id(cells)] = cells
+            for column, cell in enumerate(cells[: len(widths)]):
                 width = text_width(cell)
                 if width > widths[column]:
                     widths[column] = width
@@ -318,6 +330,9 @@ class LineTable(ScrollView, can_focus=True):
 
     # -- drawing ---------------------------------------------------------------------------
 
+    def on_resize(self) -> None:
+        self._strips.clear()  # a row's strip runs to the widget's edge in the row's style
+
     def on_focus(self) -> None:
         self._restyle()
 
@@ -357,23 +372,29 @@ class LineTable(ScrollView, can_focus=True):
             row = scroll_y + y - 1
             if row >= self.row_count:
                 return Strip.blank(width, self._style(""))
-            cursor = row == self.cursor_row
-            strip = self._strips.get((row, cursor))
-            if strip is None:
-                strip = self._strips[(row, cursor)] = self._row(row, cursor)
+            strip = self._row(row, row == self.cursor_row)
         return strip.crop_extend(scroll_x, scroll_x + width, self._style(""))
 
     def _header(self) -> Strip:
         return self._line(self.labels, self._style("header"), Style.null())
 
     def _row(self, row: int, cursor: bool) -> Strip:
-        base = self._style("odd-row" if row % 2 else "even-row")
+        cells, odd = self.cells(row), row % 2 == 1
+        key = (id(cells), odd, cursor)
+        kept = self._strips.get(key)
+        if kept is not None and kept[0] is cells:
+            return kept[1]
+        base = self._style("odd-row" if odd else "even-row")
         over = Style.null()
         if cursor:
             cursor_style = self._style("cursor")
             base += cursor_style
             over = Style.from_color(color=cursor_style.color)  # the cursor's colour wins over a cell's
-        return self._line(self.cells(row), base, over)
+        strip = self._line(cells, base, over)
+        if len(self._strips) >= CACHED_ROWS:
+            self._strips.clear()
+        self._strips[key] = (cells, strip)
+        return strip
 
     def _line(self, cells: Sequence[Text], base: Style, over: Style) -> Strip:
         """The cells at the columns' widths, then the row's style out to the widget's edge; runs

@@ -32,7 +32,7 @@ REREAD = Outcome("Re-read every store")
 # read well within it, and the first frame shows their rows: drawing the screen empty first, then
 # again with the rows, cost a whole frame more, and the reading thread and the first drawing
 # competed for the interpreter. A larger (or slower) read is shown when it is done, as any other.
-FIRST_READ_PATIENCE = 0.25
+FIRST_READ_PATIENCE = 0.1
 
 
 class FirstRead:
