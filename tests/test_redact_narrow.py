@@ -4,11 +4,15 @@ secrets wait and texts come one after another (the automaton then grows by what 
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import itertools
+from collections.abc import Iterator
 from urllib.parse import quote
 
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
+from pixi_auth_tui.core import redact
 from pixi_auth_tui.core.redact import (
     HEAD_CHARS,
     HIDDEN,
@@ -21,6 +25,19 @@ from pixi_auth_tui.core.redact import (
 )
 
 from tests.test_redact_paths import ALPHABET, filler, reference, secret_text
+
+
+@contextlib.contextmanager
+def heads_found_by(how: str) -> Iterator[None]:
+    """The heads a text holds found by cutting it into pieces, or by the automaton of the heads
+    (as for a large text)."""
+    saved = redact.HEADS_BY_SLICES_UP_TO
+    redact.HEADS_BY_SLICES_UP_TO = saved if how == "slices" else 0
+    try:
+        yield
+    finally:
+        redact.HEADS_BY_SLICES_UP_TO = saved
+
 
 # Secrets a load brings by the thousand: printable ASCII, most of them long.
 plain_secret = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1, max_size=30)
@@ -37,7 +54,8 @@ def test_a_view_holding_any_spelling_of_a_secret_finds_that_secret(secrets, pick
         return
     secret, form = pick.draw(st.sampled_from(spelled))
     around = pick.draw(filler)
-    assert secret in waiting.take_found([around + form + around])
+    with heads_found_by(pick.draw(st.sampled_from(["slices", "automaton"]))):
+        assert secret in waiting.take_found([around + form + around])
 
 
 def test_each_spelling_of_a_secret_whose_base64_holds_a_slash_finds_it():
@@ -55,8 +73,9 @@ def test_each_spelling_of_a_secret_whose_base64_holds_a_slash_finds_it():
     parts=st.lists(filler, min_size=1, max_size=6),
     cut=st.integers(0, 30),
     texts=st.integers(1, NARROW_SEARCHES + 1),
+    how=st.sampled_from(["slices", "automaton"]),
 )
-def test_small_texts_among_many_secrets_are_hidden_as_a_plain_search_hides(secrets, parts, cut, texts):
+def test_small_texts_among_many_secrets_are_hidden_as_a_plain_search_hides(secrets, parts, cut, texts, how):
     # Many other secrets wait, so each of these texts is small enough to be searched narrowly.
     others = [f"other-{i:04d}-{i * 7919 % 10007:05d}" for i in range(200)]
     spellings = [form for secret in secrets for form in sorted(_forms_of(secret))]
@@ -68,10 +87,11 @@ def test_small_texts_among_many_secrets_are_hidden_as_a_plain_search_hides(secre
     redactor.redact("no secret here at all")  # (a first narrow search: nothing to put in)
     redactor.add(*secrets)
     everything = [*others, *secrets]
-    for shown in range(texts):  # later texts: some secrets in the automaton already, the rest waiting
-        piece = text[shown::texts] if shown else text
-        assert redactor.redact(piece) == reference(everything, piece)
-    assert redactor.redact(f"x {others[7]} y") == reference(everything, f"x {others[7]} y")
+    with heads_found_by(how):
+        for shown in range(texts):  # later texts: some secrets in the automaton already, the rest waiting
+            piece = text[shown::texts] if shown else text
+            assert redactor.redact(piece) == reference(everything, piece)
+        assert redactor.redact(f"x {others[7]} y") == reference(everything, f"x {others[7]} y")
 
 
 def test_a_narrow_search_puts_in_only_what_the_text_held():
@@ -102,3 +122,28 @@ def test_a_small_text_holding_an_encoded_secret_is_searched_for_it(secret, how):
     redactor = Redactor()
     redactor.add(*others, secret)
     assert redactor.redact(text) == reference([*others, secret], text)
+
+
+def test_a_large_text_among_many_secrets_is_searched_for_the_few_it_holds():
+    # As `list --json` among thousands of entries: an automaton of the heads finds which secrets
+    # the text could hold; only theirs are spelled out, and the text is hidden exactly as before.
+    tokens = [hashlib.sha256(f"token {i}".encode()).hexdigest()[:24] for i in range(1200)]  # heads all differ
+    rows = [f'{{"key": "h{i:06d}.example", "identity": "tok_\u2026{i:04d}"}}' for i in range(3000)]
+    rows[1234] = f'{{"key": "leak", "identity": "{tokens[77]}", "again": "{tokens[77].upper()[:13]}..."}}'
+    text = "[" + ", ".join(rows) + "]"
+    redactor = Redactor()
+    redactor.add(*tokens)
+    out = redactor.redact(text)
+    assert out == reference(tokens, text)
+    assert tokens[77] not in out and tokens[77].upper()[:13] not in out
+    assert len(redactor._waiting) == len(tokens) - 1  # the rest still wait
+    assert {spelling[:HEAD_CHARS] for spelling in redactor._automaton.spellings} <= {
+        form[:HEAD_CHARS] for form in _forms_of(tokens[77])
+    }
+    assert redactor.redact(text.replace("leak", tokens[5])) == reference(tokens, text.replace("leak", tokens[5]))
+    clean = text.replace(tokens[77], "nothing").replace(tokens[77].upper()[:13], "nothing")
+    assert redactor.redact(clean) == clean  # (the automaton of heads kept: nothing was taken)
+    redactor.add("late-secret-0123456789")  # its heads too, in the next text's automaton of heads
+    later = text.replace("leak", "late-secret-0123456789")
+    assert redactor.redact(later) == reference([*tokens, "late-secret-0123456789"], later)
+    assert "late-secret" not in redactor.redact(later)

@@ -202,6 +202,7 @@ class _Waiting:
         # URL-safe base64's
         self._plain: list[tuple[list[str], list[list[str]]]] = []
         self._other: dict[str, set[str]] = {}  # the rest: the heads of each, worked out one by one
+        self._search: Any = None  # an automaton of every waiting head, made for the first large text
 
     def __len__(self) -> int:
         return len(self.secrets)
@@ -209,6 +210,7 @@ class _Waiting:
     def add(self, secrets: set[str]) -> None:
         self.secrets |= secrets
         self._unsorted.append(secrets)
+        self._search = None
 
     def _sort_out(self) -> None:
         """The heads of the secrets noted since the last search."""
@@ -234,9 +236,12 @@ class _Waiting:
         """The waiting secrets one of whose heads some view holds, no longer waiting."""
         if self._unsorted:
             self._sort_out()
-        held = set()
-        for view in views:
-            held.update(map(view.__getitem__, map(slice, range(len(view)), range(HEAD_CHARS, len(view) + 1))))
+        if sum(map(len, views)) <= HEADS_BY_SLICES_UP_TO:  # every HEAD_CHARS-long piece of each view
+            held = set()
+            for view in views:
+                held.update(map(view.__getitem__, map(slice, range(len(view)), range(HEAD_CHARS, len(view) + 1))))
+        else:  # the heads the views hold, found by an automaton of the heads (one pass, in C)
+            held = self._heads_in(views)
         found: set[str] = set()
         for plain, columns in self._plain:
             for column in columns:
@@ -246,9 +251,27 @@ class _Waiting:
             self._remove(found)
         return found
 
+    def _heads_in(self, views: list[str]) -> set[str]:
+        if self._search is None:
+            import ahocorasick  # (pyahocorasick, as _Automaton)
+
+            heads: set[str] = set()
+            heads.update(*(column for _plain, columns in self._plain for column in columns), *self._other.values())
+            # (a head shorter than HEAD_CHARS is a whole spelling too short to hide)
+            heads = set(itertools.compress(heads, map(HEAD_CHARS.__eq__, map(len, heads))))
+            if not heads:
+                return set()
+            self._search = ahocorasick.Automaton(ahocorasick.STORE_LENGTH)
+            collections.deque(map(self._search.add_word, heads), 0)
+            self._search.make_automaton()
+        held: set[str] = set()
+        for view in views:
+            held.update(view[last - length + 1 : last + 1] for last, length in self._search.iter(view))
+        return held
+
     def take_all(self) -> set[str]:
         secrets = self.secrets
-        self.secrets, self._unsorted, self._plain, self._other = set(), [], [], {}
+        self.secrets, self._unsorted, self._plain, self._other, self._search = set(), [], [], {}, None
         return secrets
 
     def _remove(self, secrets: set[str]) -> None:
@@ -261,6 +284,7 @@ class _Waiting:
         for secret in secrets:
             self._other.pop(secret, None)
         self.secrets -= secrets
+        self._search = None
 
 
 def hideable(secret: str) -> bool:
@@ -372,6 +396,12 @@ def _stands_alone(text: str, start: int, end: int) -> bool:
 # process (the UI) soon share one automaton of them all.
 NARROW_CHARS_PER_SECRET = 8
 NARROW_SEARCHES = 4
+# ...or, whatever the text's size, while this many secrets wait: their heads are fewer and shorter
+# than their spellings, so one pass of an automaton of the heads costs less than working out
+# every spelling and its automaton; where the text holds none, the automaton stays as it was.
+NARROW_FROM_SECRETS = 1000
+# The heads a view holds are found by cutting it into pieces up to this size, by an automaton above.
+HEADS_BY_SLICES_UP_TO = 16384
 
 
 class Redactor:
@@ -439,16 +469,19 @@ class Redactor:
         self._spaced = self._spaced or any(map(operator.contains, new, itertools.repeat(" ")))
         self._waiting.add(new)
 
-    def _update(self, text: str) -> None:
-        """The spellings of the waiting secrets `text` could hold into the automaton: of those whose
-        heads it holds while it is small (see NARROW_CHARS_PER_SECRET), else of them all."""
+    def _update(self, text: str, view: str) -> None:
+        """The spellings of the waiting secrets `text` (lower-cased: `view`) could hold into the
+        automaton: of those whose heads it holds (see NARROW_SEARCHES), else of them all."""
         self._take_pending()
         if not self._waiting:
             return
-        if self._narrow_searches < NARROW_SEARCHES and len(text) <= NARROW_CHARS_PER_SECRET * len(self._waiting):
+        waiting = len(self._waiting)
+        if self._narrow_searches < NARROW_SEARCHES and (
+            len(text) <= NARROW_CHARS_PER_SECRET * waiting or waiting >= NARROW_FROM_SECRETS
+        ):
             self._narrow_searches += 1
             words = {word for _start, _end, word in _encoded_words(text, self._spaced)}
-            views = [_lower(text), *(_lower(reading) for word in words for reading in _decodings(word, self._spaced))]
+            views = [view, *(_lower(reading) for word in words for reading in _decodings(word, self._spaced))]
             secrets = self._waiting.take_found(views)
         else:
             secrets = self._waiting.take_all()
@@ -462,12 +495,13 @@ class Redactor:
     def redact(self, text: str) -> str:
         if len(text) < MIN_SECRET_CHARS:
             return text
+        view = _lower(text)
         with self._lock:
-            self._update(text)
+            self._update(text, view)
             automaton, spaced = self._automaton, self._spaced
         if automaton.search is None:
             return text
-        spans = automaton.spans(_lower(text))
+        spans = automaton.spans(view)
         hits: dict[str, bool] = {}  # per encoded word (a text may repeat one)
         for start, end, word in _encoded_words(text, spaced):
             hit = hits.get(word)
