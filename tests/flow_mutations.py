@@ -56,7 +56,7 @@ MUTATIONS = [
         "E2",
         "Edit/rotate: every secret field reachable by Tab",
         "the kind's last field is not shown (S3 session token, user+pass password)",
-        [(FORM, "display = name in wanted\n", "display = name in wanted[:-1]\n")],
+        [(FORM, "show(group, name in wanted)\n", "show(group, name in wanted[:-1])\n")],
         "test_rotate_every_kind_with_the_keyboard_alone[S3Credentials-80x24]",
         "test_rotate_every_kind_with_the_keyboard_alone[BasicHTTP-120x40]",
     ),

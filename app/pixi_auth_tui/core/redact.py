@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import collections
 import contextlib
 import functools
 import io
@@ -145,29 +146,145 @@ def spellings(secret: str) -> set[str]:
 _PLAIN_LINES = re.compile(r"[ !#-&(-\[\]-~\n]*")
 
 
-def _forms(secrets: Collection[str]) -> set[str]:
-    """`_forms_of` each of `secrets`. A load brings thousands at once, nearly all of them
-    printable ASCII of at least LONG_SECRET_CHARS characters with no quote or backslash: such
-    a secret's only spellings are itself and its base64, all hideable; those are worked out for
-    the whole batch at once, joined into one text (one check, one lower-casing, one URL-safe
-    translation), the rest one by one."""
-    secrets = set(secrets)
-    long = set(itertools.compress(secrets, map(LONG_SECRET_CHARS.__le__, map(len, secrets))))
-    joined = "\n".join(long)
+def _plain_batch(secrets: set[str], shortest: int = LONG_SECRET_CHARS) -> tuple[list[str], str]:
+    """The secrets of a batch (of at least `shortest` characters) whose only spellings are
+    themselves and their base64 — printable ASCII with no quote or backslash: nearly all of a
+    load — and those joined a line each (one check, in C, for the whole batch). Of at least
+    LONG_SECRET_CHARS characters, each of those spellings is hideable."""
+    chosen = list(itertools.compress(secrets, map(shortest.__le__, map(len, secrets)))) if shortest else list(secrets)
+    joined = "\n".join(chosen)
     # (each line break in the joined text must be one that joins: a secret may hold one)
-    if not (joined.isascii() and _PLAIN_LINES.fullmatch(joined) and joined.count("\n") == len(long) - 1):
-        long = set(filter(_NO_BACKSLASH_FORMS.fullmatch, filter(str.isascii, long)))
-        joined = "\n".join(long)
-    forms = set(joined.lower().split("\n")) if long else set()
-    # base64 of each, a line each (b2a_base64 ends each with one), unpadded, lower-cased
-    encoded = b"".join(map(binascii.b2a_base64, joined.encode().split(b"\n"))).replace(b"=", b"").lower()
+    if not (joined.isascii() and _PLAIN_LINES.fullmatch(joined) and joined.count("\n") == len(chosen) - 1):
+        chosen = list(filter(_NO_BACKSLASH_FORMS.fullmatch, filter(str.isascii, chosen)))
+        joined = "\n".join(chosen)
+    return chosen, joined
+
+
+def _base64_lines(joined: str) -> bytes:
+    """base64 of each line of `joined`, a line each (b2a_base64 ends each with one), unpadded,
+    lower-cased."""
+    return b"".join(map(binascii.b2a_base64, joined.encode().split(b"\n"))).replace(b"=", b"").lower()
+
+
+def _forms(secrets: Collection[str]) -> set[str]:
+    """`_forms_of` each of `secrets`. A load brings thousands at once, nearly all of them plain
+    (see _plain_batch): those are worked out for the whole batch at once, joined into one text
+    (one lower-casing, one URL-safe translation), the rest one by one."""
+    secrets = set(secrets)
+    plain, joined = _plain_batch(secrets)
+    forms = set(joined.lower().split("\n")) if plain else set()
+    encoded = _base64_lines(joined)
     forms.update(encoded.decode().split("\n"))
     if b"+" in encoded or b"/" in encoded:
         forms.update(encoded.translate(_URL_SAFE).decode().split("\n"))
-    for secret in secrets - long:
+    for secret in secrets.difference(plain):
         forms |= _forms_of(secret)
     forms.discard("")
     return forms
+
+
+# Every spelling the automaton holds is at least this long (see hideable): a text holds one only
+# where it holds the spelling's first HEAD_CHARS characters.
+HEAD_CHARS = MIN_SECRET_CHARS
+
+
+class _Waiting:
+    """Secrets noted whose spellings are not in the automaton yet, each with its heads: the first
+    HEAD_CHARS characters of each of its spellings, as the automaton would hold them. A text
+    none of whose views holds one of a secret's heads holds none of its spellings, so a small
+    text needs only the secrets whose heads it holds in the automaton (see Redactor.redact)."""
+
+    def __init__(self) -> None:
+        self.secrets: set[str] = set()
+        self._unsorted: list[set[str]] = []  # batches noted; heads not worked out yet (a large text needs none)
+        # per batch, its plain secrets (see _plain_batch) and, in the same order, a column of
+        # heads per spelling: the secret's own, its base64's, and (where that holds + or /) its
+        # URL-safe base64's
+        self._plain: list[tuple[list[str], list[list[str]]]] = []
+        self._other: dict[str, set[str]] = {}  # the rest: the heads of each, worked out one by one
+        self._search: Any = None  # an automaton of every waiting head, made for the first large text
+
+    def __len__(self) -> int:
+        return len(self.secrets)
+
+    def add(self, secrets: set[str]) -> None:
+        self.secrets |= secrets
+        self._unsorted.append(secrets)
+        self._search = None
+
+    def _sort_out(self) -> None:
+        """The heads of the secrets noted since the last search."""
+        secrets = set().union(*self._unsorted)
+        self._unsorted = []
+        plain, _joined = _plain_batch(secrets, shortest=0)
+        if plain:
+            # A plain secret's spellings start as those of its first HEAD_CHARS characters do
+            # (base64's first HEAD_CHARS characters come from its first HEAD_CHARS - 1 bytes);
+            # a head of a spelling too short to hide only makes its secret searched for.
+            first = operator.itemgetter(slice(HEAD_CHARS))
+            heads = "\n".join(map(first, plain))
+            encoded = _base64_lines(heads)[:-1]  # (each line ends with a line break)
+            columns = [heads.lower().split("\n"), list(map(first, encoded.decode().split("\n")))]
+            if b"+" in encoded or b"/" in encoded:
+                columns.append(list(map(first, encoded.translate(_URL_SAFE).decode().split("\n"))))
+            self._plain.append((plain, columns))
+        if len(plain) < len(secrets):
+            for secret in secrets.difference(plain):
+                self._other[secret] = {form[:HEAD_CHARS] for form in _forms_of(secret)}
+
+    def take_found(self, views: list[str]) -> set[str]:
+        """The waiting secrets one of whose heads some view holds, no longer waiting."""
+        if self._unsorted:
+            self._sort_out()
+        if sum(map(len, views)) <= HEADS_BY_SLICES_UP_TO:  # every HEAD_CHARS-long piece of each view
+            held = set()
+            for view in views:
+                held.update(map(view.__getitem__, map(slice, range(len(view)), range(HEAD_CHARS, len(view) + 1))))
+        else:  # the heads the views hold, found by an automaton of the heads (one pass, in C)
+            held = self._heads_in(views)
+        found: set[str] = set()
+        for plain, columns in self._plain:
+            for column in columns:
+                found.update(itertools.compress(plain, map(held.__contains__, column)))
+        found.update(secret for secret, heads in self._other.items() if not heads.isdisjoint(held))
+        if found:
+            self._remove(found)
+        return found
+
+    def _heads_in(self, views: list[str]) -> set[str]:
+        if self._search is None:
+            import ahocorasick  # (pyahocorasick, as _Automaton)
+
+            heads: set[str] = set()
+            heads.update(*(column for _plain, columns in self._plain for column in columns), *self._other.values())
+            # (a head shorter than HEAD_CHARS is a whole spelling too short to hide)
+            heads = set(itertools.compress(heads, map(HEAD_CHARS.__eq__, map(len, heads))))
+            if not heads:
+                return set()
+            self._search = ahocorasick.Automaton(ahocorasick.STORE_LENGTH)
+            collections.deque(map(self._search.add_word, heads), 0)
+            self._search.make_automaton()
+        held: set[str] = set()
+        for view in views:
+            held.update(view[last - length + 1 : last + 1] for last, length in self._search.iter(view))
+        return held
+
+    def take_all(self) -> set[str]:
+        secrets = self.secrets
+        self.secrets, self._unsorted, self._plain, self._other, self._search = set(), [], [], {}, None
+        return secrets
+
+    def _remove(self, secrets: set[str]) -> None:
+        batches, self._plain = self._plain, []
+        for plain, columns in batches:
+            keep = list(map(operator.not_, map(secrets.__contains__, plain)))
+            if any(keep):
+                kept = [list(itertools.compress(column, keep)) for column in columns]
+                self._plain.append((list(itertools.compress(plain, keep)), kept))
+        for secret in secrets:
+            self._other.pop(secret, None)
+        self.secrets -= secrets
+        self._search = None
 
 
 def hideable(secret: str) -> bool:
@@ -220,9 +337,9 @@ class _Automaton:
         if spellings:
             import ahocorasick  # (pyahocorasick; imported with the first secret)
 
-            search = ahocorasick.Automaton()
-            for prefix in set(map(operator.itemgetter(slice(PREFIX_CHARS)), spellings)):
-                search.add_word(prefix, prefix)
+            # Each prefix with its length as its value: added by a map, in C (no Python call each).
+            search = ahocorasick.Automaton(ahocorasick.STORE_LENGTH)
+            collections.deque(map(search.add_word, set(map(operator.itemgetter(slice(PREFIX_CHARS)), spellings))), 0)
             search.make_automaton()
             self.search = search
 
@@ -245,8 +362,9 @@ class _Automaton:
         if self.search is None:
             return []
         found: list[tuple[int, int]] = []
-        for last, prefix in self.search.iter(view):
-            start, end = last - len(prefix) + 1, last + 1
+        for last, length in self.search.iter(view):
+            start, end = last - length + 1, last + 1
+            prefix = view[start:end]
             whole = 0
             for length, spellings in self._spellings_of(prefix).items():
                 if length > whole and view[start : start + length] in spellings:
@@ -271,11 +389,27 @@ def _stands_alone(text: str, start: int, end: int) -> bool:
     return not (end < len(text) and _WORD.match(text, end, end + 1))
 
 
+# A text is searched for only the secrets whose heads it holds (see _Waiting) while it has at
+# most this many characters per secret not yet in the automaton, and for this many texts;
+# a larger text, or the next one, puts them all in: for a small output (`resolve` among thousands
+# of entries) the automaton then holds only what it could hide, while the texts of a long-lived
+# process (the UI) soon share one automaton of them all.
+NARROW_CHARS_PER_SECRET = 8
+NARROW_SEARCHES = 4
+# ...or, whatever the text's size, while this many secrets wait: their heads are fewer and shorter
+# than their spellings, so one pass of an automaton of the heads costs less than working out
+# every spelling and its automaton; where the text holds none, the automaton stays as it was.
+NARROW_FROM_SECRETS = 1000
+# The heads a view holds are found by cutting it into pieces up to this size, by an automaton above.
+HEADS_BY_SLICES_UP_TO = 16384
+
+
 class Redactor:
     """Knows every secret loaded; replaces each occurrence by HIDDEN.
 
     Adding is cheap (loading 100,000 entries must stay fast): secrets are only noted, and their
-    spellings worked out and put into the automaton on the next `redact` that follows an add.
+    spellings worked out and put into the automaton on the next `redact` that follows an add —
+    for a small text, only those of the secrets whose heads it holds (see NARROW_SEARCHES).
     """
 
     def __init__(self) -> None:
@@ -286,6 +420,8 @@ class Redactor:
         self._known: set[str] = set()
         self._pending: list[str | None] = []  # secrets added since the last redact
         self._pending_basic: list[tuple[str, str]] = []  # (user, password): base64 of both
+        self._waiting = _Waiting()  # known, not in the automaton yet
+        self._narrow_searches = 0
         self._spellings: set[str] = set()
         self._spaced = False  # a secret holds a space: a `+` may stand for it
         self._automaton = _Automaton(set())
@@ -297,7 +433,9 @@ class Redactor:
 
     def add_basic(self, username: str, password: str) -> None:
         """HTTP basic auth sends base64("user:password"): that is a secret too."""
-        self.add_basics([(username, password)])
+        with self._lock:
+            self._pending.append(password)
+            self._pending_basic.append((username, password))
 
     def add_basics(self, pairs: list[tuple[str, str]]) -> None:
         """`add_basic` of each (username, password)."""
@@ -311,11 +449,11 @@ class Redactor:
 
     def __contains__(self, secret: str) -> bool:
         with self._lock:
-            self._update()
+            self._take_pending()
         return secret in self._known
 
-    def _update(self) -> None:
-        """The pending secrets' spellings into the automaton (rebuilt once per batch)."""
+    def _take_pending(self) -> None:
+        """The pending secrets (and the basic auth headers of the pending pairs), known and waiting."""
         if not self._pending and not self._pending_basic:
             return
         pending, basic = self._pending, self._pending_basic
@@ -328,8 +466,26 @@ class Redactor:
         if not new:
             return
         self._known |= new
-        spellings = _forms(new)
         self._spaced = self._spaced or any(map(operator.contains, new, itertools.repeat(" ")))
+        self._waiting.add(new)
+
+    def _update(self, text: str, view: str) -> None:
+        """The spellings of the waiting secrets `text` (lower-cased: `view`) could hold into the
+        automaton: of those whose heads it holds (see NARROW_SEARCHES), else of them all."""
+        self._take_pending()
+        if not self._waiting:
+            return
+        waiting = len(self._waiting)
+        if self._narrow_searches < NARROW_SEARCHES and (
+            len(text) <= NARROW_CHARS_PER_SECRET * waiting or waiting >= NARROW_FROM_SECRETS
+        ):
+            self._narrow_searches += 1
+            words = {word for _start, _end, word in _encoded_words(text, self._spaced)}
+            views = [view, *(_lower(reading) for word in words for reading in _decodings(word, self._spaced))]
+            secrets = self._waiting.take_found(views)
+        else:
+            secrets = self._waiting.take_all()
+        spellings = _forms(secrets) if secrets else set()
         if not spellings <= self._spellings:
             # A new set, never the one the automaton in use holds: a search in another thread
             # may be reading that one (see _spellings_of).
@@ -339,23 +495,29 @@ class Redactor:
     def redact(self, text: str) -> str:
         if len(text) < MIN_SECRET_CHARS:
             return text
+        view = _lower(text)
         with self._lock:
-            self._update()
+            self._update(text, view)
             automaton, spaced = self._automaton, self._spaced
         if automaton.search is None:
             return text
-        spans = automaton.spans(_lower(text))
-        spans += _encoded_word_spans(text, automaton, spaced)
+        spans = automaton.spans(view)
+        hits: dict[str, bool] = {}  # per encoded word (a text may repeat one)
+        for start, end, word in _encoded_words(text, spaced):
+            hit = hits.get(word)
+            if hit is None:
+                hit = hits[word] = any(automaton.spans(_lower(reading)) for reading in _decodings(word, spaced))
+            if hit:
+                spans.append((start, end))
         return _hide(text, spans) if spans else text
 
 
-def _encoded_word_spans(text: str, automaton: _Automaton, spaced: bool) -> list[tuple[int, int]]:
-    """The words of `text` holding an escape whose decoded form holds a secret (whole words)."""
+def _encoded_words(text: str, spaced: bool) -> Iterator[tuple[int, int, str]]:
+    """Each word of `text` holding an escape (see _ESCAPE_SITES), whose decodings are searched too:
+    (start, end, word)."""
     sites = [site for lead, pattern in _ESCAPE_SITES if lead in text for site in pattern.finditer(text)]
     if spaced and "+" in text:
         sites += _PLUS_SITE.finditer(text)
-    spans: list[tuple[int, int]] = []
-    seen: dict[str, bool] = {}
     done_until = -1
     for site in sorted(sites, key=lambda match: match.start()):
         if site.start() < done_until:
@@ -366,13 +528,7 @@ def _encoded_word_spans(text: str, automaton: _Automaton, spaced: bool) -> list[
         found = _ENCODED_WORD_END.search(text, site.end())
         end = found.start() if found else len(text)
         done_until = end
-        word = text[start:end]
-        hit = seen.get(word)
-        if hit is None:
-            hit = seen[word] = any(automaton.spans(_lower(reading)) for reading in _decodings(word, spaced))
-        if hit:
-            spans.append((start, end))
-    return spans
+        yield start, end, text[start:end]
 
 
 def _hide(text: str, spans: list[tuple[int, int]]) -> str:

@@ -83,6 +83,12 @@ class FormResult:
     seen: Credential | None = None
 
 
+def show(widget: Widget, shown: bool) -> None:
+    """Show or hide a widget, only when that changes: each assignment lays the screen out again."""
+    if widget.display != shown:
+        widget.display = shown
+
+
 class SingleLineInput(PlainInput):
     """An Input that refuses a multi-line paste instead of silently keeping its first line
     (a token pasted with the text around it would otherwise be saved cut short)."""
@@ -143,6 +149,7 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         # other value is the person's choice, which an s3:// key then no longer overrides.
         self._kind_set_by_us = editing.entry.credential.kind if editing else "BearerToken"
         self._kind_chosen = editing is not None
+        self._fields_for: str | None = None  # the kind whose fields are shown
 
     # -- layout --------------------------------------------------------------------------
 
@@ -183,7 +190,9 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Test", id="test")
-                yield Button("Rotate instead", variant="warning", id="rotate-instead")
+                rotate = Button("Rotate instead", variant="warning", id="rotate-instead")
+                rotate.display = False  # offered when the key is taken (hidden before mount: no layout)
+                yield rotate
                 yield Button("Cancel", id="cancel")
         yield KeysLine()
 
@@ -208,7 +217,6 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         return field_value(cred, name) if name in FIELDS_BY_KIND.get(cred.kind, ()) else ""
 
     def on_mount(self) -> None:
-        self.query_one("#rotate-instead").display = False
         if self.editing is not None and self.editing.store.chain != "conda":
             # A keyring entry is its service and user name: only the password can be rotated.
             username = self._field("username")
@@ -257,13 +265,16 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         for group in self.query(".field-group").results(Vertical):
             name = (group.id or "").removeprefix("group-")
             if name in FIELD_LABELS:
-                group.display = name in wanted
-        self.query_one("#test").display = self._kind() != SIGN_IN_KIND
+                show(group, name in wanted)
+        show(self.query_one("#test"), self._kind() != SIGN_IN_KIND)
+        self._fields_for = self._kind()
 
     @on(Select.Changed, "#kind")
     def _kind_changed(self, event: Select.Changed) -> None:
         if event.value != self._kind_set_by_us:
             self._kind_chosen = True
+        if event.value == self._fields_for:
+            return  # the kind already shown (the Select reports its first value as a change)
         self._show_fields()
         self._update_hints()
 
@@ -271,7 +282,7 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
     @on(Input.Changed, "#username")
     @on(Select.Changed, "#store")
     def _key_changed(self) -> None:
-        self.query_one("#rotate-instead").display = False
+        show(self.query_one("#rotate-instead"), False)
         key = self._key()
         # An s3:// key only makes sense with S3 keys: preselect it, unless a kind was chosen.
         # prefix.dev users sign in with OAuth, as `pixi auth login prefix.dev` does.
@@ -401,7 +412,7 @@ class CredentialForm(ModalScreen[FormResult | SignInStart | None]):
         if line.content == text and line.display == bool(text.plain):
             return
         line.update(text)
-        line.display = bool(text.plain)
+        show(line, bool(text.plain))
 
     def _mount_line(self, line_id: str) -> Static | None:
         field, lines = next((field, lines) for field, lines in MESSAGE_LINES.items() if line_id in lines)
