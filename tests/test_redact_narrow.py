@@ -8,7 +8,6 @@ import contextlib
 import hashlib
 import itertools
 from collections.abc import Iterator
-from urllib.parse import quote
 
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
@@ -24,7 +23,7 @@ from pixi_auth_tui.core.redact import (
     _Waiting,
 )
 
-from tests.test_redact_paths import ALPHABET, filler, reference, secret_text
+from tests.test_redact_paths import ALPHABET, ENCODINGS, filler, reference, secret_text
 
 
 @contextlib.contextmanager
@@ -110,13 +109,7 @@ def test_a_narrow_search_puts_in_only_what_the_text_held():
 @given(secret=secret_text, how=st.sampled_from(["plus", "lower", "deep", "entity", "json"]))
 def test_a_small_text_holding_an_encoded_secret_is_searched_for_it(secret, how):
     # The heads are looked for in the decodings of the text's encoded words too.
-    encoded = {
-        "plus": lambda s: quote(s, safe="").replace("%20", "+"),
-        "lower": lambda s: quote(s, safe="").lower(),
-        "deep": lambda s: quote("".join(f"%{b:02X}" for b in s.encode()), safe=""),
-        "entity": lambda s: "".join(f"&#{ord(c)};" for c in s),
-        "json": lambda s: "".join(f"\\u{ord(c):04x}" if ord(c) < 0x80 else c for c in s),
-    }[how](secret)
+    encoded = ENCODINGS[how](secret)
     others = [f"other-{i:04d}-{i * 7919 % 10007:05d}" for i in range(200)]
     text = f"error: {encoded} (end)"
     redactor = Redactor()

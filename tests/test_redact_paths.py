@@ -113,18 +113,22 @@ def test_a_batch_of_secrets_has_the_spellings_each_has_alone(secrets):
     assert _forms(secrets) == set().union(*map(_forms_of, secrets))
 
 
+# How a secret may travel encoded in a text: each is decoded by the redactor before it searches.
+ENCODINGS = {
+    "plus": lambda s: quote(s, safe="").replace("%20", "+"),
+    "lower": lambda s: quote(s, safe="").lower(),
+    "deep": lambda s: quote("".join(f"%{b:02X}" for b in s.encode()), safe=""),
+    "entity": lambda s: "".join(f"&#{ord(c)};" for c in s),
+    "json": lambda s: "".join(f"\\u{ord(c):04x}" if ord(c) < 0x80 else c for c in s),
+}
+
+
 @settings(max_examples=100, deadline=None, phases=[Phase.generate])
 @given(
     secret=secret_text, before=filler, after=filler, how=st.sampled_from(["plus", "lower", "deep", "entity", "json"])
 )
 def test_an_encoded_word_is_hidden_as_a_plain_search_of_its_decoding_finds(secret, before, after, how):
-    encoded = {
-        "plus": lambda s: quote(s, safe="").replace("%20", "+"),
-        "lower": lambda s: quote(s, safe="").lower(),
-        "deep": lambda s: quote("".join(f"%{b:02X}" for b in s.encode()), safe=""),
-        "entity": lambda s: "".join(f"&#{ord(c)};" for c in s),
-        "json": lambda s: "".join(f"\\u{ord(c):04x}" if ord(c) < 0x80 else c for c in s),
-    }[how](secret)
+    encoded = ENCODINGS[how](secret)
     text = f"{before} {encoded} {after}"
     redactor = Redactor()
     redactor.add(secret)

@@ -78,15 +78,21 @@ def three_entries(home) -> None:
     write_json(home / ".rattler/credentials.json", entries)
 
 
+def count_shows(monkeypatch) -> list[int]:
+    """A 1 for each inventory the table is handed (CredentialTable.show)."""
+    shown: list[int] = []
+    show = CredentialTable.show
+    monkeypatch.setattr(CredentialTable, "show", lambda table, *a, **k: (shown.append(1), show(table, *a, **k))[1])
+    return shown
+
+
 async def test_the_first_frame_shows_the_rows(home, monkeypatch):
     """The screen waits a moment for the read at start (StoreReader.load_first), so its first
     frame has the rows instead of an empty table drawn once more when they come. The wait is
     made long here: a loaded machine must not decide the outcome."""
     three_entries(home)
     monkeypatch.setattr(store_reader, "FIRST_READ_PATIENCE", 120.0)
-    shown: list[int] = []
-    show = CredentialTable.show
-    monkeypatch.setattr(CredentialTable, "show", lambda table, *a, **k: (shown.append(1), show(table, *a, **k))[1])
+    shown = count_shows(monkeypatch)
     app = ReadyApp(make_env(home))
     async with app.run_test(size=(160, 40)) as pilot:
         await until(pilot, lambda: app.rows_at_first_frame is not None, "the first frame")
@@ -109,9 +115,7 @@ async def test_a_read_slower_than_the_wait_is_shown_when_done(home, monkeypatch)
         return reading(environment)
 
     monkeypatch.setattr(store_reader, "read_stores", slow_read)
-    shown: list[int] = []
-    show = CredentialTable.show
-    monkeypatch.setattr(CredentialTable, "show", lambda table, *a, **k: (shown.append(1), show(table, *a, **k))[1])
+    shown = count_shows(monkeypatch)
     app = ReadyApp(make_env(home))
     async with app.run_test(size=(160, 40)) as pilot:
         await until(pilot, lambda: app.rows_at_first_frame is not None, "the first frame")
