@@ -18,16 +18,9 @@ import trustme
 from pixi_auth_tui.cli.main import main
 
 from tests.servers import IdTokenEndpoint, PrefixDevStandIn, start_prefix_dev, start_tunnel_proxy
+from tests.test_ci_check import ID_TOKEN, MANIFEST, REQUEST_TOKEN, SCHEMA
 
-MANIFEST = """[workspace]
-name = "ci-demo"
-platforms = ["linux-64"]
-channels = ["https://prefix.dev/my-private"]
-"""
-REQUEST_TOKEN = "gh-request-token-0123456789"
-ID_TOKEN = "eyJhbGciOiJub25lIn0.oidc-id-token-0123456789.c2ln"
 MINTED = "pfx-minted-0123456789abcdef"
-SCHEMA = json.loads((Path(__file__).with_name("check.schema.json")).read_text())
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from textual.widgets import Input, Static
 
 from tests.conftest import make_env, rattler_fetch, said, until
 from tests.oidc_provider import Provider
-from tests.test_ui import screen_text, select_row, settle
+from tests.test_ui import open_add_form, screen_text, select_row, settle
 
 KEY = "127.0.0.1"
 
@@ -215,17 +215,13 @@ async def test_test_refreshes_first_when_rattler_would(provider, home):
 
 
 async def test_add_form_offers_sign_in_preselected_for_prefix_dev(provider, home):
-    from pixi_auth_tui.ui.dialogs.credential_form import CredentialForm
     from textual.widgets import Select
 
     provider.device_script[:] = ["approve"]
     app = AuthApp(make_env(home))
     async with app.run_test(size=(160, 60)) as pilot:
         await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, CredentialForm)
+        form = await open_add_form(pilot)
         kind = form.query_one("#kind", Select)
         await pilot.press(*"repo.prefix.dev")
         # as `pixi auth login prefix.dev` does: OAuth, with no token field

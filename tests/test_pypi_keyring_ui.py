@@ -16,7 +16,7 @@ from textual.widgets import Input, Select
 
 from tests.conftest import until_store_rows
 from tests.test_pypi_keyring import VENV_BIN, real_keyring, wipe_python_keyring_items, workspace
-from tests.test_ui import screen_text, settle
+from tests.test_ui import open_add_form, screen_text, settle
 
 SIZES = [(120, 40), (80, 24)]
 SERVICE = "https://idx.example/simple"
@@ -89,10 +89,7 @@ async def test_add_form_offers_the_keyring_and_the_user_at_url_change(ui_env, si
     app = AuthApp(environment)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, CredentialForm)
+        form = await open_add_form(pilot)
         stores = form.query_one("#store", Select)
         stores.value = "keyring-pypi"
         await settle(pilot)

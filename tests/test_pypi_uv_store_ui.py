@@ -20,7 +20,7 @@ from textual.widgets import Input, Select
 from tests.conftest import until, until_store_rows
 from tests.test_pypi_cli import index_server, run  # noqa: F401 (a fixture)
 from tests.test_pypi_stores import uv, uv_env
-from tests.test_ui import screen_text, settle
+from tests.test_ui import open_add_form, screen_text, settle
 from tests.uv_oracle import UV
 
 SIZES = [(120, 40), (80, 24)]
@@ -161,10 +161,7 @@ async def test_uv_entries_are_rotated_deleted_and_added_from_the_ui(home: Path, 
         assert uv_token(home, "https://idx.example/simple", "[b]bob\x1b[31m") is None
         assert uv_token(home, "https://idx.example/simple", "alice") == "second-pw-9753"
         # add one: stored where `uv auth login` stores it, and said so before saving
-        await pilot.press("n")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, CredentialForm)
+        form = await open_add_form(pilot)
         form.query_one("#store", Select).value = "uv"
         await settle(pilot)
         assert form.query_one("#kind", Select).value == "BasicHTTP"
@@ -257,10 +254,7 @@ async def test_uv_store_is_offered_outside_a_workspace_before_its_file_exists(
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert app.main.inventory is not None and app.main.inventory.store("uv") is None  # not listed: no file
-        await pilot.press("n")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, CredentialForm)
+        form = await open_add_form(pilot)
         form.query_one("#store", Select).value = "uv"
         await settle(pilot)
         form.query_one("#key", Input).value = "https://idx.example/simple"
@@ -289,10 +283,7 @@ async def test_the_test_url_example_fits_the_chosen_store(home: Path) -> None:
     app = AuthApp(Environment(home=home, env={**os.environ, **uv_env(home)}))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, CredentialForm)
+        form = await open_add_form(pilot)
         probe = form.query_one("#probe-url", Input)
         conda_store = form.query_one("#store", Select).value
         assert "repodata.json" in probe.placeholder

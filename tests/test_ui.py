@@ -53,6 +53,15 @@ def last_test(app, row) -> str:
     return verdict_cell(app.main.last_result(row), row_id(row) in app.main.table.testing).plain
 
 
+async def open_add_form(pilot) -> CredentialForm:
+    """`n` on the main screen, settled: the add form, on screen."""
+    await pilot.press("n")
+    await settle(pilot)
+    form = pilot.app.screen
+    assert isinstance(form, CredentialForm)
+    return form
+
+
 async def fill(pilot, values: dict[str, str]):
     screen = pilot.app.screen
     for name, value in values.items():
