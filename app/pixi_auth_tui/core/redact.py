@@ -266,7 +266,7 @@ class _Waiting:
             self._search.make_automaton()
         held: set[str] = set()
         for view in views:
-            held.update(view[last - length + 1 : last + 1] for last, length in self._search.iter(view))
+            held.update(view[last - length + 1 : last + 1] for last, length in _matches(self._search, view, HEAD_CHARS))
         return held
 
     def take_all(self) -> set[str]:
@@ -326,6 +326,30 @@ def _decodings(word: str, spaced: bool) -> list[str]:
     return [unicodedata.normalize("NFC", reading) for reading in readings]
 
 
+# A large text is searched this many characters at a time (see _matches).
+SEARCH_PIECE_CHARS = 1 << 16
+
+
+def _matches(search: Any, view: str, longest: int) -> Iterator[tuple[int, int]]:
+    """(last offset, length) of each occurrence in `view` of the words of `search` (a
+    pyahocorasick automaton whose words are at most `longest` characters long), in order.
+
+    pyahocorasick copies the whole text it is given into 4 bytes a character before searching
+    it: a large text is given piece by piece, each with the `longest - 1` characters before it,
+    so that copy stays small (in the processor's cache, in memory already mapped). Each
+    occurrence is reported by the piece its last character is in (the characters before
+    that piece are there only to find the occurrences that begin in them)."""
+    if len(view) <= SEARCH_PIECE_CHARS:
+        yield from search.iter(view)
+        return
+    lead = longest - 1
+    for start in range(0, len(view), SEARCH_PIECE_CHARS):
+        begin = max(start - lead, 0)
+        for last, length in search.iter(view[begin : start + SEARCH_PIECE_CHARS]):
+            if begin + last >= start:
+                yield begin + last, length
+
+
 class _Automaton:
     """Every spelling, found in one pass over a text (Aho–Corasick, in C): a short spelling
     whole, a long one by its first PREFIX_CHARS characters."""
@@ -362,7 +386,7 @@ class _Automaton:
         if self.search is None:
             return []
         found: list[tuple[int, int]] = []
-        for last, length in self.search.iter(view):
+        for last, length in _matches(self.search, view, PREFIX_CHARS):
             start, end = last - length + 1, last + 1
             prefix = view[start:end]
             whole = 0
