@@ -450,22 +450,21 @@ class Redactor:
         self._spaced = False  # a secret holds a space: a `+` may stand for it
         self._automaton = _Automaton(set())
 
+    # Adding takes no lock (it is called for every credential loaded, from any thread): each add
+    # is one list operation, which no other thread sees half done, and _take_pending (under the
+    # lock) removes from the lists exactly what it read, so an add made meanwhile stays pending.
+
     def add(self, *secrets: str | None) -> None:
-        # Called for every credential loaded: only noted here, sorted out on the next use.
-        with self._lock:
-            self._pending += secrets
+        # Only noted here, sorted out on the next use.
+        self._pending.extend(secrets)
 
     def add_basic(self, username: str, password: str) -> None:
-        """HTTP basic auth sends base64("user:password"): that is a secret too."""
-        with self._lock:
-            self._pending.append(password)
-            self._pending_basic.append((username, password))
+        """HTTP basic auth sends base64("user:password"): that is a secret too (as is the password)."""
+        self._pending_basic.append((username, password))
 
     def add_basics(self, pairs: list[tuple[str, str]]) -> None:
         """`add_basic` of each (username, password)."""
-        with self._lock:
-            self._pending += [password for _username, password in pairs]
-            self._pending_basic += pairs
+        self._pending_basic.extend(pairs)
 
     def clear(self) -> None:
         with self._lock:
@@ -480,10 +479,11 @@ class Redactor:
         """The pending secrets (and the basic auth headers of the pending pairs), known and waiting."""
         if not self._pending and not self._pending_basic:
             return
-        pending, basic = self._pending, self._pending_basic
-        self._pending, self._pending_basic = [], []
+        pending, basic = self._pending[:], self._pending_basic[:]
+        del self._pending[: len(pending)], self._pending_basic[: len(basic)]
         new = set(filter(None, pending))  # neither None nor ""
-        if basic:  # base64("user:password") of each, mapped in C
+        if basic:  # each password, and base64("user:password") of each, mapped in C
+            new.update(filter(None, map(operator.itemgetter(1), basic)))
             header = map(str.encode, map(":".join, basic), itertools.repeat("utf-8"), itertools.repeat("surrogatepass"))
             new.update(map(bytes.decode, map(_base64, header)))
         new -= self._known
