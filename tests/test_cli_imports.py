@@ -135,3 +135,41 @@ def test_check_that_asks_no_host_runs_no_event_loop(home: Path):
     code, unused = json.loads(run.stdout)
     assert code in (0, 4, 5, 8)  # ran to its end (a.example has no credential: exit 8)
     assert unused == [], f"`check --json` imported {unused}"
+
+
+CHILD_PARSERS = """
+import argparse, io, json, sys
+built = []
+argparse_init = argparse.ArgumentParser.__init__
+def counted_init(self, *args, **kwargs):
+    built.append(kwargs.get("prog"))
+    argparse_init(self, *args, **kwargs)
+argparse.ArgumentParser.__init__ = counted_init
+from pixi_auth_tui.cli import main as cli
+code = cli.main(sys.argv[1:], out=io.StringIO(), err=io.StringIO())
+print(json.dumps([code, built]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("argv", "parsers"),
+    [
+        (["list", "--json"], ["pixi-auth-tui", "pixi-auth-tui list"]),
+        (["--demo", "audit", "--json"], ["pixi-auth-tui", "pixi-auth-tui audit"]),
+        (["status"], ["pixi-auth-tui", "pixi-auth-tui status"]),
+        (["resolve", "https://a.example/x"], ["pixi-auth-tui", "pixi-auth-tui resolve"]),
+        (["ci", "teardown"], ["pixi-auth-tui", "pixi-auth-tui ci", "pixi-auth-tui ci teardown"]),
+    ],
+    ids=lambda value: " ".join(value) if value and value[0] != "pixi-auth-tui" else "",
+)
+def test_a_command_builds_its_own_parser_only(argv: list[str], parsers: list[str], home: Path):
+    """argparse builds a parser per command (a help formatter per argument, translated titles):
+    a command line builds the program's and its own command's (cli.main's CommandParser), never
+    the other twelve."""
+    run = subprocess.run(
+        [sys.executable, "-c", CHILD_PARSERS, *argv], cwd=home, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    code, built = json.loads(run.stdout)
+    assert code in (0, 1, 3, 4, 5)  # ran to its end
+    assert built == parsers

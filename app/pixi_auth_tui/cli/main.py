@@ -96,33 +96,47 @@ class _Parser(argparse.ArgumentParser):
 
 
 class CommandParser(_Parser):
-    """A command's own parser, whose arguments (`arguments(parser)`, beside the command's module)
-    are added the first time it is used: when argparse hands it the command's words, or when its
-    usage or help is formatted. argparse makes a help formatter for every argument it adds, so a
-    command line pays for the arguments of its own command only; the program is still the one
-    parser, and every usage, help and error reads as if all of it had been built at once."""
+    """A command's own parser, built the first time it is used: when argparse hands it the
+    command's words, when its usage or help is formatted, or when anything reads it. Building
+    it then runs ArgumentParser's own `__init__` and adds the command's arguments
+    (`arguments(parser)`, beside the command's module). argparse makes a parser per command
+    (its help option, a help formatter per argument, translations of its titles), so a command
+    line pays for its own command's parser only; the program is still the one parser, and every
+    usage, help and error reads as if all of it had been built at once."""
 
     def __init__(
         self, *args: Any, arguments: Callable[[argparse.ArgumentParser], None] | None = None, **kwargs: Any
     ) -> None:
-        super().__init__(*args, **kwargs)
-        self.arguments_to_add = arguments
+        # ArgumentParser.__init__ waits (see build): until then the parser holds only this.
+        self.unbuilt = (args, kwargs, arguments)
 
-    def add_own_arguments(self) -> None:
-        arguments, self.arguments_to_add = self.arguments_to_add, None
-        if arguments is not None:
-            arguments(self)
+    def build(self) -> None:
+        """ArgumentParser's `__init__` with the options argparse gave, then the command's arguments."""
+        unbuilt = self.__dict__.pop("unbuilt", None)
+        if unbuilt is not None:
+            args, kwargs, arguments = unbuilt
+            super().__init__(*args, **kwargs)
+            if arguments is not None:
+                arguments(self)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for an attribute the parser does not have: before it is built, any of
+        # ArgumentParser's own (whoever reads it), which building sets.
+        if "unbuilt" not in self.__dict__:
+            raise AttributeError(name)
+        self.build()
+        return getattr(self, name)
 
     def parse_known_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> tuple[Any, list[str]]:
-        self.add_own_arguments()
+        self.build()
         return super().parse_known_args(args, namespace)
 
     def format_usage(self) -> str:
-        self.add_own_arguments()
+        self.build()
         return super().format_usage()
 
     def format_help(self) -> str:
-        self.add_own_arguments()
+        self.build()
         return super().format_help()
 
 
