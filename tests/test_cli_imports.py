@@ -147,29 +147,31 @@ def counted_init(self, *args, **kwargs):
 argparse.ArgumentParser.__init__ = counted_init
 from pixi_auth_tui.cli import main as cli
 code = cli.main(sys.argv[1:], out=io.StringIO(), err=io.StringIO())
-print(json.dumps([code, built]))
+print(json.dumps([code, built, sorted(m for m in sys.modules if m.startswith("pixi_auth_tui.cli."))]))
 """
 
 
 @pytest.mark.parametrize(
-    ("argv", "parsers"),
+    ("argv", "command_module"),
     [
-        (["list", "--json"], ["pixi-auth-tui", "pixi-auth-tui list"]),
-        (["--demo", "audit", "--json"], ["pixi-auth-tui", "pixi-auth-tui audit"]),
-        (["status"], ["pixi-auth-tui", "pixi-auth-tui status"]),
-        (["resolve", "https://a.example/x"], ["pixi-auth-tui", "pixi-auth-tui resolve"]),
-        (["ci", "teardown"], ["pixi-auth-tui", "pixi-auth-tui ci", "pixi-auth-tui ci teardown"]),
+        (["list", "--json"], "listing"),
+        (["--demo", "audit", "--json"], "audit"),
+        (["status"], "status"),
+        (["resolve", "https://a.example/x"], "resolve"),
+        (["ci", "teardown"], "ci"),
     ],
-    ids=lambda value: " ".join(value) if value and value[0] != "pixi-auth-tui" else "",
+    ids=lambda value: " ".join(value) if isinstance(value, list) else "",
 )
-def test_a_command_builds_its_own_parser_only(argv: list[str], parsers: list[str], home: Path):
+def test_a_command_builds_and_imports_its_own_parser_only(argv: list[str], command_module: str, home: Path):
     """argparse builds a parser per command (a help formatter per argument, translated titles):
-    a command line builds the program's and its own command's (cli.main's CommandParser), never
-    the other twelve."""
+    a command line builds the program's and its own command's (cli.main's CommandParser, `ci
+    teardown` its nested one), and imports its own command's module, never the other twelve."""
     run = subprocess.run(
         [sys.executable, "-c", CHILD_PARSERS, *argv], cwd=home, capture_output=True, text=True, timeout=120
     )
     assert run.returncode == 0, run.stderr
-    code, built = json.loads(run.stdout)
+    code, built, cli_modules = json.loads(run.stdout)
     assert code in (0, 1, 3, 4, 5)  # ran to its end
-    assert built == parsers
+    words = [word for word in argv if not word.startswith(("-", "https:"))]
+    assert built == ["pixi-auth-tui", *(" ".join(["pixi-auth-tui", *words[: n + 1]]) for n in range(len(words)))]
+    assert cli_modules == [f"pixi_auth_tui.cli.{name}" for name in sorted(("common", "main", command_module))]

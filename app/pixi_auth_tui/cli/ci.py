@@ -21,17 +21,13 @@ import shlex
 from pathlib import Path
 from typing import TextIO
 
-from pixi_auth_tui.cli.common import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, AddParser
+from pixi_auth_tui.cli.common import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
 from pixi_auth_tui.core.words import plural
 
 GITHUB_MASK = "::add-mask::"
 
 
-def add_parser(add: AddParser) -> None:
-    add("ci", _ci_arguments, help="CI runners: turn the job's secrets into pixi credentials, and remove them")
-
-
-def _ci_arguments(p_ci: argparse.ArgumentParser) -> None:
+def add_arguments(p_ci: argparse.ArgumentParser) -> None:
     # Its commands' parsers are of its own class (cli.main's CommandParser): each takes its arguments
     # as a command does, when used.
     ci_sub = p_ci.add_subparsers(dest="ci_command", required=True)
