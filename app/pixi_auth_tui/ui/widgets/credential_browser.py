@@ -105,6 +105,9 @@ class CredentialBrowser(Vertical):
         """A freshly read inventory; the cursor stays on its row (or moves to `select`)."""
         self.inventory = inventory
         self.table.show(inventory, select, index)
+        # The pane shows the selected row in the rows' own frame; the table's Highlighted,
+        # handled after that frame, then finds it shown (a later frame would lay out again).
+        self.show_detail()
         self._render_empty()
 
     def selected_row(self) -> Row | None:

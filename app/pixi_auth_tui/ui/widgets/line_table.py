@@ -147,6 +147,7 @@ class LineTable(ScrollView, can_focus=True):
         self._strips: dict[tuple[int, bool, bool], tuple[Sequence[Text], Strip]] = {}
         self._styles: dict[str, Style] | None = None  # the component styles, worked out once per look
         self._drawing = (0, 0, 0)  # width, scroll x and scroll y of the drawing under way
+        self._strips_width = 0  # the width the kept strips run to
 
     # -- content ---------------------------------------------------------------------------
 
@@ -169,6 +170,7 @@ class LineTable(ScrollView, can_focus=True):
         # asks for a layout of its own, and its frame is followed by another.
         top = int(self.scroll_y)
         self._measure(top, top + max(MEASURE, self.size.height))
+        self._declare_scrollbars()
         self.post_message(self.RowHighlighted(self, self.cursor_row))
 
     def refresh_rows(self, rows: Sequence[int] | None = None) -> None:
@@ -203,6 +205,18 @@ class LineTable(ScrollView, can_focus=True):
             self._strips.clear()
         self._update_virtual_size()
         self.refresh()
+
+    def _declare_scrollbars(self) -> None:
+        """Before the first layout: rows or columns that cannot fit on the screen will need
+        their scrollbar, so it is there from that layout on. Found by Textual only once the
+        layout has sized the table, it would ask for a second layout, drawing the table again."""
+        if self.size:
+            return
+        screen = self.app.size
+        if self.styles.overflow_y == "auto" and self.row_count + 1 > screen.height:  # + the header
+            self.set_reactive(ScrollView.show_vertical_scrollbar, True)
+        if self.styles.overflow_x == "auto" and self.table_width > screen.width:
+            self.set_reactive(ScrollView.show_horizontal_scrollbar, True)
 
     def _update_virtual_size(self) -> None:
         size = Size(self.table_width, self.row_count + 1)
@@ -330,9 +344,6 @@ class LineTable(ScrollView, can_focus=True):
 
     # -- drawing ---------------------------------------------------------------------------
 
-    def on_resize(self) -> None:
-        self._strips.clear()  # a row's strip runs to the widget's edge in the row's style
-
     def on_focus(self) -> None:
         self._restyle()
 
@@ -360,6 +371,10 @@ class LineTable(ScrollView, can_focus=True):
     def render_lines(self, crop: Region) -> list[Strip]:
         # The columns widen before any line of this frame is drawn, so every line agrees.
         self._drawing = (self.size.width, int(self.scroll_x), int(self.scroll_y))
+        if self.size.width != self._strips_width:
+            # A row's strip runs to the widget's edge in the row's style; a new height keeps them.
+            self._strips.clear()
+            self._strips_width = self.size.width
         top = self._drawing[2]
         self._measure(top, top + max(MEASURE, self.size.height))
         return super().render_lines(crop)
