@@ -337,10 +337,10 @@ def test_python_dash_m_is_guarded_as_the_installed_program(home):
     (home / ".rattler" / "credentials.json").write_text(json.dumps({"crash.example": {"BearerToken": SECRET}}))
     crash = (
         "import runpy, sys\n"
-        "from pixi_auth_tui.cli import main as cli\n"
+        "from pixi_auth_tui.cli import listing\n"
         "def explode(inv, args, out):\n"
         "    raise RuntimeError('forced failure with ' + inv.rows[0].entry.credential.token)\n"
-        "cli.cmd_list = explode\n"
+        "listing.cmd_list = explode\n"
         "sys.argv = ['pixi-auth-tui', 'list']\n"
         "runpy.run_module('pixi_auth_tui', run_name='__main__')\n"
     )

@@ -135,3 +135,43 @@ def test_check_that_asks_no_host_runs_no_event_loop(home: Path):
     code, unused = json.loads(run.stdout)
     assert code in (0, 4, 5, 8)  # ran to its end (a.example has no credential: exit 8)
     assert unused == [], f"`check --json` imported {unused}"
+
+
+CHILD_PARSERS = """
+import argparse, io, json, sys
+built = []
+argparse_init = argparse.ArgumentParser.__init__
+def counted_init(self, *args, **kwargs):
+    built.append(kwargs.get("prog"))
+    argparse_init(self, *args, **kwargs)
+argparse.ArgumentParser.__init__ = counted_init
+from pixi_auth_tui.cli import main as cli
+code = cli.main(sys.argv[1:], out=io.StringIO(), err=io.StringIO())
+print(json.dumps([code, built, sorted(m for m in sys.modules if m.startswith("pixi_auth_tui.cli."))]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("argv", "command_module"),
+    [
+        (["list", "--json"], "listing"),
+        (["--demo", "audit", "--json"], "audit"),
+        (["status"], "status"),
+        (["resolve", "https://a.example/x"], "resolve"),
+        (["ci", "teardown"], "ci"),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, list) else "",
+)
+def test_a_command_builds_and_imports_its_own_parser_only(argv: list[str], command_module: str, home: Path):
+    """argparse builds a parser per command (a help formatter per argument, translated titles):
+    a command line builds the program's and its own command's (cli.main's CommandParser, `ci
+    teardown` its nested one), and imports its own command's module, never the other twelve."""
+    run = subprocess.run(
+        [sys.executable, "-c", CHILD_PARSERS, *argv], cwd=home, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    code, built, cli_modules = json.loads(run.stdout)
+    assert code in (0, 1, 3, 4, 5)  # ran to its end
+    words = [word for word in argv if not word.startswith(("-", "https:"))]
+    assert built == ["pixi-auth-tui", *(" ".join(["pixi-auth-tui", *words[: n + 1]]) for n in range(len(words)))]
+    assert cli_modules == [f"pixi_auth_tui.cli.{name}" for name in sorted(("common", "main", command_module))]

@@ -190,7 +190,7 @@ def test_no_secret_leaves_through_any_output_or_file(home, keychain, keyring_dae
         token = next(r.entry.credential for r in inv.rows if r.key == "kc.example").token
         raise RuntimeError(f"forced CLI failure with {token}")
 
-    monkeypatch.setattr(cli, "cmd_list", explode)
+    monkeypatch.setattr("pixi_auth_tui.cli.listing.cmd_list", explode)
     monkeypatch.setattr("sys.argv", ["pixi-auth-tui", "list"])
     with pytest.raises(SystemExit):
         cli.main_entry()

@@ -137,7 +137,7 @@ def test_a_crash_prints_one_message_and_writes_a_redacted_report(home, monkeypat
         token = inv.rows[0].entry.credential.token  # a local holding the secret
         raise RuntimeError(f"boom while handling {token}")
 
-    monkeypatch.setattr(cli, "cmd_list", explode)
+    monkeypatch.setattr("pixi_auth_tui.cli.listing.cmd_list", explode)
     monkeypatch.setattr("sys.argv", ["pixi-auth-tui", "list"])
     with pytest.raises(SystemExit) as exit_:
         cli.main_entry()

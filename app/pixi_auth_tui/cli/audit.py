@@ -5,18 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from pixi_auth_tui.cli.common import EXIT_FINDINGS, EXIT_OK, AddParser, environment_for
+from pixi_auth_tui.cli.common import EXIT_FINDINGS, EXIT_OK, environment_for
 from pixi_auth_tui.core.redact import plain, write_json
 from pixi_auth_tui.core.words import plural
 from pixi_auth_tui.engine.inventory import Inventory
 from pixi_auth_tui.engine.inventory_json import inventory_json, with_inventory_text
 
 
-def add_parser(add: AddParser) -> None:
-    add("audit", _audit_arguments, help="what is wrong with the secrets on this machine (never prints a secret)")
-
-
-def _audit_arguments(p_audit: argparse.ArgumentParser) -> None:
+def add_arguments(p_audit: argparse.ArgumentParser) -> None:
     p_audit.add_argument("--json", action="store_true", help="the inventory and the findings, machine-readable")
     p_audit.add_argument(
         "--fail-on", choices=("warning", "error"), default="error", help="exit 5 at this severity or worse"

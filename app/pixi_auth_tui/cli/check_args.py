@@ -5,20 +5,10 @@ from __future__ import annotations
 
 import argparse
 
-from pixi_auth_tui.cli.common import AddParser
-
 FAIL_ON = ("missing", "rejected", "warning")
 
 
-def add_check_parser(add: AddParser) -> None:
-    add(
-        "check",
-        _check_arguments,
-        help="which hosts a pixi workspace needs, the credential pixi sends to each, and what will fail",
-    )
-
-
-def _check_arguments(p: argparse.ArgumentParser) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="*", metavar="PATH", help="workspace folder or manifest (default: here, upward)")
     p.add_argument(
         "--workspace", action="append", default=[], dest="workspace_paths", metavar="PATH", help="same as PATH"

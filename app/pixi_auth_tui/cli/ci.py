@@ -21,30 +21,32 @@ import shlex
 from pathlib import Path
 from typing import TextIO
 
-from pixi_auth_tui.cli.common import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, AddParser
+from pixi_auth_tui.cli.common import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
 from pixi_auth_tui.core.words import plural
 
 GITHUB_MASK = "::add-mask::"
 
 
-def add_parser(add: AddParser) -> None:
-    add("ci", _ci_arguments, help="CI runners: turn the job's secrets into pixi credentials, and remove them")
-
-
-def _ci_arguments(p_ci: argparse.ArgumentParser) -> None:
+def add_arguments(p_ci: argparse.ArgumentParser) -> None:
+    # Its commands' parsers are of its own class (cli.main's CommandParser): each takes its arguments
+    # as a command does, when used.
     ci_sub = p_ci.add_subparsers(dest="ci_command", required=True)
-    p_setup = ci_sub.add_parser(
+    ci_sub.add_parser(
         "setup",
+        arguments=_setup_arguments,
         help="write the credentials in PIXI_AUTH_TUI_CREDENTIALS and PIXI_AUTH_TUI_<NAME>_* to a private file "
         "and point RATTLER_AUTH_FILE at it for the job's later steps",
     )
+    ci_sub.add_parser("teardown", help="remove the file `ci setup` wrote (found through RATTLER_AUTH_FILE)")
+
+
+def _setup_arguments(p_setup: argparse.ArgumentParser) -> None:
     p_setup.add_argument(
         "--dir", metavar="PATH", help="folder for the private file (default: $RUNNER_TEMP, $TMPDIR or /tmp)"
     )
     p_setup.add_argument(
         "--dotenv", metavar="FILE", help="also append NAME=value lines to FILE (GitLab's artifacts:reports:dotenv)"
     )
-    ci_sub.add_parser("teardown", help="remove the file `ci setup` wrote (found through RATTLER_AUTH_FILE)")
 
 
 def github_escape(value: str) -> str:

@@ -5,7 +5,6 @@ modules, never the reverse."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 
 from pixi_auth_tui.system.paths import Environment
@@ -19,12 +18,6 @@ PYPI_STORE_CHOICES = ("keyring-pypi",)
 # uv's credentials.toml (PyPI indexes): `set`/`remove --store uv`, as `uv auth login/logout`.
 UV_STORE = "uv"
 UV_NETRC_STORE = "netrc-uv"  # netrc as uv reads it (read-only; `test` only)
-
-
-# What each command's module is given to add its parser: `add(name, arguments, **options)`, where
-# `options` are ArgumentParser's (help=…) and `arguments(parser)` adds the command's arguments to
-# its parser, when the command is used (see cli.main.CommandParser).
-AddParser = Callable[..., None]
 
 
 class UsageError(Exception):

@@ -7,18 +7,14 @@ import itertools
 from collections.abc import Sequence
 from typing import TextIO
 
-from pixi_auth_tui.cli.common import EXIT_OK, AddParser
+from pixi_auth_tui.cli.common import EXIT_OK
 from pixi_auth_tui.core.model import KIND_LABELS, public_identity
 from pixi_auth_tui.core.redact import plain, write_json
 from pixi_auth_tui.engine.inventory import Inventory, order_note
 from pixi_auth_tui.engine.inventory_json import inventory_json, inventory_json_text
 
 
-def add_parser(add: AddParser) -> None:
-    add("list", _list_arguments, help="every stored credential, in pixi's lookup order (secrets masked)")
-
-
-def _list_arguments(p_list: argparse.ArgumentParser) -> None:
+def add_arguments(p_list: argparse.ArgumentParser) -> None:
     p_list.add_argument("--json", action="store_true", help="machine-readable output")
 
 

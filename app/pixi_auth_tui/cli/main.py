@@ -26,15 +26,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import IO, Any, NoReturn, TextIO
 
 from pixi_auth_tui import __version__
-from pixi_auth_tui.cli import audit, ci, listing, remove, resolve, setting, status, testing_args
-from pixi_auth_tui.cli.audit import cmd_audit
-from pixi_auth_tui.cli.check_args import add_check_parser
 from pixi_auth_tui.cli.common import (  # re-exported: scripts and tests read the codes from cli
     EXIT_FAILED as EXIT_FAILED,
 )
@@ -66,11 +64,6 @@ from pixi_auth_tui.cli.common import (
     UsageError,
     environment_for,
 )
-from pixi_auth_tui.cli.listing import cmd_list
-from pixi_auth_tui.cli.oauth_args import add_commands as add_oauth_commands
-from pixi_auth_tui.cli.remove import cmd_remove
-from pixi_auth_tui.cli.resolve import cmd_resolve
-from pixi_auth_tui.cli.setting import cmd_set
 from pixi_auth_tui.core.redact import OutputError, SafeWriter, safe
 from pixi_auth_tui.engine.inventory import Inventory, gc_paused, load_inventory
 from pixi_auth_tui.stores.base import StoreError
@@ -96,33 +89,47 @@ class _Parser(argparse.ArgumentParser):
 
 
 class CommandParser(_Parser):
-    """A command's own parser, whose arguments (`arguments(parser)`, beside the command's module)
-    are added the first time it is used: when argparse hands it the command's words, or when its
-    usage or help is formatted. argparse makes a help formatter for every argument it adds, so a
-    command line pays for the arguments of its own command only; the program is still the one
-    parser, and every usage, help and error reads as if all of it had been built at once."""
+    """A command's own parser, built the first time it is used: when argparse hands it the
+    command's words, when its usage or help is formatted, or when anything reads it. Building
+    it then runs ArgumentParser's own `__init__` and adds the command's arguments
+    (`arguments(parser)`, beside the command's module). argparse makes a parser per command
+    (its help option, a help formatter per argument, translations of its titles), so a command
+    line pays for its own command's parser only; the program is still the one parser, and every
+    usage, help and error reads as if all of it had been built at once."""
 
     def __init__(
         self, *args: Any, arguments: Callable[[argparse.ArgumentParser], None] | None = None, **kwargs: Any
     ) -> None:
-        super().__init__(*args, **kwargs)
-        self.arguments_to_add = arguments
+        # ArgumentParser.__init__ waits (see build): until then the parser holds only this.
+        self.unbuilt = (args, kwargs, arguments)
 
-    def add_own_arguments(self) -> None:
-        arguments, self.arguments_to_add = self.arguments_to_add, None
-        if arguments is not None:
-            arguments(self)
+    def build(self) -> None:
+        """ArgumentParser's `__init__` with the options argparse gave, then the command's arguments."""
+        unbuilt = self.__dict__.pop("unbuilt", None)
+        if unbuilt is not None:
+            args, kwargs, arguments = unbuilt
+            super().__init__(*args, **kwargs)
+            if arguments is not None:
+                arguments(self)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for an attribute the parser does not have: before it is built, any of
+        # ArgumentParser's own (whoever reads it), which building sets.
+        if "unbuilt" not in self.__dict__:
+            raise AttributeError(name)
+        self.build()
+        return getattr(self, name)
 
     def parse_known_args(self, args: Sequence[str] | None = None, namespace: Any = None) -> tuple[Any, list[str]]:
-        self.add_own_arguments()
+        self.build()
         return super().parse_known_args(args, namespace)
 
     def format_usage(self) -> str:
-        self.add_own_arguments()
+        self.build()
         return super().format_usage()
 
     def format_help(self) -> str:
-        self.add_own_arguments()
+        self.build()
         return super().format_help()
 
 
@@ -159,22 +166,69 @@ def build_parser() -> argparse.ArgumentParser:
         "default: $PIXI_AUTH_TUI_CONFIG, else the user config folder",
     )
     sub = parser.add_subparsers(dest="command", parser_class=CommandParser)
-
-    def add(name: str, arguments: Callable[[argparse.ArgumentParser], None], **options: Any) -> None:
+    for name, arguments, help_line in COMMANDS:
         # (argparse's subparsers action is a private class: its method is public)
-        sub.add_parser(name, arguments=arguments, **options)
-
-    listing.add_parser(add)
-    resolve.add_parser(add)
-    setting.add_parser(add)
-    testing_args.add_parser(add)
-    audit.add_parser(add)
-    remove.add_parser(add)
-    add_oauth_commands(add)  # login/refresh/logout/token
-    add_check_parser(add)
-    ci.add_parser(add)
-    status.add_parser(add)
+        sub.add_parser(name, arguments=_arguments_from(arguments), help=help_line)
     return parser
+
+
+# Every command, in the order the program's help lists them: its name, the function beside it
+# (`module.function` in this package) that adds its arguments to its parser, and its help line.
+# A command's module is imported when its parser is built (see CommandParser): a command line
+# imports its own command's module only.
+COMMANDS = (
+    ("list", "listing.add_arguments", "every stored credential, in pixi's lookup order (secrets masked)"),
+    ("resolve", "resolve.add_arguments", "which credential pixi would send for a URL, and how"),
+    (
+        "set",
+        "setting.add_arguments",
+        "add or rotate a credential; secrets come from a hidden prompt or stdin, never from arguments",
+    ),
+    (
+        "test",
+        "testing_args.add_arguments",
+        "make a real authenticated request and say whether the server accepts the credential",
+    ),
+    ("audit", "audit.add_arguments", "what is wrong with the secrets on this machine (never prints a secret)"),
+    ("remove", "remove.add_arguments", "remove a credential from one store"),
+    (
+        "login",
+        "oauth_args.login_arguments",
+        "sign in with OAuth/OIDC (device code or browser) and store the entry as `pixi auth login` does",
+    ),
+    ("refresh", "oauth_args.refresh_arguments", "refresh an OAuth entry now and write it back in place"),
+    (
+        "logout",
+        "oauth_args.logout_arguments",
+        "revoke OAuth tokens at the provider (RFC 7009), then remove the entry",
+    ),
+    (
+        "token",
+        "oauth_args.token_arguments",
+        "print the token pixi would send for HOST (refreshing it first if due)",
+    ),
+    (
+        "check",
+        "check_args.add_arguments",
+        "which hosts a pixi workspace needs, the credential pixi sends to each, and what will fail",
+    ),
+    ("ci", "ci.add_arguments", "CI runners: turn the job's secrets into pixi credentials, and remove them"),
+    (
+        "status",
+        "status.add_arguments",
+        "per host: the credential pixi sends, its kind, expiry and last test (exit 4: expired or rejected)",
+    ),
+)
+
+
+def _arguments_from(where: str) -> Callable[[argparse.ArgumentParser], None]:
+    """The function `where` (`module.function`, a module of this package's cli), imported when called."""
+    module, function = where.rsplit(".", 1)
+
+    def add_arguments(parser: argparse.ArgumentParser) -> None:
+        getattr(importlib.import_module(f"pixi_auth_tui.cli.{module}"), function)(parser)
+
+    return add_arguments
 
 
 def main(
@@ -205,8 +259,10 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
 
             return run_tui(environment_for(args), config=args.config)
         if args.command == "ci":
+            from pixi_auth_tui.cli.ci import cmd_ci
+
             environment = environment_for(args)
-            return ci.cmd_ci(args, dict(environment.env), environment.home, out, err)
+            return cmd_ci(args, dict(environment.env), environment.home, out, err)
         if args.command == "check":
             from pixi_auth_tui.cli.check import cmd_check
 
@@ -239,6 +295,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
                 if index is not None:
                     return cmd_resolve_pypi(environment, args, out, index)
             # Only the rows of the keys rattler would try for this URL (every store still read whole).
+            from pixi_auth_tui.cli.resolve import cmd_resolve
             from pixi_auth_tui.core.hostkeys import candidate_keys
 
             return cmd_resolve(load_inventory(environment, keys=candidate_keys(args.url)), args, out)
@@ -248,15 +305,25 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
         if pypi_store and args.command in ("set", "remove", "test"):
             return _run_pypi_keyring(inv, args, out, err, stdin)
         if args.command == "list":
+            from pixi_auth_tui.cli.listing import cmd_list
+
             return cmd_list(inv, args, out)
         if args.command == "set":
+            from pixi_auth_tui.cli.setting import cmd_set
+
             return cmd_set(inv, args, out, err, stdin)
         if args.command == "remove":
+            from pixi_auth_tui.cli.remove import cmd_remove
+
             return cmd_remove(inv, args, out)
         if args.command == "audit":
+            from pixi_auth_tui.cli.audit import cmd_audit
+
             return cmd_audit(inv, args, out)
         if args.command == "status":
-            return status.cmd_status(inv, args, out)
+            from pixi_auth_tui.cli.status import cmd_status
+
+            return cmd_status(inv, args, out)
         if args.command in ("login", "refresh", "logout", "token"):
             from pixi_auth_tui.cli.oauth import run as run_oauth
 

@@ -5,22 +5,11 @@ from __future__ import annotations
 
 import argparse
 
-from pixi_auth_tui.cli.common import STORE_CHOICES, AddParser
+from pixi_auth_tui.cli.common import STORE_CHOICES
 from pixi_auth_tui.oauth import DEFAULT_CLIENT_ID, FLOWS
 
 
-def add_commands(add: AddParser) -> None:
-    add(
-        "login",
-        _login_arguments,
-        help="sign in with OAuth/OIDC (device code or browser) and store the entry as `pixi auth login` does",
-    )
-    add("refresh", _refresh_arguments, help="refresh an OAuth entry now and write it back in place")
-    add("logout", _logout_arguments, help="revoke OAuth tokens at the provider (RFC 7009), then remove the entry")
-    add("token", _token_arguments, help="print the token pixi would send for HOST (refreshing it first if due)")
-
-
-def _login_arguments(p_login: argparse.ArgumentParser) -> None:
+def login_arguments(p_login: argparse.ArgumentParser) -> None:
     p_login.add_argument("host", help="e.g. prefix.dev; stored under the bare host, as rattler's OAuth login does")
     p_login.add_argument("--issuer", help="OIDC issuer URL (default https://HOST)")
     p_login.add_argument("--client-id", help=f"OAuth client id (default {DEFAULT_CLIENT_ID})")
@@ -35,16 +24,16 @@ def _login_arguments(p_login: argparse.ArgumentParser) -> None:
     p_login.add_argument("--store", choices=STORE_CHOICES, help="default: where `pixi auth login` would store")
 
 
-def _refresh_arguments(p_refresh: argparse.ArgumentParser) -> None:
+def refresh_arguments(p_refresh: argparse.ArgumentParser) -> None:
     p_refresh.add_argument("host")
     p_refresh.add_argument("--store", choices=STORE_CHOICES)
 
 
-def _logout_arguments(p_logout: argparse.ArgumentParser) -> None:
+def logout_arguments(p_logout: argparse.ArgumentParser) -> None:
     p_logout.add_argument("host")
     p_logout.add_argument("--store", choices=STORE_CHOICES)
     p_logout.add_argument("--yes", action="store_true", help="remove locally even when revocation fails")
 
 
-def _token_arguments(p_token: argparse.ArgumentParser) -> None:
+def token_arguments(p_token: argparse.ArgumentParser) -> None:
     p_token.add_argument("host")

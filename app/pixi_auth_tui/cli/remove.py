@@ -11,17 +11,12 @@ from pixi_auth_tui.cli.common import (
     PYPI_STORE_CHOICES,
     STORE_CHOICES,
     UV_STORE,
-    AddParser,
     UsageError,
 )
 from pixi_auth_tui.engine.inventory import Inventory
 
 
-def add_parser(add: AddParser) -> None:
-    add("remove", _remove_arguments, help="remove a credential from one store")
-
-
-def _remove_arguments(p_remove: argparse.ArgumentParser) -> None:
+def add_arguments(p_remove: argparse.ArgumentParser) -> None:
     p_remove.add_argument("key")
     p_remove.add_argument("--store", choices=(*STORE_CHOICES, "netrc", *PYPI_STORE_CHOICES, UV_STORE))
     p_remove.add_argument("--item", help="keychain item path, to remove one of several duplicates")

@@ -5,18 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from pixi_auth_tui.cli.common import EXIT_NOT_FOUND, EXIT_OK, AddParser, UsageError
+from pixi_auth_tui.cli.common import EXIT_NOT_FOUND, EXIT_OK, UsageError
 from pixi_auth_tui.core.model import KIND_LABELS
 from pixi_auth_tui.core.redact import write_json
 from pixi_auth_tui.engine.inventory import Inventory, order_note
 from pixi_auth_tui.engine.inventory_json import row_json
 
 
-def add_parser(add: AddParser) -> None:
-    add("resolve", _resolve_arguments, help="which credential pixi would send for a URL, and how")
-
-
-def _resolve_arguments(p_resolve: argparse.ArgumentParser) -> None:
+def add_arguments(p_resolve: argparse.ArgumentParser) -> None:
     p_resolve.add_argument("url")
     p_resolve.add_argument("--json", action="store_true")
     mode = p_resolve.add_mutually_exclusive_group()

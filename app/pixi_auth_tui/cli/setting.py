@@ -7,7 +7,7 @@ import argparse
 from collections.abc import Callable
 from typing import TextIO
 
-from pixi_auth_tui.cli.common import EXIT_OK, PYPI_STORE_CHOICES, STORE_CHOICES, UV_STORE, AddParser, UsageError
+from pixi_auth_tui.cli.common import EXIT_OK, PYPI_STORE_CHOICES, STORE_CHOICES, UV_STORE, UsageError
 from pixi_auth_tui.core.model import KIND_LABELS, KINDS, Credential, all_secrets
 from pixi_auth_tui.core.redact import LONG_SECRET_CHARS
 from pixi_auth_tui.core.words import plural
@@ -26,15 +26,7 @@ def _typed_options() -> dict[str, list[str]]:
     return options
 
 
-def add_parser(add: AddParser) -> None:
-    add(
-        "set",
-        _set_arguments,
-        help="add or rotate a credential; secrets come from a hidden prompt or stdin, never from arguments",
-    )
-
-
-def _set_arguments(p_set: argparse.ArgumentParser) -> None:
+def add_arguments(p_set: argparse.ArgumentParser) -> None:
     p_set.add_argument(
         "key",
         help="host or wildcard key, e.g. repo.prefix.dev or *.prefix.dev; "

@@ -12,20 +12,12 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from pixi_auth_tui.cli.common import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_OK, EXIT_REJECTED, AddParser
+from pixi_auth_tui.cli.common import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_OK, EXIT_REJECTED
 from pixi_auth_tui.core.redact import write_json
 from pixi_auth_tui.engine.inventory import Inventory
 
 
-def add_parser(add: AddParser) -> None:
-    add(
-        "status",
-        _status_arguments,
-        help="per host: the credential pixi sends, its kind, expiry and last test (exit 4: expired or rejected)",
-    )
-
-
-def _status_arguments(p: argparse.ArgumentParser) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("hosts", nargs="*", metavar="HOST", help="hosts or URLs (default: every key pixi uses)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 

@@ -5,18 +5,10 @@ from __future__ import annotations
 
 import argparse
 
-from pixi_auth_tui.cli.common import PYPI_STORE_CHOICES, STORE_CHOICES, UV_NETRC_STORE, UV_STORE, AddParser
+from pixi_auth_tui.cli.common import PYPI_STORE_CHOICES, STORE_CHOICES, UV_NETRC_STORE, UV_STORE
 
 
-def add_parser(add: AddParser) -> None:
-    add(
-        "test",
-        _test_arguments,
-        help="make a real authenticated request and say whether the server accepts the credential",
-    )
-
-
-def _test_arguments(p_test: argparse.ArgumentParser) -> None:
+def add_arguments(p_test: argparse.ArgumentParser) -> None:
     p_test.add_argument("key", nargs="?", help="the key to test (the entry pixi uses for it)")
     p_test.add_argument("--all", action="store_true", help="test every credential pixi uses")
     p_test.add_argument(
