@@ -138,40 +138,6 @@ async def test_each_line_goes_out_in_as_few_pieces_as_its_styles_allow():
             assert all(a != b for a, b in pairwise(styles)), (y, list(strip))
 
 
-async def test_a_new_height_draws_no_row_again(monkeypatch):
-    """A row's strip runs to the table's edge: a new width draws the rows again, a new height
-    (the filter box opening above the table) none of the rows drawn before."""
-    app = Pair()
-    async with app.run_test(size=(100, 32)) as pilot:
-        ours, _textual = await fill(app, pilot)
-        rows_drawn: list[int] = []
-        row = LineTable._row
-        line = LineTable._line
-
-        def drawing(table: LineTable, *args):
-            rows_drawn.append(1)
-            return line(table, *args)
-
-        def a_row(table: LineTable, *args):
-            monkeypatch.setattr(LineTable, "_line", drawing)
-            try:
-                return row(table, *args)
-            finally:
-                monkeypatch.setattr(LineTable, "_line", line)
-
-        monkeypatch.setattr(LineTable, "_row", a_row)
-        ours.styles.height = 10
-        await until(pilot, lambda: ours.size.height == 10, "the new height")
-        await pilot.pause()
-        ours.refresh()  # drawn again, as any later refresh draws it
-        await pilot.pause()
-        assert rows_drawn == []
-        ours.styles.width = 60
-        await until(pilot, lambda: ours.size.width == 60, "the new width")
-        await pilot.pause()
-        assert len(rows_drawn) == ours.size.height - 1  # every row on screen, below the header
-
-
 async def test_keys_clicks_and_messages():
     app = Pair()
     async with app.run_test(size=(100, 32)) as pilot:

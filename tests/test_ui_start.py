@@ -130,7 +130,8 @@ async def test_the_first_frame_shows_the_selected_row_in_the_pane(home, monkeypa
 async def test_a_long_table_has_its_scrollbars_from_the_first_layout(home, monkeypatch, size, sideways):
     """Rows (and, at 80 columns, columns) that cannot fit on the screen: the scrollbars are
     declared before the first layout. Found by Textual after it, the table would be laid out and
-    drawn again."""
+    drawn again. (The rows must come with the first frame: the wait is made long.)"""
+    monkeypatch.setattr(store_reader, "FIRST_READ_PATIENCE", 120.0)
     changes: list[tuple[str, bool]] = []
 
     def changed(axis: str, _before: bool, shown: bool) -> None:

@@ -147,7 +147,6 @@ class LineTable(ScrollView, can_focus=True):
         self._strips: dict[tuple[int, bool, bool], tuple[Sequence[Text], Strip]] = {}
         self._styles: dict[str, Style] | None = None  # the component styles, worked out once per look
         self._drawing = (0, 0, 0)  # width, scroll x and scroll y of the drawing under way
-        self._strips_width = 0  # the width the kept strips run to
 
     # -- content ---------------------------------------------------------------------------
 
@@ -344,6 +343,9 @@ class LineTable(ScrollView, can_focus=True):
 
     # -- drawing ---------------------------------------------------------------------------
 
+    def on_resize(self) -> None:
+        self._strips.clear()  # a row's strip runs to the widget's edge in the row's style
+
     def on_focus(self) -> None:
         self._restyle()
 
@@ -371,10 +373,6 @@ class LineTable(ScrollView, can_focus=True):
     def render_lines(self, crop: Region) -> list[Strip]:
         # The columns widen before any line of this frame is drawn, so every line agrees.
         self._drawing = (self.size.width, int(self.scroll_x), int(self.scroll_y))
-        if self.size.width != self._strips_width:
-            # A row's strip runs to the widget's edge in the row's style; a new height keeps them.
-            self._strips.clear()
-            self._strips_width = self.size.width
         top = self._drawing[2]
         self._measure(top, top + max(MEASURE, self.size.height))
         return super().render_lines(crop)
