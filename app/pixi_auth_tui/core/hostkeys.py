@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import unquote
 
 if TYPE_CHECKING:
@@ -134,8 +133,7 @@ def in_domain(host: str, domain: str) -> bool:
     return host == domain or host.endswith(f".{domain}")
 
 
-@dataclass(frozen=True)
-class Normalised:
+class Normalised(NamedTuple):
     """The key `pixi auth login` would store a text under, whether it differs, and why."""
 
     key: str
