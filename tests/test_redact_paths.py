@@ -221,3 +221,23 @@ def test_a_secret_with_spaces_side_by_side_is_hidden_in_its_form_encoding():
         redactor.add(secret)
         out = redactor.redact(f"form: user=u&password={encoded} (end)")
         assert encoded not in out and HIDDEN in out, (secret, out)
+
+
+def test_a_secret_added_while_the_pending_ones_are_taken_stays_pending():
+    # Adding takes no lock: an add landing between the moment the pending secrets are read and
+    # the moment they are removed (another thread's credential being built) must not be lost.
+    class AddsMeanwhile(list):
+        def __delitem__(self, index):
+            if not late:
+                late.append("added-meanwhile-secret-42")
+                redactor.add(late[0])  # (lands after the read, before the removal)
+            super().__delitem__(index)
+
+    late: list[str] = []
+    redactor = Redactor()
+    redactor._pending = AddsMeanwhile()
+    redactor.add("first-secret-1234")
+    assert "first-secret-1234" in redactor
+    assert late == ["added-meanwhile-secret-42"]
+    assert "added-meanwhile-secret-42" in redactor
+    assert redactor.redact("x added-meanwhile-secret-42 y") == f"x {HIDDEN} y"

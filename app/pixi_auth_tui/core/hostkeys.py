@@ -82,6 +82,10 @@ _NUMERIC_LABEL = functools.cache(lambda: re.compile(r"[0-9]+|0x[0-9a-f]*"))
 _PLAIN_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _LAST_LABEL = rf"(?![0-9]+\.?\Z)(?!0x[0-9a-f]*\.?\Z){_PLAIN_LABEL}\.?"
 _PLAIN_OK = re.compile(rf"(?!.*xn--)(?:\*\.(?:{_PLAIN_LABEL}\.)+|(?:{_PLAIN_LABEL}\.)*){_LAST_LABEL}")
+# A match when `key` is such a host name: rattler can match it (never_matched is None), it has
+# no problem (key_problem is None) and it is no s3:// key. One regex for the common key (a
+# listing checks every key): callers look closer only at the others.
+plain_host_key = _PLAIN_OK.fullmatch
 
 
 def normalise_host(host: str) -> str | None:

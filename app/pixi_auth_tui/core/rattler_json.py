@@ -216,7 +216,7 @@ def _common_credential(value: Any) -> Any:
         return None
     ((variant, payload),) = value
     if type(payload) is str:
-        if has_lone_surrogate(payload):
+        if not payload.isascii() and has_lone_surrogate(payload):  # (most tokens are ASCII: no call)
             return None
         if variant == "BearerToken":
             return BearerToken(payload)
@@ -226,7 +226,9 @@ def _common_credential(value: Any) -> Any:
     if variant != "BasicHTTP" or type(payload) is not Pairs or len(payload) != 2:
         return None
     (first, a), (second, b) = payload
-    if type(a) is not str or type(b) is not str or has_lone_surrogate(a) or has_lone_surrogate(b):
+    if type(a) is not str or type(b) is not str:
+        return None
+    if not (a.isascii() and b.isascii()) and (has_lone_surrogate(a) or has_lone_surrogate(b)):
         return None
     if first == "username" and second == "password":
         return BasicHTTP(a, b)
@@ -238,7 +240,7 @@ def _common_credential(value: Any) -> Any:
 def read_credentials(values: list[Any]) -> list[Any]:
     """`read_credential` of each value, in order (a whole file). Each credential is built by its
     own class, whose `__post_init__` is the one place that hands its secrets to the redactor."""
-    return [read_credential(value) for value in values]
+    return list(map(read_credential, values))
 
 
 def loads_credential(text: str) -> Credential:

@@ -268,7 +268,7 @@ class _Waiting:
             self._search.make_automaton()
         held: set[str] = set()
         for view in views:
-            held.update(view[last - length + 1 : last + 1] for last, length in self._search.iter(view))
+            held.update(view[last - length + 1 : last + 1] for last, length in _matches(self._search, view, HEAD_CHARS))
         return held
 
     def take_all(self) -> set[str]:
@@ -328,6 +328,30 @@ def _decodings(word: str, spaced: bool) -> list[str]:
     return [unicodedata.normalize("NFC", reading) for reading in readings]
 
 
+# A large text is searched this many characters at a time (see _matches).
+SEARCH_PIECE_CHARS = 1 << 16
+
+
+def _matches(search: Any, view: str, longest: int) -> Iterator[tuple[int, int]]:
+    """(last offset, length) of each occurrence in `view` of the words of `search` (a
+    pyahocorasick automaton whose words are at most `longest` characters long), in order.
+
+    pyahocorasick copies the whole text it is given into 4 bytes a character before searching
+    it: a large text is given piece by piece, each with the `longest - 1` characters before it,
+    so that copy stays small (in the processor's cache, in memory already mapped). Each
+    occurrence is reported by the piece its last character is in (the characters before
+    that piece are there only to find the occurrences that begin in them)."""
+    if len(view) <= SEARCH_PIECE_CHARS:
+        yield from search.iter(view)
+        return
+    lead = longest - 1
+    for start in range(0, len(view), SEARCH_PIECE_CHARS):
+        begin = max(start - lead, 0)
+        for last, length in search.iter(view[begin : start + SEARCH_PIECE_CHARS]):
+            if begin + last >= start:
+                yield begin + last, length
+
+
 class _Automaton:
     """Every spelling, found in one pass over a text (Aho–Corasick, in C): a short spelling
     whole, a long one by its first PREFIX_CHARS characters."""
@@ -364,7 +388,7 @@ class _Automaton:
         if self.search is None:
             return []
         found: list[tuple[int, int]] = []
-        for last, length in self.search.iter(view):
+        for last, length in _matches(self.search, view, PREFIX_CHARS):
             start, end = last - length + 1, last + 1
             prefix = view[start:end]
             whole = 0
@@ -428,22 +452,21 @@ class Redactor:
         self._spaced = False  # a secret holds a space: a `+` may stand for it
         self._automaton = _Automaton(set())
 
+    # Adding takes no lock (it is called for every credential loaded, from any thread): each add
+    # is one list operation, which no other thread sees half done, and _take_pending (under the
+    # lock) removes from the lists exactly what it read, so an add made meanwhile stays pending.
+
     def add(self, *secrets: str | None) -> None:
-        # Called for every credential loaded: only noted here, sorted out on the next use.
-        with self._lock:
-            self._pending += secrets
+        # Only noted here, sorted out on the next use.
+        self._pending.extend(secrets)
 
     def add_basic(self, username: str, password: str) -> None:
-        """HTTP basic auth sends base64("user:password"): that is a secret too."""
-        with self._lock:
-            self._pending.append(password)
-            self._pending_basic.append((username, password))
+        """HTTP basic auth sends base64("user:password"): that is a secret too (as is the password)."""
+        self._pending_basic.append((username, password))
 
     def add_basics(self, pairs: list[tuple[str, str]]) -> None:
         """`add_basic` of each (username, password)."""
-        with self._lock:
-            self._pending += [password for _username, password in pairs]
-            self._pending_basic += pairs
+        self._pending_basic.extend(pairs)
 
     def clear(self) -> None:
         with self._lock:
@@ -458,10 +481,11 @@ class Redactor:
         """The pending secrets (and the basic auth headers of the pending pairs), known and waiting."""
         if not self._pending and not self._pending_basic:
             return
-        pending, basic = self._pending, self._pending_basic
-        self._pending, self._pending_basic = [], []
+        pending, basic = self._pending[:], self._pending_basic[:]
+        del self._pending[: len(pending)], self._pending_basic[: len(basic)]
         new = set(filter(None, pending))  # neither None nor ""
-        if basic:  # base64("user:password") of each, mapped in C
+        if basic:  # each password, and base64("user:password") of each, mapped in C
+            new.update(filter(None, map(operator.itemgetter(1), basic)))
             header = map(str.encode, map(":".join, basic), itertools.repeat("utf-8"), itertools.repeat("surrogatepass"))
             new.update(map(bytes.decode, map(_base64, header)))
         new -= self._known
