@@ -140,3 +140,37 @@ def test_a_large_text_among_many_secrets_is_searched_for_the_few_it_holds():
     later = text.replace("leak", "late-secret-0123456789")
     assert redactor.redact(later) == reference([*tokens, "late-secret-0123456789"], later)
     assert "late-secret" not in redactor.redact(later)
+
+
+@contextlib.contextmanager
+def searched_in_pieces_of(chars: int) -> Iterator[None]:
+    """A large text is searched piece by piece (core/redact.py, _matches): pieces this small
+    make a short text as many pieces as a large one."""
+    saved = redact.SEARCH_PIECE_CHARS
+    redact.SEARCH_PIECE_CHARS = chars
+    try:
+        yield
+    finally:
+        redact.SEARCH_PIECE_CHARS = saved
+
+
+@settings(max_examples=150, deadline=None, phases=[Phase.generate])
+@given(
+    secrets=st.lists(secret_text, min_size=1, max_size=3),
+    parts=st.lists(filler, min_size=1, max_size=8),
+    cut=st.integers(0, 30),
+    piece=st.integers(1, 40),
+    narrow=st.booleans(),
+)
+def test_a_text_searched_piece_by_piece_is_hidden_as_a_whole_search_hides(secrets, parts, cut, piece, narrow):
+    # Every spelling (upper-cased, cut short) wherever it falls: across a piece's edge, in the
+    # characters a piece takes from the one before, at the text's ends. With many other secrets
+    # waiting, the heads are found by their automaton piece by piece too.
+    spellings = [form for secret in secrets for form in sorted(_forms_of(secret))]
+    variants = itertools.cycle([str.upper, lambda f: f[: max(PREFIX_CHARS, len(f) - cut)], lambda f: f])
+    text = "".join(p + v(s) for p, s, v in zip(parts, spellings * len(parts), variants, strict=False))
+    others = [f"other-{i:04d}-{i * 7919 % 10007:05d}" for i in range(200)] if narrow else []
+    redactor = Redactor()
+    redactor.add(*others, *secrets)
+    with searched_in_pieces_of(piece), heads_found_by("automaton"):
+        assert redactor.redact(text) == reference([*others, *secrets], text)

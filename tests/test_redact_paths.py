@@ -53,7 +53,7 @@ def _plain_search(forms: set[str], view: str) -> list[tuple[int, int]]:
                 if whole >= LONG_SECRET_CHARS or _stands_alone(view, start, start + whole):
                     spans.append((start, start + whole))
             elif len(prefix) == PREFIX_CHARS:
-                spans.append((start, _TOKEN_RUN.match(view, start + PREFIX_CHARS).end()))
+                spans.append((start, _TOKEN_RUN().match(view, start + PREFIX_CHARS).end()))
     return spans
 
 
@@ -64,9 +64,9 @@ def reference(secrets: list[str], text: str, basic: list[tuple[str, str]] = ()) 
     spaced = any(" " in s for s in known)
     spans = _plain_search(forms, _lower(text))
     for word in _WORDS.finditer(text):
-        escaped = any(lead in word.group() and pattern.search(word.group()) for lead, pattern in _ESCAPE_SITES)
+        escaped = any(lead in word.group() and pattern().search(word.group()) for lead, pattern in _ESCAPE_SITES)
         readings = _decodings(word.group(), spaced)
-        if (escaped or (spaced and _PLUS_SITE.search(word.group()))) and any(
+        if (escaped or (spaced and _PLUS_SITE().search(word.group()))) and any(
             _plain_search(forms, _lower(reading)) for reading in readings
         ):
             spans.append(word.span())
@@ -221,3 +221,23 @@ def test_a_secret_with_spaces_side_by_side_is_hidden_in_its_form_encoding():
         redactor.add(secret)
         out = redactor.redact(f"form: user=u&password={encoded} (end)")
         assert encoded not in out and HIDDEN in out, (secret, out)
+
+
+def test_a_secret_added_while_the_pending_ones_are_taken_stays_pending():
+    # Adding takes no lock: an add landing between the moment the pending secrets are read and
+    # the moment they are removed (another thread's credential being built) must not be lost.
+    class AddsMeanwhile(list):
+        def __delitem__(self, index):
+            if not late:
+                late.append("added-meanwhile-secret-42")
+                redactor.add(late[0])  # (lands after the read, before the removal)
+            super().__delitem__(index)
+
+    late: list[str] = []
+    redactor = Redactor()
+    redactor._pending = AddsMeanwhile()
+    redactor.add("first-secret-1234")
+    assert "first-secret-1234" in redactor
+    assert late == ["added-meanwhile-secret-42"]
+    assert "added-meanwhile-secret-42" in redactor
+    assert redactor.redact("x added-meanwhile-secret-42 y") == f"x {HIDDEN} y"

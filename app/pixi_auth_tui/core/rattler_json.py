@@ -17,6 +17,7 @@ matter, each checked against py-rattler (tests/test_differential.py):
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -42,7 +43,8 @@ I64_MIN, I64_MAX = -(2**63), 2**63 - 1
 # an Option): from the kinds' one home, model.KINDS.
 VARIANTS = tuple(name for name, spec in KINDS.items() if spec.serde is not None)
 STRUCT_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {name: spec.serde for name, spec in KINDS.items() if spec.serde}
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# Compiled when first used (functools.cache): only text that is not ASCII needs it.
+_SURROGATE = functools.cache(lambda: re.compile("[\ud800-\udfff]"))
 
 
 class SerdeError(ValueError):
@@ -85,7 +87,7 @@ def parse_json(text: str) -> Any:
 
 def has_lone_surrogate(text: str) -> bool:
     # isascii() is a fast C scan, and most keys and tokens are ASCII.
-    return not text.isascii() and _SURROGATE.search(text) is not None
+    return not text.isascii() and _SURROGATE().search(text) is not None
 
 
 def type_name(value: Any) -> str:
@@ -214,7 +216,7 @@ def _common_credential(value: Any) -> Any:
         return None
     ((variant, payload),) = value
     if type(payload) is str:
-        if has_lone_surrogate(payload):
+        if not payload.isascii() and has_lone_surrogate(payload):  # (most tokens are ASCII: no call)
             return None
         if variant == "BearerToken":
             return BearerToken(payload)
@@ -224,7 +226,9 @@ def _common_credential(value: Any) -> Any:
     if variant != "BasicHTTP" or type(payload) is not Pairs or len(payload) != 2:
         return None
     (first, a), (second, b) = payload
-    if type(a) is not str or type(b) is not str or has_lone_surrogate(a) or has_lone_surrogate(b):
+    if type(a) is not str or type(b) is not str:
+        return None
+    if not (a.isascii() and b.isascii()) and (has_lone_surrogate(a) or has_lone_surrogate(b)):
         return None
     if first == "username" and second == "password":
         return BasicHTTP(a, b)
@@ -236,7 +240,7 @@ def _common_credential(value: Any) -> Any:
 def read_credentials(values: list[Any]) -> list[Any]:
     """`read_credential` of each value, in order (a whole file). Each credential is built by its
     own class, whose `__post_init__` is the one place that hands its secrets to the redactor."""
-    return [read_credential(value) for value in values]
+    return list(map(read_credential, values))
 
 
 def loads_credential(text: str) -> Credential:
@@ -292,7 +296,7 @@ def _dump_str(text: str) -> str:
     # serde_json's escapes are Python's with ensure_ascii=False; a lone surrogate (only ever
     # kept from a file we did not understand) goes back out as the escape it came in as.
     dumped = json.dumps(text, ensure_ascii=False)
-    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
+    return _SURROGATE().sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
 
 
 class _NotSimple(Exception):
@@ -325,7 +329,7 @@ def dumps(value: Any) -> str:
         text = json.dumps(_simple(value), ensure_ascii=False, separators=(",", ":"))
     except _NotSimple:
         return _dumps_slow(value)
-    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _SURROGATE().sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _dumps_slow(value: Any) -> str:

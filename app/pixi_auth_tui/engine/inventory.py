@@ -13,8 +13,16 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
+from typing import NamedTuple
 
-from pixi_auth_tui.core.hostkeys import candidate_keys, host_of, never_matched, redact_userinfo, url_userinfo
+from pixi_auth_tui.core.hostkeys import (
+    candidate_keys,
+    host_of,
+    never_matched,
+    plain_host_key,
+    redact_userinfo,
+    url_userinfo,
+)
 from pixi_auth_tui.core.model import (
     KINDS,
     Credential,
@@ -125,8 +133,7 @@ def discover_stores(environment: Environment, keychain: Store | None = None, pyp
     return StoreSet(stores, override)
 
 
-@dataclass(frozen=True)
-class WriteChoice:
+class WriteChoice(NamedTuple):
     """Where a new credential goes (where `pixi auth login` would write it), and why."""
 
     store: Store
@@ -320,7 +327,8 @@ def build_rows(
             elif not rattler_accepts(entry.credential):
                 reason = "rattler cannot read this entry"
             key = entry.key
-            if reason is None:
+            plain = plain_host_key(key)  # (the common key: the checks below need not look at it)
+            if reason is None and not plain:
                 if key not in unmatched:
                     unmatched[key] = _never_used(key)
                 reason = unmatched[key]
@@ -334,7 +342,7 @@ def build_rows(
                 winner[key] = store
                 if type(entry.credential) is OAuth:
                     append(_oauth_row(entry, store, now))
-                elif fails_every_request(key, entry.credential):
+                elif not plain and fails_every_request(key, entry.credential):
                     append(make_row(entry, store, Status.BLOCKING, SENDS_NOTHING + NOT_S3))
                 else:
                     append(make_row(entry, store, Status.ACTIVE, USED))

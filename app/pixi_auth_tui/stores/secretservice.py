@@ -151,10 +151,13 @@ class _Bus:
         """Each item's `Attributes`, and the reply body of `then` sent after them in the same
         pipeline. The per-item reply is read by `dbus_wire`."""
         serials = [next(self._serials) for _ in paths]
-        payloads = [
-            Properties(_item(path)).get("Attributes").serialise(serial)
-            for path, serial in zip(paths, serials, strict=True)
-        ]
+        # One call built by jeepney, addressed to each item in turn: the path is the only header
+        # field that differs (jeepney checks each as it serialises the call).
+        get = Properties(_item(SS_PATH)).get("Attributes")
+        payloads = []
+        for path, serial in zip(paths, serials, strict=True):
+            get.header.fields[HeaderFields.path] = path
+            payloads.append(get.serialise(serial))
         names = ["Get Attributes"] * len(paths)
         if then is not None:
             serials.append(next(self._serials))
