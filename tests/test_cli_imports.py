@@ -175,3 +175,53 @@ def test_a_command_builds_and_imports_its_own_parser_only(argv: list[str], comma
     words = [word for word in argv if not word.startswith(("-", "https:"))]
     assert built == ["pixi-auth-tui", *(" ".join(["pixi-auth-tui", *words[: n + 1]]) for n in range(len(words)))]
     assert cli_modules == [f"pixi_auth_tui.cli.{name}" for name in sorted(("common", "main", command_module))]
+
+
+CHILD_PATTERNS = """
+import io, json, re, sys
+compiled = []
+class Counted:
+    # A compiled pattern that counts its uses (any method or attribute asked of it).
+    def __init__(self, pattern, where):
+        self.pattern, self.where, self.uses = pattern, where, 0
+    def __getattr__(self, name):
+        self.uses += 1
+        return getattr(self.pattern, name)
+compile_pattern = re.compile
+def counted_compile(pattern, flags=0):
+    where = sys._getframe(1).f_globals.get("__name__", "")
+    if not where.startswith("pixi_auth_tui."):
+        return compile_pattern(pattern, flags)
+    compiled.append(Counted(compile_pattern(pattern, flags), where))
+    return compiled[-1]
+re.compile = counted_compile
+from pixi_auth_tui.cli import main as cli
+code = cli.main(sys.argv[1:], out=io.StringIO(), err=io.StringIO())
+print(json.dumps([code, sorted(f"{c.where}: {c.pattern.pattern}" for c in compiled if not c.uses)]))
+"""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["list", "--json"], ["list"], ["audit", "--json"], ["status"]],
+    ids=" ".join,
+)
+def test_reading_commands_compile_only_the_patterns_they_use(argv: list[str], home: Path):
+    """The patterns for unusual input (escapes, URLs, control characters, text that is not ASCII,
+    a netrc the quick reader leaves to the full one) are compiled when first used: a reading
+    command over plain entries compiles only what it uses."""
+    (home / ".rattler").mkdir(mode=0o700)
+    entries = {f"h{i}.example": {"BearerToken": f"tok-{i:04d}-abcdefgh"} for i in range(20)}
+    entries["u.example"] = {"BasicHTTP": {"username": "user", "password": "pass-word-1"}}
+    entries["c.example"] = {"CondaToken": "ct-0001-abcdefgh"}
+    (home / ".rattler" / "credentials.json").write_text(json.dumps(entries))
+    (home / ".netrc").write_text("machine n.example login u password p-123456\n")
+    for path in (home / ".rattler" / "credentials.json", home / ".netrc"):
+        path.chmod(0o600)
+    run = subprocess.run(
+        [sys.executable, "-c", CHILD_PATTERNS, *argv], cwd=home, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    code, unused = json.loads(run.stdout)
+    assert code in (0, 1, 3, 4, 5)  # ran to its end
+    assert unused == []

@@ -53,7 +53,7 @@ def _plain_search(forms: set[str], view: str) -> list[tuple[int, int]]:
                 if whole >= LONG_SECRET_CHARS or _stands_alone(view, start, start + whole):
                     spans.append((start, start + whole))
             elif len(prefix) == PREFIX_CHARS:
-                spans.append((start, _TOKEN_RUN.match(view, start + PREFIX_CHARS).end()))
+                spans.append((start, _TOKEN_RUN().match(view, start + PREFIX_CHARS).end()))
     return spans
 
 
@@ -64,9 +64,9 @@ def reference(secrets: list[str], text: str, basic: list[tuple[str, str]] = ()) 
     spaced = any(" " in s for s in known)
     spans = _plain_search(forms, _lower(text))
     for word in _WORDS.finditer(text):
-        escaped = any(lead in word.group() and pattern.search(word.group()) for lead, pattern in _ESCAPE_SITES)
+        escaped = any(lead in word.group() and pattern().search(word.group()) for lead, pattern in _ESCAPE_SITES)
         readings = _decodings(word.group(), spaced)
-        if (escaped or (spaced and _PLUS_SITE.search(word.group()))) and any(
+        if (escaped or (spaced and _PLUS_SITE().search(word.group()))) and any(
             _plain_search(forms, _lower(reading)) for reading in readings
         ):
             spans.append(word.span())

@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import unquote
 
 if TYPE_CHECKING:
     from pixi_auth_tui.core.whatwg import URL
 
+# Patterns compiled when first used (functools.cache): plain keys never need most of them.
 _LABEL_TEXT = r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)"
 # Every dot-separated label valid, an optional final dot (one regex, not one per label).
-_HOST_LABELS = re.compile(rf"(?:{_LABEL_TEXT}\.)*{_LABEL_TEXT}\.?")
-_CONTROL = re.compile("[\x00-\x1f\x7f]")
+_HOST_LABELS = functools.cache(lambda: re.compile(rf"(?:{_LABEL_TEXT}\.)*{_LABEL_TEXT}\.?"))
+_CONTROL = functools.cache(lambda: re.compile("[\x00-\x1f\x7f]"))
 # ipaddress accepts an IPv4 address only as four dotted decimals, an IPv6 one only with a colon.
-_IPV4_SHAPE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
+_IPV4_SHAPE = functools.cache(lambda: re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}"))
 
 
 def _is_ip(host: str) -> bool:
     address = host.strip("[]")
-    if ":" not in address and not _IPV4_SHAPE.fullmatch(address):
+    if ":" not in address and not _IPV4_SHAPE().fullmatch(address):
         return False  # a host name: skip ipaddress's two failed parses (and their exceptions)
     import ipaddress  # (only for a host shaped like an address)
 
@@ -72,8 +73,8 @@ def redact_userinfo(url: str) -> str:
 
 # A host WHATWG leaves as it is: lower-case ASCII letters, digits and hyphens, no punycode to
 # validate, and a last label that is no number (which would make it an IPv4 address).
-_ALREADY_NORMAL = re.compile(r"(?:[a-z0-9-]+\.)*[a-z0-9-]+\.?")
-_NUMERIC_LABEL = re.compile(r"[0-9]+|0x[0-9a-f]*")
+_ALREADY_NORMAL = functools.cache(lambda: re.compile(r"(?:[a-z0-9-]+\.)*[a-z0-9-]+\.?"))
+_NUMERIC_LABEL = functools.cache(lambda: re.compile(r"[0-9]+|0x[0-9a-f]*"))
 # A key that is already a normal, valid host name (or `*.` and one): lower-case labels of
 # letters, digits and inner hyphens. With no `xn--`, a last label that is no number, and after
 # `*.` at least two labels (`*.com` matches a whole top-level domain), it has no problem (the
@@ -89,9 +90,9 @@ plain_host_key = _PLAIN_OK.fullmatch
 
 def normalise_host(host: str) -> str | None:
     """What `host` becomes in a URL rattler looks up (e.g. `Bücher.de` → `xn--bcher-kva.de`)."""
-    if _ALREADY_NORMAL.fullmatch(host) and "xn--" not in host:
+    if _ALREADY_NORMAL().fullmatch(host) and "xn--" not in host:
         last = host.removesuffix(".").rsplit(".", 1)[-1]
-        if not _NUMERIC_LABEL.fullmatch(last):
+        if not _NUMERIC_LABEL().fullmatch(last):
             return host  # the common case, without a parse (10,000 keys in an audit)
     if not host or any(c in host for c in "/?#@\\") or host != host.strip():
         return None
@@ -136,8 +137,7 @@ def in_domain(host: str, domain: str) -> bool:
     return host == domain or host.endswith(f".{domain}")
 
 
-@dataclass(frozen=True)
-class Normalised:
+class Normalised(NamedTuple):
     """The key `pixi auth login` would store a text under, whether it differs, and why."""
 
     key: str
@@ -199,7 +199,7 @@ def full_key_problem(key: str) -> str | None:
     """`key_problem` without its fast path."""
     if not key or key != key.strip():
         return "empty or surrounded by spaces"
-    if _CONTROL.search(key):
+    if _CONTROL().search(key):
         return "contains control characters"
     if key.lower().startswith("s3://"):
         rest = key[5:]
@@ -230,7 +230,7 @@ def full_key_problem(key: str) -> str | None:
         if host != host.lower() and normal == host.lower():
             return "has upper-case letters: hosts in URLs are lower-cased before lookup"
         return f"rattler sees this host as {normal} (WHATWG URL rules); store it under that key"
-    if not _HOST_LABELS.fullmatch(host):
+    if not _HOST_LABELS().fullmatch(host):
         return "not a valid host name"
     if key.startswith("*.") and "." not in host.removesuffix("."):
         return f"matches every host under the top-level domain '.{host}'"

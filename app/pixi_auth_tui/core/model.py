@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, TypeGuard
+from typing import Any, NamedTuple, TypeGuard
 
 from pixi_auth_tui.core import expiry
 from pixi_auth_tui.core.redact import REDACTOR
@@ -147,8 +147,7 @@ Credential = BearerToken | CondaToken | BasicHTTP | S3Credentials | OAuth | Unre
 # -- one home per kind ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FieldSpec:
+class FieldSpec(NamedTuple):
     """A value a person types: the dataclass attribute, the form's field id and the CLI's name."""
 
     name: str
@@ -162,8 +161,7 @@ class FieldSpec:
         return f"{self.label} (optional)" if self.optional else self.label
 
 
-@dataclass(frozen=True)
-class KindSpec:
+class KindSpec(NamedTuple):
     """Everything kind-specific, in one place: rattler's serde shape, names, typed fields,
     secrets, how a request carries it, and what it can do (expire, refresh, be checked)."""
 
@@ -276,8 +274,7 @@ def credential_from_fields(kind: str, values: dict[str, str]) -> Credential:
     return spec.cls(**{f.name: (values.get(f.name) or None) if f.optional else values[f.name] for f in spec.fields})
 
 
-@dataclass(frozen=True)
-class Authorisation:
+class Authorisation(NamedTuple):
     """How a request carries a credential, as rattler sends it."""
 
     url: str

@@ -17,6 +17,7 @@ matter, each checked against py-rattler (tests/test_differential.py):
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -42,7 +43,8 @@ I64_MIN, I64_MAX = -(2**63), 2**63 - 1
 # an Option): from the kinds' one home, model.KINDS.
 VARIANTS = tuple(name for name, spec in KINDS.items() if spec.serde is not None)
 STRUCT_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {name: spec.serde for name, spec in KINDS.items() if spec.serde}
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# Compiled when first used (functools.cache): only text that is not ASCII needs it.
+_SURROGATE = functools.cache(lambda: re.compile("[\ud800-\udfff]"))
 
 
 class SerdeError(ValueError):
@@ -85,7 +87,7 @@ def parse_json(text: str) -> Any:
 
 def has_lone_surrogate(text: str) -> bool:
     # isascii() is a fast C scan, and most keys and tokens are ASCII.
-    return not text.isascii() and _SURROGATE.search(text) is not None
+    return not text.isascii() and _SURROGATE().search(text) is not None
 
 
 def type_name(value: Any) -> str:
@@ -294,7 +296,7 @@ def _dump_str(text: str) -> str:
     # serde_json's escapes are Python's with ensure_ascii=False; a lone surrogate (only ever
     # kept from a file we did not understand) goes back out as the escape it came in as.
     dumped = json.dumps(text, ensure_ascii=False)
-    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
+    return _SURROGATE().sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
 
 
 class _NotSimple(Exception):
@@ -327,7 +329,7 @@ def dumps(value: Any) -> str:
         text = json.dumps(_simple(value), ensure_ascii=False, separators=(",", ":"))
     except _NotSimple:
         return _dumps_slow(value)
-    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _SURROGATE().sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _dumps_slow(value: Any) -> str:

@@ -51,21 +51,23 @@ LONG_SECRET_CHARS = 9
 # A longer spelling is searched for by this many first characters (see the module doc).
 PREFIX_CHARS = 12
 _LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
-_WORD = re.compile(r"""[^\s"'`:/@?&#=,;()\[\]{}<>\\]+""")
+# The patterns below are compiled when first used (functools.cache): a command whose output
+# holds no secret, escape or URL never needs most of them.
+_WORD = functools.cache(lambda: re.compile(r"""[^\s"'`:/@?&#=,;()\[\]{}<>\\]+"""))
 # Where an echo of a secret cut short may continue: the characters tokens are made of.
-_TOKEN_RUN = re.compile(r"""[^\s"'`<>,;()\[\]{}\\&?#@:]*""")
+_TOKEN_RUN = functools.cache(lambda: re.compile(r"""[^\s"'`<>,;()\[\]{}\\&?#@:]*"""))
 # Where a word holds an escape that no spelling in the automaton foresees — any percent escape
 # (in either case, however deep), an HTML entity, `\uXXXX` of an ASCII character, `\/` — the
 # word is decoded (see _decoded). Each kind is looked for only if its lead character is there.
 _ESCAPE_SITES = (
-    ("%", re.compile(r"%[0-9A-Fa-f]{2}")),
-    ("&", re.compile(r"&#?[0-9A-Za-z]{2,8};")),
-    ("\\", re.compile(r"\\u00[0-7][0-9A-Fa-f]|\\/")),
+    ("%", functools.cache(lambda: re.compile(r"%[0-9A-Fa-f]{2}"))),
+    ("&", functools.cache(lambda: re.compile(r"&#?[0-9A-Za-z]{2,8};"))),
+    ("\\", functools.cache(lambda: re.compile(r"\\u00[0-7][0-9A-Fa-f]|\\/"))),
 )
 # Form encoding's space (looked for only if a secret holds one): a `+` touching a word, on
 # either side, so that two spaces side by side (`++`) and a space at a word's end count too.
-_PLUS_SITE = re.compile(r"[^\s+]\+|\+[^\s+]")
-_ENCODED_WORD_END = re.compile(r"""[\s"'`<>,()\[\]{}]""")
+_PLUS_SITE = functools.cache(lambda: re.compile(r"[^\s+]\+|\+[^\s+]"))
+_ENCODED_WORD_END = functools.cache(lambda: re.compile(r"""[\s"'`<>,()\[\]{}]"""))
 
 
 def _lower(text: str) -> str:
@@ -93,12 +95,12 @@ def _plain_forms(secret: str) -> set[str]:
 
 # Characters JSON and repr (of the text and of its UTF-8 bytes) leave alone: a secret of only
 # these (nearly every token, password and header) is its own only plain spelling.
-_NO_BACKSLASH_FORMS = re.compile(r"[ !#-&(-\[\]-~]*")
+_NO_BACKSLASH_FORMS = functools.cache(lambda: re.compile(r"[ !#-&(-\[\]-~]*"))
 
 
 def _backslash_forms(secret: str) -> set[str]:
     """JSON and repr escapes, exactly (so a JSON output keeps its quotes around HIDDEN)."""
-    if _NO_BACKSLASH_FORMS.fullmatch(secret):
+    if _NO_BACKSLASH_FORMS().fullmatch(secret):
         return set()
     forms = {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], repr(secret)[1:-1]}
     with contextlib.suppress(UnicodeEncodeError):  # a lone surrogate has no byte form
@@ -143,7 +145,7 @@ def spellings(secret: str) -> set[str]:
 
 
 # A batch of secrets, one a line, each printable ASCII with no quote or backslash.
-_PLAIN_LINES = re.compile(r"[ !#-&(-\[\]-~\n]*")
+_PLAIN_LINES = functools.cache(lambda: re.compile(r"[ !#-&(-\[\]-~\n]*"))
 
 
 def _plain_batch(secrets: set[str], shortest: int = LONG_SECRET_CHARS) -> tuple[list[str], str]:
@@ -154,8 +156,8 @@ def _plain_batch(secrets: set[str], shortest: int = LONG_SECRET_CHARS) -> tuple[
     chosen = list(itertools.compress(secrets, map(shortest.__le__, map(len, secrets)))) if shortest else list(secrets)
     joined = "\n".join(chosen)
     # (each line break in the joined text must be one that joins: a secret may hold one)
-    if not (joined.isascii() and _PLAIN_LINES.fullmatch(joined) and joined.count("\n") == len(chosen) - 1):
-        chosen = list(filter(_NO_BACKSLASH_FORMS.fullmatch, filter(str.isascii, chosen)))
+    if not (joined.isascii() and _PLAIN_LINES().fullmatch(joined) and joined.count("\n") == len(chosen) - 1):
+        chosen = list(filter(_NO_BACKSLASH_FORMS().fullmatch, filter(str.isascii, chosen)))
         joined = "\n".join(chosen)
     return chosen, joined
 
@@ -295,7 +297,7 @@ def hideable(secret: str) -> bool:
     return len(secret) >= LONG_SECRET_CHARS or not secret.isalpha()
 
 
-_JSON_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\/")
+_JSON_ESCAPE = functools.cache(lambda: re.compile(r"\\u([0-9A-Fa-f]{4})|\\/"))
 
 
 def _unescape(match: re.Match[str]) -> str:
@@ -314,7 +316,7 @@ def _decodings(word: str, spaced: bool) -> list[str]:
     text = html.unescape(word)
     readings = [text]
     if "\\" in text:  # (a secret may hold a `\/` of its own: the reading before this is kept)
-        text = _JSON_ESCAPE.sub(_unescape, text)
+        text = _JSON_ESCAPE().sub(_unescape, text)
         readings.append(text)
     for _ in range(3):  # over-encoded: %2570 is %70 is p
         if "%" not in text:
@@ -397,7 +399,7 @@ class _Automaton:
                 if whole >= LONG_SECRET_CHARS or _stands_alone(view, start, start + whole):
                     found.append((start, start + whole))
             elif len(prefix) == PREFIX_CHARS:  # a long spelling's start, cut short: hide the rest of the word
-                run = _TOKEN_RUN.match(view, end)  # (always matches: it may be empty)
+                run = _TOKEN_RUN().match(view, end)  # (always matches: it may be empty)
                 found.append((start, run.end() if run else end))
         return found
 
@@ -406,11 +408,11 @@ def _stands_alone(text: str, start: int, end: int) -> bool:
     """text[start:end] is a whole word of `text`: the characters either side are word
     delimiters (or the text ends); `.` and `!` ending a sentence after it count as its end
     (`s3cr3t.` is the word, `s3cr3t.example` a host name)."""
-    if start > 0 and _WORD.match(text, start - 1, start):
+    if start > 0 and _WORD().match(text, start - 1, start):
         return False
     while end < len(text) and text[end] in ".!":
         end += 1
-    return not (end < len(text) and _WORD.match(text, end, end + 1))
+    return not (end < len(text) and _WORD().match(text, end, end + 1))
 
 
 # A text is searched for only the secrets whose heads it holds (see _Waiting) while it has at
@@ -539,17 +541,17 @@ class Redactor:
 def _encoded_words(text: str, spaced: bool) -> Iterator[tuple[int, int, str]]:
     """Each word of `text` holding an escape (see _ESCAPE_SITES), whose decodings are searched too:
     (start, end, word)."""
-    sites = [site for lead, pattern in _ESCAPE_SITES if lead in text for site in pattern.finditer(text)]
+    sites = [site for lead, pattern in _ESCAPE_SITES if lead in text for site in pattern().finditer(text)]
     if spaced and "+" in text:
-        sites += _PLUS_SITE.finditer(text)
+        sites += _PLUS_SITE().finditer(text)
     done_until = -1
     for site in sorted(sites, key=lambda match: match.start()):
         if site.start() < done_until:
             continue  # in a word already looked at
         start = site.start()
-        while start > 0 and not _ENCODED_WORD_END.match(text, start - 1, start):
+        while start > 0 and not _ENCODED_WORD_END().match(text, start - 1, start):
             start -= 1
-        found = _ENCODED_WORD_END.search(text, site.end())
+        found = _ENCODED_WORD_END().search(text, site.end())
         end = found.start() if found else len(text)
         done_until = end
         yield start, end, text[start:end]
@@ -586,12 +588,12 @@ def redact(text: str) -> str:
 # Opaque token-like words in text from a server: long runs of token characters mixing letters and
 # digits. A provider that echoes a secret may spell it in a way no list of spellings foresees:
 # such words are not shown at all.
-_OPAQUE_WORD = re.compile(r"[A-Za-z0-9._~+/=%-]{20,}")
+_OPAQUE_WORD = functools.cache(lambda: re.compile(r"[A-Za-z0-9._~+/=%-]{20,}"))
 
 
 def without_opaque_words(text: str) -> str:
     """`text` (from a server) with every opaque token-like word replaced by HIDDEN."""
-    return _OPAQUE_WORD.sub(
+    return _OPAQUE_WORD().sub(
         lambda m: HIDDEN if re.search(r"[A-Za-z]", m.group()) and re.search(r"\d", m.group()) else m.group(), text
     )
 

@@ -10,27 +10,33 @@ before it reaches the gate (the workspace check) call it directly too.
 
 from __future__ import annotations
 
+import functools
 import re
 
 MASK = "•••"
 # What the redactor (core/redact.py) puts where a known secret stood. It is hidden first and
 # URLs masked after, so a URL may hold it: it is part of the URL, not its end.
 HIDDEN = "<hidden>"  # ASCII: safe on any terminal encoding, and not markup
+# The patterns are compiled when first used (functools.cache): most outputs hold no URL.
 # A URL as it stands in free text: a scheme, then everything up to white space or a quote, but
 # not the punctuation of the sentence after it.
-_URL = re.compile(
-    r"""[A-Za-z][A-Za-z0-9+.\-]*://(?:<hidden>|[^\s"'`<>])*?(?=[.,;:!?)\]]*(?:[\s"'`>]|<(?!hidden>)|$))"""
+_URL = functools.cache(
+    lambda: re.compile(
+        r"""[A-Za-z][A-Za-z0-9+.\-]*://(?:<hidden>|[^\s"'`<>])*?(?=[.,;:!?)\]]*(?:[\s"'`>]|<(?!hidden>)|$))"""
+    )
 )
 # conda's token in the path, with or without the slash after it (find-links end there).
-_CONDA_TOKEN = re.compile(r"/t/[^/?#]+")
+_CONDA_TOKEN = functools.cache(lambda: re.compile(r"/t/[^/?#]+"))
 # A query or fragment parameter whose name says it carries a credential: `token`, `access_token`,
 # `X-Amz-Signature`, `api-key`, `client_secret`, `sig` … (whole words: `max-keys` is no key;
 # a device flow's `user_code` is what the person types, no secret).
-_CREDENTIAL_PARAMETER = re.compile(
-    r"([?&;#](?!user[_-]?code=)(?:[^=&#;]*[_.\-])?"
-    r"(?:token|password|passwd|pwd|secret|key|apikey|sig|signature|credential|credentials|auth|authorization"
-    r"|session|sessionid|code)=)[^&#;]*",
-    re.IGNORECASE,
+_CREDENTIAL_PARAMETER = functools.cache(
+    lambda: re.compile(
+        r"([?&;#](?!user[_-]?code=)(?:[^=&#;]*[_.\-])?"
+        r"(?:token|password|passwd|pwd|secret|key|apikey|sig|signature|credential|credentials|auth|authorization"
+        r"|session|sessionid|code)=)[^&#;]*",
+        re.IGNORECASE,
+    )
 )
 
 
@@ -44,9 +50,9 @@ def _mask_one(url: str) -> str:
         rest = f"{MASK}@{rest[at + 1 :]}"
     path = rest.find("/")
     if path >= 0:
-        rest = rest[:path] + _CONDA_TOKEN.sub(f"/t/{MASK}", rest[path:])
+        rest = rest[:path] + _CONDA_TOKEN().sub(f"/t/{MASK}", rest[path:])
     if "=" in rest:
-        rest = _CREDENTIAL_PARAMETER.sub(rf"\g<1>{MASK}", rest)
+        rest = _CREDENTIAL_PARAMETER().sub(rf"\g<1>{MASK}", rest)
     return url[:start] + rest
 
 
@@ -54,7 +60,7 @@ def mask_urls(text: str) -> str:
     """`text` with the secrets of every URL in it masked (a single URL, or a message)."""
     if "://" not in text:
         return text
-    return _URL.sub(lambda match: _mask_one(match.group()), text)
+    return _URL().sub(lambda match: _mask_one(match.group()), text)
 
 
 def mask_url(url: str) -> tuple[str, bool]:

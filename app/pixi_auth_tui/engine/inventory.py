@@ -13,6 +13,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
+from typing import NamedTuple
 
 from pixi_auth_tui.core.hostkeys import (
     candidate_keys,
@@ -132,8 +133,7 @@ def discover_stores(environment: Environment, keychain: Store | None = None, pyp
     return StoreSet(stores, override)
 
 
-@dataclass(frozen=True)
-class WriteChoice:
+class WriteChoice(NamedTuple):
     """Where a new credential goes (where `pixi auth login` would write it), and why."""
 
     store: Store

@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from pixi_auth_tui.pypi import uv_dirs
 from pixi_auth_tui.stores.base import Store
 from pixi_auth_tui.system.paths import Environment
 
 
-@dataclass
-class PypiSettings:
+class PypiSettings(NamedTuple):
     """What the workspace tells about its PyPI indexes (pixi's manifest and config files)."""
 
-    index_urls: list[str] = field(default_factory=list)  # as written (may hold a user name)
+    # (A NamedTuple rather than a dataclass: every reading command imports this module, and a
+    # NamedTuple class is far cheaper to create.)
+    index_urls: list[str]  # as written (may hold a user name)
     keyring_provider: str | None = None  # pixi's pypi-config.keyring-provider
 
 
 def workspace_pypi(environment: Environment) -> PypiSettings:
     """The index URLs of every feature (index-url, extra-index-urls, find-links) and of pixi's
     config, and the keyring provider; empty outside a workspace or when it cannot be read."""
-    settings = PypiSettings()
+    settings = PypiSettings([])
     if environment.workspace is None:
         return settings
     from pixi_auth_tui.system.manifest import find_manifest, read_config, read_manifest
@@ -35,9 +36,7 @@ def workspace_pypi(environment: Environment) -> PypiSettings:
         options = feature.pypi
         urls += [u for u in (options.index_url, *options.extra_index_urls, *options.find_links) if u]
     urls += [u for u in (config.pypi_index_url, *config.pypi_extra_index_urls) if u]
-    settings.index_urls = list(dict.fromkeys(urls))
-    settings.keyring_provider = config.keyring_provider
-    return settings
+    return PypiSettings(list(dict.fromkeys(urls)), config.keyring_provider)
 
 
 def discover_pypi_stores(environment: Environment, wanted: bool = False) -> list[Store]:

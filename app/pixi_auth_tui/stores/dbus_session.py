@@ -14,14 +14,15 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 ADDRESS_VARIABLE = "DBUS_SESSION_BUS_ADDRESS"
 AVOID = "or give pixi its credentials in RATTLER_AUTH_FILE (`pixi-auth-tui ci setup`), which it asks first"
 
 
-@dataclass(frozen=True)
-class SessionBus:
+# NamedTuples rather than dataclasses: every command that reads the keychain on Linux imports this
+# module, and a NamedTuple class is far cheaper to create.
+class SessionBus(NamedTuple):
     """The session bus a keychain client reaches: its address and where that came from, or why
     there is none."""
 
@@ -52,8 +53,7 @@ def session_bus(env: Mapping[str, str]) -> SessionBus:
     return SessionBus(None, "", f"no D-Bus session (no {ADDRESS_VARIABLE}, {where})")
 
 
-@dataclass(frozen=True)
-class Diagnosis:
+class Diagnosis(NamedTuple):
     """Why a keychain cannot be used, and what that means for pixi (see DIAGNOSES)."""
 
     code: str  # see DIAGNOSES

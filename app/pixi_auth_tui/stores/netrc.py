@@ -14,6 +14,7 @@ What that means, each checked against py-rattler:
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -34,8 +35,9 @@ RUST_WHITESPACE = frozenset(
     "\u2028\u2029\u202f\u205f\u3000"
 )
 _CLASS = "".join(f"\\u{ord(c):04x}" for c in sorted(RUST_WHITESPACE))
-_SPACES = re.compile(f"[{_CLASS}]*")
-_WORD = re.compile(f"[^{_CLASS}]+")
+# The full lexer's patterns, compiled when first used (functools.cache): see parse_netrc.
+_SPACES = functools.cache(lambda: re.compile(f"[{_CLASS}]*"))
+_WORD = functools.cache(lambda: re.compile(f"[^{_CLASS}]+"))
 NOT_USED_DEFAULT = "rattler never uses a netrc `default` entry"
 SUPERSEDED = "a later entry for the same machine in this netrc wins (rattler keeps the last)"
 
@@ -72,11 +74,11 @@ class _Lexer:
         return line
 
     def _skip_whitespace(self) -> None:
-        self.pos = _SPACES.match(self.text, self.pos).end()  # type: ignore[union-attr]
+        self.pos = _SPACES().match(self.text, self.pos).end()  # type: ignore[union-attr]
 
     def token(self) -> str | None:
         self._skip_whitespace()
-        found = _WORD.match(self.text, self.pos)
+        found = _WORD().match(self.text, self.pos)
         if found is None:
             return None
         self.pos = found.end()
