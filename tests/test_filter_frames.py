@@ -8,6 +8,7 @@ range), not the detail pane (a row of the same shape) — and the rows and the p
 drawn with the letter, not after it.
 """
 
+import pytest
 from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.scenes import SCENES, scene_app
 from textual.widgets import Static
@@ -67,3 +68,19 @@ async def test_the_pane_holds_all_of_each_row_it_shows(tmp_path):
             assert text.plain.splitlines()[0] in screen_text(app)
             seen.add(needed)
         assert len(seen) > 2  # rows of different heights were shown
+
+
+@pytest.mark.parametrize("size", [(160, 40), (120, 40)])
+async def test_opening_the_filter_leaves_the_pane_where_it_is(home, size):
+    """The box opens above the table, not above the pane: `/` lays out and draws the table
+    again (it moves down), not the pane beside it or under it."""
+    app = AuthApp(make_env(many_rows_home(home, 50)))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        pane, table = app.main.detail, app.main.table
+        before = (pane.region, table.region)
+        await pilot.press("slash")
+        await settle(pilot)
+        assert app.focused is not None and app.focused.id == "filter"
+        assert pane.region == before[0]
+        assert table.region.y > before[1].y  # the box took its place above the table

@@ -5,6 +5,7 @@ import json
 import subprocess
 import sys
 import threading
+from functools import partial
 from typing import ClassVar
 
 import pytest
@@ -15,10 +16,13 @@ from pixi_auth_tui.ui.widgets.credential_table import CredentialTable
 from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.geometry import Region
 from textual.screen import Screen
-from textual.widgets import Button, Input
+from textual.strip import Strip
+from textual.widgets import Button, Input, Static
 
 from tests.conftest import NO_BUS, make_env, until
+from tests.test_table_index import many_rows_home
 from tests.test_ui import settle, write_json
 
 BREAKPOINTS = {"-narrow", "-medium", "-wide", "-short", "-tall"}
@@ -100,6 +104,47 @@ async def test_the_first_frame_shows_the_rows(home, monkeypatch):
         await until(pilot, lambda: app.main.audited, "the audit after the rows")
         await settle(pilot)
         assert shown == [1]  # shown once: the read was handed over, not told again by StoresRead
+
+
+async def test_the_first_frame_shows_the_selected_row_in_the_pane(home, monkeypatch):
+    """The pane is filled with the rows, so the first frame has it (not a frame, and a layout,
+    after the table's Highlighted): noted when the table first draws its rows."""
+    three_entries(home)
+    monkeypatch.setattr(store_reader, "FIRST_READ_PATIENCE", 120.0)
+    pane_at_first_rows: list[str] = []
+    render_lines = CredentialTable.render_lines
+
+    def noting(table: CredentialTable, crop: Region) -> list[Strip]:
+        if table.row_count and not pane_at_first_rows:
+            pane_at_first_rows.append(str(table.screen.query_one("#detail", Static).render()))
+        return render_lines(table, crop)
+
+    monkeypatch.setattr(CredentialTable, "render_lines", noting)
+    app = AuthApp(make_env(home))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await until(pilot, lambda: bool(pane_at_first_rows), "the rows drawn")
+        assert pane_at_first_rows[0].startswith("Key          h0.example")
+
+
+@pytest.mark.parametrize(("size", "sideways"), [((160, 40), False), ((80, 24), True)])
+async def test_a_long_table_has_its_scrollbars_from_the_first_layout(home, monkeypatch, size, sideways):
+    """Rows (and, at 80 columns, columns) that cannot fit on the screen: the scrollbars are
+    declared before the first layout. Found by Textual after it, the table would be laid out and
+    drawn again. (The rows must come with the first frame: the wait is made long.)"""
+    monkeypatch.setattr(store_reader, "FIRST_READ_PATIENCE", 120.0)
+    changes: list[tuple[str, bool]] = []
+
+    def changed(axis: str, _before: bool, shown: bool) -> None:
+        changes.append((axis, shown))
+
+    for axis in ("vertical", "horizontal"):  # (a partial is not bound: Textual hands it old and new)
+        monkeypatch.setattr(CredentialTable, f"watch_show_{axis}_scrollbar", partial(changed, axis), raising=False)
+    app = AuthApp(make_env(many_rows_home(home, 100)))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        table = app.main.table
+        assert (table.show_vertical_scrollbar, table.show_horizontal_scrollbar) == (True, sideways)
+        assert changes == []
 
 
 async def test_a_read_slower_than_the_wait_is_shown_when_done(home, monkeypatch):

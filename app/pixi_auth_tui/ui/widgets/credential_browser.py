@@ -80,16 +80,21 @@ class CredentialBrowser(Vertical):
         self.inventory: Inventory | None = None
 
     def compose(self) -> ComposeResult:
-        yield hidden(
-            FilterBox(self._filter_changed, placeholder="filter: key, kind, store, username — Esc clears", id="filter")
-        )
         with Horizontal(id="body"):
-            table = CredentialTable(self.clock, self.last_result, id="table")
-            names = [name.lower() for name in COLUMNS]
-            remembered, reverse = (self.sort[0] or "").lower(), self.sort[1]
-            if remembered in names:
-                table.sort_column, table.sort_reverse = names.index(remembered), reverse
-            yield table
+            # The box opens above the table only: the pane beside or under it stays where it
+            # is, and is not drawn again for it.
+            with Vertical(id="rows"):
+                yield hidden(
+                    FilterBox(
+                        self._filter_changed, placeholder="filter: key, kind, store, username — Esc clears", id="filter"
+                    )
+                )
+                table = CredentialTable(self.clock, self.last_result, id="table")
+                names = [name.lower() for name in COLUMNS]
+                remembered, reverse = (self.sort[0] or "").lower(), self.sort[1]
+                if remembered in names:
+                    table.sort_column, table.sort_reverse = names.index(remembered), reverse
+                yield table
             yield DetailPane(self.home, self.clock, env=self.environment.env, id="detail-pane")
         yield hidden(Static("", id="empty"))
 
@@ -105,6 +110,9 @@ class CredentialBrowser(Vertical):
         """A freshly read inventory; the cursor stays on its row (or moves to `select`)."""
         self.inventory = inventory
         self.table.show(inventory, select, index)
+        # The pane shows the selected row in the rows' own frame; the table's Highlighted,
+        # handled after that frame, then finds it shown (a later frame would lay out again).
+        self.show_detail()
         self._render_empty()
 
     def selected_row(self) -> Row | None:

@@ -169,6 +169,7 @@ class LineTable(ScrollView, can_focus=True):
         # asks for a layout of its own, and its frame is followed by another.
         top = int(self.scroll_y)
         self._measure(top, top + max(MEASURE, self.size.height))
+        self._declare_scrollbars()
         self.post_message(self.RowHighlighted(self, self.cursor_row))
 
     def refresh_rows(self, rows: Sequence[int] | None = None) -> None:
@@ -203,6 +204,18 @@ class LineTable(ScrollView, can_focus=True):
             self._strips.clear()
         self._update_virtual_size()
         self.refresh()
+
+    def _declare_scrollbars(self) -> None:
+        """Before the first layout: rows or columns that cannot fit on the screen will need
+        their scrollbar, so it is there from that layout on. Found by Textual only once the
+        layout has sized the table, it would ask for a second layout, drawing the table again."""
+        if self.size:
+            return
+        screen = self.app.size
+        if self.styles.overflow_y == "auto" and self.row_count + 1 > screen.height:  # + the header
+            self.set_reactive(ScrollView.show_vertical_scrollbar, True)
+        if self.styles.overflow_x == "auto" and self.table_width > screen.width:
+            self.set_reactive(ScrollView.show_horizontal_scrollbar, True)
 
     def _update_virtual_size(self) -> None:
         size = Size(self.table_width, self.row_count + 1)
