@@ -15,7 +15,7 @@ import contextlib
 import itertools
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -359,7 +359,7 @@ class SecretServiceStore(Store):
         secrets: dict[str, bytes] = {}
         if session is not None:
             (found,) = secrets_reply
-            secrets = {path: _decrypt(session, value) for path, value in found.items()}
+            secrets = dict(zip(found, _decrypt_all(session, found.values()), strict=True))
         items = []
         for path, attributes in zip(paths, all_attributes, strict=True):
             items.append(KeychainItem(path, attributes.get("username", ""), attributes, secrets.get(path)))
@@ -683,15 +683,19 @@ def _prompter_available(conn: DBusConnection) -> bool:
     return any(name in running or name in startable for name in PROMPTERS)
 
 
-def _decrypt(session: Any, value: tuple[Any, ...]) -> bytes:
-    _session_path, params, data, _content_type = value
+def _decrypt_all(session: Any, values: Iterable[tuple[Any, ...]]) -> list[bytes]:
+    """Each secret of a GetSecrets reply, decrypted with the session's one key."""
     if not session.encrypted:
-        return bytes(data)
+        return [bytes(data) for _session_path, _params, data, _content_type in values]
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-    decryptor = Cipher(algorithms.AES(session.aes_key), modes.CBC(bytes(params))).decryptor()
-    padded = decryptor.update(bytes(data)) + decryptor.finalize()
-    return padded[: -padded[-1]]
+    key = algorithms.AES(session.aes_key)
+    secrets = []
+    for _session_path, params, data, _content_type in values:
+        decryptor = Cipher(key, modes.CBC(bytes(params))).decryptor()
+        padded = decryptor.update(bytes(data)) + decryptor.finalize()
+        secrets.append(padded[: -padded[-1]])
+    return secrets
 
 
 def _encrypt(session: Any, secret: bytes) -> tuple[str, bytes, bytes, str]:
