@@ -61,9 +61,10 @@ def test_read_only_commands_import_no_heavy_library(argv: list[str], home: Path,
 
 
 # What a reading command outside a workspace, with no uv credentials.toml, has no use for:
-# uv's chain and uv's and Python keyring's store modules, the manifest reader, OpenSSL (hashlib),
-# the WHATWG parse (plain host keys are never parsed; `resolve` parses its URL), html (only a
-# word holding an escape is decoded) and the engine's writers (an audit applies no fix).
+# uv's chain and uv's and Python keyring's store modules (and pypi.stores, which finds them),
+# the manifest reader, OpenSSL (hashlib), the WHATWG parse (plain host keys are never parsed;
+# `resolve` parses its URL), html (only a word holding an escape is decoded) and the engine's
+# writers (an audit applies no fix).
 UNUSED_OUTSIDE_WORKSPACE = (
     "hashlib",
     "pixi_auth_tui.cli.pypi",
@@ -72,6 +73,7 @@ UNUSED_OUTSIDE_WORKSPACE = (
     "html",
     "pixi_auth_tui.core.whatwg",
     "pixi_auth_tui.system.manifest",
+    "pixi_auth_tui.pypi.stores",
     "pixi_auth_tui.pypi.keyring_entries",
     "pixi_auth_tui.pypi.keyring_store",
     "pixi_auth_tui.pypi.uv_credentials",
