@@ -691,6 +691,7 @@ KEYS = {  # key → what it opens, and the floor app's equivalent
     "a": ("audit screen (the findings loaded)", "table screen"),
     "w": ("workspace screen (pixi.toml with two channels)", "table screen"),
     "?": ("help", "3-input dialog"),
+    "/": ("filter box above the table", "an input above the table"),
 }
 
 
@@ -702,8 +703,9 @@ def child_keys_floor(home: Path, n_controls: str = "add", boxed: bool = True) ->
     """The floors of `--only dialog keys`: a bare Textual app with the same table. Its n and e
     open a dialog with the controls our add and edit forms show (labelled inputs, Selects,
     buttons; an edit of a user name and password), ? a dialog of a title, three inputs and two
-    buttons ("small"; n too with `n_controls="small"`), and a and w a screen of a 12-row table,
-    a text pane and a footer (what the audit and workspace screens show).
+    buttons ("small"; n too with `n_controls="small"`), a and w a screen of a 12-row table,
+    a text pane and a footer (what the audit and workspace screens show), and / an input that
+    appears above the table and takes the focus (Escape hides it), as our filter box does.
 
     A dialog is a bordered box centred over the dimmed table, as ours are (Textual's own modal
     example looks the same); `boxed=False` lets it fill the screen instead, which hides the
@@ -795,9 +797,13 @@ def child_keys_floor(home: Path, n_controls: str = "add", boxed: bool = True) ->
             ("question_mark", "dialog('small')", "Help"),
             ("a", "report", "Audit"),
             ("w", "report", "Workspace"),
+            ("slash", "filter(True)", "Filter"),
+            ("escape", "filter(False)", "Clear"),
         ]
+        CSS = "#filter { display: none; }"
 
         def compose(self) -> ComposeResult:
+            yield Input(placeholder="filter", id="filter")
             yield LineTable()
             yield Footer()
 
@@ -812,6 +818,11 @@ def child_keys_floor(home: Path, n_controls: str = "add", boxed: bool = True) ->
 
         def action_report(self) -> None:
             self.push_screen(Report())
+
+        def action_filter(self, shown: bool) -> None:
+            box = self.query_one("#filter", Input)
+            box.display = shown
+            (box if shown else self.query_one(LineTable)).focus()
 
     Floor().run()
 
