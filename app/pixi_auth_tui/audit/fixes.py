@@ -16,9 +16,8 @@ import os
 import stat
 import time
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, NamedTuple, Protocol
 
 from pixi_auth_tui.core.model import (
     Credential,
@@ -39,8 +38,7 @@ if TYPE_CHECKING:
     from pixi_auth_tui.engine.operations import MoveUndo, Outcome
 
 
-@dataclass(frozen=True)
-class Fix:
+class Fix(NamedTuple):
     """One fix offered for one finding. `id` is the fix's kind, or `kind:choice` when a finding
     offers several of the same kind (which keychain item to keep)."""
 
@@ -73,8 +71,7 @@ class FixTarget(Protocol):
     def fixes(self) -> list[Fix]: ...
 
 
-@dataclass(frozen=True)
-class FixRecord:
+class FixRecord(NamedTuple):
     """Enough to undo a fix — and to notice when something changed after it."""
 
     kind: str

@@ -20,8 +20,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pixi_auth_tui.core.model import (
     KINDS,
@@ -55,8 +54,7 @@ class Pairs(list):  # type: ignore[type-arg]
     """A JSON object as written: its (key, value) pairs in order, duplicates kept."""
 
 
-@dataclass(frozen=True)
-class Number:
+class Number(NamedTuple):
     """A JSON number literal as written; `is_int` when it has no fraction or exponent."""
 
     text: str
