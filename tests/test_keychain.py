@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 import secretstorage
 from jeepney.io.blocking import open_dbus_connection
+from pixi_auth_tui.core.hostkeys import candidate_keys
 from pixi_auth_tui.core.model import BasicHTTP, BearerToken, CondaToken, S3Credentials, Unrecognised
 from pixi_auth_tui.engine.inventory import KEYCHAIN, Status, load_inventory
 from pixi_auth_tui.stores.base import StoreError, StoreState
@@ -232,3 +233,34 @@ def test_the_ui_lists_the_keychain_ahead_and_a_write_drops_that_listing(keychain
     # A keychain the environment names (the demo's, a test's) is left as it is.
     named = replace(env, keychain=MemoryKeychainStore([]))
     assert KeychainAhead(named).environment() is named
+
+
+def test_resolve_reads_only_the_items_of_the_keys_a_url_can_match(home, keychain, keyring_daemon):
+    import keyring.backends.SecretService
+
+    for i in range(20):
+        keychain.set(f"h{i}.example", BearerToken(f"t{i}"))
+    keychain.set("*.example", BearerToken("wild"))
+    keyring.backends.SecretService.Keyring().set_password("rattler", "h3.example", '{"BearerToken":"dup"}')
+    rattler_style_item(keyring_daemon.address, "h4.example", '{"BasicHttp":{"username":"u","password":"p"}}')
+    (home / ".rattler").mkdir()
+    (home / ".rattler/credentials.json").write_text('{"h3.example":{"BearerToken":"file"}}')
+    env = make_env(home, DBUS_SESSION_BUS_ADDRESS=keyring_daemon.address)
+    whole = load_inventory(env, keychain=keychain)
+    for url in ("https://h1.example/x", "https://h3.example/x", "https://h4.example/x", "https://h99.example/x"):
+        keys = candidate_keys(url)
+        few = load_inventory(env, keychain=keychain, keys=keys)
+        # each key searched as rattler searches it: only those keys' items read
+        assert keychain.last_calls.count("SearchItems") == len(keys)
+        assert keychain.last_calls.count("Get Attributes") == len(
+            [e for e in whole.snapshots[KEYCHAIN].entries if e.key in keys]
+        )
+        assert described(few.rows) == described(r for r in whole.rows if r.key in keys)
+        chosen, expected = few.resolve(url), whole.resolve(url)
+        assert described([chosen.row] if chosen.row else []) == described([expected.row] if expected.row else [])
+        assert vars(chosen.request) == vars(expected.request) and chosen.candidates == expected.candidates
+
+
+def described(rows):
+    """Rows as what they say (two loads make store objects of their own)."""
+    return sorted(((r.key, r.store.id, r.status, r.reason, r.shadowed_by, vars(r.entry)) for r in rows), key=repr)

@@ -15,7 +15,7 @@ import contextlib
 import itertools
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -266,12 +266,16 @@ def _service() -> DBusAddress:
     return DBusAddress(SS_PATH, BUS_NAME, SS_IFACE)
 
 
+def _search_call(attributes: dict[str, str]) -> Message:
+    return new_method_call(_service(), "SearchItems", "a{ss}", (attributes,))
+
+
 def _item(path: str) -> DBusAddress:
     return DBusAddress(path, BUS_NAME, ITEM_IFACE)
 
 
 class SecretServiceStore(Store):
-    abilities = frozenset({Ability.UNLOCK, Ability.DEDUPE})
+    abilities = frozenset({Ability.UNLOCK, Ability.DEDUPE, Ability.PARTIAL_LOAD})
 
     def __init__(
         self, bus_address: str | None, lock_path: Path | None = None, no_bus: str = "", can_prompt: bool = True
@@ -308,7 +312,7 @@ class SecretServiceStore(Store):
     # -- D-Bus pieces --------------------------------------------------------------
 
     def _search(self, bus: _Bus, attributes: dict[str, str]) -> tuple[list[str], list[str]]:
-        unlocked, locked = bus.call(new_method_call(_service(), "SearchItems", "a{ss}", (attributes,)))
+        unlocked, locked = bus.call(_search_call(attributes))
         return list(unlocked), list(locked)
 
     def _open_session(self, bus: _Bus) -> Any:
@@ -383,6 +387,17 @@ class SecretServiceStore(Store):
             self._read_modified(bus, items)
             return items, len(locked)
 
+    def items_of_keys(self, keys: Collection[str]) -> tuple[list[KeychainItem], int]:
+        """The unlocked items of `keys` with their secrets, and how many of their items are locked:
+        each key searched as rattler searches it (by its two attributes), the searches pipelined."""
+        with self._bus() as bus:
+            calls = [_search_call(item_attributes(key)) for key in sorted(keys)]
+            found = bus.call_many(calls) if calls else []
+            unlocked = [path for paths, _locked in found for path in paths]
+            items = self._read_items(bus, unlocked, with_secrets=True)
+            self._read_modified(bus, items)
+            return items, sum(len(locked) for _paths, locked in found)
+
     def find_items(self, attributes: dict[str, str]) -> tuple[list[KeychainItem], int]:
         """Every unlocked item whose attributes include `attributes`, with its secret, and how
         many such items are locked (any program's items: Python keyring's, for one)."""
@@ -424,9 +439,17 @@ class SecretServiceStore(Store):
         self.read_ahead_times = ahead.times
         return snapshot
 
+    def load_keys(self, keys: Collection[str]) -> Snapshot:
+        """The snapshot of `keys`' items only (`resolve` needs the few keys a URL can match, not
+        every item's attributes read)."""
+        return self._snapshot(lambda: self.items_of_keys(keys))
+
     def _load_now(self) -> Snapshot:
+        return self._snapshot(self.list_items)
+
+    def _snapshot(self, read: Callable[[], tuple[list[KeychainItem], int]]) -> Snapshot:
         try:
-            items, locked = self.list_items()
+            items, locked = read()
         except KeychainUnavailable as err:
             found = diagnose(err.code, str(err))
             # The short line heads the store; the detail (listed under it) comes first in problems.
