@@ -691,7 +691,11 @@ KEYS = {  # key → what it opens, and the floor app's equivalent
     "a": ("audit screen (the findings loaded)", "table screen"),
     "w": ("workspace screen (pixi.toml with two channels)", "table screen"),
     "?": ("help", "3-input dialog"),
+    "/": ("filter box above the table", "an input above the table"),
+    "s": ("status screen (each host's verdict)", "table screen"),
+    "down": ("the next row, and its detail pane", "the next row"),
 }
+KEY_BYTES = {"down": b"\x1b[B"}  # what the terminal sends for a key not spelled by its name
 
 
 def keys_floor_argv(home: Path) -> list[str]:
@@ -702,8 +706,10 @@ def child_keys_floor(home: Path, n_controls: str = "add", boxed: bool = True) ->
     """The floors of `--only dialog keys`: a bare Textual app with the same table. Its n and e
     open a dialog with the controls our add and edit forms show (labelled inputs, Selects,
     buttons; an edit of a user name and password), ? a dialog of a title, three inputs and two
-    buttons ("small"; n too with `n_controls="small"`), and a and w a screen of a 12-row table,
-    a text pane and a footer (what the audit and workspace screens show).
+    buttons ("small"; n too with `n_controls="small"`), a, w and s a screen of a 12-row table,
+    a text pane and a footer (what the audit, workspace and status screens show), / an input that
+    appears above the table and takes the focus (Escape hides it), as our filter box does, and
+    the down arrow moves the table's cursor.
 
     A dialog is a bordered box centred over the dimmed table, as ours are (Textual's own modal
     example looks the same); `boxed=False` lets it fill the screen instead, which hides the
@@ -795,9 +801,14 @@ def child_keys_floor(home: Path, n_controls: str = "add", boxed: bool = True) ->
             ("question_mark", "dialog('small')", "Help"),
             ("a", "report", "Audit"),
             ("w", "report", "Workspace"),
+            ("s", "report", "Status"),
+            ("slash", "filter(True)", "Filter"),
+            ("escape", "filter(False)", "Clear"),
         ]
+        CSS = "#filter { display: none; }"
 
         def compose(self) -> ComposeResult:
+            yield Input(placeholder="filter", id="filter")
             yield LineTable()
             yield Footer()
 
@@ -812,6 +823,11 @@ def child_keys_floor(home: Path, n_controls: str = "add", boxed: bool = True) ->
 
         def action_report(self) -> None:
             self.push_screen(Report())
+
+        def action_filter(self, shown: bool) -> None:
+            box = self.query_one("#filter", Input)
+            box.display = shown
+            (box if shown else self.query_one(LineTable)).focus()
 
     Floor().run()
 
@@ -831,7 +847,7 @@ def key_times(argv: list[str], home: Path, rounds: int) -> tuple[dict[str, list[
         for round_ in range(rounds + 1):  # round 0 warms each screen up (its first mount)
             for key in KEYS:
                 before = cpu_ns(term.proc.pid)
-                at, _ = term.press(key.encode())
+                at, _ = term.press(KEY_BYTES.get(key, key.encode()))
                 end = term.last_frame_before_pause(at, 0.3, DIALOG_WINDOW)
                 if end is not None and round_ > 0:
                     took[key].append(end - at)

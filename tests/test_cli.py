@@ -1,5 +1,7 @@
 """The command line as a script would use it: subprocesses, exit codes, no secret leaks."""
 
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -362,3 +364,53 @@ def test_python_dash_m_is_guarded_as_the_installed_program(home):
     assert reader.stdout.read(10)
     reader.stdout.close()  # the reader goes away with most of the output unread
     assert reader.stderr.read() == b"" and reader.wait(timeout=60) == 0
+
+
+PARSER_LINES = [
+    ["--help"],
+    ["--version"],
+    *([name, "--help"] for name in ("list", "resolve", "set", "test", "audit", "remove", "login", "refresh")),
+    *([name, "--help"] for name in ("logout", "token", "check", "ci", "status")),
+    ["ci", "setup", "--help"],
+    ["ci", "teardown", "--help"],
+    ["bogus"],
+    ["list", "--bogus"],
+    ["resolve"],
+    ["resolve", "u", "--pypi", "--conda"],
+    ["set", "k", "--kind", "zz"],
+    ["audit", "--fail-on", "never"],
+    ["ci"],
+    ["ci", "setup", "--bogus"],
+    ["status", "--bogus"],
+    ["--workspace"],
+    ["list", "--js", "--x"],
+]
+
+
+def parser_outputs(cli) -> list[tuple[object, str, str]]:
+    outputs = []
+    for argv in PARSER_LINES:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), pytest.raises(SystemExit) as stop:
+            cli.build_parser().parse_args(argv)
+        outputs.append((stop.value.code, out.getvalue(), err.getvalue()))
+    return outputs
+
+
+@pytest.mark.parametrize("columns", ["40", "80", "200"])
+def test_parsers_built_when_used_read_as_parsers_built_at_once(columns: str, monkeypatch: pytest.MonkeyPatch):
+    """A command's parser is built when it is used (cli.main's CommandParser): every help, usage
+    and usage error reads exactly as with every parser built when the program's parser is."""
+    from pixi_auth_tui.cli import main as cli
+
+    monkeypatch.setenv("COLUMNS", columns)
+    when_used = parser_outputs(cli)
+    lazy_init = cli.CommandParser.__init__
+
+    def built_at_once(self, *args, **kwargs):
+        lazy_init(self, *args, **kwargs)
+        self.build()
+
+    monkeypatch.setattr(cli.CommandParser, "__init__", built_at_once)
+    assert parser_outputs(cli) == when_used
+    assert all(code in (0, 2) for code, _, _ in when_used)

@@ -61,9 +61,10 @@ def test_read_only_commands_import_no_heavy_library(argv: list[str], home: Path,
 
 
 # What a reading command outside a workspace, with no uv credentials.toml, has no use for:
-# uv's chain and uv's and Python keyring's store modules, the manifest reader, OpenSSL (hashlib),
-# the WHATWG parse (plain host keys are never parsed; `resolve` parses its URL), html (only a
-# word holding an escape is decoded) and the engine's writers (an audit applies no fix).
+# uv's chain and uv's and Python keyring's store modules (and pypi.stores, which finds them),
+# the manifest reader, OpenSSL (hashlib), the WHATWG parse (plain host keys are never parsed;
+# `resolve` parses its URL), html (only a word holding an escape is decoded) and the engine's
+# writers (an audit applies no fix), and expiry (only a JWT or an OAuth entry has one to read).
 UNUSED_OUTSIDE_WORKSPACE = (
     "hashlib",
     "pixi_auth_tui.cli.pypi",
@@ -72,12 +73,20 @@ UNUSED_OUTSIDE_WORKSPACE = (
     "html",
     "pixi_auth_tui.core.whatwg",
     "pixi_auth_tui.system.manifest",
+    "pixi_auth_tui.pypi.stores",
+    "pixi_auth_tui.core.expiry",
     "pixi_auth_tui.pypi.keyring_entries",
     "pixi_auth_tui.pypi.keyring_store",
     "pixi_auth_tui.pypi.uv_credentials",
     "pixi_auth_tui.pypi.uv_netrc_store",
     "pixi_auth_tui.pypi.uv_store",
 )
+# ... except what one of them needs: `resolve` parses its URL; the audit and `status` read expiry.
+USED_BY = {
+    "resolve": ("pixi_auth_tui.core.whatwg",),
+    "audit": ("pixi_auth_tui.core.expiry",),
+    "status": ("pixi_auth_tui.core.expiry",),
+}
 CHILD_MODULES = """
 import io, json, sys
 from pixi_auth_tui.cli import main as cli
@@ -103,7 +112,7 @@ def test_reading_commands_outside_a_workspace_import_nothing_they_do_not_use(arg
     credentials.chmod(0o600)
     run = subprocess.run(
         [sys.executable, "-c", CHILD_MODULES, *argv],
-        input=json.dumps([m for m in UNUSED_OUTSIDE_WORKSPACE if not (argv[0] == "resolve" and m.endswith("whatwg"))]),
+        input=json.dumps([m for m in UNUSED_OUTSIDE_WORKSPACE if m not in USED_BY.get(argv[0], ())]),
         cwd=home,  # no pixi workspace here
         capture_output=True,
         text=True,

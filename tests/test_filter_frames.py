@@ -11,9 +11,10 @@ drawn with the letter, not after it.
 import pytest
 from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.scenes import SCENES, scene_app
+from pixi_auth_tui.ui.widgets.line_table import LineTable
 from textual.widgets import Static
 
-from tests.conftest import make_env
+from tests.conftest import make_env, until
 from tests.test_table_index import many_rows_home
 from tests.test_ui import screen_text, settle
 
@@ -84,3 +85,37 @@ async def test_opening_the_filter_leaves_the_pane_where_it_is(home, size):
         assert app.focused is not None and app.focused.id == "filter"
         assert pane.region == before[0]
         assert table.region.y > before[1].y  # the box took its place above the table
+
+
+async def test_the_pane_follows_the_cursor_in_the_same_frame(home):
+    """An arrow key moves the cursor and puts the new row in the pane in one handling, so one
+    frame draws both (told by a message, the pane was drawn a frame after the cursor)."""
+    app = AuthApp(make_env(many_rows_home(home, 20)))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        table, pane = app.main.table, app.main.detail
+        for action in (table.action_cursor_down, table.action_cursor_down, table.action_cursor_up):
+            action()  # what the key's binding runs; nothing else is handled before the check
+            row = table.selected_row()
+            assert row is not None and pane.row is row
+            await settle(pilot)
+
+
+@pytest.mark.parametrize(
+    ("key", "table_id", "pane_id"), [("a", "#findings", "#finding-detail"), ("s", "#statuses", "#status-detail")]
+)
+async def test_a_screens_pane_follows_its_cursor_in_the_same_frame(tmp_path, key, table_id, pane_id):
+    """The audit and status screens show the highlighted line's detail in the frame that moves
+    the cursor too."""
+    app = scene_app(next(s for s in SCENES if s.name == "main"), tmp_path / "demo-home")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press(key)
+        await until(pilot, lambda: bool(app.screen.query(table_id)), f"the screen of {key}")
+        await settle(pilot)
+        table = app.screen.query_one(table_id, LineTable)
+        pane = app.screen.query_one(pane_id, Static)
+        assert table.row_count > 1
+        before = str(pane.render())
+        table.action_cursor_down()  # what the key's binding runs; nothing else is handled before the check
+        assert str(pane.render()) != before

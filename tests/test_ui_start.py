@@ -108,7 +108,7 @@ async def test_the_first_frame_shows_the_rows(home, monkeypatch):
 
 async def test_the_first_frame_shows_the_selected_row_in_the_pane(home, monkeypatch):
     """The pane is filled with the rows, so the first frame has it (not a frame, and a layout,
-    after the table's Highlighted): noted when the table first draws its rows."""
+    after it): noted when the table first draws its rows."""
     three_entries(home)
     monkeypatch.setattr(store_reader, "FIRST_READ_PATIENCE", 120.0)
     pane_at_first_rows: list[str] = []

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple, TypeGuard
 
-from pixi_auth_tui.core import expiry
 from pixi_auth_tui.core.redact import REDACTOR
 
 # The misspelling shown by pixi's docs; rattler rejects it (and the whole file).
@@ -557,6 +556,8 @@ def expires_at(cred: Credential) -> int | None:
         return None  # not a JWT (not three dot-separated parts): nothing to read, and the common case
     if type(cred) is BasicHTTP:
         return None
+    from pixi_auth_tui.core import expiry  # (only a JWT or an OAuth entry gets here)
+
     kind_expiry = KINDS[cred.kind].expiry
     if kind_expiry == "recorded" and isinstance(cred, OAuth):
         return expiry.unix_time(cred.expires_at)

@@ -126,11 +126,19 @@ def discover_stores(environment: Environment, keychain: Store | None = None, pyp
     stores.append(keychain if keychain is not None else make_keychain_store(environment))
     stores.append(JsonFileStore(CREDENTIALS, "credentials.json", rattler_credentials_path(environment.home)))
     stores.append(NetrcStore(netrc_path(environment.env, environment.home)))
-    if pypi or pypi is None:  # (outside a workspace: uv's credentials.toml when it exists)
+    if pypi or (pypi is None and (environment.workspace is not None or _uv_credentials_exist(environment))):
+        # (outside a workspace uv's chain holds only its credentials.toml, when it exists: most
+        # commands there do not even import uv's store modules)
         from pixi_auth_tui.pypi.stores import discover_pypi_stores
 
         stores += discover_pypi_stores(environment, wanted=bool(pypi))
     return StoreSet(stores, override)
+
+
+def _uv_credentials_exist(environment: Environment) -> bool:
+    from pixi_auth_tui.pypi.uv_dirs import credentials_path
+
+    return credentials_path(environment.env, environment.home).exists()
 
 
 class WriteChoice(NamedTuple):

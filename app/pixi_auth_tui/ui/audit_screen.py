@@ -89,7 +89,7 @@ class AuditScreen(Screen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Auditing…", id="audit-summary")
-        yield LineTable(id="findings")
+        yield LineTable(on_highlight=lambda _cursor: self._render_detail(), id="findings")
         with VerticalScroll(id="finding-pane"):
             yield Static("", id="finding-detail")
         yield KeysLine()
@@ -157,10 +157,9 @@ class AuditScreen(Screen[tuple[str, str] | None]):
                 ]
             )
         keep = next((i for i, f in enumerate(findings) if before is not None and f.id == before.id), 0)
-        table.set_rows(len(rows), rows.__getitem__, keep)
+        table.set_rows(len(rows), rows.__getitem__, keep)  # (the pane shows the selected finding)
         if not findings:
             self.query_one("#finding-detail", Static).update(Text("Nothing to report."))
-        self._render_detail()
 
     def selected(self) -> Finding | None:
         table = self.query_one("#findings", LineTable)
@@ -169,7 +168,6 @@ class AuditScreen(Screen[tuple[str, str] | None]):
         index = table.cursor_row
         return self.findings[index] if 0 <= index < len(self.findings) else None
 
-    @on(LineTable.RowHighlighted, "#findings")
     def _render_detail(self) -> None:
         finding = self.selected()
         if finding is None:

@@ -84,7 +84,7 @@ class StatusScreen(Screen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Reading the stores…", id="status-summary")
-        yield LineTable(id="statuses")
+        yield LineTable(on_highlight=lambda _cursor: self._render_detail(), id="statuses")
         with VerticalScroll(id="status-pane"):
             yield Static("", id="status-detail")
         yield KeysLine()
@@ -142,12 +142,11 @@ class StatusScreen(Screen[tuple[str, str] | None]):
                 ]
             )
         table = self.query_one("#statuses", LineTable)
-        table.set_rows(len(rows), rows.__getitem__, keep)
+        table.set_rows(len(rows), rows.__getitem__, keep)  # (the pane shows the selected host)
         if not statuses:
             self.query_one("#status-detail", Static).update(
                 Text("No credential pixi uses is stored. Add one with n on the main screen.")
             )
-        self._render_detail()
 
     def selected(self) -> HostStatus | None:
         table = self.query_one("#statuses", LineTable)
@@ -156,7 +155,6 @@ class StatusScreen(Screen[tuple[str, str] | None]):
         index = table.cursor_row
         return self.statuses[index] if 0 <= index < len(self.statuses) else None
 
-    @on(LineTable.RowHighlighted, "#statuses")
     def _render_detail(self) -> None:
         status = self.selected()
         if status is None:

@@ -126,7 +126,7 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Reading the workspace…", id="ws-summary")
-        yield LineTable(id="hosts")
+        yield LineTable(on_highlight=lambda _cursor: self._render_detail(), id="hosts")
         with VerticalScroll(id="host-pane"):
             yield Static("", id="host-detail")
         yield KeysLine()
@@ -244,7 +244,6 @@ class WorkspaceScreen(Screen[tuple[str, str] | None]):
         index = table.cursor_row
         return self.report.hosts[index] if 0 <= index < len(self.report.hosts) else None
 
-    @on(LineTable.RowHighlighted, "#hosts")
     def _render_detail(self) -> None:
         host = self.selected()
         if host is None:

@@ -89,7 +89,7 @@ class CredentialBrowser(Vertical):
                         self._filter_changed, placeholder="filter: key, kind, store, username — Esc clears", id="filter"
                     )
                 )
-                table = CredentialTable(self.clock, self.last_result, id="table")
+                table = CredentialTable(self.clock, self.last_result, self.show_detail, id="table")
                 names = [name.lower() for name in COLUMNS]
                 remembered, reverse = (self.sort[0] or "").lower(), self.sort[1]
                 if remembered in names:
@@ -109,10 +109,7 @@ class CredentialBrowser(Vertical):
     def show(self, inventory: Inventory, select: Selection = None, index: RowIndex | None = None) -> None:
         """A freshly read inventory; the cursor stays on its row (or moves to `select`)."""
         self.inventory = inventory
-        self.table.show(inventory, select, index)
-        # The pane shows the selected row in the rows' own frame; the table's Highlighted,
-        # handled after that frame, then finds it shown (a later frame would lay out again).
-        self.show_detail()
+        self.table.show(inventory, select, index)  # (the pane shows its selected row)
         self._render_empty()
 
     def selected_row(self) -> Row | None:
@@ -141,10 +138,6 @@ class CredentialBrowser(Vertical):
         return True
 
     # -- the detail pane -------------------------------------------------------------------
-
-    @on(CredentialTable.Highlighted)
-    def _highlighted(self, event: CredentialTable.Highlighted) -> None:
-        self.show_detail(event.row)
 
     def show_detail(self, row: Row | None = None) -> None:
         row = row if row is not None else self.selected_row()
@@ -180,8 +173,7 @@ class CredentialBrowser(Vertical):
         # No frame until the table, its scrollbar and the pane have asked for theirs: one
         # frame shows them with the letter typed, not two frames a screen refresh apart.
         with self.app.batch_update():
-            self.table.set_filter(needle)
-            self.show_detail()
+            self.table.set_filter(needle)  # (the pane shows its selected row)
             self._render_empty()
             await self.table.wait_for_refresh()
 

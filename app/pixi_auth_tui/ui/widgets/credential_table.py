@@ -51,7 +51,8 @@ def verdict_cell(result: ProbeResult | None, testing: bool) -> Text:
 
 
 class CredentialTable(LineTable):
-    """Posts `Highlighted` when the selection changes and `Chosen` on Enter or a click."""
+    """Calls `on_highlight` with the selected row (see LineTable), and posts `Chosen` on Enter
+    or a click."""
 
     DEFAULT_CSS = """
     CredentialTable {
@@ -59,11 +60,6 @@ class CredentialTable(LineTable):
         height: 1fr;
     }
     """
-
-    class Highlighted(Message):
-        def __init__(self, row: Row | None) -> None:
-            super().__init__()
-            self.row = row
 
     class Chosen(Message):
         def __init__(self, row: Row) -> None:
@@ -80,10 +76,11 @@ class CredentialTable(LineTable):
         self,
         clock: Callable[[], float],
         last_result: Callable[[Row], ProbeResult | None],
+        on_highlight: Callable[[Row | None], None] = lambda _row: None,
         *,
         id: str | None = None,
     ) -> None:
-        super().__init__(id=id)
+        super().__init__(on_highlight=lambda _cursor: on_highlight(self.selected_row()), id=id)
         self.clock = clock
         self.last_result = last_result
         self.inventory: Inventory | None = None
@@ -208,11 +205,6 @@ class CredentialTable(LineTable):
                 self.select_index(index)
                 return True
         return False
-
-    @on(LineTable.RowHighlighted)
-    def _highlighted(self, event: LineTable.RowHighlighted) -> None:
-        event.stop()
-        self.post_message(self.Highlighted(self.selected_row()))
 
     @on(LineTable.RowSelected)
     def _selected(self, event: LineTable.RowSelected) -> None:

@@ -45,7 +45,11 @@ def text_width(text: Text) -> int:
 
 class LineTable(ScrollView, can_focus=True):
     """Posts `RowHighlighted` when the cursor moves to another row, `RowSelected` on Enter or
-    a second click on the highlighted row, and `HeaderSelected` on a click on a title."""
+    a second click on the highlighted row, and `HeaderSelected` on a click on a title.
+
+    `on_highlight(row)` is called where `RowHighlighted` is posted, in the same handling: what
+    shows the highlighted row (a detail pane) is then drawn in the frame that moves the cursor.
+    Told by the message, handled after that frame is asked for, it came a frame later."""
 
     DEFAULT_CSS = """
     LineTable {
@@ -130,8 +134,15 @@ class LineTable(ScrollView, can_focus=True):
             super().__init__(table)
             self.column_index = column_index
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        on_highlight: Callable[[int], None] | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(id=id, classes=classes)
+        self.on_highlight = on_highlight
         self.labels: list[Text] = []
         self.widths: list[int] = []  # each column's content width (padding not counted)
         self.row_count = 0
@@ -170,7 +181,7 @@ class LineTable(ScrollView, can_focus=True):
         top = int(self.scroll_y)
         self._measure(top, top + max(MEASURE, self.size.height))
         self._declare_scrollbars()
-        self.post_message(self.RowHighlighted(self, self.cursor_row))
+        self._highlighted()
 
     def refresh_rows(self, rows: Sequence[int] | None = None) -> None:
         """Ask the source again for the cells of `rows` (every row when None)."""
@@ -278,8 +289,13 @@ class LineTable(ScrollView, can_focus=True):
             self.refresh_line(self.cursor_row)
             self.cursor_row = row
             self.refresh_line(row)
-            self.post_message(self.RowHighlighted(self, row))
+            self._highlighted()
         self._scroll_to_cursor()
+
+    def _highlighted(self) -> None:
+        if self.on_highlight is not None:
+            self.on_highlight(self.cursor_row)
+        self.post_message(self.RowHighlighted(self, self.cursor_row))
 
     def refresh_line(self, row: int) -> None:
         """Repaint `row`, if it is on screen."""
