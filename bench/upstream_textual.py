@@ -9,6 +9,9 @@ with public API only, printing what it finds on the installed Textual.
    Footer's, and the Footer drops those bindings only when `compact` changes, so every rebuild
    of the keys (each focus change between widgets with different bindings) keeps the replaced
    keys alive. (The app no longer uses Footer: its keys are one widget, ui/keys_line.py.)
+3. `Screen.focused` is a reactive that repaints: every focus change sends the whole screen to the
+   terminal, not only the widgets whose look changed. Shown on a real pty (bench/pty_term.py):
+   the bytes a Tab between two buttons sends, beside the bytes of the whole screen.
 
 The report texts are in bench/RESULTS.md ("Upstream reports"); this machine cannot reach
 GitHub, so they are kept there, ready to file, with this script as their repro.
@@ -20,13 +23,22 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
+import sys
+import tempfile
 from importlib.metadata import version
+from pathlib import Path
 from typing import ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.cache import LRUCache
-from textual.widgets import Button, Footer, Input
+from textual.widgets import Button, Footer, Input, Static
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: bench/ is a package
+from bench.pty_term import Terminal
+
+FOCUS_CHILD = "--child-focus"
 
 
 def lru_cache_cycles(entries: int = 1000) -> int:
@@ -65,13 +77,47 @@ async def footer_keys_kept(rounds: int = 10) -> int:
         return sum(1 for o in gc.get_objects() if isinstance(o, key_type) and o.parent is None)
 
 
+class FocusOnly(App[None]):
+    """Forty lines of text and two buttons: Tab moves the focus from one button to the other,
+    the only change on screen."""
+
+    def compose(self) -> ComposeResult:
+        for number in range(40):
+            yield Static(f"line {number}: " + "some text " * 10)
+        yield Button("One")
+        yield Button("Two")
+
+
+def focus_change_bytes() -> tuple[int, int]:
+    """(bytes the terminal received for the whole screen, bytes for one Tab), on a real pty."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "TERM": "xterm-256color", "COLORTERM": "truecolor"}
+    term = Terminal([sys.executable, __file__, FOCUS_CHILD], env, Path(tempfile.gettempdir()), (120, 50))
+    try:
+        term.wait_for(b"line 39")
+        term.drain(0.5)
+        _at, since = term.press(b"\t")
+        term.drain(0.5)
+        whole = term.frames[0][1]  # the first frame: every line of the screen
+        return whole, len(term.output) - since
+    finally:
+        term.close()
+
+
 def main() -> None:
     print(f"Textual {version('textual')}")
     cycles = lru_cache_cycles()
     print(f"1. LRUCache(1000) filled and cleared: {cycles} objects left for the cyclic collector (expected 0)")
     kept = asyncio.run(footer_keys_kept())
     print(f"2. Footer after 10 focus changes: {kept} replaced keys still alive (expected 0; issue 6666)")
+    whole, tab = focus_change_bytes()
+    print(
+        f"3. Tab between two buttons under 40 lines of text: {tab} bytes sent; the whole screen is {whole}"
+        " (expected: the two buttons' rows only)"
+    )
 
 
 if __name__ == "__main__":
-    main()
+    if FOCUS_CHILD in sys.argv:
+        FocusOnly().run()
+    else:
+        main()
