@@ -214,7 +214,7 @@ def _common_credential(value: Any) -> Any:
         return None
     ((variant, payload),) = value
     if type(payload) is str:
-        if not payload.isascii() and has_lone_surrogate(payload):  # (most tokens are ASCII: no call)
+        if has_lone_surrogate(payload):
             return None
         if variant == "BearerToken":
             return BearerToken(payload)
@@ -224,9 +224,7 @@ def _common_credential(value: Any) -> Any:
     if variant != "BasicHTTP" or type(payload) is not Pairs or len(payload) != 2:
         return None
     (first, a), (second, b) = payload
-    if type(a) is not str or type(b) is not str:
-        return None
-    if not (a.isascii() and b.isascii()) and (has_lone_surrogate(a) or has_lone_surrogate(b)):
+    if type(a) is not str or type(b) is not str or has_lone_surrogate(a) or has_lone_surrogate(b):
         return None
     if first == "username" and second == "password":
         return BasicHTTP(a, b)
