@@ -7,10 +7,10 @@ besides themselves) are declared in audit/fixes.py.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pixi_auth_tui.audit.fixes import (
     ChmodFile,
@@ -71,8 +71,7 @@ class Severity(StrEnum):
 SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
-@dataclass
-class Finding:
+class Finding(NamedTuple):
     code: str
     severity: Severity
     title: str
@@ -81,7 +80,7 @@ class Finding:
     key: str | None = None
     path: str | None = None
     item_ref: str | None = None
-    fixes: list[Fix] = field(default_factory=list)
+    fixes: Sequence[Fix] = ()
 
     @property
     def id(self) -> str:

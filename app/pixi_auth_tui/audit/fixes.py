@@ -35,6 +35,8 @@ from pixi_auth_tui.stores.base import Ability, ConflictError, Store, StoreError
 from pixi_auth_tui.stores.jsonfile import atomic_write, parse_document
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from pixi_auth_tui.engine.operations import MoveUndo, Outcome
 
 
@@ -68,7 +70,7 @@ class FixTarget(Protocol):
     def path(self) -> str | None: ...
 
     @property
-    def fixes(self) -> list[Fix]: ...
+    def fixes(self) -> Sequence[Fix]: ...
 
 
 class FixRecord(NamedTuple):

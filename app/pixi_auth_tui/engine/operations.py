@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pixi_auth_tui.core.hostkeys import candidate_keys
 from pixi_auth_tui.core.model import KINDS, Credential, dumps_credential, is_readable, masked_secret, rattler_accepts
@@ -27,8 +27,7 @@ class NotGiven(Enum):
 NOT_GIVEN = NotGiven.NOT_GIVEN
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     message: str
     ok: bool = True
     changed: bool = True  # False: nothing was written (and the message says so)
@@ -216,8 +215,7 @@ def delete_entry(inventory: Inventory, row: Row, *, as_seen: bool = True, by_key
 Keep = Literal["moved", "target"]
 
 
-@dataclass(frozen=True)
-class Holder:
+class Holder(NamedTuple):
     """One side of a move onto a key the target already holds, as a person chooses between them."""
 
     store_name: str
@@ -246,8 +244,7 @@ class TargetHoldsKey(StoreError):
         self.there = there
 
 
-@dataclass(frozen=True)
-class MoveUndo:
+class MoveUndo(NamedTuple):
     """Exactly what a move changed, to put it back: the source entry, and what the target held
     before (None: nothing; then what the move wrote there is removed, else it is put back)."""
 

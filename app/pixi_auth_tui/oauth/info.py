@@ -7,8 +7,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import time
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from pixi_auth_tui.core import expiry
@@ -98,8 +97,7 @@ def ensure_scheme(host: str) -> str:
     return host if "://" in host else f"https://{host}"
 
 
-@dataclass(frozen=True)
-class LoginPlan:
+class LoginPlan(NamedTuple):
     host: str
     key: str
     issuer: str
@@ -212,8 +210,7 @@ def needs_refresh(cred: OAuth, now: float | None = None) -> bool:
     return cred.expires_at - int(time.time() if now is None else now) < REFRESH_SKEW_SECONDS
 
 
-@dataclass(frozen=True)
-class TokenDetails:
+class TokenDetails(NamedTuple):
     """Non-secret facts about a token entry, for `pixi auth status`-like display."""
 
     expires_at: int | None

@@ -7,7 +7,6 @@ importing the network stack; it is loaded when a test actually runs.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -65,25 +64,41 @@ EXPLANATION = {
 }
 
 
-@dataclass
 class ProbeResult:
-    key: str
-    url: str  # masked
-    verdict: Verdict
-    message: str
-    status: int | None = None
-    anonymous_status: int | None = None
-    latency_ms: float | None = None
-    final_url: str | None = None  # masked
-    tls: str | None = None
-    user: str | None = None
-    tested_at: float = 0.0
-    # Which credential was tested: a keyed one-way digest (Fingerprints; never the secret). A
-    # result whose credential has changed since (rotated by us or by another program) is not shown.
-    fingerprint: str | None = None
+    """One connection test's result (kept, and tied to its credential, by ProbeState.record)."""
+
+    def __init__(
+        self,
+        key: str,
+        url: str,  # masked
+        verdict: Verdict,
+        message: str,
+        status: int | None = None,
+        anonymous_status: int | None = None,
+        latency_ms: float | None = None,
+        final_url: str | None = None,  # masked
+        tls: str | None = None,
+        user: str | None = None,
+        tested_at: float = 0.0,
+        # Which credential was tested: a keyed one-way digest (Fingerprints; never the secret). A
+        # result whose credential has changed since (rotated by us or by another program) is not shown.
+        fingerprint: str | None = None,
+    ) -> None:
+        self.key = key
+        self.url = url
+        self.verdict = verdict
+        self.message = message
+        self.status = status
+        self.anonymous_status = anonymous_status
+        self.latency_ms = latency_ms
+        self.final_url = final_url
+        self.tls = tls
+        self.user = user
+        self.tested_at = tested_at
+        self.fingerprint = fingerprint
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = dict(vars(self))
         data["verdict"] = self.verdict.value
         return data
 

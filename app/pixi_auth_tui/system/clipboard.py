@@ -17,15 +17,14 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 CLEAR_SECONDS = 30.0  # as KeePassXC and `pass -c` do (45 s), a little shorter
 _TIMEOUT = 5.0  # seconds a clipboard command may take (a hung X server must not hang a worker)
 _SETTLE = 2.0  # seconds a copied text may take to be served (see copy)
 
 
-@dataclass(frozen=True)
-class Clipboard:
+class Clipboard(NamedTuple):
     """One clipboard tool: how to put text in, read it back, and empty it."""
 
     name: str

@@ -25,8 +25,9 @@ import re
 import sys
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
+from typing import NamedTuple
 
 from pixi_auth_tui.core.redact import plain
 from pixi_auth_tui.system.safeio import UnreadableFile, read_limited
@@ -36,14 +37,13 @@ DETAIL_PLACES = ("auto", "beside", "below")
 MAX_BYTES = 256 * 1024
 
 
-@dataclass(frozen=True)
-class Preferences:
+class Preferences(NamedTuple):
     theme: str | None = None
     sort: str | None = None  # a column's name; None: pixi's lookup order
     sort_reverse: bool = False
     detail_pane: str = "auto"
     workspace: str | None = None
-    keymap: dict[str, str] = field(default_factory=dict)
+    keymap: Mapping[str, str] = MappingProxyType({})
     path: Path | None = None  # config.toml, where choices are saved; None: nowhere (demo data)
     problems: tuple[str, ...] = ()  # one line each, for the person
 
@@ -155,7 +155,7 @@ def _with_setting(text: str, key: str, value: str | bool) -> str:
 def save(preferences: Preferences, **choices: str | bool | None) -> tuple[Preferences, str | None]:
     """Remembers `choices` (attribute names of Preferences) in config.toml. Returns the new
     preferences and, when the file could not be written, one line saying so."""
-    updated = replace(preferences, **choices)  # type: ignore[arg-type]
+    updated = preferences._replace(**choices)
     path = preferences.path
     if path is None:
         return updated, None

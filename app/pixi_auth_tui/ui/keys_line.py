@@ -15,8 +15,7 @@ presses it (`App.simulate_key`, as Footer's keys do); a disabled key rings the b
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -26,8 +25,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 
-@dataclass(frozen=True)
-class ShownKey:
+class ShownKey(NamedTuple):
     key: str  # what a click presses
     display: str  # how the app shows the key (the keymap's key, "^s" for ctrl+s)
     description: str
@@ -35,8 +33,7 @@ class ShownKey:
     palette: bool = False  # the command palette's key, at the right edge
 
 
-@dataclass(frozen=True)
-class KeySpan:
+class KeySpan(NamedTuple):
     start: int  # first cell of the key on the line
     end: int  # one past its last cell
     key: ShownKey

@@ -11,7 +11,6 @@ inventory and its findings), hands it down to them, routes the keys and what the
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -108,7 +107,7 @@ class MainScreen(Screen[None]):
         """The detail pane beside the table, below it, or by the terminal's width ("auto")."""
         for other in DETAIL_PLACES[1:]:
             self.set_class(place == other, f"-detail-{other}")
-        self.preferences = replace(self.preferences, detail_pane=place)
+        self.preferences = self.preferences._replace(detail_pane=place)
         self.post_message(Remember(detail_pane=place))
         where = {"auto": "beside the table from 150 columns, below it otherwise"}.get(place, f"{place} the table")
         self.say(f"Detail pane: {where}.", timeout=3)
@@ -291,7 +290,7 @@ class MainScreen(Screen[None]):
 
         paths = workspace_to_open(getattr(self.app, "workspace_paths", None), self.preferences.workspace)
         if str(paths[0]) != self.preferences.workspace:
-            self.preferences = replace(self.preferences, workspace=str(paths[0]))
+            self.preferences = self.preferences._replace(workspace=str(paths[0]))
             self.post_message(Remember(workspace=str(paths[0])))
         # The report the view showed last, if of these paths: shown at once, checked again behind it.
         shown = self.workspace_checked[1] if self.workspace_checked and self.workspace_checked[0] == paths else None

@@ -11,9 +11,8 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from rich.text import Text
 from textual import on, work
@@ -106,8 +105,7 @@ def token_fields(cred: Credential, now: float) -> list[tuple[str, str, str]]:
 # -- the sign-in form ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SignInRequest:
+class SignInRequest(NamedTuple):
     plan: LoginPlan
     store_id: str
     client_secret: str | None

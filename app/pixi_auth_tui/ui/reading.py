@@ -15,7 +15,8 @@ import json
 import sys
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import NamedTuple
 
 from pixi_auth_tui.engine.inventory import KEYCHAIN, Inventory, gc_paused, load_inventory, make_keychain_store
 from pixi_auth_tui.stores.base import Store
@@ -23,8 +24,7 @@ from pixi_auth_tui.system.paths import Environment
 from pixi_auth_tui.ui.row_index import RowIndex
 
 
-@dataclass(frozen=True)
-class Read:
+class Read(NamedTuple):
     inventory: Inventory
     index: RowIndex
 

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import contains
-from typing import overload
+from typing import NamedTuple, overload
 
 from pixi_auth_tui.core.model import KINDS, expires_at, public_identity
 from pixi_auth_tui.core.redact import plain
@@ -87,8 +86,7 @@ class Rows(Sequence[Row]):
     __hash__ = None  # type: ignore[assignment]  # equal to lists, so unhashable as they are
 
 
-@dataclass
-class Level:
+class Level(NamedTuple):
     """The rows matching `needle`: their filter texts and their positions in the order.
 
     Texts and positions are tuples of strings and integers, which the garbage collector stops

@@ -10,7 +10,6 @@ stores as they were before it."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -280,7 +279,7 @@ class CredentialEdits(Widget):
             outcome, select = None, None
         if outcome is not None and outcome.undo is not None:
             self.app.call_from_thread(self.moves.append, outcome.undo)
-            outcome = replace(outcome, message=f"{outcome.message} (z undoes it)")
+            outcome = outcome._replace(message=f"{outcome.message} (z undoes it)")
         # Re-read every store, so the table shows what is really there now.
         self.reader.read_and_tell(outcome, select)
         if reopen is not None:
