@@ -19,6 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.geometry import Region
 from textual.screen import Screen
 from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
 from tests.conftest import NO_BUS, make_env, until
@@ -124,6 +125,34 @@ async def test_the_first_frame_shows_the_selected_row_in_the_pane(home, monkeypa
     async with app.run_test(size=(160, 40)) as pilot:
         await until(pilot, lambda: bool(pane_at_first_rows), "the rows drawn")
         assert pane_at_first_rows[0].startswith("Key          h0.example")
+
+
+async def test_the_audit_arriving_after_the_first_frame_lays_nothing_out(home, monkeypatch):
+    """The audit follows the first frame: its badge is one line as wide as the summary whatever it
+    says, so showing it changes no size and must not lay the screen out again (a whole layout
+    and frame, just when a person's first key comes)."""
+    three_entries(home)
+    app = AuthApp(make_env(home))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await until(pilot, lambda: app.main.audited, "the audit after the rows")
+        await settle(pilot)
+        findings = app.main.findings
+        assert findings, "the three entries in plaintext files are findings"
+        layouts: list[str] = []
+        refresh = Widget.refresh
+
+        def noting(widget: Widget, *regions: Region, repaint: bool = True, layout: bool = False, **other: bool):
+            if layout:
+                layouts.append(type(widget).__name__)
+            return refresh(widget, *regions, repaint=repaint, layout=layout, **other)
+
+        monkeypatch.setattr(Widget, "refresh", noting)
+        app.main.set_findings([])  # as an audit that found nothing would arrive
+        badge = app.main.query_one("#badge", Static)
+        assert "nothing to report" in str(badge.render())
+        app.main.set_findings(findings)
+        assert "press a for details" in str(badge.render())
+        assert layouts == []
 
 
 @pytest.mark.parametrize(("size", "sideways"), [((160, 40), False), ((80, 24), True)])

@@ -182,4 +182,6 @@ class StoreSummary(Vertical):
         self.query_one("#stores-short", FoldedStores).show(inventory)
 
     def show_findings(self, findings: list[Finding]) -> None:
-        self.query_one("#badge", Static).update(badge_text(findings))
+        # The badge is one line as wide as the summary whatever it says: its text changes no
+        # size, so the screen is not laid out again (the audit arrives just after the first frame).
+        self.query_one("#badge", Static).update(badge_text(findings), layout=False)
