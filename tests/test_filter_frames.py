@@ -71,20 +71,23 @@ async def test_the_pane_holds_all_of_each_row_it_shows(tmp_path):
         assert len(seen) > 2  # rows of different heights were shown
 
 
-@pytest.mark.parametrize("size", [(160, 40), (120, 40)])
-async def test_opening_the_filter_leaves_the_pane_where_it_is(home, size):
-    """The box opens above the table, not above the pane: `/` lays out and draws the table
-    again (it moves down), not the pane beside it or under it."""
+@pytest.mark.parametrize("size", [(160, 40), (120, 40), (80, 24)])
+async def test_opening_the_filter_lays_nothing_out(home, size):
+    """The box stands above the table from the start: `/` moves the focus into it, and nothing
+    changes size — no layout, the table and the pane where they were (a box that opened made
+    the table smaller, and the whole table was drawn again)."""
     app = AuthApp(make_env(many_rows_home(home, 50)))
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         pane, table = app.main.detail, app.main.table
         before = (pane.region, table.region)
+        layouts = []
+        app.screen.screen_layout_refresh_signal.subscribe(app.screen, layouts.append, immediate=True)
         await pilot.press("slash")
         await settle(pilot)
         assert app.focused is not None and app.focused.id == "filter"
-        assert pane.region == before[0]
-        assert table.region.y > before[1].y  # the box took its place above the table
+        assert (pane.region, table.region) == before
+        assert not layouts, f"{len(layouts)} layouts for `/`"
 
 
 async def test_the_pane_follows_the_cursor_in_the_same_frame(home):

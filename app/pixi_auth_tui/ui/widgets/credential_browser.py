@@ -81,13 +81,12 @@ class CredentialBrowser(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
-            # The box opens above the table only: the pane beside or under it stays where it
-            # is, and is not drawn again for it.
+            # The filter box stands above the table from the start: `/` only moves the focus
+            # into it, so nothing changes size and nothing is laid out or drawn again but the
+            # box (a box that opened made the table smaller: the whole table was drawn again).
             with Vertical(id="rows"):
-                yield hidden(
-                    FilterBox(
-                        self._filter_changed, placeholder="filter: key, kind, store, username — Esc clears", id="filter"
-                    )
+                yield FilterBox(
+                    self._filter_changed, placeholder="/ filter: key, kind, store, username — Esc clears", id="filter"
                 )
                 table = CredentialTable(self.clock, self.last_result, self.show_detail, id="table")
                 names = [name.lower() for name in COLUMNS]
@@ -165,9 +164,7 @@ class CredentialBrowser(Vertical):
     # -- filter and sort -------------------------------------------------------------------
 
     def open_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.display = True
-        box.focus()
+        self.query_one("#filter", Input).focus()
 
     async def _filter_changed(self, needle: str) -> None:
         # No frame until the table, its scrollbar and the pane have asked for theirs: one
@@ -183,9 +180,8 @@ class CredentialBrowser(Vertical):
 
     def clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
-        if box.display:
+        if box.value or box.has_focus:
             box.value = ""
-            box.display = False
             self.table.focus()
             self.table.set_filter("")
             self._render_empty()
