@@ -5,13 +5,13 @@
 Cold start is whole-process and on a REAL pseudo-terminal: `python -m pixi_auth_tui` and a bare
 Textual app (an App with an empty DataTable) are started alternately on a pty of 160×48, and
 the bench reads what they draw. "Ready" is the moment the pty shows a row of the table (a key
-the bench stored); then the bench presses `/` and waits for the filter box to be drawn, so the
-table provably accepts a key. The bare app's column header is its ready mark and `/` adds a
-second column. Each figure is the median over paired runs, with the spread (min–max) of the
-per-pair gaps beside it. The gap is split into our first frame over the bare app's answer, the
-rows after it, and the answer to `/`; and each process's CPU time (user + system, from wait4,
-until the bench stops it right after the answer) is printed too: the machine's other load
-moves it far less than wall time.
+the bench stored); then the bench presses `/` and waits for the filter box to show that it has
+the focus (its placeholder tells how to leave it), so the app provably takes a key. The bare
+app's column header is its ready mark and `/` adds a second column. Each figure is the median
+over paired runs, with the spread (min–max) of the per-pair gaps beside it. The gap is split
+into our first frame over the bare app's answer, the rows after it, and the answer to `/`; and
+each process's CPU time (user + system, from wait4, until the bench stops it right after the
+answer) is printed too: the machine's other load moves it far less than wall time.
 
 With a keychain, a private gnome-keyring (own D-Bus session, never yours) holds the items, and
 the keychain floor — a fresh process doing one SearchItems and one batched GetSecrets, timed
@@ -59,7 +59,7 @@ sys.path.insert(0, str(ROOT))
 
 SIZE = (160, 48)
 APP_ROW = re.compile(rb"(?:auth|host|net|kc)\d+\.example\.(?:org|com|net|io)")
-APP_KEY_ANSWER = b"kind, store, username"  # the filter box's placeholder, drawn once `/` is taken
+APP_KEY_ANSWER = b"Esc clears"  # the focused filter box's placeholder (FilterBox.TYPING), drawn once `/` is taken
 BARE_ROW = b"BARE-READY"
 BARE_KEY_ANSWER = b"KEY-ACCEPTED"
 FIRST_FRAME = b"pixi-auth-tui"  # the header's title: the first frame of our app
@@ -363,7 +363,7 @@ def bench_start(repeats: int, files: int) -> None:
     print(f"  gap (pairwise)                     : {spread(gaps)}   {verdict(statistics.median(gaps), 0.100)}")
     print(f"    of it: our first frame over bare  : {spread(first)}  (imports, our screen)")
     print(f"    then: first frame to rows on pty  : {spread(rows)}  (reading the stores, the rows)")
-    print(f"    then: rows to the answer to `/`   : {spread(answer)}  (filter box shown, focus moved)")
+    print(f"    then: rows to the answer to `/`   : {spread(answer)}  (the focus in the filter box)")
     cpu_gaps = [a - b for a, b in zip(cpu_app, cpu_bare, strict=True)]
     print(f"  CPU time of the process, bare      : {spread(cpu_bare)}  (user + system, until stopped)")
     print(f"  CPU time of the process, ours      : {spread(cpu_app)}")
@@ -691,7 +691,7 @@ KEYS = {  # key → what it opens, and the floor app's equivalent
     "a": ("audit screen (the findings loaded)", "table screen"),
     "w": ("workspace screen (pixi.toml with two channels)", "table screen"),
     "?": ("help", "3-input dialog"),
-    "/": ("filter box above the table", "an input above the table"),
+    "/": ("the focus into the filter box above the table", "the focus into an input above the table"),
     "s": ("status screen (each host's verdict)", "table screen"),
     "down": ("the next row, and its detail pane", "the next row"),
 }
@@ -707,9 +707,10 @@ def child_keys_floor(home: Path, n_controls: str = "add", boxed: bool = True) ->
     open a dialog with the controls our add and edit forms show (labelled inputs, Selects,
     buttons; an edit of a user name and password), ? a dialog of a title, three inputs and two
     buttons ("small"; n too with `n_controls="small"`), a, w and s a screen of a 12-row table,
-    a text pane and a footer (what the audit, workspace and status screens show), / an input that
-    appears above the table and takes the focus (Escape hides it), as our filter box does, and
-    the down arrow moves the table's cursor.
+    a text pane and a footer (what the audit, workspace and status screens show), / the focus
+    moved into a one-line input standing above the table (Escape moves it back), as our filter
+    box takes it, and the down arrow moves the table's cursor. (Before 2026-12-08's third
+    session the floor's input, as ours, appeared on `/`.)
 
     A dialog is a bordered box centred over the dimmed table, as ours are (Textual's own modal
     example looks the same); `boxed=False` lets it fill the screen instead, which hides the
@@ -805,7 +806,7 @@ def child_keys_floor(home: Path, n_controls: str = "add", boxed: bool = True) ->
             ("slash", "filter(True)", "Filter"),
             ("escape", "filter(False)", "Clear"),
         ]
-        CSS = "#filter { display: none; }"
+        CSS = "#filter { height: 1; border: none; }"
 
         def compose(self) -> ComposeResult:
             yield Input(placeholder="filter", id="filter")
@@ -824,10 +825,8 @@ def child_keys_floor(home: Path, n_controls: str = "add", boxed: bool = True) ->
         def action_report(self) -> None:
             self.push_screen(Report())
 
-        def action_filter(self, shown: bool) -> None:
-            box = self.query_one("#filter", Input)
-            box.display = shown
-            (box if shown else self.query_one(LineTable)).focus()
+        def action_filter(self, typing: bool) -> None:
+            (self.query_one("#filter", Input) if typing else self.query_one(LineTable)).focus()
 
     Floor().run()
 

@@ -12,6 +12,7 @@ import pytest
 from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.keys_line import KeysLine, ShownKey
 from pixi_auth_tui.ui.widgets import store_reader
+from pixi_auth_tui.ui.widgets.credential_browser import FilterBox
 from pixi_auth_tui.ui.widgets.credential_table import CredentialTable
 from textual import events
 from textual.app import App, ComposeResult
@@ -56,6 +57,7 @@ async def test_filter_box_and_footer_across_focus_changes(home):
         await pilot.press("slash")
         await settle(pilot)
         assert box.display and screen.focused is box
+        assert box.placeholder == FilterBox.TYPING  # what the pty shows: in, and how to get out
         # Typing goes to the box: Textual shows only the keys it does not take.
         await until(pilot, lambda: described(footer_keys(app)) == ["Filter", "palette"], "the box's keys")
 
@@ -65,6 +67,7 @@ async def test_filter_box_and_footer_across_focus_changes(home):
         await pilot.press("escape")
         await settle(pilot)
         assert box.value == "" and isinstance(screen.focused, CredentialTable)
+        assert box.placeholder == FilterBox.WAITING
         assert len(screen.table.shown_rows) == 2
         await until(pilot, lambda: described(footer_keys(app)) == MAIN_KEYS, "the table's keys again")
 

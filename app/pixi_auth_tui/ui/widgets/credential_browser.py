@@ -37,9 +37,19 @@ class FilterBox(PlainInput):
     screen for its frame, so the typed letter and the rows it leaves are drawn together (a
     handler further up would run after that request, and the rows would come a frame later)."""
 
+    # What the empty box says: how to get in, and, once in, how to get out.
+    WAITING = "/ filter: key, kind, store, username"
+    TYPING = "filter: key, kind, store, username — Enter keeps it, Esc clears"
+
     def __init__(self, on_change: Callable[[str], Awaitable[None]], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        super().__init__(placeholder=self.WAITING, **kwargs)
         self.on_change = on_change
+
+    def on_focus(self) -> None:
+        self.placeholder = self.TYPING
+
+    def on_blur(self) -> None:
+        self.placeholder = self.WAITING
 
     @property
     def content_width(self) -> int:
@@ -85,9 +95,7 @@ class CredentialBrowser(Vertical):
             # into it, so nothing changes size and nothing is laid out or drawn again but the
             # box (a box that opened made the table smaller: the whole table was drawn again).
             with Vertical(id="rows"):
-                yield FilterBox(
-                    self._filter_changed, placeholder="/ filter: key, kind, store, username — Esc clears", id="filter"
-                )
+                yield FilterBox(self._filter_changed, id="filter")
                 table = CredentialTable(self.clock, self.last_result, self.show_detail, id="table")
                 names = [name.lower() for name in COLUMNS]
                 remembered, reverse = (self.sort[0] or "").lower(), self.sort[1]
