@@ -11,7 +11,7 @@ import threading
 
 import pytest
 from pixi_auth_tui.audit.findings import run_audit
-from pixi_auth_tui.core.model import BearerToken, OAuth, expires_at
+from pixi_auth_tui.core.model import BearerToken, OAuth, credential_to_json, expires_at
 from pixi_auth_tui.engine.inventory import load_inventory
 from pixi_auth_tui.probe.state import ProbeState
 from pixi_auth_tui.stores.base import StoreState
@@ -104,7 +104,7 @@ def test_odd_expiry_times_are_audited_and_shown_without_crashing(home):
     entries = {
         "ms.example": {"BearerToken": jwt('{"exp": 1000000000000}')},
         "inf.example": {"BearerToken": jwt('{"exp": Infinity}')},
-        "far.example": {"OAuth": json.loads(json.dumps(oauth.__dict__))},
+        "far.example": {"OAuth": credential_to_json(oauth)["OAuth"]},
     }
     path.write_text(json.dumps(entries))
     path.chmod(0o600)

@@ -213,7 +213,7 @@ def test_rows_are_built_as_the_plain_version_builds_them(specs):
     }
     built = build_rows(stores, snapshots)
     assert built == reference_rows(stores, snapshots)
-    assert [vars(row) for row in built] == [vars(row) for row in reference_rows(stores, snapshots)]
+    assert [row._asdict() for row in built] == [row._asdict() for row in reference_rows(stores, snapshots)]
 
 
 @settings(max_examples=200, deadline=None)
@@ -232,7 +232,7 @@ def test_resolve_reads_the_same_from_the_rows_of_its_keys_alone(specs, url):
     keys = candidate_keys(url)
     full, few = inventory_from_snapshots(stores, snapshots, None), inventory_from_snapshots(stores, snapshots, keys)
     assert few.rows == [row for row in full.rows if row.key in keys]
-    assert vars(resolve(few, url)) == vars(resolve(full, url))
+    assert resolve(few, url)._asdict() == resolve(full, url)._asdict()
 
 
 def inventory_from_snapshots(stores, snapshots, keys):

@@ -2,7 +2,6 @@
 as the judge of whether pixi would authenticate."""
 
 import json
-from dataclasses import replace
 
 import pytest
 import secretstorage
@@ -231,7 +230,7 @@ def test_the_ui_lists_the_keychain_ahead_and_a_write_drops_that_listing(keychain
     assert {e.key for e in store.load().entries} == {"a.example", "b.example"}
     assert store.read_ahead_times is None
     # A keychain the environment names (the demo's, a test's) is left as it is.
-    named = replace(env, keychain=MemoryKeychainStore([]))
+    named = env._replace(keychain=MemoryKeychainStore([]))
     assert KeychainAhead(named).environment() is named
 
 
@@ -258,9 +257,9 @@ def test_resolve_reads_only_the_items_of_the_keys_a_url_can_match(home, keychain
         assert described(few.rows) == described(r for r in whole.rows if r.key in keys)
         chosen, expected = few.resolve(url), whole.resolve(url)
         assert described([chosen.row] if chosen.row else []) == described([expected.row] if expected.row else [])
-        assert vars(chosen.request) == vars(expected.request) and chosen.candidates == expected.candidates
+        assert chosen.request == expected.request and chosen.candidates == expected.candidates
 
 
 def described(rows):
     """Rows as what they say (two loads make store objects of their own)."""
-    return sorted(((r.key, r.store.id, r.status, r.reason, r.shadowed_by, vars(r.entry)) for r in rows), key=repr)
+    return sorted(((r.key, r.store.id, r.status, r.reason, r.shadowed_by, r.entry._asdict()) for r in rows), key=repr)

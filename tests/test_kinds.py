@@ -4,7 +4,7 @@ options, masking, the request `resolve` prints and the request `test` sends; and
 
 import ast
 import base64
-import dataclasses
+import inspect
 import io
 import json
 from pathlib import Path
@@ -73,7 +73,7 @@ def test_every_credential_class_has_exactly_one_kind():
     assert sorted(c.kind for c in EXAMPLES) == sorted(KINDS)  # the walk below sees every kind
     for name, spec in KINDS.items():
         assert spec.cls.kind == name and KIND_LABELS[name] == spec.label
-        fields = spec.cls.__dataclass_fields__
+        fields = list(inspect.signature(spec.cls).parameters)  # in declaration order
         assert {f.name for f in spec.fields} <= set(fields)
         assert set(spec.secrets) <= set(fields) and spec.secret in (*spec.secrets, None)
         assert spec.identity in (*fields, None) and spec.identity not in spec.secrets
@@ -90,7 +90,8 @@ def test_every_credential_class_has_exactly_one_kind():
 def test_every_kind_is_masked_resolved_and_tested_the_same_way(cred):
     """Walk every kind: label, fields, masking, the request `resolve` prints, the request `test`
     sends and the default probe URL all come from its one KindSpec, and agree."""
-    cred = dataclasses.replace(cred)  # made in this test: its secrets registered with its redactor
+    # made anew in this test: its secrets registered with its redactor
+    cred = type(cred)(**{name: getattr(cred, name) for name in cred.__slots__})
     spec = KINDS[cred.kind]
     secrets = all_secrets(cred)
     assert (secret_of(cred) is None) == (spec.secret is None)
@@ -411,7 +412,7 @@ async def test_a_secret_listed_by_name_only_is_read_when_revealed_or_copied(home
     from tests.test_ui import detail, select_row
 
     keychain, native = fake_mac_keychain({"mac.example": '{"BearerToken":"mac-secret-token-0001"}'})
-    app = AuthApp(dataclasses.replace(make_env(home), keychain=keychain))
+    app = AuthApp(make_env(home)._replace(keychain=keychain))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         select_row(app, "mac.example", "keychain")
@@ -450,7 +451,7 @@ async def test_the_ui_test_reads_a_secret_listed_by_name_only(home):
     from tests.test_ui import select_row
 
     keychain, native = fake_mac_keychain({"127.0.0.1": '{"BearerToken":"mac-secret-token-0003"}'})
-    app = AuthApp(dataclasses.replace(make_env(home), keychain=keychain))
+    app = AuthApp(make_env(home)._replace(keychain=keychain))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         select_row(app, "127.0.0.1", "keychain")

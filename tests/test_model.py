@@ -1,11 +1,13 @@
 import json
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pixi_auth_tui.core.model import (
     BasicHTTP,
     BearerToken,
     CondaToken,
+    NotRead,
     OAuth,
     S3Credentials,
     Unrecognised,
@@ -36,6 +38,31 @@ def test_every_kind_round_trips(cred):
     assert parse_credential(credential_to_json(cred)) == cred
     assert loads_credential(dumps_credential(cred)) == cred
     assert rattler_accepts(cred)
+
+
+def test_a_credential_equals_only_one_of_its_own_kind_with_the_same_values():
+    token = "same-token-0123456789"
+    assert BearerToken(token) == BearerToken(token) and hash(BearerToken(token)) == hash(BearerToken(token))
+    assert BearerToken(token) != CondaToken(token) and CondaToken(token) != BearerToken(token)
+    assert len({BearerToken(token), CondaToken(token), BearerToken(token)}) == 2
+    assert BasicHTTP("u", "pw-0123456789") != BasicHTTP("u", "pw-0123456789", misspelled=True)
+    assert Unrecognised({"A": token}, "why") != Unrecognised({"A": token}, "another reason")
+    assert NotRead() == NotRead() and NotRead() and hash(NotRead()) == hash(NotRead())
+    assert BearerToken(token) != (token,) and NotRead() != ()  # a record of its kind, not a tuple
+
+
+@given(credentials)
+def test_a_credential_cannot_be_changed_after_its_secrets_were_registered(cred):
+    for name in ("token", "password", "secret_access_key", "access_token", "misspelled"):
+        if hasattr(cred, name):
+            with pytest.raises(AttributeError):
+                setattr(cred, name, "another-secret-0123")
+            with pytest.raises(AttributeError):
+                delattr(cred, name)
+    with pytest.raises(AttributeError):
+        cred.extra = "another-secret-0123"  # type: ignore[attr-defined]
+    with pytest.raises(AttributeError):
+        NotRead().token = "another-secret-0123"  # type: ignore[attr-defined]
 
 
 def test_serialised_form_is_rattlers_bytes():

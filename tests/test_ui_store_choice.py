@@ -34,7 +34,6 @@ async def test_a_secret_the_windows_keychain_refuses_goes_where_pixi_auth_login_
     """As `set` does (one write_choice): the keychain `pixi auth login` would choose refuses a
     blob over its size limit, so the form offers credentials.json, says PLAIN TEXT, and writes
     only when Save is pressed again. Windows' credential API is FAKED (Windows cannot run here)."""
-    import dataclasses
     import json
 
     from pixi_auth_tui.stores.windows import CredApiKeychain, WindowsCredentialStore
@@ -43,7 +42,7 @@ async def test_a_secret_the_windows_keychain_refuses_goes_where_pixi_auth_login_
     from tests.test_platform_keychains import FakeCredApi
 
     api = FakeCredApi()
-    app = AuthApp(dataclasses.replace(make_env(home), keychain=WindowsCredentialStore(CredApiKeychain(api))))
+    app = AuthApp(make_env(home)._replace(keychain=WindowsCredentialStore(CredApiKeychain(api))))
     async with app.run_test(size=(120, 50)) as pilot:
         await settle(pilot)
         await pilot.press("n")

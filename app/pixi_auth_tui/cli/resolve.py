@@ -48,7 +48,7 @@ def cmd_resolve(inv: Inventory, args: argparse.Namespace, out: TextIO) -> int:
                 "url": res.url,
                 "candidates": res.candidates,
                 "match": row_json(res.row) if res.row else None,
-                "request": vars(res.request) if res.request else None,
+                "request": res.request._asdict() if res.request else None,
                 "blocked": res.blocked,
                 "url_credentials": res.userinfo is not None,
                 "note": order_note(inv, res.row.store.id) if res.row else None,

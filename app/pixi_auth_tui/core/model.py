@@ -12,8 +12,7 @@ import binascii
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import Any, NamedTuple, TypeGuard
+from typing import Any, ClassVar, NamedTuple, TypeGuard
 
 from pixi_auth_tui.core.redact import REDACTOR
 
@@ -23,11 +22,34 @@ MISSPELLED_BASIC = "BasicHttp"
 
 # Every credential registers its secrets with the redactor when it is created, so no output
 # of this process can carry them; and none shows a secret in repr/str (Textual builds worker
-# descriptions, and Python tracebacks their messages, from repr).
+# descriptions, and Python tracebacks their messages, from repr). Each is immutable: a secret
+# registered at creation is the one it keeps (assignment raises).
 
 
 class _Secretive:
-    kind = ""
+    """What every credential kind shares: value equality and hashing within its own kind
+    (BearerToken("x") != CondaToken("x")), immutability, and a repr that shows no secret.
+    Each kind's fields are its `__slots__`; its `__init__` takes them in rattler's order."""
+
+    __slots__ = ()
+    kind: ClassVar[str] = ""
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._values() == other._values()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"a {self.kind} cannot be changed (its secrets were registered when it was made)")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"a {self.kind} cannot be changed (its secrets were registered when it was made)")
 
     def __repr__(self) -> str:
         return f"<{self.kind} {public_identity(self)!r}>"  # type: ignore[arg-type]
@@ -35,59 +57,71 @@ class _Secretive:
     __str__ = __repr__
 
 
-@dataclass(frozen=True, repr=False)
+# (__init__ sets each slot through object.__setattr__: this class's own refuses every assignment)
+_set = object.__setattr__
+
+
 class BearerToken(_Secretive):
     """A token (rattler's `BearerToken`), sent as `Authorization: Bearer <token>`."""
 
+    __slots__ = ("token",)
     token: str
     kind = "BearerToken"
 
-    def __post_init__(self) -> None:
-        REDACTOR.add(self.token)
+    def __init__(self, token: str) -> None:
+        _set(self, "token", token)
+        REDACTOR.add(token)
 
 
-@dataclass(frozen=True, repr=False)
 class CondaToken(_Secretive):
     """A conda token (rattler's `CondaToken`), sent in the URL's path: `/t/<token>/`."""
 
+    __slots__ = ("token",)
     token: str
     kind = "CondaToken"
 
-    def __post_init__(self) -> None:
-        REDACTOR.add(self.token, path_encoded(self.token))  # as typed, and as a URL carries it
+    def __init__(self, token: str) -> None:
+        _set(self, "token", token)
+        REDACTOR.add(token, path_encoded(token))  # as typed, and as a URL carries it
 
 
-@dataclass(frozen=True, repr=False)
 class BasicHTTP(_Secretive):
     """A user name and password (rattler's `BasicHTTP`), sent as HTTP Basic authentication."""
 
+    __slots__ = ("misspelled", "password", "username")
     username: str
     password: str
     # True when read from a `BasicHttp` entry: shown, but rattler cannot read it.
-    misspelled: bool = False
+    misspelled: bool
     kind = "BasicHTTP"
 
-    def __post_init__(self) -> None:
-        REDACTOR.add_basic(self.username, self.password)
+    def __init__(self, username: str, password: str, misspelled: bool = False) -> None:
+        _set(self, "username", username)
+        _set(self, "password", password)
+        _set(self, "misspelled", misspelled)
+        REDACTOR.add_basic(username, password)
 
 
-@dataclass(frozen=True, repr=False)
 class S3Credentials(_Secretive):
     """Keys for s3:// channels (rattler's `S3Credentials`)."""
 
+    __slots__ = ("access_key_id", "secret_access_key", "session_token")
     access_key_id: str
     secret_access_key: str
-    session_token: str | None = None
+    session_token: str | None
     kind = "S3Credentials"
 
-    def __post_init__(self) -> None:
-        REDACTOR.add(self.secret_access_key, self.session_token)
+    def __init__(self, access_key_id: str, secret_access_key: str, session_token: str | None = None) -> None:
+        _set(self, "access_key_id", access_key_id)
+        _set(self, "secret_access_key", secret_access_key)
+        _set(self, "session_token", session_token)
+        REDACTOR.add(secret_access_key, session_token)
 
 
-@dataclass(frozen=True, repr=False)
 class OAuth(_Secretive):
     """An OAuth/OIDC access token and what refreshing it takes (rattler's `OAuth`)."""
 
+    __slots__ = ("access_token", "client_id", "expires_at", "refresh_token", "revocation_endpoint", "token_endpoint")
     access_token: str
     refresh_token: str | None
     expires_at: int | None
@@ -96,11 +130,24 @@ class OAuth(_Secretive):
     client_id: str
     kind = "OAuth"
 
-    def __post_init__(self) -> None:
-        REDACTOR.add(self.access_token, self.refresh_token)
+    def __init__(
+        self,
+        access_token: str,
+        refresh_token: str | None,
+        expires_at: int | None,
+        token_endpoint: str,
+        revocation_endpoint: str | None,
+        client_id: str,
+    ) -> None:
+        _set(self, "access_token", access_token)
+        _set(self, "refresh_token", refresh_token)
+        _set(self, "expires_at", expires_at)
+        _set(self, "token_endpoint", token_endpoint)
+        _set(self, "revocation_endpoint", revocation_endpoint)
+        _set(self, "client_id", client_id)
+        REDACTOR.add(access_token, refresh_token)
 
 
-@dataclass(frozen=True, repr=False)
 class Unrecognised(_Secretive):
     """Any JSON value rattler does not accept; kept untouched, never rewritten.
 
@@ -108,12 +155,15 @@ class Unrecognised(_Secretive):
     all are registered with the redactor, and none is ever shown.
     """
 
+    __slots__ = ("raw", "reason")
     raw: Any
     reason: str
     kind = "Unrecognised"
 
-    def __post_init__(self) -> None:
-        REDACTOR.add(*_strings_in(self.raw))
+    def __init__(self, raw: Any, reason: str) -> None:
+        _set(self, "raw", raw)
+        _set(self, "reason", reason)
+        REDACTOR.add(*_strings_in(raw))
 
 
 # Fields rattler's kinds hold that are not secret (names, endpoints): never treated as secrets.
@@ -132,12 +182,17 @@ def _strings_in(value: Any, depth: int = 0) -> list[str]:
     return []
 
 
-@dataclass(frozen=True)
-class NotRead:
+class NotRead(_Secretive):
     """A keychain item listed by name whose secret was not read: on macOS a read may
     show a permission prompt, so secrets are read on demand only (Store.read_secret)."""
 
+    __slots__ = ()
     kind = "NotRead"
+
+    def __repr__(self) -> str:
+        return "NotRead()"
+
+    __str__ = __repr__
 
 
 Credential = BearerToken | CondaToken | BasicHTTP | S3Credentials | OAuth | Unrecognised | NotRead
@@ -147,7 +202,7 @@ Credential = BearerToken | CondaToken | BasicHTTP | S3Credentials | OAuth | Unre
 
 
 class FieldSpec(NamedTuple):
-    """A value a person types: the dataclass attribute, the form's field id and the CLI's name."""
+    """A value a person types: the credential's attribute, the form's field id and the CLI's name."""
 
     name: str
     label: str
@@ -451,7 +506,7 @@ def is_misspelled(cred: Credential) -> bool:
 
 def respelled(cred: Credential) -> Credential:
     """The same credential in rattler's own spelling (what a repair writes)."""
-    return replace(cred, misspelled=False) if isinstance(cred, BasicHTTP) else cred
+    return BasicHTTP(cred.username, cred.password) if isinstance(cred, BasicHTTP) else cred
 
 
 def reading_problem(cred: Credential) -> str | None:

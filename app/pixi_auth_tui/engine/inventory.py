@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
 import sys
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import NamedTuple
@@ -64,8 +62,7 @@ class Status(StrEnum):
 WINNING = frozenset({Status.ACTIVE, Status.BLOCKING})
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """An entry in the inventory: its store, and whether pixi uses it (its status, and why)."""
 
     entry: Entry
@@ -99,8 +96,7 @@ def make_keychain_store(environment: Environment) -> Store:
     )
 
 
-@dataclass
-class StoreSet:
+class StoreSet(NamedTuple):
     """The stores pixi consults, in its order, and how its override file was found."""
 
     stores: list[Store]
@@ -183,40 +179,55 @@ def _order_note(inventory: Inventory, store_id: str) -> str | None:
     return None
 
 
-@dataclass
 class Inventory:
     """Every store as read once, and a row per entry, in pixi's lookup order."""
 
-    stores: list[Store]
-    snapshots: dict[str, Snapshot]
-    rows: list[Row]
-    override: OverrideLookup = field(default_factory=OverrideLookup)
-    # Set when rattler cannot even build its credential store: then it sends nothing.
-    blocked: str | None = None
-    # The environment variables the inventory was read with (CA bundles, proxies, state dir).
-    env: dict[str, str] = field(default_factory=dict)
-    # What the files looked like just before they were read (see file_signature).
-    files: dict[str, tuple[int, int, int] | None] = field(default_factory=dict)
-    # Set when `rows` hold only these keys' rows (every store still read whole): `resolve`'s.
-    keys: frozenset[str] | None = None
+    __slots__ = ("_index", "blocked", "env", "files", "keys", "override", "rows", "snapshots", "stores")
+
+    def __init__(
+        self,
+        stores: list[Store],
+        snapshots: dict[str, Snapshot],
+        rows: list[Row],
+        override: OverrideLookup | None = None,
+        # Set when rattler cannot even build its credential store: then it sends nothing.
+        blocked: str | None = None,
+        # The environment variables the inventory was read with (CA bundles, proxies, state dir).
+        env: dict[str, str] | None = None,
+        # What the files looked like just before they were read (see file_signature).
+        files: dict[str, tuple[int, int, int] | None] | None = None,
+        # Set when `rows` hold only these keys' rows (every store still read whole): `resolve`'s.
+        keys: frozenset[str] | None = None,
+    ) -> None:
+        self.stores = stores
+        self.snapshots = snapshots
+        self.rows = rows
+        self.override = OverrideLookup() if override is None else override
+        self.blocked = blocked
+        self.env: dict[str, str] = {} if env is None else env
+        self.files: dict[str, tuple[int, int, int] | None] = {} if files is None else files
+        self.keys = keys
+        self._index: dict[str, list[Row]] | None = None
 
     def store(self, store_id: str) -> Store | None:
         return next((s for s in self.stores if s.id == store_id), None)
 
-    @functools.cached_property
     def _rows_by_key(self) -> dict[str, list[Row]]:
-        # rows never change after the inventory is built: one index, not a scan per question
-        index: dict[str, list[Row]] = {}
-        for row in self.rows:
-            index.setdefault(row.key, []).append(row)
+        # rows never change after the inventory is built: one index, built on first use, not a
+        # scan per question
+        index = self._index
+        if index is None:
+            index = self._index = {}
+            for row in self.rows:
+                index.setdefault(row.key, []).append(row)
         return index
 
     def rows_for(self, key: str) -> list[Row]:
-        return list(self._rows_by_key.get(key, ()))
+        return list(self._rows_by_key().get(key, ()))
 
     def active_row(self, key: str) -> Row | None:
         """The entry `key`'s lookup ends at (ACTIVE, or BLOCKING: matched, but nothing is sent)."""
-        return next((r for r in self._rows_by_key.get(key, ()) if r.status in WINNING), None)
+        return next((r for r in self._rows_by_key().get(key, ()) if r.status in WINNING), None)
 
     def default_write_store(self) -> Store:
         """Where a new credential goes when nobody chose: where `pixi auth login` would put it."""
@@ -278,21 +289,6 @@ def _never_used(key: str) -> str | None:
     return None if problem is None else f"pixi never uses this entry: rattler can never match the key (it {problem})"
 
 
-_ROW_DEFAULTS = {name: value.default for name, value in Row.__dataclass_fields__.items()}
-_new = object.__new__
-
-
-def make_row(entry: Entry, store: Store, status: Status, reason: str, shadowed_by: str | None = None) -> Row:
-    """`Row(entry, store, status, reason, shadowed_by)` without the frozen dataclass's
-    `__init__` (an object.__setattr__ per field): one per entry, 100,000 in a large inventory."""
-    row = _new(Row)
-    fields = row.__dict__
-    fields.update(_ROW_DEFAULTS)
-    fields["entry"], fields["store"], fields["status"], fields["reason"] = entry, store, status, reason
-    fields["shadowed_by"] = shadowed_by
-    return row
-
-
 USED = "pixi uses this entry"
 SENDS_NOTHING = "pixi matches this entry but sends nothing: "
 PYPI_USED = "uv sends this for PyPI indexes when rattler has no credential for the host (conda channels never use it)"
@@ -341,19 +337,19 @@ def build_rows(
                     unmatched[key] = _never_used(key)
                 reason = unmatched[key]
             if reason is not None:
-                append(make_row(entry, store, Status.IGNORED, reason))
+                append(Row(entry, store, Status.IGNORED, reason))
             elif key in winner:
                 by = winner[key]
                 why = shadowed.get(by.name) or shadowed.setdefault(by.name, f"shadowed by {by.name}")
-                append(make_row(entry, store, Status.SHADOWED, why, by.id))
+                append(Row(entry, store, Status.SHADOWED, why, by.id))
             else:
                 winner[key] = store
                 if type(entry.credential) is OAuth:
                     append(_oauth_row(entry, store, now))
                 elif not plain and fails_every_request(key, entry.credential):
-                    append(make_row(entry, store, Status.BLOCKING, SENDS_NOTHING + NOT_S3))
+                    append(Row(entry, store, Status.BLOCKING, SENDS_NOTHING + NOT_S3))
                 else:
-                    append(make_row(entry, store, Status.ACTIVE, USED))
+                    append(Row(entry, store, Status.ACTIVE, USED))
     if keychain_counts:  # (only a keychain item's row can fall through, when there is one)
         return [_with_fallthrough(row, winner) if row.store.id == KEYCHAIN else row for row in rows]
     return rows
@@ -369,9 +365,9 @@ def _oauth_row(entry: Entry, store: Store, now: float) -> Row:
     """The winning row of an OAuth entry: BLOCKING when rattler can send nothing for it."""
     blocks = oauth_sends_nothing(entry.credential, now)
     if blocks is not None:
-        return make_row(entry, store, Status.BLOCKING, SENDS_NOTHING + blocks)
+        return Row(entry, store, Status.BLOCKING, SENDS_NOTHING + blocks)
     first = oauth_refresh_first(entry.credential, now)
-    return make_row(entry, store, Status.ACTIVE, f"{USED}; {first}" if first else USED)
+    return Row(entry, store, Status.ACTIVE, f"{USED}; {first}" if first else USED)
 
 
 def _skipped_keychain_item(row: Row) -> bool:
@@ -400,7 +396,7 @@ def pypi_rows(store: Store, snapshot: Snapshot, entries: list[Entry], rattler: l
     for entry in entries:
         verdict = store.chain_verdict(entry)
         if snapshot.state in BAD_FILE_STATES:
-            rows.append(make_row(entry, store, Status.IGNORED, f"uv cannot read this store: {snapshot.message}"))
+            rows.append(Row(entry, store, Status.IGNORED, f"uv cannot read this store: {snapshot.message}"))
             continue
         if verdict is None and entry.note is None:
             verdict = ("active", PYPI_USED, None)
@@ -411,13 +407,13 @@ def pypi_rows(store: Store, snapshot: Snapshot, entries: list[Entry], rattler: l
             winner = next((active[key] for key in candidate_keys(url) if key in active), None)
             if winner is not None and winner.status is Status.ACTIVE:  # (a blocking one sends nothing)
                 why = f"rattler's {winner.key} in {winner.store.name} goes first for {url} (pixi's layer; uv keeps it)"
-                rows.append(make_row(entry, store, Status.SHADOWED, why, winner.store.id))
+                rows.append(Row(entry, store, Status.SHADOWED, why, winner.store.id))
                 continue
         if verdict is not None:
             status, why, by = verdict
-            rows.append(make_row(entry, store, Status(status), why, store.id if by else None))
+            rows.append(Row(entry, store, Status(status), why, store.id if by else None))
         else:
-            rows.append(make_row(entry, store, Status.IGNORED, entry.note or ""))
+            rows.append(Row(entry, store, Status.IGNORED, entry.note or ""))
     return rows
 
 
@@ -467,8 +463,15 @@ def offering_uv_store(inventory: Inventory, environment: Environment) -> Invento
         return inventory
     path = uv_store.credentials_path(environment.env, environment.home)
     store = UvCredentialsStore(path, [], environment.env, environment.home)
-    return replace(
-        inventory, stores=[*inventory.stores, store], snapshots={**inventory.snapshots, store.id: store.load()}
+    return Inventory(
+        [*inventory.stores, store],
+        {**inventory.snapshots, store.id: store.load()},
+        inventory.rows,
+        inventory.override,
+        inventory.blocked,
+        inventory.env,
+        inventory.files,
+        inventory.keys,
     )
 
 
@@ -571,8 +574,7 @@ def inventory_from(
 # -- resolving a URL ---------------------------------------------------------------
 
 
-@dataclass
-class PreparedRequest:
+class PreparedRequest(NamedTuple):
     """The request rattler would send, with every secret masked."""
 
     method: str
@@ -588,8 +590,7 @@ class PreparedRequest:
     withheld: bool = False
 
 
-@dataclass
-class Resolution:
+class Resolution(NamedTuple):
     """What rattler does for a URL: the keys it tries, the entry it matches, the request it sends."""
 
     url: str

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import Literal, NamedTuple
@@ -15,7 +14,7 @@ from typing import Literal, NamedTuple
 from pixi_auth_tui.core.hostkeys import candidate_keys
 from pixi_auth_tui.core.model import KINDS, Credential, dumps_credential, is_readable, masked_secret, rattler_accepts
 from pixi_auth_tui.engine.inventory import CONDA_CHAIN, WINNING, Inventory, Row, build_rows, first_active
-from pixi_auth_tui.stores.base import NO_ENTRY, Ability, ConflictError, Store, StoreError
+from pixi_auth_tui.stores.base import NO_ENTRY, Ability, ConflictError, Snapshot, Store, StoreError
 
 
 class NotGiven(Enum):
@@ -118,7 +117,7 @@ def save_credential(
     """
     existing = [e for e in inventory.snapshots[store.id].entries if e.key == key]
     if not isinstance(seen, NotGiven) and seen is not None:
-        existing = [replace(existing[0], credential=seen)] if existing else []
+        existing = [existing[0]._replace(credential=seen)] if existing else []
     # A secret listed by name only (macOS) is not read just to compare: the rotation is written.
     if store.chain != CONDA_CHAIN:  # uv's stores keep one entry per user name under a key
         wanted = dumps_credential(credential)
@@ -155,7 +154,7 @@ def with_secret(row: Row) -> Row:
     if is_readable(cred) or Ability.READ_ON_DEMAND not in row.store.abilities:
         return row
     read = row.store.read_secret(row.key)
-    return row if read is None else replace(row, entry=replace(row.entry, credential=read))
+    return row if read is None else row._replace(entry=row.entry._replace(credential=read))
 
 
 def lookup_chain(key: str) -> list[str]:
@@ -181,7 +180,16 @@ def successor_after_delete(inventory: Inventory, row: Row) -> Row | None:
     """
     snapshot = inventory.snapshots[row.store.id]
     without = dict(inventory.snapshots)
-    without[row.store.id] = replace(snapshot, entries=[e for e in snapshot.entries if e is not row.entry])
+    entries = [e for e in snapshot.entries if e is not row.entry]
+    without[row.store.id] = Snapshot(
+        snapshot.store_id,
+        snapshot.state,
+        snapshot.message,
+        entries,
+        snapshot.version,
+        snapshot.problems,
+        snapshot.diagnosis,
+    )
     rows = build_rows(inventory.stores, without)
     return first_active(rows, lookup_chain(row.key))
 

@@ -17,7 +17,6 @@ this module returns, and everything that blocks runs in their worker threads.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import html
 import threading
 import time
@@ -784,7 +783,7 @@ def refresh_before_use(inventory: Inventory, row: Row) -> tuple[Row, str | None]
         outcome = refresh_row(inventory, row)
     except (OAuthFailure, StoreError) as failure:
         return row, f"{before}: the refresh failed: {failure}; the entry was left untouched"
-    fresh = dataclasses.replace(row, entry=dataclasses.replace(row.entry, credential=outcome.credential))
+    fresh = row._replace(entry=row.entry._replace(credential=outcome.credential))
     return fresh, f"{before}: {outcome.message}"
 
 

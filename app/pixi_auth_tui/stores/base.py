@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Collection
-from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from pixi_auth_tui.core.model import Credential
 
@@ -22,8 +21,7 @@ class StoreState(StrEnum):
     ERROR = "error"  # unreadable (permissions, I/O)
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One stored credential: its key, the credential, and the store it is in."""
 
     key: str
@@ -40,35 +38,37 @@ class Entry:
     note: str | None = None
 
 
-_ENTRY_DEFAULTS = {name: value.default for name, value in Entry.__dataclass_fields__.items()}
-_new = object.__new__
-
-
 def make_entry(key: str, credential: Credential, store_id: str, note: str | None = None) -> Entry:
-    """`Entry(key, credential, store_id, note=note)` without the frozen dataclass's `__init__`
-    (which sets each of its seven fields through object.__setattr__): stores make one per
-    entry, 100,000 of them in a large file. tests/test_model.py checks the two are equal."""
-    entry = _new(Entry)
-    fields = entry.__dict__
-    fields.update(_ENTRY_DEFAULTS)
-    fields["key"], fields["credential"], fields["store_id"], fields["note"] = key, credential, store_id, note
-    return entry
+    """`Entry(key, credential, store_id, note=note)`, with the arguments by position (a store
+    makes one per entry, 100,000 of them in a large file)."""
+    return Entry(key, credential, store_id, None, None, None, note)
 
 
-@dataclass
 class Snapshot:
     """What one load of a store found: its state, its entries, the version a write compares."""
 
-    store_id: str
-    state: StoreState
-    message: str = ""
-    entries: list[Entry] = field(default_factory=list)
-    # Opaque token of what was read (file digest); writes compare it to detect a change on disk.
-    version: str | None = None
-    # Entry-level problems, e.g. `key: unknown variant 'BasicHttp'`.
-    problems: list[str] = field(default_factory=list)
-    # Why a keychain cannot be used, as a code (stores/dbus_session.DIAGNOSES), or None.
-    diagnosis: str | None = None
+    __slots__ = ("diagnosis", "entries", "message", "problems", "state", "store_id", "version")
+
+    def __init__(
+        self,
+        store_id: str,
+        state: StoreState,
+        message: str = "",
+        entries: list[Entry] | None = None,
+        # Opaque token of what was read (file digest); writes compare it to detect a change on disk.
+        version: str | None = None,
+        # Entry-level problems, e.g. `key: unknown variant 'BasicHttp'`.
+        problems: list[str] | None = None,
+        # Why a keychain cannot be used, as a code (stores/dbus_session.DIAGNOSES), or None.
+        diagnosis: str | None = None,
+    ) -> None:
+        self.store_id = store_id
+        self.state = state
+        self.message = message
+        self.entries: list[Entry] = [] if entries is None else entries
+        self.version = version
+        self.problems: list[str] = [] if problems is None else problems
+        self.diagnosis = diagnosis
 
 
 class StoreError(Exception):

@@ -18,7 +18,6 @@ import operator
 import os
 from collections import Counter
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -77,13 +76,15 @@ def _digest(data: bytes) -> str:
 SUPERSEDED = "the same key appears later in this file; rattler keeps the last one"
 
 
-@dataclass
 class DocEntry:
     """One key of a credentials JSON file and its value as read (the credential built on first use)."""
 
-    key: str
-    raw: Any  # as read (Pairs / Number kept), so what we cannot use is written back unchanged
-    _credential: Credential | None = field(default=None, repr=False, compare=False)
+    __slots__ = ("_credential", "key", "raw")
+
+    def __init__(self, key: str, raw: Any) -> None:
+        self.key = key
+        self.raw = raw  # as read (Pairs / Number kept), so what we cannot use is written back unchanged
+        self._credential: Credential | None = None
 
     @property
     def credential(self) -> Credential:

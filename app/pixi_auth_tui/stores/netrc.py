@@ -17,8 +17,8 @@ from __future__ import annotations
 import functools
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from pixi_auth_tui.core.model import BasicHTTP, Credential
 from pixi_auth_tui.core.redact import REDACTOR
@@ -42,18 +42,32 @@ NOT_USED_DEFAULT = "rattler never uses a netrc `default` entry"
 SUPERSEDED = "a later entry for the same machine in this netrc wins (rattler keeps the last)"
 
 
-@dataclass
 class NetrcMachine:
-    """One `machine` (or `default`) of a netrc file, and the line it is on."""
+    """One `machine` (or `default`) of a netrc file, and the line it is on; its login and
+    password are filled in as the parser reads them."""
 
-    name: str | None  # None for `default`
-    login: str | None = None
-    password: str | None = None
-    line: int = 0
+    __slots__ = ("line", "login", "name", "password")
+
+    def __init__(self, name: str | None, login: str | None = None, password: str | None = None, line: int = 0) -> None:
+        self.name = name  # None for `default`
+        self.login = login
+        self.password = password
+        self.line = line
+
+    def __eq__(self, other: object) -> bool:
+        # (the quick reading and the full parser are compared machine by machine)
+        if type(other) is not NetrcMachine:
+            return NotImplemented
+        mine, theirs = (
+            (self.name, self.login, self.password, self.line),
+            (other.name, other.login, other.password, other.line),
+        )
+        return mine == theirs
+
+    __hash__ = None  # type: ignore[assignment]  # mutable: equal by value, so unhashable
 
 
-@dataclass
-class NetrcParse:
+class NetrcParse(NamedTuple):
     """A netrc file as rattler's parser reads it: its machines, and the error it stopped at."""
 
     machines: list[NetrcMachine]

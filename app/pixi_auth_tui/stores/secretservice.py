@@ -16,7 +16,6 @@ import itertools
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,16 +64,20 @@ class KeychainLocked(StoreError):
     pass
 
 
-@dataclass
 class KeychainItem:
     """One Secret Service item: its D-Bus path, its key (the `username` attribute), its attributes
     and its secret."""
 
-    path: str
-    key: str
-    attributes: dict[str, str]
-    secret: bytes | None  # None while locked
-    modified: int | None = None  # read only for duplicates (see _read_modified)
+    __slots__ = ("attributes", "key", "modified", "path", "secret")
+
+    def __init__(
+        self, path: str, key: str, attributes: dict[str, str], secret: bytes | None, modified: int | None = None
+    ) -> None:
+        self.path = path
+        self.key = key
+        self.attributes = attributes
+        self.secret = secret  # None while locked
+        self.modified = modified  # read only for duplicates (see _read_modified)
 
     @property
     def writer(self) -> str:

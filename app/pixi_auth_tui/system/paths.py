@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class Environment:
+class Environment(NamedTuple):
     """This process's view of the machine: home, environment variables, the workspace that applies."""
 
     home: Path
-    env: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str]  # (no default: a NamedTuple's would be one dict shared by every instance)
     # A Store used instead of the platform keychain (the demo's in-memory one).
     keychain: Any = None
     label: str = ""

@@ -10,7 +10,6 @@ Exactly pixi's set (see DOMAIN.md), lowest priority first, later files winning:
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,18 +20,28 @@ TLS_NO_VERIFY_KEYS = ("tls-no-verify", "tls_no_verify")
 MANIFESTS = ("pixi.toml", "pyproject.toml")
 
 
-@dataclass
 class OverrideLookup:
     """pixi's `authentication-override-file`: the file named (None: no config names one), the
     config.toml that named it, every config file consulted, and those pixi skips whole."""
 
-    path: Path | None = None
-    source: Path | None = None  # the config.toml that set it
-    consulted: list[Path] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    # pixi's `tls-no-verify`: reported by the connection test, which still verifies.
-    tls_no_verify: bool = False
-    workspace: Path | None = None  # the workspace whose .pixi/config.toml was considered
+    __slots__ = ("consulted", "errors", "path", "source", "tls_no_verify", "workspace")
+
+    def __init__(
+        self,
+        path: Path | None = None,
+        source: Path | None = None,
+        consulted: list[Path] | None = None,
+        errors: list[str] | None = None,
+        tls_no_verify: bool = False,
+        workspace: Path | None = None,
+    ) -> None:
+        self.path = path
+        self.source = source  # the config.toml that set it
+        self.consulted: list[Path] = [] if consulted is None else consulted
+        self.errors: list[str] = [] if errors is None else errors
+        # pixi's `tls-no-verify`: reported by the connection test, which still verifies.
+        self.tls_no_verify = tls_no_verify
+        self.workspace = workspace  # the workspace whose .pixi/config.toml was considered
 
 
 def global_config_locations(env: dict[str, str], home: Path, platform: str | None = None) -> list[Path]:

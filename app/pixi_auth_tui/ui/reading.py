@@ -15,7 +15,6 @@ import json
 import sys
 import threading
 import time
-from dataclasses import replace
 from typing import NamedTuple
 
 from pixi_auth_tui.engine.inventory import KEYCHAIN, Inventory, gc_paused, load_inventory, make_keychain_store
@@ -68,7 +67,7 @@ class KeychainAhead:
             self._thread.join()
         if self._store is None:
             return self._environment
-        return replace(self._environment, keychain=self._store)
+        return self._environment._replace(keychain=self._store)
 
 
 def read_stores(environment: Environment) -> Read:

@@ -8,7 +8,6 @@ network is touched only by pixi_auth_tui.workspace.probe (`check --test`). No Te
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -157,11 +156,11 @@ def lookup_host(url: str) -> str | None:
 def workspace_inventory(environment: Environment, workspace: Workspace | None) -> Inventory:
     """The stores pixi reads inside `workspace`: as load_inventory, but the workspace's
     `.pixi/config.toml` may set its own authentication-override-file (it is merged last)."""
-    if "workspace" in {f.name for f in dataclasses.fields(Environment)}:
+    if "workspace" in Environment._fields:
         # Once pixi_auth_tui.system.paths.Environment carries the workspace (issue 11), the inventory itself
         # reads the workspace's config: use exactly that, never a second opinion.
         root = workspace.root if workspace is not None else None
-        return load_inventory(dataclasses.replace(environment, workspace=root))  # type: ignore[call-arg]
+        return load_inventory(environment._replace(workspace=root))  # type: ignore[call-arg]
     found = discover_stores(environment)
     config = workspace.config if workspace else None
     stores = found.stores
@@ -422,7 +421,7 @@ def _request_json(check: HostCheck) -> dict[str, Any] | None:
     request = check.resolution.request if check.resolution else None
     if request is None:
         return None
-    return {**vars(request), "url": mask_url(request.url)[0]}
+    return {**request._asdict(), "url": mask_url(request.url)[0]}
 
 
 def report_json(report: CheckReport) -> dict[str, Any]:
