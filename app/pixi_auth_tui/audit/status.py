@@ -5,7 +5,6 @@ want it (like `gh auth status`). The lookup is `Inventory.resolve`'s (the same a
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from pixi_auth_tui.ci.detect import CiContext, is_prefix_dev_url
@@ -27,16 +26,28 @@ UNVERIFIED = "unverified"  # tested, but the server's answer could not judge it
 FAILING_STATES = (BLOCKED, EXPIRED, NOT_SENT, REJECTED)
 
 
-@dataclass
 class HostStatus:
-    host: str  # the key pixi looks up, or what was asked for
-    asked: str | None  # the host or URL named on the command line
-    row: Row | None
-    state: str
-    expires_at: int | None = None
-    refreshes: bool = False  # an OAuth entry rattler refreshes when it is (nearly) expired
-    last: ProbeResult | None = None
-    note: str = ""
+    __slots__ = ("asked", "expires_at", "host", "last", "note", "refreshes", "row", "state")
+
+    def __init__(
+        self,
+        host: str,  # the key pixi looks up, or what was asked for
+        asked: str | None,  # the host or URL named on the command line
+        row: Row | None,
+        state: str,
+        expires_at: int | None = None,
+        refreshes: bool = False,  # an OAuth entry rattler refreshes when it is (nearly) expired
+        last: ProbeResult | None = None,
+        note: str = "",
+    ) -> None:
+        self.host = host
+        self.asked = asked
+        self.row = row
+        self.state = state
+        self.expires_at = expires_at
+        self.refreshes = refreshes
+        self.last = last
+        self.note = note
 
     def to_json(self) -> dict[str, Any]:
         row = self.row

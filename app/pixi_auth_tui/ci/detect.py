@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 AUDIENCE = "prefix.dev"
@@ -40,8 +40,7 @@ BUILDKITE_COMMAND = ("buildkite-agent", "oidc", "request-token", "--audience", A
 CIRCLECI_COMMAND = ("circleci", "run", "oidc", "get", "--root-issuer", "--claims", '{"aud":"prefix.dev"}')
 
 
-@dataclass(frozen=True)
-class CiContext:
+class CiContext(NamedTuple):
     """The runner as pixi's prefix.dev sign-in sees it."""
 
     provider: str | None  # github, gitlab, buildkite, circleci, gcp, ci (another, CI=true), None

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
-from functools import cached_property
+from typing import NamedTuple
 from urllib.parse import quote, unquote_to_bytes
 
 SPECIAL_PORTS: dict[str, int | None] = {"ftp": 21, "file": None, "http": 80, "https": 443, "ws": 80, "wss": 443}
@@ -44,8 +43,7 @@ class HostKind(enum.Enum):
     EMPTY = "empty"
 
 
-@dataclass(frozen=True)
-class URL:
+class URL(NamedTuple):
     scheme: str  # lower case, without the colon
     username: str  # percent-encoded, as serialised
     password: str
@@ -54,9 +52,9 @@ class URL:
     port: int | None  # None for the scheme's default port or none
     rest: str  # what follows the host and port, as written
 
-    @cached_property
+    @property
     def path(self) -> str:
-        return _path(self.rest, self.special)
+        return _path(self.rest, self.special)  # (asked once or twice per URL: not kept)
 
     @property
     def special(self) -> bool:
