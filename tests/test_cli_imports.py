@@ -84,12 +84,11 @@ UNUSED_OUTSIDE_WORKSPACE = (
     "pixi_auth_tui.pypi.uv_netrc_store",
     "pixi_auth_tui.pypi.uv_store",
 )
-# ... except what one of them needs: `resolve` parses its URL; the audit and `status` read expiry;
-# and, until their records are converted too, audit.findings and probe.state still import dataclasses.
+# ... except what one of them needs: `resolve` parses its URL; the audit and `status` read expiry.
 USED_BY = {
     "resolve": ("pixi_auth_tui.core.whatwg",),
-    "audit": ("pixi_auth_tui.core.expiry", "dataclasses"),
-    "status": ("pixi_auth_tui.core.expiry", "dataclasses"),
+    "audit": ("pixi_auth_tui.core.expiry",),
+    "status": ("pixi_auth_tui.core.expiry",),
 }
 CHILD_MODULES = """
 import io, json, sys
@@ -105,6 +104,7 @@ print(json.dumps([code, sorted(set(sys.modules) & set(json.loads(sys.stdin.read(
         ["list", "--json"],
         ["list"],
         ["audit", "--json"],
+        ["audit"],
         ["status"],
         ["resolve", "https://a.example/channel/noarch/repodata.json"],
     ],
