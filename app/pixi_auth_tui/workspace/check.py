@@ -17,17 +17,13 @@ from pixi_auth_tui.ci.detect import CiContext, detect_ci, is_prefix_dev_url
 from pixi_auth_tui.core.hostkeys import parse_url
 from pixi_auth_tui.core.urlmask import mask_url, secret_beyond_user_name
 from pixi_auth_tui.engine.inventory import (
-    OVERRIDE,
     Inventory,
     PreparedRequest,
     Resolution,
-    discover_stores,
-    inventory_from,
     load_inventory,
 )
 from pixi_auth_tui.engine.inventory_json import credential_ref
 from pixi_auth_tui.probe.state import ProbeState
-from pixi_auth_tui.stores.jsonfile import JsonFileStore
 from pixi_auth_tui.system.manifest import (
     DEFAULT_PYPI_INDEX,
     Workspace,
@@ -154,31 +150,11 @@ def lookup_host(url: str) -> str | None:
 
 
 def workspace_inventory(environment: Environment, workspace: Workspace | None) -> Inventory:
-    """The stores pixi reads inside `workspace`: as load_inventory, but the workspace's
-    `.pixi/config.toml` may set its own authentication-override-file (it is merged last)."""
-    if "workspace" in Environment._fields:
-        # Once pixi_auth_tui.system.paths.Environment carries the workspace (issue 11), the inventory itself
-        # reads the workspace's config: use exactly that, never a second opinion.
-        root = workspace.root if workspace is not None else None
-        return load_inventory(environment._replace(workspace=root))  # type: ignore[call-arg]
-    found = discover_stores(environment)
-    config = workspace.config if workspace else None
-    stores = found.stores
-    if config is not None and config.override_file is not None and config.override_file != found.override.path:
-        store = JsonFileStore(OVERRIDE, "override file", config.override_file)
-        existing = next((i for i, s in enumerate(stores) if s.id == OVERRIDE), None)
-        if existing is not None:
-            stores[existing] = store
-        else:
-            # Where discover_stores places the override file: right after RATTLER_AUTH_FILE, if any.
-            position = 1 if stores and stores[0].id == "auth-file" else 0
-            stores.insert(position, store)
-        found.override.path = config.override_file
-        found.override.source = config.override_source
-    found.override.tls_no_verify = found.override.tls_no_verify or bool(config and config.tls_no_verify)
-    inventory = inventory_from(stores, found.override)
-    inventory.env = dict(environment.env)
-    return inventory
+    """The stores pixi reads inside `workspace`: the inventory itself reads the workspace's
+    `.pixi/config.toml` (merged last: its authentication-override-file applies), exactly as
+    every other read does, never a second opinion."""
+    root = workspace.root if workspace is not None else None
+    return load_inventory(environment._replace(workspace=root))
 
 
 # -- the check ---------------------------------------------------------------------------------
