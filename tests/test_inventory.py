@@ -157,7 +157,7 @@ def test_write_choice_is_where_pixi_auth_login_writes(home):
 
 
 def reference_rows(stores, snapshots):
-    """build_rows as first written (a call, a dataclass __init__ per entry): the reference."""
+    """build_rows as first written (a call and a record made per entry): the reference."""
     counts: dict[str, int] = {}
     for entry in snapshots[KEYCHAIN].entries:
         counts[entry.key] = counts.get(entry.key, 0) + 1
