@@ -12,13 +12,11 @@ import pytest
 from pixi_auth_tui.ui.app import AuthApp
 from pixi_auth_tui.ui.scenes import SCENES, scene_app
 from pixi_auth_tui.ui.widgets.line_table import LineTable
-from textual.geometry import Region
-from textual.widget import Widget
 from textual.widgets import Static
 
 from tests.conftest import make_env, until
 from tests.test_table_index import many_rows_home
-from tests.test_ui import screen_text, settle
+from tests.test_ui import layout_requests, screen_text, settle
 
 
 async def test_typing_in_the_filter_asks_for_no_layout(home):
@@ -88,15 +86,7 @@ async def test_opening_the_filter_lays_nothing_out(home, size, monkeypatch):
             await settle(pilot)
         pane, table = app.main.detail, app.main.table
         before = (pane.region, table.region)
-        asked: list[str] = []
-        refresh = Widget.refresh
-
-        def noting(widget: Widget, *regions: Region, repaint: bool = True, layout: bool = False, **other: bool):
-            if layout:
-                asked.append(type(widget).__name__)
-            return refresh(widget, *regions, repaint=repaint, layout=layout, **other)
-
-        monkeypatch.setattr(Widget, "refresh", noting)
+        asked = layout_requests(monkeypatch)
         await pilot.press("slash")
         await settle(pilot)
         assert app.focused is not None and app.focused.id == "filter"

@@ -17,6 +17,8 @@ from pixi_auth_tui.ui.dialogs.move import MoveScreen
 from pixi_auth_tui.ui.reading import KeychainAhead
 from pixi_auth_tui.ui.widgets.credential_table import row_id, verdict_cell
 from pixi_auth_tui.ui.widgets.line_table import LineTable
+from textual.geometry import Region
+from textual.widget import Widget
 from textual.widgets import Button, Input, Select
 
 from tests.conftest import make_env, rattler_fetch, said, until
@@ -33,6 +35,20 @@ async def settle(pilot):
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+def layout_requests(monkeypatch) -> list[str]:
+    """From now on, the class name of each widget that asks for a layout (Widget.refresh)."""
+    asked: list[str] = []
+    refresh = Widget.refresh
+
+    def noting(widget: Widget, *regions: Region, repaint: bool = True, layout: bool = False, **other: bool):
+        if layout:
+            asked.append(type(widget).__name__)
+        return refresh(widget, *regions, repaint=repaint, layout=layout, **other)
+
+    monkeypatch.setattr(Widget, "refresh", noting)
+    return asked
 
 
 def screen_text(app) -> str:

@@ -20,12 +20,11 @@ from textual.binding import Binding, BindingType
 from textual.geometry import Region
 from textual.screen import Screen
 from textual.strip import Strip
-from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
 from tests.conftest import NO_BUS, make_env, until
 from tests.test_table_index import many_rows_home
-from tests.test_ui import settle, write_json
+from tests.test_ui import layout_requests, settle, write_json
 
 BREAKPOINTS = {"-narrow", "-medium", "-wide", "-short", "-tall"}
 MAIN_KEYS = ["Add", "Edit", "Move", "Delete", "Filter", "Test", "Audit", "Help", "Quit", "palette"]
@@ -141,15 +140,7 @@ async def test_the_audit_arriving_after_the_first_frame_lays_nothing_out(home, m
         await settle(pilot)
         findings = app.main.findings
         assert findings, "the three entries in plaintext files are findings"
-        layouts: list[str] = []
-        refresh = Widget.refresh
-
-        def noting(widget: Widget, *regions: Region, repaint: bool = True, layout: bool = False, **other: bool):
-            if layout:
-                layouts.append(type(widget).__name__)
-            return refresh(widget, *regions, repaint=repaint, layout=layout, **other)
-
-        monkeypatch.setattr(Widget, "refresh", noting)
+        layouts = layout_requests(monkeypatch)
         app.main.set_findings([])  # as an audit that found nothing would arrive
         badge = app.main.query_one("#badge", Static)
         assert "nothing to report" in str(badge.render())
