@@ -75,6 +75,10 @@ class Row(NamedTuple):
     def key(self) -> str:
         return self.entry.key
 
+    def with_credential(self, credential: Credential) -> Row:
+        """The same row, its entry holding `credential` (a secret read on demand, a refresh)."""
+        return self._replace(entry=self.entry._replace(credential=credential))
+
 
 def make_keychain_store(environment: Environment) -> Store:
     if sys.platform == "darwin":
@@ -211,6 +215,11 @@ class Inventory:
 
     def store(self, store_id: str) -> Store | None:
         return next((s for s in self.stores if s.id == store_id), None)
+
+    def with_store(self, store: Store, snapshot: Snapshot) -> Inventory:
+        """The same inventory with one more store (last), as `snapshot` found it; its rows as they are."""
+        stores, snapshots = [*self.stores, store], {**self.snapshots, store.id: snapshot}
+        return Inventory(stores, snapshots, self.rows, self.override, self.blocked, self.env, self.files, self.keys)
 
     def _rows_by_key(self) -> dict[str, list[Row]]:
         # rows never change after the inventory is built: one index, built on first use, not a
@@ -463,16 +472,7 @@ def offering_uv_store(inventory: Inventory, environment: Environment) -> Invento
         return inventory
     path = uv_store.credentials_path(environment.env, environment.home)
     store = UvCredentialsStore(path, [], environment.env, environment.home)
-    return Inventory(
-        [*inventory.stores, store],
-        {**inventory.snapshots, store.id: store.load()},
-        inventory.rows,
-        inventory.override,
-        inventory.blocked,
-        inventory.env,
-        inventory.files,
-        inventory.keys,
-    )
+    return inventory.with_store(store, store.load())
 
 
 FileSignature = dict[str, tuple[int, int, int] | None]

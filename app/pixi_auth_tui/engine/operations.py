@@ -14,7 +14,7 @@ from typing import Literal, NamedTuple
 from pixi_auth_tui.core.hostkeys import candidate_keys
 from pixi_auth_tui.core.model import KINDS, Credential, dumps_credential, is_readable, masked_secret, rattler_accepts
 from pixi_auth_tui.engine.inventory import CONDA_CHAIN, WINNING, Inventory, Row, build_rows, first_active
-from pixi_auth_tui.stores.base import NO_ENTRY, Ability, ConflictError, Snapshot, Store, StoreError
+from pixi_auth_tui.stores.base import NO_ENTRY, Ability, ConflictError, Store, StoreError
 
 
 class NotGiven(Enum):
@@ -154,7 +154,7 @@ def with_secret(row: Row) -> Row:
     if is_readable(cred) or Ability.READ_ON_DEMAND not in row.store.abilities:
         return row
     read = row.store.read_secret(row.key)
-    return row if read is None else row._replace(entry=row.entry._replace(credential=read))
+    return row if read is None else row.with_credential(read)
 
 
 def lookup_chain(key: str) -> list[str]:
@@ -180,16 +180,7 @@ def successor_after_delete(inventory: Inventory, row: Row) -> Row | None:
     """
     snapshot = inventory.snapshots[row.store.id]
     without = dict(inventory.snapshots)
-    entries = [e for e in snapshot.entries if e is not row.entry]
-    without[row.store.id] = Snapshot(
-        snapshot.store_id,
-        snapshot.state,
-        snapshot.message,
-        entries,
-        snapshot.version,
-        snapshot.problems,
-        snapshot.diagnosis,
-    )
+    without[row.store.id] = snapshot.with_entries([e for e in snapshot.entries if e is not row.entry])
     rows = build_rows(inventory.stores, without)
     return first_active(rows, lookup_chain(row.key))
 

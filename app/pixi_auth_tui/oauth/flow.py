@@ -783,7 +783,7 @@ def refresh_before_use(inventory: Inventory, row: Row) -> tuple[Row, str | None]
         outcome = refresh_row(inventory, row)
     except (OAuthFailure, StoreError) as failure:
         return row, f"{before}: the refresh failed: {failure}; the entry was left untouched"
-    fresh = row._replace(entry=row.entry._replace(credential=outcome.credential))
+    fresh = row.with_credential(outcome.credential)
     return fresh, f"{before}: {outcome.message}"
 
 

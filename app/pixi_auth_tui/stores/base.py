@@ -70,6 +70,10 @@ class Snapshot:
         self.problems: list[str] = [] if problems is None else problems
         self.diagnosis = diagnosis
 
+    def with_entries(self, entries: list[Entry]) -> Snapshot:
+        """The same load, holding `entries` instead."""
+        return Snapshot(self.store_id, self.state, self.message, entries, self.version, self.problems, self.diagnosis)
+
 
 class StoreError(Exception):
     """A failed store operation, with a one-line reason fit for a person."""

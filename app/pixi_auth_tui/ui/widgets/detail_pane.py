@@ -196,7 +196,7 @@ class DetailPane(VerticalScroll):
             self._hide()
             self.scroll_home(animate=False)
         if row is not None and new in self._read and not is_readable(row.entry.credential):
-            row = row._replace(entry=row.entry._replace(credential=self._read[new]))
+            row = row.with_credential(self._read[new])
         self.row, self.inventory, self.result, self.probe_url = row, inventory, result, probe_url
         self._redraw()
 
@@ -257,7 +257,7 @@ class DetailPane(VerticalScroll):
             return
         self._read[row_id(row)] = cred
         if self.row is not None and row_id(self.row) == row_id(row):  # still the selected row
-            self.row = row._replace(entry=row.entry._replace(credential=cred))
+            self.row = row.with_credential(cred)
             then()
 
     def reveal(self) -> None:
